@@ -1,0 +1,45 @@
+/* libtwinfe case: the whole path from a label map (or a mesh) to one output folder.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * A case reads its settings from the PETSc options database (a YAML case file is read into
+ * it; the command line overrides), runs the stages, and writes one folder: results.pvd over
+ * .vtu/.pvtu, mesh.vtu and mesh.msh, one .stl per region, and report.json. Everything is
+ * written into a staging folder beside the target and renamed into place only when the case
+ * succeeded, so a failed run leaves no output folder behind.
+ *
+ * Options (YAML keys in parentheses):
+ *   -image FILE (image)          NIfTI label map; relative paths are relative to the case file
+ *   -labels 1,2 (labels)         labels to model; default: every label in the image
+ *   -names organ,tumor (names)   a name per label; default label_<n>
+ *   -<name>_E, -<name>_nu, -<name>_density   material of a region (Pa, -, g/mm^3);
+ *                                defaults -E 5000 -nu 0.45 -density 1.06e-3
+ *   -gravity 0,9810,0            mm/s^2, LPS (supine patient: posterior = +y)
+ *   -clamp_tags t1,t2            facet tags held fixed; default every region's outer surface
+ *   -clamp_axis x|y|z, -clamp_side min|max, -clamp_fraction 0.25
+ *                                hold only the part of those facets within that fraction of
+ *                                the mesh extent on that side (default the posterior quarter)
+ *   -surface_smooth_iterations 20, -surface_smooth_passband 0.1, -surface_feature_angle 120
+ *   -mesh_algorithm hxt, -mesh_optimize 1, -mesh_threads 1, -elasticity_* solver options */
+#pragma once
+#include <petscsys.h>
+
+typedef struct _p_TwinfeCase *TwinfeCase;
+
+/* Collective. output_dir is the folder to produce; it may exist only if it holds an earlier
+   twinfe output (it has a report.json), which is then replaced when the new one is complete. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCase *tcase);
+/* Records the case file (for paths and the report) and reads it into the options database;
+   the command line given to PetscInitialize still wins. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseLoadFile(TwinfeCase tcase, const char case_file[], int argc, char **argv);
+/* Label map -> surfaces -> mesh (-image, or the given path when not NULL). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
+/* A mesh from a Gmsh .msh file instead of an image. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseReadMesh(TwinfeCase tcase, const char msh_path[]);
+/* Distribute, solve linear elasticity, write the results. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseSolve(TwinfeCase tcase);
+/* Write report.json and move the staging folder into place. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseFinish(TwinfeCase tcase);
+/* A human summary of what was done (counts, quality, solver, timings, paths). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCasePrintSummary(TwinfeCase tcase);
+/* Destroys the case; if it did not finish, its staging folder is removed. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase);

@@ -1,0 +1,144 @@
+/* libtwinfe fem: the element assembly every physics reuses (owned by the fem stage).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Why this exists: PETSc 3.18's generic PetscFE/DMPlex assembly spends its time in per-point
+ * DMPlex queries (STACK-NOTES.md). A TwinfeSpace asks DMPlex once, at creation, for everything
+ * an element loop needs (cell-to-dof map, affine geometry, region, tagged boundary faces) and
+ * then assembles from flat arrays: matrices through MatSetValuesCOO on a pattern preallocated
+ * once, vectors through a local array and one local-to-global scatter.
+ *
+ * Mesh: an interpolated tetrahedral DMPlex (distributed or not, overlap 0) with "Cell Sets"
+ * (region of each cell; cells without one get region 0) and "Face Sets" (tag of boundary faces).
+ * Reference tet: vertices (0,0,0) (1,0,0) (0,1,0) (0,0,1). Element dof order: field, then node
+ * (P1: the 4 vertices; P2: the 4 vertices then the edges 01 02 03 12 13 23), then component.
+ * Element matrices are row-major over element dofs. */
+#pragma once
+#include <petscdmplex.h>
+
+typedef struct _p_TwinfeSpace *TwinfeSpace;
+
+#define TWINFE_MAX_FIELDS 4
+
+/* What a kernel sees of one element at one quadrature rule (all arrays lent, valid during the
+   call). Physical gradients are already mapped by J^{-T}. */
+typedef struct {
+  PetscInt           cell;   /* local cell index, 0..ncells-1 (cStart offset removed) */
+  PetscInt           region; /* "Cell Sets" value (0 when absent) */
+  PetscInt           nq;     /* quadrature points */
+  const PetscReal   *x;      /* nq*3 physical points (mm) */
+  const PetscReal   *w;      /* nq weights times |det J| (volume measure) */
+  PetscInt           nfields;
+  const PetscInt    *nbasis;               /* per field: 4 (P1) or 10 (P2) */
+  const PetscInt    *ncomp;                /* per field */
+  const PetscInt    *offset;               /* per field: first element dof of the field */
+  PetscInt           ndof;                 /* element dofs, all fields */
+  const PetscReal   *B[TWINFE_MAX_FIELDS]; /* nq*nbasis basis values */
+  const PetscReal   *D[TWINFE_MAX_FIELDS]; /* nq*nbasis*3 physical basis gradients */
+  const PetscScalar *u;                    /* ndof current element values, or NULL */
+} TwinfeElement;
+
+/* A boundary face seen from its cell: basis of the cell evaluated at the face points. */
+typedef struct {
+  PetscInt           cell, face, tag; /* local cell, local face 0..3 (opposite vertex), "Face Sets" value */
+  PetscInt           region;
+  PetscInt           nq;
+  const PetscReal   *x;      /* nq*3 physical points */
+  const PetscReal   *w;      /* nq weights times face area Jacobian */
+  const PetscReal   *normal; /* 3: outward unit normal */
+  PetscInt           nfields;
+  const PetscInt    *nbasis, *ncomp, *offset;
+  PetscInt           ndof;
+  const PetscReal   *B[TWINFE_MAX_FIELDS]; /* nq*nbasis */
+  const PetscReal   *D[TWINFE_MAX_FIELDS]; /* nq*nbasis*3 */
+  const PetscScalar *u;
+} TwinfeFaceElement;
+
+/* Kernels ADD into r (ndof) or K (ndof*ndof, row-major); the caller zeroes them first. */
+typedef PetscErrorCode (*TwinfeElementVectorKernel)(const TwinfeElement *e, PetscScalar r[], void *ctx);
+typedef PetscErrorCode (*TwinfeElementMatrixKernel)(const TwinfeElement *e, PetscScalar K[], void *ctx);
+typedef PetscErrorCode (*TwinfeFaceVectorKernel)(const TwinfeFaceElement *f, PetscScalar r[], void *ctx);
+/* Values of the ncomp components of a field at x (for Dirichlet data). */
+typedef PetscErrorCode (*TwinfePointFunction)(const PetscReal x[3], PetscInt ncomp, PetscScalar value[], void *ctx);
+
+/* Build a space of nfields Lagrange fields (degree[f] 1 or 2, ncomp[f] >= 1) on dm.
+   The space keeps its own DMClone of dm with the layout as local section. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[], const PetscInt ncomp[],
+                                              TwinfeSpace *space);
+PETSC_EXTERN PetscErrorCode TwinfeSpaceDestroy(TwinfeSpace *space);
+/* The DM (cloned, lent) that carries the layout; create Vecs from it. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetDM(TwinfeSpace space, DM *dm);
+/* Local cells and element dofs. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetSizes(TwinfeSpace space, PetscInt *ncells, PetscInt *ndof);
+/* Local element-to-local-vector-index map (ncells*ndof), lent. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, const PetscInt **cell_dofs);
+/* "Cell Sets" value of each local cell (0 when absent), lent. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetCellRegions(TwinfeSpace space, const PetscInt **region);
+/* Sum of the volumes of this rank's cells (mm^3). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetLocalVolume(TwinfeSpace space, PetscReal *volume);
+/* Global dofs of field's nodes set to their coordinates (components 0..min(ncomp,3)-1, others
+   0), block size ncomp when there is one field: the input of MatNullSpaceCreateRigidBody.
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, PetscInt field, Vec *coords);
+
+/* A matrix over the global layout preallocated from the cell-to-dof map with
+   MatSetPreallocationCOOLocal (block size = ncomp for one field). The space computes the unique
+   (row, col) pairs once and where every element-matrix entry lands among them, so assembly sums
+   element blocks into a flat array in pattern order and calls MatSetValuesCOO once; PETSc never
+   sorts duplicates. All matrices of one space share this pattern. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A);
+/* Assemble A = sum of element matrices from kernel with a quadrature exact for degree qorder;
+   U (global, may be NULL) gives e->u. Replaces A's values; A must come from
+   TwinfeSpaceCreateMatrix of this space. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel,
+                                                      void *ctx, Mat A);
+/* Add the element vectors of kernel into the global F (not zeroed here). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel,
+                                                      void *ctx, Vec F);
+/* Add the face vectors of kernel over the boundary faces tagged tag into F. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U,
+                                                          TwinfeFaceVectorKernel kernel, void *ctx, Vec F);
+
+/* Boundary faces carrying "Face Sets" value tag, counted over all ranks. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetFaceCount(TwinfeSpace space, PetscInt tag, PetscInt *count);
+
+/* Evaluate kernel on every local cell: it ADDs nout values into out (zeroed per cell), stored
+   at out[c*nout] (cStart..cEnd order): cell averages, error norms per cell. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel,
+                                                     void *ctx, PetscInt nout, PetscScalar out[]);
+
+/* Dirichlet conditions. Constrain the components in mask (bit c = component c) of field on
+   every node in the closure of the faces with "Face Sets" value tag whose coordinates lie in
+   box (xmin,xmax,ymin,ymax,zmin,zmax; NULL = everywhere), to fn(x) (fn NULL = 0). Later
+   calls overwrite earlier ones on shared nodes. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAddDirichlet(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask,
+                                                    const PetscReal box[6], TwinfePointFunction fn, void *ctx);
+/* Forget every Dirichlet condition. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceClearDirichlet(TwinfeSpace space);
+/* Number of constrained global dofs owned by this rank, and their global rows (lent, valid
+   until the next AddDirichlet/Clear). Collective on first call after a change. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetDirichlet(TwinfeSpace space, PetscInt *n, const PetscInt **rows,
+                                                    const PetscScalar **values);
+/* U[rows] = g. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceApplyDirichletToVector(TwinfeSpace space, Vec U);
+/* F[rows] = scale*(U[rows] - g): the residual of the constraint rows. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceApplyDirichletToResidual(TwinfeSpace space, PetscReal scale, Vec U, Vec F);
+/* Zero the constrained rows and columns of J with scale on the diagonal. With the residual
+   scaled alike and U satisfying the constraints, the Newton update of constrained dofs is 0
+   and J stays symmetric. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceApplyDirichletToMatrix(TwinfeSpace space, PetscReal scale, Mat J);
+
+/* Reference P1/P2 basis on the reference tet at n points xi (n*3): values (n*nb) and
+   reference gradients (n*nb*3), nb = 4 or 10. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeTabulateLagrange(PetscInt degree, PetscInt n, const PetscReal xi[], PetscReal B[],
+                                                   PetscReal D[]);
+/* Quadrature on the reference tet (dim 3) or triangle (dim 2, vertices (0,0) (1,0) (0,1)) exact
+   for polynomials of degree order: *n points, xi (n*dim) and weights (sum = reference volume)
+   allocated with PetscMalloc, caller frees. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeQuadratureCreate(PetscInt dim, PetscInt order, PetscInt *n, PetscReal **xi, PetscReal **w);
+
+/* Interpolated tet mesh of the box [lo, hi] (mm), n[k] hexes per direction split into 6 tets
+   each, built on rank 0 and distributed: "Cell Sets" 1 everywhere, "Face Sets" 1/2 on x = lo/hi,
+   3/4 on y = lo/hi, 5/6 on z = lo/hi. For tests and benchmarks (PETSc 3.18's simplex
+   DMPlexCreateBoxMesh needs TetGen, which Debian's PETSc lacks). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt n[3], const PetscReal lo[3],
+                                                   const PetscReal hi[3], DM *dm);

@@ -1,0 +1,48 @@
+/* libtwinfe io stage: files for ParaView, 3D printing and the record of a run.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Every file is written to a temporary name beside its target and renamed when complete,
+ * so a crash never leaves half a file. */
+#pragma once
+#include <petscdmplex.h>
+#include <twinfe/mesh.h>
+
+/* A time series for ParaView: DIR/BASENAME.pvd over one .vtu per state on one rank, or a
+   .pvtu with one .vtu piece per rank on several. */
+typedef struct _p_TwinfeResults *TwinfeResults;
+
+/* Collective. dir must exist. */
+PETSC_EXTERN PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[],
+                                                TwinfeResults *results);
+PETSC_EXTERN PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results);
+/* Write one state at a time value and (re)write the .pvd. Collective.
+   Point fields: global Vecs on DMs cloned from dm whose sections have dofs on vertices
+   only (block size = components); cell fields: Vecs with block size = components and one
+   block per local cell of dm in cStart..cEnd order. The "Cell Sets" value of each cell is
+   always written as cell array "region" (-1 for a cell in no set), and the writing rank as
+   cell array "rank". Times must increase from state to state. */
+PETSC_EXTERN PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
+                                                    const char *const point_names[], const Vec point_fields[],
+                                                    PetscInt ncell, const char *const cell_names[],
+                                                    const Vec cell_fields[]);
+/* Paths of what was written (relative to dir), lent: the .pvd and every state file. */
+PETSC_EXTERN PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscInt *nfiles, const char *const **files);
+
+/* A serial mesh as .vtu with cell array "region" (and a second unstructured grid of the
+   facets with cell array "tag" in PATH without .vtu + "_facets.vtu"). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshWriteVTU(TwinfeMesh mesh, const char path[]);
+/* Binary STL of a triangle list (mm). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                           const PetscInt tri[], const char path[]);
+
+/* report.json: an ordered JSON document built by dotted keys ("mesh.min_gamma" makes the
+   object "mesh" with member "min_gamma"). Values are written in insertion order. */
+typedef struct _p_TwinfeReport *TwinfeReport;
+PETSC_EXTERN PetscErrorCode TwinfeReportCreate(TwinfeReport *report);
+PETSC_EXTERN PetscErrorCode TwinfeReportDestroy(TwinfeReport *report);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetString(TwinfeReport report, const char key[], const char value[]);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetReal(TwinfeReport report, const char key[], PetscReal value);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
+/* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
+PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

@@ -1,0 +1,62 @@
+/* libtwinfe mesh stage: conformal multi-region tetrahedral meshes (Gmsh).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * A TwinfeMesh lives on one process. It holds vertices (mm, LPS), tetrahedra with a
+ * positive orientation (det[v1-v0, v2-v0, v3-v0] > 0) and a region label per tet, and the
+ * boundary and interface facets with a tag per facet (TwinfeFacetTag in core.h). Each
+ * region label has a name (the Gmsh physical group's name). */
+#pragma once
+#include <petscsys.h>
+#include <stdint.h>
+#include <twinfe/surface.h>
+
+typedef struct _p_TwinfeMesh *TwinfeMesh;
+
+/* Create from arrays (copied). Region labels must be > 0; each region is named
+   "region_<label>" until TwinfeMeshSetRegionName. Negatively oriented tets are reordered
+   (two vertices swapped) so every stored tet has det > 0. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreate(PetscInt nvertices, const PetscReal xyz[], PetscInt ntets,
+                                             const PetscInt tets[], const int32_t regions[], PetscInt nfacets,
+                                             const PetscInt facets[], const int32_t facet_tags[], TwinfeMesh *mesh);
+PETSC_EXTERN PetscErrorCode TwinfeMeshDestroy(TwinfeMesh *mesh);
+
+/* Tetrahedralise the regions enclosed by the surface with Gmsh (HXT by default), keeping the
+   surface triangles as they are so that interfaces stay conformal. labels/names: the regions
+   to mesh and their names (names may be NULL, or an entry NULL: "region_<label>"; a name is
+   one token, no spaces); nregions 0 meshes every label of the surface. Surface labels not
+   listed count as background. Facets keep the surface triangles' orientation (normal from
+   the higher label to the lower) and are tagged TwinfeFacetTag(a, b). Each region must be
+   one closed solid per component (see TwinfeImageSelectLabels); a region with several
+   outer shells gets one Gmsh volume per shell. Options: -mesh_algorithm hxt|delaunay,
+   -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output).
+   Gmsh 4.8.4's HXT on several threads sometimes returns a duplicated vertex (a crack): that
+   mesh is refused with an error, so keep -mesh_threads 1 with this Gmsh. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, PetscInt nregions,
+                                                        const int32_t labels[], const char *const names[],
+                                                        TwinfeMesh *mesh);
+/* Gmsh .msh (format 4.1) read and write, with named physical groups for regions (physical
+   volume tag = label, name = region name) and facets (physical surface tag = facet tag, name
+   "<name>_surface" or "<nameA>_<nameB>_interface", A the lower label). Reading takes the
+   4-node tets of every physical volume (or of every volume entity when the file has no
+   physical volumes) and the triangles of every physical surface; vertices no element uses
+   are dropped. Writing goes to PATH.partial.msh, then renames. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh);
+PETSC_EXTERN PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[]);
+
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetVertices(TwinfeMesh mesh, PetscInt *nvertices, const PetscReal **xyz);
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetTetrahedra(TwinfeMesh mesh, PetscInt *ntets, const PetscInt **tets,
+                                                    const int32_t **regions);
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetFacets(TwinfeMesh mesh, PetscInt *nfacets, const PetscInt **facets,
+                                                const int32_t **tags);
+/* The distinct region labels, ascending, and the name of one. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetRegions(TwinfeMesh mesh, PetscInt *nregions, const int32_t **labels);
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetRegionName(TwinfeMesh mesh, int32_t label, const char **name);
+PETSC_EXTERN PetscErrorCode TwinfeMeshSetRegionName(TwinfeMesh mesh, int32_t label, const char name[]);
+
+/* Quality: gamma = 3 * inradius / circumradius (the radius ratio, normalised so the regular
+   tet is 1 and a flat one 0; not Gmsh's own "gamma"), its min and mean over all tets, and the
+   minimum dihedral angle in degrees. Region volumes: mm^3, in the order of
+   TwinfeMeshGetRegions (volumes[] holds nregions values). */
+PETSC_EXTERN PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, PetscReal *mean_gamma,
+                                                     PetscReal *min_dihedral_deg);
+PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);

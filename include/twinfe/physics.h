@@ -1,0 +1,66 @@
+/* libtwinfe physics stage: soft-tissue mechanics on a distributed DMPlex.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Units mm-g-s: lengths mm, stress and Young's modulus Pa, density g/mm^3, gravity mm/s^2
+ * (9810 mm/s^2 = 1 g), body force uN/mm^3, traction Pa, displacement mm.
+ * The DM must carry "Cell Sets" (region per cell) and "Face Sets" (tag per boundary face),
+ * as TwinfePartitionDistribute and DMPlexCreateBoxMesh give. */
+#pragma once
+#include <petscdmplex.h>
+#include <petscsnes.h>
+#include <twinfe/fem.h>
+
+typedef struct _p_TwinfeElasticity *TwinfeElasticity;
+
+/* Prescribed displacement u(x) for Dirichlet conditions (x, u in mm). */
+typedef PetscErrorCode (*TwinfeVectorFunction)(const PetscReal x[3], PetscReal u[3], void *ctx);
+
+/* Small-strain linear elasticity with Lagrange P1 (default) or P2 tets (-elasticity_degree,
+   read here; TwinfeElasticitySetDegree overrides it). Collective on the DM. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity);
+PETSC_EXTERN PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity);
+
+/* Material of the cells whose "Cell Sets" value is region: Young's modulus E (Pa, > 0),
+   Poisson ratio nu (in (-1, 0.5)), density (g/mm^3, >= 0). Every region present in the mesh
+   must get a material before solving; bad values fail naming the region and the value. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetMaterial(TwinfeElasticity elasticity, PetscInt region, PetscReal E, PetscReal nu,
+                                                        PetscReal density);
+/* Gravitational acceleration (mm/s^2, LPS); body force = density * g. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetGravity(TwinfeElasticity elasticity, const PetscReal g[3]);
+/* Clamp (u = 0) every dof on the faces whose "Face Sets" value is tag. box (xmin, xmax, ymin,
+   ymax, zmin, zmax; may be NULL) keeps only the face vertices inside it. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity elasticity, PetscInt tag, const PetscReal box[6]);
+/* Prescribe u = fn(x) for the components in mask (bit c for component c; 7 = all) on the
+   faces with the tag. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity elasticity, PetscInt tag, PetscInt mask,
+                                                            TwinfeVectorFunction fn, void *ctx);
+/* A uniform traction t (Pa) on the faces with the tag. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity elasticity, PetscInt tag, const PetscReal t[3]);
+/* SNES (ksponly by default), KSP (CG) and PC (GAMG with the rigid-body near null space)
+   from the options database, prefix "elasticity_" (e.g. -elasticity_ksp_rtol). */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetFromOptions(TwinfeElasticity elasticity);
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity elasticity);
+
+/* The solution: a Vec on the displacement DM with 3 dofs per vertex and nothing else (for P2
+   the vertex dofs are copied into such a layout, refreshed by each call), lent. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetDisplacement(TwinfeElasticity elasticity, DM *dm, Vec *u);
+/* Linear iterations, final residual norm, and the converged reason as text. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolverInfo(TwinfeElasticity elasticity, PetscInt *iterations,
+                                                          PetscReal *residual_norm, const char **reason);
+/* Largest displacement magnitude over the vertices (mm). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetMaxDisplacement(TwinfeElasticity elasticity, PetscReal *max_mm);
+/* Cell fields on this rank's cells (cStart..cEnd order), as new Vecs the caller destroys:
+   von Mises stress (Pa, 1 per cell) and the 6 stress components xx yy zz xy yz xz (Pa). */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity elasticity, Vec *von_mises, Vec *stress);
+
+/* Added by the physics stage. */
+/* Lagrange degree 1 or 2 (also -elasticity_degree); call before the first solve. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetDegree(TwinfeElasticity elasticity, PetscInt degree);
+/* An extra body force f(x) (uN/mm^3) added to density * gravity, e.g. for manufactured
+   solutions. fn NULL removes it. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetBodyForce(TwinfeElasticity elasticity, TwinfeVectorFunction fn, void *ctx);
+/* The space and the full solution Vec on its DM (P2 dofs included), lent; valid after a solve. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSpace(TwinfeElasticity elasticity, TwinfeSpace *space);
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolution(TwinfeElasticity elasticity, Vec *u);
+/* The SNES (lent), created by TwinfeElasticitySetFromOptions or the first solve. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSNES(TwinfeElasticity elasticity, SNES *snes);

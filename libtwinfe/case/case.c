@@ -1,0 +1,464 @@
+/* A case: the stages run in order, each timed and recorded in report.json.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _XOPEN_SOURCE 700
+#include "case_impl.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------- small helpers ---------- */
+
+static PetscErrorCode CaseBeginStage(TwinfeCase c, const char name[], PetscLogDouble *t0)
+{
+  PetscFunctionBegin;
+  PetscCheck(c->nstages < TWINFE_CASE_MAX_STAGES, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many stages");
+  PetscCall(PetscStrncpy(c->stage_names[c->nstages], name, TWINFE_NAME_LEN));
+  PetscCall(PetscTime(t0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CaseEndStage(TwinfeCase c, PetscLogDouble t0)
+{
+  PetscLogDouble t1;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t1));
+  c->stage_seconds[c->nstages++] = (PetscReal)(t1 - t0);
+  PetscFunctionReturn(0);
+}
+
+/* Records an output file (relative to the output folder) for the summary and the report. */
+static PetscErrorCode CaseAddOutput(TwinfeCase c, const char relative[])
+{
+  PetscFunctionBegin;
+  PetscCheck(c->noutputs < TWINFE_CASE_MAX_OUTPUTS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many outputs");
+  PetscCall(PetscStrallocpy(relative, &c->outputs[c->noutputs++]));
+  PetscFunctionReturn(0);
+}
+
+/* a/b into out, refusing what does not fit. */
+static PetscErrorCode JoinPath(char out[PETSC_MAX_PATH_LEN], const char a[], const char b[])
+{
+  int len;
+  PetscFunctionBegin;
+  len = a[0] ? snprintf(out, PETSC_MAX_PATH_LEN, "%s/%s", a, b) : snprintf(out, PETSC_MAX_PATH_LEN, "%s", b);
+  PetscCheck(len >= 0 && len < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Path %s/%s is longer than %d characters", a, b, PETSC_MAX_PATH_LEN - 1);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StagingPath(TwinfeCase c, const char relative[], char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBegin;
+  PetscCall(JoinPath(path, c->staging_dir, relative));
+  PetscFunctionReturn(0);
+}
+
+/* Relative paths in a case file are relative to the case file's folder. */
+static PetscErrorCode ResolveInputPath(TwinfeCase c, const char given[], char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBegin;
+  PetscCall(JoinPath(path, given[0] == '/' ? "" : c->case_dir, given));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReportKey(char key[256], const char a[], const char b[], const char c[])
+{
+  PetscFunctionBegin;
+  const int len = snprintf(key, 256, "%s.%s.%s", a, b, c);
+  PetscCheck(len >= 0 && len < 256, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Report key %s.%s.%s is too long", a, b, c);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RecordInputFile(TwinfeCase c, const char role[], const char path[])
+{
+  char hex[65], key[256], resolved[PATH_MAX];
+  PetscFunctionBegin;
+  PetscCall(TwinfeFileSHA256(path, hex));
+  PetscCall(ReportKey(key, "inputs", role, "path"));
+  PetscCall(TwinfeReportSetString(c->report, key, realpath(path, resolved) ? resolved : path));
+  PetscCall(ReportKey(key, "inputs", role, "sha256"));
+  PetscCall(TwinfeReportSetString(c->report, key, hex));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- regions and materials ---------- */
+
+static PetscErrorCode CheckRegionName(const char name[])
+{
+  PetscFunctionBegin;
+  PetscCheck(name[0] && strlen(name) < TWINFE_NAME_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Region name '%s' in -names must have 1 to %d characters", name, TWINFE_NAME_LEN - 1);
+  for (const char *p = name; *p; ++p)
+    PetscCheck((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_',
+               PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Region name '%s' in -names has the character '%c': use letters, digits and '_' only (it names options and files)",
+               name, *p);
+  PetscFunctionReturn(0);
+}
+
+/* -labels and -names, when given. */
+static PetscErrorCode ReadRegionOptions(TwinfeCase c)
+{
+  PetscInt  labels[TWINFE_CASE_MAX_REGIONS], nlabels = TWINFE_CASE_MAX_REGIONS, nnames = TWINFE_CASE_MAX_REGIONS;
+  char     *names[TWINFE_CASE_MAX_REGIONS];
+  PetscBool have_labels, have_names;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-labels", labels, &nlabels, &have_labels));
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", names, &nnames, &have_names));
+  if (!have_labels) nlabels = 0;
+  if (!have_names) nnames = 0;
+  PetscCheck(!have_names || nnames == nlabels, c->comm, PETSC_ERR_ARG_WRONG,
+             "-names gives %" PetscInt_FMT " names for %" PetscInt_FMT " -labels: give one name per label", nnames, nlabels);
+  c->nregions = nlabels;
+  for (PetscInt i = 0; i < nlabels; ++i) {
+    PetscCheck(labels[i] > 0 && labels[i] < 1000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-labels value %" PetscInt_FMT " is out of range: labels are 1 to 999 (0 is background)", labels[i]);
+    c->labels[i] = (int32_t)labels[i];
+    if (have_names) {
+      PetscCall(CheckRegionName(names[i]));
+      PetscCall(PetscStrncpy(c->names[i], names[i], TWINFE_NAME_LEN));
+    } else snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
+  }
+  for (PetscInt i = 0; i < nnames; ++i) PetscCall(PetscFree(names[i]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BroadcastRegions(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Bcast(&c->nregions, 1, MPIU_INT, 0, c->comm));
+  PetscCallMPI(MPI_Bcast(c->labels, (int)c->nregions, MPI_INT32_T, 0, c->comm));
+  PetscCallMPI(MPI_Bcast(c->names, (int)(c->nregions * TWINFE_NAME_LEN), MPI_CHAR, 0, c->comm));
+  PetscFunctionReturn(0);
+}
+
+/* Material of region i: -<name>_E, -<name>_nu, -<name>_density, else -E, -nu, -density. */
+PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density)
+{
+  char prefix[TWINFE_NAME_LEN + 1];
+  PetscFunctionBegin;
+  *E       = 5000.0; /* Pa: soft parenchyma such as liver is 2-10 kPa */
+  *nu      = 0.45;   /* nearly incompressible tissue, kept below 0.5 for the pure displacement form */
+  *density = 1.06e-3;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-E", E, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", nu, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", density, NULL));
+  snprintf(prefix, sizeof prefix, "%s_", c->names[i]);
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-E", E, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-nu", nu, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", density, NULL));
+  PetscCheck(*E > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Young's modulus of region '%s' (-%s_E) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)",
+             c->names[i], c->names[i], (double)*E);
+  PetscCheck(*nu > -1.0 && *nu < 0.5, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Poisson ratio of region '%s' (-%s_nu) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)",
+             c->names[i], c->names[i], (double)*nu);
+  PetscCheck(*density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)",
+             c->names[i], c->names[i], (double)*density);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ValidateMaterials(TwinfeCase c)
+{
+  PetscReal E, nu, density;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->nregions; ++i) PetscCall(TwinfeCaseGetMaterial(c, i, &E, &nu, &density));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- create, case file ---------- */
+
+PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCase *tcase)
+{
+  TwinfeCase c;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&c));
+  *tcase  = c;
+  c->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &c->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &c->size));
+  PetscCall(PetscTime(&c->start_time));
+  PetscCall(PetscStrncpy(c->output_dir, output_dir ? output_dir : "", sizeof c->output_dir));
+  PetscCall(TwinfeStagingCreate(comm, c->output_dir, c->staging_dir));
+  if (c->rank == 0) {
+    PetscCall(TwinfeReportCreate(&c->report));
+    PetscCall(TwinfeReportSetString(c->report, "twinfe.version", TwinfeVersion()));
+    PetscCall(TwinfeReportSetInt(c->report, "twinfe.ranks", c->size));
+    PetscCall(TwinfeReportSetString(c->report, "twinfe.units", "mm, g, s; stress in Pa; coordinates LPS mm"));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LoadFileOnRoot(TwinfeCase c, const char case_file[])
+{
+  PetscFunctionBegin;
+  PetscCheck(access(case_file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "Cannot read the case file %s: check the path (a case file is YAML, see meshes/organ_phantom.yaml)", case_file);
+  PetscCall(RecordInputFile(c, "case_file", case_file));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseLoadFile(TwinfeCase c, const char case_file[], int argc, char **argv)
+{
+  char copy[PETSC_MAX_PATH_LEN];
+  PetscFunctionBegin;
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? LoadFileOnRoot(c, case_file) : 0));
+  PetscCall(PetscStrncpy(c->case_file, case_file, sizeof c->case_file));
+  PetscCall(PetscStrncpy(copy, case_file, sizeof copy));
+  PetscCall(PetscStrncpy(c->case_dir, dirname(copy), sizeof c->case_dir));
+  PetscCall(PetscOptionsInsertFileYAML(c->comm, NULL, case_file, PETSC_TRUE));
+  /* The command line overrides the case file. */
+  if (argc > 1) PetscCall(PetscOptionsInsertArgs(NULL, argc - 1, argv + 1));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- image -> surfaces -> mesh (rank 0) ---------- */
+
+/* Every non-zero label of the image, when -labels was not given. */
+static PetscErrorCode RegionsFromImage(TwinfeCase c)
+{
+  PetscInt  dims[3], n;
+  int32_t  *v;
+  PetscBool present[1000] = {PETSC_FALSE};
+  PetscFunctionBegin;
+  PetscCall(TwinfeImageGetDimensions(c->image, dims));
+  PetscCall(TwinfeImageGetLabels(c->image, &v));
+  n = dims[0] * dims[1] * dims[2];
+  for (PetscInt i = 0; i < n; ++i)
+    if (v[i] > 0 && v[i] < 1000) present[v[i]] = PETSC_TRUE;
+  c->nregions = 0;
+  for (int l = 1; l < 1000 && c->nregions < TWINFE_CASE_MAX_REGIONS; ++l) {
+    if (!present[l]) continue;
+    c->labels[c->nregions] = l;
+    snprintf(c->names[c->nregions], TWINFE_NAME_LEN, "label_%d", l);
+    c->nregions++;
+  }
+  PetscCheck(c->nregions > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The image has no non-zero label: nothing to model");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
+{
+  PetscLogDouble t0;
+  PetscInt       dims[3], removed, filled, count;
+  PetscReal      spacing[3], origin[3], direction[9], voxel;
+  char           key[256];
+  PetscFunctionBegin;
+  PetscCall(CaseBeginStage(c, "image", &t0));
+  PetscCall(TwinfeImageRead(path, &c->image));
+  PetscCall(RecordInputFile(c, "image", path));
+  if (c->nregions == 0) PetscCall(RegionsFromImage(c));
+  PetscCall(TwinfeImageGetDimensions(c->image, dims));
+  PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
+  PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
+  snprintf(key, sizeof key, "%" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT, dims[0], dims[1], dims[2]);
+  PetscCall(TwinfeReportSetString(c->report, "image.dimensions", key));
+  snprintf(key, sizeof key, "%g %g %g", (double)spacing[0], (double)spacing[1], (double)spacing[2]);
+  PetscCall(TwinfeReportSetString(c->report, "image.spacing_mm", key));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "image     %s: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " voxels of %g x %g x %g mm\n",
+                        path, dims[0], dims[1], dims[2], (double)spacing[0], (double)spacing[1], (double)spacing[2]));
+  PetscCall(TwinfeImageSelectLabels(c->image, c->nregions, c->labels, &removed, &filled));
+  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
+  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_filled", filled));
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    PetscCall(TwinfeImageCountLabel(c->image, c->labels[i], &count));
+    PetscCall(ReportKey(key, "image.regions", c->names[i], "label"));
+    PetscCall(TwinfeReportSetInt(c->report, key, c->labels[i]));
+    PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
+    PetscCall(TwinfeReportSetInt(c->report, key, count));
+    PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
+    PetscCall(TwinfeReportSetReal(c->report, key, count * voxel));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n", c->names[i],
+                          (int)c->labels[i], count, (double)(count * voxel)));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT " cavity voxels filled\n",
+                        removed, filled));
+  PetscCall(CaseEndStage(c, t0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c)
+{
+  PetscLogDouble   t0;
+  PetscInt         iterations = 20, nv, nt;
+  PetscReal        volume;
+  const PetscReal *xyz;
+  const PetscInt  *tri;
+  const int32_t   *tl;
+  char             key[256];
+  PetscFunctionBegin;
+  PetscCall(CaseBeginStage(c, "surface", &t0));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-surface_smooth_iterations", &iterations, NULL));
+  PetscCall(TwinfeSurfaceCreateFromImage(c->image, c->nregions, c->labels, &c->surface));
+  /* The surface stage owns the pass band and feature angle defaults (and their options). */
+  if (iterations > 0) PetscCall(TwinfeSurfaceSmooth(c->surface, iterations, PETSC_DEFAULT, PETSC_DEFAULT));
+  PetscCall(TwinfeSurfaceGetVertices(c->surface, &nv, &xyz));
+  PetscCall(TwinfeSurfaceGetTriangles(c->surface, &nt, &tri, &tl));
+  PetscCall(TwinfeReportSetInt(c->report, "surface.vertices", nv));
+  PetscCall(TwinfeReportSetInt(c->report, "surface.triangles", nt));
+  PetscCall(TwinfeReportSetInt(c->report, "surface.smooth_iterations", iterations));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "surface   %" PetscInt_FMT " triangles, %" PetscInt_FMT " vertices (%" PetscInt_FMT " smoothing iterations)\n",
+                        nt, nv, iterations));
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    PetscCall(TwinfeSurfaceComputeLabelVolume(c->surface, c->labels[i], &volume));
+    PetscCall(ReportKey(key, "surface.regions", c->names[i], "enclosed_volume_mm3"));
+    PetscCall(TwinfeReportSetReal(c->report, key, volume));
+  }
+  PetscCall(CaseEndStage(c, t0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteRegionSTLsOnRoot(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    PetscReal *xyz;
+    PetscInt  *tri, nv, nt;
+    char       relative[TWINFE_NAME_LEN + 8], path[PETSC_MAX_PATH_LEN];
+    PetscCall(TwinfeSurfaceExtractLabel(c->surface, c->labels[i], &nv, &xyz, &nt, &tri));
+    snprintf(relative, sizeof relative, "%s.stl", c->names[i]);
+    PetscCall(StagingPath(c, relative, path));
+    PetscCall(TwinfeWriteSTL(nv, xyz, nt, tri, path));
+    PetscCall(CaseAddOutput(c, relative));
+    PetscCall(PetscFree(xyz));
+    PetscCall(PetscFree(tri));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
+{
+  PetscInt        nv, nt, nf, nr;
+  const PetscInt *tets, *facets;
+  const int32_t  *regions, *tags, *labels;
+  PetscReal       min_gamma, mean_gamma, min_dihedral, *volumes;
+  char            key[256];
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, NULL));
+  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
+  PetscCall(TwinfeMeshComputeQuality(c->mesh, &min_gamma, &mean_gamma, &min_dihedral));
+  PetscCall(TwinfeMeshGetRegions(c->mesh, &nr, &labels));
+  PetscCall(PetscMalloc1(nr, &volumes));
+  PetscCall(TwinfeMeshComputeRegionVolumes(c->mesh, volumes));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.vertices", nv));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.tetrahedra", nt));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.facets", nf));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.min_gamma", min_gamma));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.mean_gamma", mean_gamma));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.min_dihedral_deg", min_dihedral));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "mesh      %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " vertices, %" PetscInt_FMT " boundary/interface facets\n", nt, nv, nf));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "          quality: min gamma %.3f, mean gamma %.3f, min dihedral angle %.1f deg\n",
+                        (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
+  for (PetscInt r = 0; r < nr; ++r) {
+    const char *name;
+    PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
+    PetscCall(ReportKey(key, "mesh.regions", name, "label"));
+    PetscCall(TwinfeReportSetInt(c->report, key, labels[r]));
+    PetscCall(ReportKey(key, "mesh.regions", name, "volume_mm3"));
+    PetscCall(TwinfeReportSetReal(c->report, key, volumes[r]));
+    if (c->image) {
+      PetscInt  count;
+      PetscReal voxel;
+      PetscCall(TwinfeImageCountLabel(c->image, labels[r], &count));
+      PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
+      PetscCall(ReportKey(key, "mesh.regions", name, "volume_change_vs_voxels_percent"));
+      PetscCall(TwinfeReportSetReal(c->report, key, 100.0 * (volumes[r] / (count * voxel) - 1.0)));
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s %.6g mm^3 (%+.2f%% against its voxels)\n", name,
+                            (double)volumes[r], (double)(100.0 * (volumes[r] / (count * voxel) - 1.0))));
+    } else {
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s %.6g mm^3\n", name, (double)volumes[r]));
+    }
+  }
+  PetscCall(PetscFree(volumes));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteMeshFilesOnRoot(TwinfeCase c)
+{
+  char path[PETSC_MAX_PATH_LEN];
+  PetscFunctionBegin;
+  PetscCall(StagingPath(c, "mesh.vtu", path));
+  PetscCall(TwinfeMeshWriteVTU(c->mesh, path));
+  PetscCall(CaseAddOutput(c, "mesh.vtu"));
+  PetscCall(CaseAddOutput(c, "mesh_facets.vtu"));
+  PetscCall(StagingPath(c, "mesh.msh", path));
+  PetscCall(TwinfeMeshWriteGmsh(c->mesh, path));
+  PetscCall(CaseAddOutput(c, "mesh.msh"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
+{
+  PetscLogDouble t0;
+  const char    *names[TWINFE_CASE_MAX_REGIONS];
+  PetscFunctionBegin;
+  PetscCall(ReadImageOnRoot(c, path));
+  PetscCall(ExtractSurfacesOnRoot(c));
+  PetscCall(CaseBeginStage(c, "mesh", &t0));
+  for (PetscInt i = 0; i < c->nregions; ++i) names[i] = c->names[i];
+  PetscCall(TwinfeMeshCreateFromSurface(c->surface, c->nregions, c->labels, names, &c->mesh));
+  PetscCall(CaseEndStage(c, t0));
+  PetscCall(RecordMeshOnRoot(c));
+  PetscCall(CaseBeginStage(c, "write mesh", &t0));
+  PetscCall(WriteMeshFilesOnRoot(c));
+  PetscCall(WriteRegionSTLsOnRoot(c));
+  PetscCall(CaseEndStage(c, t0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
+{
+  char      given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
+  PetscBool set = PETSC_FALSE;
+  PetscFunctionBegin;
+  if (image_path) PetscCall(PetscStrncpy(given, image_path, sizeof given));
+  else PetscCall(PetscOptionsGetString(NULL, NULL, "-image", given, sizeof given, &set));
+  PetscCheck(image_path || set, c->comm, PETSC_ERR_ARG_WRONG, "No label map given: set 'image: FILE.nii.gz' in the case file or -image FILE");
+  if (image_path) PetscCall(PetscStrncpy(path, given, sizeof path));
+  else PetscCall(ResolveInputPath(c, given, path));
+  PetscCall(ReadRegionOptions(c));
+  PetscCall(ValidateMaterials(c)); /* fail before meshing, not after */
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0));
+  PetscCall(BroadcastRegions(c));
+  PetscCall(ValidateMaterials(c));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
+{
+  PetscLogDouble  t0;
+  PetscInt        nr;
+  const int32_t  *labels;
+  PetscFunctionBegin;
+  PetscCall(CaseBeginStage(c, "read mesh", &t0));
+  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read the mesh file %s: check the path (a Gmsh .msh file, as 'twinfe mesh' writes)", path);
+  PetscCall(TwinfeMeshReadGmsh(path, &c->mesh));
+  PetscCall(RecordInputFile(c, "mesh", path));
+  PetscCall(TwinfeMeshGetRegions(c->mesh, &nr, &labels));
+  PetscCheck(nr <= TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s has %" PetscInt_FMT " regions; at most %d are supported", path, nr, TWINFE_CASE_MAX_REGIONS);
+  c->nregions = nr;
+  for (PetscInt r = 0; r < nr; ++r) {
+    const char *name;
+    PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
+    c->labels[r] = labels[r];
+    PetscCall(PetscStrncpy(c->names[r], name, TWINFE_NAME_LEN));
+  }
+  PetscCall(CaseEndStage(c, t0));
+  PetscCall(RecordMeshOnRoot(c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseReadMesh(TwinfeCase c, const char msh_path[])
+{
+  PetscFunctionBegin;
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? ReadMeshOnRoot(c, msh_path) : 0));
+  PetscCall(BroadcastRegions(c));
+  PetscCall(ValidateMaterials(c));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,45 @@
+/* Private state of a TwinfeCase. SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/twinfe.h>
+
+#define TWINFE_CASE_MAX_REGIONS 256
+#define TWINFE_CASE_MAX_STAGES  16
+#define TWINFE_CASE_MAX_OUTPUTS 512
+#define TWINFE_NAME_LEN         64
+
+struct _p_TwinfeCase {
+  MPI_Comm    comm;
+  PetscMPIInt rank, size;
+  char        output_dir[PETSC_MAX_PATH_LEN], staging_dir[PETSC_MAX_PATH_LEN];
+  char        case_file[PETSC_MAX_PATH_LEN], case_dir[PETSC_MAX_PATH_LEN];
+  PetscBool   finished;
+
+  /* Regions: labels and names, the same on every rank. */
+  PetscInt nregions;
+  int32_t  labels[TWINFE_CASE_MAX_REGIONS];
+  char     names[TWINFE_CASE_MAX_REGIONS][TWINFE_NAME_LEN];
+
+  /* Serial stages live on rank 0 only. */
+  TwinfeImage   image;
+  TwinfeSurface surface;
+  TwinfeMesh    mesh;
+  TwinfeReport  report;
+
+  DM               dm;
+  TwinfeElasticity elasticity;
+
+  PetscInt  nstages;
+  char      stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
+  PetscReal stage_seconds[TWINFE_CASE_MAX_STAGES];
+  PetscInt  noutputs;
+  char     *outputs[TWINFE_CASE_MAX_OUTPUTS];
+  PetscLogDouble start_time;
+};
+
+PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[]);
+PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
+PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
+/* Makes every rank fail when rank 0 failed in a serial step (other ranks pass 0). */
+PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
+/* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
+PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);

@@ -1,0 +1,122 @@
+/* The output folder of a case appears whole or not at all.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * A case writes into DIR.partial-<pid> and renames it to DIR when it succeeded. An existing
+ * DIR is replaced only if it is an earlier twinfe output (it holds report.json): anything
+ * else in the way is refused, so no user file is ever lost. */
+#define _XOPEN_SOURCE 700
+#include "case_impl.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+PetscErrorCode TwinfeRemoveTree(const char path[])
+{
+  struct stat st;
+  PetscFunctionBegin;
+  if (path[0] && stat(path, &st) == 0) nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  PetscFunctionReturn(0);
+}
+
+static PetscBool IsDirectory(const char path[])
+{
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscBool IsEmptyOrTwinfeOutput(const char dir[])
+{
+  char        report[PETSC_MAX_PATH_LEN + 16];
+  struct stat st;
+  snprintf(report, sizeof report, "%s/report.json", dir);
+  if (stat(report, &st) == 0) return PETSC_TRUE;
+  return rmdir(dir) == 0 ? PETSC_TRUE : PETSC_FALSE; /* only succeeds when empty */
+}
+
+/* Rank 0: check the target and make the staging folder. */
+static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_dir[])
+{
+  PetscFunctionBegin;
+  PetscCheck(output_dir[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "No output folder given: pass -o DIR");
+  PetscCheck(!(access(output_dir, F_OK) == 0 && !IsDirectory(output_dir)), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Output %s exists and is a file, not a folder: choose another -o", output_dir);
+  PetscCheck(!IsDirectory(output_dir) || IsEmptyOrTwinfeOutput(output_dir), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Output folder %s exists and is not an earlier twinfe output (no report.json): choose another -o or remove it",
+             output_dir);
+  snprintf(staging_dir, PETSC_MAX_PATH_LEN, "%s.partial-%ld", output_dir, (long)getpid());
+  PetscCall(TwinfeRemoveTree(staging_dir));
+  PetscCheck(mkdir(staging_dir, 0755) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "Cannot create the folder %s: %s (is the parent folder of -o %s there and writable?)", staging_dir,
+             strerror(errno), output_dir);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[])
+{
+  PetscMPIInt rank;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  staging_dir[0] = 0;
+  if (rank == 0) PetscCall(TwinfeRunOnRoot(comm, CreateStagingOnRoot(output_dir, staging_dir)));
+  else PetscCall(TwinfeRunOnRoot(comm, 0));
+  PetscCallMPI(MPI_Bcast(staging_dir, PETSC_MAX_PATH_LEN, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CommitOnRoot(const char staging_dir[], const char output_dir[])
+{
+  char old[PETSC_MAX_PATH_LEN + 32];
+  PetscFunctionBegin;
+  old[0] = 0;
+  if (IsDirectory(output_dir)) {
+    snprintf(old, sizeof old, "%s.old-%ld", output_dir, (long)getpid());
+    PetscCheck(rename(output_dir, old) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+               "Cannot move the earlier output %s aside: %s", output_dir, strerror(errno));
+  }
+  if (rename(staging_dir, output_dir) != 0) {
+    const int err = errno;
+    if (old[0]) rename(old, output_dir); /* put the earlier output back */
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot rename %s to %s: %s", staging_dir, output_dir, strerror(err));
+  }
+  if (old[0]) PetscCall(TwinfeRemoveTree(old));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[])
+{
+  PetscMPIInt rank;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Barrier(comm)); /* every rank has closed its files */
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(TwinfeRunOnRoot(comm, CommitOnRoot(staging_dir, output_dir)));
+  else PetscCall(TwinfeRunOnRoot(comm, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error)
+{
+  int code = (int)root_error;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
+  if (code) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    /* Rank 0 already raised (and recorded) the real error; the others follow it. */
+    PetscCheck(rank == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "A step on rank 0 failed (see rank 0's message)");
+    PetscFunctionReturn(root_error);
+  }
+  PetscFunctionReturn(0);
+}

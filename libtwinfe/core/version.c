@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <twinfe/core.h>
+
+const char *TwinfeVersion(void) { return TWINFE_VERSION_STRING; }
+
+PetscInt TwinfeFacetTag(PetscInt a, PetscInt b)
+{
+  const PetscInt lo = PetscMin(a, b), hi = PetscMax(a, b);
+  return lo == 0 ? hi : 1000 * lo + hi;
+}

@@ -1,0 +1,45 @@
+/* Private layout of TwinfeSpace, shared by the fem/ sources.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/fem.h>
+
+#define TWINFE_MAX_QORDER 20
+
+/* Reference tabulation for one quadrature rule; face rules are mapped onto one reference face. */
+typedef struct {
+  PetscInt   nq;
+  PetscReal *xi;                   /* nq*3 reference tet coordinates */
+  PetscReal *w;                    /* nq reference weights */
+  PetscReal *B[TWINFE_MAX_FIELDS]; /* nq*nbasis */
+  PetscReal *D[TWINFE_MAX_FIELDS]; /* nq*nbasis*3 reference gradients */
+} TwinfeRule;
+
+struct _p_TwinfeSpace {
+  MPI_Comm   comm;
+  DM         dm; /* clone carrying the layout */
+  PetscInt   nfields, degree[TWINFE_MAX_FIELDS], ncomp[TWINFE_MAX_FIELDS];
+  PetscInt   nbasis[TWINFE_MAX_FIELDS], offset[TWINFE_MAX_FIELDS], ndof;
+  PetscInt   cStart, ncells;
+  PetscInt  *cell_dofs;            /* ncells*ndof local vector indices */
+  PetscInt  *cell_points;          /* ncells*10: the 4 vertex points then the 6 edge points in reference order */
+  PetscReal *v0, *J, *Jinv, *detJ; /* per cell: 3, 9 (row-major), 9, 1 (absolute) */
+  PetscInt  *region;
+  /* boundary faces owned here */
+  PetscInt nfaces, *face_cell, *face_local, *face_tag;
+  /* lazily built rules */
+  TwinfeRule *vol[TWINFE_MAX_QORDER + 1];
+  TwinfeRule *face[TWINFE_MAX_QORDER + 1][4];
+  /* Matrix pattern: unique local (row, col) pairs in CSR form, and for every entry of every
+     element matrix its position among them, so element blocks are summed before PETSc sees them. */
+  PetscInt nnz, *pattern_rowptr, *pattern_cols, *pattern_map;
+  Vec      work_local;
+  /* Dirichlet: local marks and values, reduced to owned rows on demand */
+  Vec          bc_mark, bc_value;
+  PetscBool    bc_dirty;
+  PetscInt     bc_n, *bc_rows, *bc_local;
+  PetscScalar *bc_g;
+};
+
+PETSC_INTERN PetscErrorCode TwinfeSpaceGetVolumeRule(TwinfeSpace, PetscInt, TwinfeRule **);
+PETSC_INTERN PetscErrorCode TwinfeSpaceGetFaceRule(TwinfeSpace, PetscInt, PetscInt, TwinfeRule **);
+PETSC_INTERN PetscErrorCode TwinfeRuleDestroy(TwinfeRule **);

@@ -1,0 +1,470 @@
+/* TwinfeSpace: asks DMPlex once for what every element loop needs.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fem_impl.h"
+
+#include <petscsf.h>
+
+static const PetscInt edge_vertex[6][2] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
+
+static PetscErrorCode CheckMesh(DM dm)
+{
+  PetscInt               dim, overlap;
+  PetscBool              isplex;
+  DMPlexInterpolatedFlag interpolated;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMPLEX, &isplex));
+  PetscCheck(isplex, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG, "TwinfeSpaceCreate needs a DMPLEX");
+  PetscCall(DMGetDimension(dm, &dim));
+  PetscCheck(dim == 3, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeSpaceCreate needs a 3D tetrahedral mesh, got dimension %" PetscInt_FMT, dim);
+  PetscCall(DMPlexIsInterpolatedCollective(dm, &interpolated));
+  PetscCheck(interpolated == DMPLEX_INTERPOLATED_FULL, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeSpaceCreate needs an interpolated DMPlex (edges and faces present): call DMPlexInterpolate first");
+  PetscCall(DMPlexGetOverlap(dm, &overlap));
+  PetscCheck(overlap == 0, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeSpaceCreate needs a mesh distributed with overlap 0, got overlap %" PetscInt_FMT, overlap);
+  PetscFunctionReturn(0);
+}
+
+/* Dofs per vertex and per edge, field by field: the layout the section describes. */
+static PetscErrorCode CreateLayout(TwinfeSpace space, DM dm)
+{
+  PetscSection section;
+  PetscInt     pStart, pEnd, vStart, vEnd, eStart, eEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
+  PetscCall(PetscSectionCreate(space->comm, &section));
+  PetscCall(PetscSectionSetNumFields(section, space->nfields));
+  for (PetscInt f = 0; f < space->nfields; ++f)
+    PetscCall(PetscSectionSetFieldComponents(section, f, space->ncomp[f]));
+  PetscCall(PetscSectionSetChart(section, pStart, pEnd));
+  for (PetscInt v = vStart; v < vEnd; ++v) {
+    PetscInt total = 0;
+    for (PetscInt f = 0; f < space->nfields; ++f) {
+      PetscCall(PetscSectionSetFieldDof(section, v, f, space->ncomp[f]));
+      total += space->ncomp[f];
+    }
+    PetscCall(PetscSectionSetDof(section, v, total));
+  }
+  for (PetscInt e = eStart; e < eEnd; ++e) {
+    PetscInt total = 0;
+    for (PetscInt f = 0; f < space->nfields; ++f) {
+      if (space->degree[f] != 2) continue;
+      PetscCall(PetscSectionSetFieldDof(section, e, f, space->ncomp[f]));
+      total += space->ncomp[f];
+    }
+    if (total) PetscCall(PetscSectionSetDof(section, e, total));
+  }
+  PetscCall(PetscSectionSetUp(section));
+  PetscCall(DMClone(dm, &space->dm));
+  PetscCall(DMSetLocalSection(space->dm, section));
+  PetscCall(PetscSectionDestroy(&section));
+  PetscFunctionReturn(0);
+}
+
+/* The 4 vertices in closure order (they define the affine map) and the 6 edges placed at the
+   reference edge named by their two vertices: closure order of edges is not reference order. */
+static PetscErrorCode CellPoints(DM dm, PetscInt cell, PetscInt vStart, PetscInt vEnd, PetscInt eStart, PetscInt eEnd,
+                                 PetscInt points[10])
+{
+  PetscInt *closure = NULL, n, nv = 0, ne = 0, edges[6];
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetTransitiveClosure(dm, cell, PETSC_TRUE, &n, &closure));
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscInt p = closure[2 * i];
+    if (p >= vStart && p < vEnd && nv < 4)
+      points[nv++] = p;
+    else if (p >= eStart && p < eEnd && ne < 6)
+      edges[ne++] = p;
+  }
+  PetscCall(DMPlexRestoreTransitiveClosure(dm, cell, PETSC_TRUE, &n, &closure));
+  PetscCheck(nv == 4 && ne == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "cell %" PetscInt_FMT " is not a tetrahedron (%" PetscInt_FMT " vertices, %" PetscInt_FMT
+             " edges): TwinfeSpace supports tets only",
+             cell, nv, ne);
+  for (PetscInt k = 0; k < 6; ++k) {
+    const PetscInt *cone;
+    PetscInt        a = -1, b = -1, slot = -1;
+    PetscCall(DMPlexGetCone(dm, edges[k], &cone));
+    for (PetscInt v = 0; v < 4; ++v) {
+      if (points[v] == cone[0]) a = v;
+      if (points[v] == cone[1]) b = v;
+    }
+    for (PetscInt r = 0; r < 6; ++r)
+      if ((edge_vertex[r][0] == a && edge_vertex[r][1] == b) || (edge_vertex[r][0] == b && edge_vertex[r][1] == a)) slot = r;
+    PetscCheck(slot >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "edge %" PetscInt_FMT " of cell %" PetscInt_FMT " does not join two of its vertices", edges[k], cell);
+    points[4 + slot] = edges[k];
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CellGeometry(TwinfeSpace space, PetscInt c, const PetscScalar *coords, PetscSection cs)
+{
+  PetscReal x[4][3], *J = &space->J[9 * c], *Ji = &space->Jinv[9 * c], det;
+
+  PetscFunctionBeginUser;
+  for (PetscInt v = 0; v < 4; ++v) {
+    PetscInt off;
+    PetscCall(PetscSectionGetOffset(cs, space->cell_points[10 * c + v], &off));
+    for (PetscInt k = 0; k < 3; ++k)
+      x[v][k] = PetscRealPart(coords[off + k]);
+  }
+  for (PetscInt k = 0; k < 3; ++k) {
+    space->v0[3 * c + k] = x[0][k];
+    for (PetscInt j = 0; j < 3; ++j)
+      J[3 * k + j] = x[j + 1][k] - x[0][k];
+  }
+  det = J[0] * (J[4] * J[8] - J[5] * J[7]) - J[1] * (J[3] * J[8] - J[5] * J[6]) + J[2] * (J[3] * J[7] - J[4] * J[6]);
+  PetscCheck(PetscAbsReal(det) > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " has zero volume",
+             c + space->cStart);
+  Ji[0]          = (J[4] * J[8] - J[5] * J[7]) / det;
+  Ji[1]          = (J[2] * J[7] - J[1] * J[8]) / det;
+  Ji[2]          = (J[1] * J[5] - J[2] * J[4]) / det;
+  Ji[3]          = (J[5] * J[6] - J[3] * J[8]) / det;
+  Ji[4]          = (J[0] * J[8] - J[2] * J[6]) / det;
+  Ji[5]          = (J[2] * J[3] - J[0] * J[5]) / det;
+  Ji[6]          = (J[3] * J[7] - J[4] * J[6]) / det;
+  Ji[7]          = (J[1] * J[6] - J[0] * J[7]) / det;
+  Ji[8]          = (J[0] * J[4] - J[1] * J[3]) / det;
+  space->detJ[c] = PetscAbsReal(det);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CellDofs(TwinfeSpace space, PetscInt c)
+{
+  PetscSection section;
+  PetscInt    *dofs = &space->cell_dofs[space->ndof * c];
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLocalSection(space->dm, &section));
+  for (PetscInt f = 0; f < space->nfields; ++f) {
+    for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
+      PetscInt off;
+      PetscCall(PetscSectionGetFieldOffset(section, space->cell_points[10 * c + a], f, &off));
+      for (PetscInt k = 0; k < space->ncomp[f]; ++k)
+        dofs[space->offset[f] + a * space->ncomp[f] + k] = off + k;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
+{
+  PetscInt           cEnd, vStart, vEnd, eStart, eEnd;
+  Vec                coordinates;
+  PetscSection       cs;
+  const PetscScalar *coords;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &space->cStart, &cEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
+  space->ncells = cEnd - space->cStart;
+  PetscCall(PetscMalloc4(space->ncells * space->ndof, &space->cell_dofs, space->ncells * 10, &space->cell_points,
+                         space->ncells * 3, &space->v0, space->ncells, &space->detJ));
+  PetscCall(PetscMalloc3(space->ncells * 9, &space->J, space->ncells * 9, &space->Jinv, space->ncells, &space->region));
+  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
+  PetscCall(DMGetCoordinateSection(dm, &cs));
+  PetscCall(VecGetArrayRead(coordinates, &coords));
+  for (PetscInt c = 0; c < space->ncells; ++c) {
+    PetscCall(CellPoints(dm, c + space->cStart, vStart, vEnd, eStart, eEnd, &space->cell_points[10 * c]));
+    PetscCall(CellGeometry(space, c, coords, cs));
+    PetscCall(CellDofs(space, c));
+  }
+  PetscCall(VecRestoreArrayRead(coordinates, &coords));
+  PetscFunctionReturn(0);
+}
+
+/* Regions by label strata: one pass over the label instead of one label query per cell. */
+static PetscErrorCode BuildRegions(TwinfeSpace space, DM dm)
+{
+  DMLabel         label;
+  IS              values;
+  PetscInt        nvalues;
+  const PetscInt *vals;
+
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    space->region[c] = 0;
+  PetscCall(DMGetLabel(dm, "Cell Sets", &label));
+  if (!label) PetscFunctionReturn(0);
+  PetscCall(DMLabelGetValueIS(label, &values));
+  PetscCall(ISGetLocalSize(values, &nvalues));
+  PetscCall(ISGetIndices(values, &vals));
+  for (PetscInt i = 0; i < nvalues; ++i) {
+    IS              stratum;
+    PetscInt        n;
+    const PetscInt *pts;
+    PetscCall(DMLabelGetStratumIS(label, vals[i], &stratum));
+    if (!stratum) continue;
+    PetscCall(ISGetLocalSize(stratum, &n));
+    PetscCall(ISGetIndices(stratum, &pts));
+    for (PetscInt k = 0; k < n; ++k) {
+      PetscInt c = pts[k] - space->cStart;
+      if (c >= 0 && c < space->ncells) space->region[c] = vals[i];
+    }
+    PetscCall(ISRestoreIndices(stratum, &pts));
+    PetscCall(ISDestroy(&stratum));
+  }
+  PetscCall(ISRestoreIndices(values, &vals));
+  PetscCall(ISDestroy(&values));
+  PetscFunctionReturn(0);
+}
+
+/* Which local face (0..3, named by the opposite vertex) of cell c the face point is. */
+static PetscErrorCode LocalFace(DM dm, TwinfeSpace space, PetscInt c, PetscInt face, PetscInt *local)
+{
+  PetscInt *closure = NULL, n, vStart, vEnd;
+  PetscBool in[4]   = {PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE};
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetTransitiveClosure(dm, face, PETSC_TRUE, &n, &closure));
+  for (PetscInt i = 0; i < n; ++i)
+    for (PetscInt v = 0; v < 4; ++v)
+      if (closure[2 * i] == space->cell_points[10 * c + v]) in[v] = PETSC_TRUE;
+  PetscCall(DMPlexRestoreTransitiveClosure(dm, face, PETSC_TRUE, &n, &closure));
+  *local = -1;
+  for (PetscInt v = 0; v < 4; ++v)
+    if (!in[v]) *local = v;
+  PetscCheck(*local >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "face %" PetscInt_FMT " is not a face of its support cell", face);
+  PetscFunctionReturn(0);
+}
+
+/* Tagged faces this rank owns (not a leaf of the point SF), seen from their first support cell,
+   so that every face is integrated exactly once over all ranks. */
+static PetscErrorCode BuildFaces(TwinfeSpace space, DM dm)
+{
+  DMLabel         label;
+  IS              values;
+  PetscInt        nvalues, fStart, fEnd, pStart, pEnd, nleaves, capacity = 0;
+  const PetscInt *vals, *leaves;
+  PetscBool      *ghost;
+  PetscSF         sf;
+
+  PetscFunctionBeginUser;
+  space->nfaces = 0;
+  PetscCall(DMGetLabel(dm, "Face Sets", &label));
+  if (!label) PetscFunctionReturn(0);
+  PetscCall(DMPlexGetHeightStratum(dm, 1, &fStart, &fEnd));
+  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
+  PetscCall(PetscCalloc1(pEnd - pStart, &ghost));
+  PetscCall(DMGetPointSF(dm, &sf));
+  PetscCall(PetscSFGetGraph(sf, NULL, &nleaves, &leaves, NULL));
+  if (nleaves > 0) {
+    for (PetscInt l = 0; l < nleaves; ++l)
+      ghost[(leaves ? leaves[l] : l) - pStart] = PETSC_TRUE;
+  }
+  PetscCall(DMLabelGetValueIS(label, &values));
+  PetscCall(ISGetLocalSize(values, &nvalues));
+  PetscCall(ISGetIndices(values, &vals));
+  for (PetscInt i = 0; i < nvalues; ++i) {
+    IS              stratum;
+    PetscInt        n;
+    const PetscInt *pts;
+    PetscCall(DMLabelGetStratumIS(label, vals[i], &stratum));
+    if (!stratum) continue;
+    PetscCall(ISGetLocalSize(stratum, &n));
+    PetscCall(ISGetIndices(stratum, &pts));
+    for (PetscInt k = 0; k < n; ++k) {
+      PetscInt        p = pts[k], ssize, c, local = -1;
+      const PetscInt *support;
+      if (p < fStart || p >= fEnd || ghost[p - pStart]) continue;
+      PetscCall(DMPlexGetSupportSize(dm, p, &ssize));
+      if (ssize < 1) continue;
+      PetscCall(DMPlexGetSupport(dm, p, &support));
+      c = support[0] - space->cStart;
+      PetscCall(LocalFace(dm, space, c, p, &local));
+      if (space->nfaces == capacity) {
+        PetscInt *cell, *loc, *tag;
+        capacity = PetscMax(2 * capacity, 64);
+        PetscCall(PetscMalloc3(capacity, &cell, capacity, &loc, capacity, &tag));
+        PetscCall(PetscArraycpy(cell, space->face_cell, space->nfaces));
+        PetscCall(PetscArraycpy(loc, space->face_local, space->nfaces));
+        PetscCall(PetscArraycpy(tag, space->face_tag, space->nfaces));
+        PetscCall(PetscFree3(space->face_cell, space->face_local, space->face_tag));
+        space->face_cell = cell, space->face_local = loc, space->face_tag = tag;
+      }
+      space->face_cell[space->nfaces]  = c;
+      space->face_local[space->nfaces] = local;
+      space->face_tag[space->nfaces]   = vals[i];
+      space->nfaces++;
+    }
+    PetscCall(ISRestoreIndices(stratum, &pts));
+    PetscCall(ISDestroy(&stratum));
+  }
+  PetscCall(ISRestoreIndices(values, &vals));
+  PetscCall(ISDestroy(&values));
+  PetscCall(PetscFree(ghost));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeSpaceCreate - Lagrange P1/P2 fields on an interpolated tetrahedral DMPlex, with the
+  cell-to-dof map, affine geometry, regions and tagged boundary faces computed once.
+
+  Collective on dm
+
+  Input: dm (not modified; a clone carries the layout), nfields (1..4), degree[] (1 or 2),
+  ncomp[] (>= 1). Output: space.
+@*/
+PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[], const PetscInt ncomp[], TwinfeSpace *space)
+{
+  TwinfeSpace s;
+  MPI_Comm    comm = PetscObjectComm((PetscObject)dm);
+
+  PetscFunctionBeginUser;
+  PetscCheck(nfields >= 1 && nfields <= TWINFE_MAX_FIELDS, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSpaceCreate: %" PetscInt_FMT " fields requested, 1..%d allowed", nfields, TWINFE_MAX_FIELDS);
+  for (PetscInt f = 0; f < nfields; ++f) {
+    PetscCheck(degree[f] == 1 || degree[f] == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "TwinfeSpaceCreate: field %" PetscInt_FMT " has degree %" PetscInt_FMT ", only 1 (P1) and 2 (P2) exist", f,
+               degree[f]);
+    PetscCheck(ncomp[f] >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "TwinfeSpaceCreate: field %" PetscInt_FMT " has %" PetscInt_FMT " components, need at least 1", f, ncomp[f]);
+  }
+  PetscCall(CheckMesh(dm));
+  PetscCall(PetscNew(&s));
+  s->comm    = comm;
+  s->nfields = nfields;
+  for (PetscInt f = 0; f < nfields; ++f) {
+    s->degree[f] = degree[f];
+    s->ncomp[f]  = ncomp[f];
+    s->nbasis[f] = degree[f] == 1 ? 4 : 10;
+    s->offset[f] = s->ndof;
+    s->ndof += s->nbasis[f] * ncomp[f];
+  }
+  s->bc_dirty = PETSC_TRUE;
+  PetscCall(CreateLayout(s, dm));
+  PetscCall(BuildCells(s, dm));
+  PetscCall(BuildRegions(s, dm));
+  PetscCall(BuildFaces(s, dm));
+  PetscCall(DMCreateLocalVector(s->dm, &s->work_local));
+  *space = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceDestroy(TwinfeSpace *space)
+{
+  TwinfeSpace s;
+
+  PetscFunctionBeginUser;
+  if (!space || !*space) PetscFunctionReturn(0);
+  s = *space;
+  for (PetscInt o = 0; o <= TWINFE_MAX_QORDER; ++o) {
+    PetscCall(TwinfeRuleDestroy(&s->vol[o]));
+    for (PetscInt f = 0; f < 4; ++f)
+      PetscCall(TwinfeRuleDestroy(&s->face[o][f]));
+  }
+  PetscCall(PetscFree4(s->cell_dofs, s->cell_points, s->v0, s->detJ));
+  PetscCall(PetscFree3(s->J, s->Jinv, s->region));
+  PetscCall(PetscFree3(s->face_cell, s->face_local, s->face_tag));
+  PetscCall(PetscFree3(s->bc_rows, s->bc_local, s->bc_g));
+  PetscCall(PetscFree3(s->pattern_rowptr, s->pattern_cols, s->pattern_map));
+  PetscCall(VecDestroy(&s->bc_mark));
+  PetscCall(VecDestroy(&s->bc_value));
+  PetscCall(VecDestroy(&s->work_local));
+  PetscCall(DMDestroy(&s->dm));
+  PetscCall(PetscFree(s));
+  *space = NULL;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceGetDM(TwinfeSpace space, DM *dm)
+{
+  PetscFunctionBeginUser;
+  *dm = space->dm;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceGetSizes(TwinfeSpace space, PetscInt *ncells, PetscInt *ndof)
+{
+  PetscFunctionBeginUser;
+  if (ncells) *ncells = space->ncells;
+  if (ndof) *ndof = space->ndof;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, const PetscInt **cell_dofs)
+{
+  PetscFunctionBeginUser;
+  *cell_dofs = space->cell_dofs;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceGetLocalVolume(TwinfeSpace space, PetscReal *volume)
+{
+  PetscFunctionBeginUser;
+  *volume = 0;
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    *volume += space->detJ[c] / 6;
+  PetscFunctionReturn(0);
+}
+
+/* Physical position of node a (vertex, or edge midpoint) of cell c. */
+static void NodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3])
+{
+  static const PetscReal ref[10][3] = {{0, 0, 0},  {1, 0, 0},  {0, 1, 0},   {0, 0, 1},   {.5, 0, 0},
+                                       {0, .5, 0}, {0, 0, .5}, {.5, .5, 0}, {.5, 0, .5}, {0, .5, .5}};
+  const PetscReal       *J          = &space->J[9 * c];
+  for (PetscInt k = 0; k < 3; ++k)
+    x[k] = space->v0[3 * c + k] + J[3 * k] * ref[a][0] + J[3 * k + 1] * ref[a][1] + J[3 * k + 2] * ref[a][2];
+}
+
+PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, PetscInt field, Vec *coords)
+{
+  Vec          local;
+  PetscScalar *a;
+  PetscInt     nc = space->ncomp[field], nlocal;
+
+  PetscFunctionBeginUser;
+  PetscCheck(field >= 0 && field < space->nfields, space->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "field %" PetscInt_FMT " does not exist (%" PetscInt_FMT " fields)", field, space->nfields);
+  PetscCall(DMGetLocalVector(space->dm, &local));
+  PetscCall(VecZeroEntries(local));
+  PetscCall(VecGetArray(local, &a));
+  for (PetscInt c = 0; c < space->ncells; ++c) {
+    for (PetscInt n = 0; n < space->nbasis[field]; ++n) {
+      PetscReal x[3];
+      PetscInt  first = space->cell_dofs[space->ndof * c + space->offset[field] + n * nc];
+      NodePosition(space, c, n, x);
+      for (PetscInt k = 0; k < PetscMin(nc, 3); ++k)
+        a[first + k] = x[k];
+    }
+  }
+  PetscCall(VecRestoreArray(local, &a));
+  {
+    Vec g;
+    PetscCall(DMCreateGlobalVector(space->dm, &g));
+    PetscCall(VecGetLocalSize(g, &nlocal));
+    PetscCall(VecCreate(space->comm, coords));
+    PetscCall(VecSetSizes(*coords, nlocal, PETSC_DETERMINE));
+    if (space->nfields == 1) PetscCall(VecSetBlockSize(*coords, nc));
+    PetscCall(VecSetType(*coords, VECSTANDARD));
+    PetscCall(DMLocalToGlobal(space->dm, local, INSERT_VALUES, g));
+    PetscCall(VecCopy(g, *coords));
+    PetscCall(VecDestroy(&g));
+  }
+  PetscCall(DMRestoreLocalVector(space->dm, &local));
+  PetscFunctionReturn(0);
+}
+
+/* Node positions used by the Dirichlet code (fem/dirichlet.c). */
+PETSC_INTERN void TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3]);
+void              TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3])
+{
+  NodePosition(space, c, a, x);
+}
+
+PetscErrorCode TwinfeSpaceGetCellRegions(TwinfeSpace space, const PetscInt **region)
+{
+  PetscFunctionBeginUser;
+  *region = space->region;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,170 @@
+/* VTK adapter for NIfTI-1 label maps: the only place the image stage sees VTK types.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "image_impl.h"
+
+#include <vtkCommand.h>
+#include <vtkDataArray.h>
+#include <vtkExecutive.h>
+#include <vtkImageData.h>
+#include <vtkIntArray.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNIFTIImageReader.h>
+#include <vtkNIFTIImageWriter.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkSmartPointer.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace
+{
+/* Keeps VTK's first error (and warning) message; an observer on ErrorEvent also stops VTK
+   printing the error itself, so the PETSc error is the only report the user gets. */
+class TwinfeVTKErrorObserver : public vtkCommand
+{
+public:
+  static TwinfeVTKErrorObserver *New() { return new TwinfeVTKErrorObserver; }
+  void Execute(vtkObject *, unsigned long event, void *calldata) override
+  {
+    const char *text = static_cast<const char *>(calldata);
+    if (event == vtkCommand::ErrorEvent) {
+      if (error.empty()) error = text ? text : "unknown VTK error";
+    } else if (warning.empty()) warning = text ? text : "";
+  }
+  void Watch(vtkObject *object)
+  {
+    object->AddObserver(vtkCommand::ErrorEvent, this);
+    object->AddObserver(vtkCommand::WarningEvent, this);
+  }
+  bool Failed() const { return !error.empty(); }
+  /* VTK messages read "ERROR: In <source file>, line N\n<class> (<address>): <text>\n":
+     the user needs only the text. */
+  std::string Message() const
+  {
+    std::string            m    = error;
+    const std::string::size_type text = m.find("): ");
+    if (text != std::string::npos) m = m.substr(text + 3);
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    return m;
+  }
+  std::string error, warning;
+};
+
+/* NIfTI label maps may be stored with a scale; labels are whatever the scaled values are. */
+PetscErrorCode TwinfeConvertLabels(const char path[], vtkDataArray *scalars, double slope, double intercept,
+                                   int32_t *labels)
+{
+  PetscFunctionBeginUser;
+  const vtkIdType n       = scalars->GetNumberOfTuples();
+  const bool      scaled  = slope != 0.0 && (slope != 1.0 || intercept != 0.0);
+  for (vtkIdType v = 0; v < n; v++) {
+    double value = scalars->GetComponent(v, 0);
+    if (scaled) value = value * slope + intercept;
+    PetscCheck(std::isfinite(value) && value == std::floor(value) && value >= INT32_MIN && value <= INT32_MAX,
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: voxel %lld holds %g, which is not a label: a label map needs integral values in the int32 range "
+               "(is this an intensity image rather than a segmentation?)",
+               path, (long long)v, value);
+    labels[v] = (int32_t)value;
+  }
+  PetscFunctionReturn(0);
+}
+
+void TwinfeCopyMatrix(vtkMatrix4x4 *m, PetscReal out[16])
+{
+  for (int r = 0; r < 4; r++)
+    for (int c = 0; c < 4; c++) out[4 * r + c] = m->GetElement(r, c);
+}
+} // namespace
+
+PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
+{
+  PetscFunctionBeginUser;
+  PetscBool exists;
+  PetscCall(PetscTestFile(path, 'r', &exists));
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "TwinfeImageRead: cannot open '%s' for reading (missing file or no read permission)", path);
+
+  vtkNew<vtkNIFTIImageReader>                  reader;
+  vtkSmartPointer<TwinfeVTKErrorObserver>      observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
+  observer->Watch(reader);
+  observer->Watch(reader->GetExecutive());
+  reader->SetFileName(path);
+  reader->Update();
+  vtkImageData *image   = reader->GetOutput();
+  vtkDataArray *scalars = image ? image->GetPointData()->GetScalars() : nullptr;
+  PetscCheck(!observer->Failed() && reader->GetErrorCode() == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "TwinfeImageRead: '%s' could not be read as NIfTI (truncated or corrupt file, or not NIfTI at all); "
+             "VTK error code %lu: %s",
+             path, reader->GetErrorCode(), observer->Message().c_str());
+  PetscCheck(scalars && scalars->GetNumberOfTuples() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "TwinfeImageRead: '%s' gave no voxel data", path);
+  PetscCheck(scalars->GetNumberOfComponents() == 1 && reader->GetTimeDimension() <= 1, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "TwinfeImageRead: '%s' has %d components and %d time points; a label map has one value per voxel", path,
+             scalars->GetNumberOfComponents(), reader->GetTimeDimension());
+
+  int    dims[3];
+  double origin[3], spacing[3];
+  image->GetDimensions(dims);
+  image->GetOrigin(origin);
+  image->GetSpacing(spacing);
+  PetscCheck((size_t)dims[0] * dims[1] * dims[2] == (size_t)scalars->GetNumberOfTuples(), PETSC_COMM_SELF,
+             PETSC_ERR_FILE_READ, "TwinfeImageRead: '%s' has %d x %d x %d voxels but %lld values", path, dims[0],
+             dims[1], dims[2], (long long)scalars->GetNumberOfTuples());
+  for (int d = 0; d < 3; d++) {
+    grid->dims[d]        = dims[d];
+    grid->vtk_origin[d]  = origin[d];
+    grid->vtk_spacing[d] = spacing[d];
+  }
+  vtkMatrix4x4 *matrix = reader->GetSFormMatrix() ? reader->GetSFormMatrix() : reader->GetQFormMatrix();
+  grid->has_matrix     = matrix ? PETSC_TRUE : PETSC_FALSE;
+  if (matrix) TwinfeCopyMatrix(matrix, grid->ras_matrix);
+
+  int32_t *labels;
+  PetscCall(PetscMalloc1((size_t)scalars->GetNumberOfTuples(), &labels));
+  PetscErrorCode ierr = TwinfeConvertLabels(path, scalars, reader->GetRescaleSlope(), reader->GetRescaleIntercept(), labels);
+  if (ierr) PetscCall(PetscFree(labels));
+  PetscCall(ierr);
+  grid->labels = labels;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3],
+                                    const int32_t labels[], const PetscReal ras_matrix[16], PetscBool write_qform)
+{
+  PetscFunctionBeginUser;
+  vtkNew<vtkImageData> image;
+  image->SetDimensions((int)dims[0], (int)dims[1], (int)dims[2]);
+  image->SetSpacing(spacing[0], spacing[1], spacing[2]);
+  image->SetOrigin(0.0, 0.0, 0.0);
+  vtkNew<vtkIntArray> values;
+  values->SetName("labels");
+  const vtkIdType n = (vtkIdType)dims[0] * dims[1] * dims[2];
+  values->SetNumberOfTuples(n);
+  for (vtkIdType v = 0; v < n; v++) values->SetValue(v, labels[v]);
+  image->GetPointData()->SetScalars(values);
+
+  vtkNew<vtkMatrix4x4> matrix;
+  for (int r = 0; r < 4; r++)
+    for (int c = 0; c < 4; c++) matrix->SetElement(r, c, ras_matrix[4 * r + c]);
+
+  vtkNew<vtkNIFTIImageWriter>             writer;
+  vtkSmartPointer<TwinfeVTKErrorObserver> observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
+  observer->Watch(writer);
+  observer->Watch(writer->GetExecutive());
+  writer->SetInputData(image);
+  writer->SetFileName(path);
+  writer->SetSFormMatrix(matrix);
+  if (write_qform) writer->SetQFormMatrix(matrix);
+  writer->SetDescription("libtwinfe label map");
+  writer->Write();
+  if (observer->Failed() || writer->GetErrorCode() != 0) {
+    (void)std::remove(path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeImageWrite: VTK could not write '%s' (error code %lu): %s",
+            path, writer->GetErrorCode(), observer->Message().c_str());
+  }
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,669 @@
+/* libtwinfe io stage: a time series of DMPlex fields for ParaView (.pvd over .vtu/.pvtu).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Layout in DIR:  BASENAME.pvd, and per state NNNN either BASENAME_NNNN.vtu (one rank) or
+ * BASENAME_NNNN.pvtu + BASENAME_NNNN/BASENAME_NNNN_<rank>.vtu (several ranks).
+ *
+ * Each rank writes its own piece with vtkXMLUnstructuredGridWriter; rank 0 writes the .pvtu
+ * summary and the .pvd as small XML text. vtkXMLPUnstructuredGridWriter is not used: without
+ * a vtkMultiProcessController its summary lists only the pieces of the rank that writes it
+ * (measured with VTK 9.1: StartPiece = EndPiece = 0 on rank 0 gives a .pvtu with one piece),
+ * and it derives piece names from its own file name, which defeats writing through a
+ * temporary name. */
+#include "ioimpl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <twinfe/io.h>
+
+struct _p_TwinfeResults {
+  MPI_Comm   comm;
+  char       dir[PETSC_MAX_PATH_LEN];
+  char       basename[PETSC_MAX_PATH_LEN];
+  PetscInt   nstates, capacity;
+  PetscReal *times;
+  char     **files; /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+};
+
+/* What every piece of one state shares: array names, components and types. */
+typedef struct {
+  TwinfeVTKArray *point_arrays; /* values unused here */
+  PetscInt        npoint_arrays;
+  TwinfeVTKArray *cell_arrays;
+  PetscInt        ncell_arrays;
+  PetscInt        nranks;
+  const char     *state; /* BASENAME_NNNN */
+} SummaryContext;
+
+/* This rank's piece of one state, as plain arrays for the adapter. */
+typedef struct {
+  PetscInt        nvertices, ncells;
+  double         *xyz;
+  PetscInt       *tets;
+  int32_t        *region, *rank;
+  PetscInt        npoint, ncell;
+  double        **point_values, **cell_values;
+  TwinfeVTKArray *point_arrays, *cell_arrays; /* ncell + 2: the fields, "region", "rank" */
+} Piece;
+
+/*@C
+  TwinfeResultsCreate - Start a time series DIR/BASENAME.pvd.
+
+  Collective
+
+  Input Parameters:
++ comm     - the ranks that will write states (those of the DMs)
+. dir      - an existing folder
+- basename - file name stem without folder or extension
+
+  Output Parameter:
+. results - the series; destroy with TwinfeResultsDestroy()
+@*/
+PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[], TwinfeResults *results)
+{
+  TwinfeResults r;
+  PetscBool     exists = PETSC_FALSE;
+  PetscMPIInt   rank;
+
+  PetscFunctionBeginUser;
+  PetscCheck(results, comm, PETSC_ERR_ARG_NULL, "TwinfeResultsCreate: results (output) is NULL");
+  *results = NULL;
+  PetscCheck(dir && dir[0], comm, PETSC_ERR_ARG_NULL, "TwinfeResultsCreate: give an output folder");
+  PetscCheck(basename && basename[0] && !strchr(basename, '/'), comm, PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsCreate: basename \"%s\" must be a non-empty file name stem without '/'",
+             basename ? basename : "(null)");
+  PetscCheck(strlen(dir) + 2 * strlen(basename) + 64 < PETSC_MAX_PATH_LEN, comm, PETSC_ERR_ARG_SIZ,
+             "TwinfeResultsCreate: folder %s and basename %s make paths that are too long", dir, basename);
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) PetscCall(TwinfeIOFolderExists(dir, &exists));
+  PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
+  PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "TwinfeResultsCreate: output folder %s does not exist (create it first)", dir);
+  PetscCall(PetscNew(&r));
+  PetscCall(PetscCommDuplicate(comm, &r->comm, NULL));
+  PetscCall(PetscStrncpy(r->dir, dir, sizeof r->dir));
+  PetscCall(PetscStrncpy(r->basename, basename, sizeof r->basename));
+  r->capacity = 8;
+  PetscCall(PetscMalloc1(r->capacity, &r->times));
+  PetscCall(PetscCalloc1(r->capacity + 1, &r->files));
+  PetscCall(PetscMalloc1(strlen(basename) + 5, &r->files[0]));
+  PetscCall(PetscSNPrintf(r->files[0], strlen(basename) + 5, "%s.pvd", basename));
+  *results = r;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsDestroy - Free a series (the files stay). NULL is a no-op; sets *results to NULL.
+
+  Collective
+@*/
+PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results)
+{
+  TwinfeResults r;
+
+  PetscFunctionBeginUser;
+  if (!results || !*results) PetscFunctionReturn(0);
+  r = *results;
+  for (PetscInt f = 0; f <= r->nstates; ++f)
+    PetscCall(PetscFree(r->files[f]));
+  PetscCall(PetscFree(r->files));
+  PetscCall(PetscFree(r->times));
+  PetscCall(PetscCommDestroy(&r->comm));
+  PetscCall(PetscFree(r));
+  *results = NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsGetFiles - The files written so far, relative to dir: the .pvd first, then the
+  .vtu (one rank) or .pvtu (several ranks) of each state in order. The .vtu pieces under a
+  .pvtu are not listed.
+
+  Not collective
+
+  Output Parameters:
++ nfiles - 1 + number of states
+- files  - lent; valid until the next TwinfeResultsWriteState() or TwinfeResultsDestroy()
+@*/
+PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscInt *nfiles, const char *const **files)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetFiles: results is NULL");
+  if (nfiles) *nfiles = results->nstates + 1;
+  if (files) *files = (const char *const *)results->files;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- arguments, agreed by all ranks */
+
+static PetscErrorCode CheckNames(MPI_Comm comm, PetscInt n, const char *const names[], const Vec vecs[], const char *kind)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s fields: count %" PetscInt_FMT " is negative", kind, n);
+  PetscCheck(n == 0 || (names && vecs), comm, PETSC_ERR_ARG_NULL,
+             "%s fields: %" PetscInt_FMT " announced but names or Vecs are NULL", kind, n);
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscCheck(names[i] && names[i][0], comm, PETSC_ERR_ARG_NULL, "%s field %" PetscInt_FMT " has no name", kind, i);
+    PetscCheck(vecs[i], comm, PETSC_ERR_ARG_NULL, "%s field %s: Vec is NULL", kind, names[i]);
+    PetscCheck(strcmp(names[i], "region") && strcmp(names[i], "rank"), comm, PETSC_ERR_ARG_WRONG,
+               "%s field name \"%s\" is reserved for the cell arrays libtwinfe always writes: rename it", kind, names[i]);
+    for (PetscInt j = 0; j < i; ++j)
+      PetscCheck(strcmp(names[i], names[j]), comm, PETSC_ERR_ARG_WRONG, "%s field name \"%s\" is given twice", kind, names[i]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckMesh(DM dm)
+{
+  PetscBool plex;
+  PetscInt  dim, cdim;
+  DMLabel   cell_sets;
+
+  PetscFunctionBeginUser;
+  PetscCheck(dm, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsWriteState: dm is NULL");
+  PetscCall(PetscObjectTypeCompare((PetscObject)dm, DMPLEX, &plex));
+  PetscCheck(plex, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsWriteState: dm must be a DMPLEX of tetrahedra");
+  PetscCall(DMGetDimension(dm, &dim));
+  PetscCall(DMGetCoordinateDim(dm, &cdim));
+  PetscCheck(dim == 3 && cdim == 3, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsWriteState: dm has dimension %" PetscInt_FMT " in %" PetscInt_FMT
+             "-D coordinates, need a 3-D tetrahedral mesh",
+             dim, cdim);
+  PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  PetscCheck(cell_sets, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsWriteState: dm has no \"Cell Sets\" label (the region of each cell); set one, e.g. "
+             "with DMCreateLabel + DMSetLabelValue");
+  PetscFunctionReturn(0);
+}
+
+/* Components of each point field: the dofs its section puts on this rank's first vertex,
+   agreed as the maximum over ranks (a rank may own no vertex). Each vertex is checked later. */
+static PetscErrorCode PointFieldComponents(DM dm, PetscInt n, const Vec fields[], PetscInt ncomp[])
+{
+  PetscInt vStart, vEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  for (PetscInt f = 0; f < n; ++f) {
+    DM           fdm;
+    PetscSection section;
+
+    ncomp[f] = 0;
+    PetscCall(VecGetDM(fields[f], &fdm));
+    PetscCheck(fdm, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Point field %" PetscInt_FMT " has no DM: create it with DMCreateGlobalVector on a clone of dm", f);
+    PetscCall(DMGetLocalSection(fdm, &section));
+    PetscCheck(section, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Point field %" PetscInt_FMT ": its DM has no local section (DMSetLocalSection)", f);
+    if (vEnd > vStart) PetscCall(PetscSectionGetDof(section, vStart, &ncomp[f]));
+  }
+  if (n) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, ncomp, (PetscMPIInt)n, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CellFieldComponents(DM dm, PetscInt n, const Vec fields[], PetscInt ncomp[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < n; ++f)
+    PetscCall(VecGetBlockSize(fields[f], &ncomp[f]));
+  if (n) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, ncomp, (PetscMPIInt)n, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- this rank's piece (local work only) */
+
+static PetscErrorCode PieceDestroy(Piece *p)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < p->npoint; ++f)
+    PetscCall(PetscFree(p->point_values[f]));
+  for (PetscInt f = 0; f < p->ncell; ++f)
+    PetscCall(PetscFree(p->cell_values[f]));
+  PetscCall(PetscFree2(p->point_values, p->point_arrays));
+  PetscCall(PetscFree2(p->cell_values, p->cell_arrays));
+  PetscCall(PetscFree4(p->xyz, p->tets, p->region, p->rank));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PieceSetCoordinates(DM dm, PetscInt vStart, Piece *p)
+{
+  Vec                coordinates;
+  PetscSection       section;
+  const PetscScalar *x;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
+  PetscCall(DMGetCoordinateSection(dm, &section));
+  PetscCall(VecGetArrayRead(coordinates, &x));
+  for (PetscInt v = 0; v < p->nvertices; ++v) {
+    PetscInt dof, off;
+    PetscCall(PetscSectionGetDof(section, vStart + v, &dof));
+    PetscCall(PetscSectionGetOffset(section, vStart + v, &off));
+    PetscCheck(dof == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Vertex %" PetscInt_FMT " has %" PetscInt_FMT " coordinates, need 3", vStart + v, dof);
+    for (PetscInt d = 0; d < 3; ++d)
+      p->xyz[3 * v + d] = PetscRealPart(x[off + d]);
+  }
+  PetscCall(VecRestoreArrayRead(coordinates, &x));
+  PetscFunctionReturn(0);
+}
+
+/* Tet connectivity from each cell's closure, as indices into this rank's vertices, oriented. */
+static PetscErrorCode PieceSetTetrahedra(DM dm, PetscInt cStart, PetscInt vStart, PetscInt vEnd, Piece *p)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < p->ncells; ++c) {
+    DMPolytopeType ct;
+    PetscInt       nclosure, *closure = NULL, nv = 0;
+
+    PetscCall(DMPlexGetCellType(dm, cStart + c, &ct));
+    PetscCheck(ct == DM_POLYTOPE_TETRAHEDRON, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Cell %" PetscInt_FMT " is a %s: TwinfeResults writes tetrahedral meshes only", cStart + c, DMPolytopeTypes[ct]);
+    PetscCall(DMPlexGetTransitiveClosure(dm, cStart + c, PETSC_TRUE, &nclosure, &closure));
+    for (PetscInt i = 0; i < nclosure; ++i) {
+      const PetscInt point = closure[2 * i];
+      if (point >= vStart && point < vEnd && nv < 4) p->tets[4 * c + nv++] = point - vStart;
+    }
+    PetscCall(DMPlexRestoreTransitiveClosure(dm, cStart + c, PETSC_TRUE, &nclosure, &closure));
+    PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "Tetrahedron %" PetscInt_FMT " has %" PetscInt_FMT " vertices in its closure", cStart + c, nv);
+    TwinfeIOOrientTet(p->xyz, &p->tets[4 * c]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PieceSetRegionAndRank(DM dm, PetscInt cStart, Piece *p)
+{
+  DMLabel     cell_sets;
+  PetscMPIInt rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
+  PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  for (PetscInt c = 0; c < p->ncells; ++c) {
+    PetscInt value;
+    PetscCall(DMLabelGetValue(cell_sets, cStart + c, &value)); /* -1 for a cell in no set */
+    p->region[c] = (int32_t)value;
+    p->rank[c]   = (int32_t)rank;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One point field from its local Vec: vertex v's values at its offset in the local section. */
+static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt ncomp, PetscInt vStart, Piece *p, PetscInt f)
+{
+  DM                 fdm;
+  PetscSection       section;
+  const PetscScalar *x;
+  PetscInt           fvStart, fvEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetDM(local, &fdm));
+  PetscCall(DMPlexGetDepthStratum(fdm, 0, &fvStart, &fvEnd));
+  PetscCheck(fvStart == vStart && fvEnd - fvStart == p->nvertices, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Point field %s lives on a DM whose vertices are not those of dm: create it on a DMClone of dm", name);
+  PetscCall(DMGetLocalSection(fdm, &section));
+  PetscCall(PetscMalloc1(p->nvertices * ncomp, &p->point_values[f]));
+  PetscCall(VecGetArrayRead(local, &x));
+  for (PetscInt v = 0; v < p->nvertices; ++v) {
+    PetscInt dof, off;
+    PetscCall(PetscSectionGetDof(section, vStart + v, &dof));
+    PetscCall(PetscSectionGetOffset(section, vStart + v, &off));
+    PetscCheck(dof == ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Point field %s has %" PetscInt_FMT " dofs on vertex %" PetscInt_FMT " but %" PetscInt_FMT
+               " elsewhere: every vertex needs the same number of components",
+               name, dof, vStart + v, ncomp);
+    for (PetscInt k = 0; k < ncomp; ++k)
+      p->point_values[f][ncomp * v + k] = PetscRealPart(x[off + k]);
+  }
+  PetscCall(VecRestoreArrayRead(local, &x));
+  p->point_arrays[f] =
+      (TwinfeVTKArray){.name = name, .type = TWINFE_VTK_FLOAT64, .ncomponents = ncomp, .values = p->point_values[f]};
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PieceSetCellField(Vec field, const char name[], PetscInt ncomp, Piece *p, PetscInt f)
+{
+  PetscInt           n, bs;
+  const PetscScalar *x;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(field, &n));
+  PetscCall(VecGetBlockSize(field, &bs));
+  PetscCheck(bs == ncomp && n == p->ncells * ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "Cell field %s has local size %" PetscInt_FMT " and block size %" PetscInt_FMT " (block size %" PetscInt_FMT
+             " on another rank): need one block of %" PetscInt_FMT " per local cell, %" PetscInt_FMT " values",
+             name, n, bs, ncomp, ncomp, p->ncells * ncomp);
+  PetscCall(PetscMalloc1(n, &p->cell_values[f]));
+  PetscCall(VecGetArrayRead(field, &x));
+  for (PetscInt i = 0; i < n; ++i)
+    p->cell_values[f][i] = PetscRealPart(x[i]);
+  PetscCall(VecRestoreArrayRead(field, &x));
+  p->cell_arrays[f] =
+      (TwinfeVTKArray){.name = name, .type = TWINFE_VTK_FLOAT64, .ncomponents = ncomp, .values = p->cell_values[f]};
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PieceBuild(DM dm, PetscInt npoint, const char *const point_names[], const Vec point_locals[],
+                                 const PetscInt point_ncomp[], PetscInt ncell, const char *const cell_names[],
+                                 const Vec cell_fields[], const PetscInt cell_ncomp[], Piece *p)
+{
+  PetscInt vStart, vEnd, cStart, cEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  p->nvertices = vEnd - vStart;
+  p->ncells    = cEnd - cStart;
+  PetscCall(PetscMalloc4(3 * p->nvertices, &p->xyz, 4 * p->ncells, &p->tets, p->ncells, &p->region, p->ncells, &p->rank));
+  PetscCall(PetscCalloc2(npoint, &p->point_values, npoint, &p->point_arrays));
+  PetscCall(PetscCalloc2(ncell, &p->cell_values, ncell + 2, &p->cell_arrays));
+  p->npoint = npoint;
+  p->ncell  = ncell;
+  PetscCall(PieceSetCoordinates(dm, vStart, p));
+  PetscCall(PieceSetTetrahedra(dm, cStart, vStart, vEnd, p));
+  PetscCall(PieceSetRegionAndRank(dm, cStart, p));
+  for (PetscInt f = 0; f < npoint; ++f)
+    PetscCall(PieceSetPointField(point_locals[f], point_names[f], point_ncomp[f], vStart, p, f));
+  for (PetscInt f = 0; f < ncell; ++f)
+    PetscCall(PieceSetCellField(cell_fields[f], cell_names[f], cell_ncomp[f], p, f));
+  p->cell_arrays[ncell]     = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = p->region};
+  p->cell_arrays[ncell + 1] = (TwinfeVTKArray){.name = "rank", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = p->rank};
+  PetscFunctionReturn(0);
+}
+
+/* Write this rank's piece to path (through path.tmp). VTK failures come back in ok/message
+   rather than as an error so that the caller can agree with the other ranks first. */
+static PetscErrorCode PieceWrite(const Piece *p, const char path[], PetscBool *ok, char message[])
+{
+  char          tmp[PETSC_MAX_PATH_LEN];
+  TwinfeVTKGrid grid = {.npoints        = p->nvertices,
+                        .xyz            = p->xyz,
+                        .ncells         = p->ncells,
+                        .cell_type      = TWINFE_VTK_TETRA,
+                        .nodes_per_cell = 4,
+                        .connectivity   = p->tets,
+                        .npoint_arrays  = p->npoint,
+                        .point_arrays   = p->point_arrays,
+                        .ncell_arrays   = p->ncell + 2,
+                        .cell_arrays    = p->cell_arrays};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
+  PetscCall(TwinfeVTKWriteUnstructuredGrid(&grid, tmp, ok, message));
+  if (!*ok) {
+    char reason[TWINFE_VTK_MESSAGE_LEN];
+    (void)remove(tmp);
+    PetscCall(PetscStrncpy(reason, message, sizeof reason));
+    PetscCall(PetscSNPrintf(message, TWINFE_VTK_MESSAGE_LEN, "Cannot write %s: %s", path, reason));
+    PetscFunctionReturn(0);
+  }
+  if (rename(tmp, path) != 0) {
+    (void)remove(tmp);
+    *ok = PETSC_FALSE;
+    PetscCall(PetscSNPrintf(message, TWINFE_VTK_MESSAGE_LEN, "Cannot rename %s to %s", tmp, path));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- rank 0: .pvtu and .pvd text */
+
+static const char *ByteOrder(void)
+{
+  const uint16_t one = 1;
+  return *(const unsigned char *)&one ? "LittleEndian" : "BigEndian";
+}
+
+static PetscErrorCode EmitPDataArrays(FILE *fp, PetscInt n, const TwinfeVTKArray arrays[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt a = 0; a < n; ++a) {
+    fprintf(fp, "      <PDataArray type=\"%s\" Name=\"", arrays[a].type == TWINFE_VTK_FLOAT64 ? "Float64" : "Int32");
+    PetscCall(TwinfeIOWriteXMLEscaped(fp, arrays[a].name));
+    fprintf(fp, "\" NumberOfComponents=\"%" PetscInt_FMT "\"/>\n", arrays[a].ncomponents);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitSummary(FILE *fp, void *ctx)
+{
+  const SummaryContext *s = (const SummaryContext *)ctx;
+
+  PetscFunctionBeginUser;
+  fprintf(fp, "<?xml version=\"1.0\"?>\n");
+  fprintf(fp, "<VTKFile type=\"PUnstructuredGrid\" version=\"1.0\" byte_order=\"%s\" header_type=\"UInt64\">\n", ByteOrder());
+  fprintf(fp, "  <PUnstructuredGrid GhostLevel=\"0\">\n");
+  fprintf(fp, "    <PPointData>\n");
+  PetscCall(EmitPDataArrays(fp, s->npoint_arrays, s->point_arrays));
+  fprintf(fp, "    </PPointData>\n    <PCellData>\n");
+  PetscCall(EmitPDataArrays(fp, s->ncell_arrays, s->cell_arrays));
+  fprintf(fp, "    </PCellData>\n");
+  fprintf(fp, "    <PPoints>\n      <PDataArray type=\"Float64\" Name=\"Points\" NumberOfComponents=\"3\"/>\n"
+              "    </PPoints>\n");
+  for (PetscInt r = 0; r < s->nranks; ++r) {
+    fprintf(fp, "    <Piece Source=\"");
+    PetscCall(TwinfeIOWriteXMLEscaped(fp, s->state));
+    fprintf(fp, "/");
+    PetscCall(TwinfeIOWriteXMLEscaped(fp, s->state));
+    fprintf(fp, "_%" PetscInt_FMT ".vtu\"/>\n", r);
+  }
+  fprintf(fp, "  </PUnstructuredGrid>\n</VTKFile>\n");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitCollection(FILE *fp, void *ctx)
+{
+  const struct _p_TwinfeResults *r = (const struct _p_TwinfeResults *)ctx;
+
+  PetscFunctionBeginUser;
+  fprintf(fp, "<?xml version=\"1.0\"?>\n");
+  fprintf(fp, "<VTKFile type=\"Collection\" version=\"0.1\" byte_order=\"%s\">\n  <Collection>\n", ByteOrder());
+  for (PetscInt s = 0; s < r->nstates; ++s) {
+    fprintf(fp, "    <DataSet timestep=\"%.17g\" group=\"\" part=\"0\" file=\"", (double)r->times[s]);
+    PetscCall(TwinfeIOWriteXMLEscaped(fp, r->files[1 + s]));
+    fprintf(fp, "\"/>\n");
+  }
+  fprintf(fp, "  </Collection>\n</VTKFile>\n");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PathIn(TwinfeResults r, const char relative[], char path[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(path, PETSC_MAX_PATH_LEN, "%s/%s", r->dir, relative));
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0's files: the .pvtu summary (several ranks) and the .pvd. */
+static PetscErrorCode WriteRankZeroFiles(TwinfeResults r, SummaryContext *summary, const char state_file[])
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  if (summary->nranks > 1) {
+    PetscCall(PathIn(r, state_file, path));
+    PetscCall(TwinfeIOWriteTextFile(path, EmitSummary, summary));
+  }
+  PetscCall(PathIn(r, r->files[0], path));
+  PetscCall(TwinfeIOWriteTextFile(path, EmitCollection, r));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AppendState(TwinfeResults r, PetscReal time, const char state_file[])
+{
+  PetscFunctionBeginUser;
+  if (r->nstates == r->capacity) {
+    r->capacity *= 2;
+    PetscCall(PetscRealloc(sizeof(PetscReal) * r->capacity, &r->times));
+    PetscCall(PetscRealloc(sizeof(char *) * (r->capacity + 1), &r->files));
+  }
+  r->times[r->nstates] = time;
+  PetscCall(PetscStrallocpy(state_file, &r->files[1 + r->nstates]));
+  r->nstates++;
+  PetscFunctionReturn(0);
+}
+
+/* Whether any rank failed: collective, so that all ranks raise an error together. */
+static PetscErrorCode AnyRankFailed(MPI_Comm comm, PetscBool failed, PetscBool *any)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&failed, any, 1, MPIU_BOOL, MPI_LOR, comm));
+  PetscFunctionReturn(0);
+}
+
+/* Raise this rank's own failure (error code or VTK message), or name the step another rank
+   failed in. Not collective. */
+static PetscErrorCode RaiseFailure(PetscErrorCode ierr, PetscBool ok, const char message[], const char what[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(ierr);
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s", message);
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s failed on another rank (see its message)", what);
+}
+
+static PetscErrorCode GetLocalPointFields(PetscInt n, const Vec fields[], Vec locals[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < n; ++f) {
+    DM fdm;
+    PetscCall(VecGetDM(fields[f], &fdm));
+    PetscCall(DMGetLocalVector(fdm, &locals[f]));
+    PetscCall(VecZeroEntries(locals[f])); /* constrained dofs are not set by DMGlobalToLocal */
+    PetscCall(DMGlobalToLocal(fdm, fields[f], INSERT_VALUES, locals[f]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RestoreLocalPointFields(PetscInt n, const Vec fields[], Vec locals[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < n; ++f) {
+    DM fdm;
+    PetscCall(VecGetDM(fields[f], &fdm));
+    PetscCall(DMRestoreLocalVector(fdm, &locals[f]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The piece of this rank, relative to dir; on several ranks rank 0 creates DIR/STATE/ first. */
+static PetscErrorCode PreparePieceFile(TwinfeResults r, const char state[], const char state_file[], char piece_file[])
+{
+  PetscMPIInt    rank, size;
+  PetscErrorCode ierr = 0;
+  PetscBool      any;
+  char           folder[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(r->comm, &rank));
+  PetscCallMPI(MPI_Comm_size(r->comm, &size));
+  if (size == 1) {
+    PetscCall(PetscStrncpy(piece_file, state_file, PETSC_MAX_PATH_LEN));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PathIn(r, state, folder));
+  if (rank == 0) ierr = TwinfeIOMakeFolder(folder);
+  PetscCall(AnyRankFailed(r->comm, ierr ? PETSC_TRUE : PETSC_FALSE, &any));
+  if (any) PetscCall(RaiseFailure(ierr, PETSC_TRUE, "", "Creating the piece folder"));
+  PetscCall(PetscSNPrintf(piece_file, PETSC_MAX_PATH_LEN, "%s/%s_%d.vtu", state, state, rank));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DropLastState(TwinfeResults r)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(r->files[r->nstates]));
+  r->nstates--;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsWriteState - Write one state of the series and rewrite the .pvd.
+
+  Collective on results and dm
+
+  Input Parameters:
++ results     - the series
+. time        - time value of the state (s); must increase from state to state
+. dm          - a DMPLEX of tetrahedra in 3-D with a "Cell Sets" label, possibly distributed
+. npoint      - number of point fields
+. point_names - their array names, e.g. "displacement"
+. point_fields- global Vecs on DMs cloned from dm whose sections have the same number of dofs
+                (the components) on every vertex and none elsewhere. Constrained dofs are
+                written as the local Vec holds them (zero unless the section has none)
+. ncell       - number of cell fields
+. cell_names  - their array names
+- cell_fields - Vecs with block size = components and one block per local cell in
+                cStart..cEnd order
+
+  Notes: each rank writes its local vertices (ghosts included) and its cells cStart..cEnd;
+  cell arrays "region" ("Cell Sets" value, -1 if none) and "rank" are always written.
+@*/
+PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
+                                       const char *const point_names[], const Vec point_fields[], PetscInt ncell,
+                                       const char *const cell_names[], const Vec cell_fields[])
+{
+  MPI_Comm       comm;
+  PetscMPIInt    rank, size;
+  PetscInt      *point_ncomp, *cell_ncomp;
+  Vec           *point_locals;
+  Piece          piece = {0};
+  SummaryContext summary;
+  PetscErrorCode ierr;
+  PetscBool      ok                              = PETSC_TRUE, any;
+  char           message[TWINFE_VTK_MESSAGE_LEN] = "", state[PETSC_MAX_PATH_LEN], state_file[PETSC_MAX_PATH_LEN];
+  char           piece_file[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsWriteState: results is NULL");
+  comm = results->comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCall(CheckMesh(dm));
+  PetscCheck(!PetscIsInfOrNanReal(time), comm, PETSC_ERR_ARG_OUTOFRANGE, "TwinfeResultsWriteState: time is not finite");
+  PetscCheck(results->nstates == 0 || time > results->times[results->nstates - 1], comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeResultsWriteState: time %g does not follow the previous state's %g: ParaView needs increasing "
+             "times",
+             (double)time, (double)results->times[results->nstates - 1]);
+  PetscCall(CheckNames(comm, npoint, point_names, point_fields, "Point"));
+  PetscCall(CheckNames(comm, ncell, cell_names, cell_fields, "Cell"));
+  PetscCall(PetscSNPrintf(state, sizeof state, "%s_%04" PetscInt_FMT, results->basename, results->nstates));
+  PetscCall(PetscSNPrintf(state_file, sizeof state_file, "%s.%s", state, size > 1 ? "pvtu" : "vtu"));
+
+  /* Collective part first, identical on every rank, so that a local failure cannot hang it. */
+  PetscCall(PetscMalloc3(npoint, &point_ncomp, ncell, &cell_ncomp, npoint, &point_locals));
+  PetscCall(PointFieldComponents(dm, npoint, point_fields, point_ncomp));
+  PetscCall(CellFieldComponents(dm, ncell, cell_fields, cell_ncomp));
+  PetscCall(GetLocalPointFields(npoint, point_fields, point_locals));
+  PetscCall(PreparePieceFile(results, state, state_file, piece_file));
+  PetscCall(PathIn(results, piece_file, path));
+
+  /* Local part: build and write this rank's piece; failures are held until all ranks know. */
+  ierr = PieceBuild(dm, npoint, point_names, point_locals, point_ncomp, ncell, cell_names, cell_fields, cell_ncomp, &piece);
+  if (!ierr) ierr = PieceWrite(&piece, path, &ok, message);
+  PetscCall(RestoreLocalPointFields(npoint, point_fields, point_locals));
+  PetscCall(AnyRankFailed(comm, (ierr || !ok) ? PETSC_TRUE : PETSC_FALSE, &any));
+  if (any) {
+    if (!ierr && ok) (void)remove(path); /* no pieces of a state that is not complete */
+    PetscCall(PieceDestroy(&piece));
+    PetscCall(PetscFree3(point_ncomp, cell_ncomp, point_locals));
+    PetscCall(RaiseFailure(ierr, ok, message, "Writing a piece"));
+  }
+
+  /* Rank 0: the summary (array names and components are the same in every piece) and .pvd. */
+  summary = (SummaryContext){.point_arrays  = piece.point_arrays,
+                             .npoint_arrays = npoint,
+                             .cell_arrays   = piece.cell_arrays,
+                             .ncell_arrays  = ncell + 2,
+                             .nranks        = size,
+                             .state         = state};
+  PetscCall(AppendState(results, time, state_file));
+  ierr = rank == 0 ? WriteRankZeroFiles(results, &summary, state_file) : 0;
+  PetscCall(PieceDestroy(&piece));
+  PetscCall(PetscFree3(point_ncomp, cell_ncomp, point_locals));
+  PetscCall(AnyRankFailed(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &any));
+  if (any) {
+    PetscCall(DropLastState(results));
+    PetscCall(RaiseFailure(ierr, PETSC_TRUE, "", "Writing the .pvtu and .pvd"));
+  }
+  PetscFunctionReturn(0);
+}

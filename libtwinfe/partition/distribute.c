@@ -1,0 +1,159 @@
+/* From a serial TwinfeMesh on rank 0 to a distributed, labelled DMPlex.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Meshing happens on one rank, so the mesh enters there. METIS splits the cells on the dual
+ * graph (tets sharing a face), which is what balances assembly work and keeps the cut small;
+ * PetscPartitionerShell hands that split to DMPlexDistribute, which avoids PETSc building its
+ * own partition graph (10 s at 1M tets, STACK-NOTES.md). */
+#include <twinfe/core.h>
+#include <twinfe/partition.h>
+
+#include <metis.h>
+
+/* DMPlex expects the opposite tet orientation from ours (det > 0 as Gmsh and VTK): swap
+   the first two vertices. */
+static PetscErrorCode CreateSerialPlex(MPI_Comm comm, TwinfeMesh mesh, PetscBool on_root, DM *dm)
+{
+  PetscInt         nv = 0, nt = 0, *cells = NULL;
+  const PetscReal *xyz = NULL;
+  const PetscInt  *tets = NULL;
+  const int32_t   *regions = NULL;
+
+  PetscFunctionBegin;
+  if (on_root) {
+    PetscCall(TwinfeMeshGetVertices(mesh, &nv, &xyz));
+    PetscCall(TwinfeMeshGetTetrahedra(mesh, &nt, &tets, &regions));
+    PetscCall(PetscMalloc1(4 * nt, &cells));
+    for (PetscInt t = 0; t < nt; ++t) {
+      cells[4 * t + 0] = tets[4 * t + 1];
+      cells[4 * t + 1] = tets[4 * t + 0];
+      cells[4 * t + 2] = tets[4 * t + 2];
+      cells[4 * t + 3] = tets[4 * t + 3];
+    }
+  }
+  PetscCall(DMPlexCreateFromCellListPetsc(comm, 3, nt, nv, 4, PETSC_TRUE, cells, 3, xyz, dm));
+  PetscCall(PetscFree(cells));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LabelCellsAndFaces(DM dm, TwinfeMesh mesh, PetscBool on_root)
+{
+  DMLabel cell_sets, face_sets;
+
+  PetscFunctionBegin;
+  PetscCall(DMCreateLabel(dm, "Cell Sets"));
+  PetscCall(DMCreateLabel(dm, "Face Sets"));
+  PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  PetscCall(DMGetLabel(dm, "Face Sets", &face_sets));
+  if (on_root) {
+    PetscInt         nt, nf, vStart, vEnd;
+    const PetscInt  *tets, *facets;
+    const int32_t   *regions, *tags;
+
+    PetscCall(TwinfeMeshGetTetrahedra(mesh, &nt, &tets, &regions));
+    PetscCall(TwinfeMeshGetFacets(mesh, &nf, &facets, &tags));
+    PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+    for (PetscInt t = 0; t < nt; ++t) PetscCall(DMLabelSetValue(cell_sets, t, regions[t]));
+    for (PetscInt f = 0; f < nf; ++f) {
+      const PetscInt  points[3] = {vStart + facets[3 * f], vStart + facets[3 * f + 1], vStart + facets[3 * f + 2]};
+      const PetscInt *join;
+      PetscInt        njoin;
+      PetscCall(DMPlexGetFullJoin(dm, 3, points, &njoin, &join));
+      PetscCheck(njoin == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "Facet %" PetscInt_FMT " (vertices %" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT
+                 ", tag %d) is not a face of any tetrahedron: the mesh's facets and tets disagree",
+                 f, facets[3 * f], facets[3 * f + 1], facets[3 * f + 2], (int)tags[f]);
+      PetscCall(DMLabelSetValue(face_sets, join[0], tags[f]));
+      PetscCall(DMPlexRestoreJoin(dm, 3, points, &njoin, &join));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* METIS part of every cell (rank 0), as the shell partitioner wants it: sizes per part and
+   the cells listed part by part. */
+static PetscErrorCode PartitionCellsWithMETIS(TwinfeMesh mesh, PetscMPIInt nparts, PetscInt sizes[], PetscInt **points)
+{
+  PetscInt        nv, nt;
+  const PetscInt *tets;
+  const int32_t  *regions;
+  idx_t          *eptr, *eind, *epart, *npart, ne, nn, ncommon = 3, np = nparts, objval, options[METIS_NOPTIONS];
+  PetscInt       *offsets;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(mesh, &nv, NULL));
+  PetscCall(TwinfeMeshGetTetrahedra(mesh, &nt, &tets, &regions));
+  ne = (idx_t)nt;
+  nn = (idx_t)nv;
+  PetscCall(PetscMalloc4(nt + 1, &eptr, 4 * nt, &eind, nt, &epart, nv, &npart));
+  for (PetscInt t = 0; t <= nt; ++t) eptr[t] = (idx_t)(4 * t);
+  for (PetscInt i = 0; i < 4 * nt; ++i) eind[i] = (idx_t)tets[i];
+  METIS_SetDefaultOptions(options);
+  options[METIS_OPTION_SEED] = 7; /* same partition on every run */
+  if (nparts > 1 && nt > 0) {
+    const int status = METIS_PartMeshDual(&ne, &nn, eptr, eind, NULL, NULL, &ncommon, &np, NULL, options, &objval, epart, npart);
+    PetscCheck(status == METIS_OK, PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "METIS_PartMeshDual failed with status %d splitting %" PetscInt_FMT " tets into %d parts", status, nt, nparts);
+  } else {
+    for (PetscInt t = 0; t < nt; ++t) epart[t] = 0;
+  }
+  PetscCall(PetscArrayzero(sizes, nparts));
+  for (PetscInt t = 0; t < nt; ++t) sizes[epart[t]]++;
+  PetscCall(PetscMalloc1(nparts + 1, &offsets));
+  offsets[0] = 0;
+  for (PetscMPIInt p = 0; p < nparts; ++p) offsets[p + 1] = offsets[p] + sizes[p];
+  PetscCall(PetscMalloc1(nt, points));
+  for (PetscInt t = 0; t < nt; ++t) (*points)[offsets[epart[t]]++] = t;
+  PetscCall(PetscFree(offsets));
+  PetscCall(PetscFree4(eptr, eind, epart, npart));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DistributeWithPartition(DM *dm, TwinfeMesh mesh, PetscBool on_root)
+{
+  MPI_Comm         comm;
+  PetscMPIInt      size;
+  PetscInt        *sizes, *points = NULL, overlap = 0;
+  PetscPartitioner partitioner;
+  DM               distributed = NULL;
+
+  PetscFunctionBegin;
+  PetscCall(PetscObjectGetComm((PetscObject)*dm, &comm));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-partition_overlap", &overlap, NULL));
+  PetscCheck(overlap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-partition_overlap %" PetscInt_FMT " is negative: give 0 or more cell layers", overlap);
+  PetscCall(PetscCalloc1(size, &sizes));
+  if (on_root) PetscCall(PartitionCellsWithMETIS(mesh, size, sizes, &points));
+  PetscCall(DMPlexGetPartitioner(*dm, &partitioner));
+  PetscCall(PetscPartitionerSetType(partitioner, PETSCPARTITIONERSHELL));
+  PetscCall(PetscPartitionerShellSetPartition(partitioner, size, sizes, points));
+  PetscCall(PetscFree(sizes));
+  PetscCall(PetscFree(points));
+  PetscCall(DMPlexDistribute(*dm, overlap, NULL, &distributed));
+  if (distributed) {
+    PetscCall(DMDestroy(dm));
+    *dm = distributed;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm)
+{
+  PetscMPIInt rank;
+  PetscBool   on_root;
+  PetscInt    has_mesh;
+
+  PetscFunctionBegin;
+  PetscCheck(dm, comm, PETSC_ERR_ARG_NULL, "TwinfePartitionDistribute: the output DM pointer is NULL");
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  on_root  = rank == 0 ? PETSC_TRUE : PETSC_FALSE;
+  has_mesh = on_root && mesh ? 1 : 0;
+  PetscCallMPI(MPI_Bcast(&has_mesh, 1, MPIU_INT, 0, comm));
+  PetscCheck(has_mesh, comm, PETSC_ERR_ARG_NULL, "TwinfePartitionDistribute needs the mesh on rank 0, got NULL");
+  PetscCall(CreateSerialPlex(comm, mesh, on_root, dm));
+  PetscCall(LabelCellsAndFaces(*dm, mesh, on_root));
+  PetscCall(DistributeWithPartition(dm, mesh, on_root));
+  PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));
+  PetscFunctionReturn(0);
+}

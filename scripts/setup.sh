@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages libtwinfe needs, when any is missing. Safe to run twice.
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  petsc-dev libmetis-dev libvtk9-dev libgmsh-dev check
+  openmpi-bin libopenmpi-dev
+  python3-vtk9 python3-numpy python3-nibabel admesh time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

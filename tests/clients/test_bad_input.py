@@ -1,0 +1,59 @@
+"""Bad input gets one clear line naming the culprit, a non-zero exit, and no output folder.
+SPDX-License-Identifier: GPL-2.0-or-later"""
+import glob
+import gzip
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
+import twinfe_cli as tc
+
+args = tc.parse_args()
+ck = tc.Checks("bad_input")
+work = args.work_dir
+seg = os.path.join(args.data_dir, "totalsegmentator", "example_seg.nii.gz")
+case = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
+
+truncated = os.path.join(work, "truncated.nii.gz")
+with open(seg, "rb") as f:
+    data = f.read()
+with open(truncated, "wb") as f:
+    f.write(data[: len(data) // 2])
+
+
+def expect_failure(label, cmd, words, out):
+    code, stdout, stderr = tc.run(cmd, expect_ok=False)
+    message = stderr.strip()
+    ck.check(code != 0, f"{label}: exit code {code}")
+    for w in words:
+        ck.check(w.lower() in message.lower(), f"{label}: message lacks '{w}': {message!r}")
+    ck.check(message.count("\n") < 2, f"{label}: more than one line: {message!r}")
+    ck.check(out is None or not os.path.exists(out), f"{label}: output folder {out} exists")
+    ck.check(not glob.glob(os.path.join(work, "*.partial-*")), f"{label}: staging folder left behind")
+    print(f"{label}: {message}")
+
+
+out = os.path.join(work, "out")
+expect_failure("missing file", [args.app, "mesh", os.path.join(work, "nope.nii.gz"), "-labels", "5", "-o", out], ["nope.nii.gz"], out)
+expect_failure("truncated gzip", [args.app, "mesh", truncated, "-labels", "5", "-o", out], ["truncated.nii.gz"], out)
+expect_failure("absent label", [args.app, "mesh", seg, "-labels", "77", "-o", out], ["77"], out)
+expect_failure("non-positive E", [args.app, "run", case, "-organ_E", "0", "-o", out], ["organ_E", "positive"], out)
+expect_failure("bad Poisson ratio", [args.app, "run", case, "-tumor_nu", "0.5", "-o", out], ["tumor_nu"], out)
+expect_failure("missing case file", [args.app, "run", os.path.join(work, "none.yaml"), "-o", out], ["none.yaml"], out)
+expect_failure("missing mesh", [args.app, "solve", os.path.join(work, "none.msh"), "-o", out], ["none.msh"], out)
+expect_failure("no output", [args.app, "mesh", seg, "-labels", "5"], ["-o"], None)
+expect_failure("unknown command", [args.app, "simulate"], ["simulate"], None)
+
+# An existing folder that is not a twinfe output is never overwritten.
+keep = os.path.join(work, "precious")
+os.makedirs(keep)
+with open(os.path.join(keep, "notes.txt"), "w") as f:
+    f.write("mine")
+code, _, stderr = tc.run([args.app, "demo", "-o", keep], expect_ok=False)
+ck.check(code != 0 and "precious" in stderr, f"existing folder: exit {code}, {stderr!r}")
+ck.check(open(os.path.join(keep, "notes.txt")).read() == "mine", "user file kept")
+
+# On two ranks a failure ends every rank with a clear message too.
+code, _, stderr = tc.run([args.mpiexec, "-n", "2", args.app, "run", case, "-organ_E", "-1", "-o", out], expect_ok=False)
+ck.check(code != 0 and "organ_E" in stderr and not os.path.exists(out), f"2 ranks: exit {code}, {stderr!r}")
+ck.close()

@@ -1,0 +1,82 @@
+"""The bundled case end to end through the app, and its outputs read back as ParaView, a slicer
+and a planner would: .pvd/.vtu with VTK's XML readers, STL with VTK and admesh, report.json.
+SPDX-License-Identifier: GPL-2.0-or-later"""
+import math
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
+import twinfe_cli as tc
+
+args = tc.parse_args()
+ck = tc.Checks("demo_outputs")
+out = os.path.join(args.work_dir, "demo")
+code, stdout, stderr = tc.run([args.app, "demo", "-o", out])
+ck.check(code == 0, f"twinfe demo exited {code}: {stderr}")
+if code != 0:
+    ck.close()
+print(stdout)
+ck.check("max displacement" in stdout and "results.pvd" in stdout, "summary lacks displacement or output paths")
+ck.check(not [p for p in os.listdir(args.work_dir) if ".partial-" in p], "a staging folder was left behind")
+
+rep = tc.report(out)
+ck.check(rep["twinfe"]["version"] == "0.1.0", "report version")
+for role in ("case_file", "image"):
+    ck.check(len(rep["inputs"][role]["sha256"]) == 64, f"sha256 of {role}")
+ck.check(rep["solve"]["converged_reason"].startswith("CONVERGED"), "solver converged")
+ck.check(rep["mesh"]["quality"]["min_gamma"] > 0.05, f"min gamma {rep['mesh']['quality']['min_gamma']}")
+for name in ("organ", "tumor"):
+    change = rep["mesh"]["regions"][name]["volume_change_vs_voxels_percent"]
+    # Smoothing shrinks convex voxel shapes slightly; more than 10% would mean lost anatomy.
+    ck.check(abs(change) < 10.0, f"{name} volume change {change}%")
+for stage in ("image", "surface", "mesh", "partition", "solve", "write_results"):
+    ck.check(stage in rep["timings_s"], f"timing of {stage}")
+
+# ParaView's view of the results: the collection, every state, the arrays and their sizes.
+states = tc.pvd_states(os.path.join(out, "results.pvd"))
+ck.check([t for t, _ in states] == [0.0, 1.0], f"time values {states}")
+last = tc.read_xml(os.path.join(out, states[-1][1]))
+npoints, ncells = last.GetNumberOfPoints(), last.GetNumberOfCells()
+ck.check(ncells == rep["mesh"]["tetrahedra"], f"{ncells} cells vs {rep['mesh']['tetrahedra']} tets")
+ck.check(npoints == rep["mesh"]["vertices"], f"{npoints} points vs {rep['mesh']['vertices']} vertices")
+disp = last.GetPointData().GetArray("displacement")
+ck.check(disp is not None and disp.GetNumberOfTuples() == npoints and disp.GetNumberOfComponents() == 3, "displacement array")
+for name, comps in (("von_mises", 1), ("stress", 6), ("region", 1)):
+    arr = last.GetCellData().GetArray(name)
+    ck.check(arr is not None and arr.GetNumberOfTuples() == ncells and arr.GetNumberOfComponents() == comps, f"cell array {name}")
+if disp is not None:
+    dmax = max(math.sqrt(sum(disp.GetComponent(i, c) ** 2 for c in range(3))) for i in range(npoints))
+    ck.check(abs(dmax - rep["solve"]["max_displacement_mm"]) <= 1e-9 * dmax, f"max |u| in file {dmax} vs report")
+    # The clamp holds the posterior quarter of the outer surface: those points do not move,
+    # and every point that does not move lies in that quarter.
+    pts = [last.GetPoint(i) for i in range(npoints)]
+    ys = [p[1] for p in pts]
+    y_cut = max(ys) - 0.25 * (max(ys) - min(ys))
+    still = [i for i in range(npoints) if all(disp.GetComponent(i, c) == 0.0 for c in range(3))]
+    ck.check(len(still) > 50, f"only {len(still)} clamped points")
+    ck.check(all(pts[i][1] >= y_cut - 1e-9 for i in still), "a point outside the clamped quarter does not move")
+    # The organ sags posterior (+y in LPS) under gravity: mean u_y must be positive.
+    mean_uy = sum(disp.GetComponent(i, 1) for i in range(npoints)) / npoints
+    ck.check(mean_uy > 0, f"mean posterior displacement {mean_uy}")
+regions = last.GetCellData().GetArray("region")
+if regions is not None:
+    ck.check(set(int(regions.GetValue(i)) for i in range(ncells)) == {1, 2}, "regions 1 and 2")
+mesh = tc.read_xml(os.path.join(out, "mesh.vtu"))
+ck.check(mesh.GetNumberOfCells() == ncells, "mesh.vtu cells")
+
+# 3D printing: each region's STL is closed and manifold, for VTK and for admesh.
+for name in ("organ", "tumor"):
+    stl = os.path.join(out, f"{name}.stl")
+    boundary, nonmanifold, ntri = tc.stl_open_edges(stl)
+    ck.check(ntri > 100 and boundary == 0 and nonmanifold == 0, f"{name}.stl: {ntri} triangles, {boundary} open, {nonmanifold} non-manifold edges")
+    if shutil.which("admesh"):
+        text = subprocess.run(["admesh", stl], capture_output=True, text=True).stdout
+        fields = {l.split(":")[0].strip(): l.split(":")[1].split()[0] for l in text.splitlines() if ":" in l and l.split(":")[1].split()}
+        ck.check(fields.get("Edges fixed") == "0" and fields.get("Backwards edges") == "0", f"admesh on {name}.stl: {fields}")
+
+# Running again into the same folder replaces the earlier output whole.
+code, _, stderr = tc.run([args.app, "demo", "-o", out, "-surface_smooth_iterations", "10"])
+ck.check(code == 0 and tc.report(out)["surface"]["smooth_iterations"] == 10, f"rerun into the same folder: {stderr}")
+ck.close()

@@ -1,0 +1,90 @@
+"""Shared helpers for the Python checks: run the twinfe app as a user would and read back
+what it wrote with the readers ParaView uses (python3-vtk9's XML readers).
+SPDX-License-Identifier: GPL-2.0-or-later"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+class Checks:
+    """Collects failures instead of stopping at the first, and prints a closing line."""
+
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def check(self, condition, what):
+        if condition:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {self.name}: {what}", flush=True)
+
+    def close(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--app", required=True)
+    p.add_argument("--mpiexec", default="mpiexec")
+    p.add_argument("--source-dir", required=True)
+    p.add_argument("--data-dir", required=True)
+    p.add_argument("--work-dir", required=True)
+    args = p.parse_args()
+    shutil.rmtree(args.work_dir, ignore_errors=True)
+    os.makedirs(args.work_dir)
+    return args
+
+
+def run(cmd, expect_ok=True, timeout=1200):
+    """Runs a command; returns (exit code, stdout, stderr)."""
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    if expect_ok and proc.returncode != 0:
+        print("command failed:", " ".join(cmd), "\n", proc.stdout, "\n", proc.stderr, flush=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def report(folder):
+    with open(os.path.join(folder, "report.json")) as f:
+        return json.load(f)
+
+
+def read_xml(path):
+    """Reads .vtu/.pvtu with ParaView's XML readers; returns the vtkUnstructuredGrid."""
+    import vtk
+    reader = vtk.vtkXMLPUnstructuredGridReader() if path.endswith(".pvtu") else vtk.vtkXMLUnstructuredGridReader()
+    reader.SetFileName(path)
+    reader.Update()
+    return reader.GetOutput()
+
+
+def pvd_states(path):
+    """(TimeValue, file) of every DataSet in a .pvd collection."""
+    import xml.etree.ElementTree as ET
+    root = ET.parse(path).getroot()
+    return [(float(d.get("timestep")), d.get("file")) for d in root.iter("DataSet")]
+
+
+def stl_open_edges(path):
+    """Boundary and non-manifold edge counts and triangle count of an STL (VTK's reader)."""
+    import vtk
+    reader = vtk.vtkSTLReader()
+    reader.SetFileName(path)
+    reader.Update()
+    edges = vtk.vtkFeatureEdges()
+    edges.SetInputConnection(reader.GetOutputPort())
+    edges.BoundaryEdgesOn()
+    edges.NonManifoldEdgesOff()
+    edges.FeatureEdgesOff()
+    edges.ManifoldEdgesOff()
+    edges.Update()
+    boundary = edges.GetOutput().GetNumberOfCells()
+    edges.BoundaryEdgesOff()
+    edges.NonManifoldEdgesOn()
+    edges.Update()
+    return boundary, edges.GetOutput().GetNumberOfCells(), reader.GetOutput().GetNumberOfCells()

@@ -1,0 +1,57 @@
+/* SHA-256 against the FIPS 180-4 examples; the facet tag convention.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "twinfe_test.h"
+#include <twinfe/core.h>
+
+#include <stdio.h>
+#include <string.h>
+
+START_TEST(sha256_matches_fips_vectors)
+{
+  char        hex[65];
+  const char *two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  TWINFE_CK(TwinfeSHA256("", 0, hex));
+  ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  TWINFE_CK(TwinfeSHA256("abc", 3, hex));
+  ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  TWINFE_CK(TwinfeSHA256(two_blocks, strlen(two_blocks), hex));
+  ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+END_TEST
+
+START_TEST(file_sha256_streams_large_files)
+{
+  /* One million 'a' (FIPS example) spans many read buffers and a final partial block. */
+  char  path[PETSC_MAX_PATH_LEN], hex[65];
+  FILE *f;
+  snprintf(path, sizeof path, "%s/million_a.bin", twinfe_test_work_dir());
+  f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  for (int i = 0; i < 1000000; ++i) fputc('a', f);
+  fclose(f);
+  TWINFE_CK(TwinfeFileSHA256(path, hex));
+  ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  TWINFE_CK_FAILS(TwinfeFileSHA256("/nonexistent/input.nii.gz", hex));
+}
+END_TEST
+
+START_TEST(facet_tags_are_symmetric_and_distinct)
+{
+  ck_assert_int_eq(TwinfeFacetTag(5, 0), 5);
+  ck_assert_int_eq(TwinfeFacetTag(0, 5), 5);
+  ck_assert_int_eq(TwinfeFacetTag(2, 5), 2005);
+  ck_assert_int_eq(TwinfeFacetTag(5, 2), 2005);
+  ck_assert_str_eq(TwinfeVersion(), "0.1.0");
+}
+END_TEST
+
+Suite *twinfe_test_suite(void)
+{
+  Suite *s  = suite_create("core");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, sha256_matches_fips_vectors);
+  tcase_add_test(tc, file_sha256_streams_large_files);
+  tcase_add_test(tc, facet_tags_are_symmetric_and_distinct);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,242 @@
+/* TwinfeSpace: layout sizes, geometry, quadrature, and the COO assembly against a naive one.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "twinfe_test.h"
+
+#include <twinfe/fem.h>
+
+static DM Box(PetscInt nx, PetscInt ny, PetscInt nz, PetscReal X, PetscReal Y, PetscReal Z)
+{
+  DM        dm    = NULL;
+  PetscInt  n[3]  = {nx, ny, nz};
+  PetscReal lo[3] = {0, 0, 0}, hi[3] = {X, Y, Z};
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, &dm));
+  return dm;
+}
+
+static PetscInt GlobalSize(TwinfeSpace space)
+{
+  DM       dm;
+  Vec      v;
+  PetscInt n;
+  TWINFE_CK(TwinfeSpaceGetDM(space, &dm));
+  TWINFE_CK(DMCreateGlobalVector(dm, &v));
+  TWINFE_CK(VecGetSize(v, &n));
+  TWINFE_CK(VecDestroy(&v));
+  return n;
+}
+
+START_TEST(test_dof_counts)
+{
+  /* 2x2x2 hexes, Kuhn split: 27 vertices; edges = 54 along the axes + 36 face diagonals + 8 body diagonals. */
+  DM          dm = Box(2, 2, 2, 1, 1, 1);
+  TwinfeSpace p1, p2, th;
+  PetscInt    deg1[1] = {1}, deg2[1] = {2}, three[1] = {3}, one[1] = {1}, degth[2] = {2, 1}, compth[2] = {3, 1};
+  PetscInt    ncells, ndof;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg1, three, &p1));
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg2, one, &p2));
+  TWINFE_CK(TwinfeSpaceCreate(dm, 2, degth, compth, &th));
+  ck_assert_int_eq(GlobalSize(p1), 3 * 27);
+  ck_assert_int_eq(GlobalSize(p2), 27 + 98);
+  ck_assert_int_eq(GlobalSize(th), 3 * (27 + 98) + 27);
+  TWINFE_CK(TwinfeSpaceGetSizes(th, &ncells, &ndof));
+  MPI_Allreduce(MPI_IN_PLACE, &ncells, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
+  ck_assert_int_eq(ncells, 48);
+  ck_assert_int_eq(ndof, 3 * 10 + 4);
+  TWINFE_CK(TwinfeSpaceDestroy(&p1));
+  TWINFE_CK(TwinfeSpaceDestroy(&p2));
+  TWINFE_CK(TwinfeSpaceDestroy(&th));
+  ck_assert_ptr_null(p1);
+  TWINFE_CK(TwinfeSpaceDestroy(&p1)); /* NULL is a no-op */
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
+START_TEST(test_volume)
+{
+  DM          dm = Box(3, 2, 4, 2.0, 1.0, 3.0);
+  TwinfeSpace s;
+  PetscInt    deg[1] = {1}, comp[1] = {1};
+  PetscReal   v;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg, comp, &s));
+  TWINFE_CK(TwinfeSpaceGetLocalVolume(s, &v));
+  MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD);
+  /* affine tets on a box: the sum is exact up to round-off over 144 cells */
+  ck_assert_double_eq_tol(v, 6.0, 1e-12);
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
+START_TEST(test_quadrature_and_basis)
+{
+  PetscInt   n;
+  PetscReal *xi, *w, sum = 0, x2 = 0, B[10], D[30], pu = 0, xi1[3] = {0.2, 0.3, 0.1};
+
+  TWINFE_CK(TwinfeQuadratureCreate(3, 4, &n, &xi, &w));
+  for (PetscInt q = 0; q < n; ++q) {
+    sum += w[q];
+    x2 += w[q] * xi[3 * q] * xi[3 * q] * xi[3 * q + 1] * xi[3 * q + 1];
+  }
+  /* exact: volume 1/6 and int x^2 y^2 = 2!2!/7! = 1/1260 over the unit tet; round-off only */
+  ck_assert_double_eq_tol(sum, 1.0 / 6, 1e-14);
+  ck_assert_double_eq_tol(x2, 1.0 / 1260, 1e-14);
+  TWINFE_CK(PetscFree2(xi, w));
+  /* P2 basis: partition of unity and gradients summing to zero */
+  TWINFE_CK(TwinfeTabulateLagrange(2, 1, xi1, B, D));
+  for (PetscInt a = 0; a < 10; ++a)
+    pu += B[a];
+  ck_assert_double_eq_tol(pu, 1.0, 1e-14);
+  for (PetscInt k = 0; k < 3; ++k) {
+    PetscReal g = 0;
+    for (PetscInt a = 0; a < 10; ++a)
+      g += D[3 * a + k];
+    ck_assert_double_eq_tol(g, 0.0, 1e-13);
+  }
+  TWINFE_CK_FAILS(TwinfeTabulateLagrange(3, 1, xi1, B, D));
+}
+END_TEST
+
+/* A non-symmetric coupling of every dof pair (values and gradients, all fields): any mistake in
+   the COO ordering or the cell-to-dof map shows up as a different matrix. */
+static PetscErrorCode TestKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < e->nq; ++q)
+    for (PetscInt f = 0; f < e->nfields; ++f)
+      for (PetscInt a = 0; a < e->nbasis[f]; ++a)
+        for (PetscInt i = 0; i < e->ncomp[f]; ++i)
+          for (PetscInt g = 0; g < e->nfields; ++g)
+            for (PetscInt b = 0; b < e->nbasis[g]; ++b)
+              for (PetscInt j = 0; j < e->ncomp[g]; ++j) {
+                PetscInt         row = e->offset[f] + a * e->ncomp[f] + i, col = e->offset[g] + b * e->ncomp[g] + j;
+                const PetscReal *da = &e->D[f][(q * e->nbasis[f] + a) * 3], *db = &e->D[g][(q * e->nbasis[g] + b) * 3];
+                K[row * e->ndof + col] +=
+                    e->w[q] * (e->B[f][q * e->nbasis[f] + a] * e->B[g][q * e->nbasis[g] + b] * (1 + i + 2 * j) +
+                               da[i % 3] * db[(j + 1) % 3] + 0.5 * e->x[3 * q] * da[0] * db[0]);
+              }
+  PetscFunctionReturn(0);
+}
+
+START_TEST(test_coo_matches_naive)
+{
+  DM                     dm = Box(2, 2, 1, 1, 1, 0.5), sdm;
+  TwinfeSpace            s;
+  PetscInt               deg[2] = {2, 1}, comp[2] = {3, 1}, ncells, nd, nlocal;
+  const PetscInt        *dofs;
+  PetscScalar           *blocks;
+  Mat                    A, N, A0;
+  PetscReal              diff, ref;
+  Vec                    g;
+  ISLocalToGlobalMapping ltog;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 2, deg, comp, &s));
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A));
+  TWINFE_CK(TwinfeSpaceGetSizes(s, &ncells, &nd));
+  TWINFE_CK(TwinfeSpaceGetCellDofs(s, &dofs));
+  TWINFE_CK(PetscMalloc1(ncells * nd * nd, &blocks));
+  TWINFE_CK(TwinfeSpaceEvaluateCells(s, 4, NULL, TestKernel, NULL, nd * nd, blocks));
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(DMCreateGlobalVector(sdm, &g));
+  TWINFE_CK(VecGetLocalSize(g, &nlocal));
+  TWINFE_CK(MatCreateAIJ(PETSC_COMM_WORLD, nlocal, nlocal, PETSC_DETERMINE, PETSC_DETERMINE, 200, NULL, 200, NULL, &N));
+  TWINFE_CK(DMGetLocalToGlobalMapping(sdm, &ltog));
+  TWINFE_CK(MatSetLocalToGlobalMapping(N, ltog, ltog));
+  for (PetscInt c = 0; c < ncells; ++c)
+    TWINFE_CK(MatSetValuesLocal(N, nd, &dofs[c * nd], nd, &dofs[c * nd], &blocks[c * nd * nd], ADD_VALUES));
+  TWINFE_CK(MatAssemblyBegin(N, MAT_FINAL_ASSEMBLY));
+  TWINFE_CK(MatAssemblyEnd(N, MAT_FINAL_ASSEMBLY));
+  TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &ref));
+  TWINFE_CK(MatAXPY(N, -1.0, A, DIFFERENT_NONZERO_PATTERN));
+  TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &diff));
+  /* same sums in a different order: round-off only */
+  ck_assert_double_le(diff, 1e-13 * ref);
+  ck_assert_double_gt(ref, 1e-3);
+  /* re-assembly after zeroing constrained rows restores the same values (pattern kept) */
+  TWINFE_CK(MatDuplicate(A, MAT_COPY_VALUES, &A0));
+  TWINFE_CK(TwinfeSpaceAddDirichlet(s, 1, 0, 7, NULL, NULL, NULL));
+  TWINFE_CK(TwinfeSpaceApplyDirichletToMatrix(s, 1.0, A));
+  TWINFE_CK(MatAXPY(A0, -1.0, A, SAME_NONZERO_PATTERN));
+  TWINFE_CK(MatNorm(A0, NORM_FROBENIUS, &diff));
+  ck_assert_double_gt(diff, 1e-3 * ref);                /* the zeroing changed the matrix */
+  TWINFE_CK(MatAXPY(A0, 1.0, A, SAME_NONZERO_PATTERN)); /* A0 is the original again */
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A));
+  TWINFE_CK(MatAXPY(A0, -1.0, A, SAME_NONZERO_PATTERN));
+  TWINFE_CK(MatNorm(A0, NORM_FROBENIUS, &diff));
+  ck_assert_double_le(diff, 1e-13 * ref);
+  TWINFE_CK(MatDestroy(&A0));
+  TWINFE_CK_FAILS(TwinfeSpaceAddDirichlet(s, 77, 0, 7, NULL, NULL, NULL)); /* no face has tag 77 */
+  TWINFE_CK(PetscFree(blocks));
+  TWINFE_CK(VecDestroy(&g));
+  TWINFE_CK(MatDestroy(&A));
+  TWINFE_CK(MatDestroy(&N));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
+static PetscErrorCode UnitTraction(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < f->nq; ++q)
+    for (PetscInt a = 0; a < f->nbasis[0]; ++a)
+      r[a] += f->w[q] * f->B[0][q * f->nbasis[0] + a] * f->normal[2];
+  PetscFunctionReturn(0);
+}
+
+START_TEST(test_face_integral)
+{
+  /* int over z = 1 (tag 6) of n_z * sum of basis = area = X*Y, outward normal +z; on z = 0 it is -area. */
+  DM          dm = Box(2, 3, 2, 2.0, 1.5, 1.0), sdm;
+  TwinfeSpace s;
+  PetscInt    deg[1] = {2}, comp[1] = {1}, count;
+  Vec         F;
+  PetscScalar total;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg, comp, &s));
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(DMCreateGlobalVector(sdm, &F));
+  TWINFE_CK(VecZeroEntries(F));
+  TWINFE_CK(TwinfeSpaceAssembleFaceVector(s, 6, 2, NULL, UnitTraction, NULL, F));
+  TWINFE_CK(VecSum(F, &total));
+  ck_assert_double_eq_tol(total, 3.0, 1e-12);
+  TWINFE_CK(VecZeroEntries(F));
+  TWINFE_CK(TwinfeSpaceAssembleFaceVector(s, 5, 2, NULL, UnitTraction, NULL, F));
+  TWINFE_CK(VecSum(F, &total));
+  ck_assert_double_eq_tol(total, -3.0, 1e-12);
+  TWINFE_CK(TwinfeSpaceGetFaceCount(s, 6, &count));
+  ck_assert_int_eq(count, 2 * 2 * 3);
+  TWINFE_CK(VecDestroy(&F));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+  DM          dm     = Box(1, 1, 1, 1, 1, 1);
+  TwinfeSpace s      = NULL;
+  PetscInt    deg[1] = {3}, comp[1] = {1};
+  TWINFE_CK_FAILS(TwinfeSpaceCreate(dm, 1, deg, comp, &s));
+  ck_assert_ptr_null(s);
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
+Suite *twinfe_test_suite(void)
+{
+  Suite *s  = suite_create("fem_space");
+  TCase *tc = tcase_create("space");
+  tcase_add_test(tc, test_dof_counts);
+  tcase_add_test(tc, test_volume);
+  tcase_add_test(tc, test_quadrature_and_basis);
+  tcase_add_test(tc, test_coo_matches_naive);
+  tcase_add_test(tc, test_face_integral);
+  tcase_add_test(tc, test_bad_input);
+  suite_add_tcase(s, tc);
+  return s;
+}
