@@ -36,7 +36,8 @@ PETSC_EXTERN PetscErrorCode TwinfeImageGetVoxelVolume(TwinfeImage image, PetscRe
 
 /* Keep only the given labels (others become 0), keep the largest 6-connected component of
    each, and give enclosed background cavities to the label that surrounds them, so that
-   each region is one solid that a mesher can fill. Reports how many voxels were changed.
+   each region is one solid that a mesher can fill. Reports how many voxels of the kept
+   labels were removed as stray components, and how many cavity voxels were filled.
    Fails naming the label if a requested label has no voxel. */
 PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
                                                     PetscInt *voxels_removed, PetscInt *voxels_filled);

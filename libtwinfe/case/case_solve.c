@@ -267,7 +267,9 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
   for (PetscInt i = 0; i < c->noutputs; ++i)
     if (!strchr(c->outputs[i], '/')) PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
-  PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see displacement and von Mises stress.\n", c->output_dir));
+  for (PetscInt i = 0; i < c->noutputs; ++i)
+    if (!strcmp(c->outputs[i], "results.pvd"))
+      PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see displacement and von Mises stress.\n", c->output_dir));
   PetscFunctionReturn(0);
 }
 

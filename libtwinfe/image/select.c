@@ -185,7 +185,7 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
                                        PetscInt *voxels_removed, PetscInt *voxels_filled)
 {
   TwinfeFlood f;
-  PetscInt    removed = 0, filled = 0;
+  PetscInt    removed = 0, filled = 0, unselected = 0;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
@@ -199,7 +199,7 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
     for (PetscInt l = 0; l < nlabels && !keep; l++) keep = (PetscBool)(image->labels[v] == labels[l]);
     if (!keep) {
       image->labels[v] = 0;
-      removed++;
+      unselected++;
     }
   }
   PetscCall(PetscMalloc1(f.n, &f.queue));
@@ -208,7 +208,7 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
   PetscCall(PetscFree(f.queue));
   if (voxels_removed) *voxels_removed = removed;
   if (voxels_filled) *voxels_filled = filled;
-  PetscCall(PetscInfo(NULL, "%s: kept %" PetscInt_FMT " labels, %" PetscInt_FMT " voxels set to background, %" PetscInt_FMT " cavity voxels filled\n",
-                      image->source[0] ? image->source : "image", nlabels, removed, filled));
+  PetscCall(PetscInfo(NULL, "%s: kept %" PetscInt_FMT " labels, %" PetscInt_FMT " voxels of other labels and %" PetscInt_FMT " of stray components set to background, %" PetscInt_FMT " cavity voxels filled\n",
+                      image->source[0] ? image->source : "image", nlabels, unselected, removed, filled));
   PetscFunctionReturn(0);
 }

@@ -76,6 +76,18 @@ for name in ("organ", "tumor"):
         fields = {l.split(":")[0].strip(): l.split(":")[1].split()[0] for l in text.splitlines() if ":" in l and l.split(":")[1].split()}
         ck.check(fields.get("Edges fixed") == "0" and fields.get("Backwards edges") == "0", f"admesh on {name}.stl: {fields}")
 
+# `twinfe solve` on the mesh the demo wrote, with the demo's materials, solves the same
+# problem: the .msh keeps coordinates, regions and tags, so the answers agree to the solver
+# tolerance (rtol 1e-8 on both; 1e-6 relative leaves room for the different rounding).
+solved = os.path.join(args.work_dir, "solved")
+code, stdout, stderr = tc.run([args.app, "solve", os.path.join(out, "mesh.msh"), "-o", solved, "-organ_E", "5000",
+                               "-tumor_E", "30000", "-elasticity_ksp_rtol", "1e-8"])
+ck.check(code == 0, f"twinfe solve: {stderr}")
+if code == 0:
+    u_demo, u_solve = rep["solve"]["max_displacement_mm"], tc.report(solved)["solve"]["max_displacement_mm"]
+    ck.check(abs(u_demo - u_solve) <= 1e-6 * u_demo, f"solve on the demo mesh: {u_solve} vs {u_demo}")
+    ck.check(len(tc.report(solved)["inputs"]["mesh"]["sha256"]) == 64, "mesh input fingerprinted")
+
 # Running again into the same folder replaces the earlier output whole.
 code, _, stderr = tc.run([args.app, "demo", "-o", out, "-surface_smooth_iterations", "10"])
 ck.check(code == 0 and tc.report(out)["surface"]["smooth_iterations"] == 10, f"rerun into the same folder: {stderr}")
