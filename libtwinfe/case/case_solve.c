@@ -104,7 +104,12 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
     char text[64];
     snprintf(text, sizeof text, "%s of axis %s, fraction %g", side, axis_name, (double)fraction);
     PetscCall(TwinfeReportSetString(c->report, "boundary.clamp.region", text));
-    PetscCall(TwinfeReportSetInt(c->report, "boundary.clamp.tags", clamp->ntags));
+    char tags[256] = "";
+    for (PetscInt t = 0; t < clamp->ntags; ++t) {
+      const size_t used = strlen(tags);
+      snprintf(tags + used, sizeof tags - used, "%s%" PetscInt_FMT, t ? " " : "", clamp->tags[t]);
+    }
+    PetscCall(TwinfeReportSetString(c->report, "boundary.clamp.tags", tags));
   }
   PetscFunctionReturn(0);
 }
