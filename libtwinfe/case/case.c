@@ -12,24 +12,6 @@
 
 /* ---------- small helpers ---------- */
 
-static PetscErrorCode CaseBeginStage(TwinfeCase c, const char name[], PetscLogDouble *t0)
-{
-  PetscFunctionBegin;
-  PetscCheck(c->nstages < TWINFE_CASE_MAX_STAGES, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many stages");
-  PetscCall(PetscStrncpy(c->stage_names[c->nstages], name, TWINFE_NAME_LEN));
-  PetscCall(PetscTime(t0));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode CaseEndStage(TwinfeCase c, PetscLogDouble t0)
-{
-  PetscLogDouble t1;
-  PetscFunctionBegin;
-  PetscCall(PetscTime(&t1));
-  c->stage_seconds[c->nstages++] = (PetscReal)(t1 - t0);
-  PetscFunctionReturn(0);
-}
-
 /* Records an output file (relative to the output folder) for the summary and the report. */
 static PetscErrorCode CaseAddOutput(TwinfeCase c, const char relative[])
 {
@@ -249,7 +231,7 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscReal      spacing[3], origin[3], direction[9], voxel;
   char           key[256];
   PetscFunctionBegin;
-  PetscCall(CaseBeginStage(c, "image", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "image", PETSC_FALSE, &t0));
   PetscCall(TwinfeImageRead(path, &c->image));
   PetscCall(RecordInputFile(c, "image", path));
   if (c->nregions == 0) PetscCall(RegionsFromImage(c));
@@ -278,7 +260,7 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT " cavity voxels filled\n",
                         removed, filled));
-  PetscCall(CaseEndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
 }
 
@@ -292,7 +274,7 @@ static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c)
   const int32_t   *tl;
   char             key[256];
   PetscFunctionBegin;
-  PetscCall(CaseBeginStage(c, "surface", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "surface", PETSC_FALSE, &t0));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-surface_smooth_iterations", &iterations, NULL));
   PetscCall(TwinfeSurfaceCreateFromImage(c->image, c->nregions, c->labels, &c->surface));
   /* The surface stage owns the pass band and feature angle defaults (and their options). */
@@ -309,7 +291,7 @@ static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c)
     PetscCall(ReportKey(key, "surface.regions", c->names[i], "enclosed_volume_mm3"));
     PetscCall(TwinfeReportSetReal(c->report, key, volume));
   }
-  PetscCall(CaseEndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
 }
 
@@ -400,15 +382,15 @@ static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
   PetscFunctionBegin;
   PetscCall(ReadImageOnRoot(c, path));
   PetscCall(ExtractSurfacesOnRoot(c));
-  PetscCall(CaseBeginStage(c, "mesh", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "mesh", PETSC_FALSE, &t0));
   for (PetscInt i = 0; i < c->nregions; ++i) names[i] = c->names[i];
   PetscCall(TwinfeMeshCreateFromSurface(c->surface, c->nregions, c->labels, names, &c->mesh));
-  PetscCall(CaseEndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscCall(RecordMeshOnRoot(c));
-  PetscCall(CaseBeginStage(c, "write mesh", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "write mesh", PETSC_FALSE, &t0));
   PetscCall(WriteMeshFilesOnRoot(c));
   PetscCall(WriteRegionSTLsOnRoot(c));
-  PetscCall(CaseEndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
 }
 
@@ -436,7 +418,7 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   PetscInt        nr;
   const int32_t  *labels;
   PetscFunctionBegin;
-  PetscCall(CaseBeginStage(c, "read mesh", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "read mesh", PETSC_FALSE, &t0));
   PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read the mesh file %s: check the path (a Gmsh .msh file, as 'twinfe mesh' writes)", path);
   PetscCall(TwinfeMeshReadGmsh(path, &c->mesh));
   PetscCall(RecordInputFile(c, "mesh", path));
@@ -449,7 +431,7 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
     c->labels[r] = labels[r];
     PetscCall(PetscStrncpy(c->names[r], name, TWINFE_NAME_LEN));
   }
-  PetscCall(CaseEndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscCall(RecordMeshOnRoot(c));
   PetscFunctionReturn(0);
 }

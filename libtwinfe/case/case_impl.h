@@ -31,6 +31,7 @@ struct _p_TwinfeCase {
   PetscInt  nstages;
   char      stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
   PetscReal stage_seconds[TWINFE_CASE_MAX_STAGES];
+  PetscReal stage_peak_mb[TWINFE_CASE_MAX_STAGES]; /* high-water mark of resident memory at the stage's end, largest rank */
   PetscInt  noutputs;
   char     *outputs[TWINFE_CASE_MAX_OUTPUTS];
   PetscLogDouble start_time;
@@ -43,3 +44,6 @@ PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
 PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
 /* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
 PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);
+/* Time (and peak memory) a stage; collective stages also become -log_view stages. */
+PETSC_INTERN PetscErrorCode TwinfeCaseBeginStage(TwinfeCase c, const char name[], PetscBool collective, PetscLogDouble *t0);
+PETSC_INTERN PetscErrorCode TwinfeCaseEndStage(TwinfeCase c, PetscBool collective, PetscLogDouble t0);

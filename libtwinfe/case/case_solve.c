@@ -5,26 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static PetscErrorCode BeginStage(TwinfeCase c, const char name[], PetscLogDouble *t0)
-{
-  PetscFunctionBegin;
-  PetscCheck(c->nstages < TWINFE_CASE_MAX_STAGES, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many stages");
-  PetscCall(PetscStrncpy(c->stage_names[c->nstages], name, TWINFE_NAME_LEN));
-  PetscCallMPI(MPI_Barrier(c->comm)); /* wall time of the slowest rank */
-  PetscCall(PetscTime(t0));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode EndStage(TwinfeCase c, PetscLogDouble t0)
-{
-  PetscLogDouble t1;
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Barrier(c->comm));
-  PetscCall(PetscTime(&t1));
-  c->stage_seconds[c->nstages++] = (PetscReal)(t1 - t0);
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode Distribute(TwinfeCase c)
 {
   PetscInt cStart, cEnd, local, min_cells, max_cells, total;
@@ -211,16 +191,16 @@ PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 {
   PetscLogDouble t0;
   PetscFunctionBegin;
-  PetscCall(BeginStage(c, "partition", &t0));
+  PetscCall(TwinfeCaseBeginStage(c, "partition", PETSC_TRUE, &t0));
   PetscCall(Distribute(c));
-  PetscCall(EndStage(c, t0));
-  PetscCall(BeginStage(c, "solve", &t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
   PetscCall(SetUpElasticity(c));
   PetscCall(SolveElasticity(c));
-  PetscCall(EndStage(c, t0));
-  PetscCall(BeginStage(c, "write results", &t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
   PetscCall(WriteResults(c));
-  PetscCall(EndStage(c, t0));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscFunctionReturn(0);
 }
 
@@ -236,6 +216,10 @@ static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
     for (char *p = key; *p; ++p)
       if (*p == ' ') *p = '_';
     PetscCall(TwinfeReportSetReal(c->report, key, c->stage_seconds[s]));
+    snprintf(key, sizeof key, "peak_memory_mb.%s", c->stage_names[s]);
+    for (char *p = key; *p; ++p)
+      if (*p == ' ') *p = '_';
+    PetscCall(TwinfeReportSetReal(c->report, key, c->stage_peak_mb[s]));
   }
   PetscCall(PetscTime(&now));
   PetscCall(TwinfeReportSetReal(c->report, "timings_s.total", (PetscReal)(now - c->start_time)));
@@ -266,8 +250,10 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
   PetscFunctionBegin;
   PetscCall(PetscTime(&now));
   PetscCall(PetscPrintf(c->comm, "timings  "));
-  for (PetscInt s = 0; s < c->nstages; ++s) PetscCall(PetscPrintf(c->comm, " %s %.2f s%s", c->stage_names[s], (double)c->stage_seconds[s], s + 1 < c->nstages ? ";" : ""));
-  PetscCall(PetscPrintf(c->comm, "\n          total %.2f s wall\n", (double)(now - c->start_time)));
+  for (PetscInt s = 0; s < c->nstages; ++s)
+    PetscCall(PetscPrintf(c->comm, "%s %s %.2f s", s ? ";" : "", c->stage_names[s], (double)c->stage_seconds[s]));
+  PetscCall(PetscPrintf(c->comm, "\n          total %.2f s wall; peak memory %.0f MB (largest rank)\n", (double)(now - c->start_time),
+                        (double)(c->nstages ? c->stage_peak_mb[c->nstages - 1] : 0)));
   PetscCall(PetscPrintf(c->comm, "outputs   %s/\n", c->output_dir));
   for (PetscInt i = 0; i < c->noutputs; ++i)
     if (!strchr(c->outputs[i], '/')) PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
