@@ -2,7 +2,7 @@
 # Time and peak memory of the whole path (label map -> ParaView files) at two sizes: the
 # bundled case (2 mm voxels, ~100k tets) and a finer version of it (~1M tets), on 1 rank and
 # on 2. Prints a table per run; the logs (with -log_view) stay in benchmarks/out/.
-# usage: bash benchmarks/run_pipeline.sh [fine voxel size in mm, default 0.93]
+# usage: bash benchmarks/run_pipeline.sh [fine voxel size in mm, default 1.15]
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ app=build/apps/twinfe
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 out=benchmarks/out
 mkdir -p "$out"
-fine_mm=${1:-0.93}
+fine_mm=${1:-1.15}
 "$app" phantom -o "$out/organ_phantom_fine.nii.gz" -voxel_mm "$fine_mm" > /dev/null
 
 run() { # name ranks image
