@@ -19,6 +19,13 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreate(PetscInt nvertices, const PetscReal
                                              const PetscInt tets[], const int32_t regions[], PetscInt nfacets,
                                              const PetscInt facets[], const int32_t facet_tags[], TwinfeMesh *mesh);
 PETSC_EXTERN PetscErrorCode TwinfeMeshDestroy(TwinfeMesh *mesh);
+/* Structured tet mesh of the box [lo, hi] (mm): n[k] >= 1 hexes per direction, each split
+   into the 6 Kuhn tets along its lo-hi diagonal (so the mesh is conforming). Vertex (i, j, k)
+   is i + (n[0]+1) (j + (n[1]+1) k); hex (i, j, k) holds tets 6 (i + n[0] (j + n[1] k)) .. +5.
+   Region 1 everywhere; boundary facets oriented outward, listed by tag: 1/2 on x = lo/hi, 3/4
+   on y, 5/6 on z. For tests, verification and benchmarks. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const PetscReal lo[3], const PetscReal hi[3],
+                                                TwinfeMesh *mesh);
 
 /* Tetrahedralise the regions enclosed by the surface with Gmsh (HXT by default), keeping the
    surface triangles as they are so that interfaces stay conformal. labels/names: the regions

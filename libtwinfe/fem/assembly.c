@@ -57,6 +57,27 @@ static void Gather(TwinfeSpace space, PetscInt c, const PetscScalar *ulocal, Ele
     work->u[i] = ulocal[dofs[i]];
 }
 
+/* The members TwinfeElement and TwinfeFaceElement share, pointed at the space, the rule and the
+   work arrays of cell c (a macro because the two are distinct struct types). */
+#define ElementViewSet(e, space, c, rule, ulocal, work)                                                                          \
+  do {                                                                                                                           \
+    (e)->cell    = (c);                                                                                                          \
+    (e)->region  = (space)->region[c];                                                                                           \
+    (e)->nq      = (rule)->nq;                                                                                                   \
+    (e)->x       = (work)->x;                                                                                                    \
+    (e)->w       = (work)->w;                                                                                                    \
+    (e)->nfields = (space)->nfields;                                                                                             \
+    (e)->nbasis  = (space)->nbasis;                                                                                              \
+    (e)->ncomp   = (space)->ncomp;                                                                                               \
+    (e)->offset  = (space)->offset;                                                                                              \
+    (e)->ndof    = (space)->ndof;                                                                                                \
+    for (PetscInt f_ = 0; f_ < (space)->nfields; ++f_) {                                                                         \
+      (e)->B[f_] = (rule)->B[f_];                                                                                                \
+      (e)->D[f_] = (work)->D[f_];                                                                                                \
+    }                                                                                                                            \
+    (e)->u = (ulocal) ? (work)->u : NULL;                                                                                        \
+  } while (0)
+
 static void ElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal, ElementWork *work,
                          TwinfeElement *e)
 {
@@ -64,21 +85,7 @@ static void ElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, 
   for (PetscInt q = 0; q < rule->nq; ++q)
     work->w[q] = rule->w[q] * space->detJ[c];
   if (ulocal) Gather(space, c, ulocal, work);
-  e->cell    = c;
-  e->region  = space->region[c];
-  e->nq      = rule->nq;
-  e->x       = work->x;
-  e->w       = work->w;
-  e->nfields = space->nfields;
-  e->nbasis  = space->nbasis;
-  e->ncomp   = space->ncomp;
-  e->offset  = space->offset;
-  e->ndof    = space->ndof;
-  for (PetscInt f = 0; f < space->nfields; ++f) {
-    e->B[f] = rule->B[f];
-    e->D[f] = work->D[f];
-  }
-  e->u = ulocal ? work->u : NULL;
+  ElementViewSet(e, space, c, rule, ulocal, work);
 }
 
 static PetscErrorCode GetLocalState(TwinfeSpace space, Vec U, const PetscScalar **ulocal)
@@ -96,6 +103,33 @@ static PetscErrorCode RestoreLocalState(TwinfeSpace space, Vec U, const PetscSca
   PetscFunctionBeginUser;
   if (U) PetscCall(VecRestoreArrayRead(space->work_local, ulocal));
   PetscFunctionReturn(0);
+}
+
+/* A zeroed local vector to sum element vectors into, and its array. */
+static PetscErrorCode GetLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **floc)
+{
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLocalVector(space->dm, Floc));
+  PetscCall(VecZeroEntries(*Floc));
+  PetscCall(VecGetArray(*Floc, floc));
+  PetscFunctionReturn(0);
+}
+
+/* Adds the local sums into the global F (shared dofs from every rank) and returns the vector. */
+static PetscErrorCode AddLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **floc, Vec F)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VecRestoreArray(*Floc, floc));
+  PetscCall(DMLocalToGlobal(space->dm, *Floc, ADD_VALUES, F));
+  PetscCall(DMRestoreLocalVector(space->dm, Floc));
+  PetscFunctionReturn(0);
+}
+
+/* floc[dofs[i]] += block[i]: the element vector of one cell into the local sum. */
+static inline void ScatterAdd(PetscInt ndof, const PetscInt dofs[], const PetscScalar block[], PetscScalar floc[])
+{
+  for (PetscInt i = 0; i < ndof; ++i)
+    floc[dofs[i]] += block[i];
 }
 
 /* Cells around each local dof (CSR): the rows each cell contributes to. */
@@ -289,23 +323,26 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
   PetscCall(WorkCreate(space, rule, PETSC_FALSE, &work));
   PetscCall(GetLocalState(space, U, &ulocal));
-  PetscCall(DMGetLocalVector(space->dm, &Floc));
-  PetscCall(VecZeroEntries(Floc));
-  PetscCall(VecGetArray(Floc, &floc));
+  PetscCall(GetLocalSum(space, &Floc, &floc));
   for (PetscInt c = 0; c < space->ncells; ++c) {
-    const PetscInt *dofs = &space->cell_dofs[space->ndof * c];
     ElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, space->ndof));
     PetscCall(kernel(&e, work.block, ctx));
-    for (PetscInt i = 0; i < space->ndof; ++i)
-      floc[dofs[i]] += work.block[i];
+    ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
-  PetscCall(VecRestoreArray(Floc, &floc));
   PetscCall(RestoreLocalState(space, U, &ulocal));
-  PetscCall(DMLocalToGlobal(space->dm, Floc, ADD_VALUES, F));
-  PetscCall(DMRestoreLocalVector(space->dm, &Floc));
+  PetscCall(AddLocalSum(space, &Floc, &floc, F));
   PetscCall(WorkDestroy(&work));
   PetscFunctionReturn(0);
+}
+
+/* J (ref_vertex[to] - ref_vertex[from]): a reference edge mapped to cell c. */
+static void MapReferenceEdge(const PetscReal J[9], PetscInt from, PetscInt to, PetscReal out[3])
+{
+  const PetscReal d[3] = {ref_vertex[to][0] - ref_vertex[from][0], ref_vertex[to][1] - ref_vertex[from][1],
+                          ref_vertex[to][2] - ref_vertex[from][2]};
+  for (PetscInt k = 0; k < 3; ++k)
+    out[k] = J[3 * k] * d[0] + J[3 * k + 1] * d[1] + J[3 * k + 2] * d[2];
 }
 
 /* Face points, measure and outward normal of local face `face` of cell c. */
@@ -318,22 +355,14 @@ static void FaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const Twinfe
 
   for (PetscInt v = 0; v < 4; ++v)
     if (v != face) fv[m++] = v;
-  for (PetscInt s = 0; s < 2; ++s)
-    for (PetscInt k = 0; k < 3; ++k) {
-      PetscReal dx = ref_vertex[fv[s + 1]][0] - ref_vertex[fv[0]][0], dy = ref_vertex[fv[s + 1]][1] - ref_vertex[fv[0]][1],
-                dz = ref_vertex[fv[s + 1]][2] - ref_vertex[fv[0]][2];
-      t[s][k]      = J[3 * k] * dx + J[3 * k + 1] * dy + J[3 * k + 2] * dz;
-    }
+  MapReferenceEdge(J, fv[0], fv[1], t[0]);
+  MapReferenceEdge(J, fv[0], fv[2], t[1]);
   n[0] = t[0][1] * t[1][2] - t[0][2] * t[1][1];
   n[1] = t[0][2] * t[1][0] - t[0][0] * t[1][2];
   n[2] = t[0][0] * t[1][1] - t[0][1] * t[1][0];
   len  = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
   /* Outward: away from the vertex opposite the face. */
-  for (PetscInt k = 0; k < 3; ++k) {
-    PetscReal dx = ref_vertex[face][0] - ref_vertex[fv[0]][0], dy = ref_vertex[face][1] - ref_vertex[fv[0]][1],
-              dz = ref_vertex[face][2] - ref_vertex[fv[0]][2];
-    d[k]         = J[3 * k] * dx + J[3 * k + 1] * dy + J[3 * k + 2] * dz;
-  }
+  MapReferenceEdge(J, fv[0], face, d);
   if (n[0] * d[0] + n[1] * d[1] + n[2] * d[2] > 0) len = -len;
   for (PetscInt k = 0; k < 3; ++k)
     normal[k] = n[k] / len;
@@ -356,44 +385,24 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
   PetscCall(TwinfeSpaceGetFaceRule(space, qorder, 0, &rule));
   PetscCall(WorkCreate(space, rule, PETSC_FALSE, &work));
   PetscCall(GetLocalState(space, U, &ulocal));
-  PetscCall(DMGetLocalVector(space->dm, &Floc));
-  PetscCall(VecZeroEntries(Floc));
-  PetscCall(VecGetArray(Floc, &floc));
+  PetscCall(GetLocalSum(space, &Floc, &floc));
   for (PetscInt i = 0; i < space->nfaces; ++i) {
-    PetscInt          c    = space->face_cell[i];
-    const PetscInt   *dofs = &space->cell_dofs[space->ndof * c];
+    PetscInt          c = space->face_cell[i];
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
     PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
     FaceSetUp(space, c, space->face_local[i], rule, &work, normal);
     if (ulocal) Gather(space, c, ulocal, &work);
-    fe.cell    = c;
-    fe.face    = space->face_local[i];
-    fe.tag     = tag;
-    fe.region  = space->region[c];
-    fe.nq      = rule->nq;
-    fe.x       = work.x;
-    fe.w       = work.w;
-    fe.normal  = normal;
-    fe.nfields = space->nfields;
-    fe.nbasis  = space->nbasis;
-    fe.ncomp   = space->ncomp;
-    fe.offset  = space->offset;
-    fe.ndof    = space->ndof;
-    for (PetscInt f = 0; f < space->nfields; ++f) {
-      fe.B[f] = rule->B[f];
-      fe.D[f] = work.D[f];
-    }
-    fe.u = ulocal ? work.u : NULL;
+    ElementViewSet(&fe, space, c, rule, ulocal, &work);
+    fe.face   = space->face_local[i];
+    fe.tag    = tag;
+    fe.normal = normal;
     PetscCall(PetscArrayzero(work.block, space->ndof));
     PetscCall(kernel(&fe, work.block, ctx));
-    for (PetscInt k = 0; k < space->ndof; ++k)
-      floc[dofs[k]] += work.block[k];
+    ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
-  PetscCall(VecRestoreArray(Floc, &floc));
   PetscCall(RestoreLocalState(space, U, &ulocal));
-  PetscCall(DMLocalToGlobal(space->dm, Floc, ADD_VALUES, F));
-  PetscCall(DMRestoreLocalVector(space->dm, &Floc));
+  PetscCall(AddLocalSum(space, &Floc, &floc, F));
   PetscCall(WorkDestroy(&work));
   PetscFunctionReturn(0);
 }

@@ -181,8 +181,11 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   PetscFunctionReturn(0);
 }
 
-/* Regions by label strata: one pass over the label instead of one label query per cell. */
-static PetscErrorCode BuildRegions(TwinfeSpace space, DM dm)
+/* Calls visit(point, value, ctx) for every point of every stratum of the label: one pass over
+   the label instead of one label query per point. A missing label visits nothing. */
+typedef PetscErrorCode (*LabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
+
+static PetscErrorCode ForEachLabelPoint(DM dm, const char name[], LabelPointVisitor visit, void *ctx)
 {
   DMLabel         label;
   IS              values;
@@ -190,9 +193,7 @@ static PetscErrorCode BuildRegions(TwinfeSpace space, DM dm)
   const PetscInt *vals;
 
   PetscFunctionBeginUser;
-  for (PetscInt c = 0; c < space->ncells; ++c)
-    space->region[c] = 0;
-  PetscCall(DMGetLabel(dm, "Cell Sets", &label));
+  PetscCall(DMGetLabel(dm, name, &label));
   if (!label) PetscFunctionReturn(0);
   PetscCall(DMLabelGetValueIS(label, &values));
   PetscCall(ISGetLocalSize(values, &nvalues));
@@ -205,15 +206,33 @@ static PetscErrorCode BuildRegions(TwinfeSpace space, DM dm)
     if (!stratum) continue;
     PetscCall(ISGetLocalSize(stratum, &n));
     PetscCall(ISGetIndices(stratum, &pts));
-    for (PetscInt k = 0; k < n; ++k) {
-      PetscInt c = pts[k] - space->cStart;
-      if (c >= 0 && c < space->ncells) space->region[c] = vals[i];
-    }
+    for (PetscInt k = 0; k < n; ++k)
+      PetscCall(visit(pts[k], vals[i], ctx));
     PetscCall(ISRestoreIndices(stratum, &pts));
     PetscCall(ISDestroy(&stratum));
   }
   PetscCall(ISRestoreIndices(values, &vals));
   PetscCall(ISDestroy(&values));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetCellRegion(PetscInt point, PetscInt value, void *ctx)
+{
+  TwinfeSpace space = (TwinfeSpace)ctx;
+  PetscInt    c     = point - space->cStart;
+
+  PetscFunctionBeginUser;
+  if (c >= 0 && c < space->ncells) space->region[c] = value;
+  PetscFunctionReturn(0);
+}
+
+/* "Cell Sets" value of each cell, 0 where it has none. */
+static PetscErrorCode BuildRegions(TwinfeSpace space, DM dm)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    space->region[c] = 0;
+  PetscCall(ForEachLabelPoint(dm, "Cell Sets", SetCellRegion, space));
   PetscFunctionReturn(0);
 }
 
@@ -237,71 +256,71 @@ static PetscErrorCode LocalFace(DM dm, TwinfeSpace space, PetscInt c, PetscInt f
   PetscFunctionReturn(0);
 }
 
+/* What BuildFaces's visitor needs besides the space. */
+typedef struct {
+  TwinfeSpace space;
+  DM          dm;
+  PetscInt    fStart, fEnd, pStart, capacity;
+  PetscBool  *ghost; /* point is a leaf of the point SF: another rank owns it */
+} FaceCollector;
+
+static PetscErrorCode GrowFaces(TwinfeSpace space, PetscInt *capacity)
+{
+  PetscInt *cell, *loc, *tag;
+
+  PetscFunctionBeginUser;
+  *capacity = PetscMax(2 * *capacity, 64);
+  PetscCall(PetscMalloc3(*capacity, &cell, *capacity, &loc, *capacity, &tag));
+  PetscCall(PetscArraycpy(cell, space->face_cell, space->nfaces));
+  PetscCall(PetscArraycpy(loc, space->face_local, space->nfaces));
+  PetscCall(PetscArraycpy(tag, space->face_tag, space->nfaces));
+  PetscCall(PetscFree3(space->face_cell, space->face_local, space->face_tag));
+  space->face_cell = cell, space->face_local = loc, space->face_tag = tag;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AddOwnedFace(PetscInt p, PetscInt tag, void *ctx)
+{
+  FaceCollector  *fc    = (FaceCollector *)ctx;
+  TwinfeSpace     space = fc->space;
+  PetscInt        ssize, c, local = -1;
+  const PetscInt *support;
+
+  PetscFunctionBeginUser;
+  if (p < fc->fStart || p >= fc->fEnd || fc->ghost[p - fc->pStart]) PetscFunctionReturn(0);
+  PetscCall(DMPlexGetSupportSize(fc->dm, p, &ssize));
+  if (ssize < 1) PetscFunctionReturn(0);
+  PetscCall(DMPlexGetSupport(fc->dm, p, &support));
+  c = support[0] - space->cStart;
+  PetscCall(LocalFace(fc->dm, space, c, p, &local));
+  if (space->nfaces == fc->capacity) PetscCall(GrowFaces(space, &fc->capacity));
+  space->face_cell[space->nfaces]  = c;
+  space->face_local[space->nfaces] = local;
+  space->face_tag[space->nfaces]   = tag;
+  space->nfaces++;
+  PetscFunctionReturn(0);
+}
+
 /* Tagged faces this rank owns (not a leaf of the point SF), seen from their first support cell,
    so that every face is integrated exactly once over all ranks. */
 static PetscErrorCode BuildFaces(TwinfeSpace space, DM dm)
 {
-  DMLabel         label;
-  IS              values;
-  PetscInt        nvalues, fStart, fEnd, pStart, pEnd, nleaves, capacity = 0;
-  const PetscInt *vals, *leaves;
-  PetscBool      *ghost;
+  FaceCollector   fc = {space, dm, 0, 0, 0, 0, NULL};
+  PetscInt        pEnd, nleaves;
+  const PetscInt *leaves;
   PetscSF         sf;
 
   PetscFunctionBeginUser;
   space->nfaces = 0;
-  PetscCall(DMGetLabel(dm, "Face Sets", &label));
-  if (!label) PetscFunctionReturn(0);
-  PetscCall(DMPlexGetHeightStratum(dm, 1, &fStart, &fEnd));
-  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
-  PetscCall(PetscCalloc1(pEnd - pStart, &ghost));
+  PetscCall(DMPlexGetHeightStratum(dm, 1, &fc.fStart, &fc.fEnd));
+  PetscCall(DMPlexGetChart(dm, &fc.pStart, &pEnd));
+  PetscCall(PetscCalloc1(pEnd - fc.pStart, &fc.ghost));
   PetscCall(DMGetPointSF(dm, &sf));
   PetscCall(PetscSFGetGraph(sf, NULL, &nleaves, &leaves, NULL));
-  if (nleaves > 0) {
-    for (PetscInt l = 0; l < nleaves; ++l)
-      ghost[(leaves ? leaves[l] : l) - pStart] = PETSC_TRUE;
-  }
-  PetscCall(DMLabelGetValueIS(label, &values));
-  PetscCall(ISGetLocalSize(values, &nvalues));
-  PetscCall(ISGetIndices(values, &vals));
-  for (PetscInt i = 0; i < nvalues; ++i) {
-    IS              stratum;
-    PetscInt        n;
-    const PetscInt *pts;
-    PetscCall(DMLabelGetStratumIS(label, vals[i], &stratum));
-    if (!stratum) continue;
-    PetscCall(ISGetLocalSize(stratum, &n));
-    PetscCall(ISGetIndices(stratum, &pts));
-    for (PetscInt k = 0; k < n; ++k) {
-      PetscInt        p = pts[k], ssize, c, local = -1;
-      const PetscInt *support;
-      if (p < fStart || p >= fEnd || ghost[p - pStart]) continue;
-      PetscCall(DMPlexGetSupportSize(dm, p, &ssize));
-      if (ssize < 1) continue;
-      PetscCall(DMPlexGetSupport(dm, p, &support));
-      c = support[0] - space->cStart;
-      PetscCall(LocalFace(dm, space, c, p, &local));
-      if (space->nfaces == capacity) {
-        PetscInt *cell, *loc, *tag;
-        capacity = PetscMax(2 * capacity, 64);
-        PetscCall(PetscMalloc3(capacity, &cell, capacity, &loc, capacity, &tag));
-        PetscCall(PetscArraycpy(cell, space->face_cell, space->nfaces));
-        PetscCall(PetscArraycpy(loc, space->face_local, space->nfaces));
-        PetscCall(PetscArraycpy(tag, space->face_tag, space->nfaces));
-        PetscCall(PetscFree3(space->face_cell, space->face_local, space->face_tag));
-        space->face_cell = cell, space->face_local = loc, space->face_tag = tag;
-      }
-      space->face_cell[space->nfaces]  = c;
-      space->face_local[space->nfaces] = local;
-      space->face_tag[space->nfaces]   = vals[i];
-      space->nfaces++;
-    }
-    PetscCall(ISRestoreIndices(stratum, &pts));
-    PetscCall(ISDestroy(&stratum));
-  }
-  PetscCall(ISRestoreIndices(values, &vals));
-  PetscCall(ISDestroy(&values));
-  PetscCall(PetscFree(ghost));
+  for (PetscInt l = 0; l < nleaves; ++l)
+    fc.ghost[(leaves ? leaves[l] : l) - fc.pStart] = PETSC_TRUE;
+  PetscCall(ForEachLabelPoint(dm, "Face Sets", AddOwnedFace, &fc));
+  PetscCall(PetscFree(fc.ghost));
   PetscFunctionReturn(0);
 }
 

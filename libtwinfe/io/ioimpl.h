@@ -25,6 +25,9 @@ typedef struct {
   const void   *values; /* double[] or int32_t[] */
 } TwinfeVTKArray;
 
+/* Compressor of the binary arrays; zero (the value left by designated initializers) is zlib. */
+typedef enum { TWINFE_VTK_ZLIB = 0, TWINFE_VTK_LZ4, TWINFE_VTK_UNCOMPRESSED } TwinfeVTKCompression;
+
 /* An unstructured grid of one cell type. */
 typedef struct {
   PetscInt              npoints;
@@ -37,14 +40,16 @@ typedef struct {
   const TwinfeVTKArray *point_arrays;
   PetscInt              ncell_arrays;
   const TwinfeVTKArray *cell_arrays;
+  TwinfeVTKCompression  compression;
 } TwinfeVTKGrid;
 
 /* Length of the message buffer the adapter fills on failure. */
 #define TWINFE_VTK_MESSAGE_LEN 1024
 
-/* Write grid to path with vtkXMLUnstructuredGridWriter (binary, appended, zlib). On a VTK
-   failure *ok is PETSC_FALSE and message says why; a PETSc error is returned only for
-   invalid arguments. Not collective. */
+/* Write grid to path with vtkXMLUnstructuredGridWriter (binary, appended, compressed as
+   grid->compression). The arrays are lent to VTK without copies and must not change until
+   the call returns. On a VTK failure *ok is PETSC_FALSE and message says why; a PETSc error
+   is returned only for invalid arguments. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeVTKWriteUnstructuredGrid(const TwinfeVTKGrid *grid, const char path[], PetscBool *ok,
                                                            char message[TWINFE_VTK_MESSAGE_LEN]);
 /* Write a triangle list (3 doubles per vertex) as binary STL with vtkSTLWriter. Same

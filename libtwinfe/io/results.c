@@ -16,14 +16,50 @@
 #include <string.h>
 #include <twinfe/io.h>
 
+/* This rank's mesh as plain arrays, built once and reused by every state on the same mesh:
+   building it is most of the local work of a state. It is keyed by object ids, which are
+   never reused within a run (addresses are). Coordinates changed in place inside the same
+   Vec go unnoticed: PETSc 3.18 declares PetscObjectStateGet only in a private header. */
+typedef struct {
+  PetscBool     built;
+  PetscObjectId dm_id, coordinates_id, cell_sets_id;
+  PetscInt      vStart, nvertices, ncells;
+  double       *xyz;
+  PetscInt     *tets;
+  int32_t      *region, *rank;
+} Topology;
+
 struct _p_TwinfeResults {
-  MPI_Comm   comm;
-  char       dir[PETSC_MAX_PATH_LEN];
-  char       basename[PETSC_MAX_PATH_LEN];
-  PetscInt   nstates, capacity;
-  PetscReal *times;
-  char     **files; /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+  MPI_Comm                 comm;
+  char                     dir[PETSC_MAX_PATH_LEN];
+  char                     basename[PETSC_MAX_PATH_LEN];
+  PetscInt                 nstates, capacity;
+  PetscReal               *times;
+  char                   **files; /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+  TwinfeResultsCompression compression;
+  Topology                 topology;
 };
+
+const char *const TwinfeResultsCompressions[] = {"none", "lz4", "zlib", "TwinfeResultsCompression", "TWINFE_RESULTS_COMPRESSION_",
+                                                 NULL};
+
+static PetscErrorCode TopologyReset(Topology *t);
+
+/* -log_view events: where the time of a state goes. */
+static PetscLogEvent TWINFE_RESULTS_TOPOLOGY, TWINFE_RESULTS_FIELDS, TWINFE_RESULTS_VTK;
+
+static PetscErrorCode RegisterLogEvents(void)
+{
+  static PetscBool registered = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  if (registered) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventRegister("TwinfeResTopology", PETSC_OBJECT_CLASSID, &TWINFE_RESULTS_TOPOLOGY));
+  PetscCall(PetscLogEventRegister("TwinfeResFields", PETSC_OBJECT_CLASSID, &TWINFE_RESULTS_FIELDS));
+  PetscCall(PetscLogEventRegister("TwinfeResVTKWrite", PETSC_OBJECT_CLASSID, &TWINFE_RESULTS_VTK));
+  registered = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
 
 /* What every piece of one state shares: array names, components and types. */
 typedef struct {
@@ -35,12 +71,10 @@ typedef struct {
   const char     *state; /* BASENAME_NNNN */
 } SummaryContext;
 
-/* This rank's piece of one state, as plain arrays for the adapter. */
+/* This rank's piece of one state, as plain arrays for the adapter: the mesh lent by the
+   Topology, the field values owned. */
 typedef struct {
-  PetscInt        nvertices, ncells;
-  double         *xyz;
-  PetscInt       *tets;
-  int32_t        *region, *rank;
+  const Topology *mesh;
   PetscInt        npoint, ncell;
   double        **point_values, **cell_values;
   TwinfeVTKArray *point_arrays, *cell_arrays; /* ncell + 2: the fields, "region", "rank" */
@@ -87,6 +121,10 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   PetscCall(PetscCalloc1(r->capacity + 1, &r->files));
   PetscCall(PetscMalloc1(strlen(basename) + 5, &r->files[0]));
   PetscCall(PetscSNPrintf(r->files[0], strlen(basename) + 5, "%s.pvd", basename));
+  r->compression = TWINFE_RESULTS_COMPRESSION_LZ4;
+  PetscCall(
+      PetscOptionsGetEnum(NULL, NULL, "-results_compression", TwinfeResultsCompressions, (PetscEnum *)&r->compression, NULL));
+  PetscCall(RegisterLogEvents());
   *results = r;
   PetscFunctionReturn(0);
 }
@@ -107,9 +145,47 @@ PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results)
     PetscCall(PetscFree(r->files[f]));
   PetscCall(PetscFree(r->files));
   PetscCall(PetscFree(r->times));
+  PetscCall(TopologyReset(&r->topology));
   PetscCall(PetscCommDestroy(&r->comm));
   PetscCall(PetscFree(r));
   *results = NULL;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsSetCompression - How the arrays of the states written from now on are compressed.
+
+  Collective (every rank must give the same value: the pieces of a state share one summary)
+
+  Input Parameters:
++ results     - the series
+- compression - TWINFE_RESULTS_COMPRESSION_NONE, _LZ4 (the default) or _ZLIB
+
+  Options Database Key:
+. -results_compression <none,lz4,zlib> - read by TwinfeResultsCreate()
+@*/
+PetscErrorCode TwinfeResultsSetCompression(TwinfeResults results, TwinfeResultsCompression compression)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsSetCompression: results is NULL");
+  PetscCheck(compression >= TWINFE_RESULTS_COMPRESSION_NONE && compression <= TWINFE_RESULTS_COMPRESSION_ZLIB, results->comm,
+             PETSC_ERR_ARG_OUTOFRANGE, "TwinfeResultsSetCompression: compression %d is none of none (0), lz4 (1), zlib (2)",
+             (int)compression);
+  results->compression = compression;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsGetCompression - The compression of the states written from now on.
+
+  Not collective
+@*/
+PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, TwinfeResultsCompression *compression)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetCompression: results is NULL");
+  PetscCheck(compression, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetCompression: compression (output) is NULL");
+  *compression = results->compression;
   PetscFunctionReturn(0);
 }
 
@@ -212,20 +288,30 @@ static PetscErrorCode CellFieldComponents(DM dm, PetscInt n, const Vec fields[],
 
 /* ---------------------------------------------------------------- this rank's piece (local work only) */
 
-static PetscErrorCode PieceDestroy(Piece *p)
+static PetscErrorCode TopologyReset(Topology *t)
 {
   PetscFunctionBeginUser;
-  for (PetscInt f = 0; f < p->npoint; ++f)
-    PetscCall(PetscFree(p->point_values[f]));
-  for (PetscInt f = 0; f < p->ncell; ++f)
-    PetscCall(PetscFree(p->cell_values[f]));
-  PetscCall(PetscFree2(p->point_values, p->point_arrays));
-  PetscCall(PetscFree2(p->cell_values, p->cell_arrays));
-  PetscCall(PetscFree4(p->xyz, p->tets, p->region, p->rank));
+  PetscCall(PetscFree4(t->xyz, t->tets, t->region, t->rank));
+  *t = (Topology){0};
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PieceSetCoordinates(DM dm, PetscInt vStart, Piece *p)
+/* What identifies the mesh of dm for the Topology cache. */
+static PetscErrorCode TopologyKey(DM dm, PetscObjectId *dm_id, PetscObjectId *coordinates_id, PetscObjectId *cell_sets_id)
+{
+  Vec     coordinates;
+  DMLabel cell_sets;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
+  PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  PetscCall(PetscObjectGetId((PetscObject)dm, dm_id));
+  PetscCall(PetscObjectGetId((PetscObject)coordinates, coordinates_id));
+  PetscCall(PetscObjectGetId((PetscObject)cell_sets, cell_sets_id));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TopologySetCoordinates(DM dm, Topology *t)
 {
   Vec                coordinates;
   PetscSection       section;
@@ -235,77 +321,181 @@ static PetscErrorCode PieceSetCoordinates(DM dm, PetscInt vStart, Piece *p)
   PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
   PetscCall(DMGetCoordinateSection(dm, &section));
   PetscCall(VecGetArrayRead(coordinates, &x));
-  for (PetscInt v = 0; v < p->nvertices; ++v) {
+  for (PetscInt v = 0; v < t->nvertices; ++v) {
     PetscInt dof, off;
-    PetscCall(PetscSectionGetDof(section, vStart + v, &dof));
-    PetscCall(PetscSectionGetOffset(section, vStart + v, &off));
+    PetscCall(PetscSectionGetDof(section, t->vStart + v, &dof));
+    PetscCall(PetscSectionGetOffset(section, t->vStart + v, &off));
     PetscCheck(dof == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "Vertex %" PetscInt_FMT " has %" PetscInt_FMT " coordinates, need 3", vStart + v, dof);
+               "Vertex %" PetscInt_FMT " has %" PetscInt_FMT " coordinates, need 3", t->vStart + v, dof);
     for (PetscInt d = 0; d < 3; ++d)
-      p->xyz[3 * v + d] = PetscRealPart(x[off + d]);
+      t->xyz[3 * v + d] = PetscRealPart(x[off + d]);
   }
   PetscCall(VecRestoreArrayRead(coordinates, &x));
   PetscFunctionReturn(0);
 }
 
-/* Tet connectivity from each cell's closure, as indices into this rank's vertices, oriented. */
-static PetscErrorCode PieceSetTetrahedra(DM dm, PetscInt cStart, PetscInt vStart, PetscInt vEnd, Piece *p)
+/* Add the vertices below point (down its cones) to verts, each once, until there are 4.
+   Walking the cones visits about 8 points of a tetrahedron's 15 and computes no orientations,
+   which built the cells of a 1M-tet box 9x faster than DMPlexGetTransitiveClosure. */
+static PetscErrorCode CollectVertices(DM dm, PetscInt point, PetscInt vStart, PetscInt vEnd, PetscInt verts[4], PetscInt *nv)
+{
+  const PetscInt *cone;
+  PetscInt        size;
+
+  PetscFunctionBeginUser;
+  if (point >= vStart && point < vEnd) {
+    for (PetscInt i = 0; i < *nv; ++i)
+      if (verts[i] == point) PetscFunctionReturn(0);
+    if (*nv < 4) verts[(*nv)++] = point;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(DMPlexGetConeSize(dm, point, &size));
+  PetscCall(DMPlexGetCone(dm, point, &cone));
+  for (PetscInt i = 0; i < size && *nv < 4; ++i)
+    PetscCall(CollectVertices(dm, cone[i], vStart, vEnd, verts, nv));
+  PetscFunctionReturn(0);
+}
+
+/* Refuse a mesh whose cells are not all tetrahedra, naming the first other cell. Counted on
+   the cell-type label (a tetrahedron can only be a cell in 3-D): asking each cell's type
+   was a DMLabelGetValue per cell on a distributed mesh, slower than building the cell. */
+static PetscErrorCode CheckAllTetrahedra(DM dm, PetscInt cStart, PetscInt cEnd)
+{
+  DMLabel  celltypes;
+  PetscInt ntets;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetCellTypeLabel(dm, &celltypes));
+  PetscCall(DMLabelGetStratumSize(celltypes, DM_POLYTOPE_TETRAHEDRON, &ntets));
+  if (ntets == cEnd - cStart) PetscFunctionReturn(0);
+  for (PetscInt c = cStart; c < cEnd; ++c) {
+    DMPolytopeType ct;
+    PetscCall(DMPlexGetCellType(dm, c, &ct));
+    PetscCheck(ct == DM_POLYTOPE_TETRAHEDRON, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Cell %" PetscInt_FMT " is a %s: TwinfeResults writes tetrahedral meshes only", c, DMPolytopeTypes[ct]);
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "%" PetscInt_FMT " cells but %" PetscInt_FMT " tetrahedra", cEnd - cStart, ntets);
+}
+
+/* Tet connectivity as indices into this rank's vertices, oriented. Works on interpolated
+   and cell-vertex meshes alike. */
+static PetscErrorCode TopologySetTetrahedra(DM dm, PetscInt cStart, PetscInt vEnd, Topology *t)
 {
   PetscFunctionBeginUser;
-  for (PetscInt c = 0; c < p->ncells; ++c) {
-    DMPolytopeType ct;
-    PetscInt       nclosure, *closure = NULL, nv = 0;
+  PetscCall(CheckAllTetrahedra(dm, cStart, cStart + t->ncells));
+  for (PetscInt c = 0; c < t->ncells; ++c) {
+    PetscInt verts[4], nv = 0;
 
-    PetscCall(DMPlexGetCellType(dm, cStart + c, &ct));
-    PetscCheck(ct == DM_POLYTOPE_TETRAHEDRON, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "Cell %" PetscInt_FMT " is a %s: TwinfeResults writes tetrahedral meshes only", cStart + c, DMPolytopeTypes[ct]);
-    PetscCall(DMPlexGetTransitiveClosure(dm, cStart + c, PETSC_TRUE, &nclosure, &closure));
-    for (PetscInt i = 0; i < nclosure; ++i) {
-      const PetscInt point = closure[2 * i];
-      if (point >= vStart && point < vEnd && nv < 4) p->tets[4 * c + nv++] = point - vStart;
-    }
-    PetscCall(DMPlexRestoreTransitiveClosure(dm, cStart + c, PETSC_TRUE, &nclosure, &closure));
-    PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-               "Tetrahedron %" PetscInt_FMT " has %" PetscInt_FMT " vertices in its closure", cStart + c, nv);
-    TwinfeIOOrientTet(p->xyz, &p->tets[4 * c]);
+    PetscCall(CollectVertices(dm, cStart + c, t->vStart, vEnd, verts, &nv));
+    PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Tetrahedron %" PetscInt_FMT " has %" PetscInt_FMT " vertices below it",
+               cStart + c, nv);
+    for (PetscInt k = 0; k < 4; ++k)
+      t->tets[4 * c + k] = verts[k] - t->vStart;
+    TwinfeIOOrientTet(t->xyz, &t->tets[4 * c]);
   }
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PieceSetRegionAndRank(DM dm, PetscInt cStart, Piece *p)
+/* "region" from the strata of "Cell Sets" (one pass over each stratum: a DMLabelGetValue per
+   cell searched every stratum and cost as much as the cells), and "rank". */
+static PetscErrorCode TopologySetRegionAndRank(DM dm, PetscInt cStart, Topology *t)
 {
-  DMLabel     cell_sets;
-  PetscMPIInt rank;
+  DMLabel         cell_sets;
+  IS              values;
+  const PetscInt *value;
+  PetscInt        nvalues, outside;
+  PetscMPIInt     rank;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
   PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
-  for (PetscInt c = 0; c < p->ncells; ++c) {
-    PetscInt value;
-    PetscCall(DMLabelGetValue(cell_sets, cStart + c, &value)); /* -1 for a cell in no set */
-    p->region[c] = (int32_t)value;
-    p->rank[c]   = (int32_t)rank;
+  PetscCall(DMLabelGetDefaultValue(cell_sets, &outside)); /* -1 unless changed: a cell in no set */
+  for (PetscInt c = 0; c < t->ncells; ++c) {
+    t->region[c] = (int32_t)outside;
+    t->rank[c]   = (int32_t)rank;
   }
+  PetscCall(DMLabelGetValueIS(cell_sets, &values));
+  PetscCall(ISGetLocalSize(values, &nvalues));
+  PetscCall(ISGetIndices(values, &value));
+  for (PetscInt i = 0; i < nvalues; ++i) {
+    IS              stratum;
+    const PetscInt *points;
+    PetscInt        npoints;
+
+    PetscCall(DMLabelGetStratumIS(cell_sets, value[i], &stratum));
+    if (!stratum) continue;
+    PetscCall(ISGetLocalSize(stratum, &npoints));
+    PetscCall(ISGetIndices(stratum, &points));
+    for (PetscInt k = 0; k < npoints; ++k)
+      if (points[k] >= cStart && points[k] < cStart + t->ncells) t->region[points[k] - cStart] = (int32_t)value[i];
+    PetscCall(ISRestoreIndices(stratum, &points));
+    PetscCall(ISDestroy(&stratum));
+  }
+  PetscCall(ISRestoreIndices(values, &value));
+  PetscCall(ISDestroy(&values));
+  PetscFunctionReturn(0);
+}
+
+/* The mesh of dm as plain arrays: reused when it is the one already built, built otherwise.
+   Marked built only when complete, so a failure leaves no half-built mesh for the next state. */
+static PetscErrorCode TopologyGet(DM dm, Topology *t)
+{
+  PetscObjectId dm_id, coordinates_id, cell_sets_id;
+  PetscInt      vStart, vEnd, cStart, cEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(TopologyKey(dm, &dm_id, &coordinates_id, &cell_sets_id));
+  if (t->built && t->dm_id == dm_id && t->coordinates_id == coordinates_id && t->cell_sets_id == cell_sets_id)
+    PetscFunctionReturn(0);
+  PetscCall(PetscLogEventBegin(TWINFE_RESULTS_TOPOLOGY, 0, 0, 0, 0));
+  PetscCall(TopologyReset(t));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  t->vStart    = vStart;
+  t->nvertices = vEnd - vStart;
+  t->ncells    = cEnd - cStart;
+  PetscCall(PetscMalloc4(3 * t->nvertices, &t->xyz, 4 * t->ncells, &t->tets, t->ncells, &t->region, t->ncells, &t->rank));
+  PetscCall(TopologySetCoordinates(dm, t));
+  PetscCall(TopologySetTetrahedra(dm, cStart, vEnd, t));
+  PetscCall(TopologySetRegionAndRank(dm, cStart, t));
+  t->dm_id          = dm_id;
+  t->coordinates_id = coordinates_id;
+  t->cell_sets_id   = cell_sets_id;
+  t->built          = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(TWINFE_RESULTS_TOPOLOGY, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PieceDestroy(Piece *p)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < p->npoint; ++f)
+    PetscCall(PetscFree(p->point_values[f]));
+  for (PetscInt f = 0; f < p->ncell; ++f)
+    PetscCall(PetscFree(p->cell_values[f]));
+  PetscCall(PetscFree2(p->point_values, p->point_arrays));
+  PetscCall(PetscFree2(p->cell_values, p->cell_arrays));
   PetscFunctionReturn(0);
 }
 
 /* One point field from its local Vec: vertex v's values at its offset in the local section. */
-static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt ncomp, PetscInt vStart, Piece *p, PetscInt f)
+static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt ncomp, Piece *p, PetscInt f)
 {
   DM                 fdm;
   PetscSection       section;
   const PetscScalar *x;
+  const PetscInt     vStart = p->mesh->vStart, nvertices = p->mesh->nvertices;
   PetscInt           fvStart, fvEnd;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetDM(local, &fdm));
   PetscCall(DMPlexGetDepthStratum(fdm, 0, &fvStart, &fvEnd));
-  PetscCheck(fvStart == vStart && fvEnd - fvStart == p->nvertices, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+  PetscCheck(fvStart == vStart && fvEnd - fvStart == nvertices, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Point field %s lives on a DM whose vertices are not those of dm: create it on a DMClone of dm", name);
   PetscCall(DMGetLocalSection(fdm, &section));
-  PetscCall(PetscMalloc1(p->nvertices * ncomp, &p->point_values[f]));
+  PetscCall(PetscMalloc1(nvertices * ncomp, &p->point_values[f]));
   PetscCall(VecGetArrayRead(local, &x));
-  for (PetscInt v = 0; v < p->nvertices; ++v) {
+  for (PetscInt v = 0; v < nvertices; ++v) {
     PetscInt dof, off;
     PetscCall(PetscSectionGetDof(section, vStart + v, &dof));
     PetscCall(PetscSectionGetOffset(section, vStart + v, &off));
@@ -325,15 +515,16 @@ static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt 
 static PetscErrorCode PieceSetCellField(Vec field, const char name[], PetscInt ncomp, Piece *p, PetscInt f)
 {
   PetscInt           n, bs;
+  const PetscInt     ncells = p->mesh->ncells;
   const PetscScalar *x;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetLocalSize(field, &n));
   PetscCall(VecGetBlockSize(field, &bs));
-  PetscCheck(bs == ncomp && n == p->ncells * ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+  PetscCheck(bs == ncomp && n == ncells * ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
              "Cell field %s has local size %" PetscInt_FMT " and block size %" PetscInt_FMT " (block size %" PetscInt_FMT
              " on another rank): need one block of %" PetscInt_FMT " per local cell, %" PetscInt_FMT " values",
-             name, n, bs, ncomp, ncomp, p->ncells * ncomp);
+             name, n, bs, ncomp, ncomp, ncells * ncomp);
   PetscCall(PetscMalloc1(n, &p->cell_values[f]));
   PetscCall(VecGetArrayRead(field, &x));
   for (PetscInt i = 0; i < n; ++i)
@@ -344,53 +535,52 @@ static PetscErrorCode PieceSetCellField(Vec field, const char name[], PetscInt n
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PieceBuild(DM dm, PetscInt npoint, const char *const point_names[], const Vec point_locals[],
+static PetscErrorCode PieceBuild(const Topology *mesh, PetscInt npoint, const char *const point_names[], const Vec point_locals[],
                                  const PetscInt point_ncomp[], PetscInt ncell, const char *const cell_names[],
                                  const Vec cell_fields[], const PetscInt cell_ncomp[], Piece *p)
 {
-  PetscInt vStart, vEnd, cStart, cEnd;
-
   PetscFunctionBeginUser;
-  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
-  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
-  p->nvertices = vEnd - vStart;
-  p->ncells    = cEnd - cStart;
-  PetscCall(PetscMalloc4(3 * p->nvertices, &p->xyz, 4 * p->ncells, &p->tets, p->ncells, &p->region, p->ncells, &p->rank));
+  PetscCall(PetscLogEventBegin(TWINFE_RESULTS_FIELDS, 0, 0, 0, 0));
+  p->mesh = mesh;
   PetscCall(PetscCalloc2(npoint, &p->point_values, npoint, &p->point_arrays));
   PetscCall(PetscCalloc2(ncell, &p->cell_values, ncell + 2, &p->cell_arrays));
   p->npoint = npoint;
   p->ncell  = ncell;
-  PetscCall(PieceSetCoordinates(dm, vStart, p));
-  PetscCall(PieceSetTetrahedra(dm, cStart, vStart, vEnd, p));
-  PetscCall(PieceSetRegionAndRank(dm, cStart, p));
   for (PetscInt f = 0; f < npoint; ++f)
-    PetscCall(PieceSetPointField(point_locals[f], point_names[f], point_ncomp[f], vStart, p, f));
+    PetscCall(PieceSetPointField(point_locals[f], point_names[f], point_ncomp[f], p, f));
   for (PetscInt f = 0; f < ncell; ++f)
     PetscCall(PieceSetCellField(cell_fields[f], cell_names[f], cell_ncomp[f], p, f));
-  p->cell_arrays[ncell]     = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = p->region};
-  p->cell_arrays[ncell + 1] = (TwinfeVTKArray){.name = "rank", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = p->rank};
+  p->cell_arrays[ncell] = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = mesh->region};
+  p->cell_arrays[ncell + 1] = (TwinfeVTKArray){.name = "rank", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = mesh->rank};
+  PetscCall(PetscLogEventEnd(TWINFE_RESULTS_FIELDS, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
 /* Write this rank's piece to path (through path.tmp). VTK failures come back in ok/message
    rather than as an error so that the caller can agree with the other ranks first. */
-static PetscErrorCode PieceWrite(const Piece *p, const char path[], PetscBool *ok, char message[])
+static PetscErrorCode PieceWrite(const Piece *p, TwinfeResultsCompression compression, const char path[], PetscBool *ok,
+                                 char message[])
 {
   char          tmp[PETSC_MAX_PATH_LEN];
-  TwinfeVTKGrid grid = {.npoints        = p->nvertices,
-                        .xyz            = p->xyz,
-                        .ncells         = p->ncells,
+  TwinfeVTKGrid grid = {.npoints        = p->mesh->nvertices,
+                        .xyz            = p->mesh->xyz,
+                        .ncells         = p->mesh->ncells,
                         .cell_type      = TWINFE_VTK_TETRA,
                         .nodes_per_cell = 4,
-                        .connectivity   = p->tets,
+                        .connectivity   = p->mesh->tets,
                         .npoint_arrays  = p->npoint,
                         .point_arrays   = p->point_arrays,
                         .ncell_arrays   = p->ncell + 2,
-                        .cell_arrays    = p->cell_arrays};
+                        .cell_arrays    = p->cell_arrays,
+                        .compression    = compression == TWINFE_RESULTS_COMPRESSION_NONE  ? TWINFE_VTK_UNCOMPRESSED
+                                          : compression == TWINFE_RESULTS_COMPRESSION_LZ4 ? TWINFE_VTK_LZ4
+                                                                                          : TWINFE_VTK_ZLIB};
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
+  PetscCall(PetscLogEventBegin(TWINFE_RESULTS_VTK, 0, 0, 0, 0));
   PetscCall(TwinfeVTKWriteUnstructuredGrid(&grid, tmp, ok, message));
+  PetscCall(PetscLogEventEnd(TWINFE_RESULTS_VTK, 0, 0, 0, 0));
   if (!*ok) {
     char reason[TWINFE_VTK_MESSAGE_LEN];
     (void)remove(tmp);
@@ -638,8 +828,11 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   PetscCall(PathIn(results, piece_file, path));
 
   /* Local part: build and write this rank's piece; failures are held until all ranks know. */
-  ierr = PieceBuild(dm, npoint, point_names, point_locals, point_ncomp, ncell, cell_names, cell_fields, cell_ncomp, &piece);
-  if (!ierr) ierr = PieceWrite(&piece, path, &ok, message);
+  ierr = TopologyGet(dm, &results->topology);
+  if (!ierr)
+    ierr = PieceBuild(&results->topology, npoint, point_names, point_locals, point_ncomp, ncell, cell_names, cell_fields,
+                      cell_ncomp, &piece);
+  if (!ierr) ierr = PieceWrite(&piece, results->compression, path, &ok, message);
   PetscCall(RestoreLocalPointFields(npoint, point_fields, point_locals));
   PetscCall(AnyRankFailed(comm, (ierr || !ok) ? PETSC_TRUE : PETSC_FALSE, &any));
   if (any) {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <twinfe/core.h>
 
 static char work_dir[PETSC_MAX_PATH_LEN];
 static char path_buffer[4][2 * PETSC_MAX_PATH_LEN];
@@ -52,77 +53,54 @@ int main(int argc, char **argv)
   return any_failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-/* Kuhn's split of a cube: one tet per ordering of the axes, all sharing the main diagonal. */
-static void kuhn_tet(PetscInt n, PetscInt i, PetscInt j, PetscInt k, int perm, PetscInt tet[4])
-{
-  static const int order[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
-  PetscInt         ijk[3] = {i, j, k};
-  tet[0] = i + (n + 1) * (j + (n + 1) * k);
-  for (int s = 0; s < 3; ++s) {
-    ijk[order[perm][s]]++;
-    tet[s + 1] = ijk[0] + (n + 1) * (ijk[1] + (n + 1) * ijk[2]);
-  }
-}
+/* Region of a tet: 1 in the hexes left of x = 0.5, 2 right of it (TwinfeMeshCreateBox puts
+   hex (i, j, k)'s tets at 6 (i + n (j + n k)) .. +5). */
+static int32_t BoxRegion(PetscInt n, PetscInt tet) { return 2 * ((tet / 6) % n) < n ? 1 : 2; }
 
-static PetscReal tet_det(const PetscReal *x, const PetscInt t[4])
-{
-  PetscReal a[3], b[3], c[3];
-  for (int d = 0; d < 3; ++d) a[d] = x[3 * t[1] + d] - x[3 * t[0] + d], b[d] = x[3 * t[2] + d] - x[3 * t[0] + d], c[d] = x[3 * t[3] + d] - x[3 * t[0] + d];
-  return a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
-}
-
-/* A face lies on plane (axis, value) when its three vertices do. */
-static PetscBool face_on_plane(const PetscReal *x, const PetscInt f[3], int axis, PetscReal value)
+/* A face lies on the plane x = 0.5 when its three vertices do (exact: 0.5 is a grid plane). */
+static PetscBool FaceOnMidPlane(const PetscReal *x, const PetscInt f[3])
 {
   for (int v = 0; v < 3; ++v)
-    if (PetscAbsReal(x[3 * f[v] + axis] - value) > 1e-12) return PETSC_FALSE;
+    if (x[3 * f[v]] != 0.5) return PETSC_FALSE;
   return PETSC_TRUE;
 }
 
+/* TwinfeMeshCreateBox's unit cube, split into two regions: outer facets retagged with the region
+   they bound, and the region-1 faces on x = 0.5 added as interface facets. */
 PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh)
 {
-  const PetscInt nv = (n + 1) * (n + 1) * (n + 1), nt = 6 * n * n * n;
-  PetscReal     *x;
-  PetscInt      *tets, *facets, nf = 0;
-  int32_t       *regions, *tags;
+  const PetscInt   cells[3] = {n, n, n};
+  const PetscReal  lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
+  TwinfeMesh       box;
+  PetscInt         nv, nt, nbf, nf;
+  const PetscReal *x;
+  const PetscInt  *tets, *box_facets;
+  PetscInt        *facets;
+  int32_t         *regions, *tags;
 
   PetscFunctionBeginUser;
   PetscCheck(n % 2 == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "n must be even");
-  PetscCall(PetscMalloc5(3 * nv, &x, 4 * nt, &tets, nt, &regions, 3 * 4 * nt, &facets, 4 * nt, &tags));
-  for (PetscInt k = 0; k <= n; ++k)
-    for (PetscInt j = 0; j <= n; ++j)
-      for (PetscInt i = 0; i <= n; ++i) {
-        const PetscInt v = i + (n + 1) * (j + (n + 1) * k);
-        x[3 * v] = (PetscReal)i / n, x[3 * v + 1] = (PetscReal)j / n, x[3 * v + 2] = (PetscReal)k / n;
-      }
-  for (PetscInt k = 0, t = 0; k < n; ++k)
-    for (PetscInt j = 0; j < n; ++j)
-      for (PetscInt i = 0; i < n; ++i)
-        for (int p = 0; p < 6; ++p, ++t) {
-          PetscInt *tet = tets + 4 * t;
-          kuhn_tet(n, i, j, k, p, tet);
-          if (tet_det(x, tet) < 0) {
-            const PetscInt s = tet[0];
-            tet[0] = tet[1], tet[1] = s;
-          }
-          regions[t] = 2 * i < n ? 1 : 2;
-          for (int omit = 0; omit < 4; ++omit) {
-            PetscInt f[3], m = 0;
-            for (int v = 0; v < 4; ++v)
-              if (v != omit) f[m++] = tet[v];
-            for (int axis = 0; axis < 3; ++axis)
-              for (int side = 0; side < 2; ++side)
-                if (face_on_plane(x, f, axis, side)) {
-                  PetscArraycpy(facets + 3 * nf, f, 3);
-                  tags[nf++] = regions[t];
-                }
-            if (regions[t] == 1 && face_on_plane(x, f, 0, 0.5)) {
-              PetscArraycpy(facets + 3 * nf, f, 3);
-              tags[nf++] = 1002;
-            }
-          }
-        }
+  PetscCall(TwinfeMeshCreateBox(cells, lo, hi, &box));
+  PetscCall(TwinfeMeshGetVertices(box, &nv, &x));
+  PetscCall(TwinfeMeshGetTetrahedra(box, &nt, &tets, NULL));
+  PetscCall(TwinfeMeshGetFacets(box, &nbf, &box_facets, NULL));
+  /* + 1: a candidate face is written at the end of the list before it is known to be one */
+  PetscCall(PetscMalloc3(nt, &regions, 3 * (nbf + 2 * n * n + 1), &facets, nbf + 2 * n * n + 1, &tags));
+  PetscCall(PetscArraycpy(facets, box_facets, 3 * nbf));
+  for (PetscInt t = 0; t < nt; ++t) regions[t] = BoxRegion(n, t);
+  for (nf = 0; nf < nbf; ++nf) {
+    const PetscReal cx = (x[3 * facets[3 * nf]] + x[3 * facets[3 * nf + 1]] + x[3 * facets[3 * nf + 2]]) / 3;
+    tags[nf]           = cx < 0.5 ? 1 : 2;
+  }
+  for (PetscInt t = 0; t < nt; ++t)
+    for (int omit = 0; omit < 4 && regions[t] == 1; ++omit) {
+      PetscInt *f = &facets[3 * nf], m = 0;
+      for (int v = 0; v < 4; ++v)
+        if (v != omit) f[m++] = tets[4 * t + v];
+      if (FaceOnMidPlane(x, f)) tags[nf++] = (int32_t)TwinfeFacetTag(1, 2);
+    }
   PetscCall(TwinfeMeshCreate(nv, x, nt, tets, regions, nf, facets, tags, mesh));
-  PetscCall(PetscFree5(x, tets, regions, facets, tags));
+  PetscCall(TwinfeMeshDestroy(&box));
+  PetscCall(PetscFree3(regions, facets, tags));
   PetscFunctionReturn(0);
 }

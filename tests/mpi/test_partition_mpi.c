@@ -1,23 +1,7 @@
 /* METIS + shell partitioner + DMPlexDistribute on 2 ranks: nothing lost, work balanced.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 #include <twinfe/partition.h>
-
-static PetscInt GlobalSum(PetscInt local)
-{
-  PetscInt sum = 0;
-  MPI_Allreduce(&local, &sum, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD);
-  return sum;
-}
-
-static PetscInt OwnedStratumSize(DM dm, const char name[], PetscInt value)
-{
-  DMLabel label;
-  PetscInt n = 0;
-  DMGetLabel(dm, name, &label);
-  if (label) DMLabelGetStratumSize(label, value, &n);
-  return n;
-}
 
 START_TEST(distribution_keeps_cells_and_tags_and_balances)
 {
@@ -33,15 +17,15 @@ START_TEST(distribution_keeps_cells_and_tags_and_balances)
   TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &dm));
   TWINFE_CK(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
   local = cEnd - cStart;
-  ck_assert_int_eq(GlobalSum(local), nt);
+  ck_assert_int_eq(twinfe_test_global_sum(local), nt);
   MPI_Allreduce(&local, &lo, 1, MPIU_INT, MPI_MIN, PETSC_COMM_WORLD);
   MPI_Allreduce(&local, &hi, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD);
   /* METIS's default imbalance tolerance is 3%; allow 5% for the small mesh. */
   ck_assert_msg(hi <= 1.05 * nt / 2.0 && lo > 0, "cells per rank %d..%d of %d", (int)lo, (int)hi, (int)nt);
-  ck_assert_int_eq(GlobalSum(OwnedStratumSize(dm, "Cell Sets", 1)), nt / 2);
+  ck_assert_int_eq(twinfe_test_global_sum(twinfe_test_stratum_size(dm, "Cell Sets", 1)), nt / 2);
   /* Boundary facets touch one cell, so each lives on exactly one rank. */
-  ck_assert_int_eq(GlobalSum(OwnedStratumSize(dm, "Face Sets", 1)), 2 * n * n * 3);
-  ck_assert_int_eq(GlobalSum(OwnedStratumSize(dm, "Face Sets", 2)), 2 * n * n * 3);
+  ck_assert_int_eq(twinfe_test_global_sum(twinfe_test_stratum_size(dm, "Face Sets", 1)), 2 * n * n * 3);
+  ck_assert_int_eq(twinfe_test_global_sum(twinfe_test_stratum_size(dm, "Face Sets", 2)), 2 * n * n * 3);
   TWINFE_CK(DMDestroy(&dm));
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
 }

@@ -2,7 +2,7 @@
  * nets -> smoothing -> Gmsh; and the liver with the vessels it touches (portal vein 64,
  * inferior vena cava 63), whose interfaces must come out conformal.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 #include <twinfe/core.h>
 #include <twinfe/image.h>
 #include <twinfe/mesh.h>
@@ -13,81 +13,6 @@
 
 /* -report prints tet counts, quality and timing (silent by default). */
 static PetscBool report = PETSC_FALSE;
-
-typedef struct {
-  PetscInt v[3];
-  int32_t  value;
-} Face;
-
-static int CompareFace(const void *x, const void *y)
-{
-  const Face *a = (const Face *)x, *b = (const Face *)y;
-  for (int k = 0; k < 3; k++)
-    if (a->v[k] != b->v[k]) return a->v[k] < b->v[k] ? -1 : 1;
-  return 0;
-}
-
-static Face SortedFace(PetscInt a, PetscInt b, PetscInt c, int32_t value)
-{
-  Face f = {{a, b, c}, value};
-  for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 2 - i; j++)
-      if (f.v[j] > f.v[j + 1]) {
-        PetscInt s = f.v[j];
-        f.v[j] = f.v[j + 1], f.v[j + 1] = s;
-      }
-  return f;
-}
-
-/* Each tet face: inside one region (not a facet), an interface (one facet tagged
-   TwinfeFacetTag(a, b)) or a boundary (one facet tagged with the region); each facet one of
-   these. Returns the number of interface faces. */
-static PetscInt CheckConforming(TwinfeMesh mesh)
-{
-  PetscInt        ntets, nfacets, matched = 0, interfaces = 0;
-  const PetscInt *tets, *facets;
-  const int32_t  *regions, *tags;
-  Face           *tf, *ff;
-
-  TWINFE_CK(TwinfeMeshGetTetrahedra(mesh, &ntets, &tets, &regions));
-  TWINFE_CK(TwinfeMeshGetFacets(mesh, &nfacets, &facets, &tags));
-  tf = (Face *)malloc(sizeof(Face) * 4 * ntets);
-  ff = (Face *)malloc(sizeof(Face) * (nfacets + 1));
-  for (PetscInt t = 0; t < ntets; t++)
-    for (int k = 0; k < 4; k++) {
-      const PetscInt *v = &tets[4 * t];
-      tf[4 * t + k]     = SortedFace(v[(k + 1) % 4], v[(k + 2) % 4], v[(k + 3) % 4], regions[t]);
-    }
-  for (PetscInt f = 0; f < nfacets; f++)
-    ff[f] = SortedFace(facets[3 * f], facets[3 * f + 1], facets[3 * f + 2], tags[f]);
-  qsort(tf, 4 * ntets, sizeof(Face), CompareFace);
-  qsort(ff, nfacets, sizeof(Face), CompareFace);
-  for (PetscInt f = 1; f < nfacets; f++)
-    ck_assert_msg(CompareFace(&ff[f - 1], &ff[f]) != 0, "facet listed twice");
-  for (PetscInt i = 0, j; i < 4 * ntets; i = j) {
-    const Face *facet;
-    for (j = i + 1; j < 4 * ntets && CompareFace(&tf[i], &tf[j]) == 0; j++) {
-    }
-    ck_assert_msg(j - i <= 2, "a face is shared by %d tets", (int)(j - i));
-    facet = (const Face *)bsearch(&tf[i], ff, nfacets, sizeof(Face), CompareFace);
-    if (j - i == 1) {
-      ck_assert_msg(facet != NULL, "boundary face of region %d is not a facet", (int)tf[i].value);
-      ck_assert_int_eq(facet->value, TwinfeFacetTag(tf[i].value, 0));
-      matched++;
-    } else if (tf[i].value == tf[i + 1].value) {
-      ck_assert_msg(facet == NULL, "a face inside region %d is a facet", (int)tf[i].value);
-    } else {
-      ck_assert_msg(facet != NULL, "interface face %d|%d is not a facet", (int)tf[i].value, (int)tf[i + 1].value);
-      ck_assert_int_eq(facet->value, TwinfeFacetTag(tf[i].value, tf[i + 1].value));
-      matched++;
-      interfaces++;
-    }
-  }
-  ck_assert_int_eq(matched, nfacets);
-  free(tf);
-  free(ff);
-  return interfaces;
-}
 
 /* Read the example, keep the labels (largest component each, cavities filled), surface
    nets, default smoothing, mesh; check volumes against the voxels and quality. */
@@ -127,7 +52,7 @@ static void MeshExample(PetscInt nlabels, const int32_t labels[], const char *co
        vessel while failing for a lost or doubled part. */
     ck_assert_double_eq_tol(volumes[r], count * voxel, 0.10 * count * voxel);
   }
-  *interfaces = CheckConforming(mesh);
+  *interfaces = twinfe_test_check_conforming(mesh);
   if (report)
     printf("# labels %d..: %d tets, min gamma %.3f, mean gamma %.3f, min dihedral %.1f deg, %d interface faces, "
            "surface %.2f s, mesh %.2f s (selection removed %d, filled %d voxels)\n",

@@ -1,34 +1,9 @@
 /* Surfaces of real TotalSegmentator labels: read, select, surface nets, smooth.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
 #include <stdlib.h>
 #include <twinfe/surface.h>
-
-static int cmp_u64(const void *a, const void *b)
-{
-  const unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* hist[m]: number of edges used by m triangles (m >= 5 lumped into hist[5]). */
-static void edge_histogram(PetscInt nv, PetscInt nt, const PetscInt tri[], PetscInt hist[6])
-{
-  unsigned long long *key = malloc(3 * (size_t)nt * sizeof *key);
-  ck_assert_ptr_nonnull(key);
-  for (PetscInt t = 0; t < nt; t++)
-    for (int e = 0; e < 3; e++) {
-      unsigned long long a = (unsigned long long)tri[3 * t + e], b = (unsigned long long)tri[3 * t + (e + 1) % 3];
-      key[3 * t + e]       = a < b ? a * (unsigned long long)nv + b : b * (unsigned long long)nv + a;
-    }
-  qsort(key, 3 * (size_t)nt, sizeof *key, cmp_u64);
-  for (int m = 0; m < 6; m++) hist[m] = 0;
-  for (size_t s = 0, e; s < 3 * (size_t)nt; s = e) {
-    for (e = s; e < 3 * (size_t)nt && key[e] == key[s]; e++) {}
-    hist[e - s < 5 ? e - s : 5]++;
-  }
-  free(key);
-}
 
 /* World bounding box of the image's voxel corners (the surface lies on or inside them). */
 static void image_bounds(TwinfeImage image, PetscReal lo[3], PetscReal hi[3])
@@ -82,7 +57,7 @@ START_TEST(test_liver)
   ck_assert_double_eq_tol(smoothed, nvox * vv, 0.10 * nvox * vv);
 
   TWINFE_CK(TwinfeSurfaceExtractLabel(surface, 5, &nv, &xyz, &nt, &tri));
-  edge_histogram(nv, nt, tri, hist);
+  twinfe_test_edge_histogram(nv, nt, tri, hist);
   /* closed: no open edge and no odd one; edges of 4 triangles are two liver voxels meeting
      along an edge only (checkerboard), still closed (STACK-NOTES: HXT meshes them) */
   printf("liver boundary: %" PetscInt_FMT " triangles, edges of 2 triangles %" PetscInt_FMT ", of 4 %" PetscInt_FMT "\n",
@@ -130,7 +105,7 @@ START_TEST(test_liver_neighbours)
   PetscTime(&t1);
   TWINFE_CK(TwinfeSurfaceGetVertices(surface, &nv, NULL));
   TWINFE_CK(TwinfeSurfaceGetTriangles(surface, &nt, &tri, NULL));
-  edge_histogram(nv, nt, tri, hist);
+  twinfe_test_edge_histogram(nv, nt, tri, hist);
   printf("labels 5,2,63,64: %" PetscInt_FMT " vertices, %" PetscInt_FMT " triangles (nets %.3f s); edges by triangle "
          "count: 2: %" PetscInt_FMT ", 3 (triple lines): %" PetscInt_FMT ", 4: %" PetscInt_FMT ", >4: %" PetscInt_FMT
          "\n",
@@ -141,7 +116,7 @@ START_TEST(test_liver_neighbours)
     PetscInt   lnv, lnt, *ltri, lhist[6], nvox;
     PetscReal *lxyz, vol, vv;
     TWINFE_CK(TwinfeSurfaceExtractLabel(surface, labels[l], &lnv, &lxyz, &lnt, &ltri));
-    edge_histogram(lnv, lnt, ltri, lhist);
+    twinfe_test_edge_histogram(lnv, lnt, ltri, lhist);
     ck_assert_int_eq(lhist[1] + lhist[3] + lhist[5], 0);
     TWINFE_CK(TwinfeImageCountLabel(image, labels[l], &nvox));
     TWINFE_CK(TwinfeImageGetVoxelVolume(image, &vv));

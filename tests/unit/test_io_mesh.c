@@ -1,43 +1,35 @@
 /* TwinfeMeshWriteVTU: a serial mesh and its facets as .vtu, read back with vtkXMLUnstructuredGridReader.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#define _POSIX_C_SOURCE 200809L /* stat() under -std=c11 */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <twinfe/io.h>
 #include <twinfe/mesh.h>
 
-static PetscBool FileExists(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 ? PETSC_TRUE : PETSC_FALSE;
-}
-
-static int Readback(const char *args)
-{
-  char command[8192];
-  TWINFE_CK(PetscSNPrintf(command, sizeof command, "/usr/bin/python3 '%s' %s",
-                          twinfe_test_source_file("tests/clients/vtk_readback.py"), args));
-  return system(command);
-}
-
-/* A 10 mm cube: 6 Kuhn tetrahedra (regions 1, 1, 1, 2, 2, 2) and its 12 boundary triangles
-   tagged 100 + face number (two triangles per face). */
+/* A 10 mm cube: TwinfeMeshCreateBox's one hex, its 6 Kuhn tetrahedra given regions 1, 1, 1,
+   2, 2, 2 and its 12 boundary triangles (listed face by face, box tags 1..6) retagged
+   100 + face number (two triangles per face). */
 static PetscErrorCode CreateCubeMesh(TwinfeMesh *mesh)
 {
-  const PetscReal xyz[]     = {0, 0, 0, 10, 0, 0, 10, 10, 0, 0, 10, 0, 0, 0, 10, 10, 0, 10, 10, 10, 10, 0, 10, 10};
-  const PetscInt  tets[]    = {0, 1, 2, 6, 0, 2, 3, 6, 0, 3, 7, 6, 0, 7, 4, 6, 0, 4, 5, 6, 0, 5, 1, 6};
-  const int32_t   regions[] = {1, 1, 1, 2, 2, 2};
-  const PetscInt  tri[]     = {0, 2, 1, 0, 3, 2, 4, 5, 6, 4, 6, 7, 0, 1, 5, 0, 5, 4,
-                               1, 2, 6, 1, 6, 5, 2, 3, 7, 2, 7, 6, 3, 0, 4, 3, 4, 7};
-  int32_t         tags[12];
+  const PetscInt   n[3]  = {1, 1, 1};
+  const PetscReal  lo[3] = {0, 0, 0}, hi[3] = {10, 10, 10};
+  const int32_t    regions[] = {1, 1, 1, 2, 2, 2};
+  TwinfeMesh       box;
+  PetscInt         nv, nt, nf;
+  const PetscReal *xyz;
+  const PetscInt  *tets, *tri;
+  const int32_t   *box_tags;
+  int32_t          tags[12];
 
   PetscFunctionBeginUser;
+  PetscCall(TwinfeMeshCreateBox(n, lo, hi, &box));
+  PetscCall(TwinfeMeshGetVertices(box, &nv, &xyz));
+  PetscCall(TwinfeMeshGetTetrahedra(box, &nt, &tets, NULL));
+  PetscCall(TwinfeMeshGetFacets(box, &nf, &tri, &box_tags));
+  PetscCheck(nt == 6 && nf == 12, PETSC_COMM_SELF, PETSC_ERR_PLIB, "one hex gave %d tets, %d facets", (int)nt, (int)nf);
   for (PetscInt f = 0; f < 12; ++f)
-    tags[f] = (int32_t)(100 + f / 2);
-  PetscCall(TwinfeMeshCreate(8, xyz, 6, tets, regions, 12, tri, tags, mesh));
+    tags[f] = (int32_t)(99 + box_tags[f]);
+  PetscCall(TwinfeMeshCreate(nv, xyz, nt, tets, regions, nf, tri, tags, mesh));
+  PetscCall(TwinfeMeshDestroy(&box));
   PetscFunctionReturn(0);
 }
 
@@ -56,17 +48,17 @@ START_TEST(test_mesh_vtu_read_back)
                           "--check \"abs(volume.sum() - 1000.0) < 1e-9\" "
                           "--check \"np.array_equal(cell['region'], [1, 1, 1, 2, 2, 2])\"",
                           path));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
   TWINFE_CK(PetscSNPrintf(args, sizeof args,
                           "grid '%s/cube_facets.vtu' --cells 12 --points 8 --array cell:tag:1 "
                           "--check \"abs(area.sum() - 600.0) < 1e-9\" "
                           "--check \"np.array_equal(cell['tag'], 100 + np.arange(12) // 2)\"",
                           twinfe_test_work_dir()));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
   /* The facets' name is derived from .vtu: another extension is refused, nothing written. */
   TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/cube.vtk", twinfe_test_work_dir()));
   TWINFE_CK_FAILS(TwinfeMeshWriteVTU(mesh, path));
-  ck_assert(!FileExists(path));
+  ck_assert(!twinfe_test_file_exists(path));
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
 }
 END_TEST

@@ -2,7 +2,7 @@
  * use them (python3-vtk9's XML readers, vtkSTLReader, admesh, Python's json module).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _POSIX_C_SOURCE 200809L /* mkdir() under -std=c11 */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
 #include <petscdmplex.h>
 #include <stdio.h>
@@ -15,178 +15,10 @@
    equal the points up to the last bit; 1e-12 only allows for printing in the checker. */
 #define EXACT_TOL "1e-12"
 
-static PetscBool FileExists(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 ? PETSC_TRUE : PETSC_FALSE;
-}
-
 static long FileSize(const char *path)
 {
   struct stat st;
   return stat(path, &st) == 0 ? (long)st.st_size : -1;
-}
-
-/* Run vtk_readback.py with arguments; its exit status is 0 when all its checks hold. */
-static int Readback(const char *args)
-{
-  char command[8192];
-  TWINFE_CK(PetscSNPrintf(command, sizeof command, "/usr/bin/python3 '%s' %s",
-                          twinfe_test_source_file("tests/clients/vtk_readback.py"), args));
-  return system(command);
-}
-
-/* ---------------------------------------------------------------- mesh and fields */
-
-/* Unit cube of 2x2x2 small cubes, each split into the 6 Kuhn tetrahedra, all given with a
-   negative orientation as DMPlex wants them (so the writer must turn each one over for VTK).
-   Built on rank 0. "Cell Sets" is 1 left of x = 0.5 and 2 right of it. (DMPlexCreateBoxMesh
-   needs a tet generator for simplices, which Debian's PETSc lacks.) */
-static PetscErrorCode CreateBoxMesh(MPI_Comm comm, DM *dm)
-{
-  const PetscInt n = 2, nv = (n + 1) * (n + 1) * (n + 1),
-                 perm[6][3] = {{0, 1, 2}, {1, 2, 0}, {2, 0, 1}, {0, 2, 1}, {2, 1, 0}, {1, 0, 2}};
-  PetscInt    cells[4 * 6 * 8], cStart, cEnd, nc = 0;
-  PetscReal   xyz[3 * 27];
-  PetscMPIInt rank;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  for (PetscInt k = 0; k <= n; ++k)
-    for (PetscInt j = 0; j <= n; ++j)
-      for (PetscInt i = 0; i <= n; ++i) {
-        PetscInt v     = i + (n + 1) * (j + (n + 1) * k);
-        xyz[3 * v + 0] = (PetscReal)i / n;
-        xyz[3 * v + 1] = (PetscReal)j / n;
-        xyz[3 * v + 2] = (PetscReal)k / n;
-      }
-  for (PetscInt k = 0; k < n; ++k)
-    for (PetscInt j = 0; j < n; ++j)
-      for (PetscInt i = 0; i < n; ++i)
-        for (PetscInt p = 0; p < 6; ++p) {
-          PetscInt ijk[3] = {i, j, k}, *tet = &cells[4 * nc++];
-          for (PetscInt step = 0; step < 4; ++step) {
-            if (step > 0) ijk[perm[p][step - 1]]++;
-            tet[step] = ijk[0] + (n + 1) * (ijk[1] + (n + 1) * ijk[2]);
-          }
-          if (p < 3) { /* even permutation: positive volume, so swap to make it negative */
-            PetscInt swap = tet[2];
-            tet[2]        = tet[3];
-            tet[3]        = swap;
-          }
-        }
-  PetscCall(DMPlexCreateFromCellListPetsc(comm, 3, rank == 0 ? nc : 0, rank == 0 ? nv : 0, 4, PETSC_TRUE, cells, 3, xyz, dm));
-  PetscCall(DMCreateLabel(*dm, "Cell Sets"));
-  PetscCall(DMPlexGetHeightStratum(*dm, 0, &cStart, &cEnd));
-  for (PetscInt c = cStart; c < cEnd; ++c) {
-    PetscReal volume, centroid[3];
-    PetscCall(DMPlexComputeCellGeometryFVM(*dm, c, &volume, centroid, NULL));
-    PetscCall(DMSetLabelValue(*dm, "Cell Sets", c, centroid[0] < 0.5 ? 1 : 2));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* A global Vec with 3 dofs per vertex on a clone of dm, holding the vertex coordinates. */
-static PetscErrorCode CreateCoordinateField(DM dm, Vec *field)
-{
-  DM                 vdm;
-  PetscSection       section, csection;
-  Vec                local, coordinates;
-  PetscScalar       *u;
-  const PetscScalar *x;
-  PetscInt           pStart, pEnd, vStart, vEnd;
-
-  PetscFunctionBeginUser;
-  PetscCall(DMClone(dm, &vdm));
-  PetscCall(PetscSectionCreate(PetscObjectComm((PetscObject)dm), &section));
-  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
-  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
-  PetscCall(PetscSectionSetChart(section, pStart, pEnd));
-  for (PetscInt v = vStart; v < vEnd; ++v)
-    PetscCall(PetscSectionSetDof(section, v, 3));
-  PetscCall(PetscSectionSetUp(section));
-  PetscCall(DMSetLocalSection(vdm, section));
-  PetscCall(PetscSectionDestroy(&section));
-  PetscCall(DMCreateGlobalVector(vdm, field));
-  PetscCall(DMGetLocalVector(vdm, &local));
-  PetscCall(DMGetLocalSection(vdm, &section));
-  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
-  PetscCall(DMGetCoordinateSection(dm, &csection));
-  PetscCall(VecGetArray(local, &u));
-  PetscCall(VecGetArrayRead(coordinates, &x));
-  for (PetscInt v = vStart; v < vEnd; ++v) {
-    PetscInt off, coff;
-    PetscCall(PetscSectionGetOffset(section, v, &off));
-    PetscCall(PetscSectionGetOffset(csection, v, &coff));
-    for (PetscInt d = 0; d < 3; ++d)
-      u[off + d] = x[coff + d];
-  }
-  PetscCall(VecRestoreArrayRead(coordinates, &x));
-  PetscCall(VecRestoreArray(local, &u));
-  PetscCall(DMLocalToGlobal(vdm, local, INSERT_VALUES, *field));
-  PetscCall(DMRestoreLocalVector(vdm, &local));
-  PetscCall(DMDestroy(&vdm)); /* the Vec keeps its DM */
-  PetscFunctionReturn(0);
-}
-
-/* Cell fields: the local cell index (1 component) and the centroid (3 components). */
-static PetscErrorCode CreateCellFields(DM dm, Vec *index, Vec *centroid)
-{
-  PetscInt     cStart, cEnd;
-  PetscScalar *a, *b;
-
-  PetscFunctionBeginUser;
-  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
-  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)dm), cEnd - cStart, PETSC_DETERMINE, index));
-  PetscCall(VecCreate(PetscObjectComm((PetscObject)dm), centroid));
-  PetscCall(VecSetSizes(*centroid, 3 * (cEnd - cStart), PETSC_DETERMINE));
-  PetscCall(VecSetBlockSize(*centroid, 3));
-  PetscCall(VecSetType(*centroid, VECSTANDARD));
-  PetscCall(VecGetArray(*index, &a));
-  PetscCall(VecGetArray(*centroid, &b));
-  for (PetscInt c = cStart; c < cEnd; ++c) {
-    PetscReal volume, x[3];
-    PetscCall(DMPlexComputeCellGeometryFVM(dm, c, &volume, x, NULL));
-    a[c - cStart] = (PetscScalar)(c - cStart);
-    for (PetscInt d = 0; d < 3; ++d)
-      b[3 * (c - cStart) + d] = x[d];
-  }
-  PetscCall(VecRestoreArray(*centroid, &b));
-  PetscCall(VecRestoreArray(*index, &a));
-  PetscFunctionReturn(0);
-}
-
-typedef struct {
-  DM  dm;
-  Vec coordinates, cell_index, centroid;
-} BoxCase;
-
-static void BoxCaseCreate(BoxCase *box)
-{
-  TWINFE_CK(CreateBoxMesh(PETSC_COMM_WORLD, &box->dm));
-  TWINFE_CK(CreateCoordinateField(box->dm, &box->coordinates));
-  TWINFE_CK(CreateCellFields(box->dm, &box->cell_index, &box->centroid));
-}
-
-static void BoxCaseDestroy(BoxCase *box)
-{
-  TWINFE_CK(VecDestroy(&box->coordinates));
-  TWINFE_CK(VecDestroy(&box->cell_index));
-  TWINFE_CK(VecDestroy(&box->centroid));
-  TWINFE_CK(DMDestroy(&box->dm));
-}
-
-static PetscErrorCode WriteBoxState(TwinfeResults results, PetscReal time, BoxCase *box)
-{
-  const char *point_names[] = {"coordinates"}, *cell_names[] = {"cell_index", "centroid"};
-  Vec         point_fields[1], cell_fields[2];
-
-  PetscFunctionBeginUser;
-  point_fields[0] = box->coordinates;
-  cell_fields[0]  = box->cell_index;
-  cell_fields[1]  = box->centroid;
-  PetscCall(TwinfeResultsWriteState(results, time, box->dm, 1, point_names, point_fields, 2, cell_names, cell_fields));
-  PetscFunctionReturn(0);
 }
 
 /* Captures the first (innermost) message of a PETSc error, to check that it names the file. */
@@ -215,7 +47,7 @@ static PetscErrorCode CaptureError(MPI_Comm comm, int line, const char *fun, con
 /* Two states, read back with vtkXMLUnstructuredGridReader and vtkXMLCollectionReader. */
 START_TEST(test_results_two_states_read_back)
 {
-  BoxCase            box;
+  TwinfeTestBoxCase  box;
   TwinfeResults      results;
   PetscInt           nfiles, cStart, cEnd, vStart, vEnd;
   const char *const *files;
@@ -223,14 +55,14 @@ START_TEST(test_results_two_states_read_back)
 
   TWINFE_CK(PetscSNPrintf(dir, sizeof dir, "%s/series", twinfe_test_work_dir()));
   ck_assert_int_eq(mkdir(dir, 0777), 0);
-  BoxCaseCreate(&box);
+  twinfe_test_box_case_create(&box);
   TWINFE_CK(DMPlexGetHeightStratum(box.dm, 0, &cStart, &cEnd));
   TWINFE_CK(DMPlexGetDepthStratum(box.dm, 0, &vStart, &vEnd));
   TWINFE_CK(TwinfeResultsCreate(PETSC_COMM_WORLD, dir, "box", &results));
-  TWINFE_CK(WriteBoxState(results, 0.0, &box));
-  TWINFE_CK(WriteBoxState(results, 1.0, &box));
+  TWINFE_CK(twinfe_test_box_case_write(results, 0.0, &box));
+  TWINFE_CK(twinfe_test_box_case_write(results, 1.0, &box));
   /* ParaView needs increasing times: a repeated time is refused and changes nothing. */
-  TWINFE_CK_FAILS(WriteBoxState(results, 1.0, &box));
+  TWINFE_CK_FAILS(twinfe_test_box_case_write(results, 1.0, &box));
   TWINFE_CK(TwinfeResultsGetFiles(results, &nfiles, &files));
   ck_assert_int_eq(nfiles, 3);
   ck_assert_str_eq(files[0], "box.pvd");
@@ -255,27 +87,27 @@ START_TEST(test_results_two_states_read_back)
                     "--check \"cell['cell_index'] == np.arange(len(volume))\" "
                     "--check \"cell['region'] == np.where(centroid[:, 0] < 0.5, 1, 2)\" --check \"cell['rank'] == 0\"",
                     dir, (int)(cEnd - cStart), (int)(vEnd - vStart)));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
   TWINFE_CK(PetscSNPrintf(args, sizeof args, "pvd '%s/box.pvd' --times 0 1", dir));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
   TWINFE_CK(PetscSNPrintf(args, sizeof args, "%s/box.pvd.tmp", dir));
-  ck_assert(!FileExists(args));
+  ck_assert(!twinfe_test_file_exists(args));
   TWINFE_CK(PetscSNPrintf(args, sizeof args, "%s/box_0002.vtu", dir));
-  ck_assert(!FileExists(args));
-  BoxCaseDestroy(&box);
+  ck_assert(!twinfe_test_file_exists(args));
+  twinfe_test_box_case_destroy(&box);
 }
 END_TEST
 
 /* Cell Sets missing, or a cell field of the wrong size: refused with the reason. */
 START_TEST(test_results_refuses_bad_fields)
 {
-  BoxCase       box;
-  TwinfeResults results;
-  Vec           short_field;
-  const char   *names[] = {"short"};
-  DM            bare;
+  TwinfeTestBoxCase box;
+  TwinfeResults     results;
+  Vec               short_field;
+  const char       *names[] = {"short"};
+  DM                bare;
 
-  BoxCaseCreate(&box);
+  twinfe_test_box_case_create(&box);
   TWINFE_CK(TwinfeResultsCreate(PETSC_COMM_WORLD, twinfe_test_work_dir(), "bad", &results));
   TWINFE_CK(VecCreateMPI(PETSC_COMM_WORLD, 5, PETSC_DETERMINE, &short_field));
   EXPECT_ERROR_NAMING(TwinfeResultsWriteState(results, 0.0, box.dm, 0, NULL, NULL, 1, names, &short_field), "short");
@@ -287,7 +119,7 @@ START_TEST(test_results_refuses_bad_fields)
   TWINFE_CK(DMDestroy(&bare));
   TWINFE_CK(VecDestroy(&short_field));
   TWINFE_CK(TwinfeResultsDestroy(&results));
-  BoxCaseDestroy(&box);
+  twinfe_test_box_case_destroy(&box);
 }
 END_TEST
 
@@ -305,7 +137,7 @@ START_TEST(test_stl_cube_read_back)
   /* Binary STL: 80-byte header, 4-byte count, 50 bytes per triangle. */
   ck_assert_int_eq(FileSize(path), 84 + 50 * 12);
   TWINFE_CK(PetscSNPrintf(args, sizeof args, "stl '%s' --triangles 12 --closed --admesh", path));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
   /* A dangling index is refused before anything is written. */
   {
     PetscInt bad[36];
@@ -313,7 +145,7 @@ START_TEST(test_stl_cube_read_back)
     bad[35] = 8;
     TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/bad.stl", twinfe_test_work_dir()));
     EXPECT_ERROR_NAMING(TwinfeWriteSTL(8, cube_xyz, 12, bad, path), "bad.stl");
-    ck_assert(!FileExists(path));
+    ck_assert(!twinfe_test_file_exists(path));
   }
 }
 END_TEST
@@ -352,7 +184,7 @@ START_TEST(test_report_json_read_back)
                           "--expect solver.residual=null --expect solver.growth=null "
                           "--expect 'note=\"q\\\" b\\\\ n\\n t\\t c\\u0001 mu\\u00b5 / end\"'",
                           path));
-  ck_assert_int_eq(Readback(args), 0);
+  ck_assert_int_eq(twinfe_test_readback(args), 0);
 }
 END_TEST
 
@@ -360,48 +192,48 @@ END_TEST
    file, and no file (or temporary) left behind. */
 START_TEST(test_write_failures_leave_no_file)
 {
-  char          missing[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
-  TwinfeReport  report;
-  TwinfeResults results;
-  BoxCase       box;
+  char              missing[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN];
+  TwinfeReport      report;
+  TwinfeResults     results;
+  TwinfeTestBoxCase box;
 
   TWINFE_CK(PetscSNPrintf(missing, sizeof missing, "%s/missing", twinfe_test_work_dir()));
   TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/cube.stl", missing));
   EXPECT_ERROR_NAMING(TwinfeWriteSTL(8, cube_xyz, 12, cube_tri, path), missing);
-  ck_assert(!FileExists(path));
+  ck_assert(!twinfe_test_file_exists(path));
   EXPECT_ERROR_NAMING(TwinfeResultsCreate(PETSC_COMM_WORLD, missing, "box", &results), missing);
   ck_assert_ptr_null(results);
   TWINFE_CK(TwinfeReportCreate(&report));
   TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/report.json", missing));
   EXPECT_ERROR_NAMING(TwinfeReportWrite(report, path), missing);
   TWINFE_CK(TwinfeReportDestroy(&report));
-  ck_assert(!FileExists(missing));
+  ck_assert(!twinfe_test_file_exists(missing));
 
   /* A folder in the way of the temporary file makes the VTK writer itself fail. */
   TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/blocked.stl", twinfe_test_work_dir()));
   TWINFE_CK(PetscSNPrintf(tmp, sizeof tmp, "%s.tmp", path));
   ck_assert_int_eq(mkdir(tmp, 0777), 0);
   EXPECT_ERROR_NAMING(TwinfeWriteSTL(8, cube_xyz, 12, cube_tri, path), "blocked.stl");
-  ck_assert(!FileExists(path));
+  ck_assert(!twinfe_test_file_exists(path));
 
-  BoxCaseCreate(&box);
+  twinfe_test_box_case_create(&box);
   TWINFE_CK(PetscSNPrintf(path, sizeof path, "%s/blocked", twinfe_test_work_dir()));
   ck_assert_int_eq(mkdir(path, 0777), 0);
   TWINFE_CK(PetscSNPrintf(tmp, sizeof tmp, "%s/blocked/box_0000.vtu.tmp", twinfe_test_work_dir()));
   ck_assert_int_eq(mkdir(tmp, 0777), 0);
   TWINFE_CK(TwinfeResultsCreate(PETSC_COMM_WORLD, path, "box", &results));
-  EXPECT_ERROR_NAMING(WriteBoxState(results, 0.0, &box), "box_0000.vtu");
+  EXPECT_ERROR_NAMING(twinfe_test_box_case_write(results, 0.0, &box), "box_0000.vtu");
   TWINFE_CK(PetscSNPrintf(tmp, sizeof tmp, "%s/blocked/box_0000.vtu", twinfe_test_work_dir()));
-  ck_assert(!FileExists(tmp));
+  ck_assert(!twinfe_test_file_exists(tmp));
   TWINFE_CK(PetscSNPrintf(tmp, sizeof tmp, "%s/blocked/box.pvd", twinfe_test_work_dir()));
-  ck_assert(!FileExists(tmp));
+  ck_assert(!twinfe_test_file_exists(tmp));
   {
     PetscInt nfiles;
     TWINFE_CK(TwinfeResultsGetFiles(results, &nfiles, NULL));
     ck_assert_int_eq(nfiles, 1); /* the failed state is not recorded */
   }
   TWINFE_CK(TwinfeResultsDestroy(&results));
-  BoxCaseDestroy(&box);
+  twinfe_test_box_case_destroy(&box);
 }
 END_TEST
 

@@ -1,7 +1,7 @@
 /* Conformal multi-region meshes from voxel-face surfaces: region volumes, orientation,
  * conformity of interfaces, facet tags, names and element quality.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 #include <twinfe/core.h>
 #include <twinfe/mesh.h>
 
@@ -170,80 +170,6 @@ static PetscErrorCode ComponentsGrid(Grid *g)
   PetscFunctionReturn(0);
 }
 
-typedef struct {
-  PetscInt v[3];
-  int32_t  value; /* region of the tet, or facet tag */
-} Face;
-
-static int CompareFace(const void *x, const void *y)
-{
-  const Face *a = (const Face *)x, *b = (const Face *)y;
-  for (int k = 0; k < 3; k++)
-    if (a->v[k] != b->v[k]) return a->v[k] < b->v[k] ? -1 : 1;
-  return 0;
-}
-
-static Face SortedFace(PetscInt a, PetscInt b, PetscInt c, int32_t value)
-{
-  Face f = {{a, b, c}, value};
-  for (int i = 0; i < 2; i++)
-    for (int j = 0; j < 2 - i; j++)
-      if (f.v[j] > f.v[j + 1]) {
-        PetscInt s = f.v[j];
-        f.v[j] = f.v[j + 1], f.v[j + 1] = s;
-      }
-  return f;
-}
-
-/* Every tet face is interior to one region (2 tets, not a facet), an interface (2 tets of two
-   regions, one facet tagged TwinfeFacetTag(a, b)) or a boundary face (1 tet, one facet tagged
-   with the region); and every facet is one of these faces. */
-static void CheckConforming(TwinfeMesh mesh)
-{
-  PetscInt        ntets, nfacets, matched = 0;
-  const PetscInt *tets, *facets;
-  const int32_t  *regions, *tags;
-  Face           *tf, *ff;
-
-  TWINFE_CK(TwinfeMeshGetTetrahedra(mesh, &ntets, &tets, &regions));
-  TWINFE_CK(TwinfeMeshGetFacets(mesh, &nfacets, &facets, &tags));
-  tf = (Face *)malloc(sizeof(Face) * 4 * ntets);
-  ff = (Face *)malloc(sizeof(Face) * (nfacets + 1));
-  for (PetscInt t = 0; t < ntets; t++)
-    for (int k = 0; k < 4; k++) {
-      const PetscInt *v = &tets[4 * t];
-      tf[4 * t + k]     = SortedFace(v[(k + 1) % 4], v[(k + 2) % 4], v[(k + 3) % 4], regions[t]);
-    }
-  for (PetscInt f = 0; f < nfacets; f++)
-    ff[f] = SortedFace(facets[3 * f], facets[3 * f + 1], facets[3 * f + 2], tags[f]);
-  qsort(tf, 4 * ntets, sizeof(Face), CompareFace);
-  qsort(ff, nfacets, sizeof(Face), CompareFace);
-  for (PetscInt f = 1; f < nfacets; f++)
-    ck_assert_msg(CompareFace(&ff[f - 1], &ff[f]) != 0, "facet listed twice");
-  for (PetscInt i = 0, j; i < 4 * ntets; i = j) {
-    const Face *facet;
-    for (j = i + 1; j < 4 * ntets && CompareFace(&tf[i], &tf[j]) == 0; j++) {
-    }
-    ck_assert_msg(j - i <= 2, "a face is shared by %d tets", (int)(j - i));
-    facet = (const Face *)bsearch(&tf[i], ff, nfacets, sizeof(Face), CompareFace);
-    if (j - i == 1) {
-      ck_assert_msg(facet != NULL, "boundary face of region %d is not a facet", (int)tf[i].value);
-      ck_assert_int_eq(facet->value, TwinfeFacetTag(tf[i].value, 0));
-      matched++;
-    } else if (tf[i].value == tf[i + 1].value) {
-      ck_assert_msg(facet == NULL, "a face inside region %d is listed as facet tag %d", (int)tf[i].value,
-                    facet ? (int)facet->value : 0);
-    } else {
-      ck_assert_msg(facet != NULL, "interface face %d|%d is not a facet", (int)tf[i].value, (int)tf[i + 1].value);
-      ck_assert_int_eq(facet->value, TwinfeFacetTag(tf[i].value, tf[i + 1].value));
-      matched++;
-    }
-  }
-  ck_assert_int_eq(matched, nfacets);
-  free(tf);
-  free(ff);
-}
-
 static void CheckPositiveTets(TwinfeMesh mesh)
 {
   PetscInt         ntets;
@@ -293,7 +219,7 @@ static void CheckSurfaceMesh(TwinfeSurface surface, PetscInt nregions, const int
     ck_assert_str_eq(name, names[i]);
   }
   CheckPositiveTets(mesh);
-  CheckConforming(mesh);
+  twinfe_test_check_conforming(mesh);
   TWINFE_CK(TwinfeMeshComputeQuality(mesh, &gmin, &gmean, &dmin));
   TWINFE_CK(TwinfeMeshGetTetrahedra(mesh, &ntets, NULL, NULL));
   if (report)
@@ -488,14 +414,14 @@ START_TEST(unlisted_label_counts_as_background)
     ck_assert_str_eq(name, "region_2");
     TWINFE_CK_FAILS(TwinfeMeshGetRegionName(mesh, 1, &name));
   }
-  CheckConforming(mesh);
+  twinfe_test_check_conforming(mesh);
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
   TWINFE_CK(TwinfeMeshDestroy(&mesh)); /* NULL is a no-op */
   /* no labels given: every label of the surface is a region */
   TWINFE_CK(TwinfeMeshCreateFromSurface(surface, 0, NULL, NULL, &mesh));
   TWINFE_CK(TwinfeMeshGetRegions(mesh, &nregions, NULL));
   ck_assert_int_eq(nregions, 2);
-  CheckConforming(mesh);
+  twinfe_test_check_conforming(mesh);
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
   TWINFE_CK(TwinfeSurfaceDestroy(&surface));
   free(g.label);

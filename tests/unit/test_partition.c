@@ -1,17 +1,8 @@
 /* The serial mesh becomes a labelled, correctly oriented DMPlex.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 #include <twinfe/partition.h>
 
-/* Number of points with a label value on this rank. */
-static PetscInt StratumSize(DM dm, const char name[], PetscInt value)
-{
-  DMLabel  label;
-  PetscInt n = 0;
-  DMGetLabel(dm, name, &label);
-  if (label) DMLabelGetStratumSize(label, value, &n);
-  return n;
-}
 
 START_TEST(plex_has_all_cells_labelled_and_positive)
 {
@@ -29,13 +20,13 @@ START_TEST(plex_has_all_cells_labelled_and_positive)
     TWINFE_CK(DMPlexComputeCellGeometryAffineFEM(dm, c, v0, J, invJ, &detJ));
     ck_assert_msg(detJ > 0, "cell %d has detJ %g", (int)c, (double)detJ);
   }
-  ck_assert_int_eq(StratumSize(dm, "Cell Sets", 1), nt / 2);
-  ck_assert_int_eq(StratumSize(dm, "Cell Sets", 2), nt / 2);
+  ck_assert_int_eq(twinfe_test_stratum_size(dm, "Cell Sets", 1), nt / 2);
+  ck_assert_int_eq(twinfe_test_stratum_size(dm, "Cell Sets", 2), nt / 2);
   /* Each of the 6 unit-cube faces has 2 n^2 triangles; regions share them equally, except
      x = 0 (region 1) and x = 1 (region 2). The interface has 2 n^2 triangles. */
-  ck_assert_int_eq(StratumSize(dm, "Face Sets", 1), 2 * n * n * 3);
-  ck_assert_int_eq(StratumSize(dm, "Face Sets", 2), 2 * n * n * 3);
-  ck_assert_int_eq(StratumSize(dm, "Face Sets", 1002), 2 * n * n);
+  ck_assert_int_eq(twinfe_test_stratum_size(dm, "Face Sets", 1), 2 * n * n * 3);
+  ck_assert_int_eq(twinfe_test_stratum_size(dm, "Face Sets", 2), 2 * n * n * 3);
+  ck_assert_int_eq(twinfe_test_stratum_size(dm, "Face Sets", 1002), 2 * n * n);
   TWINFE_CK(DMDestroy(&dm));
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
 }

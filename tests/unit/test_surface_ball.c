@@ -4,7 +4,7 @@
  * The grid has anisotropic spacing and a rotated direction (and, in one case, a mirrored
  * one, det -1), so index/world mix-ups and orientation flips show up as wrong volumes or
  * inward normals. */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
 #include <stdlib.h>
 #include <twinfe/surface.h>
@@ -56,31 +56,6 @@ static TwinfeImage make_ball(Shape shape, int mirror)
   return image;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-  const unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Histogram of how many triangles use each edge: hist[m] edges are used by m triangles
-   (m >= 5 is lumped in hist[5]). */
-static void edge_histogram(PetscInt nv, PetscInt nt, const PetscInt tri[], PetscInt hist[6])
-{
-  unsigned long long *key = malloc(3 * (size_t)nt * sizeof *key);
-  for (PetscInt t = 0; t < nt; t++)
-    for (int e = 0; e < 3; e++) {
-      unsigned long long a = (unsigned long long)tri[3 * t + e], b = (unsigned long long)tri[3 * t + (e + 1) % 3];
-      key[3 * t + e]       = a < b ? a * (unsigned long long)nv + b : b * (unsigned long long)nv + a;
-    }
-  qsort(key, 3 * (size_t)nt, sizeof *key, cmp_u64);
-  for (int m = 0; m < 6; m++) hist[m] = 0;
-  for (size_t s = 0, e; s < 3 * (size_t)nt; s = e) {
-    for (e = s; e < 3 * (size_t)nt && key[e] == key[s]; e++) {}
-    hist[e - s < 5 ? e - s : 5]++;
-  }
-  free(key);
-}
-
 /* Each triangle of the whole surface appears once (as a vertex set). */
 static PetscInt duplicate_triangles(PetscInt nv, PetscInt nt, const PetscInt tri[])
 {
@@ -93,7 +68,7 @@ static PetscInt duplicate_triangles(PetscInt nv, PetscInt nt, const PetscInt tri
     if (a > b) s = a, a = b, b = s;
     key[t] = ((unsigned long long)a * (unsigned long long)nv + (unsigned long long)b) * (unsigned long long)nv + (unsigned long long)c;
   }
-  qsort(key, (size_t)nt, sizeof *key, cmp_u64);
+  qsort(key, (size_t)nt, sizeof *key, twinfe_test_compare_u64);
   for (PetscInt t = 1; t < nt; t++) dup += key[t] == key[t - 1];
   free(key);
   return dup;
@@ -106,7 +81,7 @@ static void check_label_closed(TwinfeSurface surface, int32_t label)
   PetscReal *xyz;
   TWINFE_CK(TwinfeSurfaceExtractLabel(surface, label, &nv, &xyz, &nt, &tri));
   ck_assert_int_gt(nt, 0);
-  edge_histogram(nv, nt, tri, hist);
+  twinfe_test_edge_histogram(nv, nt, tri, hist);
   ck_assert_int_eq(hist[1] + hist[3] + hist[4] + hist[5], 0);
   ck_assert_int_gt(hist[2], 0);
   PetscFree(xyz);
@@ -193,7 +168,7 @@ static void check_ball(int mirror)
     ck_assert_int_eq(lab[2 * t], 1);
     ck_assert_int_eq(lab[2 * t + 1], 0);
   }
-  edge_histogram(nv, nt, tri, hist);
+  twinfe_test_edge_histogram(nv, nt, tri, hist);
   ck_assert_int_eq(hist[1] + hist[3] + hist[4] + hist[5], 0);
   /* voxel faces enclose exactly the voxels: only rounding (1e-9 relative) separates them */
   ck_assert_double_eq_tol(label_volume(surface, 1), exact, 1e-9 * exact);
@@ -245,7 +220,7 @@ static void check_two_labels(Shape shape)
   }
   ck_assert_int_gt(interface, 0);
   ck_assert_int_eq(duplicate_triangles(nv, nt, tri), 0);
-  edge_histogram(nv, nt, tri, hist);
+  twinfe_test_edge_histogram(nv, nt, tri, hist);
   /* a split ball has triple lines (3 triangles per edge); nested balls have none */
   ck_assert_int_eq(hist[1], 0);
   if (shape == NESTED) ck_assert_int_eq(hist[3] + hist[4] + hist[5], 0);

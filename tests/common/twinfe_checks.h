@@ -1,0 +1,52 @@
+/* Checks and fixtures shared by several of libtwinfe's Check tests (compiled into every test
+ * program with twinfe_test.c).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include "twinfe_test.h"
+
+#include <petscdmplex.h>
+#include <twinfe/io.h>
+#include <twinfe/mesh.h>
+
+/* ---- files and the Python read-back client */
+
+PetscBool twinfe_test_file_exists(const char *path);
+/* Run tests/clients/vtk_readback.py with args on rank 0 and return its exit status (0 when all
+   its checks hold) on every rank of PETSC_COMM_WORLD. */
+int twinfe_test_readback(const char *args);
+
+/* ---- counts over ranks and labels */
+
+/* Sum of local over the ranks of PETSC_COMM_WORLD. */
+PetscInt twinfe_test_global_sum(PetscInt local);
+/* Number of points of dm on this rank with label value (0 when the label is missing). */
+PetscInt twinfe_test_stratum_size(DM dm, const char name[], PetscInt value);
+
+/* ---- surfaces and meshes */
+
+/* qsort comparison of unsigned long long keys. */
+int twinfe_test_compare_u64(const void *a, const void *b);
+/* hist[m]: number of edges used by m triangles (m >= 5 lumped into hist[5]). */
+void twinfe_test_edge_histogram(PetscInt nv, PetscInt nt, const PetscInt tri[], PetscInt hist[6]);
+/* Asserts that every tet face is inside one region (2 tets, not a facet), an interface (2 tets
+   of two regions, one facet tagged TwinfeFacetTag(a, b)) or a boundary face (1 tet, one facet
+   tagged with the region), and that every facet is one of these faces. Returns the number of
+   interface faces. */
+PetscInt twinfe_test_check_conforming(TwinfeMesh mesh);
+
+/* ---- the io tests' box: a DMPlex and fields whose values the read-back can predict */
+
+typedef struct {
+  DM  dm;
+  Vec coordinates; /* point field: the vertex coordinates */
+  Vec cell_index;  /* cell field: local cell index */
+  Vec centroid;    /* cell field: cell centroid (3 components) */
+} TwinfeTestBoxCase;
+
+/* twinfe_test_box_mesh(2) (48 tets, "Cell Sets" 1 left of x = 0.5 and 2 right of it) built on
+   rank 0 and distributed by TwinfePartitionDistribute; DMPlex holds its tets negatively
+   oriented, so a VTK writer must turn each one over. Collective. */
+void twinfe_test_box_case_create(TwinfeTestBoxCase *box);
+void twinfe_test_box_case_destroy(TwinfeTestBoxCase *box);
+/* Writes the box's coordinates (point) and cell_index, centroid (cell) fields at time. */
+PetscErrorCode twinfe_test_box_case_write(TwinfeResults results, PetscReal time, const TwinfeTestBoxCase *box);
