@@ -26,6 +26,7 @@ struct _p_TwinfeCase {
   TwinfeReport  report;
 
   DM               dm;
+  PetscReal        mesh_diagonal_mm; /* of the mesh's bounding box, for the small-strain check */
   TwinfeElasticity elasticity;
 
   PetscInt  nstages;

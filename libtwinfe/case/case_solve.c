@@ -64,6 +64,7 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
   if (c->rank == 0) PetscCall(MeshBoundsOnRoot(c, lo, hi, &clamp->ntags, clamp->tags));
   PetscCallMPI(MPI_Bcast(lo, 3, MPIU_REAL, 0, c->comm));
   PetscCallMPI(MPI_Bcast(hi, 3, MPIU_REAL, 0, c->comm));
+  c->mesh_diagonal_mm = PetscSqrtReal(PetscSqr(hi[0] - lo[0]) + PetscSqr(hi[1] - lo[1]) + PetscSqr(hi[2] - lo[2]));
   PetscCallMPI(MPI_Bcast(&clamp->ntags, 1, MPIU_INT, 0, c->comm));
   PetscCallMPI(MPI_Bcast(clamp->tags, (int)clamp->ntags, MPIU_INT, 0, c->comm));
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-clamp_tags", clamp->tags, &ntags, &tags_given));
@@ -146,10 +147,18 @@ static PetscErrorCode SolveElasticity(TwinfeCase c)
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
     PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_mm", max_mm));
+    PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_over_mesh_diagonal", c->mesh_diagonal_mm > 0 ? max_mm / c->mesh_diagonal_mm : 0));
   }
   PetscCall(PetscPrintf(c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
                         unknowns, iterations, reason, (double)residual));
   PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
+  /* Small-strain elasticity is only trustworthy while displacements stay small against the
+     body: past 10% of its size, say so rather than let a planner read it as a prediction. */
+  if (c->mesh_diagonal_mm > 0 && max_mm > 0.1 * c->mesh_diagonal_mm) {
+    PetscCall(PetscPrintf(c->comm, "          WARNING: the max displacement is %.0f%% of the mesh's size (%.4g mm): beyond what small-strain\n"
+                                   "          linear elasticity describes; hold more of the organ (-clamp_fraction) or stiffen it\n",
+                          (double)(100 * max_mm / c->mesh_diagonal_mm), (double)c->mesh_diagonal_mm));
+  }
   PetscFunctionReturn(0);
 }
 

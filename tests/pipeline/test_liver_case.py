@@ -22,7 +22,10 @@ if code == 0:
     # The liver is large and convex-ish at 1.5 mm voxels: smoothing moves it by a few % at most.
     ck.check(abs(liver["volume_change_vs_voxels_percent"]) < 10, f"volume change {liver['volume_change_vs_voxels_percent']}%")
     ck.check(rep["solve"]["converged_reason"].startswith("CONVERGED"), "converged")
-    ck.check(0 < rep["solve"]["max_displacement_mm"] < 1000, f"max displacement {rep['solve']['max_displacement_mm']}")
+    # Held at its superior third the 4 kPa liver sags about 27 mm under 1 g (rho g L^2 / E with
+    # L ~ 100 mm gives 26 mm); staying under 10% of its size keeps small strain meaningful.
+    ck.check(0 < rep["solve"]["max_displacement_mm"], f"max displacement {rep['solve']['max_displacement_mm']}")
+    ck.check(rep["solve"]["max_displacement_over_mesh_diagonal"] < 0.1, f"relative displacement {rep['solve']['max_displacement_over_mesh_diagonal']}")
     # Outputs lie in the scanner's space: the mesh's bounds sit inside the image's world box.
     grid = tc.read_xml(os.path.join(out, "mesh.vtu"))
     import nibabel, numpy as np
