@@ -8,39 +8,37 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-  "usage: twinfe <command> [input] -o DIR [options]\n"
-  "\n"
-  "commands:\n"
-  "  demo  [-o DIR]             the bundled case (a synthetic organ with a stiffer tumour) from label\n"
-  "                             map to ParaView results; DIR defaults to twinfe-demo\n"
-  "  run   CASE.yaml -o DIR     a case file (see meshes/organ_phantom.yaml)\n"
-  "  mesh  IMAGE -o DIR         a NIfTI label map (.nii, .nii.gz) to DIR/mesh.vtu, DIR/mesh.msh and\n"
-  "                             one STL per region, in the scanner's millimetres (LPS)\n"
-  "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh\n"
-  "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2]\n"
-  "  version                    print the version\n"
-  "\n"
-  "Every command takes PETSc options after it; `twinfe <command> -h` explains one command.\n"
-  "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
-  "mesh quality, solver convergence and timings.\n";
+static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
+                            "\n"
+                            "commands:\n"
+                            "  demo  [-o DIR]             the bundled case (a synthetic organ with a stiffer tumour) from label\n"
+                            "                             map to ParaView results; DIR defaults to twinfe-demo\n"
+                            "  run   CASE.yaml -o DIR     a case file (see meshes/organ_phantom.yaml)\n"
+                            "  mesh  IMAGE -o DIR         a NIfTI label map (.nii, .nii.gz) to DIR/mesh.vtu, DIR/mesh.msh and\n"
+                            "                             one STL per region, in the scanner's millimetres (LPS)\n"
+                            "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh\n"
+                            "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2]\n"
+                            "  version                    print the version\n"
+                            "\n"
+                            "Every command takes PETSc options after it; `twinfe <command> -h` explains one command.\n"
+                            "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
+                            "mesh quality, solver convergence and timings.\n";
 
-static const char help_case[] =
-  "\ncase options (YAML keys in a case file; the command line overrides the file):\n"
-  "  -image FILE                 label map (.nii/.nii.gz); relative to the case file\n"
-  "  -labels 1,2                 labels to model (default: every label in the image)\n"
-  "  -names organ,tumor          a name per label (letters, digits, _)\n"
-  "  -<name>_E -<name>_nu -<name>_density   region material: Pa, -, g/mm^3\n"
-  "                              (defaults -E 5000 -nu 0.45 -density 1.06e-3)\n"
-  "  -gravity 0,9810,0           mm/s^2 in LPS (supine patient: +y is posterior)\n"
-  "  -clamp_tags T1,T2           facet tags held fixed (default: every region's outer surface)\n"
-  "  -clamp_axis y -clamp_side max -clamp_fraction 0.25\n"
-  "                              hold only that part of the clamped facets (default: the\n"
-  "                              posterior quarter, where the organ rests)\n"
-  "  -surface_smooth_iterations 20 -surface_smooth_passband 0.1 -surface_feature_angle 120\n"
-  "  -mesh_algorithm hxt|delaunay -mesh_optimize 1 -mesh_threads 1\n"
-  "  -elasticity_ksp_rtol 1e-8 ... any SNES/KSP/PC option with prefix elasticity_\n"
-  "  -twinfe_traceback           print PETSc's full error traceback on failure\n";
+static const char help_case[] = "\ncase options (YAML keys in a case file; the command line overrides the file):\n"
+                                "  -image FILE                 label map (.nii/.nii.gz); relative to the case file\n"
+                                "  -labels 1,2                 labels to model (default: every label in the image)\n"
+                                "  -names organ,tumor          a name per label (letters, digits, _)\n"
+                                "  -<name>_E -<name>_nu -<name>_density   region material: Pa, -, g/mm^3\n"
+                                "                              (defaults -E 5000 -nu 0.45 -density 1.06e-3)\n"
+                                "  -gravity 0,9810,0           mm/s^2 in LPS (supine patient: +y is posterior)\n"
+                                "  -clamp_tags T1,T2           facet tags held fixed (default: every region's outer surface)\n"
+                                "  -clamp_axis y -clamp_side max -clamp_fraction 0.25\n"
+                                "                              hold only that part of the clamped facets (default: the\n"
+                                "                              posterior quarter, where the organ rests)\n"
+                                "  -surface_smooth_iterations 20 -surface_smooth_passband 0.1 -surface_feature_angle 120\n"
+                                "  -mesh_algorithm hxt|delaunay -mesh_optimize 1 -mesh_threads 1\n"
+                                "  -elasticity_ksp_rtol 1e-8 ... any SNES/KSP/PC option with prefix elasticity_\n"
+                                "  -twinfe_traceback           print PETSc's full error traceback on failure\n";
 
 static PetscBool IsHelp(int argc, char **argv)
 {
@@ -84,8 +82,8 @@ static PetscErrorCode RequireInput(const char *input, const char command[], cons
 
 static PetscErrorCode RunCase(const char command[], const char *input, int argc, char **argv)
 {
-  TwinfeCase tcase = NULL;
-  char       out[PETSC_MAX_PATH_LEN], case_file[PETSC_MAX_PATH_LEN];
+  TwinfeCase     tcase = NULL;
+  char           out[PETSC_MAX_PATH_LEN], case_file[PETSC_MAX_PATH_LEN];
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(GetOutputDir(!strcmp(command, "demo") ? "twinfe-demo" : NULL, out));
@@ -139,10 +137,14 @@ static PetscErrorCode Dispatch(const char command[], const char *input, int argc
   } else if (!strcmp(command, "demo")) {
     PetscCall(RunCase(command, NULL, argc, argv));
   } else if (!strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve")) {
-    PetscCall(RequireInput(input, command, !strcmp(command, "run") ? "CASE.yaml" : !strcmp(command, "mesh") ? "IMAGE" : "MESH.msh"));
+    PetscCall(RequireInput(input, command,
+                           !strcmp(command, "run")    ? "CASE.yaml"
+                           : !strcmp(command, "mesh") ? "IMAGE"
+                                                      : "MESH.msh"));
     PetscCall(RunCase(command, input, argc, argv));
   } else {
-    SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "Unknown command '%s': use demo, run, mesh, solve, phantom or version (twinfe -h)", command);
+    SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
+            "Unknown command '%s': use demo, run, mesh, solve, phantom or version (twinfe -h)", command);
   }
   PetscFunctionReturn(0);
 }
@@ -151,7 +153,7 @@ static PetscErrorCode Dispatch(const char command[], const char *input, int argc
    failing rank ends the job so that no rank waits forever. */
 static int ReportFailure(PetscErrorCode ierr)
 {
-  const char *text = NULL;
+  const char *text     = NULL;
   char       *specific = NULL;
   PetscMPIInt rank, size;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
@@ -166,8 +168,8 @@ static int ReportFailure(PetscErrorCode ierr)
 
 int main(int argc, char **argv)
 {
-  const char    *command = argc > 1 ? argv[1] : NULL;
-  const char    *input   = argc > 2 ? argv[2] : NULL;
+  const char    *command   = argc > 1 ? argv[1] : NULL;
+  const char    *input     = argc > 2 ? argv[2] : NULL;
   PetscBool      traceback = PETSC_FALSE;
   PetscErrorCode ierr;
 

@@ -12,9 +12,8 @@
 typedef struct _p_TwinfeImage *TwinfeImage;
 
 /* Create an image with all labels 0. Not collective. direction may be NULL (identity). */
-PETSC_EXTERN PetscErrorCode TwinfeImageCreate(const PetscInt dims[3], const PetscReal spacing[3],
-                                              const PetscReal origin[3], const PetscReal direction[9],
-                                              TwinfeImage *image);
+PETSC_EXTERN PetscErrorCode TwinfeImageCreate(const PetscInt dims[3], const PetscReal spacing[3], const PetscReal origin[3],
+                                              const PetscReal direction[9], TwinfeImage *image);
 PETSC_EXTERN PetscErrorCode TwinfeImageDestroy(TwinfeImage *image);
 
 /* Read a NIfTI-1 label map (.nii or .nii.gz) with VTK, applying the sform (else the qform,

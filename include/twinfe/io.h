@@ -12,8 +12,7 @@
 typedef struct _p_TwinfeResults *TwinfeResults;
 
 /* Collective. dir must exist. */
-PETSC_EXTERN PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[],
-                                                TwinfeResults *results);
+PETSC_EXTERN PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[], TwinfeResults *results);
 PETSC_EXTERN PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results);
 /* Write one state at a time value and (re)write the .pvd. Collective.
    Point fields: global Vecs on DMs cloned from dm whose sections have dofs on vertices
@@ -26,9 +25,8 @@ PETSC_EXTERN PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results);
    (DMSetCoordinates) or another "Cell Sets" label is passed, but changes made in place to
    the same coordinate Vec or label between states are not seen. */
 PETSC_EXTERN PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
-                                                    const char *const point_names[], const Vec point_fields[],
-                                                    PetscInt ncell, const char *const cell_names[],
-                                                    const Vec cell_fields[]);
+                                                    const char *const point_names[], const Vec point_fields[], PetscInt ncell,
+                                                    const char *const cell_names[], const Vec cell_fields[]);
 /* How the binary arrays inside each .vtu are compressed (vtkXMLWriter's compressors; VTK 9.1's
    and ParaView 5's readers read all three). Option -results_compression none|lz4|zlib, read by
    TwinfeResultsCreate(); the default is TWINFE_RESULTS_COMPRESSION_LZ4 (measured on a 1M-tet
@@ -50,17 +48,17 @@ PETSC_EXTERN PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscIn
    facets with cell array "tag" in PATH without .vtu + "_facets.vtu"). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshWriteVTU(TwinfeMesh mesh, const char path[]);
 /* Binary STL of a triangle list (mm). Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
-                                           const PetscInt tri[], const char path[]);
+PETSC_EXTERN PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
+                                           const char path[]);
 
 /* report.json: an ordered JSON document built by dotted keys ("mesh.min_gamma" makes the
    object "mesh" with member "min_gamma"). Values are written in insertion order. */
 typedef struct _p_TwinfeReport *TwinfeReport;
-PETSC_EXTERN PetscErrorCode TwinfeReportCreate(TwinfeReport *report);
-PETSC_EXTERN PetscErrorCode TwinfeReportDestroy(TwinfeReport *report);
-PETSC_EXTERN PetscErrorCode TwinfeReportSetString(TwinfeReport report, const char key[], const char value[]);
-PETSC_EXTERN PetscErrorCode TwinfeReportSetReal(TwinfeReport report, const char key[], PetscReal value);
-PETSC_EXTERN PetscErrorCode TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value);
-PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
+PETSC_EXTERN PetscErrorCode     TwinfeReportCreate(TwinfeReport *report);
+PETSC_EXTERN PetscErrorCode     TwinfeReportDestroy(TwinfeReport *report);
+PETSC_EXTERN PetscErrorCode     TwinfeReportSetString(TwinfeReport report, const char key[], const char value[]);
+PETSC_EXTERN PetscErrorCode     TwinfeReportSetReal(TwinfeReport report, const char key[], PetscReal value);
+PETSC_EXTERN PetscErrorCode     TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value);
+PETSC_EXTERN PetscErrorCode     TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
 /* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
 PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

@@ -15,9 +15,9 @@ typedef struct _p_TwinfeMesh *TwinfeMesh;
 /* Create from arrays (copied). Region labels must be > 0; each region is named
    "region_<label>" until TwinfeMeshSetRegionName. Negatively oriented tets are reordered
    (two vertices swapped) so every stored tet has det > 0. Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfeMeshCreate(PetscInt nvertices, const PetscReal xyz[], PetscInt ntets,
-                                             const PetscInt tets[], const int32_t regions[], PetscInt nfacets,
-                                             const PetscInt facets[], const int32_t facet_tags[], TwinfeMesh *mesh);
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreate(PetscInt nvertices, const PetscReal xyz[], PetscInt ntets, const PetscInt tets[],
+                                             const int32_t regions[], PetscInt nfacets, const PetscInt facets[],
+                                             const int32_t facet_tags[], TwinfeMesh *mesh);
 PETSC_EXTERN PetscErrorCode TwinfeMeshDestroy(TwinfeMesh *mesh);
 /* Structured tet mesh of the box [lo, hi] (mm): n[k] >= 1 hexes per direction, each split
    into the 6 Kuhn tets along its lo-hi diagonal (so the mesh is conforming). Vertex (i, j, k)
@@ -38,9 +38,8 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const Petsc
    -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output).
    Gmsh 4.8.4's HXT on several threads sometimes returns a duplicated vertex (a crack): that
    mesh is refused with an error, so keep -mesh_threads 1 with this Gmsh. Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, PetscInt nregions,
-                                                        const int32_t labels[], const char *const names[],
-                                                        TwinfeMesh *mesh);
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, PetscInt nregions, const int32_t labels[],
+                                                        const char *const names[], TwinfeMesh *mesh);
 /* Gmsh .msh (format 4.1) read and write, with named physical groups for regions (physical
    volume tag = label, name = region name) and facets (physical surface tag = facet tag, name
    "<name>_surface" or "<nameA>_<nameB>_interface", A the lower label). Reading takes the

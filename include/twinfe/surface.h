@@ -40,7 +40,7 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetTriangles(TwinfeSurface surface, Pet
                                                       const int32_t **labels);
 /* The closed boundary of one label as its own triangle list, oriented outward of that label
    (vertices renumbered compactly; arrays allocated with PetscMalloc, caller frees). */
-PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int32_t label, PetscInt *nvertices,
-                                                      PetscReal **xyz, PetscInt *ntriangles, PetscInt **tri);
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int32_t label, PetscInt *nvertices, PetscReal **xyz,
+                                                      PetscInt *ntriangles, PetscInt **tri);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);

@@ -27,7 +27,8 @@ static PetscErrorCode JoinPath(char out[PETSC_MAX_PATH_LEN], const char a[], con
   int len;
   PetscFunctionBegin;
   len = a[0] ? snprintf(out, PETSC_MAX_PATH_LEN, "%s/%s", a, b) : snprintf(out, PETSC_MAX_PATH_LEN, "%s", b);
-  PetscCheck(len >= 0 && len < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Path %s/%s is longer than %d characters", a, b, PETSC_MAX_PATH_LEN - 1);
+  PetscCheck(len >= 0 && len < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "Path %s/%s is longer than %d characters",
+             a, b, PETSC_MAX_PATH_LEN - 1);
   PetscFunctionReturn(0);
 }
 
@@ -74,8 +75,8 @@ static PetscErrorCode CheckRegionName(const char name[])
   PetscCheck(name[0] && strlen(name) < TWINFE_NAME_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Region name '%s' in -names must have 1 to %d characters", name, TWINFE_NAME_LEN - 1);
   for (const char *p = name; *p; ++p)
-    PetscCheck((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_',
-               PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+    PetscCheck((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_', PETSC_COMM_SELF,
+               PETSC_ERR_ARG_WRONG,
                "Region name '%s' in -names has the character '%c': use letters, digits and '_' only (it names options and files)",
                name, *p);
   PetscFunctionReturn(0);
@@ -103,9 +104,11 @@ static PetscErrorCode ReadRegionOptions(TwinfeCase c)
     if (have_names) {
       PetscCall(CheckRegionName(names[i]));
       PetscCall(PetscStrncpy(c->names[i], names[i], TWINFE_NAME_LEN));
-    } else snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
+    } else
+      snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
   }
-  for (PetscInt i = 0; i < nnames; ++i) PetscCall(PetscFree(names[i]));
+  for (PetscInt i = 0; i < nnames; ++i)
+    PetscCall(PetscFree(names[i]));
   PetscFunctionReturn(0);
 }
 
@@ -134,14 +137,14 @@ PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, Pet
   PetscCall(PetscOptionsGetReal(NULL, prefix, "-nu", nu, NULL));
   PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", density, NULL));
   PetscCheck(*E > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Young's modulus of region '%s' (-%s_E) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)",
-             c->names[i], c->names[i], (double)*E);
+             "Young's modulus of region '%s' (-%s_E) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)", c->names[i],
+             c->names[i], (double)*E);
   PetscCheck(*nu > -1.0 && *nu < 0.5, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Poisson ratio of region '%s' (-%s_nu) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)",
-             c->names[i], c->names[i], (double)*nu);
+             "Poisson ratio of region '%s' (-%s_nu) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)", c->names[i],
+             c->names[i], (double)*nu);
   PetscCheck(*density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)",
-             c->names[i], c->names[i], (double)*density);
+             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", c->names[i],
+             c->names[i], (double)*density);
   PetscFunctionReturn(0);
 }
 
@@ -149,7 +152,8 @@ static PetscErrorCode ValidateMaterials(TwinfeCase c)
 {
   PetscReal E, nu, density;
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < c->nregions; ++i) PetscCall(TwinfeCaseGetMaterial(c, i, &E, &nu, &density));
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    PetscCall(TwinfeCaseGetMaterial(c, i, &E, &nu, &density));
   PetscFunctionReturn(0);
 }
 
@@ -242,7 +246,8 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(TwinfeReportSetString(c->report, "image.dimensions", key));
   snprintf(key, sizeof key, "%g %g %g", (double)spacing[0], (double)spacing[1], (double)spacing[2]);
   PetscCall(TwinfeReportSetString(c->report, "image.spacing_mm", key));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "image     %s: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " voxels of %g x %g x %g mm\n",
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "image     %s: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " voxels of %g x %g x %g mm\n",
                         path, dims[0], dims[1], dims[2], (double)spacing[0], (double)spacing[1], (double)spacing[2]));
   PetscCall(TwinfeImageSelectLabels(c->image, c->nregions, c->labels, &removed, &filled));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
@@ -258,7 +263,9 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n", c->names[i],
                           (int)c->labels[i], count, (double)(count * voxel)));
   }
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT " cavity voxels filled\n",
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT
+                        " cavity voxels filled\n",
                         removed, filled));
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
@@ -284,7 +291,9 @@ static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c)
   PetscCall(TwinfeReportSetInt(c->report, "surface.vertices", nv));
   PetscCall(TwinfeReportSetInt(c->report, "surface.triangles", nt));
   PetscCall(TwinfeReportSetInt(c->report, "surface.smooth_iterations", iterations));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "surface   %" PetscInt_FMT " triangles, %" PetscInt_FMT " vertices (%" PetscInt_FMT " smoothing iterations)\n",
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "surface   %" PetscInt_FMT " triangles, %" PetscInt_FMT " vertices (%" PetscInt_FMT
+                        " smoothing iterations)\n",
                         nt, nv, iterations));
   for (PetscInt i = 0; i < c->nregions; ++i) {
     PetscCall(TwinfeSurfaceComputeLabelVolume(c->surface, c->labels[i], &volume));
@@ -334,7 +343,10 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
   PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.min_gamma", min_gamma));
   PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.mean_gamma", mean_gamma));
   PetscCall(TwinfeReportSetReal(c->report, "mesh.quality.min_dihedral_deg", min_dihedral));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "mesh      %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " vertices, %" PetscInt_FMT " boundary/interface facets\n", nt, nv, nf));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "mesh      %" PetscInt_FMT " tetrahedra, %" PetscInt_FMT " vertices, %" PetscInt_FMT
+                        " boundary/interface facets\n",
+                        nt, nv, nf));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "          quality: min gamma %.3f, mean gamma %.3f, min dihedral angle %.1f deg\n",
                         (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
   for (PetscInt r = 0; r < nr; ++r) {
@@ -383,7 +395,8 @@ static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(ReadImageOnRoot(c, path));
   PetscCall(ExtractSurfacesOnRoot(c));
   PetscCall(TwinfeCaseBeginStage(c, "mesh", PETSC_FALSE, &t0));
-  for (PetscInt i = 0; i < c->nregions; ++i) names[i] = c->names[i];
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    names[i] = c->names[i];
   PetscCall(TwinfeMeshCreateFromSurface(c->surface, c->nregions, c->labels, names, &c->mesh));
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscCall(RecordMeshOnRoot(c));
@@ -397,13 +410,18 @@ static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
 PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
 {
   char      given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
-  PetscBool set = PETSC_FALSE;
+  PetscBool set                       = PETSC_FALSE;
   PetscFunctionBegin;
-  if (image_path) PetscCall(PetscStrncpy(given, image_path, sizeof given));
-  else PetscCall(PetscOptionsGetString(NULL, NULL, "-image", given, sizeof given, &set));
-  PetscCheck(image_path || set, c->comm, PETSC_ERR_ARG_WRONG, "No label map given: set 'image: FILE.nii.gz' in the case file or -image FILE");
-  if (image_path) PetscCall(PetscStrncpy(path, given, sizeof path));
-  else PetscCall(ResolveInputPath(c, given, path));
+  if (image_path)
+    PetscCall(PetscStrncpy(given, image_path, sizeof given));
+  else
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-image", given, sizeof given, &set));
+  PetscCheck(image_path || set, c->comm, PETSC_ERR_ARG_WRONG,
+             "No label map given: set 'image: FILE.nii.gz' in the case file or -image FILE");
+  if (image_path)
+    PetscCall(PetscStrncpy(path, given, sizeof path));
+  else
+    PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
   PetscCall(ValidateMaterials(c)); /* fail before meshing, not after */
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0));
@@ -414,16 +432,18 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
 
 static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
 {
-  PetscLogDouble  t0;
-  PetscInt        nr;
-  const int32_t  *labels;
+  PetscLogDouble t0;
+  PetscInt       nr;
+  const int32_t *labels;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "read mesh", PETSC_FALSE, &t0));
-  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read the mesh file %s: check the path (a Gmsh .msh file, as 'twinfe mesh' writes)", path);
+  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "Cannot read the mesh file %s: check the path (a Gmsh .msh file, as 'twinfe mesh' writes)", path);
   PetscCall(TwinfeMeshReadGmsh(path, &c->mesh));
   PetscCall(RecordInputFile(c, "mesh", path));
   PetscCall(TwinfeMeshGetRegions(c->mesh, &nr, &labels));
-  PetscCheck(nr <= TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s has %" PetscInt_FMT " regions; at most %d are supported", path, nr, TWINFE_CASE_MAX_REGIONS);
+  PetscCheck(nr <= TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "%s has %" PetscInt_FMT " regions; at most %d are supported", path, nr, TWINFE_CASE_MAX_REGIONS);
   c->nregions = nr;
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;

@@ -3,9 +3,9 @@
 #include <twinfe/twinfe.h>
 
 #define TWINFE_CASE_MAX_REGIONS 256
-#define TWINFE_CASE_MAX_STAGES  16
+#define TWINFE_CASE_MAX_STAGES 16
 #define TWINFE_CASE_MAX_OUTPUTS 512
-#define TWINFE_NAME_LEN         64
+#define TWINFE_NAME_LEN 64
 
 struct _p_TwinfeCase {
   MPI_Comm    comm;
@@ -29,12 +29,12 @@ struct _p_TwinfeCase {
   PetscReal        mesh_diagonal_mm; /* of the mesh's bounding box, for the small-strain check */
   TwinfeElasticity elasticity;
 
-  PetscInt  nstages;
-  char      stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
-  PetscReal stage_seconds[TWINFE_CASE_MAX_STAGES];
-  PetscReal stage_peak_mb[TWINFE_CASE_MAX_STAGES]; /* high-water mark of resident memory at the stage's end, largest rank */
-  PetscInt  noutputs;
-  char     *outputs[TWINFE_CASE_MAX_OUTPUTS];
+  PetscInt       nstages;
+  char           stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
+  PetscReal      stage_seconds[TWINFE_CASE_MAX_STAGES];
+  PetscReal      stage_peak_mb[TWINFE_CASE_MAX_STAGES]; /* high-water mark of resident memory at the stage's end, largest rank */
+  PetscInt       noutputs;
+  char          *outputs[TWINFE_CASE_MAX_OUTPUTS];
   PetscLogDouble start_time;
 };
 

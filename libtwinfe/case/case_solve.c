@@ -20,7 +20,9 @@ static PetscErrorCode Distribute(TwinfeCase c)
     PetscCall(TwinfeReportSetInt(c->report, "partition.cells_min", min_cells));
     PetscCall(TwinfeReportSetInt(c->report, "partition.cells_max", max_cells));
   }
-  PetscCall(PetscPrintf(c->comm, "partition %d rank(s) by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT " in all)\n",
+  PetscCall(PetscPrintf(c->comm,
+                        "partition %d rank(s) by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT
+                        " in all)\n",
                         c->size, min_cells, max_cells, total));
   PetscFunctionReturn(0);
 }
@@ -43,9 +45,11 @@ static PetscErrorCode MeshBoundsOnRoot(TwinfeCase c, PetscReal lo[3], PetscReal 
   PetscFunctionBegin;
   PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
   PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
-  for (int d = 0; d < 3; ++d) lo[d] = PETSC_MAX_REAL, hi[d] = PETSC_MIN_REAL;
+  for (int d = 0; d < 3; ++d)
+    lo[d] = PETSC_MAX_REAL, hi[d] = PETSC_MIN_REAL;
   for (PetscInt v = 0; v < nv; ++v)
-    for (int d = 0; d < 3; ++d) lo[d] = PetscMin(lo[d], xyz[3 * v + d]), hi[d] = PetscMax(hi[d], xyz[3 * v + d]);
+    for (int d = 0; d < 3; ++d)
+      lo[d] = PetscMin(lo[d], xyz[3 * v + d]), hi[d] = PetscMax(hi[d], xyz[3 * v + d]);
   for (PetscInt f = 0; f < nf; ++f)
     if (tags[f] > 0 && tags[f] < 1000) seen[tags[f]] = PETSC_TRUE;
   *nouter = 0;
@@ -69,18 +73,24 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
   PetscCallMPI(MPI_Bcast(clamp->tags, (int)clamp->ntags, MPIU_INT, 0, c->comm));
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-clamp_tags", clamp->tags, &ntags, &tags_given));
   if (tags_given) clamp->ntags = ntags;
-  PetscCheck(clamp->ntags > 0, c->comm, PETSC_ERR_ARG_WRONG, "No facets to clamp: the mesh has no outer surface and -clamp_tags is empty");
+  PetscCheck(clamp->ntags > 0, c->comm, PETSC_ERR_ARG_WRONG,
+             "No facets to clamp: the mesh has no outer surface and -clamp_tags is empty");
   PetscCall(PetscOptionsGetString(NULL, NULL, "-clamp_axis", axis_name, sizeof axis_name, NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-clamp_side", side, sizeof side, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-clamp_fraction", &fraction, NULL));
   PetscCheck(strlen(axis_name) == 1 && axis_name[0] >= 'x' && axis_name[0] <= 'z', c->comm, PETSC_ERR_ARG_WRONG,
              "-clamp_axis is '%s': give x, y or z (LPS: x to the left, y posterior, z superior)", axis_name);
-  PetscCheck(!strcmp(side, "min") || !strcmp(side, "max"), c->comm, PETSC_ERR_ARG_WRONG, "-clamp_side is '%s': give min or max", side);
-  PetscCheck(fraction > 0 && fraction <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE, "-clamp_fraction is %g: give a value in (0, 1]", (double)fraction);
+  PetscCheck(!strcmp(side, "min") || !strcmp(side, "max"), c->comm, PETSC_ERR_ARG_WRONG, "-clamp_side is '%s': give min or max",
+             side);
+  PetscCheck(fraction > 0 && fraction <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE, "-clamp_fraction is %g: give a value in (0, 1]",
+             (double)fraction);
   axis = axis_name[0] - 'x';
-  for (int d = 0; d < 3; ++d) clamp->box[2 * d] = -big, clamp->box[2 * d + 1] = big;
-  if (!strcmp(side, "max")) clamp->box[2 * axis] = hi[axis] - fraction * (hi[axis] - lo[axis]);
-  else clamp->box[2 * axis + 1] = lo[axis] + fraction * (hi[axis] - lo[axis]);
+  for (int d = 0; d < 3; ++d)
+    clamp->box[2 * d] = -big, clamp->box[2 * d + 1] = big;
+  if (!strcmp(side, "max"))
+    clamp->box[2 * axis] = hi[axis] - fraction * (hi[axis] - lo[axis]);
+  else
+    clamp->box[2 * axis + 1] = lo[axis] + fraction * (hi[axis] - lo[axis]);
   if (c->rank == 0) {
     char text[64];
     snprintf(text, sizeof text, "%s of axis %s, fraction %g", side, axis_name, (double)fraction);
@@ -123,7 +133,8 @@ static PetscErrorCode SetUpElasticity(TwinfeCase c)
     PetscCall(TwinfeReportSetString(c->report, "boundary.gravity_mm_per_s2", key));
   }
   PetscCall(ReadClampSet(c, &clamp));
-  for (PetscInt t = 0; t < clamp.ntags; ++t) PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp.tags[t], clamp.box));
+  for (PetscInt t = 0; t < clamp.ntags; ++t)
+    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp.tags[t], clamp.box));
   PetscCall(TwinfeElasticitySetFromOptions(c->elasticity));
   PetscFunctionReturn(0);
 }
@@ -147,29 +158,33 @@ static PetscErrorCode SolveElasticity(TwinfeCase c)
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
     PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_mm", max_mm));
-    PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_over_mesh_diagonal", c->mesh_diagonal_mm > 0 ? max_mm / c->mesh_diagonal_mm : 0));
+    PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_over_mesh_diagonal",
+                                  c->mesh_diagonal_mm > 0 ? max_mm / c->mesh_diagonal_mm : 0));
   }
-  PetscCall(PetscPrintf(c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
-                        unknowns, iterations, reason, (double)residual));
+  PetscCall(PetscPrintf(
+      c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
+      unknowns, iterations, reason, (double)residual));
   PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
   /* Small-strain elasticity is only trustworthy while displacements stay small against the
      body: past 10% of its size, say so rather than let a planner read it as a prediction. */
   if (c->mesh_diagonal_mm > 0 && max_mm > 0.1 * c->mesh_diagonal_mm) {
-    PetscCall(PetscPrintf(c->comm, "          WARNING: the max displacement is %.0f%% of the mesh's size (%.4g mm): beyond what small-strain\n"
-                                   "          linear elasticity describes; hold more of the organ (-clamp_fraction) or stiffen it\n",
-                          (double)(100 * max_mm / c->mesh_diagonal_mm), (double)c->mesh_diagonal_mm));
+    PetscCall(
+        PetscPrintf(c->comm,
+                    "          WARNING: the max displacement is %.0f%% of the mesh's size (%.4g mm): beyond what small-strain\n"
+                    "          linear elasticity describes; hold more of the organ (-clamp_fraction) or stiffen it\n",
+                    (double)(100 * max_mm / c->mesh_diagonal_mm), (double)c->mesh_diagonal_mm));
   }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode WriteResults(TwinfeCase c)
 {
-  TwinfeResults       results;
-  DM                  udm;
-  Vec                 u, u0, vm, stress, vm0, stress0;
-  const char         *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
-  PetscInt            nfiles;
-  const char *const  *files;
+  TwinfeResults      results;
+  DM                 udm;
+  Vec                u, u0, vm, stress, vm0, stress0;
+  const char        *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
+  PetscInt           nfiles;
+  const char *const *files;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityGetDisplacement(c->elasticity, &udm, &u));
   PetscCall(TwinfeElasticityComputeStress(c->elasticity, &vm, &stress));
@@ -186,7 +201,8 @@ static PetscErrorCode WriteResults(TwinfeCase c)
     PetscCall(TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1));
   }
   PetscCall(TwinfeResultsGetFiles(results, &nfiles, &files));
-  for (PetscInt i = 0; i < nfiles && c->noutputs < TWINFE_CASE_MAX_OUTPUTS; ++i) PetscCall(PetscStrallocpy(files[i], &c->outputs[c->noutputs++]));
+  for (PetscInt i = 0; i < nfiles && c->noutputs < TWINFE_CASE_MAX_OUTPUTS; ++i)
+    PetscCall(PetscStrallocpy(files[i], &c->outputs[c->noutputs++]));
   PetscCall(TwinfeResultsDestroy(&results));
   PetscCall(VecDestroy(&u0));
   PetscCall(VecDestroy(&vm0));
@@ -217,7 +233,7 @@ PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 
 static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
 {
-  char         key[256], path[PETSC_MAX_PATH_LEN + 16], *options = NULL;
+  char           key[256], path[PETSC_MAX_PATH_LEN + 16], *options = NULL;
   PetscLogDouble now;
   PetscFunctionBegin;
   for (PetscInt s = 0; s < c->nstages; ++s) {
@@ -261,15 +277,16 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
   PetscCall(PetscPrintf(c->comm, "timings  "));
   for (PetscInt s = 0; s < c->nstages; ++s)
     PetscCall(PetscPrintf(c->comm, "%s %s %.2f s", s ? ";" : "", c->stage_names[s], (double)c->stage_seconds[s]));
-  PetscCall(PetscPrintf(c->comm, "\n          total %.2f s wall; peak memory %.0f MB (largest rank)\n", (double)(now - c->start_time),
-                        (double)(c->nstages ? c->stage_peak_mb[c->nstages - 1] : 0)));
+  PetscCall(PetscPrintf(c->comm, "\n          total %.2f s wall; peak memory %.0f MB (largest rank)\n",
+                        (double)(now - c->start_time), (double)(c->nstages ? c->stage_peak_mb[c->nstages - 1] : 0)));
   PetscCall(PetscPrintf(c->comm, "outputs   %s/\n", c->output_dir));
   for (PetscInt i = 0; i < c->noutputs; ++i)
     if (!strchr(c->outputs[i], '/')) PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
   for (PetscInt i = 0; i < c->noutputs; ++i)
     if (!strcmp(c->outputs[i], "results.pvd"))
-      PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see displacement and von Mises stress.\n", c->output_dir));
+      PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see displacement and von Mises stress.\n",
+                            c->output_dir));
   PetscFunctionReturn(0);
 }
 
@@ -286,7 +303,8 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   PetscCall(TwinfeSurfaceDestroy(&c->surface));
   PetscCall(TwinfeImageDestroy(&c->image));
   PetscCall(TwinfeReportDestroy(&c->report));
-  for (PetscInt i = 0; i < c->noutputs; ++i) PetscCall(PetscFree(c->outputs[i]));
+  for (PetscInt i = 0; i < c->noutputs; ++i)
+    PetscCall(PetscFree(c->outputs[i]));
   PetscCall(PetscFree(*tcase));
   PetscFunctionReturn(0);
 }

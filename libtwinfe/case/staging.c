@@ -59,8 +59,8 @@ static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_
   snprintf(staging_dir, PETSC_MAX_PATH_LEN, "%s.partial-%ld", output_dir, (long)getpid());
   PetscCall(TwinfeRemoveTree(staging_dir));
   PetscCheck(mkdir(staging_dir, 0755) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "Cannot create the folder %s: %s (is the parent folder of -o %s there and writable?)", staging_dir,
-             strerror(errno), output_dir);
+             "Cannot create the folder %s: %s (is the parent folder of -o %s there and writable?)", staging_dir, strerror(errno),
+             output_dir);
   PetscFunctionReturn(0);
 }
 
@@ -70,8 +70,10 @@ PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   staging_dir[0] = 0;
-  if (rank == 0) PetscCall(TwinfeRunOnRoot(comm, CreateStagingOnRoot(output_dir, staging_dir)));
-  else PetscCall(TwinfeRunOnRoot(comm, 0));
+  if (rank == 0)
+    PetscCall(TwinfeRunOnRoot(comm, CreateStagingOnRoot(output_dir, staging_dir)));
+  else
+    PetscCall(TwinfeRunOnRoot(comm, 0));
   PetscCallMPI(MPI_Bcast(staging_dir, PETSC_MAX_PATH_LEN, MPI_CHAR, 0, comm));
   PetscFunctionReturn(0);
 }
@@ -83,8 +85,8 @@ static PetscErrorCode CommitOnRoot(const char staging_dir[], const char output_d
   old[0] = 0;
   if (IsDirectory(output_dir)) {
     snprintf(old, sizeof old, "%s.old-%ld", output_dir, (long)getpid());
-    PetscCheck(rename(output_dir, old) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
-               "Cannot move the earlier output %s aside: %s", output_dir, strerror(errno));
+    PetscCheck(rename(output_dir, old) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot move the earlier output %s aside: %s",
+               output_dir, strerror(errno));
   }
   if (rename(staging_dir, output_dir) != 0) {
     const int err = errno;
@@ -101,8 +103,10 @@ PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], cons
   PetscFunctionBegin;
   PetscCallMPI(MPI_Barrier(comm)); /* every rank has closed its files */
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  if (rank == 0) PetscCall(TwinfeRunOnRoot(comm, CommitOnRoot(staging_dir, output_dir)));
-  else PetscCall(TwinfeRunOnRoot(comm, 0));
+  if (rank == 0)
+    PetscCall(TwinfeRunOnRoot(comm, CommitOnRoot(staging_dir, output_dir)));
+  else
+    PetscCall(TwinfeRunOnRoot(comm, 0));
   PetscFunctionReturn(0);
 }
 

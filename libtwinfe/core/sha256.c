@@ -18,16 +18,18 @@ typedef struct {
 } Sha256;
 
 static const uint32_t round_constants[64] = {
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
+    0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
+    0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
+    0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static uint32_t rotr(uint32_t x, int n)
+{
+  return (x >> n) | (x << (32 - n));
+}
 
 static void sha256_init(Sha256 *h)
 {
@@ -46,7 +48,7 @@ static void sha256_compress(Sha256 *h, const uint8_t block[64])
   for (int t = 16; t < 64; ++t) {
     const uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
     const uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+    w[t]              = w[t - 16] + s0 + w[t - 7] + s1;
   }
   memcpy(s, h->state, sizeof s);
   for (int t = 0; t < 64; ++t) {
@@ -59,7 +61,8 @@ static void sha256_compress(Sha256 *h, const uint8_t block[64])
     s[4] += t1;
     s[0] = t1 + a0 + mj;
   }
-  for (int i = 0; i < 8; ++i) h->state[i] += s[i];
+  for (int i = 0; i < 8; ++i)
+    h->state[i] += s[i];
 }
 
 static void sha256_update(Sha256 *h, const uint8_t *data, size_t n)
@@ -83,9 +86,11 @@ static void sha256_final(Sha256 *h, char hex[65])
   const uint64_t length_bits = h->length_bits;
   uint8_t        pad[72]     = {0x80};
   size_t         npad        = (h->block_used < 56 ? 56 : 120) - h->block_used;
-  for (int i = 0; i < 8; ++i) pad[npad + i] = (uint8_t)(length_bits >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    pad[npad + i] = (uint8_t)(length_bits >> (56 - 8 * i));
   sha256_update(h, pad, npad + 8);
-  for (int i = 0; i < 8; ++i) snprintf(hex + 8 * i, 9, "%08x", h->state[i]);
+  for (int i = 0; i < 8; ++i)
+    snprintf(hex + 8 * i, 9, "%08x", h->state[i]);
 }
 
 PetscErrorCode TwinfeSHA256(const void *data, size_t length, char hex[65])
@@ -107,7 +112,8 @@ PetscErrorCode TwinfeFileSHA256(const char path[], char hex[65])
   PetscFunctionBegin;
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot open %s to fingerprint it: check the path and permissions", path);
   sha256_init(&h);
-  while ((n = fread(buffer, 1, sizeof buffer, f)) > 0) sha256_update(&h, buffer, n);
+  while ((n = fread(buffer, 1, sizeof buffer, f)) > 0)
+    sha256_update(&h, buffer, n);
   const int read_failed = ferror(f);
   fclose(f);
   PetscCheck(!read_failed, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "Reading %s failed while fingerprinting it", path);

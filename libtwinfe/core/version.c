@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <twinfe/core.h>
 
-const char *TwinfeVersion(void) { return TWINFE_VERSION_STRING; }
+const char *TwinfeVersion(void)
+{
+  return TWINFE_VERSION_STRING;
+}
 
 PetscInt TwinfeFacetTag(PetscInt a, PetscInt b)
 {

@@ -15,7 +15,7 @@ static PetscErrorCode TwinfeCheckDirection_Private(const PetscReal D[9], const c
   PetscFunctionBeginUser;
   for (int a = 0; a < 3; a++) {
     for (int b = a; b < 3; b++) {
-      PetscReal dot = D[0 * 3 + a] * D[0 * 3 + b] + D[1 * 3 + a] * D[1 * 3 + b] + D[2 * 3 + a] * D[2 * 3 + b];
+      PetscReal dot      = D[0 * 3 + a] * D[0 * 3 + b] + D[1 * 3 + a] * D[1 * 3 + b] + D[2 * 3 + a] * D[2 * 3 + b];
       PetscReal expected = a == b ? 1.0 : 0.0;
       PetscCheck(PetscAbsReal(dot - expected) < TWINFE_DIRECTION_TOL, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                  "%s: direction columns %d and %d have dot product %g, expected %g (the direction matrix must have "
@@ -53,7 +53,8 @@ PetscErrorCode TwinfeImageCreate(const PetscInt dims[3], const PetscReal spacing
     img->spacing[d] = spacing[d];
     img->origin[d]  = origin ? origin[d] : 0.0;
   }
-  for (int e = 0; e < 9; e++) img->direction[e] = direction ? direction[e] : (e % 4 == 0 ? 1.0 : 0.0);
+  for (int e = 0; e < 9; e++)
+    img->direction[e] = direction ? direction[e] : (e % 4 == 0 ? 1.0 : 0.0);
   PetscCall(PetscCalloc1(n, &img->labels));
   *image = img;
   PetscFunctionReturn(0);
@@ -72,12 +73,12 @@ PetscErrorCode TwinfeImageGetDimensions(TwinfeImage image, PetscInt dims[3])
 {
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
-  for (int d = 0; d < 3; d++) dims[d] = image->dims[d];
+  for (int d = 0; d < 3; d++)
+    dims[d] = image->dims[d];
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeImageGetGeometry(TwinfeImage image, PetscReal spacing[3], PetscReal origin[3],
-                                      PetscReal direction[9])
+PetscErrorCode TwinfeImageGetGeometry(TwinfeImage image, PetscReal spacing[3], PetscReal origin[3], PetscReal direction[9])
 {
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
@@ -86,7 +87,8 @@ PetscErrorCode TwinfeImageGetGeometry(TwinfeImage image, PetscReal spacing[3], P
     if (origin) origin[d] = image->origin[d];
   }
   if (direction)
-    for (int e = 0; e < 9; e++) direction[e] = image->direction[e];
+    for (int e = 0; e < 9; e++)
+      direction[e] = image->direction[e];
   PetscFunctionReturn(0);
 }
 
@@ -104,7 +106,8 @@ PetscErrorCode TwinfeImageIndexToWorld(TwinfeImage image, const PetscReal ijk[3]
   TwinfeCheckPointer_Private(image);
   for (int r = 0; r < 3; r++) {
     xyz[r] = image->origin[r];
-    for (int c = 0; c < 3; c++) xyz[r] += image->direction[3 * r + c] * image->spacing[c] * ijk[c];
+    for (int c = 0; c < 3; c++)
+      xyz[r] += image->direction[3 * r + c] * image->spacing[c] * ijk[c];
   }
   PetscFunctionReturn(0);
 }
@@ -116,7 +119,8 @@ PetscErrorCode TwinfeImageCountLabel(TwinfeImage image, int32_t label, PetscInt 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
   n = TwinfeImageVoxelCount_Private(image->dims);
-  for (size_t v = 0; v < n; v++) found += image->labels[v] == label;
+  for (size_t v = 0; v < n; v++)
+    found += image->labels[v] == label;
   *count = (PetscInt)found;
   PetscFunctionReturn(0);
 }
@@ -138,14 +142,14 @@ static void TwinfeRASToLPS_Private(PetscReal v[3])
 
 /* Turn VTK's grid + RAS matrix into our spacing/origin/direction: each matrix column may
    carry a scale (an sform with spacing not factored out), which moves into the spacing. */
-static PetscErrorCode TwinfeImageGeometryFromNifti_Private(const TwinfeNiftiGrid *g, const char path[],
-                                                           PetscReal spacing[3], PetscReal origin[3],
-                                                           PetscReal direction[9])
+static PetscErrorCode TwinfeImageGeometryFromNifti_Private(const TwinfeNiftiGrid *g, const char path[], PetscReal spacing[3],
+                                                           PetscReal origin[3], PetscReal direction[9])
 {
   PetscReal M[16];
 
   PetscFunctionBeginUser;
-  for (int e = 0; e < 16; e++) M[e] = g->has_matrix ? g->ras_matrix[e] : (e % 5 == 0 ? 1.0 : 0.0);
+  for (int e = 0; e < 16; e++)
+    M[e] = g->has_matrix ? g->ras_matrix[e] : (e % 5 == 0 ? 1.0 : 0.0);
   for (int c = 0; c < 3; c++) {
     PetscReal col[3] = {M[0 * 4 + c], M[1 * 4 + c], M[2 * 4 + c]};
     PetscReal norm   = PetscSqrtReal(col[0] * col[0] + col[1] * col[1] + col[2] * col[2]);
@@ -154,11 +158,13 @@ static PetscErrorCode TwinfeImageGeometryFromNifti_Private(const TwinfeNiftiGrid
                (double)g->vtk_spacing[c], (double)norm);
     TwinfeRASToLPS_Private(col);
     spacing[c] = g->vtk_spacing[c] * norm;
-    for (int r = 0; r < 3; r++) direction[3 * r + c] = col[r] / norm;
+    for (int r = 0; r < 3; r++)
+      direction[3 * r + c] = col[r] / norm;
   }
   for (int r = 0; r < 3; r++) {
     origin[r] = M[4 * r + 3];
-    for (int c = 0; c < 3; c++) origin[r] += M[4 * r + c] * g->vtk_origin[c];
+    for (int c = 0; c < 3; c++)
+      origin[r] += M[4 * r + c] * g->vtk_origin[c];
   }
   TwinfeRASToLPS_Private(origin);
   PetscCall(TwinfeCheckDirection_Private(direction, path));
@@ -196,7 +202,7 @@ static PetscBool TwinfeHasSuffix_Private(const char s[], const char suffix[])
 /* Temporary name keeping the .nii/.nii.gz ending, because VTK picks compression by it. */
 static PetscErrorCode TwinfeNiftiTemporaryPath_Private(const char path[], char tmp[], size_t len)
 {
-  const char *ext = TwinfeHasSuffix_Private(path, ".nii.gz") ? ".nii.gz" : ".nii";
+  const char *ext  = TwinfeHasSuffix_Private(path, ".nii.gz") ? ".nii.gz" : ".nii";
   size_t      stem = strlen(path) - strlen(ext);
 
   PetscFunctionBeginUser;
@@ -218,7 +224,8 @@ PetscErrorCode TwinfeImageWrite(TwinfeImage image, const char path[])
   /* RAS matrix with the spacing factored out, as VTK's writer expects: VTK's grid carries it. */
   for (int r = 0; r < 3; r++) {
     PetscReal flip = r < 2 ? -1.0 : 1.0;
-    for (int c = 0; c < 3; c++) M[4 * r + c] = flip * image->direction[3 * r + c];
+    for (int c = 0; c < 3; c++)
+      M[4 * r + c] = flip * image->direction[3 * r + c];
     M[4 * r + 3] = flip * image->origin[r];
   }
   M[15] = 1.0;

@@ -5,10 +5,10 @@
 
 struct _p_TwinfeImage {
   PetscInt  dims[3];
-  PetscReal spacing[3];   /* mm, > 0 */
-  PetscReal origin[3];    /* LPS mm of voxel (0,0,0)'s centre */
-  PetscReal direction[9]; /* row-major, orthonormal columns */
-  int32_t  *labels;       /* dims[0]*dims[1]*dims[2], i fastest */
+  PetscReal spacing[3];                 /* mm, > 0 */
+  PetscReal origin[3];                  /* LPS mm of voxel (0,0,0)'s centre */
+  PetscReal direction[9];               /* row-major, orthonormal columns */
+  int32_t  *labels;                     /* dims[0]*dims[1]*dims[2], i fastest */
   char      source[PETSC_MAX_PATH_LEN]; /* file it was read from, "" if built in memory */
 };
 
@@ -35,9 +35,8 @@ typedef struct {
 PETSC_INTERN PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid);
 /* Writes labels with ras_matrix as the sform, and as the qform too when write_qform. */
 PETSC_INTERN PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3],
-                                                 const int32_t labels[], const PetscReal ras_matrix[16],
-                                                 PetscBool write_qform);
+                                                 const int32_t labels[], const PetscReal ras_matrix[16], PetscBool write_qform);
 
 /* NULL-argument check without PETSc's private headers. */
-#define TwinfeCheckPointer_Private(p) \
+#define TwinfeCheckPointer_Private(p)                                                                                            \
   PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument '%s' must not be NULL", PETSC_FUNCTION_NAME, #p)

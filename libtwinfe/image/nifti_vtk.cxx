@@ -19,52 +19,57 @@
 #include <cstdio>
 #include <string>
 
-namespace
-{
+namespace {
 /* Keeps VTK's first error (and warning) message; an observer on ErrorEvent also stops VTK
    printing the error itself, so the PETSc error is the only report the user gets. */
-class TwinfeVTKErrorObserver : public vtkCommand
-{
+class TwinfeVTKErrorObserver : public vtkCommand {
 public:
-  static TwinfeVTKErrorObserver *New() { return new TwinfeVTKErrorObserver; }
+  static TwinfeVTKErrorObserver *New()
+  {
+    return new TwinfeVTKErrorObserver;
+  }
   void Execute(vtkObject *, unsigned long event, void *calldata) override
   {
     const char *text = static_cast<const char *>(calldata);
     if (event == vtkCommand::ErrorEvent) {
       if (error.empty()) error = text ? text : "unknown VTK error";
-    } else if (warning.empty()) warning = text ? text : "";
+    } else if (warning.empty())
+      warning = text ? text : "";
   }
   void Watch(vtkObject *object)
   {
     object->AddObserver(vtkCommand::ErrorEvent, this);
     object->AddObserver(vtkCommand::WarningEvent, this);
   }
-  bool Failed() const { return !error.empty(); }
+  bool Failed() const
+  {
+    return !error.empty();
+  }
   /* VTK messages read "ERROR: In <source file>, line N\n<class> (<address>): <text>\n":
      the user needs only the text. */
   std::string Message() const
   {
-    std::string            m    = error;
+    std::string                  m    = error;
     const std::string::size_type text = m.find("): ");
     if (text != std::string::npos) m = m.substr(text + 3);
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
+      m.pop_back();
     return m;
   }
   std::string error, warning;
 };
 
 /* NIfTI label maps may be stored with a scale; labels are whatever the scaled values are. */
-PetscErrorCode TwinfeConvertLabels(const char path[], vtkDataArray *scalars, double slope, double intercept,
-                                   int32_t *labels)
+PetscErrorCode TwinfeConvertLabels(const char path[], vtkDataArray *scalars, double slope, double intercept, int32_t *labels)
 {
   PetscFunctionBeginUser;
-  const vtkIdType n       = scalars->GetNumberOfTuples();
-  const bool      scaled  = slope != 0.0 && (slope != 1.0 || intercept != 0.0);
+  const vtkIdType n      = scalars->GetNumberOfTuples();
+  const bool      scaled = slope != 0.0 && (slope != 1.0 || intercept != 0.0);
   for (vtkIdType v = 0; v < n; v++) {
     double value = scalars->GetComponent(v, 0);
     if (scaled) value = value * slope + intercept;
-    PetscCheck(std::isfinite(value) && value == std::floor(value) && value >= INT32_MIN && value <= INT32_MAX,
-               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+    PetscCheck(std::isfinite(value) && value == std::floor(value) && value >= INT32_MIN && value <= INT32_MAX, PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED,
                "%s: voxel %lld holds %g, which is not a label: a label map needs integral values in the int32 range "
                "(is this an intensity image rather than a segmentation?)",
                path, (long long)v, value);
@@ -76,7 +81,8 @@ PetscErrorCode TwinfeConvertLabels(const char path[], vtkDataArray *scalars, dou
 void TwinfeCopyMatrix(vtkMatrix4x4 *m, PetscReal out[16])
 {
   for (int r = 0; r < 4; r++)
-    for (int c = 0; c < 4; c++) out[4 * r + c] = m->GetElement(r, c);
+    for (int c = 0; c < 4; c++)
+      out[4 * r + c] = m->GetElement(r, c);
 }
 } // namespace
 
@@ -85,10 +91,11 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   PetscFunctionBeginUser;
   PetscBool exists;
   PetscCall(PetscTestFile(path, 'r', &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "TwinfeImageRead: cannot open '%s' for reading (missing file or no read permission)", path);
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "TwinfeImageRead: cannot open '%s' for reading (missing file or no read permission)", path);
 
-  vtkNew<vtkNIFTIImageReader>                  reader;
-  vtkSmartPointer<TwinfeVTKErrorObserver>      observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
+  vtkNew<vtkNIFTIImageReader>             reader;
+  vtkSmartPointer<TwinfeVTKErrorObserver> observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
   observer->Watch(reader);
   observer->Watch(reader->GetExecutive());
   reader->SetFileName(path);
@@ -101,8 +108,7 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
              path, reader->GetErrorCode(), observer->Message().c_str());
   PetscCheck(scalars && scalars->GetNumberOfTuples() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
              "TwinfeImageRead: '%s' gave no voxel data", path);
-  PetscCheck(scalars->GetNumberOfComponents() == 1 && reader->GetTimeDimension() <= 1, PETSC_COMM_SELF,
-             PETSC_ERR_FILE_UNEXPECTED,
+  PetscCheck(scalars->GetNumberOfComponents() == 1 && reader->GetTimeDimension() <= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "TwinfeImageRead: '%s' has %d components and %d time points; a label map has one value per voxel", path,
              scalars->GetNumberOfComponents(), reader->GetTimeDimension());
 
@@ -111,9 +117,9 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   image->GetDimensions(dims);
   image->GetOrigin(origin);
   image->GetSpacing(spacing);
-  PetscCheck((size_t)dims[0] * dims[1] * dims[2] == (size_t)scalars->GetNumberOfTuples(), PETSC_COMM_SELF,
-             PETSC_ERR_FILE_READ, "TwinfeImageRead: '%s' has %d x %d x %d voxels but %lld values", path, dims[0],
-             dims[1], dims[2], (long long)scalars->GetNumberOfTuples());
+  PetscCheck((size_t)dims[0] * dims[1] * dims[2] == (size_t)scalars->GetNumberOfTuples(), PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "TwinfeImageRead: '%s' has %d x %d x %d voxels but %lld values", path, dims[0], dims[1], dims[2],
+             (long long)scalars->GetNumberOfTuples());
   for (int d = 0; d < 3; d++) {
     grid->dims[d]        = dims[d];
     grid->vtk_origin[d]  = origin[d];
@@ -132,8 +138,8 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3],
-                                    const int32_t labels[], const PetscReal ras_matrix[16], PetscBool write_qform)
+PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3], const int32_t labels[],
+                                    const PetscReal ras_matrix[16], PetscBool write_qform)
 {
   PetscFunctionBeginUser;
   vtkNew<vtkImageData> image;
@@ -144,12 +150,14 @@ PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], c
   values->SetName("labels");
   const vtkIdType n = (vtkIdType)dims[0] * dims[1] * dims[2];
   values->SetNumberOfTuples(n);
-  for (vtkIdType v = 0; v < n; v++) values->SetValue(v, labels[v]);
+  for (vtkIdType v = 0; v < n; v++)
+    values->SetValue(v, labels[v]);
   image->GetPointData()->SetScalars(values);
 
   vtkNew<vtkMatrix4x4> matrix;
   for (int r = 0; r < 4; r++)
-    for (int c = 0; c < 4; c++) matrix->SetElement(r, c, ras_matrix[4 * r + c]);
+    for (int c = 0; c < 4; c++)
+      matrix->SetElement(r, c, ras_matrix[4 * r + c]);
 
   vtkNew<vtkNIFTIImageWriter>             writer;
   vtkSmartPointer<TwinfeVTKErrorObserver> observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
@@ -163,8 +171,8 @@ PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], c
   writer->Write();
   if (observer->Failed() || writer->GetErrorCode() != 0) {
     (void)std::remove(path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeImageWrite: VTK could not write '%s' (error code %lu): %s",
-            path, writer->GetErrorCode(), observer->Message().c_str());
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeImageWrite: VTK could not write '%s' (error code %lu): %s", path,
+            writer->GetErrorCode(), observer->Message().c_str());
   }
   PetscFunctionReturn(0);
 }

@@ -33,15 +33,16 @@ static inline PetscBool TwinfeOnBorder_Private(const PetscInt dims[3], PetscInt 
 
 /* Give every voxel of the same label a component id (6-connected), ids from 0; background
    voxels get -1. Returns the number of components and each one's size and label. */
-static PetscErrorCode TwinfeLabelComponents_Private(TwinfeFlood *f, const int32_t labels[], PetscInt comp[],
-                                                    PetscInt *ncomp, PetscInt **size, int32_t **label)
+static PetscErrorCode TwinfeLabelComponents_Private(TwinfeFlood *f, const int32_t labels[], PetscInt comp[], PetscInt *ncomp,
+                                                    PetscInt **size, int32_t **label)
 {
   PetscInt nc = 0, cap = 64, *sz;
   int32_t *lb;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(cap, &sz, cap, &lb));
-  for (PetscInt v = 0; v < f->n; v++) comp[v] = -1;
+  for (PetscInt v = 0; v < f->n; v++)
+    comp[v] = -1;
   for (PetscInt seed = 0; seed < f->n; seed++) {
     PetscInt head = 0, tail = 0;
     if (labels[seed] == 0 || comp[seed] >= 0) continue;
@@ -54,7 +55,7 @@ static PetscErrorCode TwinfeLabelComponents_Private(TwinfeFlood *f, const int32_
       PetscCall(PetscFree2(sz, lb));
       sz = sz2, lb = lb2, cap *= 2;
     }
-    comp[seed]      = nc;
+    comp[seed]       = nc;
     f->queue[tail++] = seed;
     while (head < tail) {
       PetscInt v = f->queue[head++], nb[6];
@@ -85,14 +86,16 @@ static PetscErrorCode TwinfeKeepLargestComponents_Private(TwinfeFlood *f, PetscI
   PetscCall(PetscMalloc1(f->n, &comp));
   PetscCall(TwinfeLabelComponents_Private(f, labels, comp, &nc, &size, &label));
   PetscCall(PetscMalloc1(nlabels, &best));
-  for (PetscInt l = 0; l < nlabels; l++) best[l] = -1;
+  for (PetscInt l = 0; l < nlabels; l++)
+    best[l] = -1;
   for (PetscInt c = 0; c < nc; c++)
     for (PetscInt l = 0; l < nlabels; l++)
       if (requested[l] == label[c] && (best[l] < 0 || size[c] > size[best[l]])) best[l] = c;
   for (PetscInt v = 0; v < f->n; v++) {
     PetscBool winner = PETSC_FALSE;
     if (comp[v] < 0) continue;
-    for (PetscInt l = 0; l < nlabels && !winner; l++) winner = (PetscBool)(best[l] == comp[v]);
+    for (PetscInt l = 0; l < nlabels && !winner; l++)
+      winner = (PetscBool)(best[l] == comp[v]);
     if (!winner) {
       labels[v] = 0;
       (*removed)++;
@@ -133,7 +136,7 @@ static PetscErrorCode TwinfeFillCavities_Private(TwinfeFlood *f, int32_t labels[
        kept in the tally; a pocket touching more is rare and the first ones win) */
     int32_t  cand[8];
     PetscInt votes[8], ncand = 0, best = 0;
-    head = tail = 0;
+    head = tail      = 0;
     seen[seed]       = PETSC_TRUE;
     f->queue[tail++] = seed;
     while (head < tail) {
@@ -146,7 +149,8 @@ static PetscErrorCode TwinfeFillCavities_Private(TwinfeFlood *f, int32_t labels[
           f->queue[tail++] = nb[e];
         } else if (l != 0) {
           PetscInt c = 0;
-          while (c < ncand && cand[c] != l) c++;
+          while (c < ncand && cand[c] != l)
+            c++;
           if (c == ncand && ncand < 8) cand[ncand] = l, votes[ncand++] = 0;
           if (c < ncand) votes[c]++;
         }
@@ -155,7 +159,8 @@ static PetscErrorCode TwinfeFillCavities_Private(TwinfeFlood *f, int32_t labels[
     for (PetscInt c = 1; c < ncand; c++)
       if (votes[c] > votes[best]) best = c;
     /* every pocket voxel is in queue[0..tail): a pocket is enclosed, so it has a neighbour */
-    for (PetscInt q = 0; q < tail; q++) labels[f->queue[q]] = cand[best];
+    for (PetscInt q = 0; q < tail; q++)
+      labels[f->queue[q]] = cand[best];
     *filled += tail;
   }
   PetscCall(PetscFree(seen));
@@ -170,8 +175,7 @@ static PetscErrorCode TwinfeCheckRequestedLabels_Private(TwinfeImage image, Pets
   for (PetscInt l = 0; l < nlabels; l++) {
     PetscInt count;
     PetscCheck(labels[l] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "TwinfeImageSelectLabels: label %d is not a region label (labels are > 0; 0 is background)",
-               (int)labels[l]);
+               "TwinfeImageSelectLabels: label %d is not a region label (labels are > 0; 0 is background)", (int)labels[l]);
     PetscCall(TwinfeImageCountLabel(image, labels[l], &count));
     PetscCheck(count > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
                "TwinfeImageSelectLabels: label %d has no voxel in %s; check the label number against the "
@@ -181,8 +185,8 @@ static PetscErrorCode TwinfeCheckRequestedLabels_Private(TwinfeImage image, Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
-                                       PetscInt *voxels_removed, PetscInt *voxels_filled)
+PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt *voxels_removed,
+                                       PetscInt *voxels_filled)
 {
   TwinfeFlood f;
   PetscInt    removed = 0, filled = 0, unselected = 0;
@@ -191,12 +195,14 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
   TwinfeCheckPointer_Private(image);
   TwinfeCheckPointer_Private(labels);
   PetscCall(TwinfeCheckRequestedLabels_Private(image, nlabels, labels));
-  for (int d = 0; d < 3; d++) f.dims[d] = image->dims[d];
+  for (int d = 0; d < 3; d++)
+    f.dims[d] = image->dims[d];
   f.n = (PetscInt)TwinfeImageVoxelCount_Private(image->dims);
   for (PetscInt v = 0; v < f.n; v++) {
     PetscBool keep = PETSC_FALSE;
     if (image->labels[v] == 0) continue;
-    for (PetscInt l = 0; l < nlabels && !keep; l++) keep = (PetscBool)(image->labels[v] == labels[l]);
+    for (PetscInt l = 0; l < nlabels && !keep; l++)
+      keep = (PetscBool)(image->labels[v] == labels[l]);
     if (!keep) {
       image->labels[v] = 0;
       unselected++;
@@ -208,7 +214,9 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
   PetscCall(PetscFree(f.queue));
   if (voxels_removed) *voxels_removed = removed;
   if (voxels_filled) *voxels_filled = filled;
-  PetscCall(PetscInfo(NULL, "%s: kept %" PetscInt_FMT " labels, %" PetscInt_FMT " voxels of other labels and %" PetscInt_FMT " of stray components set to background, %" PetscInt_FMT " cavity voxels filled\n",
+  PetscCall(PetscInfo(NULL,
+                      "%s: kept %" PetscInt_FMT " labels, %" PetscInt_FMT " voxels of other labels and %" PetscInt_FMT
+                      " of stray components set to background, %" PetscInt_FMT " cavity voxels filled\n",
                       image->source[0] ? image->source : "image", nlabels, unselected, removed, filled));
   PetscFunctionReturn(0);
 }

@@ -15,8 +15,8 @@
 static PetscErrorCode CreateSerialPlex(MPI_Comm comm, TwinfeMesh mesh, PetscBool on_root, DM *dm)
 {
   PetscInt         nv = 0, nt = 0, *cells = NULL;
-  const PetscReal *xyz = NULL;
-  const PetscInt  *tets = NULL;
+  const PetscReal *xyz     = NULL;
+  const PetscInt  *tets    = NULL;
   const int32_t   *regions = NULL;
 
   PetscFunctionBegin;
@@ -46,14 +46,15 @@ static PetscErrorCode LabelCellsAndFaces(DM dm, TwinfeMesh mesh, PetscBool on_ro
   PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
   PetscCall(DMGetLabel(dm, "Face Sets", &face_sets));
   if (on_root) {
-    PetscInt         nt, nf, vStart, vEnd;
-    const PetscInt  *tets, *facets;
-    const int32_t   *regions, *tags;
+    PetscInt        nt, nf, vStart, vEnd;
+    const PetscInt *tets, *facets;
+    const int32_t  *regions, *tags;
 
     PetscCall(TwinfeMeshGetTetrahedra(mesh, &nt, &tets, &regions));
     PetscCall(TwinfeMeshGetFacets(mesh, &nf, &facets, &tags));
     PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
-    for (PetscInt t = 0; t < nt; ++t) PetscCall(DMLabelSetValue(cell_sets, t, regions[t]));
+    for (PetscInt t = 0; t < nt; ++t)
+      PetscCall(DMLabelSetValue(cell_sets, t, regions[t]));
     for (PetscInt f = 0; f < nf; ++f) {
       const PetscInt  points[3] = {vStart + facets[3 * f], vStart + facets[3 * f + 1], vStart + facets[3 * f + 2]};
       const PetscInt *join;
@@ -86,8 +87,10 @@ static PetscErrorCode PartitionCellsWithMETIS(TwinfeMesh mesh, PetscMPIInt npart
   ne = (idx_t)nt;
   nn = (idx_t)nv;
   PetscCall(PetscMalloc4(nt + 1, &eptr, 4 * nt, &eind, nt, &epart, nv, &npart));
-  for (PetscInt t = 0; t <= nt; ++t) eptr[t] = (idx_t)(4 * t);
-  for (PetscInt i = 0; i < 4 * nt; ++i) eind[i] = (idx_t)tets[i];
+  for (PetscInt t = 0; t <= nt; ++t)
+    eptr[t] = (idx_t)(4 * t);
+  for (PetscInt i = 0; i < 4 * nt; ++i)
+    eind[i] = (idx_t)tets[i];
   METIS_SetDefaultOptions(options);
   options[METIS_OPTION_SEED] = 7; /* same partition on every run */
   if (nparts > 1 && nt > 0) {
@@ -95,15 +98,19 @@ static PetscErrorCode PartitionCellsWithMETIS(TwinfeMesh mesh, PetscMPIInt npart
     PetscCheck(status == METIS_OK, PETSC_COMM_SELF, PETSC_ERR_LIB,
                "METIS_PartMeshDual failed with status %d splitting %" PetscInt_FMT " tets into %d parts", status, nt, nparts);
   } else {
-    for (PetscInt t = 0; t < nt; ++t) epart[t] = 0;
+    for (PetscInt t = 0; t < nt; ++t)
+      epart[t] = 0;
   }
   PetscCall(PetscArrayzero(sizes, nparts));
-  for (PetscInt t = 0; t < nt; ++t) sizes[epart[t]]++;
+  for (PetscInt t = 0; t < nt; ++t)
+    sizes[epart[t]]++;
   PetscCall(PetscMalloc1(nparts + 1, &offsets));
   offsets[0] = 0;
-  for (PetscMPIInt p = 0; p < nparts; ++p) offsets[p + 1] = offsets[p] + sizes[p];
+  for (PetscMPIInt p = 0; p < nparts; ++p)
+    offsets[p + 1] = offsets[p] + sizes[p];
   PetscCall(PetscMalloc1(nt, points));
-  for (PetscInt t = 0; t < nt; ++t) (*points)[offsets[epart[t]]++] = t;
+  for (PetscInt t = 0; t < nt; ++t)
+    (*points)[offsets[epart[t]]++] = t;
   PetscCall(PetscFree(offsets));
   PetscCall(PetscFree4(eptr, eind, epart, npart));
   PetscFunctionReturn(0);
@@ -122,7 +129,8 @@ static PetscErrorCode DistributeWithPartition(DM *dm, TwinfeMesh mesh, PetscBool
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (size == 1) PetscFunctionReturn(0);
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-partition_overlap", &overlap, NULL));
-  PetscCheck(overlap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-partition_overlap %" PetscInt_FMT " is negative: give 0 or more cell layers", overlap);
+  PetscCheck(overlap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-partition_overlap %" PetscInt_FMT " is negative: give 0 or more cell layers", overlap);
   PetscCall(PetscCalloc1(size, &sizes));
   if (on_root) PetscCall(PartitionCellsWithMETIS(mesh, size, sizes, &points));
   PetscCall(DMPlexGetPartitioner(*dm, &partitioner));

@@ -15,15 +15,14 @@
 /* The region label of every voxel, on a grid padded by one background voxel on each side so
    that regions touching the image border close. */
 typedef struct {
-  PetscInt n[3];   /* image dims */
-  PetscInt p[3];   /* padded dims = n + 2 */
-  int16_t *region; /* p[0]*p[1]*p[2] */
-  PetscInt c[3];   /* corner grid dims = n + 1 */
+  PetscInt  n[3];   /* image dims */
+  PetscInt  p[3];   /* padded dims = n + 2 */
+  int16_t  *region; /* p[0]*p[1]*p[2] */
+  PetscInt  c[3];   /* corner grid dims = n + 1 */
   PetscInt *vertex; /* corner -> vertex id or -1 */
 } TwinfeNetsGrid;
 
-static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
-                                                TwinfeNetsGrid *g)
+static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeNetsGrid *g)
 {
   int16_t  table[TWINFE_MAX_REGION_LABEL + 1] = {0};
   int32_t *img;
@@ -41,7 +40,8 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
   }
   PetscCall(TwinfeImageGetDimensions(image, g->n));
   PetscCall(TwinfeImageGetLabels(image, &img));
-  for (int d = 0; d < 3; d++) g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
+  for (int d = 0; d < 3; d++)
+    g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
   np = (size_t)g->p[0] * g->p[1] * g->p[2];
   PetscCall(PetscCalloc1(np, &g->region));
   for (PetscInt k = 0; k < g->n[2]; k++)
@@ -75,8 +75,7 @@ static inline void TwinfeFaceCorners_Private(const TwinfeNetsGrid *g, int axis, 
 /* Visit every face between two different regions: the padded voxel hi and its neighbour
    lo = hi - e_axis. emit(...) gets the face's corners and its two labels. The visiting
    order is the same in both passes, so vertex and triangle numbering are deterministic. */
-typedef PetscErrorCode (*TwinfeFaceVisitor)(TwinfeNetsGrid *, int axis, const PetscInt q[4], int16_t lo, int16_t hi,
-                                            void *ctx);
+typedef PetscErrorCode (*TwinfeFaceVisitor)(TwinfeNetsGrid *, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx);
 
 static PetscErrorCode TwinfeVisitFaces_Private(TwinfeNetsGrid *g, TwinfeFaceVisitor visit, void *ctx)
 {
@@ -84,7 +83,8 @@ static PetscErrorCode TwinfeVisitFaces_Private(TwinfeNetsGrid *g, TwinfeFaceVisi
   for (int axis = 0; axis < 3; axis++) {
     const size_t stride = axis == 0 ? 1 : axis == 1 ? (size_t)g->p[0] : (size_t)g->p[0] * g->p[1];
     PetscInt     hi[3], lim[3];
-    for (int d = 0; d < 3; d++) lim[d] = d == axis ? g->n[d] + 1 : g->n[d];
+    for (int d = 0; d < 3; d++)
+      lim[d] = d == axis ? g->n[d] + 1 : g->n[d];
     for (hi[2] = 1; hi[2] <= lim[2]; hi[2]++)
       for (hi[1] = 1; hi[1] <= lim[1]; hi[1]++) {
         const int16_t *row = g->region + (size_t)g->p[0] * (hi[1] + (size_t)g->p[1] * hi[2]);
@@ -104,8 +104,7 @@ typedef struct {
   PetscInt nvertices, nfaces;
 } TwinfeNetsCount;
 
-static PetscErrorCode TwinfeCountFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi,
-                                              void *ctx)
+static PetscErrorCode TwinfeCountFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx)
 {
   TwinfeNetsCount *count = (TwinfeNetsCount *)ctx;
 
@@ -118,14 +117,13 @@ static PetscErrorCode TwinfeCountFace_Private(TwinfeNetsGrid *g, int axis, const
 }
 
 typedef struct {
-  PetscInt  *tri;
-  int32_t   *labels;
-  PetscInt   nt;
-  PetscBool  left_handed; /* det(direction) < 0 mirrors the grid, reversing orientation */
+  PetscInt *tri;
+  int32_t  *labels;
+  PetscInt  nt;
+  PetscBool left_handed; /* det(direction) < 0 mirrors the grid, reversing orientation */
 } TwinfeNetsEmit;
 
-static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi,
-                                             void *ctx)
+static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx)
 {
   TwinfeNetsEmit *e = (TwinfeNetsEmit *)ctx;
   /* the quad's order gives normal +axis (from lo to hi); the normal must go from the larger
@@ -135,13 +133,14 @@ static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const 
 
   PetscFunctionBeginUser;
   (void)axis;
-  for (int m = 0; m < 4; m++) v[m] = g->vertex[q[flip ? (4 - m) % 4 : m]];
+  for (int m = 0; m < 4; m++)
+    v[m] = g->vertex[q[flip ? (4 - m) % 4 : m]];
   /* both triangles share the diagonal v0-v2 */
   for (int t = 0; t < 2; t++) {
-    PetscInt *tri  = e->tri + 3 * e->nt;
-    tri[0]         = v[0];
-    tri[1]         = v[1 + t];
-    tri[2]         = v[2 + t];
+    PetscInt *tri            = e->tri + 3 * e->nt;
+    tri[0]                   = v[0];
+    tri[1]                   = v[1 + t];
+    tri[2]                   = v[2 + t];
     e->labels[2 * e->nt]     = PetscMax(lo, hi);
     e->labels[2 * e->nt + 1] = PetscMin(lo, hi);
     e->nt++;
@@ -163,8 +162,7 @@ static PetscErrorCode TwinfeNetsVertexCoordinates_Private(TwinfeImage image, con
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
-                                            TwinfeSurface *surface)
+PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeSurface *surface)
 {
   TwinfeNetsGrid  g;
   TwinfeNetsCount count = {0, 0};
@@ -180,7 +178,8 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   PetscCall(TwinfeNetsRegions_Private(image, nlabels, labels, &g));
   ncorners = (size_t)g.c[0] * g.c[1] * g.c[2];
   PetscCall(PetscMalloc1(ncorners, &g.vertex));
-  for (size_t c = 0; c < ncorners; c++) g.vertex[c] = -1;
+  for (size_t c = 0; c < ncorners; c++)
+    g.vertex[c] = -1;
   PetscCall(TwinfeVisitFaces_Private(&g, TwinfeCountFace_Private, &count));
   if (count.nfaces == 0) {
     PetscCall(PetscFree(g.vertex));

@@ -5,15 +5,14 @@
 /* Defaults from the measurements in STACK-NOTES.md: 20 iterations and pass band 0.1 kept
    real 3 mm labels free of self-intersections (0.01 shrank thin vessels by a quarter). */
 #define TWINFE_SMOOTH_ITERATIONS 20
-#define TWINFE_SMOOTH_PASSBAND   0.1
+#define TWINFE_SMOOTH_PASSBAND 0.1
 /* Above 90 degrees on purpose: every crease of a voxel-face surface is exactly 90 degrees, so
    a smaller angle (STACK-NOTES' 30-45, measured on marching-cubes surfaces) marks every
    staircase edge a feature and freezes nearly all vertices: measured on a voxel ball, 40
    degrees left the radial spread at 0.43 voxel, 120 degrees brought it to 0.085. */
-#define TWINFE_FEATURE_ANGLE     120.0
+#define TWINFE_FEATURE_ANGLE 120.0
 
-PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband,
-                                   PetscReal feature_angle_deg)
+PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg)
 {
   PetscBool nonmanifold = PETSC_TRUE, feature_edges = PETSC_TRUE;
 
@@ -47,7 +46,7 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
              "default, below 90 freezes voxel staircases)",
              (double)feature_angle_deg);
   if (iterations == 0 || surface->ntriangles == 0) PetscFunctionReturn(0);
-  PetscCall(TwinfeSurfaceSmooth_VTK(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, iterations,
-                                    passband, feature_angle_deg, feature_edges, nonmanifold));
+  PetscCall(TwinfeSurfaceSmooth_VTK(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, iterations, passband,
+                                    feature_angle_deg, feature_edges, nonmanifold));
   PetscFunctionReturn(0);
 }

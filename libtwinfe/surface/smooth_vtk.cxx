@@ -15,13 +15,14 @@
 
 #include <string>
 
-namespace
-{
+namespace {
 /* Keeps VTK's first error; observing ErrorEvent also stops VTK printing it itself. */
-class TwinfeSmoothErrorObserver : public vtkCommand
-{
+class TwinfeSmoothErrorObserver : public vtkCommand {
 public:
-  static TwinfeSmoothErrorObserver *New() { return new TwinfeSmoothErrorObserver; }
+  static TwinfeSmoothErrorObserver *New()
+  {
+    return new TwinfeSmoothErrorObserver;
+  }
   void Execute(vtkObject *, unsigned long, void *calldata) override
   {
     if (error.empty()) error = calldata ? static_cast<const char *>(calldata) : "unknown VTK error";
@@ -35,7 +36,8 @@ vtkSmartPointer<vtkPolyData> TwinfeMakePolyData(PetscInt nvertices, const PetscR
   vtkNew<vtkDoubleArray> coords;
   coords->SetNumberOfComponents(3);
   coords->SetNumberOfTuples(nvertices);
-  for (PetscInt v = 0; v < nvertices; v++) coords->SetTypedTuple(v, xyz + 3 * v);
+  for (PetscInt v = 0; v < nvertices; v++)
+    coords->SetTypedTuple(v, xyz + 3 * v);
   vtkNew<vtkPoints> points;
   points->SetData(coords);
 
@@ -43,8 +45,10 @@ vtkSmartPointer<vtkPolyData> TwinfeMakePolyData(PetscInt nvertices, const PetscR
   vtkNew<vtkIdTypeArray> offsets, connectivity;
   offsets->SetNumberOfValues(ntriangles + 1);
   connectivity->SetNumberOfValues(3 * (vtkIdType)ntriangles);
-  for (PetscInt t = 0; t <= ntriangles; t++) offsets->SetValue(t, 3 * (vtkIdType)t);
-  for (PetscInt e = 0; e < 3 * ntriangles; e++) connectivity->SetValue(e, tri[e]);
+  for (PetscInt t = 0; t <= ntriangles; t++)
+    offsets->SetValue(t, 3 * (vtkIdType)t);
+  for (PetscInt e = 0; e < 3 * ntriangles; e++)
+    connectivity->SetValue(e, tri[e]);
   vtkNew<vtkCellArray> polys;
   polys->SetData(offsets, connectivity);
 
@@ -90,6 +94,7 @@ PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], Pets
              " input points; connectivity must not change",
              output ? (long long)output->GetNumberOfPoints() : -1LL, nvertices);
   /* copy back only the coordinates: our connectivity stays the one we gave */
-  for (PetscInt v = 0; v < nvertices; v++) output->GetPoint(v, xyz + 3 * v);
+  for (PetscInt v = 0; v < nvertices; v++)
+    output->GetPoint(v, xyz + 3 * v);
   PetscFunctionReturn(0);
 }

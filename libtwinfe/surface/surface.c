@@ -25,8 +25,7 @@ static PetscErrorCode TwinfeSurfaceCheckTriangles_Private(PetscInt nvertices, Pe
   for (PetscInt t = 0; t < ntriangles; t++) {
     for (int c = 0; c < 3; c++)
       PetscCheck(tri[3 * t + c] >= 0 && tri[3 * t + c] < nvertices, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-                 "TwinfeSurfaceCreate: triangle %" PetscInt_FMT " uses vertex %" PetscInt_FMT
-                 ", outside [0, %" PetscInt_FMT ")",
+                 "TwinfeSurfaceCreate: triangle %" PetscInt_FMT " uses vertex %" PetscInt_FMT ", outside [0, %" PetscInt_FMT ")",
                  t, tri[3 * t + c], nvertices);
     PetscCheck(labels[2 * t] > labels[2 * t + 1] && labels[2 * t + 1] >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "TwinfeSurfaceCreate: triangle %" PetscInt_FMT " has labels (inside %d, outside %d); need inside > "
@@ -47,8 +46,7 @@ PetscErrorCode TwinfeSurfaceCreate(PetscInt nvertices, const PetscReal xyz[], Pe
   TwinfeSurfaceCheckPointer_Private(surface);
   *surface = NULL;
   PetscCheck(nvertices >= 0 && ntriangles >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "TwinfeSurfaceCreate: counts must be >= 0, got %" PetscInt_FMT " vertices and %" PetscInt_FMT
-             " triangles",
+             "TwinfeSurfaceCreate: counts must be >= 0, got %" PetscInt_FMT " vertices and %" PetscInt_FMT " triangles",
              nvertices, ntriangles);
   PetscCall(TwinfeSurfaceCheckTriangles_Private(nvertices, ntriangles, tri, labels));
   PetscCall(PetscMalloc3(3 * nvertices, &x, 3 * ntriangles, &t, 2 * ntriangles, &l));
@@ -106,7 +104,8 @@ PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int32_t label, P
   PetscCheck(label > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "TwinfeSurfaceExtractLabel: label %d is background or negative; regions have labels > 0", (int)label);
   PetscCall(PetscMalloc1(surface->nvertices, &newid));
-  for (PetscInt v = 0; v < surface->nvertices; v++) newid[v] = -1;
+  for (PetscInt v = 0; v < surface->nvertices; v++)
+    newid[v] = -1;
   for (PetscInt t = 0; t < surface->ntriangles; t++) {
     if (!TwinfeTriangleSide_Private(surface->labels, t, label)) continue;
     nt++;
@@ -117,7 +116,8 @@ PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int32_t label, P
   PetscCall(PetscMalloc1(3 * nt, tri));
   for (PetscInt v = 0; v < surface->nvertices; v++)
     if (newid[v] >= 0)
-      for (int d = 0; d < 3; d++) (*xyz)[3 * newid[v] + d] = surface->xyz[3 * v + d];
+      for (int d = 0; d < 3; d++)
+        (*xyz)[3 * newid[v] + d] = surface->xyz[3 * v + d];
   nt = 0;
   for (PetscInt t = 0; t < surface->ntriangles; t++) {
     int side = TwinfeTriangleSide_Private(surface->labels, t, label);
@@ -145,7 +145,8 @@ PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t la
      which can be hundreds of mm away and would cost digits to cancellation. */
   for (PetscInt t = 0; t < surface->ntriangles; t++)
     if (TwinfeTriangleSide_Private(surface->labels, t, label)) {
-      for (int d = 0; d < 3; d++) ref[d] = surface->xyz[3 * surface->tri[3 * t] + d];
+      for (int d = 0; d < 3; d++)
+        ref[d] = surface->xyz[3 * surface->tri[3 * t] + d];
       break;
     }
   for (PetscInt t = 0; t < surface->ntriangles; t++) {
@@ -156,9 +157,9 @@ PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t la
     p0 = surface->xyz + 3 * surface->tri[3 * t];
     p1 = surface->xyz + 3 * surface->tri[3 * t + 1];
     p2 = surface->xyz + 3 * surface->tri[3 * t + 2];
-    for (int d = 0; d < 3; d++) a[d] = p0[d] - ref[d], b[d] = p1[d] - ref[d], c[d] = p2[d] - ref[d];
-    sum += side * (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
-                   a[2] * (b[0] * c[1] - b[1] * c[0]));
+    for (int d = 0; d < 3; d++)
+      a[d] = p0[d] - ref[d], b[d] = p1[d] - ref[d], c[d] = p2[d] - ref[d];
+    sum += side * (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]));
   }
   *volume = sum / 6.0;
   PetscFunctionReturn(0);

@@ -11,7 +11,7 @@ struct _p_TwinfeSurface {
 };
 
 /* NULL-argument check without PETSc's private headers. */
-#define TwinfeSurfaceCheckPointer_Private(p) \
+#define TwinfeSurfaceCheckPointer_Private(p)                                                                                     \
   PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument '%s' must not be NULL", PETSC_FUNCTION_NAME, #p)
 
 /* Takes ownership of the three arrays, allocated together with PetscMalloc3(xyz, tri, labels)

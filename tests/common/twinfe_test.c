@@ -7,7 +7,7 @@
 
 static char work_dir[PETSC_MAX_PATH_LEN];
 static char path_buffer[4][2 * PETSC_MAX_PATH_LEN];
-static int path_slot;
+static int  path_slot;
 
 const char *twinfe_test_work_dir(void)
 {
@@ -32,8 +32,14 @@ static const char *join(const char *dir, const char *relative)
   return out;
 }
 
-const char *twinfe_test_shared_data(const char *relative) { return join(TWINFE_SHARED_DATA_DIR, relative); }
-const char *twinfe_test_source_file(const char *relative) { return join(TWINFE_SOURCE_DIR, relative); }
+const char *twinfe_test_shared_data(const char *relative)
+{
+  return join(TWINFE_SHARED_DATA_DIR, relative);
+}
+const char *twinfe_test_source_file(const char *relative)
+{
+  return join(TWINFE_SOURCE_DIR, relative);
+}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +61,10 @@ int main(int argc, char **argv)
 
 /* Region of a tet: 1 in the hexes left of x = 0.5, 2 right of it (TwinfeMeshCreateBox puts
    hex (i, j, k)'s tets at 6 (i + n (j + n k)) .. +5). */
-static int32_t BoxRegion(PetscInt n, PetscInt tet) { return 2 * ((tet / 6) % n) < n ? 1 : 2; }
+static int32_t BoxRegion(PetscInt n, PetscInt tet)
+{
+  return 2 * ((tet / 6) % n) < n ? 1 : 2;
+}
 
 /* A face lies on the plane x = 0.5 when its three vertices do (exact: 0.5 is a grid plane). */
 static PetscBool FaceOnMidPlane(const PetscReal *x, const PetscInt f[3])
@@ -87,7 +96,8 @@ PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh)
   /* + 1: a candidate face is written at the end of the list before it is known to be one */
   PetscCall(PetscMalloc3(nt, &regions, 3 * (nbf + 2 * n * n + 1), &facets, nbf + 2 * n * n + 1, &tags));
   PetscCall(PetscArraycpy(facets, box_facets, 3 * nbf));
-  for (PetscInt t = 0; t < nt; ++t) regions[t] = BoxRegion(n, t);
+  for (PetscInt t = 0; t < nt; ++t)
+    regions[t] = BoxRegion(n, t);
   for (nf = 0; nf < nbf; ++nf) {
     const PetscReal cx = (x[3 * facets[3 * nf]] + x[3 * facets[3 * nf + 1]] + x[3 * facets[3 * nf + 2]]) / 3;
     tags[nf]           = cx < 0.5 ? 1 : 2;

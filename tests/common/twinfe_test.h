@@ -12,20 +12,20 @@
 Suite *twinfe_test_suite(void);
 
 /* A PETSc call that must succeed. */
-#define TWINFE_CK(call)                                                                            \
-  do {                                                                                             \
-    PetscErrorCode ck_ierr_ = (call);                                                              \
-    ck_assert_msg(ck_ierr_ == 0, "%s failed with PETSc error %d", #call, (int)ck_ierr_); \
+#define TWINFE_CK(call)                                                                                                          \
+  do {                                                                                                                           \
+    PetscErrorCode ck_ierr_ = (call);                                                                                            \
+    ck_assert_msg(ck_ierr_ == 0, "%s failed with PETSc error %d", #call, (int)ck_ierr_);                                         \
   } while (0)
 
 /* A PETSc call that must fail (its error message is silenced). */
-#define TWINFE_CK_FAILS(call)                                                                      \
-  do {                                                                                             \
-    PetscErrorCode ck_ierr_;                                                                       \
-    PetscPushErrorHandler(PetscReturnErrorHandler, NULL);                                          \
-    ck_ierr_ = (call);                                                                             \
-    PetscPopErrorHandler();                                                                        \
-    ck_assert_msg(ck_ierr_ != 0, "%s succeeded but should have failed", #call);      \
+#define TWINFE_CK_FAILS(call)                                                                                                    \
+  do {                                                                                                                           \
+    PetscErrorCode ck_ierr_;                                                                                                     \
+    PetscPushErrorHandler(PetscReturnErrorHandler, NULL);                                                                        \
+    ck_ierr_ = (call);                                                                                                           \
+    PetscPopErrorHandler();                                                                                                      \
+    ck_assert_msg(ck_ierr_ != 0, "%s succeeded but should have failed", #call);                                                  \
   } while (0)
 
 /* A fresh, empty folder for this test program's files (removed first if it exists). */

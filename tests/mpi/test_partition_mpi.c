@@ -5,10 +5,10 @@
 
 START_TEST(distribution_keeps_cells_and_tags_and_balances)
 {
-  TwinfeMesh  mesh = NULL;
-  DM          dm;
-  PetscInt    cStart, cEnd, local, lo, hi;
-  PetscMPIInt rank, size;
+  TwinfeMesh     mesh = NULL;
+  DM             dm;
+  PetscInt       cStart, cEnd, local, lo, hi;
+  PetscMPIInt    rank, size;
   const PetscInt n = 6, nt = 6 * n * n * n;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   MPI_Comm_size(PETSC_COMM_WORLD, &size);

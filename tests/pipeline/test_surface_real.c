@@ -10,26 +10,27 @@ static void image_bounds(TwinfeImage image, PetscReal lo[3], PetscReal hi[3])
 {
   PetscInt dims[3];
   TWINFE_CK(TwinfeImageGetDimensions(image, dims));
-  for (int d = 0; d < 3; d++) lo[d] = PETSC_MAX_REAL, hi[d] = -PETSC_MAX_REAL;
+  for (int d = 0; d < 3; d++)
+    lo[d] = PETSC_MAX_REAL, hi[d] = -PETSC_MAX_REAL;
   for (int c = 0; c < 8; c++) {
-    const PetscReal ijk[3] = {(c & 1) ? dims[0] - 0.5 : -0.5, (c & 2) ? dims[1] - 0.5 : -0.5,
-                              (c & 4) ? dims[2] - 0.5 : -0.5};
+    const PetscReal ijk[3] = {(c & 1) ? dims[0] - 0.5 : -0.5, (c & 2) ? dims[1] - 0.5 : -0.5, (c & 4) ? dims[2] - 0.5 : -0.5};
     PetscReal       xyz[3];
     TWINFE_CK(TwinfeImageIndexToWorld(image, ijk, xyz));
-    for (int d = 0; d < 3; d++) lo[d] = PetscMin(lo[d], xyz[d]), hi[d] = PetscMax(hi[d], xyz[d]);
+    for (int d = 0; d < 3; d++)
+      lo[d] = PetscMin(lo[d], xyz[d]), hi[d] = PetscMax(hi[d], xyz[d]);
   }
 }
 
 START_TEST(test_liver)
 {
-  const char     *path     = twinfe_test_shared_data("totalsegmentator/example_seg.nii.gz");
-  const int32_t   liver[1] = {5};
-  TwinfeImage     image;
-  TwinfeSurface   surface;
-  PetscInt        removed, filled, nvox, nv, nt, hist[6];
-  PetscReal      *xyz, vv, raw, smoothed, lo[3], hi[3];
-  PetscInt       *tri;
-  PetscLogDouble  t0, t1, t2, t3;
+  const char    *path     = twinfe_test_shared_data("totalsegmentator/example_seg.nii.gz");
+  const int32_t  liver[1] = {5};
+  TwinfeImage    image;
+  TwinfeSurface  surface;
+  PetscInt       removed, filled, nvox, nv, nt, hist[6];
+  PetscReal     *xyz, vv, raw, smoothed, lo[3], hi[3];
+  PetscInt      *tri;
+  PetscLogDouble t0, t1, t2, t3;
 
   PetscTime(&t0);
   TWINFE_CK(TwinfeImageRead(path, &image));
@@ -45,8 +46,8 @@ START_TEST(test_liver)
   TWINFE_CK(TwinfeSurfaceComputeLabelVolume(surface, 5, &smoothed));
   printf("liver: %" PetscInt_FMT " voxels (%" PetscInt_FMT " removed, %" PetscInt_FMT " filled), voxel volume %g mm^3, "
          "nets %g, smoothed %g (%+.2f%%); read+select %.3f s, nets %.3f s, smooth %.3f s\n",
-         nvox, removed, filled, (double)(nvox * vv), (double)raw, (double)smoothed,
-         100 * (double)(smoothed / (nvox * vv) - 1), t1 - t0, t2 - t1, t3 - t2);
+         nvox, removed, filled, (double)(nvox * vv), (double)raw, (double)smoothed, 100 * (double)(smoothed / (nvox * vv) - 1),
+         t1 - t0, t2 - t1, t3 - t2);
   /* the liver file lists 38631 voxels (shared/data/README.md); cleaning may move a few */
   ck_assert_int_gt(nvox, 38000);
   /* unsmoothed: voxel faces enclose exactly the voxels (1e-9 relative: rounding only) */
@@ -60,14 +61,16 @@ START_TEST(test_liver)
   twinfe_test_edge_histogram(nv, nt, tri, hist);
   /* closed: no open edge and no odd one; edges of 4 triangles are two liver voxels meeting
      along an edge only (checkerboard), still closed (STACK-NOTES: HXT meshes them) */
-  printf("liver boundary: %" PetscInt_FMT " triangles, edges of 2 triangles %" PetscInt_FMT ", of 4 %" PetscInt_FMT "\n",
-         nt, hist[2], hist[4]);
+  printf("liver boundary: %" PetscInt_FMT " triangles, edges of 2 triangles %" PetscInt_FMT ", of 4 %" PetscInt_FMT "\n", nt,
+         hist[2], hist[4]);
   ck_assert_int_eq(hist[1] + hist[3] + hist[5], 0);
   image_bounds(image, lo, hi);
   {
-    PetscReal slo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL}, shi[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, -PETSC_MAX_REAL};
+    PetscReal slo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL},
+              shi[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, -PETSC_MAX_REAL};
     for (PetscInt v = 0; v < nv; v++)
-      for (int d = 0; d < 3; d++) slo[d] = PetscMin(slo[d], xyz[3 * v + d]), shi[d] = PetscMax(shi[d], xyz[3 * v + d]);
+      for (int d = 0; d < 3; d++)
+        slo[d] = PetscMin(slo[d], xyz[3 * v + d]), shi[d] = PetscMax(shi[d], xyz[3 * v + d]);
     for (int d = 0; d < 3; d++) {
       printf("axis %d: liver [%.2f, %.2f] mm, image [%.2f, %.2f] mm\n", d, (double)slo[d], (double)shi[d], (double)lo[d],
              (double)hi[d]);
@@ -107,8 +110,7 @@ START_TEST(test_liver_neighbours)
   TWINFE_CK(TwinfeSurfaceGetTriangles(surface, &nt, &tri, NULL));
   twinfe_test_edge_histogram(nv, nt, tri, hist);
   printf("labels 5,2,63,64: %" PetscInt_FMT " vertices, %" PetscInt_FMT " triangles (nets %.3f s); edges by triangle "
-         "count: 2: %" PetscInt_FMT ", 3 (triple lines): %" PetscInt_FMT ", 4: %" PetscInt_FMT ", >4: %" PetscInt_FMT
-         "\n",
+         "count: 2: %" PetscInt_FMT ", 3 (triple lines): %" PetscInt_FMT ", 4: %" PetscInt_FMT ", >4: %" PetscInt_FMT "\n",
          nv, nt, t1 - t0, hist[2], hist[3], hist[4], hist[5]);
   ck_assert_int_eq(hist[1], 0);
   ck_assert_int_gt(hist[3], 0); /* the liver touches the veins: triple lines exist */
@@ -122,8 +124,8 @@ START_TEST(test_liver_neighbours)
     TWINFE_CK(TwinfeImageGetVoxelVolume(image, &vv));
     TWINFE_CK(TwinfeSurfaceComputeLabelVolume(surface, labels[l], &vol));
     ck_assert_double_eq_tol(vol, nvox * vv, 1e-9 * nvox * vv);
-    printf("  label %d: %" PetscInt_FMT " voxels, %" PetscInt_FMT " edges of 4 triangles in its own boundary\n",
-           (int)labels[l], nvox, lhist[4]);
+    printf("  label %d: %" PetscInt_FMT " voxels, %" PetscInt_FMT " edges of 4 triangles in its own boundary\n", (int)labels[l],
+           nvox, lhist[4]);
     PetscFree(lxyz);
     PetscFree(ltri);
   }

@@ -27,7 +27,8 @@ START_TEST(file_sha256_streams_large_files)
   snprintf(path, sizeof path, "%s/million_a.bin", twinfe_test_work_dir());
   f = fopen(path, "wb");
   ck_assert_ptr_nonnull(f);
-  for (int i = 0; i < 1000000; ++i) fputc('a', f);
+  for (int i = 0; i < 1000000; ++i)
+    fputc('a', f);
   fclose(f);
   TWINFE_CK(TwinfeFileSHA256(path, hex));
   ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");

@@ -23,36 +23,36 @@
 /* The intended affine (RAS): rotation of 30 degrees about the axis (1,2,3)/|.|, spacing
    (1.5, 2, 3) mm, translation (10, -20, 30) mm; for qfac = -1 the third column is negated. */
 static const char *python_script =
-  "import sys, numpy as np, nibabel as nib\n"
-  "d = sys.argv[1]\n"
-  "data = np.zeros((7, 6, 5), dtype=np.int32)\n"
-  "for i in range(7):\n"
-  "  for j in range(6):\n"
-  "    for k in range(5): data[i, j, k] = 1 + i + 7*j + 42*k\n"
-  "ax = np.array([1., 2., 3.]); ax /= np.linalg.norm(ax); th = np.deg2rad(30)\n"
-  "K = np.array([[0, -ax[2], ax[1]], [ax[2], 0, -ax[0]], [-ax[1], ax[0], 0]])\n"
-  "R = np.eye(3) + np.sin(th)*K + (1 - np.cos(th))*K@K\n"
-  "A = np.eye(4); A[:3, :3] = R@np.diag([1.5, 2., 3.]); A[:3, 3] = [10., -20., 30.]\n"
-  "B = A.copy(); B[:3, 2] *= -1\n"
-  "def save(name, img):\n"
-  "  nib.save(img, d + '/' + name)\n"
-  "  np.savetxt(d + '/' + name + '.affine', nib.load(d + '/' + name).affine, fmt='%.17g')\n"
-  "img = nib.Nifti1Image(data.astype(np.int16), None); img.set_sform(A, code=1); img.set_qform(None, code=0)\n"
-  "save('sform.nii', img)\n"
-  "img = nib.Nifti1Image(data.astype(np.uint8), None); img.set_qform(B, code=1); img.set_sform(None, code=0)\n"
-  "assert img.header['pixdim'][0] == -1\n"
-  "save('qform_qfac_neg.nii', img)\n"
-  "img = nib.Nifti1Image(data, None); img.set_qform(A, code=1); img.set_sform(A, code=2)\n"
-  "save('both.nii.gz', img)\n"
-  "img = nib.Nifti1Image(data.astype(np.float32), A)\n"
-  "save('float_integral.nii', img)\n"
-  "bad = data.astype(np.float32); bad[3, 2, 1] = 2.5\n"
-  "nib.save(nib.Nifti1Image(bad, A), d + '/float_fraction.nii')\n"
-  "big = (np.arange(40*40*40).reshape(40, 40, 40) % 7).astype(np.int16)\n"
-  "nib.save(nib.Nifti1Image(big, A), d + '/big.nii.gz')\n"
-  "raw = open(d + '/big.nii.gz', 'rb').read()\n"
-  "open(d + '/truncated.nii.gz', 'wb').write(raw[:len(raw)//2])\n"
-  "open(d + '/text.nii', 'w').write('this is not a NIfTI file, just text\\n' * 20)\n";
+    "import sys, numpy as np, nibabel as nib\n"
+    "d = sys.argv[1]\n"
+    "data = np.zeros((7, 6, 5), dtype=np.int32)\n"
+    "for i in range(7):\n"
+    "  for j in range(6):\n"
+    "    for k in range(5): data[i, j, k] = 1 + i + 7*j + 42*k\n"
+    "ax = np.array([1., 2., 3.]); ax /= np.linalg.norm(ax); th = np.deg2rad(30)\n"
+    "K = np.array([[0, -ax[2], ax[1]], [ax[2], 0, -ax[0]], [-ax[1], ax[0], 0]])\n"
+    "R = np.eye(3) + np.sin(th)*K + (1 - np.cos(th))*K@K\n"
+    "A = np.eye(4); A[:3, :3] = R@np.diag([1.5, 2., 3.]); A[:3, 3] = [10., -20., 30.]\n"
+    "B = A.copy(); B[:3, 2] *= -1\n"
+    "def save(name, img):\n"
+    "  nib.save(img, d + '/' + name)\n"
+    "  np.savetxt(d + '/' + name + '.affine', nib.load(d + '/' + name).affine, fmt='%.17g')\n"
+    "img = nib.Nifti1Image(data.astype(np.int16), None); img.set_sform(A, code=1); img.set_qform(None, code=0)\n"
+    "save('sform.nii', img)\n"
+    "img = nib.Nifti1Image(data.astype(np.uint8), None); img.set_qform(B, code=1); img.set_sform(None, code=0)\n"
+    "assert img.header['pixdim'][0] == -1\n"
+    "save('qform_qfac_neg.nii', img)\n"
+    "img = nib.Nifti1Image(data, None); img.set_qform(A, code=1); img.set_sform(A, code=2)\n"
+    "save('both.nii.gz', img)\n"
+    "img = nib.Nifti1Image(data.astype(np.float32), A)\n"
+    "save('float_integral.nii', img)\n"
+    "bad = data.astype(np.float32); bad[3, 2, 1] = 2.5\n"
+    "nib.save(nib.Nifti1Image(bad, A), d + '/float_fraction.nii')\n"
+    "big = (np.arange(40*40*40).reshape(40, 40, 40) % 7).astype(np.int16)\n"
+    "nib.save(nib.Nifti1Image(big, A), d + '/big.nii.gz')\n"
+    "raw = open(d + '/big.nii.gz', 'rb').read()\n"
+    "open(d + '/truncated.nii.gz', 'wb').write(raw[:len(raw)//2])\n"
+    "open(d + '/text.nii', 'w').write('this is not a NIfTI file, just text\\n' * 20)\n";
 
 static const char *work_file(const char *name)
 {
@@ -87,12 +87,14 @@ static void intended_affine(int qfac, double A[16])
   for (int r = 0; r < 3; r++)
     for (int c = 0; c < 3; c++) {
       double KK = 0;
-      for (int m = 0; m < 3; m++) KK += K[3 * r + m] * K[3 * m + c];
+      for (int m = 0; m < 3; m++)
+        KK += K[3 * r + m] * K[3 * m + c];
       R[3 * r + c] = (r == c) + sin(th) * K[3 * r + c] + (1 - cos(th)) * KK;
     }
   memset(A, 0, 16 * sizeof(double));
   for (int r = 0; r < 3; r++)
-    for (int c = 0; c < 3; c++) A[4 * r + c] = R[3 * r + c] * sp[c] * (c == 2 ? qfac : 1);
+    for (int c = 0; c < 3; c++)
+      A[4 * r + c] = R[3 * r + c] * sp[c] * (c == 2 ? qfac : 1);
   A[3] = 10, A[7] = -20, A[11] = 30, A[15] = 1;
 }
 
@@ -103,7 +105,8 @@ static void read_affine(const char *name, double A[16])
   snprintf(path, sizeof path, "%s.affine", work_file(name));
   f = fopen(path, "r");
   ck_assert_ptr_nonnull(f);
-  for (int e = 0; e < 16; e++) ck_assert_int_eq(fscanf(f, "%lf", &A[e]), 1);
+  for (int e = 0; e < 16; e++)
+    ck_assert_int_eq(fscanf(f, "%lf", &A[e]), 1);
   fclose(f);
 }
 
@@ -122,7 +125,8 @@ static void check_world_coordinates(const char *name, int qfac)
   read_affine(name, A);
   /* nibabel's affine is the intended one up to float32 storage (~6e-8 relative) */
   intended_affine(qfac, intended);
-  for (int e = 0; e < 16; e++) ck_assert_double_eq_tol(A[e], intended[e], 1e-5 * (1 + fabs(intended[e])));
+  for (int e = 0; e < 16; e++)
+    ck_assert_double_eq_tol(A[e], intended[e], 1e-5 * (1 + fabs(intended[e])));
 
   TWINFE_CK(TwinfeImageRead(work_file(name), &image));
   TWINFE_CK(TwinfeImageGetDimensions(image, dims));
@@ -133,30 +137,42 @@ static void check_world_coordinates(const char *name, int qfac)
   for (int k = 0; k < NK; k++)
     for (int j = 0; j < NJ; j++)
       for (int i = 0; i < NI; i++) {
-        const int32_t   l      = labels[i + NI * (j + NJ * k)] - 1;
+        const int32_t   l  = labels[i + NI * (j + NJ * k)] - 1;
         const int       oi = l % 7, oj = (l / 7) % 6, ok = l / 42;
         const PetscReal ijk[3] = {i, j, k};
         PetscReal       xyz[3], expect[3];
         ck_assert_int_ge(l, 0);
         ck_assert_int_lt(l, NI * NJ * NK);
         seen[l]++;
-        for (int r = 0; r < 3; r++) expect[r] = A[4 * r] * oi + A[4 * r + 1] * oj + A[4 * r + 2] * ok + A[4 * r + 3];
+        for (int r = 0; r < 3; r++)
+          expect[r] = A[4 * r] * oi + A[4 * r + 1] * oj + A[4 * r + 2] * ok + A[4 * r + 3];
         expect[0] = -expect[0], expect[1] = -expect[1];
         TWINFE_CK(TwinfeImageIndexToWorld(image, ijk, xyz));
-        for (int r = 0; r < 3; r++) ck_assert_double_eq_tol(xyz[r], expect[r], 1e-9 * 40.0);
+        for (int r = 0; r < 3; r++)
+          ck_assert_double_eq_tol(xyz[r], expect[r], 1e-9 * 40.0);
       }
-  for (int v = 0; v < NI * NJ * NK; v++) ck_assert_int_eq(seen[v], 1);
+  for (int v = 0; v < NI * NJ * NK; v++)
+    ck_assert_int_eq(seen[v], 1);
   TWINFE_CK(TwinfeImageDestroy(&image));
   ck_assert_ptr_null(image);
 }
 
-START_TEST(test_sform) { check_world_coordinates("sform.nii", 1); }
+START_TEST(test_sform)
+{
+  check_world_coordinates("sform.nii", 1);
+}
 END_TEST
 
-START_TEST(test_qform_qfac_negative) { check_world_coordinates("qform_qfac_neg.nii", -1); }
+START_TEST(test_qform_qfac_negative)
+{
+  check_world_coordinates("qform_qfac_neg.nii", -1);
+}
 END_TEST
 
-START_TEST(test_gz_both_forms) { check_world_coordinates("both.nii.gz", 1); }
+START_TEST(test_gz_both_forms)
+{
+  check_world_coordinates("both.nii.gz", 1);
+}
 END_TEST
 
 START_TEST(test_float_labels)
@@ -190,10 +206,12 @@ static void check_round_trip(const char *source, const char *target)
     ck_assert_double_eq_tol(sa[d], sb[d], 1e-6 * sa[d]);
     ck_assert_double_eq_tol(oa[d], ob[d], 1e-6 * 50);
   }
-  for (int e = 0; e < 9; e++) ck_assert_double_eq_tol(Da[e], Db[e], 1e-6);
+  for (int e = 0; e < 9; e++)
+    ck_assert_double_eq_tol(Da[e], Db[e], 1e-6);
   TWINFE_CK(TwinfeImageGetLabels(a, &la));
   TWINFE_CK(TwinfeImageGetLabels(b, &lb));
-  for (int v = 0; v < NI * NJ * NK; v++) ck_assert_int_eq(la[v], lb[v]);
+  for (int v = 0; v < NI * NJ * NK; v++)
+    ck_assert_int_eq(la[v], lb[v]);
   TWINFE_CK(TwinfeImageDestroy(&a));
   TWINFE_CK(TwinfeImageDestroy(&b));
 }

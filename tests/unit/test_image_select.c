@@ -10,7 +10,8 @@ static void set_box(int32_t *labels, int i0, int i1, int j0, int j1, int k0, int
 {
   for (int k = k0; k <= k1; k++)
     for (int j = j0; j <= j1; j++)
-      for (int i = i0; i <= i1; i++) labels[i + N * (j + N * k)] = value;
+      for (int i = i0; i <= i1; i++)
+        labels[i + N * (j + N * k)] = value;
 }
 
 static PetscInt count(TwinfeImage image, int32_t label)
@@ -32,10 +33,10 @@ static TwinfeImage make_test_image(void)
 
   TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
   TWINFE_CK(TwinfeImageGetLabels(image, &labels));
-  set_box(labels, 5, 14, 5, 14, 5, 14, 1); /* 1000 voxels */
-  set_box(labels, 9, 10, 9, 10, 9, 10, 0); /* hollow: 8 voxels */
-  set_box(labels, 0, 1, 0, 0, 0, 0, 1);    /* speck of label 1: 2 voxels */
-  set_box(labels, 15, 17, 5, 7, 5, 7, 2);  /* 27 voxels, touching label 1's box */
+  set_box(labels, 5, 14, 5, 14, 5, 14, 1);    /* 1000 voxels */
+  set_box(labels, 9, 10, 9, 10, 9, 10, 0);    /* hollow: 8 voxels */
+  set_box(labels, 0, 1, 0, 0, 0, 0, 1);       /* speck of label 1: 2 voxels */
+  set_box(labels, 15, 17, 5, 7, 5, 7, 2);     /* 27 voxels, touching label 1's box */
   set_box(labels, 19, 19, 19, 19, 19, 19, 2); /* speck of label 2 */
   set_box(labels, 0, 3, 15, 18, 15, 18, 3);   /* 64 voxels of an unrequested label */
   return image;
@@ -43,7 +44,7 @@ static TwinfeImage make_test_image(void)
 
 START_TEST(test_select_cleans)
 {
-  TwinfeImage   image = make_test_image();
+  TwinfeImage   image   = make_test_image();
   const int32_t keep[2] = {1, 2};
   PetscInt      removed, filled;
 
@@ -75,8 +76,8 @@ START_TEST(test_cavity_between_labels)
   TWINFE_CK(TwinfeImageCreate(dims, spacing, NULL, NULL, &image));
   TWINFE_CK(TwinfeImageGetLabels(image, &labels));
   set_box(labels, 2, 17, 2, 17, 2, 17, 4);
-  set_box(labels, 2, 17, 2, 17, 2, 4, 7);  /* a slab of label 7 under it */
-  set_box(labels, 6, 9, 6, 9, 5, 8, 0);    /* pocket: 64 voxels, one face on label 7 */
+  set_box(labels, 2, 17, 2, 17, 2, 4, 7); /* a slab of label 7 under it */
+  set_box(labels, 6, 9, 6, 9, 5, 8, 0);   /* pocket: 64 voxels, one face on label 7 */
   TWINFE_CK(TwinfeImageSelectLabels(image, 2, keep, &removed, &filled));
   ck_assert_int_eq(filled, 64);
   ck_assert_int_eq(removed, 0);
@@ -88,7 +89,7 @@ END_TEST
 
 START_TEST(test_select_missing_label_fails)
 {
-  TwinfeImage   image = make_test_image();
+  TwinfeImage   image     = make_test_image();
   const int32_t absent[2] = {1, 9}, zero[1] = {0};
   TWINFE_CK_FAILS(TwinfeImageSelectLabels(image, 2, absent, NULL, NULL));
   TWINFE_CK_FAILS(TwinfeImageSelectLabels(image, 1, zero, NULL, NULL));
@@ -113,8 +114,8 @@ START_TEST(test_phantom)
   TWINFE_CK(TwinfeImageGetVoxelVolume(image, &vv));
   ck_assert_double_eq_tol(vv, 8.0, 1e-12);
   n1 = count(image, 1), n2 = count(image, 2);
-  printf("phantom 2 mm: organ %g mm^3 (exact %g), inclusion %g mm^3 (exact %g)\n", (double)(n1 * vv),
-         (double)(organ - ball), (double)(n2 * vv), (double)ball);
+  printf("phantom 2 mm: organ %g mm^3 (exact %g), inclusion %g mm^3 (exact %g)\n", (double)(n1 * vv), (double)(organ - ball),
+         (double)(n2 * vv), (double)ball);
   ck_assert_double_eq_tol(n1 * vv, organ - ball, 0.01 * (organ - ball));
   ck_assert_double_eq_tol(n2 * vv, ball, 0.04 * ball);
   /* non-identity direction, non-zero origin */
@@ -131,7 +132,8 @@ START_TEST(test_phantom)
     TWINFE_CK(TwinfeImageGetDimensions(image, dims));
     TWINFE_CK(TwinfeImageGetLabels(image, &l));
     for (PetscInt j = 0; j < dims[1]; j++)
-      for (PetscInt i = 0; i < dims[0]; i++) ck_assert_int_eq(l[i + dims[0] * j], 0);
+      for (PetscInt i = 0; i < dims[0]; i++)
+        ck_assert_int_eq(l[i + dims[0] * j], 0);
   }
   TWINFE_CK(TwinfeImageDestroy(&image));
 }

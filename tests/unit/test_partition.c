@@ -3,12 +3,11 @@
 #include "twinfe_checks.h"
 #include <twinfe/partition.h>
 
-
 START_TEST(plex_has_all_cells_labelled_and_positive)
 {
-  TwinfeMesh mesh;
-  DM         dm;
-  PetscInt   cStart, cEnd;
+  TwinfeMesh     mesh;
+  DM             dm;
+  PetscInt       cStart, cEnd;
   const PetscInt n = 4, nt = 6 * n * n * n;
   TWINFE_CK(twinfe_test_box_mesh(n, &mesh));
   TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &dm));

@@ -22,11 +22,12 @@ static const double spacing[3] = {0.8, 1.0, 1.3};
 static void direction(int mirror, PetscReal D[9])
 {
   const PetscReal ax[3] = {1.0 / 3, -2.0 / 3, 2.0 / 3}, th = 25 * PETSC_PI / 180;
-  const PetscReal K[9]  = {0, -ax[2], ax[1], ax[2], 0, -ax[0], -ax[1], ax[0], 0};
+  const PetscReal K[9] = {0, -ax[2], ax[1], ax[2], 0, -ax[0], -ax[1], ax[0], 0};
   for (int r = 0; r < 3; r++)
     for (int c = 0; c < 3; c++) {
       PetscReal KK = 0;
-      for (int m = 0; m < 3; m++) KK += K[3 * r + m] * K[3 * m + c];
+      for (int m = 0; m < 3; m++)
+        KK += K[3 * r + m] * K[3 * m + c];
       D[3 * r + c] = ((r == c) + PetscSinReal(th) * K[3 * r + c] + (1 - PetscCosReal(th)) * KK) * (c == 2 ? mirror : 1);
     }
 }
@@ -35,7 +36,7 @@ typedef enum { BALL, SPLIT, NESTED } Shape;
 
 static TwinfeImage make_ball(Shape shape, int mirror)
 {
-  const PetscInt  dims[3] = {NI, NJ, NK};
+  const PetscInt  dims[3]   = {NI, NJ, NK};
   const PetscReal origin[3] = {-120.0, 45.5, 310.0};
   PetscReal       D[9];
   TwinfeImage     image;
@@ -48,7 +49,7 @@ static TwinfeImage make_ball(Shape shape, int mirror)
     for (int j = 0; j < NJ; j++)
       for (int i = 0; i < NI; i++) {
         const int di = i - centre[0], dj = j - centre[1], dk = k - centre[2], r2 = di * di + dj * dj + dk * dk;
-        int32_t   v  = r2 <= 144 ? 1 : 0; /* radius 12 voxels */
+        int32_t   v = r2 <= 144 ? 1 : 0; /* radius 12 voxels */
         if (v && shape == SPLIT && di + dj / 2 > 0) v = 2;
         if (v && shape == NESTED && r2 <= 36) v = 2;
         l[i + NI * (j + NJ * k)] = v;
@@ -66,10 +67,12 @@ static PetscInt duplicate_triangles(PetscInt nv, PetscInt nt, const PetscInt tri
     if (a > b) s = a, a = b, b = s;
     if (b > c) s = b, b = c, c = s;
     if (a > b) s = a, a = b, b = s;
-    key[t] = ((unsigned long long)a * (unsigned long long)nv + (unsigned long long)b) * (unsigned long long)nv + (unsigned long long)c;
+    key[t] =
+        ((unsigned long long)a * (unsigned long long)nv + (unsigned long long)b) * (unsigned long long)nv + (unsigned long long)c;
   }
   qsort(key, (size_t)nt, sizeof *key, twinfe_test_compare_u64);
-  for (PetscInt t = 1; t < nt; t++) dup += key[t] == key[t - 1];
+  for (PetscInt t = 1; t < nt; t++)
+    dup += key[t] == key[t - 1];
   free(key);
   return dup;
 }
@@ -101,9 +104,11 @@ static PetscInt inward_triangles(TwinfeSurface surface, TwinfeImage image, int32
   for (PetscInt t = 0; t < nt; t++) {
     const PetscReal *p = xyz + 3 * tri[3 * t], *q = xyz + 3 * tri[3 * t + 1], *r = xyz + 3 * tri[3 * t + 2];
     PetscReal        u[3], v[3], n[3], dot = 0;
-    for (int d = 0; d < 3; d++) u[d] = q[d] - p[d], v[d] = r[d] - p[d];
+    for (int d = 0; d < 3; d++)
+      u[d] = q[d] - p[d], v[d] = r[d] - p[d];
     n[0] = u[1] * v[2] - u[2] * v[1], n[1] = u[2] * v[0] - u[0] * v[2], n[2] = u[0] * v[1] - u[1] * v[0];
-    for (int d = 0; d < 3; d++) dot += n[d] * ((p[d] + q[d] + r[d]) / 3 - c[d]);
+    for (int d = 0; d < 3; d++)
+      dot += n[d] * ((p[d] + q[d] + r[d]) / 3 - c[d]);
     inward += dot <= 0;
   }
   PetscFree(xyz);
@@ -124,7 +129,8 @@ static PetscReal radial_spread(TwinfeSurface surface, TwinfeImage image)
     PetscReal r2 = 0;
     for (int c = 0; c < 3; c++) {
       PetscReal idx = 0; /* index = S^-1 D^T (x - o): D has orthonormal columns */
-      for (int r = 0; r < 3; r++) idx += D[3 * r + c] * (xyz[3 * v + r] - o[r]);
+      for (int r = 0; r < 3; r++)
+        idx += D[3 * r + c] * (xyz[3 * v + r] - o[r]);
       idx = idx / sp[c] - centre[c];
       r2 += idx * idx;
     }
@@ -196,10 +202,16 @@ static void check_ball(int mirror)
   TWINFE_CK(TwinfeImageDestroy(&image));
 }
 
-START_TEST(test_ball) { check_ball(1); }
+START_TEST(test_ball)
+{
+  check_ball(1);
+}
 END_TEST
 
-START_TEST(test_ball_mirrored_grid) { check_ball(-1); }
+START_TEST(test_ball_mirrored_grid)
+{
+  check_ball(-1);
+}
 END_TEST
 
 static void check_two_labels(Shape shape)
@@ -223,8 +235,10 @@ static void check_two_labels(Shape shape)
   twinfe_test_edge_histogram(nv, nt, tri, hist);
   /* a split ball has triple lines (3 triangles per edge); nested balls have none */
   ck_assert_int_eq(hist[1], 0);
-  if (shape == NESTED) ck_assert_int_eq(hist[3] + hist[4] + hist[5], 0);
-  else ck_assert_int_gt(hist[3], 0);
+  if (shape == NESTED)
+    ck_assert_int_eq(hist[3] + hist[4] + hist[5], 0);
+  else
+    ck_assert_int_gt(hist[3], 0);
   for (int32_t label = 1; label <= 2; label++) {
     const PetscReal exact = voxel_volume_of(image, label);
     check_label_closed(surface, label);
@@ -233,8 +247,8 @@ static void check_two_labels(Shape shape)
   TWINFE_CK(TwinfeSurfaceSmooth(surface, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   for (int32_t label = 1; label <= 2; label++) {
     const PetscReal exact = voxel_volume_of(image, label), v = label_volume(surface, label);
-    printf("%s label %d: voxel volume %g mm^3, smoothed %g (%+.2f%%)\n", shape == SPLIT ? "split" : "nested",
-           (int)label, (double)exact, (double)v, 100 * (double)(v / exact - 1));
+    printf("%s label %d: voxel volume %g mm^3, smoothed %g (%+.2f%%)\n", shape == SPLIT ? "split" : "nested", (int)label,
+           (double)exact, (double)v, 100 * (double)(v / exact - 1));
     check_label_closed(surface, label); /* smoothing keeps connectivity */
     /* the inner ball (radius 6 voxels) is small, where smoothing shrinks most (STACK-NOTES:
        up to -9% for small labels); the shell gains what the inner ball loses */
@@ -244,17 +258,23 @@ static void check_two_labels(Shape shape)
   TWINFE_CK(TwinfeImageDestroy(&image));
 }
 
-START_TEST(test_touching_labels) { check_two_labels(SPLIT); }
+START_TEST(test_touching_labels)
+{
+  check_two_labels(SPLIT);
+}
 END_TEST
 
-START_TEST(test_nested_labels) { check_two_labels(NESTED); }
+START_TEST(test_nested_labels)
+{
+  check_two_labels(NESTED);
+}
 END_TEST
 
 /* A ball cut by the image border closes through the padding; unlisted labels are background. */
 START_TEST(test_border_and_selection)
 {
-  const PetscInt  dims[3]    = {20, 20, 20};
-  const PetscReal sp[3]      = {1, 1, 1};
+  const PetscInt  dims[3] = {20, 20, 20};
+  const PetscReal sp[3]   = {1, 1, 1};
   const int32_t   one[1] = {1}, bad[1] = {1000}, absent[1] = {5};
   TwinfeImage     image;
   TwinfeSurface   surface = NULL;
@@ -266,7 +286,7 @@ START_TEST(test_border_and_selection)
   for (int k = 0; k < 20; k++)
     for (int j = 0; j < 20; j++)
       for (int i = 0; i < 20; i++) {
-        const int r2 = i * i + (j - 10) * (j - 10) + (k - 10) * (k - 10);
+        const int r2             = i * i + (j - 10) * (j - 10) + (k - 10) * (k - 10);
         l[i + 20 * (j + 20 * k)] = r2 <= 64 ? 1 : (r2 <= 100 ? 3 : 0);
         n += r2 <= 64;
       }
