@@ -1,10 +1,8 @@
 /* Assembly timings of TwinfeSpace on a structured tet box (P1 or P2 elasticity kernels).
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Build (not in CMake yet), from the repository root after building libtwinfe in build-fem:
- *   mpicc -O2 benchmarks/bench_assembly.c -Iinclude $(pkg-config --cflags --libs PETSc) \
- *     -Lbuild-fem/libtwinfe -ltwinfe -Wl,-rpath,$PWD/build-fem/libtwinfe -o bench_assembly
- * Run: ./bench_assembly -n 40 [-degree 2] [-solve]   (6 n^3 tets) */
+ * Built with the project: build/benchmarks/bench_assembly.
+ * Run: build/benchmarks/bench_assembly -n 40 [-degree 2] [-solve]   (6 n^3 tets) */
 #include <petsctime.h>
 #include <twinfe/fem.h>
 #include <twinfe/physics.h>
