@@ -170,7 +170,7 @@ PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCa
   PetscCallMPI(MPI_Comm_size(comm, &c->size));
   PetscCall(PetscTime(&c->start_time));
   PetscCall(PetscStrncpy(c->output_dir, output_dir ? output_dir : "", sizeof c->output_dir));
-  PetscCall(TwinfeStagingCreate(comm, c->output_dir, c->staging_dir));
+  PetscCall(TwinfeStagingCreate(comm, c->output_dir, c->staging_dir, c->created_parent));
   if (c->rank == 0) {
     PetscCall(TwinfeReportCreate(&c->report));
     PetscCall(TwinfeReportSetString(c->report, "twinfe.version", TwinfeVersion()));

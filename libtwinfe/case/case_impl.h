@@ -12,6 +12,7 @@ struct _p_TwinfeCase {
   PetscMPIInt rank, size;
   char        output_dir[PETSC_MAX_PATH_LEN], staging_dir[PETSC_MAX_PATH_LEN];
   char        case_file[PETSC_MAX_PATH_LEN], case_dir[PETSC_MAX_PATH_LEN];
+  char        created_parent[PETSC_MAX_PATH_LEN]; /* parent folders made for -o, removed if the run fails */
   PetscBool   finished;
 
   /* Regions: labels and names, the same on every rank. */
@@ -38,7 +39,9 @@ struct _p_TwinfeCase {
   PetscLogDouble start_time;
 };
 
-PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[]);
+/* created_parent: the outermost missing parent folder of output_dir it made (or empty). */
+PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[],
+                                                char created_parent[]);
 PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
 PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
 /* Makes every rank fail when rank 0 failed in a serial step (other ranks pass 0). */

@@ -296,7 +296,10 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   PetscFunctionBegin;
   if (!tcase || !*tcase) PetscFunctionReturn(0);
   c = *tcase;
-  if (!c->finished && c->rank == 0) PetscCall(TwinfeRemoveTree(c->staging_dir));
+  if (!c->finished && c->rank == 0) {
+    PetscCall(TwinfeRemoveTree(c->staging_dir));
+    PetscCall(TwinfeRemoveTree(c->created_parent)); /* made by this run, so nothing else is in it */
+  }
   PetscCall(TwinfeElasticityDestroy(&c->elasticity));
   PetscCall(DMDestroy(&c->dm));
   PetscCall(TwinfeMeshDestroy(&c->mesh));

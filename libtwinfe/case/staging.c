@@ -46,8 +46,29 @@ static PetscBool IsEmptyOrTwinfeOutput(const char dir[])
   return rmdir(dir) == 0 ? PETSC_TRUE : PETSC_FALSE; /* only succeeds when empty */
 }
 
+/* mkdir -p of the folder that will hold dir; created gets the outermost folder this made
+   (empty when all existed), so that a failed run can take them away again. */
+static PetscErrorCode CreateParents(const char dir[], char created[])
+{
+  char path[PETSC_MAX_PATH_LEN];
+  PetscFunctionBegin;
+  created[0] = 0;
+  PetscCall(PetscStrncpy(path, dir, sizeof path));
+  for (char *p = path + 1; *p; ++p) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (!IsDirectory(path)) {
+      PetscCheck(mkdir(path, 0755) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot create the folder %s for -o %s: %s", path,
+                 dir, strerror(errno));
+      if (!created[0]) PetscCall(PetscStrncpy(created, path, PETSC_MAX_PATH_LEN));
+    }
+    *p = '/';
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Rank 0: check the target and make the staging folder. */
-static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_dir[])
+static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_dir[], char created_parent[])
 {
   PetscFunctionBegin;
   PetscCheck(output_dir[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "No output folder given: pass -o DIR");
@@ -56,22 +77,23 @@ static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_
   PetscCheck(!IsDirectory(output_dir) || IsEmptyOrTwinfeOutput(output_dir), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Output folder %s exists and is not an earlier twinfe output (no report.json): choose another -o or remove it",
              output_dir);
+  PetscCall(CreateParents(output_dir, created_parent));
   snprintf(staging_dir, PETSC_MAX_PATH_LEN, "%s.partial-%ld", output_dir, (long)getpid());
   PetscCall(TwinfeRemoveTree(staging_dir));
   PetscCheck(mkdir(staging_dir, 0755) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "Cannot create the folder %s: %s (is the parent folder of -o %s there and writable?)", staging_dir, strerror(errno),
-             output_dir);
+             "Cannot create the folder %s: %s (is the folder of -o %s writable?)", staging_dir, strerror(errno), output_dir);
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[])
+PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[], char created_parent[])
 {
   PetscMPIInt rank;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  staging_dir[0] = 0;
+  staging_dir[0]    = 0;
+  created_parent[0] = 0;
   if (rank == 0)
-    PetscCall(TwinfeRunOnRoot(comm, CreateStagingOnRoot(output_dir, staging_dir)));
+    PetscCall(TwinfeRunOnRoot(comm, CreateStagingOnRoot(output_dir, staging_dir, created_parent)));
   else
     PetscCall(TwinfeRunOnRoot(comm, 0));
   PetscCallMPI(MPI_Bcast(staging_dir, PETSC_MAX_PATH_LEN, MPI_CHAR, 0, comm));

@@ -44,6 +44,15 @@ expect_failure("missing mesh", [args.app, "solve", os.path.join(work, "none.msh"
 expect_failure("no output", [args.app, "mesh", seg, "-labels", "5"], ["-o"], None)
 expect_failure("unknown command", [args.app, "simulate"], ["simulate"], None)
 
+# Missing parent folders of -o are made for a run that succeeds, and taken away again for one
+# that fails.
+nested = os.path.join(work, "new", "deeper", "out")
+expect_failure("non-positive E, nested -o", [args.app, "run", case, "-organ_E", "0", "-o", nested], ["organ_E"], nested)
+ck.check(not os.path.exists(os.path.join(work, "new")), "parent folders made for a failed run were left behind")
+phantom = os.path.join(args.source_dir, "meshes", "organ_phantom.nii.gz")
+code, _, stderr = tc.run([args.app, "mesh", phantom, "-labels", "2", "-names", "tumor", "-o", nested])
+ck.check(code == 0 and os.path.exists(os.path.join(nested, "report.json")), f"nested -o: exit {code}, {stderr}")
+
 # An existing folder that is not a twinfe output is never overwritten.
 keep = os.path.join(work, "precious")
 os.makedirs(keep)
