@@ -20,10 +20,13 @@ static PetscErrorCode Distribute(TwinfeCase c)
     PetscCall(TwinfeReportSetInt(c->report, "partition.cells_min", min_cells));
     PetscCall(TwinfeReportSetInt(c->report, "partition.cells_max", max_cells));
   }
-  PetscCall(PetscPrintf(c->comm,
-                        "partition %d rank(s) by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT
-                        " in all)\n",
-                        c->size, min_cells, max_cells, total));
+  if (c->size == 1)
+    PetscCall(PetscPrintf(c->comm, "partition 1 rank: %" PetscInt_FMT " cells\n", total));
+  else
+    PetscCall(PetscPrintf(c->comm,
+                          "partition %d ranks by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT
+                          " in all)\n",
+                          c->size, min_cells, max_cells, total));
   PetscFunctionReturn(0);
 }
 
