@@ -147,13 +147,12 @@ static PetscErrorCode SolveElasticity(TwinfeCase c)
   PetscInt    iterations, unknowns;
   PetscReal   residual, max_mm;
   const char *reason;
-  DM          udm;
   Vec         u;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticitySolve(c->elasticity));
   PetscCall(TwinfeElasticityGetSolverInfo(c->elasticity, &iterations, &residual, &reason));
   PetscCall(TwinfeElasticityGetMaxDisplacement(c->elasticity, &max_mm));
-  PetscCall(TwinfeElasticityGetDisplacement(c->elasticity, &udm, &u));
+  PetscCall(TwinfeElasticityGetSolution(c->elasticity, &u)); /* all unknowns, P2 edge dofs included */
   PetscCall(VecGetSize(u, &unknowns));
   if (c->rank == 0) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
