@@ -1,0 +1,32 @@
+"""A whole segmentation at once: all 41 labels of TotalSegmentator's example, many of them
+touching, meshed conformally by `twinfe mesh` (smoothing is halved until Gmsh accepts the
+surfaces, and the report says so).
+SPDX-License-Identifier: GPL-2.0-or-later"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
+import twinfe_cli as tc
+
+args = tc.parse_args()
+ck = tc.Checks("all_labels")
+seg = os.path.join(args.data_dir, "totalsegmentator", "example_seg.nii.gz")
+out = os.path.join(args.work_dir, "all")
+code, stdout, stderr = tc.run([args.app, "mesh", seg, "-o", out])
+print(stdout)
+ck.check(code == 0, f"exit {code}: {stderr}")
+if code == 0:
+    rep = tc.report(out)
+    regions = rep["mesh"]["regions"]
+    ck.check(len(regions) == 41, f"{len(regions)} regions meshed")
+    ck.check(rep["surface"]["smoothing_retries"] >= 0, "retries recorded")
+    for name, image in rep["image"]["regions"].items():
+        mesh, surface = regions[name], rep["surface"]["regions"][name]["enclosed_volume_mm3"]
+        # Gmsh fills the given triangles without remeshing them: tet volume = enclosed volume.
+        ck.check(abs(mesh["volume_mm3"] - surface) <= 1e-6 * surface, f"{name}: mesh {mesh['volume_mm3']} vs surface {surface}")
+        # Organs of 1000+ voxels keep their volume within 3% (measured -0.8% to +0.9%); smaller
+        # ones shrink more under smoothing (a single voxel loses 93%): issue 3's fidelity work.
+        if image["voxels"] >= 1000:
+            ck.check(abs(mesh["volume_change_vs_voxels_percent"]) < 3, f"{name}: {mesh['volume_change_vs_voxels_percent']}%")
+    ck.check(rep["mesh"]["quality"]["min_gamma"] > 0.02, f"min gamma {rep['mesh']['quality']['min_gamma']}")
+ck.close()
