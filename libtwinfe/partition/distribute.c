@@ -4,7 +4,13 @@
  * Meshing happens on one rank, so the mesh enters there. METIS splits the cells on the dual
  * graph (tets sharing a face), which is what balances assembly work and keeps the cut small;
  * PetscPartitionerShell hands that split to DMPlexDistribute, which avoids PETSc building its
- * own partition graph (10 s at 1M tets, STACK-NOTES.md). */
+ * own partition graph (10 s at 1M tets, STACK-NOTES.md).
+ *
+ * Faces and edges are made after the distribution, on every rank for its own cells:
+ * DMPlexInterpolate costs about 10 us per tet, so doing it on rank 0 for the whole mesh would
+ * be the slowest step of a parallel run. Until the faces exist, each boundary or interface
+ * facet travels with the tet(s) it bounds, as the tag of "the face opposite the tet's k-th
+ * vertex" in one of four cell labels; after interpolation that face is found by its vertices. */
 #include <twinfe/core.h>
 #include <twinfe/partition.h>
 
@@ -31,20 +37,26 @@ static PetscErrorCode CreateSerialPlex(MPI_Comm comm, TwinfeMesh mesh, PetscBool
       cells[4 * t + 3] = tets[4 * t + 3];
     }
   }
-  PetscCall(DMPlexCreateFromCellListPetsc(comm, 3, nt, nv, 4, PETSC_TRUE, cells, 3, xyz, dm));
+  PetscCall(DMPlexCreateFromCellListPetsc(comm, 3, nt, nv, 4, PETSC_FALSE, cells, 3, xyz, dm));
   PetscCall(PetscFree(cells));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode LabelCellsAndFaces(DM dm, TwinfeMesh mesh, PetscBool on_root)
+static const char *const facet_label_names[4] = {"twinfe facet opposite vertex 0", "twinfe facet opposite vertex 1",
+                                                 "twinfe facet opposite vertex 2", "twinfe facet opposite vertex 3"};
+
+/* Regions as "Cell Sets"; each facet's tag on the cells it bounds (uninterpolated mesh, rank 0). */
+static PetscErrorCode LabelCells(DM dm, TwinfeMesh mesh, PetscBool on_root)
 {
-  DMLabel cell_sets, face_sets;
+  DMLabel cell_sets, facet_labels[4];
 
   PetscFunctionBegin;
   PetscCall(DMCreateLabel(dm, "Cell Sets"));
-  PetscCall(DMCreateLabel(dm, "Face Sets"));
   PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
-  PetscCall(DMGetLabel(dm, "Face Sets", &face_sets));
+  for (int k = 0; k < 4; ++k) {
+    PetscCall(DMCreateLabel(dm, facet_label_names[k]));
+    PetscCall(DMGetLabel(dm, facet_label_names[k], &facet_labels[k]));
+  }
   if (on_root) {
     PetscInt        nt, nf, vStart, vEnd;
     const PetscInt *tets, *facets;
@@ -57,17 +69,100 @@ static PetscErrorCode LabelCellsAndFaces(DM dm, TwinfeMesh mesh, PetscBool on_ro
       PetscCall(DMLabelSetValue(cell_sets, t, regions[t]));
     for (PetscInt f = 0; f < nf; ++f) {
       const PetscInt  points[3] = {vStart + facets[3 * f], vStart + facets[3 * f + 1], vStart + facets[3 * f + 2]};
-      const PetscInt *join;
-      PetscInt        njoin;
-      PetscCall(DMPlexGetFullJoin(dm, 3, points, &njoin, &join));
-      PetscCheck(njoin == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+      const PetscInt *cells;
+      PetscInt        ncells;
+      /* Without faces, the cells holding all three vertices are the join of the vertices. */
+      PetscCall(DMPlexGetJoin(dm, 3, points, &ncells, &cells));
+      PetscCheck(ncells == 1 || ncells == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                  "Facet %" PetscInt_FMT " (vertices %" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT
-                 ", tag %d) is not a face of any tetrahedron: the mesh's facets and tets disagree",
-                 f, facets[3 * f], facets[3 * f + 1], facets[3 * f + 2], (int)tags[f]);
-      PetscCall(DMLabelSetValue(face_sets, join[0], tags[f]));
-      PetscCall(DMPlexRestoreJoin(dm, 3, points, &njoin, &join));
+                 ", tag %d) bounds %" PetscInt_FMT " tetrahedra instead of 1 or 2: the mesh's facets and tets disagree",
+                 f, facets[3 * f], facets[3 * f + 1], facets[3 * f + 2], (int)tags[f], ncells);
+      for (PetscInt i = 0; i < ncells; ++i) {
+        const PetscInt *cone;
+        PetscInt        opposite = -1;
+        PetscCall(DMPlexGetCone(dm, cells[i], &cone));
+        for (int k = 0; k < 4; ++k)
+          if (cone[k] != points[0] && cone[k] != points[1] && cone[k] != points[2]) opposite = k;
+        PetscCall(DMLabelSetValue(facet_labels[opposite], cells[i], tags[f]));
+      }
+      PetscCall(DMPlexRestoreJoin(dm, 3, points, &ncells, &cells));
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* The face of interpolated cell c whose vertices are the three cell vertices other than
+   `skip` (the cell's vertices as they were before interpolation). */
+static PetscErrorCode FindFaceOpposite(DM dm, PetscInt c, const PetscInt vertices[4], PetscInt skip, PetscInt *face)
+{
+  const PetscInt *faces;
+  PetscFunctionBegin;
+  *face = -1;
+  PetscCall(DMPlexGetCone(dm, c, &faces));
+  for (int f = 0; f < 4 && *face < 0; ++f) {
+    PetscInt *closure = NULL, n, matches = 0;
+    PetscCall(DMPlexGetTransitiveClosure(dm, faces[f], PETSC_TRUE, &n, &closure));
+    for (PetscInt p = 0; p < n; ++p)
+      for (int k = 0; k < 4; ++k)
+        if (k != skip && closure[2 * p] == vertices[k]) matches++;
+    PetscCall(DMPlexRestoreTransitiveClosure(dm, faces[f], PETSC_TRUE, &n, &closure));
+    if (matches == 3) *face = faces[f];
+  }
+  PetscCheck(*face >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Cell %" PetscInt_FMT " has no face opposite its vertex %" PetscInt_FMT,
+             c, skip);
+  PetscFunctionReturn(0);
+}
+
+/* Interpolate this rank's cells, then turn the facet tags carried by the cells into
+   "Face Sets" on the faces. Collective. */
+static PetscErrorCode InterpolateAndLabelFaces(DM *dm)
+{
+  DM       interpolated;
+  DMLabel  face_sets, facet_labels[4];
+  PetscInt cStart, cEnd, *vertices;
+
+  PetscFunctionBegin;
+  PetscCall(DMPlexGetHeightStratum(*dm, 0, &cStart, &cEnd));
+  /* DMPlexInterpolate keeps cells and vertices numbered as they were: keep each cell's vertices. */
+  PetscCall(PetscMalloc1(4 * (cEnd - cStart), &vertices));
+  for (PetscInt c = cStart; c < cEnd; ++c) {
+    const PetscInt *cone;
+    PetscCall(DMPlexGetCone(*dm, c, &cone));
+    PetscCall(PetscArraycpy(vertices + 4 * (c - cStart), cone, 4));
+  }
+  PetscCall(DMPlexInterpolate(*dm, &interpolated));
+  PetscCall(DMDestroy(dm));
+  *dm = interpolated;
+  PetscCall(DMCreateLabel(*dm, "Face Sets"));
+  PetscCall(DMGetLabel(*dm, "Face Sets", &face_sets));
+  for (int k = 0; k < 4; ++k) {
+    IS              cells_is;
+    const PetscInt *values;
+    PetscInt        nvalues;
+    PetscCall(DMGetLabel(*dm, facet_label_names[k], &facet_labels[k]));
+    PetscCall(DMLabelGetValueIS(facet_labels[k], &cells_is));
+    PetscCall(ISGetLocalSize(cells_is, &nvalues));
+    PetscCall(ISGetIndices(cells_is, &values));
+    for (PetscInt v = 0; v < nvalues; ++v) {
+      IS              stratum;
+      const PetscInt *cells;
+      PetscInt        ncells;
+      PetscCall(DMLabelGetStratumIS(facet_labels[k], values[v], &stratum));
+      PetscCall(ISGetLocalSize(stratum, &ncells));
+      PetscCall(ISGetIndices(stratum, &cells));
+      for (PetscInt i = 0; i < ncells; ++i) {
+        PetscInt face;
+        PetscCall(FindFaceOpposite(*dm, cells[i], vertices + 4 * (cells[i] - cStart), k, &face));
+        PetscCall(DMLabelSetValue(face_sets, face, values[v]));
+      }
+      PetscCall(ISRestoreIndices(stratum, &cells));
+      PetscCall(ISDestroy(&stratum));
+    }
+    PetscCall(ISRestoreIndices(cells_is, &values));
+    PetscCall(ISDestroy(&cells_is));
+    PetscCall(DMRemoveLabel(*dm, facet_label_names[k], NULL));
+  }
+  PetscCall(PetscFree(vertices));
   PetscFunctionReturn(0);
 }
 
@@ -160,8 +255,9 @@ PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm)
   PetscCallMPI(MPI_Bcast(&has_mesh, 1, MPIU_INT, 0, comm));
   PetscCheck(has_mesh, comm, PETSC_ERR_ARG_NULL, "TwinfePartitionDistribute needs the mesh on rank 0, got NULL");
   PetscCall(CreateSerialPlex(comm, mesh, on_root, dm));
-  PetscCall(LabelCellsAndFaces(*dm, mesh, on_root));
+  PetscCall(LabelCells(*dm, mesh, on_root));
   PetscCall(DistributeWithPartition(dm, mesh, on_root));
+  PetscCall(InterpolateAndLabelFaces(dm));
   PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));
   PetscFunctionReturn(0);
 }
