@@ -16,3 +16,5 @@ PETSC_EXTERN PetscErrorCode TwinfeSHA256(const void *data, size_t length, char h
    background) is tagged max(a,b) when min(a,b) == 0, and 1000*min(a,b) + max(a,b) otherwise.
    Labels must be in [0, 999]. */
 PETSC_EXTERN PetscInt TwinfeFacetTag(PetscInt a, PetscInt b);
+/* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag. */
+PETSC_EXTERN void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller);

@@ -469,6 +469,31 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
   PetscFunctionReturn(0);
 }
 
+/* The regions' surfaces from the mesh's facets, for the STL files of a case that starts from a
+   mesh. The mesh keeps each facet oriented from its larger label to its smaller one, as the
+   surface stage made it, so the surface stage can extract each region's closed boundary. */
+static PetscErrorCode SurfaceFromMeshFacetsOnRoot(TwinfeCase c)
+{
+  PetscInt         nv, nf;
+  const PetscReal *xyz;
+  const PetscInt  *facets;
+  const int32_t   *tags;
+  int32_t         *labels;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
+  PetscCall(PetscMalloc1(2 * nf, &labels));
+  for (PetscInt f = 0; f < nf; ++f) {
+    PetscInt larger, smaller;
+    TwinfeFacetTagLabels(tags[f], &larger, &smaller);
+    labels[2 * f]     = (int32_t)larger;
+    labels[2 * f + 1] = (int32_t)smaller;
+  }
+  PetscCall(TwinfeSurfaceCreate(nv, xyz, nf, facets, labels, &c->surface));
+  PetscCall(PetscFree(labels));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
 {
   PetscLogDouble t0;
@@ -492,6 +517,8 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   }
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscCall(RecordMeshOnRoot(c));
+  PetscCall(SurfaceFromMeshFacetsOnRoot(c));
+  PetscCall(WriteRegionSTLsOnRoot(c));
   PetscFunctionReturn(0);
 }
 

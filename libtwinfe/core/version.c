@@ -11,3 +11,9 @@ PetscInt TwinfeFacetTag(PetscInt a, PetscInt b)
   const PetscInt lo = PetscMin(a, b), hi = PetscMax(a, b);
   return lo == 0 ? hi : 1000 * lo + hi;
 }
+
+void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller)
+{
+  *larger  = tag < 1000 ? tag : tag % 1000;
+  *smaller = tag < 1000 ? 0 : tag / 1000;
+}

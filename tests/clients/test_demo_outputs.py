@@ -89,6 +89,10 @@ if code == 0:
     u_demo, u_solve = rep["solve"]["max_displacement_mm"], tc.report(solved)["solve"]["max_displacement_mm"]
     ck.check(abs(u_demo - u_solve) <= 1e-6 * u_demo, f"solve on the demo mesh: {u_solve} vs {u_demo}")
     ck.check(len(tc.report(solved)["inputs"]["mesh"]["sha256"]) == 64, "mesh input fingerprinted")
+    # The STLs come from the mesh's facets there: the same closed surfaces as the demo's.
+    for name in ("organ", "tumor"):
+        again, first = tc.stl_open_edges(os.path.join(solved, f"{name}.stl")), tc.stl_open_edges(os.path.join(out, f"{name}.stl"))
+        ck.check(again == first and again[0] == 0 and again[1] == 0, f"{name}.stl from the mesh {again} vs from the image {first}")
 
 # Running again into the same folder replaces the earlier output whole.
 code, _, stderr = tc.run([args.app, "demo", "-o", out, "-surface_smooth_iterations", "10"])

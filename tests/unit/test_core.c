@@ -42,6 +42,13 @@ START_TEST(facet_tags_are_symmetric_and_distinct)
   ck_assert_int_eq(TwinfeFacetTag(0, 5), 5);
   ck_assert_int_eq(TwinfeFacetTag(2, 5), 2005);
   ck_assert_int_eq(TwinfeFacetTag(5, 2), 2005);
+  for (PetscInt a = 0; a < 1000; a += 37)
+    for (PetscInt b = a + 1; b < 1000; b += 41) {
+      PetscInt hi, lo;
+      TwinfeFacetTagLabels(TwinfeFacetTag(a, b), &hi, &lo);
+      ck_assert_int_eq(hi, b);
+      ck_assert_int_eq(lo, a);
+    }
   ck_assert_str_eq(TwinfeVersion(), "0.1.0");
 }
 END_TEST
