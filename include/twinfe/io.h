@@ -59,6 +59,9 @@ PETSC_EXTERN PetscErrorCode     TwinfeReportDestroy(TwinfeReport *report);
 PETSC_EXTERN PetscErrorCode     TwinfeReportSetString(TwinfeReport report, const char key[], const char value[]);
 PETSC_EXTERN PetscErrorCode     TwinfeReportSetReal(TwinfeReport report, const char key[], PetscReal value);
 PETSC_EXTERN PetscErrorCode     TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value);
-PETSC_EXTERN PetscErrorCode     TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
+/* An array of n reals (written as a JSON array; NaN and infinities as null). */
+PETSC_EXTERN PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], PetscInt n, const PetscInt values[]);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], PetscInt n, const PetscReal values[]);
+PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
 /* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
 PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

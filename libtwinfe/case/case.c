@@ -242,10 +242,12 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(TwinfeImageGetDimensions(c->image, dims));
   PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
   PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
-  snprintf(key, sizeof key, "%" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT, dims[0], dims[1], dims[2]);
-  PetscCall(TwinfeReportSetString(c->report, "image.dimensions", key));
-  snprintf(key, sizeof key, "%g %g %g", (double)spacing[0], (double)spacing[1], (double)spacing[2]);
-  PetscCall(TwinfeReportSetString(c->report, "image.spacing_mm", key));
+  {
+    PetscCall(TwinfeReportSetIntArray(c->report, "image.dimensions", 3, dims));
+    PetscCall(TwinfeReportSetRealArray(c->report, "image.spacing_mm", 3, spacing));
+    PetscCall(TwinfeReportSetRealArray(c->report, "image.origin_lps_mm", 3, origin));
+    PetscCall(TwinfeReportSetRealArray(c->report, "image.direction_row_major", 9, direction));
+  }
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
                         "image     %s: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " voxels of %g x %g x %g mm\n",
                         path, dims[0], dims[1], dims[2], (double)spacing[0], (double)spacing[1], (double)spacing[2]));

@@ -131,10 +131,7 @@ static PetscErrorCode SetUpElasticity(TwinfeCase c)
   }
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(c->elasticity, g));
-  if (c->rank == 0) {
-    snprintf(key, sizeof key, "%g %g %g", (double)g[0], (double)g[1], (double)g[2]);
-    PetscCall(TwinfeReportSetString(c->report, "boundary.gravity_mm_per_s2", key));
-  }
+  if (c->rank == 0) PetscCall(TwinfeReportSetRealArray(c->report, "boundary.gravity_mm_per_s2", 3, g));
   PetscCall(ReadClampSet(c, &clamp));
   for (PetscInt t = 0; t < clamp.ntags; ++t)
     PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp.tags[t], clamp.box));

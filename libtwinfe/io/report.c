@@ -10,7 +10,7 @@
 #include <string.h>
 #include <twinfe/io.h>
 
-typedef enum { NODE_OBJECT, NODE_STRING, NODE_REAL, NODE_INT, NODE_BOOL } NodeKind;
+typedef enum { NODE_OBJECT, NODE_STRING, NODE_REAL, NODE_INT, NODE_BOOL, NODE_REAL_ARRAY, NODE_INT_ARRAY } NodeKind;
 
 typedef struct Node {
   char        *key;
@@ -19,6 +19,9 @@ typedef struct Node {
   PetscReal    real;
   PetscInt     integer;
   PetscBool    boolean;
+  PetscReal   *reals;    /* NODE_REAL_ARRAY: n values */
+  PetscInt    *integers; /* NODE_INT_ARRAY: n values */
+  PetscInt     n;
   struct Node *first, *last, *next; /* children (objects) and the next sibling */
 } Node;
 
@@ -116,6 +119,9 @@ static PetscErrorCode GetLeaf(TwinfeReport report, const char key[], NodeKind ki
              "Report key \"%s\" already holds members (e.g. \"%s.%s\"): it cannot also hold a value", key, key,
              node->first ? node->first->key : "?");
   PetscCall(PetscFree(node->string));
+  PetscCall(PetscFree(node->reals));
+  PetscCall(PetscFree(node->integers));
+  node->n    = 0;
   node->kind = kind;
   *leaf      = node;
   PetscFunctionReturn(0);
@@ -131,6 +137,8 @@ static PetscErrorCode NodeDestroyChildren(Node *object)
     PetscCall(NodeDestroyChildren(child));
     PetscCall(PetscFree(child->key));
     PetscCall(PetscFree(child->string));
+    PetscCall(PetscFree(child->reals));
+    PetscCall(PetscFree(child->integers));
     PetscCall(PetscFree(child));
     child = next;
   }
@@ -188,6 +196,41 @@ PetscErrorCode TwinfeReportSetReal(TwinfeReport report, const char key[], PetscR
   PetscFunctionBeginUser;
   PetscCall(GetLeaf(report, key, NODE_REAL, &leaf));
   leaf->real = value;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportSetRealArray - Set key to an array of n reals (a vector, a matrix row by row).
+  Not collective.
+@*/
+PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], PetscInt n, const PetscReal values[])
+{
+  Node *leaf;
+
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
+             key, n);
+  PetscCall(GetLeaf(report, key, NODE_REAL_ARRAY, &leaf));
+  PetscCall(PetscMalloc1(n, &leaf->reals));
+  PetscCall(PetscArraycpy(leaf->reals, values, n));
+  leaf->n = n;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportSetIntArray - Set key to an array of n integers. Not collective.
+@*/
+PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], PetscInt n, const PetscInt values[])
+{
+  Node *leaf;
+
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
+             key, n);
+  PetscCall(GetLeaf(report, key, NODE_INT_ARRAY, &leaf));
+  PetscCall(PetscMalloc1(n, &leaf->integers));
+  PetscCall(PetscArraycpy(leaf->integers, values, n));
+  leaf->n = n;
   PetscFunctionReturn(0);
 }
 
@@ -309,6 +352,20 @@ static void EmitNode(FILE *fp, const Node *node, int depth)
     break;
   case NODE_BOOL:
     fputs(node->boolean ? "true" : "false", fp);
+    break;
+  case NODE_REAL_ARRAY:
+    fputc('[', fp);
+    for (PetscInt i = 0; i < node->n; ++i) {
+      if (i) fputs(", ", fp);
+      EmitReal(fp, node->reals[i]);
+    }
+    fputc(']', fp);
+    break;
+  case NODE_INT_ARRAY:
+    fputc('[', fp);
+    for (PetscInt i = 0; i < node->n; ++i)
+      fprintf(fp, "%s%" PetscInt_FMT, i ? ", " : "", node->integers[i]);
+    fputc(']', fp);
     break;
   }
 }

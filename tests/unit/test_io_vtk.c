@@ -163,6 +163,12 @@ START_TEST(test_report_json_read_back)
   TWINFE_CK(TwinfeReportSetReal(report, "mesh.region.liver.volume_mm3", 2.0));
   TWINFE_CK(TwinfeReportSetReal(report, "mesh.tiny", 1e-300));
   TWINFE_CK(TwinfeReportSetBool(report, "solver.converged", PETSC_TRUE));
+  {
+    const PetscReal gravity[3] = {0.0, 9810.0, 0.1 + 0.2};
+    const PetscInt  dims[3]    = {67, 45, 35};
+    TWINFE_CK(TwinfeReportSetRealArray(report, "solver.gravity", 3, gravity));
+    TWINFE_CK(TwinfeReportSetIntArray(report, "mesh.dims", 3, dims));
+  }
   TWINFE_CK(TwinfeReportSetReal(report, "solver.residual", NAN));
   TWINFE_CK(TwinfeReportSetReal(report, "solver.growth", INFINITY));
   TWINFE_CK(TwinfeReportSetString(report, "note", "q\" b\\ n\n t\t c\x01 mu\xc2\xb5 / end"));
@@ -182,6 +188,7 @@ START_TEST(test_report_json_read_back)
                           "--expect mesh.min_gamma=0.30000000000000004 --expect mesh.ntets=1234567 "
                           "--expect mesh.region.liver.volume_mm3=2.0 --expect mesh.tiny=1e-300 --expect solver.converged=true "
                           "--expect solver.residual=null --expect solver.growth=null "
+                          "--expect 'solver.gravity=[0.0, 9810.0, 0.30000000000000004]' --expect 'mesh.dims=[67, 45, 35]' "
                           "--expect 'note=\"q\\\" b\\\\ n\\n t\\t c\\u0001 mu\\u00b5 / end\"'",
                           path));
   ck_assert_int_eq(twinfe_test_readback(args), 0);
