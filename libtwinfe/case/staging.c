@@ -7,7 +7,9 @@
 #define _XOPEN_SOURCE 700
 #include "case_impl.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,13 +39,56 @@ static PetscBool IsDirectory(const char path[])
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? PETSC_TRUE : PETSC_FALSE;
 }
 
-static PetscBool IsEmptyOrTwinfeOutput(const char dir[])
+/* The whole text of a small file (NULL if it cannot be read); caller frees. */
+static char *ReadSmallFile(const char path[])
 {
-  char        report[PETSC_MAX_PATH_LEN + 16];
-  struct stat st;
-  snprintf(report, sizeof report, "%s/report.json", dir);
-  if (stat(report, &st) == 0) return PETSC_TRUE;
-  return rmdir(dir) == 0 ? PETSC_TRUE : PETSC_FALSE; /* only succeeds when empty */
+  FILE *f = fopen(path, "rb");
+  char *text;
+  long  n;
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > (1L << 24) || fseek(f, 0, SEEK_SET) != 0 ||
+      !(text = malloc((size_t)n + 1))) {
+    fclose(f);
+    return NULL;
+  }
+  text[fread(text, 1, (size_t)n, f)] = 0;
+  fclose(f);
+  return text;
+}
+
+/* A folder twinfe may replace: empty, or an earlier twinfe output holding nothing but what its
+   report.json lists (a result piece folder results_NNNN/ goes with its listed .pvtu). Anything
+   else, such as a ParaView state a planner saved there, makes it someone else's. */
+static PetscBool IsEmptyOrTwinfeOutput(const char dir[], char foreign[], size_t foreign_len)
+{
+  char           path[PETSC_MAX_PATH_LEN + 16], *report;
+  DIR           *d;
+  struct dirent *entry;
+  PetscBool      ours = PETSC_TRUE;
+
+  foreign[0] = 0;
+  snprintf(path, sizeof path, "%s/report.json", dir);
+  report = ReadSmallFile(path);
+  if (!report) return rmdir(dir) == 0 ? PETSC_TRUE : PETSC_FALSE; /* only succeeds when empty */
+  if (!strstr(report, "\"twinfe\"") || !strstr(report, "\"version\"")) {
+    snprintf(foreign, foreign_len, "report.json (not written by twinfe)");
+    free(report);
+    return PETSC_FALSE;
+  }
+  d = opendir(dir);
+  while (ours && d && (entry = readdir(d))) {
+    char quoted[600];
+    if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..") || !strcmp(entry->d_name, "report.json")) continue;
+    snprintf(quoted, sizeof quoted, "\"%s\"", entry->d_name);
+    if (strstr(report, quoted)) continue;
+    snprintf(quoted, sizeof quoted, "\"%s.pvtu\"", entry->d_name);
+    if (strstr(report, quoted)) continue;
+    snprintf(foreign, foreign_len, "%s", entry->d_name);
+    ours = PETSC_FALSE;
+  }
+  if (d) closedir(d);
+  free(report);
+  return ours;
 }
 
 /* mkdir -p of the folder that will hold dir; created gets the outermost folder this made
@@ -74,9 +119,12 @@ static PetscErrorCode CreateStagingOnRoot(const char output_dir[], char staging_
   PetscCheck(output_dir[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "No output folder given: pass -o DIR");
   PetscCheck(!(access(output_dir, F_OK) == 0 && !IsDirectory(output_dir)), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Output %s exists and is a file, not a folder: choose another -o", output_dir);
-  PetscCheck(!IsDirectory(output_dir) || IsEmptyOrTwinfeOutput(output_dir), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Output folder %s exists and is not an earlier twinfe output (no report.json): choose another -o or remove it",
-             output_dir);
+  if (IsDirectory(output_dir)) {
+    char foreign[512];
+    PetscCheck(IsEmptyOrTwinfeOutput(output_dir, foreign, sizeof foreign), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Output folder %s exists and holds %s, which twinfe did not write: choose another -o, or move that away",
+               output_dir, foreign[0] ? foreign : "files but no report.json");
+  }
   PetscCall(CreateParents(output_dir, created_parent));
   snprintf(staging_dir, PETSC_MAX_PATH_LEN, "%s.partial-%ld", output_dir, (long)getpid());
   PetscCall(TwinfeRemoveTree(staging_dir));

@@ -62,6 +62,20 @@ code, _, stderr = tc.run([args.app, "demo", "-o", keep], expect_ok=False)
 ck.check(code != 0 and "precious" in stderr, f"existing folder: exit {code}, {stderr!r}")
 ck.check(open(os.path.join(keep, "notes.txt")).read() == "mine", "user file kept")
 
+# Nor is a folder with someone else's report.json, nor an earlier twinfe output to which a
+# user added a file (a ParaView state, say): only what twinfe wrote may be replaced.
+other = os.path.join(work, "other_tool")
+os.makedirs(other)
+for name, text in (("report.json", '{"other": "tool"}'), ("scan_notes.txt", "mine")):
+    with open(os.path.join(other, name), "w") as f:
+        f.write(text)
+code, _, stderr = tc.run([args.app, "mesh", phantom, "-labels", "2", "-o", other], expect_ok=False)
+ck.check(code != 0 and "report.json" in stderr and os.path.exists(os.path.join(other, "scan_notes.txt")), f"foreign report.json: {stderr!r}")
+with open(os.path.join(nested, "view.pvsm"), "w") as f:
+    f.write("<ParaView/>")
+code, _, stderr = tc.run([args.app, "mesh", phantom, "-labels", "2", "-o", nested], expect_ok=False)
+ck.check(code != 0 and "view.pvsm" in stderr and os.path.exists(os.path.join(nested, "view.pvsm")), f"user file in an output: {stderr!r}")
+
 # On two ranks a failure ends every rank with a clear message too.
 code, _, stderr = tc.run([args.mpiexec, "-n", "2", args.app, "run", case, "-organ_E", "-1", "-o", out], expect_ok=False)
 ck.check(code != 0 and "organ_E" in stderr and not os.path.exists(out), f"2 ranks: exit {code}, {stderr!r}")
