@@ -37,7 +37,9 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const Petsc
    outer shells gets one Gmsh volume per shell. Options: -mesh_algorithm hxt|delaunay,
    -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output).
    Gmsh 4.8.4's HXT on several threads sometimes returns a duplicated vertex (a crack): that
-   mesh is refused with an error, so keep -mesh_threads 1 with this Gmsh. Not collective. */
+   mesh is refused with an error, so keep -mesh_threads 1 with this Gmsh. Not collective. Fails with PETSC_ERR_ARG_INCOMP when
+   Gmsh finds surfaces that cross each other (smoothing can do that near triple lines: smooth less and try again), PETSC_ERR_LIB
+   for other Gmsh failures. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, PetscInt nregions, const int32_t labels[],
                                                         const char *const names[], TwinfeMesh *mesh);
 /* Gmsh .msh (format 4.1) read and write, with named physical groups for regions (physical

@@ -419,7 +419,7 @@ static PetscErrorCode SurfaceAndMeshOnRoot(TwinfeCase c)
     PetscCall(TwinfeCaseBeginStage(c, "mesh", PETSC_FALSE, &t0));
     ierr = MeshSurfaceQuietly(c, names);
     PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
-    if (!ierr || ierr != PETSC_ERR_LIB || iterations == 0) break;
+    if (ierr != PETSC_ERR_ARG_INCOMP || iterations == 0) break; /* only crossing surfaces are worth a retry */
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "mesh      Gmsh refused the surfaces smoothed %" PetscInt_FMT
                           " times (they cross each other); retrying with %" PetscInt_FMT "\n",

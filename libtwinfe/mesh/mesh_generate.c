@@ -306,7 +306,20 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
   GMSH_CALL(gmshOptionSetNumber("Mesh.Algorithm3D", o->algorithm, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("Mesh.Optimize", (double)o->optimize, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("General.NumThreads", (double)o->threads, &gmsh_ierr));
-  GMSH_CALL(gmshModelMeshGenerate(3, &gmsh_ierr));
+  {
+    int gmsh_ierr = 0;
+    gmshModelMeshGenerate(3, &gmsh_ierr);
+    if (gmsh_ierr) {
+      char message[1024];
+      TwinfeGmshLastError_Private(message, sizeof message);
+      /* Crossing surfaces have their own code: callers can smooth less and try again. HXT says
+         "PLC Error: ... intersect" on stderr only, then logs "HXT 3D mesh failed"; our surfaces
+         are closed and conformal by construction, so crossing is what makes HXT fail here. */
+      SETERRQ(PETSC_COMM_SELF,
+              strstr(message, "intersect") || strstr(message, "3D mesh failed") ? PETSC_ERR_ARG_INCOMP : PETSC_ERR_LIB,
+              "Gmsh could not tetrahedralise the surfaces (ierr %d): %s", gmsh_ierr, message);
+    }
+  }
   PetscCall(TwinfeGmshExtract_Private("TwinfeMeshCreateFromSurface", mesh));
   PetscCall(CheckRegionsMeshed(*mesh, nregions, labels));
   PetscCall(CheckNoDuplicateVertices(*mesh, o));
