@@ -8,5 +8,5 @@
    mesh: it is not read there), with labels "Cell Sets" (region label per tet) and
    "Face Sets" (facet tag per boundary/interface face), partition the cells with METIS on
    the dual graph (rank 0) and distribute through PetscPartitionerShell + DMPlexDistribute.
-   Collective. Option -partition_overlap (0). */
+   Collective. Cells do not overlap between ranks (the assembly adds shared rows across ranks). */
 PETSC_EXTERN PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm);

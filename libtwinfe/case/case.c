@@ -69,16 +69,17 @@ static PetscErrorCode RecordInputFile(TwinfeCase c, const char role[], const cha
 
 /* ---------- regions and materials ---------- */
 
-static PetscErrorCode CheckRegionName(const char name[])
+/* Names become option prefixes, report keys and file names: letters, digits and '_' only. */
+static PetscErrorCode CheckRegionName(const char name[], const char source[])
 {
   PetscFunctionBegin;
   PetscCheck(name[0] && strlen(name) < TWINFE_NAME_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Region name '%s' in -names must have 1 to %d characters", name, TWINFE_NAME_LEN - 1);
+             "Region name '%s' in %s must have 1 to %d characters", name, source, TWINFE_NAME_LEN - 1);
   for (const char *p = name; *p; ++p)
     PetscCheck((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_', PETSC_COMM_SELF,
                PETSC_ERR_ARG_WRONG,
-               "Region name '%s' in -names has the character '%c': use letters, digits and '_' only (it names options and files)",
-               name, *p);
+               "Region name '%s' in %s has the character '%c': use letters, digits and '_' only (it names options and files)",
+               name, source, *p);
   PetscFunctionReturn(0);
 }
 
@@ -102,7 +103,7 @@ static PetscErrorCode ReadRegionOptions(TwinfeCase c)
                "-labels value %" PetscInt_FMT " is out of range: labels are 1 to 999 (0 is background)", labels[i]);
     c->labels[i] = (int32_t)labels[i];
     if (have_names) {
-      PetscCall(CheckRegionName(names[i]));
+      PetscCall(CheckRegionName(names[i], "-names"));
       PetscCall(PetscStrncpy(c->names[i], names[i], TWINFE_NAME_LEN));
     } else
       snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
@@ -218,8 +219,10 @@ static PetscErrorCode RegionsFromImage(TwinfeCase c)
   for (PetscInt i = 0; i < n; ++i)
     if (v[i] > 0 && v[i] < 1000) present[v[i]] = PETSC_TRUE;
   c->nregions = 0;
-  for (int l = 1; l < 1000 && c->nregions < TWINFE_CASE_MAX_REGIONS; ++l) {
+  for (int l = 1; l < 1000; ++l) {
     if (!present[l]) continue;
+    PetscCheck(c->nregions < TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "The image has more than %d labels: choose the ones to model with -labels", TWINFE_CASE_MAX_REGIONS);
     c->labels[c->nregions] = l;
     snprintf(c->names[c->nregions], TWINFE_NAME_LEN, "label_%d", l);
     c->nregions++;
@@ -514,6 +517,7 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;
     PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
+    PetscCall(CheckRegionName(name, path));
     c->labels[r] = labels[r];
     PetscCall(PetscStrncpy(c->names[r], name, TWINFE_NAME_LEN));
   }

@@ -1,6 +1,7 @@
 /* Private state of a TwinfeCase. SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <twinfe/twinfe.h>
+#include "core/core_impl.h"
 
 #define TWINFE_CASE_MAX_REGIONS 256
 #define TWINFE_CASE_MAX_STAGES 16
@@ -44,8 +45,6 @@ PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output
                                                 char created_parent[]);
 PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
 PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
-/* Makes every rank fail when rank 0 failed in a serial step (other ranks pass 0). */
-PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
 /* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
 PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);
 /* Time (and peak memory) a stage; collective stages also become -log_view stages. */

@@ -56,8 +56,12 @@ static PetscErrorCode MeshBoundsOnRoot(TwinfeCase c, PetscReal lo[3], PetscReal 
   for (PetscInt f = 0; f < nf; ++f)
     if (tags[f] > 0 && tags[f] < 1000) seen[tags[f]] = PETSC_TRUE;
   *nouter = 0;
-  for (int t = 1; t < 1000 && *nouter < TWINFE_CASE_MAX_REGIONS; ++t)
-    if (seen[t]) outer[(*nouter)++] = t;
+  for (int t = 1; t < 1000; ++t) {
+    if (!seen[t]) continue;
+    PetscCheck(*nouter < TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "The mesh has more than %d outer surfaces: choose the ones to hold with -clamp_tags", TWINFE_CASE_MAX_REGIONS);
+    outer[(*nouter)++] = t;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -295,7 +299,9 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   PetscFunctionBegin;
   if (!tcase || !*tcase) PetscFunctionReturn(0);
   c = *tcase;
-  if (!c->finished && c->rank == 0) {
+  /* Every rank that gets here after a failure removes the staging folder: when one rank fails
+     alone, the app ends the job before rank 0 could. */
+  if (!c->finished) {
     PetscCall(TwinfeRemoveTree(c->staging_dir));
     PetscCall(TwinfeRemoveTree(c->created_parent)); /* made by this run, so nothing else is in it */
   }

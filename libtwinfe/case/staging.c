@@ -145,6 +145,7 @@ PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char 
   else
     PetscCall(TwinfeRunOnRoot(comm, 0));
   PetscCallMPI(MPI_Bcast(staging_dir, PETSC_MAX_PATH_LEN, MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(created_parent, PETSC_MAX_PATH_LEN, MPI_CHAR, 0, comm));
   PetscFunctionReturn(0);
 }
 
@@ -177,20 +178,5 @@ PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], cons
     PetscCall(TwinfeRunOnRoot(comm, CommitOnRoot(staging_dir, output_dir)));
   else
     PetscCall(TwinfeRunOnRoot(comm, 0));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error)
-{
-  int code = (int)root_error;
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
-  if (code) {
-    PetscMPIInt rank;
-    PetscCallMPI(MPI_Comm_rank(comm, &rank));
-    /* Rank 0 already raised (and recorded) the real error; the others follow it. */
-    PetscCheck(rank == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "A step on rank 0 failed (see rank 0's message)");
-    PetscFunctionReturn(root_error);
-  }
   PetscFunctionReturn(0);
 }

@@ -203,6 +203,10 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
   count[0] = 0;
   for (PetscInt d = 0; d < nl; ++d) {
     if (!SameCellsAsPrevious(d, start, cells)) PetscCall(RowColumns(space, d, start, cells, seen, buf, &n));
+    PetscCheck((PetscInt64)count[d] + n <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "This rank's matrix would hold more than %d nonzeros (%" PetscInt_FMT
+               " local unknowns), past 32-bit indices: run on more ranks",
+               (int)PETSC_MAX_INT, nl);
     count[d + 1] = count[d] + n;
   }
   space->nnz = count[nl];

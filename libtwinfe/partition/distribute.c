@@ -14,6 +14,8 @@
 #include <twinfe/core.h>
 #include <twinfe/partition.h>
 
+#include "core/core_impl.h"
+
 #include <metis.h>
 
 /* DMPlex expects the opposite tet orientation from ours (det > 0 as Gmsh and VTK): swap
@@ -45,19 +47,25 @@ static PetscErrorCode CreateSerialPlex(MPI_Comm comm, TwinfeMesh mesh, PetscBool
 static const char *const facet_label_names[4] = {"twinfe facet opposite vertex 0", "twinfe facet opposite vertex 1",
                                                  "twinfe facet opposite vertex 2", "twinfe facet opposite vertex 3"};
 
-/* Regions as "Cell Sets"; each facet's tag on the cells it bounds (uninterpolated mesh, rank 0). */
-static PetscErrorCode LabelCells(DM dm, TwinfeMesh mesh, PetscBool on_root)
+/* Regions as "Cell Sets"; each facet's tag on the cells it bounds (uninterpolated mesh). */
+static PetscErrorCode CreateCellLabels(DM dm)
+{
+  PetscFunctionBegin;
+  PetscCall(DMCreateLabel(dm, "Cell Sets"));
+  for (int k = 0; k < 4; ++k)
+    PetscCall(DMCreateLabel(dm, facet_label_names[k]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LabelCellsOnRoot(DM dm, TwinfeMesh mesh)
 {
   DMLabel cell_sets, facet_labels[4];
 
   PetscFunctionBegin;
-  PetscCall(DMCreateLabel(dm, "Cell Sets"));
   PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
-  for (int k = 0; k < 4; ++k) {
-    PetscCall(DMCreateLabel(dm, facet_label_names[k]));
+  for (int k = 0; k < 4; ++k)
     PetscCall(DMGetLabel(dm, facet_label_names[k], &facet_labels[k]));
-  }
-  if (on_root) {
+  {
     PetscInt        nt, nf, vStart, vEnd;
     const PetscInt *tets, *facets;
     const int32_t  *regions, *tags;
@@ -215,7 +223,7 @@ static PetscErrorCode DistributeWithPartition(DM *dm, TwinfeMesh mesh, PetscBool
 {
   MPI_Comm         comm;
   PetscMPIInt      size;
-  PetscInt        *sizes, *points = NULL, overlap = 0;
+  PetscInt        *sizes, *points = NULL;
   PetscPartitioner partitioner;
   DM               distributed = NULL;
 
@@ -223,17 +231,14 @@ static PetscErrorCode DistributeWithPartition(DM *dm, TwinfeMesh mesh, PetscBool
   PetscCall(PetscObjectGetComm((PetscObject)*dm, &comm));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   if (size == 1) PetscFunctionReturn(0);
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-partition_overlap", &overlap, NULL));
-  PetscCheck(overlap >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-partition_overlap %" PetscInt_FMT " is negative: give 0 or more cell layers", overlap);
   PetscCall(PetscCalloc1(size, &sizes));
-  if (on_root) PetscCall(PartitionCellsWithMETIS(mesh, size, sizes, &points));
+  PetscCall(TwinfeRunOnRoot(comm, on_root ? PartitionCellsWithMETIS(mesh, size, sizes, &points) : 0));
   PetscCall(DMPlexGetPartitioner(*dm, &partitioner));
   PetscCall(PetscPartitionerSetType(partitioner, PETSCPARTITIONERSHELL));
   PetscCall(PetscPartitionerShellSetPartition(partitioner, size, sizes, points));
   PetscCall(PetscFree(sizes));
   PetscCall(PetscFree(points));
-  PetscCall(DMPlexDistribute(*dm, overlap, NULL, &distributed));
+  PetscCall(DMPlexDistribute(*dm, 0, NULL, &distributed)); /* no overlap: the assembly adds across ranks */
   if (distributed) {
     PetscCall(DMDestroy(dm));
     *dm = distributed;
@@ -255,7 +260,8 @@ PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm)
   PetscCallMPI(MPI_Bcast(&has_mesh, 1, MPIU_INT, 0, comm));
   PetscCheck(has_mesh, comm, PETSC_ERR_ARG_NULL, "TwinfePartitionDistribute needs the mesh on rank 0, got NULL");
   PetscCall(CreateSerialPlex(comm, mesh, on_root, dm));
-  PetscCall(LabelCells(*dm, mesh, on_root));
+  PetscCall(CreateCellLabels(*dm));
+  PetscCall(TwinfeRunOnRoot(comm, on_root ? LabelCellsOnRoot(*dm, mesh) : 0));
   PetscCall(DistributeWithPartition(dm, mesh, on_root));
   PetscCall(InterpolateAndLabelFaces(dm));
   PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));

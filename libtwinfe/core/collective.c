@@ -1,0 +1,22 @@
+/* Serial steps inside collective functions.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Meshing, labelling and METIS run on rank 0 while the other ranks wait for the collective
+ * step that follows. If rank 0 failed and simply returned, the others would wait forever, so
+ * every such step ends here: rank 0's error code is broadcast and every rank fails with it. */
+#include "core_impl.h"
+
+PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error)
+{
+  int code = (int)root_error;
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Bcast(&code, 1, MPI_INT, 0, comm));
+  if (code) {
+    PetscMPIInt rank;
+    PetscCallMPI(MPI_Comm_rank(comm, &rank));
+    /* Rank 0 already raised (and recorded) the real error; the others follow it. */
+    PetscCheck(rank == 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "A step on rank 0 failed (see rank 0's message)");
+    PetscFunctionReturn(root_error);
+  }
+  PetscFunctionReturn(0);
+}
