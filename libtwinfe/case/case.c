@@ -86,30 +86,33 @@ static PetscErrorCode CheckRegionName(const char name[], const char source[])
 /* -labels and -names, when given. */
 static PetscErrorCode ReadRegionOptions(TwinfeCase c)
 {
-  PetscInt  labels[TWINFE_CASE_MAX_REGIONS], nlabels = TWINFE_CASE_MAX_REGIONS, nnames = TWINFE_CASE_MAX_REGIONS;
-  char     *names[TWINFE_CASE_MAX_REGIONS];
-  PetscBool have_labels, have_names;
+  PetscInt       labels[TWINFE_CASE_MAX_REGIONS], nlabels = TWINFE_CASE_MAX_REGIONS, nnames = TWINFE_CASE_MAX_REGIONS;
+  char          *names[TWINFE_CASE_MAX_REGIONS];
+  PetscBool      have_labels, have_names;
+  PetscErrorCode name_error = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-labels", labels, &nlabels, &have_labels));
-  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", names, &nnames, &have_names));
   if (!have_labels) nlabels = 0;
-  if (!have_names) nnames = 0;
-  PetscCheck(!have_names || nnames == nlabels, c->comm, PETSC_ERR_ARG_WRONG,
-             "-names gives %" PetscInt_FMT " names for %" PetscInt_FMT " -labels: give one name per label", nnames, nlabels);
-  c->nregions = nlabels;
-  for (PetscInt i = 0; i < nlabels; ++i) {
+  for (PetscInt i = 0; i < nlabels; ++i)
     PetscCheck(labels[i] > 0 && labels[i] < 1000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "-labels value %" PetscInt_FMT " is out of range: labels are 1 to 999 (0 is background)", labels[i]);
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", names, &nnames, &have_names));
+  if (!have_names) nnames = 0;
+  c->nregions = nlabels;
+  for (PetscInt i = 0; i < nlabels; ++i) {
     c->labels[i] = (int32_t)labels[i];
-    if (have_names) {
-      PetscCall(CheckRegionName(names[i], "-names"));
+    if (have_names && i < nnames) {
+      if (!name_error) name_error = CheckRegionName(names[i], "-names");
       PetscCall(PetscStrncpy(c->names[i], names[i], TWINFE_NAME_LEN));
     } else
       snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
   }
   for (PetscInt i = 0; i < nnames; ++i)
     PetscCall(PetscFree(names[i]));
+  PetscCheck(!have_names || nnames == nlabels, c->comm, PETSC_ERR_ARG_WRONG,
+             "-names gives %" PetscInt_FMT " names for %" PetscInt_FMT " -labels: give one name per label", nnames, nlabels);
+  PetscCall(name_error);
   PetscFunctionReturn(0);
 }
 

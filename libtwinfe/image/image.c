@@ -183,8 +183,12 @@ PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image)
   *image = NULL;
   PetscCall(PetscMemzero(&grid, sizeof grid));
   PetscCall(TwinfeNiftiRead_VTK(path, &grid));
-  PetscCall(TwinfeImageGeometryFromNifti_Private(&grid, path, spacing, origin, direction));
-  PetscCall(TwinfeImageCreate(grid.dims, spacing, origin, direction, &img));
+  {
+    PetscErrorCode ierr = TwinfeImageGeometryFromNifti_Private(&grid, path, spacing, origin, direction);
+    if (!ierr) ierr = TwinfeImageCreate(grid.dims, spacing, origin, direction, &img);
+    if (ierr) PetscCall(PetscFree(grid.labels)); /* the reader's array is ours until handed over */
+    PetscCall(ierr);
+  }
   /* hand the reader's array over instead of copying it */
   PetscCall(PetscFree(img->labels));
   img->labels = grid.labels;
