@@ -24,21 +24,23 @@ static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
                             "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
                             "mesh quality, solver convergence and timings.\n";
 
-static const char help_case[] = "\ncase options (YAML keys in a case file; the command line overrides the file):\n"
-                                "  -image FILE                 label map (.nii/.nii.gz); relative to the case file\n"
-                                "  -labels 1,2                 labels to model (default: every label in the image)\n"
-                                "  -names organ,tumor          a name per label (letters, digits, _)\n"
-                                "  -<name>_E -<name>_nu -<name>_density   region material: Pa, -, g/mm^3\n"
-                                "                              (defaults -E 5000 -nu 0.45 -density 1.06e-3)\n"
-                                "  -gravity 0,9810,0           mm/s^2 in LPS (supine patient: +y is posterior)\n"
-                                "  -clamp_tags T1,T2           facet tags held fixed (default: every region's outer surface)\n"
-                                "  -clamp_axis y -clamp_side max -clamp_fraction 0.25\n"
-                                "                              hold only that part of the clamped facets (default: the\n"
-                                "                              posterior quarter, where the organ rests)\n"
-                                "  -surface_smooth_iterations 20 -surface_smooth_passband 0.1 -surface_feature_angle 120\n"
-                                "  -mesh_algorithm hxt|delaunay -mesh_optimize 1 -mesh_threads 1\n"
-                                "  -elasticity_ksp_rtol 1e-8 ... any SNES/KSP/PC option with prefix elasticity_\n"
-                                "  -twinfe_traceback           print PETSc's full error traceback on failure\n";
+static const char help_case[] =
+    "\ncase options (YAML keys in a case file; the command line overrides the file):\n"
+    "  -image FILE                 label map (.nii/.nii.gz); relative to the case file\n"
+    "  -labels 1,2                 labels to model (default: every label in the image)\n"
+    "  -names organ,tumor          a name per label (letters, digits, _)\n"
+    "  -<name>_E -<name>_nu -<name>_density   region material: Pa, -, g/mm^3\n"
+    "                              (defaults -E 5000 -nu 0.45 -density 1.06e-3)\n"
+    "  -gravity 0,9810,0           mm/s^2 in LPS (supine patient: +y is posterior)\n"
+    "  -clamp_tags T1,T2           facet tags held fixed (default: every region's outer surface)\n"
+    "  -clamp_axis y -clamp_side max -clamp_fraction 0.25\n"
+    "                              hold only that part of the clamped facets (default: the\n"
+    "                              posterior quarter, where the organ rests)\n"
+    "  -surface_smooth_iterations 20 -surface_smooth_passband 0.1 -surface_feature_angle 120\n"
+    "  -mesh_algorithm hxt|delaunay -mesh_optimize 1 -mesh_threads 1\n"
+    "  -elasticity_degree 1|2      linear (default) or quadratic tets; P2 for nearly incompressible tissue\n"
+    "  -elasticity_ksp_rtol 1e-8 ... any SNES/KSP/PC option with prefix elasticity_\n"
+    "  -twinfe_traceback           print PETSc's full error traceback on failure\n";
 
 static PetscBool IsHelp(int argc, char **argv)
 {
