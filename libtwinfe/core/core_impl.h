@@ -1,7 +1,13 @@
 /* Private helpers shared by the stages. SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
+#include <petscdmlabel.h>
 #include <petscsys.h>
 
 /* Collective: rank 0 passes the error code of its serial step, the others 0; if rank 0 failed,
    every rank returns an error (rank 0 its own, with its message). */
 PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
+
+/* Visit every point of a label with its value, one pass over each stratum: much cheaper than a
+   DMLabelGetValue per point, which searches every stratum. A NULL label visits nothing. */
+typedef PetscErrorCode (*TwinfeLabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor visit, void *ctx);

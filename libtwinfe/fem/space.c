@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fem_impl.h"
 
+#include "core/core_impl.h"
+
 #include <petscsf.h>
 
 static const PetscInt edge_vertex[6][2] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
@@ -181,38 +183,14 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   PetscFunctionReturn(0);
 }
 
-/* Calls visit(point, value, ctx) for every point of every stratum of the label: one pass over
-   the label instead of one label query per point. A missing label visits nothing. */
-typedef PetscErrorCode (*LabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
-
-static PetscErrorCode ForEachLabelPoint(DM dm, const char name[], LabelPointVisitor visit, void *ctx)
+/* Points of a DM's label with their values (see TwinfeLabelForEachPoint). */
+static PetscErrorCode ForEachLabelPoint(DM dm, const char name[], TwinfeLabelPointVisitor visit, void *ctx)
 {
-  DMLabel         label;
-  IS              values;
-  PetscInt        nvalues;
-  const PetscInt *vals;
+  DMLabel label;
 
   PetscFunctionBeginUser;
   PetscCall(DMGetLabel(dm, name, &label));
-  if (!label) PetscFunctionReturn(0);
-  PetscCall(DMLabelGetValueIS(label, &values));
-  PetscCall(ISGetLocalSize(values, &nvalues));
-  PetscCall(ISGetIndices(values, &vals));
-  for (PetscInt i = 0; i < nvalues; ++i) {
-    IS              stratum;
-    PetscInt        n;
-    const PetscInt *pts;
-    PetscCall(DMLabelGetStratumIS(label, vals[i], &stratum));
-    if (!stratum) continue;
-    PetscCall(ISGetLocalSize(stratum, &n));
-    PetscCall(ISGetIndices(stratum, &pts));
-    for (PetscInt k = 0; k < n; ++k)
-      PetscCall(visit(pts[k], vals[i], ctx));
-    PetscCall(ISRestoreIndices(stratum, &pts));
-    PetscCall(ISDestroy(&stratum));
-  }
-  PetscCall(ISRestoreIndices(values, &vals));
-  PetscCall(ISDestroy(&values));
+  PetscCall(TwinfeLabelForEachPoint(label, visit, ctx));
   PetscFunctionReturn(0);
 }
 

@@ -199,6 +199,17 @@ PetscErrorCode TwinfeReportSetReal(TwinfeReport report, const char key[], PetscR
   PetscFunctionReturn(0);
 }
 
+/* The leaf for an array of n values, its old contents freed. */
+static PetscErrorCode GetArrayLeaf(TwinfeReport report, const char key[], PetscInt n, NodeKind kind, Node **leaf)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
+             key, n);
+  PetscCall(GetLeaf(report, key, kind, leaf));
+  (*leaf)->n = n;
+  PetscFunctionReturn(0);
+}
+
 /*@C
   TwinfeReportSetRealArray - Set key to an array of n reals (a vector, a matrix row by row).
   Not collective.
@@ -208,12 +219,9 @@ PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], P
   Node *leaf;
 
   PetscFunctionBeginUser;
-  PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
-             key, n);
-  PetscCall(GetLeaf(report, key, NODE_REAL_ARRAY, &leaf));
+  PetscCall(GetArrayLeaf(report, key, n, NODE_REAL_ARRAY, &leaf));
   PetscCall(PetscMalloc1(n, &leaf->reals));
   PetscCall(PetscArraycpy(leaf->reals, values, n));
-  leaf->n = n;
   PetscFunctionReturn(0);
 }
 
@@ -225,12 +233,9 @@ PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], Pe
   Node *leaf;
 
   PetscFunctionBeginUser;
-  PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
-             key, n);
-  PetscCall(GetLeaf(report, key, NODE_INT_ARRAY, &leaf));
+  PetscCall(GetArrayLeaf(report, key, n, NODE_INT_ARRAY, &leaf));
   PetscCall(PetscMalloc1(n, &leaf->integers));
   PetscCall(PetscArraycpy(leaf->integers, values, n));
-  leaf->n = n;
   PetscFunctionReturn(0);
 }
 

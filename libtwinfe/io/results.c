@@ -12,6 +12,8 @@
  * temporary name. */
 #include "ioimpl.h"
 
+#include "core/core_impl.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <twinfe/io.h>
@@ -396,15 +398,26 @@ static PetscErrorCode TopologySetTetrahedra(DM dm, PetscInt cStart, PetscInt vEn
   PetscFunctionReturn(0);
 }
 
-/* "region" from the strata of "Cell Sets" (one pass over each stratum: a DMLabelGetValue per
-   cell searched every stratum and cost as much as the cells), and "rank". */
+typedef struct {
+  PetscInt  cStart;
+  Topology *t;
+} RegionVisit;
+
+static PetscErrorCode SetRegion(PetscInt point, PetscInt value, void *ctx)
+{
+  RegionVisit *r = (RegionVisit *)ctx;
+  if (point >= r->cStart && point < r->cStart + r->t->ncells) r->t->region[point - r->cStart] = (int32_t)value;
+  return 0;
+}
+
+/* "region" from the strata of "Cell Sets" (a DMLabelGetValue per cell searched every stratum
+   and cost as much as the cells), and "rank". */
 static PetscErrorCode TopologySetRegionAndRank(DM dm, PetscInt cStart, Topology *t)
 {
-  DMLabel         cell_sets;
-  IS              values;
-  const PetscInt *value;
-  PetscInt        nvalues, outside;
-  PetscMPIInt     rank;
+  DMLabel     cell_sets;
+  PetscInt    outside;
+  PetscMPIInt rank;
+  RegionVisit visit = {cStart, t};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)dm), &rank));
@@ -414,25 +427,7 @@ static PetscErrorCode TopologySetRegionAndRank(DM dm, PetscInt cStart, Topology 
     t->region[c] = (int32_t)outside;
     t->rank[c]   = (int32_t)rank;
   }
-  PetscCall(DMLabelGetValueIS(cell_sets, &values));
-  PetscCall(ISGetLocalSize(values, &nvalues));
-  PetscCall(ISGetIndices(values, &value));
-  for (PetscInt i = 0; i < nvalues; ++i) {
-    IS              stratum;
-    const PetscInt *points;
-    PetscInt        npoints;
-
-    PetscCall(DMLabelGetStratumIS(cell_sets, value[i], &stratum));
-    if (!stratum) continue;
-    PetscCall(ISGetLocalSize(stratum, &npoints));
-    PetscCall(ISGetIndices(stratum, &points));
-    for (PetscInt k = 0; k < npoints; ++k)
-      if (points[k] >= cStart && points[k] < cStart + t->ncells) t->region[points[k] - cStart] = (int32_t)value[i];
-    PetscCall(ISRestoreIndices(stratum, &points));
-    PetscCall(ISDestroy(&stratum));
-  }
-  PetscCall(ISRestoreIndices(values, &value));
-  PetscCall(ISDestroy(&values));
+  PetscCall(TwinfeLabelForEachPoint(cell_sets, SetRegion, &visit));
   PetscFunctionReturn(0);
 }
 

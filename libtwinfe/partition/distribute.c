@@ -121,13 +121,31 @@ static PetscErrorCode FindFaceOpposite(DM dm, PetscInt c, const PetscInt vertice
   PetscFunctionReturn(0);
 }
 
+typedef struct {
+  DM              dm;
+  DMLabel         face_sets;
+  PetscInt        cStart, opposite;
+  const PetscInt *vertices; /* 4 per cell, as before interpolation */
+} FaceTagging;
+
+/* A cell carrying a facet tag: put the tag on its face opposite vertex `opposite`. */
+static PetscErrorCode TagFaceOpposite(PetscInt cell, PetscInt tag, void *ctx)
+{
+  FaceTagging *f = (FaceTagging *)ctx;
+  PetscInt     face;
+  PetscFunctionBegin;
+  PetscCall(FindFaceOpposite(f->dm, cell, f->vertices + 4 * (cell - f->cStart), f->opposite, &face));
+  PetscCall(DMLabelSetValue(f->face_sets, face, tag));
+  PetscFunctionReturn(0);
+}
+
 /* Interpolate this rank's cells, then turn the facet tags carried by the cells into
    "Face Sets" on the faces. Collective. */
 static PetscErrorCode InterpolateAndLabelFaces(DM *dm)
 {
-  DM       interpolated;
-  DMLabel  face_sets, facet_labels[4];
-  PetscInt cStart, cEnd, *vertices;
+  DM          interpolated;
+  PetscInt    cStart, cEnd, *vertices;
+  FaceTagging ctx;
 
   PetscFunctionBegin;
   PetscCall(DMPlexGetHeightStratum(*dm, 0, &cStart, &cEnd));
@@ -140,34 +158,17 @@ static PetscErrorCode InterpolateAndLabelFaces(DM *dm)
   }
   PetscCall(DMPlexInterpolate(*dm, &interpolated));
   PetscCall(DMDestroy(dm));
-  *dm = interpolated;
+  *dm          = interpolated;
+  ctx.dm       = *dm;
+  ctx.cStart   = cStart;
+  ctx.vertices = vertices;
   PetscCall(DMCreateLabel(*dm, "Face Sets"));
-  PetscCall(DMGetLabel(*dm, "Face Sets", &face_sets));
+  PetscCall(DMGetLabel(*dm, "Face Sets", &ctx.face_sets));
   for (int k = 0; k < 4; ++k) {
-    IS              cells_is;
-    const PetscInt *values;
-    PetscInt        nvalues;
-    PetscCall(DMGetLabel(*dm, facet_label_names[k], &facet_labels[k]));
-    PetscCall(DMLabelGetValueIS(facet_labels[k], &cells_is));
-    PetscCall(ISGetLocalSize(cells_is, &nvalues));
-    PetscCall(ISGetIndices(cells_is, &values));
-    for (PetscInt v = 0; v < nvalues; ++v) {
-      IS              stratum;
-      const PetscInt *cells;
-      PetscInt        ncells;
-      PetscCall(DMLabelGetStratumIS(facet_labels[k], values[v], &stratum));
-      PetscCall(ISGetLocalSize(stratum, &ncells));
-      PetscCall(ISGetIndices(stratum, &cells));
-      for (PetscInt i = 0; i < ncells; ++i) {
-        PetscInt face;
-        PetscCall(FindFaceOpposite(*dm, cells[i], vertices + 4 * (cells[i] - cStart), k, &face));
-        PetscCall(DMLabelSetValue(face_sets, face, values[v]));
-      }
-      PetscCall(ISRestoreIndices(stratum, &cells));
-      PetscCall(ISDestroy(&stratum));
-    }
-    PetscCall(ISRestoreIndices(cells_is, &values));
-    PetscCall(ISDestroy(&cells_is));
+    DMLabel carried;
+    ctx.opposite = k;
+    PetscCall(DMGetLabel(*dm, facet_label_names[k], &carried));
+    PetscCall(TwinfeLabelForEachPoint(carried, TagFaceOpposite, &ctx));
     PetscCall(DMRemoveLabel(*dm, facet_label_names[k], NULL));
   }
   PetscCall(PetscFree(vertices));
