@@ -67,4 +67,10 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshSetRegionName(TwinfeMesh mesh, int32_t lab
    TwinfeMeshGetRegions (volumes[] holds nregions values). */
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, PetscReal *mean_gamma,
                                                      PetscReal *min_dihedral_deg);
+/* How many tets fall in each gamma bin: counts[b] holds those with edges[b] <= gamma <
+   edges[b + 1] (the last bin includes its upper edge); edges[] holds nbins + 1 increasing
+   values. The minimum alone says little on real data: HXT is not reproducible from run to
+   run, and one in a few runs keeps a single sliver pinned between surface triangles, so the
+   count below a threshold is the stable measure of a mesh. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const PetscReal edges[], PetscInt counts[]);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);

@@ -313,10 +313,13 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
       char message[1024];
       TwinfeGmshLastError_Private(message, sizeof message);
       /* Crossing surfaces have their own code: callers can smooth less and try again. HXT says
-         "PLC Error: ... intersect" on stderr only, then logs "HXT 3D mesh failed"; our surfaces
-         are closed and conformal by construction, so crossing is what makes HXT fail here. */
+         "PLC Error: ... intersect" on stderr only, then logs "HXT 3D mesh failed"; Delaunay logs
+         "Invalid boundary mesh (overlapping facets)". Our surfaces are closed and conformal by
+         construction, so crossing is what makes either fail here. */
       SETERRQ(PETSC_COMM_SELF,
-              strstr(message, "intersect") || strstr(message, "3D mesh failed") ? PETSC_ERR_ARG_INCOMP : PETSC_ERR_LIB,
+              strstr(message, "intersect") || strstr(message, "3D mesh failed") || strstr(message, "overlapping facets")
+                  ? PETSC_ERR_ARG_INCOMP
+                  : PETSC_ERR_LIB,
               "Gmsh could not tetrahedralise the surfaces (ierr %d): %s", gmsh_ierr, message);
     }
   }

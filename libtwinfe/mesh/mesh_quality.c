@@ -107,6 +107,40 @@ PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, P
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const PetscReal edges[], PetscInt counts[])
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(mesh);
+  TwinfeCheckArgNull_Private(edges);
+  TwinfeCheckArgNull_Private(counts);
+  PetscCheck(nbins >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeMeshGammaHistogram: nbins %" PetscInt_FMT " must be >= 1", nbins);
+  for (PetscInt b = 0; b < nbins; b++)
+    PetscCheck(edges[b] < edges[b + 1], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "TwinfeMeshGammaHistogram: bin edges must increase (edge %" PetscInt_FMT " is %g, the next %g)", b,
+               (double)edges[b], (double)edges[b + 1]);
+  for (PetscInt b = 0; b < nbins; b++)
+    counts[b] = 0;
+  for (PetscInt t = 0; t < mesh->ntets; t++) {
+    const PetscReal *p[4];
+    PetscReal        g;
+    PetscInt         lo = 0, hi = nbins;
+    for (int k = 0; k < 4; k++)
+      p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
+    g = PetscMin(1.0, PetscMax(0.0, TetGamma(p))); /* gamma lies in [0, 1]; rounding may step out */
+    if (g < edges[0] || g > edges[nbins]) continue;
+    while (hi - lo > 1) { /* the bin b with edges[b] <= g < edges[b + 1]; the top bin is closed */
+      PetscInt mid = (lo + hi) / 2;
+      if (g >= edges[mid])
+        lo = mid;
+      else
+        hi = mid;
+    }
+    counts[lo]++;
+  }
+  PetscFunctionReturn(0);
+}
+
 static int CompareInt32(const void *a, const void *b)
 {
   const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;

@@ -255,3 +255,11 @@ PetscErrorCode twinfe_test_box_case_write(TwinfeResults results, PetscReal time,
   PetscCall(TwinfeResultsWriteState(results, time, box->dm, 1, point_names, point_fields, 2, cell_names, cell_fields));
   PetscFunctionReturn(0);
 }
+
+PetscInt twinfe_test_count_poor_tets(TwinfeMesh mesh)
+{
+  const PetscReal edges[] = {0, 0.1, 1};
+  PetscInt        counts[2];
+  TWINFE_CK(TwinfeMeshGammaHistogram(mesh, 2, edges, counts));
+  return counts[0];
+}

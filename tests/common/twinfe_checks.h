@@ -34,6 +34,9 @@ void twinfe_test_edge_histogram(PetscInt nv, PetscInt nt, const PetscInt tri[], 
    interface faces. */
 PetscInt twinfe_test_check_conforming(TwinfeMesh mesh);
 
+/* How many tets have gamma < 0.1 (the report's mesh.quality.poor_tets). */
+PetscInt twinfe_test_count_poor_tets(TwinfeMesh mesh);
+
 /* ---- the io tests' box: a DMPlex and fields whose values the read-back can predict */
 
 typedef struct {

@@ -54,6 +54,22 @@ def report(folder):
         return json.load(f)
 
 
+def check_mesh_quality(ck, rep):
+    """The report's quality block is consistent, and Gmsh's optimiser did its work.
+
+    HXT is not reproducible from run to run, and about one run in six on real labels keeps one
+    sliver pinned between surface triangles (min gamma 0.002 once, 0.10-0.12 otherwise), so the
+    minimum alone makes a flaky test. The count of poor tets (gamma < 0.1) is stable: 0-1 with
+    the optimiser, thousands without it (9070 of 565k tets on all 41 labels, 1850 of 175k on the
+    bundled case)."""
+    quality, ntets = rep["mesh"]["quality"], rep["mesh"]["tetrahedra"]
+    counts = quality["gamma_histogram"]["counts"]
+    ck.check(sum(counts) == ntets, f"gamma histogram holds {sum(counts)} of {ntets} tets")
+    ck.check(quality["poor_below_gamma"] == 0.1 and quality["poor_tets"] == sum(counts[:3]), "poor tets = bins below 0.1")
+    ck.check(quality["poor_tets"] <= 3, f"{quality['poor_tets']} tets with gamma < 0.1")
+    ck.check(quality["min_gamma"] > 0 and quality["mean_gamma"] > 0.5, f"gamma min {quality['min_gamma']} mean {quality['mean_gamma']}")
+
+
 def read_xml(path):
     """Reads .vtu/.pvtu with ParaView's XML readers; returns the vtkUnstructuredGrid."""
     import vtk

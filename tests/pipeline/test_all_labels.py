@@ -28,5 +28,5 @@ if code == 0:
         # ones shrink more under smoothing (a single voxel loses 93%): issue 3's fidelity work.
         if image["voxels"] >= 1000:
             ck.check(abs(mesh["volume_change_vs_voxels_percent"]) < 3, f"{name}: {mesh['volume_change_vs_voxels_percent']}%")
-    ck.check(rep["mesh"]["quality"]["min_gamma"] > 0.02, f"min gamma {rep['mesh']['quality']['min_gamma']}")
+    tc.check_mesh_quality(ck, rep)
 ck.close()
