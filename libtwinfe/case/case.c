@@ -12,11 +12,11 @@
 
 /* ---------- small helpers ---------- */
 
-/* Records an output file (relative to the output folder) for the summary and the report. */
-static PetscErrorCode CaseAddOutput(TwinfeCase c, const char relative[])
+PetscErrorCode TwinfeCaseAddOutput(TwinfeCase c, const char relative[])
 {
   PetscFunctionBegin;
-  PetscCheck(c->noutputs < TWINFE_CASE_MAX_OUTPUTS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Too many outputs");
+  PetscCheck(c->noutputs < TWINFE_CASE_MAX_OUTPUTS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "A case writes at most %d files and %s would be one more", TWINFE_CASE_MAX_OUTPUTS, relative);
   PetscCall(PetscStrallocpy(relative, &c->outputs[c->noutputs++]));
   PetscFunctionReturn(0);
 }
@@ -322,7 +322,7 @@ static PetscErrorCode WriteRegionSTLsOnRoot(TwinfeCase c)
     snprintf(relative, sizeof relative, "%s.stl", c->names[i]);
     PetscCall(StagingPath(c, relative, path));
     PetscCall(TwinfeWriteSTL(nv, xyz, nt, tri, path));
-    PetscCall(CaseAddOutput(c, relative));
+    PetscCall(TwinfeCaseAddOutput(c, relative));
     PetscCall(PetscFree(xyz));
     PetscCall(PetscFree(tri));
   }
@@ -407,11 +407,11 @@ static PetscErrorCode WriteMeshFilesOnRoot(TwinfeCase c)
   PetscFunctionBegin;
   PetscCall(StagingPath(c, "mesh.vtu", path));
   PetscCall(TwinfeMeshWriteVTU(c->mesh, path));
-  PetscCall(CaseAddOutput(c, "mesh.vtu"));
-  PetscCall(CaseAddOutput(c, "mesh_facets.vtu"));
+  PetscCall(TwinfeCaseAddOutput(c, "mesh.vtu"));
+  PetscCall(TwinfeCaseAddOutput(c, "mesh_facets.vtu"));
   PetscCall(StagingPath(c, "mesh.msh", path));
   PetscCall(TwinfeMeshWriteGmsh(c->mesh, path));
-  PetscCall(CaseAddOutput(c, "mesh.msh"));
+  PetscCall(TwinfeCaseAddOutput(c, "mesh.msh"));
   PetscFunctionReturn(0);
 }
 

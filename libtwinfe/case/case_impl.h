@@ -45,6 +45,8 @@ PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output
                                                 char created_parent[]);
 PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
 PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
+/* Records an output file (relative to the output folder) for the summary and the report. */
+PETSC_INTERN PetscErrorCode TwinfeCaseAddOutput(TwinfeCase c, const char relative[]);
 /* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
 PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);
 /* Time (and peak memory) a stage; collective stages also become -log_view stages. */

@@ -180,38 +180,49 @@ static PetscErrorCode SolveElasticity(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteResults(TwinfeCase c)
+/* Two states: the unloaded organ at t = 0 (zero fields) and the solution at t = 1, so that
+   ParaView's time slider and "Warp By Vector" show the deformation. */
+static PetscErrorCode WriteStates(TwinfeCase c, Vec u, Vec vm, Vec stress, Vec u0, Vec vm0, Vec stress0)
 {
   TwinfeResults      results;
-  DM                 udm;
-  Vec                u, u0, vm, stress, vm0, stress0;
   const char        *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
+  const Vec          p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
   PetscInt           nfiles;
   const char *const *files;
+  PetscErrorCode     ierr;
+  PetscFunctionBegin;
+  PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
+  ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 1, pnames, p0, 2, cnames, c0);
+  if (!ierr) ierr = TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1);
+  if (!ierr) ierr = TwinfeResultsGetFiles(results, &nfiles, &files);
+  for (PetscInt i = 0; !ierr && i < nfiles; ++i)
+    ierr = TwinfeCaseAddOutput(c, files[i]);
+  PetscCall(TwinfeResultsDestroy(&results));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteResults(TwinfeCase c)
+{
+  DM             udm;
+  Vec            u, u0 = NULL, vm = NULL, stress = NULL, vm0 = NULL, stress0 = NULL;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityGetDisplacement(c->elasticity, &udm, &u));
   PetscCall(TwinfeElasticityComputeStress(c->elasticity, &vm, &stress));
-  PetscCall(VecDuplicate(u, &u0));
-  PetscCall(VecDuplicate(vm, &vm0));
-  PetscCall(VecDuplicate(stress, &stress0));
-  PetscCall(VecZeroEntries(u0));
-  PetscCall(VecZeroEntries(vm0));
-  PetscCall(VecZeroEntries(stress0));
-  PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
-  {
-    const Vec p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
-    PetscCall(TwinfeResultsWriteState(results, 0.0, c->dm, 1, pnames, p0, 2, cnames, c0));
-    PetscCall(TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1));
-  }
-  PetscCall(TwinfeResultsGetFiles(results, &nfiles, &files));
-  for (PetscInt i = 0; i < nfiles && c->noutputs < TWINFE_CASE_MAX_OUTPUTS; ++i)
-    PetscCall(PetscStrallocpy(files[i], &c->outputs[c->noutputs++]));
-  PetscCall(TwinfeResultsDestroy(&results));
+  ierr = VecDuplicate(u, &u0);
+  if (!ierr) ierr = VecDuplicate(vm, &vm0);
+  if (!ierr) ierr = VecDuplicate(stress, &stress0);
+  if (!ierr) ierr = VecZeroEntries(u0);
+  if (!ierr) ierr = VecZeroEntries(vm0);
+  if (!ierr) ierr = VecZeroEntries(stress0);
+  if (!ierr) ierr = WriteStates(c, u, vm, stress, u0, vm0, stress0);
   PetscCall(VecDestroy(&u0));
   PetscCall(VecDestroy(&vm0));
   PetscCall(VecDestroy(&stress0));
   PetscCall(VecDestroy(&vm));
   PetscCall(VecDestroy(&stress));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

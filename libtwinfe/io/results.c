@@ -50,6 +50,25 @@ static PetscErrorCode TopologyReset(Topology *t);
 /* -log_view events: where the time of a state goes. */
 static PetscLogEvent TWINFE_RESULTS_TOPOLOGY, TWINFE_RESULTS_FIELDS, TWINFE_RESULTS_VTK;
 
+/* -results_compression, checked here with a message naming the choices (and before anything
+   is allocated: PETSc 3.18's PetscOptionsGetEnum leaks its list when the value is unknown). */
+static PetscErrorCode GetCompression(TwinfeResultsCompression *compression)
+{
+  char      value[64];
+  PetscBool set, found;
+  PetscEnum e;
+
+  PetscFunctionBeginUser;
+  *compression = TWINFE_RESULTS_COMPRESSION_LZ4;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-results_compression", value, sizeof value, &set));
+  if (!set) PetscFunctionReturn(0);
+  PetscCall(PetscEnumFind(TwinfeResultsCompressions, value, &e, &found));
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-results_compression %s is not known: use lz4 (the default, fast), zlib (smaller files, slower) or none", value);
+  *compression = (TwinfeResultsCompression)e;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RegisterLogEvents(void)
 {
   static PetscBool registered = PETSC_FALSE;
@@ -97,9 +116,10 @@ typedef struct {
 @*/
 PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[], TwinfeResults *results)
 {
-  TwinfeResults r;
-  PetscBool     exists = PETSC_FALSE;
-  PetscMPIInt   rank;
+  TwinfeResults            r;
+  PetscBool                exists = PETSC_FALSE;
+  PetscMPIInt              rank;
+  TwinfeResultsCompression compression;
 
   PetscFunctionBeginUser;
   PetscCheck(results, comm, PETSC_ERR_ARG_NULL, "TwinfeResultsCreate: results (output) is NULL");
@@ -114,6 +134,7 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   if (rank == 0) PetscCall(TwinfeIOFolderExists(dir, &exists));
   PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
   PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "TwinfeResultsCreate: output folder %s does not exist (create it first)", dir);
+  PetscCall(GetCompression(&compression));
   PetscCall(PetscNew(&r));
   PetscCall(PetscCommDuplicate(comm, &r->comm, NULL));
   PetscCall(PetscStrncpy(r->dir, dir, sizeof r->dir));
@@ -123,9 +144,7 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   PetscCall(PetscCalloc1(r->capacity + 1, &r->files));
   PetscCall(PetscMalloc1(strlen(basename) + 5, &r->files[0]));
   PetscCall(PetscSNPrintf(r->files[0], strlen(basename) + 5, "%s.pvd", basename));
-  r->compression = TWINFE_RESULTS_COMPRESSION_LZ4;
-  PetscCall(
-      PetscOptionsGetEnum(NULL, NULL, "-results_compression", TwinfeResultsCompressions, (PetscEnum *)&r->compression, NULL));
+  r->compression = compression;
   PetscCall(RegisterLogEvents());
   *results = r;
   PetscFunctionReturn(0);

@@ -1,0 +1,103 @@
+/* The C API an engineer links against: TwinfeCase from a case file to an output folder, and
+ * a case that fails late (while writing results) leaving no folder and no PETSc memory behind.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The case is the bundled one reduced to its tumour (one 12 mm ball: a few thousand tets), so
+ * that the run stays short under -malloc_debug, which CMake sets for this test. */
+#include "twinfe_checks.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <twinfe/case.h>
+
+static PetscBool Exists(const char dir[], const char file[])
+{
+  char        path[2 * PETSC_MAX_PATH_LEN];
+  struct stat st;
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  return (PetscBool)(stat(path, &st) == 0);
+}
+
+static PetscBool HasStagingFolder(const char dir[])
+{
+  char  command[PETSC_MAX_PATH_LEN + 64];
+  FILE *p;
+  char  line[PETSC_MAX_PATH_LEN];
+  int   found = 0;
+  snprintf(command, sizeof command, "ls -a '%s'", dir);
+  p = popen(command, "r");
+  ck_assert_ptr_nonnull(p);
+  while (fgets(line, sizeof line, p))
+    if (strstr(line, ".partial-")) found = 1;
+  pclose(p);
+  return (PetscBool)found;
+}
+
+/* The bundled case file, restricted to the tumour; extra options after it (they win). */
+static PetscErrorCode RunTumourCase(const char output[], const char *extra_name, const char *extra_value)
+{
+  char          *argv[] = {(char *)"test_case_api", (char *)"-labels",  (char *)"2",         (char *)"-names",
+                           (char *)"tumor",         (char *)extra_name, (char *)extra_value, NULL};
+  const int      argc   = extra_name ? 7 : 5;
+  TwinfeCase     tcase;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeCaseCreate(PETSC_COMM_WORLD, output, &tcase));
+  ierr = TwinfeCaseLoadFile(tcase, twinfe_test_source_file("meshes/organ_phantom.yaml"), argc, argv);
+  if (!ierr) ierr = TwinfeCaseMeshImage(tcase, NULL);
+  if (!ierr) ierr = TwinfeCaseSolve(tcase);
+  if (!ierr) ierr = TwinfeCaseFinish(tcase);
+  if (!ierr) ierr = TwinfeCasePrintSummary(tcase);
+  PetscCall(TwinfeCaseDestroy(&tcase));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+START_TEST(case_runs_from_file_to_folder)
+{
+  char out[PETSC_MAX_PATH_LEN];
+  snprintf(out, sizeof out, "%s/tumour", twinfe_test_work_dir());
+  TWINFE_CK(RunTumourCase(out, NULL, NULL));
+  ck_assert(Exists(out, "report.json"));
+  ck_assert(Exists(out, "results.pvd"));
+  ck_assert(Exists(out, "mesh.msh"));
+  ck_assert(Exists(out, "tumor.stl"));
+  ck_assert(!HasStagingFolder(twinfe_test_work_dir()));
+  /* a second run replaces the first (it is a twinfe output) */
+  TWINFE_CK(RunTumourCase(out, NULL, NULL));
+  ck_assert(Exists(out, "report.json"));
+}
+END_TEST
+
+START_TEST(failure_while_writing_leaves_nothing)
+{
+  char           out[PETSC_MAX_PATH_LEN];
+  PetscLogDouble before, after;
+  PetscBool      traced;
+  snprintf(out, sizeof out, "%s/failed", twinfe_test_work_dir());
+  /* warm up first: PETSc registers packages, classes and log stages once per process */
+  TWINFE_CK(RunTumourCase(out, NULL, NULL));
+  TWINFE_CK(RunTumourCase(out, NULL, NULL));
+  TWINFE_CK(PetscMallocGetDebug(&traced, NULL, NULL));
+  ck_assert_msg(traced, "run this test with -malloc_debug: it measures PETSc's memory");
+  TWINFE_CK(PetscMallocGetCurrentUsage(&before));
+  /* an unknown compression is found only when the results are written, after the solve */
+  TWINFE_CK_FAILS(RunTumourCase(out, "-results_compression", "bogus"));
+  TWINFE_CK(PetscMallocGetCurrentUsage(&after));
+  ck_assert(Exists(out, "report.json")); /* the earlier output is untouched */
+  ck_assert(!HasStagingFolder(twinfe_test_work_dir()));
+  ck_assert_msg(after <= before, "a failed case left %.0f bytes of PETSc memory", after - before);
+}
+END_TEST
+
+Suite *twinfe_test_suite(void)
+{
+  Suite *s  = suite_create("case_api");
+  TCase *tc = tcase_create("case");
+  tcase_set_timeout(tc, 300);
+  tcase_add_test(tc, case_runs_from_file_to_folder);
+  tcase_add_test(tc, failure_while_writing_leaves_nothing);
+  suite_add_tcase(s, tc);
+  return s;
+}
