@@ -120,11 +120,12 @@ static PetscErrorCode TestKernel(const TwinfeElement *e, PetscScalar K[], void *
   PetscFunctionReturn(0);
 }
 
-START_TEST(test_coo_matches_naive)
+/* The assembled matrix of a space equals element blocks added one by one by MatSetValuesLocal. */
+static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const PetscInt comp[])
 {
   DM                     dm = Box(2, 2, 1, 1, 1, 0.5), sdm;
   TwinfeSpace            s;
-  PetscInt               deg[2] = {2, 1}, comp[2] = {3, 1}, ncells, nd, nlocal;
+  PetscInt               ncells, nd, nlocal;
   const PetscInt        *dofs;
   PetscScalar           *blocks;
   Mat                    A, N, A0;
@@ -132,7 +133,7 @@ START_TEST(test_coo_matches_naive)
   Vec                    g;
   ISLocalToGlobalMapping ltog;
 
-  TWINFE_CK(TwinfeSpaceCreate(dm, 2, deg, comp, &s));
+  TWINFE_CK(TwinfeSpaceCreate(dm, nfields, deg, comp, &s));
   TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
   TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A));
   TWINFE_CK(TwinfeSpaceGetSizes(s, &ncells, &nd));
@@ -157,7 +158,7 @@ START_TEST(test_coo_matches_naive)
   ck_assert_double_gt(ref, 1e-3);
   /* re-assembly after zeroing constrained rows restores the same values (pattern kept) */
   TWINFE_CK(MatDuplicate(A, MAT_COPY_VALUES, &A0));
-  TWINFE_CK(TwinfeSpaceAddDirichlet(s, 1, 0, 7, NULL, NULL, NULL));
+  TWINFE_CK(TwinfeSpaceAddDirichlet(s, 1, 0, (1 << comp[0]) - 1, NULL, NULL, NULL));
   TWINFE_CK(TwinfeSpaceApplyDirichletToMatrix(s, 1.0, A));
   TWINFE_CK(MatAXPY(A0, -1.0, A, SAME_NONZERO_PATTERN));
   TWINFE_CK(MatNorm(A0, NORM_FROBENIUS, &diff));
@@ -175,6 +176,15 @@ START_TEST(test_coo_matches_naive)
   TWINFE_CK(MatDestroy(&N));
   TWINFE_CK(TwinfeSpaceDestroy(&s));
   TWINFE_CK(DMDestroy(&dm));
+}
+
+START_TEST(test_coo_matches_naive)
+{
+  const PetscInt taylor_hood_deg[2] = {2, 1}, taylor_hood_comp[2] = {3, 1}, one[1] = {1}, two[1] = {2}, three[1] = {3};
+  CheckAgainstNaive(2, taylor_hood_deg, taylor_hood_comp); /* two fields, nodes of 3 and 1 dofs */
+  CheckAgainstNaive(1, one, three);                        /* elasticity P1: the unrolled path */
+  CheckAgainstNaive(1, two, three);                        /* elasticity P2 */
+  CheckAgainstNaive(1, two, one);                          /* scalar P2 */
 }
 END_TEST
 
