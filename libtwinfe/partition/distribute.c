@@ -8,13 +8,14 @@
  *
  * Faces and edges are made after the distribution, on every rank for its own cells:
  * DMPlexInterpolate costs about 10 us per tet, so doing it on rank 0 for the whole mesh would
- * be the slowest step of a parallel run. Until the faces exist, each boundary or interface
- * facet travels with the tet(s) it bounds, as the tag of "the face opposite the tet's k-th
- * vertex" in one of four cell labels; after interpolation that face is found by its vertices. */
+ * be the slowest step of a parallel run (on one rank, interpolate.c does it 10x faster). Until the faces exist, each boundary or
+ * interface facet travels with the tet(s) it bounds, as the tag of "the face opposite the tet's k-th vertex" in one of four cell
+ * labels; after interpolation that face is found by its vertices. */
 #include <twinfe/core.h>
 #include <twinfe/partition.h>
 
 #include "core/core_impl.h"
+#include "partition_impl.h"
 
 #include <metis.h>
 
@@ -139,6 +140,28 @@ static PetscErrorCode TagFaceOpposite(PetscInt cell, PetscInt tag, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* On one rank our bulk interpolation (the same DAG, 10x faster); distributed meshes need
+   PETSc's, which also extends the point SF. -partition_interpolate petsc forces PETSc's. */
+static PetscErrorCode Interpolate(DM dm, DM *interpolated)
+{
+  PetscMPIInt size;
+  char        which[16] = "twinfe";
+  PetscBool   ours, petsc;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)dm), &size));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-partition_interpolate", which, sizeof which, NULL));
+  PetscCall(PetscStrcmp(which, "twinfe", &ours));
+  PetscCall(PetscStrcmp(which, "petsc", &petsc));
+  PetscCheck(ours || petsc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-partition_interpolate %s is not known: use twinfe (the default) or petsc", which);
+  if (ours && size == 1)
+    PetscCall(TwinfeInterpolateTets(dm, interpolated));
+  else
+    PetscCall(DMPlexInterpolate(dm, interpolated));
+  PetscFunctionReturn(0);
+}
+
 /* Interpolate this rank's cells, then turn the facet tags carried by the cells into
    "Face Sets" on the faces. Collective. */
 static PetscErrorCode InterpolateAndLabelFaces(DM *dm)
@@ -156,7 +179,7 @@ static PetscErrorCode InterpolateAndLabelFaces(DM *dm)
     PetscCall(DMPlexGetCone(*dm, c, &cone));
     PetscCall(PetscArraycpy(vertices + 4 * (c - cStart), cone, 4));
   }
-  PetscCall(DMPlexInterpolate(*dm, &interpolated));
+  PetscCall(Interpolate(*dm, &interpolated));
   PetscCall(DMDestroy(dm));
   *dm          = interpolated;
   ctx.dm       = *dm;
