@@ -255,14 +255,14 @@ static PetscErrorCode CreatePlex(DM dm, const Dag *d, DM *idm)
 PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm)
 {
   Dag            d;
-  PetscMPIInt    size;
+  PetscBool      distributed;
   const char    *name;
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)dm), &size));
-  PetscCheck(size == 1, PetscObjectComm((PetscObject)dm), PETSC_ERR_SUP,
-             "TwinfeInterpolateTets works on one rank; use DMPlexInterpolate on a distributed mesh");
+  PetscCall(DMPlexIsDistributed(dm, &distributed));
+  PetscCheck(!distributed, PetscObjectComm((PetscObject)dm), PETSC_ERR_SUP,
+             "TwinfeInterpolateTets works on a mesh that is not distributed; use DMPlexInterpolate on a distributed one");
   PetscCall(PetscMemzero(&d, sizeof d));
   ierr = ReadCells(dm, &d);
   if (!ierr) ierr = BuildFaces(&d);
