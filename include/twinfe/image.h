@@ -41,6 +41,15 @@ PETSC_EXTERN PetscErrorCode TwinfeImageGetVoxelVolume(TwinfeImage image, PetscRe
 PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
                                                     PetscInt *voxels_removed, PetscInt *voxels_filled);
 
+/* Make every label's voxels well-composed, so that its surface is a 2-manifold: where two
+   voxels of a label (or of everything else) touch only along an edge or at a corner, give the
+   label one more voxel (background first) so they join through a face; repeat until no such
+   pinch is left or 32 sweeps have run. Reports the voxels changed and the pinches left (0
+   unless labels keep trading voxels). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left);
+/* The number of pinched configurations (2x2 squares and 2x2x2 blocks, per label). */
+PETSC_EXTERN PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches);
+
 /* The bundled default case: a synthetic organ (label 1, an ellipsoid about 110 x 80 x 60 mm)
    with a stiffer spherical inclusion (label 2, radius 12 mm), sampled at the given isotropic
    voxel size in mm on a grid with a non-identity direction. Deterministic. */

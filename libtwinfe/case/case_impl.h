@@ -38,6 +38,7 @@ struct _p_TwinfeCase {
   PetscInt       noutputs;
   char          *outputs[TWINFE_CASE_MAX_OUTPUTS];
   PetscLogDouble start_time;
+  PetscInt       pinch_voxels; /* voxels given to labels to mend pinches */
 };
 
 /* created_parent: the outermost missing parent folder of output_dir it made (or empty). */
