@@ -68,9 +68,9 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshSetRegionName(TwinfeMesh mesh, int32_t lab
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, PetscReal *mean_gamma,
                                                      PetscReal *min_dihedral_deg);
 /* How many tets fall in each gamma bin: counts[b] holds those with edges[b] <= gamma <
-   edges[b + 1] (the last bin includes its upper edge); edges[] holds nbins + 1 increasing
-   values. The minimum alone says little on real data: HXT is not reproducible from run to
-   run, and one in a few runs keeps a single sliver pinned between surface triangles, so the
-   count below a threshold is the stable measure of a mesh. */
+   edges[b + 1] (the last bin includes its upper edge; gamma is clamped to [0, 1] first and
+   values outside the edges are not counted); edges[] holds nbins + 1 increasing values. The minimum alone says little on real
+   data: HXT is not reproducible from run to run, and one in a few runs keeps a single sliver pinned between surface triangles, so
+   the count below a threshold is the stable measure of a mesh. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const PetscReal edges[], PetscInt counts[]);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);

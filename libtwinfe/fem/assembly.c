@@ -274,7 +274,7 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
   PetscInt nd = space->ndof, nl, *start, *cells, maxrow = 0, *buf, *count, *seen, n = 0;
 
   PetscFunctionBeginUser;
-  if (space->pattern_map) PetscFunctionReturn(0);
+  if (space->pattern_built) PetscFunctionReturn(0);
   PetscCall(VecGetLocalSize(space->work_local, &nl));
   PetscCall(DofCells(space, nl, &start, &cells));
   for (PetscInt d = 0; d < nl; ++d)
@@ -307,6 +307,7 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
     }
   }
   PetscCall(FindNodeColumns(space, count));
+  space->pattern_built = PETSC_TRUE;
   PetscCall(PetscFree3(buf, count, seen));
   PetscCall(PetscFree(cells));
   PetscCall(PetscFree(start));

@@ -34,9 +34,10 @@ struct _p_TwinfeSpace {
      consecutive; all rows of a node share their columns, in which every node's dofs sit side by
      side. So pattern_map holds, per cell and node pair (i, j), only where node j's first column
      sits in node i's rows: 16 entries per P1 tet instead of 144 for elasticity. */
-  PetscInt nnz, *pattern_rowptr, *pattern_cols, *pattern_map;
-  PetscInt nnodes, node_first[10 * TWINFE_MAX_FIELDS], node_ncomp[10 * TWINFE_MAX_FIELDS];
-  Vec      work_local;
+  PetscBool pattern_built; /* the arrays may be NULL on a rank without cells */
+  PetscInt  nnz, *pattern_rowptr, *pattern_cols, *pattern_map;
+  PetscInt  nnodes, node_first[10 * TWINFE_MAX_FIELDS], node_ncomp[10 * TWINFE_MAX_FIELDS];
+  Vec       work_local;
   /* Dirichlet: local marks and values, reduced to owned rows on demand */
   Vec          bc_mark, bc_value;
   PetscBool    bc_dirty;

@@ -3,12 +3,11 @@
  *
  * DMPlexInterpolate in PETSc 3.18 costs about 13 us per tet (12.6 s of a 47 s run at 942k
  * tets, one rank), most of it per-point DMPlex queries around its hash table. This builds the
- * same DAG with sorting: the faces of every tet (PETSc's own face order for a tetrahedron),
- * numbered by first appearance as DMPlexInterpolate numbers them, then the edges of those
- * faces likewise. Points come out exactly as DMPlexInterpolate makes them on one rank
- * (cells, vertices, faces, edges; the same cones and orientations), which a test checks point
- * by point. A distributed mesh still goes through DMPlexInterpolate, which also builds the
- * point SF of the new faces and edges and orients shared ones alike on every rank. */
+ * same DAG with radix sorts, linear in the mesh size whatever its shape: the faces of every tet (PETSc's own face order for a
+ * tetrahedron), numbered by first appearance as DMPlexInterpolate numbers them, then the edges of those faces likewise. Points
+ * come out exactly as DMPlexInterpolate makes them on one rank (cells, vertices, faces, edges; the same cones and orientations),
+ * which a test checks point by point. A distributed mesh still goes through DMPlexInterpolate, which also builds the point SF of
+ * the new faces and edges and orients shared ones alike on every rank. */
 #include "partition_impl.h"
 
 /* Vertices of face k of a tet with cone c, as DMPlexGetRawFaces_Internal gives them for
@@ -36,56 +35,56 @@ static void SortSmall(PetscInt n, PetscInt v[])
     }
 }
 
-/* Lexicographic order of the sorted keys of entries a and b (the key tail after the first). */
-static int CompareTail(const PetscInt keys[], PetscInt width, PetscInt a, PetscInt b)
+/* Stable counting sort of order[] by vertex `digit` of each entry's key. */
+static void CountingSortBy(PetscInt n, PetscInt width, const PetscInt keys[], PetscInt digit, PetscInt nvertices,
+                           PetscInt start[], const PetscInt order[], PetscInt sorted[])
 {
-  for (PetscInt k = 1; k < width; ++k)
-    if (keys[a * width + k] != keys[b * width + k]) return keys[a * width + k] < keys[b * width + k] ? -1 : 1;
-  return 0;
-}
-
-/* keys: nentries sorted keys of `width` vertices in [0, nvertices). Entries are bucketed by
-   their smallest vertex (a counting sort, stable), each bucket sorted by the rest of the key
-   (insertion sort, stable: buckets hold a few tens of entries), so equal keys end up
-   adjacent with their first appearance first. */
-static PetscErrorCode GroupKeys(PetscInt nentries, PetscInt width, const PetscInt keys[], PetscInt nvertices, KeyGroups *g)
-{
-  PetscInt *start, *order, *group_of_entry, ngroups = 0, *group_first;
-
-  PetscFunctionBegin;
-  g->nentries = nentries;
-  PetscCall(PetscCalloc1(nvertices + 1, &start));
-  PetscCall(PetscMalloc3(nentries, &order, nentries, &group_of_entry, nentries, &group_first));
-  for (PetscInt e = 0; e < nentries; ++e)
-    start[keys[e * width] + 1]++;
+  for (PetscInt v = 0; v <= nvertices; ++v)
+    start[v] = 0;
+  for (PetscInt i = 0; i < n; ++i)
+    start[keys[order[i] * width + digit] + 1]++;
   for (PetscInt v = 0; v < nvertices; ++v)
     start[v + 1] += start[v];
-  {
-    PetscInt *fill;
-    PetscCall(PetscMalloc1(nvertices, &fill));
-    PetscCall(PetscArraycpy(fill, start, nvertices));
-    for (PetscInt e = 0; e < nentries; ++e)
-      order[fill[keys[e * width]]++] = e;
-    PetscCall(PetscFree(fill));
+  for (PetscInt i = 0; i < n; ++i)
+    sorted[start[keys[order[i] * width + digit]]++] = order[i];
+}
+
+static PetscBool SameKey(const PetscInt keys[], PetscInt width, PetscInt a, PetscInt b)
+{
+  for (PetscInt k = 0; k < width; ++k)
+    if (keys[a * width + k] != keys[b * width + k]) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+/* keys: nentries sorted keys of `width` vertices in [0, nvertices). A stable radix sort (one
+   counting sort per key vertex, last first: O(width (n + nvertices)) whatever the mesh) puts
+   equal keys side by side, each group in input order, so its first entry is where the key
+   first appears. */
+static PetscErrorCode GroupKeys(PetscInt nentries, PetscInt width, const PetscInt keys[], PetscInt nvertices, KeyGroups *g)
+{
+  PetscInt *start, *buf0, *buf1, *order, *sorted, *group_of_entry, ngroups = 0, *group_first;
+
+  PetscFunctionBeginUser;
+  g->nentries = nentries;
+  PetscCall(PetscMalloc1(nvertices + 1, &start));
+  PetscCall(PetscMalloc4(nentries, &buf0, nentries, &buf1, nentries, &group_of_entry, nentries, &group_first));
+  order  = buf0;
+  sorted = buf1;
+  for (PetscInt e = 0; e < nentries; ++e)
+    order[e] = e;
+  for (PetscInt digit = width - 1; digit >= 0; --digit) {
+    PetscInt *t;
+    CountingSortBy(nentries, width, keys, digit, nvertices, start, order, sorted);
+    t = order, order = sorted, sorted = t;
   }
-  for (PetscInt v = 0; v < nvertices; ++v) {
-    PetscInt *bucket = &order[start[v]], n = start[v + 1] - start[v];
-    for (PetscInt i = 1; i < n; ++i)
-      for (PetscInt j = i; j > 0 && CompareTail(keys, width, bucket[j - 1], bucket[j]) > 0; --j) {
-        PetscInt t    = bucket[j];
-        bucket[j]     = bucket[j - 1];
-        bucket[j - 1] = t;
-      }
-    for (PetscInt i = 0; i < n; ++i) {
-      if (i == 0 || CompareTail(keys, width, bucket[i - 1], bucket[i]) != 0) group_first[ngroups++] = bucket[i];
-      group_of_entry[bucket[i]] = ngroups - 1;
-    }
+  for (PetscInt i = 0; i < nentries; ++i) {
+    if (i == 0 || !SameKey(keys, width, order[i - 1], order[i])) group_first[ngroups++] = order[i];
+    group_of_entry[order[i]] = ngroups - 1;
   }
   /* number the groups by first appearance */
   PetscCall(PetscMalloc2(nentries, &g->key_of, ngroups, &g->first));
   {
-    PetscInt *number, next = 0;
-    PetscCall(PetscMalloc1(ngroups, &number));
+    PetscInt *number = sorted, next = 0; /* sorted[] is free now */
     for (PetscInt e = 0; e < nentries; ++e)
       if (group_first[group_of_entry[e]] == e) {
         number[group_of_entry[e]] = next;
@@ -93,10 +92,9 @@ static PetscErrorCode GroupKeys(PetscInt nentries, PetscInt width, const PetscIn
       }
     for (PetscInt e = 0; e < nentries; ++e)
       g->key_of[e] = number[group_of_entry[e]];
-    PetscCall(PetscFree(number));
   }
   g->nkeys = ngroups;
-  PetscCall(PetscFree3(order, group_of_entry, group_first));
+  PetscCall(PetscFree4(buf0, buf1, group_of_entry, group_first));
   PetscCall(PetscFree(start));
   PetscFunctionReturn(0);
 }
@@ -187,15 +185,23 @@ static PetscErrorCode DagDestroy(Dag *d)
 /* The cells' vertex cones of a cell-vertex tet mesh: cells [0, nc), vertices [nc, nc + nv). */
 static PetscErrorCode ReadCells(DM dm, Dag *d)
 {
-  PetscInt cStart, cEnd, vStart, vEnd;
+  PetscInt cStart, cEnd, vStart, vEnd, depth;
 
   PetscFunctionBegin;
+  PetscCall(DMPlexGetDepth(dm, &depth));
+  PetscCheck(depth <= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "TwinfeInterpolateTets: the mesh already has faces or edges (depth %" PetscInt_FMT "); it takes a cell-vertex mesh",
+             depth);
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
   PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
   PetscCheck(cStart == 0 && vStart == cEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "TwinfeInterpolateTets: expected cells then vertices, got cells [%" PetscInt_FMT ", %" PetscInt_FMT
              ") and vertices [%" PetscInt_FMT ", %" PetscInt_FMT ")",
              cStart, cEnd, vStart, vEnd);
+  /* 12 face vertices per tet must be countable in a PetscInt (PETSc's own cone storage, about
+     12 per tet too, stops there as well) */
+  PetscCheck(cEnd <= PETSC_MAX_INT / 12, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "TwinfeInterpolateTets: %" PetscInt_FMT " tets on one rank is past 32-bit indices; run on more ranks", cEnd);
   d->ncells    = cEnd;
   d->nvertices = vEnd - vStart;
   PetscCall(PetscMalloc1(4 * d->ncells, &d->cell_vertices));
@@ -206,8 +212,12 @@ static PetscErrorCode ReadCells(DM dm, Dag *d)
     PetscCheck(n == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "TwinfeInterpolateTets: cell %" PetscInt_FMT " has %" PetscInt_FMT " vertices, not 4", c, n);
     PetscCall(DMPlexGetCone(dm, c, &cone));
-    for (int k = 0; k < 4; ++k)
+    for (int k = 0; k < 4; ++k) {
+      PetscCheck(cone[k] >= vStart && cone[k] < vEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "TwinfeInterpolateTets: cell %" PetscInt_FMT " has point %" PetscInt_FMT " in its cone, not a vertex", c,
+                 cone[k]);
       d->cell_vertices[4 * c + k] = cone[k] - vStart;
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -252,10 +262,21 @@ static PetscErrorCode CreatePlex(DM dm, const Dag *d, DM *idm)
   PetscFunctionReturn(0);
 }
 
+/* "TwinfeInterpTets" in -log_view (and for tests, proof that this code ran). */
+static PetscErrorCode LogEvent(PetscLogEvent *event)
+{
+  static PetscLogEvent id = -1;
+  PetscFunctionBegin;
+  if (id < 0) PetscCall(PetscLogEventRegister("TwinfeInterpTets", DM_CLASSID, &id));
+  *event = id;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm)
 {
   Dag            d;
   PetscBool      distributed;
+  PetscLogEvent  event;
   const char    *name;
   PetscErrorCode ierr;
 
@@ -263,15 +284,20 @@ PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm)
   PetscCall(DMPlexIsDistributed(dm, &distributed));
   PetscCheck(!distributed, PetscObjectComm((PetscObject)dm), PETSC_ERR_SUP,
              "TwinfeInterpolateTets works on a mesh that is not distributed; use DMPlexInterpolate on a distributed one");
+  *idm = NULL;
+  PetscCall(LogEvent(&event));
+  PetscCall(PetscLogEventBegin(event, dm, 0, 0, 0));
   PetscCall(PetscMemzero(&d, sizeof d));
   ierr = ReadCells(dm, &d);
   if (!ierr) ierr = BuildFaces(&d);
   if (!ierr) ierr = BuildEdges(&d);
   if (!ierr) ierr = CreatePlex(dm, &d, idm);
   PetscCall(DagDestroy(&d));
+  if (!ierr) ierr = DMPlexCopyCoordinates(dm, *idm);
+  if (!ierr) ierr = DMCopyLabels(dm, *idm, PETSC_COPY_VALUES, PETSC_FALSE, DM_COPY_LABELS_FAIL);
+  if (ierr) PetscCall(DMDestroy(idm));
   PetscCall(ierr);
-  PetscCall(DMPlexCopyCoordinates(dm, *idm));
-  PetscCall(DMCopyLabels(dm, *idm, PETSC_COPY_VALUES, PETSC_FALSE, DM_COPY_LABELS_FAIL));
+  PetscCall(PetscLogEventEnd(event, dm, 0, 0, 0));
   PetscCall(PetscObjectGetName((PetscObject)dm, &name));
   PetscCall(PetscObjectSetName((PetscObject)*idm, name));
   PetscFunctionReturn(0);

@@ -47,14 +47,18 @@ static void ShuffledBox(PetscInt n, TwinfeMesh *out)
   TWINFE_CK(TwinfeMeshGetTetrahedra(box, &nt, &t0, &r0));
   TWINFE_CK(TwinfeMeshGetFacets(box, &nf, &f0, &g0));
   TWINFE_CK(PetscMalloc5(nv, &perm, 3 * nv, &pxyz, 4 * nt, &tets, nt, &regions, 3 * nf, &facets));
+  ck_assert_int_ne(nv % 7919, 0); /* 7919 is prime: then v -> 7919 v + 13 (mod nv) permutes */
   for (PetscInt v = 0; v < nv; ++v)
-    perm[v] = (v * 7919 + 13) % nv; /* 7919 is prime, coprime to nv */
+    perm[v] = (v * 7919 + 13) % nv;
   for (PetscInt v = 0; v < nv; ++v)
     for (int d = 0; d < 3; ++d)
       pxyz[3 * perm[v] + d] = xyz[3 * v + d];
   for (PetscInt t = 0; t < nt; ++t) {
+    /* every other tet starts at another vertex: (v1 v2 v0 v3) is an even permutation, so the
+       orientation stays */
+    static const int rotate[2][4] = {{0, 1, 2, 3}, {1, 2, 0, 3}};
     for (int k = 0; k < 4; ++k)
-      tets[4 * (nt - 1 - t) + k] = perm[t0[4 * t + k]];
+      tets[4 * (nt - 1 - t) + k] = perm[t0[4 * t + rotate[t % 2][k]]];
     regions[nt - 1 - t] = r0[t];
   }
   for (PetscInt f = 0; f < 3 * nf; ++f)
@@ -81,16 +85,22 @@ static void AssertSameLabel(DM a, DM b, const char name[], PetscInt pStart, Pets
    every point's cone and cone orientations, the coordinates and the labels. */
 START_TEST(bulk_interpolation_equals_dmplexinterpolate)
 {
-  TwinfeMesh mesh;
-  DM         ours, petsc;
-  PetscInt   pStart, pEnd, qStart, qEnd;
-  Vec        xa, xb;
-  PetscBool  same;
+  TwinfeMesh         mesh;
+  DM                 ours, petsc;
+  PetscLogEvent      event;
+  PetscEventPerfInfo info;
+  PetscInt           pStart, pEnd, qStart, qEnd;
+  Vec                xa, xb;
+  PetscBool          same;
   ShuffledBox(4, &mesh);
+  TWINFE_CK(PetscLogDefaultBegin()); /* to see below that our code, not PETSc's, made `ours` */
   TWINFE_CK(PetscOptionsSetValue(NULL, "-partition_interpolate", "petsc"));
   TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &petsc));
   TWINFE_CK(PetscOptionsClearValue(NULL, "-partition_interpolate"));
   TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &ours));
+  TWINFE_CK(PetscLogEventGetId("TwinfeInterpTets", &event));
+  TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
+  ck_assert_int_eq(info.count, 1);
   TWINFE_CK(DMPlexGetChart(ours, &pStart, &pEnd));
   TWINFE_CK(DMPlexGetChart(petsc, &qStart, &qEnd));
   ck_assert_int_eq(pStart, qStart);
