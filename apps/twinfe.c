@@ -56,11 +56,13 @@ static void PrintCommandHelp(const char *command)
     printf("%s", help_case);
 }
 
-/* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/. */
+/* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/
+   (a build), else the installed share/twinfe/meshes. */
 static const char *DataDir(void)
 {
   const char *env = getenv("TWINFE_DATA_DIR");
-  return env && env[0] ? env : TWINFE_MESHES_DIR;
+  if (env && env[0]) return env;
+  return access(TWINFE_MESHES_DIR "/organ_phantom.yaml", R_OK) == 0 ? TWINFE_MESHES_DIR : TWINFE_INSTALLED_MESHES_DIR;
 }
 
 static PetscErrorCode GetOutputDir(const char fallback[], char dir[PETSC_MAX_PATH_LEN])
