@@ -1,6 +1,7 @@
 /* twinfe: the command-line face of libtwinfe. Parses the command, calls the library, prints
  * what it did. No numerics here.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _POSIX_C_SOURCE 200809L /* readlink */
 #include <twinfe/twinfe.h>
 
 #include <stdio.h>
@@ -57,12 +58,23 @@ static void PrintCommandHelp(const char *command)
 }
 
 /* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/
-   (a build), else the installed share/twinfe/meshes. */
+   (a build), else share/twinfe/meshes beside the installed app (found from /proc/self/exe, so
+   that `cmake --install --prefix` anywhere works). */
 static const char *DataDir(void)
 {
+  static char installed[PETSC_MAX_PATH_LEN - 64]; /* room for "/organ_phantom.yaml" after it */
   const char *env = getenv("TWINFE_DATA_DIR");
+  ssize_t     n;
+  char       *slash;
   if (env && env[0]) return env;
-  return access(TWINFE_MESHES_DIR "/organ_phantom.yaml", R_OK) == 0 ? TWINFE_MESHES_DIR : TWINFE_INSTALLED_MESHES_DIR;
+  if (access(TWINFE_MESHES_DIR "/organ_phantom.yaml", R_OK) == 0) return TWINFE_MESHES_DIR;
+  n = readlink("/proc/self/exe", installed, sizeof installed - 1);
+  if (n <= 0) return TWINFE_MESHES_DIR;
+  installed[n] = 0;
+  slash        = strrchr(installed, '/');
+  if (!slash || (size_t)(slash - installed) + sizeof "/" TWINFE_BIN_TO_MESHES >= sizeof installed) return TWINFE_MESHES_DIR;
+  strcpy(slash + 1, TWINFE_BIN_TO_MESHES);
+  return installed;
 }
 
 static PetscErrorCode GetOutputDir(const char fallback[], char dir[PETSC_MAX_PATH_LEN])
@@ -95,7 +107,8 @@ static PetscErrorCode RunCase(const char command[], const char *input, int argc,
   /* Run the stages; on failure the case is destroyed, which removes its staging folder. */
   ierr = 0;
   if (!strcmp(command, "demo")) {
-    snprintf(case_file, sizeof case_file, "%s/organ_phantom.yaml", DataDir());
+    PetscCheck((size_t)snprintf(case_file, sizeof case_file, "%s/organ_phantom.yaml", DataDir()) < sizeof case_file,
+               PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ, "The bundled case's folder %s is too long a path", DataDir());
     ierr = TwinfeCaseLoadFile(tcase, case_file, argc, argv);
     if (!ierr) ierr = TwinfeCaseMeshImage(tcase, NULL);
   } else if (!strcmp(command, "run")) {
