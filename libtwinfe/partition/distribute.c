@@ -6,11 +6,11 @@
  * PetscPartitionerShell hands that split to DMPlexDistribute, which avoids PETSc building its
  * own partition graph (10 s at 1M tets, STACK-NOTES.md).
  *
- * Faces and edges are made after the distribution, on every rank for its own cells:
- * DMPlexInterpolate costs about 10 us per tet, so doing it on rank 0 for the whole mesh would
- * be the slowest step of a parallel run (on one rank, interpolate.c does it 10x faster). Until the faces exist, each boundary or
- * interface facet travels with the tet(s) it bounds, as the tag of "the face opposite the tet's k-th vertex" in one of four cell
- * labels; after interpolation that face is found by its vertices. */
+ * Faces and edges are made after the distribution, on every rank for its own cells (by
+ * interpolate.c, several times faster than DMPlexInterpolate's 10-13 us per tet), so no rank
+ * builds them for the whole mesh. Until the faces exist, each boundary or interface facet
+ * travels with the tet(s) it bounds, as the tag of "the face opposite the tet's k-th vertex"
+ * in one of four cell labels; after interpolation that face is found by its vertices. */
 #include <twinfe/core.h>
 #include <twinfe/partition.h>
 
@@ -140,15 +140,14 @@ static PetscErrorCode TagFaceOpposite(PetscInt cell, PetscInt tag, void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* A mesh that is not distributed (one rank) gets our bulk interpolation (the same DAG, 10x
-   faster); a distributed one needs PETSc's, which also extends the point SF. Interpolating on
-   rank 0 before distributing was no faster on 2 ranks (partition 9.1 s vs 8.6 s at 942k tets):
-   moving faces and edges costs what interpolating half the mesh does. -partition_interpolate
-   petsc forces PETSc's. */
+/* Our bulk interpolation (the same DAG as DMPlexInterpolate's, several times faster: 942k
+   tets on 2 ranks, partition 8.6 s -> 4.7 s); -partition_interpolate petsc takes PETSc's.
+   Interpolating on rank 0 before distributing was no faster on 2 ranks (9.1 s vs 8.6 s):
+   moving faces and edges costs what interpolating half the mesh does. */
 static PetscErrorCode Interpolate(DM dm, DM *interpolated)
 {
   char      which[16] = "twinfe";
-  PetscBool ours, petsc, distributed;
+  PetscBool ours, petsc;
 
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-partition_interpolate", which, sizeof which, NULL));
@@ -156,8 +155,7 @@ static PetscErrorCode Interpolate(DM dm, DM *interpolated)
   PetscCall(PetscStrcmp(which, "petsc", &petsc));
   PetscCheck(ours || petsc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "-partition_interpolate %s is not known: use twinfe (the default) or petsc", which);
-  PetscCall(DMPlexIsDistributed(dm, &distributed));
-  if (ours && !distributed)
+  if (ours)
     PetscCall(TwinfeInterpolateTets(dm, interpolated));
   else
     PetscCall(DMPlexInterpolate(dm, interpolated));

@@ -1,13 +1,18 @@
-/* Faces and edges of a tetrahedral DMPlex on one rank, in bulk.
+/* Faces and edges of a tetrahedral DMPlex, in bulk.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * DMPlexInterpolate in PETSc 3.18 costs about 13 us per tet (12.6 s of a 47 s run at 942k
  * tets, one rank), most of it per-point DMPlex queries around its hash table. This builds the
- * same DAG with radix sorts, linear in the mesh size whatever its shape: the faces of every tet (PETSc's own face order for a
- * tetrahedron), numbered by first appearance as DMPlexInterpolate numbers them, then the edges of those faces likewise. Points
- * come out exactly as DMPlexInterpolate makes them on one rank (cells, vertices, faces, edges; the same cones and orientations),
- * which a test checks point by point. A distributed mesh still goes through DMPlexInterpolate, which also builds the point SF of
- * the new faces and edges and orients shared ones alike on every rank. */
+ * same DAG with radix sorts, linear in the mesh size whatever its shape: the faces of every
+ * tet (PETSc's own face order for a tetrahedron), numbered by first appearance as
+ * DMPlexInterpolate numbers them, then the edges of those faces likewise.
+ *
+ * On one rank the points come out exactly as DMPlexInterpolate makes them (cells, vertices,
+ * faces, edges; the same cones and orientations), which a test checks point by point. On a
+ * distributed mesh a face's or edge's cone lists its vertices by ascending global number, so
+ * that every rank holding a shared one gives it the same cone (what PETSc gets by reorienting
+ * the interface afterwards), and the point SF is extended level by level with
+ * DMPlexInterpolatePointSF, as DMPlexInterpolate extends it. */
 #include "partition_impl.h"
 
 /* Vertices of face k of a tet with cone c, as DMPlexGetRawFaces_Internal gives them for
@@ -114,6 +119,7 @@ typedef struct {
   PetscInt *face_vertices, *edge_vertices; /* 3 per face, 2 per edge */
   PetscInt *cell_faces, *cell_ornt;        /* 4 per cell */
   PetscInt *face_edges, *face_ornt;        /* 3 per face */
+  PetscInt *global;                        /* distributed: global number of each vertex */
 } Dag;
 
 /* One level of the DAG: the sub-entities ("children", of `width` vertices each) of every parent,
@@ -121,10 +127,23 @@ typedef struct {
    appearance. A child's cone is its vertices at that first appearance; each parent gets its
    children and their orientations relative to that cone. */
 typedef struct {
-  PetscInt       nparents, parent_width, nchildren, width;
-  const int     *table;
-  DMPolytopeType child_type;
+  PetscInt        nparents, parent_width, nchildren, width;
+  const int      *table;
+  DMPolytopeType  child_type;
+  const PetscInt *global; /* global vertex numbers on a distributed mesh, else NULL */
 } Level;
+
+/* A child's cone in ascending global vertex numbers: every rank then gives a shared face or
+   edge the same cone, which DMPlex needs of points in the point SF. */
+static void SortByGlobal(PetscInt w, PetscInt v[], const PetscInt global[])
+{
+  for (PetscInt i = 1; i < w; ++i)
+    for (PetscInt j = i; j > 0 && global[v[j - 1]] > global[v[j]]; --j) {
+      PetscInt t = v[j];
+      v[j]       = v[j - 1];
+      v[j - 1]   = t;
+    }
+}
 
 static PetscErrorCode BuildLevel(const Level *l, const PetscInt parent_vertices[], PetscInt nvertices, PetscInt *nkeys,
                                  PetscInt **child_vertices, PetscInt **children, PetscInt **ornt)
@@ -146,8 +165,10 @@ static PetscErrorCode BuildLevel(const Level *l, const PetscInt parent_vertices[
   PetscCall(GroupKeys(n, w, keys, nvertices, &g));
   *nkeys = g.nkeys;
   PetscCall(PetscMalloc3(w * g.nkeys, child_vertices, n, children, n, ornt));
-  for (PetscInt c = 0; c < g.nkeys; ++c)
+  for (PetscInt c = 0; c < g.nkeys; ++c) {
     PetscCall(PetscArraycpy(&(*child_vertices)[w * c], &raw[w * g.first[c]], w));
+    if (l->global) SortByGlobal(w, &(*child_vertices)[w * c], l->global);
+  }
   for (PetscInt e = 0; e < n; ++e) {
     (*children)[e] = g.key_of[e];
     PetscCall(DMPolytopeGetVertexOrientation(l->child_type, &(*child_vertices)[w * g.key_of[e]], &raw[w * e], &(*ornt)[e]));
@@ -159,7 +180,7 @@ static PetscErrorCode BuildLevel(const Level *l, const PetscInt parent_vertices[
 
 static PetscErrorCode BuildFaces(Dag *d)
 {
-  const Level faces = {d->ncells, 4, 4, 3, &tet_faces[0][0], DM_POLYTOPE_TRIANGLE};
+  const Level faces = {d->ncells, 4, 4, 3, &tet_faces[0][0], DM_POLYTOPE_TRIANGLE, d->global};
   PetscFunctionBegin;
   PetscCall(BuildLevel(&faces, d->cell_vertices, d->nvertices, &d->nfaces, &d->face_vertices, &d->cell_faces, &d->cell_ornt));
   PetscFunctionReturn(0);
@@ -167,7 +188,7 @@ static PetscErrorCode BuildFaces(Dag *d)
 
 static PetscErrorCode BuildEdges(Dag *d)
 {
-  const Level edges = {d->nfaces, 3, 3, 2, &tri_edges[0][0], DM_POLYTOPE_SEGMENT};
+  const Level edges = {d->nfaces, 3, 3, 2, &tri_edges[0][0], DM_POLYTOPE_SEGMENT, d->global};
   PetscFunctionBegin;
   PetscCall(BuildLevel(&edges, d->face_vertices, d->nvertices, &d->nedges, &d->edge_vertices, &d->face_edges, &d->face_ornt));
   PetscFunctionReturn(0);
@@ -179,6 +200,7 @@ static PetscErrorCode DagDestroy(Dag *d)
   PetscCall(PetscFree(d->cell_vertices));
   PetscCall(PetscFree3(d->face_vertices, d->cell_faces, d->cell_ornt));
   PetscCall(PetscFree3(d->edge_vertices, d->face_edges, d->face_ornt));
+  PetscCall(PetscFree(d->global));
   PetscFunctionReturn(0);
 }
 
@@ -222,10 +244,12 @@ static PetscErrorCode ReadCells(DM dm, Dag *d)
   PetscFunctionReturn(0);
 }
 
-/* Cells, vertices, faces, edges: the numbering DMPlexInterpolate gives on one rank. */
-static PetscErrorCode CreatePlex(DM dm, const Dag *d, DM *idm)
+/* Cells, vertices, faces, edges: the numbering DMPlexInterpolate gives on one rank. Without
+   edges, the faces' cones are their vertices (DMPlexInterpolate's intermediate mesh). */
+static PetscErrorCode CreatePlex(DM dm, const Dag *d, PetscBool with_edges, DM *idm)
 {
-  const PetscInt nc = d->ncells, fStart = nc + d->nvertices, eStart = fStart + d->nfaces, pEnd = eStart + d->nedges;
+  const PetscInt nc = d->ncells, fStart = nc + d->nvertices, eStart = fStart + d->nfaces,
+                 pEnd = eStart + (with_edges ? d->nedges : 0);
 
   PetscFunctionBegin;
   PetscCall(DMCreate(PetscObjectComm((PetscObject)dm), idm));
@@ -249,16 +273,50 @@ static PetscErrorCode CreatePlex(DM dm, const Dag *d, DM *idm)
   for (PetscInt f = 0; f < d->nfaces; ++f) {
     PetscInt cone[3];
     for (int k = 0; k < 3; ++k)
-      cone[k] = eStart + d->face_edges[3 * f + k];
+      cone[k] = with_edges ? eStart + d->face_edges[3 * f + k] : nc + d->face_vertices[3 * f + k];
     PetscCall(DMPlexSetCone(*idm, fStart + f, cone));
-    PetscCall(DMPlexSetConeOrientation(*idm, fStart + f, &d->face_ornt[3 * f]));
+    if (with_edges) PetscCall(DMPlexSetConeOrientation(*idm, fStart + f, &d->face_ornt[3 * f]));
   }
-  for (PetscInt e = 0; e < d->nedges; ++e) {
+  for (PetscInt e = 0; with_edges && e < d->nedges; ++e) {
     const PetscInt cone[2] = {nc + d->edge_vertices[2 * e], nc + d->edge_vertices[2 * e + 1]};
     PetscCall(DMPlexSetCone(*idm, eStart + e, cone));
   }
   PetscCall(DMPlexSymmetrize(*idm));
   PetscCall(DMPlexStratify(*idm));
+  PetscFunctionReturn(0);
+}
+
+/* Global numbers of this rank's vertices (owned or not), for rank-independent cones. */
+static PetscErrorCode ReadGlobalVertices(DM dm, Dag *d)
+{
+  IS              numbering;
+  const PetscInt *g;
+
+  PetscFunctionBegin;
+  PetscCall(DMPlexGetVertexNumbering(dm, &numbering));
+  PetscCall(ISGetIndices(numbering, &g));
+  PetscCall(PetscMalloc1(d->nvertices + 1, &d->global));
+  for (PetscInt v = 0; v < d->nvertices; ++v)
+    d->global[v] = g[v] >= 0 ? g[v] : -(g[v] + 1);
+  PetscCall(ISRestoreIndices(numbering, &g));
+  PetscFunctionReturn(0);
+}
+
+/* On a distributed mesh, the point SF grows level by level as DMPlexInterpolate grows it: the
+   shared faces of the face-level mesh from the vertex SF, then the shared edges from that. */
+static PetscErrorCode CreateDistributedPlex(DM dm, const Dag *d, DM *idm)
+{
+  DM      faces;
+  PetscSF sf;
+
+  PetscFunctionBegin;
+  PetscCall(CreatePlex(dm, d, PETSC_FALSE, &faces));
+  PetscCall(DMGetPointSF(dm, &sf));
+  PetscCall(DMPlexInterpolatePointSF(faces, sf));
+  PetscCall(CreatePlex(dm, d, PETSC_TRUE, idm));
+  PetscCall(DMGetPointSF(faces, &sf));
+  PetscCall(DMPlexInterpolatePointSF(*idm, sf));
+  PetscCall(DMDestroy(&faces));
   PetscFunctionReturn(0);
 }
 
@@ -282,16 +340,15 @@ PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm)
 
   PetscFunctionBegin;
   PetscCall(DMPlexIsDistributed(dm, &distributed));
-  PetscCheck(!distributed, PetscObjectComm((PetscObject)dm), PETSC_ERR_SUP,
-             "TwinfeInterpolateTets works on a mesh that is not distributed; use DMPlexInterpolate on a distributed one");
   *idm = NULL;
   PetscCall(LogEvent(&event));
   PetscCall(PetscLogEventBegin(event, dm, 0, 0, 0));
   PetscCall(PetscMemzero(&d, sizeof d));
   ierr = ReadCells(dm, &d);
+  if (!ierr && distributed) ierr = ReadGlobalVertices(dm, &d);
   if (!ierr) ierr = BuildFaces(&d);
   if (!ierr) ierr = BuildEdges(&d);
-  if (!ierr) ierr = CreatePlex(dm, &d, idm);
+  if (!ierr) ierr = distributed ? CreateDistributedPlex(dm, &d, idm) : CreatePlex(dm, &d, PETSC_TRUE, idm);
   PetscCall(DagDestroy(&d));
   if (!ierr) ierr = DMPlexCopyCoordinates(dm, *idm);
   if (!ierr) ierr = DMCopyLabels(dm, *idm, PETSC_COPY_VALUES, PETSC_FALSE, DM_COPY_LABELS_FAIL);

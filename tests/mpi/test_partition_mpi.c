@@ -1,6 +1,7 @@
 /* METIS + shell partitioner + DMPlexDistribute on 2 ranks: nothing lost, work balanced.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_checks.h"
+#include <petscsf.h>
 #include <twinfe/partition.h>
 
 START_TEST(distribution_keeps_cells_and_tags_and_balances)
@@ -31,11 +32,86 @@ START_TEST(distribution_keeps_cells_and_tags_and_balances)
 }
 END_TEST
 
+/* A check that every rank ran: it passes only if it passed everywhere, and every rank
+   learns the outcome, so no rank goes on alone into the next collective call. */
+static void AssertOnAllRanks(PetscErrorCode ierr, const char *what)
+{
+  int local = ierr ? 1 : 0, failed = 0;
+  MPI_Allreduce(&local, &failed, 1, MPI_INT, MPI_MAX, PETSC_COMM_WORLD);
+  if (failed) PetscPopErrorHandler();
+  ck_assert_msg(!failed, "%s failed on a rank", what);
+}
+
+static PetscInt DepthSize(DM dm, PetscInt depth)
+{
+  PetscInt start, end;
+  TWINFE_CK(DMPlexGetDepthStratum(dm, depth, &start, &end));
+  return end - start;
+}
+
+/* Leaves of the point SF (points this rank holds but another owns) at one depth. */
+static PetscInt SharedAtDepth(DM dm, PetscInt depth)
+{
+  PetscSF         sf;
+  PetscInt        nleaves, start, end, n = 0;
+  const PetscInt *leaves;
+  TWINFE_CK(DMGetPointSF(dm, &sf));
+  TWINFE_CK(PetscSFGetGraph(sf, NULL, &nleaves, &leaves, NULL));
+  TWINFE_CK(DMPlexGetDepthStratum(dm, depth, &start, &end));
+  for (PetscInt l = 0; l < nleaves; ++l) {
+    PetscInt p = leaves ? leaves[l] : l;
+    if (p >= start && p < end) n++;
+  }
+  return n;
+}
+
+/* On a distributed mesh our bulk interpolation numbers a shared face or edge by global vertex
+   numbers, so both ranks give it the same cone; the point SF grows as DMPlexInterpolate grows
+   it. Against PETSc's: the same faces and edges on each rank, the same ones shared, and
+   PETSc's checks (the point SF, cones across the interface, the skeleton) pass. */
+START_TEST(bulk_interpolation_matches_petsc_across_ranks)
+{
+  TwinfeMesh         mesh = NULL;
+  DM                 ours, petsc;
+  PetscMPIInt        rank;
+  PetscLogEvent      event;
+  PetscEventPerfInfo info;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (rank == 0) TWINFE_CK(twinfe_test_box_mesh(6, &mesh));
+  TWINFE_CK(PetscLogDefaultBegin());
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-partition_interpolate", "petsc"));
+  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &petsc));
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-partition_interpolate"));
+  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &ours));
+  TWINFE_CK(PetscLogEventGetId("TwinfeInterpTets", &event));
+  TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
+  ck_assert_int_ge(info.count, 1);
+  for (PetscInt d = 0; d <= 3; ++d) {
+    ck_assert_int_eq(DepthSize(ours, d), DepthSize(petsc, d));
+    ck_assert_int_eq(SharedAtDepth(ours, d), SharedAtDepth(petsc, d));
+  }
+  ck_assert_int_gt(twinfe_test_global_sum(SharedAtDepth(ours, 2)), 0); /* the test does cross a cut */
+  ck_assert_int_eq(twinfe_test_stratum_size(ours, "Face Sets", 1002), twinfe_test_stratum_size(petsc, "Face Sets", 1002));
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL); /* a failed check must not strand the other rank */
+  AssertOnAllRanks(DMPlexCheckPointSF(ours, NULL, PETSC_FALSE), "DMPlexCheckPointSF");
+  AssertOnAllRanks(DMPlexCheckInterfaceCones(ours), "DMPlexCheckInterfaceCones");
+  AssertOnAllRanks(DMPlexCheckSymmetry(ours), "DMPlexCheckSymmetry");
+  AssertOnAllRanks(DMPlexCheckSkeleton(ours, 0), "DMPlexCheckSkeleton");
+  AssertOnAllRanks(DMPlexCheckFaces(ours, 0), "DMPlexCheckFaces");
+  AssertOnAllRanks(DMPlexCheckGeometry(ours), "DMPlexCheckGeometry");
+  PetscPopErrorHandler();
+  TWINFE_CK(DMDestroy(&ours));
+  TWINFE_CK(DMDestroy(&petsc));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("partition_mpi");
   TCase *tc = tcase_create("two_ranks");
   tcase_add_test(tc, distribution_keeps_cells_and_tags_and_balances);
+  tcase_add_test(tc, bulk_interpolation_matches_petsc_across_ranks);
   suite_add_tcase(s, tc);
   return s;
 }
