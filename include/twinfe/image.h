@@ -43,9 +43,9 @@ PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt 
 
 /* Make every label's voxels well-composed, so that its surface is a 2-manifold: where two
    voxels of a label (or of everything else) touch only along an edge or at a corner, give the
-   label one more voxel (background first) so they join through a face; repeat until no such
-   pinch is left or 32 sweeps have run. Reports the voxels changed and the pinches left (0
-   unless labels keep trading voxels). Not collective. */
+   label one more voxel so they join through a face (background first; another label's only
+   if that label stays connected around it, and no voxel changes twice). Reports the voxels
+   changed and the pinches left that nothing could mend. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left);
 /* The number of pinched configurations (2x2 squares and 2x2x2 blocks, per label). */
 PETSC_EXTERN PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches);

@@ -7,14 +7,16 @@
  * inside a 2x2 square whose other two voxels are outside (C1), or two voxels opposite in a
  * 2x2x2 block whose other six are outside (C2), or the same with set and complement swapped.
  * Segmentations have a few of these per organ (TotalSegmentator's example: 117 non-manifold
- * edges over 41 label surfaces). Each is mended by giving one more voxel to the label, so
- * that the pinched voxels join through a face: the background if it is one of the
- * candidates, else the first candidate in grid order. A voxel taken from another label can
- * make a new pinch there, so the sweep repeats until none is left (a bounded number of
- * sweeps). Voxels outside the grid count as background, as in the surface extraction. */
+ * edges over 41 label surfaces). Each is mended by giving the label one more voxel, so that
+ * the pinched voxels join through a face: a background voxel if one is at hand, else another
+ * label's voxel that the repair has not changed before and whose label stays face-connected
+ * around it without it (no label vanishes, splits there, or trades voxels back and forth, and
+ * the repair ends: each voxel changes at most once). A pinch it cannot mend is left and
+ * counted. Sweeps repeat, each after the first only around the voxels the previous one
+ * changed. Voxels outside the grid count as background, as in the surface extraction. */
 #include "image_impl.h"
 
-#define TWINFE_PINCH_MAX_SWEEPS 32
+#define TWINFE_PINCH_MAX_SWEEPS 64
 
 /* Bit b of a 2x2x2 block: b = x + 2y + 4z. */
 static inline PetscInt BlockVoxel(const PetscInt dims[3], PetscInt i, PetscInt j, PetscInt k, int b)
@@ -64,12 +66,47 @@ static PetscBool FindPinch(unsigned in, int *a, int *b, PetscBool *in_complement
   return PETSC_FALSE;
 }
 
-/* The voxel to give to the label: for a pinch of the label, a voxel face-adjacent to `a` and
-   lying towards `b` (background first); for a pinch of the complement, one voxel of the
-   complement's pair (background first). Returns a block bit. */
-static int ChooseVoxel(const int32_t labels[], const PetscInt vox[8], int a, int b, PetscBool in_complement)
+/* Whether voxel v may go to another label: background may; a voxel of another label only if
+   the repair has not changed it before (so labels cannot trade voxels back and forth, and the
+   repair ends) and its own label is thick there: at least 9 of the 26 voxels around it, still
+   face-connected without it (so that label neither vanishes nor splits there, and where two
+   labels pinch each other the thin one grows, keeping a vessel rather than the organ whole). */
+static PetscBool CanTake(const PetscInt dims[3], const int32_t labels[], const unsigned char changed[], PetscInt v)
 {
-  int options[3], n = 0, best = -1;
+  const PetscInt x = v % dims[0], y = (v / dims[0]) % dims[1], z = v / (dims[0] * dims[1]);
+  PetscBool      same[27] = {PETSC_FALSE}, reached[27] = {PETSC_FALSE};
+  int            stack[27], top = 0, count = 0, found = 0;
+  if (labels[v] == 0) return PETSC_TRUE;
+  if (changed[v]) return PETSC_FALSE;
+  for (int n = 0; n < 27; ++n) {
+    const PetscInt i = x + n % 3 - 1, j = y + (n / 3) % 3 - 1, k = z + n / 9 - 1;
+    if (n == 13 || i < 0 || j < 0 || k < 0 || i >= dims[0] || j >= dims[1] || k >= dims[2]) continue;
+    same[n] = (PetscBool)(labels[i + dims[0] * (j + dims[1] * k)] == labels[v]);
+    if (same[n] && !count++) stack[top++] = n, reached[n] = PETSC_TRUE;
+  }
+  while (top) { /* face-connected flood over the 3x3x3 neighbourhood without its centre */
+    const int n = stack[--top], c[3] = {n % 3, (n / 3) % 3, n / 9};
+    found++;
+    for (int d = 0; d < 3; ++d)
+      for (int s = -1; s <= 1; s += 2) {
+        const int m = n + s * (d == 0 ? 1 : d == 1 ? 3 : 9);
+        if (c[d] + s < 0 || c[d] + s > 2 || !same[m] || reached[m]) continue;
+        reached[m]   = PETSC_TRUE;
+        stack[top++] = m;
+      }
+  }
+  return (PetscBool)(count >= 9 && found == count);
+}
+
+/* The voxel to give to the label: for a pinch of the label, one face-adjacent to `a` and lying
+   towards `b` (background first, then another label's voxel that CanTake allows); for a pinch
+   of the complement, one of the complement's pair if it is background (a pair of another label
+   is that label's own pinch: it grows to join it, rather than losing a voxel here). Returns a
+   block bit, or -1. */
+static int ChooseVoxel(const PetscInt dims[3], const int32_t labels[], const unsigned char changed[], const PetscInt vox[8],
+                       int a, int b, PetscBool in_complement)
+{
+  int options[3], n = 0;
   if (in_complement) {
     options[n++] = a;
     options[n++] = b;
@@ -77,26 +114,48 @@ static int ChooseVoxel(const int32_t labels[], const PetscInt vox[8], int a, int
     for (int d = 0; d < 3; ++d) /* flip one coordinate of a where a and b differ */
       if (((a ^ b) >> d) & 1) options[n++] = a ^ (1 << d);
   }
-  for (int o = 0; o < n; ++o) {
-    const PetscInt v = vox[options[o]];
-    if (v < 0) continue; /* outside the grid: cannot be given */
-    if (best < 0) best = options[o];
-    if (labels[v] == 0) return options[o];
-  }
-  return best;
+  for (int o = 0; o < n; ++o)
+    if (vox[options[o]] >= 0 && labels[vox[options[o]]] == 0) return options[o];
+  if (in_complement) return -1; /* the pair belongs to other labels, which join it themselves */
+  for (int o = 0; o < n; ++o)
+    if (vox[options[o]] >= 0 && CanTake(dims, labels, changed, vox[options[o]])) return options[o];
+  return -1;
 }
 
-/* Mend the pinches of one block, label by label, looking again after each change (at most 8
-   changes, so two labels cannot trade a voxel forever). Returns how many voxels changed. */
-static PetscInt RepairBlock(const PetscInt dims[3], int32_t labels[], PetscInt i, PetscInt j, PetscInt k)
+/* The voxels changed by a sweep: the next sweep looks only at the blocks around them. */
+typedef struct {
+  PetscInt n, capacity, *voxel;
+} Changes;
+
+static PetscErrorCode ChangesAdd(Changes *c, PetscInt v)
 {
-  PetscInt vox[8], changed = 0;
+  PetscFunctionBeginUser;
+  if (c->n == c->capacity) {
+    PetscInt *grown;
+    c->capacity = 2 * c->capacity + 64;
+    PetscCall(PetscMalloc1(c->capacity, &grown));
+    PetscCall(PetscArraycpy(grown, c->voxel, c->n));
+    PetscCall(PetscFree(c->voxel));
+    c->voxel = grown;
+  }
+  c->voxel[c->n++] = v;
+  PetscFunctionReturn(0);
+}
+
+/* Mend the pinches of one block, label by label, looking again after each change (each
+   change is a voxel that never changes again, so at most 8). */
+static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], unsigned char changed[], PetscInt i, PetscInt j,
+                                  PetscInt k, Changes *changes)
+{
+  PetscInt vox[8];
   int32_t  lab[8];
+
+  PetscFunctionBeginUser;
   for (int b = 0; b < 8; ++b) {
     vox[b] = BlockVoxel(dims, i, j, k, b);
     lab[b] = vox[b] < 0 ? 0 : labels[vox[b]];
   }
-  for (int b = 0; b < 8 && changed < 8; ++b) {
+  for (int b = 0; b < 8; ++b) {
     const int32_t label = lab[b];
     unsigned      in    = 0;
     int           pa, pb, give;
@@ -106,25 +165,37 @@ static PetscInt RepairBlock(const PetscInt dims[3], int32_t labels[], PetscInt i
       if (lab[q] == label) in |= 1u << q;
     if (in == 0xFFu || (in & ((1u << b) - 1)) != 0) continue; /* uniform, or seen from a lower bit */
     if (!FindPinch(in, &pa, &pb, &complement)) continue;
-    give = ChooseVoxel(labels, vox, pa, pb, complement);
-    if (give < 0) continue; /* only voxels outside the grid could mend it */
-    labels[vox[give]] = label;
-    lab[give]         = label;
-    changed++;
+    give = ChooseVoxel(dims, labels, changed, vox, pa, pb, complement);
+    if (give < 0) continue; /* nothing to mend it with: left, and counted */
+    labels[vox[give]]  = label;
+    changed[vox[give]] = 1;
+    lab[give]          = label;
+    PetscCall(ChangesAdd(changes, vox[give]));
     b = -1; /* look at the block again with its new labels */
   }
-  return changed;
+  PetscFunctionReturn(0);
 }
 
-/* One sweep over all blocks, including those straddling the grid border. */
-static PetscInt Sweep(const PetscInt dims[3], int32_t labels[])
+/* The first sweep visits every block, including those straddling the grid border; later ones
+   only the 8 blocks around each voxel the previous sweep changed. */
+static PetscErrorCode Sweep(const PetscInt dims[3], int32_t labels[], unsigned char changed[], const Changes *previous,
+                            Changes *changes)
 {
-  PetscInt changed = 0;
-  for (PetscInt k = -1; k < dims[2]; ++k)
-    for (PetscInt j = -1; j < dims[1]; ++j)
-      for (PetscInt i = -1; i < dims[0]; ++i)
-        changed += RepairBlock(dims, labels, i, j, k);
-  return changed;
+  PetscFunctionBeginUser;
+  changes->n = 0;
+  if (!previous) {
+    for (PetscInt k = -1; k < dims[2]; ++k)
+      for (PetscInt j = -1; j < dims[1]; ++j)
+        for (PetscInt i = -1; i < dims[0]; ++i)
+          PetscCall(RepairBlock(dims, labels, changed, i, j, k, changes));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt c = 0; c < previous->n; ++c) {
+    const PetscInt v = previous->voxel[c], x = v % dims[0], y = (v / dims[0]) % dims[1], z = v / (dims[0] * dims[1]);
+    for (int b = 0; b < 8; ++b)
+      PetscCall(RepairBlock(dims, labels, changed, x - (b & 1), y - ((b >> 1) & 1), z - ((b >> 2) & 1), changes));
+  }
+  PetscFunctionReturn(0);
 }
 
 /* Critical configurations left, counted over all blocks and labels. */
@@ -164,15 +235,26 @@ PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches)
 
 PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left)
 {
-  PetscInt changed = 0;
+  Changes        a = {0, 0, NULL}, b = {0, 0, NULL}, *previous = NULL, *current = &a;
+  PetscInt       changed = 0;
+  unsigned char *mask;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
-  for (int sweep = 0; sweep < TWINFE_PINCH_MAX_SWEEPS; ++sweep) {
-    PetscInt n = Sweep(image->dims, image->labels);
-    changed += n;
-    if (!n) break;
+  PetscCall(PetscCalloc1(TwinfeImageVoxelCount_Private(image->dims), &mask));
+  /* every change is a voxel that never changes again, so this ends; the cap bounds the time */
+  for (int sweep = 0; sweep < TWINFE_PINCH_MAX_SWEEPS && !ierr; ++sweep) {
+    ierr = Sweep(image->dims, image->labels, mask, previous, current);
+    if (ierr || !current->n) break;
+    changed += current->n;
+    previous = current;
+    current  = current == &a ? &b : &a;
   }
+  PetscCall(PetscFree(a.voxel));
+  PetscCall(PetscFree(b.voxel));
+  PetscCall(PetscFree(mask));
+  PetscCall(ierr);
   if (voxels_changed) *voxels_changed = changed;
   if (pinches_left) *pinches_left = CountPinches(image->dims, image->labels);
   PetscFunctionReturn(0);

@@ -345,6 +345,14 @@ PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm)
   PetscCall(PetscLogEventBegin(event, dm, 0, 0, 0));
   PetscCall(PetscMemzero(&d, sizeof d));
   ierr = ReadCells(dm, &d);
+  if (distributed) { /* every rank learns whether one could not read its cells, so none waits */
+    int bad = ierr ? 1 : 0, any = 0;
+    PetscCallMPI(MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+    if (any && !ierr) {
+      PetscCall(DagDestroy(&d));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "TwinfeInterpolateTets: another rank's cells are not a cell-vertex tet mesh");
+    }
+  }
   if (!ierr && distributed) ierr = ReadGlobalVertices(dm, &d);
   if (!ierr) ierr = BuildFaces(&d);
   if (!ierr) ierr = BuildEdges(&d);

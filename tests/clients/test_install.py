@@ -16,10 +16,15 @@ build = os.path.dirname(os.path.dirname(os.path.abspath(args.app)))  # build/app
 prefix = os.path.join(args.work_dir, "prefix")
 consumer = os.path.join(args.source_dir, "tests", "clients", "consumer")
 shutil.rmtree(prefix, ignore_errors=True)
+libdir = "lib"  # GNUInstallDirs may choose lib/<multiarch> (prefix /usr): read what the build chose
+with open(os.path.join(build, "CMakeCache.txt")) as cache:
+    for line in cache:
+        if line.startswith("CMAKE_INSTALL_LIBDIR:"):
+            libdir = line.split("=", 1)[1].strip()
 
 code, out, err = tc.run(["cmake", "--install", build, "--prefix", prefix])
 ck.check(code == 0, f"cmake --install: {err}")
-for path in ("include/twinfe/twinfe.h", "lib/pkgconfig/twinfe.pc", "lib/cmake/twinfe/twinfeConfig.cmake",
+for path in ("include/twinfe/twinfe.h", f"{libdir}/pkgconfig/twinfe.pc", f"{libdir}/cmake/twinfe/twinfeConfig.cmake",
              "bin/twinfe", "share/twinfe/meshes/organ_phantom.nii.gz"):
     ck.check(os.path.exists(os.path.join(prefix, path)), f"{path} installed")
 
@@ -32,7 +37,7 @@ def runs_on_1_and_2_ranks(exe, how):
 
 
 # pkg-config, as in: mpicc prog.c $(pkg-config --cflags --libs twinfe)
-env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig"))
+env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, libdir, "pkgconfig"))
 flags = subprocess.run(["pkg-config", "--cflags", "--libs", "twinfe"], env=env, capture_output=True, text=True)
 ck.check(flags.returncode == 0, f"pkg-config twinfe: {flags.stderr}")
 exe = os.path.join(args.work_dir, "consumer_pkgconfig")
