@@ -249,7 +249,7 @@ static PetscErrorCode CleanLabels(TwinfeCase c, PetscInt *removed, PetscInt *fil
   c->pinch_voxels = 0;
   for (int round = 0; repair && round < 8; ++round) {
     PetscInt added, more_removed, more_filled;
-    PetscCall(TwinfeImageRepairPinches(c->image, &added, &left));
+    PetscCall(TwinfeImageRepairPinches(c->image, &added, NULL)); /* counted once, after the loop */
     if (!added) break;
     c->pinch_voxels += added;
     PetscCall(TwinfeImageSelectLabels(c->image, c->nregions, c->labels, &more_removed, &more_filled));

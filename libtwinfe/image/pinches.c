@@ -142,6 +142,27 @@ static PetscErrorCode ChangesAdd(Changes *c, PetscInt v)
   PetscFunctionReturn(0);
 }
 
+/* The voxel indices (-1 outside the grid) and labels (0 outside) of the block at (i, j, k). */
+static void ReadBlock(const PetscInt dims[3], const int32_t labels[], PetscInt i, PetscInt j, PetscInt k, PetscInt vox[8],
+                      int32_t lab[8])
+{
+  for (int b = 0; b < 8; ++b) {
+    vox[b] = BlockVoxel(dims, i, j, k, b);
+    lab[b] = vox[b] < 0 ? 0 : labels[vox[b]];
+  }
+}
+
+/* The block bits of bit b's label, if b is that label's lowest bit, the label is not
+   background and it does not fill the block (each label of a block is looked at once). */
+static PetscBool LabelBits(const int32_t lab[8], int b, unsigned *in)
+{
+  *in = 0;
+  if (!lab[b]) return PETSC_FALSE;
+  for (int q = 0; q < 8; ++q)
+    if (lab[q] == lab[b]) *in |= 1u << q;
+  return (PetscBool)(*in != 0xFFu && (*in & ((1u << b) - 1)) == 0);
+}
+
 /* Mend the pinches of one block, label by label, looking again after each change (each
    change is a voxel that never changes again, so at most 8). */
 static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], unsigned char changed[], PetscInt i, PetscInt j,
@@ -151,20 +172,13 @@ static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], unsi
   int32_t  lab[8];
 
   PetscFunctionBeginUser;
-  for (int b = 0; b < 8; ++b) {
-    vox[b] = BlockVoxel(dims, i, j, k, b);
-    lab[b] = vox[b] < 0 ? 0 : labels[vox[b]];
-  }
+  ReadBlock(dims, labels, i, j, k, vox, lab);
   for (int b = 0; b < 8; ++b) {
     const int32_t label = lab[b];
-    unsigned      in    = 0;
+    unsigned      in;
     int           pa, pb, give;
     PetscBool     complement;
-    if (!label) continue;
-    for (int q = 0; q < 8; ++q)
-      if (lab[q] == label) in |= 1u << q;
-    if (in == 0xFFu || (in & ((1u << b) - 1)) != 0) continue; /* uniform, or seen from a lower bit */
-    if (!FindPinch(in, &pa, &pb, &complement)) continue;
+    if (!LabelBits(lab, b, &in) || !FindPinch(in, &pa, &pb, &complement)) continue;
     give = ChooseVoxel(dims, labels, changed, vox, pa, pb, complement);
     if (give < 0) continue; /* nothing to mend it with: left, and counted */
     labels[vox[give]]  = label;
@@ -205,20 +219,14 @@ static PetscInt CountPinches(const PetscInt dims[3], const int32_t labels[])
   for (PetscInt k = -1; k < dims[2]; ++k)
     for (PetscInt j = -1; j < dims[1]; ++j)
       for (PetscInt i = -1; i < dims[0]; ++i) {
-        int32_t lab[8];
+        PetscInt vox[8];
+        int32_t  lab[8];
+        ReadBlock(dims, labels, i, j, k, vox, lab);
         for (int b = 0; b < 8; ++b) {
-          const PetscInt v = BlockVoxel(dims, i, j, k, b);
-          lab[b]           = v < 0 ? 0 : labels[v];
-        }
-        for (int b = 0; b < 8; ++b) {
-          unsigned  in = 0;
+          unsigned  in;
           int       pa, pb;
           PetscBool complement;
-          if (!lab[b]) continue;
-          for (int q = 0; q < 8; ++q)
-            if (lab[q] == lab[b]) in |= 1u << q;
-          if ((in & ((1u << b) - 1)) != 0) continue;
-          if (FindPinch(in, &pa, &pb, &complement)) count++;
+          if (LabelBits(lab, b, &in) && FindPinch(in, &pa, &pb, &complement)) count++;
         }
       }
   return count;

@@ -263,3 +263,17 @@ PetscInt twinfe_test_count_poor_tets(TwinfeMesh mesh)
   TWINFE_CK(TwinfeMeshGammaHistogram(mesh, 2, edges, counts));
   return counts[0];
 }
+
+PetscInt twinfe_test_distribute_both(TwinfeMesh mesh, DM *petsc, DM *ours)
+{
+  PetscLogEvent      event;
+  PetscEventPerfInfo info;
+  TWINFE_CK(PetscLogDefaultBegin());
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-partition_interpolate", "petsc"));
+  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, petsc));
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-partition_interpolate"));
+  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, ours));
+  TWINFE_CK(PetscLogEventGetId("TwinfeInterpTets", &event));
+  TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
+  return info.count;
+}

@@ -37,6 +37,11 @@ PetscInt twinfe_test_check_conforming(TwinfeMesh mesh);
 /* How many tets have gamma < 0.1 (the report's mesh.quality.poor_tets). */
 PetscInt twinfe_test_count_poor_tets(TwinfeMesh mesh);
 
+/* The mesh distributed twice: faces and edges by DMPlexInterpolate (-partition_interpolate
+   petsc), then by our bulk interpolation (the default). Returns how many times our
+   interpolation has run in this process (its log event), so a test can see it did. */
+PetscInt twinfe_test_distribute_both(TwinfeMesh mesh, DM *petsc, DM *ours);
+
 /* ---- the io tests' box: a DMPlex and fields whose values the read-back can predict */
 
 typedef struct {

@@ -71,21 +71,12 @@ static PetscInt SharedAtDepth(DM dm, PetscInt depth)
    PETSc's checks (the point SF, cones across the interface, the skeleton) pass. */
 START_TEST(bulk_interpolation_matches_petsc_across_ranks)
 {
-  TwinfeMesh         mesh = NULL;
-  DM                 ours, petsc;
-  PetscMPIInt        rank;
-  PetscLogEvent      event;
-  PetscEventPerfInfo info;
+  TwinfeMesh  mesh = NULL;
+  DM          ours, petsc;
+  PetscMPIInt rank;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   if (rank == 0) TWINFE_CK(twinfe_test_box_mesh(6, &mesh));
-  TWINFE_CK(PetscLogDefaultBegin());
-  TWINFE_CK(PetscOptionsSetValue(NULL, "-partition_interpolate", "petsc"));
-  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &petsc));
-  TWINFE_CK(PetscOptionsClearValue(NULL, "-partition_interpolate"));
-  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &ours));
-  TWINFE_CK(PetscLogEventGetId("TwinfeInterpTets", &event));
-  TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
-  ck_assert_int_ge(info.count, 1);
+  ck_assert_int_ge(twinfe_test_distribute_both(mesh, &petsc, &ours), 1);
   for (PetscInt d = 0; d <= 3; ++d) {
     ck_assert_int_eq(DepthSize(ours, d), DepthSize(petsc, d));
     ck_assert_int_eq(SharedAtDepth(ours, d), SharedAtDepth(petsc, d));

@@ -85,22 +85,13 @@ static void AssertSameLabel(DM a, DM b, const char name[], PetscInt pStart, Pets
    every point's cone and cone orientations, the coordinates and the labels. */
 START_TEST(bulk_interpolation_equals_dmplexinterpolate)
 {
-  TwinfeMesh         mesh;
-  DM                 ours, petsc;
-  PetscLogEvent      event;
-  PetscEventPerfInfo info;
-  PetscInt           pStart, pEnd, qStart, qEnd;
-  Vec                xa, xb;
-  PetscBool          same;
+  TwinfeMesh mesh;
+  DM         ours, petsc;
+  PetscInt   pStart, pEnd, qStart, qEnd;
+  Vec        xa, xb;
+  PetscBool  same;
   ShuffledBox(4, &mesh);
-  TWINFE_CK(PetscLogDefaultBegin()); /* to see below that our code, not PETSc's, made `ours` */
-  TWINFE_CK(PetscOptionsSetValue(NULL, "-partition_interpolate", "petsc"));
-  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &petsc));
-  TWINFE_CK(PetscOptionsClearValue(NULL, "-partition_interpolate"));
-  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &ours));
-  TWINFE_CK(PetscLogEventGetId("TwinfeInterpTets", &event));
-  TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
-  ck_assert_int_eq(info.count, 1);
+  ck_assert_int_eq(twinfe_test_distribute_both(mesh, &petsc, &ours), 1);
   TWINFE_CK(DMPlexGetChart(ours, &pStart, &pEnd));
   TWINFE_CK(DMPlexGetChart(petsc, &qStart, &qEnd));
   ck_assert_int_eq(pStart, qStart);
