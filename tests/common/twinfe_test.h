@@ -31,7 +31,7 @@ Suite *twinfe_test_suite(void);
 /* A fresh, empty folder for this test program's files (removed first if it exists). */
 const char *twinfe_test_work_dir(void);
 
-/* Path of a file in ../shared/data or in the source tree. */
+/* Path of a file in tests/data (the real label maps, with their license). */
 const char *twinfe_test_shared_data(const char *relative);
 const char *twinfe_test_source_file(const char *relative);
 

@@ -48,7 +48,7 @@ START_TEST(test_liver)
          "nets %g, smoothed %g (%+.2f%%); read+select %.3f s, nets %.3f s, smooth %.3f s\n",
          nvox, removed, filled, (double)(nvox * vv), (double)raw, (double)smoothed, 100 * (double)(smoothed / (nvox * vv) - 1),
          t1 - t0, t2 - t1, t3 - t2);
-  /* the liver file lists 38631 voxels (shared/data/README.md); cleaning may move a few */
+  /* the liver file lists 38631 voxels (tests/data/README.md); cleaning may move a few */
   ck_assert_int_gt(nvox, 38000);
   /* unsmoothed: voxel faces enclose exactly the voxels (1e-9 relative: rounding only) */
   ck_assert_double_eq_tol(raw, nvox * vv, 1e-9 * nvox * vv);
