@@ -14,7 +14,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSHA256(const void *data, size_t length, char h
 
 /* Facet tag convention shared by every stage: a surface between labels a and b (0 is
    background) is tagged max(a,b) when min(a,b) == 0, and 1000*min(a,b) + max(a,b) otherwise.
-   Labels must be in [0, 999]. */
+   Labels must be in [0, 999] so that a tag names its two labels; images with larger labels
+   (FreeSurfer's 1000-2035, atlases past 65535) are renumbered 1..n before their surfaces are
+   made (TwinfeImageRelabel; a case does it and records each region's original label). */
 PETSC_EXTERN PetscInt TwinfeFacetTag(PetscInt a, PetscInt b);
 /* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag. */
 PETSC_EXTERN void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller);

@@ -1,7 +1,7 @@
 /* libtwinfe image stage: label maps in the scanner's physical space.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * A TwinfeImage is a grid of int32 labels (0 = background), i fastest, with its geometry:
+ * A TwinfeImage is a grid of int32 labels (0 = background, labels positive), i fastest, with its geometry:
  *   world(i,j,k) = origin + D * (spacing[0]*i, spacing[1]*j, spacing[2]*k)
  * where world is LPS in millimetres (as DICOM and ITK) and D is the 3x3 direction matrix,
  * row-major, with orthonormal columns. */
@@ -16,9 +16,17 @@ PETSC_EXTERN PetscErrorCode TwinfeImageCreate(const PetscInt dims[3], const Pets
                                               const PetscReal direction[9], TwinfeImage *image);
 PETSC_EXTERN PetscErrorCode TwinfeImageDestroy(TwinfeImage *image);
 
-/* Read a NIfTI-1 label map (.nii or .nii.gz) with VTK, applying the sform (else the qform,
-   else pixdim only) and converting RAS to LPS. Not collective. */
+/* Read a label map, applying the sform (else the qform, else pixdim only) and converting RAS
+   to LPS. Not collective. The format is told by the file's content: NIfTI-1 and NIfTI-2
+   single files (.nii, .nii.gz) are read; MetaImage, NRRD and DICOM are recognised and refused
+   by name. Every header field is checked before the voxels are allocated, and the file must
+   hold the voxels its header claims; each refusal names the file and the field. Labels may be
+   any integer type (or float holding whole numbers); negative values are refused. */
 PETSC_EXTERN PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image);
+/* The same, refusing images of more than max_voxels voxels (TwinfeImageRead allows
+   TWINFE_IMAGE_MAX_VOXELS_DEFAULT; a case reads -image_max_voxels). */
+PETSC_EXTERN PetscErrorCode TwinfeImageReadWithLimit(const char path[], PetscInt64 max_voxels, TwinfeImage *image);
+#define TWINFE_IMAGE_MAX_VOXELS_DEFAULT 2147483647 /* 2^31 - 1: twice a 1024^3 CT */
 /* Write a NIfTI-1 label map (.nii or .nii.gz) with its geometry as sform and qform. */
 PETSC_EXTERN PetscErrorCode TwinfeImageWrite(TwinfeImage image, const char path[]);
 
@@ -32,6 +40,14 @@ PETSC_EXTERN PetscErrorCode TwinfeImageIndexToWorld(TwinfeImage image, const Pet
 /* Number of voxels holding label. */
 PETSC_EXTERN PetscErrorCode TwinfeImageCountLabel(TwinfeImage image, int32_t label, PetscInt *count);
 PETSC_EXTERN PetscErrorCode TwinfeImageGetVoxelVolume(TwinfeImage image, PetscReal *volume_mm3);
+/* The distinct non-zero labels of the image, ascending; *values is allocated (PetscFree it).
+   Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageGetLabelValues(TwinfeImage image, PetscInt *nvalues, int32_t **values);
+/* Renumber labels: voxels holding from[i] get to[i]; voxels holding a label not in from[]
+   become background (0). Labels must be positive and each from[i] listed once. The surface
+   and mesh stages take labels 1..999 (facet tags, include/twinfe/core.h), so an image with
+   larger labels is renumbered, e.g. to 1..n, before its surfaces are made. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageRelabel(TwinfeImage image, PetscInt n, const int32_t from[], const int32_t to[]);
 
 /* Keep only the given labels (others become 0), keep the largest 6-connected component of
    each, and give enclosed background cavities to the label that surrounds them, so that

@@ -95,8 +95,8 @@ static PetscErrorCode ReadRegionOptions(TwinfeCase c)
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-labels", labels, &nlabels, &have_labels));
   if (!have_labels) nlabels = 0;
   for (PetscInt i = 0; i < nlabels; ++i)
-    PetscCheck(labels[i] > 0 && labels[i] < 1000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-labels value %" PetscInt_FMT " is out of range: labels are 1 to 999 (0 is background)", labels[i]);
+    PetscCheck(labels[i] > 0 && labels[i] <= 2147483647, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-labels value %" PetscInt_FMT " is out of range: labels are 1 to 2147483647 (0 is background)", labels[i]);
   PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", names, &nnames, &have_names));
   if (!have_names) nnames = 0;
   c->nregions = nlabels;
@@ -209,28 +209,64 @@ PetscErrorCode TwinfeCaseLoadFile(TwinfeCase c, const char case_file[], int argc
 
 /* ---------- image -> surfaces -> mesh (rank 0) ---------- */
 
-/* Every non-zero label of the image, when -labels was not given. */
-static PetscErrorCode RegionsFromImage(TwinfeCase c)
+/* Every non-zero label of the image (values, ascending), when -labels was not given. */
+static PetscErrorCode RegionsFromImage(TwinfeCase c, const char path[], PetscInt nvalues, const int32_t values[])
 {
-  PetscInt  dims[3], n;
-  int32_t  *v;
-  PetscBool present[1000] = {PETSC_FALSE};
   PetscFunctionBegin;
-  PetscCall(TwinfeImageGetDimensions(c->image, dims));
-  PetscCall(TwinfeImageGetLabels(c->image, &v));
-  n = dims[0] * dims[1] * dims[2];
-  for (PetscInt i = 0; i < n; ++i)
-    if (v[i] > 0 && v[i] < 1000) present[v[i]] = PETSC_TRUE;
-  c->nregions = 0;
-  for (int l = 1; l < 1000; ++l) {
-    if (!present[l]) continue;
-    PetscCheck(c->nregions < TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "The image has more than %d labels: choose the ones to model with -labels", TWINFE_CASE_MAX_REGIONS);
-    c->labels[c->nregions] = l;
-    snprintf(c->names[c->nregions], TWINFE_NAME_LEN, "label_%d", l);
-    c->nregions++;
+  PetscCheck(nvalues > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s has no non-zero label: nothing to model", path);
+  PetscCheck(nvalues <= TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "%s holds %" PetscInt_FMT " distinct non-zero values, from %d to %d; twinfe models at most %d regions: give a "
+             "segmentation (a label map), or choose the labels to model with -labels",
+             path, nvalues, (int)values[0], (int)values[nvalues - 1], TWINFE_CASE_MAX_REGIONS);
+  c->nregions = nvalues;
+  for (PetscInt i = 0; i < nvalues; ++i) {
+    c->labels[i] = values[i];
+    snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)values[i]);
   }
-  PetscCheck(c->nregions > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The image has no non-zero label: nothing to model");
+  PetscFunctionReturn(0);
+}
+
+static int CompareLabels(const void *a, const void *b)
+{
+  const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Every -labels value must be in the image (values, ascending): say which is missing here,
+   before any renumbering would hide it. */
+static PetscErrorCode CheckLabelsPresent(TwinfeCase c, const char path[], PetscInt nvalues, const int32_t values[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    PetscCheck(bsearch(&c->labels[i], values, (size_t)nvalues, sizeof *values, CompareLabels), PETSC_COMM_SELF,
+               PETSC_ERR_ARG_WRONG, "-labels %d: %s has no voxel of that label (it holds %" PetscInt_FMT " labels%s%d%s%d)",
+               (int)c->labels[i], path, nvalues, nvalues ? ", from " : "", nvalues ? (int)values[0] : 0, nvalues ? " to " : "",
+               nvalues ? (int)values[nvalues - 1] : 0);
+  PetscFunctionReturn(0);
+}
+
+/* The surface and mesh stages take labels 1..999 (a facet tag holds two of them). When a
+   selected label is larger (FreeSurfer's 1000-2035, atlases past 65535), the regions are
+   numbered 1..n in ascending label order in the image itself, which also clears the labels
+   not selected. original[] keeps each region's label for the summary and the report. */
+static PetscErrorCode NumberRegions(TwinfeCase c, int32_t original[], PetscBool *renumbered)
+{
+  int32_t sorted[TWINFE_CASE_MAX_REGIONS];
+  PetscFunctionBegin;
+  *renumbered = PETSC_FALSE;
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    original[i] = sorted[i] = c->labels[i];
+    if (c->labels[i] > 999) *renumbered = PETSC_TRUE;
+  }
+  if (!*renumbered) PetscFunctionReturn(0);
+  qsort(sorted, (size_t)c->nregions, sizeof *sorted, CompareLabels);
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    PetscInt rank = 0; /* region number: 1 + how many distinct selected labels are smaller */
+    for (PetscInt k = 0; k < c->nregions; ++k)
+      if (sorted[k] < original[i] && (k == 0 || sorted[k] != sorted[k - 1])) rank++;
+    c->labels[i] = (int32_t)(rank + 1);
+  }
+  PetscCall(TwinfeImageRelabel(c->image, c->nregions, original, c->labels));
   PetscFunctionReturn(0);
 }
 
@@ -271,14 +307,27 @@ static PetscErrorCode CleanLabels(TwinfeCase c, PetscInt *removed, PetscInt *fil
 static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
 {
   PetscLogDouble t0;
-  PetscInt       dims[3], removed, filled, count;
+  PetscInt       dims[3], removed, filled, count, nvalues, max_voxels = TWINFE_IMAGE_MAX_VOXELS_DEFAULT;
   PetscReal      spacing[3], origin[3], direction[9], voxel;
+  int32_t       *values, original[TWINFE_CASE_MAX_REGIONS];
+  PetscBool      renumbered;
+  PetscErrorCode ierr;
   char           key[256];
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "image", PETSC_FALSE, &t0));
-  PetscCall(TwinfeImageRead(path, &c->image));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-image_max_voxels", &max_voxels, NULL));
+  PetscCheck(max_voxels >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-image_max_voxels %" PetscInt_FMT " must be at least 1 (default 2147483647)", max_voxels);
+  PetscCall(TwinfeImageReadWithLimit(path, max_voxels, &c->image));
   PetscCall(RecordInputFile(c, "image", path));
-  if (c->nregions == 0) PetscCall(RegionsFromImage(c));
+  PetscCall(TwinfeImageGetLabelValues(c->image, &nvalues, &values));
+  if (c->nregions == 0)
+    ierr = RegionsFromImage(c, path, nvalues, values);
+  else
+    ierr = CheckLabelsPresent(c, path, nvalues, values);
+  PetscCall(PetscFree(values));
+  PetscCall(ierr);
+  PetscCall(NumberRegions(c, original, &renumbered));
   PetscCall(TwinfeImageGetDimensions(c->image, dims));
   PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
   PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
@@ -291,19 +340,32 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
                         "image     %s: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT " voxels of %g x %g x %g mm\n",
                         path, dims[0], dims[1], dims[2], (double)spacing[0], (double)spacing[1], (double)spacing[2]));
+  PetscCall(TwinfeReportSetString(c->report, "image.region_numbers", renumbered ? "ascending_label_order" : "label"));
+  if (renumbered)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "          labels above 999: regions are numbered 1 to %" PetscInt_FMT
+                          " in ascending label order (mesh regions and facet tags use these numbers)\n",
+                          c->nregions));
   PetscCall(CleanLabels(c, &removed, &filled));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_filled", filled));
   for (PetscInt i = 0; i < c->nregions; ++i) {
     PetscCall(TwinfeImageCountLabel(c->image, c->labels[i], &count));
     PetscCall(ReportKey(key, "image.regions", c->names[i], "label"));
+    PetscCall(TwinfeReportSetInt(c->report, key, original[i]));
+    PetscCall(ReportKey(key, "image.regions", c->names[i], "region"));
     PetscCall(TwinfeReportSetInt(c->report, key, c->labels[i]));
     PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
     PetscCall(TwinfeReportSetInt(c->report, key, count));
     PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
     PetscCall(TwinfeReportSetReal(c->report, key, count * voxel));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n", c->names[i],
-                          (int)c->labels[i], count, (double)(count * voxel)));
+    if (renumbered)
+      PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                            "          region %-12s label %3d -> region %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n", c->names[i],
+                            (int)original[i], (int)c->labels[i], count, (double)(count * voxel)));
+    else
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n",
+                            c->names[i], (int)c->labels[i], count, (double)(count * voxel)));
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
                         "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT

@@ -171,18 +171,40 @@ static PetscErrorCode TwinfeImageGeometryFromNifti_Private(const TwinfeNiftiGrid
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image)
+/* A label map holds 0 for background and positive labels: a negative value is a CT's
+   Hounsfield units or a signed mask written by mistake, and would silently become background. */
+static PetscErrorCode TwinfeImageCheckNonNegative_Private(TwinfeImage img, const char path[])
 {
-  TwinfeNiftiGrid grid;
-  PetscReal       spacing[3], origin[3], direction[9];
-  TwinfeImage     img;
+  const size_t n        = TwinfeImageVoxelCount_Private(img->dims);
+  size_t       negative = 0;
+  int32_t      least    = 0;
 
   PetscFunctionBeginUser;
-  TwinfeCheckPointer_Private(path);
-  TwinfeCheckPointer_Private(image);
+  for (size_t v = 0; v < n; v++)
+    if (img->labels[v] < 0) {
+      negative++;
+      least = PetscMin(least, img->labels[v]);
+    }
+  PetscCheck(negative == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s has %zu voxels below 0 (the least is %d): a label map holds 0 for background and positive labels; is "
+             "this an intensity image (CT or MR) rather than a segmentation?",
+             path, negative, (int)least);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeNiftiReadImage_Private(const char path[], PetscInt64 max_voxels, TwinfeImage *image)
+{
+  TwinfeNiftiHeader hdr;
+  TwinfeNiftiGrid   grid;
+  PetscReal         spacing[3], origin[3], direction[9];
+  TwinfeImage       img;
+
+  PetscFunctionBeginUser;
   *image = NULL;
+  /* every field VTK will trust, and the file's length, before VTK allocates the voxels */
+  PetscCall(TwinfeNiftiCheckFile_Private(path, max_voxels, &hdr));
   PetscCall(PetscMemzero(&grid, sizeof grid));
-  PetscCall(TwinfeNiftiRead_VTK(path, &grid));
+  PetscCall(TwinfeNiftiRead_VTK(path, hdr.voxels, &grid));
   {
     PetscErrorCode ierr = TwinfeImageGeometryFromNifti_Private(&grid, path, spacing, origin, direction);
     if (!ierr) ierr = TwinfeImageCreate(grid.dims, spacing, origin, direction, &img);
@@ -193,6 +215,11 @@ PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image)
   PetscCall(PetscFree(img->labels));
   img->labels = grid.labels;
   PetscCall(PetscStrncpy(img->source, path, sizeof img->source));
+  {
+    PetscErrorCode ierr = TwinfeImageCheckNonNegative_Private(img, path);
+    if (ierr) PetscCall(TwinfeImageDestroy(&img));
+    PetscCall(ierr);
+  }
   *image = img;
   PetscFunctionReturn(0);
 }

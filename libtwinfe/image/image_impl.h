@@ -32,7 +32,33 @@ typedef struct {
   int32_t  *labels; /* PetscMalloc'ed, caller frees */
 } TwinfeNiftiGrid;
 
-PETSC_INTERN PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid);
+/* What the NIfTI header says, read and checked before VTK allocates anything (nifti_header.c). */
+typedef struct {
+  int       version;   /* 1 or 2 */
+  PetscBool swapped;   /* stored in the other byte order */
+  PetscBool gzipped;   /* a gzip stream (VTK inflates it itself) */
+  int64_t   dim[8];    /* dim[0] dimensions, then their sizes */
+  double    pixdim[8]; /* pixdim[0] is qfac */
+  int       datatype, bitpix, bytes_per_voxel;
+  double    vox_offset; /* bytes before the voxels */
+  double    scl_slope, scl_inter;
+  int64_t   qform_code, sform_code;
+  double    quatern[6]; /* quatern_b, _c, _d, qoffset_x, _y, _z */
+  double    srow[12];   /* srow_x, srow_y, srow_z */
+  int64_t   voxels;     /* product of dim[1..dim[0]] */
+} TwinfeNiftiHeader;
+
+/* Whether the first n bytes (decompressed) start like a NIfTI-1 or NIfTI-2 header. */
+PETSC_INTERN PetscBool TwinfeNiftiProbe_Private(const unsigned char head[], size_t n);
+/* Reads and checks every header field VTK will use, and that the file holds the voxels the
+   header claims (inflating a .nii.gz into a small buffer), refusing more than max_voxels. */
+PETSC_INTERN PetscErrorCode TwinfeNiftiCheckFile_Private(const char path[], PetscInt64 max_voxels, TwinfeNiftiHeader *hdr);
+/* Reads a checked NIfTI file into a TwinfeImage (image.c). */
+PETSC_INTERN PetscErrorCode TwinfeNiftiReadImage_Private(const char path[], PetscInt64 max_voxels, TwinfeImage *image);
+
+/* Reads a file whose header TwinfeNiftiCheckFile_Private accepted; voxels is the count it
+   found, which VTK's grid must match. */
+PETSC_INTERN PetscErrorCode TwinfeNiftiRead_VTK(const char path[], int64_t voxels, TwinfeNiftiGrid *grid);
 /* Writes labels with ras_matrix as the sform, and as the qform too when write_qform. */
 PETSC_INTERN PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3],
                                                  const int32_t labels[], const PetscReal ras_matrix[16], PetscBool write_qform);

@@ -1,6 +1,7 @@
 /* VTK adapter for NIfTI-1 label maps: the only place the image stage sees VTK types.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_impl.h"
+#include "cxx_guard.h"
 
 #include <vtkCommand.h>
 #include <vtkDataArray.h>
@@ -86,14 +87,10 @@ void TwinfeCopyMatrix(vtkMatrix4x4 *m, PetscReal out[16])
 }
 } // namespace
 
-PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
+namespace {
+PetscErrorCode NiftiRead(const char path[], int64_t voxels, TwinfeNiftiGrid *grid)
 {
   PetscFunctionBeginUser;
-  PetscBool exists;
-  PetscCall(PetscTestFile(path, 'r', &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "TwinfeImageRead: cannot open '%s' for reading (missing file or no read permission)", path);
-
   vtkNew<vtkNIFTIImageReader>             reader;
   vtkSmartPointer<TwinfeVTKErrorObserver> observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
   observer->Watch(reader);
@@ -103,13 +100,12 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   vtkImageData *image   = reader->GetOutput();
   vtkDataArray *scalars = image ? image->GetPointData()->GetScalars() : nullptr;
   PetscCheck(!observer->Failed() && reader->GetErrorCode() == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "TwinfeImageRead: '%s' could not be read as NIfTI (truncated or corrupt file, or not NIfTI at all); "
-             "VTK error code %lu: %s",
-             path, reader->GetErrorCode(), observer->Message().c_str());
-  PetscCheck(scalars && scalars->GetNumberOfTuples() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "TwinfeImageRead: '%s' gave no voxel data", path);
+             "VTK could not read the NIfTI file %s (its header passed our checks; error code %lu): %s", path,
+             reader->GetErrorCode(), observer->Message().c_str());
+  PetscCheck(scalars && scalars->GetNumberOfTuples() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: VTK gave no voxel data",
+             path);
   PetscCheck(scalars->GetNumberOfComponents() == 1 && reader->GetTimeDimension() <= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "TwinfeImageRead: '%s' has %d components and %d time points; a label map has one value per voxel", path,
+             "%s has %d components and %d time points; a label map has one value per voxel", path,
              scalars->GetNumberOfComponents(), reader->GetTimeDimension());
 
   int    dims[3];
@@ -117,9 +113,10 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   image->GetDimensions(dims);
   image->GetOrigin(origin);
   image->GetSpacing(spacing);
-  PetscCheck((size_t)dims[0] * dims[1] * dims[2] == (size_t)scalars->GetNumberOfTuples(), PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "TwinfeImageRead: '%s' has %d x %d x %d voxels but %lld values", path, dims[0], dims[1], dims[2],
-             (long long)scalars->GetNumberOfTuples());
+  PetscCheck((int64_t)dims[0] * dims[1] * dims[2] == (int64_t)scalars->GetNumberOfTuples() &&
+                 (int64_t)scalars->GetNumberOfTuples() == voxels,
+             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: VTK read %d x %d x %d voxels and %lld values where the header has %lld",
+             path, dims[0], dims[1], dims[2], (long long)scalars->GetNumberOfTuples(), (long long)voxels);
   for (int d = 0; d < 3; d++) {
     grid->dims[d]        = dims[d];
     grid->vtk_origin[d]  = origin[d];
@@ -138,8 +135,16 @@ PetscErrorCode TwinfeNiftiRead_VTK(const char path[], TwinfeNiftiGrid *grid)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3], const int32_t labels[],
-                                    const PetscReal ras_matrix[16], PetscBool write_qform)
+} // namespace
+
+PetscErrorCode TwinfeNiftiRead_VTK(const char path[], int64_t voxels, TwinfeNiftiGrid *grid)
+{
+  return TwinfeCxxGuard("reading", path, [&] { return NiftiRead(path, voxels, grid); });
+}
+
+namespace {
+PetscErrorCode NiftiWrite(const char path[], const PetscInt dims[3], const PetscReal spacing[3], const int32_t labels[],
+                          const PetscReal ras_matrix[16], PetscBool write_qform)
 {
   PetscFunctionBeginUser;
   vtkNew<vtkImageData> image;
@@ -171,8 +176,15 @@ PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], c
   writer->Write();
   if (observer->Failed() || writer->GetErrorCode() != 0) {
     (void)std::remove(path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeImageWrite: VTK could not write '%s' (error code %lu): %s", path,
-            writer->GetErrorCode(), observer->Message().c_str());
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "VTK could not write %s (error code %lu): %s", path, writer->GetErrorCode(),
+            observer->Message().c_str());
   }
   PetscFunctionReturn(0);
+}
+} // namespace
+
+PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3], const int32_t labels[],
+                                    const PetscReal ras_matrix[16], PetscBool write_qform)
+{
+  return TwinfeCxxGuard("writing", path, [&] { return NiftiWrite(path, dims, spacing, labels, ras_matrix, write_qform); });
 }

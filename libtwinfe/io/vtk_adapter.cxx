@@ -5,6 +5,7 @@
  * three ways (Write() returning 0, GetErrorCode(), and an ErrorEvent whose text is otherwise
  * only printed); all three are checked, so a failed write can never pass as success. */
 #include "ioimpl.h"
+#include "image/cxx_guard.h"
 
 #include <vtkCallbackCommand.h>
 #include <vtkCellArray.h>
@@ -217,7 +218,7 @@ PetscErrorCode TwinfeVTKWriteUnstructuredGrid(const TwinfeVTKGrid *grid, const c
   PetscCall(CheckGrid(grid));
   *ok        = PETSC_FALSE;
   message[0] = '\0';
-  try {
+  PetscCall(TwinfeCxxGuard("writing", path, [&] {
     vtkNew<vtkXMLUnstructuredGridWriter> writer;
     writer->SetInputData(MakeUnstructuredGrid(grid));
     writer->SetFileName(path);
@@ -226,9 +227,8 @@ PetscErrorCode TwinfeVTKWriteUnstructuredGrid(const TwinfeVTKGrid *grid, const c
     SetCompressor(writer.GetPointer(), grid->compression);
     writer->SetHeaderTypeToUInt64(); /* pieces over 4 GiB stay readable */
     RunWriter(writer.GetPointer(), "vtkXMLUnstructuredGridWriter", path, ok, message);
-  } catch (const std::exception &e) {
-    SetMessage(message, std::string("VTK failed writing ") + path + ": " + e.what());
-  }
+    return PetscErrorCode(0);
+  }));
   PetscFunctionReturn(0);
 }
 
@@ -238,7 +238,7 @@ PetscErrorCode TwinfeVTKWriteSTL(PetscInt nvertices, const double xyz[], PetscIn
   PetscFunctionBeginUser;
   *ok        = PETSC_FALSE;
   message[0] = '\0';
-  try {
+  PetscCall(TwinfeCxxGuard("writing", path, [&] {
     vtkNew<vtkPolyData> surface;
     surface->SetPoints(MakePoints(nvertices, xyz));
     surface->SetPolys(MakeCells(ntriangles, 3, tri));
@@ -247,8 +247,7 @@ PetscErrorCode TwinfeVTKWriteSTL(PetscInt nvertices, const double xyz[], PetscIn
     writer->SetFileName(path);
     writer->SetFileTypeToBinary();
     RunWriter(writer.GetPointer(), "vtkSTLWriter", path, ok, message);
-  } catch (const std::exception &e) {
-    SetMessage(message, std::string("VTK failed writing ") + path + ": " + e.what());
-  }
+    return PetscErrorCode(0);
+  }));
   PetscFunctionReturn(0);
 }

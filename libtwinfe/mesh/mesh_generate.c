@@ -54,13 +54,16 @@ static PetscErrorCode ChooseRegions(PetscInt ntriangles, const int32_t tri_label
   PetscFunctionBeginUser;
   for (PetscInt t = 0; t < 2 * ntriangles; t++)
     PetscCheck(tri_labels[t] >= 0 && tri_labels[t] <= 999, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "TwinfeMeshCreateFromSurface: surface triangle %" PetscInt_FMT " carries label %d; labels must lie in [0, 999]",
+               "TwinfeMeshCreateFromSurface: surface triangle %" PetscInt_FMT " carries label %d; labels must lie in [0, 999] "
+               "(facet tags): renumber larger labels with TwinfeImageRelabel before making the surface",
                t / 2, (int)tri_labels[t]);
   for (PetscInt t = 0; t < 2 * ntriangles; t++)
     seen[tri_labels[t]] = PETSC_TRUE;
   for (PetscInt r = 0; r < nregions; r++) {
     PetscCheck(labels[r] >= 1 && labels[r] <= 999, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "TwinfeMeshCreateFromSurface: region label %d must lie in [1, 999]", (int)labels[r]);
+               "TwinfeMeshCreateFromSurface: region label %d must lie in [1, 999] (facet tags); renumber larger labels with "
+               "TwinfeImageRelabel before making the surface",
+               (int)labels[r]);
     PetscCheck(seen[labels[r]], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "TwinfeMeshCreateFromSurface: region label %d has no triangle in the surface; mesh only labels the surface bounds",
                (int)labels[r]);

@@ -9,7 +9,8 @@
  * volume is the voxel volume; TwinfeSurfaceSmooth then moves them. */
 #include "surface_impl.h"
 
-/* The facet tag convention (include/twinfe/core.h) holds labels in [0, 999]. */
+/* The facet tag convention (include/twinfe/core.h) holds labels in [0, 999]; larger image labels
+   are renumbered before this stage (TwinfeImageRelabel). */
 #define TWINFE_MAX_REGION_LABEL 999
 
 /* The region label of every voxel, on a grid padded by one background voxel on each side so
@@ -34,7 +35,7 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
   for (PetscInt l = 0; l < nlabels; l++) {
     PetscCheck(labels[l] > 0 && labels[l] <= TWINFE_MAX_REGION_LABEL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
                "TwinfeSurfaceCreateFromImage: label %d is outside [1, %d] (0 is background; facet tags hold labels "
-               "up to %d)",
+               "up to %d): renumber larger labels first with TwinfeImageRelabel, as a case does",
                (int)labels[l], TWINFE_MAX_REGION_LABEL, TWINFE_MAX_REGION_LABEL);
     table[labels[l]] = (int16_t)labels[l];
   }

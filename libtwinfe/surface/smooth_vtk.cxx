@@ -1,6 +1,7 @@
 /* VTK adapter for surface smoothing: the only place the surface stage sees VTK types.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
+#include "image/cxx_guard.h"
 
 #include <vtkCellArray.h>
 #include <vtkCommand.h>
@@ -59,9 +60,10 @@ vtkSmartPointer<vtkPolyData> TwinfeMakePolyData(PetscInt nvertices, const PetscR
 }
 } // namespace
 
-PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
-                                       PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg,
-                                       PetscBool feature_edges, PetscBool nonmanifold_smoothing)
+namespace {
+PetscErrorCode SurfaceSmooth(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[], PetscInt iterations,
+                             PetscReal passband, PetscReal feature_angle_deg, PetscBool feature_edges,
+                             PetscBool nonmanifold_smoothing)
 {
   PetscFunctionBeginUser;
   vtkSmartPointer<vtkPolyData> input = TwinfeMakePolyData(nvertices, xyz, ntriangles, tri);
@@ -97,4 +99,15 @@ PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], Pets
   for (PetscInt v = 0; v < nvertices; v++)
     output->GetPoint(v, xyz + 3 * v);
   PetscFunctionReturn(0);
+}
+} // namespace
+
+PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
+                                       PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg,
+                                       PetscBool feature_edges, PetscBool nonmanifold_smoothing)
+{
+  return TwinfeCxxGuard("smoothing", "the label surfaces", [&] {
+    return SurfaceSmooth(nvertices, xyz, ntriangles, tri, iterations, passband, feature_angle_deg, feature_edges,
+                         nonmanifold_smoothing);
+  });
 }
