@@ -104,12 +104,12 @@ PetscErrorCode TwinfeImageRelabel(TwinfeImage image, PetscInt n, const int32_t f
   }
   qsort(pairs, (size_t)n, sizeof *pairs, ComparePairs);
   for (PetscInt i = 0; i < n; i++) {
-    PetscErrorCode ierr = 0;
-    if (pairs[i].from <= 0 || pairs[i].to <= 0 || (i > 0 && pairs[i].from == pairs[i - 1].from)) ierr = PETSC_ERR_ARG_WRONG;
-    if (ierr) PetscCall(PetscFree(pairs));
-    PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "TwinfeImageRelabel: label %d -> %d: labels must be positive and each listed once (0 is background)",
-               (int)pairs[i].from, (int)pairs[i].to);
+    const LabelPair p = pairs[i];
+    if (p.from > 0 && p.to > 0 && (i == 0 || p.from != pairs[i - 1].from)) continue;
+    PetscCall(PetscFree(pairs));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+            "TwinfeImageRelabel: label %d -> %d: labels must be positive and each listed once (0 is background)", (int)p.from,
+            (int)p.to);
   }
   nvoxels = TwinfeImageVoxelCount_Private(image->dims);
   for (size_t v = 0; v < nvoxels; v++) {

@@ -195,10 +195,10 @@ static PetscErrorCode CheckDimensions(const char path[], TwinfeNiftiHeader *hdr,
                (long long)dim[i], i == 4 ? "time points" : "components or further dimensions");
   for (int i = 1; i <= dim[0]; i++) {
     PetscCheck(voxels <= max_voxels / dim[i], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: NIfTI header claims %lld x %lld x %lld voxels, more than the limit of %lld (-image_max_voxels); a "
-               "damaged header, or an image to crop or downsample first",
-               path, (long long)dim[1], (long long)(dim[0] >= 2 ? dim[2] : 1), (long long)(dim[0] >= 3 ? dim[3] : 1),
-               (long long)max_voxels);
+               "%s: NIfTI header fields dim[1..%lld] = %lld x %lld x %lld claim more voxels than the limit of %lld "
+               "(-image_max_voxels): a damaged header, or an image to crop or downsample first",
+               path, (long long)dim[0], (long long)dim[1], (long long)(dim[0] >= 2 ? dim[2] : 1),
+               (long long)(dim[0] >= 3 ? dim[3] : 1), (long long)max_voxels);
     voxels *= dim[i];
   }
   hdr->voxels = voxels;
