@@ -38,6 +38,9 @@ typedef struct {
   PetscReal box[6];
 } ClampSet;
 
+/* The mesh's bounding box and its outer surfaces' tags. Outer tags are region numbers, 1..999
+   by the facet tag rule (a case renumbers labels above 999 before meshing), so a flag per tag
+   below 1000 finds them all. */
 static PetscErrorCode MeshBoundsOnRoot(TwinfeCase c, PetscReal lo[3], PetscReal hi[3], PetscInt *nouter, PetscInt outer[])
 {
   PetscInt         nv, nf;

@@ -203,6 +203,10 @@ PetscErrorCode TwinfeNiftiReadImage_Private(const char path[], PetscInt64 max_vo
   *image = NULL;
   /* every field VTK will trust, and the file's length, before VTK allocates the voxels */
   PetscCall(TwinfeNiftiCheckFile_Private(path, max_voxels, &hdr));
+  PetscCheck(hdr.voxels <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "%s has %lld voxels, more than this PETSc build's index range (%d): crop or downsample the image, or use a "
+             "64-bit-index PETSc build",
+             path, (long long)hdr.voxels, (int)PETSC_MAX_INT);
   PetscCall(PetscMemzero(&grid, sizeof grid));
   PetscCall(TwinfeNiftiRead_VTK(path, hdr.voxels, &grid));
   {
