@@ -1,7 +1,7 @@
 /* VTK adapter for NIfTI-1 label maps: the only place the image stage sees VTK types.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_impl.h"
-#include "cxx_guard.h"
+#include "core/cxx_guard.h"
 
 #include <vtkCommand.h>
 #include <vtkDataArray.h>

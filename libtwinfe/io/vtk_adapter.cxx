@@ -5,7 +5,7 @@
  * three ways (Write() returning 0, GetErrorCode(), and an ErrorEvent whose text is otherwise
  * only printed); all three are checked, so a failed write can never pass as success. */
 #include "ioimpl.h"
-#include "image/cxx_guard.h"
+#include "core/cxx_guard.h"
 
 #include <vtkCallbackCommand.h>
 #include <vtkCellArray.h>

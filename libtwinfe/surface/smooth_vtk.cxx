@@ -1,7 +1,7 @@
 /* VTK adapter for surface smoothing: the only place the surface stage sees VTK types.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
-#include "image/cxx_guard.h"
+#include "core/cxx_guard.h"
 
 #include <vtkCellArray.h>
 #include <vtkCommand.h>
