@@ -3,9 +3,10 @@
  *
  * A case reads its settings from the PETSc options database (a YAML case file is read into
  * it; the command line overrides), runs the stages, and writes one folder: results.pvd over
- * .vtu/.pvtu, mesh.vtu and mesh.msh, one .stl per region, and report.json. Everything is
- * written into a staging folder beside the target and renamed into place only when the case
- * succeeded, so a failed run leaves no output folder behind.
+ * .vtu/.pvtu, mesh.vtu and mesh.msh, one .stl per region, and report.json, whose "manifest"
+ * lists every file and folder the run wrote. Everything is written into a hidden staging folder
+ * beside the target and renamed into place only when the case succeeded, so a failed run leaves
+ * no output folder behind. twinfe deletes nothing it did not write: see docs/outputs.md.
  *
  * Options (YAML keys in parentheses):
  *   -image FILE (image)          NIfTI label map; relative paths are relative to the case file
@@ -25,8 +26,13 @@
 
 typedef struct _p_TwinfeCase *TwinfeCase;
 
-/* Collective. output_dir is the folder to produce; it may exist only if it holds an earlier
-   twinfe output (it has a report.json), which is then replaced when the new one is complete. */
+/* Collective. output_dir is the folder to produce (trailing '/', '.', '..' and '//' are
+   normalised away). It may exist only as a complete earlier twinfe output (its report.json's
+   manifest lists exactly what it holds), which the new one replaces at TwinfeCaseFinish().
+   Anything else there (a file, a link, an empty or foreign folder) is refused here, before any
+   work, unless -force is set: then that folder is moved aside whole, never deleted, when the
+   new output is in place. Makes the missing parent folders and the staging folder; on failure
+   leaves nothing behind. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCase *tcase);
 /* Records the case file (for paths and the report) and reads it into the options database;
    the command line given to PetscInitialize still wins. Collective. */
@@ -37,9 +43,14 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char ima
 PETSC_EXTERN PetscErrorCode TwinfeCaseReadMesh(TwinfeCase tcase, const char msh_path[]);
 /* Distribute, solve linear elasticity, write the results. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseSolve(TwinfeCase tcase);
-/* Write report.json and move the staging folder into place. Collective. */
+/* Writes report.json with the manifest and puts the staging folder in place as the output
+   folder. Refuses an output folder that holds an input of the run. What was there is moved
+   aside first; of a complete twinfe output exactly its listed files and folders are then
+   removed, anything else stays in output_dir.twinfe-backup-<date>-<time> and is named on
+   stdout. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseFinish(TwinfeCase tcase);
 /* A human summary of what was done (counts, quality, solver, timings, paths). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCasePrintSummary(TwinfeCase tcase);
-/* Destroys the case; if it did not finish, its staging folder is removed. Collective. */
+/* Destroys the case; if it did not finish, its staging folder is removed, and the parent folders
+   TwinfeCaseCreate() made while they are empty (rmdir: never what someone put there). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase);

@@ -5,15 +5,15 @@
 
 #define TWINFE_CASE_MAX_REGIONS 256
 #define TWINFE_CASE_MAX_STAGES 16
-#define TWINFE_CASE_MAX_OUTPUTS 512
 #define TWINFE_NAME_LEN 64
 
 struct _p_TwinfeCase {
   MPI_Comm    comm;
   PetscMPIInt rank, size;
-  char        output_dir[PETSC_MAX_PATH_LEN], staging_dir[PETSC_MAX_PATH_LEN];
+  char        output_dir[PETSC_MAX_PATH_LEN];  /* -o, normalised by TwinfeStagingCreate */
+  char        staging_dir[PETSC_MAX_PATH_LEN]; /* where this run writes, renamed to output_dir at the end */
   char        case_file[PETSC_MAX_PATH_LEN], case_dir[PETSC_MAX_PATH_LEN];
-  char        created_parent[PETSC_MAX_PATH_LEN]; /* parent folders made for -o, removed if the run fails */
+  char        created_parent[PETSC_MAX_PATH_LEN]; /* outermost parent folder of -o this run made, or empty */
   PetscBool   finished;
 
   /* Regions: labels and names, the same on every rank. */
@@ -35,18 +35,31 @@ struct _p_TwinfeCase {
   char           stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
   PetscReal      stage_seconds[TWINFE_CASE_MAX_STAGES];
   PetscReal      stage_peak_mb[TWINFE_CASE_MAX_STAGES]; /* high-water mark of resident memory at the stage's end, largest rank */
-  PetscInt       noutputs;
-  char          *outputs[TWINFE_CASE_MAX_OUTPUTS];
+  PetscInt       noutputs, maxoutputs;
+  char         **outputs; /* every file and folder written, relative to the output folder: the manifest */
   PetscLogDouble start_time;
   PetscInt       pinch_voxels; /* voxels given to labels to mend pinches */
 };
 
-/* created_parent: the outermost missing parent folder of output_dir it made (or empty). */
-PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, const char output_dir[], char staging_dir[],
-                                                char created_parent[]);
+/* The output folder (staging.c; docs/outputs.md says what twinfe deletes and what it never does).
+   Create, collective: normalises output_dir in place (a buffer of PETSC_MAX_PATH_LEN), refuses
+   an output that is a file, a link, or a folder that is not a complete twinfe output (unless
+   -force), and makes the staging folder beside it; created_parent gets the outermost parent
+   folder it made. On failure it leaves nothing behind. */
+PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, char output_dir[], char staging_dir[], char created_parent[]);
+/* Commit, collective, after report.json with its "manifest" is in the staging folder: refuses
+   an -o that holds an input of the run, then puts the staging folder in place. */
 PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
-PETSC_INTERN PetscErrorCode TwinfeRemoveTree(const char path[]);
-/* Records an output file (relative to the output folder) for the summary and the report. */
+/* After a failed run, on any rank: removes the staging folder and the parents it made if empty. */
+PETSC_INTERN PetscErrorCode TwinfeStagingAbandon(const char staging_dir[], const char output_dir[], const char created_parent[]);
+/* Refuses an input of the run that lies inside output_dir. Not collective (rank 0). */
+PETSC_INTERN PetscErrorCode TwinfeStagingCheckInput(const char output_dir[], const char input[]);
+/* In libtwinfe/io, for the manifest (their declarations belong in include/twinfe/io.h). */
+PETSC_EXTERN PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n,
+                                                       const char *const values[]);
+PETSC_EXTERN PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths);
+/* Records a file or folder (relative to the output folder, a folder with a trailing '/') in the
+   manifest and the summary; a name already recorded is kept once. */
 PETSC_INTERN PetscErrorCode TwinfeCaseAddOutput(TwinfeCase c, const char relative[]);
 /* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
 PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);

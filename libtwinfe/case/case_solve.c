@@ -187,19 +187,19 @@ static PetscErrorCode SolveElasticity(TwinfeCase c)
    ParaView's time slider and "Warp By Vector" show the deformation. */
 static PetscErrorCode WriteStates(TwinfeCase c, Vec u, Vec vm, Vec stress, Vec u0, Vec vm0, Vec stress0)
 {
-  TwinfeResults      results;
-  const char        *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
-  const Vec          p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
-  PetscInt           nfiles;
-  const char *const *files;
-  PetscErrorCode     ierr;
+  TwinfeResults  results;
+  const char    *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
+  const Vec      p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
+  char         **files = NULL;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
   ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 1, pnames, p0, 2, cnames, c0);
   if (!ierr) ierr = TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1);
-  if (!ierr) ierr = TwinfeResultsGetFiles(results, &nfiles, &files);
-  for (PetscInt i = 0; !ierr && i < nfiles; ++i)
+  if (!ierr) ierr = TwinfeResultsGetWrittenPaths(results, &files); /* every rank's pieces too */
+  for (PetscInt i = 0; !ierr && files[i]; ++i)
     ierr = TwinfeCaseAddOutput(c, files[i]);
+  PetscCall(PetscStrArrayDestroy(&files));
   PetscCall(TwinfeResultsDestroy(&results));
   PetscCall(ierr);
   PetscFunctionReturn(0);
@@ -268,10 +268,9 @@ static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
   PetscCall(PetscOptionsGetAll(NULL, &options));
   PetscCall(TwinfeReportSetString(c->report, "settings.options", options));
   PetscCall(PetscFree(options));
-  for (PetscInt i = 0; i < c->noutputs; ++i) {
-    snprintf(key, sizeof key, "outputs.file_%03d", (int)i);
-    PetscCall(TwinfeReportSetString(c->report, key, c->outputs[i]));
-  }
+  /* The manifest: what this run wrote, so that a later run removes exactly that and no more. */
+  PetscCall(TwinfeCaseAddOutput(c, "report.json"));
+  PetscCall(TwinfeReportSetStringArray(c->report, "manifest", c->noutputs, (const char *const *)c->outputs));
   snprintf(path, sizeof path, "%s/report.json", c->staging_dir);
   PetscCall(TwinfeReportWrite(c->report, path));
   PetscFunctionReturn(0);
@@ -297,8 +296,9 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
   PetscCall(PetscPrintf(c->comm, "\n          total %.2f s wall; peak memory %.0f MB (largest rank)\n",
                         (double)(now - c->start_time), (double)(c->nstages ? c->stage_peak_mb[c->nstages - 1] : 0)));
   PetscCall(PetscPrintf(c->comm, "outputs   %s/\n", c->output_dir));
-  for (PetscInt i = 0; i < c->noutputs; ++i)
-    if (!strchr(c->outputs[i], '/')) PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
+  for (PetscInt i = 0; i < c->noutputs; ++i) /* report.json is in the list on rank 0 only */
+    if (!strchr(c->outputs[i], '/') && strcmp(c->outputs[i], "report.json"))
+      PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
   for (PetscInt i = 0; i < c->noutputs; ++i)
     if (!strcmp(c->outputs[i], "results.pvd"))
@@ -314,11 +314,9 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   if (!tcase || !*tcase) PetscFunctionReturn(0);
   c = *tcase;
   /* Every rank that gets here after a failure removes the staging folder: when one rank fails
-     alone, the app ends the job before rank 0 could. */
-  if (!c->finished) {
-    PetscCall(TwinfeRemoveTree(c->staging_dir));
-    PetscCall(TwinfeRemoveTree(c->created_parent)); /* made by this run, so nothing else is in it */
-  }
+     alone, the app ends the job before rank 0 could. Parent folders the run made go only if
+     they are empty: someone may have put files there meanwhile. */
+  if (!c->finished) PetscCall(TwinfeStagingAbandon(c->staging_dir, c->output_dir, c->created_parent));
   PetscCall(TwinfeElasticityDestroy(&c->elasticity));
   PetscCall(DMDestroy(&c->dm));
   PetscCall(TwinfeMeshDestroy(&c->mesh));
@@ -327,6 +325,7 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   PetscCall(TwinfeReportDestroy(&c->report));
   for (PetscInt i = 0; i < c->noutputs; ++i)
     PetscCall(PetscFree(c->outputs[i]));
+  PetscCall(PetscFree(c->outputs));
   PetscCall(PetscFree(*tcase));
   PetscFunctionReturn(0);
 }

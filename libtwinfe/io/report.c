@@ -10,7 +10,16 @@
 #include <string.h>
 #include <twinfe/io.h>
 
-typedef enum { NODE_OBJECT, NODE_STRING, NODE_REAL, NODE_INT, NODE_BOOL, NODE_REAL_ARRAY, NODE_INT_ARRAY } NodeKind;
+typedef enum {
+  NODE_OBJECT,
+  NODE_STRING,
+  NODE_REAL,
+  NODE_INT,
+  NODE_BOOL,
+  NODE_REAL_ARRAY,
+  NODE_INT_ARRAY,
+  NODE_STRING_ARRAY
+} NodeKind;
 
 typedef struct Node {
   char        *key;
@@ -21,6 +30,7 @@ typedef struct Node {
   PetscBool    boolean;
   PetscReal   *reals;    /* NODE_REAL_ARRAY: n values */
   PetscInt    *integers; /* NODE_INT_ARRAY: n values */
+  char       **strings;  /* NODE_STRING_ARRAY: n values */
   PetscInt     n;
   struct Node *first, *last, *next; /* children (objects) and the next sibling */
 } Node;
@@ -96,6 +106,15 @@ static PetscErrorCode AppendChild(Node *object, const char *name, size_t len, No
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode FreeStrings(Node *node)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; node->strings && i < node->n; ++i)
+    PetscCall(PetscFree(node->strings[i]));
+  PetscCall(PetscFree(node->strings));
+  PetscFunctionReturn(0);
+}
+
 /* The leaf node for a dotted key, created (with its parent objects) if new; a value already
    there is replaced in place, keeping its position. */
 static PetscErrorCode GetLeaf(TwinfeReport report, const char key[], NodeKind kind, Node **leaf)
@@ -121,6 +140,7 @@ static PetscErrorCode GetLeaf(TwinfeReport report, const char key[], NodeKind ki
   PetscCall(PetscFree(node->string));
   PetscCall(PetscFree(node->reals));
   PetscCall(PetscFree(node->integers));
+  PetscCall(FreeStrings(node));
   node->n    = 0;
   node->kind = kind;
   *leaf      = node;
@@ -139,6 +159,7 @@ static PetscErrorCode NodeDestroyChildren(Node *object)
     PetscCall(PetscFree(child->string));
     PetscCall(PetscFree(child->reals));
     PetscCall(PetscFree(child->integers));
+    PetscCall(FreeStrings(child));
     PetscCall(PetscFree(child));
     child = next;
   }
@@ -236,6 +257,28 @@ PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], Pe
   PetscCall(GetArrayLeaf(report, key, n, NODE_INT_ARRAY, &leaf));
   PetscCall(PetscMalloc1(n, &leaf->integers));
   PetscCall(PetscArraycpy(leaf->integers, values, n));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportSetStringArray - Set key to an array of n UTF-8 strings (a list of files, say).
+  Not collective.
+@*/
+PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n, const char *const values[])
+{
+  Node *leaf;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscCheck(values[i], PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report key \"%s\": string %" PetscInt_FMT " is NULL",
+               key ? key : "", i);
+    PetscCheck(IsValidUTF8(values[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Report key \"%s\": string %" PetscInt_FMT " is not valid UTF-8 (convert it first)", key ? key : "", i);
+  }
+  PetscCall(GetArrayLeaf(report, key, n, NODE_STRING_ARRAY, &leaf));
+  PetscCall(PetscCalloc1(n, &leaf->strings));
+  for (PetscInt i = 0; i < n; ++i)
+    PetscCall(PetscStrallocpy(values[i], &leaf->strings[i]));
   PetscFunctionReturn(0);
 }
 
@@ -364,6 +407,20 @@ static void EmitNode(FILE *fp, const Node *node, int depth)
       if (i) fputs(", ", fp);
       EmitReal(fp, node->reals[i]);
     }
+    fputc(']', fp);
+    break;
+  case NODE_STRING_ARRAY: /* one per line: these are lists of names a reader scans */
+    if (!node->n) {
+      fputs("[]", fp);
+      break;
+    }
+    fputs("[\n", fp);
+    for (PetscInt i = 0; i < node->n; ++i) {
+      EmitIndent(fp, depth + 1);
+      EmitString(fp, node->strings[i]);
+      fputs(i + 1 < node->n ? ",\n" : "\n", fp);
+    }
+    EmitIndent(fp, depth);
     fputc(']', fp);
     break;
   case NODE_INT_ARRAY:

@@ -213,7 +213,7 @@ PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, TwinfeResultsC
 /*@C
   TwinfeResultsGetFiles - The files written so far, relative to dir: the .pvd first, then the
   .vtu (one rank) or .pvtu (several ranks) of each state in order. The .vtu pieces under a
-  .pvtu are not listed.
+  .pvtu are not listed: TwinfeResultsGetWrittenPaths() lists them too.
 
   Not collective
 
@@ -227,6 +227,62 @@ PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscInt *nfiles, co
   PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetFiles: results is NULL");
   if (nfiles) *nfiles = results->nstates + 1;
   if (files) *files = (const char *const *)results->files;
+  PetscFunctionReturn(0);
+}
+
+/* The name of state s: BASENAME_NNNN (its .vtu/.pvtu, and its piece folder on several ranks). */
+static PetscErrorCode StateName(const char basename[], PetscInt s, char state[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(state, PETSC_MAX_PATH_LEN, "%s_%04" PetscInt_FMT, basename, s));
+  PetscFunctionReturn(0);
+}
+
+/* The piece of one rank under a .pvtu, relative to dir: STATE/STATE_<rank>.vtu. */
+static PetscErrorCode PiecePath(const char state[], PetscMPIInt rank, char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(path, PETSC_MAX_PATH_LEN, "%s/%s_%d.vtu", state, state, rank));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsGetWrittenPaths - Every file and folder the series wrote so far, on every rank,
+  relative to dir: the .pvd, then per state its .vtu (one rank), or its .pvtu, the piece
+  folder (named with a trailing '/') and the piece of each rank. This is what a caller lists
+  as its own, so that it may later remove exactly these and nothing else.
+
+  Collective (every rank gives the same list)
+
+  Output Parameter:
+. paths - a NULL-terminated array; free it with PetscStrArrayDestroy()
+@*/
+PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths)
+{
+  PetscMPIInt size;
+  PetscInt    n = 0, per_state;
+  char      **list;
+
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetWrittenPaths: results is NULL");
+  PetscCheck(paths, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetWrittenPaths: paths (output) is NULL");
+  PetscCallMPI(MPI_Comm_size(results->comm, &size));
+  per_state = size > 1 ? 2 + size : 1;
+  PetscCall(PetscCalloc1(1 + results->nstates * per_state + 1, &list));
+  PetscCall(PetscStrallocpy(results->files[0], &list[n++]));
+  for (PetscInt s = 0; s < results->nstates; ++s) {
+    char state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
+    PetscCall(PetscStrallocpy(results->files[1 + s], &list[n++]));
+    if (size == 1) continue;
+    PetscCall(StateName(results->basename, s, state));
+    PetscCall(PetscSNPrintf(path, sizeof path, "%s/", state));
+    PetscCall(PetscStrallocpy(path, &list[n++]));
+    for (PetscMPIInt r = 0; r < size; ++r) {
+      PetscCall(PiecePath(state, r, path));
+      PetscCall(PetscStrallocpy(path, &list[n++]));
+    }
+  }
+  *paths = list;
   PetscFunctionReturn(0);
 }
 
@@ -768,7 +824,7 @@ static PetscErrorCode PreparePieceFile(TwinfeResults r, const char state[], cons
   if (rank == 0) ierr = TwinfeIOMakeFolder(folder);
   PetscCall(AnyRankFailed(r->comm, ierr ? PETSC_TRUE : PETSC_FALSE, &any));
   if (any) PetscCall(RaiseFailure(ierr, PETSC_TRUE, "", "Creating the piece folder"));
-  PetscCall(PetscSNPrintf(piece_file, PETSC_MAX_PATH_LEN, "%s/%s_%d.vtu", state, state, rank));
+  PetscCall(PiecePath(state, rank, piece_file));
   PetscFunctionReturn(0);
 }
 
@@ -830,7 +886,7 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
              (double)time, (double)results->times[results->nstates - 1]);
   PetscCall(CheckNames(comm, npoint, point_names, point_fields, "Point"));
   PetscCall(CheckNames(comm, ncell, cell_names, cell_fields, "Cell"));
-  PetscCall(PetscSNPrintf(state, sizeof state, "%s_%04" PetscInt_FMT, results->basename, results->nstates));
+  PetscCall(StateName(results->basename, results->nstates, state));
   PetscCall(PetscSNPrintf(state_file, sizeof state_file, "%s.%s", state, size > 1 ? "pvtu" : "vtu"));
 
   /* Collective part first, identical on every rank, so that a local failure cannot hang it. */

@@ -28,7 +28,7 @@ static PetscBool HasStagingFolder(const char dir[])
   p = popen(command, "r");
   ck_assert_ptr_nonnull(p);
   while (fgets(line, sizeof line, p))
-    if (strstr(line, ".partial-")) found = 1;
+    if (strstr(line, "partial-")) found = 1; /* twinfe's staging folder, .DIR.twinfe-partial-... */
   pclose(p);
   return (PetscBool)found;
 }
