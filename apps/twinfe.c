@@ -25,7 +25,8 @@ static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
                             "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
                             "mesh quality, solver convergence and timings.\n";
 
-/* -h, --help or -help anywhere after the command: print that command's options and stop. */
+/* -h, --help or -help anywhere after the command: print that command's options and stop
+   (-help, PETSc's spelling, adds the solver's own long list). */
 static PetscBool IsHelp(const char arg[])
 {
   return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "-help") ? PETSC_TRUE : PETSC_FALSE;
@@ -196,7 +197,7 @@ static PetscErrorCode Dispatch(const char command[], const char *input, int argc
 /* `twinfe <command> -h`: the usage, then every option of the command from the declarations the
    run itself uses, each with its help text and default. For demo and run the case file's
    settings are read first, so its regions' options are listed with the file's values. */
-static PetscErrorCode PrintHelp(const char command[], const char *input)
+static PetscErrorCode PrintHelp(const char command[], const char *input, PetscBool solver)
 {
   AppOptions o;
   char       case_file[PETSC_MAX_PATH_LEN] = "";
@@ -212,7 +213,7 @@ static PetscErrorCode PrintHelp(const char command[], const char *input)
   PetscCall(PetscOptionsSetValue(NULL, "-help", NULL));
   PetscCall(DeclareAppOptions(command, &o));
   if (IsCaseCommand(command))
-    PetscCall(TwinfeCaseOptionsHelp(PETSC_COMM_WORLD, strcmp(command, "mesh") ? PETSC_TRUE : PETSC_FALSE));
+    PetscCall(TwinfeCaseOptionsHelp(PETSC_COMM_WORLD, solver && strcmp(command, "mesh") ? PETSC_TRUE : PETSC_FALSE));
   PetscCall(PetscOptionsClearValue(NULL, "-help"));
   PetscFunctionReturn(0);
 }
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
 {
   const char    *command   = argc > 1 ? argv[1] : NULL;
   const char    *input     = argc > 2 ? argv[2] : NULL;
-  PetscBool      traceback = PETSC_FALSE, help = PETSC_FALSE;
+  PetscBool      traceback = PETSC_FALSE, help = PETSC_FALSE, solver_help = PETSC_FALSE;
   PetscErrorCode ierr;
 
   if (!command || !strcmp(command, "-h") || !strcmp(command, "--help") || !strcmp(command, "-help")) {
@@ -249,6 +250,7 @@ int main(int argc, char **argv)
   for (int i = 2; i < argc; ++i)
     if (IsHelp(argv[i])) {
       help = PETSC_TRUE;
+      if (!strcmp(argv[i], "-help")) solver_help = PETSC_TRUE;
       for (int j = i--; j < argc - 1; ++j)
         argv[j] = argv[j + 1];
       argc--;
@@ -256,7 +258,7 @@ int main(int argc, char **argv)
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (PetscOptionsHasName(NULL, NULL, "-twinfe_traceback", &traceback)) return 1;
   if (!traceback) PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  ierr = help ? PrintHelp(command, input) : Dispatch(command, input, argc, argv);
+  ierr = help ? PrintHelp(command, input, solver_help) : Dispatch(command, input, argc, argv);
   if (ierr) return ReportFailure(ierr);
   if (!traceback) PetscPopErrorHandler();
   return PetscFinalize() ? 1 : 0;

@@ -8,6 +8,7 @@
 #include "case_options.h"
 
 #include <petscsnes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -30,16 +31,18 @@ static struct {
 
 /* ---------- where an option came from ---------- */
 
-static void DescribeSource(const char name[], char text[], size_t len, void *ctx)
+/* The command line first (in its order), then the case file's keys by line, then the rest. */
+static int DescribeSource(const char name[], char text[], size_t len, void *ctx)
 {
   (void)ctx;
   for (int i = 1; i < state.argc; ++i)
-    if (state.argv[i][0] == '-' && !strcasecmp(state.argv[i] + 1, name)) return; /* the command line wins */
+    if (state.argv[i][0] == '-' && !strcasecmp(state.argv[i] + 1, name)) return i; /* the command line wins */
   for (PetscInt i = 0; i < state.nkeys; ++i)
     if (!strcasecmp(state.keys[i].option + 1, name)) {
       snprintf(text, len, " (key '%s' in case file %s line %d)", state.keys[i].display, state.case_file, state.keys[i].line);
-      return;
+      return state.argc + state.keys[i].line;
     }
+  return INT_MAX;
 }
 
 PetscErrorCode TwinfeCaseOptionsReset(TwinfeCase c)
@@ -298,7 +301,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                               &force, NULL));
   if (PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
     PetscCall((*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "
-                                       "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); listed below\n"));
+                                       "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n"));
   PetscOptionsEnd();
   PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);

@@ -13,8 +13,9 @@ typedef PetscErrorCode (*TwinfeLabelPointVisitor)(PetscInt point, PetscInt value
 PETSC_INTERN PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor visit, void *ctx);
 
 /* Where an option's value came from, for messages: writes e.g. " (case file X line 12)" or
-   nothing; name is without its dash. One describer for the process, as the options database is. */
-typedef void (*TwinfeOptionsDescribeFn)(const char name[], char text[], size_t len, void *ctx);
+   nothing; name is without its dash. Returns where it stands among the arguments and keys (the
+   first unknown one is named first). One describer for the process, as the options database is. */
+typedef int (*TwinfeOptionsDescribeFn)(const char name[], char text[], size_t len, void *ctx);
 PETSC_INTERN void TwinfeOptionsSetDescribe(TwinfeOptionsDescribeFn fn, void *ctx);
 /* Options nothing read yet, except those defer() keeps for a later check (name without dash):
    message names the first one and the closest known name. Not collective. */

@@ -26,11 +26,11 @@ void TwinfeOptionsSetDescribe(TwinfeOptionsDescribeFn fn, void *ctx)
   describe_ctx = ctx;
 }
 
-/* " (case file X line N)" or "" for the option named without its dash. */
-static void Describe(const char name[], char text[], size_t len)
+/* " (case file X line N)" or "" for the option named without its dash; returns its place. */
+static int Describe(const char name[], char text[], size_t len)
 {
   text[0] = 0;
-  if (describe_fn) describe_fn(name, text, len, describe_ctx);
+  return describe_fn ? describe_fn(name, text, len, describe_ctx) : 0;
 }
 
 /* ---------- typed declarations ---------- */
@@ -431,30 +431,37 @@ static PetscBool ReadAtFinalize(const char name[])
 
 PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, char message[], size_t len, PetscBool *found)
 {
-  PetscInt n, nunknown = 0;
-  char   **names, **values;
+  PetscInt    n, first = -1, nunknown = 0;
+  int         first_place = 0;
+  char      **names, **values, dashed[260], where[512], others[512] = "";
+  const char *closest;
   PetscFunctionBegin;
-  *found     = PETSC_FALSE;
   message[0] = 0;
   PetscCall(PetscOptionsLeftGet(NULL, &n, &names, &values));
   for (PetscInt i = 0; i < n; ++i) {
-    char        dashed[260], where[512];
-    const char *closest;
+    int place;
     if (ReadAtFinalize(names[i]) || (defer && defer(names[i], ctx))) continue;
-    if (nunknown++) continue; /* counted, named in the message's tail */
-    snprintf(dashed, sizeof dashed, "-%s", names[i]);
-    Describe(names[i], where, sizeof where);
-    PetscCall(TwinfeOptionsClosest(dashed, &closest));
-    if (closest)
-      snprintf(message, len, "Unknown option %s%s: did you mean %s?", dashed, where, closest);
-    else
-      snprintf(message, len, "Unknown option %s%s: nothing reads it (twinfe <command> -h lists the options)", dashed, where);
+    place = Describe(names[i], where, sizeof where);
+    if (first < 0 || place < first_place) first = i, first_place = place;
+    nunknown++;
   }
-  if (nunknown > 1) {
-    const size_t used = strlen(message);
-    snprintf(message + used, len - used, " (and %" PetscInt_FMT " more unknown option%s)", nunknown - 1, nunknown > 2 ? "s" : "");
+  for (PetscInt i = 0; first >= 0 && i < n; ++i) {
+    const size_t used = strlen(others);
+    if (i == first || ReadAtFinalize(names[i]) || (defer && defer(names[i], ctx))) continue;
+    snprintf(others + used, sizeof others - used, "%s-%s", used ? ", " : "", names[i]);
   }
   *found = nunknown ? PETSC_TRUE : PETSC_FALSE;
+  if (first >= 0) {
+    snprintf(dashed, sizeof dashed, "-%s", names[first]);
+    Describe(names[first], where, sizeof where);
+    PetscCall(TwinfeOptionsClosest(dashed, &closest));
+    if (closest)
+      snprintf(message, len, "Unknown option %s%s: did you mean %s?%s%s%s", dashed, where, closest,
+               others[0] ? " (also unknown: " : "", others, others[0] ? ")" : "");
+    else
+      snprintf(message, len, "Unknown option %s%s: nothing reads it (twinfe <command> -h lists the options)%s%s%s", dashed, where,
+               others[0] ? " (also unknown: " : "", others, others[0] ? ")" : "");
+  }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(0);
 }
