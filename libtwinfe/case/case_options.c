@@ -55,10 +55,21 @@ PetscErrorCode TwinfeCaseOptionsReset(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeCaseOptionsScanFile(TwinfeCase c, const char case_file[])
+static PetscErrorCode FreeKeys(void)
 {
   PetscFunctionBegin;
+  PetscCall(PetscFree(state.keys));
+  state.nkeys = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseOptionsScanFile(TwinfeCase c, const char case_file[])
+{
+  static PetscBool registered = PETSC_FALSE;
+  PetscFunctionBegin;
   (void)c;
+  if (!registered) PetscCall(PetscRegisterFinalize(FreeKeys)); /* the record outlives the case, not PETSc */
+  registered = PETSC_TRUE;
   PetscCall(PetscFree(state.keys));
   state.nkeys = 0;
   PetscCall(PetscStrncpy(state.case_file, case_file, sizeof state.case_file));
