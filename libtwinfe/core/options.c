@@ -429,11 +429,24 @@ static PetscBool ReadAtFinalize(const char name[])
   return PETSC_FALSE;
 }
 
+/* "twinfe demo -h" from the command line PETSc was started with, for the hint. */
+static void HelpCommand(char text[], size_t len)
+{
+  int    argc = 0;
+  char **argv = NULL;
+  if (PetscGetArgs(&argc, &argv) || argc < 1) {
+    snprintf(text, len, "-h");
+    return;
+  }
+  snprintf(text, len, "%s%s%s -h", strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
+           argc > 1 && argv[1][0] != '-' ? " " : "", argc > 1 && argv[1][0] != '-' ? argv[1] : "");
+}
+
 PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, char message[], size_t len, PetscBool *found)
 {
   PetscInt    n, first = -1, nunknown = 0;
   int         first_place = 0;
-  char      **names, **values, dashed[260], where[512], others[512] = "";
+  char      **names, **values, dashed[260], where[512], others[512] = "", help[256];
   const char *closest;
   PetscFunctionBegin;
   message[0] = 0;
@@ -458,9 +471,11 @@ PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, ch
     if (closest)
       snprintf(message, len, "Unknown option %s%s: did you mean %s?%s%s%s", dashed, where, closest,
                others[0] ? " (also unknown: " : "", others, others[0] ? ")" : "");
-    else
-      snprintf(message, len, "Unknown option %s%s: nothing reads it (twinfe <command> -h lists the options)%s%s%s", dashed, where,
+    else {
+      HelpCommand(help, sizeof help);
+      snprintf(message, len, "Unknown option %s%s: nothing reads it (%s lists the options)%s%s%s", dashed, where, help,
                others[0] ? " (also unknown: " : "", others, others[0] ? ")" : "");
+    }
   }
   PetscCall(PetscOptionsLeftRestore(NULL, &n, &names, &values));
   PetscFunctionReturn(0);
