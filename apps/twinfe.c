@@ -197,7 +197,7 @@ static PetscErrorCode Dispatch(const char command[], const char *input, int argc
 /* `twinfe <command> -h`: the usage, then every option of the command from the declarations the
    run itself uses, each with its help text and default. For demo and run the case file's
    settings are read first, so its regions' options are listed with the file's values. */
-static PetscErrorCode PrintHelp(const char command[], const char *input, PetscBool solver)
+static PetscErrorCode PrintHelp(const char command[], const char *input, int argc, char **argv, PetscBool solver)
 {
   AppOptions o;
   char       case_file[PETSC_MAX_PATH_LEN] = "";
@@ -208,6 +208,7 @@ static PetscErrorCode PrintHelp(const char command[], const char *input, PetscBo
   if (!strcmp(command, "run") && input && input[0] != '-') PetscCall(PetscStrncpy(case_file, input, sizeof case_file));
   if (case_file[0] && access(case_file, R_OK) == 0)
     PetscCall(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, NULL, case_file, PETSC_TRUE));
+  if (case_file[0]) PetscCall(PetscOptionsInsertArgs(NULL, argc - 1, argv + 1)); /* the command line overrides the file */
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\nOptions of twinfe %s%s%s (name <now value : default>: meaning):\n", command,
                         case_file[0] ? ", values from " : "", case_file));
   PetscCall(PetscOptionsSetValue(NULL, "-help", NULL));
@@ -237,8 +238,8 @@ static int ReportFailure(PetscErrorCode ierr)
 
 int main(int argc, char **argv)
 {
-  const char    *command   = argc > 1 ? argv[1] : NULL;
-  const char    *input     = argc > 2 ? argv[2] : NULL;
+  const char    *command = argc > 1 ? argv[1] : NULL;
+  const char    *input;
   PetscBool      traceback = PETSC_FALSE, help = PETSC_FALSE, solver_help = PETSC_FALSE;
   PetscErrorCode ierr;
 
@@ -255,10 +256,11 @@ int main(int argc, char **argv)
         argv[j] = argv[j + 1];
       argc--;
     }
+  input = argc > 2 ? argv[2] : NULL;
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (PetscOptionsHasName(NULL, NULL, "-twinfe_traceback", &traceback)) return 1;
   if (!traceback) PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  ierr = help ? PrintHelp(command, input, solver_help) : Dispatch(command, input, argc, argv);
+  ierr = help ? PrintHelp(command, input, argc, argv, solver_help) : Dispatch(command, input, argc, argv);
   if (ierr) return ReportFailure(ierr);
   if (!traceback) PetscPopErrorHandler();
   return PetscFinalize() ? 1 : 0;
