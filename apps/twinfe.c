@@ -21,40 +21,20 @@ static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
                             "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2]\n"
                             "  version                    print the version\n"
                             "\n"
-                            "Every command takes PETSc options after it; `twinfe <command> -h` explains one command.\n"
+                            "Every command takes options after it (-name value); `twinfe <command> -h` lists them.\n"
                             "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
                             "mesh quality, solver convergence and timings.\n";
 
-static const char help_case[] =
-    "\ncase options (YAML keys in a case file; the command line overrides the file):\n"
-    "  -image FILE                 label map (.nii/.nii.gz); relative to the case file\n"
-    "  -labels 1,2                 labels to model (default: every label in the image)\n"
-    "  -names organ,tumor          a name per label (letters, digits, _)\n"
-    "  -<name>_E -<name>_nu -<name>_density   region material: Pa, -, g/mm^3\n"
-    "                              (defaults -E 5000 -nu 0.45 -density 1.06e-3)\n"
-    "  -gravity 0,9810,0           mm/s^2 in LPS (supine patient: +y is posterior)\n"
-    "  -clamp_tags T1,T2           facet tags held fixed (default: every region's outer surface)\n"
-    "  -clamp_axis y -clamp_side max -clamp_fraction 0.25\n"
-    "                              hold only that part of the clamped facets (default: the\n"
-    "                              posterior quarter, where the organ rests)\n"
-    "  -surface_smooth_iterations 20 -surface_smooth_passband 0.1 -surface_feature_angle 120\n"
-    "  -mesh_algorithm hxt|delaunay -mesh_optimize 1 -mesh_threads 1\n"
-    "  -elasticity_degree 1|2      linear (default) or quadratic tets; P2 for nearly incompressible tissue\n"
-    "  -elasticity_ksp_rtol 1e-8 ... any SNES/KSP/PC option with prefix elasticity_\n"
-    "  -twinfe_traceback           print PETSc's full error traceback on failure\n";
-
-static PetscBool IsHelp(int argc, char **argv)
+/* -h, --help or -help anywhere after the command: print that command's options and stop
+   (-help, PETSc's spelling, adds the solver's own long list). */
+static PetscBool IsHelp(const char arg[])
 {
-  for (int i = 1; i < argc; ++i)
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return PETSC_TRUE;
-  return PETSC_FALSE;
+  return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "-help") ? PETSC_TRUE : PETSC_FALSE;
 }
 
-static void PrintCommandHelp(const char *command)
+static PetscBool IsCaseCommand(const char command[])
 {
-  printf("%s", usage);
-  if (command && (!strcmp(command, "demo") || !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve")))
-    printf("%s", help_case);
+  return !strcmp(command, "demo") || !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve");
 }
 
 /* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/
@@ -77,14 +57,45 @@ static const char *DataDir(void)
   return installed;
 }
 
-static PetscErrorCode GetOutputDir(const char fallback[], char dir[PETSC_MAX_PATH_LEN])
+/* The app's own options, declared once per command (so -help and `twinfe <command> -h` list
+   them); the case declares the rest. */
+typedef struct {
+  char      out[PETSC_MAX_PATH_LEN];
+  PetscBool traceback;
+  PetscReal voxel_mm;
+} AppOptions;
+
+static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
 {
-  PetscBool set = PETSC_FALSE;
+  const PetscBool phantom = !strcmp(command, "phantom");
   PetscFunctionBegin;
-  dir[0] = 0;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-o", dir, PETSC_MAX_PATH_LEN, &set));
-  if (!set && fallback) PetscCall(PetscStrncpy(dir, fallback, PETSC_MAX_PATH_LEN));
-  PetscCheck(dir[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o DIR");
+  o->voxel_mm = 2.0;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "twinfe", "twinfe");
+  if (phantom || IsCaseCommand(command))
+    PetscCall(TwinfeOptionsString(PetscOptionsObject, "-o",
+                                  phantom ? "the label map to write (.nii.gz)"
+                                          : "output folder; it appears only when the run succeeded",
+                                  !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
+  if (phantom)
+    PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm", "voxel size of the phantom, mm, 0.2 to 10", o->voxel_mm,
+                                &o->voxel_mm, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-twinfe_traceback", "print PETSc's full error traceback on failure",
+                              PETSC_FALSE, &o->traceback, NULL));
+  PetscOptionsEnd();
+  PetscCheck(!phantom || (o->voxel_mm >= 0.2 && o->voxel_mm <= 10), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)o->voxel_mm);
+  PetscFunctionReturn(0);
+}
+
+/* Declared with the option names recorded, so that a typo of one of them finds it. */
+static PetscErrorCode ReadAppOptions(const char command[], AppOptions *o)
+{
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(TwinfeOptionsCaptureBegin());
+  ierr = DeclareAppOptions(command, o);
+  PetscCall(TwinfeOptionsCaptureEnd());
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -96,30 +107,40 @@ static PetscErrorCode RequireInput(const char *input, const char command[], cons
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RunCase(const char command[], const char *input, int argc, char **argv)
+static PetscErrorCode BundledCase(char case_file[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBegin;
+  PetscCheck((size_t)snprintf(case_file, PETSC_MAX_PATH_LEN, "%s/organ_phantom.yaml", DataDir()) < PETSC_MAX_PATH_LEN,
+             PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ, "The bundled case's folder %s is too long a path", DataDir());
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunCase(const char command[], const char *input, int argc, char **argv, const AppOptions *o)
 {
   TwinfeCase     tcase = NULL;
-  char           out[PETSC_MAX_PATH_LEN], case_file[PETSC_MAX_PATH_LEN];
+  char           case_file[PETSC_MAX_PATH_LEN];
   PetscErrorCode ierr;
   PetscFunctionBegin;
-  PetscCall(GetOutputDir(!strcmp(command, "demo") ? "twinfe-demo" : NULL, out));
-  PetscCall(TwinfeCaseCreate(PETSC_COMM_WORLD, out, &tcase));
-  /* Run the stages; on failure the case is destroyed, which removes its staging folder. */
+  PetscCheck(o->out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o DIR");
+  PetscCall(TwinfeCaseCreate(PETSC_COMM_WORLD, o->out, &tcase));
+  /* Run the stages; on failure the case is destroyed, which removes its staging folder. Every
+     option is checked before the first stage, and once more before the folder is committed. */
   ierr = 0;
   if (!strcmp(command, "demo")) {
-    PetscCheck((size_t)snprintf(case_file, sizeof case_file, "%s/organ_phantom.yaml", DataDir()) < sizeof case_file,
-               PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ, "The bundled case's folder %s is too long a path", DataDir());
-    ierr = TwinfeCaseLoadFile(tcase, case_file, argc, argv);
-    if (!ierr) ierr = TwinfeCaseMeshImage(tcase, NULL);
+    ierr = BundledCase(case_file);
+    if (!ierr) ierr = TwinfeCaseLoadFile(tcase, case_file, argc, argv);
   } else if (!strcmp(command, "run")) {
     ierr = TwinfeCaseLoadFile(tcase, input, argc, argv);
-    if (!ierr) ierr = TwinfeCaseMeshImage(tcase, NULL);
-  } else if (!strcmp(command, "mesh")) {
-    ierr = TwinfeCaseMeshImage(tcase, input);
-  } else {
-    ierr = TwinfeCaseReadMesh(tcase, input);
   }
+  if (!ierr) ierr = TwinfeCaseSetFromOptions(tcase);
+  if (!ierr && !strcmp(command, "mesh"))
+    ierr = TwinfeCaseMeshImage(tcase, input);
+  else if (!ierr && !strcmp(command, "solve"))
+    ierr = TwinfeCaseReadMesh(tcase, input);
+  else if (!ierr)
+    ierr = TwinfeCaseMeshImage(tcase, NULL);
   if (!ierr && strcmp(command, "mesh")) ierr = TwinfeCaseSolve(tcase);
+  if (!ierr) ierr = TwinfeCaseCheckOptionsUsed(tcase);
   if (!ierr) ierr = TwinfeCaseFinish(tcase);
   if (!ierr) ierr = TwinfeCasePrintSummary(tcase);
   PetscCall(TwinfeCaseDestroy(&tcase));
@@ -127,42 +148,74 @@ static PetscErrorCode RunCase(const char command[], const char *input, int argc,
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WritePhantom(void)
+static PetscErrorCode WritePhantom(const AppOptions *o)
 {
   TwinfeImage image;
-  PetscReal   voxel_mm = 2.0;
-  char        out[PETSC_MAX_PATH_LEN];
   PetscFunctionBegin;
-  PetscCall(GetOutputDir(NULL, out));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-voxel_mm", &voxel_mm, NULL));
-  PetscCheck(voxel_mm >= 0.2 && voxel_mm <= 10, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
-             "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)voxel_mm);
-  PetscCall(TwinfeImageCreateOrganPhantom(voxel_mm, &image));
-  PetscCall(TwinfeImageWrite(image, out));
+  PetscCheck(o->out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o FILE.nii.gz");
+  PetscCall(TwinfeImageCreateOrganPhantom(o->voxel_mm, &image));
+  PetscCall(TwinfeImageWrite(image, o->out));
   PetscCall(TwinfeImageDestroy(&image));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "phantom   wrote %s (%g mm voxels)\n", out, (double)voxel_mm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "phantom   wrote %s (%g mm voxels)\n", o->out, (double)o->voxel_mm));
+  PetscFunctionReturn(0);
+}
+
+static const char *InputName(const char command[])
+{
+  return !strcmp(command, "run") ? "CASE.yaml" : !strcmp(command, "mesh") ? "IMAGE" : "MESH.msh";
+}
+
+static PetscErrorCode CheckCommand(const char command[])
+{
+  PetscFunctionBegin;
+  PetscCheck(!strcmp(command, "version") || !strcmp(command, "phantom") || IsCaseCommand(command), PETSC_COMM_WORLD,
+             PETSC_ERR_ARG_WRONG, "Unknown command '%s': use demo, run, mesh, solve, phantom or version (twinfe -h)", command);
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Dispatch(const char command[], const char *input, int argc, char **argv)
 {
+  const PetscBool has_input = !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve");
+  AppOptions      o;
   PetscFunctionBegin;
-  if (!strcmp(command, "version")) {
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "twinfe %s\n", TwinfeVersion()));
-  } else if (!strcmp(command, "phantom")) {
-    PetscCall(WritePhantom());
-  } else if (!strcmp(command, "demo")) {
-    PetscCall(RunCase(command, NULL, argc, argv));
-  } else if (!strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve")) {
-    PetscCall(RequireInput(input, command,
-                           !strcmp(command, "run")    ? "CASE.yaml"
-                           : !strcmp(command, "mesh") ? "IMAGE"
-                                                      : "MESH.msh"));
-    PetscCall(RunCase(command, input, argc, argv));
+  PetscCall(CheckCommand(command));
+  if (has_input) PetscCall(RequireInput(input, command, InputName(command)));
+  PetscCall(TwinfeOptionsCheckArguments(PETSC_COMM_WORLD, argc, argv, has_input ? 2 : 1));
+  PetscCall(ReadAppOptions(command, &o));
+  if (IsCaseCommand(command)) {
+    PetscCall(RunCase(command, has_input ? input : NULL, argc, argv, &o));
   } else {
-    SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
-            "Unknown command '%s': use demo, run, mesh, solve, phantom or version (twinfe -h)", command);
+    PetscCall(TwinfeOptionsCheckUnused(PETSC_COMM_WORLD)); /* the case checks its own */
+    if (!strcmp(command, "version"))
+      PetscCall(PetscPrintf(PETSC_COMM_WORLD, "twinfe %s\n", TwinfeVersion()));
+    else
+      PetscCall(WritePhantom(&o));
   }
+  PetscFunctionReturn(0);
+}
+
+/* `twinfe <command> -h`: the usage, then every option of the command from the declarations the
+   run itself uses, each with its help text and default. For demo and run the case file's
+   settings are read first, so its regions' options are listed with the file's values. */
+static PetscErrorCode PrintHelp(const char command[], const char *input, int argc, char **argv, PetscBool solver)
+{
+  AppOptions o;
+  char       case_file[PETSC_MAX_PATH_LEN] = "";
+  PetscFunctionBegin;
+  PetscCall(CheckCommand(command));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s", usage));
+  if (!strcmp(command, "demo")) PetscCall(BundledCase(case_file));
+  if (!strcmp(command, "run") && input && input[0] != '-') PetscCall(PetscStrncpy(case_file, input, sizeof case_file));
+  if (case_file[0] && access(case_file, R_OK) == 0)
+    PetscCall(PetscOptionsInsertFileYAML(PETSC_COMM_WORLD, NULL, case_file, PETSC_TRUE));
+  if (case_file[0]) PetscCall(PetscOptionsInsertArgs(NULL, argc - 1, argv + 1)); /* the command line overrides the file */
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\nOptions of twinfe %s%s%s (name <now value : default>: meaning):\n", command,
+                        case_file[0] ? ", values from " : "", case_file));
+  PetscCall(PetscOptionsSetValue(NULL, "-help", NULL));
+  PetscCall(DeclareAppOptions(command, &o));
+  if (IsCaseCommand(command))
+    PetscCall(TwinfeCaseOptionsHelp(PETSC_COMM_WORLD, solver && strcmp(command, "mesh") ? PETSC_TRUE : PETSC_FALSE));
+  PetscCall(PetscOptionsClearValue(NULL, "-help"));
   PetscFunctionReturn(0);
 }
 
@@ -185,23 +238,29 @@ static int ReportFailure(PetscErrorCode ierr)
 
 int main(int argc, char **argv)
 {
-  const char    *command   = argc > 1 ? argv[1] : NULL;
-  const char    *input     = argc > 2 ? argv[2] : NULL;
-  PetscBool      traceback = PETSC_FALSE;
+  const char    *command = argc > 1 ? argv[1] : NULL;
+  const char    *input;
+  PetscBool      traceback = PETSC_FALSE, help = PETSC_FALSE, solver_help = PETSC_FALSE;
   PetscErrorCode ierr;
 
-  if (!command || !strcmp(command, "-h") || !strcmp(command, "--help")) {
+  if (!command || !strcmp(command, "-h") || !strcmp(command, "--help") || !strcmp(command, "-help")) {
     printf("%s", usage);
     return command ? 0 : 2;
   }
-  if (IsHelp(argc, argv)) {
-    PrintCommandHelp(command);
-    return 0;
-  }
+  /* Help is ours: taken out before PETSc sees it, which would print its own and then run. */
+  for (int i = 2; i < argc; ++i)
+    if (IsHelp(argv[i])) {
+      help = PETSC_TRUE;
+      if (!strcmp(argv[i], "-help")) solver_help = PETSC_TRUE;
+      for (int j = i--; j < argc - 1; ++j)
+        argv[j] = argv[j + 1];
+      argc--;
+    }
+  input = argc > 2 ? argv[2] : NULL;
   if (PetscInitialize(&argc, &argv, NULL, NULL)) return 1;
   if (PetscOptionsHasName(NULL, NULL, "-twinfe_traceback", &traceback)) return 1;
   if (!traceback) PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  ierr = Dispatch(command, input, argc, argv);
+  ierr = help ? PrintHelp(command, input, argc, argv, solver_help) : Dispatch(command, input, argc, argv);
   if (ierr) return ReportFailure(ierr);
   if (!traceback) PetscPopErrorHandler();
   return PetscFinalize() ? 1 : 0;

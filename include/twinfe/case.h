@@ -37,6 +37,20 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_di
 /* Records the case file (for paths and the report) and reads it into the options database;
    the command line given to PetscInitialize still wins. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseLoadFile(TwinfeCase tcase, const char case_file[], int argc, char **argv);
+/* Declares every option of a case (PetscOptionsBegin/End, grouped by stage, so -help lists
+   them), checks their values, configures a solver like the physics' to read its options, and
+   refuses any option or case-file key that nothing reads, naming the closest known option (and
+   the case file's line). Call after LoadFile and before any stage. Without -labels the regions'
+   options (-<name>_E ...) are checked once the image or mesh file names the regions, still
+   before any surface or mesh work. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseSetFromOptions(TwinfeCase tcase);
+/* Refuses any option still unread: solver options read only while solving
+   (-elasticity_mg_levels_...) are known only then. Call after the last stage, before Finish.
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseCheckOptionsUsed(TwinfeCase tcase);
+/* Prints (PetscHelpPrintf) every option of a case with its help text and default, from the same
+   declarations; with solver, the elasticity solver's PETSc options too. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solver);
 /* Label map -> surfaces -> mesh (-image, or the given path when not NULL). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
 /* A mesh from a Gmsh .msh file instead of an image. Collective. */

@@ -20,3 +20,46 @@ PETSC_EXTERN PetscErrorCode TwinfeSHA256(const void *data, size_t length, char h
 PETSC_EXTERN PetscInt TwinfeFacetTag(PetscInt a, PetscInt b);
 /* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag. */
 PETSC_EXTERN void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller);
+
+/* Checked options. A program declares every option it reads between PetscOptionsBegin and
+   PetscOptionsEnd with these (so -help lists each with its help text and default); each refuses
+   a value of the wrong kind with a message naming the option, the value and what is right, then
+   reads the value as PETSc's PetscOptionsReal etc. would. Collective on the items' comm.
+   TwinfeOptionsRealArray wants exactly n values (value[] holds the default); the Int and String
+   arrays take up to nmax and return the count in *n (0 when not given). */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsReal(PetscOptionItems *items, const char opt[], const char text[], PetscReal def,
+                                              PetscReal *value, PetscBool *set);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsInt(PetscOptionItems *items, const char opt[], const char text[], PetscInt def,
+                                             PetscInt *value, PetscBool *set);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsBool(PetscOptionItems *items, const char opt[], const char text[], PetscBool def,
+                                              PetscBool *value, PetscBool *set);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsString(PetscOptionItems *items, const char opt[], const char text[], const char def[],
+                                                char value[], size_t len, PetscBool *set);
+/* One of choices (compared without case); *value is its index. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsChoice(PetscOptionItems *items, const char opt[], const char text[],
+                                                const char *const choices[], PetscInt nchoices, PetscInt def, PetscInt *value,
+                                                PetscBool *set);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsRealArray(PetscOptionItems *items, const char opt[], const char text[], PetscInt n,
+                                                   PetscReal value[], PetscBool *set);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsIntArray(PetscOptionItems *items, const char opt[], const char text[], PetscInt nmax,
+                                                  PetscInt value[], PetscInt *n, PetscBool *set);
+/* The strings are PetscMalloc'ed: PetscFree each. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsStringArray(PetscOptionItems *items, const char opt[], const char text[], PetscInt nmax,
+                                                     char *value[], PetscInt *n, PetscBool *set);
+
+/* The known option names are those whose help text was printed between CaptureBegin and
+   CaptureEnd (declarations run in help mode, output swallowed unless the user gave -help): the
+   declarations are the one list. Names carry their dash. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsCaptureBegin(void);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsCaptureEnd(void);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsAddKnown(const char name[]);
+PETSC_EXTERN PetscErrorCode TwinfeOptionsGetKnown(PetscInt *n, const char *const **names);
+/* Edits (insert, delete, change, swap two neighbours) from a to b, ignoring case. */
+PETSC_EXTERN PetscInt TwinfeEditDistance(const char a[], const char b[]);
+/* The known name nearest to name when it is near enough to be a typo of it, else NULL. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsClosest(const char name[], const char **closest);
+/* Fails, naming the first option that nothing read and the closest known name. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsCheckUnused(MPI_Comm comm);
+/* Refuses GNU-style --name arguments (naming -name) and stray words where an option belongs;
+   argv[1..npositional] are the command and its input. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeOptionsCheckArguments(MPI_Comm comm, int argc, char **argv, int npositional);

@@ -1,7 +1,7 @@
 /* A case: the stages run in order, each timed and recorded in report.json.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _XOPEN_SOURCE 700
-#include "case_impl.h"
+#include "case_options.h"
 
 #include <libgen.h>
 #include <limits.h>
@@ -63,6 +63,7 @@ static PetscErrorCode RecordInputFile(TwinfeCase c, const char role[], const cha
 {
   char hex[65], key[256], resolved[PATH_MAX];
   PetscFunctionBegin;
+  PetscCall(TwinfeStagingCheckInput(c->output_dir, path)); /* an input inside -o is refused now, not at commit */
   PetscCall(TwinfeFileSHA256(path, hex));
   PetscCall(ReportKey(key, "inputs", role, "path"));
   PetscCall(TwinfeReportSetString(c->report, key, realpath(path, resolved) ? resolved : path));
@@ -74,7 +75,7 @@ static PetscErrorCode RecordInputFile(TwinfeCase c, const char role[], const cha
 /* ---------- regions and materials ---------- */
 
 /* Names become option prefixes, report keys and file names: letters, digits and '_' only. */
-static PetscErrorCode CheckRegionName(const char name[], const char source[])
+PetscErrorCode TwinfeCaseCheckRegionName(const char name[], const char source[])
 {
   PetscFunctionBegin;
   PetscCheck(name[0] && strlen(name) < TWINFE_NAME_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -107,7 +108,7 @@ static PetscErrorCode ReadRegionOptions(TwinfeCase c)
   for (PetscInt i = 0; i < nlabels; ++i) {
     c->labels[i] = (int32_t)labels[i];
     if (have_names && i < nnames) {
-      if (!name_error) name_error = CheckRegionName(names[i], "-names");
+      if (!name_error) name_error = TwinfeCaseCheckRegionName(names[i], "-names");
       PetscCall(PetscStrncpy(c->names[i], names[i], TWINFE_NAME_LEN));
     } else
       snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
@@ -178,6 +179,7 @@ PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCa
   PetscCallMPI(MPI_Comm_size(comm, &c->size));
   PetscCall(PetscTime(&c->start_time));
   PetscCall(PetscStrncpy(c->output_dir, output_dir ? output_dir : "", sizeof c->output_dir));
+  PetscCall(TwinfeCaseOptionsReset(c));
   PetscCall(TwinfeStagingCreate(comm, c->output_dir, c->staging_dir, c->created_parent));
   if (c->rank == 0) {
     PetscCall(TwinfeReportCreate(&c->report));
@@ -193,6 +195,7 @@ static PetscErrorCode LoadFileOnRoot(TwinfeCase c, const char case_file[])
   PetscFunctionBegin;
   PetscCheck(access(case_file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "Cannot read the case file %s: check the path (a case file is YAML, see meshes/organ_phantom.yaml)", case_file);
+  PetscCall(TwinfeCaseOptionsScanFile(c, case_file)); /* syntax errors and keys given twice, with their lines */
   PetscCall(RecordInputFile(c, "case_file", case_file));
   PetscFunctionReturn(0);
 }
@@ -206,6 +209,7 @@ PetscErrorCode TwinfeCaseLoadFile(TwinfeCase c, const char case_file[], int argc
   PetscCall(PetscStrncpy(copy, case_file, sizeof copy));
   PetscCall(PetscStrncpy(c->case_dir, dirname(copy), sizeof c->case_dir));
   PetscCall(PetscOptionsInsertFileYAML(c->comm, NULL, case_file, PETSC_TRUE));
+  PetscCall(TwinfeCaseOptionsRecordFile(c, argc, argv));
   /* The command line overrides the case file. */
   if (argc > 1) PetscCall(PetscOptionsInsertArgs(NULL, argc - 1, argv + 1));
   PetscFunctionReturn(0);
@@ -331,6 +335,7 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
     ierr = CheckLabelsPresent(c, path, nvalues, values);
   PetscCall(PetscFree(values));
   PetscCall(ierr);
+  PetscCall(TwinfeCaseCheckRegionOptions(c)); /* -<name>_E of regions first known now, before any surface work */
   PetscCall(NumberRegions(c, original, &renumbered));
   PetscCall(TwinfeImageGetDimensions(c->image, dims));
   PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
@@ -643,10 +648,11 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;
     PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
-    PetscCall(CheckRegionName(name, path));
+    PetscCall(TwinfeCaseCheckRegionName(name, path));
     c->labels[r] = labels[r];
     PetscCall(PetscStrncpy(c->names[r], name, TWINFE_NAME_LEN));
   }
+  PetscCall(TwinfeCaseCheckRegionOptions(c)); /* the mesh file named the regions: their options are known now */
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscCall(RecordMeshOnRoot(c));
   PetscCall(SurfaceFromMeshFacetsOnRoot(c));

@@ -11,3 +11,14 @@ PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_e
    DMLabelGetValue per point, which searches every stratum. A NULL label visits nothing. */
 typedef PetscErrorCode (*TwinfeLabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor visit, void *ctx);
+
+/* Where an option's value came from, for messages: writes e.g. " (case file X line 12)" or
+   nothing; name is without its dash. Returns where it stands among the arguments and keys (the
+   first unknown one is named first). One describer for the process, as the options database is. */
+typedef int (*TwinfeOptionsDescribeFn)(const char name[], char text[], size_t len, void *ctx);
+PETSC_INTERN void TwinfeOptionsSetDescribe(TwinfeOptionsDescribeFn fn, void *ctx);
+/* Options nothing read yet, except those defer() keeps for a later check (name without dash):
+   message names the first one and the closest known name. Not collective. */
+typedef PetscBool (*TwinfeOptionsDeferFn)(const char name[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, char message[], size_t len,
+                                                    PetscBool *found);

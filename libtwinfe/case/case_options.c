@@ -1,0 +1,472 @@
+/* Every option a case reads, declared once and grouped by stage (so -help and `twinfe <command>
+ * -h` list each with its help text, units and default), its value checked here before any
+ * work, and any option or case-file key that nothing reads refused with the closest known name.
+ * The stages still read their own options where they use them; this file only makes sure that
+ * what they will read is well formed and that nothing else was given.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _POSIX_C_SOURCE 200809L /* strdup, strcasecmp */
+#include "case_options.h"
+
+#include <petscsnes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* What the options database holds is process-wide, and so is the record of where its entries
+   came from: the case whose options are checked, the case file's keys and lines, the command
+   line, and the region names the case file gives. */
+static struct {
+  TwinfeCase     owner;
+  TwinfeYamlKey *keys;
+  PetscInt       nkeys;
+  char           case_file[PETSC_MAX_PATH_LEN];
+  int            argc;
+  char         **argv;
+  PetscInt       nfile_names;
+  char           file_names[TWINFE_CASE_MAX_REGIONS][TWINFE_NAME_LEN];
+} state;
+
+#define SOLVER_PREFIX "elasticity_"
+
+/* ---------- where an option came from ---------- */
+
+/* The command line first (in its order), then the case file's keys by line, then the rest. */
+static int DescribeSource(const char name[], char text[], size_t len, void *ctx)
+{
+  (void)ctx;
+  for (int i = 1; i < state.argc; ++i)
+    if (state.argv[i][0] == '-' && !strcasecmp(state.argv[i] + 1, name)) return i; /* the command line wins */
+  for (PetscInt i = 0; i < state.nkeys; ++i)
+    if (!strcasecmp(state.keys[i].option + 1, name)) {
+      snprintf(text, len, " (key '%s' in case file %s line %d)", state.keys[i].display, state.case_file, state.keys[i].line);
+      return state.argc + state.keys[i].line;
+    }
+  return INT_MAX;
+}
+
+PetscErrorCode TwinfeCaseOptionsReset(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(state.keys));
+  PetscCall(PetscMemzero(&state, sizeof state));
+  (void)c;
+  TwinfeOptionsSetDescribe(DescribeSource, NULL);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FreeKeys(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree(state.keys));
+  state.nkeys = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseOptionsScanFile(TwinfeCase c, const char case_file[])
+{
+  static PetscBool registered = PETSC_FALSE;
+  PetscFunctionBegin;
+  (void)c;
+  if (!registered) PetscCall(PetscRegisterFinalize(FreeKeys)); /* the record outlives the case, not PETSc */
+  registered = PETSC_TRUE;
+  PetscCall(PetscFree(state.keys));
+  state.nkeys = 0;
+  PetscCall(PetscStrncpy(state.case_file, case_file, sizeof state.case_file));
+  PetscCall(TwinfeCaseYamlScan(case_file, &state.keys, &state.nkeys));
+  PetscFunctionReturn(0);
+}
+
+/* A name that can prefix options; the declarations refuse the others with a message. */
+static PetscBool UsableName(const char name[])
+{
+  if (!name[0] || strlen(name) >= TWINFE_NAME_LEN) return PETSC_FALSE;
+  for (const char *p = name; *p; ++p)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+PetscErrorCode TwinfeCaseOptionsRecordFile(TwinfeCase c, int argc, char **argv)
+{
+  char     *names[TWINFE_CASE_MAX_REGIONS];
+  PetscInt  n = TWINFE_CASE_MAX_REGIONS;
+  PetscBool set;
+  PetscFunctionBegin;
+  (void)c;
+  state.argc        = argc;
+  state.argv        = argv;
+  state.nfile_names = 0;
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", names, &n, &set));
+  for (PetscInt i = 0; set && i < n; ++i) {
+    if (UsableName(names[i])) PetscCall(PetscStrncpy(state.file_names[state.nfile_names++], names[i], TWINFE_NAME_LEN));
+    PetscCall(PetscFree(names[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------- declarations, by stage ---------- */
+
+typedef struct {
+  PetscInt nregions; /* from -labels; 0 when the image will tell */
+  char     names[TWINFE_CASE_MAX_REGIONS][TWINFE_NAME_LEN];
+} Regions;
+
+static PetscErrorCode CheckNames(MPI_Comm comm, PetscInt nnames, char *names[], PetscInt nlabels, const PetscInt labels[])
+{
+  PetscFunctionBegin;
+  PetscCheck(nlabels > 0 || nnames == 0, comm, PETSC_ERR_ARG_WRONG,
+             "-names is given without -labels: give the label of each name, e.g. -labels 1,2 -names organ,tumor");
+  PetscCheck(nnames == 0 || nnames == nlabels, comm, PETSC_ERR_ARG_WRONG,
+             "-names gives %" PetscInt_FMT " names for %" PetscInt_FMT " -labels: give one name per label", nnames, nlabels);
+  for (PetscInt i = 0; i < nlabels; ++i)
+    PetscCheck(labels[i] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-labels value %" PetscInt_FMT " is out of range: labels are positive (0 is background)", labels[i]);
+  for (PetscInt i = 0; i < nnames; ++i) {
+    PetscCall(TwinfeCaseCheckRegionName(names[i], "-names"));
+    for (PetscInt j = 0; j < i; ++j)
+      PetscCheck(strcmp(names[i], names[j]), comm, PETSC_ERR_ARG_WRONG,
+                 "-names gives '%s' twice: each region needs its own name (it names its options and its STL file)", names[i]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
+{
+  char           image[PETSC_MAX_PATH_LEN], *names[TWINFE_CASE_MAX_REGIONS];
+  PetscInt       labels[TWINFE_CASE_MAX_REGIONS], nlabels = 0, nnames = 0, max_voxels = PETSC_MAX_INT;
+  PetscBool      repair = PETSC_TRUE;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Label map and regions", "twinfe");
+  PetscCall(TwinfeOptionsString(PetscOptionsObject, "-image", "label map, NIfTI .nii or .nii.gz; relative to the case file", "",
+                                image, sizeof image, NULL));
+  PetscCall(TwinfeOptionsIntArray(PetscOptionsObject, "-labels", "labels to model, e.g. 1,2 (default: every non-zero label)",
+                                  TWINFE_CASE_MAX_REGIONS, labels, &nlabels, NULL));
+  PetscCall(TwinfeOptionsStringArray(PetscOptionsObject, "-names",
+                                     "a name per label: letters, digits, _ (default label_<n>); names -<name>_E and <name>.stl",
+                                     TWINFE_CASE_MAX_REGIONS, names, &nnames, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-image_repair_pinches",
+                              "give a voxel to each edge or corner pinch so that every surface is manifold", repair, &repair,
+                              NULL));
+  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-image_max_voxels", "largest image accepted, in voxels", max_voxels,
+                             &max_voxels, NULL));
+  PetscOptionsEnd();
+  ierr        = CheckNames(comm, nnames, names, nlabels, labels);
+  r->nregions = nlabels;
+  for (PetscInt i = 0; i < nlabels; ++i) {
+    if (i < nnames && !ierr)
+      PetscCall(PetscStrncpy(r->names[i], names[i], TWINFE_NAME_LEN));
+    else
+      snprintf(r->names[i], TWINFE_NAME_LEN, "label_%d", (int)labels[i]);
+  }
+  for (PetscInt i = 0; i < nnames; ++i)
+    PetscCall(PetscFree(names[i]));
+  PetscCall(ierr);
+  PetscCheck(max_voxels > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-image_max_voxels %" PetscInt_FMT " must be positive", max_voxels);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareSurface(MPI_Comm comm)
+{
+  PetscInt  iterations = 20;
+  PetscReal passband = 0.1, angle = 120;
+  PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Surfaces", "twinfe");
+  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-surface_smooth_iterations", "windowed-sinc smoothing iterations, 0 to 1000",
+                             iterations, &iterations, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-surface_smooth_passband",
+                              "smoothing pass band in (0, 2]; smaller smooths more and shrinks thin labels", passband, &passband,
+                              NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-surface_feature_angle",
+                              "degrees, 0 to 180: sharper edges are kept (voxel creases are 90)", angle, &angle, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_feature_edges", "keep feature edges while smoothing", edges,
+                              &edges, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_nonmanifold",
+                              "smooth along triple lines (edges of three regions) too", nonmanifold, &nonmanifold, NULL));
+  PetscOptionsEnd();
+  PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-surface_smooth_iterations %" PetscInt_FMT " is out of range: give 0 to 1000 (default 20)", iterations);
+  PetscCheck(passband > 0 && passband <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-surface_smooth_passband %g is out of range: give a value in (0, 2] (default 0.1)", (double)passband);
+  PetscCheck(angle >= 0 && angle <= 180, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-surface_feature_angle %g is out of range: give 0 to 180 degrees (default 120)", (double)angle);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareMesh(MPI_Comm comm)
+{
+  const char *algorithms[] = {"hxt", "delaunay"};
+  PetscInt    algorithm = 0, optimize = 1, threads = 1;
+  PetscBool   verbose = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Tetrahedral mesh (Gmsh)", "twinfe");
+  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-mesh_algorithm", "3D algorithm: hxt (fast) or delaunay (reproducible)",
+                                algorithms, 2, algorithm, &algorithm, NULL));
+  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-mesh_optimize", "1: Gmsh's optimiser removes slivers; 0 leaves them", optimize,
+                             &optimize, NULL));
+  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-mesh_threads", "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)",
+                             threads, &threads, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
+  PetscOptionsEnd();
+  PetscCheck(optimize == 0 || optimize == 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_optimize %" PetscInt_FMT " must be 0 or 1 (0 leaves slivers)", optimize);
+  PetscCheck(threads >= 1 && threads <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_threads %" PetscInt_FMT " must be between 1 and 1024", threads);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckMaterial(MPI_Comm comm, const char option_prefix[], PetscReal E, PetscReal nu, PetscReal density)
+{
+  PetscFunctionBegin;
+  PetscCheck(E > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Young's modulus -%sE is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)", option_prefix, (double)E);
+  PetscCheck(nu > -1.0 && nu < 0.5, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Poisson ratio -%snu is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)", option_prefix, (double)nu);
+  PetscCheck(density >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Density -%sdensity is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", option_prefix, (double)density);
+  PetscFunctionReturn(0);
+}
+
+/* -<name>_E, -<name>_nu, -<name>_density; their defaults are -E, -nu, -density. */
+static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], PetscReal E, PetscReal nu, PetscReal density)
+{
+  char prefix[TWINFE_NAME_LEN + 1];
+  PetscFunctionBegin;
+  snprintf(prefix, sizeof prefix, "%s_", name);
+  PetscOptionsBegin(comm, prefix, "Material of one region", "twinfe");
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-E", "this region's Young's modulus, Pa", E, &E, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-nu", "this region's Poisson ratio, in (-1, 0.5)", nu, &nu, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-density", "this region's density, g/mm^3", density, &density, NULL));
+  PetscOptionsEnd();
+  PetscCall(CheckMaterial(comm, prefix, E, nu, density));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char names[][TWINFE_NAME_LEN])
+{
+  PetscReal E = 5000.0, nu = 0.45, density = 1.06e-3;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Materials (every region; -<name>_E etc. for one)", "twinfe");
+  PetscCall(
+      TwinfeOptionsReal(PetscOptionsObject, "-E", "Young's modulus of every region without its own -<name>_E, Pa", E, &E, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-nu", "Poisson ratio, in (-1, 0.5); tissue 0.40 to 0.49", nu, &nu, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-density", "density, g/mm^3 (tissue about 1.06e-3)", density, &density, NULL));
+  if (PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
+    PetscCall((*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density: one region's material (same units), for each "
+                                       "name of -names (label_<n> without -names)\n"));
+  PetscOptionsEnd();
+  PetscCall(CheckMaterial(comm, "", E, nu, density));
+  for (PetscInt i = 0; i < n; ++i)
+    PetscCall(DeclareRegionMaterial(comm, names[i], E, nu, density));
+  /* a case file's regions keep their options when the command line models fewer of them */
+  for (PetscInt i = 0; i < state.nfile_names; ++i)
+    PetscCall(DeclareRegionMaterial(comm, state.file_names[i], E, nu, density));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareBoundary(MPI_Comm comm)
+{
+  const char *axes[] = {"x", "y", "z"}, *sides[] = {"min", "max"};
+  PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction  = 0.25;
+  PetscInt    tags[TWINFE_CASE_MAX_REGIONS], ntags = 0, axis = 1, side = 1;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Loads and supports", "twinfe");
+  PetscCall(TwinfeOptionsRealArray(PetscOptionsObject, "-gravity",
+                                   "gravity, 3 values in mm/s^2, LPS (9810 = 1 g; a supine patient's is 0,9810,0)", 3, g, NULL));
+  PetscCall(TwinfeOptionsIntArray(PetscOptionsObject, "-clamp_tags",
+                                  "facet tags held fixed (default: every region's outer surface; tag = label)",
+                                  TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
+  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-clamp_axis", "axis along which only part of those facets is held (LPS)",
+                                axes, 3, axis, &axis, NULL));
+  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-clamp_side", "the side of that axis held", sides, 2, side, &side, NULL));
+  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction", "fraction of the mesh's extent held on that side, in (0, 1]",
+                              fraction, &fraction, NULL));
+  PetscOptionsEnd();
+  for (PetscInt t = 0; t < ntags; ++t)
+    PetscCheck(tags[t] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-clamp_tags value %" PetscInt_FMT
+               " is not a facet tag: tags are positive (a region's outer surface has its label)",
+               tags[t]);
+  PetscCheck(fraction > 0 && fraction <= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-clamp_fraction is %g: give a value in (0, 1]",
+             (double)fraction);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
+{
+  const char *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
+  PetscInt    degree = 1, interpolation = 0, compression = 0;
+  PetscBool   force = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscOptionsBegin(comm, NULL, "Solve and output", "twinfe");
+  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
+                             "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
+  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate", "who builds faces and edges after distribution",
+                                interpolations, 2, interpolation, &interpolation, NULL));
+  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-results_compression",
+                                "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3, compression,
+                                &compression, NULL));
+  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-force",
+                              "move an existing output folder that twinfe may not replace aside instead of refusing", force,
+                              &force, NULL));
+  if (PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
+    PetscCall((*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "
+                                       "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n"));
+  PetscOptionsEnd();
+  PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
+  PetscFunctionReturn(0);
+}
+
+/* The solver reads its options in SNESSetFromOptions, inside the physics: a solver configured
+   the same way (SNES KSPONLY, CG, GAMG, prefix elasticity_) reads them now, before any work, so
+   that their values are checked and they count as known. Options the solver reads only while
+   solving (-elasticity_mg_levels_*, -elasticity_ksp_converged_reason) are checked after it. */
+static PetscErrorCode ProbeSolver(MPI_Comm comm)
+{
+  SNES snes;
+  KSP  ksp;
+  PC   pc;
+  PetscFunctionBegin;
+  PetscCall(SNESCreate(comm, &snes));
+  PetscCall(SNESSetOptionsPrefix(snes, SOLVER_PREFIX));
+  PetscCall(SNESSetType(snes, SNESKSPONLY));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPSetType(ksp, KSPCG));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(SNESSetFromOptions(snes));
+  PetscCall(SNESDestroy(&snes));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode DeclareAll(MPI_Comm comm, Regions *r, PetscBool solver)
+{
+  PetscFunctionBegin;
+  PetscCall(DeclareImage(comm, r));
+  PetscCall(DeclareSurface(comm));
+  PetscCall(DeclareMesh(comm));
+  PetscCall(DeclareMaterials(comm, r->nregions, (const char(*)[TWINFE_NAME_LEN])r->names));
+  PetscCall(DeclareBoundary(comm));
+  PetscCall(DeclareSolveAndOutput(comm));
+  if (solver) PetscCall(ProbeSolver(comm));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- options nothing read ---------- */
+
+static PetscBool IsSolverOption(const char name[])
+{
+  return strncasecmp(name, SOLVER_PREFIX, strlen(SOLVER_PREFIX)) ? PETSC_FALSE : PETSC_TRUE;
+}
+
+/* Within two edits of an option the solver read, so not one it reads later: a typo. */
+static PetscBool NearSolverName(const char name[])
+{
+  PetscInt           n;
+  const char *const *known;
+  char               dashed[260];
+  snprintf(dashed, sizeof dashed, "-%s", name);
+  if (TwinfeOptionsGetKnown(&n, &known)) return PETSC_FALSE;
+  for (PetscInt i = 0; i < n; ++i)
+    if (IsSolverOption(known[i] + 1) && TwinfeEditDistance(dashed, known[i]) <= 2) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+static PetscBool HasSuffix(const char name[], const char suffix[])
+{
+  const size_t n = strlen(name), s = strlen(suffix);
+  return n > s && !strcasecmp(name + n - s, suffix) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscBool IsRegionOption(const char name[])
+{
+  return HasSuffix(name, "_E") || HasSuffix(name, "_nu") || HasSuffix(name, "_density");
+}
+
+static PetscBool DeferSolver(const char name[], void *ctx)
+{
+  (void)ctx;
+  return IsSolverOption(name) && !NearSolverName(name);
+}
+
+/* Before the regions are known (no -labels), -<name>_E waits for the image or the mesh. */
+static PetscBool DeferSolverAndRegions(const char name[], void *ctx)
+{
+  return DeferSolver(name, ctx) || (!IsSolverOption(name) && IsRegionOption(name));
+}
+
+static PetscErrorCode CheckUnusedOnRoot(TwinfeOptionsDeferFn defer)
+{
+  char      message[2048];
+  PetscBool found;
+  PetscFunctionBegin;
+  PetscCall(TwinfeOptionsFindUnused(defer, NULL, message, sizeof message, &found));
+  PetscCheck(!found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s", message);
+  PetscFunctionReturn(0);
+}
+
+/* ---------- public ---------- */
+
+PetscErrorCode TwinfeCaseSetFromOptions(TwinfeCase c)
+{
+  Regions       *r;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&r));
+  state.owner = c;
+  PetscCall(TwinfeOptionsCaptureBegin());
+  ierr = DeclareAll(c->comm, r, PETSC_TRUE);
+  PetscCall(TwinfeOptionsCaptureEnd());
+  if (!ierr)
+    ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckUnusedOnRoot(r->nregions ? DeferSolver : DeferSolverAndRegions) : 0);
+  PetscCall(PetscFree(r));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseCheckRegionOptions(TwinfeCase c)
+{
+  PetscReal      E = 5000.0, nu = 0.45, density = 1.06e-3;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBegin;
+  if (state.owner != c) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-E", &E, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", &nu, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", &density, NULL));
+  PetscCall(TwinfeOptionsCaptureBegin());
+  for (PetscInt i = 0; i < c->nregions && !ierr; ++i)
+    ierr = DeclareRegionMaterial(PETSC_COMM_SELF, c->names[i], E, nu, density);
+  PetscCall(TwinfeOptionsCaptureEnd());
+  PetscCall(ierr);
+  PetscCall(CheckUnusedOnRoot(DeferSolver));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseCheckOptionsUsed(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckUnusedOnRoot(NULL) : 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solver)
+{
+  Regions       *r;
+  PetscBool      help;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&r));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (!help) PetscCall(PetscOptionsSetValue(NULL, "-help", NULL));
+  ierr = DeclareAll(comm, r, PETSC_FALSE);
+  if (!ierr && solver) {
+    ierr = (*PetscHelpPrintf)(comm, "\nThe elasticity solver's options (PETSc, prefix -" SOLVER_PREFIX "):\n");
+    if (!ierr) ierr = ProbeSolver(comm);
+  }
+  if (!help) PetscCall(PetscOptionsClearValue(NULL, "-help"));
+  PetscCall(PetscFree(r));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
