@@ -658,8 +658,9 @@ static PetscErrorCode ReadElements(Reader *r, TwinfeMsh *msh)
   PetscFunctionBeginUser;
   PetscCheck(msh->node_tags, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: $Elements comes before $Nodes: Gmsh writes the nodes first", r->path, At(r));
-  PetscCheck(!msh->tet_nodes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $Elements section: a mesh has one",
+  PetscCheck(!msh->have_elements, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $Elements section: a mesh has one",
              r->path, At(r));
+  msh->have_elements = PETSC_TRUE;
   el.count[0] = el.count[1] = 0;
   for (int k = 0; k < 2; k++) {
     PetscCall(PetscSegBufferCreate(sizeof(uint64_t), 4096, &el.nodes[k]));
@@ -741,7 +742,7 @@ static PetscErrorCode ReadSections(Reader *r, TwinfeMsh *msh)
   r->section = "";
   PetscCheck(msh->node_tags, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s has no $Nodes section: it holds no mesh (was it saved before meshing? Gmsh: Mesh > 3D, then save)", r->path);
-  PetscCheck(msh->tet_nodes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+  PetscCheck(msh->have_elements, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s has no $Elements section: it holds no mesh (was it saved before meshing? Gmsh: Mesh > 3D, then save)", r->path);
   PetscFunctionReturn(0);
 }

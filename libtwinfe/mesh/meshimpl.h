@@ -86,7 +86,8 @@ typedef struct {
   uint64_t *tet_tags, *tri_tags;   /* element tags, for messages */
   int      *tet_entity, *tri_entity;
   int      *tet_phys, *tri_phys; /* physical tag, 0 when none */
-  PetscInt  refused[128];        /* counts by Gmsh element type of elements twinfe refuses */
+  PetscBool have_elements;
+  PetscInt  refused[128]; /* counts by Gmsh element type of elements twinfe refuses */
   PetscInt  nnames;
   int      *name_dim, *name_tag;
   char    **names;
