@@ -808,6 +808,7 @@ PetscErrorCode TwinfeMshRead_Private(const char path[], TwinfeMsh *msh)
   r.buf     = buf;
   r.size    = size;
   r.section = "";
+  if (r.size >= 3 && !memcmp(r.buf, "\xef\xbb\xbf", 3)) r.pos = 3; /* a UTF-8 mark an editor may add */
   SkipSpace(&r);
   if (r.pos >= r.size) {
     PetscCall(PetscFree(buf));

@@ -168,6 +168,16 @@ START_TEST(valid_text_41_reads_with_names_and_derived_facets)
   ck_assert_str_eq(name, "tumor");
   CheckDerivedFacets(mesh);
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
+  /* the same with Windows line ends and a UTF-8 mark, as an editor may save it */
+  {
+    char *crlf = Replace(text, "\n", "\r\n"), *bom = (char *)malloc(strlen(crlf) + 4);
+    snprintf(bom, strlen(crlf) + 4, "\xef\xbb\xbf%s", crlf);
+    mesh = ExpectRead(WriteText("crlf_bom.msh", bom), 2, 5);
+    CheckDerivedFacets(mesh);
+    TWINFE_CK(TwinfeMeshDestroy(&mesh));
+    free(crlf);
+    free(bom);
+  }
   free(text);
 }
 END_TEST
