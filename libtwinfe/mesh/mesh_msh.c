@@ -391,7 +391,8 @@ static int CompareEntities(const void *a, const void *b)
 /* 4.1 $Entities: we keep the physical tags of each entity, sorted by (dim, tag) to look up. */
 static PetscErrorCode ReadEntities(Reader *r)
 {
-  PetscInt       counts[4], total = 0;
+  PetscInt       counts[4];
+  int64_t        total = 0;
   PetscSegBuffer phys;
   const char    *dimname[4] = {"point", "curve", "surface", "volume"};
 
@@ -403,7 +404,7 @@ static PetscErrorCode ReadEntities(Reader *r)
     PetscCall(Count(r, "the number of entities", PETSC_TRUE, r->binary ? 36 : 10, &counts[d]));
   for (int d = 0; d < 4; d++)
     total += counts[d];
-  PetscCheck(total <= (PetscInt)(r->size / 10), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+  PetscCheck(total <= (int64_t)(r->size / 10) && total < PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: the entity counts add up to more than the file can hold", r->path, At(r));
   PetscCall(PetscMalloc1(total + 1, &r->ent));
   PetscCall(PetscSegBufferCreate(sizeof(int), 64, &phys));
