@@ -42,12 +42,24 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const Petsc
    for other Gmsh failures. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, PetscInt nregions, const int32_t labels[],
                                                         const char *const names[], TwinfeMesh *mesh);
-/* Gmsh .msh (format 4.1) read and write, with named physical groups for regions (physical
-   volume tag = label, name = region name) and facets (physical surface tag = facet tag, name
-   "<name>_surface" or "<nameA>_<nameB>_interface", A the lower label). Reading takes the
-   4-node tets of every physical volume (or of every volume entity when the file has no
-   physical volumes) and the triangles of every physical surface; vertices no element uses
-   are dropped. Writing goes to PATH.partial.msh, then renames. */
+/* Gmsh .msh read and write, with named physical groups for regions (physical volume tag =
+   label, name = region name) and facets (physical surface tag = facet tag, name
+   "<name>_surface" or "<nameA>_<nameB>_interface", A the lower label).
+   Writing: MSH 4.1 text, to PATH.partial.msh, then renamed.
+   Reading (docs/mesh_files.md): MSH 4.1 or 2.2, text or binary, parsed by libtwinfe itself
+   (never by Gmsh, whose reader crashes on some damaged files) with every count checked
+   against the file's size and node tags mapped, so no file crashes or sizes an allocation by
+   an unchecked number. Regions are the physical volumes (labels 1..999, names of letters,
+   digits and '_', unique), or the volume entities when the file has no physical volume.
+   Tetrahedra of any order (corner nodes used); points and lines ignored; other cells refused.
+   Facets are the triangles of the physical surfaces, which must be tet faces tagged by
+   TwinfeFacetTag; without physical surfaces they are derived from the tets (outer faces and
+   region interfaces, normal out of the higher label). Unused nodes are dropped. Refused:
+   non-finite coordinates, missing or duplicate nodes, zero-volume or overlapping tets. Errors:
+   PETSC_ERR_FILE_OPEN (no such file, a folder, a pipe, unreadable), PETSC_ERR_FILE_UNEXPECTED
+   (not a .msh, damaged, truncated, meaningless content), PETSC_ERR_SUP (valid Gmsh content
+   twinfe does not take: other versions, other cells, labels >= 1000, partitioned files); the
+   message names the file and, for syntax, the line or byte. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh);
 PETSC_EXTERN PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[]);
 

@@ -126,34 +126,34 @@ static PetscErrorCode CollectElements(int dim, int type, PetscInt nodes_per, Pet
 }
 
 /* Gmsh node tags -> compact vertex numbers, keeping only nodes that some element uses, in
-   Gmsh's node order. */
+   Gmsh's node order. Tags go through a map sized by the node count, never by the largest tag. */
 static PetscErrorCode RenumberNodes(const char source[], size_t *tags[2], const PetscInt ntags_per[2], PetscInt *nvertices,
                                     PetscReal **xyz, PetscInt *elements[2])
 {
-  size_t   *node_tags = NULL, nnodes = 0, ncoord = 0, npar = 0, max_tag = 0;
-  double   *coord = NULL, *par = NULL;
-  PetscInt *local, n           = 0;
+  size_t       *node_tags = NULL, nnodes = 0, ncoord = 0, npar = 0;
+  double       *coord = NULL, *par = NULL;
+  PetscInt     *number, n          = 0;
+  TwinfeNodeMap map;
+  uint64_t      dup;
 
   PetscFunctionBeginUser;
   GMSH_CALL(gmshModelMeshGetNodes(&node_tags, &nnodes, &coord, &ncoord, &par, &npar, -1, -1, 0, 0, &gmsh_ierr));
+  PetscCall(TwinfeNodeMapCreate_Private((PetscInt)nnodes, (const uint64_t *)node_tags, &map, &dup));
+  PetscCheck(!dup, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: Gmsh gave node %llu twice", source, (unsigned long long)dup);
+  PetscCall(PetscMalloc1(nnodes + 1, &number));
   for (size_t i = 0; i < nnodes; i++)
-    max_tag = PetscMax(max_tag, node_tags[i]);
-  PetscCall(PetscMalloc1(max_tag + 1, &local));
-  for (size_t i = 0; i <= max_tag; i++)
-    local[i] = -2; /* -2: no such node, -1: unused node */
-  for (size_t i = 0; i < nnodes; i++)
-    local[node_tags[i]] = -1;
+    number[i] = -1;
   for (int k = 0; k < 2; k++)
     for (PetscInt i = 0; i < ntags_per[k]; i++) {
-      size_t t = tags[k][i];
-      PetscCheck(t <= max_tag && local[t] != -2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: an element refers to node %zu, which has no coordinates", source, t);
-      local[t] = 0;
+      PetscInt at = TwinfeNodeMapFind_Private(&map, tags[k][i]);
+      PetscCheck(at >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: an element refers to node %zu, which has no coordinates", source,
+                 tags[k][i]);
+      number[at] = 0;
     }
   PetscCall(PetscMalloc1(3 * nnodes + 1, xyz));
   for (size_t i = 0; i < nnodes; i++)
-    if (local[node_tags[i]] == 0) {
-      local[node_tags[i]] = n + 1; /* shifted by one so that 0 keeps meaning "used, unnumbered" */
+    if (number[i] == 0) {
+      number[i] = n;
       for (int d = 0; d < 3; d++)
         (*xyz)[3 * n + d] = coord[3 * i + d];
       n++;
@@ -161,10 +161,11 @@ static PetscErrorCode RenumberNodes(const char source[], size_t *tags[2], const 
   for (int k = 0; k < 2; k++) {
     PetscCall(PetscMalloc1(ntags_per[k] + 1, &elements[k]));
     for (PetscInt i = 0; i < ntags_per[k]; i++)
-      elements[k][i] = local[tags[k][i]] - 1;
+      elements[k][i] = number[TwinfeNodeMapFind_Private(&map, tags[k][i])];
   }
   *nvertices = n;
-  PetscCall(PetscFree(local));
+  PetscCall(PetscFree(number));
+  PetscCall(TwinfeNodeMapDestroy_Private(&map));
   gmshFree(node_tags);
   gmshFree(coord);
   gmshFree(par);
@@ -236,38 +237,20 @@ PetscErrorCode TwinfeGmshExtract_Private(const char source[], TwinfeMesh *mesh)
 
 /* ---------------------------------------------------------------- .msh files */
 
-static PetscErrorCode ReadInSession(const char path[], TwinfeMesh *mesh)
-{
-  int  gmsh_ierr = 0;
-  char msg[1024];
-
-  PetscFunctionBeginUser;
-  gmshOpen(path, &gmsh_ierr);
-  if (gmsh_ierr) {
-    TwinfeGmshLastError_Private(msg, sizeof msg);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-            "TwinfeMeshReadGmsh: Gmsh cannot read \"%s\" as a mesh (expected a .msh file): %s", path, msg);
-  }
-  PetscCall(TwinfeGmshExtract_Private(path, mesh));
-  PetscFunctionReturn(0);
-}
-
+/* Our own reader (mesh_msh.c), not gmshOpen: Gmsh 4.8.4 crashes on some damaged files and
+   takes an empty file or a folder for an empty model. */
 PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh)
 {
-  PetscBool      exists, verbose = PETSC_FALSE;
+  TwinfeMsh      msh;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   TwinfeCheckArgNull_Private(path);
   TwinfeCheckArgNull_Private(mesh);
   *mesh = NULL;
-  PetscCall(PetscTestFile(path, 'r', &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "TwinfeMeshReadGmsh: cannot read \"%s\": no such readable file (expected a Gmsh .msh file)", path);
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &verbose, NULL));
-  PetscCall(TwinfeGmshBegin_Private(verbose));
-  ierr = ReadInSession(path, mesh);
-  PetscCall(TwinfeGmshEnd_Private());
+  PetscCall(TwinfeMshRead_Private(path, &msh));
+  ierr = TwinfeMshToMesh_Private(path, &msh, mesh);
+  PetscCall(TwinfeMshDestroy_Private(&msh));
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }

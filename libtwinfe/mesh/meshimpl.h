@@ -57,6 +57,54 @@ PETSC_INTERN PetscErrorCode TwinfeGmshExtract_Private(const char source[], Twinf
 PETSC_INTERN PetscErrorCode TwinfeFacetGroupName_Private(int32_t tag, PetscInt nregions, const int32_t labels[],
                                                          const char *const names[], char name[], size_t size);
 
+/* Node tags -> positions in a node list, for any tags (sparse, huge): a sorted copy, or a
+   direct table when the tags are dense (the table never exceeds a few times the node count). */
+typedef struct {
+  PetscInt  n;
+  uint64_t *sorted_tags; /* ascending */
+  PetscInt *sorted_index;
+  uint64_t  dense_min; /* with dense: index of tag t is dense[t - dense_min], or -1 */
+  PetscInt  dense_len, *dense;
+} TwinfeNodeMap;
+/* Build the map of n tags; *duplicate is set to a tag given twice (0 if none). */
+PETSC_INTERN PetscErrorCode TwinfeNodeMapCreate_Private(PetscInt n, const uint64_t tags[], TwinfeNodeMap *map,
+                                                        uint64_t *duplicate);
+/* Position of tag in the list given to Create, -1 when absent. */
+PETSC_INTERN PetscInt       TwinfeNodeMapFind_Private(const TwinfeNodeMap *map, uint64_t tag);
+PETSC_INTERN PetscErrorCode TwinfeNodeMapDestroy_Private(TwinfeNodeMap *map);
+
+/* What a .msh file (2.2 or 4.1, ASCII or binary) holds, as parsed and checked for its syntax
+   by mesh_msh.c: nodes; the corner nodes of every tetrahedron (any order) and triangle (any
+   order) with its element tag, entity and physical group (0: none); counts of element types
+   twinfe cannot use; physical names. Nothing here was checked for meaning yet. */
+typedef struct {
+  PetscInt  nnodes;
+  uint64_t *node_tags;
+  double   *node_xyz;
+  PetscInt  ntets, ntris;
+  uint64_t *tet_nodes, *tri_nodes; /* 4 / 3 node tags each */
+  uint64_t *tet_tags, *tri_tags;   /* element tags, for messages */
+  int      *tet_entity, *tri_entity;
+  int      *tet_phys, *tri_phys; /* physical tag, 0 when none */
+  PetscBool have_elements;
+  PetscInt  refused[128]; /* counts by Gmsh element type of elements twinfe refuses */
+  PetscInt  nnames;
+  int      *name_dim, *name_tag;
+  char    **names;
+  char      format[16]; /* "MSH 4.1 binary", for messages */
+} TwinfeMsh;
+
+/* Read and check the syntax of a .msh file; errors name the file, line or byte, and what is
+   wrong. */
+PETSC_INTERN PetscErrorCode TwinfeMshRead_Private(const char path[], TwinfeMsh *msh);
+PETSC_INTERN PetscErrorCode TwinfeMshDestroy_Private(TwinfeMsh *msh);
+/* The TwinfeMesh a parsed file describes, after the checks of meaning (regions, labels,
+   names, node references, coordinates, degenerate and folded tets, facet tags); derives the
+   boundary and interface facets when the file has no physical surface. */
+PETSC_INTERN PetscErrorCode TwinfeMshToMesh_Private(const char path[], const TwinfeMsh *msh, TwinfeMesh *mesh);
+/* Gmsh's name of an element type ("prism") for messages, NULL if unknown. */
+PETSC_INTERN const char *TwinfeMshTypeName_Private(int type);
+
 /* Call Gmsh as GMSH_CALL(gmshFoo(..., &gmsh_ierr)): a failure becomes PETSC_ERR_LIB with the
    call and Gmsh's message. GMSH_CALL_CODE picks another error class (file errors). */
 #define GMSH_CALL_CODE(code, call)                                                                                               \

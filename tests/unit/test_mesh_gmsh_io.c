@@ -203,12 +203,67 @@ START_TEST(missing_or_broken_files_are_refused)
 }
 END_TEST
 
+/* A file with physical volumes only: the reader derives every boundary and interface facet,
+   the same ones (by tag) as the mesh that was written with its facets. */
+START_TEST(facets_are_derived_when_the_file_has_none)
+{
+  TwinfeMesh       mesh, bare, back;
+  char             path[PETSC_MAX_PATH_LEN];
+  PetscInt         nv, nt, nf[2];
+  const PetscReal *xyz;
+  const PetscInt  *tets, *facets;
+  const int32_t   *regions, *tags;
+  static PetscInt  counts[2][8000];
+
+  TWINFE_CK(BoxMesh(&mesh));
+  TWINFE_CK(TwinfeMeshGetVertices(mesh, &nv, &xyz));
+  TWINFE_CK(TwinfeMeshGetTetrahedra(mesh, &nt, &tets, &regions));
+  TWINFE_CK(TwinfeMeshCreate(nv, xyz, nt, tets, regions, 0, NULL, NULL, &bare));
+  TWINFE_CK(TwinfeMeshSetRegionName(bare, 4, "liver"));
+  snprintf(path, sizeof path, "%s/bare.msh", twinfe_test_work_dir());
+  TWINFE_CK(TwinfeMeshWriteGmsh(bare, path));
+  TWINFE_CK(TwinfeMeshReadGmsh(path, &back));
+  TWINFE_CK(TwinfeMeshGetFacets(mesh, &nf[0], NULL, NULL));
+  TWINFE_CK(TwinfeMeshGetFacets(back, &nf[1], &facets, &tags));
+  ck_assert_int_eq(nf[1], nf[0]);
+  CountTags(mesh, counts[0]);
+  CountTags(back, counts[1]);
+  for (PetscInt t = 0; t < 8000; t++)
+    ck_assert_int_eq(counts[1][t], counts[0][t]);
+  /* outer facets point out of the box: away from its centre (-197, 36.5, 121) */
+  TWINFE_CK(TwinfeMeshGetVertices(back, NULL, &xyz));
+  for (PetscInt f = 0; f < nf[1]; f++) {
+    const PetscReal *a = &xyz[3 * facets[3 * f]], *b = &xyz[3 * facets[3 * f + 1]], *c = &xyz[3 * facets[3 * f + 2]];
+    const PetscReal  centre[3] = {-197.0, 36.5, 121.0};
+    PetscReal        u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, v[3] = {c[0] - a[0], c[1] - a[1], c[2] - a[2]}, dot = 0;
+    PetscReal        n[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
+    if (tags[f] >= 1000) {
+      /* the interface x = -196 between liver (x < -196) and tumor: normal from the tumor (7) to the liver (4) */
+      ck_assert_msg(n[0] < 0, "interface facet %d points from the liver into the tumor", (int)f);
+      continue;
+    }
+    for (int d = 0; d < 3; d++)
+      dot += n[d] * ((a[d] + b[d] + c[d]) / 3 - centre[d]);
+    ck_assert_msg(dot > 0, "outer facet %d points into the box", (int)f);
+  }
+  {
+    const char *name;
+    TWINFE_CK(TwinfeMeshGetRegionName(back, 4, &name));
+    ck_assert_str_eq(name, "liver");
+  }
+  TWINFE_CK(TwinfeMeshDestroy(&back));
+  TWINFE_CK(TwinfeMeshDestroy(&bare));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("mesh_gmsh_io");
   TCase *tc = tcase_create("gmsh_io");
   tcase_add_test(tc, round_trip_keeps_counts_volumes_tags_and_names);
   tcase_add_test(tc, missing_or_broken_files_are_refused);
+  tcase_add_test(tc, facets_are_derived_when_the_file_has_none);
   suite_add_tcase(s, tc);
   return s;
 }
