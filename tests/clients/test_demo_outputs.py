@@ -29,8 +29,17 @@ ck.check(rep["solve"]["converged_reason"].startswith("CONVERGED"), "solver conve
 tc.check_mesh_quality(ck, rep)
 for name in ("organ", "tumor"):
     change = rep["mesh"]["regions"][name]["volume_change_vs_voxels_percent"]
-    # Smoothing shrinks convex voxel shapes slightly; more than 10% would mean lost anatomy.
-    ck.check(abs(change) < 10.0, f"{name} volume change {change}%")
+    # Smoothing is deterministic: organ -0.38%, tumour +0.34% on every run (docs/verification.md).
+    # 1% is over twice that; lost anatomy or a doubled surface is tens of %.
+    ck.check(abs(change) < 1.0, f"{name} volume change {change}%")
+# CG + GAMG to rtol 1e-8 took 34 iterations on every HXT mesh measured; within 50%: a lost
+# near null space or point Jacobi (4x as many on the verification problems) falls outside.
+ck.check(17 <= rep["solve"]["iterations"] <= 51, f"{rep['solve']['iterations']} iterations")
+# The organ (5 kPa, 60 mm) held at its posterior quarter sags 4.463-4.465 mm over three HXT
+# meshes (docs/verification.md); +-3% is ten times that spread, while density or E off by 6%
+# or a unit error falls outside.
+sag = rep["solve"]["max_displacement_mm"]
+ck.check(4.33 <= sag <= 4.60, f"max displacement {sag} mm, measured 4.46 +- 0.13 mm")
 for stage in ("image", "surface", "mesh", "partition", "solve", "write_results"):
     ck.check(stage in rep["timings_s"], f"timing of {stage}")
 
@@ -55,11 +64,19 @@ if disp is not None:
     ys = [p[1] for p in pts]
     y_cut = max(ys) - 0.25 * (max(ys) - min(ys))
     still = [i for i in range(npoints) if all(disp.GetComponent(i, c) == 0.0 for c in range(3))]
-    ck.check(len(still) > 50, f"only {len(still)} clamped points")
+    # The clamp holds the outer-surface vertices in the posterior quarter: 1975 on every run
+    # (the surface is deterministic). +-5% allows a smoothing change that moves a few across
+    # the cut; the wrong side, fraction or interior vertices change it by a factor.
+    ck.check(1876 <= len(still) <= 2074, f"{len(still)} clamped points, measured 1975")
     ck.check(all(pts[i][1] >= y_cut - 1e-9 for i in still), "a point outside the clamped quarter does not move")
-    # The organ sags posterior (+y in LPS) under gravity: mean u_y must be positive.
+    # The organ sags posterior (+y in LPS) under gravity: mean u_y 1.726-1.728 mm over two HXT
+    # meshes, +-3% asserted as for the largest displacement; and no point moves anterior
+    # by more than 1% of the sag (measured: smallest u_y 0, the clamped points), which a
+    # gravity sign error breaks (-4.5 mm).
     mean_uy = sum(disp.GetComponent(i, 1) for i in range(npoints)) / npoints
-    ck.check(mean_uy > 0, f"mean posterior displacement {mean_uy}")
+    min_uy = min(disp.GetComponent(i, 1) for i in range(npoints))
+    ck.check(1.675 <= mean_uy <= 1.779, f"mean posterior displacement {mean_uy} mm, measured 1.727")
+    ck.check(min_uy >= -0.01 * sag, f"a point moves anterior by {-min_uy} mm")
 regions = last.GetCellData().GetArray("region")
 if regions is not None:
     ck.check(set(int(regions.GetValue(i)) for i in range(ncells)) == {1, 2}, "regions 1 and 2")

@@ -4,9 +4,18 @@ SPDX-License-Identifier: GPL-2.0-or-later"""
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+
+
+# PETSc's report of a block still allocated at PetscFinalize under -malloc_dump, e.g.
+# "[ 0] 112 bytes main() at leak.c:6" (the same expression as TWINFE_PETSC_LEAK_REGEX in
+# tests/CMakeLists.txt). ctest sets PETSC_OPTIONS=-malloc_debug -malloc_dump for every test;
+# the app's output is captured here, so run() looks for the report itself.
+PETSC_LEAK = re.compile(r"\[ *[0-9]+\] [0-9]+ bytes [^ ]+\(\) at ")
+leak_reports = []
 
 
 class Checks:
@@ -23,6 +32,7 @@ class Checks:
             print(f"FAIL {self.name}: {what}", flush=True)
 
     def close(self):
+        self.check(not leak_reports, f"PETSc reported memory still allocated at exit: {leak_reports[:5]}")
         print(f"{self.name}: {self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
 
@@ -46,6 +56,11 @@ def run(cmd, expect_ok=True, timeout=1200):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if expect_ok and proc.returncode != 0:
         print("command failed:", " ".join(cmd), "\n", proc.stdout, "\n", proc.stderr, flush=True)
+    leaks = [line for line in (proc.stdout + proc.stderr).splitlines() if PETSC_LEAK.search(line)]
+    if leaks:
+        # printed whole, so that ctest's FAIL_REGULAR_EXPRESSION sees it too
+        print("PETSc leak report of", " ".join(cmd), ":\n" + "\n".join(leaks), flush=True)
+        leak_reports.extend(leaks)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -67,7 +82,10 @@ def check_mesh_quality(ck, rep):
     ck.check(sum(counts) == ntets, f"gamma histogram holds {sum(counts)} of {ntets} tets")
     ck.check(quality["poor_below_gamma"] == 0.1 and quality["poor_tets"] == sum(counts[:3]), "poor tets = bins below 0.1")
     ck.check(quality["poor_tets"] <= 3, f"{quality['poor_tets']} tets with gamma < 0.1")
-    ck.check(quality["min_gamma"] > 0 and quality["mean_gamma"] > 0.5, f"gamma min {quality['min_gamma']} mean {quality['mean_gamma']}")
+    # Mean gamma measured: 0.746 on all 41 labels, 0.761-0.765 on the liver, 0.763 on the
+    # bundled case, each within 0.005 from run to run; 0.70 is below them all by 0.04. A
+    # minimum of 0 would be a flat or inverted tet.
+    ck.check(quality["min_gamma"] > 0 and quality["mean_gamma"] > 0.70, f"gamma min {quality['min_gamma']} mean {quality['mean_gamma']}")
 
 
 def read_xml(path):

@@ -12,10 +12,15 @@ static int  path_slot;
 const char *twinfe_test_work_dir(void)
 {
   if (!work_dir[0]) {
-    PetscMPIInt rank;
+    PetscMPIInt rank, size;
     char        cmd[3 * PETSC_MAX_PATH_LEN];
     MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-    snprintf(work_dir, sizeof work_dir, "%s", TWINFE_TEST_WORK_DIR);
+    MPI_Comm_size(PETSC_COMM_WORLD, &size);
+    /* one folder per rank count: ctest may run a program on 2 and on 3 ranks at once */
+    if (size > 1)
+      snprintf(work_dir, sizeof work_dir, "%s_np%d", TWINFE_TEST_WORK_DIR, (int)size);
+    else
+      snprintf(work_dir, sizeof work_dir, "%s", TWINFE_TEST_WORK_DIR);
     if (rank == 0) {
       snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", work_dir, work_dir);
       if (system(cmd) != 0) fprintf(stderr, "cannot create %s\n", work_dir);

@@ -28,7 +28,8 @@ Suite *twinfe_test_suite(void);
     ck_assert_msg(ck_ierr_ != 0, "%s succeeded but should have failed", #call);                                                  \
   } while (0)
 
-/* A fresh, empty folder for this test program's files (removed first if it exists). */
+/* A fresh, empty folder for this test program's files (removed first if it exists), one per
+   rank count. */
 const char *twinfe_test_work_dir(void);
 
 /* Path of a file in tests/data (the real label maps, with their license). */

@@ -1,4 +1,4 @@
-/* METIS + shell partitioner + DMPlexDistribute on 2 ranks: nothing lost, work balanced.
+/* METIS + shell partitioner + DMPlexDistribute on 2 or 3 ranks: nothing lost, work balanced.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_checks.h"
 #include <petscsf.h>
@@ -13,7 +13,7 @@ START_TEST(distribution_keeps_cells_and_tags_and_balances)
   const PetscInt n = 6, nt = 6 * n * n * n;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   MPI_Comm_size(PETSC_COMM_WORLD, &size);
-  ck_assert_int_eq(size, 2);
+  ck_assert_int_ge(size, 2);
   if (rank == 0) TWINFE_CK(twinfe_test_box_mesh(n, &mesh));
   TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &dm));
   TWINFE_CK(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
@@ -22,7 +22,7 @@ START_TEST(distribution_keeps_cells_and_tags_and_balances)
   MPI_Allreduce(&local, &lo, 1, MPIU_INT, MPI_MIN, PETSC_COMM_WORLD);
   MPI_Allreduce(&local, &hi, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD);
   /* METIS's default imbalance tolerance is 3%; allow 5% for the small mesh. */
-  ck_assert_msg(hi <= 1.05 * nt / 2.0 && lo > 0, "cells per rank %d..%d of %d", (int)lo, (int)hi, (int)nt);
+  ck_assert_msg(hi <= 1.05 * nt / size && lo > 0, "cells per rank %d..%d of %d", (int)lo, (int)hi, (int)nt);
   ck_assert_int_eq(twinfe_test_global_sum(twinfe_test_stratum_size(dm, "Cell Sets", 1)), nt / 2);
   /* Boundary facets touch one cell, so each lives on exactly one rank. */
   ck_assert_int_eq(twinfe_test_global_sum(twinfe_test_stratum_size(dm, "Face Sets", 1)), 2 * n * n * 3);

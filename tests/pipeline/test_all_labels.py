@@ -19,21 +19,31 @@ if code == 0:
     rep = tc.report(out)
     regions = rep["mesh"]["regions"]
     ck.check(len(regions) == 41, f"{len(regions)} regions meshed")
-    ck.check(rep["surface"]["smoothing_retries"] >= 0, "retries recorded")
+    # Smoothing is deterministic, so Gmsh's acceptance of it is too: one retry (smoothing
+    # halved once) on every run measured. More means the surfaces got worse for Gmsh; none
+    # means a retry path that no longer runs on the input that needs it.
+    ck.check(rep["surface"]["smoothing_retries"] == 1, f"{rep['surface']['smoothing_retries']} smoothing retries")
     for name, image in rep["image"]["regions"].items():
         mesh, surface = regions[name], rep["surface"]["regions"][name]["enclosed_volume_mm3"]
         # Gmsh fills the given triangles without remeshing them: tet volume = enclosed volume.
         ck.check(abs(mesh["volume_mm3"] - surface) <= 1e-6 * surface, f"{name}: mesh {mesh['volume_mm3']} vs surface {surface}")
-        # Organs of 1000+ voxels keep their volume within 3% (measured -0.8% to +0.9%); smaller
-        # ones shrink more under smoothing (a single voxel loses 93%): issue 3's fidelity work.
+        # Organs of 1000+ voxels keep their volume within 1.5% (measured -0.81% to +0.90% over
+        # the 17 of them, docs/verification.md); smaller ones shrink more under smoothing (a
+        # single voxel loses 93%, 66-voxel label_110 6.7%): within 15% down to 50 voxels
+        # (measured -11.6% at 94 voxels), so a label that loses its shape still fails.
+        change = mesh["volume_change_vs_voxels_percent"]
         if image["voxels"] >= 1000:
-            ck.check(abs(mesh["volume_change_vs_voxels_percent"]) < 3, f"{name}: {mesh['volume_change_vs_voxels_percent']}%")
+            ck.check(abs(change) < 1.5, f"{name}: {change}%")
+        elif image["voxels"] >= 50:
+            ck.check(abs(change) < 15, f"{name}: {change}% ({image['voxels']} voxels)")
     tc.check_mesh_quality(ck, rep)
     # Voxels meeting only at an edge or a corner pinched these STLs (117 non-manifold edges
     # over the 41 before the repair); each pinch now gets a voxel, so every STL is a closed
     # 2-manifold that a print lab's checker accepts.
     selection = rep["image"]["selection"]
-    ck.check(selection["pinches_left"] == 0 and selection["pinch_voxels_added"] > 0, f"pinches: {selection}")
+    # The repair added 178 voxels on every run (deterministic); half to twice that allows a
+    # different but sound repair, while none (the repair skipped) or thousands fail.
+    ck.check(selection["pinches_left"] == 0 and 89 <= selection["pinch_voxels_added"] <= 356, f"pinches: {selection}")
     for name in regions:
         boundary, nonmanifold, ntri = tc.stl_open_edges(os.path.join(out, f"{name}.stl"))
         ck.check(ntri > 0 and boundary == 0 and nonmanifold == 0, f"{name}.stl: {boundary} open, {nonmanifold} non-manifold edges")

@@ -18,13 +18,27 @@ if code == 0:
     rep = tc.report(out)
     liver = rep["mesh"]["regions"]["liver"]
     print("liver:", liver, "quality:", rep["mesh"]["quality"], "solve:", rep["solve"])
-    ck.check(rep["mesh"]["tetrahedra"] > 5000, f"{rep['mesh']['tetrahedra']} tets")
-    # The liver is large and convex-ish at 1.5 mm voxels: smoothing moves it by a few % at most.
-    ck.check(abs(liver["volume_change_vs_voxels_percent"]) < 10, f"volume change {liver['volume_change_vs_voxels_percent']}%")
+    # HXT gives 192k +- 0.1% tets on this liver from run to run (191.5k-192.1k measured); half or
+    # twice that means another mesh size or a lost part of the organ.
+    ck.check(150000 <= rep["mesh"]["tetrahedra"] <= 250000, f"{rep['mesh']['tetrahedra']} tets")
+    # Smoothing is deterministic and Gmsh keeps its triangles, so the volume change is the same
+    # on every run: -0.42% measured (docs/verification.md). 1% is over twice that, and
+    # far below what a lost lobe or a doubled surface would do (tens of %).
+    change = liver["volume_change_vs_voxels_percent"]
+    ck.check(abs(change) < 1.0, f"volume change {change}%")
     ck.check(rep["solve"]["converged_reason"].startswith("CONVERGED"), "converged")
-    # Held at its superior third the 4 kPa liver sags about 27 mm under 1 g (rho g L^2 / E with
-    # L ~ 100 mm gives 26 mm); staying under 10% of its size keeps small strain meaningful.
-    ck.check(0 < rep["solve"]["max_displacement_mm"], f"max displacement {rep['solve']['max_displacement_mm']}")
+    # CG + GAMG to rtol 1e-8: 30-33 iterations over 4 HXT meshes. Within 50% of 31: the
+    # near null space lost or point Jacobi (4x as many on the verification problems) falls outside.
+    its = rep["solve"]["iterations"]
+    ck.check(16 <= its <= 47, f"{its} iterations")
+    # Held at its superior third the 4 kPa liver sags about 27 mm under 1 g: the scaling
+    # rho g L^2 / E with L ~ 100 mm (the liver's extent below the clamp) gives 26 mm, and four
+    # HXT meshes gave 27.25-27.39 mm (docs/verification.md). The band is 27.3 mm +- 3%: six times
+    # the spread between meshes, while density or E off by 6% (1.0e-3 for 1.06e-3, 4.25 kPa for
+    # 4 kPa), a unit error (factors of 1000) or the wrong clamp (445 mm when held posteriorly)
+    # fall outside. Staying under 10% of its size keeps small strain meaningful.
+    sag = rep["solve"]["max_displacement_mm"]
+    ck.check(26.5 <= sag <= 28.1, f"max displacement {sag} mm, predicted 27.3 +- 0.8 mm")
     ck.check(rep["solve"]["max_displacement_over_mesh_diagonal"] < 0.1, f"relative displacement {rep['solve']['max_displacement_over_mesh_diagonal']}")
     # Outputs lie in the scanner's space: the mesh's bounds sit inside the image's world box.
     grid = tc.read_xml(os.path.join(out, "mesh.vtu"))

@@ -14,6 +14,36 @@
 /* -report prints tet counts, quality and timing (silent by default). */
 static PetscBool report = PETSC_FALSE;
 
+/* Volume change allowed for each label, from the changes measured on this label map
+   (deterministic: smoothing has no randomness and Gmsh keeps the smoothed triangles): liver
+   -0.43% alone and -0.34% beside the veins, inferior vena cava -0.27%, portal vein -2.14% (889
+   voxels: a thin vessel loses more under smoothing). About twice each, so a smoothing change
+   that keeps volumes fails only when it really shrinks them, while a lost or doubled part
+   (tens of %) fails clearly. */
+static PetscReal VolumeTolerance(int32_t label)
+{
+  return label == 64 ? 0.04 : 0.01;
+}
+
+/* Voxel faces between two different non-zero labels: surface nets makes one quad, two
+   triangles, per such face, and Gmsh keeps them as the interface facets. */
+static PetscInt CountInterfaceVoxelFaces(TwinfeImage image)
+{
+  PetscInt dims[3], count = 0;
+  int32_t *v;
+  TWINFE_CK(TwinfeImageGetDimensions(image, dims));
+  TWINFE_CK(TwinfeImageGetLabels(image, &v));
+  for (PetscInt k = 0; k < dims[2]; k++)
+    for (PetscInt j = 0; j < dims[1]; j++)
+      for (PetscInt i = 0; i < dims[0]; i++) {
+        const PetscInt p = i + dims[0] * (j + dims[1] * k), step[3] = {1, dims[0], dims[0] * dims[1]};
+        const PetscInt at[3] = {i, j, k};
+        for (int d = 0; d < 3; d++)
+          if (at[d] + 1 < dims[d] && v[p] && v[p + step[d]] && v[p] != v[p + step[d]]) count++;
+      }
+  return count;
+}
+
 /* Read the example, keep the labels (largest component each, cavities filled), surface
    nets, default smoothing, mesh; check volumes against the voxels and quality. */
 static void MeshExample(PetscInt nlabels, const int32_t labels[], const char *const names[], PetscInt *interfaces)
@@ -47,12 +77,11 @@ static void MeshExample(PetscInt nlabels, const int32_t labels[], const char *co
     if (report)
       printf("# label %d: mesh %.0f mm^3, voxels %.0f mm^3 (%+.2f%%)\n", (int)found[r], (double)volumes[r],
              (double)(count * voxel), 100.0 * (double)(volumes[r] / (count * voxel) - 1));
-    /* Smoothing shrank real labels by 0.5-9% (STACK-NOTES; the liver is large, so near the
-       low end) and the mesh keeps the smoothed surface exactly: 10% allows the smallest
-       vessel while failing for a lost or doubled part. */
-    ck_assert_double_eq_tol(volumes[r], count * voxel, 0.10 * count * voxel);
+    ck_assert_double_eq_tol(volumes[r], count * voxel, VolumeTolerance(found[r]) * count * voxel);
   }
   *interfaces = twinfe_test_check_conforming(mesh);
+  /* every voxel face between two labels is two interface facets, no more and no fewer */
+  ck_assert_int_eq(*interfaces, 2 * CountInterfaceVoxelFaces(image));
   if (report)
     printf("# labels %d..: %d tets, min gamma %.3f, mean gamma %.3f, min dihedral %.1f deg, %d interface faces, "
            "surface %.2f s, mesh %.2f s (selection removed %d, filled %d voxels)\n",
@@ -65,8 +94,9 @@ static void MeshExample(PetscInt nlabels, const int32_t labels[], const char *co
      is on the count of poor tets (gamma < 0.1): at most 3, where no optimisation leaves
      thousands (9070 of 565k on all labels, 1850 of 175k on the bundled case). */
   ck_assert_int_le(twinfe_test_count_poor_tets(mesh), 3);
-  ck_assert_double_gt(gmin, 0);
-  ck_assert_double_gt(gmean, 0.5);
+  ck_assert_double_gt(gmin, 0); /* no flat or inverted tet */
+  /* mean gamma 0.761-0.765 over six runs; 0.72 is below any of them by 0.04 */
+  ck_assert_double_gt(gmean, 0.72);
   {
     /* the .msh round trip of a real mesh keeps counts, volumes and names */
     TwinfeMesh     back;
@@ -115,8 +145,9 @@ START_TEST(liver_with_touching_vessels)
   const char *const names[]  = {"liver", "inferior_vena_cava", "portal_vein"};
   PetscInt          interfaces;
   MeshExample(3, labels, names, &interfaces);
-  /* the liver touches both vessels in this segmentation (STACK-NOTES) */
-  ck_assert_int_gt(interfaces, 0);
+  /* the liver touches both vessels in this segmentation: 624 interface facets measured, 312
+     voxel faces (MeshExample checks the count against the voxels exactly) */
+  ck_assert_int_eq(interfaces, 624);
 }
 END_TEST
 

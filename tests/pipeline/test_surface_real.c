@@ -48,14 +48,18 @@ START_TEST(test_liver)
          "nets %g, smoothed %g (%+.2f%%); read+select %.3f s, nets %.3f s, smooth %.3f s\n",
          nvox, removed, filled, (double)(nvox * vv), (double)raw, (double)smoothed, 100 * (double)(smoothed / (nvox * vv) - 1),
          t1 - t0, t2 - t1, t3 - t2);
-  /* the liver file lists 38631 voxels (tests/data/README.md); cleaning may move a few */
-  ck_assert_int_gt(nvox, 38000);
+  /* the liver has 38631 voxels in the ROI file (tests/data/README.md); after selection
+     (largest component, cavities filled, pinches mended) 38635 here. 0.2% either way: a
+     selection that drops a component or fills the background moves thousands */
+  ck_assert_int_ge(nvox, 38558);
+  ck_assert_int_le(nvox, 38712);
   /* unsmoothed: voxel faces enclose exactly the voxels (1e-9 relative: rounding only) */
   ck_assert_double_eq_tol(raw, nvox * vv, 1e-9 * nvox * vv);
   /* smoothed: windowed sinc removes the 3 mm staircase, which moves the surface by up to
-     half a voxel in and out, mostly cancelling; STACK-NOTES measured -0.5% to -9% per label
-     with these settings (small labels worst): 10% bounds that for a large organ */
-  ck_assert_double_eq_tol(smoothed, nvox * vv, 0.10 * nvox * vv);
+     half a voxel in and out, mostly cancelling: -0.43% measured, the same on every run (the
+     smoothing is deterministic). 1% is over twice that; a shrinking smoother (the -0.5% to
+     -9% per label STACK-NOTES saw with an earlier one) or a lost lobe fails */
+  ck_assert_double_eq_tol(smoothed, nvox * vv, 0.01 * nvox * vv);
 
   TWINFE_CK(TwinfeSurfaceExtractLabel(surface, 5, &nv, &xyz, &nt, &tri));
   twinfe_test_edge_histogram(nv, nt, tri, hist);
@@ -89,8 +93,8 @@ START_TEST(test_liver)
 END_TEST
 
 /* Liver with its neighbours: right kidney 2, IVC 63, portal vein 64. Triple lines give edges
-   of 3 triangles; checkerboard voxel arrangements give 4. Printed for information; asserted
-   only for sanity: no open edge, and each label closed on its own. */
+   of 3 triangles; checkerboard voxel arrangements give 4. No open edge, each label closed on
+   its own, the triple lines and every label's smoothed volume as measured. */
 START_TEST(test_liver_neighbours)
 {
   const char     *path      = twinfe_test_shared_data("totalsegmentator/example_seg.nii.gz");
@@ -113,7 +117,11 @@ START_TEST(test_liver_neighbours)
          "count: 2: %" PetscInt_FMT ", 3 (triple lines): %" PetscInt_FMT ", 4: %" PetscInt_FMT ", >4: %" PetscInt_FMT "\n",
          nv, nt, t1 - t0, hist[2], hist[3], hist[4], hist[5]);
   ck_assert_int_eq(hist[1], 0);
-  ck_assert_int_gt(hist[3], 0); /* the liver touches the veins: triple lines exist */
+  /* the liver touches the veins and the kidney: 242 triple-line edges measured (the nets
+     are deterministic); +-15% allows another split of the ambiguous voxel configurations
+     (109 edges of 4 triangles), while none or one per voxel edge fails */
+  ck_assert_int_ge(hist[3], 206);
+  ck_assert_int_le(hist[3], 278);
   for (int l = 0; l < 4; l++) {
     PetscInt   lnv, lnt, *ltri, lhist[6], nvox;
     PetscReal *lxyz, vol, vv;
@@ -131,12 +139,16 @@ START_TEST(test_liver_neighbours)
   }
   TWINFE_CK(TwinfeSurfaceSmooth(surface, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   for (int l = 0; l < 4; l++) {
-    PetscInt  nvox;
-    PetscReal vol, vv;
+    /* measured (deterministic): liver -0.13%, right kidney +1.44%, IVC -0.27%, portal vein
+       -2.14%; about twice each is allowed (docs/verification.md) */
+    const PetscReal tolerance[4] = {0.01, 0.03, 0.01, 0.04};
+    PetscInt        nvox;
+    PetscReal       vol, vv;
     TWINFE_CK(TwinfeImageCountLabel(image, labels[l], &nvox));
     TWINFE_CK(TwinfeImageGetVoxelVolume(image, &vv));
     TWINFE_CK(TwinfeSurfaceComputeLabelVolume(surface, labels[l], &vol));
     printf("  label %d smoothed: %+.2f%% volume\n", (int)labels[l], 100 * (double)(vol / (nvox * vv) - 1));
+    ck_assert_double_eq_tol(vol, nvox * vv, tolerance[l] * nvox * vv);
   }
   TWINFE_CK(TwinfeSurfaceDestroy(&surface));
   TWINFE_CK(TwinfeImageDestroy(&image));

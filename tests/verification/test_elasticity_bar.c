@@ -13,6 +13,19 @@
 #define BAR_NU 0.3
 #define BAR_T 100.0
 #define BAR_L 4.0
+/* CG + GAMG iterations to rtol 1e-10 measured on 1 rank (P1 12, P2 25); on 2 and 3 ranks P1
+   11-12, P2 27-28 (GAMG aggregates per rank). Asserted within 50% of the 1-rank count: point
+   Jacobi instead of GAMG needs 49 (P1) and 129 (P2), a solve that did nothing takes 0. */
+#define BAR_ITS_P1 12
+#define BAR_ITS_P2 25
+
+/* Largest of x over the ranks: each rank measures the errors at the nodes and cells it holds. */
+static PetscReal MaxOverRanks(PetscReal x)
+{
+  PetscReal max = x;
+  MPI_Allreduce(&x, &max, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD);
+  return max;
+}
 
 static void SolveBar(PetscInt degree)
 {
@@ -56,7 +69,7 @@ static void SolveBar(PetscInt degree)
   }
   TWINFE_CK(VecRestoreArrayRead(u, &a));
   TWINFE_CK(VecRestoreArrayRead(coords, &x));
-  err /= BAR_T / BAR_E * BAR_L;
+  err = MaxOverRanks(err) / (BAR_T / BAR_E * BAR_L);
   TWINFE_CK(TwinfeElasticityGetMaxDisplacement(el, &umax));
 
   /* stress in every cell */
@@ -72,6 +85,8 @@ static void SolveBar(PetscInt degree)
   }
   TWINFE_CK(VecRestoreArrayRead(stress, &s));
   TWINFE_CK(VecRestoreArrayRead(vm, &v));
+  serr  = MaxOverRanks(serr);
+  vmerr = MaxOverRanks(vmerr);
   PetscPrintf(PETSC_COMM_WORLD,
               "bar P%d: displacement error %.2e (relative), stress error %.2e Pa, von Mises error %.2e Pa, max |u| %.9f mm\n",
               (int)degree, (double)err, (double)serr, (double)vmerr, (double)umax);
@@ -80,7 +95,8 @@ static void SolveBar(PetscInt degree)
   ck_assert_double_le(vmerr, 1e-7 * BAR_T);
   /* farthest corner (L, 1, 1): |u| = T/E sqrt(L^2 + 2 nu^2) */
   ck_assert_double_eq_tol(umax, BAR_T / BAR_E * PetscSqrtReal(BAR_L * BAR_L + 2 * BAR_NU * BAR_NU), 1e-7 * BAR_T / BAR_E * BAR_L);
-  ck_assert_int_gt(its, 0);
+  ck_assert_int_ge(2 * its, degree == 1 ? BAR_ITS_P1 : BAR_ITS_P2);
+  ck_assert_int_le(2 * its, 3 * (degree == 1 ? BAR_ITS_P1 : BAR_ITS_P2));
   TWINFE_CK(VecDestroy(&vm));
   TWINFE_CK(VecDestroy(&stress));
   TWINFE_CK(TwinfeElasticityDestroy(&el));
@@ -140,6 +156,8 @@ START_TEST(test_column_gravity_p2)
     serr  = PetscMax(serr, PetscAbsReal(PetscRealPart(s[6 * (c - cStart) + 2]) - exact) / (rho * 9810.0 * H));
   }
   TWINFE_CK(VecRestoreArrayRead(stress, &s));
+  err  = MaxOverRanks(err);
+  serr = MaxOverRanks(serr);
   PetscPrintf(PETSC_COMM_WORLD, "column P2 under gravity: displacement error %.2e, sigma_zz error %.2e (relative), sag %.6e mm\n",
               (double)err, (double)serr, (double)scale);
   ck_assert_double_le(err, 1e-7);
