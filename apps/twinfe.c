@@ -69,19 +69,22 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
 {
   const PetscBool phantom = !strcmp(command, "phantom");
   PetscFunctionBegin;
-  o->voxel_mm = 2.0;
+  o->voxel_mm             = 2.0;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "twinfe", "twinfe");
   if (phantom || IsCaseCommand(command))
-    PetscCall(TwinfeOptionsString(PetscOptionsObject, "-o",
-                                  phantom ? "the label map to write (.nii.gz)"
-                                          : "output folder; it appears only when the run succeeded",
-                                  !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
+    TwinfeOptionsTry(declared, TwinfeOptionsString(PetscOptionsObject, "-o",
+                                                   phantom ? "the label map to write (.nii.gz)"
+                                                           : "output folder; it appears only when the run succeeded",
+                                                   !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
   if (phantom)
-    PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm", "voxel size of the phantom, mm, 0.2 to 10", o->voxel_mm,
-                                &o->voxel_mm, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-twinfe_traceback", "print PETSc's full error traceback on failure",
-                              PETSC_FALSE, &o->traceback, NULL));
+    TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm", "voxel size of the phantom, mm, 0.2 to 10",
+                                                 o->voxel_mm, &o->voxel_mm, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-twinfe_traceback", "print PETSc's full error traceback on failure",
+                                     PETSC_FALSE, &o->traceback, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCheck(!phantom || (o->voxel_mm >= 0.2 && o->voxel_mm <= 10), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
              "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)o->voxel_mm);
   PetscFunctionReturn(0);

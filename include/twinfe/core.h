@@ -21,6 +21,13 @@ PETSC_EXTERN PetscInt TwinfeFacetTag(PetscInt a, PetscInt b);
 /* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag. */
 PETSC_EXTERN void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller);
 
+/* Inside PetscOptionsBegin/End, a declaration that fails must not return at once: PetscOptionsEnd
+   frees what PetscOptionsBegin allocated. TwinfeOptionsTry(declared, call) skips the rest of the
+   block after the first failure; give `PetscCall(declared)` after PetscOptionsEnd(). */
+#define TwinfeOptionsTry(declared, call)                                                                                         \
+  do {                                                                                                                           \
+    if (!(declared)) (declared) = (call);                                                                                        \
+  } while (0)
 /* Checked options. A program declares every option it reads between PetscOptionsBegin and
    PetscOptionsEnd with these (so -help lists each with its help text and default); each refuses
    a value of the wrong kind with a message naming the option, the value and what is right, then

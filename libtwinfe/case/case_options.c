@@ -137,20 +137,25 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
   PetscBool      repair = PETSC_TRUE;
   PetscErrorCode ierr;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Label map and regions", "twinfe");
-  PetscCall(TwinfeOptionsString(PetscOptionsObject, "-image", "label map, NIfTI .nii or .nii.gz; relative to the case file", "",
-                                image, sizeof image, NULL));
-  PetscCall(TwinfeOptionsIntArray(PetscOptionsObject, "-labels", "labels to model, e.g. 1,2 (default: every non-zero label)",
-                                  TWINFE_CASE_MAX_REGIONS, labels, &nlabels, NULL));
-  PetscCall(TwinfeOptionsStringArray(PetscOptionsObject, "-names",
-                                     "a name per label: letters, digits, _ (default label_<n>); names -<name>_E and <name>.stl",
-                                     TWINFE_CASE_MAX_REGIONS, names, &nnames, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-image_repair_pinches",
-                              "give a voxel to each edge or corner pinch so that every surface is manifold", repair, &repair,
-                              NULL));
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-image_max_voxels", "largest image accepted, in voxels", max_voxels,
-                             &max_voxels, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsString(PetscOptionsObject, "-image",
+                                                 "label map, NIfTI .nii or .nii.gz; relative to the case file", "", image,
+                                                 sizeof image, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-labels",
+                                                   "labels to model, e.g. 1,2 (default: every non-zero label)",
+                                                   TWINFE_CASE_MAX_REGIONS, labels, &nlabels, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsStringArray(
+                                 PetscOptionsObject, "-names",
+                                 "a name per label: letters, digits, _ (default label_<n>); names -<name>_E and <name>.stl",
+                                 TWINFE_CASE_MAX_REGIONS, names, &nnames, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-image_repair_pinches",
+                                               "give a voxel to each edge or corner pinch so that every surface is manifold",
+                                               repair, &repair, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-image_max_voxels", "largest image accepted, in voxels",
+                                              max_voxels, &max_voxels, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   ierr        = CheckNames(comm, nnames, names, nlabels, labels);
   r->nregions = nlabels;
   for (PetscInt i = 0; i < nlabels; ++i) {
@@ -172,19 +177,23 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   PetscReal passband = 0.1, angle = 120;
   PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Surfaces", "twinfe");
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-surface_smooth_iterations", "windowed-sinc smoothing iterations, 0 to 1000",
-                             iterations, &iterations, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-surface_smooth_passband",
-                              "smoothing pass band in (0, 2]; smaller smooths more and shrinks thin labels", passband, &passband,
-                              NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-surface_feature_angle",
-                              "degrees, 0 to 180: sharper edges are kept (voxel creases are 90)", angle, &angle, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_feature_edges", "keep feature edges while smoothing", edges,
-                              &edges, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_nonmanifold",
-                              "smooth along triple lines (edges of three regions) too", nonmanifold, &nonmanifold, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-surface_smooth_iterations",
+                                              "windowed-sinc smoothing iterations, 0 to 1000", iterations, &iterations, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-surface_smooth_passband",
+                                               "smoothing pass band in (0, 2]; smaller smooths more and shrinks thin labels",
+                                               passband, &passband, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-surface_feature_angle",
+                                     "degrees, 0 to 180: sharper edges are kept (voxel creases are 90)", angle, &angle, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_feature_edges",
+                                               "keep feature edges while smoothing", edges, &edges, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_nonmanifold",
+                                     "smooth along triple lines (edges of three regions) too", nonmanifold, &nonmanifold, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_smooth_iterations %" PetscInt_FMT " is out of range: give 0 to 1000 (default 20)", iterations);
   PetscCheck(passband > 0 && passband <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -200,15 +209,20 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   PetscInt    algorithm = 0, optimize = 1, threads = 1;
   PetscBool   verbose = PETSC_FALSE;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Tetrahedral mesh (Gmsh)", "twinfe");
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-mesh_algorithm", "3D algorithm: hxt (fast) or delaunay (reproducible)",
-                                algorithms, 2, algorithm, &algorithm, NULL));
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-mesh_optimize", "1: Gmsh's optimiser removes slivers; 0 leaves them", optimize,
-                             &optimize, NULL));
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-mesh_threads", "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)",
-                             threads, &threads, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-mesh_algorithm",
+                                                 "3D algorithm: hxt (fast) or delaunay (reproducible)", algorithms, 2, algorithm,
+                                                 &algorithm, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-mesh_optimize",
+                                              "1: Gmsh's optimiser removes slivers; 0 leaves them", optimize, &optimize, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-mesh_threads",
+                                    "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)", threads, &threads, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCheck(optimize == 0 || optimize == 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_optimize %" PetscInt_FMT " must be 0 or 1 (0 leaves slivers)", optimize);
   PetscCheck(threads >= 1 && threads <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -234,11 +248,15 @@ static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], Pe
   char prefix[TWINFE_NAME_LEN + 1];
   PetscFunctionBegin;
   snprintf(prefix, sizeof prefix, "%s_", name);
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, prefix, "Material of one region", "twinfe");
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-E", "this region's Young's modulus, Pa", E, &E, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-nu", "this region's Poisson ratio, in (-1, 0.5)", nu, &nu, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-density", "this region's density, g/mm^3", density, &density, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-E", "this region's Young's modulus, Pa", E, &E, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-nu", "this region's Poisson ratio, in (-1, 0.5)", nu, &nu, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-density", "this region's density, g/mm^3", density, &density, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCall(CheckMaterial(comm, prefix, E, nu, density));
   PetscFunctionReturn(0);
 }
@@ -247,15 +265,19 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
 {
   PetscReal E = 5000.0, nu = 0.45, density = 1.06e-3;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Materials (every region; -<name>_E etc. for one)", "twinfe");
-  PetscCall(
-      TwinfeOptionsReal(PetscOptionsObject, "-E", "Young's modulus of every region without its own -<name>_E, Pa", E, &E, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-nu", "Poisson ratio, in (-1, 0.5); tissue 0.40 to 0.49", nu, &nu, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-density", "density, g/mm^3 (tissue about 1.06e-3)", density, &density, NULL));
-  if (PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
-    PetscCall((*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density: one region's material (same units), for each "
-                                       "name of -names (label_<n> without -names)\n"));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-E",
+                                               "Young's modulus of every region without its own -<name>_E, Pa", E, &E, NULL));
+  TwinfeOptionsTry(
+      declared, TwinfeOptionsReal(PetscOptionsObject, "-nu", "Poisson ratio, in (-1, 0.5); tissue 0.40 to 0.49", nu, &nu, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-density", "density, g/mm^3 (tissue about 1.06e-3)", density,
+                                               &density, NULL));
+  if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
+    declared = (*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density: one region's material (same units), for each "
+                                        "name of -names (label_<n> without -names)\n");
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCall(CheckMaterial(comm, "", E, nu, density));
   for (PetscInt i = 0; i < n; ++i)
     PetscCall(DeclareRegionMaterial(comm, names[i], E, nu, density));
@@ -271,18 +293,24 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction  = 0.25;
   PetscInt    tags[TWINFE_CASE_MAX_REGIONS], ntags = 0, axis = 1, side = 1;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Loads and supports", "twinfe");
-  PetscCall(TwinfeOptionsRealArray(PetscOptionsObject, "-gravity",
-                                   "gravity, 3 values in mm/s^2, LPS (9810 = 1 g; a supine patient's is 0,9810,0)", 3, g, NULL));
-  PetscCall(TwinfeOptionsIntArray(PetscOptionsObject, "-clamp_tags",
-                                  "facet tags held fixed (default: every region's outer surface; tag = label)",
-                                  TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-clamp_axis", "axis along which only part of those facets is held (LPS)",
-                                axes, 3, axis, &axis, NULL));
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-clamp_side", "the side of that axis held", sides, 2, side, &side, NULL));
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction", "fraction of the mesh's extent held on that side, in (0, 1]",
-                              fraction, &fraction, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsRealArray(
+                                 PetscOptionsObject, "-gravity",
+                                 "gravity, 3 values in mm/s^2, LPS (9810 = 1 g; a supine patient's is 0,9810,0)", 3, g, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-clamp_tags",
+                                                   "facet tags held fixed (default: every region's outer surface; tag = label)",
+                                                   TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsChoice(PetscOptionsObject, "-clamp_axis",
+                                       "axis along which only part of those facets is held (LPS)", axes, 3, axis, &axis, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-clamp_side", "the side of that axis held", sides, 2, side,
+                                                 &side, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction",
+                                     "fraction of the mesh's extent held on that side, in (0, 1]", fraction, &fraction, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   for (PetscInt t = 0; t < ntags; ++t)
     PetscCheck(tags[t] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "-clamp_tags value %" PetscInt_FMT
@@ -299,21 +327,26 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   PetscInt    degree = 1, interpolation = 0, compression = 0;
   PetscBool   force = PETSC_FALSE;
   PetscFunctionBegin;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Solve and output", "twinfe");
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
-                             "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate", "who builds faces and edges after distribution",
-                                interpolations, 2, interpolation, &interpolation, NULL));
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-results_compression",
-                                "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3, compression,
-                                &compression, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-force",
-                              "move an existing output folder that twinfe may not replace aside instead of refusing", force,
-                              &force, NULL));
-  if (PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
-    PetscCall((*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "
-                                       "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n"));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
+                                    "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate",
+                                                 "who builds faces and edges after distribution", interpolations, 2,
+                                                 interpolation, &interpolation, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-results_compression",
+                                                 "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3,
+                                                 compression, &compression, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-force",
+                                     "move an existing output folder that twinfe may not replace aside instead of refusing",
+                                     force, &force, NULL));
+  if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
+    declared = (*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "
+                                        "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n");
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
   PetscFunctionReturn(0);

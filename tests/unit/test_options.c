@@ -223,14 +223,16 @@ static PetscErrorCode Declare(Values *v)
   const char *choices[] = {"hxt", "delaunay"};
   PetscFunctionBegin;
   v->gravity[0] = 0, v->gravity[1] = 9810, v->gravity[2] = 0;
+  PetscErrorCode declared = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, "t_", "test", NULL);
-  PetscCall(TwinfeOptionsReal(PetscOptionsObject, "-real", "a real", 1.5, &v->real, NULL));
-  PetscCall(TwinfeOptionsInt(PetscOptionsObject, "-int", "an integer", 3, &v->integer, NULL));
-  PetscCall(TwinfeOptionsBool(PetscOptionsObject, "-flag", "a flag", PETSC_FALSE, &v->flag, NULL));
-  PetscCall(TwinfeOptionsChoice(PetscOptionsObject, "-choice", "a choice", choices, 2, 0, &v->choice, NULL));
-  PetscCall(TwinfeOptionsRealArray(PetscOptionsObject, "-gravity", "three reals", 3, v->gravity, NULL));
-  PetscCall(TwinfeOptionsIntArray(PetscOptionsObject, "-labels", "up to four", 4, v->labels, &v->nlabels, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-real", "a real", 1.5, &v->real, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-int", "an integer", 3, &v->integer, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-flag", "a flag", PETSC_FALSE, &v->flag, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-choice", "a choice", choices, 2, 0, &v->choice, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsRealArray(PetscOptionsObject, "-gravity", "three reals", 3, v->gravity, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-labels", "up to four", 4, v->labels, &v->nlabels, NULL));
   PetscOptionsEnd();
+  PetscCall(declared);
   PetscFunctionReturn(0);
 }
 
