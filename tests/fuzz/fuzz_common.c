@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#define _XOPEN_SOURCE 700 /* mkdtemp */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 #include "fuzz_common.h"
 
+#include <ftw.h>
 #include <sanitizer/lsan_interface.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 static char tmp_dir[PETSC_MAX_PATH_LEN];
 
+static int RemoveEntry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path) ? -1 : 0;
+}
+
+/* The input files of the last run, and the folder. */
 static void RemoveTmpDir(void)
 {
-  char cmd[PETSC_MAX_PATH_LEN + 16];
-  if (!tmp_dir[0]) return;
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-  if (system(cmd) != 0) fprintf(stderr, "fuzz: could not remove %s\n", tmp_dir);
+  if (tmp_dir[0] && nftw(tmp_dir, RemoveEntry, 8, FTW_DEPTH | FTW_PHYS)) fprintf(stderr, "fuzz: could not remove %s\n", tmp_dir);
 }
 
 void TwinfeFuzzInitialize(void)
