@@ -41,7 +41,8 @@ cmake --build "$build" --target fuzz_targets -j"${TWINFE_FUZZ_JOBS:-$(nproc)}" >
 echo "fuzz: built in $((SECONDS - start)) s ($build)"
 
 # Open MPI and the uninstrumented libraries below us leak at start-up: tests/sanitizers says
-# which and why. Our own code is never suppressed.
+# which and why (the slow unwinder lets the suppressions see their frames). Our own code is
+# never suppressed.
 export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$src/tests/sanitizers/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$src/tests/sanitizers/ubsan.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"

@@ -18,6 +18,8 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWINFE_SANITIZE=ON > 
 cmake --build "$build" -j"$(nproc)" >> "$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
 
 supp=$src/tests/sanitizers
+# fast_unwind_on_malloc=0: Open MPI, PETSc, VTK and Gmsh have no frame pointers, so only the
+# slow unwinder reaches the frames the suppressions name (costs time, see docs/robustness.md).
 # verify_asan_link_order=0: tests/clients/test_install.py builds an uninstrumented program
 # against the installed (instrumented) libtwinfe.so, which brings libasan in as a dependency
 # rather than first; everything it runs of ours is still checked.
