@@ -63,7 +63,8 @@ for t in "${targets[@]}"; do
   known=()
   [ -d "tests/fuzz/crashes/$t" ] && mapfile -t known < <(find "tests/fuzz/crashes/$t" -type f ! -name '*.md' | sort)
   for input in "${known[@]}"; do
-    if ! "$exe" -rss_limit_mb=2048 -timeout=60 "$input" >> "$tlog" 2>&1; then
+    # Twice: libFuzzer checks for leaks between runs of the same input, not after a single one.
+    if ! "$exe" -runs=2 -rss_limit_mb=2048 -timeout=60 "$input" >> "$tlog" 2>&1; then
       echo "fuzz_$t: FAILED on the saved crash input $input (log $tlog)"
       status=1
     fi
@@ -81,7 +82,7 @@ for t in "${targets[@]}"; do
     echo "fuzz_$t: ${runs:-0} executions in ${seconds} s, no crash"
     passed=$((passed + 1))
   else
-    echo "fuzz_$t: FAILED after ${runs:-?} executions (exit $status); log $tlog"
+    echo "fuzz_$t: FAILED after ${runs:-no} new executions (exit $status); log $tlog"
     grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' "$tlog" | head -n 8 | sed 's/^/  /' || true
     failed=$((failed + 1))
   fi
