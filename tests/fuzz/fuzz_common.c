@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
+#include "fuzz_common.h"
+
+#include <ftw.h>
+#include <sanitizer/lsan_interface.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static char tmp_dir[PETSC_MAX_PATH_LEN];
+
+static int RemoveEntry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  (void)st;
+  (void)type;
+  (void)ftw;
+  return remove(path) ? -1 : 0;
+}
+
+/* The input files of the last run, and the folder. */
+static void RemoveTmpDir(void)
+{
+  if (tmp_dir[0] && nftw(tmp_dir, RemoveEntry, 8, FTW_DEPTH | FTW_PHYS)) fprintf(stderr, "fuzz: could not remove %s\n", tmp_dir);
+}
+
+void TwinfeFuzzInitialize(void)
+{
+  const char *base = getenv("TMPDIR");
+  /* Open MPI would catch SIGABRT/SIGSEGV/SIGBUS/SIGFPE in MPI_Init, print its own trace and
+     die before libFuzzer saves the input: leave those signals to the sanitizer. */
+  setenv("OMPI_MCA_opal_signal", "", 0);
+  /* MPI_Init keeps its run-time environment until MPI_Finalize, which a fuzzer never reaches:
+     what it allocates here is not a leak of any input. */
+  __lsan_disable();
+  if (PetscInitializeNoArguments()) abort();
+  __lsan_enable();
+  /* PETSc's handler would print a traceback and exit on SIGSEGV/SIGFPE; the sanitizer's
+     report (stack, input saved by libFuzzer) is what we want. */
+  if (PetscPopSignalHandler()) abort();
+  if (PetscPushErrorHandler(PetscReturnErrorHandler, NULL)) abort();
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/twinfe-fuzz-XXXXXX", base && base[0] ? base : "/tmp");
+  if (!mkdtemp(tmp_dir)) {
+    perror("fuzz: mkdtemp");
+    abort();
+  }
+  atexit(RemoveTmpDir);
+}
+
+void TwinfeFuzzPath(const char name[], char path[])
+{
+  snprintf(path, PETSC_MAX_PATH_LEN, "%s/%s", tmp_dir, name);
+}
+
+void TwinfeFuzzWriteFile(const char path[], const uint8_t *data, size_t size)
+{
+  FILE *f = fopen(path, "wb");
+  if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f)) {
+    perror(path);
+    abort();
+  }
+}
