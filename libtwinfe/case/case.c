@@ -637,8 +637,6 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   const int32_t *labels;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "read mesh", PETSC_FALSE, &t0));
-  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "Cannot read the mesh file %s: check the path (a Gmsh .msh file, as 'twinfe mesh' writes)", path);
   PetscCall(TwinfeMeshReadGmsh(path, &c->mesh));
   PetscCall(RecordInputFile(c, "mesh", path));
   PetscCall(TwinfeMeshGetRegions(c->mesh, &nr, &labels));
