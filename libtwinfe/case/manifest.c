@@ -347,14 +347,15 @@ PetscErrorCode TwinfeManifestRemoveListed(TwinfeManifest m, const char folder[])
 PetscErrorCode TwinfeOutputCheckInputs(const char staging_dir[], const char output_dir[])
 {
   char           path[PETSC_MAX_PATH_LEN];
-  json_t        *doc = NULL, *role;
+  json_t        *doc = NULL, *inputs, *role;
   const char    *name;
   PetscErrorCode ierr = 0;
 
   PetscFunctionBegin;
   PetscCheck(TwinfePathJoin(path, sizeof path, staging_dir, "report.json") && (doc = LoadReport(path)), PETSC_COMM_SELF,
              PETSC_ERR_PLIB, "The report.json just written for -o %s cannot be read back", output_dir);
-  json_object_foreach(json_object_get(doc, "inputs"), name, role)
+  inputs = json_object_get(doc, "inputs");
+  json_object_foreach(inputs, name, role)
   {
     const json_t *input = json_object_get(role, "path");
     if (json_is_string(input) && (ierr = TwinfeStagingCheckInput(output_dir, json_string_value(input)))) break;
