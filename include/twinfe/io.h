@@ -43,6 +43,11 @@ PETSC_EXTERN PetscErrorCode TwinfeResultsSetCompression(TwinfeResults results, T
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, TwinfeResultsCompression *compression);
 /* Paths of what was written (relative to dir), lent: the .pvd and every state file. */
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscInt *nfiles, const char *const **files);
+/* Every file and folder written so far, relative to dir, the same on every rank: the .pvd, then
+   per state its .vtu (one rank), or its .pvtu, the folder of its pieces (with a trailing '/')
+   and every rank's piece. What a caller lists as its own, to remove exactly these later.
+   Collective. *paths is NULL-terminated; free it with PetscStrArrayDestroy(). */
+PETSC_EXTERN PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths);
 
 /* A serial mesh as .vtu with cell array "region" (and a second unstructured grid of the
    facets with cell array "tag" in PATH without .vtu + "_facets.vtu"). Not collective. */
@@ -63,5 +68,9 @@ PETSC_EXTERN PetscErrorCode     TwinfeReportSetInt(TwinfeReport report, const ch
 PETSC_EXTERN PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], PetscInt n, const PetscInt values[]);
 PETSC_EXTERN PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], PetscInt n, const PetscReal values[]);
 PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value);
+/* An array of n UTF-8 strings, written one per line (a list of files a reader scans, such as
+   the manifest). Each string is copied; one that is not valid UTF-8 is refused. */
+PETSC_EXTERN PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n,
+                                                       const char *const values[]);
 /* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
 PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

@@ -1,70 +1,34 @@
 /* libtwinfe io stage: report.json, an ordered JSON document built by dotted keys.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * A small tree of named nodes kept in insertion order (a reader of the report finds the
- * version first and the timings last, as they were set). */
+ * The document is a jansson tree: its objects keep their members in insertion order (a reader
+ * of the report finds the version first and the timings last, as they were set), and jansson
+ * refuses keys and strings that are not UTF-8 and escapes them. The layout is written here, for
+ * two things jansson 2.14 cannot do: a real as the shortest text that reads back to the same
+ * double (jansson prints %.17g, so the Poisson ratio 0.3 would read 0.29999999999999999), and
+ * an array of numbers on one line (a 3x3 matrix in 9 lines otherwise). */
 #include "ioimpl.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <twinfe/io.h>
 
-typedef enum {
-  NODE_OBJECT,
-  NODE_STRING,
-  NODE_REAL,
-  NODE_INT,
-  NODE_BOOL,
-  NODE_REAL_ARRAY,
-  NODE_INT_ARRAY,
-  NODE_STRING_ARRAY
-} NodeKind;
-
-typedef struct Node {
-  char        *key;
-  NodeKind     kind;
-  char        *string;
-  PetscReal    real;
-  PetscInt     integer;
-  PetscBool    boolean;
-  PetscReal   *reals;    /* NODE_REAL_ARRAY: n values */
-  PetscInt    *integers; /* NODE_INT_ARRAY: n values */
-  char       **strings;  /* NODE_STRING_ARRAY: n values */
-  PetscInt     n;
-  struct Node *first, *last, *next; /* children (objects) and the next sibling */
-} Node;
-
 struct _p_TwinfeReport {
-  Node root;
+  json_t *root;
 };
 
 /* ---------------------------------------------------------------- building */
 
-/* JSON text must be UTF-8; a Latin-1 byte from some header would make the whole file
-   unreadable to strict parsers (Python's json), so refuse it where the caller is known. */
-static PetscBool IsValidUTF8(const char *s)
+/* jansson's own check: a string it takes is UTF-8 (a Latin-1 byte from some header would make
+   the whole file unreadable to strict parsers such as Python's json). */
+static PetscBool IsUTF8(const char text[])
 {
-  const unsigned char *c = (const unsigned char *)s;
-  while (*c) {
-    int n;
-    if (*c < 0x80)
-      n = 0;
-    else if (*c >= 0xC2 && *c <= 0xDF)
-      n = 1;
-    else if (*c >= 0xE0 && *c <= 0xEF)
-      n = 2;
-    else if (*c >= 0xF0 && *c <= 0xF4)
-      n = 3;
-    else
-      return PETSC_FALSE;
-    if (n == 2 && ((*c == 0xE0 && c[1] < 0xA0) || (*c == 0xED && c[1] > 0x9F))) return PETSC_FALSE; /* overlong, surrogate */
-    if (n == 3 && ((*c == 0xF0 && c[1] < 0x90) || (*c == 0xF4 && c[1] > 0x8F))) return PETSC_FALSE; /* overlong, > U+10FFFF */
-    ++c;
-    for (int k = 0; k < n; ++k, ++c)
-      if ((*c & 0xC0) != 0x80) return PETSC_FALSE;
-  }
-  return PETSC_TRUE;
+  json_t         *copy = json_string(text);
+  const PetscBool ok   = copy ? PETSC_TRUE : PETSC_FALSE;
+  json_decref(copy);
+  return ok;
 }
 
 static PetscErrorCode CheckKey(const char key[])
@@ -76,95 +40,62 @@ static PetscErrorCode CheckKey(const char key[])
   n = strlen(key);
   PetscCheck(key[0] != '.' && key[n - 1] != '.' && !strstr(key, ".."), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Report key \"%s\" has an empty part: write names joined by single dots, like mesh.min_gamma", key);
-  PetscCheck(IsValidUTF8(key), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Report key \"%s\" is not valid UTF-8", key);
+  PetscCheck(IsUTF8(key), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Report key \"%s\" is not valid UTF-8", key);
   PetscFunctionReturn(0);
 }
 
-static Node *FindChild(Node *object, const char *name, size_t len)
+/* The object that holds the last part of a dotted key, made (with the objects above it) if new;
+ *last points at that part. */
+static PetscErrorCode GetParent(TwinfeReport report, const char key[], json_t **parent, const char **last)
 {
-  for (Node *child = object->first; child; child = child->next)
-    if (strlen(child->key) == len && !strncmp(child->key, name, len)) return child;
-  return NULL;
-}
-
-static PetscErrorCode AppendChild(Node *object, const char *name, size_t len, NodeKind kind, Node **child)
-{
-  Node *node;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscNew(&node));
-  PetscCall(PetscMalloc1(len + 1, &node->key));
-  memcpy(node->key, name, len);
-  node->key[len] = '\0';
-  node->kind     = kind;
-  if (object->last)
-    object->last->next = node;
-  else
-    object->first = node;
-  object->last = node;
-  *child       = node;
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode FreeStrings(Node *node)
-{
-  PetscFunctionBeginUser;
-  for (PetscInt i = 0; node->strings && i < node->n; ++i)
-    PetscCall(PetscFree(node->strings[i]));
-  PetscCall(PetscFree(node->strings));
-  PetscFunctionReturn(0);
-}
-
-/* The leaf node for a dotted key, created (with its parent objects) if new; a value already
-   there is replaced in place, keeping its position. */
-static PetscErrorCode GetLeaf(TwinfeReport report, const char key[], NodeKind kind, Node **leaf)
-{
-  Node       *object = &report->root, *node;
+  json_t     *object = report->root;
   const char *part   = key;
 
   PetscFunctionBeginUser;
-  PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report is NULL: create it with TwinfeReportCreate");
   PetscCall(CheckKey(key));
   for (const char *dot = strchr(part, '.'); dot; part = dot + 1, dot = strchr(part, '.')) {
-    node = FindChild(object, part, (size_t)(dot - part));
-    if (!node) PetscCall(AppendChild(object, part, (size_t)(dot - part), NODE_OBJECT, &node));
-    PetscCheck(node->kind == NODE_OBJECT, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+    const size_t len   = (size_t)(dot - part);
+    json_t      *child = json_object_getn(object, part, len);
+    if (!child) {
+      PetscCheck((child = json_object()), PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
+      PetscCheck(json_object_setn_new(object, part, len, child) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+                 "Report key \"%s\": out of memory", key);
+    }
+    PetscCheck(json_is_object(child), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "Report key \"%s\": \"%.*s\" already holds a value, so it cannot also hold members", key, (int)(dot - key), key);
-    object = node;
+    object = child;
   }
-  node = FindChild(object, part, strlen(part));
-  if (!node) PetscCall(AppendChild(object, part, strlen(part), kind, &node));
-  PetscCheck(node->kind != NODE_OBJECT, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Report key \"%s\" already holds members (e.g. \"%s.%s\"): it cannot also hold a value", key, key,
-             node->first ? node->first->key : "?");
-  PetscCall(PetscFree(node->string));
-  PetscCall(PetscFree(node->reals));
-  PetscCall(PetscFree(node->integers));
-  PetscCall(FreeStrings(node));
-  node->n    = 0;
-  node->kind = kind;
-  *leaf      = node;
+  *parent = object;
+  *last   = part;
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode NodeDestroyChildren(Node *object)
+/* Sets key to value, a reference this takes over (and drops on error; NULL means allocating it
+   failed). A value already there is replaced in place, keeping its position. */
+static PetscErrorCode Set(TwinfeReport report, const char key[], json_t *value)
 {
-  Node *child = object->first, *next;
+  json_t        *parent = NULL, *old = NULL;
+  const char    *last = NULL;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  while (child) {
-    next = child->next;
-    PetscCall(NodeDestroyChildren(child));
-    PetscCall(PetscFree(child->key));
-    PetscCall(PetscFree(child->string));
-    PetscCall(PetscFree(child->reals));
-    PetscCall(PetscFree(child->integers));
-    PetscCall(FreeStrings(child));
-    PetscCall(PetscFree(child));
-    child = next;
-  }
-  object->first = object->last = NULL;
+  PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report is NULL: create it with TwinfeReportCreate");
+  ierr = GetParent(report, key, &parent, &last);
+  if (!ierr) old = json_object_get(parent, last);
+  if (ierr || json_is_object(old)) json_decref(value);
+  PetscCall(ierr);
+  PetscCheck(!json_is_object(old), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Report key \"%s\" already holds members (e.g. \"%s.%s\"): it cannot also hold a value", key, key,
+             json_object_iter_key(json_object_iter(old)));
+  PetscCheck(value && json_object_set_new(parent, last, value) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "Report key \"%s\": out of memory", key);
   PetscFunctionReturn(0);
+}
+
+/* NaN and infinities have no JSON number: null says "no value". */
+static json_t *Real(PetscReal value)
+{
+  return PetscIsInfOrNanReal(value) ? json_null() : json_real((double)value);
 }
 
 /*@C
@@ -175,7 +106,9 @@ PetscErrorCode TwinfeReportCreate(TwinfeReport *report)
   PetscFunctionBeginUser;
   PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeReportCreate: report (output) is NULL");
   PetscCall(PetscNew(report));
-  (*report)->root.kind = NODE_OBJECT;
+  (*report)->root = json_object();
+  if (!(*report)->root) PetscCall(PetscFree(*report));
+  PetscCheck(*report, PETSC_COMM_SELF, PETSC_ERR_MEM, "TwinfeReportCreate: out of memory");
   PetscFunctionReturn(0);
 }
 
@@ -186,7 +119,7 @@ PetscErrorCode TwinfeReportDestroy(TwinfeReport *report)
 {
   PetscFunctionBeginUser;
   if (!report || !*report) PetscFunctionReturn(0);
-  PetscCall(NodeDestroyChildren(&(*report)->root));
+  json_decref((*report)->root);
   PetscCall(PetscFree(*report));
   PetscFunctionReturn(0);
 }
@@ -196,14 +129,13 @@ PetscErrorCode TwinfeReportDestroy(TwinfeReport *report)
 @*/
 PetscErrorCode TwinfeReportSetString(TwinfeReport report, const char key[], const char value[])
 {
-  Node *leaf;
+  json_t *text;
 
   PetscFunctionBeginUser;
   PetscCheck(value, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report key \"%s\": string value is NULL", key ? key : "");
-  PetscCheck(IsValidUTF8(value), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+  PetscCheck((text = json_string(value)), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Report key \"%s\": the string value is not valid UTF-8 (convert it first)", key ? key : "");
-  PetscCall(GetLeaf(report, key, NODE_STRING, &leaf));
-  PetscCall(PetscStrallocpy(value, &leaf->string));
+  PetscCall(Set(report, key, text));
   PetscFunctionReturn(0);
 }
 
@@ -212,22 +144,52 @@ PetscErrorCode TwinfeReportSetString(TwinfeReport report, const char key[], cons
 @*/
 PetscErrorCode TwinfeReportSetReal(TwinfeReport report, const char key[], PetscReal value)
 {
-  Node *leaf;
-
   PetscFunctionBeginUser;
-  PetscCall(GetLeaf(report, key, NODE_REAL, &leaf));
-  leaf->real = value;
+  PetscCall(Set(report, key, Real(value)));
   PetscFunctionReturn(0);
 }
 
-/* The leaf for an array of n values, its old contents freed. */
-static PetscErrorCode GetArrayLeaf(TwinfeReport report, const char key[], PetscInt n, NodeKind kind, Node **leaf)
+/*@C
+  TwinfeReportSetInt - Set key to an integer. Not collective.
+@*/
+PetscErrorCode TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value)
+{
+  PetscFunctionBeginUser;
+  PetscCall(Set(report, key, json_integer((json_int_t)value)));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportSetBool - Set key to true or false. Not collective.
+@*/
+PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value)
+{
+  PetscFunctionBeginUser;
+  PetscCall(Set(report, key, json_boolean(value)));
+  PetscFunctionReturn(0);
+}
+
+/* Appends item (taken over) to array; PETSC_FALSE when either could not be allocated. */
+static PetscBool Append(json_t *array, json_t *item)
+{
+  return array && item && json_array_append_new(array, item) == 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscErrorCode CheckLength(const char key[], PetscInt n)
 {
   PetscFunctionBeginUser;
   PetscCheck(n >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Report key \"%s\": array length %" PetscInt_FMT " is negative",
-             key, n);
-  PetscCall(GetLeaf(report, key, kind, leaf));
-  (*leaf)->n = n;
+             key ? key : "", n);
+  PetscFunctionReturn(0);
+}
+
+/* Sets key to array when every item went in; else drops it. */
+static PetscErrorCode SetArray(TwinfeReport report, const char key[], json_t *array, PetscBool complete)
+{
+  PetscFunctionBeginUser;
+  if (!complete) json_decref(array);
+  PetscCheck(complete, PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key ? key : "");
+  PetscCall(Set(report, key, array));
   PetscFunctionReturn(0);
 }
 
@@ -237,12 +199,15 @@ static PetscErrorCode GetArrayLeaf(TwinfeReport report, const char key[], PetscI
 @*/
 PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], PetscInt n, const PetscReal values[])
 {
-  Node *leaf;
+  json_t   *array;
+  PetscBool ok;
 
   PetscFunctionBeginUser;
-  PetscCall(GetArrayLeaf(report, key, n, NODE_REAL_ARRAY, &leaf));
-  PetscCall(PetscMalloc1(n, &leaf->reals));
-  PetscCall(PetscArraycpy(leaf->reals, values, n));
+  PetscCall(CheckLength(key, n));
+  ok = (array = json_array()) ? PETSC_TRUE : PETSC_FALSE;
+  for (PetscInt i = 0; ok && i < n; ++i)
+    ok = Append(array, Real(values[i]));
+  PetscCall(SetArray(report, key, array, ok));
   PetscFunctionReturn(0);
 }
 
@@ -251,12 +216,15 @@ PetscErrorCode TwinfeReportSetRealArray(TwinfeReport report, const char key[], P
 @*/
 PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], PetscInt n, const PetscInt values[])
 {
-  Node *leaf;
+  json_t   *array;
+  PetscBool ok;
 
   PetscFunctionBeginUser;
-  PetscCall(GetArrayLeaf(report, key, n, NODE_INT_ARRAY, &leaf));
-  PetscCall(PetscMalloc1(n, &leaf->integers));
-  PetscCall(PetscArraycpy(leaf->integers, values, n));
+  PetscCall(CheckLength(key, n));
+  ok = (array = json_array()) ? PETSC_TRUE : PETSC_FALSE;
+  for (PetscInt i = 0; ok && i < n; ++i)
+    ok = Append(array, json_integer((json_int_t)values[i]));
+  PetscCall(SetArray(report, key, array, ok));
   PetscFunctionReturn(0);
 }
 
@@ -266,99 +234,35 @@ PetscErrorCode TwinfeReportSetIntArray(TwinfeReport report, const char key[], Pe
 @*/
 PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n, const char *const values[])
 {
-  Node *leaf;
+  json_t   *array;
+  PetscBool ok;
 
   PetscFunctionBeginUser;
+  PetscCall(CheckLength(key, n));
   for (PetscInt i = 0; i < n; ++i) {
     PetscCheck(values[i], PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report key \"%s\": string %" PetscInt_FMT " is NULL",
                key ? key : "", i);
-    PetscCheck(IsValidUTF8(values[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+    PetscCheck(IsUTF8(values[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "Report key \"%s\": string %" PetscInt_FMT " is not valid UTF-8 (convert it first)", key ? key : "", i);
   }
-  PetscCall(GetArrayLeaf(report, key, n, NODE_STRING_ARRAY, &leaf));
-  PetscCall(PetscCalloc1(n, &leaf->strings));
-  for (PetscInt i = 0; i < n; ++i)
-    PetscCall(PetscStrallocpy(values[i], &leaf->strings[i]));
-  PetscFunctionReturn(0);
-}
-
-/*@C
-  TwinfeReportSetInt - Set key to an integer. Not collective.
-@*/
-PetscErrorCode TwinfeReportSetInt(TwinfeReport report, const char key[], PetscInt value)
-{
-  Node *leaf;
-
-  PetscFunctionBeginUser;
-  PetscCall(GetLeaf(report, key, NODE_INT, &leaf));
-  leaf->integer = value;
-  PetscFunctionReturn(0);
-}
-
-/*@C
-  TwinfeReportSetBool - Set key to true or false. Not collective.
-@*/
-PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char key[], PetscBool value)
-{
-  Node *leaf;
-
-  PetscFunctionBeginUser;
-  PetscCall(GetLeaf(report, key, NODE_BOOL, &leaf));
-  leaf->boolean = value;
+  ok = (array = json_array()) ? PETSC_TRUE : PETSC_FALSE;
+  for (PetscInt i = 0; ok && i < n; ++i)
+    ok = Append(array, json_string(values[i]));
+  PetscCall(SetArray(report, key, array, ok));
   PetscFunctionReturn(0);
 }
 
 /* ---------------------------------------------------------------- writing */
 
-static void EmitString(FILE *fp, const char *s)
-{
-  fputc('"', fp);
-  for (const unsigned char *c = (const unsigned char *)s; *c; ++c) {
-    switch (*c) {
-    case '"':
-      fputs("\\\"", fp);
-      break;
-    case '\\':
-      fputs("\\\\", fp);
-      break;
-    case '\b':
-      fputs("\\b", fp);
-      break;
-    case '\f':
-      fputs("\\f", fp);
-      break;
-    case '\n':
-      fputs("\\n", fp);
-      break;
-    case '\r':
-      fputs("\\r", fp);
-      break;
-    case '\t':
-      fputs("\\t", fp);
-      break;
-    default:
-      if (*c < 0x20)
-        fprintf(fp, "\\u%04x", *c);
-      else
-        fputc(*c, fp); /* UTF-8 bytes pass through unchanged */
-    }
-  }
-  fputc('"', fp);
-}
-
 /* The shortest of %.15g..%.17g that reads back to the same double, with ".0" added to whole
    numbers so that readers keep the value a real. */
-static void EmitReal(FILE *fp, PetscReal value)
+static void EmitReal(FILE *fp, double value)
 {
   char text[64];
 
-  if (PetscIsInfOrNanReal(value)) {
-    fputs("null", fp);
-    return;
-  }
   for (int digits = 15; digits <= 17; ++digits) {
-    snprintf(text, sizeof text, "%.*g", digits, (double)value);
-    if (strtod(text, NULL) == (double)value) break;
+    snprintf(text, sizeof text, "%.*g", digits, value);
+    if (strtod(text, NULL) == value) break;
   }
   if (!strpbrk(text, ".eE")) strcat(text, ".0");
   fputs(text, fp);
@@ -370,72 +274,89 @@ static void EmitIndent(FILE *fp, int depth)
     fputs("  ", fp);
 }
 
-static void EmitNode(FILE *fp, const Node *node, int depth)
+/* A string, integer, boolean or null, as jansson writes it (strings escaped, UTF-8 kept). */
+static PetscErrorCode EmitScalar(FILE *fp, const json_t *value)
 {
-  switch (node->kind) {
-  case NODE_OBJECT:
-    if (!node->first) {
-      fputs("{}", fp);
-      break;
-    }
-    fputs("{\n", fp);
-    for (const Node *child = node->first; child; child = child->next) {
-      EmitIndent(fp, depth + 1);
-      EmitString(fp, child->key);
-      fputs(": ", fp);
-      EmitNode(fp, child, depth + 1);
-      fputs(child->next ? ",\n" : "\n", fp);
-    }
-    EmitIndent(fp, depth);
-    fputc('}', fp);
-    break;
-  case NODE_STRING:
-    EmitString(fp, node->string);
-    break;
-  case NODE_REAL:
-    EmitReal(fp, node->real);
-    break;
-  case NODE_INT:
-    fprintf(fp, "%" PetscInt_FMT, node->integer);
-    break;
-  case NODE_BOOL:
-    fputs(node->boolean ? "true" : "false", fp);
-    break;
-  case NODE_REAL_ARRAY:
-    fputc('[', fp);
-    for (PetscInt i = 0; i < node->n; ++i) {
-      if (i) fputs(", ", fp);
-      EmitReal(fp, node->reals[i]);
-    }
-    fputc(']', fp);
-    break;
-  case NODE_STRING_ARRAY: /* one per line: these are lists of names a reader scans */
-    if (!node->n) {
-      fputs("[]", fp);
-      break;
-    }
-    fputs("[\n", fp);
-    for (PetscInt i = 0; i < node->n; ++i) {
-      EmitIndent(fp, depth + 1);
-      EmitString(fp, node->strings[i]);
-      fputs(i + 1 < node->n ? ",\n" : "\n", fp);
-    }
-    EmitIndent(fp, depth);
-    fputc(']', fp);
-    break;
-  case NODE_INT_ARRAY:
-    fputc('[', fp);
-    for (PetscInt i = 0; i < node->n; ++i)
-      fprintf(fp, "%s%" PetscInt_FMT, i ? ", " : "", node->integers[i]);
-    fputc(']', fp);
-    break;
+  PetscFunctionBeginUser;
+  PetscCheck(json_dumpf(value, fp, JSON_ENCODE_ANY) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Writing report.json failed");
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitValue(FILE *fp, json_t *value, int depth);
+
+/* Members one per line. */
+static PetscErrorCode EmitObject(FILE *fp, json_t *object, int depth)
+{
+  const char  *key;
+  json_t      *member;
+  size_t       written = 0;
+  const size_t n       = json_object_size(object);
+
+  PetscFunctionBeginUser;
+  fputs(n ? "{\n" : "{", fp);
+  json_object_foreach(object, key, member)
+  {
+    json_t        *name = json_string(key); /* escaped as any string */
+    PetscErrorCode ierr;
+    PetscCheck(name, PETSC_COMM_SELF, PETSC_ERR_MEM, "Writing report.json: out of memory");
+    EmitIndent(fp, depth + 1);
+    ierr = EmitScalar(fp, name);
+    json_decref(name);
+    PetscCall(ierr);
+    fputs(": ", fp);
+    PetscCall(EmitValue(fp, member, depth + 1));
+    fputs(++written < n ? ",\n" : "\n", fp);
   }
+  if (n) EmitIndent(fp, depth);
+  fputc('}', fp);
+  PetscFunctionReturn(0);
+}
+
+/* Strings one per line (lists of names a reader scans); numbers on one line. */
+static PetscErrorCode EmitArray(FILE *fp, json_t *array, int depth)
+{
+  const PetscBool lines = json_is_string(json_array_get(array, 0)) ? PETSC_TRUE : PETSC_FALSE;
+  const size_t    n     = json_array_size(array);
+  size_t          i;
+  json_t         *item;
+
+  PetscFunctionBeginUser;
+  fputc('[', fp);
+  json_array_foreach(array, i, item)
+  {
+    if (lines) {
+      fputc('\n', fp);
+      EmitIndent(fp, depth + 1);
+    }
+    PetscCall(EmitValue(fp, item, depth + 1));
+    if (i + 1 < n) fputs(lines ? "," : ", ", fp);
+  }
+  if (lines) {
+    fputc('\n', fp);
+    EmitIndent(fp, depth);
+  }
+  fputc(']', fp);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitValue(FILE *fp, json_t *value, int depth)
+{
+  PetscFunctionBeginUser;
+  if (json_is_object(value))
+    PetscCall(EmitObject(fp, value, depth));
+  else if (json_is_array(value))
+    PetscCall(EmitArray(fp, value, depth));
+  else if (json_is_real(value))
+    EmitReal(fp, json_real_value(value));
+  else
+    PetscCall(EmitScalar(fp, value));
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode EmitReport(FILE *fp, void *ctx)
 {
   PetscFunctionBeginUser;
-  EmitNode(fp, &((TwinfeReport)ctx)->root, 0);
+  PetscCall(EmitValue(fp, ((TwinfeReport)ctx)->root, 0));
   fputc('\n', fp);
   PetscFunctionReturn(0);
 }
