@@ -17,14 +17,14 @@ from typing import Callable, Optional, Sequence
 NIFTI_TYPES = {"uint8": (2, 8, "B"), "int16": (4, 16, "h"), "int32": (8, 32, "i"), "float32": (16, 32, "f")}
 
 
-def nifti_bytes(dims, values, dtype="uint8", spacing=(2.0, 2.0, 2.0), qform=1, sform=1, srow=None, extra=b""):
+def nifti_bytes(dims, values, dtype="uint8", spacing=(2.0, 2.0, 2.0), qform=1, sform=1, srow=None, extra=b"", times=1):
     """A NIfTI-1 single file (.nii): 348-byte header, 4-byte extension flag, voxels (x fastest).
     `values` is a flat sequence of voxel values; `extra` bytes are appended (or given instead
     of values to fake a size)."""
     code, bitpix, fmt = NIFTI_TYPES[dtype]
     hdr = bytearray(348)
     struct.pack_into("<i", hdr, 0, 348)
-    struct.pack_into("<8h", hdr, 40, 3, dims[0], dims[1], dims[2], 1, 1, 1, 1)
+    struct.pack_into("<8h", hdr, 40, 3 if times == 1 else 4, dims[0], dims[1], dims[2], times, 1, 1, 1)
     struct.pack_into("<hh", hdr, 70, code, bitpix)
     struct.pack_into("<8f", hdr, 76, 1.0, spacing[0], spacing[1], spacing[2], 0, 0, 0, 0)
     struct.pack_into("<f", hdr, 108, 352.0)  # vox_offset
@@ -287,6 +287,11 @@ def _singular_sform():
     return good_nifti(qform=0, sform=1, srow=((2, 0, 0, 0), (0, 2, 0, 0), (0, 0, 0, 0)))
 
 
+def _four_d():
+    dims, values = label_cube()
+    return nifti_bytes(dims, values + values, times=2)
+
+
 def _mha_text():
     return (b"ObjectType = Image\nNDims = 3\nDimSize = 12 12 12\nElementSpacing = 2 2 2\nElementType = MET_UCHAR\n"
             b"ElementDataFile = LOCAL\n" + bytes(label_cube()[1]))
@@ -330,6 +335,13 @@ def _msh_missing_node(m):
 
 def _msh_nan(m):
     m.nodes[3] = ("nan", m.nodes[3][1], m.nodes[3][2])
+    return m
+
+
+def _msh_flat_tet(m):
+    # a fifth tet in the organ over the four corners of its bottom face: no volume at all
+    bottom = [t for t, xyz in m.nodes.items() if float(xyz[2]) == 0.0 and float(xyz[0]) <= 10.0]
+    m.tets[1].append(tuple(bottom[:4]))
     return m
 
 
@@ -395,6 +407,7 @@ def catalogue():
         needs="image")
     img("img_nrrd_not_read", _nrrd_text, fname="scan.nrrd", wrong=r"\.nrrd|nrrd|not read|format|unsupported|cannot read", right=r"\.nii\.gz|nifti",
         needs="image")
+    img("img_4d_time_series", _four_d, wrong=r"time|4-?d|volumes|components", right=r"one value per voxel|3-?d|single volume|label map", needs="image")
     C.append(Case("img_directory_given", "image", lambda ctx: (os.makedirs(ctx.path("scan.nii.gz")), ["mesh", ctx.path("scan.nii.gz"), "-labels", "1", "-o", ctx.out])[1],
                   r"scan\.nii\.gz", r"folder|directory", r"file|\.nii", needs="image"))
     C.append(Case("img_missing_file", "image", lambda ctx: ["mesh", ctx.path("nope.nii.gz"), "-labels", "1", "-o", ctx.out], r"nope\.nii\.gz",
@@ -419,6 +432,10 @@ def catalogue():
     C.append(msh_case("msh_missing_node", _msh_missing_node, wrong=r"node 99|\b99\b", right=r"no coordinates|not (in|among) the nodes|\$Nodes|defined",
                       needs="msh"))
     C.append(msh_case("msh_nan_coordinate", _msh_nan, wrong=r"nan|not a number|non-?finite|coordinate", right=r"finite|coordinates?|number", needs="msh"))
+    C.append(msh_case("msh_flat_tetrahedron", _msh_flat_tet, wrong=r"zero volume|flat|degenerate|inverted|volume", right=r"positive volume|remesh|check|> ?0",
+                      needs="msh", note="a tet over four coplanar nodes"))
+    C.append(Case("msh_missing_file", "mesh", lambda ctx: ["solve", ctx.path("none.msh"), "-o", ctx.out], r"none\.msh",
+                  r"cannot read|no such|missing|does not exist|not found", r"check the path|\.msh"))
     C.append(msh_case("msh_region_name_chars", _msh_bad_name, wrong=r"tumor/left|'/'", right=r"letters, digits"))
     # ---- case files
     C.append(yaml_case("yaml_syntax_error", GOOD_YAML.replace("organ:\n  E: 5000", "organ: {E: 5000\n  nu: [0.45"), names=r"case\.yaml",
@@ -430,6 +447,10 @@ def catalogue():
                        needs="image"))
     C.append(yaml_case("yaml_no_image_key", GOOD_YAML.replace("image: scan.nii.gz\n", ""), names=r"image", wrong=r"no label map|no image|missing",
                        right=r"image: FILE|-image"))
+    C.append(Case("case_file_missing", "case", lambda ctx: ["run", ctx.path("none.yaml"), "-o", ctx.out], r"none\.yaml",
+                  r"cannot read|no such|missing|does not exist|not found", r"check the path|yaml"))
+    C.append(yaml_case("yaml_names_count_in_file", GOOD_YAML.replace("names: organ,tumor", "names: organ"), names=r"names",
+                       wrong=r"\b1\b.*\b2\b|count", right=r"one name per label"))
     C.append(Case("case_file_is_directory", "case", lambda ctx: (os.makedirs(ctx.path("case.yaml")), ["run", ctx.path("case.yaml"), "-o", ctx.out])[1],
                   r"case\.yaml", r"folder|directory", r"yaml file|a file|case file", needs="options"))
     C.append(Case("case_file_unreadable", "case", _unreadable_case, r"case\.yaml", r"cannot (read|open)|permission|no such|unreadable|dangling|broken",
@@ -453,6 +474,11 @@ def catalogue():
                         r"raise|increase|more iterations|ksp_max_it|ksp_rtol|preconditioner"))
     C.append(solve_case("opt_unknown_results_compression", "option", ["-results_compression", "bogus"], r"-results_compression", r"bogus", r"lz4"))
     C.append(solve_case("opt_elasticity_degree_3", "option", ["-elasticity_degree", "3"], r"-elasticity_degree", r"\b3\b", r"\b1\b.*\b2\b|1 or 2"))
+    C.append(img_case("labels_non_numeric", good_nifti, labels="liver", names=r"-labels", wrong=r"liver|not (a|an) (number|integer)|integer",
+                      right=r"1 to 999|number|1,2", needs="options"))
+    C.append(Case("demo_bad_material", "option", lambda ctx: ["demo", "-organ_E", "0", "-o", ctx.out], r"-organ_E", r"\b0\b", r"positive"))
+    C.append(Case("demo_default_folder", "output", lambda ctx: ["demo", "-tumor_nu", "0.5"], r"-tumor_nu", r"0\.5", r"-1.*0\.5",
+                  note="no -o: the default twinfe-demo must not appear in the working directory either"))
     C.append(Case("opt_unknown_command", "option", lambda ctx: ["simulate", "-o", ctx.out], r"simulate", r"unknown command", r"demo, run, mesh, solve"))
     C.append(Case("opt_no_output", "option", lambda ctx: ["mesh", write(ctx.path("scan.nii"), good_nifti()), "-labels", "1"], r"-o\b", r"no output", r"-o DIR"))
     # ---- materials
@@ -473,6 +499,10 @@ def catalogue():
                         r"clamp|hold|tag 2|add", needs="floating", mesh=lambda: Msh.two_cubes(gap=5.0),
                         note="two cubes 5 mm apart; only the organ's surface is held"))
     # ---- outputs
+    C.append(Case("out_empty_string", "output", lambda ctx: _out_args(ctx, ""), r"-o\b", r"no output|empty", r"-o DIR"))
+    C.append(Case("out_nested_new_parents", "output", lambda ctx: ["solve", write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text()), "-organ_E", "0",
+                                                              "-o", os.path.join(ctx.parent, "new", "deeper", "out")], r"-organ_E", r"\b0\b", r"positive",
+                  note="parent folders made for -o are taken away again"))
     C.append(Case("out_is_existing_file", "output", lambda ctx: (_existing_file(ctx), _out_args(ctx, ctx.out))[1], OUT,
                   r"is a file|not a folder|exists", r"folder|another name|-o DIR"))
     C.append(Case("out_is_user_folder", "output", lambda ctx: (_user_folder(ctx), _out_args(ctx, ctx.out))[1], OUT,

@@ -19,6 +19,7 @@ import inspect
 import os
 import re
 import shutil
+import time
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
@@ -65,7 +66,7 @@ def plant_user_files(ctx):
 
 
 def run_app(args, ranks, cwd, timeout=TIMEOUT_S):
-    cmd = [ARGS.app] + list(args)
+    cmd = [os.path.abspath(ARGS.app)] + list(args)
     if ranks > 1:
         cmd = [ARGS.mpiexec, "--oversubscribe", "-n", str(ranks)] + cmd
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -103,7 +104,9 @@ def run_case(case, ranks):
     out = next((args[i + 1] for i, a in enumerate(args) if a == "-o" and i + 1 < len(args)), None)
     out_existed = out is not None and os.path.lexists(out)
     before = snapshot(ctx.dir)
+    start = time.monotonic()
     code, _, stderr = run_app(args, ranks, ctx.dir)
+    SECONDS[(case.name, ranks)] = time.monotonic() - start
     message, problems = error_line(stderr, ranks)
     if code is None:
         problems.append(stderr)
@@ -152,12 +155,14 @@ def make_base():
 def check_good_inputs():
     """Each kind of case differs from one of these by one thing; each must succeed."""
     base = os.path.join(ARGS.work_dir, "base")
-    good = [("good image", ["mesh", BASE["image"], "-labels", "1,2", "-names", "organ,tumor", "-o", os.path.join(base, "out_mesh")]),
+    good = [("good image", ["mesh", BASE["image"], "-labels", "1,2", "-names", "organ,tumor", "-o", os.path.join(base, "new", "deeper", "out_mesh")]),
             ("good mesh", ["solve", BASE["mesh"], "-o", os.path.join(base, "out_solve")]),
             ("good case file", ["run", BASE["case"], "-o", os.path.join(base, "out_run")])]
-    results = list(POOL.map(lambda g: (g[0], run_app(g[1], 1, base)), good))
-    for what, (code, _, stderr) in results:
+    results = list(POOL.map(lambda g: run_app(g[1], 1, base), good))
+    for (what, args), (code, _, stderr) in zip(good, results):
         CK.check(code == 0, f"{what} is refused, so the cases made from it prove nothing: {stderr.strip()[-400:]}")
+        # missing parent folders of -o are made for a run that succeeds
+        CK.check(os.path.exists(os.path.join(args[-1], "report.json")), f"{what}: no report.json in {args[-1]}")
 
 
 def main():
@@ -191,6 +196,8 @@ def main():
         print(f"PENDING {p}")
     for p in passed_ahead:
         print(f"AHEAD {p}: passes already; the integrator may add its branch to MERGED")
+    slowest = sorted(SECONDS.items(), key=lambda kv: -kv[1])[:5]
+    print("slowest runs:", ", ".join(f"{name} n={n} {s:.1f} s" for (name, n), s in slowest))
     print(f"{len(cases)} cases, {len(jobs)} runs, {len(pending)} pending on other branches")
 
 
@@ -198,6 +205,7 @@ if __name__ == "__main__":
     ARGS = tc.parse_args()
     CK = tc.Checks("bad_input")
     BASE = make_base()
+    SECONDS = {}
     POOL = concurrent.futures.ThreadPoolExecutor(max_workers=4)
     main()
     POOL.shutdown()
