@@ -263,8 +263,12 @@ def _truncated_nii():
     return d[: 352 + (len(d) - 352) // 2]
 
 
-def _truncated_gz(ctx_free=None):
-    return gzip.compress(good_nifti(), mtime=0)[:-200]
+def _truncated_gz():
+    """A gzip stream cut at 60%: the header inflates whole, the voxels do not."""
+    n = 24
+    values = [(x * y + 3 * z) % 5 for z in range(n) for y in range(n) for x in range(n)]
+    data = gzip.compress(nifti_bytes((n, n, n), values), mtime=0)
+    return data[: len(data) * 3 // 5]
 
 
 def _float_image():
@@ -277,9 +281,9 @@ def _negative_labels():
     return nifti_bytes(dims, values, dtype="int16")
 
 
-def _label_1000():
-    dims, values = label_cube(dtype="int16", inner=1200)
-    return nifti_bytes(dims, values, dtype="int16")
+def _label_beyond_int32():
+    dims, values = label_cube(dtype="float32", inner=5e9)
+    return nifti_bytes(dims, values, dtype="float32")
 
 
 def _singular_sform():
@@ -383,11 +387,14 @@ def catalogue():
     C = []
     img = lambda *a, **k: C.append(img_case(*a, **k))
     # ---- images
-    img("img_header_claims_30000_cubed", _huge_header, wrong=r"30000|truncat|too (short|small)|bytes", right=r"\d+ bytes|expect|needs|should",
+    img("img_header_claims_30000_cubed", _huge_header, wrong=r"30000|truncat|too (short|small)|bytes", right=r"\d+ bytes|expect|needs|should|limit|crop|downsample",
         needs="image", note="480-byte file whose header claims 27e12 voxels")
     img("img_truncated_nii", _truncated_nii, wrong=r"truncat|too short|ends|incomplete|bytes", right=r"\d+ bytes|expect|needs|should", needs="image")
-    img("img_truncated_gz", _truncated_gz, gz=True, wrong=r"truncat|corrupt|incomplete|cannot read|gzip|compress", right=r"nifti|\.nii|expect|complete",
+    img("img_truncated_gz", _truncated_gz, fname="img_truncated_gz.nii.gz", wrong=r"truncat|corrupt|incomplete|cannot read|gzip|compress", right=r"nifti|\.nii|expect|complete",
         needs="image")
+    C.append(Case("img_truncated_real_gz", "image", _half_of_example_seg, r"example_seg_half\.nii\.gz",
+                  r"truncat|corrupt|incomplete|ends|cannot read", r"nifti|\.nii|expect|complete|needs \d+ bytes", needs="image",
+                  note="the first half of TotalSegmentator's example label map"))
     img("img_empty_file", b"", gz=False, fname="empty.nii.gz", wrong=r"empty|0 bytes|truncat|too short", right=r"nifti|\.nii|label map", needs="image")
     img("img_zero_spacing", lambda: good_nifti(spacing=(0.0, 2.0, 2.0), sform=0), wrong=r"spacing|voxel size|pixdim", right=r"positive|> ?0|finite",
         needs="image")
@@ -399,10 +406,10 @@ def catalogue():
     C.append(Case("img_int16_ct_as_labels", "image",
                   lambda ctx: ["mesh", copy_into(ctx, "ct"), "-o", ctx.out], r"example_ct_sm\.nii\.gz",
                   r"\bCT\b|intensit|hounsfield|negative|not a label map", r"label map|segmentation|labels? (are|from) 1", needs="image"))
-    img("img_negative_labels", _negative_labels, labels=None, wrong=r"negative|-3", right=r"1 to 999|0 is background|labels are|>= ?0|non-?negative",
+    img("img_negative_labels", _negative_labels, labels=None, wrong=r"negative|-3|below 0", right=r"1 to \d+|positive labels|labels are|>= ?0|non-?negative",
         needs="image", note="main takes -3 for background and meshes the rest")
-    img("img_label_1000_or_more", _label_1000, labels=None, wrong=r"1200|1000|out of range|too large", right=r"1 to 999|below 1000|< ?1000|at most 999",
-        needs="image")
+    img("img_label_beyond_int32", _label_beyond_int32, labels=None, wrong=r"5e\+?0?9|5000000000|not a label|int32|out of range",
+        right=r"int32|integral|integer|label map")
     img("img_mha_not_read", _mha_text, fname="scan.mha", wrong=r"\.mha|metaimage|not read|format|unsupported|cannot read", right=r"\.nii\.gz|nifti",
         needs="image")
     img("img_nrrd_not_read", _nrrd_text, fname="scan.nrrd", wrong=r"\.nrrd|nrrd|not read|format|unsupported|cannot read", right=r"\.nii\.gz|nifti",
@@ -413,9 +420,9 @@ def catalogue():
     C.append(Case("img_missing_file", "image", lambda ctx: ["mesh", ctx.path("nope.nii.gz"), "-labels", "1", "-o", ctx.out], r"nope\.nii\.gz",
                   r"no such|cannot (read|open|find)|missing|does not exist|not found", r"check the path|\.nii|nifti|label map", needs="image"))
     img("img_label_absent", good_nifti, labels="1,7", wrong=r"\b7\b.*(absent|not in|no voxel|not found|missing)|(absent|not in|no voxel|missing).*\b7\b",
-        right=r"labels? (in|of) the image|present|1, ?2|choose", names=r"-labels|scan|img_label_absent", needs="image")
-    img("labels_zero", good_nifti, labels="0", names=r"-labels", wrong=r"\b0\b|out of range", right=r"1 to 999")
-    img("labels_negative", good_nifti, labels="-2", names=r"-labels", wrong=r"-2|out of range", right=r"1 to 999")
+        right=r"labels? (in|of) the image|present|1, ?2|choose|holds \d+ labels?|from \d+ to \d+", names=r"-labels|scan|img_label_absent", needs="image")
+    img("labels_zero", good_nifti, labels="0", names=r"-labels", wrong=r"\b0\b|out of range", right=r"labels are 1 to|positive|1 or more|>= ?1")
+    img("labels_negative", good_nifti, labels="-2", names=r"-labels", wrong=r"-2|out of range", right=r"labels are 1 to|positive|1 or more|>= ?1")
     img("names_count_mismatch", good_nifti, labels="1,2", extra=["-names", "organ"], names=r"-names", wrong=r"\b1\b.*\b2\b|count|names? for", right=r"one name per label")
     img("names_with_space", good_nifti, labels="1", extra=["-names", "my organ"], names=r"-names|my organ", wrong=r"character ' '|space", right=r"letters, digits")
     img("names_with_slash", good_nifti, labels="1", extra=["-names", "organ/left"], names=r"-names|organ/left", wrong=r"'/'|slash", right=r"letters, digits")
@@ -475,7 +482,7 @@ def catalogue():
     C.append(solve_case("opt_unknown_results_compression", "option", ["-results_compression", "bogus"], r"-results_compression", r"bogus", r"lz4"))
     C.append(solve_case("opt_elasticity_degree_3", "option", ["-elasticity_degree", "3"], r"-elasticity_degree", r"\b3\b", r"\b1\b.*\b2\b|1 or 2"))
     C.append(img_case("labels_non_numeric", good_nifti, labels="liver", names=r"-labels", wrong=r"liver|not (a|an) (number|integer)|integer",
-                      right=r"1 to 999|number|1,2", needs="options"))
+                      right=r"labels are 1 to|number|1,2", needs="options"))
     C.append(Case("demo_bad_material", "option", lambda ctx: ["demo", "-organ_E", "0", "-o", ctx.out], r"-organ_E", r"\b0\b", r"positive"))
     C.append(Case("demo_default_folder", "output", lambda ctx: ["demo", "-tumor_nu", "0.5"], r"-tumor_nu", r"0\.5", r"-1.*0\.5",
                   note="no -o: the default twinfe-demo must not appear in the working directory either"))
@@ -517,6 +524,14 @@ def catalogue():
     C.append(Case("out_through_a_file", "output", lambda ctx: (write(os.path.join(ctx.parent, "notes.txt"), b"mine\n"),
                                                           _out_args(ctx, os.path.join(ctx.parent, "notes.txt", "out")))[1],
                   r"notes\.txt", r"not a (folder|directory)|is a file|file exists", r"choose|another|give", needs="outputs"))
+    C.append(Case("out_is_the_input_mesh", "output", lambda ctx: (lambda m: ["solve", m, "-o", m])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
+                  r"two_cubes\.msh", r"is a file|not a folder|exists|input", r"another|choose|folder"))
+    C.append(Case("out_is_the_input_folder", "output", lambda ctx: (lambda m: ["solve", m, "-o", ctx.inputs])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
+                  r"inputs", r"not (a )?twinfe|holds|two_cubes\.msh|exists", r"another|choose|new folder"))
+    C.append(Case("out_is_dot", "output", lambda ctx: (lambda m: ["solve", m, "-o", "."])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
+                  r"'\.'|\s\.\s|\s\.:|folder \.|-o \.", r"not (a )?twinfe|holds|exists", r"another|choose|new folder",
+                  note="-o . in a folder of the user's: the working directory itself"))
+    C.append(Case("out_symlink_to_user_folder", "output", _symlink_out, OUT, r"not (a )?twinfe|holds|notes\.txt|link|exists", r"another|choose|new folder"))
     C.append(Case("out_earlier_output_with_user_file", "output", _earlier_output_with_user_file, r"view\.pvsm|out\b", r"view\.pvsm|not (written by )?twinfe|user",
                   r"-force|another|move|remove"))
     C.append(Case("out_foreign_report_json", "output", _foreign_report, r"report\.json|out\b", r"report\.json|not (written by )?twinfe|another tool",
@@ -533,6 +548,13 @@ def catalogue():
     return C
 
 
+def _half_of_example_seg(ctx):
+    with open(os.path.join(ctx.data_dir, "totalsegmentator", "example_seg.nii.gz"), "rb") as f:
+        data = f.read()
+    p = write(ctx.path("example_seg_half.nii.gz"), data[: len(data) // 2])
+    return ["mesh", p, "-labels", "5", "-o", ctx.out]
+
+
 def _unreadable_case(ctx):
     p = ctx.path("case.yaml")
     os.makedirs(ctx.inputs, exist_ok=True)
@@ -542,6 +564,14 @@ def _unreadable_case(ctx):
         write_text(p, GOOD_YAML)
         os.chmod(p, 0)
     return ["run", p, "-o", ctx.out]
+
+
+def _symlink_out(ctx):
+    """-o is a link to a folder of the user's elsewhere."""
+    target = os.path.join(ctx.dir, "elsewhere")
+    write(os.path.join(target, "notes.txt"), b"mine\n")
+    os.symlink(target, ctx.out)
+    return _out_args(ctx, ctx.out)
 
 
 def _foreign_report(ctx):
