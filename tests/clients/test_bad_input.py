@@ -18,7 +18,6 @@ import hashlib
 import inspect
 import os
 import re
-import shutil
 import time
 import sys
 
