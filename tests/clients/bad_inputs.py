@@ -534,6 +534,12 @@ def catalogue():
     C.append(Case("out_is_dot", "output", lambda ctx: (lambda m: ["solve", m, "-o", "."])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
                   r"'\.'|\s\.\s|\s\.:|folder \.|-o \.", r"not (a )?twinfe|did not write|holds|exists|current folder", r"another|choose|new folder|give a folder",
                   note="-o . in a folder of the user's: the working directory itself"))
+    C.append(Case("out_force_onto_input_folder", "output",
+                  lambda ctx: (lambda m: ["solve", m, "-o", ctx.inputs, "-force"])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
+                  r"inputs|two_cubes\.msh", r"input|holds|two_cubes\.msh", r"another|choose|new folder|give",
+                  note="-force must not move the folder holding the run's own input aside"))
+    C.append(Case("out_force_dot", "output", lambda ctx: (lambda m: ["solve", m, "-o", ".", "-force"])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
+                  r"'\.'|\s\.\s|\s\.:|folder \.|-o \.", r"current folder|not (a )?twinfe|did not write|holds|input", r"another|choose|new folder|give a folder"))
     C.append(Case("out_symlink_to_user_folder", "output", _symlink_out, OUT, r"not (a )?twinfe|holds|notes\.txt|link|exists", r"another|choose|new folder"))
     C.append(Case("out_earlier_output_with_user_file", "output", _earlier_output_with_user_file, r"view\.pvsm|out\b", r"view\.pvsm|not (written by )?twinfe|user",
                   r"-force|another|move|remove"))
