@@ -11,7 +11,12 @@ whole case folder must be exactly as before: the same entries, every file byte-i
 Cases marked needs="X" wait for branch X. They run anyway: one that passes counts; one that
 fails is listed as pending unless X is in MERGED (or in $TWINFE_BAD_INPUT_MERGED, comma
 separated; "all" for every branch), when it fails the test. The integrator adds a branch to
-MERGED when it lands.
+MERGED when it lands. needs="clamps" and "floating" name work no branch has taken yet.
+
+The regexes (bad_inputs.py) are searched in the error line, case-insensitively, after the case
+folder's path is replaced by CASE: case names appear in paths and would otherwise match. The
+line must not name an internal function, a source line or a staging folder. A case run on
+several ranks must give the same line on each count.
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import concurrent.futures
 import hashlib
@@ -30,8 +35,8 @@ MERGED = {"image"}  # branches whose work is on main: their cases must pass
 
 # Open MPI's own lines around MPI_Abort; the rest of stderr must be the one twinfe line.
 MPI_NOISE = re.compile(r"^(-{20,}|MPI_ABORT was invoked|with errorcode|NOTE: invoking MPI_ABORT|You may or may not see output|"
-                       r"exactly when Open MPI kills|\[[\w.-]+:\d+\] .*ORTE_ERROR_LOG|\s*$)")
-SIGNAL = re.compile(r"signal \d+|segmentation fault|core dumped|aborted \(|terminate called|bad_alloc|killed", re.I)
+                       r"exactly when Open MPI kills|\[[\w.-]+:\d+\] .*(ORTE_ERROR_LOG|help message|orte_base_help_aggregate)|\s*$)")
+SIGNAL = re.compile(r"signal \d+|received signal|segmentation fault|core dumped|aborted \(|terminate called|bad_alloc|killed", re.I)
 INTERNAL = re.compile(r"\bTwinfe[A-Z]\w*|\bPetsc[A-Z]\w*\(|\bgmsh[A-Z]\w*\(|[.-]partial-|\.staging|PETSC ERROR|\b\w+\.c(xx)?:\d+")
 TIMEOUT_S = 60  # the slowest case (an earlier output made by a solve, then refused) takes ~4 s here
 
