@@ -359,6 +359,11 @@ def _msh_bad_name(m):
     return m
 
 
+def _msh_non_ascii_name(m):
+    m.names[(3, 2)] = "t\u00fcmor"
+    return m
+
+
 def _existing_file(ctx):
     write(ctx.out, b"the user's own file named out\n")
 
@@ -431,6 +436,8 @@ def catalogue():
     img("names_count_mismatch", good_nifti, labels="1,2", extra=["-names", "organ"], names=r"-names", wrong=r"\b1\b.*\b2\b|count|names? for", right=r"one name per label")
     img("names_with_space", good_nifti, labels="1", extra=["-names", "my organ"], names=r"-names|my organ", wrong=r"character ' '|space", right=r"letters, digits")
     img("names_with_slash", good_nifti, labels="1", extra=["-names", "organ/left"], names=r"-names|organ/left", wrong=r"'/'|slash", right=r"letters, digits")
+    img("names_non_ascii", good_nifti, labels="1", extra=["-names", "t\u00fcmor"], names=r"-names|t\u00fcmor", wrong=r"character|non-ascii",
+        right=r"letters, digits", needs="utf8", note="CheckRegionName (case.c) prints one byte of a two-byte character")
     # ---- meshes
     C.append(Case("msh_not_a_msh", "mesh", lambda ctx: ["solve", copy_into(ctx, "image", "scan.nii.gz"), "-o", ctx.out], r"scan\.nii\.gz",
                   r"not a (gmsh|\.msh|mesh)|cannot read .* as a mesh|format", r"\.msh|gmsh", needs="msh", note="main names TwinfeMeshReadGmsh"))
@@ -450,6 +457,8 @@ def catalogue():
     C.append(Case("msh_missing_file", "mesh", lambda ctx: ["solve", ctx.path("none.msh"), "-o", ctx.out], r"none\.msh",
                   r"cannot read|no such|missing|does not exist|not found", r"check the path|\.msh"))
     C.append(msh_case("msh_region_name_chars", _msh_bad_name, wrong=r"tumor/left|'/'", right=r"letters, digits"))
+    C.append(msh_case("msh_region_name_non_ascii", _msh_non_ascii_name, wrong=r"t\u00fcmor|character|non-ascii", right=r"letters, digits",
+                      needs="msh", note="main cuts the UTF-8 of the name in half"))
     # ---- case files
     C.append(yaml_case("yaml_syntax_error", GOOD_YAML.replace("organ:\n  E: 5000", "organ: {E: 5000\n  nu: [0.45"), names=r"case\.yaml",
                        wrong=r"syntax|yaml|parse|flow|unclosed|expected", right=r"line \d+|:\d+", needs="options"))
@@ -507,6 +516,7 @@ def catalogue():
     C.append(solve_case("clamp_tag_not_in_mesh", "clamp", ["-clamp_tags", "7"], r"-clamp_tags", r"\b7\b", r"\b1\b.*\b2\b|tags (are|of the mesh)|1002",
                         needs="clamps", note="no branch owns it: main names neither -clamp_tags nor the mesh's tags"))
     C.append(solve_case("clamp_axis_w", "clamp", ["-clamp_axis", "w"], r"-clamp_axis", r"'w'|\bw\b", r"x, y or z"))
+    C.append(solve_case("clamp_side_middle", "clamp", ["-clamp_side", "middle"], r"-clamp_side", r"middle", r"min or max"))
     C.append(solve_case("clamp_fraction_zero", "clamp", ["-clamp_fraction", "0"], r"-clamp_fraction", r"\b0\b", r"\(0, 1\]|between 0 and 1"))
     C.append(solve_case("clamp_fraction_above_one", "clamp", ["-clamp_fraction", "1.5"], r"-clamp_fraction", r"1\.5", r"\(0, 1\]|between 0 and 1"))
     C.append(solve_case("clamp_leaves_region_floating", "clamp", ["-clamp_tags", "1"], r"-clamp_tags|tumor", r"float|not held|free|unconstrained|singular",

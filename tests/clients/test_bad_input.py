@@ -11,7 +11,7 @@ whole case folder must be exactly as before: the same entries, every file byte-i
 Cases marked needs="X" wait for branch X. They run anyway: one that passes counts; one that
 fails is listed as pending unless X is in MERGED (or in $TWINFE_BAD_INPUT_MERGED, comma
 separated; "all" for every branch), when it fails the test. The integrator adds a branch to
-MERGED when it lands. needs="clamps" and "floating" name work no branch has taken yet.
+MERGED when it lands. needs="clamps", "floating" and "utf8" name work no branch has taken yet.
 
 The regexes (bad_inputs.py) are searched in the error line, case-insensitively, after the case
 folder's path is replaced by CASE: case names appear in paths and would otherwise match. The
@@ -75,8 +75,9 @@ def run_app(args, ranks, cwd, timeout=TIMEOUT_S):
         cmd = [ARGS.mpiexec, "--oversubscribe", "-n", str(ranks)] + cmd
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     try:
-        p = tc.subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
-        return p.returncode, p.stdout, p.stderr
+        p = tc.subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, cwd=cwd)
+        # bytes that are not UTF-8 (a message cut inside a character) become U+FFFD
+        return p.returncode, p.stdout.decode("utf-8", errors="replace"), p.stderr.decode("utf-8", errors="replace")
     except tc.subprocess.TimeoutExpired:
         return None, "", f"timed out after {timeout} s"
 
@@ -112,6 +113,8 @@ def run_case(case, ranks):
     code, _, stderr = run_app(args, ranks, ctx.dir)
     SECONDS[(case.name, ranks)] = time.monotonic() - start
     message, problems = error_line(stderr, ranks)
+    if "\ufffd" in stderr:
+        problems.append("stderr is not valid UTF-8")
     if code is None:
         problems.append(stderr)
     elif code == 0:
