@@ -448,7 +448,7 @@ def catalogue():
                       right=r"physical volume|region|add",
                       needs="msh"))
     C.append(msh_case("msh_huge_node_tag", _msh_huge_node_tag, wrong=r"node tag|100000000000000000000|too large|huge|out of range|overflow", right=r"renumber|at most|below|\d+ nodes|2\^64|18446744073709551615",
-                      needs="msh"))
+                      needs="msh-followup"))
     C.append(msh_case("msh_missing_node", _msh_missing_node, wrong=r"node 99|\b99\b", right=r"no coordinates|not (in|among) the nodes|\$Nodes|defined",
                       needs="msh"))
     C.append(msh_case("msh_nan_coordinate", _msh_nan, wrong=r"nan|not a number|non-?finite|coordinate", right=r"finite|coordinates?|number", needs="msh"))
@@ -474,12 +474,12 @@ def catalogue():
     C.append(yaml_case("yaml_names_count_in_file", GOOD_YAML.replace("names: organ,tumor", "names: organ"), names=r"names",
                        wrong=r"\b1\b.*\b2\b|count", right=r"one name per label"))
     C.append(Case("case_file_is_directory", "case", lambda ctx: (os.makedirs(ctx.path("case.yaml")), ["run", ctx.path("case.yaml"), "-o", ctx.out])[1],
-                  r"case\.yaml", r"folder|directory", r"yaml file|a file|case file", needs="options"))
+                  r"case\.yaml", r"folder|directory", r"give|yaml file|file inside|the file itself", needs="options-followup"))
     C.append(Case("case_file_unreadable", "case", _unreadable_case, r"case\.yaml", r"cannot (read|open)|permission|no such|unreadable|dangling|broken",
                   r"check the path|yaml|case file", note="root reads any file: a dangling symlink stands for an unreadable file"))
     C.append(Case("case_file_is_binary", "case", lambda ctx: ["run", copy_into(ctx, "image", "scan.nii.gz"), "-o", ctx.out], r"scan\.nii\.gz",
                   r"not (a )?yaml|yaml|binary|syntax|parse|not (readable )?text|control char", r"yaml (text|file)|organ_phantom|give a|text file",
-                  needs="options"))
+                  needs="options-followup"))
     # ---- options
     C.append(solve_case("opt_typo_tumour_E", "option", ["-tumour_E", "3000"], r"-tumour_E", r"unknown|not (a known|used)|unused|no region",
                         r"did you mean -tumor_E|-tumor_E", needs="options"))
@@ -537,10 +537,10 @@ def catalogue():
     C.append(Case("out_trailing_slash_user_folder", "output", lambda ctx: (_user_folder(ctx), _out_args(ctx, ctx.out + "/"))[1], OUT,
                   r"not (a |an output of )?twinfe|did not write|no report\.json|not empty|holds|notes\.txt|other files", r"-force|another|new folder|empty"))
     C.append(Case("out_under_proc", "output", lambda ctx: _out_args(ctx, "/proc/x/out"), r"/proc/x", r"cannot (create|write)|no such|not writable|permission|read-only",
-                  r"writable|another|choose|give", needs="outputs"))
+                  r"writable|another|choose|give", needs="outputs-followup"))
     C.append(Case("out_through_a_file", "output", lambda ctx: (write(os.path.join(ctx.parent, "notes.txt"), b"mine\n"),
                                                           _out_args(ctx, os.path.join(ctx.parent, "notes.txt", "out")))[1],
-                  r"notes\.txt", r"not a (folder|directory)|is a file|file exists", r"choose|another|give", needs="outputs"))
+                  r"notes\.txt", r"not a (folder|directory)|is a file|file exists", r"choose|another|give", needs="outputs-followup"))
     C.append(Case("out_is_the_input_mesh", "output", lambda ctx: (lambda m: ["solve", m, "-o", m])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
                   r"two_cubes\.msh", r"is a file|not a folder|exists|input", r"another|choose|folder"))
     C.append(Case("out_is_the_input_folder", "output", lambda ctx: (lambda m: ["solve", m, "-o", ctx.inputs])(write_text(ctx.path("two_cubes.msh"), Msh.two_cubes().text())),
