@@ -130,6 +130,17 @@ static const char *Token(Reader *r, char tok[32])
   return n ? tok : "a character that is not text";
 }
 
+/* What to do about a number past 2^63-1. Tags are the only numbers that legitimately grow that
+   large (a writer that numbers by hash or by global id); Gmsh 4.8 itself cannot read them, so the
+   fix belongs in the program that wrote the file. */
+static const char *TooLargeHint(const char what[])
+{
+  if (strstr(what, "tag"))
+    return "tags must be at most 9223372036854775807 (2^63-1); renumber the nodes and elements from 1 in the program "
+           "that wrote the file (in Gmsh 4.8: gmsh.model.mesh.renumberNodes() and renumberElements() before gmsh.write)";
+  return "it must be at most 9223372036854775807 (2^63-1)";
+}
+
 /* An ASCII integer in [lo, hi]. */
 static PetscErrorCode AsciiInt(Reader *r, const char what[], int64_t lo, int64_t hi, int64_t *value)
 {
@@ -146,14 +157,14 @@ static PetscErrorCode AsciiInt(Reader *r, const char what[], int64_t lo, int64_t
   PetscCheck(p < r->size && isdigit(r->buf[p]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: expected %s (an integer), found \"%s\"", r->path, At(r), what, Token(r, tok));
   for (; p < r->size && isdigit(r->buf[p]); p++) {
-    PetscCheck(v <= (UINT64_MAX - 9) / 10, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large", r->path,
-               At(r), what, Token(r, tok));
+    PetscCheck(v <= (UINT64_MAX - 9) / 10, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large: %s",
+               r->path, At(r), what, Token(r, tok), TooLargeHint(what));
     v = 10 * v + (uint64_t)(r->buf[p] - '0');
   }
   PetscCheck(AtEndOfToken(r, p), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: expected %s (an integer), found \"%s\"",
              r->path, At(r), what, Token(r, tok));
-  PetscCheck(v <= (uint64_t)INT64_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large", r->path, At(r),
-             what, Token(r, tok));
+  PetscCheck(v <= (uint64_t)INT64_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large: %s", r->path,
+             At(r), what, Token(r, tok), TooLargeHint(what));
   *value = neg ? -(int64_t)v : (int64_t)v;
   PetscCheck(*value >= lo && *value <= hi, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: %s is %s, but it must lie in [%lld, %lld]", r->path, At(r), what, Token(r, tok), (long long)lo,
