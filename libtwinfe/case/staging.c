@@ -56,8 +56,8 @@ static PetscErrorCode NormalisePath(const char given[], char out[PETSC_MAX_PATH_
   size_t    used     = 0;
 
   PetscFunctionBegin;
-  PetscCheck(strlen(given) < sizeof copy, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %.64s... is longer than %d characters", given,
-             PETSC_MAX_PATH_LEN - 1);
+  PetscCheck(strlen(given) < sizeof copy, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "-o %.64s... is longer than %d characters: choose a shorter -o", given, PETSC_MAX_PATH_LEN - 1);
   PetscCall(PetscStrncpy(copy, given, sizeof copy));
   for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
     if (!strcmp(part, ".")) continue;
@@ -227,13 +227,16 @@ static PetscErrorCode MakeStagingFolder(const char path[], const char parent[], 
     const int n =
         k == 1 ? snprintf(staging, PETSC_MAX_PATH_LEN, "%s/.%s" STAGING_MARK "%s-%ld", parent, base, host, (long)getpid())
                : snprintf(staging, PETSC_MAX_PATH_LEN, "%s/.%s" STAGING_MARK "%s-%ld.%d", parent, base, host, (long)getpid(), k);
-    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %s is too long a path", path);
+    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "-o %s is too long a path: choose a shorter -o", path);
     if (mkdir(staging, 0777) == 0) PetscFunctionReturn(0);
     if ((err = errno) != EEXIST) break;
   }
   staging[0] = 0;
-  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write -o %s: creating a folder in %s failed: %s (is %s writable?)", path,
-          parent, strerror(err), parent);
+  SETERRQ(
+      PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+      "Cannot write -o %s: creating a folder in %s failed: %s (is %s writable?); choose a -o inside a folder you can write to",
+      path, parent, strerror(err), parent);
 }
 
 /* lstat of -o failed: absent is fine (it is made); a file on the way (ENOTDIR) is named, since
@@ -416,7 +419,8 @@ static PetscErrorCode MoveAside(const char path[], char backup[PETSC_MAX_PATH_LE
   for (int k = 1; k <= 99; ++k) {
     const int n = k == 1 ? snprintf(backup, PETSC_MAX_PATH_LEN, "%s" BACKUP_MARK "%s", path, stamp)
                          : snprintf(backup, PETSC_MAX_PATH_LEN, "%s" BACKUP_MARK "%s-%d", path, stamp, k);
-    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %s is too long a path", path);
+    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "-o %s is too long a path: choose a shorter -o", path);
     if (RenameNoReplace(path, backup) == 0) PetscFunctionReturn(0);
     if ((err = errno) != EEXIST && err != ENOTEMPTY) break;
   }
@@ -469,7 +473,10 @@ static PetscErrorCode CommitOnRoot(const char staging_dir[], const char output_d
     if (existed && RenameNoReplace(backup, output_dir) != 0)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "warning   the earlier %s is in %s\n", output_dir, backup));
     PetscCall(TwinfeManifestDestroy(&old));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot put the new output in place as %s: %s", output_dir, strerror(err));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+            "Cannot put the new output in place as %s: %s; nothing of this run was kept: run again, with another -o if this one "
+            "stays in the way",
+            output_dir, strerror(err));
   }
   if (old) {
     PetscCall(TwinfeManifestRemoveListed(old, backup));
