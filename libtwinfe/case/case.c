@@ -195,6 +195,9 @@ static PetscErrorCode LoadFileOnRoot(TwinfeCase c, const char case_file[])
   PetscFunctionBegin;
   PetscCheck(access(case_file, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "Cannot read the case file %s: check the path (a case file is YAML, see meshes/organ_phantom.yaml)", case_file);
+  PetscCheck(!TwinfePathIsFolder(case_file), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Case file %s is a folder, not a file: give the YAML case file itself (a file like meshes/organ_phantom.yaml)",
+             case_file);
   PetscCall(TwinfeCaseOptionsScanFile(c, case_file)); /* syntax errors and keys given twice, with their lines */
   PetscCall(RecordInputFile(c, "case_file", case_file));
   PetscFunctionReturn(0);

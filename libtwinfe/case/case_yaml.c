@@ -109,8 +109,10 @@ static PetscErrorCode SyntaxError(const char path[], const yaml_parser_t *parser
 {
   PetscFunctionBegin;
   if (parser->error == YAML_READER_ERROR)
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Case file %s is not readable text at byte %zu: %s", path,
-            parser->problem_offset, parser->problem ? parser->problem : "unknown problem");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "Case file %s is not a YAML text file (byte %zu: %s; binary content, such as an image, or text not in UTF-8): "
+            "give a YAML text file of key: value lines, like meshes/organ_phantom.yaml",
+            path, parser->problem_offset, parser->problem ? parser->problem : "unknown problem");
   if (parser->context)
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "Case file %s line %d column %d: YAML syntax error, %s %s (from line %d)",
             path, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1,

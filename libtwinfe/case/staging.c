@@ -56,8 +56,8 @@ static PetscErrorCode NormalisePath(const char given[], char out[PETSC_MAX_PATH_
   size_t    used     = 0;
 
   PetscFunctionBegin;
-  PetscCheck(strlen(given) < sizeof copy, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %.64s... is longer than %d characters", given,
-             PETSC_MAX_PATH_LEN - 1);
+  PetscCheck(strlen(given) < sizeof copy, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+             "-o %.64s... is longer than %d characters: choose a shorter -o", given, PETSC_MAX_PATH_LEN - 1);
   PetscCall(PetscStrncpy(copy, given, sizeof copy));
   for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
     if (!strcmp(part, ".")) continue;
@@ -203,7 +203,12 @@ static PetscErrorCode CreateParents(const char path[], char created[])
       if (err) {
         RemoveEmptyParents(path, created);
         created[0] = 0;
-        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot create the folder %s for -o %s: %s", folder, path, strerror(err));
+        PetscCheck(err != ENOTDIR, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+                   "Cannot use -o %s: %s is a file, not a folder, and -o must lie inside a folder; choose another -o", path,
+                   folder);
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+                "Cannot create the folder %s for -o %s: %s; choose a -o inside a folder you can write to", folder, path,
+                strerror(err));
       }
     }
     *p = '/';
@@ -222,13 +227,55 @@ static PetscErrorCode MakeStagingFolder(const char path[], const char parent[], 
     const int n =
         k == 1 ? snprintf(staging, PETSC_MAX_PATH_LEN, "%s/.%s" STAGING_MARK "%s-%ld", parent, base, host, (long)getpid())
                : snprintf(staging, PETSC_MAX_PATH_LEN, "%s/.%s" STAGING_MARK "%s-%ld.%d", parent, base, host, (long)getpid(), k);
-    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %s is too long a path", path);
+    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "-o %s is too long a path: choose a shorter -o", path);
     if (mkdir(staging, 0777) == 0) PetscFunctionReturn(0);
     if ((err = errno) != EEXIST) break;
   }
   staging[0] = 0;
-  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write -o %s: creating a folder in %s failed: %s (is %s writable?)", path,
-          parent, strerror(err), parent);
+  SETERRQ(
+      PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+      "Cannot write -o %s: creating a folder in %s failed: %s (is %s writable?); choose a -o inside a folder you can write to",
+      path, parent, strerror(err), parent);
+}
+
+/* lstat of -o failed: absent is fine (it is made); a file on the way (ENOTDIR) is named, since
+   strerror alone does not say which part of -o is the file. */
+static PetscErrorCode CheckUnusablePath(const char path[], int err)
+{
+  char        prefix[PETSC_MAX_PATH_LEN];
+  struct stat st;
+  PetscFunctionBegin;
+  if (err == ENOENT) PetscFunctionReturn(0);
+  PetscCheck(err == ENOTDIR, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "Cannot use -o %s: %s; choose a -o inside a folder you can write to", path, strerror(err));
+  PetscCall(PetscStrncpy(prefix, path, sizeof prefix));
+  for (char *p = prefix + 1; *p; ++p) {
+    if (*p != '/') continue;
+    *p = 0;
+    PetscCheck(stat(prefix, &st) != 0 || S_ISDIR(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+               "Cannot use -o %s: %s is a file, not a folder, and -o must lie inside a folder; choose another -o", path, prefix);
+    *p = '/';
+  }
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot use -o %s: a part of it is not a folder; choose another -o", path);
+}
+
+/* A file named on the command line (the mesh of solve, a case file, -image ...) that lies inside
+   an existing -o is an input of this run. Checked before the -force advice, since the check
+   at input time refuses such a -o with or without -force; inputs named only inside a case file
+   are still caught there. */
+static PetscErrorCode CheckCommandLineInputs(const char path[])
+{
+  int    argc = 0;
+  char **argv = NULL;
+  PetscFunctionBegin;
+  PetscCall(PetscGetArgs(&argc, &argv));
+  for (int i = 1; i < argc; ++i) {
+    struct stat st;
+    if (argv[i] && argv[i][0] != '-' && stat(argv[i], &st) == 0 && S_ISREG(st.st_mode))
+      PetscCall(TwinfeStagingCheckInput(path, argv[i]));
+  }
+  PetscFunctionReturn(0);
 }
 
 /* An existing -o: only a complete twinfe output, or anything with -force, goes on. */
@@ -243,6 +290,7 @@ static PetscErrorCode CheckExistingTarget(const char path[], const struct stat *
              path);
   PetscCheck(S_ISDIR(st->st_mode), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Output %s exists and is a file, not a folder: twinfe will not overwrite it; choose another -o", path);
+  PetscCall(CheckCommandLineInputs(path));
   PetscCall(TwinfeOutputClassify(path, NULL, &complete, why, sizeof why));
   if (complete) PetscFunctionReturn(0);
   PetscCheck(force, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -271,7 +319,7 @@ static PetscErrorCode CreateStagingOnRoot(char output_dir[], char staging_dir[],
   if (lstat(output_dir, &st) == 0)
     PetscCall(CheckExistingTarget(output_dir, &st, force));
   else
-    PetscCheck(errno == ENOENT, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot use -o %s: %s", output_dir, strerror(errno));
+    PetscCall(CheckUnusablePath(output_dir, errno));
   PetscCall(HandleStaleStaging(output_dir, parent, base));
   PetscCall(CreateParents(output_dir, created_parent));
   ierr = MakeStagingFolder(output_dir, parent, base, staging_dir);
@@ -371,7 +419,8 @@ static PetscErrorCode MoveAside(const char path[], char backup[PETSC_MAX_PATH_LE
   for (int k = 1; k <= 99; ++k) {
     const int n = k == 1 ? snprintf(backup, PETSC_MAX_PATH_LEN, "%s" BACKUP_MARK "%s", path, stamp)
                          : snprintf(backup, PETSC_MAX_PATH_LEN, "%s" BACKUP_MARK "%s-%d", path, stamp, k);
-    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "-o %s is too long a path", path);
+    PetscCheck(n > 0 && n < PETSC_MAX_PATH_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "-o %s is too long a path: choose a shorter -o", path);
     if (RenameNoReplace(path, backup) == 0) PetscFunctionReturn(0);
     if ((err = errno) != EEXIST && err != ENOTEMPTY) break;
   }
@@ -424,7 +473,10 @@ static PetscErrorCode CommitOnRoot(const char staging_dir[], const char output_d
     if (existed && RenameNoReplace(backup, output_dir) != 0)
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "warning   the earlier %s is in %s\n", output_dir, backup));
     PetscCall(TwinfeManifestDestroy(&old));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot put the new output in place as %s: %s", output_dir, strerror(err));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+            "Cannot put the new output in place as %s: %s; nothing of this run was kept: run again, with another -o if this one "
+            "stays in the way",
+            output_dir, strerror(err));
   }
   if (old) {
     PetscCall(TwinfeManifestRemoveListed(old, backup));

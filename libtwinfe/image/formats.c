@@ -88,14 +88,16 @@ static PetscErrorCode ReadHead(const char path[], unsigned char head[TWINFE_PROB
              "Cannot open the image %s: no such file (check the path)", path);
   PetscCheck(!S_ISDIR(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "The image %s is a folder: give the label map file inside it (.nii or .nii.gz)", path);
-  PetscCheck(S_ISREG(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "The image %s is not a regular file", path);
-  PetscCheck(st.st_size > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "The image %s is empty (0 bytes)", path);
+  PetscCheck(S_ISREG(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "The image %s is not a regular file (a pipe or a device): give a label map file on disk (.nii or .nii.gz)", path);
+  PetscCheck(st.st_size > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "The image %s is empty (0 bytes): the copy or export was cut; give the label map again", path);
   gz = gzopen(path, "rb");
   PetscCheck(gz, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot open the image %s for reading (no read permission?)", path);
   got = gzread(gz, head, TWINFE_PROBE_BYTES);
   gzclose(gz);
-  PetscCheck(got >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "The image %s is a corrupt gzip file: its start cannot be inflated",
-             path);
+  PetscCheck(got >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "The image %s is a corrupt gzip file: its start cannot be inflated; copy or export the label map again", path);
   *n = (size_t)got;
   PetscFunctionReturn(0);
 }

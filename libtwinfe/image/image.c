@@ -241,7 +241,8 @@ static PetscErrorCode TwinfeNiftiTemporaryPath_Private(const char path[], char t
   size_t      stem = strlen(path) - strlen(ext);
 
   PetscFunctionBeginUser;
-  PetscCheck(stem + 32 < len, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: path too long", path);
+  PetscCheck(stem + 32 < len, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: path too long to write beside it: give a shorter path", path);
   snprintf(tmp, len, "%.*s.tmp%s", (int)stem, path, ext);
   PetscFunctionReturn(0);
 }

@@ -217,8 +217,9 @@ static PetscErrorCode CheckDatatype(const char path[], TwinfeNiftiHeader *hdr)
              "float64 64 holding whole numbers",
              path, hdr->datatype);
   PetscCheck(hdr->bitpix == 8 * bytes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: NIfTI header field bitpix = %d does not match datatype %d (%s), which needs bitpix = %d", path, hdr->bitpix,
-             hdr->datatype, name, 8 * bytes);
+             "%s: NIfTI header field bitpix = %d does not match datatype %d (%s), which needs bitpix = %d: the header is "
+             "damaged; export the label map again",
+             path, hdr->bitpix, hdr->datatype, name, 8 * bytes);
   hdr->bytes_per_voxel = bytes;
   PetscFunctionReturn(0);
 }
@@ -320,8 +321,9 @@ static PetscErrorCode CheckDataLength(const char path[], gzFile gz, const Twinfe
         const char *text = gzerror(gz, &errnum);
         PetscCall(PetscFree(sink));
         SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-                "%s: the gzip stream is corrupt after %lld uncompressed bytes (%s); the header claims %lld", path, (long long)at,
-                text ? text : "zlib error", (long long)need);
+                "%s: the gzip stream is corrupt after %lld uncompressed bytes (%s); the header claims %lld: the file is damaged "
+                "or cut; copy or export it again",
+                path, (long long)at, text ? text : "zlib error", (long long)need);
       }
       if (got == 0) break;
       at += got;
@@ -352,8 +354,9 @@ static PetscErrorCode CheckHeader(const char path[], gzFile gz, PetscInt64 max_v
              "is truncated or not NIfTI",
              path, (long long)(n >= 4 ? GetI32(head, 0, PETSC_FALSE) : -1), n);
   PetscCheck(n >= (version == 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE), PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "%s is truncated: it holds %d bytes%s, fewer than its NIfTI-%d header's sizeof_hdr = %d", path, n,
-             hdr->gzipped ? " once inflated" : "", version, version == 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE);
+             "%s is truncated: it holds %d bytes%s, fewer than its NIfTI-%d header's sizeof_hdr = %d; copy or export the label "
+             "map again",
+             path, n, hdr->gzipped ? " once inflated" : "", version, version == 1 ? NIFTI1_HEADER_SIZE : NIFTI2_HEADER_SIZE);
   PetscCall(CheckMagic(path, version, head));
   ParseHeader(head, version, swapped, hdr);
   PetscCall(CheckDimensions(path, hdr, max_voxels));

@@ -130,6 +130,17 @@ static const char *Token(Reader *r, char tok[32])
   return n ? tok : "a character that is not text";
 }
 
+/* What to do about a number past 2^63-1. Tags are the only numbers that legitimately grow that
+   large (a writer that numbers by hash or by global id); Gmsh 4.8 itself cannot read them, so the
+   fix belongs in the program that wrote the file. */
+static const char *TooLargeHint(const char what[])
+{
+  if (strstr(what, "tag"))
+    return "tags must be at most 9223372036854775807 (2^63-1); renumber the nodes and elements from 1 in the program "
+           "that wrote the file (in Gmsh 4.8: gmsh.model.mesh.renumberNodes() and renumberElements() before gmsh.write)";
+  return "it must be at most 9223372036854775807 (2^63-1)";
+}
+
 /* An ASCII integer in [lo, hi]. */
 static PetscErrorCode AsciiInt(Reader *r, const char what[], int64_t lo, int64_t hi, int64_t *value)
 {
@@ -146,14 +157,14 @@ static PetscErrorCode AsciiInt(Reader *r, const char what[], int64_t lo, int64_t
   PetscCheck(p < r->size && isdigit(r->buf[p]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: expected %s (an integer), found \"%s\"", r->path, At(r), what, Token(r, tok));
   for (; p < r->size && isdigit(r->buf[p]); p++) {
-    PetscCheck(v <= (UINT64_MAX - 9) / 10, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large", r->path,
-               At(r), what, Token(r, tok));
+    PetscCheck(v <= (UINT64_MAX - 9) / 10, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large: %s",
+               r->path, At(r), what, Token(r, tok), TooLargeHint(what));
     v = 10 * v + (uint64_t)(r->buf[p] - '0');
   }
   PetscCheck(AtEndOfToken(r, p), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: expected %s (an integer), found \"%s\"",
              r->path, At(r), what, Token(r, tok));
-  PetscCheck(v <= (uint64_t)INT64_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large", r->path, At(r),
-             what, Token(r, tok));
+  PetscCheck(v <= (uint64_t)INT64_MAX, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: %s \"%s\" is too large: %s", r->path,
+             At(r), what, Token(r, tok), TooLargeHint(what));
   *value = neg ? -(int64_t)v : (int64_t)v;
   PetscCheck(*value >= lo && *value <= hi, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: %s is %s, but it must lie in [%lld, %lld]", r->path, At(r), what, Token(r, tok), (long long)lo,
@@ -353,7 +364,9 @@ static PetscErrorCode ReadPhysicalNames(Reader *r, TwinfeMsh *msh)
   PetscFunctionBeginUser;
   /* text in every encoding: "dim tag "name"", at least 7 bytes */
   PetscCall(Count(r, "the number of physical names", PETSC_FALSE, 7, &n));
-  PetscCheck(!msh->names, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $PhysicalNames section", r->path, At(r));
+  PetscCheck(!msh->names, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s%s: a second $PhysicalNames section; a .msh file holds one mesh: save it again from Gmsh as one file", r->path,
+             At(r));
   PetscCall(PetscCalloc3(n + 1, &msh->name_dim, n + 1, &msh->name_tag, n + 1, &msh->names));
   for (PetscInt i = 0; i < n; i++) {
     int64_t dim, tag;
@@ -397,7 +410,8 @@ static PetscErrorCode ReadEntities(Reader *r)
   const char    *dimname[4] = {"point", "curve", "surface", "volume"};
 
   PetscFunctionBeginUser;
-  PetscCheck(!r->ent, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $Entities section", r->path, At(r));
+  PetscCheck(!r->ent, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s%s: a second $Entities section; a .msh file holds one mesh: save it again from Gmsh as one file", r->path, At(r));
   if (r->binary) PetscCall(BeginBinary(r));
   /* smallest record: a point, 4 numbers + a count, >= 10 bytes in text, 36 in binary */
   for (int d = 0; d < 4; d++)
@@ -474,8 +488,8 @@ static PetscErrorCode ReadNodes(Reader *r, TwinfeMsh *msh)
   size_t node_bytes = r->binary ? (r->major == 4 ? 32 : 28) : 8;
 
   PetscFunctionBeginUser;
-  PetscCheck(!msh->node_tags, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $Nodes section: a mesh has one",
-             r->path, At(r));
+  PetscCheck(!msh->node_tags, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s%s: a second $Nodes section; a .msh file holds one mesh: save it again from Gmsh as one file", r->path, At(r));
   if (r->major == 4) {
     if (r->binary) PetscCall(BeginBinary(r));
     PetscCall(Count(r, "the number of node blocks", PETSC_TRUE, r->binary ? 20 : 8, &nblocks));
@@ -596,7 +610,9 @@ static PetscErrorCode ReadElements41(Reader *r, TwinfeMsh *msh, Elements *el)
                "%s%s: the element blocks hold more elements than the %" PetscInt_FMT " that $Elements announces", r->path, At(r),
                nelem);
     PetscCheck((t->kind != KIND_TET || dim == 3) && (t->kind != KIND_TRI || dim == 2), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s%s: a block of %ss lies on an entity of dimension %d", r->path, At(r), t->name, (int)dim);
+               "%s%s: a block of %ss lies on an entity of dimension %d (tetrahedra lie on volumes, dimension 3; triangles on "
+               "surfaces, dimension 2): the file is damaged; save it again from Gmsh",
+               r->path, At(r), t->name, (int)dim);
     if (t->kind == KIND_TET || t->kind == KIND_TRI) PetscCall(EntityPhysical(r, (int)dim, (int)entity, &phys));
     for (PetscInt i = 0; i < n; i++) {
       uint64_t etag;
@@ -659,8 +675,8 @@ static PetscErrorCode ReadElements(Reader *r, TwinfeMsh *msh)
   PetscFunctionBeginUser;
   PetscCheck(msh->node_tags, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s%s: $Elements comes before $Nodes: Gmsh writes the nodes first", r->path, At(r));
-  PetscCheck(!msh->have_elements, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $Elements section: a mesh has one",
-             r->path, At(r));
+  PetscCheck(!msh->have_elements, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s%s: a second $Elements section; a .msh file holds one mesh: save it again from Gmsh as one file", r->path, At(r));
   msh->have_elements = PETSC_TRUE;
   el.count[0] = el.count[1] = 0;
   for (int k = 0; k < 2; k++) {
@@ -728,14 +744,16 @@ static PetscErrorCode ReadSections(Reader *r, TwinfeMsh *msh)
     else if (!strcmp(name, "Elements"))
       PetscCall(ReadElements(r, msh));
     else if (!strcmp(name, "MeshFormat"))
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: a second $MeshFormat", r->path, At(r));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+              "%s%s: a second $MeshFormat; a .msh file holds one mesh: save it again from Gmsh as one file", r->path, At(r));
     else {
       PetscCheck(strcmp(name, "PartitionedEntities"), PETSC_COMM_SELF, PETSC_ERR_SUP,
                  "%s is a partitioned mesh, which twinfe does not read: save it whole (Gmsh: unpartition, or "
                  "Mesh.PartitionSplitMeshFiles "
                  "= 0 with no partitions), twinfe partitions the mesh itself",
                  r->path);
-      PetscCheck(strncmp(name, "End", 3), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s%s: $%s without its section", r->path,
+      PetscCheck(strncmp(name, "End", 3), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s%s: $%s without its section: the file is damaged or was edited by hand; save it again from Gmsh", r->path,
                  At(r), name);
       PetscCall(SkipSection(r, name));
     }
@@ -778,12 +796,14 @@ static PetscErrorCode Slurp(const char path[], unsigned char **buf, size_t *size
   PetscCheck(S_ISREG(st.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "The mesh file %s is not a regular file (a pipe or a device): give a Gmsh .msh file on disk", path);
   PetscCheck((uint64_t)st.st_size < (uint64_t)1 << 40, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
-             "The mesh file %s is larger than 1 TiB", path);
+             "The mesh file %s is larger than 1 TiB, more than twinfe reads: give a coarser mesh", path);
   f = fopen(path, "rb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read the mesh file %s: %s", path, strerror(errno));
   if (PetscMalloc1((size_t)st.st_size + 1, buf)) {
     fclose(f);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM, "Cannot hold the mesh file %s (%lld bytes) in memory", path, (long long)st.st_size);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_MEM,
+            "Cannot hold the mesh file %s (%lld bytes) in memory: give a coarser mesh or run on a machine with more memory", path,
+            (long long)st.st_size);
   }
   while (n < (size_t)st.st_size && (got = fread(*buf + n, 1, (size_t)st.st_size - n, f)) > 0)
     n += got;
