@@ -224,7 +224,10 @@ PetscErrorCode TwinfeCaseLoadFile(TwinfeCase c, const char case_file[], int argc
 static PetscErrorCode RegionsFromImage(TwinfeCase c, const char path[], PetscInt nvalues, const int32_t values[])
 {
   PetscFunctionBegin;
-  PetscCheck(nvalues > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s has no non-zero label: nothing to model", path);
+  PetscCheck(nvalues > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s has no non-zero label: nothing to model; give a segmentation (a label map: 0 background, a positive integer per "
+             "structure)",
+             path);
   PetscCheck(nvalues <= TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
              "%s holds %" PetscInt_FMT " distinct non-zero values, from %d to %d; twinfe models at most %d regions: give a "
              "segmentation (a label map), or choose the labels to model with -labels",

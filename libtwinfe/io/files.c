@@ -88,13 +88,16 @@ PetscErrorCode TwinfeIOWriteTextFile(const char path[], PetscErrorCode (*emit)(F
   PetscCall(TwinfeIOCheckFolder(path));
   PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
   fp = fopen(tmp, "w");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot open %s for writing %s: %s", tmp, path, strerror(errno));
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "Cannot open %s for writing %s: %s; check that the folder of -o is writable and has free space", tmp, path,
+             strerror(errno));
   emit_error   = emit(fp, ctx);
   write_failed = ferror(fp);
   write_failed |= fclose(fp) != 0;
   if (emit_error || write_failed) (void)remove(tmp); /* leave no half file behind */
   PetscCall(emit_error);
-  PetscCheck(!write_failed, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Writing %s failed (disk full?)", tmp);
+  PetscCheck(!write_failed, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+             "Writing %s failed (disk full?): free space, or choose a -o on another disk", tmp);
   PetscCall(TwinfeIOCommit(tmp, path));
   PetscFunctionReturn(0);
 }
@@ -109,7 +112,8 @@ PetscErrorCode TwinfeIOWriteGrid(const TwinfeVTKGrid *grid, const char path[])
   PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
   PetscCall(TwinfeVTKWriteUnstructuredGrid(grid, tmp, &ok, message));
   if (!ok) (void)remove(tmp);
-  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s: %s", path, message);
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+             "Cannot write %s: %s; check that the folder of -o is writable and has free space", path, message);
   PetscCall(TwinfeIOCommit(tmp, path));
   PetscFunctionReturn(0);
 }
