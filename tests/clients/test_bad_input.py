@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bad_inputs as bi  # noqa: E402
 import twinfe_cli as tc  # noqa: E402
 
-MERGED = {"image", "outputs", "options", "msh"}  # branches whose work is on main: their cases must pass
+MERGED = {"image", "outputs", "options", "msh", "msh-followup", "options-followup", "outputs-followup"}  # on main: their cases must pass
 
 # Open MPI's own lines around MPI_Abort; the rest of stderr must be the one twinfe line.
 MPI_NOISE = re.compile(r"^(-{20,}|MPI_ABORT was invoked|with errorcode|NOTE: invoking MPI_ABORT|You may or may not see output|"
