@@ -314,7 +314,8 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
   PetscCall(PetscFree2(part, vpart));
   PetscCall(PetscFree3(held, ntets_of, volume_of));
   PetscCheck(!nfloat, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-clamp_tags %s (on the %s %g of -clamp_axis %s) holds no vertex of %" PetscInt_FMT " of the mesh's %" PetscInt_FMT
+             "-clamp_tags %s (on the %s side: -clamp_fraction %g along -clamp_axis %s) holds no vertex of %" PetscInt_FMT
+             " of the mesh's %" PetscInt_FMT
              " connected parts, which would float free and make the solve fail: %s. %s%s%swiden -clamp_fraction so that every "
              "part is held",
              given, side, (double)fraction, axis, nfloat, nparts, parts,
