@@ -319,7 +319,7 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
              " connected parts, which would float free and make the solve fail: %s. %s%s%swiden -clamp_fraction so that every "
              "part is held",
              given, side, (double)fraction, axis, nfloat, nparts, parts,
-             nadd ? "Add the outer surface tags of the parts to hold to -clamp_tags (-clamp_tags " : "", nadd ? wanted : "",
+             nadd ? "Add an outer surface tag of each such part to -clamp_tags (e.g. -clamp_tags " : "", nadd ? wanted : "",
              nadd ? ") or " : "Change -clamp_side or ");
   PetscFunctionReturn(0);
 }
