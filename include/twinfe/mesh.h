@@ -86,3 +86,9 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal 
    the count below a threshold is the stable measure of a mesh. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const PetscReal edges[], PetscInt counts[]);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);
+/* Connected parts: tets that share a vertex are in one part (a part may hold several regions, and
+   a region several parts, e.g. two kidneys). Parts are numbered 0..*ncomponents-1 in the order of
+   their first tet. tet_component[] (ntets values) and vertex_component[] (nvertices values, -1
+   for a vertex no tet uses) may each be NULL. Near-linear in the tets. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetComponents(TwinfeMesh mesh, PetscInt *ncomponents, PetscInt tet_component[],
+                                                    PetscInt vertex_component[]);

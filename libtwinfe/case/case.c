@@ -74,17 +74,79 @@ static PetscErrorCode RecordInputFile(TwinfeCase c, const char role[], const cha
 
 /* ---------- regions and materials ---------- */
 
-/* Names become option prefixes, report keys and file names: letters, digits and '_' only. */
+/* Length of the valid UTF-8 sequence at p (1 to 4 bytes), or 0 when the bytes there are not
+   one: a stray continuation byte, a cut or overlong sequence, a surrogate, past U+10FFFF. */
+static size_t Utf8Length(const unsigned char *p)
+{
+  size_t        n;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (p[0] < 0x80) return 1;
+  if (p[0] >= 0xC2 && p[0] <= 0xDF)
+    n = 2;
+  else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+    n = 3, lo = p[0] == 0xE0 ? 0xA0 : 0x80, hi = p[0] == 0xED ? 0x9F : 0xBF;
+  else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+    n = 4, lo = p[0] == 0xF0 ? 0x90 : 0x80, hi = p[0] == 0xF4 ? 0x8F : 0xBF;
+  else
+    return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if (p[k] < 0x80 || p[k] > 0xBF) return 0;
+  return n;
+}
+
+/* text with what a terminal cannot show as it is written \xHH: control characters and bytes
+   that are not UTF-8. Valid multi-byte characters are kept whole, so messages stay UTF-8. */
+static void PrintableCopy(const char text[], size_t n, char out[], size_t len)
+{
+  size_t used = 0;
+  out[0]      = 0;
+  for (size_t i = 0; i < n && text[i] && used + 5 < len;) {
+    const unsigned char *p = (const unsigned char *)&text[i];
+    const size_t         k = Utf8Length(p);
+    if (k == 0 || p[0] < 0x20 || p[0] == 0x7F) {
+      used += (size_t)snprintf(out + used, len - used, "\\x%02X", p[0]);
+      ++i;
+    } else if (used + k < len) {
+      memcpy(out + used, p, k), used += k, out[used] = 0;
+      i += k;
+    } else
+      break;
+  }
+}
+
+/* Names become option prefixes, report keys and file names: ASCII letters, digits and '_' only.
+   The message shows a refused character whole (all of its UTF-8 bytes, and its code point) or,
+   when the bytes are not UTF-8, as \xHH, so that it is itself valid UTF-8. */
 PetscErrorCode TwinfeCaseCheckRegionName(const char name[], const char source[])
 {
+  char shown[8 * TWINFE_NAME_LEN + 16], bad[32];
   PetscFunctionBegin;
+  PrintableCopy(name, 2 * TWINFE_NAME_LEN, shown, sizeof shown);
   PetscCheck(name[0] && strlen(name) < TWINFE_NAME_LEN, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Region name '%s' in %s must have 1 to %d characters", name, source, TWINFE_NAME_LEN - 1);
-  for (const char *p = name; *p; ++p)
-    PetscCheck((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_', PETSC_COMM_SELF,
-               PETSC_ERR_ARG_WRONG,
-               "Region name '%s' in %s has the character '%c': use letters, digits and '_' only (it names options and files)",
-               name, source, *p);
+             "Region name '%s%s' in %s must have 1 to %d characters (ASCII letters, digits and '_')", shown,
+             strlen(name) > 2 * TWINFE_NAME_LEN ? "..." : "", source, TWINFE_NAME_LEN - 1);
+  for (const char *p = name; *p;) {
+    const unsigned char *u = (const unsigned char *)p;
+    const size_t         k = Utf8Length(u);
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_') {
+      ++p;
+      continue;
+    }
+    if (k > 1) {
+      unsigned long cp = u[0] & (k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07);
+      for (size_t j = 1; j < k; ++j)
+        cp = (cp << 6) | (u[j] & 0x3F);
+      snprintf(bad, sizeof bad, "'%.*s' (U+%04lX, not ASCII)", (int)k, p, cp);
+    } else if (k == 1 && *p >= 0x20 && *p < 0x7F)
+      snprintf(bad, sizeof bad, "'%c'", *p);
+    else
+      snprintf(bad, sizeof bad, "\\x%02X (%s)", u[0], k ? "a control character" : "not UTF-8");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+            "Region name '%s' in %s has the character %s: use letters, digits and '_' only (ASCII "
+            "a-z, A-Z, 0-9 and _: it names options and files)",
+            shown, source, bad);
+  }
   PetscFunctionReturn(0);
 }
 

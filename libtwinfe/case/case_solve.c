@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "case_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,261 @@ static PetscErrorCode MeshBoundsOnRoot(TwinfeCase c, PetscReal lo[3], PetscReal 
   PetscFunctionReturn(0);
 }
 
+/* Appends printf-style text to buf (size len), keeping it NUL-terminated when it is full. */
+static void Append(char buf[], size_t len, const char fmt[], ...)
+{
+  const size_t used = strlen(buf);
+  va_list      ap;
+  if (used + 1 >= len) return;
+  va_start(ap, fmt);
+  vsnprintf(buf + used, len - used, fmt, ap);
+  va_end(ap);
+}
+
+/* "1 (organ)" for an outer tag, "1002 (organ|tumor)" for an interface. */
+static PetscErrorCode AppendTag(TwinfeCase c, PetscInt tag, char buf[], size_t len)
+{
+  PetscInt    larger, smaller;
+  const char *a, *b;
+  PetscFunctionBegin;
+  TwinfeFacetTagLabels(tag, &larger, &smaller);
+  PetscCall(TwinfeMeshGetRegionName(c->mesh, (int32_t)larger, &a));
+  if (smaller == 0)
+    Append(buf, len, "%" PetscInt_FMT " (%s)", tag, a);
+  else {
+    PetscCall(TwinfeMeshGetRegionName(c->mesh, (int32_t)smaller, &b));
+    Append(buf, len, "%" PetscInt_FMT " (%s|%s)", tag, b, a);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The distinct facet tags of the mesh, ascending (*tags to PetscFree). */
+static PetscErrorCode MeshFacetTags(TwinfeCase c, PetscInt *ntags, PetscInt **tags)
+{
+  PetscInt        nf;
+  const PetscInt *facets;
+  const int32_t  *ftags;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &ftags));
+  PetscCall(PetscMalloc1(nf + 1, tags));
+  for (PetscInt f = 0; f < nf; ++f)
+    (*tags)[f] = ftags[f];
+  *ntags = nf;
+  PetscCall(PetscSortRemoveDupsInt(ntags, *tags));
+  PetscFunctionReturn(0);
+}
+
+/* "the outer surfaces are 1 (organ) and 2 (tumor); interfaces 1002 (organ|tumor)" */
+static PetscErrorCode DescribeMeshTags(TwinfeCase c, PetscInt ntags, const PetscInt tags[], char buf[], size_t len)
+{
+  PetscInt nouter = 0, ninner = 0, seen = 0;
+  PetscFunctionBegin;
+  buf[0] = 0;
+  for (PetscInt t = 0; t < ntags; ++t)
+    tags[t] < 1000 ? ++nouter : ++ninner;
+  if (!ntags) Append(buf, len, "the mesh has no tagged surface");
+  if (nouter) Append(buf, len, nouter == 1 ? "the outer surface is " : "the outer surfaces are ");
+  for (PetscInt t = 0; t < ntags; ++t) {
+    if (tags[t] >= 1000) continue;
+    ++seen;
+    if (seen > 1) Append(buf, len, seen == nouter ? " and " : ", ");
+    PetscCall(AppendTag(c, tags[t], buf, len));
+  }
+  if (ninner) Append(buf, len, "%sinterface%s ", nouter ? "; " : "the mesh has no outer surface; ", ninner > 1 ? "s" : "");
+  seen = 0;
+  for (PetscInt t = 0; t < ntags; ++t) {
+    if (tags[t] < 1000) continue;
+    if (seen++) Append(buf, len, ", ");
+    PetscCall(AppendTag(c, tags[t], buf, len));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Every -clamp_tags value must be a tag some facet of the mesh carries. */
+static PetscErrorCode CheckClampTagsOnRoot(TwinfeCase c, const ClampSet *clamp)
+{
+  PetscInt *tags, ntags, where;
+  char      known[1024];
+  PetscFunctionBegin;
+  PetscCall(MeshFacetTags(c, &ntags, &tags));
+  for (PetscInt i = 0; i < clamp->ntags; ++i) {
+    PetscCall(PetscFindInt(clamp->tags[i], ntags, tags, &where));
+    if (where >= 0) continue;
+    PetscCall(DescribeMeshTags(c, ntags, tags, known, sizeof known));
+    PetscCall(PetscFree(tags));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+            "-clamp_tags %" PetscInt_FMT ": no surface of the mesh carries tag %" PetscInt_FMT
+            "; %s (give -clamp_tags from these, e.g. an outer surface's)",
+            clamp->tags[i], clamp->tags[i], known);
+  }
+  PetscCall(PetscFree(tags));
+  PetscFunctionReturn(0);
+}
+
+static PetscBool InClampBox(const ClampSet *clamp, const PetscReal x[3])
+{
+  for (int d = 0; d < 3; ++d)
+    if (x[d] < clamp->box[2 * d] || x[d] > clamp->box[2 * d + 1]) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+static PetscBool IsClampTag(const ClampSet *clamp, PetscInt tag)
+{
+  for (PetscInt i = 0; i < clamp->ntags; ++i)
+    if (clamp->tags[i] == tag) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* held[p]: whether some vertex of part p lies on a clamped facet inside the clamp box (the
+   vertices the solver fixes). */
+static PetscErrorCode FindHeldParts(TwinfeCase c, const ClampSet *clamp, const PetscInt vpart[], PetscBool held[])
+{
+  PetscInt         nv, nf;
+  const PetscReal *xyz;
+  const PetscInt  *facets;
+  const int32_t   *tags;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
+  for (PetscInt f = 0; f < nf; ++f) {
+    if (!IsClampTag(clamp, tags[f])) continue;
+    for (int k = 0; k < 3; ++k) {
+      const PetscInt v = facets[3 * f + k];
+      if (vpart[v] >= 0 && InClampBox(clamp, &xyz[3 * v])) held[vpart[v]] = PETSC_TRUE;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Tets and volume (mm^3) of each part. */
+static PetscErrorCode MeasureParts(TwinfeCase c, const PetscInt part[], PetscInt ntets_of[], PetscReal volume_of[])
+{
+  PetscInt         nv, nt;
+  const PetscReal *x;
+  const PetscInt  *tets;
+  const int32_t   *regions;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &x));
+  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
+  for (PetscInt t = 0; t < nt; ++t) {
+    const PetscReal *p0 = &x[3 * tets[4 * t]], *p1 = &x[3 * tets[4 * t + 1]], *p2 = &x[3 * tets[4 * t + 2]],
+                    *p3 = &x[3 * tets[4 * t + 3]];
+    PetscReal a[3], b[3], e[3];
+    for (int d = 0; d < 3; ++d)
+      a[d] = p1[d] - p0[d], b[d] = p2[d] - p0[d], e[d] = p3[d] - p0[d];
+    ntets_of[part[t]]++;
+    volume_of[part[t]] += PetscAbsReal(a[0] * (b[1] * e[2] - b[2] * e[1]) - a[1] * (b[0] * e[2] - b[2] * e[0]) +
+                                       a[2] * (b[0] * e[1] - b[1] * e[0])) /
+                          6;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* "regions organ and tumor, 48 tets, 125 mm^3, outer surface 2 (tumor)" for part p; adds the
+   part's outer tags that -clamp_tags lacks to add[] (*nadd of them, at most nmax). */
+static PetscErrorCode DescribePart(TwinfeCase c, const ClampSet *clamp, const PetscInt part[], const PetscInt vpart[], PetscInt p,
+                                   PetscInt ntets, PetscReal volume, PetscInt *nadd, PetscInt add[], PetscInt nmax, char buf[],
+                                   size_t len)
+{
+  PetscInt        nt, nf, nregions, nnames = 0, nouter = 0;
+  const PetscInt *tets, *facets;
+  const int32_t  *regions, *tags, *labels;
+  PetscBool       in_region[TWINFE_CASE_MAX_REGIONS] = {PETSC_FALSE}, outer[1000] = {PETSC_FALSE};
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
+  PetscCall(TwinfeMeshGetRegions(c->mesh, &nregions, &labels));
+  for (PetscInt t = 0; t < nt; ++t)
+    if (part[t] == p)
+      for (PetscInt r = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r)
+        if (labels[r] == regions[t]) in_region[r] = PETSC_TRUE;
+  for (PetscInt f = 0; f < nf; ++f)
+    if (tags[f] > 0 && tags[f] < 1000 && vpart[facets[3 * f]] == p) outer[tags[f]] = PETSC_TRUE;
+  for (PetscInt r = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r)
+    nnames += in_region[r];
+  Append(buf, len, nnames > 1 ? "a part of regions " : "a part of region ");
+  for (PetscInt r = 0, seen = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r) {
+    const char *name;
+    if (!in_region[r]) continue;
+    PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
+    Append(buf, len, "%s%s", seen ? (seen == nnames - 1 ? " and " : ", ") : "", name);
+    ++seen;
+  }
+  Append(buf, len, " (%" PetscInt_FMT " tets, %.4g mm^3", ntets, (double)volume);
+  for (PetscInt t = 1; t < 1000; ++t) {
+    if (!outer[t]) continue;
+    Append(buf, len, nouter++ ? ", " : ", outer surface tag ");
+    PetscCall(AppendTag(c, t, buf, len));
+    if (!IsClampTag(clamp, t) && *nadd < nmax) {
+      PetscBool listed = PETSC_FALSE;
+      for (PetscInt i = 0; i < *nadd; ++i)
+        listed = listed || add[i] == t;
+      if (!listed) add[(*nadd)++] = t;
+    }
+  }
+  Append(buf, len, ")");
+  PetscFunctionReturn(0);
+}
+
+/* The largest floating part not yet described, or -1. */
+static PetscInt NextLargest(PetscInt nparts, const PetscBool skip[], const PetscReal volume_of[])
+{
+  PetscInt best = -1;
+  for (PetscInt p = 0; p < nparts; ++p)
+    if (!skip[p] && (best < 0 || volume_of[p] > volume_of[best])) best = p;
+  return best;
+}
+
+/* Every connected part of the mesh (tets sharing a vertex) must hold a clamped vertex: a part
+   that nothing holds can move freely, its stiffness matrix is singular and the solver fails
+   with an indefinite preconditioner, long after the mesh was read. A part is not a region: one
+   region may have several (two kidneys) and a part several regions. */
+static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *clamp, const char axis[], const char side[],
+                                               PetscReal fraction)
+{
+  PetscInt   nv, nt, nparts, nfloat = 0, nadd = 0, add[TWINFE_CASE_MAX_REGIONS], *part, *vpart, *ntets_of;
+  PetscReal *volume_of;
+  PetscBool *held;
+  char       parts[2048] = "", given[512] = "", wanted[512] = "";
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, NULL));
+  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, NULL, NULL));
+  PetscCall(PetscMalloc2(nt, &part, nv, &vpart));
+  PetscCall(TwinfeMeshGetComponents(c->mesh, &nparts, part, vpart));
+  PetscCall(PetscCalloc3(nparts, &held, nparts, &ntets_of, nparts, &volume_of));
+  PetscCall(FindHeldParts(c, clamp, vpart, held));
+  for (PetscInt p = 0; p < nparts; ++p)
+    nfloat += !held[p];
+  if (nfloat) {
+    PetscCall(MeasureParts(c, part, ntets_of, volume_of));
+    for (PetscInt shown = 0; shown < 3; ++shown) { /* the largest three: specks come last */
+      const PetscInt p = NextLargest(nparts, held, volume_of);
+      if (p < 0) break;
+      if (shown) Append(parts, sizeof parts, "; ");
+      PetscCall(DescribePart(c, clamp, part, vpart, p, ntets_of[p], volume_of[p], &nadd, add, TWINFE_CASE_MAX_REGIONS, parts,
+                             sizeof parts));
+      held[p] = PETSC_TRUE;
+    }
+    if (nfloat > 3) Append(parts, sizeof parts, "; and %" PetscInt_FMT " smaller parts", nfloat - 3);
+    for (PetscInt i = 0; i < clamp->ntags + nadd; ++i) {
+      const PetscInt tag = i < clamp->ntags ? clamp->tags[i] : add[i - clamp->ntags];
+      if (i < clamp->ntags) Append(given, sizeof given, "%s%" PetscInt_FMT, i ? "," : "", tag);
+      Append(wanted, sizeof wanted, "%s%" PetscInt_FMT, i ? "," : "", tag);
+    }
+  }
+  PetscCall(PetscFree2(part, vpart));
+  PetscCall(PetscFree3(held, ntets_of, volume_of));
+  PetscCheck(!nfloat, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-clamp_tags %s (on the %s side: -clamp_fraction %g along -clamp_axis %s) holds no vertex of %" PetscInt_FMT
+             " of the mesh's %" PetscInt_FMT
+             " connected parts, which would float free and make the solve fail: %s. %s%s%swiden -clamp_fraction so that every "
+             "part is held",
+             given, side, (double)fraction, axis, nfloat, nparts, parts,
+             nadd ? "Add an outer surface tag of each such part to -clamp_tags (e.g. -clamp_tags " : "", nadd ? wanted : "",
+             nadd ? ") or " : "Change -clamp_side or ");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
 {
   PetscReal lo[3], hi[3], fraction = 0.25, big = 1e30;
@@ -101,6 +357,8 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
     clamp->box[2 * axis] = hi[axis] - fraction * (hi[axis] - lo[axis]);
   else
     clamp->box[2 * axis + 1] = lo[axis] + fraction * (hi[axis] - lo[axis]);
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckClampTagsOnRoot(c, clamp) : 0));
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckNothingFloatsOnRoot(c, clamp, axis_name, side, fraction) : 0));
   if (c->rank == 0) {
     char text[64];
     snprintf(text, sizeof text, "%s of axis %s, fraction %g", side, axis_name, (double)fraction);
@@ -115,11 +373,10 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SetUpElasticity(TwinfeCase c)
+static PetscErrorCode SetUpElasticity(TwinfeCase c, const ClampSet *clamp)
 {
   PetscReal g[3] = {0.0, 9810.0, 0.0};
   PetscInt  ng   = 3;
-  ClampSet  clamp;
   char      key[256];
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityCreate(c->dm, &c->elasticity));
@@ -139,9 +396,8 @@ static PetscErrorCode SetUpElasticity(TwinfeCase c)
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(c->elasticity, g));
   if (c->rank == 0) PetscCall(TwinfeReportSetRealArray(c->report, "boundary.gravity_mm_per_s2", 3, g));
-  PetscCall(ReadClampSet(c, &clamp));
-  for (PetscInt t = 0; t < clamp.ntags; ++t)
-    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp.tags[t], clamp.box));
+  for (PetscInt t = 0; t < clamp->ntags; ++t)
+    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp->tags[t], clamp->box));
   PetscCall(TwinfeElasticitySetFromOptions(c->elasticity));
   PetscFunctionReturn(0);
 }
@@ -232,12 +488,15 @@ static PetscErrorCode WriteResults(TwinfeCase c)
 PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 {
   PetscLogDouble t0;
+  ClampSet       clamp;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "partition", PETSC_TRUE, &t0));
+  /* Clamps that cannot hold are refused here, on the serial mesh, before any work is spent. */
+  PetscCall(ReadClampSet(c, &clamp));
   PetscCall(Distribute(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
-  PetscCall(SetUpElasticity(c));
+  PetscCall(SetUpElasticity(c, &clamp));
   PetscCall(SolveElasticity(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
