@@ -188,7 +188,7 @@ class Case:
     names: Optional[str]  # the file or option the message must name (regex)
     wrong: Optional[str]  # what is wrong (regex)
     right: Optional[str]  # what would be right (regex)
-    needs: Optional[str] = None  # a branch whose work this case waits for
+    needs: Optional[str] = None  # the work that made this case pass (a record: every case must pass)
     ranks: Sequence[int] = (1,)
     note: str = ""
 

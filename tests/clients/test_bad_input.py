@@ -8,11 +8,7 @@ case's inputs and the user's folder `parent/` that -o points into, with a file a
 planted beside the target (and, for cases whose target exists, inside it). After the run the
 whole case folder must be exactly as before: the same entries, every file byte-identical.
 
-Cases marked needs="X" wait for branch X. They run anyway: one that passes counts; one that
-fails is listed as pending unless X is in MERGED (or in $TWINFE_BAD_INPUT_MERGED, comma
-separated; "all" for every branch), when it fails the test. The integrator adds a branch to
-MERGED when it lands. needs="clamps", "floating" and "utf8" name work no branch has taken yet;
-"<branch>-followup" marks what a merged branch left: its message lacks a part issue 10 asks for.
+Every case must pass (a case's needs= field in bad_inputs.py only records which work made it pass).
 
 The regexes (bad_inputs.py) are searched in the error line, case-insensitively, after the case
 folder's path is replaced by CASE: case names appear in paths and would otherwise match. The
@@ -32,7 +28,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bad_inputs as bi  # noqa: E402
 import twinfe_cli as tc  # noqa: E402
 
-MERGED = {"image", "outputs", "options", "msh", "msh-followup", "options-followup", "outputs-followup"}  # on main: their cases must pass
 
 # Open MPI's own lines around MPI_Abort; the rest of stderr must be the one twinfe line.
 MPI_NOISE = re.compile(r"^(-{20,}|MPI_ABORT was invoked|with errorcode|NOTE: invoking MPI_ABORT|You may or may not see output|"
@@ -40,11 +35,6 @@ MPI_NOISE = re.compile(r"^(-{20,}|MPI_ABORT was invoked|with errorcode|NOTE: inv
 SIGNAL = re.compile(r"signal \d+|received signal|segmentation fault|core dumped|aborted \(|terminate called|bad_alloc|killed", re.I)
 INTERNAL = re.compile(r"\bTwinfe[A-Z]\w*|\bPetsc[A-Z]\w*\(|\bgmsh[A-Z]\w*\(|[.-]partial-|\.staging|PETSC ERROR|\b\w+\.c(xx)?:\d+")
 TIMEOUT_S = 60  # the slowest case (an earlier output made by a solve, then refused) takes ~4 s here
-
-
-def merged():
-    env = os.environ.get("TWINFE_BAD_INPUT_MERGED", "")
-    return MERGED | {b.strip() for b in env.split(",") if b.strip()}
 
 
 def snapshot(root):
@@ -183,8 +173,6 @@ def main():
     check_good_inputs()
     jobs = [(c, n) for c in cases for n in c.ranks]
     results = dict(zip(jobs, POOL.map(lambda j: guarded(*j), jobs)))
-    branches = merged()
-    pending, passed_ahead = [], []
     for case in cases:
         messages = {}
         for n in case.ranks:
@@ -192,23 +180,13 @@ def main():
             messages[n] = message.replace(make_ctx(f"{case.name}_n{n}").dir, "CASE")
             if len(set(messages.values())) > 1:
                 problems = problems + [f"{n} ranks say {message!r}, {min(messages)} rank(s) said {messages[min(messages)]!r}"]
-            waits = case.needs and case.needs not in branches and "all" not in branches
             label = f"{case.name} (n={n})" if len(case.ranks) > 1 else case.name
-            if problems and waits:
-                pending.append(f"{label} [needs {case.needs}]: {'; '.join(problems)} | {message}")
-                continue
-            if not problems and case.needs and case.needs not in branches:
-                passed_ahead.append(f"{label} [needs {case.needs}]")
             CK.check(not problems, f"{label}: {'; '.join(problems)} | {message}")
             if not problems:
                 print(f"ok   {label}: {message}")
-    for p in pending:
-        print(f"PENDING {p}")
-    for p in passed_ahead:
-        print(f"AHEAD {p}: passes already; the integrator may add its branch to MERGED")
     slowest = sorted(SECONDS.items(), key=lambda kv: -kv[1])[:5]
     print("slowest runs:", ", ".join(f"{name} n={n} {s:.1f} s" for (name, n), s in slowest))
-    print(f"{len(cases)} cases, {len(jobs)} runs, {len(pending)} pending on other branches")
+    print(f"{len(cases)} cases, {len(jobs)} runs")
 
 
 if __name__ == "__main__":
