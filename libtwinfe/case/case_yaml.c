@@ -18,7 +18,13 @@ typedef struct {
   const char    *path;
   TwinfeYamlKey *keys;
   PetscInt       nkeys, maxkeys;
+  PetscInt       depth; /* mappings open around the current one */
 } Scan;
+
+/* Deeper than any case file needs; it also ends a merge key (<<: *a) that refers to a mapping
+   holding it, which libyaml accepts and which would otherwise recurse without end (found by
+   fuzz_case_yaml: a stack overflow). */
+#define TWINFE_YAML_MAX_DEPTH 32
 
 static const char *Scalar(yaml_node_t *node)
 {
@@ -91,6 +97,11 @@ static PetscErrorCode ScanPair(Scan *s, yaml_document_t *doc, yaml_node_pair_t *
 static PetscErrorCode ScanMapping(Scan *s, yaml_document_t *doc, yaml_node_t *node, const char prefix[], const char display[])
 {
   PetscFunctionBegin;
+  PetscCheck(s->depth < TWINFE_YAML_MAX_DEPTH, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Case file %s line %d: keys nest deeper than %d levels, or a merge key (<<: *name) refers to a mapping that "
+             "holds it: give each setting once, as in meshes/organ_phantom.yaml",
+             s->path, (int)node->start_mark.line + 1, TWINFE_YAML_MAX_DEPTH);
+  s->depth++;
   for (yaml_node_pair_t *pair = node->data.mapping.pairs.start; pair < node->data.mapping.pairs.top; ++pair) {
     /* the same key twice in one mapping, before the option-level check, for the plainer message */
     const char *key = Scalar(yaml_document_get_node(doc, pair->key));
@@ -102,6 +113,7 @@ static PetscErrorCode ScanMapping(Scan *s, yaml_document_t *doc, yaml_node_t *no
     }
     PetscCall(ScanPair(s, doc, pair, prefix, display));
   }
+  s->depth--;
   PetscFunctionReturn(0);
 }
 
@@ -139,7 +151,7 @@ PetscErrorCode TwinfeCaseYamlScan(const char path[], TwinfeYamlKey **keys, Petsc
   FILE           *file = fopen(path, "rb");
   yaml_parser_t   parser;
   yaml_document_t doc;
-  Scan            s = {path, NULL, 0, 0};
+  Scan            s = {path, NULL, 0, 0, 0};
   PetscErrorCode  ierr;
   PetscFunctionBegin;
   PetscCheck(file, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read the case file %s: check the path", path);
