@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Why this exists: PETSc 3.18's generic PetscFE/DMPlex assembly spends its time in per-point
- * DMPlex queries (STACK-NOTES.md). A TwinfeSpace asks DMPlex once, at creation, for everything
+ * DMPlex queries (docs/stack-measurements.md). A TwinfeSpace asks DMPlex once, at creation, for everything
  * an element loop needs (cell-to-dof map, affine geometry, region, tagged boundary faces) and
  * then assembles from flat arrays: matrices through MatSetValuesCOO on a pattern preallocated
  * once, vectors through a local array and one local-to-global scatter.

@@ -1,7 +1,7 @@
 /* TwinfeMeshCreateFromSurface: Gmsh tetrahedralises inside the given triangles.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Route (measured in STACK-NOTES): one discrete surface per (label pair, connected component)
+ * Route (measured in docs/stack-measurements.md): one discrete surface per (label pair, connected component)
  * holding our triangles, every node added once; per region, built-in-kernel surface loops and
  * volumes over those surfaces (outer shell first, then its holes; touching regions both list
  * the shared surface); GeoSynchronize; one Generate(3). No classifySurfaces/createGeometry,

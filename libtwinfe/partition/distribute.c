@@ -4,7 +4,7 @@
  * Meshing happens on one rank, so the mesh enters there. METIS splits the cells on the dual
  * graph (tets sharing a face), which is what balances assembly work and keeps the cut small;
  * PetscPartitionerShell hands that split to DMPlexDistribute, which avoids PETSc building its
- * own partition graph (10 s at 1M tets, STACK-NOTES.md).
+ * own partition graph (10 s at 1M tets, docs/stack-measurements.md).
  *
  * Faces and edges are made after the distribution, on every rank for its own cells (by
  * interpolate.c, several times faster than DMPlexInterpolate's 10-13 us per tet), so no rank

@@ -5,7 +5,7 @@
  * each of its four voxel corners, split into two triangles along the same diagonal. A
  * corner shared by several faces is one vertex, so each region's boundary is closed and
  * each interface between two regions exists once (VTK 9.1's discrete contouring cannot
- * give that: STACK-NOTES.md). The vertices sit exactly on voxel corners: the enclosed
+ * give that: docs/stack-measurements.md). The vertices sit exactly on voxel corners: the enclosed
  * volume is the voxel volume; TwinfeSurfaceSmooth then moves them. */
 #include "surface_impl.h"
 

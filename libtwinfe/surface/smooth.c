@@ -2,12 +2,12 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
 
-/* Defaults from the measurements in STACK-NOTES.md: 20 iterations and pass band 0.1 kept
+/* Defaults from the measurements in docs/stack-measurements.md: 20 iterations and pass band 0.1 kept
    real 3 mm labels free of self-intersections (0.01 shrank thin vessels by a quarter). */
 #define TWINFE_SMOOTH_ITERATIONS 20
 #define TWINFE_SMOOTH_PASSBAND 0.1
 /* Above 90 degrees on purpose: every crease of a voxel-face surface is exactly 90 degrees, so
-   a smaller angle (STACK-NOTES' 30-45, measured on marching-cubes surfaces) marks every
+   a smaller angle (docs/stack-measurements.md's 30-45, measured on marching-cubes surfaces) marks every
    staircase edge a feature and freezes nearly all vertices: measured on a voxel ball, 40
    degrees left the radial spread at 0.43 voxel, 120 degrees brought it to 0.085. */
 #define TWINFE_FEATURE_ANGLE 120.0

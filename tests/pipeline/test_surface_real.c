@@ -58,13 +58,13 @@ START_TEST(test_liver)
   /* smoothed: windowed sinc removes the 3 mm staircase, which moves the surface by up to
      half a voxel in and out, mostly cancelling: -0.43% measured, the same on every run (the
      smoothing is deterministic). 1% is over twice that; a shrinking smoother (the -0.5% to
-     -9% per label STACK-NOTES saw with an earlier one) or a lost lobe fails */
+     -9% per label docs/stack-measurements.md saw with an earlier one) or a lost lobe fails */
   ck_assert_double_eq_tol(smoothed, nvox * vv, 0.01 * nvox * vv);
 
   TWINFE_CK(TwinfeSurfaceExtractLabel(surface, 5, &nv, &xyz, &nt, &tri));
   twinfe_test_edge_histogram(nv, nt, tri, hist);
   /* closed: no open edge and no odd one; edges of 4 triangles are two liver voxels meeting
-     along an edge only (checkerboard), still closed (STACK-NOTES: HXT meshes them) */
+     along an edge only (checkerboard), still closed (docs/stack-measurements.md: HXT meshes them) */
   printf("liver boundary: %" PetscInt_FMT " triangles, edges of 2 triangles %" PetscInt_FMT ", of 4 %" PetscInt_FMT "\n", nt,
          hist[2], hist[4]);
   ck_assert_int_eq(hist[1] + hist[3] + hist[5], 0);

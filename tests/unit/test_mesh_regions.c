@@ -304,7 +304,7 @@ static void CheckBallMesh(BallCase which, PetscInt nregions, const int32_t label
   /* Smoothed: the mesh must keep the smoothed triangles, so its region volumes equal the
      volumes the surface encloses (1e-9, as above); and those stay within 3% of the voxel
      volume. Windowed-sinc smoothing with the defaults changed real labels by -0.5% to -9%
-     (STACK-NOTES, small ones worst); on these balls of >= 5 voxels radius it measured -0.5%,
+     (docs/stack-measurements.md, small ones worst); on these balls of >= 5 voxels radius it measured -0.5%,
      so 3% bounds it with margin yet fails for a region part dropped or doubled. */
   TWINFE_CK(TwinfeSurfaceSmooth(surface, -1, -1, -1));
   for (PetscInt r = 0; r < nregions; r++) {

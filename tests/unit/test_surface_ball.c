@@ -250,7 +250,7 @@ static void check_two_labels(Shape shape)
     printf("%s label %d: voxel volume %g mm^3, smoothed %g (%+.2f%%)\n", shape == SPLIT ? "split" : "nested", (int)label,
            (double)exact, (double)v, 100 * (double)(v / exact - 1));
     check_label_closed(surface, label); /* smoothing keeps connectivity */
-    /* the inner ball (radius 6 voxels) is small, where smoothing shrinks most (STACK-NOTES:
+    /* the inner ball (radius 6 voxels) is small, where smoothing shrinks most (docs/stack-measurements.md:
        up to -9% for small labels); the shell gains what the inner ball loses */
     ck_assert_double_eq_tol(v, exact, 0.08 * exact);
   }
