@@ -8,17 +8,6 @@
 #include <stdlib.h>
 #include <twinfe/case.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  TwinfeFuzzInitialize();
-  return 0;
-}
-
 static void LoadCase(const char case_path[], const char out_dir[])
 {
   TwinfeCase tcase = NULL;

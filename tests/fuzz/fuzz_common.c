@@ -24,8 +24,10 @@ static void RemoveTmpDir(void)
   if (tmp_dir[0] && nftw(tmp_dir, RemoveEntry, 8, FTW_DEPTH | FTW_PHYS)) fprintf(stderr, "fuzz: could not remove %s\n", tmp_dir);
 }
 
-void TwinfeFuzzInitialize(void)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+  (void)argc;
+  (void)argv;
   const char *base = getenv("TMPDIR");
   /* Open MPI would catch SIGABRT/SIGSEGV/SIGBUS/SIGFPE in MPI_Init, print its own trace and
      die before libFuzzer saves the input: leave those signals to the sanitizer. */
@@ -45,6 +47,7 @@ void TwinfeFuzzInitialize(void)
     abort();
   }
   atexit(RemoveTmpDir);
+  return 0;
 }
 
 void TwinfeFuzzPath(const char name[], char path[])

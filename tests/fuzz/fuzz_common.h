@@ -7,10 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PetscInitialize once per process, errors returned instead of printed, PETSc's own signal
-   handler removed so that a crash reaches the sanitizer and libFuzzer. Creates the
-   temporary folder. Aborts if PETSc cannot start: nothing can be fuzzed then. */
-void TwinfeFuzzInitialize(void);
+/* libFuzzer's entry points. fuzz_common.c defines LLVMFuzzerInitialize for every target:
+   PetscInitialize once per process, errors returned instead of printed, PETSc's own signal
+   handler removed so that a crash reaches the sanitizer and libFuzzer, and the temporary
+   folder created; it aborts if PETSc cannot start (nothing can be fuzzed then). Each target
+   defines LLVMFuzzerTestOneInput. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* DIR/name inside the temporary folder (buffer of PETSC_MAX_PATH_LEN). */
 void TwinfeFuzzPath(const char name[], char path[]);
 /* Writes the bytes to path; aborts when the disk refuses (not a finding). */

@@ -7,17 +7,6 @@
 #include <stdlib.h>
 #include <twinfe/mesh.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  TwinfeFuzzInitialize();
-  return 0;
-}
-
 static void UseMesh(TwinfeMesh mesh)
 {
   PetscInt       nregions;

@@ -10,17 +10,6 @@
 #include <twinfe/image.h>
 #include <zlib.h>
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-  (void)argc;
-  (void)argv;
-  TwinfeFuzzInitialize();
-  return 0;
-}
-
 /* Reads the file and, when it is accepted, touches what a caller would use. */
 static void ReadImage(const char path[])
 {
