@@ -430,16 +430,6 @@ static PetscBool DeferSolverAndRegions(const char name[], void *ctx)
   return DeferSolver(name, ctx) || (!IsSolverOption(name) && IsRegionOption(name));
 }
 
-static PetscErrorCode CheckUnusedOnRoot(TwinfeOptionsDeferFn defer)
-{
-  char      message[2048];
-  PetscBool found;
-  PetscFunctionBegin;
-  PetscCall(TwinfeOptionsFindUnused(defer, NULL, message, sizeof message, &found));
-  PetscCheck(!found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s", message);
-  PetscFunctionReturn(0);
-}
-
 /* ---------- public ---------- */
 
 PetscErrorCode TwinfeCaseSetFromOptions(TwinfeCase c)
@@ -453,7 +443,8 @@ PetscErrorCode TwinfeCaseSetFromOptions(TwinfeCase c)
   ierr = DeclareAll(c->comm, r, PETSC_TRUE);
   PetscCall(TwinfeOptionsCaptureEnd());
   if (!ierr)
-    ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckUnusedOnRoot(r->nregions ? DeferSolver : DeferSolverAndRegions) : 0);
+    ierr =
+        TwinfeRunOnRoot(c->comm, c->rank == 0 ? TwinfeOptionsRefuseUnused(r->nregions ? DeferSolver : DeferSolverAndRegions) : 0);
   PetscCall(PetscFree(r));
   PetscCall(ierr);
   PetscFunctionReturn(0);
@@ -473,14 +464,14 @@ PetscErrorCode TwinfeCaseCheckRegionOptions(TwinfeCase c)
     ierr = DeclareRegionMaterial(PETSC_COMM_SELF, c->names[i], E, nu, density);
   PetscCall(TwinfeOptionsCaptureEnd());
   PetscCall(ierr);
-  PetscCall(CheckUnusedOnRoot(DeferSolver));
+  PetscCall(TwinfeOptionsRefuseUnused(DeferSolver));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeCaseCheckOptionsUsed(TwinfeCase c)
 {
   PetscFunctionBegin;
-  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckUnusedOnRoot(NULL) : 0));
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? TwinfeOptionsRefuseUnused(NULL) : 0));
   PetscFunctionReturn(0);
 }
 

@@ -22,3 +22,5 @@ PETSC_INTERN void TwinfeOptionsSetDescribe(TwinfeOptionsDescribeFn fn, void *ctx
 typedef PetscBool (*TwinfeOptionsDeferFn)(const char name[], void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, char message[], size_t len,
                                                     PetscBool *found);
+/* Not collective: an error naming the first unused option (FindUnused's message) if there is one. */
+PETSC_INTERN PetscErrorCode TwinfeOptionsRefuseUnused(TwinfeOptionsDeferFn defer);

@@ -481,12 +481,12 @@ PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, void *ctx, ch
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CheckUnusedOnRoot(void)
+PetscErrorCode TwinfeOptionsRefuseUnused(TwinfeOptionsDeferFn defer)
 {
-  char      message[1024];
+  char      message[2048];
   PetscBool found;
   PetscFunctionBegin;
-  PetscCall(TwinfeOptionsFindUnused(NULL, NULL, message, sizeof message, &found));
+  PetscCall(TwinfeOptionsFindUnused(defer, NULL, message, sizeof message, &found));
   PetscCheck(!found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s", message);
   PetscFunctionReturn(0);
 }
@@ -496,7 +496,7 @@ PetscErrorCode TwinfeOptionsCheckUnused(MPI_Comm comm)
   PetscMPIInt rank;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCall(TwinfeRunOnRoot(comm, rank == 0 ? CheckUnusedOnRoot() : 0));
+  PetscCall(TwinfeRunOnRoot(comm, rank == 0 ? TwinfeOptionsRefuseUnused(NULL) : 0));
   PetscFunctionReturn(0);
 }
 
