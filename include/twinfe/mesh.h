@@ -35,7 +35,9 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const Petsc
    the higher label to the lower) and are tagged TwinfeFacetTag(a, b). Each region must be
    one closed solid per component (see TwinfeImageSelectLabels); a region with several
    outer shells gets one Gmsh volume per shell. Options: -mesh_algorithm hxt|delaunay,
-   -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output).
+   -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output); then
+   TwinfeMeshImprove to -mesh_min_radius_ratio (0.1) and -mesh_min_dihedral (10 degrees) unless
+   -mesh_improve false (its figures: TwinfeMeshGetImproveStats).
    Gmsh 4.8.4's HXT on several threads sometimes returns a duplicated vertex (a crack): that
    mesh is refused with an error, so keep -mesh_threads 1 with this Gmsh. Not collective. Fails with PETSC_ERR_ARG_INCOMP when
    Gmsh finds surfaces that cross each other (smoothing can do that near triple lines: smooth less and try again), PETSC_ERR_LIB
@@ -85,6 +87,30 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal 
    data: HXT is not reproducible from run to run, and one in a few runs keeps a single sliver pinned between surface triangles, so
    the count below a threshold is the stable measure of a mesh. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const PetscReal edges[], PetscInt counts[]);
+/* What TwinfeMeshImprove did: poor tets (radius ratio or dihedral below the bounds) and the
+   worst values before and after, the changes made by kind, passes and time. */
+typedef struct {
+  PetscInt       poor_before, poor_after;
+  PetscReal      min_radius_ratio_before, min_radius_ratio_after, min_dihedral_deg_before, min_dihedral_deg_after;
+  PetscInt       edge_removals, face_flips, vertex_moves, insertions, caps_peeled, passes;
+  PetscLogDouble seconds;
+} TwinfeMeshImproveStats;
+/* Replace the tets whose radius ratio is below min_radius_ratio or whose smallest dihedral angle
+   is below min_dihedral_deg by local changes inside their region: edge removal, 2-3 flips,
+   moving vertices that lie on no facet, inserting a vertex. Boundary and interface facets,
+   hence region shapes and volumes, are left exactly as they are; vertices on facets never move.
+   Gmsh's HXT leaves a few such tets in some runs (all four vertices on the surface, so its own
+   optimiser cannot move them); this makes the bound hold whatever the run. A poor tet with two
+   faces on facets against the same side (a cap) is the one exception to "facets unchanged": it
+   is removed (against the background) or given to the region it caps, its two other faces
+   becoming the facets; the surface moves by the cap's thickness there (counted in
+   stats->caps_peeled). Tets nothing improves are counted in stats->poor_after. stats may be
+   NULL. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshImprove(TwinfeMesh mesh, PetscReal min_radius_ratio, PetscReal min_dihedral_deg,
+                                              TwinfeMeshImproveStats *stats);
+/* What TwinfeMeshImprove did inside TwinfeMeshCreateFromSurface; *improved is false for a mesh
+   made otherwise (read, created from arrays) or with -mesh_improve false. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetImproveStats(TwinfeMesh mesh, PetscBool *improved, TwinfeMeshImproveStats *stats);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);
 /* Connected parts: tets that share a vertex are in one part (a part may hold several regions, and
    a region several parts, e.g. two kidneys). Parts are numbered 0..*ncomponents-1 in the order of

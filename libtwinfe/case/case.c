@@ -524,6 +524,39 @@ static PetscErrorCode RecordGammaHistogram(TwinfeCase c, PetscInt ntets)
   PetscFunctionReturn(0);
 }
 
+/* What the sliver removal after Gmsh did, when it ran. */
+static PetscErrorCode RecordMeshImprovement(TwinfeCase c)
+{
+  PetscBool              improved;
+  TwinfeMeshImproveStats s;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetImproveStats(c->mesh, &improved, &s));
+  if (!improved) PetscFunctionReturn(0);
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.poor_tets_before", s.poor_before));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.poor_tets_after", s.poor_after));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.improve.min_radius_ratio_before", s.min_radius_ratio_before));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.improve.min_dihedral_deg_before", s.min_dihedral_deg_before));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.edge_removals", s.edge_removals));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.face_flips", s.face_flips));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.vertex_moves", s.vertex_moves));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.vertex_insertions", s.insertions));
+  PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.caps_peeled", s.caps_peeled));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.improve.seconds", s.seconds));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "          slivers: %" PetscInt_FMT
+                        " tets below the bounds after Gmsh (min radius ratio %.3f, min dihedral %.1f "
+                        "deg), %" PetscInt_FMT " after removal (%" PetscInt_FMT " changes, %" PetscInt_FMT " caps peeled)\n",
+                        s.poor_before, (double)s.min_radius_ratio_before, (double)s.min_dihedral_deg_before, s.poor_after,
+                        s.edge_removals + s.face_flips + s.vertex_moves + s.insertions, s.caps_peeled));
+  if (s.poor_after)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "warning   %" PetscInt_FMT
+                          " tets stay below -mesh_min_radius_ratio or -mesh_min_dihedral: no local change "
+                          "inside their region improves them (mesh.improve in report.json)\n",
+                          s.poor_after));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
 {
   PetscInt        nv, nt, nf, nr;
@@ -551,6 +584,7 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
                         nt, nv, nf));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "          quality: min gamma %.3f, mean gamma %.3f, min dihedral angle %.1f deg\n",
                         (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
+  PetscCall(RecordMeshImprovement(c));
   PetscCall(RecordGammaHistogram(c, nt));
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;

@@ -207,7 +207,8 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
 {
   const char *algorithms[] = {"hxt", "delaunay"};
   PetscInt    algorithm = 0, optimize = 1, threads = 1;
-  PetscBool   verbose = PETSC_FALSE;
+  PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE;
+  PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Tetrahedral mesh (Gmsh)", "twinfe");
@@ -221,6 +222,16 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                     "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)", threads, &threads, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-mesh_improve",
+                                     "after Gmsh, remove tets below the two bounds that follow (flips, moves, insertions)",
+                                     improve, &improve, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-mesh_min_radius_ratio", "lowest radius ratio 3r/R kept, in (0, 0.5)",
+                                     min_radius_ratio, &min_radius_ratio, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-mesh_min_dihedral", "lowest dihedral angle kept, degrees, in (0, 40)",
+                                     min_dihedral, &min_dihedral, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCheck(optimize == 0 || optimize == 1, comm, PETSC_ERR_ARG_OUTOFRANGE,

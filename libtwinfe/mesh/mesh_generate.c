@@ -17,6 +17,8 @@ typedef struct {
   PetscInt  optimize;
   PetscInt  threads;
   PetscBool verbose;
+  PetscBool improve; /* TwinfeMeshImprove after Gmsh, to the two bounds below */
+  PetscReal min_radius_ratio, min_dihedral_deg;
 } MeshOptions;
 
 static PetscErrorCode GetMeshOptions(MeshOptions *o)
@@ -41,6 +43,17 @@ static PetscErrorCode GetMeshOptions(MeshOptions *o)
   PetscCheck(o->threads >= 1 && o->threads <= 1024, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_threads %" PetscInt_FMT " must be between 1 and 1024", o->threads);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &o->verbose, NULL));
+  o->improve          = PETSC_TRUE;
+  o->min_radius_ratio = 0.1;
+  o->min_dihedral_deg = 10.0;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_improve", &o->improve, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_min_radius_ratio", &o->min_radius_ratio, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_min_dihedral", &o->min_dihedral_deg, NULL));
+  PetscCheck(o->min_radius_ratio > 0 && o->min_radius_ratio < 0.5, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_min_radius_ratio %g must lie in (0, 0.5) (default 0.1; a regular tet is 1)", (double)o->min_radius_ratio);
+  PetscCheck(o->min_dihedral_deg > 0 && o->min_dihedral_deg < 40, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_min_dihedral %g must lie in (0, 40) degrees (default 10; a regular tet has 70.5)",
+             (double)o->min_dihedral_deg);
   PetscFunctionReturn(0);
 }
 
@@ -329,6 +342,10 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
   PetscCall(TwinfeGmshExtract_Private("TwinfeMeshCreateFromSurface", mesh));
   PetscCall(CheckRegionsMeshed(*mesh, nregions, labels));
   PetscCall(CheckNoDuplicateVertices(*mesh, o));
+  if (o->improve) {
+    PetscCall(TwinfeMeshImprove(*mesh, o->min_radius_ratio, o->min_dihedral_deg, &(*mesh)->improve_stats));
+    (*mesh)->improved = PETSC_TRUE;
+  }
   PetscFunctionReturn(0);
 }
 

@@ -15,6 +15,9 @@ struct _p_TwinfeMesh {
   PetscInt   nregions;
   int32_t   *region_labels; /* distinct tet regions, ascending */
   char     **region_names;  /* one per region label */
+  /* what TwinfeMeshImprove did when the mesh stage made this mesh (zero otherwise) */
+  PetscBool              improved;
+  TwinfeMeshImproveStats improve_stats;
 };
 
 /* Six times the signed volume of the tet (a, b, c, d). */
