@@ -317,9 +317,9 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
                                        "axis along which only part of those facets is held (LPS)", axes, 3, axis, &axis, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-clamp_side", "the side of that axis held", sides, 2, side,
                                                  &side, NULL));
-  TwinfeOptionsTry(declared,
-                   TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction",
-                                     "fraction of the mesh's extent held on that side, in (0, 1]", fraction, &fraction, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction",
+                                               "fraction of each connected part's extent held on that side, in (0, 1]", fraction,
+                                               &fraction, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   for (PetscInt t = 0; t < ntags; ++t)

@@ -31,12 +31,16 @@ static PetscErrorCode Distribute(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-/* Which facets are held: tags (default every region's outer surface) and, within them,
-   the part on one side of the mesh along an axis. */
+/* Which facets are held: tags (default every region's outer surface) and, within them, the
+   vertices on one side of each connected part along an axis: one box per (part, tag) pair,
+   the part's bounding box cut to the given fraction of its extent along the axis. So every part
+   (two kidneys, a vessel in pieces) is held on its own side, whatever its position in the mesh. */
 typedef struct {
-  PetscInt  ntags;
-  PetscInt  tags[TWINFE_CASE_MAX_REGIONS];
-  PetscReal box[6];
+  PetscInt   ntags;
+  PetscInt   tags[TWINFE_CASE_MAX_REGIONS];
+  PetscInt   nboxes;
+  PetscInt  *box_tag; /* the tag box b applies to */
+  PetscReal *boxes;   /* 6 per box: lo, hi along x, y, z */
 } ClampSet;
 
 /* The mesh's bounding box and its outer surfaces' tags. Outer tags are region numbers, 1..999
@@ -160,11 +164,17 @@ static PetscErrorCode CheckClampTagsOnRoot(TwinfeCase c, const ClampSet *clamp)
   PetscFunctionReturn(0);
 }
 
-static PetscBool InClampBox(const ClampSet *clamp, const PetscReal x[3])
+/* Whether x, on a facet of the given tag, is held by some box of that tag. */
+static PetscBool InClampBox(const ClampSet *clamp, PetscInt tag, const PetscReal x[3])
 {
-  for (int d = 0; d < 3; ++d)
-    if (x[d] < clamp->box[2 * d] || x[d] > clamp->box[2 * d + 1]) return PETSC_FALSE;
-  return PETSC_TRUE;
+  for (PetscInt b = 0; b < clamp->nboxes; ++b) {
+    const PetscReal *box = &clamp->boxes[6 * b];
+    PetscBool        in  = (PetscBool)(clamp->box_tag[b] == tag);
+    for (int d = 0; d < 3 && in; ++d)
+      in = (PetscBool)(x[d] >= box[2 * d] && x[d] <= box[2 * d + 1]);
+    if (in) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
 }
 
 static PetscBool IsClampTag(const ClampSet *clamp, PetscInt tag)
@@ -189,14 +199,15 @@ static PetscErrorCode FindHeldParts(TwinfeCase c, const ClampSet *clamp, const P
     if (!IsClampTag(clamp, tags[f])) continue;
     for (int k = 0; k < 3; ++k) {
       const PetscInt v = facets[3 * f + k];
-      if (vpart[v] >= 0 && InClampBox(clamp, &xyz[3 * v])) held[vpart[v]] = PETSC_TRUE;
+      if (vpart[v] >= 0 && InClampBox(clamp, tags[f], &xyz[3 * v])) held[vpart[v]] = PETSC_TRUE;
     }
   }
   PetscFunctionReturn(0);
 }
 
-/* Tets and volume (mm^3) of each part. */
-static PetscErrorCode MeasureParts(TwinfeCase c, const PetscInt part[], PetscInt ntets_of[], PetscReal volume_of[])
+/* Tets, volume (mm^3) and centroid (LPS mm, 3 per part) of each part. */
+static PetscErrorCode MeasureParts(TwinfeCase c, PetscInt nparts, const PetscInt part[], PetscInt ntets_of[],
+                                   PetscReal volume_of[], PetscReal centroid_of[])
 {
   PetscInt         nv, nt;
   const PetscReal *x;
@@ -211,19 +222,25 @@ static PetscErrorCode MeasureParts(TwinfeCase c, const PetscInt part[], PetscInt
     PetscReal a[3], b[3], e[3];
     for (int d = 0; d < 3; ++d)
       a[d] = p1[d] - p0[d], b[d] = p2[d] - p0[d], e[d] = p3[d] - p0[d];
+    const PetscReal volume = PetscAbsReal(a[0] * (b[1] * e[2] - b[2] * e[1]) - a[1] * (b[0] * e[2] - b[2] * e[0]) +
+                                          a[2] * (b[0] * e[1] - b[1] * e[0])) /
+                             6;
     ntets_of[part[t]]++;
-    volume_of[part[t]] += PetscAbsReal(a[0] * (b[1] * e[2] - b[2] * e[1]) - a[1] * (b[0] * e[2] - b[2] * e[0]) +
-                                       a[2] * (b[0] * e[1] - b[1] * e[0])) /
-                          6;
+    volume_of[part[t]] += volume;
+    for (int d = 0; d < 3; ++d)
+      centroid_of[3 * part[t] + d] += volume * (p0[d] + p1[d] + p2[d] + p3[d]) / 4;
   }
+  for (PetscInt p = 0; p < nparts; ++p)
+    for (int d = 0; d < 3; ++d)
+      centroid_of[3 * p + d] /= volume_of[p] > 0 ? volume_of[p] : 1;
   PetscFunctionReturn(0);
 }
 
 /* "regions organ and tumor, 48 tets, 125 mm^3, outer surface 2 (tumor)" for part p; adds the
    part's outer tags that -clamp_tags lacks to add[] (*nadd of them, at most nmax). */
 static PetscErrorCode DescribePart(TwinfeCase c, const ClampSet *clamp, const PetscInt part[], const PetscInt vpart[], PetscInt p,
-                                   PetscInt ntets, PetscReal volume, PetscInt *nadd, PetscInt add[], PetscInt nmax, char buf[],
-                                   size_t len)
+                                   PetscInt ntets, PetscReal volume, const PetscReal centroid[3], PetscInt *nadd, PetscInt add[],
+                                   PetscInt nmax, char buf[], size_t len)
 {
   PetscInt        nt, nf, nregions, nnames = 0, nouter = 0;
   const PetscInt *tets, *facets;
@@ -249,7 +266,8 @@ static PetscErrorCode DescribePart(TwinfeCase c, const ClampSet *clamp, const Pe
     Append(buf, len, "%s%s", seen ? (seen == nnames - 1 ? " and " : ", ") : "", name);
     ++seen;
   }
-  Append(buf, len, " (%" PetscInt_FMT " tets, %.4g mm^3", ntets, (double)volume);
+  Append(buf, len, " (%" PetscInt_FMT " tets, %.4g mm^3, centroid (%.1f, %.1f, %.1f) mm LPS", ntets, (double)volume,
+         (double)centroid[0], (double)centroid[1], (double)centroid[2]);
   for (PetscInt t = 1; t < 1000; ++t) {
     if (!outer[t]) continue;
     Append(buf, len, nouter++ ? ", " : ", outer surface tag ");
@@ -282,7 +300,7 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
                                                PetscReal fraction)
 {
   PetscInt   nv, nt, nparts, nfloat = 0, nadd = 0, add[TWINFE_CASE_MAX_REGIONS], *part, *vpart, *ntets_of;
-  PetscReal *volume_of;
+  PetscReal *volume_of, *centroid_of;
   PetscBool *held;
   char       parts[2048] = "", given[512] = "", wanted[512] = "";
   PetscFunctionBegin;
@@ -290,18 +308,18 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
   PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, NULL, NULL));
   PetscCall(PetscMalloc2(nt, &part, nv, &vpart));
   PetscCall(TwinfeMeshGetComponents(c->mesh, &nparts, part, vpart));
-  PetscCall(PetscCalloc3(nparts, &held, nparts, &ntets_of, nparts, &volume_of));
+  PetscCall(PetscCalloc4(nparts, &held, nparts, &ntets_of, nparts, &volume_of, 3 * nparts, &centroid_of));
   PetscCall(FindHeldParts(c, clamp, vpart, held));
   for (PetscInt p = 0; p < nparts; ++p)
     nfloat += !held[p];
   if (nfloat) {
-    PetscCall(MeasureParts(c, part, ntets_of, volume_of));
+    PetscCall(MeasureParts(c, nparts, part, ntets_of, volume_of, centroid_of));
     for (PetscInt shown = 0; shown < 3; ++shown) { /* the largest three: specks come last */
       const PetscInt p = NextLargest(nparts, held, volume_of);
       if (p < 0) break;
       if (shown) Append(parts, sizeof parts, "; ");
-      PetscCall(DescribePart(c, clamp, part, vpart, p, ntets_of[p], volume_of[p], &nadd, add, TWINFE_CASE_MAX_REGIONS, parts,
-                             sizeof parts));
+      PetscCall(DescribePart(c, clamp, part, vpart, p, ntets_of[p], volume_of[p], &centroid_of[3 * p], &nadd, add,
+                             TWINFE_CASE_MAX_REGIONS, parts, sizeof parts));
       held[p] = PETSC_TRUE;
     }
     if (nfloat > 3) Append(parts, sizeof parts, "; and %" PetscInt_FMT " smaller parts", nfloat - 3);
@@ -312,7 +330,7 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
     }
   }
   PetscCall(PetscFree2(part, vpart));
-  PetscCall(PetscFree3(held, ntets_of, volume_of));
+  PetscCall(PetscFree4(held, ntets_of, volume_of, centroid_of));
   PetscCheck(!nfloat, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "-clamp_tags %s (on the %s side: -clamp_fraction %g along -clamp_axis %s) holds no vertex of %" PetscInt_FMT
              " of the mesh's %" PetscInt_FMT
@@ -324,13 +342,76 @@ static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *cla
   PetscFunctionReturn(0);
 }
 
+/* One box per (part, clamp tag) pair where the tag is on the part: the part's bounding box (a
+   hair wider), cut along the axis to the fraction of the part's extent on the chosen side. */
+static PetscErrorCode MakeClampBoxesOnRoot(TwinfeCase c, ClampSet *clamp, PetscInt axis, PetscBool max_side, PetscReal fraction)
+{
+  PetscInt         nv, nt, nf, nparts, *vpart;
+  const PetscReal *xyz;
+  const PetscInt  *facets;
+  const int32_t   *tags;
+  PetscReal       *lo, *hi;
+  PetscBool       *pair; /* pair[p * ntags + i]: clamp tag i is on part p */
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
+  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, NULL, NULL));
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
+  PetscCall(PetscMalloc1(nv, &vpart));
+  PetscCall(TwinfeMeshGetComponents(c->mesh, &nparts, NULL, vpart));
+  PetscCall(PetscMalloc2(3 * nparts, &lo, 3 * nparts, &hi));
+  PetscCall(PetscCalloc1(nparts * clamp->ntags + 1, &pair));
+  for (PetscInt i = 0; i < 3 * nparts; ++i)
+    lo[i] = PETSC_MAX_REAL, hi[i] = PETSC_MIN_REAL;
+  for (PetscInt v = 0; v < nv; ++v)
+    for (int d = 0; d < 3 && vpart[v] >= 0; ++d) {
+      lo[3 * vpart[v] + d] = PetscMin(lo[3 * vpart[v] + d], xyz[3 * v + d]);
+      hi[3 * vpart[v] + d] = PetscMax(hi[3 * vpart[v] + d], xyz[3 * v + d]);
+    }
+  for (PetscInt f = 0; f < nf; ++f)
+    for (PetscInt i = 0; i < clamp->ntags; ++i)
+      if (tags[f] == clamp->tags[i] && vpart[facets[3 * f]] >= 0) pair[vpart[facets[3 * f]] * clamp->ntags + i] = PETSC_TRUE;
+  clamp->nboxes = 0;
+  for (PetscInt i = 0; i < nparts * clamp->ntags; ++i)
+    clamp->nboxes += pair[i];
+  PetscCall(PetscMalloc2(clamp->nboxes + 1, &clamp->box_tag, 6 * clamp->nboxes + 6, &clamp->boxes));
+  for (PetscInt p = 0, b = 0; p < nparts; ++p)
+    for (PetscInt i = 0; i < clamp->ntags; ++i) {
+      PetscReal *box = &clamp->boxes[6 * b];
+      if (!pair[p * clamp->ntags + i]) continue;
+      for (int d = 0; d < 3; ++d) {
+        const PetscReal margin = 1e-6 * (hi[3 * p + d] - lo[3 * p + d]) + 1e-9; /* keep the extreme vertices inside */
+        box[2 * d] = lo[3 * p + d] - margin, box[2 * d + 1] = hi[3 * p + d] + margin;
+      }
+      if (max_side)
+        box[2 * axis] = hi[3 * p + axis] - fraction * (hi[3 * p + axis] - lo[3 * p + axis]);
+      else
+        box[2 * axis + 1] = lo[3 * p + axis] + fraction * (hi[3 * p + axis] - lo[3 * p + axis]);
+      clamp->box_tag[b++] = clamp->tags[i];
+    }
+  PetscCall(PetscFree(pair));
+  PetscCall(PetscFree2(lo, hi));
+  PetscCall(PetscFree(vpart));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BroadcastClampBoxes(TwinfeCase c, ClampSet *clamp)
+{
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Bcast(&clamp->nboxes, 1, MPIU_INT, 0, c->comm));
+  if (c->rank != 0) PetscCall(PetscMalloc2(clamp->nboxes + 1, &clamp->box_tag, 6 * clamp->nboxes + 6, &clamp->boxes));
+  PetscCallMPI(MPI_Bcast(clamp->box_tag, (int)clamp->nboxes, MPIU_INT, 0, c->comm));
+  PetscCallMPI(MPI_Bcast(clamp->boxes, (int)(6 * clamp->nboxes), MPIU_REAL, 0, c->comm));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
 {
-  PetscReal lo[3], hi[3], fraction = 0.25, big = 1e30;
+  PetscReal lo[3], hi[3], fraction = 0.25;
   PetscInt  axis = 1, ntags = TWINFE_CASE_MAX_REGIONS;
   char      axis_name[16] = "y", side[16] = "max";
   PetscBool tags_given;
   PetscFunctionBegin;
+  clamp->nboxes = 0, clamp->box_tag = NULL, clamp->boxes = NULL;
   if (c->rank == 0) PetscCall(MeshBoundsOnRoot(c, lo, hi, &clamp->ntags, clamp->tags));
   PetscCallMPI(MPI_Bcast(lo, 3, MPIU_REAL, 0, c->comm));
   PetscCallMPI(MPI_Bcast(hi, 3, MPIU_REAL, 0, c->comm));
@@ -351,18 +432,16 @@ static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
   PetscCheck(fraction > 0 && fraction <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE, "-clamp_fraction is %g: give a value in (0, 1]",
              (double)fraction);
   axis = axis_name[0] - 'x';
-  for (int d = 0; d < 3; ++d)
-    clamp->box[2 * d] = -big, clamp->box[2 * d + 1] = big;
-  if (!strcmp(side, "max"))
-    clamp->box[2 * axis] = hi[axis] - fraction * (hi[axis] - lo[axis]);
-  else
-    clamp->box[2 * axis + 1] = lo[axis] + fraction * (hi[axis] - lo[axis]);
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckClampTagsOnRoot(c, clamp) : 0));
+  PetscCall(TwinfeRunOnRoot(c->comm,
+                            c->rank == 0 ? MakeClampBoxesOnRoot(c, clamp, axis, (PetscBool)!strcmp(side, "max"), fraction) : 0));
+  PetscCall(BroadcastClampBoxes(c, clamp));
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckNothingFloatsOnRoot(c, clamp, axis_name, side, fraction) : 0));
   if (c->rank == 0) {
-    char text[64];
-    snprintf(text, sizeof text, "%s of axis %s, fraction %g", side, axis_name, (double)fraction);
+    char text[128];
+    snprintf(text, sizeof text, "%s of axis %s, fraction %g of each connected part's extent", side, axis_name, (double)fraction);
     PetscCall(TwinfeReportSetString(c->report, "boundary.clamp.region", text));
+    PetscCall(TwinfeReportSetInt(c->report, "boundary.clamp.boxes", clamp->nboxes));
     char tags[256] = "";
     for (PetscInt t = 0; t < clamp->ntags; ++t) {
       const size_t used = strlen(tags);
@@ -396,8 +475,8 @@ static PetscErrorCode SetUpElasticity(TwinfeCase c, const ClampSet *clamp)
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(c->elasticity, g));
   if (c->rank == 0) PetscCall(TwinfeReportSetRealArray(c->report, "boundary.gravity_mm_per_s2", 3, g));
-  for (PetscInt t = 0; t < clamp->ntags; ++t)
-    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp->tags[t], clamp->box));
+  for (PetscInt b = 0; b < clamp->nboxes; ++b)
+    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp->box_tag[b], &clamp->boxes[6 * b]));
   PetscCall(TwinfeElasticitySetFromOptions(c->elasticity));
   PetscFunctionReturn(0);
 }
@@ -485,23 +564,33 @@ static PetscErrorCode WriteResults(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
+static PetscErrorCode PartitionAndSolve(TwinfeCase c, ClampSet *clamp)
 {
   PetscLogDouble t0;
-  ClampSet       clamp;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "partition", PETSC_TRUE, &t0));
   /* Clamps that cannot hold are refused here, on the serial mesh, before any work is spent. */
-  PetscCall(ReadClampSet(c, &clamp));
+  PetscCall(ReadClampSet(c, clamp));
   PetscCall(Distribute(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
-  PetscCall(SetUpElasticity(c, &clamp));
+  PetscCall(SetUpElasticity(c, clamp));
   PetscCall(SolveElasticity(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
   PetscCall(WriteResults(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
+{
+  ClampSet       clamp = {0};
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  ierr = PartitionAndSolve(c, &clamp);
+  PetscCall(PetscFree2(clamp.box_tag, clamp.boxes)); /* on every path */
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
