@@ -124,3 +124,17 @@ PETSC_EXTERN PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt 
    with a stiffer spherical inclusion (label 2, radius 12 mm), sampled at the given isotropic
    voxel size in mm on a grid with a non-identity direction. Deterministic. */
 PETSC_EXTERN PetscErrorCode TwinfeImageCreateOrganPhantom(PetscReal voxel_mm, TwinfeImage *image);
+
+/* A CT-like label map with known volumes: a CT's grid (the same 261 x 481 x 481 mm field of
+   view as 261 x 512 x 512 voxels of 1.0 x 0.94 x 0.94 mm when slice_mm = 1; spacing scaled by
+   slice_mm for smaller test versions, 0.5 to 10), slice axis first (axis 0 runs superior),
+   an oblique direction matrix; label 2 two kidneys of different size (ellipsoids), label 3 a
+   tumour ball touching and partly inside the smaller kidney (the tumour takes the overlap),
+   label 1 a vessel (a cylinder with a rounded top) leaving the image through its inferior
+   face, and specks: 2 face-joined voxels of label 2, 1 voxel of label 3, and 3 voxels of
+   label 1 joined only at edges and corners. Deterministic. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageCreateKidneyPhantom(PetscReal slice_mm, TwinfeImage *image);
+/* The shapes' exact volumes in mm^3 inside that image, for labels 1, 2 and 3 (specks not
+   counted): the vessel cut by the image's inferior face, both kidneys less the tumour's
+   overlap, the tumour. */
+PETSC_EXTERN PetscErrorCode TwinfeImageKidneyPhantomVolumes(PetscReal slice_mm, PetscReal volume_mm3[3]);
