@@ -115,7 +115,8 @@ PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt 
    voxels of a label (or of everything else) touch only along an edge or at a corner, give the
    label one more voxel so they join through a face (background first; another label's only
    if that label stays connected around it, and no voxel changes twice). Reports the voxels
-   changed and the pinches left that nothing could mend. Not collective. */
+   changed and the pinches left that nothing could mend. Works inside the box around the
+   labels (plus a margin), skipping 2x2x2 blocks of one label. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left);
 /* The number of pinched configurations (2x2 squares and 2x2x2 blocks, per label). */
 PETSC_EXTERN PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches);
