@@ -18,7 +18,7 @@ static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
                             "  mesh  IMAGE -o DIR         a NIfTI label map (.nii, .nii.gz) to DIR/mesh.vtu, DIR/mesh.msh and\n"
                             "                             one STL per region, in the scanner's millimetres (LPS)\n"
                             "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh\n"
-                            "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2]\n"
+                            "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2] [-kind kidneys]\n"
                             "  version                    print the version\n"
                             "\n"
                             "Every command takes options after it (-name value); `twinfe <command> -h` lists them.\n"
@@ -63,6 +63,7 @@ typedef struct {
   char      out[PETSC_MAX_PATH_LEN];
   PetscBool traceback;
   PetscReal voxel_mm;
+  PetscBool kidneys; /* phantom -kind kidneys */
 } AppOptions;
 
 static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
@@ -70,6 +71,7 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
   const PetscBool phantom = !strcmp(command, "phantom");
   PetscFunctionBegin;
   o->voxel_mm             = 2.0;
+  o->kidneys              = PETSC_FALSE;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "twinfe", "twinfe");
   if (phantom || IsCaseCommand(command))
@@ -77,16 +79,27 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
                                                    phantom ? "the label map to write (.nii.gz)"
                                                            : "output folder; it appears only when the run succeeded",
                                                    !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
-  if (phantom)
-    TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm", "voxel size of the phantom, mm, 0.2 to 10",
+  if (phantom) {
+    const char *const kinds[] = {"organ", "kidneys"};
+    PetscInt          kind    = 0;
+    TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-kind",
+                                                   "organ: the bundled organ with an inclusion; kidneys: a CT-like abdomen "
+                                                   "(two kidneys, a tumour, a vessel, specks)",
+                                                   kinds, 2, kind, &kind, NULL));
+    o->kidneys = (PetscBool)(kind == 1);
+    if (o->kidneys) o->voxel_mm = 1.0;
+    TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm",
+                                                 "organ: voxel size, mm, 0.2 to 10 (default 2); kidneys: slice spacing, mm, 0.5 "
+                                                 "to 10, in-plane 0.94 of it (default 1: 261 x 512 x 512 voxels)",
                                                  o->voxel_mm, &o->voxel_mm, NULL));
+  }
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-twinfe_traceback", "print PETSc's full error traceback on failure",
                                      PETSC_FALSE, &o->traceback, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
-  PetscCheck(!phantom || (o->voxel_mm >= 0.2 && o->voxel_mm <= 10), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
-             "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)o->voxel_mm);
+  PetscCheck(!phantom || (o->voxel_mm >= (o->kidneys ? 0.5 : 0.2) && o->voxel_mm <= 10), PETSC_COMM_WORLD,
+             PETSC_ERR_ARG_OUTOFRANGE, "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)o->voxel_mm);
   PetscFunctionReturn(0);
 }
 
@@ -156,10 +169,28 @@ static PetscErrorCode WritePhantom(const AppOptions *o)
   TwinfeImage image;
   PetscFunctionBegin;
   PetscCheck(o->out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o FILE.nii.gz");
-  PetscCall(TwinfeImageCreateOrganPhantom(o->voxel_mm, &image));
+  if (o->kidneys)
+    PetscCall(TwinfeImageCreateKidneyPhantom(o->voxel_mm, &image));
+  else
+    PetscCall(TwinfeImageCreateOrganPhantom(o->voxel_mm, &image));
   PetscCall(TwinfeImageWrite(image, o->out));
+  if (o->kidneys) {
+    PetscInt  dims[3];
+    PetscReal spacing[3], volume[3];
+    PetscCall(TwinfeImageGetDimensions(image, dims));
+    PetscCall(TwinfeImageGetGeometry(image, spacing, NULL, NULL));
+    PetscCall(TwinfeImageKidneyPhantomVolumes(o->voxel_mm, volume));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                          "phantom   wrote %s (kidneys: %" PetscInt_FMT " x %" PetscInt_FMT " x %" PetscInt_FMT
+                          " voxels of %g x %g x %g mm)\n",
+                          o->out, dims[0], dims[1], dims[2], (double)spacing[0], (double)spacing[1], (double)spacing[2]));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                          "          exact volumes: label 1 vessel %.2f mm^3, label 2 kidneys %.2f mm^3, label 3 tumour %.2f "
+                          "mm^3\n",
+                          (double)volume[0], (double)volume[1], (double)volume[2]));
+  } else
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "phantom   wrote %s (%g mm voxels)\n", o->out, (double)o->voxel_mm));
   PetscCall(TwinfeImageDestroy(&image));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "phantom   wrote %s (%g mm voxels)\n", o->out, (double)o->voxel_mm));
   PetscFunctionReturn(0);
 }
 

@@ -346,32 +346,37 @@ static PetscErrorCode NumberRegions(TwinfeCase c, int32_t original[], PetscBool 
   PetscFunctionReturn(0);
 }
 
-/* Keep the requested labels as one solid each, without pinches. Voxels that touch only along
-   an edge or at a corner pinch the surface into non-manifold edges (an STL a printer refuses,
-   a region that is not one shell), so each pinch gets a voxel; that can enclose a pocket of
-   background, which the selection fills, so the two alternate until neither changes
-   anything (twice on TotalSegmentator's 41 labels). -image_repair_pinches 0 leaves pinches. */
-static PetscErrorCode CleanLabels(TwinfeCase c, PetscInt *removed, PetscInt *filled)
+/* Keep every piece of each requested label (a label's two kidneys are both anatomy), remove
+   only islands under both -image_island_voxels and -image_island_percent, fill enclosed
+   background, and mend pinches: voxels that touch only along an edge or at a corner pinch the
+   surface into non-manifold edges (an STL a printer refuses), so each pinch gets a voxel,
+   alternating with cavity filling (image/select.c). -image_repair_pinches 0 leaves pinches. */
+static PetscErrorCode CleanLabels(TwinfeCase c, TwinfeImageSelection *selection)
 {
-  PetscBool repair = PETSC_TRUE;
-  PetscInt  left   = 0;
+  PetscBool repair        = PETSC_TRUE;
+  PetscInt  island_voxels = TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT, left, filled, removed = 0;
+  PetscReal island_percent = TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT;
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-image_repair_pinches", &repair, NULL));
-  PetscCall(TwinfeImageSelectLabels(c->image, c->nregions, c->labels, removed, filled));
-  c->pinch_voxels = 0;
-  for (int round = 0; repair && round < 8; ++round) {
-    PetscInt added, more_removed, more_filled;
-    PetscCall(TwinfeImageRepairPinches(c->image, &added, NULL)); /* counted once, after the loop */
-    if (!added) break;
-    c->pinch_voxels += added;
-    PetscCall(TwinfeImageSelectLabels(c->image, c->nregions, c->labels, &more_removed, &more_filled));
-    *removed += more_removed;
-    *filled += more_filled;
-    if (!more_removed && !more_filled) break;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-image_island_voxels", &island_voxels, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-image_island_percent", &island_percent, NULL));
+  PetscCall(TwinfeImageSelectLabelsKeepAll(c->image, c->nregions, c->labels, island_voxels, island_percent, repair, selection));
+  PetscCall(TwinfeImageSelectionGetTotals(*selection, NULL, &filled, &c->pinch_voxels, &left));
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    TwinfeImageLabelSelection l;
+    PetscCall(TwinfeImageSelectionGetLabel(*selection, i, &l));
+    removed += l.voxels_removed;
   }
-  PetscCall(TwinfeImageCountPinches(c->image, &left));
+  PetscCall(TwinfeReportSetInt(c->report, "image.selection.island_voxels", island_voxels));
+  PetscCall(TwinfeReportSetReal(c->report, "image.selection.island_percent", island_percent));
+  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
+  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_filled", filled));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.pinch_voxels_added", c->pinch_voxels));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.pinches_left", left));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "          cleaning: %" PetscInt_FMT " voxels of islands removed, %" PetscInt_FMT
+                        " cavity voxels filled, %" PetscInt_FMT " voxels added to mend pinches\n",
+                        removed, filled, c->pinch_voxels));
   if (left)
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "warning   %" PetscInt_FMT " voxel pinches are left%s: the surfaces of those labels are not manifold "
@@ -380,15 +385,92 @@ static PetscErrorCode CleanLabels(TwinfeCase c, PetscInt *removed, PetscInt *fil
   PetscFunctionReturn(0);
 }
 
+/* Islands listed one by one in the summary up to this many per region, else counted. */
+#define TWINFE_ISLANDS_LISTED 5
+/* ... and in report.json up to this many per region (a noisy segmentation can have thousands). */
+#define TWINFE_ISLANDS_REPORTED 1000
+
+/* One region's pieces: report.json's image.regions.<name> and the summary's lines. */
+static PetscErrorCode RecordRegionSelection(TwinfeCase c, PetscInt i, int32_t original, PetscBool renumbered,
+                                            TwinfeImageSelection selection)
+{
+  TwinfeImageLabelSelection l;
+  const TwinfeImageIsland  *islands;
+  PetscInt                  nislands, listed  = 0;
+  PetscReal                 voxel, island_mm3 = 0;
+  char                      key[256], sub[64], where[64];
+  PetscFunctionBegin;
+  PetscCall(TwinfeImageSelectionGetLabel(selection, i, &l));
+  PetscCall(TwinfeImageSelectionGetIslands(selection, &nislands, &islands));
+  PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "label"));
+  PetscCall(TwinfeReportSetInt(c->report, key, original));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "region"));
+  PetscCall(TwinfeReportSetInt(c->report, key, c->labels[i]));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels_given"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.voxels_given));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.voxels));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
+  PetscCall(TwinfeReportSetReal(c->report, key, l.voxels * voxel));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_in"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.components_given));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_out"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.components_kept));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_meshed"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.components_meshed));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "islands_removed_count"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.islands_removed));
+  PetscCall(ReportKey(key, "image.regions", c->names[i], "islands_removed_voxels"));
+  PetscCall(TwinfeReportSetInt(c->report, key, l.voxels_removed));
+  if (renumbered)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d -> region %3d: ", c->names[i], (int)original,
+                          (int)c->labels[i]));
+  else
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: ", c->names[i], (int)c->labels[i]));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "%" PetscInt_FMT " voxels, %.6g mm^3 (%" PetscInt_FMT " given); pieces: %" PetscInt_FMT
+                        " given, %" PetscInt_FMT " kept\n",
+                        l.voxels, (double)(l.voxels * voxel), l.voxels_given, l.components_given, l.components_kept));
+  /* islands_removed: one member per island, "1" to "n" in the order found (the report holds
+     objects and arrays of numbers, so a list of records is an object keyed by position) */
+  for (PetscInt k = 0; k < nislands; ++k) {
+    const TwinfeImageIsland *is = &islands[k];
+    if (is->label != c->labels[i]) continue;
+    island_mm3 += is->volume_mm3;
+    if (++listed > TWINFE_ISLANDS_REPORTED) continue;
+    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".voxels", listed);
+    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
+    PetscCall(TwinfeReportSetInt(c->report, key, is->voxels));
+    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".volume_mm3", listed);
+    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
+    PetscCall(TwinfeReportSetReal(c->report, key, is->volume_mm3));
+    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".centroid_lps_mm", listed);
+    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, is->centroid_lps));
+    if (l.islands_removed <= TWINFE_ISLANDS_LISTED) {
+      snprintf(where, sizeof where, "(%.1f, %.1f, %.1f)", (double)is->centroid_lps[0], (double)is->centroid_lps[1],
+               (double)is->centroid_lps[2]);
+      PetscCall(PetscPrintf(PETSC_COMM_SELF, "            island removed: %" PetscInt_FMT " voxels, %.3g mm^3 at LPS %s mm\n",
+                            is->voxels, (double)is->volume_mm3, where));
+    }
+  }
+  if (l.islands_removed > TWINFE_ISLANDS_LISTED)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "            %" PetscInt_FMT " islands removed: %" PetscInt_FMT " voxels, %.3g mm^3 in all\n",
+                          l.islands_removed, l.voxels_removed, (double)island_mm3));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
 {
-  PetscLogDouble t0;
-  PetscInt       dims[3], removed, filled, count, nvalues, max_voxels = TWINFE_IMAGE_MAX_VOXELS_DEFAULT;
-  PetscReal      spacing[3], origin[3], direction[9], voxel;
-  int32_t       *values, original[TWINFE_CASE_MAX_REGIONS];
-  PetscBool      renumbered;
-  PetscErrorCode ierr;
-  char           key[256];
+  PetscLogDouble       t0;
+  PetscInt             dims[3], nvalues, max_voxels = TWINFE_IMAGE_MAX_VOXELS_DEFAULT;
+  PetscReal            spacing[3], origin[3], direction[9];
+  int32_t             *values, original[TWINFE_CASE_MAX_REGIONS];
+  PetscBool            renumbered;
+  PetscErrorCode       ierr;
+  TwinfeImageSelection selection = NULL;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "image", PETSC_FALSE, &t0));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-image_max_voxels", &max_voxels, NULL));
@@ -407,7 +489,6 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(NumberRegions(c, original, &renumbered));
   PetscCall(TwinfeImageGetDimensions(c->image, dims));
   PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
-  PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
   {
     PetscCall(TwinfeReportSetIntArray(c->report, "image.dimensions", 3, dims));
     PetscCall(TwinfeReportSetRealArray(c->report, "image.spacing_mm", 3, spacing));
@@ -423,31 +504,11 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
                           "          labels above 999: regions are numbered 1 to %" PetscInt_FMT
                           " in ascending label order (mesh regions and facet tags use these numbers)\n",
                           c->nregions));
-  PetscCall(CleanLabels(c, &removed, &filled));
-  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
-  PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_filled", filled));
-  for (PetscInt i = 0; i < c->nregions; ++i) {
-    PetscCall(TwinfeImageCountLabel(c->image, c->labels[i], &count));
-    PetscCall(ReportKey(key, "image.regions", c->names[i], "label"));
-    PetscCall(TwinfeReportSetInt(c->report, key, original[i]));
-    PetscCall(ReportKey(key, "image.regions", c->names[i], "region"));
-    PetscCall(TwinfeReportSetInt(c->report, key, c->labels[i]));
-    PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
-    PetscCall(TwinfeReportSetInt(c->report, key, count));
-    PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
-    PetscCall(TwinfeReportSetReal(c->report, key, count * voxel));
-    if (renumbered)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                            "          region %-12s label %3d -> region %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n", c->names[i],
-                            (int)original[i], (int)c->labels[i], count, (double)(count * voxel)));
-    else
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d: %" PetscInt_FMT " voxels, %.6g mm^3\n",
-                            c->names[i], (int)c->labels[i], count, (double)(count * voxel)));
-  }
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "          cleaning: %" PetscInt_FMT " voxels of stray components removed, %" PetscInt_FMT
-                        " cavity voxels filled, %" PetscInt_FMT " voxels added to mend pinches\n",
-                        removed, filled, c->pinch_voxels));
+  PetscCall(CleanLabels(c, &selection));
+  for (PetscInt i = 0; i < c->nregions && !ierr; ++i)
+    ierr = RecordRegionSelection(c, i, original[i], renumbered, selection);
+  PetscCall(TwinfeImageSelectionDestroy(&selection));
+  PetscCall(ierr);
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
 }

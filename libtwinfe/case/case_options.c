@@ -134,7 +134,9 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
 {
   char           image[PETSC_MAX_PATH_LEN], *names[TWINFE_CASE_MAX_REGIONS];
   PetscInt       labels[TWINFE_CASE_MAX_REGIONS], nlabels = 0, nnames = 0, max_voxels = PETSC_MAX_INT;
-  PetscBool      repair = PETSC_TRUE;
+  PetscInt       island_voxels  = TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT;
+  PetscReal      island_percent = TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT;
+  PetscBool      repair         = PETSC_TRUE;
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -154,6 +156,15 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
                                                repair, &repair, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-image_max_voxels", "largest image accepted, in voxels",
                                               max_voxels, &max_voxels, NULL));
+  /* An island goes only when under both: a speck of a big label, never a piece that is
+     large in voxels or a real share of its label (0 for either keeps every piece). */
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-image_island_voxels",
+                                              "remove a piece of a label (26-connected, not its largest) only if it has fewer "
+                                              "voxels than this and ...",
+                                              island_voxels, &island_voxels, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-image_island_percent",
+                                               "... is less than this percent of its label's voxels; removed islands are listed",
+                                               island_percent, &island_percent, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   ierr        = CheckNames(comm, nnames, names, nlabels, labels);
@@ -168,6 +179,12 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
     PetscCall(PetscFree(names[i]));
   PetscCall(ierr);
   PetscCheck(max_voxels > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-image_max_voxels %" PetscInt_FMT " must be positive", max_voxels);
+  PetscCheck(island_voxels >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-image_island_voxels %" PetscInt_FMT " is negative: give 0 (keep every piece) or more voxels (default %d)",
+             island_voxels, TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT);
+  PetscCheck(island_percent >= 0 && island_percent <= 100, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-image_island_percent %g is outside 0 to 100 (percent of the label's voxels; default %g)", (double)island_percent,
+             (double)TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT);
   PetscFunctionReturn(0);
 }
 

@@ -14,7 +14,7 @@
  * the repair ends: each voxel changes at most once). A pinch it cannot mend is left and
  * counted. Sweeps repeat, each after the first only around the voxels the previous one
  * changed. Voxels outside the grid count as background, as in the surface extraction. */
-#include "image_impl.h"
+#include "grid_impl.h"
 
 #define TWINFE_PINCH_MAX_SWEEPS 64
 
@@ -152,6 +152,29 @@ static void ReadBlock(const PetscInt dims[3], const int32_t labels[], PetscInt i
   }
 }
 
+/* One label (or background) fills the block: nothing is pinched there. Most blocks of a scan
+   are like that, so this is checked first. */
+static inline PetscBool Uniform(const int32_t lab[8])
+{
+  return (PetscBool)(lab[0] == lab[1] && lab[0] == lab[2] && lab[0] == lab[3] && lab[0] == lab[4] && lab[0] == lab[5] &&
+                     lab[0] == lab[6] && lab[0] == lab[7]);
+}
+
+/* The block at (i, j, k) lies inside the grid and one label fills it: the full sweeps skip it
+   with 8 reads and no index arithmetic (most blocks of a scan are like that); blocks on the
+   border go the long way, through ReadBlock. */
+static inline PetscBool UniformInside(const PetscInt dims[3], const int32_t labels[], PetscInt i, PetscInt j, PetscInt k)
+{
+  const int32_t *a, *b, *c, *d;
+  if (i < 0 || j < 0 || k < 0 || i + 1 >= dims[0] || j + 1 >= dims[1] || k + 1 >= dims[2]) return PETSC_FALSE;
+  a = labels + i + dims[0] * (j + dims[1] * k);
+  b = a + dims[0];
+  c = a + dims[0] * dims[1];
+  d = c + dims[0];
+  return (PetscBool)(a[0] == a[1] && a[0] == b[0] && a[0] == b[1] && a[0] == c[0] && a[0] == c[1] && a[0] == d[0] &&
+                     a[0] == d[1]);
+}
+
 /* The block bits of bit b's label, if b is that label's lowest bit, the label is not
    background and it does not fill the block (each label of a block is looked at once). */
 static PetscBool LabelBits(const int32_t lab[8], int b, unsigned *in)
@@ -173,6 +196,7 @@ static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], unsi
 
   PetscFunctionBeginUser;
   ReadBlock(dims, labels, i, j, k, vox, lab);
+  if (Uniform(lab)) PetscFunctionReturn(0);
   for (int b = 0; b < 8; ++b) {
     const int32_t label = lab[b];
     unsigned      in;
@@ -201,7 +225,7 @@ static PetscErrorCode Sweep(const PetscInt dims[3], int32_t labels[], unsigned c
     for (PetscInt k = -1; k < dims[2]; ++k)
       for (PetscInt j = -1; j < dims[1]; ++j)
         for (PetscInt i = -1; i < dims[0]; ++i)
-          PetscCall(RepairBlock(dims, labels, changed, i, j, k, changes));
+          if (!UniformInside(dims, labels, i, j, k)) PetscCall(RepairBlock(dims, labels, changed, i, j, k, changes));
     PetscFunctionReturn(0);
   }
   for (PetscInt c = 0; c < previous->n; ++c) {
@@ -221,7 +245,9 @@ static PetscInt CountPinches(const PetscInt dims[3], const int32_t labels[])
       for (PetscInt i = -1; i < dims[0]; ++i) {
         PetscInt vox[8];
         int32_t  lab[8];
+        if (UniformInside(dims, labels, i, j, k)) continue;
         ReadBlock(dims, labels, i, j, k, vox, lab);
+        if (Uniform(lab)) continue;
         for (int b = 0; b < 8; ++b) {
           unsigned  in;
           int       pa, pb;
@@ -232,28 +258,26 @@ static PetscInt CountPinches(const PetscInt dims[3], const int32_t labels[])
   return count;
 }
 
-PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches)
+PetscInt TwinfePinchCountGrid_Private(const PetscInt dims[3], const int32_t labels[])
 {
-  PetscFunctionBeginUser;
-  TwinfeCheckPointer_Private(image);
-  TwinfeCheckPointer_Private(pinches);
-  *pinches = CountPinches(image->dims, image->labels);
-  PetscFunctionReturn(0);
+  return CountPinches(dims, labels);
 }
 
-PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left)
+PetscErrorCode TwinfePinchRepairGrid_Private(const PetscInt dims[3], int32_t labels[], PetscInt *voxels_changed)
 {
   Changes        a = {0, 0, NULL}, b = {0, 0, NULL}, *previous = NULL, *current = &a;
   PetscInt       changed = 0;
   unsigned char *mask;
   PetscErrorCode ierr = 0;
+  PetscLogEvent  event;
 
   PetscFunctionBeginUser;
-  TwinfeCheckPointer_Private(image);
-  PetscCall(PetscCalloc1(TwinfeImageVoxelCount_Private(image->dims), &mask));
+  PetscCall(TwinfeImageGetEvent_Private(TWINFE_EV_PINCHES, &event));
+  PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
+  PetscCall(PetscCalloc1(TwinfeImageVoxelCount_Private(dims), &mask));
   /* every change is a voxel that never changes again, so this ends; the cap bounds the time */
   for (int sweep = 0; sweep < TWINFE_PINCH_MAX_SWEEPS && !ierr; ++sweep) {
-    ierr = Sweep(image->dims, image->labels, mask, previous, current);
+    ierr = Sweep(dims, labels, mask, previous, current);
     if (ierr || !current->n) break;
     changed += current->n;
     previous = current;
@@ -263,7 +287,52 @@ PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_chan
   PetscCall(PetscFree(b.voxel));
   PetscCall(PetscFree(mask));
   PetscCall(ierr);
+  *voxels_changed = changed;
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* Both public functions work on the box around the labels (grid_impl.h): outside it nothing
+   is pinched. */
+PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches)
+{
+  PetscInt      lo[3], hi[3];
+  PetscBool     any;
+  TwinfeGrid    grid;
+  PetscLogEvent event;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckPointer_Private(image);
+  TwinfeCheckPointer_Private(pinches);
+  *pinches = 0;
+  PetscCall(TwinfeImageGetEvent_Private(TWINFE_EV_COUNT_PINCHES, &event));
+  PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
+  PetscCall(TwinfeGridLabelBox_Private(image, lo, hi, &any));
+  if (any) {
+    PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
+    *pinches = CountPinches(grid.dims, grid.labels);
+    PetscCall(TwinfeGridRestore_Private(image, &grid));
+  }
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_changed, PetscInt *pinches_left)
+{
+  PetscInt   lo[3], hi[3], changed = 0, left = 0;
+  PetscBool  any;
+  TwinfeGrid grid;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckPointer_Private(image);
+  PetscCall(TwinfeGridLabelBox_Private(image, lo, hi, &any));
+  if (any) {
+    PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
+    PetscCall(TwinfePinchRepairGrid_Private(grid.dims, grid.labels, &changed));
+    if (pinches_left) left = CountPinches(grid.dims, grid.labels);
+    PetscCall(TwinfeGridRestore_Private(image, &grid));
+  }
   if (voxels_changed) *voxels_changed = changed;
-  if (pinches_left) *pinches_left = CountPinches(image->dims, image->labels);
+  if (pinches_left) *pinches_left = left;
   PetscFunctionReturn(0);
 }
