@@ -32,9 +32,11 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBox(const PetscInt n[3], const Petsc
    to mesh and their names (names may be NULL, or an entry NULL: "region_<label>"; a name is
    one token, no spaces); nregions 0 meshes every label of the surface. Surface labels not
    listed count as background. Facets keep the surface triangles' orientation (normal from
-   the higher label to the lower) and are tagged TwinfeFacetTag(a, b). Each region must be
-   one closed solid per component (see TwinfeImageSelectLabels); a region with several
-   outer shells gets one Gmsh volume per shell. Options: -mesh_algorithm hxt|delaunay,
+   the higher label to the lower) and are tagged TwinfeFacetTag(a, b). A region may have any
+   number of pieces, each a closed shell (with holes inside it, if any): each outer shell gets
+   its own Gmsh volume, all in the region's physical group (HXT refuses one volume over a
+   label's separate pieces as a "duplicate volume"). TwinfeImageSelectLabelsKeepAll makes
+   label maps whose pieces mesh this way. Options: -mesh_algorithm hxt|delaunay,
    -mesh_optimize 0|1 (1), -mesh_threads (1), -mesh_verbose (Gmsh's terminal output); then
    TwinfeMeshImprove to -mesh_min_radius_ratio (0.1) and -mesh_min_dihedral (10 degrees) unless
    -mesh_improve false (its figures: TwinfeMeshGetImproveStats).

@@ -258,8 +258,8 @@ static PetscErrorCode CheckRegionsMeshed(TwinfeMesh mesh, PetscInt nregions, con
       TwinfeGmshLastError_Private(msg, sizeof msg);
       SETERRQ(
           PETSC_COMM_SELF, PETSC_ERR_LIB,
-          "TwinfeMeshCreateFromSurface: Gmsh produced no tetrahedra for region %d (last Gmsh error: %s). Each region must be one "
-          "closed solid: keep the largest component per label and fill cavities (TwinfeImageSelectLabels)",
+          "TwinfeMeshCreateFromSurface: Gmsh produced no tetrahedra for region %d (last Gmsh error: %s). Each piece of a region "
+          "must be a closed, non-self-intersecting shell: make the label map's pieces with TwinfeImageSelectLabelsKeepAll",
           (int)labels[r], msg);
     }
   }
