@@ -76,5 +76,8 @@ PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char 
    the manifest). Each string is copied; one that is not valid UTF-8 is refused. */
 PETSC_EXTERN PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n,
                                                        const char *const values[]);
+/* The integer at key (same key syntax); *found is PETSC_FALSE, *value untouched, when key holds
+   none (absent, or another kind of value). */
+PETSC_EXTERN PetscErrorCode TwinfeReportGetInt(TwinfeReport report, const char key[], PetscInt *value, PetscBool *found);
 /* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
 PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

@@ -423,6 +423,7 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
                           "          labels above 999: regions are numbered 1 to %" PetscInt_FMT
                           " in ascending label order (mesh regions and facet tags use these numbers)\n",
                           c->nregions));
+  PetscCall(TwinfeFidelityCreate(c->image, c->nregions, c->labels, &c->fidelity)); /* before cleaning changes the labels */
   PetscCall(CleanLabels(c, &removed, &filled));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_removed", removed));
   PetscCall(TwinfeReportSetInt(c->report, "image.selection.voxels_filled", filled));
@@ -552,6 +553,8 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "          quality: min gamma %.3f, mean gamma %.3f, min dihedral angle %.1f deg\n",
                         (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
   PetscCall(RecordGammaHistogram(c, nt));
+  PetscCall(TwinfeCaseReportRegions(c, c->fidelity));
+  PetscCall(TwinfeFidelityDestroy(&c->fidelity));
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;
     PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
@@ -652,8 +655,9 @@ static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
 
 PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
 {
-  char      given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
-  PetscBool set                       = PETSC_FALSE;
+  char           given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
+  PetscBool      set                       = PETSC_FALSE;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   if (image_path)
     PetscCall(PetscStrncpy(given, image_path, sizeof given));
@@ -667,7 +671,9 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
     PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
   PetscCall(ValidateMaterials(c)); /* fail before meshing, not after */
-  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0));
+  ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0);
+  PetscCall(TwinfeFidelityDestroy(&c->fidelity)); /* a failed run may leave it */
+  PetscCall(ierr);
   PetscCall(BroadcastRegions(c));
   PetscCall(ValidateMaterials(c));
   PetscFunctionReturn(0);

@@ -353,6 +353,48 @@ PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[],
   PetscFunctionReturn(0);
 }
 
+/* The value at key, or NULL when there is none (nothing is made). */
+static PetscErrorCode Lookup(TwinfeReport report, const char key[], json_t **value)
+{
+  json_t     *node = report->root;
+  const char *part = key;
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckKey(key));
+  for (;;) {
+    const char  *dot = strchr(part, '.');
+    const size_t len = dot ? (size_t)(dot - part) : strlen(part);
+    size_t       namelen;
+    PetscInt     index;
+    PetscCall(ParsePart(key, part, len, &namelen, &index));
+    node = json_is_object(node) ? json_object_getn(node, part, namelen) : NULL;
+    if (node && index >= 0) node = json_is_array(node) ? json_array_get(node, (size_t)index) : NULL;
+    if (!node || !dot) break;
+    part = dot + 1;
+  }
+  *value = node;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportGetInt - The integer set at key, if any. Not collective.
+
+  Output Parameters:
++ value - the integer (untouched when not found)
+- found - whether key holds an integer
+@*/
+PetscErrorCode TwinfeReportGetInt(TwinfeReport report, const char key[], PetscInt *value, PetscBool *found)
+{
+  json_t *node;
+
+  PetscFunctionBeginUser;
+  PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report is NULL: create it with TwinfeReportCreate");
+  PetscCall(Lookup(report, key, &node));
+  *found = json_is_integer(node) ? PETSC_TRUE : PETSC_FALSE;
+  if (*found) *value = (PetscInt)json_integer_value(node);
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- writing */
 
 /* The shortest of %.15g..%.17g that reads back to the same double, with ".0" added to whole

@@ -24,6 +24,17 @@ struct _p_TwinfeFidelity {
                             spans the voxel ijk in the other two axes */
 };
 
+/* -log_view events: the capture (one pass over the voxels) and the comparison. */
+static PetscLogEvent FIDELITY_CAPTURE = -1, FIDELITY_COMPARE = -1;
+
+static PetscErrorCode RegisterEvents(void)
+{
+  PetscFunctionBeginUser;
+  if (FIDELITY_CAPTURE < 0) PetscCall(PetscLogEventRegister("TwinfeFidCapture", PETSC_OBJECT_CLASSID, &FIDELITY_CAPTURE));
+  if (FIDELITY_COMPARE < 0) PetscCall(PetscLogEventRegister("TwinfeFidCompare", PETSC_OBJECT_CLASSID, &FIDELITY_COMPARE));
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- capture */
 
 typedef struct {
@@ -201,6 +212,8 @@ PetscErrorCode TwinfeFidelityCreate(TwinfeImage image, PetscInt nlabels, const i
       PetscCheck(labels[m] != labels[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Fidelity: label %d is listed twice",
                  (int)labels[l]);
   }
+  PetscCall(RegisterEvents());
+  PetscCall(PetscLogEventBegin(FIDELITY_CAPTURE, 0, 0, 0, 0));
   PetscCall(PetscNew(&f));
   PetscCall(TwinfeImageGetDimensions(image, dims));
   PetscCall(TwinfeImageGetGeometry(image, f->spacing, f->origin, f->direction));
@@ -227,6 +240,7 @@ PetscErrorCode TwinfeFidelityCreate(TwinfeImage image, PetscInt nlabels, const i
   }
   PetscCall(PetscFree(lists));
   *fidelity = f;
+  PetscCall(PetscLogEventEnd(FIDELITY_CAPTURE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -635,6 +649,8 @@ PetscErrorCode TwinfeFidelityCompareMesh(TwinfeFidelity fidelity, TwinfeMesh mes
   TwinfeCheckArgNull_Private(fidelity);
   TwinfeCheckArgNull_Private(mesh);
   TwinfeCheckArgNull_Private(out);
+  PetscCall(RegisterEvents());
+  PetscCall(PetscLogEventBegin(FIDELITY_COMPARE, 0, 0, 0, 0));
   PetscCall(PetscMalloc2(3 * mesh->nvertices + 1, &ux, mesh->nvertices + 1, &stamp));
   for (PetscInt v = 0; v < mesh->nvertices; v++) {
     ToVoxelFrame(fidelity, &mesh->xyz[3 * v], &ux[3 * v]);
@@ -654,5 +670,6 @@ PetscErrorCode TwinfeFidelityCompareMesh(TwinfeFidelity fidelity, TwinfeMesh mes
     PetscCall(CompareRegion(fidelity, l, ux, mesh->nfacets, mesh->facets, mesh->facet_tags, stamp, &out[r]));
   }
   PetscCall(PetscFree2(ux, stamp));
+  PetscCall(PetscLogEventEnd(FIDELITY_COMPARE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

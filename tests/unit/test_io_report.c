@@ -91,6 +91,22 @@ START_TEST(lists_of_objects)
   EXPECT_ERROR_NAMING(TwinfeReportSetInt(report, "regions[0]", 1), "already holds members");
   EXPECT_ERROR_NAMING(TwinfeReportSetInt(report, "twinfe.ranks[0]", 1), "other than a list");
   EXPECT_ERROR_NAMING(TwinfeReportSetInt(report, "regions.x", 1), "regions");
+  {
+    PetscInt  value = -1;
+    PetscBool found;
+    TWINFE_CK(TwinfeReportGetInt(report, "regions[1].tets", &value, &found));
+    ck_assert(found && value == 7);
+    TWINFE_CK(TwinfeReportGetInt(report, "a.b[0].c.d[0].e", &value, &found));
+    ck_assert(found && value == 1);
+    TWINFE_CK(TwinfeReportGetInt(report, "tags[1]", &value, &found));
+    ck_assert(found && value == 6);
+    TWINFE_CK(TwinfeReportGetInt(report, "regions[2].tets", &value, &found)); /* no such item */
+    ck_assert(!found && value == 6);
+    TWINFE_CK(TwinfeReportGetInt(report, "regions[0].name", &value, &found)); /* a string */
+    ck_assert(!found);
+    TWINFE_CK(TwinfeReportGetInt(report, "twinfe.ranks.x", &value, &found));
+    ck_assert(!found);
+  }
   TWINFE_CK(TwinfeReportWrite(report, path));
   TWINFE_CK(TwinfeReportDestroy(&report));
   fp = fopen(path, "r");
