@@ -303,7 +303,7 @@ typedef struct {
   PetscReal *key;   /* scratch: centre coordinate of each primitive along the split axis */
 } BVH;
 
-#define LEAF_SIZE 4
+#define LEAF_SIZE 8
 
 static PetscReal Centre(const Prims *p, PetscInt i, int d)
 {
