@@ -57,7 +57,11 @@ PETSC_EXTERN PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal x
                                            const char path[]);
 
 /* report.json: an ordered JSON document built by dotted keys ("mesh.min_gamma" makes the
-   object "mesh" with member "min_gamma"). Values are written in insertion order. */
+   object "mesh" with member "min_gamma"). Values are written in insertion order. A part
+   name[i] is item i of the list "name": "regions[2].volume_mm3" sets member volume_mm3 of the
+   object that is item 2 of the list "regions", and "tags[0]" sets item 0 itself. Items are
+   added in order: index n of a list of n items appends one, a larger index is refused; an
+   existing item is replaced in place. */
 typedef struct _p_TwinfeReport *TwinfeReport;
 PETSC_EXTERN PetscErrorCode     TwinfeReportCreate(TwinfeReport *report);
 PETSC_EXTERN PetscErrorCode     TwinfeReportDestroy(TwinfeReport *report);
@@ -72,5 +76,8 @@ PETSC_EXTERN PetscErrorCode TwinfeReportSetBool(TwinfeReport report, const char 
    the manifest). Each string is copied; one that is not valid UTF-8 is refused. */
 PETSC_EXTERN PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[], PetscInt n,
                                                        const char *const values[]);
+/* The integer at key (same key syntax); *found is PETSC_FALSE, *value untouched, when key holds
+   none (absent, or another kind of value). */
+PETSC_EXTERN PetscErrorCode TwinfeReportGetInt(TwinfeReport report, const char key[], PetscInt *value, PetscBool *found);
 /* Write as indented JSON (temporary name + rename). Not collective: call on one rank. */
 PETSC_EXTERN PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[]);

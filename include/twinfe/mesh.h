@@ -120,3 +120,38 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, Pets
    for a vertex no tet uses) may each be NULL. Near-linear in the tets. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGetComponents(TwinfeMesh mesh, PetscInt *ncomponents, PetscInt tet_component[],
                                                     PetscInt vertex_component[]);
+
+/* Per-tet quality under the two measures users meet in other tools, both 1 for the regular
+   tet and 0 for a flat one:
+     radius_ratio = 3 r / R (inradius over circumradius; what TwinfeMeshComputeQuality calls gamma),
+     gmsh_gamma   = 6 sqrt(6) V / (S l_max) (Gmsh's "gamma": volume over total face area S times
+                    the longest edge; what Gmsh's Statistics and its -optimize thresholds use).
+   A tet with non-positive volume scores 0 on both. Either array may be NULL (ntets values
+   each). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshComputeCellQuality(TwinfeMesh mesh, PetscReal radius_ratio[], PetscReal gmsh_gamma[]);
+
+/* Statistics of one region's tets, for a per-region report. */
+typedef struct {
+  int32_t   label;               /* the region */
+  PetscInt  ntets;               /* its tetrahedra */
+  PetscReal volume_mm3;          /* sum of their signed volumes */
+  PetscInt  inverted;            /* tets with volume <= 0 (a valid mesh has none) */
+  PetscReal min_radius_ratio;    /* 3 r / R */
+  PetscReal median_radius_ratio; /* the middle value (mean of the two middle ones for an even count) */
+  PetscInt  radius_ratio_below;  /* tets with radius ratio < TWINFE_QUALITY_POOR (0.1) */
+  PetscReal min_gmsh_gamma;      /* 6 sqrt(6) V / (S l_max) */
+  PetscReal median_gmsh_gamma;
+  PetscInt  gmsh_gamma_below; /* tets with Gmsh gamma < TWINFE_QUALITY_POOR */
+  PetscReal min_dihedral_deg; /* smallest dihedral angle, degrees */
+} TwinfeMeshRegionQuality;
+#define TWINFE_QUALITY_POOR 0.1
+/* out[] holds one entry per region, in the order of TwinfeMeshGetRegions. Medians come from an
+   O(n) selection (quickselect) on a copy of each region's values, not from a sort. A region
+   with no tets has ntets 0 and NaN for its statistics. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionQuality(TwinfeMesh mesh, TwinfeMeshRegionQuality out[]);
+
+/* Facets per touching pair: the distinct facet tags, ascending, with how many facets carry
+   each; a tag names its pair (TwinfeFacetTagLabels in core.h: interfaces are tags >= 1000,
+   outer surfaces tags < 1000). *tags and *counts are PetscMalloc'ed (PetscFree both). Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCountFacetsByTag(TwinfeMesh mesh, PetscInt *ntags, int32_t **tags, PetscInt **counts);

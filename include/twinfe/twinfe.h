@@ -9,6 +9,7 @@
 #include <twinfe/image.h>
 #include <twinfe/surface.h>
 #include <twinfe/mesh.h>
+#include <twinfe/fidelity.h>
 #include <twinfe/partition.h>
 #include <twinfe/fem.h>
 #include <twinfe/physics.h>

@@ -391,6 +391,43 @@ static PetscErrorCode CleanLabels(TwinfeCase c, TwinfeImageSelection *selection)
 #define TWINFE_ISLANDS_REPORTED 1000
 
 /* One region's pieces: report.json's image.regions.<name> and the summary's lines. */
+/* A region's selection figures go to image.regions.<name> and to the region's item of the
+   report's regions list (whose other members the mesh stage adds, case_fidelity.c). */
+static PetscErrorCode SetRegionInt(TwinfeCase c, PetscInt i, const char member[], PetscInt value)
+{
+  char key[256];
+  PetscFunctionBegin;
+  PetscCall(ReportKey(key, "image.regions", c->names[i], member));
+  PetscCall(TwinfeReportSetInt(c->report, key, value));
+  PetscCall(PetscSNPrintf(key, sizeof key, "regions[%" PetscInt_FMT "].%s", i, member));
+  PetscCall(TwinfeReportSetInt(c->report, key, value));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetRegionIsland(TwinfeCase c, PetscInt i, PetscInt k, const TwinfeImageIsland *is)
+{
+  char key[512], sub[96];
+  PetscFunctionBegin;
+  for (int where = 0; where < 2; ++where) {
+    const char *fmt = "islands_removed[%" PetscInt_FMT "].%s";
+    char        prefix[256];
+    if (where == 0)
+      PetscCall(ReportKey(prefix, "image.regions", c->names[i], ""));
+    else
+      PetscCall(PetscSNPrintf(prefix, sizeof prefix, "regions[%" PetscInt_FMT "].", i));
+    PetscCall(PetscSNPrintf(sub, sizeof sub, fmt, k, "voxels"));
+    PetscCall(PetscSNPrintf(key, sizeof key, "%s%s", prefix, sub));
+    PetscCall(TwinfeReportSetInt(c->report, key, is->voxels));
+    PetscCall(PetscSNPrintf(sub, sizeof sub, fmt, k, "volume_mm3"));
+    PetscCall(PetscSNPrintf(key, sizeof key, "%s%s", prefix, sub));
+    PetscCall(TwinfeReportSetReal(c->report, key, is->volume_mm3));
+    PetscCall(PetscSNPrintf(sub, sizeof sub, fmt, k, "centroid_lps_mm"));
+    PetscCall(PetscSNPrintf(key, sizeof key, "%s%s", prefix, sub));
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, is->centroid_lps));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RecordRegionSelection(TwinfeCase c, PetscInt i, int32_t original, PetscBool renumbered,
                                             TwinfeImageSelection selection)
 {
@@ -398,31 +435,26 @@ static PetscErrorCode RecordRegionSelection(TwinfeCase c, PetscInt i, int32_t or
   const TwinfeImageIsland  *islands;
   PetscInt                  nislands, listed  = 0;
   PetscReal                 voxel, island_mm3 = 0;
-  char                      key[256], sub[64], where[64];
+  char                      key[256], where[64];
   PetscFunctionBegin;
   PetscCall(TwinfeImageSelectionGetLabel(selection, i, &l));
   PetscCall(TwinfeImageSelectionGetIslands(selection, &nislands, &islands));
   PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "label"));
-  PetscCall(TwinfeReportSetInt(c->report, key, original));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "region"));
-  PetscCall(TwinfeReportSetInt(c->report, key, c->labels[i]));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels_given"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.voxels_given));
+  PetscCall(PetscSNPrintf(key, sizeof key, "regions[%" PetscInt_FMT "].name", i));
+  PetscCall(TwinfeReportSetString(c->report, key, c->names[i]));
+  PetscCall(SetRegionInt(c, i, "label", original));
+  PetscCall(SetRegionInt(c, i, "region", c->labels[i]));
+  PetscCall(SetRegionInt(c, i, "voxels_given", l.voxels_given));
   PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
   PetscCall(TwinfeReportSetInt(c->report, key, l.voxels));
+  PetscCall(SetRegionInt(c, i, "voxels_meshed", l.voxels));
   PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
   PetscCall(TwinfeReportSetReal(c->report, key, l.voxels * voxel));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_in"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.components_given));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_out"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.components_kept));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "components_meshed"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.components_meshed));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "islands_removed_count"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.islands_removed));
-  PetscCall(ReportKey(key, "image.regions", c->names[i], "islands_removed_voxels"));
-  PetscCall(TwinfeReportSetInt(c->report, key, l.voxels_removed));
+  PetscCall(SetRegionInt(c, i, "components_in", l.components_given));
+  PetscCall(SetRegionInt(c, i, "components_out", l.components_kept));
+  PetscCall(SetRegionInt(c, i, "components_meshed", l.components_meshed));
+  PetscCall(SetRegionInt(c, i, "islands_removed_count", l.islands_removed));
+  PetscCall(SetRegionInt(c, i, "islands_removed_voxels", l.voxels_removed));
   if (renumbered)
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s label %3d -> region %3d: ", c->names[i], (int)original,
                           (int)c->labels[i]));
@@ -432,22 +464,13 @@ static PetscErrorCode RecordRegionSelection(TwinfeCase c, PetscInt i, int32_t or
                         "%" PetscInt_FMT " voxels, %.6g mm^3 (%" PetscInt_FMT " given); pieces: %" PetscInt_FMT
                         " given, %" PetscInt_FMT " kept\n",
                         l.voxels, (double)(l.voxels * voxel), l.voxels_given, l.components_given, l.components_kept));
-  /* islands_removed: one member per island, "1" to "n" in the order found (the report holds
-     objects and arrays of numbers, so a list of records is an object keyed by position) */
+  /* islands_removed: a list, in the order found, of the first TWINFE_ISLANDS_REPORTED */
   for (PetscInt k = 0; k < nislands; ++k) {
     const TwinfeImageIsland *is = &islands[k];
     if (is->label != c->labels[i]) continue;
     island_mm3 += is->volume_mm3;
-    if (++listed > TWINFE_ISLANDS_REPORTED) continue;
-    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".voxels", listed);
-    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
-    PetscCall(TwinfeReportSetInt(c->report, key, is->voxels));
-    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".volume_mm3", listed);
-    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
-    PetscCall(TwinfeReportSetReal(c->report, key, is->volume_mm3));
-    snprintf(sub, sizeof sub, "islands_removed.%" PetscInt_FMT ".centroid_lps_mm", listed);
-    PetscCall(ReportKey(key, "image.regions", c->names[i], sub));
-    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, is->centroid_lps));
+    if (listed >= TWINFE_ISLANDS_REPORTED) continue;
+    PetscCall(SetRegionIsland(c, i, listed++, is));
     if (l.islands_removed <= TWINFE_ISLANDS_LISTED) {
       snprintf(where, sizeof where, "(%.1f, %.1f, %.1f)", (double)is->centroid_lps[0], (double)is->centroid_lps[1],
                (double)is->centroid_lps[2]);
@@ -504,6 +527,7 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
                           "          labels above 999: regions are numbered 1 to %" PetscInt_FMT
                           " in ascending label order (mesh regions and facet tags use these numbers)\n",
                           c->nregions));
+  PetscCall(TwinfeFidelityCreate(c->image, c->nregions, c->labels, &c->fidelity)); /* before cleaning changes the labels */
   PetscCall(CleanLabels(c, &selection));
   for (PetscInt i = 0; i < c->nregions && !ierr; ++i)
     ierr = RecordRegionSelection(c, i, original[i], renumbered, selection);
@@ -647,6 +671,8 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
                         (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
   PetscCall(RecordMeshImprovement(c));
   PetscCall(RecordGammaHistogram(c, nt));
+  PetscCall(TwinfeCaseReportRegions(c, c->fidelity));
+  PetscCall(TwinfeFidelityDestroy(&c->fidelity));
   for (PetscInt r = 0; r < nr; ++r) {
     const char *name;
     PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
@@ -660,11 +686,7 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
       PetscCall(TwinfeImageCountLabel(c->image, labels[r], &count));
       PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
       PetscCall(ReportKey(key, "mesh.regions", name, "volume_change_vs_voxels_percent"));
-      PetscCall(TwinfeReportSetReal(c->report, key, 100.0 * (volumes[r] / (count * voxel) - 1.0)));
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s %.6g mm^3 (%+.2f%% against its voxels)\n", name,
-                            (double)volumes[r], (double)(100.0 * (volumes[r] / (count * voxel) - 1.0))));
-    } else {
-      PetscCall(PetscPrintf(PETSC_COMM_SELF, "          region %-12s %.6g mm^3\n", name, (double)volumes[r]));
+      PetscCall(TwinfeReportSetReal(c->report, key, 100.0 * (volumes[r] / (count * voxel) - 1.0))); /* vs the voxels meshed */
     }
   }
   PetscCall(PetscFree(volumes));
@@ -747,8 +769,9 @@ static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
 
 PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
 {
-  char      given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
-  PetscBool set                       = PETSC_FALSE;
+  char           given[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
+  PetscBool      set                       = PETSC_FALSE;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   if (image_path)
     PetscCall(PetscStrncpy(given, image_path, sizeof given));
@@ -762,7 +785,9 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
     PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
   PetscCall(ValidateMaterials(c)); /* fail before meshing, not after */
-  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0));
+  ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0);
+  PetscCall(TwinfeFidelityDestroy(&c->fidelity)); /* a failed run may leave it */
+  PetscCall(ierr);
   PetscCall(BroadcastRegions(c));
   PetscCall(ValidateMaterials(c));
   PetscFunctionReturn(0);

@@ -22,10 +22,11 @@ struct _p_TwinfeCase {
   char     names[TWINFE_CASE_MAX_REGIONS][TWINFE_NAME_LEN];
 
   /* Serial stages live on rank 0 only. */
-  TwinfeImage   image;
-  TwinfeSurface surface;
-  TwinfeMesh    mesh;
-  TwinfeReport  report;
+  TwinfeImage    image;
+  TwinfeSurface  surface;
+  TwinfeMesh     mesh;
+  TwinfeReport   report;
+  TwinfeFidelity fidelity; /* the labels as read, before cleaning: what the mesh is compared with */
 
   DM               dm;
   PetscReal        mesh_diagonal_mm; /* of the mesh's bounding box, for the small-strain check */
@@ -90,3 +91,6 @@ PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, Pets
 /* Time (and peak memory) a stage; collective stages also become -log_view stages. */
 PETSC_INTERN PetscErrorCode TwinfeCaseBeginStage(TwinfeCase c, const char name[], PetscBool collective, PetscLogDouble *t0);
 PETSC_INTERN PetscErrorCode TwinfeCaseEndStage(TwinfeCase c, PetscBool collective, PetscLogDouble t0);
+/* report.json's `regions` and `interfaces` lists and the summary's per-region table, from the
+   mesh and, when f is not NULL, its comparison with the labels as read (case_fidelity.c). Rank 0. */
+PETSC_INTERN PetscErrorCode TwinfeCaseReportRegions(TwinfeCase c, TwinfeFidelity f);

@@ -5,6 +5,11 @@
 #include <string.h>
 #include <twinfe/io.h>
 
+/* Compressor of the mesh files' binary arrays. On the 1.49M-tet CT mesh (with both quality
+   arrays) mesh.vtu + mesh_facets.vtu took 3.5 s and 48 MB with zlib, 0.71 s and 64 MB with
+   LZ4, 0.64 s and 76 MB uncompressed (one run each, loaded machine): LZ4, as the results. */
+#define TWINFE_MESH_VTU_COMPRESSION TWINFE_VTK_LZ4
+
 /* PATH without ".vtu" + "_facets.vtu". */
 static PetscErrorCode FacetsPath(const char path[], char facets[], size_t len)
 {
@@ -26,7 +31,8 @@ static PetscErrorCode WriteTetrahedra(TwinfeMesh mesh, const char path[])
   const PetscInt  *tets;
   const int32_t   *regions;
   PetscInt        *oriented;
-  TwinfeVTKArray   region;
+  PetscReal       *radius_ratio, *gmsh_gamma;
+  TwinfeVTKArray   arrays[3];
   TwinfeVTKGrid    grid;
 
   PetscFunctionBeginUser;
@@ -41,16 +47,22 @@ static PetscErrorCode WriteTetrahedra(TwinfeMesh mesh, const char path[])
                  oriented[4 * t + k], nvertices);
     TwinfeIOOrientTet(xyz, &oriented[4 * t]); /* the mesh promises this; VTK needs it */
   }
-  region = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = regions};
-  grid   = (TwinfeVTKGrid){.npoints        = nvertices,
-                           .xyz            = xyz,
-                           .ncells         = ntets,
-                           .cell_type      = TWINFE_VTK_TETRA,
-                           .nodes_per_cell = 4,
-                           .connectivity   = oriented,
-                           .ncell_arrays   = 1,
-                           .cell_arrays    = &region};
+  PetscCall(PetscMalloc2(ntets + 1, &radius_ratio, ntets + 1, &gmsh_gamma));
+  PetscCall(TwinfeMeshComputeCellQuality(mesh, radius_ratio, gmsh_gamma));
+  arrays[0] = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = regions};
+  arrays[1] = (TwinfeVTKArray){.name = "radius_ratio", .type = TWINFE_VTK_FLOAT64, .ncomponents = 1, .values = radius_ratio};
+  arrays[2] = (TwinfeVTKArray){.name = "gmsh_gamma", .type = TWINFE_VTK_FLOAT64, .ncomponents = 1, .values = gmsh_gamma};
+  grid      = (TwinfeVTKGrid){.npoints        = nvertices,
+                              .xyz            = xyz,
+                              .ncells         = ntets,
+                              .cell_type      = TWINFE_VTK_TETRA,
+                              .nodes_per_cell = 4,
+                              .connectivity   = oriented,
+                              .ncell_arrays   = 3,
+                              .cell_arrays    = arrays,
+                              .compression    = TWINFE_MESH_VTU_COMPRESSION};
   PetscCall(TwinfeIOWriteGrid(&grid, path));
+  PetscCall(PetscFree2(radius_ratio, gmsh_gamma));
   PetscCall(PetscFree(oriented));
   PetscFunctionReturn(0);
 }
@@ -75,7 +87,8 @@ static PetscErrorCode WriteFacets(TwinfeMesh mesh, const char path[])
                          .nodes_per_cell = 3,
                          .connectivity   = facets,
                          .ncell_arrays   = 1,
-                         .cell_arrays    = &tag};
+                         .cell_arrays    = &tag,
+                         .compression    = TWINFE_MESH_VTU_COMPRESSION};
   PetscCall(TwinfeIOWriteGrid(&grid, path));
   PetscFunctionReturn(0);
 }

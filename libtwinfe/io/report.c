@@ -44,6 +44,89 @@ static PetscErrorCode CheckKey(const char key[])
   PetscFunctionReturn(0);
 }
 
+/* A part of a key is a name, or a name and a list index: "regions[2]" is item 2 of the list
+   "regions". *namelen gets the name's length, *index the index (-1 without one). */
+static PetscErrorCode ParsePart(const char key[], const char part[], size_t len, size_t *namelen, PetscInt *index)
+{
+  const char *open = memchr(part, '[', len);
+
+  PetscFunctionBeginUser;
+  *index   = -1;
+  *namelen = len;
+  if (!open) {
+    PetscCheck(!memchr(part, ']', len), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Report key \"%s\" has a ']' without '[': write list items as name[index], like regions[2].volume_mm3", key);
+    PetscFunctionReturn(0);
+  }
+  *namelen = (size_t)(open - part);
+  PetscCheck(*namelen > 0 && len - *namelen >= 3 && part[len - 1] == ']', PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Report key \"%s\": a list item is written name[index], like regions[2].volume_mm3", key);
+  *index = 0;
+  for (const char *c = open + 1; c < part + len - 1; ++c) {
+    PetscCheck(*c >= '0' && *c <= '9' && *index < 100000000, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Report key \"%s\": a list index is a number from 0, like regions[2].volume_mm3", key);
+    *index = 10 * *index + (*c - '0');
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The list called name in object, made if new. */
+static PetscErrorCode GetList(const char key[], json_t *object, const char name[], size_t namelen, json_t **list)
+{
+  PetscFunctionBeginUser;
+  *list = json_object_getn(object, name, namelen);
+  if (!*list) {
+    PetscCheck((*list = json_array()), PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
+    PetscCheck(json_object_setn_new(object, name, namelen, *list) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+               "Report key \"%s\": out of memory", key);
+  }
+  PetscCheck(json_is_array(*list), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Report key \"%s\": \"%.*s\" already holds something other than a list", key, (int)namelen, name);
+  PetscFunctionReturn(0);
+}
+
+/* Items are added in order: index n of a list of n items appends, a larger one would leave a gap. */
+static PetscErrorCode CheckIndex(const char key[], json_t *list, PetscInt index)
+{
+  PetscFunctionBeginUser;
+  PetscCheck((size_t)index <= json_array_size(list), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "Report key \"%s\": the list has %zu items, so the next index is %zu (items are added in order)", key,
+             json_array_size(list), json_array_size(list));
+  PetscFunctionReturn(0);
+}
+
+/* The object that holds the part name (len characters) in object, made if new; through item
+   index of a list when index >= 0. */
+static PetscErrorCode GetChild(const char key[], json_t *object, const char part[], size_t len, json_t **child)
+{
+  size_t   namelen;
+  PetscInt index;
+
+  PetscFunctionBeginUser;
+  PetscCall(ParsePart(key, part, len, &namelen, &index));
+  if (index >= 0) {
+    json_t *list;
+    PetscCall(GetList(key, object, part, namelen, &list));
+    PetscCall(CheckIndex(key, list, index));
+    if ((size_t)index == json_array_size(list)) {
+      PetscCheck((*child = json_object()) && json_array_append_new(list, *child) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+                 "Report key \"%s\": out of memory", key);
+    } else
+      *child = json_array_get(list, (size_t)index);
+  } else {
+    *child = json_object_getn(object, part, len);
+    if (!*child) {
+      PetscCheck((*child = json_object()), PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
+      PetscCheck(json_object_setn_new(object, part, len, *child) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+                 "Report key \"%s\": out of memory", key);
+    }
+  }
+  PetscCheck(json_is_object(*child), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Report key \"%s\": \"%.*s\" already holds a value, so it cannot also hold members", key, (int)(part + len - key),
+             key);
+  PetscFunctionReturn(0);
+}
+
 /* The object that holds the last part of a dotted key, made (with the objects above it) if new;
  *last points at that part. */
 static PetscErrorCode GetParent(TwinfeReport report, const char key[], json_t **parent, const char **last)
@@ -53,20 +136,28 @@ static PetscErrorCode GetParent(TwinfeReport report, const char key[], json_t **
 
   PetscFunctionBeginUser;
   PetscCall(CheckKey(key));
-  for (const char *dot = strchr(part, '.'); dot; part = dot + 1, dot = strchr(part, '.')) {
-    const size_t len   = (size_t)(dot - part);
-    json_t      *child = json_object_getn(object, part, len);
-    if (!child) {
-      PetscCheck((child = json_object()), PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
-      PetscCheck(json_object_setn_new(object, part, len, child) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
-                 "Report key \"%s\": out of memory", key);
-    }
-    PetscCheck(json_is_object(child), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "Report key \"%s\": \"%.*s\" already holds a value, so it cannot also hold members", key, (int)(dot - key), key);
-    object = child;
-  }
+  for (const char *dot = strchr(part, '.'); dot; part = dot + 1, dot = strchr(part, '.'))
+    PetscCall(GetChild(key, object, part, (size_t)(dot - part), &object));
   *parent = object;
   *last   = part;
+  PetscFunctionReturn(0);
+}
+
+/* Puts value (taken over) at item index of the list called name in parent. */
+static PetscErrorCode SetItem(const char key[], json_t *parent, const char name[], size_t namelen, PetscInt index, json_t *value)
+{
+  json_t *list = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(GetList(key, parent, name, namelen, &list));
+  PetscCall(CheckIndex(key, list, index));
+  PetscCheck(!json_is_object(json_array_get(list, (size_t)index)), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Report key \"%s\" already holds members: it cannot also hold a value", key);
+  if ((size_t)index == json_array_size(list))
+    PetscCheck(json_array_append(list, value) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
+  else
+    PetscCheck(json_array_set(list, (size_t)index, value) == 0, PETSC_COMM_SELF, PETSC_ERR_MEM,
+               "Report key \"%s\": out of memory", key);
   PetscFunctionReturn(0);
 }
 
@@ -75,12 +166,22 @@ static PetscErrorCode GetParent(TwinfeReport report, const char key[], json_t **
 static PetscErrorCode Set(TwinfeReport report, const char key[], json_t *value)
 {
   json_t        *parent = NULL, *old = NULL;
-  const char    *last = NULL;
+  const char    *last    = NULL;
+  size_t         namelen = 0;
+  PetscInt       index   = -1;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report is NULL: create it with TwinfeReportCreate");
   ierr = GetParent(report, key, &parent, &last);
+  if (!ierr) ierr = ParsePart(key, last, strlen(last), &namelen, &index);
+  if (!ierr && index >= 0) { /* a list item: SetItem keeps its own reference, this one is dropped */
+    if (value) ierr = SetItem(key, parent, last, namelen, index, value);
+    json_decref(value);
+    PetscCheck(value, PETSC_COMM_SELF, PETSC_ERR_MEM, "Report key \"%s\": out of memory", key);
+    PetscCall(ierr);
+    PetscFunctionReturn(0);
+  }
   if (!ierr) old = json_object_get(parent, last);
   if (ierr || json_is_object(old)) json_decref(value);
   PetscCall(ierr);
@@ -252,6 +353,48 @@ PetscErrorCode TwinfeReportSetStringArray(TwinfeReport report, const char key[],
   PetscFunctionReturn(0);
 }
 
+/* The value at key, or NULL when there is none (nothing is made). */
+static PetscErrorCode Lookup(TwinfeReport report, const char key[], json_t **value)
+{
+  json_t     *node = report->root;
+  const char *part = key;
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckKey(key));
+  for (;;) {
+    const char  *dot = strchr(part, '.');
+    const size_t len = dot ? (size_t)(dot - part) : strlen(part);
+    size_t       namelen;
+    PetscInt     index;
+    PetscCall(ParsePart(key, part, len, &namelen, &index));
+    node = json_is_object(node) ? json_object_getn(node, part, namelen) : NULL;
+    if (node && index >= 0) node = json_is_array(node) ? json_array_get(node, (size_t)index) : NULL;
+    if (!node || !dot) break;
+    part = dot + 1;
+  }
+  *value = node;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeReportGetInt - The integer set at key, if any. Not collective.
+
+  Output Parameters:
++ value - the integer (untouched when not found)
+- found - whether key holds an integer
+@*/
+PetscErrorCode TwinfeReportGetInt(TwinfeReport report, const char key[], PetscInt *value, PetscBool *found)
+{
+  json_t *node;
+
+  PetscFunctionBeginUser;
+  PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "Report is NULL: create it with TwinfeReportCreate");
+  PetscCall(Lookup(report, key, &node));
+  *found = json_is_integer(node) ? PETSC_TRUE : PETSC_FALSE;
+  if (*found) *value = (PetscInt)json_integer_value(node);
+  PetscFunctionReturn(0);
+}
+
 /* ---------------------------------------------------------------- writing */
 
 /* The shortest of %.15g..%.17g that reads back to the same double, with ".0" added to whole
@@ -312,10 +455,12 @@ static PetscErrorCode EmitObject(FILE *fp, json_t *object, int depth)
   PetscFunctionReturn(0);
 }
 
-/* Strings one per line (lists of names a reader scans); numbers on one line. */
+/* Strings and objects one per line (lists of names a reader scans, lists of records); numbers on
+   one line. */
 static PetscErrorCode EmitArray(FILE *fp, json_t *array, int depth)
 {
-  const PetscBool lines = json_is_string(json_array_get(array, 0)) ? PETSC_TRUE : PETSC_FALSE;
+  json_t *const   first = json_array_get(array, 0);
+  const PetscBool lines = json_is_string(first) || json_is_object(first) ? PETSC_TRUE : PETSC_FALSE;
   const size_t    n     = json_array_size(array);
   size_t          i;
   json_t         *item;

@@ -255,159 +255,335 @@ PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh)
   PetscFunctionReturn(0);
 }
 
+/* ---------------------------------------------------------------- writing .msh 4.1 */
+
+/* The file is written by libtwinfe, not by Gmsh: Gmsh's writer goes through fprintf per number
+   (2.7 s for the 1.49M-tet CT mesh) and prints coordinates with 16 digits, which does not
+   always read back to the same double. Here integers are formatted by hand and coordinates
+   with %.17g (always exact), into a large buffer written with fwrite. The layout is the one
+   Gmsh writes: one discrete volume entity per region (tags 1..nregions, in label order) and one
+   discrete surface per facet tag (tags nregions+1.., ascending), each in its own named physical
+   group (tag = region label or facet tag); node v has tag v + 1 and lies in the block of the
+   first entity that uses it; tets are numbered 1..ntets region by region, then the facets. */
+
+typedef struct {
+  FILE     *fp;
+  char     *buf;
+  size_t    len, cap;
+  PetscBool failed;
+} Out;
+
+static void Flush(Out *o)
+{
+  if (o->len && fwrite(o->buf, 1, o->len, o->fp) != o->len) o->failed = PETSC_TRUE;
+  o->len = 0;
+}
+
+/* Room for n more bytes (n is at most a line of a few numbers). */
+static inline char *Room(Out *o, size_t n)
+{
+  if (o->len + n > o->cap) Flush(o);
+  return o->buf + o->len;
+}
+
+static inline void PutText(Out *o, const char *text)
+{
+  const size_t n = strlen(text);
+  memcpy(Room(o, n), text, n);
+  o->len += n;
+}
+
+static inline void PutInt(Out *o, uint64_t value, char sep)
+{
+  char  digits[24];
+  int   n = 0;
+  char *dst;
+  do {
+    digits[n++] = (char)('0' + value % 10);
+    value /= 10;
+  } while (value);
+  dst = Room(o, (size_t)n + 1);
+  for (int i = 0; i < n; i++)
+    dst[i] = digits[n - 1 - i];
+  dst[n] = sep;
+  o->len += (size_t)n + 1;
+}
+
+static inline void PutReal(Out *o, double value, char sep)
+{
+  char *dst = Room(o, 32);
+  int   n   = snprintf(dst, 31, "%.17g", value);
+  dst[n]    = sep;
+  o->len += (size_t)n + 1;
+}
+
 /* The distinct facet tags, ascending. */
 static PetscErrorCode DistinctFacetTags(TwinfeMesh mesh, PetscInt *ntags, int32_t **tags)
 {
-  PetscInt n = 0;
-  int32_t *t;
+  PetscInt *counts;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(mesh->nfacets + 1, &t));
-  for (PetscInt f = 0; f < mesh->nfacets; f++) {
-    PetscInt i = n;
-    while (i > 0 && t[i - 1] > mesh->facet_tags[f])
-      i--;
-    if (i > 0 && t[i - 1] == mesh->facet_tags[f]) continue;
-    for (PetscInt j = n; j > i; j--)
-      t[j] = t[j - 1];
-    t[i] = mesh->facet_tags[f];
-    n++;
-  }
-  *ntags = n;
-  *tags  = t;
+  PetscCall(TwinfeMeshCountFacetsByTag(mesh, ntags, tags, &counts));
+  PetscCall(PetscFree(counts));
   PetscFunctionReturn(0);
 }
 
 static PetscInt IndexOf(PetscInt n, const int32_t list[], int32_t value)
 {
-  for (PetscInt i = 0; i < n; i++)
-    if (list[i] == value) return i;
-  return -1;
+  PetscInt lo = 0, hi = n; /* list is ascending */
+  while (lo < hi) {
+    const PetscInt mid = (lo + hi) / 2;
+    if (list[mid] < value)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && list[lo] == value ? lo : -1;
 }
 
-/* Gmsh wants the nodes of an entity given with the entity: each vertex goes with the first
-   entity that uses it (volumes 1..nregions first, then surfaces), each once. */
-static PetscErrorCode AddNodesByEntity(TwinfeMesh mesh, PetscInt ntags, const int32_t tags[])
-{
-  PetscInt nent = mesh->nregions + ntags, *owner, *offset;
-  size_t  *node_tags;
-  double  *coord;
+/* Entities 0..nregions-1 are the volumes, nregions.. the surfaces. */
+typedef struct {
+  PetscInt   nent;
+  PetscInt  *tet_entity, *facet_entity; /* per element */
+  PetscInt  *owner;                     /* per vertex: the first entity that uses it */
+  PetscInt  *node_offset;               /* nodes of entity e: node_order[node_offset[e] .. [e + 1]) */
+  PetscInt  *node_order;
+  PetscInt  *elem_offset; /* elements of entity e, counted */
+  PetscReal *box;         /* 6 per entity: lo, hi of its elements' vertices */
+} Layout;
 
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(mesh->nvertices + 1, &owner));
-  for (PetscInt v = 0; v < mesh->nvertices; v++)
-    owner[v] = -1;
-  for (PetscInt t = 0; t < mesh->ntets; t++)
-    for (int k = 0; k < 4; k++)
-      if (owner[mesh->tets[4 * t + k]] < 0)
-        owner[mesh->tets[4 * t + k]] = IndexOf(mesh->nregions, mesh->region_labels, mesh->regions[t]);
-  for (PetscInt f = 0; f < mesh->nfacets; f++)
-    for (int k = 0; k < 3; k++)
-      if (owner[mesh->facets[3 * f + k]] < 0)
-        owner[mesh->facets[3 * f + k]] = mesh->nregions + IndexOf(ntags, tags, mesh->facet_tags[f]);
-  /* counting sort of the vertices by owner entity; an unused vertex goes with the first volume */
-  PetscCall(PetscCalloc1(nent + 2, &offset));
-  for (PetscInt v = 0; v < mesh->nvertices; v++) {
-    if (owner[v] < 0) owner[v] = 0;
-    offset[owner[v] + 1]++;
+static void Grow(PetscReal box[6], const PetscReal x[3])
+{
+  for (int d = 0; d < 3; d++) {
+    box[d]     = PetscMin(box[d], x[d]);
+    box[3 + d] = PetscMax(box[3 + d], x[d]);
   }
-  for (PetscInt e = 0; e < nent; e++)
-    offset[e + 1] += offset[e];
-  PetscCall(PetscMalloc2(mesh->nvertices + 1, &node_tags, 3 * mesh->nvertices + 1, &coord));
-  for (PetscInt v = 0; v < mesh->nvertices; v++) {
-    PetscInt i   = offset[owner[v]]++;
-    node_tags[i] = (size_t)v + 1;
-    for (int d = 0; d < 3; d++)
-      coord[3 * i + d] = mesh->xyz[3 * v + d];
-  }
-  for (PetscInt e = nent; e > 0; e--)
-    offset[e] = offset[e - 1];
-  offset[0] = 0;
-  for (PetscInt e = 0; e < nent; e++) {
-    size_t n = (size_t)(offset[e + 1] - offset[e]);
-    if (!n) continue;
-    GMSH_CALL(gmshModelMeshAddNodes(e < mesh->nregions ? 3 : 2, (int)e + 1, &node_tags[offset[e]], n, &coord[3 * offset[e]],
-                                    3 * n, NULL, 0, &gmsh_ierr));
-  }
-  PetscCall(PetscFree(offset));
-  PetscCall(PetscFree2(node_tags, coord));
-  PetscCall(PetscFree(owner));
-  PetscFunctionReturn(0);
 }
 
-/* Elements of one entity: tets of region r (dim 3) or triangles of facet tag r (dim 2). */
-static PetscErrorCode AddEntityElements(TwinfeMesh mesh, int dim, int entity, int32_t label, size_t *next_element)
+static PetscErrorCode LayoutCreate(TwinfeMesh mesh, PetscInt ntags, const int32_t tags[], Layout *l)
 {
-  const PetscInt  nper  = dim == 3 ? 4 : 3;
-  const PetscInt  nelem = dim == 3 ? mesh->ntets : mesh->nfacets;
-  const PetscInt *conn  = dim == 3 ? mesh->tets : mesh->facets;
-  const int32_t  *lab   = dim == 3 ? mesh->regions : mesh->facet_tags;
-  size_t         *etags, *ntags, n = 0;
-
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc2(nelem + 1, &etags, nper * nelem + 1, &ntags));
-  for (PetscInt e = 0; e < nelem; e++)
-    if (lab[e] == label) {
-      etags[n] = (*next_element)++;
-      for (PetscInt k = 0; k < nper; k++)
-        ntags[nper * n + k] = (size_t)conn[nper * e + k] + 1;
-      n++;
+  l->nent = mesh->nregions + ntags;
+  PetscCall(PetscMalloc4(mesh->ntets + 1, &l->tet_entity, mesh->nfacets + 1, &l->facet_entity, mesh->nvertices + 1, &l->owner,
+                         mesh->nvertices + 1, &l->node_order));
+  PetscCall(PetscCalloc3(l->nent + 2, &l->node_offset, l->nent + 2, &l->elem_offset, 6 * l->nent + 1, &l->box));
+  for (PetscInt e = 0; e < l->nent; e++)
+    for (int d = 0; d < 3; d++) {
+      l->box[6 * e + d]     = PETSC_MAX_REAL;
+      l->box[6 * e + 3 + d] = -PETSC_MAX_REAL;
     }
-  GMSH_CALL(gmshModelMeshAddElementsByType(entity, dim == 3 ? 4 : 2, etags, n, ntags, nper * n, &gmsh_ierr));
-  PetscCall(PetscFree2(etags, ntags));
+  for (PetscInt v = 0; v < mesh->nvertices; v++)
+    l->owner[v] = -1;
+  for (PetscInt t = 0; t < mesh->ntets; t++) {
+    const PetscInt e = IndexOf(mesh->nregions, mesh->region_labels, mesh->regions[t]);
+    PetscCheck(e >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "TwinfeMesh: tet %" PetscInt_FMT " has a region missing from the region list", t);
+    l->tet_entity[t] = e;
+    l->elem_offset[e + 1]++;
+    for (int k = 0; k < 4; k++) {
+      const PetscInt v = mesh->tets[4 * t + k];
+      if (l->owner[v] < 0) l->owner[v] = e;
+      Grow(&l->box[6 * e], &mesh->xyz[3 * v]);
+    }
+  }
+  for (PetscInt f = 0; f < mesh->nfacets; f++) {
+    const PetscInt e   = mesh->nregions + IndexOf(ntags, tags, mesh->facet_tags[f]);
+    l->facet_entity[f] = e;
+    l->elem_offset[e + 1]++;
+    for (int k = 0; k < 3; k++) {
+      const PetscInt v = mesh->facets[3 * f + k];
+      if (l->owner[v] < 0) l->owner[v] = e;
+      Grow(&l->box[6 * e], &mesh->xyz[3 * v]);
+    }
+  }
+  /* counting sort of the vertices by owner entity; an unused vertex goes with the first volume */
+  for (PetscInt v = 0; v < mesh->nvertices; v++) {
+    if (l->owner[v] < 0) l->owner[v] = 0;
+    l->node_offset[l->owner[v] + 1]++;
+  }
+  for (PetscInt e = 0; e < l->nent; e++) {
+    l->node_offset[e + 1] += l->node_offset[e];
+    l->elem_offset[e + 1] += l->elem_offset[e];
+  }
+  {
+    PetscInt *next;
+    PetscCall(PetscMalloc1(l->nent + 1, &next));
+    PetscCall(PetscArraycpy(next, l->node_offset, l->nent));
+    for (PetscInt v = 0; v < mesh->nvertices; v++)
+      l->node_order[next[l->owner[v]]++] = v;
+    PetscCall(PetscFree(next));
+  }
   PetscFunctionReturn(0);
 }
 
-/* One discrete volume per region and one discrete surface per facet tag, each its own
-   named physical group (tag = region label or facet tag). */
-static PetscErrorCode WriteInSession(TwinfeMesh mesh, const char tmp[])
+static PetscErrorCode LayoutDestroy(Layout *l)
 {
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree4(l->tet_entity, l->facet_entity, l->owner, l->node_order));
+  PetscCall(PetscFree3(l->node_offset, l->elem_offset, l->box));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteHeader(Out *o, TwinfeMesh mesh, PetscInt ntags, const int32_t tags[], const Layout *l)
+{
+  PetscFunctionBeginUser;
+  PutText(o, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$PhysicalNames\n");
+  PutInt(o, (uint64_t)(mesh->nregions + ntags), '\n');
+  for (PetscInt f = 0; f < ntags; f++) {
+    char name[600];
+    PetscCall(TwinfeFacetGroupName_Private(tags[f], mesh->nregions, mesh->region_labels, (const char *const *)mesh->region_names,
+                                           name, sizeof name));
+    PutText(o, "2 ");
+    PutInt(o, (uint64_t)tags[f], ' ');
+    PutText(o, "\"");
+    PutText(o, name);
+    PutText(o, "\"\n");
+  }
+  for (PetscInt r = 0; r < mesh->nregions; r++) {
+    PutText(o, "3 ");
+    PutInt(o, (uint64_t)mesh->region_labels[r], ' ');
+    PutText(o, "\"");
+    PutText(o, mesh->region_names[r]);
+    PutText(o, "\"\n");
+  }
+  PutText(o, "$EndPhysicalNames\n$Entities\n0 0 ");
+  PutInt(o, (uint64_t)ntags, ' ');
+  PutInt(o, (uint64_t)mesh->nregions, '\n');
+  for (PetscInt e = mesh->nregions; e < l->nent; e++) { /* surfaces, then volumes, as Gmsh orders them */
+    PutInt(o, (uint64_t)e + 1, ' ');
+    for (int d = 0; d < 6; d++)
+      PutReal(o, l->box[6 * e + d], ' ');
+    PutText(o, "1 ");
+    PutInt(o, (uint64_t)tags[e - mesh->nregions], ' ');
+    PutText(o, "0\n");
+  }
+  for (PetscInt e = 0; e < mesh->nregions; e++) {
+    PutInt(o, (uint64_t)e + 1, ' ');
+    for (int d = 0; d < 6; d++)
+      PutReal(o, l->box[6 * e + d], ' ');
+    PutText(o, "1 ");
+    PutInt(o, (uint64_t)mesh->region_labels[e], ' ');
+    PutText(o, "0\n");
+  }
+  PutText(o, "$EndEntities\n");
+  PetscFunctionReturn(0);
+}
+
+static PetscInt EntityDim(TwinfeMesh mesh, PetscInt e)
+{
+  return e < mesh->nregions ? 3 : 2;
+}
+
+/* Blocks in Gmsh's order: surfaces, then volumes; entities without nodes are left out. */
+static void WriteNodes(Out *o, TwinfeMesh mesh, const Layout *l)
+{
+  PetscInt nblocks = 0;
+  for (PetscInt e = 0; e < l->nent; e++)
+    if (l->node_offset[e + 1] > l->node_offset[e]) nblocks++;
+  PutText(o, "$Nodes\n");
+  PutInt(o, (uint64_t)nblocks, ' ');
+  PutInt(o, (uint64_t)mesh->nvertices, ' ');
+  PutInt(o, mesh->nvertices ? 1 : 0, ' ');
+  PutInt(o, (uint64_t)mesh->nvertices, '\n');
+  for (PetscInt pass = 0; pass < 2; pass++)
+    for (PetscInt e = pass ? 0 : mesh->nregions; e < (pass ? mesh->nregions : l->nent); e++) {
+      const PetscInt lo = l->node_offset[e], hi = l->node_offset[e + 1];
+      if (hi == lo) continue;
+      PutInt(o, (uint64_t)EntityDim(mesh, e), ' ');
+      PutInt(o, (uint64_t)e + 1, ' ');
+      PutText(o, "0 ");
+      PutInt(o, (uint64_t)(hi - lo), '\n');
+      for (PetscInt i = lo; i < hi; i++)
+        PutInt(o, (uint64_t)l->node_order[i] + 1, '\n');
+      for (PetscInt i = lo; i < hi; i++) {
+        const PetscReal *x = &mesh->xyz[3 * l->node_order[i]];
+        PutReal(o, x[0], ' ');
+        PutReal(o, x[1], ' ');
+        PutReal(o, x[2], '\n');
+      }
+    }
+  PutText(o, "$EndNodes\n");
+}
+
+/* The elements of entity e, tagged first + 1, first + 2, ... */
+static void WriteElementBlock(Out *o, TwinfeMesh mesh, const Layout *l, PetscInt e, uint64_t first)
+{
+  const PetscBool vol   = e < mesh->nregions ? PETSC_TRUE : PETSC_FALSE;
+  const PetscInt  nelem = vol ? mesh->ntets : mesh->nfacets, nper = vol ? 4 : 3;
+  const PetscInt *conn = vol ? mesh->tets : mesh->facets, *entity = vol ? l->tet_entity : l->facet_entity;
+  uint64_t        tag = first;
+
+  PutInt(o, vol ? 3 : 2, ' ');
+  PutInt(o, (uint64_t)e + 1, ' ');
+  PutInt(o, vol ? 4 : 2, ' ');
+  PutInt(o, (uint64_t)(l->elem_offset[e + 1] - l->elem_offset[e]), '\n');
+  for (PetscInt i = 0; i < nelem; i++) {
+    if (entity[i] != e) continue;
+    PutInt(o, ++tag, ' ');
+    for (PetscInt k = 0; k < nper; k++)
+      PutInt(o, (uint64_t)conn[nper * i + k] + 1, k + 1 < nper ? ' ' : '\n');
+  }
+}
+
+static void WriteElements(Out *o, TwinfeMesh mesh, const Layout *l)
+{
+  PetscInt       nblocks = 0;
+  const uint64_t total   = (uint64_t)(mesh->ntets + mesh->nfacets);
+  for (PetscInt e = 0; e < l->nent; e++)
+    if (l->elem_offset[e + 1] > l->elem_offset[e]) nblocks++;
+  PutText(o, "$Elements\n");
+  PutInt(o, (uint64_t)nblocks, ' ');
+  PutInt(o, total, ' ');
+  PutInt(o, total ? 1 : 0, ' ');
+  PutInt(o, total, '\n');
+  /* tets are numbered first (1..ntets, region by region), facets after; blocks go surfaces first */
+  for (PetscInt e = mesh->nregions; e < l->nent; e++)
+    if (l->elem_offset[e + 1] > l->elem_offset[e])
+      WriteElementBlock(o, mesh, l, e, (uint64_t)(mesh->ntets + l->elem_offset[e] - l->elem_offset[mesh->nregions]));
+  for (PetscInt e = 0; e < mesh->nregions; e++)
+    if (l->elem_offset[e + 1] > l->elem_offset[e]) WriteElementBlock(o, mesh, l, e, (uint64_t)l->elem_offset[e]);
+  PutText(o, "$EndElements\n");
+}
+
+static PetscLogEvent MSH_WRITE = -1;
+
+/* Writes tmp; messages name path, the file the user asked for. */
+static PetscErrorCode WriteFile(TwinfeMesh mesh, const char tmp[], const char path[])
+{
+  int      open_errno = 0;
   PetscInt ntags;
   int32_t *tags;
-  size_t   next_element = 1;
+  Layout   layout;
+  Out      o = {.cap = (size_t)1 << 22};
 
   PetscFunctionBeginUser;
   PetscCall(DistinctFacetTags(mesh, &ntags, &tags));
-  for (PetscInt r = 0; r < mesh->nregions; r++)
-    GMSH_CALL(gmshModelAddDiscreteEntity(3, (int)r + 1, NULL, 0, &gmsh_ierr));
-  for (PetscInt f = 0; f < ntags; f++)
-    GMSH_CALL(gmshModelAddDiscreteEntity(2, (int)(mesh->nregions + f) + 1, NULL, 0, &gmsh_ierr));
-  PetscCall(AddNodesByEntity(mesh, ntags, tags));
-  for (PetscInt r = 0; r < mesh->nregions; r++) {
-    int entity = (int)r + 1;
-    PetscCall(AddEntityElements(mesh, 3, entity, mesh->region_labels[r], &next_element));
-    GMSH_CALL(gmshModelAddPhysicalGroup(3, &entity, 1, mesh->region_labels[r], &gmsh_ierr));
-    GMSH_CALL(gmshModelSetPhysicalName(3, mesh->region_labels[r], mesh->region_names[r], &gmsh_ierr));
-  }
-  for (PetscInt f = 0; f < ntags; f++) {
-    int  entity = (int)(mesh->nregions + f) + 1;
-    char name[600];
-    PetscCall(AddEntityElements(mesh, 2, entity, tags[f], &next_element));
-    GMSH_CALL(gmshModelAddPhysicalGroup(2, &entity, 1, tags[f], &gmsh_ierr));
-    PetscCall(TwinfeFacetGroupName_Private(tags[f], mesh->nregions, mesh->region_labels, (const char *const *)mesh->region_names,
-                                           name, sizeof name));
-    GMSH_CALL(gmshModelSetPhysicalName(2, tags[f], name, &gmsh_ierr));
-  }
-  GMSH_CALL(gmshOptionSetNumber("Mesh.MshFileVersion", 4.1, &gmsh_ierr));
-  GMSH_CALL(gmshOptionSetNumber("Mesh.Binary", 0, &gmsh_ierr));
-  {
-    int  gmsh_ierr = 0;
-    char msg[1024];
-    gmshWrite(tmp, &gmsh_ierr);
-    PetscCall(PetscFree(tags));
-    if (gmsh_ierr) {
-      TwinfeGmshLastError_Private(msg, sizeof msg);
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeMeshWriteGmsh: Gmsh cannot write \"%s\" (does its folder exist?): %s",
-              tmp, msg);
+  PetscCall(LayoutCreate(mesh, ntags, tags, &layout));
+  PetscCall(PetscMalloc1(o.cap, &o.buf));
+  o.fp = fopen(tmp, "wb");
+  if (!o.fp) open_errno = errno;
+  if (o.fp) {
+    PetscErrorCode ierr = WriteHeader(&o, mesh, ntags, tags, &layout);
+    if (!ierr) {
+      WriteNodes(&o, mesh, &layout);
+      WriteElements(&o, mesh, &layout);
+      Flush(&o);
     }
+    if (fclose(o.fp)) o.failed = PETSC_TRUE;
+    if (ierr) o.failed = PETSC_TRUE;
   }
+  PetscCall(PetscFree(o.buf));
+  PetscCall(LayoutDestroy(&layout));
+  PetscCall(PetscFree(tags));
+  PetscCheck(o.fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "TwinfeMeshWriteGmsh: cannot write \"%s\" (does its folder exist?): %s",
+             path, strerror(open_errno));
+  PetscCheck(!o.failed, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "TwinfeMeshWriteGmsh: writing \"%s\" failed (disk full?)", path);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[])
 {
   char           tmp[PETSC_MAX_PATH_LEN];
-  PetscBool      verbose = PETSC_FALSE;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
@@ -415,15 +591,14 @@ PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[])
   TwinfeCheckArgNull_Private(path);
   PetscCheck(mesh->ntets > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeMeshWriteGmsh: the mesh for \"%s\" has no tetrahedra", path);
-  /* Gmsh picks the format from the extension, so the temporary name ends in .msh too. */
+  if (MSH_WRITE < 0) PetscCall(PetscLogEventRegister("TwinfeMshWrite", PETSC_OBJECT_CLASSID, &MSH_WRITE));
+  PetscCall(PetscLogEventBegin(MSH_WRITE, 0, 0, 0, 0));
   PetscCall(PetscSNPrintf(tmp, sizeof tmp, "%s.partial.msh", path));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &verbose, NULL));
-  PetscCall(TwinfeGmshBegin_Private(verbose));
-  ierr = WriteInSession(mesh, tmp);
-  PetscCall(TwinfeGmshEnd_Private());
+  ierr = WriteFile(mesh, tmp, path);
   if (ierr) (void)remove(tmp);
   PetscCall(ierr);
   PetscCheck(rename(tmp, path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
              "TwinfeMeshWriteGmsh: cannot rename \"%s\" to \"%s\": %s", tmp, path, strerror(errno));
+  PetscCall(PetscLogEventEnd(MSH_WRITE, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

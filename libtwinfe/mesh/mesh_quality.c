@@ -3,7 +3,7 @@
  *
  * gamma = 3 * inradius / circumradius, so the regular tet scores 1 and a flat one 0. This is
  * the classic radius ratio (not Gmsh's own "gamma", which uses volume over the sum of face
- * areas times the longest edge). */
+ * areas times the longest edge; TwinfeMeshComputeCellQuality gives both). */
 #include "meshimpl.h"
 
 static void Sub(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
@@ -51,6 +51,37 @@ static PetscReal TetGamma(const PetscReal *p[4])
         0.5 * (PetscSqrtReal(Dot(bc, bc)) + PetscSqrtReal(Dot(ca, ca)) + PetscSqrtReal(Dot(ab, ab)) + PetscSqrtReal(Dot(f, f)));
   }
   return 3 * det * det / (area * PetscSqrtReal(Dot(n, n)));
+}
+
+/* Gmsh's gamma: 6 sqrt(6) V / (S l_max) = sqrt(6) det / (S l_max) with det = 6 V. For the
+   regular tet of edge a: V = a^3 / (6 sqrt 2), S = sqrt(3) a^2, so gamma = 1. */
+static PetscReal TetGmshGamma(const PetscReal *p[4])
+{
+  PetscReal a[3], b[3], c[3], bc[3], det, area = 0, lmax2 = 0;
+
+  Sub(p[1], p[0], a);
+  Sub(p[2], p[0], b);
+  Sub(p[3], p[0], c);
+  Cross(b, c, bc);
+  det = Dot(a, bc);
+  if (det <= 0) return 0;
+  for (int i = 0; i < 4; i++) { /* face i is the one opposite vertex i */
+    const PetscReal *q[3];
+    PetscReal        e1[3], e2[3], n[3];
+    for (int k = 0, m = 0; k < 4; k++)
+      if (k != i) q[m++] = p[k];
+    Sub(q[1], q[0], e1);
+    Sub(q[2], q[0], e2);
+    Cross(e1, e2, n);
+    area += 0.5 * PetscSqrtReal(Dot(n, n));
+  }
+  for (int i = 0; i < 4; i++)
+    for (int j = i + 1; j < 4; j++) {
+      PetscReal e[3];
+      Sub(p[j], p[i], e);
+      lmax2 = PetscMax(lmax2, Dot(e, e));
+    }
+  return PetscSqrtReal(6.0) * det / (area * PetscSqrtReal(lmax2));
 }
 
 /* Smallest of the six dihedral angles (radians): pi minus the angle between the outward
@@ -163,5 +194,160 @@ PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes
     volumes[hit - mesh->region_labels] +=
         TwinfeTetDet_Private(&mesh->xyz[3 * v[0]], &mesh->xyz[3 * v[1]], &mesh->xyz[3 * v[2]], &mesh->xyz[3 * v[3]]) / 6.0;
   }
+  PetscFunctionReturn(0);
+}
+
+static void TetPoints(TwinfeMesh mesh, PetscInt t, const PetscReal *p[4])
+{
+  for (int k = 0; k < 4; k++)
+    p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
+}
+
+PetscErrorCode TwinfeMeshComputeCellQuality(TwinfeMesh mesh, PetscReal radius_ratio[], PetscReal gmsh_gamma[])
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(mesh);
+  for (PetscInt t = 0; t < mesh->ntets; t++) {
+    const PetscReal *p[4];
+    TetPoints(mesh, t, p);
+    if (radius_ratio) radius_ratio[t] = TetGamma(p);
+    if (gmsh_gamma) gmsh_gamma[t] = TetGmshGamma(p);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The k-th smallest of v[0..n) (0-based), moving the values around: Hoare's selection with a
+   median-of-three pivot, expected O(n), which is all a median needs (a full sort of 1.5M values
+   costs about 10x more). */
+static PetscReal SelectKth(PetscReal v[], PetscInt n, PetscInt k)
+{
+  PetscInt lo = 0, hi = n - 1;
+
+  while (hi > lo) {
+    const PetscInt mid = lo + (hi - lo) / 2;
+    PetscReal      a = v[lo], b = v[mid], c = v[hi], pivot;
+    PetscInt       i = lo, j = hi;
+    pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    while (i <= j) {
+      while (v[i] < pivot)
+        i++;
+      while (v[j] > pivot)
+        j--;
+      if (i <= j) {
+        const PetscReal tmp = v[i];
+        v[i++]              = v[j];
+        v[j--]              = tmp;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      return v[k];
+  }
+  return v[k];
+}
+
+/* The median of v[0..n), n >= 1: after selecting rank n/2, everything left of it is no larger,
+   so for an even n the lower middle value is the largest of that left part. */
+static PetscReal Median(PetscReal v[], PetscInt n)
+{
+  const PetscReal upper = SelectKth(v, n, n / 2);
+  PetscReal       lower = -PETSC_MAX_REAL;
+
+  if (n % 2) return upper;
+  for (PetscInt i = 0; i < n / 2; i++)
+    lower = PetscMax(lower, v[i]);
+  return 0.5 * (lower + upper);
+}
+
+static PetscInt RegionIndex(TwinfeMesh mesh, int32_t label)
+{
+  const int32_t *hit =
+      (const int32_t *)bsearch(&label, mesh->region_labels, (size_t)mesh->nregions, sizeof(int32_t), CompareInt32);
+  return hit ? (PetscInt)(hit - mesh->region_labels) : -1;
+}
+
+/* Minimum, median and count below the poor threshold of values[] over the tets of region r
+   (region_of[t] == r); scratch holds ntets values. */
+static void RegionStats(TwinfeMesh mesh, const PetscInt region_of[], PetscInt r, const PetscReal values[], PetscReal scratch[],
+                        PetscReal *min, PetscReal *median, PetscInt *below)
+{
+  PetscInt n = 0;
+
+  *min   = PETSC_MAX_REAL;
+  *below = 0;
+  for (PetscInt t = 0; t < mesh->ntets; t++)
+    if (region_of[t] == r) {
+      scratch[n++] = values[t];
+      *min         = PetscMin(*min, values[t]);
+      if (values[t] < TWINFE_QUALITY_POOR) (*below)++;
+    }
+  *median = n ? Median(scratch, n) : NAN;
+  if (!n) *min = NAN;
+}
+
+PetscErrorCode TwinfeMeshComputeRegionQuality(TwinfeMesh mesh, TwinfeMeshRegionQuality out[])
+{
+  PetscReal *rr, *gg, *scratch;
+  PetscInt  *region_of;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(mesh);
+  TwinfeCheckArgNull_Private(out);
+  PetscCall(PetscMalloc4(mesh->ntets + 1, &rr, mesh->ntets + 1, &gg, mesh->ntets + 1, &scratch, mesh->ntets + 1, &region_of));
+  PetscCall(TwinfeMeshComputeCellQuality(mesh, rr, gg));
+  for (PetscInt r = 0; r < mesh->nregions; r++)
+    out[r] = (TwinfeMeshRegionQuality){.label = mesh->region_labels[r], .min_dihedral_deg = PETSC_MAX_REAL};
+  for (PetscInt t = 0; t < mesh->ntets; t++) {
+    const PetscReal         *p[4];
+    PetscReal                det;
+    TwinfeMeshRegionQuality *q;
+    region_of[t] = RegionIndex(mesh, mesh->regions[t]);
+    PetscCheck(region_of[t] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "TwinfeMesh: tet %" PetscInt_FMT " has a region missing from the region list", t);
+    q = &out[region_of[t]];
+    TetPoints(mesh, t, p);
+    det = TwinfeTetDet_Private(p[0], p[1], p[2], p[3]);
+    q->ntets++;
+    q->volume_mm3 += det / 6.0;
+    if (det <= 0) q->inverted++;
+    q->min_dihedral_deg = PetscMin(q->min_dihedral_deg, TetMinDihedral(p) * 180.0 / PETSC_PI);
+  }
+  for (PetscInt r = 0; r < mesh->nregions; r++) {
+    TwinfeMeshRegionQuality *q = &out[r];
+    RegionStats(mesh, region_of, r, rr, scratch, &q->min_radius_ratio, &q->median_radius_ratio, &q->radius_ratio_below);
+    RegionStats(mesh, region_of, r, gg, scratch, &q->min_gmsh_gamma, &q->median_gmsh_gamma, &q->gmsh_gamma_below);
+    if (!q->ntets) q->min_dihedral_deg = NAN;
+  }
+  PetscCall(PetscFree4(rr, gg, scratch, region_of));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMeshCountFacetsByTag(TwinfeMesh mesh, PetscInt *ntags, int32_t **tags, PetscInt **counts)
+{
+  int32_t *sorted;
+  PetscInt n = 0;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(mesh);
+  TwinfeCheckArgNull_Private(ntags);
+  TwinfeCheckArgNull_Private(tags);
+  TwinfeCheckArgNull_Private(counts);
+  PetscCall(PetscMalloc1(mesh->nfacets + 1, &sorted));
+  PetscCall(PetscArraycpy(sorted, mesh->facet_tags, mesh->nfacets));
+  qsort(sorted, (size_t)mesh->nfacets, sizeof(int32_t), CompareInt32);
+  for (PetscInt f = 0; f < mesh->nfacets; f++)
+    if (f == 0 || sorted[f] != sorted[f - 1]) n++;
+  PetscCall(PetscMalloc1(n + 1, tags));
+  PetscCall(PetscCalloc1(n + 1, counts));
+  n = 0;
+  for (PetscInt f = 0; f < mesh->nfacets; f++) {
+    if (f == 0 || sorted[f] != sorted[f - 1]) (*tags)[n++] = sorted[f];
+    (*counts)[n - 1]++;
+  }
+  *ntags = n;
+  PetscCall(PetscFree(sorted));
   PetscFunctionReturn(0);
 }
