@@ -640,14 +640,16 @@ static PetscErrorCode ReadWithHeader(NrrdHeader *h, const TwinfeImageReadSetting
   PetscReal         spacing[3], origin[3], direction[9];
   int32_t          *labels = NULL;
   LayerLabel        map[TWINFE_IMAGE_MAX_LABEL_NAMES];
-  int               nmap    = 0;
-  const int         first   = h->dimension - 3;
-  const int64_t     layers  = h->dimension == 4 ? h->sizes[0] : 1;
-  const PetscBool   segment = (PetscBool)(h->nsegments_named > 0);
+  int               nmap = 0, first;
+  int64_t           layers;
+  PetscBool         segment;
 
   PetscFunctionBeginUser;
   PetscCall(ReadHeader(h));
   PetscCall(CheckRequired(h));
+  first   = h->dimension - 3; /* a segmentation's layers are the first axis */
+  layers  = h->dimension == 4 ? h->sizes[0] : 1;
+  segment = (PetscBool)(h->nsegments_named > 0);
   for (int d = 0; d < 3; d++)
     dims[d] = all[d] = h->sizes[first + d];
   PetscCall(TwinfeCheckVoxelCount_Private(h->path, "NRRD field 'sizes'", dims, s->max_voxels));
