@@ -277,10 +277,11 @@ static PetscErrorCode ReadPlain(const TwinfeVoxelSource *src, const TwinfeVoxelF
              fmt->path, fmt->format, (long long)(start + need), src->data_path, (long long)voxels, voxel_types[fmt->type].name,
              (long long)start, (long long)sb.st_size);
   PetscCheck(!src->exact || (int64_t)sb.st_size - start == need, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: %s holds %lld bytes of voxels from byte %lld where its %s header needs %lld (%lld voxels of %s): the "
+             "%s: %s%s holds %lld bytes of voxels from byte %lld where its %s header needs %lld (%lld voxels of %s): the "
              "header's sizes or type do not match the data",
-             fmt->path, src->data_path, (long long)((int64_t)sb.st_size - start), (long long)start, fmt->format, (long long)need,
-             (long long)voxels, voxel_types[fmt->type].name);
+             fmt->path, strcmp(src->data_path, fmt->path) ? "its data file " : "the file",
+             strcmp(src->data_path, fmt->path) ? src->data_path : "", (long long)((int64_t)sb.st_size - start), (long long)start,
+             fmt->format, (long long)need, (long long)voxels, voxel_types[fmt->type].name);
   f = fopen(src->data_path, "rb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open its data file %s for reading", fmt->path, src->data_path);
   short_read = (PetscBool)(fseeko(f, (off_t)start, SEEK_SET) != 0);
