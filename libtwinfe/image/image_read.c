@@ -311,7 +311,22 @@ typedef struct {
   PetscBool     ended;
 } Inflater;
 
-/* Inflates up to cap bytes into out; *got 0 with ended at the stream's end. Returns zlib's
+/* More compressed bytes into s->in when it is empty; returns how many are held. */
+static size_t Refill(Inflater *s)
+{
+  if (s->z.avail_in == 0) {
+    size_t want = sizeof s->in, n;
+    if (s->in_left >= 0 && (int64_t)want > s->in_left) want = (size_t)s->in_left;
+    n = want ? fread(s->in, 1, want, s->f) : 0;
+    if (s->in_left >= 0) s->in_left -= (int64_t)n;
+    s->z.next_in  = s->in;
+    s->z.avail_in = (uInt)n;
+  }
+  return s->z.avail_in;
+}
+
+/* Inflates up to cap bytes into out; *got 0 with ended at the stream's end. A gzip file of
+   several members (bgzip, concatenated .gz) goes on into the next member. Returns zlib's
    error code when the stream is corrupt. */
 static int InflateSome(Inflater *s, unsigned char *out, size_t cap, size_t *got)
 {
@@ -319,19 +334,12 @@ static int InflateSome(Inflater *s, unsigned char *out, size_t cap, size_t *got)
   s->z.avail_out = (uInt)cap;
   while (s->z.avail_out > 0 && !s->ended) {
     int rc;
-    if (s->z.avail_in == 0) {
-      size_t want = sizeof s->in;
-      if (s->in_left >= 0 && (int64_t)want > s->in_left) want = (size_t)s->in_left;
-      const size_t n = want ? fread(s->in, 1, want, s->f) : 0;
-      if (s->in_left >= 0) s->in_left -= (int64_t)n;
-      if (n == 0) break; /* the input ends before the stream: the caller sees too few bytes */
-      s->z.next_in  = s->in;
-      s->z.avail_in = (uInt)n;
-    }
+    if (!Refill(s)) break; /* the input ends before the stream: the caller sees too few bytes */
     rc = inflate(&s->z, Z_NO_FLUSH);
-    if (rc == Z_STREAM_END)
+    if (rc == Z_STREAM_END) {
+      if (Refill(s) >= 2 && s->z.next_in[0] == 0x1f && s->z.next_in[1] == 0x8b && inflateReset(&s->z) == Z_OK) continue;
       s->ended = PETSC_TRUE;
-    else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
       *got = cap - s->z.avail_out;
       return rc;
     }

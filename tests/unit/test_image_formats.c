@@ -289,6 +289,14 @@ START_TEST(test_nrrd_detached_and_space)
   nrrd_header(header, sizeof header, I16, 1, "gz", "datafile: data/labels.raw.gz\n");
   read_and_check(write_file("detached_gz.nhdr", header, NULL, 0), origin_lps, axis_aligned, label_of);
   {
+    /* a gzip file of two members (bgzip, concatenated .gz files) is one stream of voxels */
+    size_t m = deflate_bytes(raw, n / 2, packed, sizeof packed, 1);
+    m += deflate_bytes(raw + n / 2, n - n / 2, packed + m, sizeof packed - m, 1);
+    write_file("data/members.raw.gz", NULL, packed, m);
+    nrrd_header(header, sizeof header, I16, 1, "gzip", "data file: data/members.raw.gz\n");
+    read_and_check(write_file("members.nhdr", header, NULL, 0), origin_lps, axis_aligned, label_of);
+  }
+  {
     /* RAS: x and y negated; a rotated, permuted grid */
     const double axes[3][3] = {{0, -1.5, 0}, {-2, 0, 0}, {0, 0, -3}}; /* LPS of (0,1.5,0) (2,0,0) (0,0,-3) in RAS */
     const double origin[3]  = {-10, 20, 30};
