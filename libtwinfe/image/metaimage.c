@@ -212,8 +212,9 @@ static PetscErrorCode ReadHeader(MetaHeader *h)
   h->header_bytes = line - text;
   PetscCall(PetscFree(text));
   PetscCheck(h->data_file[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: the MetaImage header has no ElementDataFile line within %d bytes: the file is damaged or cut", h->path,
-             MHA_HEADER_MAX);
+             "%s: the MetaImage header ends without an ElementDataFile line (LOCAL or the data file's name; read up to %d "
+             "bytes): the file is damaged or cut",
+             h->path, MHA_HEADER_MAX);
   PetscFunctionReturn(0);
 }
 
