@@ -44,7 +44,8 @@ PETSC_EXTERN PetscErrorCode TwinfeImageReadSettingsDefault(TwinfeImageReadSettin
 PETSC_EXTERN PetscErrorCode TwinfeImageReadWithSettings(const char path[], const TwinfeImageReadSettings *settings,
                                                         TwinfeImage *image);
 /* The name the file gives a label (a 3D Slicer segment's name), or NULL when it names none.
-   The name is lent: it lives as long as the image. */
+   The name is lent: it lives as long as the image. Names belong to the labels as read:
+   ask before TwinfeImageRelabel, which does not carry them. */
 PETSC_EXTERN PetscErrorCode TwinfeImageGetLabelName(TwinfeImage image, int32_t label, const char **name);
 /* Write a NIfTI-1 label map (.nii or .nii.gz) with its geometry as sform and qform. */
 PETSC_EXTERN PetscErrorCode TwinfeImageWrite(TwinfeImage image, const char path[]);
