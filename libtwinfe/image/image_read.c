@@ -409,7 +409,7 @@ static PetscErrorCode ReadStream(const TwinfeVoxelSource *src, const TwinfeVoxel
       size_t        n      = (held - from) / size;
       if (n > (size_t)(voxels - done)) n = (size_t)(voxels - done);
       ierr = GrowLabels(labels, &capacity, done + (int64_t)n, voxels);
-      if (!ierr) ierr = ConvertChunk(fmt, out + from, n, *labels + done, st);
+      if (!ierr && n) ierr = ConvertChunk(fmt, out + from, n, *labels + done, st); /* *labels is NULL until a voxel came */
       done += (int64_t)n;
       memmove(out, out + from + n * size, held - from - n * size);
       held -= from + n * size;
