@@ -6,7 +6,7 @@
 # tests/fuzz/crashes/<target>/ are replayed first as regression seeds.
 #   scripts/fuzz.sh [SECONDS]
 # Environment: TWINFE_FUZZ_BUILD_DIR (build-fuzz), TWINFE_FUZZ_WORK_DIR (BUILD_DIR/work),
-# TWINFE_FUZZ_TARGETS (all: "nifti msh case_yaml"), TWINFE_FUZZ_JOBS (build jobs, nproc).
+# TWINFE_FUZZ_TARGETS (all: "nifti nrrd metaimage msh case_yaml"), TWINFE_FUZZ_JOBS (build jobs, nproc).
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ seconds=${1:-30}
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "usage: scripts/fuzz.sh [SECONDS > 0]" >&2; exit 2; }
 build=${TWINFE_FUZZ_BUILD_DIR:-$src/build-fuzz}
 work=${TWINFE_FUZZ_WORK_DIR:-$build/work}
-targets=(${TWINFE_FUZZ_TARGETS:-nifti msh case_yaml})
+targets=(${TWINFE_FUZZ_TARGETS:-nifti nrrd metaimage msh case_yaml})
 start=$SECONDS
 
 # clang and its sanitizer/libFuzzer runtimes are needed only here, not by the normal build.
@@ -48,7 +48,7 @@ export LSAN_OPTIONS="suppressions=$src/tests/sanitizers/lsan.supp:print_suppress
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$src/tests/sanitizers/ubsan.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 
-declare -A max_len=([nifti]=8192 [msh]=16384 [case_yaml]=4096)
+declare -A max_len=([nifti]=8192 [nrrd]=8192 [metaimage]=8192 [msh]=16384 [case_yaml]=4096)
 passed=0
 failed=0
 for t in "${targets[@]}"; do

@@ -16,17 +16,37 @@ PETSC_EXTERN PetscErrorCode TwinfeImageCreate(const PetscInt dims[3], const Pets
                                               const PetscReal direction[9], TwinfeImage *image);
 PETSC_EXTERN PetscErrorCode TwinfeImageDestroy(TwinfeImage *image);
 
-/* Read a label map, applying the sform (else the qform, else pixdim only) and converting RAS
-   to LPS. Not collective. The format is told by the file's content: NIfTI-1 and NIfTI-2
-   single files (.nii, .nii.gz) are read; MetaImage, NRRD and DICOM are recognised and refused
-   by name. Every header field is checked before the voxels are allocated, and the file must
-   hold the voxels its header claims; each refusal names the file and the field. Labels may be
-   any integer type (or float holding whole numbers); negative values are refused. */
+/* Read a label map. Not collective. The format is told by the file's content
+   (docs/image_formats.md): NIfTI-1/-2 single files (.nii, .nii.gz; sform, else qform, RAS
+   turned into LPS), NRRD (.nrrd, .nhdr + data file; 3D Slicer .seg.nrrd segmentations with
+   their segment names), MetaImage (.mha, .mhd + .raw/.zraw) and VTK image data (.vti); DICOM
+   is recognised and refused by name. Every header field is checked before the voxels are
+   allocated, and the file must hold the voxels its header claims; each refusal names the file
+   and the field. Labels may be any integer type (or a float type holding whole numbers only);
+   negative values are refused; other float images need a threshold (settings). */
 PETSC_EXTERN PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image);
 /* The same, refusing images of more than max_voxels voxels (TwinfeImageRead allows
    TWINFE_IMAGE_MAX_VOXELS_DEFAULT; a case reads -image_max_voxels). */
 PETSC_EXTERN PetscErrorCode TwinfeImageReadWithLimit(const char path[], PetscInt64 max_voxels, TwinfeImage *image);
 #define TWINFE_IMAGE_MAX_VOXELS_DEFAULT 2147483647 /* 2^31 - 1: twice a 1024^3 CT */
+
+/* How a file is read: the voxel limit, and for float images (probability maps, soft masks)
+   a threshold that makes label 1 of the voxels above it (inside_below: below it); the others
+   are background. A threshold on an integer label map is refused. */
+typedef struct {
+  PetscInt64 max_voxels;    /* TWINFE_IMAGE_MAX_VOXELS_DEFAULT unless smaller */
+  PetscBool  threshold_set; /* a case sets it with -threshold T */
+  PetscReal  threshold;
+  PetscBool  inside_below; /* -inside below: label 1 where value < threshold; else value > threshold */
+} TwinfeImageReadSettings;
+/* Settings with the defaults: the default voxel limit, no threshold. */
+PETSC_EXTERN PetscErrorCode TwinfeImageReadSettingsDefault(TwinfeImageReadSettings *settings);
+PETSC_EXTERN PetscErrorCode TwinfeImageReadWithSettings(const char path[], const TwinfeImageReadSettings *settings,
+                                                        TwinfeImage *image);
+/* The name the file gives a label (a 3D Slicer segment's name), or NULL when it names none.
+   The name is lent: it lives as long as the image. Names belong to the labels as read:
+   ask before TwinfeImageRelabel, which does not carry them. */
+PETSC_EXTERN PetscErrorCode TwinfeImageGetLabelName(TwinfeImage image, int32_t label, const char **name);
 /* Write a NIfTI-1 label map (.nii or .nii.gz) with its geometry as sform and qform. */
 PETSC_EXTERN PetscErrorCode TwinfeImageWrite(TwinfeImage image, const char path[]);
 

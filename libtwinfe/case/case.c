@@ -282,7 +282,35 @@ PetscErrorCode TwinfeCaseLoadFile(TwinfeCase c, const char case_file[], int argc
 
 /* ---------- image -> surfaces -> mesh (rank 0) ---------- */
 
-/* Every non-zero label of the image (values, ascending), when -labels was not given. */
+/* A name the image file gives a label (a 3D Slicer segment), made a region name: every
+   character other than an ASCII letter, digit or '_' becomes '_' (a name also names options and
+   an STL file), a leading digit gets "s_", and a name used twice gets "_<label>". The summary
+   says when a name was changed. NULL-named labels keep label_<value>. */
+static PetscErrorCode NameFromImage(TwinfeCase c, PetscInt i, int32_t value)
+{
+  const char *given;
+  char        name[TWINFE_NAME_LEN];
+  size_t      n = 0;
+  PetscFunctionBegin;
+  PetscCall(TwinfeImageGetLabelName(c->image, value, &given));
+  snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)value);
+  if (!given || !given[0]) PetscFunctionReturn(0);
+  if (given[0] >= '0' && given[0] <= '9') n = (size_t)snprintf(name, sizeof name, "s_");
+  for (const char *p = given; *p && n + 1 < sizeof name - 12; ++p)
+    name[n++] = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_') ? *p : '_';
+  name[n] = '\0';
+  for (PetscInt j = 0; j < i; ++j)
+    if (!strcmp(c->names[j], name)) snprintf(name + n, sizeof name - n, "_%d", (int)value);
+  PetscCall(TwinfeCaseCheckRegionName(name, "the image's segment names"));
+  PetscCall(PetscStrncpy(c->names[i], name, TWINFE_NAME_LEN));
+  if (strcmp(name, given))
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "image     label %d: segment '%s' is named region '%s' (letters, digits and _ only)\n",
+                          (int)value, given, name));
+  PetscFunctionReturn(0);
+}
+
+/* Every non-zero label of the image (values, ascending), when -labels was not given; named as
+   the file names them (3D Slicer segments), else label_<value>. */
 static PetscErrorCode RegionsFromImage(TwinfeCase c, const char path[], PetscInt nvalues, const int32_t values[])
 {
   PetscFunctionBegin;
@@ -297,7 +325,7 @@ static PetscErrorCode RegionsFromImage(TwinfeCase c, const char path[], PetscInt
   c->nregions = nvalues;
   for (PetscInt i = 0; i < nvalues; ++i) {
     c->labels[i] = values[i];
-    snprintf(c->names[i], TWINFE_NAME_LEN, "label_%d", (int)values[i]);
+    PetscCall(NameFromImage(c, i, values[i]));
   }
   PetscFunctionReturn(0);
 }
@@ -499,7 +527,16 @@ static PetscErrorCode ReadImageOnRoot(TwinfeCase c, const char path[])
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-image_max_voxels", &max_voxels, NULL));
   PetscCheck(max_voxels >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-image_max_voxels %" PetscInt_FMT " must be at least 1 (default 2147483647)", max_voxels);
-  PetscCall(TwinfeImageReadWithLimit(path, max_voxels, &c->image));
+  {
+    TwinfeImageReadSettings settings;
+    char                    inside[16] = "above";
+    PetscCall(TwinfeImageReadSettingsDefault(&settings));
+    settings.max_voxels = max_voxels;
+    PetscCall(PetscOptionsGetReal(NULL, NULL, "-threshold", &settings.threshold, &settings.threshold_set));
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-inside", inside, sizeof inside, NULL));
+    PetscCall(PetscStrcasecmp(inside, "below", &settings.inside_below)); /* the declaration (case_options.c) checked the choice */
+    PetscCall(TwinfeImageReadWithSettings(path, &settings, &c->image));
+  }
   PetscCall(RecordInputFile(c, "image", path));
   PetscCall(TwinfeImageGetLabelValues(c->image, &nvalues, &values));
   if (c->nregions == 0)

@@ -134,16 +134,21 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
 {
   char           image[PETSC_MAX_PATH_LEN], *names[TWINFE_CASE_MAX_REGIONS];
   PetscInt       labels[TWINFE_CASE_MAX_REGIONS], nlabels = 0, nnames = 0, max_voxels = PETSC_MAX_INT;
-  PetscInt       island_voxels  = TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT;
-  PetscReal      island_percent = TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT;
-  PetscBool      repair         = PETSC_TRUE;
+  PetscInt       island_voxels    = TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT;
+  PetscReal      island_percent   = TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT;
+  PetscBool      repair           = PETSC_TRUE;
+  PetscReal      threshold        = 0;
+  PetscInt       inside           = 0;
+  const char    *inside_choices[] = {"above", "below"};
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Label map and regions", "twinfe");
-  TwinfeOptionsTry(declared, TwinfeOptionsString(PetscOptionsObject, "-image",
-                                                 "label map, NIfTI .nii or .nii.gz; relative to the case file", "", image,
-                                                 sizeof image, NULL));
+  TwinfeOptionsTry(
+      declared,
+      TwinfeOptionsString(PetscOptionsObject, "-image",
+                          "label map (.nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, .mha, .mhd, .vti); relative to the case file", "",
+                          image, sizeof image, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-labels",
                                                    "labels to model, e.g. 1,2 (default: every non-zero label)",
                                                    TWINFE_CASE_MAX_REGIONS, labels, &nlabels, NULL));
@@ -165,6 +170,13 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-image_island_percent",
                                                "... is less than this percent of its label's voxels; removed islands are listed",
                                                island_percent, &island_percent, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-threshold",
+                                               "float image (probability map, soft mask) -> label 1 where the value is above T "
+                                               "(see -inside); not set: a float image must hold whole numbers",
+                                               threshold, &threshold, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-inside",
+                                                 "with -threshold: label 1 where the value is above or below it", inside_choices,
+                                                 2, inside, &inside, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   ierr        = CheckNames(comm, nnames, names, nlabels, labels);

@@ -1,6 +1,6 @@
 /* Which reader for which file: the format is told by the file's first bytes (decompressed when
  * the file is gzip), not by its name, so a MetaImage file is called a MetaImage file instead
- * of a corrupt NIfTI. A new reader is one more row in the table below.
+ * of a corrupt NIfTI. A new reader is one more row in the table below (docs/image_formats.md).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_impl.h"
 
@@ -15,26 +15,9 @@ typedef struct {
   const char *name;     /* as users know it */
   const char *suffixes; /* the file names it comes with, for messages */
   PetscBool (*probe)(const unsigned char head[], size_t n);
-  /* NULL: recognised, not read yet (issue: MetaImage and NRRD readers) */
-  PetscErrorCode (*read)(const char path[], PetscInt64 max_voxels, TwinfeImage *image);
+  /* NULL: recognised, not read */
+  PetscErrorCode (*read)(const char path[], const TwinfeImageReadSettings *settings, TwinfeImage *image);
 } TwinfeImageFormat;
-
-static PetscBool StartsWith(const unsigned char head[], size_t n, const char text[])
-{
-  const size_t len = strlen(text);
-  return (PetscBool)(n >= len && memcmp(head, text, len) == 0);
-}
-
-/* MetaImage (.mha/.mhd) is a text header of "Key = value" lines, ObjectType or NDims first. */
-static PetscBool ProbeMetaImage(const unsigned char head[], size_t n)
-{
-  return (PetscBool)(StartsWith(head, n, "ObjectType") || StartsWith(head, n, "NDims"));
-}
-
-static PetscBool ProbeNrrd(const unsigned char head[], size_t n)
-{
-  return StartsWith(head, n, "NRRD000");
-}
 
 /* DICOM Part 10: a 128-byte preamble, then "DICM". */
 static PetscBool ProbeDicom(const unsigned char head[], size_t n)
@@ -48,24 +31,25 @@ static PetscBool HasSuffix(const char s[], const char suffix[])
   return (PetscBool)(ls >= lx && strcmp(s + ls - lx, suffix) == 0);
 }
 
-/* VTK's NIfTI reader finds the voxels from the name's ending, so the name must say NIfTI. */
-static PetscErrorCode ReadNifti(const char path[], PetscInt64 max_voxels, TwinfeImage *image)
+/* Other tools find a NIfTI file's voxels by its name's ending, so the name must say NIfTI. */
+static PetscErrorCode ReadNifti(const char path[], const TwinfeImageReadSettings *settings, TwinfeImage *image)
 {
   PetscFunctionBeginUser;
   PetscCheck(HasSuffix(path, ".nii") || HasSuffix(path, ".nii.gz"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s holds a NIfTI header but its name does not end in .nii or .nii.gz: rename it", path);
-  PetscCall(TwinfeNiftiReadImage_Private(path, max_voxels, image));
+  PetscCall(TwinfeNiftiReadFile_Private(path, settings, image));
   PetscFunctionReturn(0);
 }
 
 static const TwinfeImageFormat formats[] = {
     {"NIfTI", ".nii, .nii.gz", TwinfeNiftiProbe_Private, ReadNifti},
-    {"MetaImage", ".mha, .mhd", ProbeMetaImage, NULL},
-    {"NRRD", ".nrrd, .nhdr", ProbeNrrd, NULL},
+    {"NRRD", ".nrrd, .nhdr, .seg.nrrd", TwinfeNrrdProbe_Private, TwinfeNrrdRead_Private},
+    {"MetaImage", ".mha, .mhd", TwinfeMetaImageProbe_Private, TwinfeMetaImageRead_Private},
+    {"VTK image data", ".vti", TwinfeVtiProbe_Private, TwinfeVtiRead_Private},
     {"DICOM", ".dcm", ProbeDicom, NULL},
 };
 
-/* The formats read today, for messages: ".nii, .nii.gz". */
+/* The formats read, for messages: ".nii, .nii.gz; .nrrd, ...". */
 static void ReadableSuffixes(char out[], size_t len)
 {
   out[0] = '\0';
@@ -102,26 +86,34 @@ static PetscErrorCode ReadHead(const char path[], unsigned char head[TWINFE_PROB
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeImageReadWithLimit(const char path[], PetscInt64 max_voxels, TwinfeImage *image)
+static PetscLogEvent TWINFE_IMAGE_READ = -1;
+
+PetscErrorCode TwinfeImageReadWithSettings(const char path[], const TwinfeImageReadSettings *settings, TwinfeImage *image)
 {
-  unsigned char head[TWINFE_PROBE_BYTES];
-  size_t        n;
-  char          readable[128];
+  unsigned char  head[TWINFE_PROBE_BYTES];
+  size_t         n;
+  char           readable[256];
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(path);
+  TwinfeCheckPointer_Private(settings);
   TwinfeCheckPointer_Private(image);
   *image = NULL;
-  PetscCheck(max_voxels >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "The voxel limit %" PetscInt64_FMT " (-image_max_voxels) must be at least 1", max_voxels);
+  PetscCheck(settings->max_voxels >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "The voxel limit %" PetscInt64_FMT " (-image_max_voxels) must be at least 1", settings->max_voxels);
+  if (TWINFE_IMAGE_READ < 0) PetscCall(PetscLogEventRegister("TwinfeImageRead", PETSC_OBJECT_CLASSID, &TWINFE_IMAGE_READ));
   PetscCall(ReadHead(path, head, &n));
   ReadableSuffixes(readable, sizeof readable);
   for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
     if (!formats[f].probe(head, n)) continue;
     PetscCheck(formats[f].read, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "%s is a %s file (%s), which twinfe does not read yet: it reads %s; convert the label map to .nii.gz", path,
+               "%s is a %s file (%s), which twinfe does not read: it reads %s; convert the label map to .nii.gz", path,
                formats[f].name, formats[f].suffixes, readable);
-    PetscCall(formats[f].read(path, max_voxels, image));
+    PetscCall(PetscLogEventBegin(TWINFE_IMAGE_READ, 0, 0, 0, 0));
+    ierr = formats[f].read(path, settings, image);
+    PetscCall(PetscLogEventEnd(TWINFE_IMAGE_READ, 0, 0, 0, 0));
+    PetscCall(ierr);
     PetscFunctionReturn(0);
   }
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -129,6 +121,17 @@ PetscErrorCode TwinfeImageReadWithLimit(const char path[], PetscInt64 max_voxels
           HasSuffix(path, ".nii") || HasSuffix(path, ".nii.gz")
               ? " (a NIfTI file starts with sizeof_hdr = 348 or 540; this one is truncated or not NIfTI)"
               : "");
+}
+
+PetscErrorCode TwinfeImageReadWithLimit(const char path[], PetscInt64 max_voxels, TwinfeImage *image)
+{
+  TwinfeImageReadSettings settings;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeImageReadSettingsDefault(&settings));
+  settings.max_voxels = max_voxels;
+  PetscCall(TwinfeImageReadWithSettings(path, &settings, image));
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeImageRead(const char path[], TwinfeImage *image)

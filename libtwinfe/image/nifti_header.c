@@ -340,7 +340,8 @@ static PetscErrorCode CheckDataLength(const char path[], gzFile gz, const Twinfe
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CheckHeader(const char path[], gzFile gz, PetscInt64 max_voxels, int64_t file_size, TwinfeNiftiHeader *hdr)
+static PetscErrorCode CheckHeader(const char path[], gzFile gz, PetscInt64 max_voxels, PetscBool check_length, int64_t file_size,
+                                  TwinfeNiftiHeader *hdr)
 {
   unsigned char head[NIFTI2_HEADER_SIZE];
   int           n       = gzread(gz, head, sizeof head), version;
@@ -364,11 +365,19 @@ static PetscErrorCode CheckHeader(const char path[], gzFile gz, PetscInt64 max_v
   PetscCall(CheckSpacingAndScaling(path, hdr));
   PetscCall(CheckOrientation(path, hdr));
   PetscCall(CheckVoxOffset(path, hdr));
-  PetscCall(CheckDataLength(path, gz, hdr, file_size));
+  if (check_length) PetscCall(CheckDataLength(path, gz, hdr, file_size));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeNiftiCheckFile_Private(const char path[], PetscInt64 max_voxels, TwinfeNiftiHeader *hdr)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeNiftiCheckHeader_Private(path, max_voxels, PETSC_TRUE, hdr));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeNiftiCheckHeader_Private(const char path[], PetscInt64 max_voxels, PetscBool check_length,
+                                              TwinfeNiftiHeader *hdr)
 {
   struct stat    st;
   unsigned char  magic[2] = {0, 0};
@@ -386,7 +395,7 @@ PetscErrorCode TwinfeNiftiCheckFile_Private(const char path[], PetscInt64 max_vo
   }
   gz = gzopen(path, "rb");
   PetscCheck(gz, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot open the image %s for reading", path);
-  ierr = CheckHeader(path, gz, max_voxels, (int64_t)st.st_size, hdr);
+  ierr = CheckHeader(path, gz, max_voxels, check_length, (int64_t)st.st_size, hdr);
   gzclose(gz);
   PetscCall(ierr);
   PetscFunctionReturn(0);

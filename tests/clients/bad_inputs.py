@@ -296,13 +296,84 @@ def _four_d():
     return nifti_bytes(dims, values + values, times=2)
 
 
-def _mha_text():
-    return (b"ObjectType = Image\nNDims = 3\nDimSize = 12 12 12\nElementSpacing = 2 2 2\nElementType = MET_UCHAR\n"
-            b"ElementDataFile = LOCAL\n" + bytes(label_cube()[1]))
+def _mha_text(extra=b"", dims=b"12 12 12", data=None):
+    """A MetaImage .mha of the label cube (read since the formats work); `extra` header lines."""
+    return (b"ObjectType = Image\nNDims = 3\nDimSize = " + dims + b"\nElementSpacing = 2 2 2\n" + extra +
+            b"ElementType = MET_UCHAR\nElementDataFile = LOCAL\n" + (bytes(label_cube()[1]) if data is None else data))
 
 
-def _nrrd_text():
-    return (b"NRRD0004\ntype: uint8\ndimension: 3\nsizes: 12 12 12\nspacings: 2 2 2\nencoding: raw\n\n" + bytes(label_cube()[1]))
+def _nrrd_text(extra=b"", type_=b"uint8", sizes=b"12 12 12", data=None, encoding=b"raw"):
+    """An NRRD of the label cube; `extra` header lines, `data` instead of the voxels."""
+    return (b"NRRD0004\ntype: " + type_ + b"\ndimension: 3\nsizes: " + sizes + b"\nspacings: 2 2 2\nencoding: " + encoding +
+            b"\n" + extra + b"\n" + (bytes(label_cube()[1]) if data is None else data))
+
+
+def _nrrd_cut():
+    return _nrrd_text(data=bytes(label_cube()[1])[:1000])
+
+
+def _nrrd_overlong():
+    return _nrrd_text(data=bytes(label_cube()[1]) + bytes(100))
+
+
+def _nrrd_gzip_cut():
+    return _nrrd_text(encoding=b"gzip", data=gzip.compress(bytes(label_cube()[1]), mtime=0)[:-30])
+
+
+def _nrrd_huge():
+    return _nrrd_text(sizes=b"30000 30000 30000", encoding=b"gzip", data=gzip.compress(bytes(4096), mtime=0))
+
+
+def _nrrd_list():
+    return b"NRRD0004\ntype: uint8\ndimension: 3\nsizes: 12 12 12\nencoding: raw\ndata file: LIST 2\nslab0.raw\nslab1.raw\n"
+
+
+def _nrrd_probability():
+    _, values = label_cube()
+    return _nrrd_text(type_=b"float", extra=b"endian: little\n", data=struct.pack(f"<{len(values)}f", *[v * 0.4 for v in values]))
+
+
+def _seg_overlap():
+    """A 3D Slicer .seg.nrrd with two layers: 'liver' (layer 0) and 'tumor' (layer 1) share 8 voxels."""
+    n = 12
+    data = bytearray()
+    for z in range(n):
+        for y in range(n):
+            for x in range(n):
+                liver = all(3 <= c <= 8 for c in (x, y, z))
+                tumor = all(7 <= c <= 9 for c in (x, y, z))
+                data += bytes([1 if liver else 0, 1 if tumor else 0])
+    return (b"NRRD0004\ntype: uint8\ndimension: 4\nspace: left-posterior-superior\nsizes: 2 12 12 12\n"
+            b"space directions: none (2,0,0) (0,2,0) (0,0,2)\nkinds: list domain domain domain\nencoding: raw\n"
+            b"space origin: (0,0,0)\nSegment0_Name:=liver\nSegment0_LabelValue:=1\nSegment0_Layer:=0\n"
+            b"Segment1_Name:=tumor\nSegment1_LabelValue:=1\nSegment1_Layer:=1\n\n" + bytes(data))
+
+
+def _mha_cut():
+    return _mha_text(data=bytes(label_cube()[1])[:1000])
+
+
+def _mha_rgb():
+    return _mha_text(extra=b"ElementNumberOfChannels = 3\n", data=bytes(label_cube()[1]) * 3)
+
+
+def _mha_huge():
+    return _mha_text(dims=b"30000 30000 30000", extra=b"CompressedData = True\n", data=gzip.compress(bytes(4096), mtime=0))
+
+
+def _mhd_missing_raw():
+    return _mha_text(data=b"").replace(b"ElementDataFile = LOCAL", b"ElementDataFile = scan.raw")
+
+
+def _vti_huge():
+    return (b'<?xml version="1.0"?>\n<VTKFile type="ImageData" version="0.1" byte_order="LittleEndian">\n'
+            b'<ImageData WholeExtent="0 29999 0 29999 0 29999" Origin="0 0 0" Spacing="1 1 1">\n'
+            b'<Piece Extent="0 29999 0 29999 0 29999"><PointData Scalars="l"><DataArray type="UInt8" Name="l" format="ascii">1 2 3'
+            b'</DataArray></PointData></Piece></ImageData></VTKFile>\n')
+
+
+def _dicom():
+    return bytes(128) + b"DICM" + bytes(200)
 
 
 def _msh_truncated(m):
@@ -420,10 +491,34 @@ def catalogue():
         needs="image", note="main takes -3 for background and meshes the rest")
     img("img_label_beyond_int32", _label_beyond_int32, labels=None, wrong=r"5e\+?0?9|5000000000|not a label|int32|out of range",
         right=r"int32|integral|integer|label map")
-    img("img_mha_not_read", _mha_text, fname="scan.mha", wrong=r"\.mha|metaimage|not read|format|unsupported|cannot read", right=r"\.nii\.gz|nifti",
-        needs="image")
-    img("img_nrrd_not_read", _nrrd_text, fname="scan.nrrd", wrong=r"\.nrrd|nrrd|not read|format|unsupported|cannot read", right=r"\.nii\.gz|nifti",
-        needs="image")
+    # MetaImage and NRRD were refused by name before issue 11; they are read now (docs/image_formats.md), so the
+    # format-refusal row is DICOM's, and the rows below are hostile files of each new reader.
+    img("img_dicom_not_read", _dicom, fname="scan.dcm", wrong=r"dicom|not read", right=r"\.nii\.gz|nifti|\.nrrd|\.mha", needs="formats")
+    img("img_nrrd_truncated", _nrrd_cut, fname="scan.nrrd", wrong=r"truncated", right=r"needs \d+ bytes|copy or export", needs="formats")
+    img("img_nrrd_overlong", _nrrd_overlong, fname="scan.nrrd", wrong=r"holds \d+ bytes|do not match", right=r"needs \d+", needs="formats")
+    img("img_nrrd_gzip_cut", _nrrd_gzip_cut, fname="scan.nrrd", wrong=r"truncated|corrupt|cut", right=r"needs \d+|copy or export",
+        needs="formats")
+    img("img_nrrd_claims_30000_cubed", _nrrd_huge, fname="huge.nrrd", wrong=r"30000", right=r"limit|crop|downsample", needs="formats")
+    img("img_nrrd_list_data_files", _nrrd_list, fname="slabs.nhdr", wrong=r"several files|LIST", right=r"one \.nrrd", needs="formats")
+    C.append(Case("img_nhdr_data_file_missing", "image",
+                  lambda ctx: ["mesh", write(ctx.path("scan.nhdr"), _nrrd_text(extra=b"data file: scan.raw\n", data=b"")), "-labels", "1",
+                               "-o", ctx.out],
+                  r"scan\.nhdr", r"scan\.raw.*cannot be opened|no such file", r"check the name", needs="formats"))
+    img("img_nrrd_float_without_threshold", _nrrd_probability, fname="prob.nrrd", labels=None, wrong=r"not a whole number|float32",
+        right=r"-threshold", needs="formats")
+    img("img_threshold_on_integer_labels", good_nifti, extra=["-threshold", "0.5"], names=r"img_threshold_on_integer_labels\.nii",
+        wrong=r"integer label map", right=r"drop -threshold|-labels", needs="formats")
+    img("img_inside_not_a_choice", good_nifti, extra=["-threshold", "0.5", "-inside", "sideways"], names=r"-inside",
+        wrong=r"sideways", right=r"above|below", needs="formats")
+    img("img_seg_layers_overlap", _seg_overlap, fname="overlap.seg.nrrd", labels=None, wrong=r"'liver'.*'tumor'.*overlap in 8 voxels",
+        right=r"exclusive|export a label map", needs="formats")
+    img("img_mha_truncated", _mha_cut, fname="scan.mha", wrong=r"truncated", right=r"needs \d+ bytes|copy or export", needs="formats")
+    img("img_mha_three_channels", _mha_rgb, fname="rgb.mha", wrong=r"ElementNumberOfChannels = 3", right=r"one value per voxel",
+        needs="formats")
+    img("img_mha_claims_30000_cubed", _mha_huge, fname="huge.mha", wrong=r"30000", right=r"limit|crop|downsample", needs="formats")
+    img("img_mhd_raw_missing", _mhd_missing_raw, fname="scan.mhd", wrong=r"scan\.raw.*cannot be opened|no such file", right=r"check the name",
+        needs="formats")
+    img("img_vti_claims_30000_cubed", _vti_huge, fname="huge.vti", wrong=r"30000", right=r"limit|crop|downsample", needs="formats")
     img("img_4d_time_series", _four_d, wrong=r"time|4-?d|volumes|components", right=r"one value per voxel|3-?d|single volume|label map", needs="image")
     C.append(Case("img_directory_given", "image", lambda ctx: (os.makedirs(ctx.path("scan.nii.gz")), ["mesh", ctx.path("scan.nii.gz"), "-labels", "1", "-o", ctx.out])[1],
                   r"scan\.nii\.gz", r"folder|directory", r"file|\.nii", needs="image"))

@@ -183,6 +183,16 @@ static const char *write_text(const char *name, const char *text)
   return path;
 }
 
+static const char *write_file_bytes(const char *name, const void *bytes, size_t n)
+{
+  const char *path = work_file(name);
+  FILE       *f    = fopen(path, "wb");
+  ck_assert(f != NULL);
+  ck_assert(fwrite(bytes, 1, n, f) == n);
+  ck_assert(fclose(f) == 0);
+  return path;
+}
+
 static int16_t small_data[24];
 
 static void setup(void)
@@ -280,12 +290,19 @@ START_TEST(test_bad_magic_and_formats)
   expect_refusal(write_nifti("magic.nii", &n), LIMIT, PETSC_ERR_FILE_UNEXPECTED, "magic", NULL);
   memcpy(n.magic, "ni1", 4);
   expect_refusal(write_nifti("pair.nii", &n), LIMIT, PETSC_ERR_FILE_UNEXPECTED, ".hdr/.img", NULL);
-  /* a valid MetaImage file is not corrupt NIfTI: it is MetaImage, whatever its name */
+  /* MetaImage and NRRD are read (test_image_formats.c): here, damaged ones are named by their
+     format whatever the file's name, and DICOM is recognised and refused */
   expect_refusal(write_text("labels.mha", "ObjectType = Image\nNDims = 3\nDimSize = 4 3 2\nElementType = MET_SHORT\n"
                                           "ElementDataFile = LOCAL\n"),
-                 LIMIT, PETSC_ERR_SUP, "MetaImage", ".nii.gz");
-  expect_refusal(write_text("labels_mha.nii", "ObjectType = Image\nNDims = 3\n"), LIMIT, PETSC_ERR_SUP, "MetaImage", NULL);
-  expect_refusal(write_text("labels.nrrd", "NRRD0004\ntype: short\n"), LIMIT, PETSC_ERR_SUP, "NRRD", NULL);
+                 LIMIT, PETSC_ERR_FILE_READ, "MetaImage", "truncated");
+  expect_refusal(write_text("labels_mha.nii", "ObjectType = Image\nNDims = 3\n"), LIMIT, PETSC_ERR_FILE_UNEXPECTED, "MetaImage",
+                 "ElementDataFile");
+  expect_refusal(write_text("labels.nrrd", "NRRD0004\ntype: short\n"), LIMIT, PETSC_ERR_FILE_UNEXPECTED, "NRRD", "dimension");
+  {
+    char dicom[132] = {0};
+    memcpy(dicom + 128, "DICM", 4);
+    expect_refusal(write_file_bytes("scan.dcm", dicom, sizeof dicom), LIMIT, PETSC_ERR_SUP, "DICOM", ".nii.gz");
+  }
   expect_refusal(write_text("notes.nii", "this is not a NIfTI file, just text\n"), LIMIT, PETSC_ERR_FILE_UNEXPECTED, "sizeof_hdr",
                  ".nii");
   expect_refusal(write_text("empty.nii", ""), LIMIT, PETSC_ERR_FILE_READ, "empty", NULL);
