@@ -7,6 +7,7 @@
  *        [-max_dev_voxels 0.5] [-mesh 1] [-repeat 1] [-smooth_only]
  * A target 0 skips the remeshing (the smoothed voxel surface goes to Gmsh). */
 #include <petsctime.h>
+#include <time.h>
 #include <twinfe/image.h>
 #include <twinfe/mesh.h>
 #include <twinfe/surface.h>
@@ -46,6 +47,38 @@ static PetscErrorCode Fidelity(TwinfeImage image, TwinfeSurface s, PetscInt n, c
   PetscFunctionReturn(0);
 }
 
+/* Triangles with a repeated vertex or an angle below 1 degree (Gmsh refuses such surfaces). */
+static PetscErrorCode CountDegenerate(TwinfeSurface s)
+{
+  PetscInt         nt, bad = 0, rep = 0;
+  const PetscInt  *tri;
+  const PetscReal *x;
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSurfaceGetTriangles(s, &nt, &tri, NULL));
+  PetscCall(TwinfeSurfaceGetVertices(s, NULL, &x));
+  for (PetscInt t = 0; t < nt; t++) {
+    const PetscInt *T = tri + 3 * t;
+    PetscReal       l[3];
+    if (T[0] == T[1] || T[1] == T[2] || T[0] == T[2]) {
+      rep++;
+      continue;
+    }
+    for (int e = 0; e < 3; e++) {
+      const PetscReal *a = x + 3 * T[e], *b = x + 3 * T[(e + 1) % 3];
+      l[e] = PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+    }
+    /* the smallest angle is below 1 degree when the shortest edge is that small against the others */
+    {
+      PetscReal lo = PetscMin(l[0], PetscMin(l[1], l[2])), hi = PetscMax(l[0], PetscMax(l[1], l[2]));
+      bad += lo < 0.0175 * hi;
+    }
+  }
+  if (bad || rep)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  degenerate: %" PetscInt_FMT " repeated vertex, %" PetscInt_FMT " near-zero edge\n",
+                          rep, bad));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels[], PetscReal target, PetscReal maxdev,
                              PetscBool mesh)
 {
@@ -55,6 +88,7 @@ static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels
   PetscLogDouble           t0, t1, t2, t3, t4;
   PetscReal                tg[MAX_LABELS], worst0, worst1, sep0, sep1, sp[3];
   PetscInt                 ntets = 0, nt0, nt1, poor = 0, nself = 0;
+  clock_t                  c0, c1;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeImageGetGeometry(image, sp, NULL, NULL));
@@ -69,21 +103,25 @@ static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels
   PetscCall(Fidelity(image, s, n, labels, &worst0));
   PetscCall(TwinfeSurfaceComputeSheetSeparation(s, 2 * sp[0], &sep0));
   PetscCall(PetscTime(&t2));
+  c0 = clock();
   if (target > 0)
     PetscCall(TwinfeSurfaceRemesh(s, n, labels, tg, maxdev, &st));
   else
     PetscCall(TwinfeSurfaceCountSelfIntersections(s, &nself));
   PetscCall(PetscTime(&t3));
+  c1 = clock();
   PetscCall(TwinfeSurfaceGetTriangles(s, &nt1, NULL, NULL));
+  PetscCall(CountDegenerate(s));
   PetscCall(Fidelity(image, s, n, labels, &worst1));
   PetscCall(TwinfeSurfaceComputeSheetSeparation(s, 2 * sp[0], &sep1));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                        "target %.2f mm: nets %.3f s, smooth %.3f s (%" PetscInt_FMT " tri, worst volume %+.2f%%, min sheet "
-                        "separation %.4f mm), remesh %.3f s -> %" PetscInt_FMT " tri, mean edge %.3f mm, min angle %.1f deg, "
-                        "max dev %.3f mm, self-intersections %" PetscInt_FMT ", worst volume %+.2f%%, min separation %.4f mm\n",
-                        (double)target, t1 - t0, t2 - t1, nt0, 100 * (double)worst0, (double)sep0, t3 - t2, nt1,
-                        (double)st.mean_edge_mm, (double)st.min_angle_deg, (double)st.max_deviation_mm,
-                        target > 0 ? st.self_intersections : nself, 100 * (double)worst1, (double)sep1));
+  PetscCall(PetscPrintf(
+      PETSC_COMM_SELF,
+      "target %.2f mm: nets %.3f s, smooth %.3f s (%" PetscInt_FMT " tri, worst volume %+.2f%%, min sheet "
+      "separation %.4f mm), remesh %.3f s (cpu %.3f s) -> %" PetscInt_FMT " tri, mean edge %.3f mm, min angle %.1f deg, "
+      "max dev %.3f mm, self-intersections %" PetscInt_FMT ", worst volume %+.2f%%, min separation %.4g mm\n",
+      (double)target, t1 - t0, t2 - t1, nt0, 100 * (double)worst0, (double)sep0, t3 - t2, (double)(c1 - c0) / CLOCKS_PER_SEC, nt1,
+      (double)st.mean_edge_mm, (double)st.min_angle_deg, (double)st.max_deviation_mm, target > 0 ? st.self_intersections : nself,
+      100 * (double)worst1, (double)sep1));
   if (mesh) {
     PetscReal       gmin, gmean, dmin;
     PetscErrorCode  ierr;

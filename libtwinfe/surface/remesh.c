@@ -30,14 +30,9 @@ static PetscReal MeanEdgeOf(const PetscReal x[], PetscInt nt, const PetscInt t[]
 
 /* Per-triangle target from the per-label table: the smaller of its labels' targets; 0 (kept as
    it is) when a label's target is <= 0 or neither label has one. */
-static PetscErrorCode TriangleTargets(TwinfeSurface s, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
-                                      PetscReal target[])
+static PetscErrorCode CheckTargets(PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[])
 {
-  PetscReal table[RM_MAX_LABEL + 1];
-
   PetscFunctionBeginUser;
-  for (PetscInt l = 0; l <= RM_MAX_LABEL; l++)
-    table[l] = PETSC_MAX_REAL; /* not listed: no target */
   for (PetscInt l = 0; l < nlabels; l++) {
     PetscCheck(labels[l] > 0 && labels[l] <= RM_MAX_LABEL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
                "TwinfeSurfaceRemesh: label %d is outside [1, %d] (surfaces hold region labels 1 to %d)", (int)labels[l],
@@ -46,8 +41,20 @@ static PetscErrorCode TriangleTargets(TwinfeSurface s, PetscInt nlabels, const i
                "TwinfeSurfaceRemesh: the target edge length of label %d is not a finite number; give mm, or <= 0 to keep "
                "that label's triangles",
                (int)labels[l]);
-    table[labels[l]] = target_mm[l] > 0 ? target_mm[l] : 0;
   }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TriangleTargets(TwinfeSurface s, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
+                                      PetscReal target[])
+{
+  PetscReal table[RM_MAX_LABEL + 1];
+
+  PetscFunctionBeginUser;
+  for (PetscInt l = 0; l <= RM_MAX_LABEL; l++)
+    table[l] = PETSC_MAX_REAL; /* not listed: no target */
+  for (PetscInt l = 0; l < nlabels; l++)
+    table[labels[l]] = target_mm[l] > 0 ? target_mm[l] : 0;
   for (PetscInt t = 0; t < s->ntriangles; t++) {
     PetscReal a = table[s->labels[2 * t]], b = s->labels[2 * t + 1] ? table[s->labels[2 * t + 1]] : PETSC_MAX_REAL;
     PetscReal h = PetscMin(a, b);
@@ -248,7 +255,7 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
 {
   Rm        m;
   PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
-  PetscReal edge;
+  PetscReal edge, *target;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
@@ -270,8 +277,12 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
     stats->triangles_in = stats->triangles_out = surface->ntriangles;
   }
   if (!surface->ntriangles) PetscFunctionReturn(0);
+  PetscCall(CheckTargets(nlabels, labels, target_mm));
+  PetscCall(PetscMalloc1(surface->ntriangles, &target));
+  PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, target));
   PetscCall(RmCreate(surface, &m));
-  PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, m.target));
+  PetscCall(PetscArraycpy(m.target, target, surface->ntriangles));
+  PetscCall(PetscFree(target));
   for (PetscInt t = 0; t < m.nt; t++)
     active += m.target[t] > 0;
   edge     = MeanEdgeOf(m.x, m.nt, m.t);
@@ -284,11 +295,28 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
     PetscCall(SetupSizes(&m, edge));
     for (PetscInt it = 0; it < iterations; it++) {
       PetscInt nsplit, ncollapse, nflip;
-      PetscCall(RmSplitPass(&m, &nsplit));
+      PetscInt more;
+      /* each pass changes at most one edge per star (locks), so repeat until it settles */
+      /* the last round does not split: splits leave the poorest triangles, which the flips and
+         relaxation after a collapse round repair */
+      nsplit = 0;
+      if (it < iterations - 1 || iterations == 1) PetscCall(RmSplitPass(&m, &nsplit));
+      for (int again = 0; again < 3 && nsplit; again++, nsplit += more) {
+        PetscCall(RmSplitPass(&m, &more));
+        if (!more) break;
+      }
       PetscCall(RmCollapsePass(&m, &ncollapse));
+      for (int again = 0; again < 6 && ncollapse; again++, ncollapse += more) {
+        PetscCall(RmCollapsePass(&m, &more));
+        if (more < m.nt / 1000) break;
+      }
       PetscCall(RmCompact(&m));
       PetscCall(RmFlipPass(&m, &nflip));
       PetscCall(RmRelaxPass(&m));
+      if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
+        PetscCall(RmFlipPass(&m, &more));
+        PetscCall(RmRelaxPass(&m));
+      }
       PetscCall(PetscInfo(NULL,
                           "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT
                           " collapses, %" PetscInt_FMT " flips, %" PetscInt_FMT " triangles\n",

@@ -14,6 +14,8 @@
 /* Flips only between triangles whose normals are within ~37 degrees (cos 0.8): a flip across a
    sharper crease would change the shape. */
 #define RM_FLIP_MAX_CREASE_COS 0.8
+/* Relaxation skips moves shorter than this fraction of the local target. */
+#define RM_RELAX_TINY 0.02
 
 static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
 {
@@ -28,6 +30,39 @@ static inline PetscReal Dist(const PetscReal *a, const PetscReal *b)
 static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
 {
   return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
+}
+
+/* Does a triangle just changed meet a triangle around it wrongly (crossing, folded over, a
+   duplicate)? "Around" is the stars of its vertices, and the star of also (>= 0), which holds
+   triangles a collapse moved to a vertex whose own star is not rebuilt yet. */
+static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt *T = m->t + 3 * changed[i];
+    if (T[0] < 0) continue;
+    for (int c = 0; c < 4; c++) {
+      PetscInt w = c < 3 ? T[c] : also;
+      if (w < 0) continue;
+      for (PetscInt s = m->vs[w]; s < m->vs[w + 1]; s++) {
+        const PetscInt  u = m->vt[s];
+        const PetscInt *U = m->t + 3 * u;
+        if (u == changed[i] || U[0] < 0) continue;
+        if (TwinfeTrianglePairBad_Private(m->x, T, U)) return PETSC_TRUE;
+      }
+    }
+  }
+  return PETSC_FALSE;
+}
+
+/* Is triangle t's centroid within the deviation bound of the input surface of its label pair? */
+static PetscBool TriangleNear(const Rm *m, PetscInt t)
+{
+  const PetscInt *T = m->t + 3 * t;
+  PetscReal       c[3], n[3], q[3], dist;
+  for (int d = 0; d < 3; d++)
+    c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
+  RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n, q, &dist) && dist <= m->maxdev);
 }
 
 /* ---------------------------------------------------------------- capacity */
@@ -240,11 +275,64 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
 
 /* ---------------------------------------------------------------- collapse */
 
-/* Can a move onto b (a removed)? */
-static PetscBool CollapseAllowed(Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscReal h)
+/* Where a and b merge: their midpoint, put back on the input (surface or curve), when both
+   may move that way; else b's place (b on a feature or a corner, a not). A midpoint keeps the
+   edges around short on both sides, which a move onto b does not. */
+static void CollapsePosition(const Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscReal p[3])
 {
-  PetscInt         na[RM_MAX_NEIGHBOURS], nb[RM_MAX_NEIGHBOURS], ka, kb, common = 0;
-  const PetscReal *pb = m->x + 3 * b;
+  const PetscReal *pa = m->x + 3 * a, *pb = m->x + 3 * b;
+  PetscReal        mid[3] = {0.5 * (pa[0] + pb[0]), 0.5 * (pa[1] + pb[1]), 0.5 * (pa[2] + pb[2])}, nrm[3] = {0, 0, 0};
+  for (int d = 0; d < 3; d++)
+    p[d] = pb[d];
+  if (m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR) {
+    for (PetscInt i = 0; i < e->n && i < RM_MAX_EDGE_TRIS; i++) {
+      const PetscInt *T = m->t + 3 * e->t[i];
+      PetscReal       n[3];
+      RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+      for (int d = 0; d < 3; d++)
+        nrm[d] += n[d];
+    }
+    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL);
+  } else if (m->type[a] == RM_CURVE && m->type[b] == RM_CURVE && m->key[a] == m->key[b])
+    (void)RmProjectCurve(m, mid, m->key[a], p);
+}
+
+/* The triangle t after the collapse of a into b placed at pnew (old: before it; pb_old: b's
+   place before). */
+static void CollapsedTriangle(const Rm *m, PetscInt t, PetscInt a, PetscInt b, const PetscReal *pb_old, const PetscReal *pnew,
+                              const PetscReal *old[3], const PetscReal *r[3])
+{
+  const PetscInt *T = m->t + 3 * t;
+  for (int k = 0; k < 3; k++) {
+    old[k] = T[k] == b ? pb_old : m->x + 3 * T[k];
+    r[k]   = (T[k] == a || T[k] == b) ? pnew : m->x + 3 * T[k];
+  }
+}
+
+/* Is the triangle t, changed by the collapse, still fair: no edge at the new vertex longer than
+   the split bound, no flipped or strongly turned normal, no least angle worse than the bound
+   (or than before), its centroid near the input surface of its label pair? */
+static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *old[3], const PetscReal *r[3],
+                                     const PetscReal *pnew, PetscReal h)
+{
+  PetscReal n0[3], n1[3], q[3], c[3], dist, l0, l1;
+  for (int k = 0; k < 3; k++)
+    if (r[k] != pnew && Dist(pnew, r[k]) > RM_SPLIT_ABOVE * h) return PETSC_FALSE;
+  RmNormal(old[0], old[1], old[2], n0);
+  RmNormal(r[0], r[1], r[2], n1);
+  l0 = PetscSqrtReal(Dot3(n0, n0)), l1 = PetscSqrtReal(Dot3(n1, n1));
+  if (Dot3(n0, n1) <= 0.5 * l0 * l1) return PETSC_FALSE;
+  if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
+  for (int d = 0; d < 3; d++)
+    c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
+  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n1, q, &dist) && dist <= m->maxdev);
+}
+
+/* Can a merge into b, placed at pnew? */
+static PetscBool CollapseAllowed(Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscReal h, const PetscReal pnew[3])
+{
+  PetscInt  na[RM_MAX_NEIGHBOURS], nb[RM_MAX_NEIGHBOURS], ka, kb, common = 0;
+  PetscReal pb_old[3] = {m->x[3 * b], m->x[3 * b + 1], m->x[3 * b + 2]};
 
   if (m->type[a] == RM_CORNER || m->type[a] == RM_FROZEN || m->type[a] == RM_DEAD) return PETSC_FALSE;
   /* a curve vertex slides only along its curve */
@@ -261,8 +349,7 @@ static PetscBool CollapseAllowed(Rm *m, PetscInt a, PetscInt b, const RmEdge *e,
   if (common != e->n) return PETSC_FALSE;
   for (PetscInt s = m->vs[a]; s < m->vs[a + 1]; s++) {
     const PetscInt   t = m->vt[s], *T = m->t + 3 * t;
-    PetscReal        n0[3], n1[3], q[3], c[3], dist, l0, l1;
-    const PetscReal *p[3], *r[3];
+    const PetscReal *old[3], *r[3];
     PetscInt         ia, o1, o2;
     if (T[0] < 0 || TriHas(T, b)) continue;
     ia = T[0] == a ? 0 : T[1] == a ? 1 : 2;
@@ -272,24 +359,21 @@ static PetscBool CollapseAllowed(Rm *m, PetscInt a, PetscInt b, const RmEdge *e,
       const PetscInt *U = m->t + 3 * m->vt[u];
       if (U[0] >= 0 && TriHas(U, o1) && TriHas(U, o2)) return PETSC_FALSE;
     }
-    for (int k = 0; k < 3; k++)
-      p[k] = m->x + 3 * T[k], r[k] = k == ia ? pb : p[k];
-    /* no long edge, no flipped or strongly turned normal, no worse angle below the bound */
-    if (Dist(pb, m->x + 3 * o1) > RM_SPLIT_ABOVE * h || Dist(pb, m->x + 3 * o2) > RM_SPLIT_ABOVE * h) return PETSC_FALSE;
-    RmNormal(p[0], p[1], p[2], n0);
-    RmNormal(r[0], r[1], r[2], n1);
-    l0 = PetscSqrtReal(Dot3(n0, n0)), l1 = PetscSqrtReal(Dot3(n1, n1));
-    if (Dot3(n0, n1) <= 0.5 * l0 * l1) return PETSC_FALSE;
-    if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(p[0], p[1], p[2]))) return PETSC_FALSE;
-    /* stays near the input surface of its label pair */
-    for (int d = 0; d < 3; d++)
-      c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
-    if (!RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n1, q, &dist) || dist > m->maxdev) return PETSC_FALSE;
+    CollapsedTriangle(m, t, a, b, pb_old, pnew, old, r);
+    if (!ChangedTriangleFair(m, t, old, r, pnew, h)) return PETSC_FALSE;
   }
+  if (pnew[0] != pb_old[0] || pnew[1] != pb_old[1] || pnew[2] != pb_old[2])
+    for (PetscInt s = m->vs[b]; s < m->vs[b + 1]; s++) {
+      const PetscInt   t = m->vt[s], *T = m->t + 3 * t;
+      const PetscReal *old[3], *r[3];
+      if (T[0] < 0 || TriHas(T, a)) continue;
+      CollapsedTriangle(m, t, a, b, pb_old, pnew, old, r);
+      if (!ChangedTriangleFair(m, t, old, r, pnew, h)) return PETSC_FALSE;
+    }
   return PETSC_TRUE;
 }
 
-static void Collapse(Rm *m, PetscInt a, PetscInt b)
+static void Collapse(Rm *m, PetscInt a, PetscInt b, const PetscReal pnew[3])
 {
   for (PetscInt s = m->vs[a]; s < m->vs[a + 1]; s++) {
     PetscInt *T = m->t + 3 * m->vt[s];
@@ -300,6 +384,8 @@ static void Collapse(Rm *m, PetscInt a, PetscInt b)
       for (int c = 0; c < 3; c++)
         if (T[c] == a) T[c] = b;
   }
+  for (int d = 0; d < 3; d++)
+    m->x[3 * b + d] = pnew[d];
   m->type[a] = RM_DEAD;
   m->size[b] = PetscMin(m->size[a], m->size[b]);
 }
@@ -324,7 +410,8 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
   PetscCall(RmClassify(m));
   pass = ++m->stamp;
   for (PetscInt a = 0; a < m->nv; a++) {
-    PetscInt k, best = -1;
+    PetscInt  k, best = -1;
+    PetscReal pbest[3];
     if (m->lock[a] == pass || m->type[a] == RM_DEAD || m->type[a] == RM_CORNER || m->type[a] == RM_FROZEN) continue;
     k = RmNeighbours(m, a, nb);
     /* the shortest qualifying edge first */
@@ -332,15 +419,44 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
       PetscReal bl = PETSC_MAX_REAL;
       for (PetscInt i = 0; i < k; i++) {
         RmEdge    e;
-        PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]);
+        PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]), pnew[3];
         if (m->lock[nb[i]] == pass || l >= bl) continue;
         RmEdgeTriangles(m, a, nb[i], &e);
         h = RmEdgeTarget(m, a, nb[i], &e);
-        if (h > 0 && l < RM_COLLAPSE_BELOW * h && CollapseAllowed(m, a, nb[i], &e, h)) best = nb[i], bl = l;
+        if (!(h > 0 && l < RM_COLLAPSE_BELOW * h)) continue;
+        CollapsePosition(m, a, nb[i], &e, pnew);
+        if (!CollapseAllowed(m, a, nb[i], &e, h, pnew)) continue;
+        best = nb[i], bl = l;
+        for (int d = 0; d < 3; d++)
+          pbest[d] = pnew[d];
       }
     }
     if (best < 0) continue;
-    Collapse(m, a, best);
+    {
+      PetscInt  saved[3 * RM_MAX_NEIGHBOURS], changed[2 * RM_MAX_NEIGHBOURS], ns = m->vs[a + 1] - m->vs[a], nc;
+      PetscInt  nsb    = m->vs[best + 1] - m->vs[best];
+      PetscReal size_b = m->size[best], pb_old[3] = {m->x[3 * best], m->x[3 * best + 1], m->x[3 * best + 2]};
+      int8_t    type_a = m->type[a];
+      if (ns > RM_MAX_NEIGHBOURS || nsb > RM_MAX_NEIGHBOURS) continue;
+      for (PetscInt s = 0; s < ns; s++) {
+        changed[s] = m->vt[m->vs[a] + s];
+        for (int c = 0; c < 3; c++)
+          saved[3 * s + c] = m->t[3 * changed[s] + c];
+      }
+      nc = ns;
+      for (PetscInt s = 0; s < nsb; s++)
+        changed[nc++] = m->vt[m->vs[best] + s];
+      Collapse(m, a, best, pbest);
+      if (LocalClash(m, nc, changed, a)) {
+        for (PetscInt s = 0; s < ns; s++)
+          for (int c = 0; c < 3; c++)
+            m->t[3 * changed[s] + c] = saved[3 * s + c];
+        for (int d = 0; d < 3; d++)
+          m->x[3 * best + d] = pb_old[d];
+        m->type[a] = type_a, m->size[best] = size_b;
+        continue;
+      }
+    }
     LockStar(m, best, pass);
     LockStar(m, a, pass);
     n++;
@@ -407,8 +523,14 @@ static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
   {
     int32_t   lab[2] = {m->lab[2 * t1], m->lab[2 * t1 + 1]};
     PetscReal h      = m->target[t1];
+    PetscInt  s1[3] = {T1[0], T1[1], T1[2]}, s2[3] = {T2[0], T2[1], T2[2]}, changed[2] = {t1, t2};
     AddTri(m, t1, c, a, d, lab, h);
     AddTri(m, t2, d, b, c, lab, h);
+    if (!TriangleNear(m, t1) || !TriangleNear(m, t2) || LocalClash(m, 2, changed, -1)) {
+      for (int k = 0; k < 3; k++)
+        m->t[3 * t1 + k] = s1[k], m->t[3 * t2 + k] = s2[k];
+      return PETSC_FALSE;
+    }
   }
   return PETSC_TRUE;
 }
@@ -473,13 +595,18 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
     PetscReal       n1[3];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n1);
     if (Dot3(n1, n0 + 3 * k) <= 0.5 * PetscSqrtReal(Dot3(n1, n1) * Dot3(n0 + 3 * k, n0 + 3 * k)) ||
-        RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) < PetscMin(a0[k], m->min_angle)) {
-      for (int d = 0; d < 3; d++)
-        m->x[3 * v + d] = old[d];
-      return PETSC_FALSE;
-    }
+        RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) < PetscMin(a0[k], m->min_angle))
+      break;
   }
-  return PETSC_TRUE;
+  if (k == m->vs[v + 1] - m->vs[v]) {
+    PetscBool near = PETSC_TRUE;
+    for (PetscInt s = m->vs[v]; s < m->vs[v + 1] && near; s++)
+      near = TriangleNear(m, m->vt[s]);
+    if (near && !LocalClash(m, k, m->vt + m->vs[v], -1)) return PETSC_TRUE;
+  }
+  for (int d = 0; d < 3; d++)
+    m->x[3 * v + d] = old[d];
+  return PETSC_FALSE;
 }
 
 static void RelaxVertex(Rm *m, PetscInt v)
@@ -523,6 +650,8 @@ static void RelaxVertex(Rm *m, PetscInt v)
     if (!RmProjectCurve(m, q, m->key[v], y)) return;
   } else
     return;
+  /* a vertex already in place is not moved: the checks of a move cost more than it gains */
+  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return;
   (void)MoveIfFair(m, v, y);
 }
 

@@ -53,6 +53,10 @@ PETSC_INTERN PetscReal TwinfeClosestPointSegment_Private(const PetscReal p[3], c
                                                          PetscReal q[3]);
 /* Do triangles abc and def (sharing no vertex) intersect? */
 PETSC_INTERN PetscBool TwinfeTrianglesIntersect_Private(const PetscReal *const t1[3], const PetscReal *const t2[3]);
+/* Do triangles a and b (vertex indices into x) meet wrongly: the same triangle twice, folded
+   onto each other across a shared edge, crossing beyond a shared vertex, or crossing at all
+   when they share nothing? (Coplanar overlaps without a shared vertex are not seen.) */
+PETSC_INTERN PetscBool TwinfeTrianglePairBad_Private(const PetscReal x[], const PetscInt a[3], const PetscInt b[3]);
 /* For every vertex, the distance to the nearest triangle of another sheet within radius: a
    triangle that shares no vertex with the vertex's closed 1-ring, roughly parallel to it
    (normals' |cos| > 0.5) and across its normal (|cos| > 0.7 between the normal and the way there). PETSC_MAX_REAL where none is
