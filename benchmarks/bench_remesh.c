@@ -79,6 +79,8 @@ static PetscErrorCode CountDegenerate(TwinfeSurface s)
   PetscFunctionReturn(0);
 }
 
+static PetscBool with_stats = PETSC_TRUE; /* -stats 0: time the remeshing without its checks */
+
 static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels[], PetscReal target, PetscReal maxdev,
                              PetscBool mesh)
 {
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-targets", targets, &nt, &set_t));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-max_dev_voxels", &maxdev_vox, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh", &mesh, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-stats", &with_stats, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
   if (!set_t) nt = 1;
   PetscCheck(path[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "bench_remesh: give -image LABELMAP.nii.gz");

@@ -414,21 +414,30 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
     PetscReal pbest[3];
     if (m->lock[a] == pass || m->type[a] == RM_DEAD || m->type[a] == RM_CORNER || m->type[a] == RM_FROZEN) continue;
     k = RmNeighbours(m, a, nb);
-    /* the shortest qualifying edge first */
+    /* the shortest qualifying edge first: candidates sorted by length, the (costly) checks
+       only until one passes */
     {
-      PetscReal bl = PETSC_MAX_REAL;
+      PetscInt  cand[RM_MAX_NEIGHBOURS], nc = 0;
+      PetscReal len[RM_MAX_NEIGHBOURS];
       for (PetscInt i = 0; i < k; i++) {
         RmEdge    e;
-        PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]), pnew[3];
-        if (m->lock[nb[i]] == pass || l >= bl) continue;
+        PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]);
+        PetscInt  j;
+        if (m->lock[nb[i]] == pass) continue;
         RmEdgeTriangles(m, a, nb[i], &e);
         h = RmEdgeTarget(m, a, nb[i], &e);
         if (!(h > 0 && l < RM_COLLAPSE_BELOW * h)) continue;
-        CollapsePosition(m, a, nb[i], &e, pnew);
-        if (!CollapseAllowed(m, a, nb[i], &e, h, pnew)) continue;
-        best = nb[i], bl = l;
-        for (int d = 0; d < 3; d++)
-          pbest[d] = pnew[d];
+        for (j = nc++; j > 0 && len[j - 1] > l; j--)
+          cand[j] = cand[j - 1], len[j] = len[j - 1];
+        cand[j] = nb[i], len[j] = l;
+      }
+      for (PetscInt i = 0; i < nc && best < 0; i++) {
+        RmEdge    e;
+        PetscReal h;
+        RmEdgeTriangles(m, a, cand[i], &e);
+        h = RmEdgeTarget(m, a, cand[i], &e);
+        CollapsePosition(m, a, cand[i], &e, pbest);
+        if (CollapseAllowed(m, a, cand[i], &e, h, pbest)) best = cand[i];
       }
     }
     if (best < 0) continue;
