@@ -33,9 +33,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, Pets
    -surface_smooth_nonmanifold (true). Triple lines (edges of 3+ triangles) stay where the
    voxels put them: VTK 9.1's filter does not move them.
    On a surface from TwinfeSurfaceCreateFromImage, each vertex then stays within
-   +-surface_smooth_max_shift voxels (0.35 by default; along each grid axis) of where it was
+   +-surface_smooth_max_shift voxels (0.3 by default; along each grid axis) of where it was
    before smoothing: two sheets one voxel apart (a 1-voxel gap or a 1-voxel-thick part) keep a
-   gap of at least 1 - 2 * 0.35 = 0.3 voxel instead of closing into a slit. 0 turns it off. */
+   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband,
                                                 PetscReal feature_angle_deg);
 

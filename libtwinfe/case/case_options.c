@@ -175,7 +175,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
 {
   PetscInt  iterations = 20;
   PetscReal passband = 0.1, angle = 120;
-  PetscReal max_shift         = 0.35;
+  PetscReal max_shift         = 0.3;
   PetscInt  remesh_iterations = 5;
   PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
   PetscFunctionBegin;
@@ -211,7 +211,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   PetscCheck(angle >= 0 && angle <= 180, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_feature_angle %g is out of range: give 0 to 180 degrees (default 120)", (double)angle);
   PetscCheck(max_shift >= 0 && max_shift <= 10, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-surface_smooth_max_shift %g is out of range: give 0 to 10 voxels (default 0.35, 0 for no limit)",
+             "-surface_smooth_max_shift %g is out of range: give 0 to 10 voxels (default 0.3, 0 for no limit)",
              (double)max_shift);
   PetscCheck(remesh_iterations >= 1 && remesh_iterations <= 100, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_remesh_iterations %" PetscInt_FMT " is out of range: give 1 to 100 (default 5)", remesh_iterations);

@@ -12,8 +12,8 @@
    degrees left the radial spread at 0.43 voxel, 120 degrees brought it to 0.085. */
 #define TWINFE_FEATURE_ANGLE 120.0
 /* Largest move of a vertex along each grid axis, in voxels: two sheets one voxel apart keep a
-   gap of 1 - 2 * 0.35 = 0.3 voxel (docs/surfaces.md has the measurements behind 0.35). */
-#define TWINFE_SMOOTH_MAX_SHIFT 0.35
+   gap of 1 - 2 * 0.3 = 0.4 voxel (docs/surfaces.md has the measurements behind 0.3). */
+#define TWINFE_SMOOTH_MAX_SHIFT 0.3
 
 /* Keep each vertex within +-max_shift voxels (per grid axis) of where it was before: the move
    is taken into grid coordinates (D has orthonormal columns), clamped and brought back. */
@@ -60,7 +60,7 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-surface_smooth_feature_edges", &feature_edges, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-surface_smooth_max_shift", &max_shift, NULL));
   PetscCheck(max_shift >= 0 && max_shift <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "TwinfeSurfaceSmooth: -surface_smooth_max_shift %g voxels is outside [0, 10] (0.35 is the default; 0 "
+             "TwinfeSurfaceSmooth: -surface_smooth_max_shift %g voxels is outside [0, 10] (0.3 is the default; 0 "
              "turns the limit off; below 0.5 two sheets one voxel apart cannot meet)",
              (double)max_shift);
   PetscCheck(iterations >= 0 && iterations <= 1000, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
