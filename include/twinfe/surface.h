@@ -31,7 +31,11 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, Pets
    (120 degrees: voxel-face creases are all 90 degrees, so an angle below 90 marks every
    staircase edge a feature and nothing moves), -surface_smooth_feature_edges (true),
    -surface_smooth_nonmanifold (true). Triple lines (edges of 3+ triangles) stay where the
-   voxels put them: VTK 9.1's filter does not move them. */
+   voxels put them: VTK 9.1's filter does not move them.
+   On a surface from TwinfeSurfaceCreateFromImage, each vertex then stays within
+   +-surface_smooth_max_shift voxels (0.3 by default; along each grid axis) of where it was
+   before smoothing: two sheets one voxel apart (a 1-voxel gap or a 1-voxel-thick part) keep a
+   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband,
                                                 PetscReal feature_angle_deg);
 
@@ -44,3 +48,36 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int
                                                       PetscInt *ntriangles, PetscInt **tri);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
+
+/* Sheet separation: the least distance (mm) from a vertex to a triangle of another sheet within
+   radius mm, where another sheet is a triangle sharing no vertex with the vertex's 1-ring,
+   roughly parallel to its normal plane and lying across it (a slit's or a thin plate's other
+   side). PETSC_MAX_REAL when no such pair is nearer than radius. For measurements and tests. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeSheetSeparation(TwinfeSurface surface, PetscReal radius,
+                                                                PetscReal *min_separation);
+/* Triangle pairs that intersect while sharing no vertex (a check for tests and for a case). */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscInt *count);
+
+typedef struct {
+  PetscInt  triangles_in, triangles_out;
+  PetscReal max_deviation_mm; /* largest distance of a vertex or triangle centroid from the input surface */
+  PetscReal mean_edge_mm;     /* over the edges of remeshed (not frozen) triangles */
+  PetscReal min_angle_deg;    /* over remeshed triangles */
+  PetscInt  self_intersections;
+} TwinfeSurfaceRemeshStats;
+
+/* Isotropic remeshing of the multi-label surface in place. target_mm[i] is the edge length
+   wanted on label labels[i]'s boundary; a triangle takes the smaller target of its two labels
+   (background, or a label not listed, has none); a triangle whose labels both have none, or a
+   target <= 0, is kept as it is. Thin parts and narrow gaps (another sheet nearer than the
+   target) get edges as short as that distance, so sheets never cross. Kept: every region
+   closed, every interface once (the label pair per triangle), orientation, triple lines and
+   other non-manifold edges as feature curves (their vertices move only along them; corners
+   where curves meet stay), every vertex within max_deviation_mm of the input surface patch of
+   the same label pair. Splits where the target is below the edges, collapses where above, flips,
+   tangential relaxation with projection to the input (Botsch-Kobbelt, generalised to
+   non-manifold multi-label surfaces); iterations: -surface_remesh_iterations (5). stats may be
+   NULL. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                                const PetscReal target_mm[], PetscReal max_deviation_mm,
+                                                TwinfeSurfaceRemeshStats *stats);

@@ -204,6 +204,8 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
 {
   PetscInt  iterations = 20;
   PetscReal passband = 0.1, angle = 120;
+  PetscReal max_shift         = 0.3;
+  PetscInt  remesh_iterations = 5;
   PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -221,6 +223,14 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-surface_smooth_nonmanifold",
                                      "smooth along triple lines (edges of three regions) too", nonmanifold, &nonmanifold, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-surface_smooth_max_shift",
+                                               "voxels, 0 to 10: smoothing moves no vertex further along a grid axis, so "
+                                               "sheets one voxel apart keep a gap (0: no limit)",
+                                               max_shift, &max_shift, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-surface_remesh_iterations",
+                                    "rounds of split, collapse, flip and relaxation when the surface is remeshed, 1 to 100",
+                                    remesh_iterations, &remesh_iterations, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -229,6 +239,11 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
              "-surface_smooth_passband %g is out of range: give a value in (0, 2] (default 0.1)", (double)passband);
   PetscCheck(angle >= 0 && angle <= 180, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_feature_angle %g is out of range: give 0 to 180 degrees (default 120)", (double)angle);
+  PetscCheck(max_shift >= 0 && max_shift <= 10, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-surface_smooth_max_shift %g is out of range: give 0 to 10 voxels (default 0.3, 0 for no limit)",
+             (double)max_shift);
+  PetscCheck(remesh_iterations >= 1 && remesh_iterations <= 100, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-surface_remesh_iterations %" PetscInt_FMT " is out of range: give 1 to 100 (default 5)", remesh_iterations);
   PetscFunctionReturn(0);
 }
 

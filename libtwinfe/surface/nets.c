@@ -201,5 +201,7 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   PetscCall(PetscFree(g.vertex));
   PetscCall(PetscFree(g.region));
   PetscCall(TwinfeSurfaceCreateOwning_Private(count.nvertices, xyz, emit.nt, emit.tri, emit.labels, surface));
+  (*surface)->has_grid = PETSC_TRUE;
+  PetscCall(TwinfeImageGetGeometry(image, (*surface)->grid_spacing, NULL, (*surface)->grid_direction));
   PetscFunctionReturn(0);
 }

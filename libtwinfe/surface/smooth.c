@@ -11,10 +11,35 @@
    staircase edge a feature and freezes nearly all vertices: measured on a voxel ball, 40
    degrees left the radial spread at 0.43 voxel, 120 degrees brought it to 0.085. */
 #define TWINFE_FEATURE_ANGLE 120.0
+/* Largest move of a vertex along each grid axis, in voxels: two sheets one voxel apart keep a
+   gap of 1 - 2 * 0.3 = 0.4 voxel (docs/surfaces.md has the measurements behind 0.3). */
+#define TWINFE_SMOOTH_MAX_SHIFT 0.3
+
+/* Keep each vertex within +-max_shift voxels (per grid axis) of where it was before: the move
+   is taken into grid coordinates (D has orthonormal columns), clamped and brought back. */
+static void TwinfeSurfaceClampShift_Private(TwinfeSurface s, const PetscReal before[], PetscReal max_shift)
+{
+  const PetscReal *D = s->grid_direction, *h = s->grid_spacing;
+  for (PetscInt v = 0; v < s->nvertices; v++) {
+    PetscReal *x       = s->xyz + 3 * v, g[3];
+    PetscBool  clamped = PETSC_FALSE;
+    for (int c = 0; c < 3; c++) {
+      PetscReal m = 0, lim = max_shift * h[c];
+      for (int r = 0; r < 3; r++)
+        m += D[3 * r + c] * (x[r] - before[3 * v + r]);
+      g[c] = PetscMax(-lim, PetscMin(lim, m));
+      clamped |= (PetscBool)(g[c] != m);
+    }
+    if (!clamped) continue;
+    for (int r = 0; r < 3; r++)
+      x[r] = before[3 * v + r] + D[3 * r] * g[0] + D[3 * r + 1] * g[1] + D[3 * r + 2] * g[2];
+  }
+}
 
 PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg)
 {
   PetscBool nonmanifold = PETSC_TRUE, feature_edges = PETSC_TRUE;
+  PetscReal max_shift = TWINFE_SMOOTH_MAX_SHIFT, *before = NULL;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
@@ -33,6 +58,11 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
   }
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-surface_smooth_nonmanifold", &nonmanifold, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-surface_smooth_feature_edges", &feature_edges, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-surface_smooth_max_shift", &max_shift, NULL));
+  PetscCheck(max_shift >= 0 && max_shift <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceSmooth: -surface_smooth_max_shift %g voxels is outside [0, 10] (0.3 is the default; 0 "
+             "turns the limit off; below 0.5 two sheets one voxel apart cannot meet)",
+             (double)max_shift);
   PetscCheck(iterations >= 0 && iterations <= 1000, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "TwinfeSurfaceSmooth: %" PetscInt_FMT " iterations is outside [0, 1000] (-surface_smooth_iterations; 20 "
              "is the default)",
@@ -46,7 +76,13 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
              "default, below 90 freezes voxel staircases)",
              (double)feature_angle_deg);
   if (iterations == 0 || surface->ntriangles == 0) PetscFunctionReturn(0);
+  if (max_shift > 0 && surface->has_grid) {
+    PetscCall(PetscMalloc1(3 * surface->nvertices, &before));
+    PetscCall(PetscArraycpy(before, surface->xyz, 3 * surface->nvertices));
+  }
   PetscCall(TwinfeSurfaceSmooth_VTK(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, iterations, passband,
                                     feature_angle_deg, feature_edges, nonmanifold));
+  if (before) TwinfeSurfaceClampShift_Private(surface, before, max_shift);
+  PetscCall(PetscFree(before));
   PetscFunctionReturn(0);
 }

@@ -8,6 +8,11 @@ struct _p_TwinfeSurface {
   PetscReal *xyz;    /* 3 per vertex, LPS mm */
   PetscInt  *tri;    /* 3 per triangle */
   int32_t   *labels; /* 2 per triangle: inside > outside >= 0 */
+  /* The voxel grid the vertices came from (TwinfeSurfaceCreateFromImage): smoothing keeps each
+     vertex in a box of this grid's axes around its voxel corner. has_grid is false for a
+     surface made from arrays. */
+  PetscBool has_grid;
+  PetscReal grid_direction[9], grid_spacing[3];
 };
 
 /* NULL-argument check without PETSc's private headers. */
@@ -24,3 +29,37 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscRea
                                                     const PetscInt tri[], PetscInt iterations, PetscReal passband,
                                                     PetscReal feature_angle_deg, PetscBool feature_edges,
                                                     PetscBool nonmanifold_smoothing);
+
+/* ---- a uniform grid over boxes (triangles or segments), for closest-point and overlap queries */
+typedef struct {
+  PetscReal lo[3], cell;
+  PetscInt  n[3];
+  PetscInt *start, *item; /* CSR: cell -> items whose box overlaps it */
+} TwinfeSurfaceGrid;
+
+/* Items are triangles (nv 3) or segments (nv 2) given by vertex indices into xyz; only items
+   with keep[i] (or all when keep is NULL) are entered. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
+                                                            const PetscBool keep[], PetscReal cell, TwinfeSurfaceGrid *g);
+PETSC_INTERN PetscErrorCode TwinfeSurfaceGridDestroy_Private(TwinfeSurfaceGrid *g);
+/* Cell range [c0, c1] of the box p +- r (clamped to the grid). */
+PETSC_INTERN void TwinfeSurfaceGridRange_Private(const TwinfeSurfaceGrid *g, const PetscReal lo[3], const PetscReal hi[3],
+                                                 PetscInt c0[3], PetscInt c1[3]);
+
+/* Closest point on triangle abc to p; returns the squared distance. */
+PETSC_INTERN PetscReal TwinfeClosestPointTriangle_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3],
+                                                          const PetscReal c[3], PetscReal q[3]);
+PETSC_INTERN PetscReal TwinfeClosestPointSegment_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3],
+                                                         PetscReal q[3]);
+/* Do triangles abc and def (sharing no vertex) intersect? */
+PETSC_INTERN PetscBool TwinfeTrianglesIntersect_Private(const PetscReal *const t1[3], const PetscReal *const t2[3]);
+/* Do triangles a and b (vertex indices into x) meet wrongly: the same triangle twice, folded
+   onto each other across a shared edge, crossing beyond a shared vertex, or crossing at all
+   when they share nothing? (Coplanar overlaps without a shared vertex are not seen.) */
+PETSC_INTERN PetscBool TwinfeTrianglePairBad_Private(const PetscReal x[], const PetscInt a[3], const PetscInt b[3]);
+/* For every vertex, the distance to the nearest triangle of another sheet within radius: a
+   triangle that shares no vertex with the vertex's closed 1-ring, roughly parallel to it
+   (normals' |cos| > 0.5) and across its normal (|cos| > 0.7 between the normal and the way there). PETSC_MAX_REAL where none is
+   nearer than radius. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal xyz[], PetscInt nt,
+                                                                 const PetscInt tri[], PetscReal radius, PetscReal sep[]);

@@ -1,0 +1,331 @@
+/* TwinfeSurfaceRemesh: isotropic remeshing of a multi-label surface to a target edge length
+ * per label (docs/surfaces.md).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Botsch and Kobbelt's loop (split long edges, collapse short ones, flip toward Delaunay and
+ * valence 6, relax tangentially and project back on the input) made to respect what the
+ * surface stage promises: the surface is one triangle set whose triangles carry a label pair,
+ * so every interface exists once; an edge whose triangles are not exactly two of one label
+ * pair is a feature (a triple line, a checkerboard edge), and its vertices only move and
+ * collapse along their curve; vertices where curves meet never move. Projection uses the input
+ * surface of the same label pair (same curve for feature vertices), so nothing drifts from one
+ * sheet or label onto another. */
+#include "remesh_impl.h"
+
+#define RM_DEFAULT_ITERATIONS 5
+/* no operation makes a triangle's least angle drop below this (or below what it was) */
+#define RM_MIN_ANGLE_DEG 20.0
+#define RM_MAX_LABEL 999
+
+static PetscReal MeanEdgeOf(const PetscReal x[], PetscInt nt, const PetscInt t[])
+{
+  PetscReal sum = 0;
+  for (PetscInt i = 0; i < nt; i++)
+    for (int e = 0; e < 3; e++) {
+      const PetscReal *a = x + 3 * t[3 * i + e], *b = x + 3 * t[3 * i + (e + 1) % 3];
+      sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+    }
+  return nt ? sum / (3 * nt) : 1;
+}
+
+/* Per-triangle target from the per-label table: the smaller of its labels' targets; 0 (kept as
+   it is) when a label's target is <= 0 or neither label has one. */
+static PetscErrorCode CheckTargets(PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt l = 0; l < nlabels; l++) {
+    PetscCheck(labels[l] > 0 && labels[l] <= RM_MAX_LABEL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "TwinfeSurfaceRemesh: label %d is outside [1, %d] (surfaces hold region labels 1 to %d)", (int)labels[l],
+               RM_MAX_LABEL, RM_MAX_LABEL);
+    PetscCheck(PetscIsNormalReal(target_mm[l]) || target_mm[l] == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "TwinfeSurfaceRemesh: the target edge length of label %d is not a finite number; give mm, or <= 0 to keep "
+               "that label's triangles",
+               (int)labels[l]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TriangleTargets(TwinfeSurface s, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
+                                      PetscReal target[])
+{
+  PetscReal table[RM_MAX_LABEL + 1];
+
+  PetscFunctionBeginUser;
+  for (PetscInt l = 0; l <= RM_MAX_LABEL; l++)
+    table[l] = PETSC_MAX_REAL; /* not listed: no target */
+  for (PetscInt l = 0; l < nlabels; l++)
+    table[labels[l]] = target_mm[l] > 0 ? target_mm[l] : 0;
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    PetscReal a = table[s->labels[2 * t]], b = s->labels[2 * t + 1] ? table[s->labels[2 * t + 1]] : PETSC_MAX_REAL;
+    PetscReal h = PetscMin(a, b);
+    target[t]   = h >= PETSC_MAX_REAL ? 0 : h;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The input surface: a copy, unit normals, label pair codes, feature segments, and grids. */
+static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
+{
+  PetscInt nb[RM_MAX_NEIGHBOURS], nseg = 0;
+  RmEdge   e;
+
+  PetscFunctionBeginUser;
+  m->onv = m->nv, m->ont = m->nt;
+  PetscCall(PetscMalloc5(3 * m->onv, &m->ox, 3 * m->ont, &m->on, 3 * m->ont, &m->ot, m->ont, &m->ocode, 4 * m->ont, &m->ocen));
+  PetscCall(PetscArraycpy(m->ox, m->x, 3 * m->onv));
+  PetscCall(PetscArraycpy(m->ot, m->t, 3 * m->ont));
+  for (PetscInt t = 0; t < m->ont; t++) {
+    const PetscInt *T = m->t + 3 * t;
+    PetscReal      *n = m->on + 3 * t, l;
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+    l = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    for (int d = 0; d < 3; d++)
+      n[d] = l > 0 ? n[d] / l : 0;
+    m->ocode[t] = RmPairCode(m->lab + 2 * t);
+    {
+      PetscReal *c = m->ocen + 4 * t, r2 = 0;
+      for (int d = 0; d < 3; d++)
+        c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
+      for (int k = 0; k < 3; k++) {
+        PetscReal q2 = 0;
+        for (int d = 0; d < 3; d++)
+          q2 += (m->x[3 * T[k] + d] - c[d]) * (m->x[3 * T[k] + d] - c[d]);
+        r2 = PetscMax(r2, q2);
+      }
+      c[3] = PetscSqrtReal(r2);
+    }
+  }
+  PetscCall(RmBuildStars(m));
+  for (int pass = 0; pass < 2; pass++) {
+    nseg = 0;
+    for (PetscInt a = 0; a < m->nv; a++) {
+      PetscInt k = RmNeighbours(m, a, nb);
+      for (PetscInt i = 0; i < k; i++) {
+        if (nb[i] < a) continue;
+        RmEdgeTriangles(m, a, nb[i], &e);
+        if (!RmEdgeIsFeature(m, &e)) continue;
+        if (pass) {
+          m->oseg[2 * nseg] = a, m->oseg[2 * nseg + 1] = nb[i];
+          m->osegkey[nseg] = RmEdgeKey(m, &e);
+        }
+        nseg++;
+      }
+    }
+    if (!pass) PetscCall(PetscMalloc2(2 * nseg + 2, &m->oseg, nseg + 1, &m->osegkey));
+  }
+  m->noseg = nseg;
+  PetscCall(TwinfeSurfaceGridCreate_Private(m->ox, m->ont, 3, m->ot, NULL, cell, &m->otg));
+  PetscCall(TwinfeSurfaceGridCreate_Private(m->ox, m->noseg, 2, m->oseg, NULL, cell, &m->osg));
+  PetscFunctionReturn(0);
+}
+
+/* The size field: each vertex's label target, no more than the distance to another sheet
+   (but not below the input's own edge length: thin parts keep the input's triangles), graded so
+   it grows by at most half the distance between neighbours. */
+static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
+{
+  PetscReal *sep, hmax = 0;
+  PetscInt   nb[RM_MAX_NEIGHBOURS];
+
+  PetscFunctionBeginUser;
+  for (PetscInt v = 0; v < m->nv; v++)
+    m->size[v] = PETSC_MAX_REAL;
+  for (PetscInt t = 0; t < m->nt; t++)
+    if (m->target[t] > 0) {
+      hmax = PetscMax(hmax, m->target[t]);
+      for (int c = 0; c < 3; c++)
+        m->size[m->t[3 * t + c]] = PetscMin(m->size[m->t[3 * t + c]], m->target[t]);
+    }
+  PetscCall(PetscMalloc1(m->nv, &sep));
+  PetscCall(TwinfeSurfaceSheetSeparation_Private(m->nv, m->x, m->nt, m->t, hmax, sep));
+  for (PetscInt v = 0; v < m->nv; v++)
+    if (sep[v] < m->size[v]) m->size[v] = PetscMax(sep[v], input_edge);
+  PetscCall(PetscFree(sep));
+  for (int round = 0; round < 3; round++)
+    for (PetscInt v = 0; v < m->nv; v++) {
+      PetscInt k = RmNeighbours(m, v, nb);
+      for (PetscInt i = 0; i < k; i++) {
+        const PetscReal *a = m->x + 3 * v, *b = m->x + 3 * nb[i];
+        PetscReal        d =
+            PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+        m->size[v] = PetscMin(m->size[v], m->size[nb[i]] + 0.5 * d);
+      }
+    }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(m, sizeof(*m)));
+  m->nv = s->nvertices, m->nt = s->ntriangles;
+  m->cv = m->nv, m->ct = m->nt;
+  PetscCall(PetscMalloc1(3 * m->cv, &m->x));
+  PetscCall(PetscMalloc1(m->cv, &m->size));
+  PetscCall(PetscMalloc1(m->cv, &m->type));
+  PetscCall(PetscMalloc1(2 * m->cv, &m->fn));
+  PetscCall(PetscMalloc1(m->cv, &m->key));
+  PetscCall(PetscMalloc1(m->cv + 2, &m->vs));
+  PetscCall(PetscCalloc1(m->cv, &m->lock));
+  PetscCall(PetscCalloc1(m->cv, &m->seen));
+  PetscCall(PetscMalloc1(3 * m->ct, &m->t));
+  PetscCall(PetscMalloc1(2 * m->ct, &m->lab));
+  PetscCall(PetscMalloc1(m->ct, &m->target));
+  PetscCall(PetscMalloc1(3 * m->ct, &m->vt));
+  PetscCall(PetscArraycpy(m->x, s->xyz, 3 * m->nv));
+  PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
+  PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
+  for (PetscInt v = 0; v < m->nv; v++)
+    m->type[v] = RM_REGULAR;
+  m->stamp     = 1;
+  m->min_angle = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RmDestroy(Rm *m)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(m->x));
+  PetscCall(PetscFree(m->size));
+  PetscCall(PetscFree(m->type));
+  PetscCall(PetscFree(m->fn));
+  PetscCall(PetscFree(m->key));
+  PetscCall(PetscFree(m->vs));
+  PetscCall(PetscFree(m->lock));
+  PetscCall(PetscFree(m->seen));
+  PetscCall(PetscFree(m->t));
+  PetscCall(PetscFree(m->lab));
+  PetscCall(PetscFree(m->target));
+  PetscCall(PetscFree(m->vt));
+  PetscCall(PetscFree5(m->ox, m->on, m->ot, m->ocode, m->ocen));
+  PetscCall(PetscFree2(m->oseg, m->osegkey));
+  PetscCall(PetscFree2(m->hkey, m->hval));
+  PetscCall(TwinfeSurfaceGridDestroy_Private(&m->otg));
+  PetscCall(TwinfeSurfaceGridDestroy_Private(&m->osg));
+  PetscFunctionReturn(0);
+}
+
+/* The remeshed triangles' mean edge, least angle and largest distance from the input (at
+   vertices and triangle centroids). */
+static void RmStats(const Rm *m, TwinfeSurfaceRemeshStats *st)
+{
+  PetscReal sum = 0, amin = PETSC_PI, dev = 0;
+  PetscInt  ne = 0;
+  for (PetscInt t = 0; t < m->nt; t++) {
+    const PetscInt  *T    = m->t + 3 * t;
+    const PetscReal *p[3] = {m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]};
+    PetscReal        c[3], q[3], d;
+    if (m->target[t] <= 0) continue;
+    for (int e = 0; e < 3; e++) {
+      const PetscReal *a = p[e], *b = p[(e + 1) % 3];
+      sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+      ne++;
+      if (RmProjectSurface(m, p[e], 0, NULL, q, &d)) dev = PetscMax(dev, d);
+    }
+    amin = PetscMin(amin, RmMinAngle(p[0], p[1], p[2]));
+    for (int k = 0; k < 3; k++)
+      c[k] = (p[0][k] + p[1][k] + p[2][k]) / 3;
+    if (RmProjectSurface(m, c, 0, NULL, q, &d)) dev = PetscMax(dev, d);
+  }
+  st->mean_edge_mm     = ne ? sum / ne : 0;
+  st->min_angle_deg    = ne ? amin * 180 / PETSC_PI : 0;
+  st->max_deviation_mm = dev;
+  st->triangles_out    = m->nt;
+}
+
+static PetscErrorCode RmWriteBack(Rm *m, TwinfeSurface s)
+{
+  PetscReal *x;
+  PetscInt  *t;
+  int32_t   *l;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(3 * m->nv, &x, 3 * m->nt, &t, 2 * m->nt, &l));
+  PetscCall(PetscArraycpy(x, m->x, 3 * m->nv));
+  PetscCall(PetscArraycpy(t, m->t, 3 * m->nt));
+  PetscCall(PetscArraycpy(l, m->lab, 2 * m->nt));
+  PetscCall(PetscFree3(s->xyz, s->tri, s->labels));
+  s->xyz = x, s->tri = t, s->labels = l;
+  s->nvertices = m->nv, s->ntriangles = m->nt;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
+                                   PetscReal max_deviation_mm, TwinfeSurfaceRemeshStats *stats)
+{
+  Rm        m;
+  PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
+  PetscReal edge, *target;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  PetscCheck(nlabels >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceRemesh: nlabels = %" PetscInt_FMT " must be >= 0", nlabels);
+  if (nlabels) {
+    TwinfeSurfaceCheckPointer_Private(labels);
+    TwinfeSurfaceCheckPointer_Private(target_mm);
+  }
+  PetscCheck(max_deviation_mm > 0 && PetscIsNormalReal(max_deviation_mm), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceRemesh: the deviation bound %g mm must be a positive number (a fraction of the voxel size, e.g. "
+             "half a voxel)",
+             (double)max_deviation_mm);
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-surface_remesh_iterations", &iterations, NULL));
+  PetscCheck(iterations >= 1 && iterations <= 100, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceRemesh: -surface_remesh_iterations %" PetscInt_FMT " is outside [1, 100] (default 5)", iterations);
+  if (stats) {
+    PetscCall(PetscMemzero(stats, sizeof(*stats)));
+    stats->triangles_in = stats->triangles_out = surface->ntriangles;
+  }
+  if (!surface->ntriangles) PetscFunctionReturn(0);
+  PetscCall(CheckTargets(nlabels, labels, target_mm));
+  PetscCall(PetscMalloc1(surface->ntriangles, &target));
+  PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, target));
+  PetscCall(RmCreate(surface, &m));
+  PetscCall(PetscArraycpy(m.target, target, surface->ntriangles));
+  PetscCall(PetscFree(target));
+  for (PetscInt t = 0; t < m.nt; t++)
+    active += m.target[t] > 0;
+  edge     = MeanEdgeOf(m.x, m.nt, m.t);
+  m.maxdev = max_deviation_mm;
+  /* projections start searching within half an input edge (moves are tangential and small)
+     and widen only when nothing is found */
+  m.reach = 0.5 * edge;
+  PetscCall(SetupInput(&m, edge));
+  if (active) {
+    PetscCall(SetupSizes(&m, edge));
+    for (PetscInt it = 0; it < iterations; it++) {
+      PetscInt nsplit, ncollapse, nflip;
+      PetscInt more;
+      /* each pass changes at most one edge per star (locks), so repeat until it settles */
+      /* the last round does not split: splits leave the poorest triangles, which the flips and
+         relaxation after a collapse round repair */
+      nsplit = 0;
+      if (it < iterations - 1 || iterations == 1) PetscCall(RmSplitPass(&m, &nsplit));
+      for (int again = 0; again < 3 && nsplit; again++, nsplit += more) {
+        PetscCall(RmSplitPass(&m, &more));
+        if (!more) break;
+      }
+      PetscCall(RmCollapsePass(&m, &ncollapse));
+      for (int again = 0; again < 6 && ncollapse; again++, ncollapse += more) {
+        PetscCall(RmCollapsePass(&m, &more));
+        if (more < m.nt / 1000) break;
+      }
+      PetscCall(RmCompact(&m));
+      PetscCall(RmFlipPass(&m, &nflip));
+      PetscCall(RmRelaxPass(&m));
+      if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
+        PetscCall(RmFlipPass(&m, &more));
+        PetscCall(RmRelaxPass(&m));
+      }
+      PetscCall(PetscInfo(NULL,
+                          "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT
+                          " collapses, %" PetscInt_FMT " flips, %" PetscInt_FMT " triangles\n",
+                          it, nsplit, ncollapse, nflip, m.nt));
+    }
+  }
+  if (stats) RmStats(&m, stats);
+  PetscCall(RmWriteBack(&m, surface));
+  PetscCall(RmDestroy(&m));
+  if (stats) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,710 @@
+/* Surface remesher: the four local operations (split, collapse, flip, relax) and compaction.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Each pass rebuilds the vertex -> triangle stars once; an operation then locks every vertex
+ * whose star it changed, so later operations of the same pass only read stars that are still
+ * true. */
+#include "remesh_impl.h"
+
+/* Splits above 4/3 of the target, collapses below 4/5 (Botsch and Kobbelt 2004): the two
+   bounds keep a split's halves from being collapsed again and a collapse's edges from being
+   split again. */
+#define RM_SPLIT_ABOVE (4.0 / 3.0)
+#define RM_COLLAPSE_BELOW (4.0 / 5.0)
+/* Flips only between triangles whose normals are within ~37 degrees (cos 0.8): a flip across a
+   sharper crease would change the shape. */
+#define RM_FLIP_MAX_CREASE_COS 0.8
+/* Relaxation skips moves shorter than this fraction of the local target. */
+#define RM_RELAX_TINY 0.02
+
+static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
+{
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static inline PetscReal Dist(const PetscReal *a, const PetscReal *b)
+{
+  return PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
+{
+  return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
+}
+
+/* Does a triangle just changed meet a triangle around it wrongly (crossing, folded over, a
+   duplicate)? "Around" is the stars of its vertices, and the star of also (>= 0), which holds
+   triangles a collapse moved to a vertex whose own star is not rebuilt yet. */
+static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt *T = m->t + 3 * changed[i];
+    if (T[0] < 0) continue;
+    for (int c = 0; c < 4; c++) {
+      PetscInt w = c < 3 ? T[c] : also;
+      if (w < 0) continue;
+      for (PetscInt s = m->vs[w]; s < m->vs[w + 1]; s++) {
+        const PetscInt  u = m->vt[s];
+        const PetscInt *U = m->t + 3 * u;
+        if (u == changed[i] || U[0] < 0) continue;
+        if (TwinfeTrianglePairBad_Private(m->x, T, U)) return PETSC_TRUE;
+      }
+    }
+  }
+  return PETSC_FALSE;
+}
+
+/* Is triangle t's centroid within the deviation bound of the input surface of its label pair? */
+static PetscBool TriangleNear(const Rm *m, PetscInt t)
+{
+  const PetscInt *T = m->t + 3 * t;
+  PetscReal       c[3], n[3], q[3], dist;
+  for (int d = 0; d < 3; d++)
+    c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
+  RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n, q, &dist) && dist <= m->maxdev);
+}
+
+/* ---------------------------------------------------------------- capacity */
+
+static PetscErrorCode Grow(void **p, size_t elem, PetscInt used, PetscInt cap)
+{
+  void *q;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc(elem * (size_t)cap, &q));
+  if (used) PetscCall(PetscMemcpy(q, *p, elem * (size_t)used));
+  PetscCall(PetscFree(*p));
+  *p = q;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
+{
+  PetscFunctionBeginUser;
+  if (nv > m->cv) {
+    PetscInt cv = PetscMax(nv, 2 * m->cv);
+    PetscCall(Grow((void **)&m->x, 3 * sizeof(PetscReal), m->nv, cv));
+    PetscCall(Grow((void **)&m->size, sizeof(PetscReal), m->nv, cv));
+    PetscCall(Grow((void **)&m->type, sizeof(int8_t), m->nv, cv));
+    PetscCall(Grow((void **)&m->fn, 2 * sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->key, sizeof(uint64_t), m->nv, cv));
+    /* the stars stay valid: a split pass reads them after growing */
+    PetscCall(Grow((void **)&m->vs, sizeof(PetscInt), m->nv + 2, cv + 2));
+    PetscCall(Grow((void **)&m->lock, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->seen, sizeof(PetscInt), m->nv, cv));
+    PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
+    PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
+    m->cv = cv;
+  }
+  if (nt > m->ct) {
+    PetscInt ct = PetscMax(nt, 2 * m->ct);
+    PetscCall(Grow((void **)&m->t, 3 * sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->lab, 2 * sizeof(int32_t), m->nt, ct));
+    PetscCall(Grow((void **)&m->target, sizeof(PetscReal), m->nt, ct));
+    PetscCall(Grow((void **)&m->vt, 3 * sizeof(PetscInt), m->nt, ct));
+    m->ct = ct;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- split */
+
+static inline uint64_t EdgeHashKey(PetscInt a, PetscInt b)
+{
+  return a < b ? ((uint64_t)a << 32) | (uint64_t)b : ((uint64_t)b << 32) | (uint64_t)a;
+}
+
+static inline PetscInt HashSlot(const Rm *m, uint64_t k)
+{
+  return (PetscInt)((k * 0x9E3779B97F4A7C15ull) >> 17) & (m->hcap - 1);
+}
+
+static void HashPut(Rm *m, PetscInt a, PetscInt b, PetscInt v)
+{
+  uint64_t k = EdgeHashKey(a, b);
+  PetscInt s = HashSlot(m, k);
+  while (m->hval[s] >= 0)
+    s = (s + 1) & (m->hcap - 1);
+  m->hkey[s] = k, m->hval[s] = v;
+}
+
+static PetscInt HashGet(const Rm *m, PetscInt a, PetscInt b)
+{
+  uint64_t k = EdgeHashKey(a, b);
+  PetscInt s = HashSlot(m, k);
+  while (m->hval[s] >= 0) {
+    if (m->hkey[s] == k) return m->hval[s];
+    s = (s + 1) & (m->hcap - 1);
+  }
+  return -1;
+}
+
+static PetscErrorCode HashReset(Rm *m, PetscInt n)
+{
+  PetscInt cap = 1024;
+  PetscFunctionBeginUser;
+  while (cap < 2 * n)
+    cap *= 2;
+  if (cap > m->hcap) {
+    PetscCall(PetscFree2(m->hkey, m->hval));
+    PetscCall(PetscMalloc2(cap, &m->hkey, cap, &m->hval));
+    m->hcap = cap;
+  }
+  for (PetscInt s = 0; s < m->hcap; s++)
+    m->hval[s] = -1;
+  PetscFunctionReturn(0);
+}
+
+static void AddTri(Rm *m, PetscInt slot, PetscInt a, PetscInt b, PetscInt c, const int32_t lab[2], PetscReal target)
+{
+  m->t[3 * slot] = a, m->t[3 * slot + 1] = b, m->t[3 * slot + 2] = c;
+  m->lab[2 * slot] = lab[0], m->lab[2 * slot + 1] = lab[1];
+  m->target[slot] = target;
+}
+
+/* Replace triangle t by its pieces: edge e (v[e], v[e+1]) split at s[e] >= 0. */
+static void SplitTriangle(Rm *m, PetscInt t)
+{
+  PetscInt        v[3], s[3], n = 0;
+  int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
+  const PetscReal h      = m->target[t];
+  for (int c = 0; c < 3; c++)
+    v[c] = m->t[3 * t + c];
+  for (int e = 0; e < 3; e++)
+    n += (s[e] = HashGet(m, v[e], v[(e + 1) % 3])) >= 0;
+  if (n == 0) return;
+  if (n == 3) {
+    AddTri(m, t, v[0], s[0], s[2], lab, h);
+    AddTri(m, m->nt++, s[0], v[1], s[1], lab, h);
+    AddTri(m, m->nt++, s[2], s[1], v[2], lab, h);
+    AddTri(m, m->nt++, s[0], s[1], s[2], lab, h);
+    return;
+  }
+  if (n == 1) {
+    int e = s[0] >= 0 ? 0 : s[1] >= 0 ? 1 : 2;
+    AddTri(m, t, v[e], s[e], v[(e + 2) % 3], lab, h);
+    AddTri(m, m->nt++, s[e], v[(e + 1) % 3], v[(e + 2) % 3], lab, h);
+    return;
+  }
+  {
+    /* two split edges e (v0 v1) and e+1 (v1 v2) around the corner v1 = v[e+1]; the rest is the
+       quad v0 s0 s1 v2, cut along its shorter diagonal */
+    int             e  = s[0] < 0 ? 1 : s[1] < 0 ? 2 : 0;
+    PetscInt        a0 = v[e], a1 = v[(e + 1) % 3], a2 = v[(e + 2) % 3], m0 = s[e], m1 = s[(e + 1) % 3];
+    const PetscReal d1 = Dist(m->x + 3 * a0, m->x + 3 * m1), d2 = Dist(m->x + 3 * m0, m->x + 3 * a2);
+    AddTri(m, t, m0, a1, m1, lab, h);
+    if (d1 <= d2) {
+      AddTri(m, m->nt++, a0, m0, m1, lab, h);
+      AddTri(m, m->nt++, a0, m1, a2, lab, h);
+    } else {
+      AddTri(m, m->nt++, a0, m0, a2, lab, h);
+      AddTri(m, m->nt++, m0, m1, a2, lab, h);
+    }
+  }
+}
+
+/* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
+   the triangles of its label pair facing the same way. */
+static void ProjectNew(Rm *m, PetscInt v, PetscBool feature, uint64_t key, const PetscReal nrm[3])
+{
+  PetscReal q[3];
+  if (feature ? RmProjectCurve(m, m->x + 3 * v, key, q) : RmProjectSurface(m, m->x + 3 * v, key, nrm, q, NULL))
+    for (int d = 0; d < 3; d++)
+      m->x[3 * v + d] = q[d];
+}
+
+PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
+{
+  PetscInt nb[RM_MAX_NEIGHBOURS], n = 0, nt0 = m->nt, nv0 = m->nv;
+
+  PetscFunctionBeginUser;
+  PetscCall(RmBuildStars(m));
+  /* count first: capacities grow before anything is added */
+  for (PetscInt a = 0; a < nv0; a++) {
+    PetscInt k = m->type[a] == RM_DEAD ? 0 : RmNeighbours(m, a, nb);
+    for (PetscInt i = 0; i < k; i++) {
+      RmEdge    e;
+      PetscReal h;
+      if (nb[i] < a) continue;
+      RmEdgeTriangles(m, a, nb[i], &e);
+      h = RmEdgeTarget(m, a, nb[i], &e);
+      if (h > 0 && Dist(m->x + 3 * a, m->x + 3 * nb[i]) > RM_SPLIT_ABOVE * h) n++;
+    }
+  }
+  *nsplit = n;
+  if (!n) PetscFunctionReturn(0);
+  PetscCall(Reserve(m, nv0 + n, 4 * nt0));
+  PetscCall(HashReset(m, n));
+  for (PetscInt a = 0; a < nv0; a++) {
+    PetscInt k = m->type[a] == RM_DEAD ? 0 : RmNeighbours(m, a, nb);
+    for (PetscInt i = 0; i < k; i++) {
+      const PetscInt b = nb[i], v = m->nv;
+      RmEdge         e;
+      PetscReal      h, nrm[3] = {0, 0, 0};
+      PetscBool      feature;
+      if (b < a) continue;
+      RmEdgeTriangles(m, a, b, &e);
+      h = RmEdgeTarget(m, a, b, &e);
+      if (!(h > 0 && Dist(m->x + 3 * a, m->x + 3 * b) > RM_SPLIT_ABOVE * h)) continue;
+      for (int d = 0; d < 3; d++)
+        m->x[3 * v + d] = 0.5 * (m->x[3 * a + d] + m->x[3 * b + d]);
+      m->size[v]   = PetscMin(m->size[a], m->size[b]);
+      feature      = RmEdgeIsFeature(m, &e);
+      m->type[v]   = feature ? RM_CURVE : RM_REGULAR;
+      m->fn[2 * v] = m->fn[2 * v + 1] = -1;
+      if (feature)
+        m->key[v] = RmEdgeKey(m, &e);
+      else {
+        const PetscInt *T = m->t + 3 * e.t[0], *U = m->t + 3 * e.t[1];
+        PetscReal       n2[3];
+        RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nrm);
+        RmNormal(m->x + 3 * U[0], m->x + 3 * U[1], m->x + 3 * U[2], n2);
+        for (int d = 0; d < 3; d++)
+          nrm[d] += n2[d];
+        m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
+      }
+      ProjectNew(m, v, feature, m->key[v], nrm);
+      HashPut(m, a, b, v);
+      m->nv++;
+    }
+  }
+  for (PetscInt t = 0; t < nt0; t++)
+    if (m->t[3 * t] >= 0) SplitTriangle(m, t);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- collapse */
+
+/* Where a and b merge: their midpoint, put back on the input (surface or curve), when both
+   may move that way; else b's place (b on a feature or a corner, a not). A midpoint keeps the
+   edges around short on both sides, which a move onto b does not. */
+static void CollapsePosition(const Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscReal p[3])
+{
+  const PetscReal *pa = m->x + 3 * a, *pb = m->x + 3 * b;
+  PetscReal        mid[3] = {0.5 * (pa[0] + pb[0]), 0.5 * (pa[1] + pb[1]), 0.5 * (pa[2] + pb[2])}, nrm[3] = {0, 0, 0};
+  for (int d = 0; d < 3; d++)
+    p[d] = pb[d];
+  if (m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR) {
+    for (PetscInt i = 0; i < e->n && i < RM_MAX_EDGE_TRIS; i++) {
+      const PetscInt *T = m->t + 3 * e->t[i];
+      PetscReal       n[3];
+      RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+      for (int d = 0; d < 3; d++)
+        nrm[d] += n[d];
+    }
+    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL);
+  } else if (m->type[a] == RM_CURVE && m->type[b] == RM_CURVE && m->key[a] == m->key[b])
+    (void)RmProjectCurve(m, mid, m->key[a], p);
+}
+
+/* The triangle t after the collapse of a into b placed at pnew (old: before it; pb_old: b's
+   place before). */
+static void CollapsedTriangle(const Rm *m, PetscInt t, PetscInt a, PetscInt b, const PetscReal *pb_old, const PetscReal *pnew,
+                              const PetscReal *old[3], const PetscReal *r[3])
+{
+  const PetscInt *T = m->t + 3 * t;
+  for (int k = 0; k < 3; k++) {
+    old[k] = T[k] == b ? pb_old : m->x + 3 * T[k];
+    r[k]   = (T[k] == a || T[k] == b) ? pnew : m->x + 3 * T[k];
+  }
+}
+
+/* Is the triangle t, changed by the collapse, still fair: no edge at the new vertex longer than
+   the split bound, no flipped or strongly turned normal, no least angle worse than the bound
+   (or than before), its centroid near the input surface of its label pair? */
+static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *old[3], const PetscReal *r[3],
+                                     const PetscReal *pnew, PetscReal h)
+{
+  PetscReal n0[3], n1[3], q[3], c[3], dist, l0, l1;
+  for (int k = 0; k < 3; k++)
+    if (r[k] != pnew && Dist(pnew, r[k]) > RM_SPLIT_ABOVE * h) return PETSC_FALSE;
+  RmNormal(old[0], old[1], old[2], n0);
+  RmNormal(r[0], r[1], r[2], n1);
+  l0 = PetscSqrtReal(Dot3(n0, n0)), l1 = PetscSqrtReal(Dot3(n1, n1));
+  if (Dot3(n0, n1) <= 0.5 * l0 * l1) return PETSC_FALSE;
+  if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
+  for (int d = 0; d < 3; d++)
+    c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
+  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n1, q, &dist) && dist <= m->maxdev);
+}
+
+/* Can a merge into b, placed at pnew? */
+static PetscBool CollapseAllowed(Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscReal h, const PetscReal pnew[3])
+{
+  PetscInt  na[RM_MAX_NEIGHBOURS], nb[RM_MAX_NEIGHBOURS], ka, kb, common = 0;
+  PetscReal pb_old[3] = {m->x[3 * b], m->x[3 * b + 1], m->x[3 * b + 2]};
+
+  if (m->type[a] == RM_CORNER || m->type[a] == RM_FROZEN || m->type[a] == RM_DEAD) return PETSC_FALSE;
+  /* a curve vertex slides only along its curve */
+  if (m->type[a] == RM_CURVE && b != m->fn[2 * a] && b != m->fn[2 * a + 1]) return PETSC_FALSE;
+  if (e->n > RM_MAX_EDGE_TRIS) return PETSC_FALSE;
+  /* link condition, for any number of triangles on ab: the vertices next to both a and b are
+     exactly the apexes of the triangles on ab */
+  ka = RmNeighbours(m, a, na);
+  if (ka < 0) return PETSC_FALSE;
+  kb = RmNeighbours(m, b, nb); /* marks b's neighbours with the current stamp */
+  if (kb < 0) return PETSC_FALSE;
+  for (PetscInt i = 0; i < ka; i++)
+    common += na[i] != b && m->seen[na[i]] == m->stamp;
+  if (common != e->n) return PETSC_FALSE;
+  for (PetscInt s = m->vs[a]; s < m->vs[a + 1]; s++) {
+    const PetscInt   t = m->vt[s], *T = m->t + 3 * t;
+    const PetscReal *old[3], *r[3];
+    PetscInt         ia, o1, o2;
+    if (T[0] < 0 || TriHas(T, b)) continue;
+    ia = T[0] == a ? 0 : T[1] == a ? 1 : 2;
+    o1 = T[(ia + 1) % 3], o2 = T[(ia + 2) % 3];
+    /* the new triangle (b, o1, o2) must not exist already */
+    for (PetscInt u = m->vs[b]; u < m->vs[b + 1]; u++) {
+      const PetscInt *U = m->t + 3 * m->vt[u];
+      if (U[0] >= 0 && TriHas(U, o1) && TriHas(U, o2)) return PETSC_FALSE;
+    }
+    CollapsedTriangle(m, t, a, b, pb_old, pnew, old, r);
+    if (!ChangedTriangleFair(m, t, old, r, pnew, h)) return PETSC_FALSE;
+  }
+  if (pnew[0] != pb_old[0] || pnew[1] != pb_old[1] || pnew[2] != pb_old[2])
+    for (PetscInt s = m->vs[b]; s < m->vs[b + 1]; s++) {
+      const PetscInt   t = m->vt[s], *T = m->t + 3 * t;
+      const PetscReal *old[3], *r[3];
+      if (T[0] < 0 || TriHas(T, a)) continue;
+      CollapsedTriangle(m, t, a, b, pb_old, pnew, old, r);
+      if (!ChangedTriangleFair(m, t, old, r, pnew, h)) return PETSC_FALSE;
+    }
+  return PETSC_TRUE;
+}
+
+static void Collapse(Rm *m, PetscInt a, PetscInt b, const PetscReal pnew[3])
+{
+  for (PetscInt s = m->vs[a]; s < m->vs[a + 1]; s++) {
+    PetscInt *T = m->t + 3 * m->vt[s];
+    if (T[0] < 0) continue;
+    if (TriHas(T, b))
+      T[0] = T[1] = T[2] = -1;
+    else
+      for (int c = 0; c < 3; c++)
+        if (T[c] == a) T[c] = b;
+  }
+  for (int d = 0; d < 3; d++)
+    m->x[3 * b + d] = pnew[d];
+  m->type[a] = RM_DEAD;
+  m->size[b] = PetscMin(m->size[a], m->size[b]);
+}
+
+static void LockStar(Rm *m, PetscInt v, PetscInt pass)
+{
+  for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+    const PetscInt *T = m->t + 3 * m->vt[s];
+    if (T[0] >= 0)
+      for (int c = 0; c < 3; c++)
+        m->lock[T[c]] = pass;
+  }
+  m->lock[v] = pass;
+}
+
+PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
+{
+  PetscInt nb[RM_MAX_NEIGHBOURS], n = 0, pass;
+
+  PetscFunctionBeginUser;
+  PetscCall(RmBuildStars(m));
+  PetscCall(RmClassify(m));
+  pass = ++m->stamp;
+  for (PetscInt a = 0; a < m->nv; a++) {
+    PetscInt  k, best = -1;
+    PetscReal pbest[3];
+    if (m->lock[a] == pass || m->type[a] == RM_DEAD || m->type[a] == RM_CORNER || m->type[a] == RM_FROZEN) continue;
+    k = RmNeighbours(m, a, nb);
+    /* the shortest qualifying edge first: candidates sorted by length, the (costly) checks
+       only until one passes */
+    {
+      PetscInt  cand[RM_MAX_NEIGHBOURS], nc = 0;
+      PetscReal len[RM_MAX_NEIGHBOURS];
+      for (PetscInt i = 0; i < k; i++) {
+        RmEdge    e;
+        PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]);
+        PetscInt  j;
+        if (m->lock[nb[i]] == pass) continue;
+        RmEdgeTriangles(m, a, nb[i], &e);
+        h = RmEdgeTarget(m, a, nb[i], &e);
+        if (!(h > 0 && l < RM_COLLAPSE_BELOW * h)) continue;
+        for (j = nc++; j > 0 && len[j - 1] > l; j--)
+          cand[j] = cand[j - 1], len[j] = len[j - 1];
+        cand[j] = nb[i], len[j] = l;
+      }
+      for (PetscInt i = 0; i < nc && best < 0; i++) {
+        RmEdge    e;
+        PetscReal h;
+        RmEdgeTriangles(m, a, cand[i], &e);
+        h = RmEdgeTarget(m, a, cand[i], &e);
+        CollapsePosition(m, a, cand[i], &e, pbest);
+        if (CollapseAllowed(m, a, cand[i], &e, h, pbest)) best = cand[i];
+      }
+    }
+    if (best < 0) continue;
+    {
+      PetscInt  saved[3 * RM_MAX_NEIGHBOURS], changed[2 * RM_MAX_NEIGHBOURS], ns = m->vs[a + 1] - m->vs[a], nc;
+      PetscInt  nsb    = m->vs[best + 1] - m->vs[best];
+      PetscReal size_b = m->size[best], pb_old[3] = {m->x[3 * best], m->x[3 * best + 1], m->x[3 * best + 2]};
+      int8_t    type_a = m->type[a];
+      if (ns > RM_MAX_NEIGHBOURS || nsb > RM_MAX_NEIGHBOURS) continue;
+      for (PetscInt s = 0; s < ns; s++) {
+        changed[s] = m->vt[m->vs[a] + s];
+        for (int c = 0; c < 3; c++)
+          saved[3 * s + c] = m->t[3 * changed[s] + c];
+      }
+      nc = ns;
+      for (PetscInt s = 0; s < nsb; s++)
+        changed[nc++] = m->vt[m->vs[best] + s];
+      Collapse(m, a, best, pbest);
+      if (LocalClash(m, nc, changed, a)) {
+        for (PetscInt s = 0; s < ns; s++)
+          for (int c = 0; c < 3; c++)
+            m->t[3 * changed[s] + c] = saved[3 * s + c];
+        for (int d = 0; d < 3; d++)
+          m->x[3 * best + d] = pb_old[d];
+        m->type[a] = type_a, m->size[best] = size_b;
+        continue;
+      }
+    }
+    LockStar(m, best, pass);
+    LockStar(m, a, pass);
+    n++;
+  }
+  *ncollapse = n;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- flip */
+
+static PetscInt Valence(const Rm *m, PetscInt v)
+{
+  return m->vs[v + 1] - m->vs[v];
+}
+
+static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
+{
+  PetscInt         t1 = e->t[0], t2 = e->t[1], *T1 = m->t + 3 * t1, *T2 = m->t + 3 * t2, c = -1, d = -1, i1;
+  PetscReal        n1[3], n2[3], m1[3], m2[3], old_min, new_min, l1, l2;
+  const PetscReal *pa, *pb, *pc, *pd;
+  PetscBool        delaunay, valence = PETSC_FALSE;
+
+  /* orient: T1 runs a -> b */
+  i1 = T1[0] == a ? 0 : T1[1] == a ? 1 : 2;
+  if (T1[(i1 + 1) % 3] != b) {
+    PetscInt *s = T1;
+    T1 = T2, T2 = s;
+    PetscInt st = t1;
+    t1 = t2, t2 = st;
+  }
+  for (int k = 0; k < 3; k++) {
+    if (T1[k] != a && T1[k] != b) c = T1[k];
+    if (T2[k] != a && T2[k] != b) d = T2[k];
+  }
+  if (c < 0 || d < 0 || c == d) return PETSC_FALSE;
+  for (PetscInt s = m->vs[c]; s < m->vs[c + 1]; s++)
+    if (m->t[3 * m->vt[s]] >= 0 && TriHas(m->t + 3 * m->vt[s], d)) return PETSC_FALSE; /* cd exists */
+  pa = m->x + 3 * a, pb = m->x + 3 * b, pc = m->x + 3 * c, pd = m->x + 3 * d;
+  RmNormal(pa, pb, pc, n1), RmNormal(pb, pa, pd, n2);
+  l1 = PetscSqrtReal(Dot3(n1, n1)), l2 = PetscSqrtReal(Dot3(n2, n2));
+  if (Dot3(n1, n2) <= RM_FLIP_MAX_CREASE_COS * l1 * l2) return PETSC_FALSE;
+  RmNormal(pc, pa, pd, m1), RmNormal(pd, pb, pc, m2);
+  if (Dot3(m1, m2) <= RM_FLIP_MAX_CREASE_COS * PetscSqrtReal(Dot3(m1, m1) * Dot3(m2, m2))) return PETSC_FALSE;
+  if (Dot3(m1, n1) <= 0 || Dot3(m1, n2) <= 0 || Dot3(m2, n1) <= 0 || Dot3(m2, n2) <= 0) return PETSC_FALSE;
+  old_min = PetscMin(RmMinAngle(pa, pb, pc), RmMinAngle(pb, pa, pd));
+  new_min = PetscMin(RmMinAngle(pc, pa, pd), RmMinAngle(pd, pb, pc));
+  {
+    /* Delaunay: the angles opposite ab sum to more than pi */
+    PetscReal u[3], v[3], w[3], z[3], ac, ad;
+    for (int k = 0; k < 3; k++)
+      u[k] = pa[k] - pc[k], v[k] = pb[k] - pc[k], w[k] = pa[k] - pd[k], z[k] = pb[k] - pd[k];
+    ac       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(u, v) / PetscSqrtReal(Dot3(u, u) * Dot3(v, v)))));
+    ad       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(w, z) / PetscSqrtReal(Dot3(w, w) * Dot3(z, z)))));
+    delaunay = (PetscBool)(ac + ad > PETSC_PI + 1e-9 && new_min > old_min);
+  }
+  if (!delaunay && m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR && m->type[c] == RM_REGULAR && m->type[d] == RM_REGULAR) {
+    /* valence toward 6 where every vertex is regular, if angles stay fair */
+    PetscInt va = Valence(m, a), vb = Valence(m, b), vc = Valence(m, c), vd = Valence(m, d);
+    PetscInt before = PetscAbsInt(va - 6) + PetscAbsInt(vb - 6) + PetscAbsInt(vc - 6) + PetscAbsInt(vd - 6);
+    PetscInt after  = PetscAbsInt(va - 7) + PetscAbsInt(vb - 7) + PetscAbsInt(vc - 5) + PetscAbsInt(vd - 5);
+    valence         = (PetscBool)(after < before && new_min >= PetscMin(old_min, m->min_angle));
+  }
+  if (!delaunay && !valence) return PETSC_FALSE;
+  {
+    int32_t   lab[2] = {m->lab[2 * t1], m->lab[2 * t1 + 1]};
+    PetscReal h      = m->target[t1];
+    PetscInt  s1[3] = {T1[0], T1[1], T1[2]}, s2[3] = {T2[0], T2[1], T2[2]}, changed[2] = {t1, t2};
+    AddTri(m, t1, c, a, d, lab, h);
+    AddTri(m, t2, d, b, c, lab, h);
+    if (!TriangleNear(m, t1) || !TriangleNear(m, t2) || LocalClash(m, 2, changed, -1)) {
+      for (int k = 0; k < 3; k++)
+        m->t[3 * t1 + k] = s1[k], m->t[3 * t2 + k] = s2[k];
+      return PETSC_FALSE;
+    }
+  }
+  return PETSC_TRUE;
+}
+
+PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
+{
+  PetscInt nb[RM_MAX_NEIGHBOURS], n = 0, pass;
+
+  PetscFunctionBeginUser;
+  PetscCall(RmBuildStars(m));
+  PetscCall(RmClassify(m));
+  pass = ++m->stamp;
+  for (PetscInt a = 0; a < m->nv; a++) {
+    PetscInt k;
+    if (m->lock[a] == pass || m->type[a] == RM_DEAD || m->type[a] == RM_FROZEN) continue;
+    k = RmNeighbours(m, a, nb);
+    for (PetscInt i = 0; i < k; i++) {
+      const PetscInt b = nb[i];
+      RmEdge         e;
+      if (b < a || m->lock[b] == pass || m->type[b] == RM_FROZEN) continue;
+      RmEdgeTriangles(m, a, b, &e);
+      if (RmEdgeIsFeature(m, &e) || m->target[e.t[0]] <= 0) continue;
+      {
+        PetscInt q[4] = {a, b, -1, -1}, j = 2;
+        for (int s = 0; s < 2; s++)
+          for (int c = 0; c < 3; c++) {
+            PetscInt v = m->t[3 * e.t[s] + c];
+            if (v != a && v != b) q[j++] = v;
+          }
+        if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
+        if (!TryFlip(m, a, b, &e)) continue;
+        for (int s = 0; s < 4; s++)
+          m->lock[q[s]] = pass;
+      }
+      n++;
+      break; /* a's star changed */
+    }
+  }
+  *nflip = n;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- relax */
+
+/* Move v to p if none of its triangles turns over or gets a worse least angle below the bound. */
+static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
+{
+  PetscReal old[3] = {m->x[3 * v], m->x[3 * v + 1], m->x[3 * v + 2]};
+  PetscReal n0[3 * RM_MAX_NEIGHBOURS], a0[RM_MAX_NEIGHBOURS];
+  PetscInt  k = 0;
+  for (PetscInt s = m->vs[v]; s < m->vs[v + 1] && k < RM_MAX_NEIGHBOURS; s++, k++) {
+    const PetscInt *T = m->t + 3 * m->vt[s];
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0 + 3 * k);
+    a0[k] = RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]);
+  }
+  if (m->vs[v + 1] - m->vs[v] > RM_MAX_NEIGHBOURS) return PETSC_FALSE;
+  for (int d = 0; d < 3; d++)
+    m->x[3 * v + d] = p[d];
+  k = 0;
+  for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++, k++) {
+    const PetscInt *T = m->t + 3 * m->vt[s];
+    PetscReal       n1[3];
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n1);
+    if (Dot3(n1, n0 + 3 * k) <= 0.5 * PetscSqrtReal(Dot3(n1, n1) * Dot3(n0 + 3 * k, n0 + 3 * k)) ||
+        RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) < PetscMin(a0[k], m->min_angle))
+      break;
+  }
+  if (k == m->vs[v + 1] - m->vs[v]) {
+    PetscBool near = PETSC_TRUE;
+    for (PetscInt s = m->vs[v]; s < m->vs[v + 1] && near; s++)
+      near = TriangleNear(m, m->vt[s]);
+    if (near && !LocalClash(m, k, m->vt + m->vs[v], -1)) return PETSC_TRUE;
+  }
+  for (int d = 0; d < 3; d++)
+    m->x[3 * v + d] = old[d];
+  return PETSC_FALSE;
+}
+
+static void RelaxVertex(Rm *m, PetscInt v)
+{
+  PetscReal *p = m->x + 3 * v, q[3] = {0, 0, 0}, nrm[3] = {0, 0, 0}, area = 0, dp[3], y[3];
+  if (m->type[v] == RM_REGULAR) {
+    /* area-weighted centroid of the star, moved in the tangent plane only */
+    for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+      const PetscInt *T = m->t + 3 * m->vt[s];
+      PetscReal       n[3], A;
+      RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
+      A = PetscSqrtReal(Dot3(n, n));
+      for (int d = 0; d < 3; d++) {
+        nrm[d] += n[d];
+        q[d] += A * (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
+      }
+      area += A;
+    }
+    if (area <= 0) return;
+    {
+      PetscReal nl = PetscSqrtReal(Dot3(nrm, nrm)), dn;
+      if (nl <= 0) return;
+      for (int d = 0; d < 3; d++)
+        nrm[d] /= nl, dp[d] = q[d] / area - p[d];
+      dn = Dot3(dp, nrm);
+      for (int d = 0; d < 3; d++)
+        q[d] = p[d] + dp[d] - dn * nrm[d];
+    }
+    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL)) return;
+  } else if (m->type[v] == RM_CURVE) {
+    const PetscReal *f1 = m->x + 3 * m->fn[2 * v], *f2 = m->x + 3 * m->fn[2 * v + 1];
+    PetscReal        tau[3], tl, s = 0;
+    for (int d = 0; d < 3; d++)
+      tau[d] = f2[d] - f1[d];
+    tl = PetscSqrtReal(Dot3(tau, tau));
+    if (tl <= 0) return;
+    for (int d = 0; d < 3; d++)
+      s += (0.5 * (f1[d] + f2[d]) - p[d]) * tau[d] / tl;
+    for (int d = 0; d < 3; d++)
+      q[d] = p[d] + s * tau[d] / tl;
+    if (!RmProjectCurve(m, q, m->key[v], y)) return;
+  } else
+    return;
+  /* a vertex already in place is not moved: the checks of a move cost more than it gains */
+  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return;
+  (void)MoveIfFair(m, v, y);
+}
+
+PetscErrorCode RmRelaxPass(Rm *m)
+{
+  PetscFunctionBeginUser;
+  PetscCall(RmBuildStars(m));
+  PetscCall(RmClassify(m));
+  for (PetscInt v = 0; v < m->nv; v++)
+    RelaxVertex(m, v);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- compaction */
+
+PetscErrorCode RmCompact(Rm *m)
+{
+  PetscInt *newid, nv = 0, nt = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(m->nv, &newid));
+  for (PetscInt v = 0; v < m->nv; v++)
+    newid[v] = -1;
+  for (PetscInt t = 0; t < m->nt; t++)
+    if (m->t[3 * t] >= 0)
+      for (int c = 0; c < 3; c++)
+        newid[m->t[3 * t + c]] = 0;
+  for (PetscInt v = 0; v < m->nv; v++) {
+    if (newid[v] < 0) continue;
+    newid[v] = nv;
+    for (int d = 0; d < 3; d++)
+      m->x[3 * nv + d] = m->x[3 * v + d];
+    m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v];
+    nv++;
+  }
+  for (PetscInt t = 0; t < m->nt; t++) {
+    if (m->t[3 * t] < 0) continue;
+    for (int c = 0; c < 3; c++)
+      m->t[3 * nt + c] = newid[m->t[3 * t + c]];
+    m->lab[2 * nt] = m->lab[2 * t], m->lab[2 * nt + 1] = m->lab[2 * t + 1];
+    m->target[nt] = m->target[t];
+    nt++;
+  }
+  m->nv = nv, m->nt = nt;
+  PetscCall(PetscFree(newid));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,420 @@
+/* Geometry helpers of the surface stage: a uniform grid over triangles or segments, closest
+ * points, triangle-triangle intersection, sheet separation and the self-intersection count.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "surface_impl.h"
+
+/* A grid of at most this many cells: a larger cell is taken rather than exhaust memory on a
+   huge bounding box with tiny triangles. */
+#define TWINFE_GRID_MAX_CELLS 8000000
+
+static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
+{
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static inline void Sub3(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
+{
+  c[0] = a[0] - b[0], c[1] = a[1] - b[1], c[2] = a[2] - b[2];
+}
+
+static inline void Cross3(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
+{
+  c[0] = a[1] * b[2] - a[2] * b[1], c[1] = a[2] * b[0] - a[0] * b[2], c[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static void ItemBox(const PetscReal xyz[], int nv, const PetscInt *idx, PetscReal lo[3], PetscReal hi[3])
+{
+  for (int d = 0; d < 3; d++)
+    lo[d] = hi[d] = xyz[3 * idx[0] + d];
+  for (int m = 1; m < nv; m++)
+    for (int d = 0; d < 3; d++) {
+      lo[d] = PetscMin(lo[d], xyz[3 * idx[m] + d]);
+      hi[d] = PetscMax(hi[d], xyz[3 * idx[m] + d]);
+    }
+}
+
+void TwinfeSurfaceGridRange_Private(const TwinfeSurfaceGrid *g, const PetscReal lo[3], const PetscReal hi[3], PetscInt c0[3],
+                                    PetscInt c1[3])
+{
+  for (int d = 0; d < 3; d++) {
+    PetscReal a = (lo[d] - g->lo[d]) / g->cell, b = (hi[d] - g->lo[d]) / g->cell;
+    c0[d] = (PetscInt)PetscMax(0, PetscMin(g->n[d] - 1, PetscFloorReal(a)));
+    c1[d] = (PetscInt)PetscMax(0, PetscMin(g->n[d] - 1, PetscFloorReal(b)));
+  }
+}
+
+/* One pass counts (fill == PETSC_FALSE) or fills the CSR. */
+static void GridVisit(TwinfeSurfaceGrid *g, const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
+                      const PetscBool keep[], PetscBool fill)
+{
+  for (PetscInt i = 0; i < nitems; i++) {
+    PetscReal lo[3], hi[3];
+    PetscInt  c0[3], c1[3];
+    if (keep && !keep[i]) continue;
+    ItemBox(xyz, nv, idx + nv * i, lo, hi);
+    TwinfeSurfaceGridRange_Private(g, lo, hi, c0, c1);
+    for (PetscInt k = c0[2]; k <= c1[2]; k++)
+      for (PetscInt j = c0[1]; j <= c1[1]; j++)
+        for (PetscInt l = c0[0]; l <= c1[0]; l++) {
+          PetscInt c = l + g->n[0] * (j + g->n[1] * k);
+          if (fill)
+            g->item[g->start[c + 1]++] = i;
+          else
+            g->start[c + 2]++;
+        }
+  }
+}
+
+PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
+                                               const PetscBool keep[], PetscReal cell, TwinfeSurfaceGrid *g)
+{
+  PetscReal lo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL}, hi[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, -PETSC_MAX_REAL};
+  PetscInt  ncells;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < nitems; i++) {
+    PetscReal a[3], b[3];
+    if (keep && !keep[i]) continue;
+    ItemBox(xyz, nv, idx + nv * i, a, b);
+    for (int d = 0; d < 3; d++)
+      lo[d] = PetscMin(lo[d], a[d]), hi[d] = PetscMax(hi[d], b[d]);
+  }
+  if (lo[0] > hi[0])
+    for (int d = 0; d < 3; d++)
+      lo[d] = hi[d] = 0;
+  for (;;) {
+    PetscReal total = 1;
+    for (int d = 0; d < 3; d++)
+      total *= PetscFloorReal((hi[d] - lo[d]) / cell) + 1;
+    if (total <= TWINFE_GRID_MAX_CELLS) break;
+    cell *= 1.5;
+  }
+  g->cell = cell;
+  for (int d = 0; d < 3; d++)
+    g->lo[d] = lo[d], g->n[d] = (PetscInt)PetscFloorReal((hi[d] - lo[d]) / cell) + 1;
+  ncells = g->n[0] * g->n[1] * g->n[2];
+  PetscCall(PetscCalloc1(ncells + 2, &g->start));
+  GridVisit(g, xyz, nitems, nv, idx, keep, PETSC_FALSE);
+  for (PetscInt c = 0; c < ncells; c++)
+    g->start[c + 2] += g->start[c + 1];
+  PetscCall(PetscMalloc1(g->start[ncells + 1] + 1, &g->item));
+  GridVisit(g, xyz, nitems, nv, idx, keep, PETSC_TRUE);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceGridDestroy_Private(TwinfeSurfaceGrid *g)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(g->start));
+  PetscCall(PetscFree(g->item));
+  PetscFunctionReturn(0);
+}
+
+PetscReal TwinfeClosestPointSegment_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3], PetscReal q[3])
+{
+  PetscReal ab[3], ap[3], t, l2, d[3];
+  Sub3(b, a, ab);
+  Sub3(p, a, ap);
+  l2 = Dot3(ab, ab);
+  t  = l2 > 0 ? PetscMax(0, PetscMin(1, Dot3(ap, ab) / l2)) : 0;
+  for (int k = 0; k < 3; k++)
+    q[k] = a[k] + t * ab[k];
+  Sub3(p, q, d);
+  return Dot3(d, d);
+}
+
+static inline PetscReal PointAt(const PetscReal p[3], const PetscReal a[3], PetscReal q[3])
+{
+  PetscReal d[3];
+  q[0] = a[0], q[1] = a[1], q[2] = a[2];
+  Sub3(p, a, d);
+  return Dot3(d, d);
+}
+
+/* Region tests on the barycentric coordinates (Ericson, Real-Time Collision Detection, 5.1.5,
+   written anew). */
+PetscReal TwinfeClosestPointTriangle_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3],
+                                             const PetscReal c[3], PetscReal q[3])
+{
+  PetscReal ab[3], ac[3], ap[3], bp[3], cp[3], d1, d2, d3, d4, d5, d6, va, vb, vc, v, w, den, r[3];
+  Sub3(b, a, ab), Sub3(c, a, ac), Sub3(p, a, ap);
+  d1 = Dot3(ab, ap), d2 = Dot3(ac, ap);
+  if (d1 <= 0 && d2 <= 0) return PointAt(p, a, q);
+  Sub3(p, b, bp);
+  d3 = Dot3(ab, bp), d4 = Dot3(ac, bp);
+  if (d3 >= 0 && d4 <= d3) return PointAt(p, b, q);
+  vc = d1 * d4 - d3 * d2;
+  if (vc <= 0 && d1 >= 0 && d3 <= 0) return TwinfeClosestPointSegment_Private(p, a, b, q);
+  Sub3(p, c, cp);
+  d5 = Dot3(ab, cp), d6 = Dot3(ac, cp);
+  if (d6 >= 0 && d5 <= d6) return PointAt(p, c, q);
+  vb = d5 * d2 - d1 * d6;
+  if (vb <= 0 && d2 >= 0 && d6 <= 0) return TwinfeClosestPointSegment_Private(p, a, c, q);
+  va = d3 * d6 - d5 * d4;
+  if (va <= 0 && (d4 - d3) >= 0 && (d5 - d6) >= 0) return TwinfeClosestPointSegment_Private(p, b, c, q);
+  den = va + vb + vc;
+  if (den <= 0) return TwinfeClosestPointSegment_Private(p, a, b, q); /* degenerate triangle */
+  v = vb / den, w = vc / den;
+  for (int k = 0; k < 3; k++)
+    q[k] = a[k] + v * ab[k] + w * ac[k];
+  Sub3(p, q, r);
+  return Dot3(r, r);
+}
+
+/* Does segment pq cross triangle abc (strictly: a touch at a shared point is not counted)? */
+static PetscBool SegmentCrossesTriangle(const PetscReal p[3], const PetscReal q[3], const PetscReal a[3], const PetscReal b[3],
+                                        const PetscReal c[3])
+{
+  PetscReal ab[3], ac[3], n[3], ap[3], aq[3], sp, sq, t, x[3], e[3], f[3], g[3], s[3];
+  Sub3(b, a, ab), Sub3(c, a, ac), Cross3(ab, ac, n);
+  Sub3(p, a, ap), Sub3(q, a, aq);
+  sp = Dot3(n, ap), sq = Dot3(n, aq);
+  if ((sp > 0 && sq > 0) || (sp < 0 && sq < 0) || sp == sq) return PETSC_FALSE; /* coplanar pairs are not counted */
+  t = sp / (sp - sq);
+  for (int k = 0; k < 3; k++)
+    x[k] = p[k] + t * (q[k] - p[k]);
+  /* x inside abc: the three sub-triangles have normals along n */
+  Sub3(b, a, e), Sub3(x, a, f), Cross3(e, f, s);
+  if (Dot3(s, n) < 0) return PETSC_FALSE;
+  Sub3(c, b, e), Sub3(x, b, f), Cross3(e, f, s);
+  if (Dot3(s, n) < 0) return PETSC_FALSE;
+  Sub3(a, c, e), Sub3(x, c, f), Cross3(e, f, g);
+  if (Dot3(g, n) < 0) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+PetscBool TwinfeTrianglesIntersect_Private(const PetscReal *const t1[3], const PetscReal *const t2[3])
+{
+  for (int e = 0; e < 3; e++) {
+    if (SegmentCrossesTriangle(t1[e], t1[(e + 1) % 3], t2[0], t2[1], t2[2])) return PETSC_TRUE;
+    if (SegmentCrossesTriangle(t2[e], t2[(e + 1) % 3], t1[0], t1[1], t1[2])) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
+static PetscReal MeanEdge(const PetscReal xyz[], PetscInt nt, const PetscInt tri[])
+{
+  PetscReal sum = 0;
+  for (PetscInt t = 0; t < nt; t++)
+    for (int e = 0; e < 3; e++) {
+      PetscReal d[3];
+      Sub3(xyz + 3 * tri[3 * t + e], xyz + 3 * tri[3 * t + (e + 1) % 3], d);
+      sum += PetscSqrtReal(Dot3(d, d));
+    }
+  return nt ? sum / (3 * nt) : 1;
+}
+
+static inline int SharedVertices(const PetscInt *a, const PetscInt *b, int *ia, int *ib)
+{
+  int n = 0;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      if (a[i] == b[j]) n++, *ia = i, *ib = j;
+  return n;
+}
+
+/* Triangles that share vertices meet wrongly when the edge opposite the shared vertex of one
+   crosses the other (one shared vertex), or when they fold onto each other across their shared
+   edge (normals within ~1 degree of opposite). */
+static PetscBool NeighboursIntersect(const PetscInt *a, const PetscInt *b, const PetscReal *const ta[3],
+                                     const PetscReal *const tb[3], int shared, int ia, int ib)
+{
+  if (shared == 1) {
+    return (PetscBool)(SegmentCrossesTriangle(ta[(ia + 1) % 3], ta[(ia + 2) % 3], tb[0], tb[1], tb[2]) ||
+                       SegmentCrossesTriangle(tb[(ib + 1) % 3], tb[(ib + 2) % 3], ta[0], ta[1], ta[2]));
+  } else {
+    PetscReal u[3], v[3], na[3], nb[3];
+    Sub3(ta[1], ta[0], u), Sub3(ta[2], ta[0], v), Cross3(u, v, na);
+    Sub3(tb[1], tb[0], u), Sub3(tb[2], tb[0], v), Cross3(u, v, nb);
+    /* the shared edge runs opposite ways in two triangles oriented alike (then a fold turns the
+       normals opposite), the same way in two oriented unlike (e.g. across a triple line) */
+    PetscBool alike = PETSC_FALSE;
+    PetscReal c     = Dot3(na, nb) / PetscSqrtReal(Dot3(na, na) * Dot3(nb, nb));
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        if (a[i] == b[(j + 1) % 3] && a[(i + 1) % 3] == b[j]) alike = PETSC_TRUE;
+    return (PetscBool)(alike ? c < -0.99985 : c > 0.99985);
+  }
+}
+
+PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscInt *count)
+{
+  TwinfeSurfaceGrid g;
+  const PetscReal  *x;
+  const PetscInt   *tri;
+  PetscReal        *box;
+  PetscInt          n = 0, ncells;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  TwinfeSurfaceCheckPointer_Private(count);
+  x   = surface->xyz;
+  tri = surface->tri;
+  PetscCall(PetscMalloc1(6 * surface->ntriangles, &box));
+  for (PetscInt t = 0; t < surface->ntriangles; t++)
+    ItemBox(x, 3, tri + 3 * t, box + 6 * t, box + 6 * t + 3);
+  PetscCall(TwinfeSurfaceGridCreate_Private(x, surface->ntriangles, 3, tri, NULL, 2 * MeanEdge(x, surface->ntriangles, tri), &g));
+  ncells = g.n[0] * g.n[1] * g.n[2];
+  for (PetscInt c = 0; c < ncells; c++)
+    for (PetscInt i = g.start[c]; i < g.start[c + 1]; i++)
+      for (PetscInt j = i + 1; j < g.start[c + 1]; j++) {
+        const PetscInt  *a = tri + 3 * g.item[i], *b = tri + 3 * g.item[j];
+        const PetscReal *ta[3] = {x + 3 * a[0], x + 3 * a[1], x + 3 * a[2]}, *tb[3] = {x + 3 * b[0], x + 3 * b[1], x + 3 * b[2]};
+        const PetscReal *ba = box + 6 * g.item[i], *bb = box + 6 * g.item[j];
+        PetscReal        lo[3];
+        PetscInt         c0[3], c1[3];
+        PetscBool        apart = PETSC_FALSE;
+        int              shared, ia = 0, ib = 0;
+        for (int d = 0; d < 3; d++)
+          apart |= (PetscBool)(ba[d] > bb[3 + d] || bb[d] > ba[3 + d]);
+        if (apart) continue;
+        shared = SharedVertices(a, b, &ia, &ib);
+        if (shared == 3) continue;
+        /* a pair is tested only in the first cell both boxes overlap, so it counts once */
+        for (int d = 0; d < 3; d++)
+          lo[d] = PetscMax(ba[d], bb[d]);
+        TwinfeSurfaceGridRange_Private(&g, lo, lo, c0, c1);
+        if (c0[0] + g.n[0] * (c0[1] + g.n[1] * c0[2]) != c) continue;
+        (void)ta, (void)tb, (void)ia, (void)ib;
+        if (TwinfeTrianglePairBad_Private(x, a, b)) n++;
+      }
+  PetscCall(TwinfeSurfaceGridDestroy_Private(&g));
+  PetscCall(PetscFree(box));
+  *count = n;
+  PetscFunctionReturn(0);
+}
+
+/* Unit normal and bounding sphere (centre, radius) of every triangle. */
+static void TriangleNormalsSpheres(const PetscReal xyz[], PetscInt nt, const PetscInt tri[], PetscReal tn[], PetscReal ts[])
+{
+  for (PetscInt t = 0; t < nt; t++) {
+    const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1], *c = xyz + 3 * tri[3 * t + 2];
+    PetscReal        u[3], v[3], *n = tn + 3 * t, *s = ts + 4 * t, l, r2 = 0;
+    Sub3(b, a, u), Sub3(c, a, v), Cross3(u, v, n);
+    l = PetscSqrtReal(Dot3(n, n));
+    for (int d = 0; d < 3; d++)
+      n[d] = l > 0 ? n[d] / l : 0, s[d] = (a[d] + b[d] + c[d]) / 3;
+    for (int k = 0; k < 3; k++) {
+      const PetscReal *x = k == 0 ? a : k == 1 ? b : c;
+      Sub3(x, s, u);
+      r2 = PetscMax(r2, Dot3(u, u));
+    }
+    s[3] = PetscSqrtReal(r2);
+  }
+}
+
+/* Vertex normals (area-weighted, not normalised) and the vertex -> triangle CSR. */
+static PetscErrorCode VertexStars(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[], PetscReal normal[],
+                                  PetscInt **start, PetscInt **star)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(nv + 2, start));
+  PetscCall(PetscMalloc1(3 * nt + 1, star));
+  PetscCall(PetscArrayzero(normal, 3 * nv));
+  for (PetscInt t = 0; t < nt; t++) {
+    PetscReal u[3], v[3], n[3];
+    Sub3(xyz + 3 * tri[3 * t + 1], xyz + 3 * tri[3 * t], u);
+    Sub3(xyz + 3 * tri[3 * t + 2], xyz + 3 * tri[3 * t], v);
+    Cross3(u, v, n);
+    for (int c = 0; c < 3; c++) {
+      (*start)[tri[3 * t + c] + 2]++;
+      for (int d = 0; d < 3; d++)
+        normal[3 * tri[3 * t + c] + d] += n[d];
+    }
+  }
+  for (PetscInt v = 0; v < nv; v++)
+    (*start)[v + 2] += (*start)[v + 1];
+  for (PetscInt t = 0; t < nt; t++)
+    for (int c = 0; c < 3; c++)
+      (*star)[(*start)[tri[3 * t + c] + 1]++] = t;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
+                                                    PetscReal radius, PetscReal sep[])
+{
+  TwinfeSurfaceGrid g;
+  PetscReal        *vn, *tn, *ts;
+  PetscInt         *start, *star, *mark;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc4(3 * nv, &vn, nv, &mark, 3 * nt, &tn, 4 * nt, &ts));
+  PetscCall(VertexStars(nv, xyz, nt, tri, vn, &start, &star));
+  TriangleNormalsSpheres(xyz, nt, tri, tn, ts);
+  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL, PetscMax(radius, 0.5 * MeanEdge(xyz, nt, tri)), &g));
+  for (PetscInt v = 0; v < nv; v++)
+    mark[v] = -1;
+  for (PetscInt v = 0; v < nv; v++) {
+    const PetscReal *p = xyz + 3 * v;
+    PetscReal        lo[3], hi[3], best = radius * radius, nl = PetscSqrtReal(Dot3(vn + 3 * v, vn + 3 * v));
+    PetscInt         c0[3], c1[3];
+    /* the closed 1-ring: triangles touching it are this sheet */
+    for (PetscInt s = start[v]; s < start[v + 1]; s++)
+      for (int c = 0; c < 3; c++)
+        mark[tri[3 * star[s] + c]] = v;
+    for (int d = 0; d < 3; d++)
+      lo[d] = p[d] - radius, hi[d] = p[d] + radius;
+    TwinfeSurfaceGridRange_Private(&g, lo, hi, c0, c1);
+    for (PetscInt k = c0[2]; k <= c1[2]; k++)
+      for (PetscInt j = c0[1]; j <= c1[1]; j++)
+        for (PetscInt i = c0[0]; i <= c1[0]; i++) {
+          PetscInt c = i + g.n[0] * (j + g.n[1] * k);
+          for (PetscInt m = g.start[c]; m < g.start[c + 1]; m++) {
+            const PetscInt  *T = tri + 3 * g.item[m];
+            const PetscReal *n = tn + 3 * g.item[m], *sc = ts + 4 * g.item[m];
+            PetscReal        u[3], q[3], d2, dc;
+            if (mark[T[0]] == v || mark[T[1]] == v || mark[T[2]] == v) continue;
+            Sub3(p, sc, u);
+            dc = PetscSqrtReal(Dot3(u, u)) - sc[3];
+            if (dc > 0 && dc * dc >= best) continue;
+            /* another sheet lies across the normal: roughly parallel (either way: a slit's sheets face
+               each other, a plate's face apart) and in front of or behind the vertex; the sheets
+               that meet at a triple line lie beside it and are not counted */
+            if (PetscAbsReal(Dot3(n, vn + 3 * v)) <= 0.85 * nl) continue;
+            d2 = TwinfeClosestPointTriangle_Private(p, xyz + 3 * T[0], xyz + 3 * T[1], xyz + 3 * T[2], q);
+            if (d2 >= best) continue;
+            Sub3(q, p, u);
+            if (PetscAbsReal(Dot3(u, vn + 3 * v)) <= 0.85 * nl * PetscSqrtReal(d2)) continue;
+            best = d2;
+          }
+        }
+    sep[v] = best < radius * radius ? PetscSqrtReal(best) : PETSC_MAX_REAL;
+  }
+  PetscCall(TwinfeSurfaceGridDestroy_Private(&g));
+  PetscCall(PetscFree(start));
+  PetscCall(PetscFree(star));
+  PetscCall(PetscFree4(vn, mark, tn, ts));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceComputeSheetSeparation(TwinfeSurface surface, PetscReal radius, PetscReal *min_separation)
+{
+  PetscReal *sep, m = PETSC_MAX_REAL;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  TwinfeSurfaceCheckPointer_Private(min_separation);
+  PetscCheck(radius > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceComputeSheetSeparation: search radius %g mm must be positive", (double)radius);
+  PetscCall(PetscMalloc1(surface->nvertices, &sep));
+  PetscCall(
+      TwinfeSurfaceSheetSeparation_Private(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, radius, sep));
+  for (PetscInt v = 0; v < surface->nvertices; v++)
+    m = PetscMin(m, sep[v]);
+  PetscCall(PetscFree(sep));
+  *min_separation = m;
+  PetscFunctionReturn(0);
+}
+
+PetscBool TwinfeTrianglePairBad_Private(const PetscReal x[], const PetscInt a[3], const PetscInt b[3])
+{
+  const PetscReal *ta[3] = {x + 3 * a[0], x + 3 * a[1], x + 3 * a[2]}, *tb[3] = {x + 3 * b[0], x + 3 * b[1], x + 3 * b[2]};
+  int              ia = 0, ib = 0, shared = SharedVertices(a, b, &ia, &ib);
+  if (shared == 3) return PETSC_TRUE; /* the same triangle twice */
+  for (int d = 0; d < 3; d++) {
+    PetscReal la = PetscMin(ta[0][d], PetscMin(ta[1][d], ta[2][d])), ha = PetscMax(ta[0][d], PetscMax(ta[1][d], ta[2][d]));
+    PetscReal lb = PetscMin(tb[0][d], PetscMin(tb[1][d], tb[2][d])), hb = PetscMax(tb[0][d], PetscMax(tb[1][d], tb[2][d]));
+    if (la > hb || lb > ha) return PETSC_FALSE;
+  }
+  return shared ? NeighboursIntersect(a, b, ta, tb, shared, ia, ib) : TwinfeTrianglesIntersect_Private(ta, tb);
+}
