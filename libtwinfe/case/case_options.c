@@ -252,7 +252,7 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   const char *algorithms[] = {"hxt", "delaunay"};
   PetscInt    algorithm = 0, optimize = 1, threads = 1;
   PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE;
-  PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0;
+  PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Tetrahedral mesh (Gmsh)", "twinfe");
@@ -266,6 +266,10 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                     "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)", threads, &threads, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",
+                                               "target edge length, mm (0 keeps the voxel surface; not given: 1.5, or the voxel "
+                                               "surface when the voxels are not 1.2 x finer); -<name>_mesh_size for one region",
+                                               size, &size, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_improve",
                                      "after Gmsh, remove tets below the two bounds that follow (flips, moves, insertions)",
@@ -300,7 +304,8 @@ static PetscErrorCode CheckMaterial(MPI_Comm comm, const char option_prefix[], P
 /* -<name>_E, -<name>_nu, -<name>_density; their defaults are -E, -nu, -density. */
 static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], PetscReal E, PetscReal nu, PetscReal density)
 {
-  char prefix[TWINFE_NAME_LEN + 1];
+  char      prefix[TWINFE_NAME_LEN + 1];
+  PetscReal size = 0;
   PetscFunctionBegin;
   snprintf(prefix, sizeof prefix, "%s_", name);
   PetscErrorCode declared = 0;
@@ -310,6 +315,9 @@ static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], Pe
                    TwinfeOptionsReal(PetscOptionsObject, "-nu", "this region's Poisson ratio, in (-1, 0.5)", nu, &nu, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-density", "this region's density, g/mm^3", density, &density, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",
+                                     "this region's target edge length, mm (0 keeps its voxel surface)", size, &size, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCall(CheckMaterial(comm, prefix, E, nu, density));
