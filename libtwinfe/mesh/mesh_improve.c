@@ -57,47 +57,6 @@ static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-/* Radius ratio 3 r / R of a positively oriented tet, 0 for a flat or inverted one. */
-static PetscReal RadiusRatio(const PetscReal *p[4])
-{
-  PetscReal a[3], b[3], c[3], bc[3], ca[3], ab[3], e1[3], e2[3], f[3], n[3], det, area;
-  Sub3(p[1], p[0], a), Sub3(p[2], p[0], b), Sub3(p[3], p[0], c);
-  Cross3(b, c, bc), Cross3(c, a, ca), Cross3(a, b, ab);
-  det = Dot3(a, bc);
-  if (det <= 0) return 0;
-  Sub3(p[2], p[1], e1), Sub3(p[3], p[1], e2), Cross3(e1, e2, f);
-  area =
-      0.5 * (PetscSqrtReal(Dot3(bc, bc)) + PetscSqrtReal(Dot3(ca, ca)) + PetscSqrtReal(Dot3(ab, ab)) + PetscSqrtReal(Dot3(f, f)));
-  for (int i = 0; i < 3; i++)
-    n[i] = Dot3(a, a) * bc[i] + Dot3(b, b) * ca[i] + Dot3(c, c) * ab[i];
-  return 3 * det * det / (area * PetscSqrtReal(Dot3(n, n)));
-}
-
-/* Smallest dihedral angle in degrees (0 for a degenerate tet). At an edge the dihedral angle is
-   pi minus the angle between the two faces' outward normals, so the smallest angle belongs to
-   the pair of normals with the smallest dot product: one arccosine per tet. */
-static PetscReal MinDihedralDeg(const PetscReal *p[4])
-{
-  PetscReal normal[4][3], lowest = 1;
-  for (int i = 0; i < 4; i++) {
-    const PetscReal *q[3];
-    PetscReal        e1[3], e2[3], toward[3], len;
-    for (int k = 0, m = 0; k < 4; k++)
-      if (k != i) q[m++] = p[k];
-    Sub3(q[1], q[0], e1), Sub3(q[2], q[0], e2), Cross3(e1, e2, normal[i]);
-    Sub3(p[i], q[0], toward);
-    len = PetscSqrtReal(Dot3(normal[i], normal[i]));
-    if (len == 0) return 0;
-    if (Dot3(normal[i], toward) > 0) len = -len; /* point it away from the opposite vertex */
-    for (int d = 0; d < 3; d++)
-      normal[i][d] /= len;
-  }
-  for (int i = 0; i < 4; i++)
-    for (int j = i + 1; j < 4; j++)
-      lowest = PetscMin(lowest, Dot3(normal[i], normal[j]));
-  return 180 - PetscAcosReal(PetscMax(-1.0, lowest)) * 180 / PETSC_PI;
-}
-
 /* One number to maximise: a tet meets both bounds (radius ratio >= rr_min, dihedral >=
    dih_min) exactly when Quality >= 1. Inverted or flat tets score -1. */
 typedef struct {
@@ -107,9 +66,9 @@ typedef struct {
 static PetscReal QualityOf(const Work *w, const Bounds *b, const PetscInt v[4])
 {
   const PetscReal *p[4] = {&w->xyz[3 * v[0]], &w->xyz[3 * v[1]], &w->xyz[3 * v[2]], &w->xyz[3 * v[3]]};
-  PetscReal        rr   = RadiusRatio(p);
+  PetscReal        rr   = TwinfeTetRadiusRatio_Private(p);
   if (rr <= 0) return -1;
-  return PetscMin(rr / b->rr_min, MinDihedralDeg(p) / b->dih_min);
+  return PetscMin(rr / b->rr_min, TwinfeTetMinDihedralDeg_Private(p) / b->dih_min);
 }
 
 static PetscReal TetQuality(const Work *w, const Bounds *b, PetscInt t)
@@ -832,8 +791,8 @@ static void Measure(const Work *w, PetscInt t, PetscReal *rr, PetscReal *dih)
 {
   const PetscInt  *v    = &w->tets[4 * t];
   const PetscReal *p[4] = {&w->xyz[3 * v[0]], &w->xyz[3 * v[1]], &w->xyz[3 * v[2]], &w->xyz[3 * v[3]]};
-  *rr                   = RadiusRatio(p);
-  *dih                  = MinDihedralDeg(p);
+  *rr                   = TwinfeTetRadiusRatio_Private(p);
+  *dih                  = TwinfeTetMinDihedralDeg_Private(p);
 }
 
 /* Measure every tet once, and queue those below the aimed bounds. */

@@ -27,7 +27,7 @@ static PetscReal Dot(const PetscReal a[3], const PetscReal b[3])
 /* With edge vectors a, b, c from vertex 0 and det = a.(b x c): inradius = |det| / (2 S) with
    S the total face area, circumradius = |N| / (2 |det|) with
    N = |a|^2 (b x c) + |b|^2 (c x a) + |c|^2 (a x b). So gamma = 3 det^2 / (S |N|). */
-static PetscReal TetGamma(const PetscReal *p[4])
+PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4])
 {
   PetscReal a[3], b[3], c[3], bc[3], ca[3], ab[3], n[3], area = 0;
   PetscReal det;
@@ -84,40 +84,34 @@ static PetscReal TetGmshGamma(const PetscReal *p[4])
   return PetscSqrtReal(6.0) * det / (area * PetscSqrtReal(lmax2));
 }
 
-/* Smallest of the six dihedral angles (radians): pi minus the angle between the outward
-   normals of the two faces meeting at each edge. */
-static PetscReal TetMinDihedral(const PetscReal *p[4])
+/* Smallest dihedral angle in degrees (0 for a degenerate tet). At an edge the dihedral angle is
+   pi minus the angle between the two faces' outward normals, so the smallest angle belongs to
+   the pair of normals with the smallest dot product: one arccosine per tet. */
+PetscReal TwinfeTetMinDihedralDeg_Private(const PetscReal *p[4])
 {
-  PetscReal normal[4][3], best = PETSC_PI;
-
+  PetscReal normal[4][3], lowest = 1;
   for (int i = 0; i < 4; i++) {
     const PetscReal *q[3];
     PetscReal        e1[3], e2[3], toward[3], len;
     for (int k = 0, m = 0; k < 4; k++)
       if (k != i) q[m++] = p[k];
-    Sub(q[1], q[0], e1);
-    Sub(q[2], q[0], e2);
-    Cross(e1, e2, normal[i]);
+    Sub(q[1], q[0], e1), Sub(q[2], q[0], e2), Cross(e1, e2, normal[i]);
     Sub(p[i], q[0], toward);
-    if (Dot(normal[i], toward) > 0)
-      for (int d = 0; d < 3; d++)
-        normal[i][d] = -normal[i][d];
     len = PetscSqrtReal(Dot(normal[i], normal[i]));
     if (len == 0) return 0;
+    if (Dot(normal[i], toward) > 0) len = -len; /* point it away from the opposite vertex */
     for (int d = 0; d < 3; d++)
       normal[i][d] /= len;
   }
   for (int i = 0; i < 4; i++)
-    for (int j = i + 1; j < 4; j++) {
-      PetscReal cosine = PetscMin(1.0, PetscMax(-1.0, Dot(normal[i], normal[j])));
-      best             = PetscMin(best, PETSC_PI - PetscAcosReal(cosine));
-    }
-  return best;
+    for (int j = i + 1; j < 4; j++)
+      lowest = PetscMin(lowest, Dot(normal[i], normal[j]));
+  return 180 - PetscAcosReal(PetscMax(-1.0, lowest)) * 180 / PETSC_PI;
 }
 
 PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, PetscReal *mean_gamma, PetscReal *min_dihedral_deg)
 {
-  PetscReal gmin = PETSC_MAX_REAL, gsum = 0, dmin = PETSC_PI;
+  PetscReal gmin = PETSC_MAX_REAL, gsum = 0, dmin = 180;
 
   PetscFunctionBeginUser;
   TwinfeCheckArgNull_Private(mesh);
@@ -127,14 +121,14 @@ PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, P
     PetscReal        g;
     for (int k = 0; k < 4; k++)
       p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
-    g    = TetGamma(p);
+    g    = TwinfeTetRadiusRatio_Private(p);
     gmin = PetscMin(gmin, g);
     gsum += g;
-    dmin = PetscMin(dmin, TetMinDihedral(p));
+    dmin = PetscMin(dmin, TwinfeTetMinDihedralDeg_Private(p));
   }
   if (min_gamma) *min_gamma = gmin;
   if (mean_gamma) *mean_gamma = gsum / (PetscReal)mesh->ntets;
-  if (min_dihedral_deg) *min_dihedral_deg = dmin * 180.0 / PETSC_PI;
+  if (min_dihedral_deg) *min_dihedral_deg = dmin;
   PetscFunctionReturn(0);
 }
 
@@ -158,7 +152,7 @@ PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const P
     PetscInt         lo = 0, hi = nbins;
     for (int k = 0; k < 4; k++)
       p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
-    g = PetscMin(1.0, PetscMax(0.0, TetGamma(p))); /* gamma lies in [0, 1]; rounding may step out */
+    g = PetscMin(1.0, PetscMax(0.0, TwinfeTetRadiusRatio_Private(p))); /* gamma lies in [0, 1]; rounding may step out */
     if (g < edges[0] || g > edges[nbins]) continue;
     while (hi - lo > 1) { /* the bin b with edges[b] <= g < edges[b + 1]; the top bin is closed */
       PetscInt mid = (lo + hi) / 2;
@@ -210,7 +204,7 @@ PetscErrorCode TwinfeMeshComputeCellQuality(TwinfeMesh mesh, PetscReal radius_ra
   for (PetscInt t = 0; t < mesh->ntets; t++) {
     const PetscReal *p[4];
     TetPoints(mesh, t, p);
-    if (radius_ratio) radius_ratio[t] = TetGamma(p);
+    if (radius_ratio) radius_ratio[t] = TwinfeTetRadiusRatio_Private(p);
     if (gmsh_gamma) gmsh_gamma[t] = TetGmshGamma(p);
   }
   PetscFunctionReturn(0);
@@ -313,7 +307,7 @@ PetscErrorCode TwinfeMeshComputeRegionQuality(TwinfeMesh mesh, TwinfeMeshRegionQ
     q->ntets++;
     q->volume_mm3 += det / 6.0;
     if (det <= 0) q->inverted++;
-    q->min_dihedral_deg = PetscMin(q->min_dihedral_deg, TetMinDihedral(p) * 180.0 / PETSC_PI);
+    q->min_dihedral_deg = PetscMin(q->min_dihedral_deg, TwinfeTetMinDihedralDeg_Private(p));
   }
   for (PetscInt r = 0; r < mesh->nregions; r++) {
     TwinfeMeshRegionQuality *q = &out[r];

@@ -20,6 +20,10 @@ struct _p_TwinfeMesh {
   TwinfeMeshImproveStats improve_stats;
 };
 
+/* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted), and its smallest
+   dihedral angle in degrees (mesh_quality.c). */
+PETSC_INTERN PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4]);
+PETSC_INTERN PetscReal TwinfeTetMinDihedralDeg_Private(const PetscReal *p[4]);
 /* Six times the signed volume of the tet (a, b, c, d). */
 PETSC_INTERN PetscReal TwinfeTetDet_Private(const PetscReal a[3], const PetscReal b[3], const PetscReal c[3],
                                             const PetscReal d[3]);
