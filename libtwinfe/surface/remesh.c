@@ -168,6 +168,8 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->cv + 2, &m->vs));
   PetscCall(PetscCalloc1(m->cv, &m->lock));
   PetscCall(PetscCalloc1(m->cv, &m->seen));
+  PetscCall(PetscMalloc1(2, &m->hint));
+  m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
   PetscCall(PetscMalloc1(2 * m->ct, &m->lab));
   PetscCall(PetscMalloc1(m->ct, &m->target));
@@ -193,6 +195,7 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->vs));
   PetscCall(PetscFree(m->lock));
   PetscCall(PetscFree(m->seen));
+  PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));
   PetscCall(PetscFree(m->target));

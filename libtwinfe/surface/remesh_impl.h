@@ -43,6 +43,7 @@ typedef struct {
   uint64_t         *ocode, *osegkey; /* label pair code per triangle, curve key per feature segment */
   TwinfeSurfaceGrid otg, osg;
   PetscReal         maxdev, reach; /* deviation bound; first search radius of projections */
+  PetscInt         *hint;          /* 2: the input triangle and segment found last (a first guess), or -1 */
   PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
@@ -67,6 +68,7 @@ PETSC_INTERN PetscErrorCode RmClassify(Rm *m);
    agrees with nrm (nrm NULL: any triangle of any pair), or on feature segments with this key. */
 PETSC_INTERN PetscBool RmProjectSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal q[3],
                                         PetscReal *dist);
+PETSC_INTERN PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal bound);
 PETSC_INTERN PetscBool RmProjectCurve(const Rm *m, const PetscReal p[3], uint64_t key, PetscReal q[3]);
 PETSC_INTERN PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c);
 PETSC_INTERN void      RmNormal(const PetscReal *a, const PetscReal *b, const PetscReal *c, PetscReal n[3]);

@@ -58,11 +58,11 @@ static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], P
 static PetscBool TriangleNear(const Rm *m, PetscInt t)
 {
   const PetscInt *T = m->t + 3 * t;
-  PetscReal       c[3], n[3], q[3], dist;
+  PetscReal       c[3], n[3];
   for (int d = 0; d < 3; d++)
     c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
   RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
-  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n, q, &dist) && dist <= m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n, m->maxdev);
 }
 
 /* ---------------------------------------------------------------- capacity */
@@ -315,7 +315,7 @@ static void CollapsedTriangle(const Rm *m, PetscInt t, PetscInt a, PetscInt b, c
 static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *old[3], const PetscReal *r[3],
                                      const PetscReal *pnew, PetscReal h)
 {
-  PetscReal n0[3], n1[3], q[3], c[3], dist, l0, l1;
+  PetscReal n0[3], n1[3], c[3], l0, l1;
   for (int k = 0; k < 3; k++)
     if (r[k] != pnew && Dist(pnew, r[k]) > RM_SPLIT_ABOVE * h) return PETSC_FALSE;
   RmNormal(old[0], old[1], old[2], n0);
@@ -325,7 +325,7 @@ static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *o
   if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
-  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n1, q, &dist) && dist <= m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev);
 }
 
 /* Can a merge into b, placed at pnew? */
