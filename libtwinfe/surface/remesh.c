@@ -11,11 +11,20 @@
  * surface of the same label pair (same curve for feature vertices), so nothing drifts from one
  * sheet or label onto another. */
 #include "remesh_impl.h"
+#include <time.h>
 
 #define RM_DEFAULT_ITERATIONS 5
 /* no operation makes a triangle's least angle drop below this (or below what it was) */
 #define RM_MIN_ANGLE_DEG 20.0
 #define RM_MAX_LABEL 999
+
+/* Adds the CPU seconds since *c to *acc and restarts *c. */
+static void Lap(clock_t *c, double *acc)
+{
+  clock_t now = clock();
+  *acc += (double)(now - *c) / CLOCKS_PER_SEC;
+  *c = now;
+}
 
 static PetscReal MeanEdgeOf(const PetscReal x[], PetscInt nt, const PetscInt t[])
 {
@@ -174,6 +183,8 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(2 * m->ct, &m->lab));
   PetscCall(PetscMalloc1(m->ct, &m->target));
   PetscCall(PetscMalloc1(3 * m->ct, &m->vt));
+  PetscCall(PetscCalloc1(m->ct, &m->tmark));
+  PetscCall(PetscCalloc1(m->ct, &m->tpos));
   PetscCall(PetscArraycpy(m->x, s->xyz, 3 * m->nv));
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
@@ -200,6 +211,8 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->lab));
   PetscCall(PetscFree(m->target));
   PetscCall(PetscFree(m->vt));
+  PetscCall(PetscFree(m->tmark));
+  PetscCall(PetscFree(m->tpos));
   PetscCall(PetscFree5(m->ox, m->on, m->ot, m->ocode, m->ocen));
   PetscCall(PetscFree2(m->oseg, m->osegkey));
   PetscCall(PetscFree2(m->hkey, m->hval));
@@ -259,6 +272,9 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   Rm        m;
   PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
   PetscReal edge, *target;
+  /* CPU seconds per phase (setup, split, collapse, flip, relax, stats), for -info */
+  double  cpu[6] = {0, 0, 0, 0, 0, 0};
+  clock_t c0     = clock();
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
@@ -296,6 +312,7 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   PetscCall(SetupInput(&m, edge));
   if (active) {
     PetscCall(SetupSizes(&m, edge));
+    Lap(&c0, &cpu[0]);
     for (PetscInt it = 0; it < iterations; it++) {
       PetscInt nsplit, ncollapse, nflip;
       PetscInt more;
@@ -308,17 +325,23 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
         PetscCall(RmSplitPass(&m, &more));
         if (!more) break;
       }
+      Lap(&c0, &cpu[1]);
       PetscCall(RmCollapsePass(&m, &ncollapse));
       for (int again = 0; again < 6 && ncollapse; again++, ncollapse += more) {
         PetscCall(RmCollapsePass(&m, &more));
         if (more < m.nt / 1000) break;
       }
       PetscCall(RmCompact(&m));
+      Lap(&c0, &cpu[2]);
       PetscCall(RmFlipPass(&m, &nflip));
+      Lap(&c0, &cpu[3]);
       PetscCall(RmRelaxPass(&m));
+      Lap(&c0, &cpu[4]);
       if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
         PetscCall(RmFlipPass(&m, &more));
+        Lap(&c0, &cpu[3]);
         PetscCall(RmRelaxPass(&m));
+        Lap(&c0, &cpu[4]);
       }
       PetscCall(PetscInfo(NULL,
                           "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT
@@ -330,5 +353,9 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   PetscCall(RmWriteBack(&m, surface));
   PetscCall(RmDestroy(&m));
   if (stats) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
+  Lap(&c0, &cpu[5]);
+  PetscCall(PetscInfo(
+      NULL, "remesh CPU seconds: setup %.3f, split %.3f, collapse %.3f, flip %.3f, relax %.3f, stats %.3f; total %.3f\n", cpu[0],
+      cpu[1], cpu[2], cpu[3], cpu[4], cpu[5], cpu[0] + cpu[1] + cpu[2] + cpu[3] + cpu[4] + cpu[5]));
   PetscFunctionReturn(0);
 }

@@ -36,6 +36,8 @@ typedef struct {
   PetscInt  *lock;    /* per vertex: == stamp when touched in this pass */
   PetscInt  *seen;    /* per vertex scratch stamp */
   PetscInt   stamp;
+  PetscInt  *tmark, *tpos; /* per triangle scratch stamps of the clash check */
+  PetscInt   tstamp;
   /* the input surface */
   PetscInt          onv, ont, noseg;
   PetscReal        *ox, *on, *ocen; /* vertices; unit normal per triangle; bounding sphere (centre, radius) per triangle */

@@ -34,19 +34,28 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
 
 /* Does a triangle just changed meet a triangle around it wrongly (crossing, folded over, a
    duplicate)? "Around" is the stars of its vertices, and the star of also (>= 0), which holds
-   triangles a collapse moved to a vertex whose own star is not rebuilt yet. */
-static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
+   triangles a collapse moved to a vertex whose own star is not rebuilt yet. Each pair is tested
+   once: a triangle reached through several stars is marked (tmark), and a pair of two changed
+   triangles is tested from the one listed first (each is around the other). */
+static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
 {
+  const PetscInt base = m->tstamp + 1;
+  m->tstamp += n + 1;
+  for (PetscInt i = 0; i < n; i++)
+    m->tpos[changed[i]] = base + i;
   for (PetscInt i = 0; i < n; i++) {
     const PetscInt *T = m->t + 3 * changed[i];
     if (T[0] < 0) continue;
+    m->tstamp++;
     for (int c = 0; c < 4; c++) {
       PetscInt w = c < 3 ? T[c] : also;
       if (w < 0) continue;
       for (PetscInt s = m->vs[w]; s < m->vs[w + 1]; s++) {
         const PetscInt  u = m->vt[s];
         const PetscInt *U = m->t + 3 * u;
-        if (u == changed[i] || U[0] < 0) continue;
+        if (m->tmark[u] == m->tstamp) continue;
+        m->tmark[u] = m->tstamp;
+        if (U[0] < 0 || (m->tpos[u] >= base && m->tpos[u] <= base + i)) continue;
         if (TwinfeTrianglePairBad_Private(m->x, T, U)) return PETSC_TRUE;
       }
     }
@@ -102,6 +111,10 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->lab, 2 * sizeof(int32_t), m->nt, ct));
     PetscCall(Grow((void **)&m->target, sizeof(PetscReal), m->nt, ct));
     PetscCall(Grow((void **)&m->vt, 3 * sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->tmark, sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->tpos, sizeof(PetscInt), m->nt, ct));
+    PetscCall(PetscArrayzero(m->tmark + m->nt, ct - m->nt));
+    PetscCall(PetscArrayzero(m->tpos + m->nt, ct - m->nt));
     m->ct = ct;
   }
   PetscFunctionReturn(0);
