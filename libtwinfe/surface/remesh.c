@@ -105,6 +105,8 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
     }
   }
   PetscCall(RmBuildStars(m));
+  for (PetscInt v = 0; v < m->nv; v++) /* the working mesh is the input yet */
+    m->vhint[v] = m->vs[v + 1] > m->vs[v] ? m->vt[m->vs[v]] : -1;
   for (int pass = 0; pass < 2; pass++) {
     nseg = 0;
     for (PetscInt a = 0; a < m->nv; a++) {
@@ -177,6 +179,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->cv + 2, &m->vs));
   PetscCall(PetscCalloc1(m->cv, &m->lock));
   PetscCall(PetscCalloc1(m->cv, &m->seen));
+  PetscCall(PetscMalloc1(m->cv, &m->vhint));
   PetscCall(PetscMalloc1(2, &m->hint));
   m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
@@ -184,6 +187,9 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->ct, &m->target));
   PetscCall(PetscMalloc1(3 * m->ct, &m->vt));
   PetscCall(PetscCalloc1(m->ct, &m->tmark));
+  PetscCall(PetscMalloc1(m->ct, &m->thint));
+  for (PetscInt t = 0; t < m->nt; t++) /* the working mesh is the input yet */
+    m->thint[t] = t;
   PetscCall(PetscCalloc1(m->ct, &m->tpos));
   PetscCall(PetscArraycpy(m->x, s->xyz, 3 * m->nv));
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
@@ -206,12 +212,14 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->vs));
   PetscCall(PetscFree(m->lock));
   PetscCall(PetscFree(m->seen));
+  PetscCall(PetscFree(m->vhint));
   PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));
   PetscCall(PetscFree(m->target));
   PetscCall(PetscFree(m->vt));
   PetscCall(PetscFree(m->tmark));
+  PetscCall(PetscFree(m->thint));
   PetscCall(PetscFree(m->tpos));
   PetscCall(PetscFree5(m->ox, m->on, m->ot, m->ocode, m->ocen));
   PetscCall(PetscFree2(m->oseg, m->osegkey));
@@ -223,7 +231,7 @@ static PetscErrorCode RmDestroy(Rm *m)
 
 /* The remeshed triangles' mean edge, least angle and largest distance from the input (at
    vertices and triangle centroids). */
-static void RmStats(const Rm *m, TwinfeSurfaceRemeshStats *st)
+static void RmStats(Rm *m, TwinfeSurfaceRemeshStats *st)
 {
   PetscReal sum = 0, amin = PETSC_PI, dev = 0;
   PetscInt  ne = 0;
@@ -236,12 +244,12 @@ static void RmStats(const Rm *m, TwinfeSurfaceRemeshStats *st)
       const PetscReal *a = p[e], *b = p[(e + 1) % 3];
       sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
       ne++;
-      if (RmProjectSurface(m, p[e], 0, NULL, q, &d)) dev = PetscMax(dev, d);
+      if (RmProjectSurface(m, p[e], 0, NULL, q, &d, &m->vhint[T[e]])) dev = PetscMax(dev, d);
     }
     amin = PetscMin(amin, RmMinAngle(p[0], p[1], p[2]));
     for (int k = 0; k < 3; k++)
       c[k] = (p[0][k] + p[1][k] + p[2][k]) / 3;
-    if (RmProjectSurface(m, c, 0, NULL, q, &d)) dev = PetscMax(dev, d);
+    if (RmProjectSurface(m, c, 0, NULL, q, &d, &m->thint[t])) dev = PetscMax(dev, d);
   }
   st->mean_edge_mm     = ne ? sum / ne : 0;
   st->min_angle_deg    = ne ? amin * 180 / PETSC_PI : 0;

@@ -71,7 +71,7 @@ static PetscBool TriangleNear(const Rm *m, PetscInt t)
   for (int d = 0; d < 3; d++)
     c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
   RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
-  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n, m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n, m->maxdev, &m->thint[t]);
 }
 
 /* ---------------------------------------------------------------- capacity */
@@ -101,6 +101,7 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->vs, sizeof(PetscInt), m->nv + 2, cv + 2));
     PetscCall(Grow((void **)&m->lock, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->seen, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->vhint, sizeof(PetscInt), m->nv, cv));
     PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
     PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
     m->cv = cv;
@@ -112,6 +113,7 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->target, sizeof(PetscReal), m->nt, ct));
     PetscCall(Grow((void **)&m->vt, 3 * sizeof(PetscInt), m->nt, ct));
     PetscCall(Grow((void **)&m->tmark, sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->thint, sizeof(PetscInt), m->nt, ct));
     PetscCall(Grow((void **)&m->tpos, sizeof(PetscInt), m->nt, ct));
     PetscCall(PetscArrayzero(m->tmark + m->nt, ct - m->nt));
     PetscCall(PetscArrayzero(m->tpos + m->nt, ct - m->nt));
@@ -176,7 +178,7 @@ static void AddTri(Rm *m, PetscInt slot, PetscInt a, PetscInt b, PetscInt c, con
 }
 
 /* Replace triangle t by its pieces: edge e (v[e], v[e+1]) split at s[e] >= 0. */
-static void SplitTriangle(Rm *m, PetscInt t)
+static void SplitTriangleCut(Rm *m, PetscInt t)
 {
   PetscInt        v[3], s[3], n = 0;
   int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
@@ -216,12 +218,20 @@ static void SplitTriangle(Rm *m, PetscInt t)
   }
 }
 
+static void SplitTriangle(Rm *m, PetscInt t)
+{
+  const PetscInt nt0 = m->nt;
+  SplitTriangleCut(m, t);
+  for (PetscInt u = nt0; u < m->nt; u++) /* the pieces lie on the same input */
+    m->thint[u] = m->thint[t];
+}
+
 /* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
    the triangles of its label pair facing the same way. */
 static void ProjectNew(Rm *m, PetscInt v, PetscBool feature, uint64_t key, const PetscReal nrm[3])
 {
   PetscReal q[3];
-  if (feature ? RmProjectCurve(m, m->x + 3 * v, key, q) : RmProjectSurface(m, m->x + 3 * v, key, nrm, q, NULL))
+  if (feature ? RmProjectCurve(m, m->x + 3 * v, key, q) : RmProjectSurface(m, m->x + 3 * v, key, nrm, q, NULL, &m->vhint[v]))
     for (int d = 0; d < 3; d++)
       m->x[3 * v + d] = q[d];
 }
@@ -276,6 +286,7 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
           nrm[d] += n2[d];
         m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
       }
+      m->vhint[v] = m->vhint[a];
       ProjectNew(m, v, feature, m->key[v], nrm);
       HashPut(m, a, b, v);
       m->nv++;
@@ -305,7 +316,8 @@ static void CollapsePosition(const Rm *m, PetscInt a, PetscInt b, const RmEdge *
       for (int d = 0; d < 3; d++)
         nrm[d] += n[d];
     }
-    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL);
+    PetscInt hint = m->vhint[a];
+    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL, &hint);
   } else if (m->type[a] == RM_CURVE && m->type[b] == RM_CURVE && m->key[a] == m->key[b])
     (void)RmProjectCurve(m, mid, m->key[a], p);
 }
@@ -338,7 +350,7 @@ static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *o
   if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
-  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &m->thint[t]);
 }
 
 /* Can a merge into b, placed at pnew? */
@@ -657,7 +669,7 @@ static void RelaxVertex(Rm *m, PetscInt v)
       for (int d = 0; d < 3; d++)
         q[d] = p[d] + dp[d] - dn * nrm[d];
     }
-    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL)) return;
+    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL, &m->vhint[v])) return;
   } else if (m->type[v] == RM_CURVE) {
     const PetscReal *f1 = m->x + 3 * m->fn[2 * v], *f2 = m->x + 3 * m->fn[2 * v + 1];
     PetscReal        tau[3], tl, s = 0;
@@ -706,7 +718,7 @@ PetscErrorCode RmCompact(Rm *m)
     newid[v] = nv;
     for (int d = 0; d < 3; d++)
       m->x[3 * nv + d] = m->x[3 * v + d];
-    m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v];
+    m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v], m->vhint[nv] = m->vhint[v];
     nv++;
   }
   for (PetscInt t = 0; t < m->nt; t++) {
@@ -714,7 +726,7 @@ PetscErrorCode RmCompact(Rm *m)
     for (int c = 0; c < 3; c++)
       m->t[3 * nt + c] = newid[m->t[3 * t + c]];
     m->lab[2 * nt] = m->lab[2 * t], m->lab[2 * nt + 1] = m->lab[2 * t + 1];
-    m->target[nt] = m->target[t];
+    m->target[nt] = m->target[t], m->thint[nt] = m->thint[t];
     nt++;
   }
   m->nv = nv, m->nt = nt;

@@ -231,10 +231,9 @@ static PetscInt ScanBox(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segme
    is tried first: queries come in runs along the surface, and its distance bounds the search
    box, which is then usually one cell. */
 static PetscBool GridClosest(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
-                             const PetscReal nrm[3], PetscReal q[3], PetscReal *dist)
+                             const PetscReal nrm[3], PetscReal q[3], PetscReal *dist, PetscInt *hint)
 {
-  PetscInt *hint = m->hint + (segments ? 1 : 0);
-  PetscReal r    = m->reach;
+  PetscReal r = m->reach;
   if (*hint >= 0) {
     PetscReal y[3] = {0, 0, 0}, d2 = ItemDistance(m, segments, *hint, p, code, nrm, r * r, y);
     /* a hint within the first radius: nothing nearer lies outside the box of its distance */
@@ -262,29 +261,29 @@ static PetscBool GridClosest(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool 
 }
 
 PetscBool RmProjectSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal q[3],
-                           PetscReal *dist)
+                           PetscReal *dist, PetscInt *hint)
 {
-  return GridClosest(m, &m->otg, PETSC_FALSE, p, code, nrm, q, dist);
+  return GridClosest(m, &m->otg, PETSC_FALSE, p, code, nrm, q, dist, hint ? hint : m->hint);
 }
 
 PetscBool RmProjectCurve(const Rm *m, const PetscReal p[3], uint64_t key, PetscReal q[3])
 {
-  return GridClosest(m, &m->osg, PETSC_TRUE, p, key, NULL, q, NULL);
+  return GridClosest(m, &m->osg, PETSC_TRUE, p, key, NULL, q, NULL, m->hint + 1);
 }
 
 /* Is there a triangle of this pair facing along nrm within bound of p? The same answer as
    RmProjectSurface's distance <= bound, without looking for the closest: the first within the
    bound ends the search. */
-PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal bound)
+PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal bound, PetscInt *hint)
 {
   PetscReal y[3] = {0, 0, 0}, best = bound * bound;
   PetscInt  it;
-  if (m->hint[0] >= 0) {
-    PetscReal d2 = ItemDistance(m, PETSC_FALSE, m->hint[0], p, code, nrm, best, y);
+  if (*hint >= 0) {
+    PetscReal d2 = ItemDistance(m, PETSC_FALSE, *hint, p, code, nrm, best, y);
     if (d2 >= 0 && d2 <= best) return PETSC_TRUE;
   }
   best = best * (1 + 1e-12) + PETSC_SMALL * PETSC_SMALL;
   it   = ScanBox(m, &m->otg, PETSC_FALSE, p, code, nrm, bound, bound * bound, &best, y);
-  if (it >= 0) m->hint[0] = it;
+  if (it >= 0) *hint = it;
   return (PetscBool)(it >= 0 && best <= bound * bound);
 }
