@@ -180,6 +180,8 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscCalloc1(m->cv, &m->lock));
   PetscCall(PetscCalloc1(m->cv, &m->seen));
   PetscCall(PetscMalloc1(m->cv, &m->vhint));
+  PetscCall(PetscCalloc1(m->cv, &m->touched));
+  PetscCall(PetscCalloc1(m->cv, &m->settled));
   PetscCall(PetscMalloc1(2, &m->hint));
   m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
@@ -213,6 +215,8 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->lock));
   PetscCall(PetscFree(m->seen));
   PetscCall(PetscFree(m->vhint));
+  PetscCall(PetscFree(m->touched));
+  PetscCall(PetscFree(m->settled));
   PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));

@@ -37,7 +37,12 @@ typedef struct {
   PetscInt  *seen;    /* per vertex scratch stamp */
   PetscInt   stamp;
   PetscInt  *tmark, *tpos; /* per triangle scratch stamps of the clash check */
-  PetscInt   tstamp;
+  /* per vertex: when it or its star last changed, and when relaxation last left it where it
+     was (ticks of one counter): a vertex settled after every change around it stays put */
+  PetscInt *touched, *settled;
+  PetscInt  tick;
+  PetscBool classified; /* the vertex classes are true: no split, collapse or compaction since */
+  PetscInt  tstamp;
   /* the input surface */
   PetscInt          onv, ont, noseg;
   PetscReal        *ox, *on, *ocen; /* vertices; unit normal per triangle; bounding sphere (centre, radius) per triangle */
@@ -54,6 +59,11 @@ typedef struct {
   uint64_t *hkey;
   PetscInt *hval;
 } Rm;
+
+static inline void RmTouch(Rm *m, PetscInt v)
+{
+  m->touched[v] = ++m->tick;
+}
 
 static inline uint64_t RmPairCode(const int32_t *lab)
 {

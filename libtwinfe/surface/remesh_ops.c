@@ -32,6 +32,29 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
   return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
 }
 
+/* TwinfeTrianglePairBad_Private for T (normal nT) and U, with a shortcut: when they share
+   exactly one vertex w and U's other two vertices lie strictly on one side of T's plane, U
+   meets that plane only at w, so neither triangle's edge opposite w can cross the other. */
+static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3])
+{
+  PetscInt  shared = 0, w = -1, o[3], no = 0;
+  PetscReal s[2];
+  for (int j = 0; j < 3; j++) {
+    PetscBool in = (PetscBool)(U[j] == T[0] || U[j] == T[1] || U[j] == T[2]);
+    if (in)
+      shared++, w = U[j];
+    else
+      o[no++] = U[j];
+  }
+  if (shared != 1) return TwinfeTrianglePairBad_Private(x, T, U);
+  for (int k = 0; k < 2; k++) {
+    const PetscReal *p = x + 3 * o[k], *q = x + 3 * w;
+    s[k] = nT[0] * (p[0] - q[0]) + nT[1] * (p[1] - q[1]) + nT[2] * (p[2] - q[2]);
+  }
+  if ((s[0] > 0 && s[1] > 0) || (s[0] < 0 && s[1] < 0)) return PETSC_FALSE;
+  return TwinfeTrianglePairBad_Private(x, T, U);
+}
+
 /* Does a triangle just changed meet a triangle around it wrongly (crossing, folded over, a
    duplicate)? "Around" is the stars of its vertices, and the star of also (>= 0), which holds
    triangles a collapse moved to a vertex whose own star is not rebuilt yet. Each pair is tested
@@ -45,7 +68,9 @@ static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscIn
     m->tpos[changed[i]] = base + i;
   for (PetscInt i = 0; i < n; i++) {
     const PetscInt *T = m->t + 3 * changed[i];
+    PetscReal       nT[3];
     if (T[0] < 0) continue;
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nT);
     m->tstamp++;
     for (int c = 0; c < 4; c++) {
       PetscInt w = c < 3 ? T[c] : also;
@@ -56,7 +81,7 @@ static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscIn
         if (m->tmark[u] == m->tstamp) continue;
         m->tmark[u] = m->tstamp;
         if (U[0] < 0 || (m->tpos[u] >= base && m->tpos[u] <= base + i)) continue;
-        if (TwinfeTrianglePairBad_Private(m->x, T, U)) return PETSC_TRUE;
+        if (PairBad(m->x, T, nT, U)) return PETSC_TRUE;
       }
     }
   }
@@ -102,6 +127,8 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->lock, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->seen, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->vhint, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->touched, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->settled, sizeof(PetscInt), m->nv, cv));
     PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
     PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
     m->cv = cv;
@@ -224,6 +251,10 @@ static void SplitTriangle(Rm *m, PetscInt t)
   SplitTriangleCut(m, t);
   for (PetscInt u = nt0; u < m->nt; u++) /* the pieces lie on the same input */
     m->thint[u] = m->thint[t];
+  if (m->nt > nt0)
+    for (PetscInt u = nt0 - 1; u < m->nt; u++)
+      for (int c = 0; c < 3; c++)
+        RmTouch(m, m->t[3 * (u < nt0 ? t : u) + c]);
 }
 
 /* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
@@ -256,6 +287,7 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
   }
   *nsplit = n;
   if (!n) PetscFunctionReturn(0);
+  m->classified = PETSC_FALSE;
   PetscCall(Reserve(m, nv0 + n, 4 * nt0));
   PetscCall(HashReset(m, n));
   for (PetscInt a = 0; a < nv0; a++) {
@@ -286,7 +318,8 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
           nrm[d] += n2[d];
         m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
       }
-      m->vhint[v] = m->vhint[a];
+      m->vhint[v] = m->vhint[a], m->settled[v] = 0;
+      RmTouch(m, v);
       ProjectNew(m, v, feature, m->key[v], nrm);
       HashPut(m, a, b, v);
       m->nv++;
@@ -493,6 +526,7 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
     }
     LockStar(m, best, pass);
     LockStar(m, a, pass);
+    m->classified = PETSC_FALSE;
     n++;
   }
   *ncollapse = n;
@@ -575,7 +609,8 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
 
   PetscFunctionBeginUser;
   PetscCall(RmBuildStars(m));
-  PetscCall(RmClassify(m));
+  /* flips keep every vertex class (they turn an edge inside one pair's disk), relaxation too */
+  if (!m->classified) PetscCall(RmClassify(m));
   pass = ++m->stamp;
   for (PetscInt a = 0; a < m->nv; a++) {
     PetscInt k;
@@ -597,7 +632,7 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
         if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
         if (!TryFlip(m, a, b, &e)) continue;
         for (int s = 0; s < 4; s++)
-          m->lock[q[s]] = pass;
+          m->lock[q[s]] = pass, RmTouch(m, q[s]);
       }
       n++;
       break; /* a's star changed */
@@ -643,7 +678,21 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
   return PETSC_FALSE;
 }
 
-static void RelaxVertex(Rm *m, PetscInt v)
+/* Has nothing changed around v since relaxation last left it where it was? Then it would
+   compute the same place again. */
+static PetscBool Settled(const Rm *m, PetscInt v)
+{
+  if (m->settled[v] <= m->touched[v]) return PETSC_FALSE;
+  for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+    const PetscInt *T = m->t + 3 * m->vt[s];
+    if (m->touched[T[0]] >= m->settled[v] || m->touched[T[1]] >= m->settled[v] || m->touched[T[2]] >= m->settled[v])
+      return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
+/* Move v toward the centroid of its star (along its curve on a feature); returns whether it moved. */
+static PetscBool RelaxVertex(Rm *m, PetscInt v)
 {
   PetscReal *p = m->x + 3 * v, q[3] = {0, 0, 0}, nrm[3] = {0, 0, 0}, area = 0, dp[3], y[3];
   if (m->type[v] == RM_REGULAR) {
@@ -659,43 +708,57 @@ static void RelaxVertex(Rm *m, PetscInt v)
       }
       area += A;
     }
-    if (area <= 0) return;
+    if (area <= 0) return PETSC_FALSE;
     {
       PetscReal nl = PetscSqrtReal(Dot3(nrm, nrm)), dn;
-      if (nl <= 0) return;
+      if (nl <= 0) return PETSC_FALSE;
       for (int d = 0; d < 3; d++)
         nrm[d] /= nl, dp[d] = q[d] / area - p[d];
       dn = Dot3(dp, nrm);
       for (int d = 0; d < 3; d++)
         q[d] = p[d] + dp[d] - dn * nrm[d];
     }
-    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL, &m->vhint[v])) return;
+    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL, &m->vhint[v])) return PETSC_FALSE;
   } else if (m->type[v] == RM_CURVE) {
     const PetscReal *f1 = m->x + 3 * m->fn[2 * v], *f2 = m->x + 3 * m->fn[2 * v + 1];
     PetscReal        tau[3], tl, s = 0;
     for (int d = 0; d < 3; d++)
       tau[d] = f2[d] - f1[d];
     tl = PetscSqrtReal(Dot3(tau, tau));
-    if (tl <= 0) return;
+    if (tl <= 0) return PETSC_FALSE;
     for (int d = 0; d < 3; d++)
       s += (0.5 * (f1[d] + f2[d]) - p[d]) * tau[d] / tl;
     for (int d = 0; d < 3; d++)
       q[d] = p[d] + s * tau[d] / tl;
-    if (!RmProjectCurve(m, q, m->key[v], y)) return;
+    if (!RmProjectCurve(m, q, m->key[v], y)) return PETSC_FALSE;
   } else
-    return;
+    return PETSC_FALSE;
   /* a vertex already in place is not moved: the checks of a move cost more than it gains */
-  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return;
-  (void)MoveIfFair(m, v, y);
+  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return PETSC_FALSE;
+  return MoveIfFair(m, v, y);
 }
 
 PetscErrorCode RmRelaxPass(Rm *m)
 {
+  PetscInt nmoved = 0, nskip = 0;
+
   PetscFunctionBeginUser;
   PetscCall(RmBuildStars(m));
-  PetscCall(RmClassify(m));
-  for (PetscInt v = 0; v < m->nv; v++)
-    RelaxVertex(m, v);
+  if (!m->classified) PetscCall(RmClassify(m));
+  for (PetscInt v = 0; v < m->nv; v++) {
+    if (m->type[v] == RM_DEAD) continue;
+    if (Settled(m, v)) {
+      nskip++;
+      continue;
+    }
+    if (RelaxVertex(m, v))
+      RmTouch(m, v), nmoved++;
+    else
+      m->settled[v] = ++m->tick;
+  }
+  PetscCall(PetscInfo(
+      NULL, "relaxation: %" PetscInt_FMT " vertices moved, %" PetscInt_FMT " settled ones skipped of %" PetscInt_FMT "\n", nmoved,
+      nskip, m->nv));
   PetscFunctionReturn(0);
 }
 
@@ -719,8 +782,12 @@ PetscErrorCode RmCompact(Rm *m)
     for (int d = 0; d < 3; d++)
       m->x[3 * nv + d] = m->x[3 * v + d];
     m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v], m->vhint[nv] = m->vhint[v];
+    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v];
+    m->fn[2 * nv] = m->fn[2 * v], m->fn[2 * nv + 1] = m->fn[2 * v + 1];
     nv++;
   }
+  for (PetscInt v = 0; v < 2 * nv; v++) /* feature neighbours are live vertices or -1 */
+    m->fn[v] = m->fn[v] >= 0 ? newid[m->fn[v]] : -1;
   for (PetscInt t = 0; t < m->nt; t++) {
     if (m->t[3 * t] < 0) continue;
     for (int c = 0; c < 3; c++)
@@ -730,6 +797,7 @@ PetscErrorCode RmCompact(Rm *m)
     nt++;
   }
   m->nv = nv, m->nt = nt;
+  m->classified = PETSC_FALSE;
   PetscCall(PetscFree(newid));
   PetscFunctionReturn(0);
 }

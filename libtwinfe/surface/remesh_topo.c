@@ -175,6 +175,7 @@ PetscErrorCode RmClassify(Rm *m)
     } else
       m->type[v] = RM_CORNER;
   }
+  m->classified = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
