@@ -482,6 +482,8 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
         PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]);
         PetscInt  j;
         if (m->lock[nb[i]] == pass) continue;
+        /* the edge's target is at most the smaller vertex size: longer edges are no candidates */
+        if (l >= RM_COLLAPSE_BELOW * PetscMin(m->size[a], m->size[nb[i]])) continue;
         RmEdgeTriangles(m, a, nb[i], &e);
         h = RmEdgeTarget(m, a, nb[i], &e);
         if (!(h > 0 && l < RM_COLLAPSE_BELOW * h)) continue;
