@@ -32,7 +32,8 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
   return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
 }
 
-/* TwinfeTrianglePairBad_Private for T (normal nT) and U, with a shortcut: when they share
+/* TwinfeTrianglePairBad_Private for T (normal nT) and U, without its box test (triangles that
+   share a vertex always pass it), with the fold test written out, and with a shortcut: when they share
    exactly one vertex w and U's other two vertices lie strictly on one side of T's plane, U
    meets that plane only at w, so neither triangle's edge opposite w can cross the other. */
 static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3])
@@ -45,6 +46,19 @@ static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscRe
       shared++, w = U[j];
     else
       o[no++] = U[j];
+  }
+  if (shared == 2) {
+    /* folded across the shared edge: normals nearly opposite when the edge runs opposite ways
+       (oriented alike), nearly equal when it runs the same way (as TwinfeTrianglePairBad_Private) */
+    PetscReal nU[3], c;
+    PetscBool alike = PETSC_FALSE;
+    RmNormal(x + 3 * U[0], x + 3 * U[1], x + 3 * U[2], nU);
+    c = (nT[0] * nU[0] + nT[1] * nU[1] + nT[2] * nU[2]) /
+        PetscSqrtReal((nT[0] * nT[0] + nT[1] * nT[1] + nT[2] * nT[2]) * (nU[0] * nU[0] + nU[1] * nU[1] + nU[2] * nU[2]));
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        if (T[i] == U[(j + 1) % 3] && T[(i + 1) % 3] == U[j]) alike = PETSC_TRUE;
+    return (PetscBool)(alike ? c < -0.99985 : c > 0.99985);
   }
   if (shared != 1) return TwinfeTrianglePairBad_Private(x, T, U);
   for (int k = 0; k < 2; k++) {
