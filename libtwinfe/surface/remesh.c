@@ -11,11 +11,20 @@
  * surface of the same label pair (same curve for feature vertices), so nothing drifts from one
  * sheet or label onto another. */
 #include "remesh_impl.h"
+#include <time.h>
 
 #define RM_DEFAULT_ITERATIONS 5
 /* no operation makes a triangle's least angle drop below this (or below what it was) */
 #define RM_MIN_ANGLE_DEG 20.0
 #define RM_MAX_LABEL 999
+
+/* Adds the CPU seconds since *c to *acc and restarts *c. */
+static void Lap(clock_t *c, double *acc)
+{
+  clock_t now = clock();
+  *acc += (double)(now - *c) / CLOCKS_PER_SEC;
+  *c = now;
+}
 
 static PetscReal MeanEdgeOf(const PetscReal x[], PetscInt nt, const PetscInt t[])
 {
@@ -96,6 +105,8 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
     }
   }
   PetscCall(RmBuildStars(m));
+  for (PetscInt v = 0; v < m->nv; v++) /* the working mesh is the input yet */
+    m->vhint[v] = m->vs[v + 1] > m->vs[v] ? m->vt[m->vs[v]] : -1;
   for (int pass = 0; pass < 2; pass++) {
     nseg = 0;
     for (PetscInt a = 0; a < m->nv; a++) {
@@ -168,10 +179,20 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->cv + 2, &m->vs));
   PetscCall(PetscCalloc1(m->cv, &m->lock));
   PetscCall(PetscCalloc1(m->cv, &m->seen));
+  PetscCall(PetscMalloc1(m->cv, &m->vhint));
+  PetscCall(PetscCalloc1(m->cv, &m->touched));
+  PetscCall(PetscCalloc1(m->cv, &m->settled));
+  PetscCall(PetscMalloc1(2, &m->hint));
+  m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
   PetscCall(PetscMalloc1(2 * m->ct, &m->lab));
   PetscCall(PetscMalloc1(m->ct, &m->target));
   PetscCall(PetscMalloc1(3 * m->ct, &m->vt));
+  PetscCall(PetscCalloc1(m->ct, &m->tmark));
+  PetscCall(PetscMalloc1(m->ct, &m->thint));
+  for (PetscInt t = 0; t < m->nt; t++) /* the working mesh is the input yet */
+    m->thint[t] = t;
+  PetscCall(PetscCalloc1(m->ct, &m->tpos));
   PetscCall(PetscArraycpy(m->x, s->xyz, 3 * m->nv));
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
@@ -193,10 +214,17 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->vs));
   PetscCall(PetscFree(m->lock));
   PetscCall(PetscFree(m->seen));
+  PetscCall(PetscFree(m->vhint));
+  PetscCall(PetscFree(m->touched));
+  PetscCall(PetscFree(m->settled));
+  PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));
   PetscCall(PetscFree(m->target));
   PetscCall(PetscFree(m->vt));
+  PetscCall(PetscFree(m->tmark));
+  PetscCall(PetscFree(m->thint));
+  PetscCall(PetscFree(m->tpos));
   PetscCall(PetscFree5(m->ox, m->on, m->ot, m->ocode, m->ocen));
   PetscCall(PetscFree2(m->oseg, m->osegkey));
   PetscCall(PetscFree2(m->hkey, m->hval));
@@ -207,7 +235,7 @@ static PetscErrorCode RmDestroy(Rm *m)
 
 /* The remeshed triangles' mean edge, least angle and largest distance from the input (at
    vertices and triangle centroids). */
-static void RmStats(const Rm *m, TwinfeSurfaceRemeshStats *st)
+static void RmStats(Rm *m, TwinfeSurfaceRemeshStats *st)
 {
   PetscReal sum = 0, amin = PETSC_PI, dev = 0;
   PetscInt  ne = 0;
@@ -220,12 +248,12 @@ static void RmStats(const Rm *m, TwinfeSurfaceRemeshStats *st)
       const PetscReal *a = p[e], *b = p[(e + 1) % 3];
       sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
       ne++;
-      if (RmProjectSurface(m, p[e], 0, NULL, q, &d)) dev = PetscMax(dev, d);
+      if (RmProjectSurface(m, p[e], 0, NULL, q, &d, &m->vhint[T[e]])) dev = PetscMax(dev, d);
     }
     amin = PetscMin(amin, RmMinAngle(p[0], p[1], p[2]));
     for (int k = 0; k < 3; k++)
       c[k] = (p[0][k] + p[1][k] + p[2][k]) / 3;
-    if (RmProjectSurface(m, c, 0, NULL, q, &d)) dev = PetscMax(dev, d);
+    if (RmProjectSurface(m, c, 0, NULL, q, &d, &m->thint[t])) dev = PetscMax(dev, d);
   }
   st->mean_edge_mm     = ne ? sum / ne : 0;
   st->min_angle_deg    = ne ? amin * 180 / PETSC_PI : 0;
@@ -256,6 +284,9 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   Rm        m;
   PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
   PetscReal edge, *target;
+  /* CPU seconds per phase (setup, split, collapse, flip, relax, stats), for -info */
+  double  cpu[6] = {0, 0, 0, 0, 0, 0};
+  clock_t c0     = clock();
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
@@ -293,6 +324,7 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   PetscCall(SetupInput(&m, edge));
   if (active) {
     PetscCall(SetupSizes(&m, edge));
+    Lap(&c0, &cpu[0]);
     for (PetscInt it = 0; it < iterations; it++) {
       PetscInt nsplit, ncollapse, nflip;
       PetscInt more;
@@ -305,17 +337,23 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
         PetscCall(RmSplitPass(&m, &more));
         if (!more) break;
       }
+      Lap(&c0, &cpu[1]);
       PetscCall(RmCollapsePass(&m, &ncollapse));
       for (int again = 0; again < 6 && ncollapse; again++, ncollapse += more) {
         PetscCall(RmCollapsePass(&m, &more));
         if (more < m.nt / 1000) break;
       }
       PetscCall(RmCompact(&m));
+      Lap(&c0, &cpu[2]);
       PetscCall(RmFlipPass(&m, &nflip));
+      Lap(&c0, &cpu[3]);
       PetscCall(RmRelaxPass(&m));
+      Lap(&c0, &cpu[4]);
       if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
         PetscCall(RmFlipPass(&m, &more));
+        Lap(&c0, &cpu[3]);
         PetscCall(RmRelaxPass(&m));
+        Lap(&c0, &cpu[4]);
       }
       PetscCall(PetscInfo(NULL,
                           "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT
@@ -327,5 +365,9 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   PetscCall(RmWriteBack(&m, surface));
   PetscCall(RmDestroy(&m));
   if (stats) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
+  Lap(&c0, &cpu[5]);
+  PetscCall(PetscInfo(
+      NULL, "remesh CPU seconds: setup %.3f, split %.3f, collapse %.3f, flip %.3f, relax %.3f, stats %.3f; total %.3f\n", cpu[0],
+      cpu[1], cpu[2], cpu[3], cpu[4], cpu[5], cpu[0] + cpu[1] + cpu[2] + cpu[3] + cpu[4] + cpu[5]));
   PetscFunctionReturn(0);
 }

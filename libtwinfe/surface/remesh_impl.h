@@ -36,6 +36,13 @@ typedef struct {
   PetscInt  *lock;    /* per vertex: == stamp when touched in this pass */
   PetscInt  *seen;    /* per vertex scratch stamp */
   PetscInt   stamp;
+  PetscInt  *tmark, *tpos; /* per triangle scratch stamps of the clash check */
+  /* per vertex: when it or its star last changed, and when relaxation last left it where it
+     was (ticks of one counter): a vertex settled after every change around it stays put */
+  PetscInt *touched, *settled;
+  PetscInt  tick;
+  PetscBool classified; /* the vertex classes are true: no split, collapse or compaction since */
+  PetscInt  tstamp;
   /* the input surface */
   PetscInt          onv, ont, noseg;
   PetscReal        *ox, *on, *ocen; /* vertices; unit normal per triangle; bounding sphere (centre, radius) per triangle */
@@ -43,12 +50,20 @@ typedef struct {
   uint64_t         *ocode, *osegkey; /* label pair code per triangle, curve key per feature segment */
   TwinfeSurfaceGrid otg, osg;
   PetscReal         maxdev, reach; /* deviation bound; first search radius of projections */
+  PetscInt         *hint;          /* 2: the input triangle and segment found last (a first guess), or -1 */
+  PetscInt         *vhint;         /* per vertex: the input triangle closest to it last time, or -1 */
+  PetscInt         *thint;         /* per triangle: an input triangle near its centroid last time, or -1 */
   PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;
   PetscInt *hval;
 } Rm;
+
+static inline void RmTouch(Rm *m, PetscInt v)
+{
+  m->touched[v] = ++m->tick;
+}
 
 static inline uint64_t RmPairCode(const int32_t *lab)
 {
@@ -64,9 +79,12 @@ PETSC_INTERN PetscReal      RmEdgeTarget(const Rm *m, PetscInt a, PetscInt b, co
 PETSC_INTERN PetscInt       RmNeighbours(Rm *m, PetscInt v, PetscInt nb[RM_MAX_NEIGHBOURS]);
 PETSC_INTERN PetscErrorCode RmClassify(Rm *m);
 /* Closest point of the input surface: on triangles with this label pair code whose normal
-   agrees with nrm (nrm NULL: any triangle of any pair), or on feature segments with this key. */
+   agrees with nrm (nrm NULL: any triangle of any pair), or on feature segments with this key.
+   hint (may be NULL): an input triangle near p, updated to the one found. */
 PETSC_INTERN PetscBool RmProjectSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal q[3],
-                                        PetscReal *dist);
+                                        PetscReal *dist, PetscInt *hint);
+PETSC_INTERN PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal bound,
+                                     PetscInt *hint);
 PETSC_INTERN PetscBool RmProjectCurve(const Rm *m, const PetscReal p[3], uint64_t key, PetscReal q[3]);
 PETSC_INTERN PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c);
 PETSC_INTERN void      RmNormal(const PetscReal *a, const PetscReal *b, const PetscReal *c, PetscReal n[3]);

@@ -32,22 +32,70 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
   return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
 }
 
+/* TwinfeTrianglePairBad_Private for T (normal nT) and U, without its box test (triangles that
+   share a vertex always pass it), with the fold test written out, and with a shortcut: when they share
+   exactly one vertex w and U's other two vertices lie strictly on one side of T's plane, U
+   meets that plane only at w, so neither triangle's edge opposite w can cross the other. */
+static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3])
+{
+  PetscInt  shared = 0, w = -1, o[3], no = 0;
+  PetscReal s[2];
+  for (int j = 0; j < 3; j++) {
+    PetscBool in = (PetscBool)(U[j] == T[0] || U[j] == T[1] || U[j] == T[2]);
+    if (in)
+      shared++, w = U[j];
+    else
+      o[no++] = U[j];
+  }
+  if (shared == 2) {
+    /* folded across the shared edge: normals nearly opposite when the edge runs opposite ways
+       (oriented alike), nearly equal when it runs the same way (as TwinfeTrianglePairBad_Private) */
+    PetscReal nU[3], c;
+    PetscBool alike = PETSC_FALSE;
+    RmNormal(x + 3 * U[0], x + 3 * U[1], x + 3 * U[2], nU);
+    c = (nT[0] * nU[0] + nT[1] * nU[1] + nT[2] * nU[2]) /
+        PetscSqrtReal((nT[0] * nT[0] + nT[1] * nT[1] + nT[2] * nT[2]) * (nU[0] * nU[0] + nU[1] * nU[1] + nU[2] * nU[2]));
+    for (int i = 0; i < 3; i++)
+      for (int j = 0; j < 3; j++)
+        if (T[i] == U[(j + 1) % 3] && T[(i + 1) % 3] == U[j]) alike = PETSC_TRUE;
+    return (PetscBool)(alike ? c < -0.99985 : c > 0.99985);
+  }
+  if (shared != 1) return TwinfeTrianglePairBad_Private(x, T, U);
+  for (int k = 0; k < 2; k++) {
+    const PetscReal *p = x + 3 * o[k], *q = x + 3 * w;
+    s[k] = nT[0] * (p[0] - q[0]) + nT[1] * (p[1] - q[1]) + nT[2] * (p[2] - q[2]);
+  }
+  if ((s[0] > 0 && s[1] > 0) || (s[0] < 0 && s[1] < 0)) return PETSC_FALSE;
+  return TwinfeTrianglePairBad_Private(x, T, U);
+}
+
 /* Does a triangle just changed meet a triangle around it wrongly (crossing, folded over, a
    duplicate)? "Around" is the stars of its vertices, and the star of also (>= 0), which holds
-   triangles a collapse moved to a vertex whose own star is not rebuilt yet. */
-static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
+   triangles a collapse moved to a vertex whose own star is not rebuilt yet. Each pair is tested
+   once: a triangle reached through several stars is marked (tmark), and a pair of two changed
+   triangles is tested from the one listed first (each is around the other). */
+static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscInt also)
 {
+  const PetscInt base = m->tstamp + 1;
+  m->tstamp += n + 1;
+  for (PetscInt i = 0; i < n; i++)
+    m->tpos[changed[i]] = base + i;
   for (PetscInt i = 0; i < n; i++) {
     const PetscInt *T = m->t + 3 * changed[i];
+    PetscReal       nT[3];
     if (T[0] < 0) continue;
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nT);
+    m->tstamp++;
     for (int c = 0; c < 4; c++) {
       PetscInt w = c < 3 ? T[c] : also;
       if (w < 0) continue;
       for (PetscInt s = m->vs[w]; s < m->vs[w + 1]; s++) {
         const PetscInt  u = m->vt[s];
         const PetscInt *U = m->t + 3 * u;
-        if (u == changed[i] || U[0] < 0) continue;
-        if (TwinfeTrianglePairBad_Private(m->x, T, U)) return PETSC_TRUE;
+        if (m->tmark[u] == m->tstamp) continue;
+        m->tmark[u] = m->tstamp;
+        if (U[0] < 0 || (m->tpos[u] >= base && m->tpos[u] <= base + i)) continue;
+        if (PairBad(m->x, T, nT, U)) return PETSC_TRUE;
       }
     }
   }
@@ -58,11 +106,11 @@ static PetscBool LocalClash(const Rm *m, PetscInt n, const PetscInt changed[], P
 static PetscBool TriangleNear(const Rm *m, PetscInt t)
 {
   const PetscInt *T = m->t + 3 * t;
-  PetscReal       c[3], n[3], q[3], dist;
+  PetscReal       c[3], n[3];
   for (int d = 0; d < 3; d++)
     c[d] = (m->x[3 * T[0] + d] + m->x[3 * T[1] + d] + m->x[3 * T[2] + d]) / 3;
   RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n);
-  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n, q, &dist) && dist <= m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n, m->maxdev, &m->thint[t]);
 }
 
 /* ---------------------------------------------------------------- capacity */
@@ -92,6 +140,9 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->vs, sizeof(PetscInt), m->nv + 2, cv + 2));
     PetscCall(Grow((void **)&m->lock, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->seen, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->vhint, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->touched, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->settled, sizeof(PetscInt), m->nv, cv));
     PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
     PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
     m->cv = cv;
@@ -102,6 +153,11 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->lab, 2 * sizeof(int32_t), m->nt, ct));
     PetscCall(Grow((void **)&m->target, sizeof(PetscReal), m->nt, ct));
     PetscCall(Grow((void **)&m->vt, 3 * sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->tmark, sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->thint, sizeof(PetscInt), m->nt, ct));
+    PetscCall(Grow((void **)&m->tpos, sizeof(PetscInt), m->nt, ct));
+    PetscCall(PetscArrayzero(m->tmark + m->nt, ct - m->nt));
+    PetscCall(PetscArrayzero(m->tpos + m->nt, ct - m->nt));
     m->ct = ct;
   }
   PetscFunctionReturn(0);
@@ -163,7 +219,7 @@ static void AddTri(Rm *m, PetscInt slot, PetscInt a, PetscInt b, PetscInt c, con
 }
 
 /* Replace triangle t by its pieces: edge e (v[e], v[e+1]) split at s[e] >= 0. */
-static void SplitTriangle(Rm *m, PetscInt t)
+static void SplitTriangleCut(Rm *m, PetscInt t)
 {
   PetscInt        v[3], s[3], n = 0;
   int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
@@ -203,12 +259,24 @@ static void SplitTriangle(Rm *m, PetscInt t)
   }
 }
 
+static void SplitTriangle(Rm *m, PetscInt t)
+{
+  const PetscInt nt0 = m->nt;
+  SplitTriangleCut(m, t);
+  for (PetscInt u = nt0; u < m->nt; u++) /* the pieces lie on the same input */
+    m->thint[u] = m->thint[t];
+  if (m->nt > nt0)
+    for (PetscInt u = nt0 - 1; u < m->nt; u++)
+      for (int c = 0; c < 3; c++)
+        RmTouch(m, m->t[3 * (u < nt0 ? t : u) + c]);
+}
+
 /* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
    the triangles of its label pair facing the same way. */
 static void ProjectNew(Rm *m, PetscInt v, PetscBool feature, uint64_t key, const PetscReal nrm[3])
 {
   PetscReal q[3];
-  if (feature ? RmProjectCurve(m, m->x + 3 * v, key, q) : RmProjectSurface(m, m->x + 3 * v, key, nrm, q, NULL))
+  if (feature ? RmProjectCurve(m, m->x + 3 * v, key, q) : RmProjectSurface(m, m->x + 3 * v, key, nrm, q, NULL, &m->vhint[v]))
     for (int d = 0; d < 3; d++)
       m->x[3 * v + d] = q[d];
 }
@@ -233,6 +301,7 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
   }
   *nsplit = n;
   if (!n) PetscFunctionReturn(0);
+  m->classified = PETSC_FALSE;
   PetscCall(Reserve(m, nv0 + n, 4 * nt0));
   PetscCall(HashReset(m, n));
   for (PetscInt a = 0; a < nv0; a++) {
@@ -263,6 +332,8 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
           nrm[d] += n2[d];
         m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
       }
+      m->vhint[v] = m->vhint[a], m->settled[v] = 0;
+      RmTouch(m, v);
       ProjectNew(m, v, feature, m->key[v], nrm);
       HashPut(m, a, b, v);
       m->nv++;
@@ -292,7 +363,8 @@ static void CollapsePosition(const Rm *m, PetscInt a, PetscInt b, const RmEdge *
       for (int d = 0; d < 3; d++)
         nrm[d] += n[d];
     }
-    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL);
+    PetscInt hint = m->vhint[a];
+    (void)RmProjectSurface(m, mid, m->key[a], nrm, p, NULL, &hint);
   } else if (m->type[a] == RM_CURVE && m->type[b] == RM_CURVE && m->key[a] == m->key[b])
     (void)RmProjectCurve(m, mid, m->key[a], p);
 }
@@ -315,7 +387,7 @@ static void CollapsedTriangle(const Rm *m, PetscInt t, PetscInt a, PetscInt b, c
 static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *old[3], const PetscReal *r[3],
                                      const PetscReal *pnew, PetscReal h)
 {
-  PetscReal n0[3], n1[3], q[3], c[3], dist, l0, l1;
+  PetscReal n0[3], n1[3], c[3], l0, l1;
   for (int k = 0; k < 3; k++)
     if (r[k] != pnew && Dist(pnew, r[k]) > RM_SPLIT_ABOVE * h) return PETSC_FALSE;
   RmNormal(old[0], old[1], old[2], n0);
@@ -325,7 +397,7 @@ static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *o
   if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
-  return (PetscBool)(RmProjectSurface(m, c, RmPairCode(m->lab + 2 * t), n1, q, &dist) && dist <= m->maxdev);
+  return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &m->thint[t]);
 }
 
 /* Can a merge into b, placed at pnew? */
@@ -424,6 +496,8 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
         PetscReal h, l = Dist(m->x + 3 * a, m->x + 3 * nb[i]);
         PetscInt  j;
         if (m->lock[nb[i]] == pass) continue;
+        /* the edge's target is at most the smaller vertex size: longer edges are no candidates */
+        if (l >= RM_COLLAPSE_BELOW * PetscMin(m->size[a], m->size[nb[i]])) continue;
         RmEdgeTriangles(m, a, nb[i], &e);
         h = RmEdgeTarget(m, a, nb[i], &e);
         if (!(h > 0 && l < RM_COLLAPSE_BELOW * h)) continue;
@@ -468,6 +542,7 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
     }
     LockStar(m, best, pass);
     LockStar(m, a, pass);
+    m->classified = PETSC_FALSE;
     n++;
   }
   *ncollapse = n;
@@ -550,7 +625,8 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
 
   PetscFunctionBeginUser;
   PetscCall(RmBuildStars(m));
-  PetscCall(RmClassify(m));
+  /* flips keep every vertex class (they turn an edge inside one pair's disk), relaxation too */
+  if (!m->classified) PetscCall(RmClassify(m));
   pass = ++m->stamp;
   for (PetscInt a = 0; a < m->nv; a++) {
     PetscInt k;
@@ -572,7 +648,7 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
         if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
         if (!TryFlip(m, a, b, &e)) continue;
         for (int s = 0; s < 4; s++)
-          m->lock[q[s]] = pass;
+          m->lock[q[s]] = pass, RmTouch(m, q[s]);
       }
       n++;
       break; /* a's star changed */
@@ -618,7 +694,21 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
   return PETSC_FALSE;
 }
 
-static void RelaxVertex(Rm *m, PetscInt v)
+/* Has nothing changed around v since relaxation last left it where it was? Then it would
+   compute the same place again. */
+static PetscBool Settled(const Rm *m, PetscInt v)
+{
+  if (m->settled[v] <= m->touched[v]) return PETSC_FALSE;
+  for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+    const PetscInt *T = m->t + 3 * m->vt[s];
+    if (m->touched[T[0]] >= m->settled[v] || m->touched[T[1]] >= m->settled[v] || m->touched[T[2]] >= m->settled[v])
+      return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
+/* Move v toward the centroid of its star (along its curve on a feature); returns whether it moved. */
+static PetscBool RelaxVertex(Rm *m, PetscInt v)
 {
   PetscReal *p = m->x + 3 * v, q[3] = {0, 0, 0}, nrm[3] = {0, 0, 0}, area = 0, dp[3], y[3];
   if (m->type[v] == RM_REGULAR) {
@@ -634,43 +724,57 @@ static void RelaxVertex(Rm *m, PetscInt v)
       }
       area += A;
     }
-    if (area <= 0) return;
+    if (area <= 0) return PETSC_FALSE;
     {
       PetscReal nl = PetscSqrtReal(Dot3(nrm, nrm)), dn;
-      if (nl <= 0) return;
+      if (nl <= 0) return PETSC_FALSE;
       for (int d = 0; d < 3; d++)
         nrm[d] /= nl, dp[d] = q[d] / area - p[d];
       dn = Dot3(dp, nrm);
       for (int d = 0; d < 3; d++)
         q[d] = p[d] + dp[d] - dn * nrm[d];
     }
-    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL)) return;
+    if (!RmProjectSurface(m, q, m->key[v], nrm, y, NULL, &m->vhint[v])) return PETSC_FALSE;
   } else if (m->type[v] == RM_CURVE) {
     const PetscReal *f1 = m->x + 3 * m->fn[2 * v], *f2 = m->x + 3 * m->fn[2 * v + 1];
     PetscReal        tau[3], tl, s = 0;
     for (int d = 0; d < 3; d++)
       tau[d] = f2[d] - f1[d];
     tl = PetscSqrtReal(Dot3(tau, tau));
-    if (tl <= 0) return;
+    if (tl <= 0) return PETSC_FALSE;
     for (int d = 0; d < 3; d++)
       s += (0.5 * (f1[d] + f2[d]) - p[d]) * tau[d] / tl;
     for (int d = 0; d < 3; d++)
       q[d] = p[d] + s * tau[d] / tl;
-    if (!RmProjectCurve(m, q, m->key[v], y)) return;
+    if (!RmProjectCurve(m, q, m->key[v], y)) return PETSC_FALSE;
   } else
-    return;
+    return PETSC_FALSE;
   /* a vertex already in place is not moved: the checks of a move cost more than it gains */
-  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return;
-  (void)MoveIfFair(m, v, y);
+  if (Dist(p, y) < RM_RELAX_TINY * m->size[v]) return PETSC_FALSE;
+  return MoveIfFair(m, v, y);
 }
 
 PetscErrorCode RmRelaxPass(Rm *m)
 {
+  PetscInt nmoved = 0, nskip = 0;
+
   PetscFunctionBeginUser;
   PetscCall(RmBuildStars(m));
-  PetscCall(RmClassify(m));
-  for (PetscInt v = 0; v < m->nv; v++)
-    RelaxVertex(m, v);
+  if (!m->classified) PetscCall(RmClassify(m));
+  for (PetscInt v = 0; v < m->nv; v++) {
+    if (m->type[v] == RM_DEAD) continue;
+    if (Settled(m, v)) {
+      nskip++;
+      continue;
+    }
+    if (RelaxVertex(m, v))
+      RmTouch(m, v), nmoved++;
+    else
+      m->settled[v] = ++m->tick;
+  }
+  PetscCall(PetscInfo(
+      NULL, "relaxation: %" PetscInt_FMT " vertices moved, %" PetscInt_FMT " settled ones skipped of %" PetscInt_FMT "\n", nmoved,
+      nskip, m->nv));
   PetscFunctionReturn(0);
 }
 
@@ -693,18 +797,23 @@ PetscErrorCode RmCompact(Rm *m)
     newid[v] = nv;
     for (int d = 0; d < 3; d++)
       m->x[3 * nv + d] = m->x[3 * v + d];
-    m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v];
+    m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v], m->vhint[nv] = m->vhint[v];
+    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v];
+    m->fn[2 * nv] = m->fn[2 * v], m->fn[2 * nv + 1] = m->fn[2 * v + 1];
     nv++;
   }
+  for (PetscInt v = 0; v < 2 * nv; v++) /* feature neighbours are live vertices or -1 */
+    m->fn[v] = m->fn[v] >= 0 ? newid[m->fn[v]] : -1;
   for (PetscInt t = 0; t < m->nt; t++) {
     if (m->t[3 * t] < 0) continue;
     for (int c = 0; c < 3; c++)
       m->t[3 * nt + c] = newid[m->t[3 * t + c]];
     m->lab[2 * nt] = m->lab[2 * t], m->lab[2 * nt + 1] = m->lab[2 * t + 1];
-    m->target[nt] = m->target[t];
+    m->target[nt] = m->target[t], m->thint[nt] = m->thint[t];
     nt++;
   }
   m->nv = nv, m->nt = nt;
+  m->classified = PETSC_FALSE;
   PetscCall(PetscFree(newid));
   PetscFunctionReturn(0);
 }

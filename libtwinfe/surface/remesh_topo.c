@@ -175,52 +175,85 @@ PetscErrorCode RmClassify(Rm *m)
     } else
       m->type[v] = RM_CORNER;
   }
+  m->classified = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
-/* Search the grid cells around p with growing radius until something within the radius is
-   found; the best item is the closest. */
+/* Distance squared from p to item it when it passes the filter (segments: this curve key;
+   triangles: this pair code facing along nrm, or any with nrm NULL), else -1. */
+static inline PetscReal ItemDistance(const Rm *m, PetscBool segments, PetscInt it, const PetscReal p[3], uint64_t code,
+                                     const PetscReal nrm[3], PetscReal bound2, PetscReal y[3])
+{
+  if (segments) {
+    const PetscInt *S = m->oseg + 2 * it;
+    if (m->osegkey[it] != code) return -1;
+    return TwinfeClosestPointSegment_Private(p, m->ox + 3 * S[0], m->ox + 3 * S[1], y);
+  } else {
+    const PetscInt  *T = m->ot + 3 * it;
+    const PetscReal *c = m->ocen + 4 * it;
+    PetscReal        dc, z[3] = {p[0] - c[0], p[1] - c[1], p[2] - c[2]};
+    if (nrm && (m->ocode[it] != code || Dot3(nrm, m->on + 3 * it) <= 0)) return -1;
+    /* bounding sphere first: most triangles in the cells are farther than the bound */
+    dc = PetscSqrtReal(Dot3(z, z)) - c[3];
+    if (dc > 0 && dc * dc >= bound2) return PETSC_MAX_REAL;
+    return TwinfeClosestPointTriangle_Private(p, m->ox + 3 * T[0], m->ox + 3 * T[1], m->ox + 3 * T[2], y);
+  }
+}
+
+/* The closest item within the box p +- r, better than *best (squared); stops at the first item
+   within stop (squared) when stop > 0. Returns the item or -1. */
+static PetscInt ScanBox(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
+                        const PetscReal nrm[3], PetscReal r, PetscReal stop2, PetscReal *best, PetscReal q[3])
+{
+  PetscReal lo[3], hi[3];
+  PetscInt  c0[3], c1[3], found = -1;
+  for (int d = 0; d < 3; d++)
+    lo[d] = p[d] - r, hi[d] = p[d] + r;
+  TwinfeSurfaceGridRange_Private(g, lo, hi, c0, c1);
+  for (PetscInt k = c0[2]; k <= c1[2]; k++)
+    for (PetscInt j = c0[1]; j <= c1[1]; j++)
+      for (PetscInt i = c0[0]; i <= c1[0]; i++) {
+        PetscInt c = i + g->n[0] * (j + g->n[1] * k);
+        for (PetscInt s = g->start[c]; s < g->start[c + 1]; s++) {
+          PetscInt  it   = g->item[s];
+          PetscReal y[3] = {0, 0, 0}, d2 = ItemDistance(m, segments, it, p, code, nrm, *best, y);
+          if (d2 < 0 || d2 >= *best) continue;
+          *best = d2, found = it;
+          for (int d = 0; d < 3; d++)
+            q[d] = y[d];
+          if (d2 <= stop2) return found;
+        }
+      }
+  return found;
+}
+
+/* The closest item: within the growing radius of the first round that finds one (so the
+   closest of all, as long as it lies within the last radius). The item found last (hint)
+   is tried first: queries come in runs along the surface, and its distance bounds the search
+   box, which is then usually one cell. */
 static PetscBool GridClosest(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
-                             const PetscReal nrm[3], PetscReal q[3], PetscReal *dist)
+                             const PetscReal nrm[3], PetscReal q[3], PetscReal *dist, PetscInt *hint)
 {
   PetscReal r = m->reach;
+  if (*hint >= 0) {
+    PetscReal y[3] = {0, 0, 0}, d2 = ItemDistance(m, segments, *hint, p, code, nrm, r * r, y);
+    /* a hint within the first radius: nothing nearer lies outside the box of its distance */
+    if (d2 >= 0 && d2 < r * r) {
+      PetscReal best = d2;
+      PetscInt  it;
+      for (int d = 0; d < 3; d++)
+        q[d] = y[d];
+      it = ScanBox(m, g, segments, p, code, nrm, PetscSqrtReal(d2), 0, &best, q);
+      if (it >= 0) *hint = it;
+      if (dist) *dist = PetscSqrtReal(best);
+      return PETSC_TRUE;
+    }
+  }
   for (int round = 0; round < 6; round++, r *= 2.5) {
-    PetscReal lo[3], hi[3], best = r * r;
-    PetscInt  c0[3], c1[3];
-    PetscBool found = PETSC_FALSE;
-    for (int d = 0; d < 3; d++)
-      lo[d] = p[d] - r, hi[d] = p[d] + r;
-    TwinfeSurfaceGridRange_Private(g, lo, hi, c0, c1);
-    for (PetscInt k = c0[2]; k <= c1[2]; k++)
-      for (PetscInt j = c0[1]; j <= c1[1]; j++)
-        for (PetscInt i = c0[0]; i <= c1[0]; i++) {
-          PetscInt c = i + g->n[0] * (j + g->n[1] * k);
-          for (PetscInt s = g->start[c]; s < g->start[c + 1]; s++) {
-            PetscInt  it = g->item[s];
-            PetscReal y[3], d2;
-            if (segments) {
-              const PetscInt *S = m->oseg + 2 * it;
-              if (m->osegkey[it] != code) continue;
-              d2 = TwinfeClosestPointSegment_Private(p, m->ox + 3 * S[0], m->ox + 3 * S[1], y);
-            } else {
-              const PetscInt  *T = m->ot + 3 * it;
-              const PetscReal *c = m->ocen + 4 * it;
-              PetscReal        dc, z[3] = {p[0] - c[0], p[1] - c[1], p[2] - c[2]};
-              if (nrm && (m->ocode[it] != code || Dot3(nrm, m->on + 3 * it) <= 0)) continue;
-              /* bounding sphere first: most triangles in the cells are farther than the best */
-              dc = PetscSqrtReal(Dot3(z, z)) - c[3];
-              if (dc > 0 && dc * dc >= best) continue;
-              d2 = TwinfeClosestPointTriangle_Private(p, m->ox + 3 * T[0], m->ox + 3 * T[1], m->ox + 3 * T[2], y);
-            }
-            if (d2 < best) {
-              best  = d2;
-              found = PETSC_TRUE;
-              for (int d = 0; d < 3; d++)
-                q[d] = y[d];
-            }
-          }
-        }
-    if (found) {
+    PetscReal best = r * r;
+    PetscInt  it   = ScanBox(m, g, segments, p, code, nrm, r, 0, &best, q);
+    if (it >= 0) {
+      *hint = it;
       if (dist) *dist = PetscSqrtReal(best);
       return PETSC_TRUE;
     }
@@ -229,12 +262,29 @@ static PetscBool GridClosest(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool 
 }
 
 PetscBool RmProjectSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal q[3],
-                           PetscReal *dist)
+                           PetscReal *dist, PetscInt *hint)
 {
-  return GridClosest(m, &m->otg, PETSC_FALSE, p, code, nrm, q, dist);
+  return GridClosest(m, &m->otg, PETSC_FALSE, p, code, nrm, q, dist, hint ? hint : m->hint);
 }
 
 PetscBool RmProjectCurve(const Rm *m, const PetscReal p[3], uint64_t key, PetscReal q[3])
 {
-  return GridClosest(m, &m->osg, PETSC_TRUE, p, key, NULL, q, NULL);
+  return GridClosest(m, &m->osg, PETSC_TRUE, p, key, NULL, q, NULL, m->hint + 1);
+}
+
+/* Is there a triangle of this pair facing along nrm within bound of p? The same answer as
+   RmProjectSurface's distance <= bound, without looking for the closest: the first within the
+   bound ends the search. */
+PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t code, const PetscReal nrm[3], PetscReal bound, PetscInt *hint)
+{
+  PetscReal y[3] = {0, 0, 0}, best = bound * bound;
+  PetscInt  it;
+  if (*hint >= 0) {
+    PetscReal d2 = ItemDistance(m, PETSC_FALSE, *hint, p, code, nrm, best, y);
+    if (d2 >= 0 && d2 <= best) return PETSC_TRUE;
+  }
+  best = best * (1 + 1e-12) + PETSC_SMALL * PETSC_SMALL;
+  it   = ScanBox(m, &m->otg, PETSC_FALSE, p, code, nrm, bound, bound * bound, &best, y);
+  if (it >= 0) *hint = it;
+  return (PetscBool)(it >= 0 && best <= bound * bound);
 }

@@ -341,7 +341,8 @@ PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal
   PetscCall(PetscMalloc4(3 * nv, &vn, nv, &mark, 3 * nt, &tn, 4 * nt, &ts));
   PetscCall(VertexStars(nv, xyz, nt, tri, vn, &start, &star));
   TriangleNormalsSpheres(xyz, nt, tri, tn, ts);
-  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL, PetscMax(radius, 0.5 * MeanEdge(xyz, nt, tri)), &g));
+  /* cells of half the radius: a query box of 5^3 small cells holds fewer triangles than 3^3 large ones */
+  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL, PetscMax(0.5 * radius, 0.5 * MeanEdge(xyz, nt, tri)), &g));
   for (PetscInt v = 0; v < nv; v++)
     mark[v] = -1;
   for (PetscInt v = 0; v < nv; v++) {
