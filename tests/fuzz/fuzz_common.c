@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <twinfe/image.h>
+#include <zlib.h>
 
 static char tmp_dir[PETSC_MAX_PATH_LEN];
 
@@ -62,4 +64,32 @@ void TwinfeFuzzWriteFile(const char path[], const uint8_t *data, size_t size)
     perror(path);
     abort();
   }
+}
+
+void TwinfeFuzzWriteGzip(const char path[], const uint8_t *data, size_t size)
+{
+  gzFile gz = gzopen(path, "wb");
+  if (!gz || (size && gzwrite(gz, data, (unsigned)size) != (int)size) || gzclose(gz) != Z_OK) abort();
+}
+
+void TwinfeFuzzWriteZlib(const char path[], const uint8_t *data, size_t size)
+{
+  uLongf   n = compressBound((uLong)size);
+  uint8_t *z = (uint8_t *)malloc(n);
+  if (!z || compress(z, &n, data, (uLong)size) != Z_OK) abort();
+  TwinfeFuzzWriteFile(path, z, n);
+  free(z);
+}
+
+void TwinfeFuzzReadImage(const char path[])
+{
+  TwinfeImage image = NULL;
+  PetscInt    dims[3], count;
+  PetscReal   spacing[3], origin[3], direction[9], volume;
+  const char *name;
+  if (TwinfeImageRead(path, &image)) return;
+  if (!TwinfeImageGetDimensions(image, dims) && !TwinfeImageGetGeometry(image, spacing, origin, direction) &&
+      !TwinfeImageGetVoxelVolume(image, &volume) && !TwinfeImageGetLabelName(image, 1, &name))
+    (void)TwinfeImageCountLabel(image, 1, &count);
+  if (TwinfeImageDestroy(&image)) abort(); /* destroying a read image must not fail */
 }

@@ -18,3 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void TwinfeFuzzPath(const char name[], char path[]);
 /* Writes the bytes to path; aborts when the disk refuses (not a finding). */
 void TwinfeFuzzWriteFile(const char path[], const uint8_t *data, size_t size);
+/* The same bytes gzip-compressed (gzip) or as one zlib stream (zlib). */
+void TwinfeFuzzWriteGzip(const char path[], const uint8_t *data, size_t size);
+void TwinfeFuzzWriteZlib(const char path[], const uint8_t *data, size_t size);
+/* Reads path with TwinfeImageRead and, when that succeeds, asks the image what a case asks
+   (dimensions, geometry, voxel volume, a label's name and count); aborts if Destroy fails. */
+void TwinfeFuzzReadImage(const char path[]);
