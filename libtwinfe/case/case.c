@@ -478,6 +478,7 @@ static PetscErrorCode RecordRegionSelection(TwinfeCase c, PetscInt i, int32_t or
   PetscCall(ReportKey(key, "image.regions", c->names[i], "voxels"));
   PetscCall(TwinfeReportSetInt(c->report, key, l.voxels));
   PetscCall(SetRegionInt(c, i, "voxels_meshed", l.voxels));
+  c->voxels_meshed[i] = l.voxels;
   PetscCall(ReportKey(key, "image.regions", c->names[i], "volume_mm3"));
   PetscCall(TwinfeReportSetReal(c->report, key, l.voxels * voxel));
   PetscCall(SetRegionInt(c, i, "components_in", l.components_given));
@@ -808,9 +809,10 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
     PetscCall(ReportKey(key, "mesh.regions", name, "volume_mm3"));
     PetscCall(TwinfeReportSetReal(c->report, key, volumes[r]));
     if (c->image) {
-      PetscInt  count;
+      PetscInt  count = 0;
       PetscReal voxel;
-      PetscCall(TwinfeImageCountLabel(c->image, labels[r], &count));
+      for (PetscInt i = 0; i < c->nregions; ++i) /* counted by the selection: no sweep over the image per region */
+        if (c->labels[i] == labels[r]) count = c->voxels_meshed[i];
       PetscCall(TwinfeImageGetVoxelVolume(c->image, &voxel));
       PetscCall(ReportKey(key, "mesh.regions", name, "volume_change_vs_voxels_percent"));
       PetscCall(TwinfeReportSetReal(c->report, key, 100.0 * (volumes[r] / (count * voxel) - 1.0))); /* vs the voxels meshed */

@@ -26,7 +26,8 @@ struct _p_TwinfeCase {
   TwinfeSurface  surface;
   TwinfeMesh     mesh;
   TwinfeReport   report;
-  TwinfeFidelity fidelity; /* the labels as read, before cleaning: what the mesh is compared with */
+  TwinfeFidelity fidelity;                               /* the labels as read, before cleaning: what the mesh is compared with */
+  PetscInt       voxels_meshed[TWINFE_CASE_MAX_REGIONS]; /* each region's voxels after the selection (image runs only) */
 
   DM               dm;
   PetscReal        mesh_diagonal_mm; /* of the mesh's bounding box, for the small-strain check */
