@@ -281,6 +281,16 @@ static PetscErrorCode RmWriteBack(Rm *m, TwinfeSurface s)
 PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
                                    PetscReal max_deviation_mm, TwinfeSurfaceRemeshStats *stats)
 {
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSurfaceRemeshFrozen_Private(surface, nlabels, labels, target_mm, max_deviation_mm, NULL, 0, stats));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                                 const PetscReal target_mm[], PetscReal max_deviation_mm,
+                                                 const PetscBool frozen[], PetscReal input_edge_mm,
+                                                 TwinfeSurfaceRemeshStats *stats)
+{
   Rm        m;
   PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
   PetscReal edge, *target;
@@ -311,12 +321,15 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
   PetscCall(CheckTargets(nlabels, labels, target_mm));
   PetscCall(PetscMalloc1(surface->ntriangles, &target));
   PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, target));
+  if (frozen)
+    for (PetscInt t = 0; t < surface->ntriangles; t++)
+      if (frozen[t]) target[t] = 0;
   PetscCall(RmCreate(surface, &m));
   PetscCall(PetscArraycpy(m.target, target, surface->ntriangles));
   PetscCall(PetscFree(target));
   for (PetscInt t = 0; t < m.nt; t++)
     active += m.target[t] > 0;
-  edge     = MeanEdgeOf(m.x, m.nt, m.t);
+  edge     = input_edge_mm > 0 ? input_edge_mm : MeanEdgeOf(m.x, m.nt, m.t);
   m.maxdev = max_deviation_mm;
   /* projections start searching within half an input edge (moves are tangential and small)
      and widen only when nothing is found */

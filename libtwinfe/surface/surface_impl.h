@@ -24,6 +24,16 @@ struct _p_TwinfeSurface {
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCreateOwning_Private(PetscInt nvertices, PetscReal *xyz, PetscInt ntriangles,
                                                               PetscInt *tri, int32_t *labels, TwinfeSurface *surface);
 
+/* TwinfeSurfaceRemesh with triangles kept exactly as they are where frozen[t] (NULL: none),
+   and so their vertices too: the pieces of a surface remeshed apart meet on frozen seams
+   (remesh_pieces.c). input_edge_mm > 0 is the input's mean edge (the scale of the search grids
+   and the least size in thin parts), as measured on the whole surface the part came from; <= 0
+   measures it on this surface. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                                              const PetscReal target_mm[], PetscReal max_deviation_mm,
+                                                              const PetscBool frozen[], PetscReal input_edge_mm,
+                                                              TwinfeSurfaceRemeshStats *stats);
+
 /* Windowed-sinc smoothing of the vertex coordinates in place; connectivity is only read. */
 PETSC_INTERN PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles,
                                                     const PetscInt tri[], PetscInt iterations, PetscReal passband,
