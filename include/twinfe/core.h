@@ -6,6 +6,11 @@
 /* Version of the library, "MAJOR.MINOR.PATCH". Not collective. */
 PETSC_EXTERN const char *TwinfeVersion(void);
 
+/* How many threads libtwinfe's loops use (surface remeshing in pieces, mesh quality, fidelity
+   distances): -threads, else the cores of the machine when PETSC_COMM_WORLD has one rank and 1
+   when it has several (their ranks have the cores). Results do not depend on it. */
+PETSC_EXTERN PetscErrorCode TwinfeGetThreads(PetscInt *nthreads);
+
 /* SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (hex must hold 65 chars).
    Not collective. Fails with PETSC_ERR_FILE_OPEN naming the file when it cannot be read. */
 PETSC_EXTERN PetscErrorCode TwinfeFileSHA256(const char path[], char hex[65]);

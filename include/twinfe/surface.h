@@ -86,9 +86,8 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt 
    frozen (on two threads when nthreads >= 2 and PETSc's debugging malloc is off), then the band
    with the halves frozen. The vertices where band and halves meet keep their input places.
    npieces 1 is TwinfeSurfaceRemesh; a negative npieces means -surface_remesh_pieces, else 2
-   from 40000 triangles and 1 below; a negative nthreads means -surface_remesh_threads, else 2
-   on a machine with 2 or more cores. The result depends on npieces, never on nthreads; stats'
-   deviation is the largest of the parts' (each against its own input). Not collective. */
+   from 40000 triangles and 1 below; a negative nthreads means TwinfeGetThreads (-threads). The result depends on npieces, never
+   on nthreads; stats' deviation is the largest of the parts' (each against its own input). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
                                                         const PetscReal target_mm[], PetscReal max_deviation_mm, PetscInt npieces,
                                                         PetscInt nthreads, TwinfeSurfaceRemeshStats *stats);

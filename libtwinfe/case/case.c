@@ -635,9 +635,8 @@ static PetscErrorCode RemeshOnRoot(TwinfeCase c, RemeshSummary *r)
   PetscCall(TwinfeImageGetGeometry(c->image, spacing, origin, direction));
   deviation = 0.5 * PetscMin(spacing[0], PetscMin(spacing[1], spacing[2]));
   PetscCall(PetscTime(&t0));
-  /* one rank: the second core takes half the surface; several ranks share the cores already */
-  PetscCall(TwinfeSurfaceRemeshInPieces(c->surface, c->nregions, c->labels, target, deviation, PETSC_DEFAULT,
-                                        c->size > 1 ? 1 : PETSC_DEFAULT, stats));
+  PetscCall(
+      TwinfeSurfaceRemeshInPieces(c->surface, c->nregions, c->labels, target, deviation, PETSC_DEFAULT, PETSC_DEFAULT, stats));
   r->first_target = target[0], r->deviation_bound = deviation;
   PetscCall(PetscTime(&t1));
   for (PetscInt i = 0; i < c->nregions; ++i) {

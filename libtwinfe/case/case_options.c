@@ -205,7 +205,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   PetscInt  iterations = 20;
   PetscReal passband = 0.1, angle = 120;
   PetscReal max_shift         = 0.3;
-  PetscInt  remesh_iterations = 5, remesh_pieces = 2, remesh_threads = 2;
+  PetscInt  remesh_iterations = 5, remesh_pieces = 2;
   PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -235,10 +235,6 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
                                               "1: remesh the surface whole; 2: two halves at once, then the band between them "
                                               "(default 2 from 40000 triangles, the same result on any number of threads)",
                                               remesh_pieces, &remesh_pieces, NULL));
-  TwinfeOptionsTry(declared,
-                   TwinfeOptionsInt(PetscOptionsObject, "-surface_remesh_threads",
-                                    "threads for the two halves (default 2 on a single rank with 2 or more cores, else 1)",
-                                    remesh_threads, &remesh_threads, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -255,8 +251,6 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   PetscCheck(remesh_pieces == 1 || remesh_pieces == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_remesh_pieces %" PetscInt_FMT " is not supported: give 1 (whole) or 2 (two halves and a band)",
              remesh_pieces);
-  PetscCheck(remesh_threads >= 1 && remesh_threads <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-surface_remesh_threads %" PetscInt_FMT " is out of range: give 1 or more", remesh_threads);
   PetscFunctionReturn(0);
 }
 
@@ -400,7 +394,7 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
-  PetscInt    degree = 1, interpolation = 0, compression = 0;
+  PetscInt    degree = 1, interpolation = 0, compression = 0, threads = 1;
   PetscBool   force = PETSC_FALSE;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -415,6 +409,11 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                                  "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3,
                                                  compression, &compression, NULL));
   TwinfeOptionsTry(declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-threads",
+                                    "threads for the surface remeshing, mesh quality and fidelity loops, 1 to 64 "
+                                    "(default: the cores on one rank, 1 with several ranks; results do not depend on it)",
+                                    threads, &threads, NULL));
+  TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-force",
                                      "move an existing output folder that twinfe may not replace aside instead of refusing",
                                      force, &force, NULL));
@@ -425,6 +424,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   PetscCall(declared);
   PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
+  PetscCall(TwinfeGetThreads(&threads)); /* checks -threads */
   PetscFunctionReturn(0);
 }
 

@@ -24,3 +24,9 @@ PETSC_INTERN PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, 
                                                     PetscBool *found);
 /* Not collective: an error naming the first unused option (FindUnused's message) if there is one. */
 PETSC_INTERN PetscErrorCode TwinfeOptionsRefuseUnused(TwinfeOptionsDeferFn defer);
+
+/* body(begin, end, ctx) over [0, n) split into contiguous ranges, one per thread
+   (TwinfeGetThreads; 1 for small n). The body calls no PETSc function and allocates nothing
+   (core/threads.c says why); it writes only the items of its range. */
+typedef void (*TwinfeRangeFn)(PetscInt begin, PetscInt end, void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn body, void *ctx);

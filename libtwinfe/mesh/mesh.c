@@ -128,6 +128,7 @@ PetscErrorCode TwinfeMeshDestroy(TwinfeMesh *mesh)
   PetscCall(PetscFree((*mesh)->regions));
   PetscCall(PetscFree((*mesh)->facets));
   PetscCall(PetscFree((*mesh)->facet_tags));
+  PetscCall(TwinfeMeshForgetCellMeasures_Private(*mesh));
   PetscCall(PetscFree(*mesh));
   PetscFunctionReturn(0);
 }

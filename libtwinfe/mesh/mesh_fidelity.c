@@ -9,6 +9,7 @@
  * a uniform grid: a dropped component's faces lie tens of mm from any facet, and a uniform
  * grid's ring search costs the cube of that distance in cells per query. */
 #include "meshimpl.h"
+#include "core/core_impl.h"
 
 #include <math.h>
 #include <twinfe/core.h>
@@ -566,55 +567,87 @@ static PetscErrorCode TrianglePrims(TwinfeFidelity f, const PetscReal ux[], Pets
   PetscFunctionReturn(0);
 }
 
-/* mesh -> voxels: every distinct vertex of the region's facets and every facet centroid. */
-static void MeshToVoxels(const Prims *tri, const BVH *faces, const Prims *fp, PetscInt stamp[], PetscInt mark,
-                         const PetscInt facets[], const int32_t tags[], PetscInt nfacets, int32_t label, const PetscReal ux[],
-                         TwinfeRegionFidelity *out)
-{
-  PetscInt  hint = -1, n = 0;
-  PetscReal sum = 0, max = 0;
+/* Distances from n points to the nearest primitive, on TwinfeGetThreads threads (each point
+   alone: the same values on any number of threads). */
+typedef struct {
+  const BVH       *bvh;
+  const Prims     *prims;
+  const PetscReal *x;
+  PetscReal       *d;
+} Queries;
 
+static void NearestRange(PetscInt begin, PetscInt end, void *ctx)
+{
+  const Queries *q    = (const Queries *)ctx;
+  PetscInt       hint = -1;
+  for (PetscInt i = begin; i < end; i++)
+    q->d[i] = Nearest(q->bvh, q->prims, &q->x[3 * i], &hint);
+}
+
+/* The mean and largest of the distances from the n points to the primitives (NAN if none). */
+static PetscErrorCode DistancesMeanMax(const BVH *bvh, const Prims *prims, PetscInt n, const PetscReal x[], PetscReal *mean,
+                                       PetscReal *max)
+{
+  Queries   q;
+  PetscReal sum = 0, top = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(n + 1, &q.d));
+  q.bvh = bvh, q.prims = prims, q.x = x;
+  PetscCall(TwinfeParallelFor_Private(n, NearestRange, &q));
+  for (PetscInt i = 0; i < n; i++) /* in order: the same sum on any number of threads */
+    sum += q.d[i], top = PetscMax(top, q.d[i]);
+  *mean = n ? sum / n : NAN;
+  *max  = n ? top : NAN;
+  PetscCall(PetscFree(q.d));
+  PetscFunctionReturn(0);
+}
+
+/* mesh -> voxels: every distinct vertex of the region's facets and every facet centroid. */
+static PetscErrorCode MeshToVoxels(const Prims *tri, const BVH *faces, const Prims *fp, PetscInt stamp[], PetscInt mark,
+                                   const PetscInt facets[], const int32_t tags[], PetscInt nfacets, int32_t label,
+                                   const PetscReal ux[], TwinfeRegionFidelity *out)
+{
+  PetscInt   n = 0;
+  PetscReal *x;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(3 * 4 * tri->n + 3, &x)); /* at most 3 vertices and a centroid per facet */
   for (PetscInt t = 0, m = 0; t < nfacets; t++) {
-    PetscReal c[3] = {0, 0, 0}, d;
+    PetscReal *c;
     if (!FacetBounds(tags[t], label)) continue;
     for (int k = 0; k < 3; k++) {
       const PetscInt v = facets[3 * t + k];
-      for (int a = 0; a < 3; a++)
-        c[a] += tri->corner[9 * m + 3 * k + a] / 3;
       if (stamp[v] == mark) continue;
       stamp[v] = mark;
-      d        = Nearest(faces, fp, &ux[3 * v], &hint);
-      sum += d;
-      max = PetscMax(max, d);
+      for (int a = 0; a < 3; a++)
+        x[3 * n + a] = ux[3 * v + a];
       n++;
     }
-    d = Nearest(faces, fp, c, &hint);
-    sum += d;
-    max = PetscMax(max, d);
-    n++;
+    c = &x[3 * n++];
+    for (int a = 0; a < 3; a++)
+      c[a] = (tri->corner[9 * m + a] + tri->corner[9 * m + 3 + a] + tri->corner[9 * m + 6 + a]) / 3;
     m++;
   }
-  out->mesh_points            = n;
-  out->mesh_to_voxels_mean_mm = n ? sum / n : NAN;
-  out->mesh_to_voxels_max_mm  = n ? max : NAN;
+  out->mesh_points = n;
+  PetscCall(DistancesMeanMax(faces, fp, n, x, &out->mesh_to_voxels_mean_mm, &out->mesh_to_voxels_max_mm));
+  PetscCall(PetscFree(x));
+  PetscFunctionReturn(0);
 }
 
 /* voxels -> mesh: the centre of every captured face of the label. */
-static void VoxelsToMesh(const Prims *fp, const BVH *tris, const Prims *tp, TwinfeRegionFidelity *out)
+static PetscErrorCode VoxelsToMesh(const Prims *fp, const BVH *tris, const Prims *tp, TwinfeRegionFidelity *out)
 {
-  PetscInt  hint = -1;
-  PetscReal sum = 0, max = 0;
+  PetscReal *x;
 
-  for (PetscInt i = 0; i < fp->n; i++) {
-    PetscReal c[3], d;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(3 * fp->n + 3, &x));
+  for (PetscInt i = 0; i < fp->n; i++)
     for (int a = 0; a < 3; a++)
-      c[a] = 0.5 * (fp->box[6 * i + a] + fp->box[6 * i + 3 + a]);
-    d = Nearest(tris, tp, c, &hint);
-    sum += d;
-    max = PetscMax(max, d);
-  }
-  out->voxels_to_mesh_mean_mm = fp->n ? sum / fp->n : NAN;
-  out->voxels_to_mesh_max_mm  = fp->n ? max : NAN;
+      x[3 * i + a] = 0.5 * (fp->box[6 * i + a] + fp->box[6 * i + 3 + a]);
+  PetscCall(DistancesMeanMax(tris, tp, fp->n, x, &out->voxels_to_mesh_mean_mm, &out->voxels_to_mesh_max_mm));
+  PetscCall(PetscFree(x));
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode CompareRegion(TwinfeFidelity f, PetscInt l, const PetscReal ux[], PetscInt nfacets, const PetscInt facets[],
@@ -630,8 +663,8 @@ static PetscErrorCode CompareRegion(TwinfeFidelity f, PetscInt l, const PetscRea
   if (fp.n && tp.n) {
     PetscCall(BVHCreate(&fp, &fb));
     PetscCall(BVHCreate(&tp, &tb));
-    MeshToVoxels(&tp, &fb, &fp, stamp, l + 1, facets, tags, nfacets, out->label, ux, out);
-    VoxelsToMesh(&fp, &tb, &tp, out);
+    PetscCall(MeshToVoxels(&tp, &fb, &fp, stamp, l + 1, facets, tags, nfacets, out->label, ux, out));
+    PetscCall(VoxelsToMesh(&fp, &tb, &tp, out));
     PetscCall(BVHDestroy(&fb));
     PetscCall(BVHDestroy(&tb));
   }

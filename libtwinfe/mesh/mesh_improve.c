@@ -13,6 +13,7 @@
  * the worst it removes. Boundary and interface facets are never changed, so the regions'
  * shapes, volumes and the facet list stay as they were. */
 #include "meshimpl.h"
+#include "core/core_impl.h"
 
 #include <petsctime.h>
 #include <twinfe/core.h>
@@ -715,6 +716,7 @@ static PetscErrorCode WorkToMesh(const Work *w, TwinfeMesh mesh)
 {
   PetscInt n = 0;
   PetscFunctionBeginUser;
+  PetscCall(TwinfeMeshForgetCellMeasures_Private(mesh));
   for (PetscInt t = 0; t < w->nt; t++)
     n += !w->dead[t];
   PetscCall(PetscFree(mesh->tets));
@@ -795,13 +797,21 @@ static void Measure(const Work *w, PetscInt t, PetscReal *rr, PetscReal *dih)
   *dih                  = TwinfeTetMinDihedralDeg_Private(p);
 }
 
-/* Measure every tet once, and queue those below the aimed bounds. */
+static void MeasureRange(PetscInt begin, PetscInt end, void *ctx)
+{
+  Work *w = (Work *)ctx;
+  for (PetscInt t = begin; t < end; t++)
+    Measure(w, t, &w->rr0[t], &w->dih0[t]);
+}
+
+/* Measure every tet once (on TwinfeGetThreads threads), and queue those below the aimed
+   bounds. */
 static PetscErrorCode MeasureAll(Work *w, const Bounds *aim)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc3(w->nt_orig + 1, &w->rr0, w->nt_orig + 1, &w->dih0, w->nt_orig + 1, &w->stale));
+  PetscCall(TwinfeParallelFor_Private(w->nt_orig, MeasureRange, w));
   for (PetscInt t = 0; t < w->nt_orig; t++) {
-    Measure(w, t, &w->rr0[t], &w->dih0[t]);
     w->stale[t] = PETSC_FALSE;
     if (w->rr0[t] < aim->rr_min || w->dih0[t] < aim->dih_min) PetscCall(Enqueue(w, t));
   }

@@ -5,6 +5,7 @@
  * the classic radius ratio (not Gmsh's own "gamma", which uses volume over the sum of face
  * areas times the longest edge; TwinfeMeshComputeCellQuality gives both). */
 #include "meshimpl.h"
+#include "core/core_impl.h"
 
 static void Sub(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
 {
@@ -109,6 +110,43 @@ PetscReal TwinfeTetMinDihedralDeg_Private(const PetscReal *p[4])
   return 180 - PetscAcosReal(PetscMax(-1.0, lowest)) * 180 / PETSC_PI;
 }
 
+static void TetPoints(TwinfeMesh mesh, PetscInt t, const PetscReal *p[4])
+{
+  for (int k = 0; k < 4; k++)
+    p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
+}
+
+static void MeasureCells(PetscInt begin, PetscInt end, void *ctx)
+{
+  TwinfeMesh mesh = (TwinfeMesh)ctx;
+  for (PetscInt t = begin; t < end; t++) {
+    const PetscReal *p[4];
+    TetPoints(mesh, t, p);
+    mesh->cell_radius_ratio[t] = TwinfeTetRadiusRatio_Private(p);
+    mesh->cell_gmsh_gamma[t]   = TetGmshGamma(p);
+    mesh->cell_min_dihedral[t] = TwinfeTetMinDihedralDeg_Private(p);
+  }
+}
+
+/* The three measures of every tet, computed once (on TwinfeGetThreads threads) for the
+   summary, the histogram, the region table and mesh.vtu, which all ask for them. */
+PetscErrorCode TwinfeMeshMeasureCells_Private(TwinfeMesh mesh)
+{
+  PetscFunctionBeginUser;
+  if (mesh->cell_radius_ratio) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc3(mesh->ntets + 1, &mesh->cell_radius_ratio, mesh->ntets + 1, &mesh->cell_gmsh_gamma, mesh->ntets + 1,
+                         &mesh->cell_min_dihedral));
+  PetscCall(TwinfeParallelFor_Private(mesh->ntets, MeasureCells, mesh));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMeshForgetCellMeasures_Private(TwinfeMesh mesh)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree3(mesh->cell_radius_ratio, mesh->cell_gmsh_gamma, mesh->cell_min_dihedral));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, PetscReal *mean_gamma, PetscReal *min_dihedral_deg)
 {
   PetscReal gmin = PETSC_MAX_REAL, gsum = 0, dmin = 180;
@@ -116,15 +154,12 @@ PetscErrorCode TwinfeMeshComputeQuality(TwinfeMesh mesh, PetscReal *min_gamma, P
   PetscFunctionBeginUser;
   TwinfeCheckArgNull_Private(mesh);
   PetscCheck(mesh->ntets > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "TwinfeMeshComputeQuality: the mesh has no tetrahedra");
+  PetscCall(TwinfeMeshMeasureCells_Private(mesh));
   for (PetscInt t = 0; t < mesh->ntets; t++) {
-    const PetscReal *p[4];
-    PetscReal        g;
-    for (int k = 0; k < 4; k++)
-      p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
-    g    = TwinfeTetRadiusRatio_Private(p);
-    gmin = PetscMin(gmin, g);
+    const PetscReal g = mesh->cell_radius_ratio[t];
+    gmin              = PetscMin(gmin, g);
     gsum += g;
-    dmin = PetscMin(dmin, TwinfeTetMinDihedralDeg_Private(p));
+    dmin = PetscMin(dmin, mesh->cell_min_dihedral[t]);
   }
   if (min_gamma) *min_gamma = gmin;
   if (mean_gamma) *mean_gamma = gsum / (PetscReal)mesh->ntets;
@@ -146,13 +181,11 @@ PetscErrorCode TwinfeMeshGammaHistogram(TwinfeMesh mesh, PetscInt nbins, const P
                (double)edges[b], (double)edges[b + 1]);
   for (PetscInt b = 0; b < nbins; b++)
     counts[b] = 0;
+  PetscCall(TwinfeMeshMeasureCells_Private(mesh));
   for (PetscInt t = 0; t < mesh->ntets; t++) {
-    const PetscReal *p[4];
-    PetscReal        g;
-    PetscInt         lo = 0, hi = nbins;
-    for (int k = 0; k < 4; k++)
-      p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
-    g = PetscMin(1.0, PetscMax(0.0, TwinfeTetRadiusRatio_Private(p))); /* gamma lies in [0, 1]; rounding may step out */
+    PetscReal g;
+    PetscInt  lo = 0, hi = nbins;
+    g = PetscMin(1.0, PetscMax(0.0, mesh->cell_radius_ratio[t])); /* gamma lies in [0, 1]; rounding may step out */
     if (g < edges[0] || g > edges[nbins]) continue;
     while (hi - lo > 1) { /* the bin b with edges[b] <= g < edges[b + 1]; the top bin is closed */
       PetscInt mid = (lo + hi) / 2;
@@ -191,22 +224,13 @@ PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes
   PetscFunctionReturn(0);
 }
 
-static void TetPoints(TwinfeMesh mesh, PetscInt t, const PetscReal *p[4])
-{
-  for (int k = 0; k < 4; k++)
-    p[k] = &mesh->xyz[3 * mesh->tets[4 * t + k]];
-}
-
 PetscErrorCode TwinfeMeshComputeCellQuality(TwinfeMesh mesh, PetscReal radius_ratio[], PetscReal gmsh_gamma[])
 {
   PetscFunctionBeginUser;
   TwinfeCheckArgNull_Private(mesh);
-  for (PetscInt t = 0; t < mesh->ntets; t++) {
-    const PetscReal *p[4];
-    TetPoints(mesh, t, p);
-    if (radius_ratio) radius_ratio[t] = TwinfeTetRadiusRatio_Private(p);
-    if (gmsh_gamma) gmsh_gamma[t] = TetGmshGamma(p);
-  }
+  PetscCall(TwinfeMeshMeasureCells_Private(mesh));
+  if (radius_ratio) PetscCall(PetscArraycpy(radius_ratio, mesh->cell_radius_ratio, mesh->ntets));
+  if (gmsh_gamma) PetscCall(PetscArraycpy(gmsh_gamma, mesh->cell_gmsh_gamma, mesh->ntets));
   PetscFunctionReturn(0);
 }
 
@@ -307,7 +331,7 @@ PetscErrorCode TwinfeMeshComputeRegionQuality(TwinfeMesh mesh, TwinfeMeshRegionQ
     q->ntets++;
     q->volume_mm3 += det / 6.0;
     if (det <= 0) q->inverted++;
-    q->min_dihedral_deg = PetscMin(q->min_dihedral_deg, TwinfeTetMinDihedralDeg_Private(p));
+    q->min_dihedral_deg = PetscMin(q->min_dihedral_deg, mesh->cell_min_dihedral[t]);
   }
   for (PetscInt r = 0; r < mesh->nregions; r++) {
     TwinfeMeshRegionQuality *q = &out[r];

@@ -18,7 +18,14 @@ struct _p_TwinfeMesh {
   /* what TwinfeMeshImprove did when the mesh stage made this mesh (zero otherwise) */
   PetscBool              improved;
   TwinfeMeshImproveStats improve_stats;
+  /* per tet, computed when first asked (TwinfeMeshMeasureCells_Private), NULL until then */
+  PetscReal *cell_radius_ratio, *cell_gmsh_gamma, *cell_min_dihedral;
 };
+
+/* Fill (once) the per-tet radius ratio, Gmsh gamma and least dihedral angle; forget them when
+   the mesh changes. */
+PETSC_INTERN PetscErrorCode TwinfeMeshMeasureCells_Private(TwinfeMesh mesh);
+PETSC_INTERN PetscErrorCode TwinfeMeshForgetCellMeasures_Private(TwinfeMesh mesh);
 
 /* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted), and its smallest
    dihedral angle in degrees (mesh_quality.c). */

@@ -13,20 +13,48 @@
    are renumbered before this stage (TwinfeImageRelabel). */
 #define TWINFE_MAX_REGION_LABEL 999
 
-/* The region label of every voxel, on a grid padded by one background voxel on each side so
-   that regions touching the image border close. */
+/* The region label of every voxel of the box that holds the regions (the image often has
+   them in a third of its volume), on a grid padded by one background voxel on each side so
+   that regions touching the box's (and the image's) border close. */
 typedef struct {
-  PetscInt  n[3];   /* image dims */
+  PetscInt  off[3]; /* image index of the box's first voxel */
+  PetscInt  n[3];   /* box dims */
   PetscInt  p[3];   /* padded dims = n + 2 */
   int16_t  *region; /* p[0]*p[1]*p[2] */
   PetscInt  c[3];   /* corner grid dims = n + 1 */
   PetscInt *vertex; /* corner -> vertex id or -1 */
 } TwinfeNetsGrid;
 
+/* The smallest box of voxels holding every voxel of a requested region (an empty image gives
+   a box of one voxel, which then has no face). */
+static void RegionBox(const PetscInt dims[3], const int32_t img[], const int16_t table[], PetscInt off[3], PetscInt n[3])
+{
+  PetscInt lo[3] = {dims[0], dims[1], dims[2]}, hi[3] = {-1, -1, -1};
+  for (PetscInt k = 0; k < dims[2]; k++)
+    for (PetscInt j = 0; j < dims[1]; j++) {
+      const int32_t *row   = img + (size_t)dims[0] * (j + (size_t)dims[1] * k);
+      PetscInt       first = -1, last = -1;
+      for (PetscInt i = 0; i < dims[0]; i++)
+        if (row[i] > 0 && row[i] <= TWINFE_MAX_REGION_LABEL && table[row[i]]) {
+          if (first < 0) first = i;
+          last = i;
+        }
+      if (first < 0) continue;
+      lo[0] = PetscMin(lo[0], first), hi[0] = PetscMax(hi[0], last);
+      lo[1] = PetscMin(lo[1], j), hi[1] = PetscMax(hi[1], j);
+      lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
+    }
+  for (int d = 0; d < 3; d++) {
+    if (hi[d] < 0) lo[d] = hi[d] = 0;
+    off[d] = lo[d], n[d] = hi[d] - lo[d] + 1;
+  }
+}
+
 static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeNetsGrid *g)
 {
   int16_t  table[TWINFE_MAX_REGION_LABEL + 1] = {0};
   int32_t *img;
+  PetscInt dims[3];
   size_t   np;
 
   PetscFunctionBeginUser;
@@ -39,15 +67,16 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
                (int)labels[l], TWINFE_MAX_REGION_LABEL, TWINFE_MAX_REGION_LABEL);
     table[labels[l]] = (int16_t)labels[l];
   }
-  PetscCall(TwinfeImageGetDimensions(image, g->n));
+  PetscCall(TwinfeImageGetDimensions(image, dims));
   PetscCall(TwinfeImageGetLabels(image, &img));
+  RegionBox(dims, img, table, g->off, g->n);
   for (int d = 0; d < 3; d++)
     g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
   np = (size_t)g->p[0] * g->p[1] * g->p[2];
   PetscCall(PetscCalloc1(np, &g->region));
   for (PetscInt k = 0; k < g->n[2]; k++)
     for (PetscInt j = 0; j < g->n[1]; j++) {
-      const int32_t *row = img + (size_t)g->n[0] * (j + (size_t)g->n[1] * k);
+      const int32_t *row = img + g->off[0] + (size_t)dims[0] * ((j + g->off[1]) + (size_t)dims[1] * (k + g->off[2]));
       int16_t       *out = g->region + 1 + (size_t)g->p[0] * ((j + 1) + (size_t)g->p[1] * (k + 1));
       for (PetscInt i = 0; i < g->n[0]; i++) {
         int32_t l = row[i];
@@ -149,7 +178,8 @@ static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const 
   PetscFunctionReturn(0);
 }
 
-/* World coordinates of every used corner: corner c sits at continuous voxel index c - 1/2. */
+/* World coordinates of every used corner: corner c of the box sits at continuous image index
+   off + c - 1/2. */
 static PetscErrorCode TwinfeNetsVertexCoordinates_Private(TwinfeImage image, const TwinfeNetsGrid *g, PetscReal xyz[])
 {
   PetscFunctionBeginUser;
@@ -157,7 +187,7 @@ static PetscErrorCode TwinfeNetsVertexCoordinates_Private(TwinfeImage image, con
     for (PetscInt j = 0; j < g->c[1]; j++)
       for (PetscInt i = 0; i < g->c[0]; i++) {
         const PetscInt  v      = g->vertex[i + g->c[0] * (j + g->c[1] * k)];
-        const PetscReal ijk[3] = {i - 0.5, j - 0.5, k - 0.5};
+        const PetscReal ijk[3] = {i + g->off[0] - 0.5, j + g->off[1] - 0.5, k + g->off[2] - 0.5};
         if (v >= 0) PetscCall(TwinfeImageIndexToWorld(image, ijk, xyz + 3 * v));
       }
   PetscFunctionReturn(0);

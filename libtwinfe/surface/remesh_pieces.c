@@ -16,7 +16,7 @@
 #include "surface_impl.h"
 #include <string.h>
 #include <threads.h>
-#include <unistd.h>
+#include <twinfe/core.h>
 
 /* Below this many triangles a surface is remeshed whole: the pieces' seams and set-up cost
    more than the second thread gains (a 40k-triangle surface remeshes in about 0.5 s). */
@@ -466,7 +466,6 @@ static PetscErrorCode GrowByRing(TwinfeSurface s, PetscBool mask[])
 static PetscErrorCode ChoosePiecesAndThreads(TwinfeSurface s, PetscInt *npieces, PetscInt *nthreads)
 {
   PetscBool malloc_debug = PETSC_FALSE, eachcall = PETSC_FALSE, nan = PETSC_FALSE;
-  long      cores = sysconf(_SC_NPROCESSORS_ONLN);
 
   PetscFunctionBeginUser;
   if (*npieces < 0) {
@@ -477,12 +476,9 @@ static PetscErrorCode ChoosePiecesAndThreads(TwinfeSurface s, PetscInt *npieces,
              "-surface_remesh_pieces %" PetscInt_FMT " is not supported: give 1 (the whole surface at once) or 2 (two halves "
              "and the band between them; the default from %d triangles)",
              *npieces, PIECES_MIN_TRIANGLES);
-  if (*nthreads < 0) {
-    *nthreads = cores >= 2 ? 2 : 1;
-    PetscCall(PetscOptionsGetInt(NULL, NULL, "-surface_remesh_threads", nthreads, NULL));
-  }
-  PetscCheck(*nthreads >= 1 && *nthreads <= 1024, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "-surface_remesh_threads %" PetscInt_FMT " is out of range: give 1 or more (2 pieces use at most 2)", *nthreads);
+  if (*nthreads < 0) PetscCall(TwinfeGetThreads(nthreads));
+  PetscCheck(*nthreads >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSurfaceRemeshInPieces: %" PetscInt_FMT " threads: give 1 or more (2 pieces use at most 2)", *nthreads);
   PetscCall(PetscMallocGetDebug(&malloc_debug, &eachcall, &nan));
   if (malloc_debug) *nthreads = 1;
   PetscFunctionReturn(0);

@@ -1,0 +1,70 @@
+/* Threads for loops of pure arithmetic over independent items.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Debian's PETSc 3.18 is not built thread-safe (its debugging malloc keeps one list, its error
+ * stack is global), so a loop body run here calls no PETSc function and allocates nothing: it
+ * reads shared input and writes only its own items. Every item is computed alone, so the
+ * result is the same on any number of threads. Only one rank per machine should use several
+ * threads: with more ranks the cores are taken already, so the default is then 1. */
+#include "core_impl.h"
+#include <threads.h>
+#include <twinfe/core.h>
+#include <unistd.h>
+
+#define TWINFE_MAX_THREADS 64
+
+PetscErrorCode TwinfeGetThreads(PetscInt *nthreads)
+{
+  PetscMPIInt size;
+  long        cores = sysconf(_SC_NPROCESSORS_ONLN);
+  PetscBool   set   = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCheck(nthreads, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeGetThreads: nthreads must not be NULL");
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  *nthreads = size > 1 || cores < 2 ? 1 : (PetscInt)PetscMin(cores, TWINFE_MAX_THREADS);
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-threads", nthreads, &set));
+  PetscCheck(*nthreads >= 1 && *nthreads <= TWINFE_MAX_THREADS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-threads %" PetscInt_FMT " is out of range: give 1 to %d (default: the cores when one rank runs, 1 with several "
+             "ranks)",
+             *nthreads, TWINFE_MAX_THREADS);
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  TwinfeRangeFn body;
+  void         *ctx;
+  PetscInt      begin, end;
+} Range;
+
+static int RunRange(void *arg)
+{
+  const Range *r = (const Range *)arg;
+  r->body(r->begin, r->end, r->ctx);
+  return 0;
+}
+
+PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn body, void *ctx)
+{
+  PetscInt nthreads;
+  Range    range[TWINFE_MAX_THREADS];
+  thrd_t   thread[TWINFE_MAX_THREADS];
+  int      started[TWINFE_MAX_THREADS] = {0};
+
+  PetscFunctionBeginUser;
+  if (n <= 0) PetscFunctionReturn(0);
+  PetscCall(TwinfeGetThreads(&nthreads));
+  /* below a few thousand items a thread costs more than it saves */
+  nthreads = PetscMax(1, PetscMin(nthreads, n / 4096));
+  for (PetscInt i = 0; i < nthreads; i++)
+    range[i] = (Range){body, ctx, n * i / nthreads, n * (i + 1) / nthreads};
+  for (PetscInt i = 1; i < nthreads; i++)
+    started[i] = thrd_create(&thread[i], RunRange, &range[i]) == thrd_success;
+  RunRange(&range[0]);
+  for (PetscInt i = 1; i < nthreads; i++)
+    if (started[i])
+      thrd_join(thread[i], NULL);
+    else
+      RunRange(&range[i]); /* no thread to be had: this one does it */
+  PetscFunctionReturn(0);
+}
