@@ -259,7 +259,7 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   const char *algorithms[] = {"hxt", "delaunay"};
   PetscInt    algorithm = 0, optimize = 1, threads = 1;
   PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE;
-  PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5;
+  PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5, grading = 0, size_max = 0;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Tetrahedral mesh (Gmsh)", "twinfe");
@@ -277,6 +277,13 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                                "target edge length, mm (0 keeps the voxel surface; not given: 1.5, or the voxel "
                                                "surface when the voxels are not 1.2 x finer); -<name>_mesh_size for one region",
                                                size, &size, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_grading",
+                                               "growth of the tet size per mm of depth below the surface, 0 to 2 (0: the "
+                                               "surface size throughout; 0.3 grades the inside of organs coarser)",
+                                               grading, &grading, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size_max",
+                                               "largest tet size of a graded interior, mm (0: 3 times the largest surface edge)",
+                                               size_max, &size_max, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_improve",
                                      "after Gmsh, remove tets below the two bounds that follow (flips, moves, insertions)",
@@ -293,6 +300,11 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
              "-mesh_optimize %" PetscInt_FMT " must be 0 or 1 (0 leaves slivers)", optimize);
   PetscCheck(threads >= 1 && threads <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_threads %" PetscInt_FMT " must be between 1 and 1024", threads);
+  PetscCheck(grading >= 0 && grading <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_grading %g must lie in [0, 2] (mm of tet size per mm of depth; 0 keeps the surface size throughout)",
+             (double)grading);
+  PetscCheck(size_max >= 0 && size_max <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_size_max %g mm must lie in [0, 1000] (0: 3 times the largest surface edge)", (double)size_max);
   PetscFunctionReturn(0);
 }
 

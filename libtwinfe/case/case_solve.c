@@ -613,6 +613,12 @@ static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
   }
   PetscCall(PetscTime(&now));
   PetscCall(TwinfeReportSetReal(c->report, "timings_s.total", (PetscReal)(now - c->start_time)));
+  {
+    PetscInt threads;
+    PetscCall(TwinfeGetThreads(&threads));
+    PetscCall(TwinfeReportSetInt(c->report, "settings.threads", threads));
+    PetscCall(TwinfeReportSetInt(c->report, "settings.ranks", c->size));
+  }
   PetscCall(PetscOptionsGetAll(NULL, &options));
   PetscCall(TwinfeReportSetString(c->report, "settings.options", options));
   PetscCall(PetscFree(options));

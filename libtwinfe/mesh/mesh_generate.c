@@ -19,6 +19,7 @@ typedef struct {
   PetscBool verbose;
   PetscBool improve; /* TwinfeMeshImprove after Gmsh, to the two bounds below */
   PetscReal min_radius_ratio, min_dihedral_deg;
+  PetscReal grading, size_max; /* a graded interior (mesh_sizing.c) when grading > 0 */
 } MeshOptions;
 
 static PetscErrorCode GetMeshOptions(MeshOptions *o)
@@ -54,7 +55,39 @@ static PetscErrorCode GetMeshOptions(MeshOptions *o)
   PetscCheck(o->min_dihedral_deg > 0 && o->min_dihedral_deg < 40, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_min_dihedral %g must lie in (0, 40) degrees (default 10; a regular tet has 70.5)",
              (double)o->min_dihedral_deg);
+  o->grading  = 0;
+  o->size_max = 0;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_grading", &o->grading, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-mesh_size_max", &o->size_max, NULL));
+  PetscCheck(o->grading >= 0 && o->grading <= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_grading %g must lie in [0, 2]: the growth of the tet size per mm of depth below the surface (0 keeps "
+             "the surface size throughout; 0.2-0.5 grades the inside of organs coarser)",
+             (double)o->grading);
+  PetscCheck(o->size_max >= 0 && o->size_max <= 1000, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_size_max %g mm must lie in [0, 1000]: the largest tet size of a graded interior (0: 3 times the largest "
+             "surface edge)",
+             (double)o->size_max);
   PetscFunctionReturn(0);
+}
+
+/* Gmsh's size callback: the graded size at (x, y, z). */
+static double GradedSize(int dim, int tag, double x, double y, double z, void *data)
+{
+  const double p[3] = {x, y, z};
+  (void)dim, (void)tag;
+  return TwinfeSizeFieldEvaluate_Private((const TwinfeSizeField *)data, p);
+}
+
+static PetscReal LargestEdge(PetscInt ntriangles, const PetscReal xyz[], const PetscInt tri[])
+{
+  PetscReal top = 0;
+  for (PetscInt t = 0; t < ntriangles; t++)
+    for (int e = 0; e < 3; e++) {
+      const PetscReal *a = &xyz[3 * tri[3 * t + e]], *b = &xyz[3 * tri[3 * t + (e + 1) % 3]];
+      top = PetscMax(
+          top, PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2])));
+    }
+  return top;
 }
 
 /* The regions to mesh: the given labels, or with none given every non-zero surface label. */
@@ -312,7 +345,7 @@ static PetscErrorCode CheckNoDuplicateVertices(TwinfeMesh mesh, const MeshOption
 
 static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o, PetscInt nvertices, const PetscReal xyz[],
                                     PetscInt ntriangles, const PetscInt tri[], PetscInt nregions, const int32_t labels[],
-                                    const char *const names[], TwinfeMesh *mesh)
+                                    const char *const names[], TwinfeSizeField *field, TwinfeMesh *mesh)
 {
   PetscFunctionBeginUser;
   PetscCall(AddPatches(s, nvertices, xyz, ntriangles, tri));
@@ -322,6 +355,13 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
   GMSH_CALL(gmshOptionSetNumber("Mesh.Algorithm3D", o->algorithm, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("Mesh.Optimize", (double)o->optimize, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("General.NumThreads", (double)o->threads, &gmsh_ierr));
+  if (o->grading > 0) {
+    /* the callback alone decides inside: no interpolation of the surface sizes, which would cap it */
+    PetscCall(TwinfeSizeFieldCreate_Private(nvertices, xyz, ntriangles, tri, o->grading,
+                                            o->size_max > 0 ? o->size_max : 3 * LargestEdge(ntriangles, xyz, tri), field));
+    GMSH_CALL(gmshOptionSetNumber("Mesh.MeshSizeExtendFromBoundary", 0, &gmsh_ierr));
+    GMSH_CALL(gmshModelMeshSetSizeCallback(GradedSize, field, &gmsh_ierr));
+  }
   {
     int gmsh_ierr = 0;
     gmshModelMeshGenerate(3, &gmsh_ierr);
@@ -372,10 +412,11 @@ static PetscErrorCode ChooseNames(PetscInt nregions, const int32_t labels[], con
 
 /* What one call owns, freed on every path (errors included). */
 typedef struct {
-  PetscInt     nchosen;
-  int32_t     *chosen;
-  char       **names;
-  TwinfeShells shells;
+  PetscInt        nchosen;
+  int32_t        *chosen;
+  char          **names;
+  TwinfeShells    shells;
+  TwinfeSizeField field; /* the graded interior's sizes, while Gmsh meshes */
 } Work;
 
 static PetscErrorCode WorkDestroy(Work *w)
@@ -386,6 +427,7 @@ static PetscErrorCode WorkDestroy(Work *w)
   PetscCall(PetscFree(w->names));
   PetscCall(PetscFree(w->chosen));
   PetscCall(TwinfeShellsDestroy_Private(&w->shells));
+  PetscCall(TwinfeSizeFieldDestroy_Private(&w->field));
   PetscFunctionReturn(0);
 }
 
@@ -412,8 +454,8 @@ static PetscErrorCode MeshSurface(TwinfeSurface surface, PetscInt nregions, cons
                       " patches and %" PetscInt_FMT " shells\n",
                       w->nchosen, ntriangles, w->shells.npatches, w->shells.nshells));
   PetscCall(TwinfeGmshBegin_Private(o.verbose));
-  ierr =
-      MeshInSession(&w->shells, &o, nvertices, xyz, ntriangles, tri, w->nchosen, w->chosen, (const char *const *)w->names, mesh);
+  ierr = MeshInSession(&w->shells, &o, nvertices, xyz, ntriangles, tri, w->nchosen, w->chosen, (const char *const *)w->names,
+                       &w->field, mesh);
   PetscCall(TwinfeGmshEnd_Private());
   PetscCall(ierr);
   PetscFunctionReturn(0);

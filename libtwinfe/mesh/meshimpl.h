@@ -27,6 +27,18 @@ struct _p_TwinfeMesh {
 PETSC_INTERN PetscErrorCode TwinfeMeshMeasureCells_Private(TwinfeMesh mesh);
 PETSC_INTERN PetscErrorCode TwinfeMeshForgetCellMeasures_Private(TwinfeMesh mesh);
 
+/* The graded interior size (mesh_sizing.c): min(size_max, h + grading * depth), h the surface
+   edge length nearest x, depth the distance to the surface; on a grid, for Gmsh's callback. */
+typedef struct {
+  PetscReal lo[3], cell, grading, size_max;
+  PetscInt  n[3];
+  float    *depth, *hsurf;
+} TwinfeSizeField;
+PETSC_INTERN PetscErrorCode TwinfeSizeFieldCreate_Private(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
+                                                          PetscReal grading, PetscReal size_max, TwinfeSizeField *f);
+PETSC_INTERN PetscErrorCode TwinfeSizeFieldDestroy_Private(TwinfeSizeField *f);
+PETSC_INTERN double         TwinfeSizeFieldEvaluate_Private(const TwinfeSizeField *f, const double x[3]);
+
 /* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted), and its smallest
    dihedral angle in degrees (mesh_quality.c). */
 PETSC_INTERN PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4]);
