@@ -51,6 +51,10 @@ PETSC_EXTERN PetscErrorCode TwinfeImageGetLabelName(TwinfeImage image, int32_t l
 PETSC_EXTERN PetscErrorCode TwinfeImageWrite(TwinfeImage image, const char path[]);
 
 PETSC_EXTERN PetscErrorCode TwinfeImageGetDimensions(TwinfeImage image, PetscInt dims[3]);
+/* The smallest box of voxel indices [lo, hi] (inclusive) holding every voxel of the given labels
+   (nlabels 0: of every non-zero label); *any is false, and the box empty, when there is none. */
+PETSC_EXTERN PetscErrorCode TwinfeImageGetLabelBox(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt lo[3],
+                                                   PetscInt hi[3], PetscBool *any);
 PETSC_EXTERN PetscErrorCode TwinfeImageGetGeometry(TwinfeImage image, PetscReal spacing[3], PetscReal origin[3],
                                                    PetscReal direction[9]);
 /* The label array (dims[0]*dims[1]*dims[2] values, i fastest), lent: do not free. */

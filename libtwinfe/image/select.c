@@ -44,12 +44,48 @@ PetscErrorCode TwinfeImageGetEvent_Private(TwinfeImageEvent e, PetscLogEvent *ev
 
 /* ---------- the box around the labels ---------- */
 
-PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscInt lo[3], PetscInt hi[3], PetscBool *any)
+static int CompareInt32(const void *a, const void *b)
 {
-  const PetscInt *n = image->dims;
+  const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Is label l one of those asked for? table[l] for l in [0, ntable), else a binary search of
+   the sorted list; every non-zero label when none are given. */
+typedef struct {
+  PetscInt       nlabels, ntable;
+  const int32_t *sorted;
+  unsigned char *table;
+} LabelSet;
+
+static inline PetscBool InSet(const LabelSet *set, int32_t l)
+{
+  if (!set->nlabels) return (PetscBool)(l != 0);
+  if (l >= 0 && l < set->ntable) return (PetscBool)set->table[l];
+  return (PetscBool)(bsearch(&l, set->sorted, (size_t)set->nlabels, sizeof(int32_t), CompareInt32) != NULL);
+}
+
+PetscErrorCode TwinfeImageGetLabelBox(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt lo[3], PetscInt hi[3],
+                                      PetscBool *any)
+{
+  const PetscInt *n   = image ? image->dims : NULL;
+  LabelSet        set = {nlabels, 1024, NULL, NULL};
+  int32_t        *sorted;
 
   PetscFunctionBeginUser;
-  *any = PETSC_FALSE;
+  TwinfeCheckPointer_Private(image);
+  TwinfeCheckPointer_Private(any);
+  PetscCheck(nlabels >= 0 && (!nlabels || labels), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "TwinfeImageGetLabelBox: %" PetscInt_FMT " labels need a list (or 0 for every non-zero label)", nlabels);
+  PetscCall(PetscMalloc1(nlabels + 1, &sorted));
+  PetscCall(PetscCalloc1(set.ntable, &set.table));
+  for (PetscInt l = 0; l < nlabels; l++) {
+    sorted[l] = labels[l];
+    if (labels[l] >= 0 && labels[l] < set.ntable) set.table[labels[l]] = 1;
+  }
+  qsort(sorted, (size_t)nlabels, sizeof(int32_t), CompareInt32);
+  set.sorted = sorted;
+  *any       = PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     lo[d] = n[d], hi[d] = -1;
   for (PetscInt k = 0; k < n[2]; k++)
@@ -57,7 +93,7 @@ PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscInt lo[3], Pet
       const int32_t *row   = image->labels + n[0] * (j + n[1] * k);
       PetscInt       first = -1, last = -1;
       for (PetscInt i = 0; i < n[0]; i++)
-        if (row[i]) {
+        if (row[i] && InSet(&set, row[i])) {
           if (first < 0) first = i;
           last = i;
         }
@@ -67,6 +103,15 @@ PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscInt lo[3], Pet
       lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
       *any = PETSC_TRUE;
     }
+  PetscCall(PetscFree(set.table));
+  PetscCall(PetscFree(sorted));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscInt lo[3], PetscInt hi[3], PetscBool *any)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeImageGetLabelBox(image, 0, NULL, lo, hi, any));
   PetscFunctionReturn(0);
 }
 

@@ -25,37 +25,13 @@ typedef struct {
   PetscInt *vertex; /* corner -> vertex id or -1 */
 } TwinfeNetsGrid;
 
-/* The smallest box of voxels holding every voxel of a requested region (an empty image gives
-   a box of one voxel, which then has no face). */
-static void RegionBox(const PetscInt dims[3], const int32_t img[], const int16_t table[], PetscInt off[3], PetscInt n[3])
-{
-  PetscInt lo[3] = {dims[0], dims[1], dims[2]}, hi[3] = {-1, -1, -1};
-  for (PetscInt k = 0; k < dims[2]; k++)
-    for (PetscInt j = 0; j < dims[1]; j++) {
-      const int32_t *row   = img + (size_t)dims[0] * (j + (size_t)dims[1] * k);
-      PetscInt       first = -1, last = -1;
-      for (PetscInt i = 0; i < dims[0]; i++)
-        if (row[i] > 0 && row[i] <= TWINFE_MAX_REGION_LABEL && table[row[i]]) {
-          if (first < 0) first = i;
-          last = i;
-        }
-      if (first < 0) continue;
-      lo[0] = PetscMin(lo[0], first), hi[0] = PetscMax(hi[0], last);
-      lo[1] = PetscMin(lo[1], j), hi[1] = PetscMax(hi[1], j);
-      lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
-    }
-  for (int d = 0; d < 3; d++) {
-    if (hi[d] < 0) lo[d] = hi[d] = 0;
-    off[d] = lo[d], n[d] = hi[d] - lo[d] + 1;
-  }
-}
-
 static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeNetsGrid *g)
 {
-  int16_t  table[TWINFE_MAX_REGION_LABEL + 1] = {0};
-  int32_t *img;
-  PetscInt dims[3];
-  size_t   np;
+  int16_t   table[TWINFE_MAX_REGION_LABEL + 1] = {0};
+  int32_t  *img;
+  PetscInt  dims[3], hi[3];
+  PetscBool any;
+  size_t    np;
 
   PetscFunctionBeginUser;
   PetscCheck(nlabels > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -69,7 +45,9 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
   }
   PetscCall(TwinfeImageGetDimensions(image, dims));
   PetscCall(TwinfeImageGetLabels(image, &img));
-  RegionBox(dims, img, table, g->off, g->n);
+  PetscCall(TwinfeImageGetLabelBox(image, nlabels, labels, g->off, hi, &any));
+  for (int d = 0; d < 3; d++) /* no voxel of a region: a box of one voxel, which has no face */
+    g->n[d] = any ? hi[d] - g->off[d] + 1 : 1, g->off[d] = any ? g->off[d] : 0;
   for (int d = 0; d < 3; d++)
     g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
   np = (size_t)g->p[0] * g->p[1] * g->p[2];

@@ -327,6 +327,36 @@ START_TEST(test_phantom)
 }
 END_TEST
 
+START_TEST(test_label_box)
+{
+  const PetscInt  dims[3]    = {12, 9, 7};
+  const PetscReal spacing[3] = {1, 1, 1}, origin[3] = {0, 0, 0};
+  const int32_t   three = 3, seven = 7, both[2] = {7, 3}, big[2] = {70000, 3}, absent = 99;
+  TwinfeImage     image;
+  int32_t        *l;
+  PetscInt        lo[3], hi[3];
+  PetscBool       any;
+  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  l[2 + 12 * (3 + 9 * 4)]  = 3;
+  l[10 + 12 * (1 + 9 * 5)] = 7;
+  l[5 + 12 * (8 + 9 * 0)]  = 70000; /* a label beyond the lookup table */
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 1, &seven, lo, hi, &any));
+  ck_assert(any && lo[0] == 10 && hi[0] == 10 && lo[1] == 1 && hi[1] == 1 && lo[2] == 5 && hi[2] == 5);
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 2, both, lo, hi, &any));
+  ck_assert(any && lo[0] == 2 && hi[0] == 10 && lo[1] == 1 && hi[1] == 3 && lo[2] == 4 && hi[2] == 5);
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 2, big, lo, hi, &any));
+  ck_assert(any && lo[0] == 2 && hi[0] == 5 && lo[1] == 3 && hi[1] == 8 && lo[2] == 0 && hi[2] == 4);
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 0, NULL, lo, hi, &any)); /* every non-zero label */
+  ck_assert(any && lo[0] == 2 && hi[0] == 10 && lo[1] == 1 && hi[1] == 8 && lo[2] == 0 && hi[2] == 5);
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 1, &absent, lo, hi, &any));
+  ck_assert(!any);
+  TWINFE_CK(TwinfeImageGetLabelBox(image, 1, &three, lo, hi, &any));
+  ck_assert(any && lo[0] == 2 && hi[0] == 2 && lo[2] == 4 && hi[2] == 4);
+  TWINFE_CK(TwinfeImageDestroy(&image));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("image_select");
@@ -341,6 +371,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_pieces_26_and_6);
   tcase_add_test(tc, test_keep_all_refuses);
   tcase_add_test(tc, test_kidney_phantom);
+  tcase_add_test(tc, test_label_box);
   suite_add_tcase(s, tc);
   return s;
 }
