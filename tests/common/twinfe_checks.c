@@ -277,3 +277,17 @@ PetscInt twinfe_test_distribute_both(TwinfeMesh mesh, DM *petsc, DM *ours)
   TWINFE_CK(PetscLogEventGetPerfInfo(0, event, &info));
   return info.count;
 }
+
+TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spacing[3], const PetscReal origin[3],
+                                   int32_t (*label)(int i, int j, int k))
+{
+  TwinfeImage image;
+  int32_t    *l;
+  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  for (int k = 0; k < dims[2]; k++)
+    for (int j = 0; j < dims[1]; j++)
+      for (int i = 0; i < dims[0]; i++)
+        l[i + dims[0] * (j + dims[1] * k)] = label(i, j, k);
+  return image;
+}

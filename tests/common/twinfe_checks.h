@@ -58,3 +58,10 @@ void twinfe_test_box_case_create(TwinfeTestBoxCase *box);
 void twinfe_test_box_case_destroy(TwinfeTestBoxCase *box);
 /* Writes the box's coordinates (point) and cell_index, centroid (cell) fields at time. */
 PetscErrorCode twinfe_test_box_case_write(TwinfeResults results, PetscReal time, const TwinfeTestBoxCase *box);
+
+/* ---- label maps drawn by a function */
+
+/* An image of dims voxels of the given spacing at origin (axis-aligned) whose voxel (i, j, k)
+   holds label(i, j, k). */
+TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spacing[3], const PetscReal origin[3],
+                                   int32_t (*label)(int i, int j, int k));

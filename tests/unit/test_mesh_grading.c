@@ -15,22 +15,19 @@
 #define GRADING 0.3
 #define SIZE_MAX_MM 6.0
 
+static int32_t ball_label(int i, int j, int k)
+{
+  const int di = i - N / 2, dj = j - N / 2, dk = k - N / 2;
+  return di * di + dj * dj + dk * dk <= RADIUS * RADIUS ? 1 : 0;
+}
+
 static TwinfeSurface ball_surface(void)
 {
   const PetscInt  dims[3]    = {N, N, N};
   const PetscReal spacing[3] = {1, 1, 1}, origin[3] = {0, 0, 0}, target[1] = {TARGET_MM};
   const int32_t   label = 1;
-  TwinfeImage     image;
+  TwinfeImage     image = twinfe_test_image_from(dims, spacing, origin, ball_label);
   TwinfeSurface   s;
-  int32_t        *l;
-  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
-  TWINFE_CK(TwinfeImageGetLabels(image, &l));
-  for (int k = 0; k < N; k++)
-    for (int j = 0; j < N; j++)
-      for (int i = 0; i < N; i++) {
-        const int di = i - N / 2, dj = j - N / 2, dk = k - N / 2;
-        l[i + N * (j + N * k)] = di * di + dj * dj + dk * dk <= RADIUS * RADIUS ? 1 : 0;
-      }
   TWINFE_CK(TwinfeSurfaceCreateFromImage(image, 1, &label, &s));
   TWINFE_CK(TwinfeSurfaceSmooth(s, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   TWINFE_CK(TwinfeSurfaceRemesh(s, 1, &label, target, 0.5, NULL));

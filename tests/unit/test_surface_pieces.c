@@ -35,15 +35,8 @@ static TwinfeSurface smoothed_phantom(void)
 {
   const PetscInt  dims[3]    = {NX, NY, NZ};
   const PetscReal spacing[3] = {1, 1, 1}, origin[3] = {-40.0, 3.5, 60.0};
-  TwinfeImage     image;
+  TwinfeImage     image = twinfe_test_image_from(dims, spacing, origin, phantom_label);
   TwinfeSurface   s;
-  int32_t        *l;
-  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
-  TWINFE_CK(TwinfeImageGetLabels(image, &l));
-  for (int k = 0; k < NZ; k++)
-    for (int j = 0; j < NY; j++)
-      for (int i = 0; i < NX; i++)
-        l[i + NX * (j + NY * k)] = phantom_label(i, j, k);
   TWINFE_CK(TwinfeSurfaceCreateFromImage(image, NLAB, all_labels, &s));
   TWINFE_CK(TwinfeSurfaceSmooth(s, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT));
   TWINFE_CK(TwinfeImageDestroy(&image));
