@@ -54,6 +54,7 @@ typedef struct {
   PetscInt         *vhint;         /* per vertex: the input triangle closest to it last time, or -1 */
   PetscInt         *thint;         /* per triangle: an input triangle near its centroid last time, or -1 */
   PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
+  PetscReal         wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;

@@ -36,7 +36,8 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
    share a vertex always pass it), with the fold test written out, and with a shortcut: when they share
    exactly one vertex w and U's other two vertices lie strictly on one side of T's plane, U
    meets that plane only at w, so neither triangle's edge opposite w can cross the other. */
-static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3])
+static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3],
+                         PetscReal wedge_cos)
 {
   PetscInt  shared = 0, w = -1, o[3], no = 0;
   PetscReal s[2];
@@ -58,7 +59,7 @@ static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscRe
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         if (T[i] == U[(j + 1) % 3] && T[(i + 1) % 3] == U[j]) alike = PETSC_TRUE;
-    return (PetscBool)(alike ? c < -0.99985 : c > 0.99985);
+    return (PetscBool)(alike ? c < -wedge_cos : c > wedge_cos);
   }
   if (shared != 1) return TwinfeTrianglePairBad_Private(x, T, U);
   for (int k = 0; k < 2; k++) {
@@ -95,7 +96,7 @@ static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscIn
         if (m->tmark[u] == m->tstamp) continue;
         m->tmark[u] = m->tstamp;
         if (U[0] < 0 || (m->tpos[u] >= base && m->tpos[u] <= base + i)) continue;
-        if (PairBad(m->x, T, nT, U)) return PETSC_TRUE;
+        if (PairBad(m->x, T, nT, U, m->wedge_cos)) return PETSC_TRUE;
       }
     }
   }
@@ -218,29 +219,36 @@ static void AddTri(Rm *m, PetscInt slot, PetscInt a, PetscInt b, PetscInt c, con
   m->target[slot] = target;
 }
 
-/* Replace triangle t by its pieces: edge e (v[e], v[e+1]) split at s[e] >= 0. */
-static void SplitTriangleCut(Rm *m, PetscInt t)
+/* The split vertex of edge ab, or -1 when ab is not split (or its split was withdrawn). */
+static PetscInt SplitVertex(const Rm *m, PetscInt a, PetscInt b)
 {
-  PetscInt        v[3], s[3], n = 0;
-  int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
-  const PetscReal h      = m->target[t];
+  PetscInt v = HashGet(m, a, b);
+  return v >= 0 && m->type[v] != RM_DEAD ? v : -1;
+}
+
+/* The pieces of triangle t (3 vertices each, t's orientation) when edge e (v[e], v[e+1]) is
+   split at its split vertex; returns their number (0: t is not cut). */
+static PetscInt SplitPieces(const Rm *m, PetscInt t, PetscInt piece[4][3])
+{
+  PetscInt v[3], s[3], n = 0;
   for (int c = 0; c < 3; c++)
     v[c] = m->t[3 * t + c];
   for (int e = 0; e < 3; e++)
-    n += (s[e] = HashGet(m, v[e], v[(e + 1) % 3])) >= 0;
-  if (n == 0) return;
+    n += (s[e] = SplitVertex(m, v[e], v[(e + 1) % 3])) >= 0;
+#define RM_PIECE(k, p, q, r) (piece[k][0] = (p), piece[k][1] = (q), piece[k][2] = (r))
+  if (n == 0) return 0;
   if (n == 3) {
-    AddTri(m, t, v[0], s[0], s[2], lab, h);
-    AddTri(m, m->nt++, s[0], v[1], s[1], lab, h);
-    AddTri(m, m->nt++, s[2], s[1], v[2], lab, h);
-    AddTri(m, m->nt++, s[0], s[1], s[2], lab, h);
-    return;
+    RM_PIECE(0, v[0], s[0], s[2]);
+    RM_PIECE(1, s[0], v[1], s[1]);
+    RM_PIECE(2, s[2], s[1], v[2]);
+    RM_PIECE(3, s[0], s[1], s[2]);
+    return 4;
   }
   if (n == 1) {
     int e = s[0] >= 0 ? 0 : s[1] >= 0 ? 1 : 2;
-    AddTri(m, t, v[e], s[e], v[(e + 2) % 3], lab, h);
-    AddTri(m, m->nt++, s[e], v[(e + 1) % 3], v[(e + 2) % 3], lab, h);
-    return;
+    RM_PIECE(0, v[e], s[e], v[(e + 2) % 3]);
+    RM_PIECE(1, s[e], v[(e + 1) % 3], v[(e + 2) % 3]);
+    return 2;
   }
   {
     /* two split edges e (v0 v1) and e+1 (v1 v2) around the corner v1 = v[e+1]; the rest is the
@@ -248,15 +256,132 @@ static void SplitTriangleCut(Rm *m, PetscInt t)
     int             e  = s[0] < 0 ? 1 : s[1] < 0 ? 2 : 0;
     PetscInt        a0 = v[e], a1 = v[(e + 1) % 3], a2 = v[(e + 2) % 3], m0 = s[e], m1 = s[(e + 1) % 3];
     const PetscReal d1 = Dist(m->x + 3 * a0, m->x + 3 * m1), d2 = Dist(m->x + 3 * m0, m->x + 3 * a2);
-    AddTri(m, t, m0, a1, m1, lab, h);
+    RM_PIECE(0, m0, a1, m1);
     if (d1 <= d2) {
-      AddTri(m, m->nt++, a0, m0, m1, lab, h);
-      AddTri(m, m->nt++, a0, m1, a2, lab, h);
+      RM_PIECE(1, a0, m0, m1);
+      RM_PIECE(2, a0, m1, a2);
     } else {
-      AddTri(m, m->nt++, a0, m0, a2, lab, h);
-      AddTri(m, m->nt++, m0, m1, a2, lab, h);
+      RM_PIECE(1, a0, m0, a2);
+      RM_PIECE(2, m0, m1, a2);
+    }
+    return 3;
+  }
+#undef RM_PIECE
+}
+
+/* Replace triangle t by its pieces. */
+static void SplitTriangleCut(Rm *m, PetscInt t)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
+  const PetscReal h      = m->target[t];
+  for (PetscInt k = 0; k < n; k++)
+    AddTri(m, k ? m->nt++ : t, piece[k][0], piece[k][1], piece[k][2], lab, h);
+}
+
+/* The cosine of the angle between the half-planes of triangles (p, q, c) and (p, q, d) on
+   their common edge pq: 1 when they fold onto each other, -1 when flat. */
+static PetscReal WedgeCos(const PetscReal *p, const PetscReal *q, const PetscReal *c, const PetscReal *d)
+{
+  PetscReal e[3] = {q[0] - p[0], q[1] - p[1], q[2] - p[2]}, u[3] = {c[0] - p[0], c[1] - p[1], c[2] - p[2]};
+  PetscReal w[3] = {d[0] - p[0], d[1] - p[1], d[2] - p[2]}, ee = Dot3(e, e), su, sw, den;
+  if (ee <= 0) return 1;
+  su = Dot3(u, e) / ee, sw = Dot3(w, e) / ee;
+  for (int k = 0; k < 3; k++)
+    u[k] -= su * e[k], w[k] -= sw * e[k];
+  den = PetscSqrtReal(Dot3(u, u) * Dot3(w, w));
+  return den > 0 ? Dot3(u, w) / den : 1;
+}
+
+/* The third vertex of the piece of t (t itself when it is not cut) on the edge pq, or -1. */
+static PetscInt PieceApex(const Rm *m, PetscInt t, PetscInt p, PetscInt q)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  const PetscInt *T = m->t + 3 * t;
+  if (!n) return TriHas(T, p) && TriHas(T, q) ? T[0] + T[1] + T[2] - p - q : -1;
+  for (PetscInt k = 0; k < n; k++)
+    if (TriHas(piece[k], p) && TriHas(piece[k], q)) return piece[k][0] + piece[k][1] + piece[k][2] - p - q;
+  return -1;
+}
+
+/* Would the pieces of t open a narrower wedge than the bound (or than t and its neighbour did
+   before, when that was narrower) with the pieces of a triangle across one of t's edges? A
+   region squeezed into such a wedge can only be filled by flat tets. */
+static PetscBool SplitWedgePoor(const Rm *m, PetscInt t)
+{
+  const PetscInt *T = m->t + 3 * t;
+  for (int e = 0; e < 3; e++) {
+    const PetscInt a = T[e], b = T[(e + 1) % 3], c0 = T[(e + 2) % 3], s = SplitVertex(m, a, b);
+    const PetscInt sub[2][2] = {{a, s >= 0 ? s : b}, {s, b}};
+    RmEdge         E;
+    RmEdgeTriangles(m, a, b, &E);
+    for (PetscInt i = 0; i < E.n && i < RM_MAX_EDGE_TRIS; i++) {
+      const PetscInt t2 = E.t[i], *T2 = m->t + 3 * t2, d0 = T2[0] + T2[1] + T2[2] - a - b;
+      PetscReal      bound;
+      if (t2 == t) continue;
+      bound = PetscMax(m->wedge_cos, WedgeCos(m->x + 3 * a, m->x + 3 * b, m->x + 3 * c0, m->x + 3 * d0));
+      for (int h = 0; h < (s >= 0 ? 2 : 1); h++) {
+        PetscInt p = sub[h][0], q = sub[h][1], c = PieceApex(m, t, p, q), d = PieceApex(m, t2, p, q);
+        if (c < 0 || d < 0) continue;
+        if (WedgeCos(m->x + 3 * p, m->x + 3 * q, m->x + 3 * c, m->x + 3 * d) > bound) return PETSC_TRUE;
+      }
     }
   }
+  return PETSC_FALSE;
+}
+
+/* Would cutting t leave a piece with a least angle below the bound (or below t's own, when
+   that is lower), turned against t, or in a narrow wedge with a neighbour? Midpoints are
+   projected back on the input, so a piece of a skinny or curved triangle can be far worse than
+   its parent. */
+static PetscBool SplitPiecesPoor(const Rm *m, PetscInt t)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  const PetscInt *T = m->t + 3 * t;
+  PetscReal       bound, n0[3];
+  if (!n) return PETSC_FALSE;
+  bound = PetscMin(m->min_angle, RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]));
+  RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0);
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscReal *p = m->x + 3 * piece[k][0], *q = m->x + 3 * piece[k][1], *r = m->x + 3 * piece[k][2];
+    PetscReal        n1[3];
+    RmNormal(p, q, r, n1);
+    if (Dot3(n0, n1) <= 0.5 * PetscSqrtReal(Dot3(n0, n0) * Dot3(n1, n1))) return PETSC_TRUE;
+    if (RmMinAngle(p, q, r) < bound) return PETSC_TRUE;
+  }
+  return SplitWedgePoor(m, t);
+}
+
+/* Withdraw the splits that would leave a poor piece: every split of a triangle with a poor
+   piece is withdrawn, which changes its neighbours' patterns, so repeat until none is poor
+   (splits only go, so this ends; only triangles cut at first can be cut later). Returns how
+   many were withdrawn. */
+static PetscErrorCode WithdrawPoorSplits(Rm *m, PetscInt nt0, PetscInt *withdrawn)
+{
+  PetscInt *cut, ncut = 0, changed;
+
+  PetscFunctionBeginUser;
+  *withdrawn = 0;
+  PetscCall(PetscMalloc1(nt0, &cut));
+  for (PetscInt t = 0; t < nt0; t++) {
+    const PetscInt *T = m->t + 3 * t;
+    if (T[0] >= 0 && (SplitVertex(m, T[0], T[1]) >= 0 || SplitVertex(m, T[1], T[2]) >= 0 || SplitVertex(m, T[2], T[0]) >= 0))
+      cut[ncut++] = t;
+  }
+  do {
+    changed = 0;
+    for (PetscInt i = 0; i < ncut; i++) {
+      const PetscInt *T = m->t + 3 * cut[i];
+      if (!SplitPiecesPoor(m, cut[i])) continue;
+      for (int e = 0; e < 3; e++) {
+        PetscInt v = SplitVertex(m, T[e], T[(e + 1) % 3]);
+        if (v >= 0) m->type[v] = RM_DEAD, changed++;
+      }
+    }
+    *withdrawn += changed;
+  } while (changed);
+  PetscCall(PetscFree(cut));
+  PetscFunctionReturn(0);
 }
 
 static void SplitTriangle(Rm *m, PetscInt t)
@@ -339,6 +464,8 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
       m->nv++;
     }
   }
+  PetscCall(WithdrawPoorSplits(m, nt0, &n));
+  *nsplit -= n;
   for (PetscInt t = 0; t < nt0; t++)
     if (m->t[3 * t] >= 0) SplitTriangle(m, t);
   PetscFunctionReturn(0);
