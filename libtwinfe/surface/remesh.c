@@ -21,6 +21,12 @@
    less than this or than its parent triangles did: a region squeezed into a narrower wedge can only be filled by flat tets, and
    the input's wedges are wide (41 deg on 41 TotalSegmentator labels at 3 mm) */
 #define RM_MIN_WEDGE_DEG 20.0
+/* each connected piece of a label's boundary gets triangles no longer than this times its
+   volume / area (1.5: every label of the TotalSegmentator example at 4 mm within 5% of its
+   smoothed volume; 2: 9%, 1.2: 4% with 21% more triangles); a piece where that is below this
+   fraction of the input's mean edge is kept as it is */
+#define RM_PIECE_SIZE_FACTOR 1.5
+#define RM_PIECE_MIN_SIZE 0.25
 
 /* Adds the CPU seconds since *c to *acc and restarts *c. */
 static void Lap(clock_t *c, double *acc)
@@ -134,6 +140,90 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
   PetscFunctionReturn(0);
 }
 
+static PetscInt FindRoot(PetscInt parent[], PetscInt v)
+{
+  while (parent[v] != v)
+    v = parent[v] = parent[parent[v]];
+  return v;
+}
+
+/* The connected pieces of one label's boundary (its triangles list[0..n), both sides): each
+   vertex's root in parent, and at each root the piece's enclosed volume and area. */
+static void LabelPieces(const Rm *m, int32_t label, PetscInt n, const PetscInt list[], PetscInt parent[], PetscReal vol[],
+                        PetscReal area[])
+{
+  for (PetscInt i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++) {
+      PetscInt v = m->t[3 * list[i] + c];
+      parent[v] = v, vol[v] = area[v] = 0;
+    }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt *T = m->t + 3 * list[i];
+    for (int c = 1; c < 3; c++) {
+      PetscInt r0 = FindRoot(parent, T[0]), r1 = FindRoot(parent, T[c]);
+      if (r0 != r1) parent[r1] = r0;
+    }
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt  *T = m->t + 3 * list[i];
+    const PetscInt   r = FindRoot(parent, T[0]);
+    const PetscReal *o = m->x + 3 * r, side = m->lab[2 * list[i]] == label ? 1 : -1; /* normals point out of lab[0] */
+    PetscReal        a[3], b[3], c[3], nrm[3];
+    for (int d = 0; d < 3; d++)
+      a[d] = m->x[3 * T[0] + d] - o[d], b[d] = m->x[3 * T[1] + d] - o[d], c[d] = m->x[3 * T[2] + d] - o[d];
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nrm);
+    area[r] += 0.5 * PetscSqrtReal(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
+    vol[r] +=
+        side * (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0])) / 6;
+  }
+}
+
+/* Caps the size at each vertex of a small or thin part: for every connected piece of every
+   label's boundary, at factor x its volume / area (a ball of radius r: r / 3, a rod: r / 2), but
+   not below floor. Coarse triangles on a part that is small against them cut its convex
+   surface short (at 4 mm on 3 mm voxels a 1-voxel label collapsed to a sliver, ribs lost 10-15%). */
+static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor, PetscReal floor)
+{
+  PetscInt  *start, *list, *parent;
+  PetscReal *vol, *area;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(RM_MAX_LABEL + 2, &start));
+  PetscCall(PetscMalloc4(2 * m->nt, &list, m->nv, &parent, m->nv, &vol, m->nv, &area));
+  for (PetscInt t = 0; t < m->nt; t++)
+    for (int k = 0; k < 2; k++)
+      if (m->lab[2 * t + k] > 0) start[m->lab[2 * t + k] + 1]++;
+  for (PetscInt l = 0; l <= RM_MAX_LABEL; l++)
+    start[l + 1] += start[l];
+  for (PetscInt t = 0; t < m->nt; t++)
+    for (int k = 0; k < 2; k++)
+      if (m->lab[2 * t + k] > 0) list[start[m->lab[2 * t + k]]++] = t;
+  for (PetscInt l = RM_MAX_LABEL; l > 0; l--) /* back to the first of each label */
+    start[l] = start[l - 1];
+  start[0] = 0;
+  for (PetscInt l = 1; l <= RM_MAX_LABEL; l++) {
+    const PetscInt *L = list + start[l], n = start[l + 1] - start[l];
+    if (!n) continue;
+    LabelPieces(m, (int32_t)l, n, L, parent, vol, area);
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt *T = m->t + 3 * L[i];
+      PetscInt        r = FindRoot(parent, T[0]);
+      PetscReal       cap;
+      if (m->target[L[i]] <= 0 || !(vol[r] > 0 && area[r] > 0)) continue;
+      cap = factor * vol[r] / area[r];
+      if (cap < floor) { /* too small for any remeshing to keep its shape: kept as it is */
+        m->target[L[i]] = 0;
+        continue;
+      }
+      for (int c = 0; c < 3; c++)
+        m->size[T[c]] = PetscMin(m->size[T[c]], cap);
+    }
+  }
+  PetscCall(PetscFree(start));
+  PetscCall(PetscFree4(list, parent, vol, area));
+  PetscFunctionReturn(0);
+}
+
 /* The size field: each vertex's label target, no more than the distance to another sheet
    (but not below the input's own edge length: thin parts keep the input's triangles), graded so
    it grows by at most half the distance between neighbours. */
@@ -151,6 +241,7 @@ static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
       for (int c = 0; c < 3; c++)
         m->size[m->t[3 * t + c]] = PetscMin(m->size[m->t[3 * t + c]], m->target[t]);
     }
+  PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR, RM_PIECE_MIN_SIZE * input_edge));
   PetscCall(PetscMalloc1(m->nv, &sep));
   PetscCall(TwinfeSurfaceSheetSeparation_Private(m->nv, m->x, m->nt, m->t, hmax, sep));
   for (PetscInt v = 0; v < m->nv; v++)

@@ -331,7 +331,8 @@ static PetscBool SplitWedgePoor(const Rm *m, PetscInt t)
 }
 
 /* Would cutting t leave a piece with a least angle below the bound (or below t's own, when
-   that is lower), turned against t, or in a narrow wedge with a neighbour? Midpoints are
+   that is lower), turned against t, with its centroid beyond the deviation bound, or in a
+   narrow wedge with a neighbour? Midpoints are
    projected back on the input, so a piece of a skinny or curved triangle can be far worse than
    its parent. */
 static PetscBool SplitPiecesPoor(const Rm *m, PetscInt t)
@@ -348,6 +349,13 @@ static PetscBool SplitPiecesPoor(const Rm *m, PetscInt t)
     RmNormal(p, q, r, n1);
     if (Dot3(n0, n1) <= 0.5 * PetscSqrtReal(Dot3(n0, n0) * Dot3(n1, n1))) return PETSC_TRUE;
     if (RmMinAngle(p, q, r) < bound) return PETSC_TRUE;
+    {
+      PetscReal c[3];
+      PetscInt  hint = m->thint[t];
+      for (int d = 0; d < 3; d++)
+        c[d] = (p[d] + q[d] + r[d]) / 3;
+      if (!RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &hint)) return PETSC_TRUE;
+    }
   }
   return SplitWedgePoor(m, t);
 }
