@@ -23,10 +23,11 @@
 #define RM_MIN_WEDGE_DEG 20.0
 /* each connected piece of a label's boundary gets triangles no longer than this times its
    volume / area (1.5: every label of the TotalSegmentator example at 4 mm within 5% of its
-   smoothed volume; 2: 9%, 1.2: 4% with 21% more triangles); a piece where that is below this
-   fraction of the input's mean edge is kept as it is */
+   smoothed volume; 2: 9%, 1.2: 4% with 21% more triangles) */
 #define RM_PIECE_SIZE_FACTOR 1.5
-#define RM_PIECE_MIN_SIZE 0.25
+/* a piece of fewer triangles than this (a cube of 4 x 4 x 4 voxels has 192) whose cap is below
+   its own mean edge is kept as it is */
+#define RM_PIECE_KEEP_TRIANGLES 200
 
 /* Adds the CPU seconds since *c to *acc and restarts *c. */
 static void Lap(clock_t *c, double *acc)
@@ -140,6 +141,11 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
   PetscFunctionReturn(0);
 }
 
+static inline PetscReal Dist2(const PetscReal *a, const PetscReal *b)
+{
+  return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
+}
+
 static PetscInt FindRoot(PetscInt parent[], PetscInt v)
 {
   while (parent[v] != v)
@@ -150,12 +156,12 @@ static PetscInt FindRoot(PetscInt parent[], PetscInt v)
 /* The connected pieces of one label's boundary (its triangles list[0..n), both sides): each
    vertex's root in parent, and at each root the piece's enclosed volume and area. */
 static void LabelPieces(const Rm *m, int32_t label, PetscInt n, const PetscInt list[], PetscInt parent[], PetscReal vol[],
-                        PetscReal area[])
+                        PetscReal area[], PetscReal edge[], PetscInt count[])
 {
   for (PetscInt i = 0; i < n; i++)
     for (int c = 0; c < 3; c++) {
       PetscInt v = m->t[3 * list[i] + c];
-      parent[v] = v, vol[v] = area[v] = 0;
+      parent[v] = v, vol[v] = area[v] = edge[v] = 0, count[v] = 0;
     }
   for (PetscInt i = 0; i < n; i++) {
     const PetscInt *T = m->t + 3 * list[i];
@@ -173,23 +179,31 @@ static void LabelPieces(const Rm *m, int32_t label, PetscInt n, const PetscInt l
       a[d] = m->x[3 * T[0] + d] - o[d], b[d] = m->x[3 * T[1] + d] - o[d], c[d] = m->x[3 * T[2] + d] - o[d];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nrm);
     area[r] += 0.5 * PetscSqrtReal(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
+    for (int k = 0; k < 3; k++) /* the piece's edges, for its mean (each counted twice) */
+      edge[r] += PetscSqrtReal(Dist2(m->x + 3 * T[k], m->x + 3 * T[(k + 1) % 3]));
+    count[r] += 3;
     vol[r] +=
         side * (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0])) / 6;
   }
 }
 
 /* Caps the size at each vertex of a small or thin part: for every connected piece of every
-   label's boundary, at factor x its volume / area (a ball of radius r: r / 3, a rod: r / 2), but
-   not below floor. Coarse triangles on a part that is small against them cut its convex
-   surface short (at 4 mm on 3 mm voxels a 1-voxel label collapsed to a sliver, ribs lost 10-15%). */
-static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor, PetscReal floor)
+   label's boundary, at factor x its volume / area (a ball of radius r: r / 3, a rod: r / 2).
+   Coarse triangles on a part that is small against them cut its convex surface short (at 4 mm
+   on 3 mm voxels a 1-voxel label collapsed to a sliver, ribs lost 10-15%). A small piece whose
+   cap is below its own mean edge is kept as it is: its new vertices would lie on its input's
+   facets, so finer triangles gain nothing, and moving the input's vertices off its corners only
+   cuts them (a 2 x 2 x 2 voxel cube lost 9%). Larger thin pieces are remeshed at the cap: kept,
+   their voxel-face quads, four points on a circle, gave Gmsh flat tets. */
+static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor)
 {
-  PetscInt  *start, *list, *parent;
-  PetscReal *vol, *area;
+  PetscInt  *start, *list, *parent, *count, kept = 0;
+  PetscReal *vol, *area, *edge;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(RM_MAX_LABEL + 2, &start));
   PetscCall(PetscMalloc4(2 * m->nt, &list, m->nv, &parent, m->nv, &vol, m->nv, &area));
+  PetscCall(PetscMalloc2(m->nv, &edge, m->nv, &count));
   for (PetscInt t = 0; t < m->nt; t++)
     for (int k = 0; k < 2; k++)
       if (m->lab[2 * t + k] > 0) start[m->lab[2 * t + k] + 1]++;
@@ -204,15 +218,16 @@ static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor, PetscReal floor)
   for (PetscInt l = 1; l <= RM_MAX_LABEL; l++) {
     const PetscInt *L = list + start[l], n = start[l + 1] - start[l];
     if (!n) continue;
-    LabelPieces(m, (int32_t)l, n, L, parent, vol, area);
+    LabelPieces(m, (int32_t)l, n, L, parent, vol, area, edge, count);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt *T = m->t + 3 * L[i];
       PetscInt        r = FindRoot(parent, T[0]);
       PetscReal       cap;
       if (m->target[L[i]] <= 0 || !(vol[r] > 0 && area[r] > 0)) continue;
       cap = factor * vol[r] / area[r];
-      if (cap < floor) { /* too small for any remeshing to keep its shape: kept as it is */
+      if (count[r] < 3 * RM_PIECE_KEEP_TRIANGLES && cap < edge[r] / count[r]) { /* kept as it is */
         m->target[L[i]] = 0;
+        kept++;
         continue;
       }
       for (int c = 0; c < 3; c++)
@@ -221,6 +236,8 @@ static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor, PetscReal floor)
   }
   PetscCall(PetscFree(start));
   PetscCall(PetscFree4(list, parent, vol, area));
+  PetscCall(PetscFree2(edge, count));
+  PetscCall(PetscInfo(NULL, "%" PetscInt_FMT " triangles of small parts kept as they are\n", kept));
   PetscFunctionReturn(0);
 }
 
@@ -241,7 +258,7 @@ static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
       for (int c = 0; c < 3; c++)
         m->size[m->t[3 * t + c]] = PetscMin(m->size[m->t[3 * t + c]], m->target[t]);
     }
-  PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR, RM_PIECE_MIN_SIZE * input_edge));
+  PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR));
   PetscCall(PetscMalloc1(m->nv, &sep));
   PetscCall(TwinfeSurfaceSheetSeparation_Private(m->nv, m->x, m->nt, m->t, hmax, sep));
   for (PetscInt v = 0; v < m->nv; v++)
@@ -293,9 +310,10 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
   for (PetscInt v = 0; v < m->nv; v++)
     m->type[v] = RM_REGULAR;
-  m->stamp     = 1;
-  m->min_angle = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
-  m->wedge_cos = PetscCosReal(RM_MIN_WEDGE_DEG * PETSC_PI / 180);
+  m->stamp         = 1;
+  m->min_angle     = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
+  m->min_angle_cos = PetscCosReal(m->min_angle);
+  m->wedge_cos     = PetscCosReal(RM_MIN_WEDGE_DEG * PETSC_PI / 180);
   PetscFunctionReturn(0);
 }
 
@@ -441,15 +459,21 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
       }
       PetscCall(RmCompact(&m));
       Lap(&c0, &cpu[2]);
-      PetscCall(RmFlipPass(&m, &nflip));
+      PetscCall(RmFlipPass(&m, PETSC_FALSE, &nflip));
       Lap(&c0, &cpu[3]);
       PetscCall(RmRelaxPass(&m));
       Lap(&c0, &cpu[4]);
       if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
-        PetscCall(RmFlipPass(&m, &more));
+        PetscCall(RmFlipPass(&m, PETSC_FALSE, &more));
         Lap(&c0, &cpu[3]);
         PetscCall(RmRelaxPass(&m));
         Lap(&c0, &cpu[4]);
+        /* and Delaunay where the relaxation left a quad the other way round */
+        for (int again = 0; again < 3; again++) {
+          PetscCall(RmFlipPass(&m, PETSC_TRUE, &more));
+          if (!more) break;
+        }
+        Lap(&c0, &cpu[3]);
       }
       PetscCall(PetscInfo(NULL,
                           "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT

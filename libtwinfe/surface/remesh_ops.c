@@ -341,14 +341,14 @@ static PetscBool SplitPiecesPoor(const Rm *m, PetscInt t)
   const PetscInt *T = m->t + 3 * t;
   PetscReal       bound, n0[3];
   if (!n) return PETSC_FALSE;
-  bound = PetscMin(m->min_angle, RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]));
+  bound = PetscMax(m->min_angle_cos, RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]));
   RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0);
   for (PetscInt k = 0; k < n; k++) {
     const PetscReal *p = m->x + 3 * piece[k][0], *q = m->x + 3 * piece[k][1], *r = m->x + 3 * piece[k][2];
     PetscReal        n1[3];
     RmNormal(p, q, r, n1);
     if (Dot3(n0, n1) <= 0.5 * PetscSqrtReal(Dot3(n0, n0) * Dot3(n1, n1))) return PETSC_TRUE;
-    if (RmMinAngle(p, q, r) < bound) return PETSC_TRUE;
+    if (RmMinAngleCos(p, q, r) > bound) return PETSC_TRUE;
     {
       PetscReal c[3];
       PetscInt  hint = m->thint[t];
@@ -529,7 +529,7 @@ static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *o
   RmNormal(r[0], r[1], r[2], n1);
   l0 = PetscSqrtReal(Dot3(n0, n0)), l1 = PetscSqrtReal(Dot3(n1, n1));
   if (Dot3(n0, n1) <= 0.5 * l0 * l1) return PETSC_FALSE;
-  if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
+  if (RmMinAngleCos(r[0], r[1], r[2]) > PetscMax(m->min_angle_cos, RmMinAngleCos(old[0], old[1], old[2]))) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
   return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &m->thint[t]);
@@ -691,10 +691,19 @@ static PetscInt Valence(const Rm *m, PetscInt v)
   return m->vs[v + 1] - m->vs[v];
 }
 
-static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
+/* The cosine of the angle at p between p->q and p->r. */
+static inline PetscReal CosAt(const PetscReal *p, const PetscReal *q, const PetscReal *r)
+{
+  PetscReal u[3] = {q[0] - p[0], q[1] - p[1], q[2] - p[2]}, v[3] = {r[0] - p[0], r[1] - p[1], r[2] - p[2]};
+  return Dot3(u, v) / PetscSqrtReal(Dot3(u, u) * Dot3(v, v));
+}
+
+/* Flip ab toward Delaunay (and, unless delaunay_only, toward valence 6). Angles are compared by
+   their cosines: the least angle has the largest. */
+static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscBool delaunay_only)
 {
   PetscInt         t1 = e->t[0], t2 = e->t[1], *T1 = m->t + 3 * t1, *T2 = m->t + 3 * t2, c = -1, d = -1, i1;
-  PetscReal        n1[3], n2[3], m1[3], m2[3], old_min, new_min, l1, l2;
+  PetscReal        n1[3], n2[3], m1[3], m2[3], old_cos, new_cos, l1, l2;
   const PetscReal *pa, *pb, *pc, *pd;
   PetscBool        delaunay, valence = PETSC_FALSE;
 
@@ -720,23 +729,20 @@ static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
   RmNormal(pc, pa, pd, m1), RmNormal(pd, pb, pc, m2);
   if (Dot3(m1, m2) <= RM_FLIP_MAX_CREASE_COS * PetscSqrtReal(Dot3(m1, m1) * Dot3(m2, m2))) return PETSC_FALSE;
   if (Dot3(m1, n1) <= 0 || Dot3(m1, n2) <= 0 || Dot3(m2, n1) <= 0 || Dot3(m2, n2) <= 0) return PETSC_FALSE;
-  old_min = PetscMin(RmMinAngle(pa, pb, pc), RmMinAngle(pb, pa, pd));
-  new_min = PetscMin(RmMinAngle(pc, pa, pd), RmMinAngle(pd, pb, pc));
-  {
-    /* Delaunay: the angles opposite ab sum to more than pi */
-    PetscReal u[3], v[3], w[3], z[3], ac, ad;
-    for (int k = 0; k < 3; k++)
-      u[k] = pa[k] - pc[k], v[k] = pb[k] - pc[k], w[k] = pa[k] - pd[k], z[k] = pb[k] - pd[k];
-    ac       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(u, v) / PetscSqrtReal(Dot3(u, u) * Dot3(v, v)))));
-    ad       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(w, z) / PetscSqrtReal(Dot3(w, w) * Dot3(z, z)))));
-    delaunay = (PetscBool)(ac + ad > PETSC_PI + 1e-9 && new_min > old_min);
-  }
-  if (!delaunay && m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR && m->type[c] == RM_REGULAR && m->type[d] == RM_REGULAR) {
+  old_cos = PetscMax(RmMinAngleCos(pa, pb, pc), RmMinAngleCos(pb, pa, pd));
+  new_cos = PetscMax(RmMinAngleCos(pc, pa, pd), RmMinAngleCos(pd, pb, pc));
+  /* Delaunay: the angles opposite ab sum to more than pi, that is their cosines to less than 0;
+     as a last pass, any such flip that keeps the least angle fair (a tet mesher recovers a
+     non-Delaunay edge of a flat quad with a flat tet) */
+  delaunay = (PetscBool)(CosAt(pc, pa, pb) + CosAt(pd, pa, pb) < -1e-9 &&
+                         (delaunay_only ? new_cos <= PetscMax(old_cos, m->min_angle_cos) : new_cos < old_cos));
+  if (!delaunay && !delaunay_only && m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR && m->type[c] == RM_REGULAR &&
+      m->type[d] == RM_REGULAR) {
     /* valence toward 6 where every vertex is regular, if angles stay fair */
     PetscInt va = Valence(m, a), vb = Valence(m, b), vc = Valence(m, c), vd = Valence(m, d);
     PetscInt before = PetscAbsInt(va - 6) + PetscAbsInt(vb - 6) + PetscAbsInt(vc - 6) + PetscAbsInt(vd - 6);
     PetscInt after  = PetscAbsInt(va - 7) + PetscAbsInt(vb - 7) + PetscAbsInt(vc - 5) + PetscAbsInt(vd - 5);
-    valence         = (PetscBool)(after < before && new_min >= PetscMin(old_min, m->min_angle));
+    valence         = (PetscBool)(after < before && new_cos <= PetscMax(old_cos, m->min_angle_cos));
   }
   if (!delaunay && !valence) return PETSC_FALSE;
   {
@@ -754,7 +760,7 @@ static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
   return PETSC_TRUE;
 }
 
-PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
+PetscErrorCode RmFlipPass(Rm *m, PetscBool delaunay_only, PetscInt *nflip)
 {
   PetscInt nb[RM_MAX_NEIGHBOURS], n = 0, pass;
 
@@ -781,7 +787,7 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
             if (v != a && v != b) q[j++] = v;
           }
         if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
-        if (!TryFlip(m, a, b, &e)) continue;
+        if (!TryFlip(m, a, b, &e, delaunay_only)) continue;
         for (int s = 0; s < 4; s++)
           m->lock[q[s]] = pass, RmTouch(m, q[s]);
       }
@@ -804,7 +810,7 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
   for (PetscInt s = m->vs[v]; s < m->vs[v + 1] && k < RM_MAX_NEIGHBOURS; s++, k++) {
     const PetscInt *T = m->t + 3 * m->vt[s];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0 + 3 * k);
-    a0[k] = RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]);
+    a0[k] = RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]);
   }
   if (m->vs[v + 1] - m->vs[v] > RM_MAX_NEIGHBOURS) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
@@ -815,7 +821,7 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
     PetscReal       n1[3];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n1);
     if (Dot3(n1, n0 + 3 * k) <= 0.5 * PetscSqrtReal(Dot3(n1, n1) * Dot3(n0 + 3 * k, n0 + 3 * k)) ||
-        RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) < PetscMin(a0[k], m->min_angle))
+        RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) > PetscMax(a0[k], m->min_angle_cos))
       break;
   }
   if (k == m->vs[v + 1] - m->vs[v]) {
