@@ -21,6 +21,9 @@
    less than this or than its parent triangles did: a region squeezed into a narrower wedge can only be filled by flat tets, and
    the input's wedges are wide (41 deg on 41 TotalSegmentator labels at 3 mm) */
 #define RM_MIN_WEDGE_DEG 20.0
+/* nor an edge of one triangle nearer than this to another that shares only a vertex with it, at
+   a vertex that is not inside one disk (pinches are at triple lines and corners) */
+#define RM_MIN_CORNER_DEG 10.0
 /* each connected piece of a label's boundary gets triangles no longer than this times its
    volume / area (1.5: every label of the TotalSegmentator example at 4 mm within 5% of its
    smoothed volume; 2: 9%, 1.2: 4% with 21% more triangles) */
@@ -314,6 +317,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   m->min_angle     = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
   m->min_angle_cos = PetscCosReal(m->min_angle);
   m->wedge_cos     = PetscCosReal(RM_MIN_WEDGE_DEG * PETSC_PI / 180);
+  m->corner_sin    = PetscSinReal(RM_MIN_CORNER_DEG * PETSC_PI / 180);
   PetscFunctionReturn(0);
 }
 

@@ -56,6 +56,7 @@ typedef struct {
   PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
   PetscReal         min_angle_cos; /* its cosine */
   PetscReal         wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
+  PetscReal         corner_sin;    /* sine of the least angle between two triangles that share only a vertex */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;
