@@ -297,6 +297,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->cv, &m->vhint));
   PetscCall(PetscCalloc1(m->cv, &m->touched));
   PetscCall(PetscCalloc1(m->cv, &m->settled));
+  PetscCall(PetscMalloc1(m->cv, &m->restar));
   PetscCall(PetscMalloc1(2, &m->hint));
   m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
@@ -312,7 +313,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
   for (PetscInt v = 0; v < m->nv; v++)
-    m->type[v] = RM_REGULAR;
+    m->type[v] = RM_REGULAR, m->restar[v] = 1;
   m->stamp         = 1;
   m->min_angle     = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
   m->min_angle_cos = PetscCosReal(m->min_angle);
@@ -335,6 +336,7 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->vhint));
   PetscCall(PetscFree(m->touched));
   PetscCall(PetscFree(m->settled));
+  PetscCall(PetscFree(m->restar));
   PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));

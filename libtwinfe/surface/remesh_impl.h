@@ -42,6 +42,7 @@ typedef struct {
   PetscInt *touched, *settled;
   PetscInt  tick;
   PetscBool classified; /* the vertex classes are true: no split, collapse or compaction since */
+  int8_t   *restar;     /* per vertex: its star changed since it was last classified */
   PetscInt  tstamp;
   /* the input surface */
   PetscInt          onv, ont, noseg;

@@ -191,6 +191,7 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->vhint, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->touched, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->settled, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->restar, sizeof(int8_t), m->nv, cv));
     PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
     PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
     m->cv = cv;
@@ -447,8 +448,10 @@ static void SplitTriangle(Rm *m, PetscInt t)
     m->thint[u] = m->thint[t];
   if (m->nt > nt0)
     for (PetscInt u = nt0 - 1; u < m->nt; u++)
-      for (int c = 0; c < 3; c++)
+      for (int c = 0; c < 3; c++) {
         RmTouch(m, m->t[3 * (u < nt0 ? t : u) + c]);
+        m->restar[m->t[3 * (u < nt0 ? t : u) + c]] = 1;
+      }
 }
 
 /* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
@@ -512,7 +515,7 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
           nrm[d] += n2[d];
         m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
       }
-      m->vhint[v] = m->vhint[a], m->settled[v] = 0;
+      m->vhint[v] = m->vhint[a], m->settled[v] = 0, m->restar[v] = 1;
       RmTouch(m, v);
       ProjectNew(m, v, feature, m->key[v], nrm);
       HashPut(m, a, b, v);
@@ -644,6 +647,22 @@ static void Collapse(Rm *m, PetscInt a, PetscInt b, const PetscReal pnew[3])
   m->size[b] = PetscMin(m->size[a], m->size[b]);
 }
 
+/* After the collapse of a into b: every vertex of a triangle that held a or b has a new star
+   (a's triangles now hold b or are gone; their vertices are b's neighbours now). */
+static void MarkRestar(Rm *m, PetscInt a, PetscInt b)
+{
+  for (int k = 0; k < 2; k++) {
+    const PetscInt v = k ? b : a;
+    for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+      const PetscInt *T = m->t + 3 * m->vt[s];
+      if (T[0] >= 0)
+        for (int c = 0; c < 3; c++)
+          m->restar[T[c]] = 1;
+    }
+  }
+  m->restar[a] = m->restar[b] = 1;
+}
+
 static void LockStar(Rm *m, PetscInt v, PetscInt pass)
 {
   for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
@@ -724,6 +743,7 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
     }
     LockStar(m, best, pass);
     LockStar(m, a, pass);
+    MarkRestar(m, a, best);
     m->classified = PETSC_FALSE;
     n++;
   }
@@ -836,7 +856,7 @@ PetscErrorCode RmFlipPass(Rm *m, PetscBool delaunay_only, PetscInt *nflip)
         if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
         if (!TryFlip(m, a, b, &e, delaunay_only)) continue;
         for (int s = 0; s < 4; s++)
-          m->lock[q[s]] = pass, RmTouch(m, q[s]);
+          m->lock[q[s]] = pass, RmTouch(m, q[s]), m->restar[q[s]] = 1;
       }
       n++;
       break; /* a's star changed */
@@ -986,7 +1006,7 @@ PetscErrorCode RmCompact(Rm *m)
     for (int d = 0; d < 3; d++)
       m->x[3 * nv + d] = m->x[3 * v + d];
     m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v], m->vhint[nv] = m->vhint[v];
-    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v];
+    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v], m->restar[nv] = m->restar[v];
     m->fn[2 * nv] = m->fn[2 * v], m->fn[2 * nv + 1] = m->fn[2 * v + 1];
     nv++;
   }

@@ -148,7 +148,9 @@ PetscErrorCode RmClassify(Rm *m)
   for (PetscInt v = 0; v < m->nv; v++) {
     PetscInt nf   = 0, n;
     uint64_t k[2] = {0, 0};
-    if (m->type[v] == RM_DEAD) continue;
+    /* a class depends on the star only (its triangles, their labels and targets) */
+    if (m->type[v] == RM_DEAD || !m->restar[v]) continue;
+    m->restar[v] = 0;
     m->fn[2 * v] = m->fn[2 * v + 1] = -1;
     if (m->vs[v + 1] == m->vs[v]) {
       m->type[v] = RM_DEAD; /* no triangle uses it any more */
