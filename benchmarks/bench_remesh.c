@@ -4,7 +4,9 @@
  *
  * Built with the project: build/benchmarks/bench_remesh.
  * Run: build/benchmarks/bench_remesh -image seg.nii.gz [-labels 2,3,5] [-targets 1.4,2]
- *        [-max_dev_voxels 0.5] [-mesh 1] [-repeat 1] [-smooth_only]
+ *        [-max_dev_voxels 0.5] [-mesh 1] [-repeat 1] [-smooth_only] [-volumes 5]
+ * -volumes N lists the N labels whose enclosed volume the remeshing changed most (against the
+ * smoothed surface it started from).
  * A target 0 skips the remeshing (the smoothed voxel surface goes to Gmsh). */
 #include <petsctime.h>
 #include <time.h>
@@ -79,7 +81,36 @@ static PetscErrorCode CountDegenerate(TwinfeSurface s)
   PetscFunctionReturn(0);
 }
 
-static PetscBool with_stats = PETSC_TRUE; /* -stats 0: time the remeshing without its checks */
+static PetscBool with_stats   = PETSC_TRUE; /* -stats 0: time the remeshing without its checks */
+static PetscInt  show_volumes = 0;          /* -volumes N: the N labels the remeshing changed most */
+
+/* Each label's enclosed volume, in labels' order. */
+static PetscErrorCode LabelVolumes(TwinfeSurface s, PetscInt n, const int32_t labels[], PetscReal v[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; i++)
+    PetscCall(TwinfeSurfaceComputeLabelVolume(s, labels[i], &v[i]));
+  PetscFunctionReturn(0);
+}
+
+/* The labels whose volume changed most from before to after (relative), worst first. */
+static PetscErrorCode ShowVolumeChanges(PetscInt n, const int32_t labels[], const PetscReal before[], const PetscReal after[])
+{
+  PetscInt order[MAX_LABELS];
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt j = i;
+    for (; j > 0 && PetscAbsReal(after[order[j - 1]] / before[order[j - 1]] - 1) < PetscAbsReal(after[i] / before[i] - 1); j--)
+      order[j] = order[j - 1];
+    order[j] = i;
+  }
+  for (PetscInt k = 0; k < PetscMin(n, show_volumes); k++) {
+    PetscInt i = order[k];
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  label %4d: smoothed %10.1f mm3, remeshed %10.1f mm3, %+6.2f%%\n", (int)labels[i],
+                          (double)before[i], (double)after[i], 100 * (double)(after[i] / before[i] - 1)));
+  }
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels[], PetscReal target, PetscReal maxdev,
                              PetscBool mesh)
@@ -88,7 +119,7 @@ static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels
   TwinfeSurfaceRemeshStats st = {0};
   TwinfeMesh               m  = NULL;
   PetscLogDouble           t0, t1, t2, t3, t4;
-  PetscReal                tg[MAX_LABELS], worst0, worst1, sep0, sep1, sp[3];
+  PetscReal                tg[MAX_LABELS], worst0, worst1, sep0, sep1, sp[3], vol0[MAX_LABELS], vol1[MAX_LABELS];
   PetscInt                 ntets = 0, nt0, nt1, poor = 0, nself = 0;
   clock_t                  c0, c1;
 
@@ -104,6 +135,7 @@ static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels
   PetscCall(TwinfeSurfaceGetTriangles(s, &nt0, NULL, NULL));
   PetscCall(Fidelity(image, s, n, labels, &worst0));
   PetscCall(TwinfeSurfaceComputeSheetSeparation(s, 2 * sp[0], &sep0));
+  PetscCall(LabelVolumes(s, n, labels, vol0));
   PetscCall(PetscTime(&t2));
   c0 = clock();
   if (target > 0)
@@ -124,6 +156,8 @@ static PetscErrorCode RunOne(TwinfeImage image, PetscInt n, const int32_t labels
       (double)target, t1 - t0, t2 - t1, nt0, 100 * (double)worst0, (double)sep0, t3 - t2, (double)(c1 - c0) / CLOCKS_PER_SEC, nt1,
       (double)st.mean_edge_mm, (double)st.min_angle_deg, (double)st.max_deviation_mm, target > 0 ? st.self_intersections : nself,
       100 * (double)worst1, (double)sep1));
+  PetscCall(LabelVolumes(s, n, labels, vol1));
+  PetscCall(ShowVolumeChanges(n, labels, vol0, vol1));
   if (mesh) {
     PetscReal       gmin, gmean, dmin;
     PetscErrorCode  ierr;
@@ -167,6 +201,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh", &mesh, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-stats", &with_stats, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-repeat", &repeat, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-volumes", &show_volumes, NULL));
   if (!set_t) nt = 1;
   PetscCheck(path[0], PETSC_COMM_SELF, PETSC_ERR_USER_INPUT, "bench_remesh: give -image LABELMAP.nii.gz");
   PetscCall(TwinfeImageRead(path, &image));

@@ -17,6 +17,20 @@
 /* no operation makes a triangle's least angle drop below this (or below what it was) */
 #define RM_MIN_ANGLE_DEG 20.0
 #define RM_MAX_LABEL 999
+/* no collapse, flip or move leaves two triangles on one edge opening less than this, no split
+   less than this or than its parent triangles did: a region squeezed into a narrower wedge can only be filled by flat tets, and
+   the input's wedges are wide (41 deg on 41 TotalSegmentator labels at 3 mm) */
+#define RM_MIN_WEDGE_DEG 20.0
+/* nor an edge of one triangle nearer than this to another that shares only a vertex with it, at
+   a vertex that is not inside one disk (pinches are at triple lines and corners) */
+#define RM_MIN_CORNER_DEG 10.0
+/* each connected piece of a label's boundary gets triangles no longer than this times its
+   volume / area (1.5: every label of the TotalSegmentator example at 4 mm within 5% of its
+   smoothed volume; 2: 9%, 1.2: 4% with 21% more triangles) */
+#define RM_PIECE_SIZE_FACTOR 1.5
+/* a piece of fewer triangles than this (a cube of 4 x 4 x 4 voxels has 192) whose cap is below
+   its own mean edge is kept as it is */
+#define RM_PIECE_KEEP_TRIANGLES 200
 
 /* Adds the CPU seconds since *c to *acc and restarts *c. */
 static void Lap(clock_t *c, double *acc)
@@ -130,6 +144,106 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
   PetscFunctionReturn(0);
 }
 
+static inline PetscReal Dist2(const PetscReal *a, const PetscReal *b)
+{
+  return (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]);
+}
+
+static PetscInt FindRoot(PetscInt parent[], PetscInt v)
+{
+  while (parent[v] != v)
+    v = parent[v] = parent[parent[v]];
+  return v;
+}
+
+/* The connected pieces of one label's boundary (its triangles list[0..n), both sides): each
+   vertex's root in parent, and at each root the piece's enclosed volume and area. */
+static void LabelPieces(const Rm *m, int32_t label, PetscInt n, const PetscInt list[], PetscInt parent[], PetscReal vol[],
+                        PetscReal area[], PetscReal edge[], PetscInt count[])
+{
+  for (PetscInt i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++) {
+      PetscInt v = m->t[3 * list[i] + c];
+      parent[v] = v, vol[v] = area[v] = edge[v] = 0, count[v] = 0;
+    }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt *T = m->t + 3 * list[i];
+    for (int c = 1; c < 3; c++) {
+      PetscInt r0 = FindRoot(parent, T[0]), r1 = FindRoot(parent, T[c]);
+      if (r0 != r1) parent[r1] = r0;
+    }
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt  *T = m->t + 3 * list[i];
+    const PetscInt   r = FindRoot(parent, T[0]);
+    const PetscReal *o = m->x + 3 * r, side = m->lab[2 * list[i]] == label ? 1 : -1; /* normals point out of lab[0] */
+    PetscReal        a[3], b[3], c[3], nrm[3];
+    for (int d = 0; d < 3; d++)
+      a[d] = m->x[3 * T[0] + d] - o[d], b[d] = m->x[3 * T[1] + d] - o[d], c[d] = m->x[3 * T[2] + d] - o[d];
+    RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nrm);
+    area[r] += 0.5 * PetscSqrtReal(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
+    for (int k = 0; k < 3; k++) /* the piece's edges, for its mean (each counted twice) */
+      edge[r] += PetscSqrtReal(Dist2(m->x + 3 * T[k], m->x + 3 * T[(k + 1) % 3]));
+    count[r] += 3;
+    vol[r] +=
+        side * (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0])) / 6;
+  }
+}
+
+/* Caps the size at each vertex of a small or thin part: for every connected piece of every
+   label's boundary, at factor x its volume / area (a ball of radius r: r / 3, a rod: r / 2).
+   Coarse triangles on a part that is small against them cut its convex surface short (at 4 mm
+   on 3 mm voxels a 1-voxel label collapsed to a sliver, ribs lost 10-15%). A small piece whose
+   cap is below its own mean edge is kept as it is: its new vertices would lie on its input's
+   facets, so finer triangles gain nothing, and moving the input's vertices off its corners only
+   cuts them (a 2 x 2 x 2 voxel cube lost 9%). Larger thin pieces are remeshed at the cap: kept,
+   their voxel-face quads, four points on a circle, gave Gmsh flat tets. */
+static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor)
+{
+  PetscInt  *start, *list, *parent, *count, kept = 0;
+  PetscReal *vol, *area, *edge;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(RM_MAX_LABEL + 2, &start));
+  PetscCall(PetscMalloc4(2 * m->nt, &list, m->nv, &parent, m->nv, &vol, m->nv, &area));
+  PetscCall(PetscMalloc2(m->nv, &edge, m->nv, &count));
+  for (PetscInt t = 0; t < m->nt; t++)
+    for (int k = 0; k < 2; k++)
+      if (m->lab[2 * t + k] > 0) start[m->lab[2 * t + k] + 1]++;
+  for (PetscInt l = 0; l <= RM_MAX_LABEL; l++)
+    start[l + 1] += start[l];
+  for (PetscInt t = 0; t < m->nt; t++)
+    for (int k = 0; k < 2; k++)
+      if (m->lab[2 * t + k] > 0) list[start[m->lab[2 * t + k]]++] = t;
+  for (PetscInt l = RM_MAX_LABEL; l > 0; l--) /* back to the first of each label */
+    start[l] = start[l - 1];
+  start[0] = 0;
+  for (PetscInt l = 1; l <= RM_MAX_LABEL; l++) {
+    const PetscInt *L = list + start[l], n = start[l + 1] - start[l];
+    if (!n) continue;
+    LabelPieces(m, (int32_t)l, n, L, parent, vol, area, edge, count);
+    for (PetscInt i = 0; i < n; i++) {
+      const PetscInt *T = m->t + 3 * L[i];
+      PetscInt        r = FindRoot(parent, T[0]);
+      PetscReal       cap;
+      if (m->target[L[i]] <= 0 || !(vol[r] > 0 && area[r] > 0)) continue;
+      cap = factor * vol[r] / area[r];
+      if (count[r] < 3 * RM_PIECE_KEEP_TRIANGLES && cap < edge[r] / count[r]) { /* kept as it is */
+        m->target[L[i]] = 0;
+        kept++;
+        continue;
+      }
+      for (int c = 0; c < 3; c++)
+        m->size[T[c]] = PetscMin(m->size[T[c]], cap);
+    }
+  }
+  PetscCall(PetscFree(start));
+  PetscCall(PetscFree4(list, parent, vol, area));
+  PetscCall(PetscFree2(edge, count));
+  PetscCall(PetscInfo(NULL, "%" PetscInt_FMT " triangles of small parts kept as they are\n", kept));
+  PetscFunctionReturn(0);
+}
+
 /* The size field: each vertex's label target, no more than the distance to another sheet
    (but not below the input's own edge length: thin parts keep the input's triangles), graded so
    it grows by at most half the distance between neighbours. */
@@ -147,6 +261,7 @@ static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
       for (int c = 0; c < 3; c++)
         m->size[m->t[3 * t + c]] = PetscMin(m->size[m->t[3 * t + c]], m->target[t]);
     }
+  PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR));
   PetscCall(PetscMalloc1(m->nv, &sep));
   PetscCall(TwinfeSurfaceSheetSeparation_Private(m->nv, m->x, m->nt, m->t, hmax, sep));
   for (PetscInt v = 0; v < m->nv; v++)
@@ -182,6 +297,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscMalloc1(m->cv, &m->vhint));
   PetscCall(PetscCalloc1(m->cv, &m->touched));
   PetscCall(PetscCalloc1(m->cv, &m->settled));
+  PetscCall(PetscMalloc1(m->cv, &m->restar));
   PetscCall(PetscMalloc1(2, &m->hint));
   m->hint[0] = m->hint[1] = -1;
   PetscCall(PetscMalloc1(3 * m->ct, &m->t));
@@ -197,9 +313,12 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
   for (PetscInt v = 0; v < m->nv; v++)
-    m->type[v] = RM_REGULAR;
-  m->stamp     = 1;
-  m->min_angle = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
+    m->type[v] = RM_REGULAR, m->restar[v] = 1;
+  m->stamp         = 1;
+  m->min_angle     = RM_MIN_ANGLE_DEG * PETSC_PI / 180;
+  m->min_angle_cos = PetscCosReal(m->min_angle);
+  m->wedge_cos     = PetscCosReal(RM_MIN_WEDGE_DEG * PETSC_PI / 180);
+  m->corner_sin    = PetscSinReal(RM_MIN_CORNER_DEG * PETSC_PI / 180);
   PetscFunctionReturn(0);
 }
 
@@ -217,6 +336,7 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree(m->vhint));
   PetscCall(PetscFree(m->touched));
   PetscCall(PetscFree(m->settled));
+  PetscCall(PetscFree(m->restar));
   PetscCall(PetscFree(m->hint));
   PetscCall(PetscFree(m->t));
   PetscCall(PetscFree(m->lab));
@@ -358,15 +478,21 @@ PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt
       }
       PetscCall(RmCompact(&m));
       Lap(&c0, &cpu[2]);
-      PetscCall(RmFlipPass(&m, &nflip));
+      PetscCall(RmFlipPass(&m, PETSC_FALSE, &nflip));
       Lap(&c0, &cpu[3]);
       PetscCall(RmRelaxPass(&m));
       Lap(&c0, &cpu[4]);
       if (it == iterations - 1) { /* a last flip and relaxation on the final connectivity */
-        PetscCall(RmFlipPass(&m, &more));
+        PetscCall(RmFlipPass(&m, PETSC_FALSE, &more));
         Lap(&c0, &cpu[3]);
         PetscCall(RmRelaxPass(&m));
         Lap(&c0, &cpu[4]);
+        /* and Delaunay where the relaxation left a quad the other way round */
+        for (int again = 0; again < 3; again++) {
+          PetscCall(RmFlipPass(&m, PETSC_TRUE, &more));
+          if (!more) break;
+        }
+        Lap(&c0, &cpu[3]);
       }
       PetscCall(PetscInfo(NULL,
                           "remesh iteration %" PetscInt_FMT ": %" PetscInt_FMT " splits, %" PetscInt_FMT

@@ -42,6 +42,7 @@ typedef struct {
   PetscInt *touched, *settled;
   PetscInt  tick;
   PetscBool classified; /* the vertex classes are true: no split, collapse or compaction since */
+  int8_t   *restar;     /* per vertex: its star changed since it was last classified */
   PetscInt  tstamp;
   /* the input surface */
   PetscInt          onv, ont, noseg;
@@ -54,6 +55,9 @@ typedef struct {
   PetscInt         *vhint;         /* per vertex: the input triangle closest to it last time, or -1 */
   PetscInt         *thint;         /* per triangle: an input triangle near its centroid last time, or -1 */
   PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
+  PetscReal         min_angle_cos; /* its cosine */
+  PetscReal         wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
+  PetscReal         corner_sin;    /* sine of the least angle between two triangles that share only a vertex */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;
@@ -87,10 +91,12 @@ PETSC_INTERN PetscBool RmNearSurface(const Rm *m, const PetscReal p[3], uint64_t
                                      PetscInt *hint);
 PETSC_INTERN PetscBool RmProjectCurve(const Rm *m, const PetscReal p[3], uint64_t key, PetscReal q[3]);
 PETSC_INTERN PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c);
+/* The cosine of the least angle (1 for a degenerate triangle): no acos for comparisons. */
+PETSC_INTERN PetscReal RmMinAngleCos(const PetscReal *a, const PetscReal *b, const PetscReal *c);
 PETSC_INTERN void      RmNormal(const PetscReal *a, const PetscReal *b, const PetscReal *c, PetscReal n[3]);
 
 PETSC_INTERN PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit);
 PETSC_INTERN PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse);
-PETSC_INTERN PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip);
+PETSC_INTERN PetscErrorCode RmFlipPass(Rm *m, PetscBool delaunay_only, PetscInt *nflip);
 PETSC_INTERN PetscErrorCode RmRelaxPass(Rm *m);
 PETSC_INTERN PetscErrorCode RmCompact(Rm *m);

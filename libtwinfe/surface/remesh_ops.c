@@ -32,11 +32,53 @@ static inline PetscBool TriHas(const PetscInt *T, PetscInt v)
   return (PetscBool)(T[0] == v || T[1] == v || T[2] == v);
 }
 
+/* Does the ray r from the apex come within the angle whose sine is sin_max of the corner (a1, a2)
+   of a triangle with normal n (a1 x a2 along n)? Inside the corner's span that is the angle to
+   its plane, outside it the angle to the nearer side. */
+static PetscBool RayNearCorner(const PetscReal r[3], const PetscReal a1[3], const PetscReal a2[3], const PetscReal n[3],
+                               PetscReal sin_max)
+{
+  PetscReal c1[3], c2[3], rr = Dot3(r, r);
+  c1[0] = a1[1] * r[2] - a1[2] * r[1], c1[1] = a1[2] * r[0] - a1[0] * r[2], c1[2] = a1[0] * r[1] - a1[1] * r[0];
+  c2[0] = r[1] * a2[2] - r[2] * a2[1], c2[1] = r[2] * a2[0] - r[0] * a2[2], c2[2] = r[0] * a2[1] - r[1] * a2[0];
+  if (Dot3(c1, n) >= 0 && Dot3(c2, n) >= 0) {
+    PetscReal rn = Dot3(r, n);
+    return (PetscBool)(rn * rn < sin_max * sin_max * rr * Dot3(n, n));
+  }
+  {
+    const PetscReal cos_max = PetscSqrtReal(1 - sin_max * sin_max), d1 = Dot3(r, a1), d2 = Dot3(r, a2);
+    return (PetscBool)((d1 > 0 && d1 * d1 > cos_max * cos_max * rr * Dot3(a1, a1)) ||
+                       (d2 > 0 && d2 * d2 > cos_max * cos_max * rr * Dot3(a2, a2)));
+  }
+}
+
+/* Do triangles T (normal nT) and U, whose corners iw and ju are the same vertex, nearly touch
+   there: an edge of one at that vertex within the angle (sine sin_max) of the other's corner?
+   Two sheets pinched together at a vertex can only be filled by flat tets (TotalSegmentator at
+   6 mm: a tet of dihedral 0.3 deg); the wedge test does not see them (no shared edge). */
+static PetscBool CornersTouch(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], int iw, const PetscInt U[3],
+                              int ju, PetscReal sin_max)
+{
+  const PetscReal *pw = x + 3 * T[iw];
+  PetscReal        a[2][3], b[2][3], nU[3];
+  for (int d = 0; d < 3; d++) {
+    a[0][d] = x[3 * T[(iw + 1) % 3] + d] - pw[d], a[1][d] = x[3 * T[(iw + 2) % 3] + d] - pw[d];
+    b[0][d] = x[3 * U[(ju + 1) % 3] + d] - pw[d], b[1][d] = x[3 * U[(ju + 2) % 3] + d] - pw[d];
+  }
+  nU[0] = b[0][1] * b[1][2] - b[0][2] * b[1][1], nU[1] = b[0][2] * b[1][0] - b[0][0] * b[1][2];
+  nU[2] = b[0][0] * b[1][1] - b[0][1] * b[1][0];
+  return (PetscBool)(RayNearCorner(b[0], a[0], a[1], nT, sin_max) || RayNearCorner(b[1], a[0], a[1], nT, sin_max) ||
+                     RayNearCorner(a[0], b[0], b[1], nU, sin_max) || RayNearCorner(a[1], b[0], b[1], nU, sin_max));
+}
+
 /* TwinfeTrianglePairBad_Private for T (normal nT) and U, without its box test (triangles that
    share a vertex always pass it), with the fold test written out, and with a shortcut: when they share
    exactly one vertex w and U's other two vertices lie strictly on one side of T's plane, U
-   meets that plane only at w, so neither triangle's edge opposite w can cross the other. */
-static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3])
+   meets that plane only at w, so neither triangle's edge opposite w can cross the other. Also
+   bad: two triangles on an edge opening less than the angle of cosine wedge_cos, or (sin_touch
+   > 0) sharing a vertex and touching there within the angle of sine sin_touch. */
+static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscReal nT[3], const PetscInt U[3],
+                         PetscReal wedge_cos, PetscReal sin_touch)
 {
   PetscInt  shared = 0, w = -1, o[3], no = 0;
   PetscReal s[2];
@@ -58,9 +100,11 @@ static PetscBool PairBad(const PetscReal x[], const PetscInt T[3], const PetscRe
     for (int i = 0; i < 3; i++)
       for (int j = 0; j < 3; j++)
         if (T[i] == U[(j + 1) % 3] && T[(i + 1) % 3] == U[j]) alike = PETSC_TRUE;
-    return (PetscBool)(alike ? c < -0.99985 : c > 0.99985);
+    return (PetscBool)(alike ? c < -wedge_cos : c > wedge_cos);
   }
   if (shared != 1) return TwinfeTrianglePairBad_Private(x, T, U);
+  if (sin_touch > 0 && CornersTouch(x, T, nT, T[0] == w ? 0 : T[1] == w ? 1 : 2, U, U[0] == w ? 0 : U[1] == w ? 1 : 2, sin_touch))
+    return PETSC_TRUE;
   for (int k = 0; k < 2; k++) {
     const PetscReal *p = x + 3 * o[k], *q = x + 3 * w;
     s[k] = nT[0] * (p[0] - q[0]) + nT[1] * (p[1] - q[1]) + nT[2] * (p[2] - q[2]);
@@ -87,15 +131,19 @@ static PetscBool LocalClash(Rm *m, PetscInt n, const PetscInt changed[], PetscIn
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], nT);
     m->tstamp++;
     for (int c = 0; c < 4; c++) {
-      PetscInt w = c < 3 ? T[c] : also;
+      PetscInt  w = c < 3 ? T[c] : also;
+      PetscReal sin_touch;
       if (w < 0) continue;
+      /* pinches are where sheets touch at a point: only there (never inside one disk, where
+         the triangles between keep the others apart) is the corner test worth its cost */
+      sin_touch = m->type[w] != RM_REGULAR ? m->corner_sin : 0;
       for (PetscInt s = m->vs[w]; s < m->vs[w + 1]; s++) {
         const PetscInt  u = m->vt[s];
         const PetscInt *U = m->t + 3 * u;
         if (m->tmark[u] == m->tstamp) continue;
         m->tmark[u] = m->tstamp;
         if (U[0] < 0 || (m->tpos[u] >= base && m->tpos[u] <= base + i)) continue;
-        if (PairBad(m->x, T, nT, U)) return PETSC_TRUE;
+        if (PairBad(m->x, T, nT, U, m->wedge_cos, sin_touch)) return PETSC_TRUE;
       }
     }
   }
@@ -143,6 +191,7 @@ static PetscErrorCode Reserve(Rm *m, PetscInt nv, PetscInt nt)
     PetscCall(Grow((void **)&m->vhint, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->touched, sizeof(PetscInt), m->nv, cv));
     PetscCall(Grow((void **)&m->settled, sizeof(PetscInt), m->nv, cv));
+    PetscCall(Grow((void **)&m->restar, sizeof(int8_t), m->nv, cv));
     PetscCall(PetscArrayzero(m->lock + m->nv, cv - m->nv));
     PetscCall(PetscArrayzero(m->seen + m->nv, cv - m->nv));
     m->cv = cv;
@@ -218,29 +267,36 @@ static void AddTri(Rm *m, PetscInt slot, PetscInt a, PetscInt b, PetscInt c, con
   m->target[slot] = target;
 }
 
-/* Replace triangle t by its pieces: edge e (v[e], v[e+1]) split at s[e] >= 0. */
-static void SplitTriangleCut(Rm *m, PetscInt t)
+/* The split vertex of edge ab, or -1 when ab is not split (or its split was withdrawn). */
+static PetscInt SplitVertex(const Rm *m, PetscInt a, PetscInt b)
 {
-  PetscInt        v[3], s[3], n = 0;
-  int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
-  const PetscReal h      = m->target[t];
+  PetscInt v = HashGet(m, a, b);
+  return v >= 0 && m->type[v] != RM_DEAD ? v : -1;
+}
+
+/* The pieces of triangle t (3 vertices each, t's orientation) when edge e (v[e], v[e+1]) is
+   split at its split vertex; returns their number (0: t is not cut). */
+static PetscInt SplitPieces(const Rm *m, PetscInt t, PetscInt piece[4][3])
+{
+  PetscInt v[3], s[3], n = 0;
   for (int c = 0; c < 3; c++)
     v[c] = m->t[3 * t + c];
   for (int e = 0; e < 3; e++)
-    n += (s[e] = HashGet(m, v[e], v[(e + 1) % 3])) >= 0;
-  if (n == 0) return;
+    n += (s[e] = SplitVertex(m, v[e], v[(e + 1) % 3])) >= 0;
+#define RM_PIECE(k, p, q, r) (piece[k][0] = (p), piece[k][1] = (q), piece[k][2] = (r))
+  if (n == 0) return 0;
   if (n == 3) {
-    AddTri(m, t, v[0], s[0], s[2], lab, h);
-    AddTri(m, m->nt++, s[0], v[1], s[1], lab, h);
-    AddTri(m, m->nt++, s[2], s[1], v[2], lab, h);
-    AddTri(m, m->nt++, s[0], s[1], s[2], lab, h);
-    return;
+    RM_PIECE(0, v[0], s[0], s[2]);
+    RM_PIECE(1, s[0], v[1], s[1]);
+    RM_PIECE(2, s[2], s[1], v[2]);
+    RM_PIECE(3, s[0], s[1], s[2]);
+    return 4;
   }
   if (n == 1) {
     int e = s[0] >= 0 ? 0 : s[1] >= 0 ? 1 : 2;
-    AddTri(m, t, v[e], s[e], v[(e + 2) % 3], lab, h);
-    AddTri(m, m->nt++, s[e], v[(e + 1) % 3], v[(e + 2) % 3], lab, h);
-    return;
+    RM_PIECE(0, v[e], s[e], v[(e + 2) % 3]);
+    RM_PIECE(1, s[e], v[(e + 1) % 3], v[(e + 2) % 3]);
+    return 2;
   }
   {
     /* two split edges e (v0 v1) and e+1 (v1 v2) around the corner v1 = v[e+1]; the rest is the
@@ -248,15 +304,140 @@ static void SplitTriangleCut(Rm *m, PetscInt t)
     int             e  = s[0] < 0 ? 1 : s[1] < 0 ? 2 : 0;
     PetscInt        a0 = v[e], a1 = v[(e + 1) % 3], a2 = v[(e + 2) % 3], m0 = s[e], m1 = s[(e + 1) % 3];
     const PetscReal d1 = Dist(m->x + 3 * a0, m->x + 3 * m1), d2 = Dist(m->x + 3 * m0, m->x + 3 * a2);
-    AddTri(m, t, m0, a1, m1, lab, h);
+    RM_PIECE(0, m0, a1, m1);
     if (d1 <= d2) {
-      AddTri(m, m->nt++, a0, m0, m1, lab, h);
-      AddTri(m, m->nt++, a0, m1, a2, lab, h);
+      RM_PIECE(1, a0, m0, m1);
+      RM_PIECE(2, a0, m1, a2);
     } else {
-      AddTri(m, m->nt++, a0, m0, a2, lab, h);
-      AddTri(m, m->nt++, m0, m1, a2, lab, h);
+      RM_PIECE(1, a0, m0, a2);
+      RM_PIECE(2, m0, m1, a2);
+    }
+    return 3;
+  }
+#undef RM_PIECE
+}
+
+/* Replace triangle t by its pieces. */
+static void SplitTriangleCut(Rm *m, PetscInt t)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  int32_t         lab[2] = {m->lab[2 * t], m->lab[2 * t + 1]};
+  const PetscReal h      = m->target[t];
+  for (PetscInt k = 0; k < n; k++)
+    AddTri(m, k ? m->nt++ : t, piece[k][0], piece[k][1], piece[k][2], lab, h);
+}
+
+/* The cosine of the angle between the half-planes of triangles (p, q, c) and (p, q, d) on
+   their common edge pq: 1 when they fold onto each other, -1 when flat. */
+static PetscReal WedgeCos(const PetscReal *p, const PetscReal *q, const PetscReal *c, const PetscReal *d)
+{
+  PetscReal e[3] = {q[0] - p[0], q[1] - p[1], q[2] - p[2]}, u[3] = {c[0] - p[0], c[1] - p[1], c[2] - p[2]};
+  PetscReal w[3] = {d[0] - p[0], d[1] - p[1], d[2] - p[2]}, ee = Dot3(e, e), su, sw, den;
+  if (ee <= 0) return 1;
+  su = Dot3(u, e) / ee, sw = Dot3(w, e) / ee;
+  for (int k = 0; k < 3; k++)
+    u[k] -= su * e[k], w[k] -= sw * e[k];
+  den = PetscSqrtReal(Dot3(u, u) * Dot3(w, w));
+  return den > 0 ? Dot3(u, w) / den : 1;
+}
+
+/* The third vertex of the piece of t (t itself when it is not cut) on the edge pq, or -1. */
+static PetscInt PieceApex(const Rm *m, PetscInt t, PetscInt p, PetscInt q)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  const PetscInt *T = m->t + 3 * t;
+  if (!n) return TriHas(T, p) && TriHas(T, q) ? T[0] + T[1] + T[2] - p - q : -1;
+  for (PetscInt k = 0; k < n; k++)
+    if (TriHas(piece[k], p) && TriHas(piece[k], q)) return piece[k][0] + piece[k][1] + piece[k][2] - p - q;
+  return -1;
+}
+
+/* Would the pieces of t open a narrower wedge than the bound (or than t and its neighbour did
+   before, when that was narrower) with the pieces of a triangle across one of t's edges? A
+   region squeezed into such a wedge can only be filled by flat tets. */
+static PetscBool SplitWedgePoor(const Rm *m, PetscInt t)
+{
+  const PetscInt *T = m->t + 3 * t;
+  for (int e = 0; e < 3; e++) {
+    const PetscInt a = T[e], b = T[(e + 1) % 3], c0 = T[(e + 2) % 3], s = SplitVertex(m, a, b);
+    const PetscInt sub[2][2] = {{a, s >= 0 ? s : b}, {s, b}};
+    RmEdge         E;
+    RmEdgeTriangles(m, a, b, &E);
+    for (PetscInt i = 0; i < E.n && i < RM_MAX_EDGE_TRIS; i++) {
+      const PetscInt t2 = E.t[i], *T2 = m->t + 3 * t2, d0 = T2[0] + T2[1] + T2[2] - a - b;
+      PetscReal      bound;
+      if (t2 == t) continue;
+      bound = PetscMax(m->wedge_cos, WedgeCos(m->x + 3 * a, m->x + 3 * b, m->x + 3 * c0, m->x + 3 * d0));
+      for (int h = 0; h < (s >= 0 ? 2 : 1); h++) {
+        PetscInt p = sub[h][0], q = sub[h][1], c = PieceApex(m, t, p, q), d = PieceApex(m, t2, p, q);
+        if (c < 0 || d < 0) continue;
+        if (WedgeCos(m->x + 3 * p, m->x + 3 * q, m->x + 3 * c, m->x + 3 * d) > bound) return PETSC_TRUE;
+      }
     }
   }
+  return PETSC_FALSE;
+}
+
+/* Would cutting t leave a piece with a least angle below the bound (or below t's own, when
+   that is lower), turned against t, with its centroid beyond the deviation bound, or in a
+   narrow wedge with a neighbour? Midpoints are
+   projected back on the input, so a piece of a skinny or curved triangle can be far worse than
+   its parent. */
+static PetscBool SplitPiecesPoor(const Rm *m, PetscInt t)
+{
+  PetscInt        piece[4][3], n = SplitPieces(m, t, piece);
+  const PetscInt *T = m->t + 3 * t;
+  PetscReal       bound, n0[3];
+  if (!n) return PETSC_FALSE;
+  bound = PetscMax(m->min_angle_cos, RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]));
+  RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0);
+  for (PetscInt k = 0; k < n; k++) {
+    const PetscReal *p = m->x + 3 * piece[k][0], *q = m->x + 3 * piece[k][1], *r = m->x + 3 * piece[k][2];
+    PetscReal        n1[3];
+    RmNormal(p, q, r, n1);
+    if (Dot3(n0, n1) <= 0.5 * PetscSqrtReal(Dot3(n0, n0) * Dot3(n1, n1))) return PETSC_TRUE;
+    if (RmMinAngleCos(p, q, r) > bound) return PETSC_TRUE;
+    {
+      PetscReal c[3];
+      PetscInt  hint = m->thint[t];
+      for (int d = 0; d < 3; d++)
+        c[d] = (p[d] + q[d] + r[d]) / 3;
+      if (!RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &hint)) return PETSC_TRUE;
+    }
+  }
+  return SplitWedgePoor(m, t);
+}
+
+/* Withdraw the splits that would leave a poor piece: every split of a triangle with a poor
+   piece is withdrawn, which changes its neighbours' patterns, so repeat until none is poor
+   (splits only go, so this ends; only triangles cut at first can be cut later). Returns how
+   many were withdrawn. */
+static PetscErrorCode WithdrawPoorSplits(Rm *m, PetscInt nt0, PetscInt *withdrawn)
+{
+  PetscInt *cut, ncut = 0, changed;
+
+  PetscFunctionBeginUser;
+  *withdrawn = 0;
+  PetscCall(PetscMalloc1(nt0, &cut));
+  for (PetscInt t = 0; t < nt0; t++) {
+    const PetscInt *T = m->t + 3 * t;
+    if (T[0] >= 0 && (SplitVertex(m, T[0], T[1]) >= 0 || SplitVertex(m, T[1], T[2]) >= 0 || SplitVertex(m, T[2], T[0]) >= 0))
+      cut[ncut++] = t;
+  }
+  do {
+    changed = 0;
+    for (PetscInt i = 0; i < ncut; i++) {
+      const PetscInt *T = m->t + 3 * cut[i];
+      if (!SplitPiecesPoor(m, cut[i])) continue;
+      for (int e = 0; e < 3; e++) {
+        PetscInt v = SplitVertex(m, T[e], T[(e + 1) % 3]);
+        if (v >= 0) m->type[v] = RM_DEAD, changed++;
+      }
+    }
+    *withdrawn += changed;
+  } while (changed);
+  PetscCall(PetscFree(cut));
+  PetscFunctionReturn(0);
 }
 
 static void SplitTriangle(Rm *m, PetscInt t)
@@ -267,8 +448,10 @@ static void SplitTriangle(Rm *m, PetscInt t)
     m->thint[u] = m->thint[t];
   if (m->nt > nt0)
     for (PetscInt u = nt0 - 1; u < m->nt; u++)
-      for (int c = 0; c < 3; c++)
+      for (int c = 0; c < 3; c++) {
         RmTouch(m, m->t[3 * (u < nt0 ? t : u) + c]);
+        m->restar[m->t[3 * (u < nt0 ? t : u) + c]] = 1;
+      }
 }
 
 /* Put a new vertex on the input surface: on its curve when it splits a feature edge, else on
@@ -332,13 +515,15 @@ PetscErrorCode RmSplitPass(Rm *m, PetscInt *nsplit)
           nrm[d] += n2[d];
         m->key[v] = RmPairCode(m->lab + 2 * e.t[0]);
       }
-      m->vhint[v] = m->vhint[a], m->settled[v] = 0;
+      m->vhint[v] = m->vhint[a], m->settled[v] = 0, m->restar[v] = 1;
       RmTouch(m, v);
       ProjectNew(m, v, feature, m->key[v], nrm);
       HashPut(m, a, b, v);
       m->nv++;
     }
   }
+  PetscCall(WithdrawPoorSplits(m, nt0, &n));
+  *nsplit -= n;
   for (PetscInt t = 0; t < nt0; t++)
     if (m->t[3 * t] >= 0) SplitTriangle(m, t);
   PetscFunctionReturn(0);
@@ -394,7 +579,7 @@ static PetscBool ChangedTriangleFair(const Rm *m, PetscInt t, const PetscReal *o
   RmNormal(r[0], r[1], r[2], n1);
   l0 = PetscSqrtReal(Dot3(n0, n0)), l1 = PetscSqrtReal(Dot3(n1, n1));
   if (Dot3(n0, n1) <= 0.5 * l0 * l1) return PETSC_FALSE;
-  if (RmMinAngle(r[0], r[1], r[2]) < PetscMin(m->min_angle, RmMinAngle(old[0], old[1], old[2]))) return PETSC_FALSE;
+  if (RmMinAngleCos(r[0], r[1], r[2]) > PetscMax(m->min_angle_cos, RmMinAngleCos(old[0], old[1], old[2]))) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
     c[d] = (r[0][d] + r[1][d] + r[2][d]) / 3;
   return RmNearSurface(m, c, RmPairCode(m->lab + 2 * t), n1, m->maxdev, &m->thint[t]);
@@ -460,6 +645,22 @@ static void Collapse(Rm *m, PetscInt a, PetscInt b, const PetscReal pnew[3])
     m->x[3 * b + d] = pnew[d];
   m->type[a] = RM_DEAD;
   m->size[b] = PetscMin(m->size[a], m->size[b]);
+}
+
+/* After the collapse of a into b: every vertex of a triangle that held a or b has a new star
+   (a's triangles now hold b or are gone; their vertices are b's neighbours now). */
+static void MarkRestar(Rm *m, PetscInt a, PetscInt b)
+{
+  for (int k = 0; k < 2; k++) {
+    const PetscInt v = k ? b : a;
+    for (PetscInt s = m->vs[v]; s < m->vs[v + 1]; s++) {
+      const PetscInt *T = m->t + 3 * m->vt[s];
+      if (T[0] >= 0)
+        for (int c = 0; c < 3; c++)
+          m->restar[T[c]] = 1;
+    }
+  }
+  m->restar[a] = m->restar[b] = 1;
 }
 
 static void LockStar(Rm *m, PetscInt v, PetscInt pass)
@@ -542,6 +743,7 @@ PetscErrorCode RmCollapsePass(Rm *m, PetscInt *ncollapse)
     }
     LockStar(m, best, pass);
     LockStar(m, a, pass);
+    MarkRestar(m, a, best);
     m->classified = PETSC_FALSE;
     n++;
   }
@@ -556,10 +758,19 @@ static PetscInt Valence(const Rm *m, PetscInt v)
   return m->vs[v + 1] - m->vs[v];
 }
 
-static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
+/* The cosine of the angle at p between p->q and p->r. */
+static inline PetscReal CosAt(const PetscReal *p, const PetscReal *q, const PetscReal *r)
+{
+  PetscReal u[3] = {q[0] - p[0], q[1] - p[1], q[2] - p[2]}, v[3] = {r[0] - p[0], r[1] - p[1], r[2] - p[2]};
+  return Dot3(u, v) / PetscSqrtReal(Dot3(u, u) * Dot3(v, v));
+}
+
+/* Flip ab toward Delaunay (and, unless delaunay_only, toward valence 6). Angles are compared by
+   their cosines: the least angle has the largest. */
+static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e, PetscBool delaunay_only)
 {
   PetscInt         t1 = e->t[0], t2 = e->t[1], *T1 = m->t + 3 * t1, *T2 = m->t + 3 * t2, c = -1, d = -1, i1;
-  PetscReal        n1[3], n2[3], m1[3], m2[3], old_min, new_min, l1, l2;
+  PetscReal        n1[3], n2[3], m1[3], m2[3], old_cos, new_cos, l1, l2;
   const PetscReal *pa, *pb, *pc, *pd;
   PetscBool        delaunay, valence = PETSC_FALSE;
 
@@ -585,23 +796,20 @@ static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
   RmNormal(pc, pa, pd, m1), RmNormal(pd, pb, pc, m2);
   if (Dot3(m1, m2) <= RM_FLIP_MAX_CREASE_COS * PetscSqrtReal(Dot3(m1, m1) * Dot3(m2, m2))) return PETSC_FALSE;
   if (Dot3(m1, n1) <= 0 || Dot3(m1, n2) <= 0 || Dot3(m2, n1) <= 0 || Dot3(m2, n2) <= 0) return PETSC_FALSE;
-  old_min = PetscMin(RmMinAngle(pa, pb, pc), RmMinAngle(pb, pa, pd));
-  new_min = PetscMin(RmMinAngle(pc, pa, pd), RmMinAngle(pd, pb, pc));
-  {
-    /* Delaunay: the angles opposite ab sum to more than pi */
-    PetscReal u[3], v[3], w[3], z[3], ac, ad;
-    for (int k = 0; k < 3; k++)
-      u[k] = pa[k] - pc[k], v[k] = pb[k] - pc[k], w[k] = pa[k] - pd[k], z[k] = pb[k] - pd[k];
-    ac       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(u, v) / PetscSqrtReal(Dot3(u, u) * Dot3(v, v)))));
-    ad       = PetscAcosReal(PetscMax(-1, PetscMin(1, Dot3(w, z) / PetscSqrtReal(Dot3(w, w) * Dot3(z, z)))));
-    delaunay = (PetscBool)(ac + ad > PETSC_PI + 1e-9 && new_min > old_min);
-  }
-  if (!delaunay && m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR && m->type[c] == RM_REGULAR && m->type[d] == RM_REGULAR) {
+  old_cos = PetscMax(RmMinAngleCos(pa, pb, pc), RmMinAngleCos(pb, pa, pd));
+  new_cos = PetscMax(RmMinAngleCos(pc, pa, pd), RmMinAngleCos(pd, pb, pc));
+  /* Delaunay: the angles opposite ab sum to more than pi, that is their cosines to less than 0;
+     as a last pass, any such flip that keeps the least angle fair (a tet mesher recovers a
+     non-Delaunay edge of a flat quad with a flat tet) */
+  delaunay = (PetscBool)(CosAt(pc, pa, pb) + CosAt(pd, pa, pb) < -1e-9 &&
+                         (delaunay_only ? new_cos <= PetscMax(old_cos, m->min_angle_cos) : new_cos < old_cos));
+  if (!delaunay && !delaunay_only && m->type[a] == RM_REGULAR && m->type[b] == RM_REGULAR && m->type[c] == RM_REGULAR &&
+      m->type[d] == RM_REGULAR) {
     /* valence toward 6 where every vertex is regular, if angles stay fair */
     PetscInt va = Valence(m, a), vb = Valence(m, b), vc = Valence(m, c), vd = Valence(m, d);
     PetscInt before = PetscAbsInt(va - 6) + PetscAbsInt(vb - 6) + PetscAbsInt(vc - 6) + PetscAbsInt(vd - 6);
     PetscInt after  = PetscAbsInt(va - 7) + PetscAbsInt(vb - 7) + PetscAbsInt(vc - 5) + PetscAbsInt(vd - 5);
-    valence         = (PetscBool)(after < before && new_min >= PetscMin(old_min, m->min_angle));
+    valence         = (PetscBool)(after < before && new_cos <= PetscMax(old_cos, m->min_angle_cos));
   }
   if (!delaunay && !valence) return PETSC_FALSE;
   {
@@ -619,7 +827,7 @@ static PetscBool TryFlip(Rm *m, PetscInt a, PetscInt b, const RmEdge *e)
   return PETSC_TRUE;
 }
 
-PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
+PetscErrorCode RmFlipPass(Rm *m, PetscBool delaunay_only, PetscInt *nflip)
 {
   PetscInt nb[RM_MAX_NEIGHBOURS], n = 0, pass;
 
@@ -646,9 +854,9 @@ PetscErrorCode RmFlipPass(Rm *m, PetscInt *nflip)
             if (v != a && v != b) q[j++] = v;
           }
         if (m->lock[q[2]] == pass || m->lock[q[3]] == pass) continue;
-        if (!TryFlip(m, a, b, &e)) continue;
+        if (!TryFlip(m, a, b, &e, delaunay_only)) continue;
         for (int s = 0; s < 4; s++)
-          m->lock[q[s]] = pass, RmTouch(m, q[s]);
+          m->lock[q[s]] = pass, RmTouch(m, q[s]), m->restar[q[s]] = 1;
       }
       n++;
       break; /* a's star changed */
@@ -669,7 +877,7 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
   for (PetscInt s = m->vs[v]; s < m->vs[v + 1] && k < RM_MAX_NEIGHBOURS; s++, k++) {
     const PetscInt *T = m->t + 3 * m->vt[s];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n0 + 3 * k);
-    a0[k] = RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]);
+    a0[k] = RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]);
   }
   if (m->vs[v + 1] - m->vs[v] > RM_MAX_NEIGHBOURS) return PETSC_FALSE;
   for (int d = 0; d < 3; d++)
@@ -680,7 +888,7 @@ static PetscBool MoveIfFair(Rm *m, PetscInt v, const PetscReal p[3])
     PetscReal       n1[3];
     RmNormal(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2], n1);
     if (Dot3(n1, n0 + 3 * k) <= 0.5 * PetscSqrtReal(Dot3(n1, n1) * Dot3(n0 + 3 * k, n0 + 3 * k)) ||
-        RmMinAngle(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) < PetscMin(a0[k], m->min_angle))
+        RmMinAngleCos(m->x + 3 * T[0], m->x + 3 * T[1], m->x + 3 * T[2]) > PetscMax(a0[k], m->min_angle_cos))
       break;
   }
   if (k == m->vs[v + 1] - m->vs[v]) {
@@ -798,7 +1006,7 @@ PetscErrorCode RmCompact(Rm *m)
     for (int d = 0; d < 3; d++)
       m->x[3 * nv + d] = m->x[3 * v + d];
     m->size[nv] = m->size[v], m->type[nv] = m->type[v], m->key[nv] = m->key[v], m->vhint[nv] = m->vhint[v];
-    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v];
+    m->touched[nv] = m->touched[v], m->settled[nv] = m->settled[v], m->restar[nv] = m->restar[v];
     m->fn[2 * nv] = m->fn[2 * v], m->fn[2 * nv + 1] = m->fn[2 * v + 1];
     nv++;
   }

@@ -13,8 +13,7 @@ void RmNormal(const PetscReal *a, const PetscReal *b, const PetscReal *c, PetscR
   n[0] = u[1] * v[2] - u[2] * v[1], n[1] = u[2] * v[0] - u[0] * v[2], n[2] = u[0] * v[1] - u[1] * v[0];
 }
 
-/* The least interior angle, radians (0 for a degenerate triangle). */
-PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c)
+PetscReal RmMinAngleCos(const PetscReal *a, const PetscReal *b, const PetscReal *c)
 {
   const PetscReal *p[3] = {a, b, c};
   PetscReal        l2[3], best = -1;
@@ -24,12 +23,17 @@ PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c)
   }
   for (int e = 0; e < 3; e++) {
     /* the angle at p[e] is opposite edge e: law of cosines */
-    PetscReal den = 2 * PetscSqrtReal(l2[(e + 1) % 3] * l2[(e + 2) % 3]), cs;
-    if (den <= 0) return 0;
-    cs   = (l2[(e + 1) % 3] + l2[(e + 2) % 3] - l2[e]) / den;
-    best = PetscMax(best, cs); /* the least angle has the largest cosine */
+    PetscReal den = 2 * PetscSqrtReal(l2[(e + 1) % 3] * l2[(e + 2) % 3]);
+    if (den <= 0) return 1;
+    best = PetscMax(best, (l2[(e + 1) % 3] + l2[(e + 2) % 3] - l2[e]) / den); /* the least angle has the largest cosine */
   }
-  return PetscAcosReal(PetscMax(-1, PetscMin(1, best)));
+  return PetscMin(1, best);
+}
+
+/* The least interior angle, radians (0 for a degenerate triangle). */
+PetscReal RmMinAngle(const PetscReal *a, const PetscReal *b, const PetscReal *c)
+{
+  return PetscAcosReal(PetscMax(-1, RmMinAngleCos(a, b, c)));
 }
 
 PetscErrorCode RmBuildStars(Rm *m)
@@ -144,7 +148,9 @@ PetscErrorCode RmClassify(Rm *m)
   for (PetscInt v = 0; v < m->nv; v++) {
     PetscInt nf   = 0, n;
     uint64_t k[2] = {0, 0};
-    if (m->type[v] == RM_DEAD) continue;
+    /* a class depends on the star only (its triangles, their labels and targets) */
+    if (m->type[v] == RM_DEAD || !m->restar[v]) continue;
+    m->restar[v] = 0;
     m->fn[2 * v] = m->fn[2 * v + 1] = -1;
     if (m->vs[v + 1] == m->vs[v]) {
       m->type[v] = RM_DEAD; /* no triangle uses it any more */
