@@ -233,8 +233,7 @@ static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor)
         kept++;
         continue;
       }
-      for (int c = 0; c < 3; c++)
-        m->size[T[c]] = PetscMin(m->size[T[c]], cap);
+      m->target[L[i]] = PetscMin(m->target[L[i]], cap);
     }
   }
   PetscCall(PetscFree(start));
@@ -244,15 +243,17 @@ static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor)
   PetscFunctionReturn(0);
 }
 
-/* The size field: each vertex's label target, no more than the distance to another sheet
+/* The size field: each vertex's least triangle target (a label's, capped per piece: capped
+   says the caller did that on the whole surface a part came from), no more than the distance to another sheet
    (but not below the input's own edge length: thin parts keep the input's triangles), graded so
    it grows by at most half the distance between neighbours. */
-static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
+static PetscErrorCode SetupSizes(Rm *m, PetscBool capped, PetscReal input_edge)
 {
   PetscReal *sep, hmax = 0;
   PetscInt   nb[RM_MAX_NEIGHBOURS];
 
   PetscFunctionBeginUser;
+  if (!capped) PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR));
   for (PetscInt v = 0; v < m->nv; v++)
     m->size[v] = PETSC_MAX_REAL;
   for (PetscInt t = 0; t < m->nt; t++)
@@ -261,7 +262,6 @@ static PetscErrorCode SetupSizes(Rm *m, PetscReal input_edge)
       for (int c = 0; c < 3; c++)
         m->size[m->t[3 * t + c]] = PetscMin(m->size[m->t[3 * t + c]], m->target[t]);
     }
-  PetscCall(ComponentCaps(m, RM_PIECE_SIZE_FACTOR));
   PetscCall(PetscMalloc1(m->nv, &sep));
   PetscCall(TwinfeSurfaceSheetSeparation_Private(m->nv, m->x, m->nt, m->t, hmax, sep));
   for (PetscInt v = 0; v < m->nv; v++)
@@ -381,7 +381,7 @@ static void RmStats(Rm *m, TwinfeSurfaceRemeshStats *st)
   st->triangles_out    = m->nt;
 }
 
-static PetscErrorCode RmWriteBack(Rm *m, TwinfeSurface s)
+static PetscErrorCode RmWriteBack(Rm *m, TwinfeSurface s, PetscReal **target)
 {
   PetscReal *x;
   PetscInt  *t;
@@ -395,29 +395,15 @@ static PetscErrorCode RmWriteBack(Rm *m, TwinfeSurface s)
   PetscCall(PetscFree3(s->xyz, s->tri, s->labels));
   s->xyz = x, s->tri = t, s->labels = l;
   s->nvertices = m->nv, s->ntriangles = m->nt;
+  PetscCall(PetscFree(*target));
+  PetscCall(PetscMalloc1(m->nt + 1, target));
+  PetscCall(PetscArraycpy(*target, m->target, m->nt));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
-                                   PetscReal max_deviation_mm, TwinfeSurfaceRemeshStats *stats)
+PetscErrorCode TwinfeSurfaceRemeshLabelTargets_Private(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                                       const PetscReal target_mm[], PetscReal target[])
 {
-  PetscFunctionBeginUser;
-  PetscCall(TwinfeSurfaceRemeshFrozen_Private(surface, nlabels, labels, target_mm, max_deviation_mm, NULL, 0, stats));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
-                                                 const PetscReal target_mm[], PetscReal max_deviation_mm,
-                                                 const PetscBool frozen[], PetscReal input_edge_mm,
-                                                 TwinfeSurfaceRemeshStats *stats)
-{
-  Rm        m;
-  PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
-  PetscReal edge, *target;
-  /* CPU seconds per phase (setup, split, collapse, flip, relax, stats), for -info */
-  double  cpu[6] = {0, 0, 0, 0, 0, 0};
-  clock_t c0     = clock();
-
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
   PetscCheck(nlabels >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -426,6 +412,78 @@ PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt
     TwinfeSurfaceCheckPointer_Private(labels);
     TwinfeSurfaceCheckPointer_Private(target_mm);
   }
+  PetscCall(CheckTargets(nlabels, labels, target_mm));
+  PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, target));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemeshCapTargets_Private(TwinfeSurface surface, PetscReal target[])
+{
+  Rm m;
+
+  PetscFunctionBeginUser;
+  PetscCall(RmCreate(surface, &m));
+  PetscCall(PetscArraycpy(m.target, target, surface->ntriangles));
+  PetscCall(ComponentCaps(&m, RM_PIECE_SIZE_FACTOR));
+  PetscCall(PetscArraycpy(target, m.target, surface->ntriangles));
+  PetscCall(RmDestroy(&m));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
+                                   PetscReal max_deviation_mm, TwinfeSurfaceRemeshStats *stats)
+{
+  PetscReal     *target;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  PetscCall(PetscMalloc1(surface->ntriangles + 1, &target));
+  ierr = TwinfeSurfaceRemeshLabelTargets_Private(surface, nlabels, labels, target_mm, target);
+  if (!ierr) ierr = TwinfeSurfaceRemeshTargets_Private(surface, &target, PETSC_FALSE, NULL, max_deviation_mm, 0, stats);
+  PetscCall(PetscFree(target)); /* on every path: bad labels or bound included */
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/* The input of m (what it projects on and measures against) made from reference instead of
+   from m's own triangles. */
+static PetscErrorCode SetupReference(Rm *m, TwinfeSurface reference, PetscReal cell)
+{
+  Rm ref;
+
+  PetscFunctionBeginUser;
+  PetscCall(RmCreate(reference, &ref));
+  PetscCall(SetupInput(&ref, cell));
+  m->onv = ref.onv, m->ont = ref.ont, m->noseg = ref.noseg;
+  m->ox = ref.ox, m->on = ref.on, m->ocen = ref.ocen, m->ot = ref.ot, m->ocode = ref.ocode;
+  m->oseg = ref.oseg, m->osegkey = ref.osegkey, m->otg = ref.otg, m->osg = ref.osg;
+  ref.ox = ref.on = ref.ocen = NULL, ref.ot = ref.oseg = NULL, ref.ocode = ref.osegkey = NULL;
+  PetscCall(PetscMemzero(&ref.otg, sizeof ref.otg));
+  PetscCall(PetscMemzero(&ref.osg, sizeof ref.osg));
+  PetscCall(RmDestroy(&ref));
+  PetscCall(RmBuildStars(m));
+  for (PetscInt v = 0; v < m->nv; v++) /* no guess yet: the working mesh is not the input */
+    m->vhint[v] = -1;
+  for (PetscInt t = 0; t < m->nt; t++)
+    m->thint[t] = -1;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface surface, PetscReal **target, PetscBool capped,
+                                                  TwinfeSurface reference, PetscReal max_deviation_mm, PetscReal input_edge_mm,
+                                                  TwinfeSurfaceRemeshStats *stats)
+{
+  Rm        m;
+  PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
+  PetscReal edge;
+  /* CPU seconds per phase (setup, split, collapse, flip, relax, stats), for -info */
+  double  cpu[6] = {0, 0, 0, 0, 0, 0};
+  clock_t c0     = clock();
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  TwinfeSurfaceCheckPointer_Private(target);
   PetscCheck(max_deviation_mm > 0 && PetscIsNormalReal(max_deviation_mm), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "TwinfeSurfaceRemesh: the deviation bound %g mm must be a positive number (a fraction of the voxel size, e.g. "
              "half a voxel)",
@@ -438,15 +496,8 @@ PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt
     stats->triangles_in = stats->triangles_out = surface->ntriangles;
   }
   if (!surface->ntriangles) PetscFunctionReturn(0);
-  PetscCall(CheckTargets(nlabels, labels, target_mm));
-  PetscCall(PetscMalloc1(surface->ntriangles, &target));
-  PetscCall(TriangleTargets(surface, nlabels, labels, target_mm, target));
-  if (frozen)
-    for (PetscInt t = 0; t < surface->ntriangles; t++)
-      if (frozen[t]) target[t] = 0;
   PetscCall(RmCreate(surface, &m));
-  PetscCall(PetscArraycpy(m.target, target, surface->ntriangles));
-  PetscCall(PetscFree(target));
+  PetscCall(PetscArraycpy(m.target, *target, surface->ntriangles));
   for (PetscInt t = 0; t < m.nt; t++)
     active += m.target[t] > 0;
   edge     = input_edge_mm > 0 ? input_edge_mm : MeanEdgeOf(m.x, m.nt, m.t);
@@ -454,9 +505,12 @@ PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt
   /* projections start searching within half an input edge (moves are tangential and small)
      and widen only when nothing is found */
   m.reach = 0.5 * edge;
-  PetscCall(SetupInput(&m, edge));
+  if (reference)
+    PetscCall(SetupReference(&m, reference, edge));
+  else
+    PetscCall(SetupInput(&m, edge));
   if (active) {
-    PetscCall(SetupSizes(&m, edge));
+    PetscCall(SetupSizes(&m, capped, edge));
     Lap(&c0, &cpu[0]);
     for (PetscInt it = 0; it < iterations; it++) {
       PetscInt nsplit, ncollapse, nflip;
@@ -501,7 +555,7 @@ PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt
     }
   }
   if (stats) RmStats(&m, stats);
-  PetscCall(RmWriteBack(&m, surface));
+  PetscCall(RmWriteBack(&m, surface, target));
   PetscCall(RmDestroy(&m));
   if (stats) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
   Lap(&c0, &cpu[5]);

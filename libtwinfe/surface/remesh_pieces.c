@@ -24,24 +24,20 @@
 /* The band reaches this many (largest) targets either side of the plane: wide enough that no
    edge of the final size spans it, narrow enough to be a few percent of the surface. */
 #define BAND_HALF_WIDTH_TARGETS 1.5
-#define PIECES_MAX_LABEL 999
 /* The band is remeshed with this many rings of the halves' triangles around it: the lines
    where band and halves met (frozen while the halves were remeshed) move then like any other
-   vertex. The halves' triangles are within the deviation bound of the input already, so a
-   vertex projected onto them stays within it. */
+   vertex. All of it is projected onto the input near the cut, not onto the halves' triangles. */
 #define MARGIN_RINGS 2
 
 /* A part of the surface remeshed on its own: the triangles to remesh, then (frozen) the other
    triangles that share a vertex with them. */
 typedef struct {
   TwinfeSurface            sub;
-  PetscBool               *frozen;  /* per triangle of sub */
+  PetscReal               *target;  /* per triangle of sub: its target, 0 in the frozen ring; then of the result */
   PetscInt                *global;  /* vertex of sub -> vertex of the surface it came from */
   PetscInt                 nactive; /* sub's first nactive triangles are remeshed */
-  PetscInt                 nlabels;
-  const int32_t           *labels;
-  const PetscReal         *target_mm;
   PetscReal                max_deviation_mm, input_edge_mm;
+  TwinfeSurface            reference; /* what the part is projected on (NULL: its own triangles) */
   TwinfeSurfaceRemeshStats stats;
   PetscErrorCode           ierr;
 } Part;
@@ -123,8 +119,9 @@ static PetscInt PlaceGet(const PlaceTable *t, const PetscReal p[3])
 
 /* ---------------------------------------------------------------- extracting a part */
 
-/* The part of s made of the triangles with active[t], and the frozen ring around them. */
-static PetscErrorCode PartExtract(TwinfeSurface s, const PetscBool active[], Part *p)
+/* The part of s made of the triangles with active[t] (with their targets), and the frozen ring
+   around them. */
+static PetscErrorCode PartExtract(TwinfeSurface s, const PetscBool active[], const PetscReal target[], Part *p)
 {
   PetscInt  *local, nsub = 0, nv = 0, k = 0;
   PetscBool *touched;
@@ -149,7 +146,8 @@ static PetscErrorCode PartExtract(TwinfeSurface s, const PetscBool active[], Par
   for (PetscInt v = 0; v < s->nvertices; v++)
     local[v] = -1;
   PetscCall(PetscMalloc3(3 * s->nvertices, &x, 3 * nsub, &tri, 2 * nsub, &lab));
-  PetscCall(PetscMalloc2(nsub, &p->frozen, s->nvertices, &p->global));
+  PetscCall(PetscMalloc1(nsub + 1, &p->target));
+  PetscCall(PetscMalloc1(s->nvertices, &p->global));
   for (int frozen = 0; frozen < 2; frozen++) /* the active triangles first, then the ring */
     for (PetscInt t = 0; t < s->ntriangles; t++) {
       const PetscInt *T = s->tri + 3 * t;
@@ -164,7 +162,7 @@ static PetscErrorCode PartExtract(TwinfeSurface s, const PetscBool active[], Par
         tri[3 * k + c] = local[T[c]];
       }
       lab[2 * k] = s->labels[2 * t], lab[2 * k + 1] = s->labels[2 * t + 1];
-      p->frozen[k++] = (PetscBool)frozen;
+      p->target[k++] = frozen ? 0 : target[t];
     }
   PetscCall(TwinfeSurfaceCreateOwning_Private(nv, x, nsub, tri, lab, &p->sub));
   PetscCall(PetscFree(local));
@@ -176,7 +174,8 @@ static PetscErrorCode PartDestroy(Part *p)
 {
   PetscFunctionBeginUser;
   PetscCall(TwinfeSurfaceDestroy(&p->sub));
-  PetscCall(PetscFree2(p->frozen, p->global));
+  PetscCall(PetscFree(p->target));
+  PetscCall(PetscFree(p->global));
   PetscFunctionReturn(0);
 }
 
@@ -203,8 +202,8 @@ static PetscErrorCode PartRememberFrozen(const Part *p, PlaceTable *places, Trip
 static int RemeshPartThread(void *arg)
 {
   Part *p = (Part *)arg;
-  p->ierr = TwinfeSurfaceRemeshFrozen_Private(p->sub, p->nlabels, p->labels, p->target_mm, p->max_deviation_mm, p->frozen,
-                                              p->input_edge_mm, &p->stats);
+  p->ierr = TwinfeSurfaceRemeshTargets_Private(p->sub, &p->target, PETSC_TRUE, p->reference, p->max_deviation_mm,
+                                               p->input_edge_mm, &p->stats);
   return 0;
 }
 
@@ -217,12 +216,13 @@ typedef struct {
 } Frozen;
 
 /* s with its triangles replaced[t] swapped for the remeshed parts' triangles (their frozen ring
-   left out: s keeps those). The kept triangles come first in the result, in s's order. */
-static PetscErrorCode Splice(TwinfeSurface s, const PetscBool replaced[], PetscInt nparts, Part parts[], Frozen frozen[],
-                             PetscInt *nkept)
+   left out: s keeps those), and *target (per triangle) with them. The kept triangles come first
+   in the result, in s's order. */
+static PetscErrorCode Splice(TwinfeSurface s, PetscReal **target, const PetscBool replaced[], PetscInt nparts, Part parts[],
+                             Frozen frozen[], PetscInt *nkept)
 {
   PetscInt  *newid, nv = 0, nt = 0, ntmax = 0, nvmax = s->nvertices;
-  PetscReal *x;
+  PetscReal *x, *h;
   PetscInt  *tri;
   int32_t   *lab;
 
@@ -233,6 +233,7 @@ static PetscErrorCode Splice(TwinfeSurface s, const PetscBool replaced[], PetscI
     ntmax += !replaced[t];
   PetscCall(PetscMalloc1(s->nvertices, &newid));
   PetscCall(PetscMalloc3(3 * nvmax, &x, 3 * ntmax, &tri, 2 * ntmax, &lab));
+  PetscCall(PetscMalloc1(ntmax + 1, &h));
   for (PetscInt v = 0; v < s->nvertices; v++)
     newid[v] = -1;
   for (PetscInt t = 0; t < s->ntriangles; t++) {
@@ -246,7 +247,7 @@ static PetscErrorCode Splice(TwinfeSurface s, const PetscBool replaced[], PetscI
       tri[3 * nt + c] = newid[v];
     }
     lab[2 * nt] = s->labels[2 * t], lab[2 * nt + 1] = s->labels[2 * t + 1];
-    nt++;
+    h[nt++] = (*target)[t];
   }
   *nkept = nt;
   for (PetscInt i = 0; i < nparts; i++) {
@@ -272,7 +273,7 @@ static PetscErrorCode Splice(TwinfeSurface s, const PetscBool replaced[], PetscI
       for (int c = 0; c < 3; c++)
         tri[3 * nt + c] = map[T[c]];
       lab[2 * nt] = sub->labels[2 * t], lab[2 * nt + 1] = sub->labels[2 * t + 1];
-      nt++;
+      h[nt++] = parts[i].target[t];
     }
     PetscCall(PetscFree2(map, orig));
   }
@@ -280,13 +281,15 @@ static PetscErrorCode Splice(TwinfeSurface s, const PetscBool replaced[], PetscI
   PetscCall(PetscFree3(s->xyz, s->tri, s->labels));
   s->xyz = x, s->tri = tri, s->labels = lab;
   s->nvertices = nv, s->ntriangles = nt;
+  PetscCall(PetscFree(*target));
+  *target = h;
   PetscFunctionReturn(0);
 }
 
 /* Remesh the parts of s given by the masks (disjoint), on threads when allowed, and splice
    them back into s. */
-static PetscErrorCode RemeshParts(TwinfeSurface s, PetscInt nparts, PetscBool *masks[], PetscInt nlabels, const int32_t labels[],
-                                  const PetscReal target_mm[], PetscReal dev, PetscReal input_edge, PetscBool threads,
+static PetscErrorCode RemeshParts(TwinfeSurface s, PetscReal **target, PetscInt nparts, PetscBool *masks[],
+                                  TwinfeSurface reference, PetscReal dev, PetscReal input_edge, PetscBool threads,
                                   PetscReal *max_dev, PetscInt *nkept)
 {
   Part       parts[2];
@@ -300,10 +303,9 @@ static PetscErrorCode RemeshParts(TwinfeSurface s, PetscInt nparts, PetscBool *m
   PetscCall(PetscCalloc1(s->ntriangles, &replaced));
   for (PetscInt i = 0; i < nparts; i++) {
     PetscCall(PetscMemzero(&parts[i], sizeof(Part)));
-    PetscCall(PartExtract(s, masks[i], &parts[i]));
+    PetscCall(PartExtract(s, masks[i], *target, &parts[i]));
     PetscCall(PartRememberFrozen(&parts[i], &frozen[i].places, &frozen[i].ring, &frozen[i].nring));
-    parts[i].nlabels = nlabels, parts[i].labels = labels, parts[i].target_mm = target_mm, parts[i].max_deviation_mm = dev;
-    parts[i].input_edge_mm = input_edge;
+    parts[i].max_deviation_mm = dev, parts[i].input_edge_mm = input_edge, parts[i].reference = reference;
     for (PetscInt t = 0; t < s->ntriangles; t++)
       if (masks[i][t]) replaced[t] = PETSC_TRUE;
   }
@@ -318,7 +320,7 @@ static PetscErrorCode RemeshParts(TwinfeSurface s, PetscInt nparts, PetscBool *m
   *max_dev = 0;
   for (PetscInt i = 0; i < nparts; i++)
     *max_dev = PetscMax(*max_dev, parts[i].stats.max_deviation_mm);
-  PetscCall(Splice(s, replaced, nparts, parts, frozen, nkept));
+  PetscCall(Splice(s, target, replaced, nparts, parts, frozen, nkept));
   for (PetscInt i = 0; i < nparts; i++) {
     PetscCall(PartDestroy(&parts[i]));
     PetscCall(PetscFree2(frozen[i].places.x, frozen[i].places.id));
@@ -360,7 +362,8 @@ static PetscErrorCode SeparatePieces(TwinfeSurface s, int side[])
 
 /* side[t]: 0 or 1 for the two pieces, 2 for the band; by the triangle's centroid along the
    axis of the largest extent, around the median centroid. */
-static PetscErrorCode ChooseSides(TwinfeSurface s, PetscReal half_width, int side[], PetscInt count[3])
+static PetscErrorCode ChooseSides(TwinfeSurface s, PetscReal half_width, int side[], PetscInt count[3], int *cut_axis,
+                                  PetscReal *cut_at)
 {
   PetscReal  lo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL}, hi[3] = {PETSC_MIN_REAL, PETSC_MIN_REAL, PETSC_MIN_REAL};
   PetscReal *c, cut;
@@ -392,26 +395,22 @@ static PetscErrorCode ChooseSides(TwinfeSurface s, PetscReal half_width, int sid
   count[0] = count[1] = count[2] = 0;
   for (PetscInt t = 0; t < s->ntriangles; t++)
     count[side[t]]++;
+  *cut_axis = axis, *cut_at = cut;
   PetscFunctionReturn(0);
 }
 
 /* ---------------------------------------------------------------- statistics of the whole */
 
-/* Mean edge and least angle over the triangles that have a target (TwinfeSurfaceRemesh's rule:
-   the smaller of the two labels' targets; none for background or an unlisted label). */
-static void WholeStats(TwinfeSurface s, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
-                       TwinfeSurfaceRemeshStats *st)
+/* Mean edge and least angle over the triangles remeshed (a target > 0). */
+static void WholeStats(TwinfeSurface s, const PetscReal target[], TwinfeSurfaceRemeshStats *st)
 {
   PetscReal sum = 0, amin = 180;
   PetscInt  ne = 0;
   for (PetscInt t = 0; t < s->ntriangles; t++) {
     const PetscInt  *T    = s->tri + 3 * t;
     const PetscReal *p[3] = {s->xyz + 3 * T[0], s->xyz + 3 * T[1], s->xyz + 3 * T[2]};
-    PetscReal        h    = PETSC_MAX_REAL, len[3];
-    for (PetscInt l = 0; l < nlabels; l++)
-      if (labels[l] == s->labels[2 * t] || (s->labels[2 * t + 1] && labels[l] == s->labels[2 * t + 1]))
-        h = PetscMin(h, target_mm[l]);
-    if (!(h > 0 && h < PETSC_MAX_REAL)) continue;
+    PetscReal        len[3];
+    if (!(target[t] > 0)) continue;
     for (int e = 0; e < 3; e++) {
       const PetscReal *a = p[e], *b = p[(e + 1) % 3];
       len[e] = PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
@@ -432,6 +431,37 @@ static void WholeStats(TwinfeSurface s, PetscInt nlabels, const int32_t labels[]
 }
 
 /* ---------------------------------------------------------------- the driver */
+
+/* The triangles of s whose centroid lies within reach of the plane x[axis] = cut. */
+static PetscErrorCode ExtractZone(TwinfeSurface s, int axis, PetscReal cut, PetscReal reach, TwinfeSurface *zone)
+{
+  PetscInt  *newid, nv = 0, nt = 0;
+  PetscReal *x;
+  PetscInt  *tri;
+  int32_t   *lab;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(s->nvertices, &newid));
+  for (PetscInt v = 0; v < s->nvertices; v++)
+    newid[v] = -1;
+  PetscCall(PetscMalloc3(3 * s->nvertices, &x, 3 * s->ntriangles, &tri, 2 * s->ntriangles, &lab));
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    const PetscInt *T = s->tri + 3 * t;
+    if (PetscAbsReal((s->xyz[3 * T[0] + axis] + s->xyz[3 * T[1] + axis] + s->xyz[3 * T[2] + axis]) / 3 - cut) > reach) continue;
+    for (int c = 0; c < 3; c++) {
+      if (newid[T[c]] < 0) {
+        newid[T[c]] = nv;
+        PetscCall(PetscArraycpy(x + 3 * nv++, s->xyz + 3 * T[c], 3));
+      }
+      tri[3 * nt + c] = newid[T[c]];
+    }
+    lab[2 * nt] = s->labels[2 * t], lab[2 * nt + 1] = s->labels[2 * t + 1];
+    nt++;
+  }
+  PetscCall(PetscFree(newid));
+  PetscCall(TwinfeSurfaceCreateOwning_Private(nv, x, nt, tri, lab, zone));
+  PetscFunctionReturn(0);
+}
 
 static PetscReal MeanEdge(TwinfeSurface s)
 {
@@ -488,10 +518,11 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
                                            const PetscReal target_mm[], PetscReal max_deviation_mm, PetscInt npieces,
                                            PetscInt nthreads, TwinfeSurfaceRemeshStats *stats)
 {
-  PetscReal  hmax = 0, dev_pieces = 0, dev_band = 0, input_edge;
-  PetscInt   count[3], nin, nkept;
-  int       *side;
-  PetscBool *mask[2];
+  PetscReal     hmax = 0, dev_pieces = 0, dev_band = 0, input_edge, *target, cut = 0;
+  PetscInt      count[3], nin, nkept;
+  int          *side, axis = 0;
+  PetscBool    *mask[2];
+  TwinfeSurface zone;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
@@ -507,19 +538,20 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
              "TwinfeSurfaceRemesh: the deviation bound %g mm must be a positive number (a fraction of the voxel size, e.g. "
              "half a voxel)",
              (double)max_deviation_mm);
-  for (PetscInt l = 0; l < nlabels; l++)
-    PetscCheck(labels[l] > 0 && labels[l] <= PIECES_MAX_LABEL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "TwinfeSurfaceRemesh: label %d is outside [1, %d] (surfaces hold region labels 1 to %d)", (int)labels[l],
-               PIECES_MAX_LABEL, PIECES_MAX_LABEL);
   nin        = surface->ntriangles;
   input_edge = MeanEdge(surface);
   PetscCall(PetscMalloc1(nin, &side));
-  PetscCall(ChooseSides(surface, BAND_HALF_WIDTH_TARGETS * hmax, side, count));
+  PetscCall(ChooseSides(surface, BAND_HALF_WIDTH_TARGETS * hmax, side, count, &axis, &cut));
   if (!count[0] || !count[1] || !count[2]) { /* nothing to part: remesh it whole */
     PetscCall(PetscFree(side));
     PetscCall(TwinfeSurfaceRemesh(surface, nlabels, labels, target_mm, max_deviation_mm, stats));
     PetscFunctionReturn(0);
   }
+  /* the targets of the whole surface, capped per connected piece of each label before any cut
+     (a part would see a piece cut open) */
+  PetscCall(PetscMalloc1(nin + 1, &target));
+  PetscCall(TwinfeSurfaceRemeshLabelTargets_Private(surface, nlabels, labels, target_mm, target));
+  PetscCall(TwinfeSurfaceRemeshCapTargets_Private(surface, target));
   PetscCall(PetscMalloc2(nin, &mask[0], nin, &mask[1]));
   for (PetscInt t = 0; t < nin; t++)
     mask[0][t] = (PetscBool)(side[t] == 0), mask[1][t] = (PetscBool)(side[t] == 1);
@@ -528,8 +560,11 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
                       "remeshing in 2 pieces of %" PetscInt_FMT " and %" PetscInt_FMT " triangles on %" PetscInt_FMT
                       " thread(s), then a band of %" PetscInt_FMT "\n",
                       count[0], count[1], PetscMin(nthreads, 2), count[2]));
-  PetscCall(RemeshParts(surface, 2, mask, nlabels, labels, target_mm, max_deviation_mm, input_edge, (PetscBool)(nthreads > 1),
-                        &dev_pieces, &nkept));
+  /* the input near the cut, which the band is projected on: the halves' triangles beside it
+     were remeshed once already, and remeshing them again on themselves would shave small parts */
+  PetscCall(ExtractZone(surface, axis, cut, (BAND_HALF_WIDTH_TARGETS + MARGIN_RINGS + 2) * hmax, &zone));
+  PetscCall(
+      RemeshParts(surface, &target, 2, mask, NULL, max_deviation_mm, input_edge, (PetscBool)(nthreads > 1), &dev_pieces, &nkept));
   PetscCall(PetscFree2(mask[0], mask[1]));
   /* the band: the triangles Splice kept, which come first, and the halves' triangles next to
      it, so that the lines where they met are remeshed too */
@@ -538,16 +573,17 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
     mask[0][t] = PETSC_TRUE;
   for (int ring = 0; ring < MARGIN_RINGS; ring++)
     PetscCall(GrowByRing(surface, mask[0]));
-  PetscCall(
-      RemeshParts(surface, 1, mask, nlabels, labels, target_mm, max_deviation_mm, input_edge, PETSC_FALSE, &dev_band, &nkept));
+  PetscCall(RemeshParts(surface, &target, 1, mask, zone, max_deviation_mm, input_edge, PETSC_FALSE, &dev_band, &nkept));
+  PetscCall(TwinfeSurfaceDestroy(&zone));
   PetscCall(PetscFree(mask[0]));
   if (stats) {
     PetscCall(PetscMemzero(stats, sizeof(*stats)));
     stats->triangles_in     = nin;
     stats->triangles_out    = surface->ntriangles;
     stats->max_deviation_mm = PetscMax(dev_pieces, dev_band);
-    WholeStats(surface, nlabels, labels, target_mm, stats);
+    WholeStats(surface, target, stats);
     PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
   }
+  PetscCall(PetscFree(target));
   PetscFunctionReturn(0);
 }

@@ -24,15 +24,24 @@ struct _p_TwinfeSurface {
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCreateOwning_Private(PetscInt nvertices, PetscReal *xyz, PetscInt ntriangles,
                                                               PetscInt *tri, int32_t *labels, TwinfeSurface *surface);
 
-/* TwinfeSurfaceRemesh with triangles kept exactly as they are where frozen[t] (NULL: none),
-   and so their vertices too: the pieces of a surface remeshed apart meet on frozen seams
-   (remesh_pieces.c). input_edge_mm > 0 is the input's mean edge (the scale of the search grids
-   and the least size in thin parts), as measured on the whole surface the part came from; <= 0
-   measures it on this surface. */
-PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshFrozen_Private(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
-                                                              const PetscReal target_mm[], PetscReal max_deviation_mm,
-                                                              const PetscBool frozen[], PetscReal input_edge_mm,
-                                                              TwinfeSurfaceRemeshStats *stats);
+/* The remesher's steps, for remeshing a surface in parts (remesh_pieces.c):
+   LabelTargets: each triangle's target from the per-label table (the smaller of its two
+   labels'; 0 = kept as it is); CapTargets: each connected piece of a label capped at a size its
+   volume / area allows, small pieces kept as they are (needs the whole surface: a part sees a
+   piece cut open); Targets: the remesher on per-triangle targets (<= 0: kept exactly, its
+   vertices too), capped telling it CapTargets was applied already; on return *target holds the
+   targets of the surface's new triangles (allocated anew). reference (NULL: the surface itself)
+   is what the vertices are projected on and measured against: a part that holds triangles
+   remeshed before is kept on the original surface. input_edge_mm > 0 is the mean edge of the
+   whole input (the scale of the search grids and the least size in thin parts); <= 0 measures it
+   on this surface. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshLabelTargets_Private(TwinfeSurface surface, PetscInt nlabels,
+                                                                    const int32_t labels[], const PetscReal target_mm[],
+                                                                    PetscReal target[]);
+PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshCapTargets_Private(TwinfeSurface surface, PetscReal target[]);
+PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface surface, PetscReal **target, PetscBool capped,
+                                                               TwinfeSurface reference, PetscReal max_deviation_mm,
+                                                               PetscReal input_edge_mm, TwinfeSurfaceRemeshStats *stats);
 
 /* Windowed-sinc smoothing of the vertex coordinates in place; connectivity is only read. */
 PETSC_INTERN PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles,
