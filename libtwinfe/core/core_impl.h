@@ -25,6 +25,16 @@ PETSC_INTERN PetscErrorCode TwinfeOptionsFindUnused(TwinfeOptionsDeferFn defer, 
 /* Not collective: an error naming the first unused option (FindUnused's message) if there is one. */
 PETSC_INTERN PetscErrorCode TwinfeOptionsRefuseUnused(TwinfeOptionsDeferFn defer);
 
+/* Begins the -log_view event name (registered in *event the first time; start with -1). Only
+   on the main thread: PETSc's log is not thread-safe. */
+static inline PetscErrorCode TwinfeLogBegin_Private(const char name[], PetscLogEvent *event)
+{
+  PetscFunctionBeginUser;
+  if (*event < 0) PetscCall(PetscLogEventRegister(name, PETSC_OBJECT_CLASSID, event));
+  PetscCall(PetscLogEventBegin(*event, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
 /* body(begin, end, ctx) over [0, n) split into contiguous ranges, one per thread
    (TwinfeGetThreads; 1 for small n). The body calls no PETSc function and allocates nothing
    (core/threads.c says why); it writes only the items of its range. */

@@ -130,13 +130,17 @@ static void MeasureCells(PetscInt begin, PetscInt end, void *ctx)
 
 /* The three measures of every tet, computed once (on TwinfeGetThreads threads) for the
    summary, the histogram, the region table and mesh.vtu, which all ask for them. */
+static PetscLogEvent measure_event = -1;
+
 PetscErrorCode TwinfeMeshMeasureCells_Private(TwinfeMesh mesh)
 {
   PetscFunctionBeginUser;
   if (mesh->cell_radius_ratio) PetscFunctionReturn(0);
+  PetscCall(TwinfeLogBegin_Private("TwinfeMeshMeasure", &measure_event));
   PetscCall(PetscMalloc3(mesh->ntets + 1, &mesh->cell_radius_ratio, mesh->ntets + 1, &mesh->cell_gmsh_gamma, mesh->ntets + 1,
                          &mesh->cell_min_dihedral));
   PetscCall(TwinfeParallelFor_Private(mesh->ntets, MeasureCells, mesh));
+  PetscCall(PetscLogEventEnd(measure_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

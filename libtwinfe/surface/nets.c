@@ -8,6 +8,7 @@
  * give that: docs/stack-measurements.md). The vertices sit exactly on voxel corners: the enclosed
  * volume is the voxel volume; TwinfeSurfaceSmooth then moves them. */
 #include "surface_impl.h"
+#include "core/core_impl.h"
 
 /* The facet tag convention (include/twinfe/core.h) holds labels in [0, 999]; larger image labels
    are renumbered before this stage (TwinfeImageRelabel). */
@@ -171,6 +172,8 @@ static PetscErrorCode TwinfeNetsVertexCoordinates_Private(TwinfeImage image, con
   PetscFunctionReturn(0);
 }
 
+static PetscLogEvent nets_event = -1;
+
 PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeSurface *surface)
 {
   TwinfeNetsGrid  g;
@@ -184,6 +187,7 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   TwinfeSurfaceCheckPointer_Private(labels);
   TwinfeSurfaceCheckPointer_Private(surface);
   *surface = NULL;
+  PetscCall(TwinfeLogBegin_Private("TwinfeSurfNets", &nets_event));
   PetscCall(TwinfeNetsRegions_Private(image, nlabels, labels, &g));
   ncorners = (size_t)g.c[0] * g.c[1] * g.c[2];
   PetscCall(PetscMalloc1(ncorners, &g.vertex));
@@ -193,6 +197,7 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   if (count.nfaces == 0) {
     PetscCall(PetscFree(g.vertex));
     PetscCall(PetscFree(g.region));
+    PetscCall(PetscLogEventEnd(nets_event, 0, 0, 0, 0));
   }
   PetscCheck(count.nfaces > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "TwinfeSurfaceCreateFromImage: none of the %" PetscInt_FMT " requested labels (first: %d) has a voxel in "
@@ -211,5 +216,6 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   PetscCall(TwinfeSurfaceCreateOwning_Private(count.nvertices, xyz, emit.nt, emit.tri, emit.labels, surface));
   (*surface)->has_grid = PETSC_TRUE;
   PetscCall(TwinfeImageGetGeometry(image, (*surface)->grid_spacing, NULL, (*surface)->grid_direction));
+  PetscCall(PetscLogEventEnd(nets_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

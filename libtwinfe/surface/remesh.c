@@ -557,7 +557,7 @@ PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface surface, PetscRe
   if (stats) RmStats(&m, stats);
   PetscCall(RmWriteBack(&m, surface, target));
   PetscCall(RmDestroy(&m));
-  if (stats) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
+  if (stats && !capped) PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
   Lap(&c0, &cpu[5]);
   PetscCall(PetscInfo(
       NULL, "remesh CPU seconds: setup %.3f, split %.3f, collapse %.3f, flip %.3f, relax %.3f, stats %.3f; total %.3f\n", cpu[0],

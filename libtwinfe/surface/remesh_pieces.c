@@ -14,8 +14,10 @@
  * safe to change from two threads (the test suite runs with -malloc_debug, so it checks the
  * same pieces one after the other). */
 #include "surface_impl.h"
+#include "core/core_impl.h"
 #include <string.h>
 #include <threads.h>
+#include <time.h>
 #include <twinfe/core.h>
 
 /* Below this many triangles a surface is remeshed whole: the pieces' seams and set-up cost
@@ -33,13 +35,15 @@
    triangles that share a vertex with them. */
 typedef struct {
   TwinfeSurface            sub;
-  PetscReal               *target;  /* per triangle of sub: its target, 0 in the frozen ring; then of the result */
-  PetscInt                *global;  /* vertex of sub -> vertex of the surface it came from */
-  PetscInt                 nactive; /* sub's first nactive triangles are remeshed */
+  PetscReal               *target;     /* per triangle of sub: its target, 0 in the frozen ring; then of the result */
+  PetscInt                *global;     /* vertex of sub -> vertex of the surface it came from */
+  PetscInt                 nactive;    /* sub's first nactive triangles are remeshed */
+  PetscInt                 nfrozen_in; /* and the rest is the frozen ring */
   PetscReal                max_deviation_mm, input_edge_mm;
   TwinfeSurface            reference; /* what the part is projected on (NULL: its own triangles) */
   TwinfeSurfaceRemeshStats stats;
   PetscErrorCode           ierr;
+  double                   seconds; /* wall time of its remeshing, for -info */
 } Part;
 
 typedef struct {
@@ -164,6 +168,7 @@ static PetscErrorCode PartExtract(TwinfeSurface s, const PetscBool active[], con
       lab[2 * k] = s->labels[2 * t], lab[2 * k + 1] = s->labels[2 * t + 1];
       p->target[k++] = frozen ? 0 : target[t];
     }
+  p->nfrozen_in = nsub - p->nactive;
   PetscCall(TwinfeSurfaceCreateOwning_Private(nv, x, nsub, tri, lab, &p->sub));
   PetscCall(PetscFree(local));
   PetscCall(PetscFree(touched));
@@ -201,9 +206,13 @@ static PetscErrorCode PartRememberFrozen(const Part *p, PlaceTable *places, Trip
 
 static int RemeshPartThread(void *arg)
 {
-  Part *p = (Part *)arg;
+  Part           *p = (Part *)arg;
+  struct timespec t0, t1;
+  timespec_get(&t0, TIME_UTC);
   p->ierr = TwinfeSurfaceRemeshTargets_Private(p->sub, &p->target, PETSC_TRUE, p->reference, p->max_deviation_mm,
                                                p->input_edge_mm, &p->stats);
+  timespec_get(&t1, TIME_UTC);
+  p->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
   return 0;
 }
 
@@ -318,8 +327,13 @@ static PetscErrorCode RemeshParts(TwinfeSurface s, PetscReal **target, PetscInt 
   for (PetscInt i = 0; i < nparts; i++)
     PetscCall(parts[i].ierr);
   *max_dev = 0;
-  for (PetscInt i = 0; i < nparts; i++)
+  for (PetscInt i = 0; i < nparts; i++) {
     *max_dev = PetscMax(*max_dev, parts[i].stats.max_deviation_mm);
+    PetscCall(PetscInfo(NULL,
+                        "part %" PetscInt_FMT " of %" PetscInt_FMT ": %" PetscInt_FMT " triangles (%" PetscInt_FMT
+                        " frozen) remeshed in %.3f s\n",
+                        i, nparts, parts[i].nactive, parts[i].nfrozen_in, parts[i].seconds));
+  }
   PetscCall(Splice(s, target, replaced, nparts, parts, frozen, nkept));
   for (PetscInt i = 0; i < nparts; i++) {
     PetscCall(PartDestroy(&parts[i]));
@@ -514,6 +528,9 @@ static PetscErrorCode ChoosePiecesAndThreads(TwinfeSurface s, PetscInt *npieces,
   PetscFunctionReturn(0);
 }
 
+/* -log_view: set-up (targets, caps, the cut), the halves, the band, the statistics */
+static PetscLogEvent event[4] = {-1, -1, -1, -1};
+
 PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
                                            const PetscReal target_mm[], PetscReal max_deviation_mm, PetscInt npieces,
                                            PetscInt nthreads, TwinfeSurfaceRemeshStats *stats)
@@ -549,6 +566,7 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
   }
   /* the targets of the whole surface, capped per connected piece of each label before any cut
      (a part would see a piece cut open) */
+  PetscCall(TwinfeLogBegin_Private("TwinfeRmSetUp", &event[0]));
   PetscCall(PetscMalloc1(nin + 1, &target));
   PetscCall(TwinfeSurfaceRemeshLabelTargets_Private(surface, nlabels, labels, target_mm, target));
   PetscCall(TwinfeSurfaceRemeshCapTargets_Private(surface, target));
@@ -563,8 +581,11 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
   /* the input near the cut, which the band is projected on: the halves' triangles beside it
      were remeshed once already, and remeshing them again on themselves would shave small parts */
   PetscCall(ExtractZone(surface, axis, cut, (BAND_HALF_WIDTH_TARGETS + MARGIN_RINGS + 2) * hmax, &zone));
+  PetscCall(PetscLogEventEnd(event[0], 0, 0, 0, 0));
+  PetscCall(TwinfeLogBegin_Private("TwinfeRmHalves", &event[1]));
   PetscCall(
       RemeshParts(surface, &target, 2, mask, NULL, max_deviation_mm, input_edge, (PetscBool)(nthreads > 1), &dev_pieces, &nkept));
+  PetscCall(PetscLogEventEnd(event[1], 0, 0, 0, 0));
   PetscCall(PetscFree2(mask[0], mask[1]));
   /* the band: the triangles Splice kept, which come first, and the halves' triangles next to
      it, so that the lines where they met are remeshed too */
@@ -573,16 +594,20 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
     mask[0][t] = PETSC_TRUE;
   for (int ring = 0; ring < MARGIN_RINGS; ring++)
     PetscCall(GrowByRing(surface, mask[0]));
+  PetscCall(TwinfeLogBegin_Private("TwinfeRmBand", &event[2]));
   PetscCall(RemeshParts(surface, &target, 1, mask, zone, max_deviation_mm, input_edge, PETSC_FALSE, &dev_band, &nkept));
+  PetscCall(PetscLogEventEnd(event[2], 0, 0, 0, 0));
   PetscCall(TwinfeSurfaceDestroy(&zone));
   PetscCall(PetscFree(mask[0]));
   if (stats) {
+    PetscCall(TwinfeLogBegin_Private("TwinfeRmStats", &event[3]));
     PetscCall(PetscMemzero(stats, sizeof(*stats)));
     stats->triangles_in     = nin;
     stats->triangles_out    = surface->ntriangles;
     stats->max_deviation_mm = PetscMax(dev_pieces, dev_band);
     WholeStats(surface, target, stats);
     PetscCall(TwinfeSurfaceCountSelfIntersections(surface, &stats->self_intersections));
+    PetscCall(PetscLogEventEnd(event[3], 0, 0, 0, 0));
   }
   PetscCall(PetscFree(target));
   PetscFunctionReturn(0);

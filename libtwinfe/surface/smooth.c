@@ -1,6 +1,7 @@
 /* TwinfeSurfaceSmooth: argument and option handling around the VTK smoothing adapter.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
+#include "core/core_impl.h"
 
 /* Defaults from the measurements in docs/stack-measurements.md: 20 iterations and pass band 0.1 kept
    real 3 mm labels free of self-intersections (0.01 shrank thin vessels by a quarter). */
@@ -35,6 +36,8 @@ static void TwinfeSurfaceClampShift_Private(TwinfeSurface s, const PetscReal bef
       x[r] = before[3 * v + r] + D[3 * r] * g[0] + D[3 * r + 1] * g[1] + D[3 * r + 2] * g[2];
   }
 }
+
+static PetscLogEvent smooth_event = -1;
 
 PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg)
 {
@@ -76,6 +79,7 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
              "default, below 90 freezes voxel staircases)",
              (double)feature_angle_deg);
   if (iterations == 0 || surface->ntriangles == 0) PetscFunctionReturn(0);
+  PetscCall(TwinfeLogBegin_Private("TwinfeSurfSmooth", &smooth_event));
   if (max_shift > 0 && surface->has_grid) {
     PetscCall(PetscMalloc1(3 * surface->nvertices, &before));
     PetscCall(PetscArraycpy(before, surface->xyz, 3 * surface->nvertices));
@@ -84,5 +88,6 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
                                     feature_angle_deg, feature_edges, nonmanifold));
   if (before) TwinfeSurfaceClampShift_Private(surface, before, max_shift);
   PetscCall(PetscFree(before));
+  PetscCall(PetscLogEventEnd(smooth_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

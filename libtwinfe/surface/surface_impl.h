@@ -29,7 +29,8 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceCreateOwning_Private(PetscInt nvertices
    labels'; 0 = kept as it is); CapTargets: each connected piece of a label capped at a size its
    volume / area allows, small pieces kept as they are (needs the whole surface: a part sees a
    piece cut open); Targets: the remesher on per-triangle targets (<= 0: kept exactly, its
-   vertices too), capped telling it CapTargets was applied already; on return *target holds the
+   vertices too), capped telling it CapTargets was applied already (then the stats leave the
+   crossings to the caller, which counts them on the whole surface); on return *target holds the
    targets of the surface's new triangles (allocated anew). reference (NULL: the surface itself)
    is what the vertices are projected on and measured against: a part that holds triangles
    remeshed before is kept on the original surface. input_edge_mm > 0 is the mean edge of the
