@@ -258,7 +258,7 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
 {
   const char *algorithms[] = {"hxt", "delaunay"};
   PetscInt    algorithm = 0, optimize = 1, threads = 1;
-  PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE;
+  PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE, msh_binary = PETSC_TRUE;
   PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5, grading = 0, size_max = 0;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -284,6 +284,9 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size_max",
                                                "largest tet size of a graded interior, mm (0: 3 times the largest surface edge)",
                                                size_max, &size_max, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-mesh_msh_binary",
+                                               "write mesh.msh as Gmsh's binary MSH 4.1 (false: text, for reading by eye)",
+                                               msh_binary, &msh_binary, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_improve",
                                      "after Gmsh, remove tets below the two bounds that follow (flips, moves, insertions)",

@@ -259,8 +259,10 @@ PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh)
 
 /* The file is written by libtwinfe, not by Gmsh: Gmsh's writer goes through fprintf per number
    (2.7 s for the 1.49M-tet CT mesh) and prints coordinates with 16 digits, which does not
-   always read back to the same double. Here integers are formatted by hand and coordinates
-   with %.17g (always exact), into a large buffer written with fwrite. The layout is the one
+   always read back to the same double. Here the file is binary by default (-mesh_msh_binary:
+   numbers as Gmsh's binary 4.1 holds them, 0.03 s instead of 0.14 s for 590k tets, exact by
+   construction); as text, integers are formatted by hand and coordinates with %.17g (always
+   exact). Either goes into a large buffer written with fwrite. The layout is the one
    Gmsh writes: one discrete volume entity per region (tags 1..nregions, in label order) and one
    discrete surface per facet tag (tags nregions+1.., ascending), each in its own named physical
    group (tag = region label or facet tag); node v has tag v + 1 and lies in the block of the
@@ -271,6 +273,7 @@ typedef struct {
   char     *buf;
   size_t    len, cap;
   PetscBool failed;
+  PetscBool binary; /* MSH 4.1 binary: numbers as size_t, int and double in this machine's order */
 } Out;
 
 static void Flush(Out *o)
@@ -315,6 +318,46 @@ static inline void PutReal(Out *o, double value, char sep)
   int   n   = snprintf(dst, 31, "%.17g", value);
   dst[n]    = sep;
   o->len += (size_t)n + 1;
+}
+
+static inline void PutRaw(Out *o, const void *data, size_t n)
+{
+  memcpy(Room(o, n), data, n);
+  o->len += n;
+}
+
+/* A count or a node or element tag: size_t in binary, text otherwise. */
+static inline void PutSize(Out *o, uint64_t value, char sep)
+{
+  if (o->binary) {
+    const size_t v = (size_t)value;
+    PutRaw(o, &v, sizeof v);
+  } else
+    PutInt(o, value, sep);
+}
+
+/* An entity dimension or tag, an element type, a physical tag: int in binary. */
+static inline void PutInt32(Out *o, int32_t value, char sep)
+{
+  if (o->binary)
+    PutRaw(o, &value, sizeof value);
+  else
+    PutInt(o, (uint64_t)value, sep);
+}
+
+static inline void PutDouble(Out *o, double value, char sep)
+{
+  if (o->binary)
+    PutRaw(o, &value, sizeof value);
+  else
+    PutReal(o, value, sep);
+}
+
+/* Binary data ends with a newline before the section's end marker. */
+static inline void EndSection(Out *o, const char *marker)
+{
+  if (o->binary) PutText(o, "\n");
+  PutText(o, marker);
 }
 
 /* The distinct facet tags, ascending. */
@@ -427,7 +470,13 @@ static PetscErrorCode LayoutDestroy(Layout *l)
 static PetscErrorCode WriteHeader(Out *o, TwinfeMesh mesh, PetscInt ntags, const int32_t tags[], const Layout *l)
 {
   PetscFunctionBeginUser;
-  PutText(o, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$PhysicalNames\n");
+  if (o->binary) {
+    const int one = 1; /* tells a reader this machine's byte order */
+    PutText(o, "$MeshFormat\n4.1 1 8\n");
+    PutRaw(o, &one, sizeof one);
+    PutText(o, "\n$EndMeshFormat\n$PhysicalNames\n");
+  } else
+    PutText(o, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n$PhysicalNames\n");
   PutInt(o, (uint64_t)(mesh->nregions + ntags), '\n');
   for (PetscInt f = 0; f < ntags; f++) {
     char name[600];
@@ -446,26 +495,21 @@ static PetscErrorCode WriteHeader(Out *o, TwinfeMesh mesh, PetscInt ntags, const
     PutText(o, mesh->region_names[r]);
     PutText(o, "\"\n");
   }
-  PutText(o, "$EndPhysicalNames\n$Entities\n0 0 ");
-  PutInt(o, (uint64_t)ntags, ' ');
-  PutInt(o, (uint64_t)mesh->nregions, '\n');
-  for (PetscInt e = mesh->nregions; e < l->nent; e++) { /* surfaces, then volumes, as Gmsh orders them */
-    PutInt(o, (uint64_t)e + 1, ' ');
-    for (int d = 0; d < 6; d++)
-      PutReal(o, l->box[6 * e + d], ' ');
-    PutText(o, "1 ");
-    PutInt(o, (uint64_t)tags[e - mesh->nregions], ' ');
-    PutText(o, "0\n");
-  }
-  for (PetscInt e = 0; e < mesh->nregions; e++) {
-    PutInt(o, (uint64_t)e + 1, ' ');
-    for (int d = 0; d < 6; d++)
-      PutReal(o, l->box[6 * e + d], ' ');
-    PutText(o, "1 ");
-    PutInt(o, (uint64_t)mesh->region_labels[e], ' ');
-    PutText(o, "0\n");
-  }
-  PutText(o, "$EndEntities\n");
+  PutText(o, "$EndPhysicalNames\n$Entities\n");
+  PutSize(o, 0, ' '); /* points */
+  PutSize(o, 0, ' '); /* curves */
+  PutSize(o, (uint64_t)ntags, ' ');
+  PutSize(o, (uint64_t)mesh->nregions, '\n');
+  for (PetscInt pass = 0; pass < 2; pass++) /* surfaces, then volumes, as Gmsh orders them */
+    for (PetscInt e = pass ? 0 : mesh->nregions; e < (pass ? mesh->nregions : l->nent); e++) {
+      PutInt32(o, (int32_t)e + 1, ' ');
+      for (int d = 0; d < 6; d++)
+        PutDouble(o, l->box[6 * e + d], ' ');
+      PutSize(o, 1, ' '); /* one physical group */
+      PutInt32(o, pass ? mesh->region_labels[e] : tags[e - mesh->nregions], ' ');
+      PutSize(o, 0, '\n'); /* no bounding entities */
+    }
+  EndSection(o, "$EndEntities\n");
   PetscFunctionReturn(0);
 }
 
@@ -481,28 +525,28 @@ static void WriteNodes(Out *o, TwinfeMesh mesh, const Layout *l)
   for (PetscInt e = 0; e < l->nent; e++)
     if (l->node_offset[e + 1] > l->node_offset[e]) nblocks++;
   PutText(o, "$Nodes\n");
-  PutInt(o, (uint64_t)nblocks, ' ');
-  PutInt(o, (uint64_t)mesh->nvertices, ' ');
-  PutInt(o, mesh->nvertices ? 1 : 0, ' ');
-  PutInt(o, (uint64_t)mesh->nvertices, '\n');
+  PutSize(o, (uint64_t)nblocks, ' ');
+  PutSize(o, (uint64_t)mesh->nvertices, ' ');
+  PutSize(o, mesh->nvertices ? 1 : 0, ' ');
+  PutSize(o, (uint64_t)mesh->nvertices, '\n');
   for (PetscInt pass = 0; pass < 2; pass++)
     for (PetscInt e = pass ? 0 : mesh->nregions; e < (pass ? mesh->nregions : l->nent); e++) {
       const PetscInt lo = l->node_offset[e], hi = l->node_offset[e + 1];
       if (hi == lo) continue;
-      PutInt(o, (uint64_t)EntityDim(mesh, e), ' ');
-      PutInt(o, (uint64_t)e + 1, ' ');
-      PutText(o, "0 ");
-      PutInt(o, (uint64_t)(hi - lo), '\n');
+      PutInt32(o, (int32_t)EntityDim(mesh, e), ' ');
+      PutInt32(o, (int32_t)e + 1, ' ');
+      PutInt32(o, 0, ' '); /* no parametric coordinates */
+      PutSize(o, (uint64_t)(hi - lo), '\n');
       for (PetscInt i = lo; i < hi; i++)
-        PutInt(o, (uint64_t)l->node_order[i] + 1, '\n');
+        PutSize(o, (uint64_t)l->node_order[i] + 1, '\n');
       for (PetscInt i = lo; i < hi; i++) {
         const PetscReal *x = &mesh->xyz[3 * l->node_order[i]];
-        PutReal(o, x[0], ' ');
-        PutReal(o, x[1], ' ');
-        PutReal(o, x[2], '\n');
+        PutDouble(o, x[0], ' ');
+        PutDouble(o, x[1], ' ');
+        PutDouble(o, x[2], '\n');
       }
     }
-  PutText(o, "$EndNodes\n");
+  EndSection(o, "$EndNodes\n");
 }
 
 /* The elements of entity e, tagged first + 1, first + 2, ... */
@@ -513,15 +557,15 @@ static void WriteElementBlock(Out *o, TwinfeMesh mesh, const Layout *l, PetscInt
   const PetscInt *conn = vol ? mesh->tets : mesh->facets, *entity = vol ? l->tet_entity : l->facet_entity;
   uint64_t        tag = first;
 
-  PutInt(o, vol ? 3 : 2, ' ');
-  PutInt(o, (uint64_t)e + 1, ' ');
-  PutInt(o, vol ? 4 : 2, ' ');
-  PutInt(o, (uint64_t)(l->elem_offset[e + 1] - l->elem_offset[e]), '\n');
+  PutInt32(o, vol ? 3 : 2, ' ');
+  PutInt32(o, (int32_t)e + 1, ' ');
+  PutInt32(o, vol ? 4 : 2, ' '); /* Gmsh's types: 4-node tetrahedron, 3-node triangle */
+  PutSize(o, (uint64_t)(l->elem_offset[e + 1] - l->elem_offset[e]), '\n');
   for (PetscInt i = 0; i < nelem; i++) {
     if (entity[i] != e) continue;
-    PutInt(o, ++tag, ' ');
+    PutSize(o, ++tag, ' ');
     for (PetscInt k = 0; k < nper; k++)
-      PutInt(o, (uint64_t)conn[nper * i + k] + 1, k + 1 < nper ? ' ' : '\n');
+      PutSize(o, (uint64_t)conn[nper * i + k] + 1, k + 1 < nper ? ' ' : '\n');
   }
 }
 
@@ -532,17 +576,17 @@ static void WriteElements(Out *o, TwinfeMesh mesh, const Layout *l)
   for (PetscInt e = 0; e < l->nent; e++)
     if (l->elem_offset[e + 1] > l->elem_offset[e]) nblocks++;
   PutText(o, "$Elements\n");
-  PutInt(o, (uint64_t)nblocks, ' ');
-  PutInt(o, total, ' ');
-  PutInt(o, total ? 1 : 0, ' ');
-  PutInt(o, total, '\n');
+  PutSize(o, (uint64_t)nblocks, ' ');
+  PutSize(o, total, ' ');
+  PutSize(o, total ? 1 : 0, ' ');
+  PutSize(o, total, '\n');
   /* tets are numbered first (1..ntets, region by region), facets after; blocks go surfaces first */
   for (PetscInt e = mesh->nregions; e < l->nent; e++)
     if (l->elem_offset[e + 1] > l->elem_offset[e])
       WriteElementBlock(o, mesh, l, e, (uint64_t)(mesh->ntets + l->elem_offset[e] - l->elem_offset[mesh->nregions]));
   for (PetscInt e = 0; e < mesh->nregions; e++)
     if (l->elem_offset[e + 1] > l->elem_offset[e]) WriteElementBlock(o, mesh, l, e, (uint64_t)l->elem_offset[e]);
-  PutText(o, "$EndElements\n");
+  EndSection(o, "$EndElements\n");
 }
 
 static PetscLogEvent MSH_WRITE = -1;
@@ -554,9 +598,10 @@ static PetscErrorCode WriteFile(TwinfeMesh mesh, const char tmp[], const char pa
   PetscInt ntags;
   int32_t *tags;
   Layout   layout;
-  Out      o = {.cap = (size_t)1 << 22};
+  Out      o = {.cap = (size_t)1 << 22, .binary = PETSC_TRUE};
 
   PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_msh_binary", &o.binary, NULL));
   PetscCall(DistinctFacetTags(mesh, &ntags, &tags));
   PetscCall(LayoutCreate(mesh, ntags, tags, &layout));
   PetscCall(PetscMalloc1(o.cap, &o.buf));

@@ -80,7 +80,8 @@ static void CountTags(TwinfeMesh mesh, PetscInt counts[8000])
   }
 }
 
-static char *FileText(const char path[])
+/* The whole file, and its length in *length (a binary .msh holds NUL bytes). */
+static char *FileText(const char path[], long *length)
 {
   FILE *f = fopen(path, "rb");
   long  n;
@@ -92,7 +93,16 @@ static char *FileText(const char path[])
   text = (char *)calloc((size_t)n + 1, 1);
   ck_assert_int_eq((long)fread(text, 1, (size_t)n, f), n);
   fclose(f);
+  *length = n;
   return text;
+}
+
+static PetscBool Contains(const char *text, long n, const char *needle)
+{
+  const long k = (long)strlen(needle);
+  for (long i = 0; i + k <= n; i++)
+    if (!memcmp(text + i, needle, (size_t)k)) return PETSC_TRUE;
+  return PETSC_FALSE;
 }
 
 START_TEST(round_trip_keeps_counts_volumes_tags_and_names)
@@ -104,6 +114,7 @@ START_TEST(round_trip_keeps_counts_volumes_tags_and_names)
   PetscReal       vol[2][2];
   static PetscInt counts[2][8000];
   char           *text;
+  long            length;
   PetscBool       partial_left;
 
   TWINFE_CK(BoxMesh(&mesh));
@@ -112,10 +123,10 @@ START_TEST(round_trip_keeps_counts_volumes_tags_and_names)
   snprintf(partial, sizeof partial, "%s.partial.msh", path);
   TWINFE_CK(PetscTestFile(partial, 'r', &partial_left));
   ck_assert_msg(!partial_left, "the temporary file was left behind");
-  text = FileText(path);
-  ck_assert_msg(strstr(text, "$MeshFormat\n4.1") != NULL, "not a .msh 4.1 file");
-  ck_assert_msg(strstr(text, "\"liver_tumor_interface\"") != NULL, "interface group name missing");
-  ck_assert_msg(strstr(text, "\"tumor_surface\"") != NULL, "boundary group name missing");
+  text = FileText(path, &length);
+  ck_assert_msg(Contains(text, length, "$MeshFormat\n4.1 1 8\n"), "not a binary .msh 4.1 file");
+  ck_assert_msg(Contains(text, length, "\"liver_tumor_interface\""), "interface group name missing");
+  ck_assert_msg(Contains(text, length, "\"tumor_surface\""), "boundary group name missing");
   free(text);
   TWINFE_CK(TwinfeMeshReadGmsh(path, &back));
 
@@ -257,6 +268,51 @@ START_TEST(facets_are_derived_when_the_file_has_none)
 }
 END_TEST
 
+static int ComparePoint(const void *a, const void *b)
+{
+  const PetscReal *p = (const PetscReal *)a, *q = (const PetscReal *)b;
+  for (int d = 0; d < 3; d++)
+    if (p[d] != q[d]) return p[d] < q[d] ? -1 : 1;
+  return 0;
+}
+
+/* -mesh_msh_binary false: the text form, the same mesh read back with every coordinate exact. */
+START_TEST(text_format_reads_back_exactly)
+{
+  TwinfeMesh       mesh, back;
+  char             path[PETSC_MAX_PATH_LEN], *text;
+  long             length;
+  PetscInt         nv[2];
+  const PetscReal *x[2];
+  TWINFE_CK(BoxMesh(&mesh));
+  snprintf(path, sizeof path, "%s/box_text.msh", twinfe_test_work_dir());
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-mesh_msh_binary", "false"));
+  TWINFE_CK(TwinfeMeshWriteGmsh(mesh, path));
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-mesh_msh_binary"));
+  text = FileText(path, &length);
+  ck_assert_msg(Contains(text, length, "$MeshFormat\n4.1 0 8\n$EndMeshFormat\n"), "not a text .msh 4.1 file");
+  ck_assert_msg((long)strlen(text) == length, "a text .msh holds a NUL byte");
+  free(text);
+  TWINFE_CK(TwinfeMeshReadGmsh(path, &back));
+  TWINFE_CK(TwinfeMeshGetVertices(mesh, &nv[0], &x[0]));
+  TWINFE_CK(TwinfeMeshGetVertices(back, &nv[1], &x[1]));
+  ck_assert_int_eq(nv[1], nv[0]);
+  { /* the reader numbers vertices its own way: compare the sorted points */
+    PetscReal *p[2];
+    for (int k = 0; k < 2; k++) {
+      p[k] = (PetscReal *)malloc(3 * (size_t)nv[k] * sizeof(PetscReal));
+      memcpy(p[k], x[k], 3 * (size_t)nv[k] * sizeof(PetscReal));
+      qsort(p[k], (size_t)nv[k], 3 * sizeof(PetscReal), ComparePoint);
+    }
+    ck_assert_msg(!memcmp(p[0], p[1], 3 * (size_t)nv[0] * sizeof(PetscReal)), "coordinates changed through the text .msh");
+    free(p[0]);
+    free(p[1]);
+  }
+  TWINFE_CK(TwinfeMeshDestroy(&back));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("mesh_gmsh_io");
@@ -264,6 +320,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, round_trip_keeps_counts_volumes_tags_and_names);
   tcase_add_test(tc, missing_or_broken_files_are_refused);
   tcase_add_test(tc, facets_are_derived_when_the_file_has_none);
+  tcase_add_test(tc, text_format_reads_back_exactly);
   suite_add_tcase(s, tc);
   return s;
 }
