@@ -95,6 +95,7 @@ typedef struct {
   PetscInt       poor_before, poor_after;
   PetscReal      min_radius_ratio_before, min_radius_ratio_after, min_dihedral_deg_before, min_dihedral_deg_after;
   PetscInt       edge_removals, face_flips, vertex_moves, insertions, caps_peeled, passes;
+  PetscReal      peeled_volume_mm3; /* of the caps peeled: a region's volume changes by at most this */
   PetscLogDouble seconds;
 } TwinfeMeshImproveStats;
 /* Replace the tets whose radius ratio is below min_radius_ratio or whose smallest dihedral angle
@@ -114,6 +115,12 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshImprove(TwinfeMesh mesh, PetscReal min_rad
    made otherwise (read, created from arrays) or with -mesh_improve false. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGetImproveStats(TwinfeMesh mesh, PetscBool *improved, TwinfeMeshImproveStats *stats);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);
+/* Joins vertices that lie at the very same place (Gmsh's HXT on several threads leaves a few
+   split in two copies, each with part of the tets), and checks that around each joined vertex
+   the mesh is whole again: every face through it shared by two tets, or by one tet and a facet;
+   no flat or inverted tet. *nmerged: copies dropped (0: nothing to do). An error when the join
+   does not close the mesh; the mesh is then not valid and should be destroyed. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshMergeDuplicateVertices(TwinfeMesh mesh, PetscInt *nmerged);
 /* Connected parts: tets that share a vertex are in one part (a part may hold several regions, and
    a region several parts, e.g. two kidneys). Parts are numbered 0..*ncomponents-1 in the order of
    their first tet. tet_component[] (ntets values) and vertex_component[] (nvertices values, -1

@@ -755,6 +755,7 @@ static PetscErrorCode RecordMeshImprovement(TwinfeCase c)
   PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.vertex_moves", s.vertex_moves));
   PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.vertex_insertions", s.insertions));
   PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.caps_peeled", s.caps_peeled));
+  PetscCall(TwinfeReportSetReal(c->report, "mesh.improve.peeled_volume_mm3", s.peeled_volume_mm3));
   PetscCall(TwinfeReportSetReal(c->report, "mesh.improve.seconds", s.seconds));
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
                         "          slivers: %" PetscInt_FMT

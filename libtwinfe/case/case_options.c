@@ -270,7 +270,9 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                               "1: Gmsh's optimiser removes slivers; 0 leaves them", optimize, &optimize, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-mesh_threads",
-                                    "Gmsh threads, 1 to 1024 (more than 1 can crack HXT meshes)", threads, &threads, NULL));
+                                    "Gmsh threads, 1 to 1024 (default 1: on more, Gmsh 4.8.4's HXT leaves vertices split, "
+                                    "which are joined and checked, and was seen to abort)",
+                                    threads, &threads, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",

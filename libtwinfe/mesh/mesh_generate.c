@@ -30,8 +30,11 @@ static PetscErrorCode GetMeshOptions(MeshOptions *o)
 
   PetscFunctionBeginUser;
   o->optimize = 1;
-  o->threads  = 1;
-  o->verbose  = PETSC_FALSE;
+  /* one thread: on two, Gmsh 4.8.4's HXT also aborted inside its OpenMP loop (the remesh
+     test's six-label phantom, which then hung in the abort handler), besides leaving vertices
+     split in two (joined below) */
+  o->threads = 1;
+  o->verbose = PETSC_FALSE;
   PetscCall(PetscOptionsGetString(NULL, NULL, "-mesh_algorithm", algorithm, sizeof algorithm, NULL));
   PetscCall(PetscStrcasecmp(algorithm, "hxt", &hxt));
   PetscCall(PetscStrcasecmp(algorithm, "delaunay", &delaunay));
@@ -300,52 +303,6 @@ static PetscErrorCode CheckRegionsMeshed(TwinfeMesh mesh, PetscInt nregions, con
   PetscFunctionReturn(0);
 }
 
-typedef struct {
-  PetscReal x[3];
-} Point;
-
-static int ComparePoint(const void *a, const void *b)
-{
-  const Point *p = (const Point *)a, *q = (const Point *)b;
-  for (int d = 0; d < 3; d++)
-    if (p->x[d] != q->x[d]) return p->x[d] < q->x[d] ? -1 : 1;
-  return 0;
-}
-
-/* Two vertices at the same place mean a crack in the mesh. Gmsh 4.8.4's HXT run on several
-   threads (General.NumThreads > 1) leaves such duplicated vertices: a few runs out of ten on
-   small balls, 4 of 4 on the CT kidney case at 1.4 mm (with or without its optimiser), 1-2
-   vertices each, and both copies carry tets (2 and 20, 27 and 1): a crack, not an orphan
-   point. Refuse the mesh rather than pass a crack on. */
-static PetscErrorCode CheckNoDuplicateVertices(TwinfeMesh mesh, const MeshOptions *o)
-{
-  Point   *p;
-  PetscInt dup = 0, first = -1;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(mesh->nvertices + 1, &p));
-  for (PetscInt v = 0; v < mesh->nvertices; v++)
-    for (int d = 0; d < 3; d++)
-      p[v].x[d] = mesh->xyz[3 * v + d];
-  qsort(p, (size_t)mesh->nvertices, sizeof(Point), ComparePoint);
-  for (PetscInt v = 1; v < mesh->nvertices; v++)
-    if (ComparePoint(&p[v - 1], &p[v]) == 0) {
-      if (first < 0) first = v;
-      dup++;
-    }
-  if (dup) {
-    const Point at = p[first];
-    PetscCall(PetscFree(p));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB,
-            "TwinfeMeshCreateFromSurface: Gmsh returned %" PetscInt_FMT
-            " duplicated vertices (first at (%g, %g, %g) mm), so the mesh has a "
-            "crack; this was seen with -mesh_threads > 1 in Gmsh 4.8.4 (now %" PetscInt_FMT "): mesh again with -mesh_threads 1",
-            dup, (double)at.x[0], (double)at.x[1], (double)at.x[2], o->threads);
-  }
-  PetscCall(PetscFree(p));
-  PetscFunctionReturn(0);
-}
-
 /* -log_view: Gmsh's meshing, reading its mesh back (and the checks), the sliver repair */
 static PetscLogEvent mesh_events[3] = {-1, -1, -1};
 
@@ -391,7 +348,12 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
   PetscCall(TwinfeLogBegin_Private("TwinfeGmshExtract", &mesh_events[1]));
   PetscCall(TwinfeGmshExtract_Private("TwinfeMeshCreateFromSurface", mesh));
   PetscCall(CheckRegionsMeshed(*mesh, nregions, labels));
-  PetscCall(CheckNoDuplicateVertices(*mesh, o));
+  /* HXT on several threads leaves a few vertices split in two copies (4 of 4 runs on the CT
+     kidney case at 1.4 mm, 1-4 vertices each); joined, their stars were whole every time */
+  PetscCall(TwinfeMeshMergeDuplicateVertices(*mesh, &(*mesh)->duplicates_merged));
+  if ((*mesh)->duplicates_merged)
+    PetscCall(PetscInfo(NULL, "joined %" PetscInt_FMT " vertices Gmsh left twice (%" PetscInt_FMT " threads)\n",
+                        (*mesh)->duplicates_merged, o->threads));
   PetscCall(PetscLogEventEnd(mesh_events[1], 0, 0, 0, 0));
   if (o->improve) {
     PetscCall(TwinfeLogBegin_Private("TwinfeMeshImprove", &mesh_events[2]));

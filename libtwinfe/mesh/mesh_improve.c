@@ -851,7 +851,10 @@ static PetscErrorCode PeelCaps(Work *w, TwinfeMesh mesh, const Bounds *bd, Twinf
     if (w->dead[t] || TetQuality(w, bd, t) >= 1) continue;
     PetscCall(TryPeelCap(w, t, &done));
     if (done) {
+      const PetscInt *v = &w->tets[4 * t];
       stats->caps_peeled++;
+      stats->peeled_volume_mm3 +=
+          PetscAbsReal(TwinfeTetDet_Private(&w->xyz[3 * v[0]], &w->xyz[3 * v[1]], &w->xyz[3 * v[2]], &w->xyz[3 * v[3]])) / 6;
       for (int k = 0; k < 4; k++) {
         PetscInt u = InteriorNeighbour(w, t, k);
         if (u >= 0) PetscCall(Enqueue(w, u));

@@ -18,6 +18,7 @@ struct _p_TwinfeMesh {
   /* what TwinfeMeshImprove did when the mesh stage made this mesh (zero otherwise) */
   PetscBool              improved;
   TwinfeMeshImproveStats improve_stats;
+  PetscInt               duplicates_merged; /* vertices Gmsh left twice, joined (mesh stage) */
   /* per tet, computed when first asked (TwinfeMeshMeasureCells_Private), NULL until then */
   PetscReal *cell_radius_ratio, *cell_gmsh_gamma, *cell_min_dihedral;
 };

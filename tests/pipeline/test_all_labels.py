@@ -25,8 +25,12 @@ if code == 0:
     ck.check(rep["surface"]["smoothing_retries"] == 0, f"{rep['surface']['smoothing_retries']} smoothing retries")
     for name, image in rep["image"]["regions"].items():
         mesh, surface = regions[name], rep["surface"]["regions"][name]["enclosed_volume_mm3"]
-        # Gmsh fills the given triangles without remeshing them: tet volume = enclosed volume.
-        ck.check(abs(mesh["volume_mm3"] - surface) <= 1e-6 * surface, f"{name}: mesh {mesh['volume_mm3']} vs surface {surface}")
+        # Gmsh fills the given triangles without remeshing them: tet volume = enclosed volume,
+        # unless the sliver repair peeled a cap off (a flat tet with two faces on the surface,
+        # about one run in five here): then by at most the volume it peeled.
+        peeled = rep["mesh"]["improve"].get("peeled_volume_mm3", 0)
+        ck.check(abs(mesh["volume_mm3"] - surface) <= 1e-6 * surface + peeled,
+                 f"{name}: mesh {mesh['volume_mm3']} vs surface {surface} (peeled {peeled} mm^3)")
         # Organs of 1000+ voxels keep their volume within 5% (measured -3.81% to +0.87% over
         # the 17 of them: the thin rib label_117 loses most, docs/verification.md); smaller ones
         # shrink more under the full smoothing (a single voxel loses 93%): within 30% down to 50
