@@ -11,6 +11,9 @@
 #include <vtkMatrix4x4.h>
 #include <vtkNIFTIImageReader.h>
 #include <vtkNIFTIImageWriter.h>
+#include <algorithm>
+#include <vtkShortArray.h>
+#include <vtkUnsignedCharArray.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
 #include <vtkSmartPointer.h>
@@ -151,12 +154,23 @@ PetscErrorCode NiftiWrite(const char path[], const PetscInt dims[3], const Petsc
   image->SetDimensions((int)dims[0], (int)dims[1], (int)dims[2]);
   image->SetSpacing(spacing[0], spacing[1], spacing[2]);
   image->SetOrigin(0.0, 0.0, 0.0);
-  vtkNew<vtkIntArray> values;
+  /* the smallest integer type that holds the labels, as segmentation tools write them (a CT
+     label map of 68M voxels: 0.13 s to read as uint8, 0.63 s as int32) */
+  const vtkIdType n  = (vtkIdType)dims[0] * dims[1] * dims[2];
+  int32_t         lo = 0, hi = 0;
+  for (vtkIdType v = 0; v < n; v++)
+    lo = std::min(lo, labels[v]), hi = std::max(hi, labels[v]);
+  vtkSmartPointer<vtkDataArray> values;
+  if (lo >= 0 && hi <= 255)
+    values = vtkSmartPointer<vtkUnsignedCharArray>::New();
+  else if (lo >= -32768 && hi <= 32767)
+    values = vtkSmartPointer<vtkShortArray>::New();
+  else
+    values = vtkSmartPointer<vtkIntArray>::New();
   values->SetName("labels");
-  const vtkIdType n = (vtkIdType)dims[0] * dims[1] * dims[2];
   values->SetNumberOfTuples(n);
   for (vtkIdType v = 0; v < n; v++)
-    values->SetValue(v, labels[v]);
+    values->SetTuple1(v, (double)labels[v]);
   image->GetPointData()->SetScalars(values);
 
   vtkNew<vtkMatrix4x4> matrix;
