@@ -2,6 +2,7 @@
  * points, triangle-triangle intersection, sheet separation and the self-intersection count.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
+#include "core/core_impl.h"
 
 /* A grid of at most this many cells: a larger cell is taken rather than exhaust memory on a
    huge bounding box with tiny triangles. */
@@ -237,50 +238,67 @@ static PetscBool NeighboursIntersect(const PetscInt *a, const PetscInt *b, const
   }
 }
 
+/* The crossings of the pairs first met in each grid cell, cells split over threads. */
+typedef struct {
+  const TwinfeSurfaceGrid *g;
+  const PetscReal         *x, *box;
+  const PetscInt          *tri;
+  PetscInt                *in_cell; /* per cell */
+} Crossings;
+
+static void CrossingsInCells(PetscInt begin, PetscInt end, void *ctx)
+{
+  const Crossings         *k = (const Crossings *)ctx;
+  const TwinfeSurfaceGrid *g = k->g;
+  for (PetscInt c = begin; c < end; c++) {
+    PetscInt n = 0;
+    for (PetscInt i = g->start[c]; i < g->start[c + 1]; i++)
+      for (PetscInt j = i + 1; j < g->start[c + 1]; j++) {
+        const PetscInt  *a = k->tri + 3 * g->item[i], *b = k->tri + 3 * g->item[j];
+        const PetscReal *ba = k->box + 6 * g->item[i], *bb = k->box + 6 * g->item[j];
+        PetscReal        lo[3];
+        PetscInt         c0[3], c1[3];
+        PetscBool        apart = PETSC_FALSE;
+        int              ia = 0, ib = 0;
+        for (int d = 0; d < 3; d++)
+          apart |= (PetscBool)(ba[d] > bb[3 + d] || bb[d] > ba[3 + d]);
+        if (apart || SharedVertices(a, b, &ia, &ib) == 3) continue;
+        /* a pair is tested only in the first cell both boxes overlap, so it counts once */
+        for (int d = 0; d < 3; d++)
+          lo[d] = PetscMax(ba[d], bb[d]);
+        TwinfeSurfaceGridRange_Private(g, lo, lo, c0, c1);
+        if (c0[0] + g->n[0] * (c0[1] + g->n[1] * c0[2]) != c) continue;
+        if (TwinfeTrianglePairBad_Private(k->x, a, b)) n++;
+      }
+    k->in_cell[c] = n;
+  }
+}
+
 PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscInt *count)
 {
   TwinfeSurfaceGrid g;
-  const PetscReal  *x;
-  const PetscInt   *tri;
   PetscReal        *box;
-  PetscInt          n = 0, ncells;
+  PetscInt          ncells;
+  Crossings         k;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
   TwinfeSurfaceCheckPointer_Private(count);
-  x   = surface->xyz;
-  tri = surface->tri;
   PetscCall(PetscMalloc1(6 * surface->ntriangles, &box));
   for (PetscInt t = 0; t < surface->ntriangles; t++)
-    ItemBox(x, 3, tri + 3 * t, box + 6 * t, box + 6 * t + 3);
-  PetscCall(TwinfeSurfaceGridCreate_Private(x, surface->ntriangles, 3, tri, NULL, 2 * MeanEdge(x, surface->ntriangles, tri), &g));
+    ItemBox(surface->xyz, 3, surface->tri + 3 * t, box + 6 * t, box + 6 * t + 3);
+  PetscCall(TwinfeSurfaceGridCreate_Private(surface->xyz, surface->ntriangles, 3, surface->tri, NULL,
+                                            2 * MeanEdge(surface->xyz, surface->ntriangles, surface->tri), &g));
   ncells = g.n[0] * g.n[1] * g.n[2];
+  k      = (Crossings){&g, surface->xyz, box, surface->tri, NULL};
+  PetscCall(PetscMalloc1(ncells + 1, &k.in_cell));
+  PetscCall(TwinfeParallelFor_Private(ncells, CrossingsInCells, &k)); /* on the main thread only (it reads -threads) */
+  *count = 0;
   for (PetscInt c = 0; c < ncells; c++)
-    for (PetscInt i = g.start[c]; i < g.start[c + 1]; i++)
-      for (PetscInt j = i + 1; j < g.start[c + 1]; j++) {
-        const PetscInt  *a = tri + 3 * g.item[i], *b = tri + 3 * g.item[j];
-        const PetscReal *ta[3] = {x + 3 * a[0], x + 3 * a[1], x + 3 * a[2]}, *tb[3] = {x + 3 * b[0], x + 3 * b[1], x + 3 * b[2]};
-        const PetscReal *ba = box + 6 * g.item[i], *bb = box + 6 * g.item[j];
-        PetscReal        lo[3];
-        PetscInt         c0[3], c1[3];
-        PetscBool        apart = PETSC_FALSE;
-        int              shared, ia = 0, ib = 0;
-        for (int d = 0; d < 3; d++)
-          apart |= (PetscBool)(ba[d] > bb[3 + d] || bb[d] > ba[3 + d]);
-        if (apart) continue;
-        shared = SharedVertices(a, b, &ia, &ib);
-        if (shared == 3) continue;
-        /* a pair is tested only in the first cell both boxes overlap, so it counts once */
-        for (int d = 0; d < 3; d++)
-          lo[d] = PetscMax(ba[d], bb[d]);
-        TwinfeSurfaceGridRange_Private(&g, lo, lo, c0, c1);
-        if (c0[0] + g.n[0] * (c0[1] + g.n[1] * c0[2]) != c) continue;
-        (void)ta, (void)tb, (void)ia, (void)ib;
-        if (TwinfeTrianglePairBad_Private(x, a, b)) n++;
-      }
+    *count += k.in_cell[c];
+  PetscCall(PetscFree(k.in_cell));
   PetscCall(TwinfeSurfaceGridDestroy_Private(&g));
   PetscCall(PetscFree(box));
-  *count = n;
   PetscFunctionReturn(0);
 }
 
