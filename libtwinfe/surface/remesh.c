@@ -40,17 +40,6 @@ static void Lap(clock_t *c, double *acc)
   *c = now;
 }
 
-static PetscReal MeanEdgeOf(const PetscReal x[], PetscInt nt, const PetscInt t[])
-{
-  PetscReal sum = 0;
-  for (PetscInt i = 0; i < nt; i++)
-    for (int e = 0; e < 3; e++) {
-      const PetscReal *a = x + 3 * t[3 * i + e], *b = x + 3 * t[3 * i + (e + 1) % 3];
-      sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-    }
-  return nt ? sum / (3 * nt) : 1;
-}
-
 /* Per-triangle target from the per-label table: the smaller of its labels' targets; 0 (kept as
    it is) when a label's target is <= 0 or neither label has one. */
 static PetscErrorCode CheckTargets(PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[])
@@ -500,7 +489,7 @@ PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface surface, PetscRe
   PetscCall(PetscArraycpy(m.target, *target, surface->ntriangles));
   for (PetscInt t = 0; t < m.nt; t++)
     active += m.target[t] > 0;
-  edge     = input_edge_mm > 0 ? input_edge_mm : MeanEdgeOf(m.x, m.nt, m.t);
+  edge     = input_edge_mm > 0 ? input_edge_mm : TwinfeSurfaceMeanEdge_Private(m.x, m.nt, m.t);
   m.maxdev = max_deviation_mm;
   /* projections start searching within half an input edge (moves are tangential and small)
      and widen only when nothing is found */

@@ -477,17 +477,6 @@ static PetscErrorCode ExtractZone(TwinfeSurface s, int axis, PetscReal cut, Pets
   PetscFunctionReturn(0);
 }
 
-static PetscReal MeanEdge(TwinfeSurface s)
-{
-  PetscReal sum = 0;
-  for (PetscInt t = 0; t < s->ntriangles; t++)
-    for (int e = 0; e < 3; e++) {
-      const PetscReal *a = s->xyz + 3 * s->tri[3 * t + e], *b = s->xyz + 3 * s->tri[3 * t + (e + 1) % 3];
-      sum += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-    }
-  return s->ntriangles ? sum / (3 * s->ntriangles) : 1;
-}
-
 /* Adds to mask every triangle that shares a vertex with one in it. */
 static PetscErrorCode GrowByRing(TwinfeSurface s, PetscBool mask[])
 {
@@ -556,7 +545,7 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
              "half a voxel)",
              (double)max_deviation_mm);
   nin        = surface->ntriangles;
-  input_edge = MeanEdge(surface);
+  input_edge = TwinfeSurfaceMeanEdge_Private(surface->xyz, surface->ntriangles, surface->tri);
   PetscCall(PetscMalloc1(nin, &side));
   PetscCall(ChooseSides(surface, BAND_HALF_WIDTH_TARGETS * hmax, side, count, &axis, &cut));
   if (!count[0] || !count[1] || !count[2]) { /* nothing to part: remesh it whole */

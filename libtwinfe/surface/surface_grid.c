@@ -193,7 +193,7 @@ PetscBool TwinfeTrianglesIntersect_Private(const PetscReal *const t1[3], const P
   return PETSC_FALSE;
 }
 
-static PetscReal MeanEdge(const PetscReal xyz[], PetscInt nt, const PetscInt tri[])
+PetscReal TwinfeSurfaceMeanEdge_Private(const PetscReal xyz[], PetscInt nt, const PetscInt tri[])
 {
   PetscReal sum = 0;
   for (PetscInt t = 0; t < nt; t++)
@@ -288,7 +288,8 @@ PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscI
   for (PetscInt t = 0; t < surface->ntriangles; t++)
     ItemBox(surface->xyz, 3, surface->tri + 3 * t, box + 6 * t, box + 6 * t + 3);
   PetscCall(TwinfeSurfaceGridCreate_Private(surface->xyz, surface->ntriangles, 3, surface->tri, NULL,
-                                            2 * MeanEdge(surface->xyz, surface->ntriangles, surface->tri), &g));
+                                            2 * TwinfeSurfaceMeanEdge_Private(surface->xyz, surface->ntriangles, surface->tri),
+                                            &g));
   ncells = g.n[0] * g.n[1] * g.n[2];
   k      = (Crossings){&g, surface->xyz, box, surface->tri, NULL};
   PetscCall(PetscMalloc1(ncells + 1, &k.in_cell));
@@ -360,7 +361,8 @@ PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal
   PetscCall(VertexStars(nv, xyz, nt, tri, vn, &start, &star));
   TriangleNormalsSpheres(xyz, nt, tri, tn, ts);
   /* cells of half the radius: a query box of 5^3 small cells holds fewer triangles than 3^3 large ones */
-  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL, PetscMax(0.5 * radius, 0.5 * MeanEdge(xyz, nt, tri)), &g));
+  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL,
+                                            PetscMax(0.5 * radius, 0.5 * TwinfeSurfaceMeanEdge_Private(xyz, nt, tri)), &g));
   for (PetscInt v = 0; v < nv; v++)
     mark[v] = -1;
   for (PetscInt v = 0; v < nv; v++) {

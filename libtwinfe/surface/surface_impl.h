@@ -66,6 +66,8 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceGridDestroy_Private(TwinfeSurfaceGrid *
 PETSC_INTERN void TwinfeSurfaceGridRange_Private(const TwinfeSurfaceGrid *g, const PetscReal lo[3], const PetscReal hi[3],
                                                  PetscInt c0[3], PetscInt c1[3]);
 
+/* The mean edge length of the triangles (1 when there are none). */
+PETSC_INTERN PetscReal TwinfeSurfaceMeanEdge_Private(const PetscReal xyz[], PetscInt nt, const PetscInt tri[]);
 /* Closest point on triangle abc to p; returns the squared distance. */
 PETSC_INTERN PetscReal TwinfeClosestPointTriangle_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3],
                                                           const PetscReal c[3], PetscReal q[3]);
