@@ -26,21 +26,7 @@ static inline size_t TwinfeImageVoxelCount_Private(const PetscInt dims[3])
   return (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2];
 }
 
-/* What vtkNIFTIImageReader gives: VTK's grid (origin, spacing, dims) with the labels, and the
-   4x4 row-major RAS matrix (sform if present, else qform) that maps VTK's point coordinates
-   to RAS mm. VTK already reorders slices when qfac = -1 and adjusts that matrix, so applying
-   the matrix to VTK's point coordinates matches nibabel's affine (checked for sform, qform
-   with qfac = -1, and both). has_matrix is PETSC_FALSE when neither form is present. */
-typedef struct {
-  PetscInt  dims[3];
-  PetscReal vtk_origin[3];
-  PetscReal vtk_spacing[3];
-  PetscReal ras_matrix[16];
-  PetscBool has_matrix;
-  int32_t  *labels; /* PetscMalloc'ed, caller frees */
-} TwinfeNiftiGrid;
-
-/* What the NIfTI header says, read and checked before VTK allocates anything (nifti_header.c). */
+/* What the NIfTI header says, read and checked before any voxel is read (nifti_header.c). */
 typedef struct {
   int       version;   /* 1 or 2 */
   PetscBool swapped;   /* stored in the other byte order */
@@ -58,15 +44,7 @@ typedef struct {
 
 /* Whether the first n bytes (decompressed) start like a NIfTI-1 or NIfTI-2 header. */
 PETSC_INTERN PetscBool TwinfeNiftiProbe_Private(const unsigned char head[], size_t n);
-/* Reads and checks every header field VTK will use, and that the file holds the voxels the
-   header claims (inflating a .nii.gz into a small buffer), refusing more than max_voxels. */
-PETSC_INTERN PetscErrorCode TwinfeNiftiCheckFile_Private(const char path[], PetscInt64 max_voxels, TwinfeNiftiHeader *hdr);
-/* Reads a checked NIfTI file into a TwinfeImage (image.c). */
-PETSC_INTERN PetscErrorCode TwinfeNiftiReadImage_Private(const char path[], PetscInt64 max_voxels, TwinfeImage *image);
 
-/* Reads a file whose header TwinfeNiftiCheckFile_Private accepted; voxels is the count it
-   found, which VTK's grid must match. */
-PETSC_INTERN PetscErrorCode TwinfeNiftiRead_VTK(const char path[], int64_t voxels, TwinfeNiftiGrid *grid);
 /* Writes labels with ras_matrix as the sform, and as the qform too when write_qform. */
 PETSC_INTERN PetscErrorCode TwinfeNiftiWrite_VTK(const char path[], const PetscInt dims[3], const PetscReal spacing[3],
                                                  const int32_t labels[], const PetscReal ras_matrix[16], PetscBool write_qform);

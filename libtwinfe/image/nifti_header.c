@@ -369,13 +369,6 @@ static PetscErrorCode CheckHeader(const char path[], gzFile gz, PetscInt64 max_v
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeNiftiCheckFile_Private(const char path[], PetscInt64 max_voxels, TwinfeNiftiHeader *hdr)
-{
-  PetscFunctionBeginUser;
-  PetscCall(TwinfeNiftiCheckHeader_Private(path, max_voxels, PETSC_TRUE, hdr));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TwinfeNiftiCheckHeader_Private(const char path[], PetscInt64 max_voxels, PetscBool check_length,
                                               TwinfeNiftiHeader *hdr)
 {

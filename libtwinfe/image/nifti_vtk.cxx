@@ -1,4 +1,4 @@
-/* VTK adapter for NIfTI-1 label maps: the only place the image stage sees VTK types.
+/* VTK adapter that writes NIfTI-1 label maps (TwinfeImageWrite; reading is image_read.c's, with zlib).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "image_impl.h"
 #include "core/cxx_guard.h"
@@ -9,7 +9,6 @@
 #include <vtkImageData.h>
 #include <vtkIntArray.h>
 #include <vtkMatrix4x4.h>
-#include <vtkNIFTIImageReader.h>
 #include <vtkNIFTIImageWriter.h>
 #include <algorithm>
 #include <vtkShortArray.h>
@@ -63,87 +62,7 @@ public:
   std::string error, warning;
 };
 
-/* NIfTI label maps may be stored with a scale; labels are whatever the scaled values are. */
-PetscErrorCode TwinfeConvertLabels(const char path[], vtkDataArray *scalars, double slope, double intercept, int32_t *labels)
-{
-  PetscFunctionBeginUser;
-  const vtkIdType n      = scalars->GetNumberOfTuples();
-  const bool      scaled = slope != 0.0 && (slope != 1.0 || intercept != 0.0);
-  for (vtkIdType v = 0; v < n; v++) {
-    double value = scalars->GetComponent(v, 0);
-    if (scaled) value = value * slope + intercept;
-    PetscCheck(std::isfinite(value) && value == std::floor(value) && value >= INT32_MIN && value <= INT32_MAX, PETSC_COMM_SELF,
-               PETSC_ERR_FILE_UNEXPECTED,
-               "%s: voxel %lld holds %g, which is not a label: a label map needs integral values in the int32 range "
-               "(is this an intensity image rather than a segmentation?)",
-               path, (long long)v, value);
-    labels[v] = (int32_t)value;
-  }
-  PetscFunctionReturn(0);
-}
-
-void TwinfeCopyMatrix(vtkMatrix4x4 *m, PetscReal out[16])
-{
-  for (int r = 0; r < 4; r++)
-    for (int c = 0; c < 4; c++)
-      out[4 * r + c] = m->GetElement(r, c);
-}
 } // namespace
-
-namespace {
-PetscErrorCode NiftiRead(const char path[], int64_t voxels, TwinfeNiftiGrid *grid)
-{
-  PetscFunctionBeginUser;
-  vtkNew<vtkNIFTIImageReader>             reader;
-  vtkSmartPointer<TwinfeVTKErrorObserver> observer = vtkSmartPointer<TwinfeVTKErrorObserver>::New();
-  observer->Watch(reader);
-  observer->Watch(reader->GetExecutive());
-  reader->SetFileName(path);
-  reader->Update();
-  vtkImageData *image   = reader->GetOutput();
-  vtkDataArray *scalars = image ? image->GetPointData()->GetScalars() : nullptr;
-  PetscCheck(!observer->Failed() && reader->GetErrorCode() == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "VTK could not read the NIfTI file %s (its header passed our checks; error code %lu): %s", path,
-             reader->GetErrorCode(), observer->Message().c_str());
-  PetscCheck(scalars && scalars->GetNumberOfTuples() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: VTK gave no voxel data",
-             path);
-  PetscCheck(scalars->GetNumberOfComponents() == 1 && reader->GetTimeDimension() <= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s has %d components and %d time points; a label map has one value per voxel", path,
-             scalars->GetNumberOfComponents(), reader->GetTimeDimension());
-
-  int    dims[3];
-  double origin[3], spacing[3];
-  image->GetDimensions(dims);
-  image->GetOrigin(origin);
-  image->GetSpacing(spacing);
-  PetscCheck((int64_t)dims[0] * dims[1] * dims[2] == (int64_t)scalars->GetNumberOfTuples() &&
-                 (int64_t)scalars->GetNumberOfTuples() == voxels,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: VTK read %d x %d x %d voxels and %lld values where the header has %lld",
-             path, dims[0], dims[1], dims[2], (long long)scalars->GetNumberOfTuples(), (long long)voxels);
-  for (int d = 0; d < 3; d++) {
-    grid->dims[d]        = dims[d];
-    grid->vtk_origin[d]  = origin[d];
-    grid->vtk_spacing[d] = spacing[d];
-  }
-  vtkMatrix4x4 *matrix = reader->GetSFormMatrix() ? reader->GetSFormMatrix() : reader->GetQFormMatrix();
-  grid->has_matrix     = matrix ? PETSC_TRUE : PETSC_FALSE;
-  if (matrix) TwinfeCopyMatrix(matrix, grid->ras_matrix);
-
-  int32_t *labels;
-  PetscCall(PetscMalloc1((size_t)scalars->GetNumberOfTuples(), &labels));
-  PetscErrorCode ierr = TwinfeConvertLabels(path, scalars, reader->GetRescaleSlope(), reader->GetRescaleIntercept(), labels);
-  if (ierr) PetscCall(PetscFree(labels));
-  PetscCall(ierr);
-  grid->labels = labels;
-  PetscFunctionReturn(0);
-}
-
-} // namespace
-
-PetscErrorCode TwinfeNiftiRead_VTK(const char path[], int64_t voxels, TwinfeNiftiGrid *grid)
-{
-  return TwinfeCxxGuard("reading", path, [&] { return NiftiRead(path, voxels, grid); });
-}
 
 namespace {
 PetscErrorCode NiftiWrite(const char path[], const PetscInt dims[3], const PetscReal spacing[3], const int32_t labels[],
