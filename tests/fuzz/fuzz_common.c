@@ -93,3 +93,30 @@ void TwinfeFuzzReadImage(const char path[])
     (void)TwinfeImageCountLabel(image, 1, &count);
   if (TwinfeImageDestroy(&image)) abort(); /* destroying a read image must not fail */
 }
+
+void TwinfeFuzzWriteDataFiles(void)
+{
+  static int done;
+  uint8_t    raw[4096];
+  char       path[PETSC_MAX_PATH_LEN];
+  if (done) return;
+  done = 1;
+  for (size_t i = 0; i < sizeof raw; i++)
+    raw[i] = (uint8_t)(i % 4);
+  TwinfeFuzzPath("data.raw", path);
+  TwinfeFuzzWriteFile(path, raw, sizeof raw);
+  TwinfeFuzzPath("data.raw.gz", path);
+  TwinfeFuzzWriteGzip(path, raw, sizeof raw);
+  TwinfeFuzzPath("data.zraw", path);
+  TwinfeFuzzWriteZlib(path, raw, sizeof raw);
+}
+
+void TwinfeFuzzReadImageAs(const uint8_t *data, size_t size, int n, const char *const names[])
+{
+  char path[PETSC_MAX_PATH_LEN];
+  for (int i = 0; i < n; i++) {
+    TwinfeFuzzPath(names[i], path);
+    TwinfeFuzzWriteFile(path, data, size);
+    TwinfeFuzzReadImage(path);
+  }
+}

@@ -24,3 +24,9 @@ void TwinfeFuzzWriteZlib(const char path[], const uint8_t *data, size_t size);
 /* Reads path with TwinfeImageRead and, when that succeeds, asks the image what a case asks
    (dimensions, geometry, voxel volume, a label's name and count); aborts if Destroy fails. */
 void TwinfeFuzzReadImage(const char path[]);
+/* The data files a detached header may name, written once per process: data.raw (4096 bytes
+   0..3), data.raw.gz (the same gzipped) and data.zraw (the same as one zlib stream). */
+void TwinfeFuzzWriteDataFiles(void);
+/* Writes the input under each of the n names in the temporary folder and reads each with
+   TwinfeFuzzReadImage (the name's ending picks the reader and its attached/detached path). */
+void TwinfeFuzzReadImageAs(const uint8_t *data, size_t size, int n, const char *const names[]);
