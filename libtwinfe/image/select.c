@@ -44,6 +44,14 @@ PetscErrorCode TwinfeImageGetEvent_Private(TwinfeImageEvent e, PetscLogEvent *ev
 
 /* ---------- the box around the labels ---------- */
 
+/* The box [lo, hi] grown by voxels first..last of row (j, k). */
+static inline void GrowBox(PetscInt lo[3], PetscInt hi[3], PetscInt first, PetscInt last, PetscInt j, PetscInt k)
+{
+  lo[0] = PetscMin(lo[0], first), hi[0] = PetscMax(hi[0], last);
+  lo[1] = PetscMin(lo[1], j), hi[1] = PetscMax(hi[1], j);
+  lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
+}
+
 static int CompareInt32(const void *a, const void *b)
 {
   const int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -98,9 +106,7 @@ PetscErrorCode TwinfeImageGetLabelBox(TwinfeImage image, PetscInt nlabels, const
           last = i;
         }
       if (first < 0) continue;
-      lo[0] = PetscMin(lo[0], first), hi[0] = PetscMax(hi[0], last);
-      lo[1] = PetscMin(lo[1], j), hi[1] = PetscMax(hi[1], j);
-      lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
+      GrowBox(lo, hi, first, last, j, k);
       *any = PETSC_TRUE;
     }
   PetscCall(PetscFree(set.table));
@@ -439,9 +445,7 @@ static PetscErrorCode ScanImage(TwinfeImage image, PetscInt nlabels, const int32
         last = i;
       }
       if (first < 0) continue;
-      lo[0] = PetscMin(lo[0], first), hi[0] = PetscMax(hi[0], last);
-      lo[1] = PetscMin(lo[1], j), hi[1] = PetscMax(hi[1], j);
-      lo[2] = PetscMin(lo[2], k), hi[2] = PetscMax(hi[2], k);
+      GrowBox(lo, hi, first, last, j, k);
     }
   PetscCall(PetscFree(sorted));
   PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
