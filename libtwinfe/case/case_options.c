@@ -257,7 +257,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
 static PetscErrorCode DeclareMesh(MPI_Comm comm)
 {
   const char *algorithms[] = {"hxt", "delaunay"};
-  PetscInt    algorithm = 0, optimize = 1, threads = 1;
+  PetscInt    algorithm = 0, optimize = 1, threads = 1, groups = 2;
   PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE, msh_binary = PETSC_TRUE;
   PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5, grading = 0, size_max = 0;
   PetscFunctionBegin;
@@ -273,6 +273,11 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                     "Gmsh threads, 1 to 1024 (default 1: on more, Gmsh 4.8.4's HXT leaves vertices split, "
                                     "which are joined and checked, and was seen to abort)",
                                     threads, &threads, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-mesh_groups",
+                                    "volume groups, 1 to 64, each meshed by its own Gmsh model (default 2; with -threads "
+                                    "above 1 they are meshed at once, in forked processes)",
+                                    groups, &groups, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-mesh_verbose", "show Gmsh's messages", verbose, &verbose, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",
@@ -305,6 +310,8 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
              "-mesh_optimize %" PetscInt_FMT " must be 0 or 1 (0 leaves slivers)", optimize);
   PetscCheck(threads >= 1 && threads <= 1024, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_threads %" PetscInt_FMT " must be between 1 and 1024", threads);
+  PetscCheck(groups >= 1 && groups <= 64, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_groups %" PetscInt_FMT " must be between 1 and 64 (default 2)", groups);
   PetscCheck(grading >= 0 && grading <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_grading %g must lie in [0, 2] (mm of tet size per mm of depth; 0 keeps the surface size throughout)",
              (double)grading);

@@ -57,14 +57,6 @@ static int CompareTriple(const void *a, const void *b)
   return 0;
 }
 
-static void SortThree(PetscInt f[3])
-{
-  PetscInt s;
-  if (f[0] > f[1]) s = f[0], f[0] = f[1], f[1] = s;
-  if (f[1] > f[2]) s = f[1], f[1] = f[2], f[2] = s;
-  if (f[0] > f[1]) s = f[0], f[0] = f[1], f[1] = s;
-}
-
 /* Is the star of every joined vertex whole (see the head of the file)? On failure *bad is a
    vertex where it is not. */
 static PetscErrorCode CheckJoinedStars(TwinfeMesh mesh, const PetscBool joined[], PetscInt *bad)
@@ -99,14 +91,14 @@ static PetscErrorCode CheckJoinedStars(TwinfeMesh mesh, const PetscBool joined[]
       for (int k = 0; k < 3; k++)
         through = (PetscBool)(through || joined[f[k]]);
       if (!through) continue;
-      SortThree(f);
+      TwinfeSortThree_Private(f);
       PetscCall(PetscArraycpy(&faces[3 * nfaces++], f, 3));
     }
   }
   for (PetscInt i = 0; i < mesh->nfacets; i++) {
     PetscInt f[3] = {mesh->facets[3 * i], mesh->facets[3 * i + 1], mesh->facets[3 * i + 2]};
     if (!joined[f[0]] && !joined[f[1]] && !joined[f[2]]) continue;
-    SortThree(f);
+    TwinfeSortThree_Private(f);
     PetscCall(PetscArraycpy(&facet_faces[3 * nfacet++], f, 3));
   }
   qsort(faces, (size_t)nfaces, 3 * sizeof(PetscInt), CompareTriple);

@@ -17,6 +17,7 @@ typedef struct {
   int       algorithm; /* Gmsh's Mesh.Algorithm3D: 10 HXT, 1 Delaunay */
   PetscInt  optimize;
   PetscInt  threads;
+  PetscInt  groups; /* volume groups, each meshed by its own Gmsh model (mesh_groups.c) */
   PetscBool verbose;
   PetscBool improve; /* TwinfeMeshImprove after Gmsh, to the two bounds below */
   PetscReal min_radius_ratio, min_dihedral_deg;
@@ -48,6 +49,12 @@ static PetscErrorCode GetMeshOptions(MeshOptions *o)
   PetscCheck(o->threads >= 1 && o->threads <= 1024, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_threads %" PetscInt_FMT " must be between 1 and 1024", o->threads);
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-mesh_verbose", &o->verbose, NULL));
+  o->groups = 2;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_groups", &o->groups, NULL));
+  PetscCheck(o->groups >= 1 && o->groups <= 64, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_groups %" PetscInt_FMT " must lie in [1, 64] (default 2: the volumes in two groups, meshed at once when "
+             "there are two threads)",
+             o->groups);
   o->improve          = PETSC_TRUE;
   o->min_radius_ratio = 0.1;
   o->min_dihedral_deg = 10.0;
@@ -224,31 +231,39 @@ static PetscErrorCode AddSurfaceLoop(const TwinfeShells *s, PetscInt k, int *loo
   PetscFunctionReturn(0);
 }
 
-/* One volume per outer shell of the region (first loop), with the holes it owns; all of
-   them in the region's physical group (tag = label). */
-static PetscErrorCode AddRegionVolumes(const TwinfeShells *s, int32_t label, const char name[])
+/* One volume per outer shell of the region in group g (first loop), with the holes it owns;
+   all of them in the region's physical group (tag = label). A region with no shell in the
+   group is left to the other groups. */
+static PetscErrorCode AddRegionVolumes(const TwinfeShells *s, const PetscInt group_of_shell[], PetscInt g, int32_t label,
+                                       const char name[])
 {
-  int   *loops, *volumes;
-  size_t nvolumes = 0;
+  int      *loops, *volumes;
+  size_t    nvolumes = 0;
+  PetscBool any      = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(s->nshells + 1, &loops, s->nshells + 1, &volumes));
   for (PetscInt k = 0; k < s->nshells; k++) {
     size_t nloops = 0;
     if (s->shell_region[k] != label || s->shell_volume[k] <= 0) continue;
+    any = PETSC_TRUE;
+    if (group_of_shell[k] != g) continue;
     PetscCall(AddSurfaceLoop(s, k, &loops[nloops++]));
     for (PetscInt h = 0; h < s->nshells; h++)
       if (s->shell_owner[h] == k) PetscCall(AddSurfaceLoop(s, h, &loops[nloops++]));
     GMSH_CALL(volumes[nvolumes++] = gmshModelGeoAddVolume(loops, nloops, -1, &gmsh_ierr));
   }
+  if (!any) PetscCall(PetscFree2(loops, volumes));
   PetscCheck(
-      nvolumes > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+      any, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
       "TwinfeMeshCreateFromSurface: region %d (%s) has no closed shell enclosing positive volume; is its surface closed and "
       "oriented from the higher label to the lower?",
       (int)label, name);
-  GMSH_CALL(gmshModelGeoSynchronize(&gmsh_ierr));
-  GMSH_CALL(gmshModelAddPhysicalGroup(3, volumes, nvolumes, label, &gmsh_ierr));
-  GMSH_CALL(gmshModelSetPhysicalName(3, label, name, &gmsh_ierr));
+  if (nvolumes) {
+    GMSH_CALL(gmshModelGeoSynchronize(&gmsh_ierr));
+    GMSH_CALL(gmshModelAddPhysicalGroup(3, volumes, nvolumes, label, &gmsh_ierr));
+    GMSH_CALL(gmshModelSetPhysicalName(3, label, name, &gmsh_ierr));
+  }
   PetscCall(PetscFree2(loops, volumes));
   PetscFunctionReturn(0);
 }
@@ -306,47 +321,121 @@ static PetscErrorCode CheckRegionsMeshed(TwinfeMesh mesh, PetscInt nregions, con
 /* -log_view: Gmsh's meshing, reading its mesh back (and the checks), the sliver repair */
 static PetscLogEvent mesh_events[3] = {-1, -1, -1};
 
-static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o, PetscInt nvertices, const PetscReal xyz[],
-                                    PetscInt ntriangles, const PetscInt tri[], PetscInt nregions, const int32_t labels[],
-                                    const char *const names[], TwinfeSizeField *field, TwinfeMesh *mesh)
+/* What every volume group's meshing reads. */
+typedef struct {
+  const TwinfeShells *s;
+  const MeshOptions  *o;
+  PetscInt            nvertices, ntriangles, nregions;
+  const PetscReal    *xyz;
+  const PetscInt     *tri;
+  const int32_t      *labels;
+  const char *const  *names;
+  const PetscInt     *group_of_shell;
+  TwinfeSizeField    *field; /* NULL for a uniform interior */
+} GroupInput;
+
+/* gmshModelMeshGenerate(3), with a failure explained. */
+static PetscErrorCode Generate(void)
+{
+  int gmsh_ierr = 0;
+
+  PetscFunctionBeginUser;
+  gmshModelMeshGenerate(3, &gmsh_ierr);
+  if (gmsh_ierr) {
+    char message[1024];
+    TwinfeGmshLastError_Private(message, sizeof message);
+    /* Crossing surfaces have their own code: callers can smooth less and try again. HXT says
+       "PLC Error: ... intersect" on stderr only, then logs "HXT 3D mesh failed"; Delaunay logs
+       "Invalid boundary mesh (overlapping facets)". Our surfaces are closed and conformal by
+       construction, so crossing is what makes either fail here. */
+    SETERRQ(PETSC_COMM_SELF,
+            strstr(message, "intersect") || strstr(message, "3D mesh failed") || strstr(message, "overlapping facets")
+                ? PETSC_ERR_ARG_INCOMP
+                : PETSC_ERR_LIB,
+            "Gmsh could not tetrahedralise the surfaces (ierr %d): %s", gmsh_ierr, message);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One volume group in the current, empty model: every surface triangle (so that node tags
+   agree between groups), the group's volumes, and for group 0 the facet groups; its tets, and
+   for group 0 its triangles, copied out (later groups send only the nodes they added). */
+static PetscErrorCode MeshGroup(void *ctx, PetscInt g, TwinfeGmshPart *part)
+{
+  const GroupInput *in = (const GroupInput *)ctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(AddPatches(in->s, in->nvertices, in->xyz, in->ntriangles, in->tri));
+  for (PetscInt r = 0; r < in->nregions; r++)
+    PetscCall(AddRegionVolumes(in->s, in->group_of_shell, g, in->labels[r], in->names[r]));
+  if (g == 0) PetscCall(AddFacetGroups(in->s, in->nregions, in->labels, in->names));
+  if (in->field) GMSH_CALL(gmshModelMeshSetSizeCallback(GradedSize, in->field, &gmsh_ierr));
+  PetscCall(Generate());
+  PetscCall(TwinfeGmshCollect_Private("TwinfeMeshCreateFromSurface", (PetscBool)(g == 0), g == 0 ? 0 : (size_t)in->nvertices + 1,
+                                      part));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetGmshOptions(const MeshOptions *o, PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                     const PetscInt tri[], TwinfeSizeField *field)
 {
   PetscFunctionBeginUser;
-  PetscCall(AddPatches(s, nvertices, xyz, ntriangles, tri));
-  for (PetscInt r = 0; r < nregions; r++)
-    PetscCall(AddRegionVolumes(s, labels[r], names[r]));
-  PetscCall(AddFacetGroups(s, nregions, labels, names));
   GMSH_CALL(gmshOptionSetNumber("Mesh.Algorithm3D", o->algorithm, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("Mesh.Optimize", (double)o->optimize, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("General.NumThreads", (double)o->threads, &gmsh_ierr));
+  /* node tags as given (the surface's, shared by every volume group), new nodes above them */
+  GMSH_CALL(gmshOptionSetNumber("Mesh.Renumber", 0, &gmsh_ierr));
   if (o->grading > 0) {
     /* the callback alone decides inside: no interpolation of the surface sizes, which would cap it */
     PetscCall(TwinfeSizeFieldCreate_Private(nvertices, xyz, ntriangles, tri, o->grading,
                                             o->size_max > 0 ? o->size_max : 3 * LargestEdge(ntriangles, xyz, tri), field));
     GMSH_CALL(gmshOptionSetNumber("Mesh.MeshSizeExtendFromBoundary", 0, &gmsh_ierr));
-    GMSH_CALL(gmshModelMeshSetSizeCallback(GradedSize, field, &gmsh_ierr));
   }
+  PetscFunctionReturn(0);
+}
+
+/* Gmsh's tets for every group, joined into one mesh. */
+static PetscErrorCode GenerateGroups(const GroupInput *in, PetscInt ngroups, TwinfeMesh *mesh)
+{
+  TwinfeGmshPart *parts;
+  PetscInt        nthreads;
+  PetscErrorCode  ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeGetThreads(&nthreads));
+  PetscCall(PetscCalloc1(ngroups, &parts));
+  ierr = TwinfeGmshMeshGroups_Private(ngroups, (PetscBool)(nthreads > 1), MeshGroup, (void *)in, parts);
+  if (!ierr) ierr = TwinfeMeshFromGmshParts_Private("TwinfeMeshCreateFromSurface", ngroups, parts, (size_t)in->nvertices, mesh);
+  for (PetscInt g = 0; g < ngroups; g++)
+    PetscCall(TwinfeGmshPartDestroy_Private(&parts[g]));
+  PetscCall(PetscFree(parts));
+  PetscCall(ierr);
+  for (PetscInt r = 0; r < in->nregions; r++)
+    PetscCall(TwinfeMeshSetRegionName(*mesh, in->labels[r], in->names[r]));
+  if (ngroups > 1) PetscCall(TwinfeMeshCheckFacetsOnTets_Private(*mesh));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o, PetscInt nvertices, const PetscReal xyz[],
+                                    PetscInt ntriangles, const PetscInt tri[], PetscInt nregions, const int32_t labels[],
+                                    const char *const names[], TwinfeSizeField *field, TwinfeMesh *mesh)
+{
+  PetscInt      *group_of_shell, ngroups;
+  GroupInput     in;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(SetGmshOptions(o, nvertices, xyz, ntriangles, tri, field));
+  PetscCall(PetscMalloc1(s->nshells + 1, &group_of_shell));
+  PetscCall(TwinfeShellGroups_Private(s, xyz, ntriangles, tri, o->groups, group_of_shell, &ngroups));
+  in =
+      (GroupInput){s, o, nvertices, ntriangles, nregions, xyz, tri, labels, names, group_of_shell, o->grading > 0 ? field : NULL};
   PetscCall(TwinfeLogBegin_Private("TwinfeGmshGenerate", &mesh_events[0]));
-  {
-    int gmsh_ierr = 0;
-    gmshModelMeshGenerate(3, &gmsh_ierr);
-    if (gmsh_ierr) PetscCall(PetscLogEventEnd(mesh_events[0], 0, 0, 0, 0));
-    if (gmsh_ierr) {
-      char message[1024];
-      TwinfeGmshLastError_Private(message, sizeof message);
-      /* Crossing surfaces have their own code: callers can smooth less and try again. HXT says
-         "PLC Error: ... intersect" on stderr only, then logs "HXT 3D mesh failed"; Delaunay logs
-         "Invalid boundary mesh (overlapping facets)". Our surfaces are closed and conformal by
-         construction, so crossing is what makes either fail here. */
-      SETERRQ(PETSC_COMM_SELF,
-              strstr(message, "intersect") || strstr(message, "3D mesh failed") || strstr(message, "overlapping facets")
-                  ? PETSC_ERR_ARG_INCOMP
-                  : PETSC_ERR_LIB,
-              "Gmsh could not tetrahedralise the surfaces (ierr %d): %s", gmsh_ierr, message);
-    }
-  }
+  ierr = GenerateGroups(&in, ngroups, mesh);
   PetscCall(PetscLogEventEnd(mesh_events[0], 0, 0, 0, 0));
+  PetscCall(PetscFree(group_of_shell));
+  PetscCall(ierr);
   PetscCall(TwinfeLogBegin_Private("TwinfeGmshExtract", &mesh_events[1]));
-  PetscCall(TwinfeGmshExtract_Private("TwinfeMeshCreateFromSurface", mesh));
   PetscCall(CheckRegionsMeshed(*mesh, nregions, labels));
   /* HXT on several threads leaves a few vertices split in two copies (4 of 4 runs on the CT
      kidney case at 1.4 mm, 1-4 vertices each); joined, their stars were whole every time */

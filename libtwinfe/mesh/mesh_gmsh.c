@@ -125,50 +125,179 @@ static PetscErrorCode CollectElements(int dim, int type, PetscInt nodes_per, Pet
   PetscFunctionReturn(0);
 }
 
-/* Gmsh node tags -> compact vertex numbers, keeping only nodes that some element uses, in
-   Gmsh's node order. Tags go through a map sized by the node count, never by the largest tag. */
-static PetscErrorCode RenumberNodes(const char source[], size_t *tags[2], const PetscInt ntags_per[2], PetscInt *nvertices,
-                                    PetscReal **xyz, PetscInt *elements[2])
+/* The nodes of the current model with tag >= first_tag, copied. */
+static PetscErrorCode CollectNodes(size_t first_tag, TwinfeGmshPart *part)
 {
-  size_t       *node_tags = NULL, nnodes = 0, ncoord = 0, npar = 0;
-  double       *coord = NULL, *par = NULL;
-  PetscInt     *number, n          = 0;
+  size_t *node_tags = NULL, nnodes = 0, ncoord = 0, npar = 0, n = 0;
+  double *coord = NULL, *par = NULL;
+
+  PetscFunctionBeginUser;
+  GMSH_CALL(gmshModelMeshGetNodes(&node_tags, &nnodes, &coord, &ncoord, &par, &npar, -1, -1, 0, 0, &gmsh_ierr));
+  for (size_t i = 0; i < nnodes; i++)
+    if (node_tags[i] >= first_tag) n++;
+  PetscCall(PetscMalloc2(n + 1, &part->node_tags, 3 * n + 1, &part->coords));
+  part->nnodes = (PetscInt)n;
+  n            = 0;
+  for (size_t i = 0; i < nnodes; i++)
+    if (node_tags[i] >= first_tag) {
+      part->node_tags[n] = node_tags[i];
+      for (int d = 0; d < 3; d++)
+        part->coords[3 * n + d] = coord[3 * i + d];
+      n++;
+    }
+  gmshFree(node_tags);
+  gmshFree(coord);
+  gmshFree(par);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeGmshCollect_Private(const char source[], PetscBool triangles, size_t first_node_tag, TwinfeGmshPart *part)
+{
+  PetscSegBuffer buf[4];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(part, sizeof *part));
+  PetscCall(PetscSegBufferCreate(sizeof(size_t), 1 << 16, &buf[0]));
+  PetscCall(PetscSegBufferCreate(sizeof(int32_t), 1 << 14, &buf[1]));
+  PetscCall(PetscSegBufferCreate(sizeof(size_t), 1 << 14, &buf[2]));
+  PetscCall(PetscSegBufferCreate(sizeof(int32_t), 1 << 12, &buf[3]));
+  PetscCall(CollectElements(3, 4, 4, buf[0], buf[1], &part->ntets));
+  if (triangles) PetscCall(CollectElements(2, 2, 3, buf[2], buf[3], &part->ntris));
+  PetscCall(PetscSegBufferExtractAlloc(buf[0], &part->tet_tags));
+  PetscCall(PetscSegBufferExtractAlloc(buf[1], &part->tet_labels));
+  PetscCall(PetscSegBufferExtractAlloc(buf[2], &part->tri_tags));
+  PetscCall(PetscSegBufferExtractAlloc(buf[3], &part->tri_labels));
+  for (int k = 0; k < 4; k++)
+    PetscCall(PetscSegBufferDestroy(&buf[k]));
+  PetscCall(CollectNodes(first_node_tag, part));
+  (void)source;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeGmshPartDestroy_Private(TwinfeGmshPart *part)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(part->tet_tags));
+  PetscCall(PetscFree(part->tet_labels));
+  PetscCall(PetscFree(part->tri_tags));
+  PetscCall(PetscFree(part->tri_labels));
+  PetscCall(PetscFree2(part->node_tags, part->coords));
+  PetscCall(PetscMemzero(part, sizeof *part));
+  PetscFunctionReturn(0);
+}
+
+/* Parts after the first share the nodes with tag <= shared_max (the surface nodes every model
+   was given) and number their own nodes from shared_max + 1, as every part's model did: move
+   each part's own tags above those of the parts before it, so that all tags are distinct. */
+static void ShiftOwnTags(PetscInt nparts, TwinfeGmshPart parts[], size_t shared_max)
+{
+  size_t top = 0;
+  for (PetscInt i = 0; i < parts[0].nnodes; i++)
+    top = PetscMax(top, parts[0].node_tags[i]);
+  for (PetscInt k = 1; k < nparts; k++) {
+    const size_t shift = top > shared_max ? top - shared_max : 0;
+    for (PetscInt i = 0; i < parts[k].nnodes; i++) {
+      if (parts[k].node_tags[i] > shared_max) parts[k].node_tags[i] += shift;
+      top = PetscMax(top, parts[k].node_tags[i]);
+    }
+    for (PetscInt i = 0; i < 4 * parts[k].ntets; i++)
+      if (parts[k].tet_tags[i] > shared_max) parts[k].tet_tags[i] += shift;
+  }
+}
+
+/* Gmsh node tags -> compact vertex numbers, keeping only nodes that some element uses, in the
+   parts' node order. Tags go through a map sized by the node count, never by the largest tag. */
+static PetscErrorCode RenumberNodes(const char source[], PetscInt nparts, const TwinfeGmshPart parts[], PetscInt *nvertices,
+                                    PetscReal **xyz, PetscInt **tets, PetscInt **tris)
+{
+  uint64_t     *node_tags;
+  PetscReal    *coord;
+  PetscInt      nnodes = 0, *number, n = 0, ntets = 0, ntris = 0;
   TwinfeNodeMap map;
   uint64_t      dup;
 
   PetscFunctionBeginUser;
-  GMSH_CALL(gmshModelMeshGetNodes(&node_tags, &nnodes, &coord, &ncoord, &par, &npar, -1, -1, 0, 0, &gmsh_ierr));
-  PetscCall(TwinfeNodeMapCreate_Private((PetscInt)nnodes, (const uint64_t *)node_tags, &map, &dup));
+  for (PetscInt k = 0; k < nparts; k++) {
+    nnodes += parts[k].nnodes;
+    ntets += parts[k].ntets;
+    ntris += parts[k].ntris;
+  }
+  PetscCall(PetscMalloc2(nnodes + 1, &node_tags, 3 * nnodes + 1, &coord));
+  for (PetscInt k = 0, at = 0; k < nparts; at += parts[k].nnodes, k++) {
+    for (PetscInt i = 0; i < parts[k].nnodes; i++)
+      node_tags[at + i] = parts[k].node_tags[i];
+    PetscCall(PetscArraycpy(&coord[3 * at], parts[k].coords, 3 * parts[k].nnodes));
+  }
+  PetscCall(TwinfeNodeMapCreate_Private(nnodes, node_tags, &map, &dup));
+  if (dup) PetscCall(PetscFree2(node_tags, coord));
+  if (dup) PetscCall(TwinfeNodeMapDestroy_Private(&map));
   PetscCheck(!dup, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: Gmsh gave node %llu twice", source, (unsigned long long)dup);
   PetscCall(PetscMalloc1(nnodes + 1, &number));
-  for (size_t i = 0; i < nnodes; i++)
+  for (PetscInt i = 0; i < nnodes; i++)
     number[i] = -1;
-  for (int k = 0; k < 2; k++)
-    for (PetscInt i = 0; i < ntags_per[k]; i++) {
-      PetscInt at = TwinfeNodeMapFind_Private(&map, tags[k][i]);
-      PetscCheck(at >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: an element refers to node %zu, which has no coordinates", source,
-                 tags[k][i]);
-      number[at] = 0;
+  PetscCall(PetscMalloc1(4 * ntets + 1, tets));
+  PetscCall(PetscMalloc1(3 * ntris + 1, tris));
+  for (int pass = 0; pass < 2; pass++) {
+    PetscInt at[2] = {0, 0};
+    for (PetscInt k = 0; k < nparts; k++)
+      for (int kind = 0; kind < 2; kind++) {
+        const PetscInt count = kind ? 3 * parts[k].ntris : 4 * parts[k].ntets;
+        const size_t  *tags  = kind ? parts[k].tri_tags : parts[k].tet_tags;
+        PetscInt      *dst   = kind ? *tris : *tets;
+        for (PetscInt i = 0; i < count; i++, at[kind]++) {
+          PetscInt node = TwinfeNodeMapFind_Private(&map, tags[i]);
+          if (pass == 0) {
+            PetscCheck(node >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "%s: an element refers to node %zu, which has no coordinates",
+                       source, tags[i]);
+            number[node] = 0;
+          } else
+            dst[at[kind]] = number[node];
+        }
+      }
+    if (pass == 0) {
+      PetscCall(PetscMalloc1(3 * nnodes + 1, xyz));
+      for (PetscInt i = 0; i < nnodes; i++)
+        if (number[i] == 0) {
+          number[i] = n;
+          for (int d = 0; d < 3; d++)
+            (*xyz)[3 * n + d] = coord[3 * i + d];
+          n++;
+        }
     }
-  PetscCall(PetscMalloc1(3 * nnodes + 1, xyz));
-  for (size_t i = 0; i < nnodes; i++)
-    if (number[i] == 0) {
-      number[i] = n;
-      for (int d = 0; d < 3; d++)
-        (*xyz)[3 * n + d] = coord[3 * i + d];
-      n++;
-    }
-  for (int k = 0; k < 2; k++) {
-    PetscCall(PetscMalloc1(ntags_per[k] + 1, &elements[k]));
-    for (PetscInt i = 0; i < ntags_per[k]; i++)
-      elements[k][i] = number[TwinfeNodeMapFind_Private(&map, tags[k][i])];
   }
   *nvertices = n;
   PetscCall(PetscFree(number));
   PetscCall(TwinfeNodeMapDestroy_Private(&map));
-  gmshFree(node_tags);
-  gmshFree(coord);
-  gmshFree(par);
+  PetscCall(PetscFree2(node_tags, coord));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMeshFromGmshParts_Private(const char source[], PetscInt nparts, TwinfeGmshPart parts[], size_t shared_max,
+                                               TwinfeMesh *mesh)
+{
+  PetscInt   ntets = 0, ntris = 0, nvertices = 0, *tets = NULL, *tris = NULL;
+  int32_t   *regions, *facet_tags;
+  PetscReal *xyz = NULL;
+
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < nparts; k++) {
+    ntets += parts[k].ntets;
+    ntris += parts[k].ntris;
+  }
+  PetscCheck(ntets > 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "%s: no 4-node tetrahedra in any physical volume (a surface-only or second-order mesh is not supported)", source);
+  ShiftOwnTags(nparts, parts, shared_max);
+  PetscCall(PetscMalloc2(ntets + 1, &regions, ntris + 1, &facet_tags));
+  for (PetscInt k = 0, a = 0, b = 0; k < nparts; a += parts[k].ntets, b += parts[k].ntris, k++) {
+    PetscCall(PetscArraycpy(&regions[a], parts[k].tet_labels, parts[k].ntets));
+    PetscCall(PetscArraycpy(&facet_tags[b], parts[k].tri_labels, parts[k].ntris));
+  }
+  PetscCall(RenumberNodes(source, nparts, parts, &nvertices, &xyz, &tets, &tris));
+  PetscCall(TwinfeMeshCreate(nvertices, xyz, ntets, tets, regions, ntris, tris, facet_tags, mesh));
+  PetscCall(PetscFree(xyz));
+  PetscCall(PetscFree(tets));
+  PetscCall(PetscFree(tris));
+  PetscCall(PetscFree2(regions, facet_tags));
   PetscFunctionReturn(0);
 }
 
@@ -191,47 +320,15 @@ static PetscErrorCode ApplyRegionNames(TwinfeMesh mesh)
 
 PetscErrorCode TwinfeGmshExtract_Private(const char source[], TwinfeMesh *mesh)
 {
-  PetscSegBuffer tet_nodes, tet_labels, tri_nodes, tri_labels;
-  PetscInt       ntets, ntris, nvertices, ntags_per[2], *elements[2];
-  size_t        *tags[2];
-  int32_t       *regions, *facet_tags;
-  PetscReal     *xyz;
+  TwinfeGmshPart part;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscSegBufferCreate(sizeof(size_t), 1 << 16, &tet_nodes));
-  PetscCall(PetscSegBufferCreate(sizeof(int32_t), 1 << 14, &tet_labels));
-  PetscCall(PetscSegBufferCreate(sizeof(size_t), 1 << 14, &tri_nodes));
-  PetscCall(PetscSegBufferCreate(sizeof(int32_t), 1 << 12, &tri_labels));
-  PetscCall(CollectElements(3, 4, 4, tet_nodes, tet_labels, &ntets));
-  PetscCall(CollectElements(2, 2, 3, tri_nodes, tri_labels, &ntris));
-  if (ntets == 0) {
-    PetscCall(PetscSegBufferDestroy(&tet_nodes));
-    PetscCall(PetscSegBufferDestroy(&tet_labels));
-    PetscCall(PetscSegBufferDestroy(&tri_nodes));
-    PetscCall(PetscSegBufferDestroy(&tri_labels));
-  }
-  PetscCheck(ntets > 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
-             "%s: no 4-node tetrahedra in any physical volume (a surface-only or second-order mesh is not supported)", source);
-  PetscCall(PetscSegBufferExtractAlloc(tet_nodes, &tags[0]));
-  PetscCall(PetscSegBufferExtractAlloc(tri_nodes, &tags[1]));
-  PetscCall(PetscSegBufferExtractAlloc(tet_labels, &regions));
-  PetscCall(PetscSegBufferExtractAlloc(tri_labels, &facet_tags));
-  ntags_per[0] = 4 * ntets;
-  ntags_per[1] = 3 * ntris;
-  PetscCall(RenumberNodes(source, tags, ntags_per, &nvertices, &xyz, elements));
-  PetscCall(TwinfeMeshCreate(nvertices, xyz, ntets, elements[0], regions, ntris, elements[1], facet_tags, mesh));
+  PetscCall(TwinfeGmshCollect_Private(source, PETSC_TRUE, 0, &part));
+  ierr = TwinfeMeshFromGmshParts_Private(source, 1, &part, 0, mesh);
+  PetscCall(TwinfeGmshPartDestroy_Private(&part));
+  PetscCall(ierr);
   PetscCall(ApplyRegionNames(*mesh));
-  PetscCall(PetscFree(xyz));
-  for (int k = 0; k < 2; k++)
-    PetscCall(PetscFree(elements[k]));
-  for (int k = 0; k < 2; k++)
-    PetscCall(PetscFree(tags[k]));
-  PetscCall(PetscFree(regions));
-  PetscCall(PetscFree(facet_tags));
-  PetscCall(PetscSegBufferDestroy(&tet_nodes));
-  PetscCall(PetscSegBufferDestroy(&tet_labels));
-  PetscCall(PetscSegBufferDestroy(&tri_nodes));
-  PetscCall(PetscSegBufferDestroy(&tri_labels));
   PetscFunctionReturn(0);
 }
 

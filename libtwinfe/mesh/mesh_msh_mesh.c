@@ -350,14 +350,6 @@ static int CompareFaces(const void *a, const void *b)
   return 0;
 }
 
-static void SortThree(PetscInt v[3])
-{
-  PetscInt s;
-  if (v[0] > v[1]) s = v[0], v[0] = v[1], v[1] = s;
-  if (v[1] > v[2]) s = v[1], v[1] = v[2], v[2] = s;
-  if (v[0] > v[1]) s = v[0], v[0] = v[1], v[1] = s;
-}
-
 /* All 4 ntets faces sorted: a counting sort on the smallest vertex, then a sort within each
    vertex's few faces, so equal faces are neighbours. */
 static PetscErrorCode SortedFaces(PetscInt nv, PetscInt ntets, const PetscInt tets[], Face **faces)
@@ -371,7 +363,7 @@ static PetscErrorCode SortedFaces(PetscInt nv, PetscInt ntets, const PetscInt te
   for (PetscInt t = 0; t < ntets; t++)
     for (int k = 0; k < 4; k++) {
       PetscInt v[3] = {tets[4 * t + (k + 1) % 4], tets[4 * t + (k + 2) % 4], tets[4 * t + (k + 3) % 4]};
-      SortThree(v);
+      TwinfeSortThree_Private(v);
       start[v[0] + 1]++;
     }
   for (PetscInt v = 0; v < nv; v++)
@@ -379,7 +371,7 @@ static PetscErrorCode SortedFaces(PetscInt nv, PetscInt ntets, const PetscInt te
   for (PetscInt t = 0; t < ntets; t++)
     for (int k = 0; k < 4; k++) {
       Face face = {{tets[4 * t + (k + 1) % 4], tets[4 * t + (k + 2) % 4], tets[4 * t + (k + 3) % 4]}, t, tets[4 * t + k]};
-      SortThree(face.v);
+      TwinfeSortThree_Private(face.v);
       f[start[face.v[0]]++] = face;
     }
   for (PetscInt v = nv; v > 0; v--)
@@ -458,7 +450,7 @@ static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, P
     taken[i] = -1;
   for (PetscInt f = 0; f < msh->ntris; f++) {
     PetscInt v[3] = {tris[3 * f], tris[3 * f + 1], tris[3 * f + 2]}, i, rule;
-    SortThree(v);
+    TwinfeSortThree_Private(v);
     i = FindFace(nfaces, faces, v);
     PetscCheck(
         i >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,

@@ -40,6 +40,16 @@ PETSC_INTERN PetscErrorCode TwinfeSizeFieldCreate_Private(PetscInt nv, const Pet
 PETSC_INTERN PetscErrorCode TwinfeSizeFieldDestroy_Private(TwinfeSizeField *f);
 PETSC_INTERN double         TwinfeSizeFieldEvaluate_Private(const TwinfeSizeField *f, const double x[3]);
 
+/* The three vertex numbers of a face in ascending order (a key for faces, whatever their
+   orientation). */
+static inline void TwinfeSortThree_Private(PetscInt f[3])
+{
+  PetscInt s;
+  if (f[0] > f[1]) s = f[0], f[0] = f[1], f[1] = s;
+  if (f[1] > f[2]) s = f[1], f[1] = f[2], f[2] = s;
+  if (f[0] > f[1]) s = f[0], f[0] = f[1], f[1] = s;
+}
+
 /* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted), and its smallest
    dihedral angle in degrees (mesh_quality.c). */
 PETSC_INTERN PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4]);
@@ -80,6 +90,38 @@ PETSC_INTERN void TwinfeGmshLastError_Private(char buf[], size_t size);
 /* Read the current Gmsh model (tets per physical volume, triangles per physical surface,
    names of the volume groups) into a new TwinfeMesh. */
 PETSC_INTERN PetscErrorCode TwinfeGmshExtract_Private(const char source[], TwinfeMesh *mesh);
+/* What one Gmsh model holds, copied out of Gmsh (and, for a volume group meshed in another
+   process, sent through a pipe): tets (4 node tags each) with their physical volume's tag,
+   optionally triangles (3 node tags) with their physical surface's tag, and the nodes with a
+   tag from first_node_tag on. */
+typedef struct {
+  PetscInt ntets, ntris, nnodes;
+  size_t  *tet_tags, *tri_tags, *node_tags;
+  int32_t *tet_labels, *tri_labels;
+  double  *coords;
+} TwinfeGmshPart;
+PETSC_INTERN PetscErrorCode TwinfeGmshCollect_Private(const char source[], PetscBool triangles, size_t first_node_tag,
+                                                      TwinfeGmshPart *part);
+PETSC_INTERN PetscErrorCode TwinfeGmshPartDestroy_Private(TwinfeGmshPart *part);
+/* Volume groups (mesh_groups.c). Outer shells (with their holes) split into at most max_groups
+   groups of about equal estimated tets, group 0 the heaviest; group_of_shell[k] is -1 for a
+   shell that makes no volume. */
+PETSC_INTERN PetscErrorCode TwinfeShellGroups_Private(const TwinfeShells *s, const PetscReal xyz[], PetscInt nt,
+                                                      const PetscInt tri[], PetscInt max_groups, PetscInt group_of_shell[],
+                                                      PetscInt *ngroups);
+/* Meshes group g in the current, empty Gmsh model and copies it out. */
+typedef PetscErrorCode (*TwinfeGroupMesher)(void *ctx, PetscInt g, TwinfeGmshPart *part);
+/* Every group into parts[g]: group 0 in the current model, the others one after the other in
+   models of their own, or (at_once) each in a forked process while this one meshes group 0. */
+PETSC_INTERN PetscErrorCode TwinfeGmshMeshGroups_Private(PetscInt ngroups, PetscBool at_once, TwinfeGroupMesher mesher, void *ctx,
+                                                         TwinfeGmshPart parts[]);
+/* Every facet is a face of one tet per meshed region beside it: separately meshed groups meet
+   face to face. */
+PETSC_INTERN PetscErrorCode TwinfeMeshCheckFacetsOnTets_Private(TwinfeMesh mesh);
+/* One mesh from parts: parts[0] holds every node it uses; later parts share the nodes with tag
+   <= shared_max with it and number their own above (their tags are shifted here, in place). */
+PETSC_INTERN PetscErrorCode TwinfeMeshFromGmshParts_Private(const char source[], PetscInt nparts, TwinfeGmshPart parts[],
+                                                            size_t shared_max, TwinfeMesh *mesh);
 /* The physical surface name for a facet tag: <name>_surface or <nameA>_<nameB>_interface. */
 PETSC_INTERN PetscErrorCode TwinfeFacetGroupName_Private(int32_t tag, PetscInt nregions, const int32_t labels[],
                                                          const char *const names[], char name[], size_t size);
