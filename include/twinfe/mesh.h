@@ -114,6 +114,16 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshImprove(TwinfeMesh mesh, PetscReal min_rad
 /* What TwinfeMeshImprove did inside TwinfeMeshCreateFromSurface; *improved is false for a mesh
    made otherwise (read, created from arrays) or with -mesh_improve false. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGetImproveStats(TwinfeMesh mesh, PetscBool *improved, TwinfeMeshImproveStats *stats);
+/* How TwinfeMeshCreateFromSurface had Gmsh make the mesh: the volume groups meshed separately
+   (-mesh_groups; 1 when the whole model was meshed at once), whether the whole model was
+   meshed again because the groups' mesh kept tets the repair could not reach, and how many
+   vertices Gmsh left twice were joined. All zero for a mesh made otherwise. */
+typedef struct {
+  PetscInt  volume_groups;
+  PetscBool whole_model_retried;
+  PetscInt  duplicates_merged;
+} TwinfeMeshGenerationStats;
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetGenerationStats(TwinfeMesh mesh, TwinfeMeshGenerationStats *stats);
 PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionVolumes(TwinfeMesh mesh, PetscReal volumes[]);
 /* Joins vertices that lie at the very same place (Gmsh's HXT on several threads leaves a few
    split in two copies, each with part of the tets), and checks that around each joined vertex

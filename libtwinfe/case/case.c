@@ -741,9 +741,16 @@ static PetscErrorCode RecordGammaHistogram(TwinfeCase c, PetscInt ntets)
 /* What the sliver removal after Gmsh did, when it ran. */
 static PetscErrorCode RecordMeshImprovement(TwinfeCase c)
 {
-  PetscBool              improved;
-  TwinfeMeshImproveStats s;
+  PetscBool                 improved;
+  TwinfeMeshImproveStats    s;
+  TwinfeMeshGenerationStats g;
   PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetGenerationStats(c->mesh, &g));
+  if (g.volume_groups > 0) {
+    PetscCall(TwinfeReportSetInt(c->report, "mesh.gmsh.volume_groups", g.volume_groups));
+    PetscCall(TwinfeReportSetBool(c->report, "mesh.gmsh.whole_model_retried", g.whole_model_retried));
+    PetscCall(TwinfeReportSetInt(c->report, "mesh.gmsh.duplicates_merged", g.duplicates_merged));
+  }
   PetscCall(TwinfeMeshGetImproveStats(c->mesh, &improved, &s));
   if (!improved) PetscFunctionReturn(0);
   PetscCall(TwinfeReportSetInt(c->report, "mesh.improve.poor_tets_before", s.poor_before));

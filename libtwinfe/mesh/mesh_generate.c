@@ -416,6 +416,60 @@ static PetscErrorCode GenerateGroups(const GroupInput *in, PetscInt ngroups, Twi
   PetscFunctionReturn(0);
 }
 
+/* Gmsh's tets for the groups, vertices Gmsh left twice joined, then the sliver repair. */
+static PetscErrorCode GenerateAndImprove(const GroupInput *in, PetscInt ngroups, TwinfeMesh *mesh)
+{
+  const MeshOptions *o = in->o;
+  PetscErrorCode     ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeLogBegin_Private("TwinfeGmshGenerate", &mesh_events[0]));
+  ierr = GenerateGroups(in, ngroups, mesh);
+  PetscCall(PetscLogEventEnd(mesh_events[0], 0, 0, 0, 0));
+  PetscCall(ierr);
+  PetscCall(TwinfeLogBegin_Private("TwinfeGmshExtract", &mesh_events[1]));
+  PetscCall(CheckRegionsMeshed(*mesh, in->nregions, in->labels));
+  /* HXT on several threads leaves a few vertices split in two copies (4 of 4 runs on the CT
+     kidney case at 1.4 mm, 1-4 vertices each); joined, their stars were whole every time */
+  (*mesh)->generation.volume_groups = ngroups;
+  PetscCall(TwinfeMeshMergeDuplicateVertices(*mesh, &(*mesh)->generation.duplicates_merged));
+  if ((*mesh)->generation.duplicates_merged)
+    PetscCall(PetscInfo(NULL, "joined %" PetscInt_FMT " vertices Gmsh left twice (%" PetscInt_FMT " threads)\n",
+                        (*mesh)->generation.duplicates_merged, o->threads));
+  PetscCall(PetscLogEventEnd(mesh_events[1], 0, 0, 0, 0));
+  if (o->improve) {
+    PetscCall(TwinfeLogBegin_Private("TwinfeMeshImprove", &mesh_events[2]));
+    PetscCall(TwinfeMeshImprove(*mesh, o->min_radius_ratio, o->min_dihedral_deg, &(*mesh)->improve_stats));
+    (*mesh)->improved = PETSC_TRUE;
+    PetscCall(PetscLogEventEnd(mesh_events[2], 0, 0, 0, 0));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A sliver the repair cannot reach (all four vertices on the surface, two faces on facets, its
+   other edge on a facet too) came out of one volume's own model on the TotalSegmentator MR map
+   in every grouping tried, and never out of the whole model: then the whole model is meshed as
+   well, and the mesh with fewer such tets kept (the grouped one on a tie). */
+static PetscErrorCode MeshWholeIfPoorer(GroupInput *in, PetscInt group_of_shell[], TwinfeMesh *mesh)
+{
+  TwinfeMesh whole = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscInfo(NULL, "%" PetscInt_FMT " tets below the bounds after meshing in groups: meshing the whole model too\n",
+                      (*mesh)->improve_stats.poor_after));
+  for (PetscInt k = 0; k < in->s->nshells; k++)
+    if (group_of_shell[k] > 0) group_of_shell[k] = 0;
+  GMSH_CALL(gmshModelAdd("twinfe_whole", &gmsh_ierr));
+  PetscCall(GenerateAndImprove(in, 1, &whole));
+  if (whole->improve_stats.poor_after < (*mesh)->improve_stats.poor_after) {
+    PetscCall(TwinfeMeshDestroy(mesh));
+    *mesh = whole;
+  } else
+    PetscCall(TwinfeMeshDestroy(&whole));
+  (*mesh)->generation.whole_model_retried = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o, PetscInt nvertices, const PetscReal xyz[],
                                     PetscInt ntriangles, const PetscInt tri[], PetscInt nregions, const int32_t labels[],
                                     const char *const names[], TwinfeSizeField *field, TwinfeMesh *mesh)
@@ -430,26 +484,11 @@ static PetscErrorCode MeshInSession(const TwinfeShells *s, const MeshOptions *o,
   PetscCall(TwinfeShellGroups_Private(s, xyz, ntriangles, tri, o->groups, group_of_shell, &ngroups));
   in =
       (GroupInput){s, o, nvertices, ntriangles, nregions, xyz, tri, labels, names, group_of_shell, o->grading > 0 ? field : NULL};
-  PetscCall(TwinfeLogBegin_Private("TwinfeGmshGenerate", &mesh_events[0]));
-  ierr = GenerateGroups(&in, ngroups, mesh);
-  PetscCall(PetscLogEventEnd(mesh_events[0], 0, 0, 0, 0));
+  ierr = GenerateAndImprove(&in, ngroups, mesh);
+  if (!ierr && ngroups > 1 && o->improve && (*mesh)->improve_stats.poor_after > 0)
+    ierr = MeshWholeIfPoorer(&in, group_of_shell, mesh);
   PetscCall(PetscFree(group_of_shell));
   PetscCall(ierr);
-  PetscCall(TwinfeLogBegin_Private("TwinfeGmshExtract", &mesh_events[1]));
-  PetscCall(CheckRegionsMeshed(*mesh, nregions, labels));
-  /* HXT on several threads leaves a few vertices split in two copies (4 of 4 runs on the CT
-     kidney case at 1.4 mm, 1-4 vertices each); joined, their stars were whole every time */
-  PetscCall(TwinfeMeshMergeDuplicateVertices(*mesh, &(*mesh)->duplicates_merged));
-  if ((*mesh)->duplicates_merged)
-    PetscCall(PetscInfo(NULL, "joined %" PetscInt_FMT " vertices Gmsh left twice (%" PetscInt_FMT " threads)\n",
-                        (*mesh)->duplicates_merged, o->threads));
-  PetscCall(PetscLogEventEnd(mesh_events[1], 0, 0, 0, 0));
-  if (o->improve) {
-    PetscCall(TwinfeLogBegin_Private("TwinfeMeshImprove", &mesh_events[2]));
-    PetscCall(TwinfeMeshImprove(*mesh, o->min_radius_ratio, o->min_dihedral_deg, &(*mesh)->improve_stats));
-    (*mesh)->improved = PETSC_TRUE;
-    PetscCall(PetscLogEventEnd(mesh_events[2], 0, 0, 0, 0));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -522,6 +561,15 @@ static PetscErrorCode MeshSurface(TwinfeSurface surface, PetscInt nregions, cons
                        &w->field, mesh);
   PetscCall(TwinfeGmshEnd_Private());
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMeshGetGenerationStats(TwinfeMesh mesh, TwinfeMeshGenerationStats *stats)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(mesh);
+  TwinfeCheckArgNull_Private(stats);
+  *stats = mesh->generation;
   PetscFunctionReturn(0);
 }
 

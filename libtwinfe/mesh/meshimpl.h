@@ -16,9 +16,9 @@ struct _p_TwinfeMesh {
   int32_t   *region_labels; /* distinct tet regions, ascending */
   char     **region_names;  /* one per region label */
   /* what TwinfeMeshImprove did when the mesh stage made this mesh (zero otherwise) */
-  PetscBool              improved;
-  TwinfeMeshImproveStats improve_stats;
-  PetscInt               duplicates_merged; /* vertices Gmsh left twice, joined (mesh stage) */
+  PetscBool                 improved;
+  TwinfeMeshImproveStats    improve_stats;
+  TwinfeMeshGenerationStats generation; /* how Gmsh made it (mesh stage) */
   /* per tet, computed when first asked (TwinfeMeshMeasureCells_Private), NULL until then */
   PetscReal *cell_radius_ratio, *cell_gmsh_gamma, *cell_min_dihedral;
 };
