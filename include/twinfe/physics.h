@@ -1,4 +1,5 @@
-/* libtwinfe physics stage: soft-tissue mechanics on a distributed DMPlex.
+/* libtwinfe physics stage: the physics a case drives (TwinfePhysics), and soft-tissue mechanics
+ * on a distributed DMPlex (TwinfeElasticity).
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Units mm-g-s: lengths mm, stress and Young's modulus Pa, density g/mm^3, gravity mm/s^2
@@ -9,6 +10,8 @@
 #include <petscdmplex.h>
 #include <petscsnes.h>
 #include <twinfe/fem.h>
+#include <twinfe/io.h>
+#include <twinfe/mesh.h>
 
 typedef struct _p_TwinfeElasticity *TwinfeElasticity;
 
@@ -64,3 +67,35 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSpace(TwinfeElasticity elasticity
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolution(TwinfeElasticity elasticity, Vec *u);
 /* The SNES (lent), created by TwinfeElasticitySetFromOptions or the first solve. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSNES(TwinfeElasticity elasticity, SNES *snes);
+
+/* ---- A physics the case drives ------------------------------------------------------------
+   One object per physics, chosen by name (-physics, YAML `physics:`), with one life the case
+   drives: create, set the regions, check the options (before any meshing), prepare on the whole
+   serial mesh (refuse what cannot work, e.g. a part nothing holds, before distributing), set up
+   on the distributed DM, solve, write its fields into the results series. A new physics is a
+   new file in libtwinfe/physics/ with its TwinfePhysicsOps and a line in physics.c's list. */
+typedef struct _p_TwinfePhysics *TwinfePhysics;
+
+/* The physics known by name ("elasticity"), as a NULL-terminated list. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsList(const char *const **names);
+/* A physics by name; an unknown name is refused with the known ones. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsCreate(MPI_Comm comm, const char name[], TwinfePhysics *physics);
+PETSC_EXTERN PetscErrorCode TwinfePhysicsDestroy(TwinfePhysics *physics);
+/* Its name and a phrase naming the fields it writes ("displacement and von Mises stress"). */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsGetName(TwinfePhysics physics, const char **name, const char **fields);
+/* The regions: their "Cell Sets" labels and names (copied), the same on every rank; set again
+   when they change. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetRegions(TwinfePhysics physics, PetscInt nregions, const int32_t labels[],
+                                                    const char *const names[]);
+/* Where the figures go: a report on rank 0 (NULL on the other ranks). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetReport(TwinfePhysics physics, TwinfeReport report);
+/* Refuses bad option values for the regions set (materials, ...), naming the option. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsCheckOptions(TwinfePhysics physics);
+/* Checks what needs the whole mesh (given on rank 0, NULL elsewhere) before it is distributed,
+   and keeps what it derives (clamp boxes, caps). The mesh is only read during the call. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsPrepare(TwinfePhysics physics, TwinfeMesh mesh);
+/* Spaces, materials and boundary conditions on the distributed DM (kept, not owned). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetUp(TwinfePhysics physics, DM dm);
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSolve(TwinfePhysics physics);
+/* Its states into the results series (results.pvd). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, TwinfeResults results);

@@ -194,39 +194,20 @@ static PetscErrorCode BroadcastRegions(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-/* Material of region i: -<name>_E, -<name>_nu, -<name>_density, else -E, -nu, -density. */
-PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density)
+PetscErrorCode TwinfeCaseGetPhysics_Private(TwinfeCase c)
 {
-  char prefix[TWINFE_NAME_LEN + 1];
+  const char *names[TWINFE_CASE_MAX_REGIONS];
   PetscFunctionBegin;
-  *E       = 5000.0; /* Pa: soft parenchyma such as liver is 2-10 kPa */
-  *nu      = 0.45;   /* nearly incompressible tissue, kept below 0.5 for the pure displacement form */
-  *density = 1.06e-3;
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-E", E, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", nu, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", density, NULL));
-  snprintf(prefix, sizeof prefix, "%s_", c->names[i]);
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-E", E, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-nu", nu, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", density, NULL));
-  PetscCheck(*E > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Young's modulus of region '%s' (-%s_E) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)", c->names[i],
-             c->names[i], (double)*E);
-  PetscCheck(*nu > -1.0 && *nu < 0.5, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Poisson ratio of region '%s' (-%s_nu) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)", c->names[i],
-             c->names[i], (double)*nu);
-  PetscCheck(*density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", c->names[i],
-             c->names[i], (double)*density);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode ValidateMaterials(TwinfeCase c)
-{
-  PetscReal E, nu, density;
-  PetscFunctionBegin;
+  if (!c->physics) {
+    char name[64] = "elasticity";
+    PetscCall(PetscOptionsGetString(NULL, NULL, "-physics", name, sizeof name, NULL));
+    PetscCall(TwinfePhysicsCreate(c->comm, name, &c->physics));
+    PetscCall(TwinfePhysicsSetReport(c->physics, c->rank == 0 ? c->report : NULL));
+  }
   for (PetscInt i = 0; i < c->nregions; ++i)
-    PetscCall(TwinfeCaseGetMaterial(c, i, &E, &nu, &density));
+    names[i] = c->names[i];
+  PetscCall(TwinfePhysicsSetRegions(c->physics, c->nregions, c->labels, names));
+  PetscCall(TwinfePhysicsCheckOptions(c->physics));
   PetscFunctionReturn(0);
 }
 
@@ -922,12 +903,12 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
   else
     PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
-  PetscCall(ValidateMaterials(c)); /* fail before meshing, not after */
+  PetscCall(TwinfeCaseGetPhysics_Private(c)); /* fail before meshing, not after */
   ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0);
   PetscCall(TwinfeFidelityDestroy(&c->fidelity)); /* a failed run may leave it */
   PetscCall(ierr);
   PetscCall(BroadcastRegions(c));
-  PetscCall(ValidateMaterials(c));
+  PetscCall(TwinfeCaseGetPhysics_Private(c));
   PetscFunctionReturn(0);
 }
 
@@ -989,6 +970,6 @@ PetscErrorCode TwinfeCaseReadMesh(TwinfeCase c, const char msh_path[])
   PetscFunctionBegin;
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? ReadMeshOnRoot(c, msh_path) : 0));
   PetscCall(BroadcastRegions(c));
-  PetscCall(ValidateMaterials(c));
+  PetscCall(TwinfeCaseGetPhysics_Private(c));
   PetscFunctionReturn(0);
 }

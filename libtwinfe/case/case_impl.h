@@ -29,9 +29,8 @@ struct _p_TwinfeCase {
   TwinfeFidelity fidelity;                               /* the labels as read, before cleaning: what the mesh is compared with */
   PetscInt       voxels_meshed[TWINFE_CASE_MAX_REGIONS]; /* each region's voxels after the selection (image runs only) */
 
-  DM               dm;
-  PetscReal        mesh_diagonal_mm; /* of the mesh's bounding box, for the small-strain check */
-  TwinfeElasticity elasticity;
+  DM            dm;
+  TwinfePhysics physics; /* -physics, made when the regions are known */
 
   PetscInt       nstages;
   char           stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];
@@ -87,8 +86,9 @@ PETSC_INTERN PetscBool TwinfePathIsFolder(const char path[]);
 /* Records a file or folder (relative to the output folder, a folder with a trailing '/') in the
    manifest and the summary; a name already recorded is kept once. */
 PETSC_INTERN PetscErrorCode TwinfeCaseAddOutput(TwinfeCase c, const char relative[]);
-/* Material of region i from the options (-<name>_E ..., then -E ...), checked. */
-PETSC_INTERN PetscErrorCode TwinfeCaseGetMaterial(TwinfeCase c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density);
+/* The case's physics (-physics, default elasticity), made on first use, given the regions and
+   the report, its options checked: called again whenever the regions change. */
+PETSC_INTERN PetscErrorCode TwinfeCaseGetPhysics_Private(TwinfeCase c);
 /* Time (and peak memory) a stage; collective stages also become -log_view stages. */
 PETSC_INTERN PetscErrorCode TwinfeCaseBeginStage(TwinfeCase c, const char name[], PetscBool collective, PetscLogDouble *t0);
 PETSC_INTERN PetscErrorCode TwinfeCaseEndStage(TwinfeCase c, PetscBool collective, PetscLogDouble t0);

@@ -417,12 +417,18 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
 
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
-  const char *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
-  PetscInt    degree = 1, interpolation = 0, compression = 0, threads = 1;
-  PetscBool   force = PETSC_FALSE;
+  const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
+  const char *const *physics;
+  PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0;
+  PetscBool          force = PETSC_FALSE;
   PetscFunctionBegin;
+  PetscCall(TwinfePhysicsList(&physics));
+  while (physics[nphysics])
+    nphysics++;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Solve and output", "twinfe");
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-physics", "what is solved on the mesh (YAML physics:)",
+                                                 physics, nphysics, chosen, &chosen, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
                                     "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));

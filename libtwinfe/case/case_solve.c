@@ -1,8 +1,7 @@
-/* A case's distributed part: partition, elasticity, results; then the report and the commit.
+/* A case's distributed part: partition, the physics, results; then the report and the commit.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "case_impl.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,506 +30,16 @@ static PetscErrorCode Distribute(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-/* Which facets are held: tags (default every region's outer surface) and, within them, the
-   vertices on one side of each connected part along an axis: one box per (part, tag) pair,
-   the part's bounding box cut to the given fraction of its extent along the axis. So every part
-   (two kidneys, a vessel in pieces) is held on its own side, whatever its position in the mesh. */
-typedef struct {
-  PetscInt   ntags;
-  PetscInt   tags[TWINFE_CASE_MAX_REGIONS];
-  PetscInt   nboxes;
-  PetscInt  *box_tag; /* the tag box b applies to */
-  PetscReal *boxes;   /* 6 per box: lo, hi along x, y, z */
-} ClampSet;
-
-/* The mesh's bounding box and its outer surfaces' tags. Outer tags are region numbers, 1..999
-   by the facet tag rule (a case renumbers labels above 999 before meshing), so a flag per tag
-   below 1000 finds them all. */
-static PetscErrorCode MeshBoundsOnRoot(TwinfeCase c, PetscReal lo[3], PetscReal hi[3], PetscInt *nouter, PetscInt outer[])
-{
-  PetscInt         nv, nf;
-  const PetscReal *xyz;
-  const PetscInt  *facets;
-  const int32_t   *tags;
-  PetscBool        seen[1000] = {PETSC_FALSE};
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
-  for (int d = 0; d < 3; ++d)
-    lo[d] = PETSC_MAX_REAL, hi[d] = PETSC_MIN_REAL;
-  for (PetscInt v = 0; v < nv; ++v)
-    for (int d = 0; d < 3; ++d)
-      lo[d] = PetscMin(lo[d], xyz[3 * v + d]), hi[d] = PetscMax(hi[d], xyz[3 * v + d]);
-  for (PetscInt f = 0; f < nf; ++f)
-    if (tags[f] > 0 && tags[f] < 1000) seen[tags[f]] = PETSC_TRUE;
-  *nouter = 0;
-  for (int t = 1; t < 1000; ++t) {
-    if (!seen[t]) continue;
-    PetscCheck(*nouter < TWINFE_CASE_MAX_REGIONS, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "The mesh has more than %d outer surfaces: choose the ones to hold with -clamp_tags", TWINFE_CASE_MAX_REGIONS);
-    outer[(*nouter)++] = t;
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Appends printf-style text to buf (size len), keeping it NUL-terminated when it is full. */
-static void Append(char buf[], size_t len, const char fmt[], ...)
-{
-  const size_t used = strlen(buf);
-  va_list      ap;
-  if (used + 1 >= len) return;
-  va_start(ap, fmt);
-  vsnprintf(buf + used, len - used, fmt, ap);
-  va_end(ap);
-}
-
-/* "1 (organ)" for an outer tag, "1002 (organ|tumor)" for an interface. */
-static PetscErrorCode AppendTag(TwinfeCase c, PetscInt tag, char buf[], size_t len)
-{
-  PetscInt    larger, smaller;
-  const char *a, *b;
-  PetscFunctionBegin;
-  TwinfeFacetTagLabels(tag, &larger, &smaller);
-  PetscCall(TwinfeMeshGetRegionName(c->mesh, (int32_t)larger, &a));
-  if (smaller == 0)
-    Append(buf, len, "%" PetscInt_FMT " (%s)", tag, a);
-  else {
-    PetscCall(TwinfeMeshGetRegionName(c->mesh, (int32_t)smaller, &b));
-    Append(buf, len, "%" PetscInt_FMT " (%s|%s)", tag, b, a);
-  }
-  PetscFunctionReturn(0);
-}
-
-/* The distinct facet tags of the mesh, ascending (*tags to PetscFree). */
-static PetscErrorCode MeshFacetTags(TwinfeCase c, PetscInt *ntags, PetscInt **tags)
-{
-  PetscInt        nf;
-  const PetscInt *facets;
-  const int32_t  *ftags;
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &ftags));
-  PetscCall(PetscMalloc1(nf + 1, tags));
-  for (PetscInt f = 0; f < nf; ++f)
-    (*tags)[f] = ftags[f];
-  *ntags = nf;
-  PetscCall(PetscSortRemoveDupsInt(ntags, *tags));
-  PetscFunctionReturn(0);
-}
-
-/* "the outer surfaces are 1 (organ) and 2 (tumor); interfaces 1002 (organ|tumor)" */
-static PetscErrorCode DescribeMeshTags(TwinfeCase c, PetscInt ntags, const PetscInt tags[], char buf[], size_t len)
-{
-  PetscInt nouter = 0, ninner = 0, seen = 0;
-  PetscFunctionBegin;
-  buf[0] = 0;
-  for (PetscInt t = 0; t < ntags; ++t)
-    tags[t] < 1000 ? ++nouter : ++ninner;
-  if (!ntags) Append(buf, len, "the mesh has no tagged surface");
-  if (nouter) Append(buf, len, nouter == 1 ? "the outer surface is " : "the outer surfaces are ");
-  for (PetscInt t = 0; t < ntags; ++t) {
-    if (tags[t] >= 1000) continue;
-    ++seen;
-    if (seen > 1) Append(buf, len, seen == nouter ? " and " : ", ");
-    PetscCall(AppendTag(c, tags[t], buf, len));
-  }
-  if (ninner) Append(buf, len, "%sinterface%s ", nouter ? "; " : "the mesh has no outer surface; ", ninner > 1 ? "s" : "");
-  seen = 0;
-  for (PetscInt t = 0; t < ntags; ++t) {
-    if (tags[t] < 1000) continue;
-    if (seen++) Append(buf, len, ", ");
-    PetscCall(AppendTag(c, tags[t], buf, len));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Every -clamp_tags value must be a tag some facet of the mesh carries. */
-static PetscErrorCode CheckClampTagsOnRoot(TwinfeCase c, const ClampSet *clamp)
-{
-  PetscInt *tags, ntags, where;
-  char      known[1024];
-  PetscFunctionBegin;
-  PetscCall(MeshFacetTags(c, &ntags, &tags));
-  for (PetscInt i = 0; i < clamp->ntags; ++i) {
-    PetscCall(PetscFindInt(clamp->tags[i], ntags, tags, &where));
-    if (where >= 0) continue;
-    PetscCall(DescribeMeshTags(c, ntags, tags, known, sizeof known));
-    PetscCall(PetscFree(tags));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-            "-clamp_tags %" PetscInt_FMT ": no surface of the mesh carries tag %" PetscInt_FMT
-            "; %s (give -clamp_tags from these, e.g. an outer surface's)",
-            clamp->tags[i], clamp->tags[i], known);
-  }
-  PetscCall(PetscFree(tags));
-  PetscFunctionReturn(0);
-}
-
-/* Whether x, on a facet of the given tag, is held by some box of that tag. */
-static PetscBool InClampBox(const ClampSet *clamp, PetscInt tag, const PetscReal x[3])
-{
-  for (PetscInt b = 0; b < clamp->nboxes; ++b) {
-    const PetscReal *box = &clamp->boxes[6 * b];
-    PetscBool        in  = (PetscBool)(clamp->box_tag[b] == tag);
-    for (int d = 0; d < 3 && in; ++d)
-      in = (PetscBool)(x[d] >= box[2 * d] && x[d] <= box[2 * d + 1]);
-    if (in) return PETSC_TRUE;
-  }
-  return PETSC_FALSE;
-}
-
-static PetscBool IsClampTag(const ClampSet *clamp, PetscInt tag)
-{
-  for (PetscInt i = 0; i < clamp->ntags; ++i)
-    if (clamp->tags[i] == tag) return PETSC_TRUE;
-  return PETSC_FALSE;
-}
-
-/* held[p]: whether some vertex of part p lies on a clamped facet inside the clamp box (the
-   vertices the solver fixes). */
-static PetscErrorCode FindHeldParts(TwinfeCase c, const ClampSet *clamp, const PetscInt vpart[], PetscBool held[])
-{
-  PetscInt         nv, nf;
-  const PetscReal *xyz;
-  const PetscInt  *facets;
-  const int32_t   *tags;
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
-  for (PetscInt f = 0; f < nf; ++f) {
-    if (!IsClampTag(clamp, tags[f])) continue;
-    for (int k = 0; k < 3; ++k) {
-      const PetscInt v = facets[3 * f + k];
-      if (vpart[v] >= 0 && InClampBox(clamp, tags[f], &xyz[3 * v])) held[vpart[v]] = PETSC_TRUE;
-    }
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Tets, volume (mm^3) and centroid (LPS mm, 3 per part) of each part. */
-static PetscErrorCode MeasureParts(TwinfeCase c, PetscInt nparts, const PetscInt part[], PetscInt ntets_of[],
-                                   PetscReal volume_of[], PetscReal centroid_of[])
-{
-  PetscInt         nv, nt;
-  const PetscReal *x;
-  const PetscInt  *tets;
-  const int32_t   *regions;
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &x));
-  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
-  for (PetscInt t = 0; t < nt; ++t) {
-    const PetscReal *p0 = &x[3 * tets[4 * t]], *p1 = &x[3 * tets[4 * t + 1]], *p2 = &x[3 * tets[4 * t + 2]],
-                    *p3 = &x[3 * tets[4 * t + 3]];
-    PetscReal a[3], b[3], e[3];
-    for (int d = 0; d < 3; ++d)
-      a[d] = p1[d] - p0[d], b[d] = p2[d] - p0[d], e[d] = p3[d] - p0[d];
-    const PetscReal volume = PetscAbsReal(a[0] * (b[1] * e[2] - b[2] * e[1]) - a[1] * (b[0] * e[2] - b[2] * e[0]) +
-                                          a[2] * (b[0] * e[1] - b[1] * e[0])) /
-                             6;
-    ntets_of[part[t]]++;
-    volume_of[part[t]] += volume;
-    for (int d = 0; d < 3; ++d)
-      centroid_of[3 * part[t] + d] += volume * (p0[d] + p1[d] + p2[d] + p3[d]) / 4;
-  }
-  for (PetscInt p = 0; p < nparts; ++p)
-    for (int d = 0; d < 3; ++d)
-      centroid_of[3 * p + d] /= volume_of[p] > 0 ? volume_of[p] : 1;
-  PetscFunctionReturn(0);
-}
-
-/* "regions organ and tumor, 48 tets, 125 mm^3, outer surface 2 (tumor)" for part p; adds the
-   part's outer tags that -clamp_tags lacks to add[] (*nadd of them, at most nmax). */
-static PetscErrorCode DescribePart(TwinfeCase c, const ClampSet *clamp, const PetscInt part[], const PetscInt vpart[], PetscInt p,
-                                   PetscInt ntets, PetscReal volume, const PetscReal centroid[3], PetscInt *nadd, PetscInt add[],
-                                   PetscInt nmax, char buf[], size_t len)
-{
-  PetscInt        nt, nf, nregions, nnames = 0, nouter = 0;
-  const PetscInt *tets, *facets;
-  const int32_t  *regions, *tags, *labels;
-  PetscBool       in_region[TWINFE_CASE_MAX_REGIONS] = {PETSC_FALSE}, outer[1000] = {PETSC_FALSE};
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
-  PetscCall(TwinfeMeshGetRegions(c->mesh, &nregions, &labels));
-  for (PetscInt t = 0; t < nt; ++t)
-    if (part[t] == p)
-      for (PetscInt r = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r)
-        if (labels[r] == regions[t]) in_region[r] = PETSC_TRUE;
-  for (PetscInt f = 0; f < nf; ++f)
-    if (tags[f] > 0 && tags[f] < 1000 && vpart[facets[3 * f]] == p) outer[tags[f]] = PETSC_TRUE;
-  for (PetscInt r = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r)
-    nnames += in_region[r];
-  Append(buf, len, nnames > 1 ? "a part of regions " : "a part of region ");
-  for (PetscInt r = 0, seen = 0; r < nregions && r < TWINFE_CASE_MAX_REGIONS; ++r) {
-    const char *name;
-    if (!in_region[r]) continue;
-    PetscCall(TwinfeMeshGetRegionName(c->mesh, labels[r], &name));
-    Append(buf, len, "%s%s", seen ? (seen == nnames - 1 ? " and " : ", ") : "", name);
-    ++seen;
-  }
-  Append(buf, len, " (%" PetscInt_FMT " tets, %.4g mm^3, centroid (%.1f, %.1f, %.1f) mm LPS", ntets, (double)volume,
-         (double)centroid[0], (double)centroid[1], (double)centroid[2]);
-  for (PetscInt t = 1; t < 1000; ++t) {
-    if (!outer[t]) continue;
-    Append(buf, len, nouter++ ? ", " : ", outer surface tag ");
-    PetscCall(AppendTag(c, t, buf, len));
-    if (!IsClampTag(clamp, t) && *nadd < nmax) {
-      PetscBool listed = PETSC_FALSE;
-      for (PetscInt i = 0; i < *nadd; ++i)
-        listed = listed || add[i] == t;
-      if (!listed) add[(*nadd)++] = t;
-    }
-  }
-  Append(buf, len, ")");
-  PetscFunctionReturn(0);
-}
-
-/* The largest floating part not yet described, or -1. */
-static PetscInt NextLargest(PetscInt nparts, const PetscBool skip[], const PetscReal volume_of[])
-{
-  PetscInt best = -1;
-  for (PetscInt p = 0; p < nparts; ++p)
-    if (!skip[p] && (best < 0 || volume_of[p] > volume_of[best])) best = p;
-  return best;
-}
-
-/* Every connected part of the mesh (tets sharing a vertex) must hold a clamped vertex: a part
-   that nothing holds can move freely, its stiffness matrix is singular and the solver fails
-   with an indefinite preconditioner, long after the mesh was read. A part is not a region: one
-   region may have several (two kidneys) and a part several regions. */
-static PetscErrorCode CheckNothingFloatsOnRoot(TwinfeCase c, const ClampSet *clamp, const char axis[], const char side[],
-                                               PetscReal fraction)
-{
-  PetscInt   nv, nt, nparts, nfloat = 0, nadd = 0, add[TWINFE_CASE_MAX_REGIONS], *part, *vpart, *ntets_of;
-  PetscReal *volume_of, *centroid_of;
-  PetscBool *held;
-  char       parts[2048] = "", given[512] = "", wanted[512] = "";
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, NULL));
-  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, NULL, NULL));
-  PetscCall(PetscMalloc2(nt, &part, nv, &vpart));
-  PetscCall(TwinfeMeshGetComponents(c->mesh, &nparts, part, vpart));
-  PetscCall(PetscCalloc4(nparts, &held, nparts, &ntets_of, nparts, &volume_of, 3 * nparts, &centroid_of));
-  PetscCall(FindHeldParts(c, clamp, vpart, held));
-  for (PetscInt p = 0; p < nparts; ++p)
-    nfloat += !held[p];
-  if (nfloat) {
-    PetscCall(MeasureParts(c, nparts, part, ntets_of, volume_of, centroid_of));
-    for (PetscInt shown = 0; shown < 3; ++shown) { /* the largest three: specks come last */
-      const PetscInt p = NextLargest(nparts, held, volume_of);
-      if (p < 0) break;
-      if (shown) Append(parts, sizeof parts, "; ");
-      PetscCall(DescribePart(c, clamp, part, vpart, p, ntets_of[p], volume_of[p], &centroid_of[3 * p], &nadd, add,
-                             TWINFE_CASE_MAX_REGIONS, parts, sizeof parts));
-      held[p] = PETSC_TRUE;
-    }
-    if (nfloat > 3) Append(parts, sizeof parts, "; and %" PetscInt_FMT " smaller parts", nfloat - 3);
-    for (PetscInt i = 0; i < clamp->ntags + nadd; ++i) {
-      const PetscInt tag = i < clamp->ntags ? clamp->tags[i] : add[i - clamp->ntags];
-      if (i < clamp->ntags) Append(given, sizeof given, "%s%" PetscInt_FMT, i ? "," : "", tag);
-      Append(wanted, sizeof wanted, "%s%" PetscInt_FMT, i ? "," : "", tag);
-    }
-  }
-  PetscCall(PetscFree2(part, vpart));
-  PetscCall(PetscFree4(held, ntets_of, volume_of, centroid_of));
-  PetscCheck(!nfloat, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-clamp_tags %s (on the %s side: -clamp_fraction %g along -clamp_axis %s) holds no vertex of %" PetscInt_FMT
-             " of the mesh's %" PetscInt_FMT
-             " connected parts, which would float free and make the solve fail: %s. %s%s%swiden -clamp_fraction so that every "
-             "part is held",
-             given, side, (double)fraction, axis, nfloat, nparts, parts,
-             nadd ? "Add an outer surface tag of each such part to -clamp_tags (e.g. -clamp_tags " : "", nadd ? wanted : "",
-             nadd ? ") or " : "Change -clamp_side or ");
-  PetscFunctionReturn(0);
-}
-
-/* One box per (part, clamp tag) pair where the tag is on the part: the part's bounding box (a
-   hair wider), cut along the axis to the fraction of the part's extent on the chosen side. */
-static PetscErrorCode MakeClampBoxesOnRoot(TwinfeCase c, ClampSet *clamp, PetscInt axis, PetscBool max_side, PetscReal fraction)
-{
-  PetscInt         nv, nt, nf, nparts, *vpart;
-  const PetscReal *xyz;
-  const PetscInt  *facets;
-  const int32_t   *tags;
-  PetscReal       *lo, *hi;
-  PetscBool       *pair; /* pair[p * ntags + i]: clamp tag i is on part p */
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
-  PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, NULL, NULL));
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
-  PetscCall(PetscMalloc1(nv, &vpart));
-  PetscCall(TwinfeMeshGetComponents(c->mesh, &nparts, NULL, vpart));
-  PetscCall(PetscMalloc2(3 * nparts, &lo, 3 * nparts, &hi));
-  PetscCall(PetscCalloc1(nparts * clamp->ntags + 1, &pair));
-  for (PetscInt i = 0; i < 3 * nparts; ++i)
-    lo[i] = PETSC_MAX_REAL, hi[i] = PETSC_MIN_REAL;
-  for (PetscInt v = 0; v < nv; ++v)
-    for (int d = 0; d < 3 && vpart[v] >= 0; ++d) {
-      lo[3 * vpart[v] + d] = PetscMin(lo[3 * vpart[v] + d], xyz[3 * v + d]);
-      hi[3 * vpart[v] + d] = PetscMax(hi[3 * vpart[v] + d], xyz[3 * v + d]);
-    }
-  for (PetscInt f = 0; f < nf; ++f)
-    for (PetscInt i = 0; i < clamp->ntags; ++i)
-      if (tags[f] == clamp->tags[i] && vpart[facets[3 * f]] >= 0) pair[vpart[facets[3 * f]] * clamp->ntags + i] = PETSC_TRUE;
-  clamp->nboxes = 0;
-  for (PetscInt i = 0; i < nparts * clamp->ntags; ++i)
-    clamp->nboxes += pair[i];
-  PetscCall(PetscMalloc2(clamp->nboxes + 1, &clamp->box_tag, 6 * clamp->nboxes + 6, &clamp->boxes));
-  for (PetscInt p = 0, b = 0; p < nparts; ++p)
-    for (PetscInt i = 0; i < clamp->ntags; ++i) {
-      PetscReal *box = &clamp->boxes[6 * b];
-      if (!pair[p * clamp->ntags + i]) continue;
-      for (int d = 0; d < 3; ++d) {
-        const PetscReal margin = 1e-6 * (hi[3 * p + d] - lo[3 * p + d]) + 1e-9; /* keep the extreme vertices inside */
-        box[2 * d] = lo[3 * p + d] - margin, box[2 * d + 1] = hi[3 * p + d] + margin;
-      }
-      if (max_side)
-        box[2 * axis] = hi[3 * p + axis] - fraction * (hi[3 * p + axis] - lo[3 * p + axis]);
-      else
-        box[2 * axis + 1] = lo[3 * p + axis] + fraction * (hi[3 * p + axis] - lo[3 * p + axis]);
-      clamp->box_tag[b++] = clamp->tags[i];
-    }
-  PetscCall(PetscFree(pair));
-  PetscCall(PetscFree2(lo, hi));
-  PetscCall(PetscFree(vpart));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode BroadcastClampBoxes(TwinfeCase c, ClampSet *clamp)
-{
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Bcast(&clamp->nboxes, 1, MPIU_INT, 0, c->comm));
-  if (c->rank != 0) PetscCall(PetscMalloc2(clamp->nboxes + 1, &clamp->box_tag, 6 * clamp->nboxes + 6, &clamp->boxes));
-  PetscCallMPI(MPI_Bcast(clamp->box_tag, (int)clamp->nboxes, MPIU_INT, 0, c->comm));
-  PetscCallMPI(MPI_Bcast(clamp->boxes, (int)(6 * clamp->nboxes), MPIU_REAL, 0, c->comm));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode ReadClampSet(TwinfeCase c, ClampSet *clamp)
-{
-  PetscReal lo[3], hi[3], fraction = 0.25;
-  PetscInt  axis = 1, ntags = TWINFE_CASE_MAX_REGIONS;
-  char      axis_name[16] = "y", side[16] = "max";
-  PetscBool tags_given;
-  PetscFunctionBegin;
-  clamp->nboxes = 0, clamp->box_tag = NULL, clamp->boxes = NULL;
-  if (c->rank == 0) PetscCall(MeshBoundsOnRoot(c, lo, hi, &clamp->ntags, clamp->tags));
-  PetscCallMPI(MPI_Bcast(lo, 3, MPIU_REAL, 0, c->comm));
-  PetscCallMPI(MPI_Bcast(hi, 3, MPIU_REAL, 0, c->comm));
-  c->mesh_diagonal_mm = PetscSqrtReal(PetscSqr(hi[0] - lo[0]) + PetscSqr(hi[1] - lo[1]) + PetscSqr(hi[2] - lo[2]));
-  PetscCallMPI(MPI_Bcast(&clamp->ntags, 1, MPIU_INT, 0, c->comm));
-  PetscCallMPI(MPI_Bcast(clamp->tags, (int)clamp->ntags, MPIU_INT, 0, c->comm));
-  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-clamp_tags", clamp->tags, &ntags, &tags_given));
-  if (tags_given) clamp->ntags = ntags;
-  PetscCheck(clamp->ntags > 0, c->comm, PETSC_ERR_ARG_WRONG,
-             "No facets to clamp: the mesh has no outer surface and -clamp_tags is empty");
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-clamp_axis", axis_name, sizeof axis_name, NULL));
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-clamp_side", side, sizeof side, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-clamp_fraction", &fraction, NULL));
-  PetscCheck(strlen(axis_name) == 1 && axis_name[0] >= 'x' && axis_name[0] <= 'z', c->comm, PETSC_ERR_ARG_WRONG,
-             "-clamp_axis is '%s': give x, y or z (LPS: x to the left, y posterior, z superior)", axis_name);
-  PetscCheck(!strcmp(side, "min") || !strcmp(side, "max"), c->comm, PETSC_ERR_ARG_WRONG, "-clamp_side is '%s': give min or max",
-             side);
-  PetscCheck(fraction > 0 && fraction <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE, "-clamp_fraction is %g: give a value in (0, 1]",
-             (double)fraction);
-  axis = axis_name[0] - 'x';
-  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckClampTagsOnRoot(c, clamp) : 0));
-  PetscCall(TwinfeRunOnRoot(c->comm,
-                            c->rank == 0 ? MakeClampBoxesOnRoot(c, clamp, axis, (PetscBool)!strcmp(side, "max"), fraction) : 0));
-  PetscCall(BroadcastClampBoxes(c, clamp));
-  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CheckNothingFloatsOnRoot(c, clamp, axis_name, side, fraction) : 0));
-  if (c->rank == 0) {
-    char text[128];
-    snprintf(text, sizeof text, "%s of axis %s, fraction %g of each connected part's extent", side, axis_name, (double)fraction);
-    PetscCall(TwinfeReportSetString(c->report, "boundary.clamp.region", text));
-    PetscCall(TwinfeReportSetInt(c->report, "boundary.clamp.boxes", clamp->nboxes));
-    char tags[256] = "";
-    for (PetscInt t = 0; t < clamp->ntags; ++t) {
-      const size_t used = strlen(tags);
-      snprintf(tags + used, sizeof tags - used, "%s%" PetscInt_FMT, t ? " " : "", clamp->tags[t]);
-    }
-    PetscCall(TwinfeReportSetString(c->report, "boundary.clamp.tags", tags));
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SetUpElasticity(TwinfeCase c, const ClampSet *clamp)
-{
-  PetscReal g[3] = {0.0, 9810.0, 0.0};
-  PetscInt  ng   = 3;
-  char      key[256];
-  PetscFunctionBegin;
-  PetscCall(TwinfeElasticityCreate(c->dm, &c->elasticity));
-  for (PetscInt i = 0; i < c->nregions; ++i) {
-    PetscReal E, nu, density;
-    PetscCall(TwinfeCaseGetMaterial(c, i, &E, &nu, &density));
-    PetscCall(TwinfeElasticitySetMaterial(c->elasticity, c->labels[i], E, nu, density));
-    if (c->rank == 0) {
-      snprintf(key, sizeof key, "materials.%s.E_Pa", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, E));
-      snprintf(key, sizeof key, "materials.%s.nu", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, nu));
-      snprintf(key, sizeof key, "materials.%s.density_g_per_mm3", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, density));
-    }
-  }
-  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
-  PetscCall(TwinfeElasticitySetGravity(c->elasticity, g));
-  if (c->rank == 0) PetscCall(TwinfeReportSetRealArray(c->report, "boundary.gravity_mm_per_s2", 3, g));
-  for (PetscInt b = 0; b < clamp->nboxes; ++b)
-    PetscCall(TwinfeElasticityAddClamp(c->elasticity, clamp->box_tag[b], &clamp->boxes[6 * b]));
-  PetscCall(TwinfeElasticitySetFromOptions(c->elasticity));
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode SolveElasticity(TwinfeCase c)
-{
-  PetscInt    iterations, unknowns;
-  PetscReal   residual, max_mm;
-  const char *reason;
-  Vec         u;
-  PetscFunctionBegin;
-  PetscCall(TwinfeElasticitySolve(c->elasticity));
-  PetscCall(TwinfeElasticityGetSolverInfo(c->elasticity, &iterations, &residual, &reason));
-  PetscCall(TwinfeElasticityGetMaxDisplacement(c->elasticity, &max_mm));
-  PetscCall(TwinfeElasticityGetSolution(c->elasticity, &u)); /* all unknowns, P2 edge dofs included */
-  PetscCall(VecGetSize(u, &unknowns));
-  if (c->rank == 0) {
-    PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
-    PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", iterations));
-    PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
-    PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
-    PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_mm", max_mm));
-    PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_over_mesh_diagonal",
-                                  c->mesh_diagonal_mm > 0 ? max_mm / c->mesh_diagonal_mm : 0));
-  }
-  PetscCall(PetscPrintf(
-      c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
-      unknowns, iterations, reason, (double)residual));
-  PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
-  /* Small-strain elasticity is only trustworthy while displacements stay small against the
-     body: past 10% of its size, say so rather than let a planner read it as a prediction. */
-  if (c->mesh_diagonal_mm > 0 && max_mm > 0.1 * c->mesh_diagonal_mm) {
-    PetscCall(
-        PetscPrintf(c->comm,
-                    "          WARNING: the max displacement is %.0f%% of the mesh's size (%.4g mm): beyond what small-strain\n"
-                    "          linear elasticity describes; hold more of the organ (-clamp_fraction) or stiffen it\n",
-                    (double)(100 * max_mm / c->mesh_diagonal_mm), (double)c->mesh_diagonal_mm));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Two states: the unloaded organ at t = 0 (zero fields) and the solution at t = 1, so that
-   ParaView's time slider and "Warp By Vector" show the deformation. */
-static PetscErrorCode WriteStates(TwinfeCase c, Vec u, Vec vm, Vec stress, Vec u0, Vec vm0, Vec stress0)
+/* The regions' results: one series (results.pvd) the physics writes its states into; every
+   file it wrote, on every rank, goes into the manifest. */
+static PetscErrorCode WriteResults(TwinfeCase c)
 {
   TwinfeResults  results;
-  const char    *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
-  const Vec      p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
   char         **files = NULL;
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
-  ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 1, pnames, p0, 2, cnames, c0);
-  if (!ierr) ierr = TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1);
+  ierr = TwinfePhysicsWriteResults(c->physics, results);
   if (!ierr) ierr = TwinfeResultsGetWrittenPaths(results, &files); /* every rank's pieces too */
   for (PetscInt i = 0; !ierr && files[i]; ++i)
     ierr = TwinfeCaseAddOutput(c, files[i]);
@@ -540,57 +49,23 @@ static PetscErrorCode WriteStates(TwinfeCase c, Vec u, Vec vm, Vec stress, Vec u
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteResults(TwinfeCase c)
-{
-  DM             udm;
-  Vec            u, u0 = NULL, vm = NULL, stress = NULL, vm0 = NULL, stress0 = NULL;
-  PetscErrorCode ierr;
-  PetscFunctionBegin;
-  PetscCall(TwinfeElasticityGetDisplacement(c->elasticity, &udm, &u));
-  PetscCall(TwinfeElasticityComputeStress(c->elasticity, &vm, &stress));
-  ierr = VecDuplicate(u, &u0);
-  if (!ierr) ierr = VecDuplicate(vm, &vm0);
-  if (!ierr) ierr = VecDuplicate(stress, &stress0);
-  if (!ierr) ierr = VecZeroEntries(u0);
-  if (!ierr) ierr = VecZeroEntries(vm0);
-  if (!ierr) ierr = VecZeroEntries(stress0);
-  if (!ierr) ierr = WriteStates(c, u, vm, stress, u0, vm0, stress0);
-  PetscCall(VecDestroy(&u0));
-  PetscCall(VecDestroy(&vm0));
-  PetscCall(VecDestroy(&stress0));
-  PetscCall(VecDestroy(&vm));
-  PetscCall(VecDestroy(&stress));
-  PetscCall(ierr);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode PartitionAndSolve(TwinfeCase c, ClampSet *clamp)
+PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 {
   PetscLogDouble t0;
   PetscFunctionBegin;
+  PetscCall(TwinfeCaseGetPhysics_Private(c));
   PetscCall(TwinfeCaseBeginStage(c, "partition", PETSC_TRUE, &t0));
-  /* Clamps that cannot hold are refused here, on the serial mesh, before any work is spent. */
-  PetscCall(ReadClampSet(c, clamp));
+  /* what the physics must refuse on the whole mesh (a part nothing holds) before distributing */
+  PetscCall(TwinfePhysicsPrepare(c->physics, c->rank == 0 ? c->mesh : NULL));
   PetscCall(Distribute(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
-  PetscCall(SetUpElasticity(c, clamp));
-  PetscCall(SolveElasticity(c));
+  PetscCall(TwinfePhysicsSetUp(c->physics, c->dm));
+  PetscCall(TwinfePhysicsSolve(c->physics));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
   PetscCall(WriteResults(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
-{
-  ClampSet       clamp = {0};
-  PetscErrorCode ierr;
-  PetscFunctionBegin;
-  ierr = PartitionAndSolve(c, &clamp);
-  PetscCall(PetscFree2(clamp.box_tag, clamp.boxes)); /* on every path */
-  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -655,9 +130,11 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
       PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
   for (PetscInt i = 0; i < c->noutputs; ++i)
-    if (!strcmp(c->outputs[i], "results.pvd"))
-      PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see displacement and von Mises stress.\n",
-                            c->output_dir));
+    if (!strcmp(c->outputs[i], "results.pvd") && c->physics) {
+      const char *fields;
+      PetscCall(TwinfePhysicsGetName(c->physics, NULL, &fields));
+      PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see %s.\n", c->output_dir, fields));
+    }
   PetscFunctionReturn(0);
 }
 
@@ -671,7 +148,7 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
      alone, the app ends the job before rank 0 could. Parent folders the run made go only if
      they are empty: someone may have put files there meanwhile. */
   if (!c->finished) PetscCall(TwinfeStagingAbandon(c->staging_dir, c->output_dir, c->created_parent));
-  PetscCall(TwinfeElasticityDestroy(&c->elasticity));
+  PetscCall(TwinfePhysicsDestroy(&c->physics));
   PetscCall(DMDestroy(&c->dm));
   PetscCall(TwinfeMeshDestroy(&c->mesh));
   PetscCall(TwinfeSurfaceDestroy(&c->surface));

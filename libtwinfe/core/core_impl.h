@@ -40,3 +40,7 @@ static inline PetscErrorCode TwinfeLogBegin_Private(const char name[], PetscLogE
    (core/threads.c says why); it writes only the items of its range. */
 typedef void (*TwinfeRangeFn)(PetscInt begin, PetscInt end, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn body, void *ctx);
+
+/* A NULL argument refused with the function and argument named. */
+#define TwinfeCheckArgNull_Private(p)                                                                                            \
+  PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument %s is NULL", PETSC_FUNCTION_NAME, #p)

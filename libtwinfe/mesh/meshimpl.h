@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <twinfe/mesh.h>
+#include "core/core_impl.h"
 
 struct _p_TwinfeMesh {
   PetscInt   nvertices;
@@ -187,7 +188,3 @@ PETSC_INTERN const char *TwinfeMshTypeName_Private(int type);
     }                                                                                                                            \
   } while (0)
 #define GMSH_CALL(call) GMSH_CALL_CODE(PETSC_ERR_LIB, call)
-
-/* A NULL argument refused with the function and argument named. */
-#define TwinfeCheckArgNull_Private(p)                                                                                            \
-  PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument %s is NULL", PETSC_FUNCTION_NAME, #p)

@@ -1,0 +1,158 @@
+/* TwinfePhysics: the physics a case drives, chosen by name, behind one set of steps.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "physics_impl.h"
+#include "core/core_impl.h"
+
+#include <string.h>
+
+/* Every physics there is; a new one adds its ops here. */
+static const TwinfePhysicsOps *const known[]       = {&TwinfePhysicsOps_Elasticity};
+static const char *const             known_names[] = {"elasticity", NULL};
+
+PetscErrorCode TwinfePhysicsList(const char *const **names)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(names);
+  *names = known_names;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FindOps(MPI_Comm comm, const char name[], const TwinfePhysicsOps **ops)
+{
+  char list[256] = "";
+
+  PetscFunctionBeginUser;
+  *ops = NULL;
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+    if (!strcmp(known[i]->name, name)) *ops = known[i];
+    PetscCall(PetscStrlcat(list, i ? ", " : "", sizeof list));
+    PetscCall(PetscStrlcat(list, known[i]->name, sizeof list));
+  }
+  PetscCheck(*ops, comm, PETSC_ERR_ARG_WRONG, "-physics %s is not known: give one of %s", name, list);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsCreate(MPI_Comm comm, const char name[], TwinfePhysics *physics)
+{
+  const TwinfePhysicsOps *ops;
+  TwinfePhysics           p;
+  PetscErrorCode          ierr;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(name);
+  TwinfeCheckArgNull_Private(physics);
+  *physics = NULL;
+  PetscCall(FindOps(comm, name, &ops));
+  PetscCall(PetscNew(&p));
+  p->ops  = ops;
+  p->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &p->rank));
+  PetscCallMPI(MPI_Comm_size(comm, &p->size));
+  ierr = ops->create(p);
+  if (ierr) PetscCall(PetscFree(p));
+  PetscCall(ierr);
+  *physics = p;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ForgetRegions(TwinfePhysics p)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < p->nregions; i++)
+    PetscCall(PetscFree(p->names[i]));
+  PetscCall(PetscFree(p->names));
+  PetscCall(PetscFree(p->labels));
+  p->nregions = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsDestroy(TwinfePhysics *physics)
+{
+  PetscFunctionBeginUser;
+  if (!physics || !*physics) PetscFunctionReturn(0);
+  PetscCall((*physics)->ops->destroy(*physics));
+  PetscCall(ForgetRegions(*physics));
+  PetscCall(PetscFree(*physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsGetName(TwinfePhysics physics, const char **name, const char **fields)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  if (name) *name = physics->ops->name;
+  if (fields) *fields = physics->ops->fields;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetRegions(TwinfePhysics physics, PetscInt nregions, const int32_t labels[],
+                                       const char *const names[])
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  PetscCheck(nregions >= 0 && (nregions == 0 || (labels && names)), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "TwinfePhysicsSetRegions: %" PetscInt_FMT " regions need their labels and names", nregions);
+  PetscCall(ForgetRegions(physics));
+  PetscCall(PetscMalloc1(nregions + 1, &physics->labels));
+  PetscCall(PetscCalloc1(nregions + 1, &physics->names));
+  for (PetscInt i = 0; i < nregions; i++) {
+    physics->labels[i] = labels[i];
+    PetscCall(PetscStrallocpy(names[i], &physics->names[i]));
+  }
+  physics->nregions = nregions;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetReport(TwinfePhysics physics, TwinfeReport report)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->report = report;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsCheckOptions(TwinfePhysics physics)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  if (physics->ops->check_options) PetscCall(physics->ops->check_options(physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsPrepare(TwinfePhysics physics, TwinfeMesh mesh)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  PetscCheck(physics->rank != 0 || mesh, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL,
+             "TwinfePhysicsPrepare: rank 0 must give the whole mesh");
+  if (physics->ops->prepare) PetscCall(physics->ops->prepare(physics, physics->rank == 0 ? mesh : NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetUp(TwinfePhysics physics, DM dm)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  TwinfeCheckArgNull_Private(dm);
+  physics->dm = dm;
+  PetscCall(physics->ops->set_up(physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSolve(TwinfePhysics physics)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  PetscCheck(physics->dm, physics->comm, PETSC_ERR_ORDER, "TwinfePhysicsSolve: call TwinfePhysicsSetUp first");
+  PetscCall(physics->ops->solve(physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, TwinfeResults results)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  TwinfeCheckArgNull_Private(results);
+  PetscCall(physics->ops->write(physics, results));
+  PetscFunctionReturn(0);
+}

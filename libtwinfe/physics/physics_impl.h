@@ -1,0 +1,47 @@
+/* Private layout of TwinfePhysics and what the physics' files share.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/physics.h>
+
+/* What one physics does at each step of its life (TwinfePhysicsCreate ... Destroy). create
+   fills physics->data; destroy frees it. check_options and prepare may be NULL. */
+typedef struct {
+  const char *name;   /* the -physics value */
+  const char *fields; /* what its results show, for the summary */
+  PetscErrorCode (*create)(TwinfePhysics);
+  PetscErrorCode (*check_options)(TwinfePhysics);
+  PetscErrorCode (*prepare)(TwinfePhysics, TwinfeMesh); /* the mesh on rank 0, NULL elsewhere */
+  PetscErrorCode (*set_up)(TwinfePhysics);
+  PetscErrorCode (*solve)(TwinfePhysics);
+  PetscErrorCode (*write)(TwinfePhysics, TwinfeResults);
+  PetscErrorCode (*destroy)(TwinfePhysics);
+} TwinfePhysicsOps;
+
+struct _p_TwinfePhysics {
+  const TwinfePhysicsOps *ops;
+  MPI_Comm                comm;
+  PetscMPIInt             rank, size;
+  PetscInt                nregions;
+  int32_t                *labels;
+  char                  **names;
+  TwinfeReport            report; /* rank 0 only */
+  DM                      dm;     /* from TwinfePhysicsSetUp, not owned */
+  void                   *data;   /* the physics' own state */
+};
+
+PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Elasticity;
+
+/* Where tissue is held (clamp.c): facet tags and, per connected part of the mesh and tag, the
+   box of the part's vertices it holds. Read from -clamp_tags, -clamp_axis, -clamp_side and
+   -clamp_fraction; a part nothing holds is refused, named. */
+typedef struct {
+  PetscInt   ntags;
+  PetscInt  *tags;
+  PetscInt   nboxes;
+  PetscInt  *box_tag;          /* the tag box b applies to */
+  PetscReal *boxes;            /* 6 per box: lo, hi along x, y, z */
+  PetscReal  mesh_diagonal_mm; /* of the mesh's bounding box */
+} TwinfeClampSet;
+/* Collective; mesh on rank 0 (NULL elsewhere); the result is the same on every rank. */
+PETSC_INTERN PetscErrorCode TwinfeClampSetCreate_Private(TwinfePhysics p, TwinfeMesh mesh, TwinfeClampSet *clamp);
+PETSC_INTERN PetscErrorCode TwinfeClampSetDestroy_Private(TwinfeClampSet *clamp);
