@@ -5,6 +5,7 @@
  * Run: build/benchmarks/bench_assembly -n 40 [-degree 2] [-solve]   (6 n^3 tets) */
 #include <petsctime.h>
 #include <twinfe/fem.h>
+#include <twinfe/partition.h>
 #include <twinfe/physics.h>
 
 static PetscErrorCode Stiffness(const TwinfeElement *e, PetscScalar K[], void *ctx)

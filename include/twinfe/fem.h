@@ -136,9 +136,37 @@ PETSC_EXTERN PetscErrorCode TwinfeTabulateLagrange(PetscInt degree, PetscInt n, 
    allocated with PetscMalloc, caller frees. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeQuadratureCreate(PetscInt dim, PetscInt order, PetscInt *n, PetscReal **xi, PetscReal **w);
 
-/* Interpolated tet mesh of the box [lo, hi] (mm), n[k] hexes per direction split into 6 tets
-   each, built on rank 0 and distributed: "Cell Sets" 1 everywhere, "Face Sets" 1/2 on x = lo/hi,
-   3/4 on y = lo/hi, 5/6 on z = lo/hi. For tests and benchmarks (PETSc 3.18's simplex
-   DMPlexCreateBoxMesh needs TetGen, which Debian's PETSc lacks). Collective. */
-PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt n[3], const PetscReal lo[3],
-                                                   const PetscReal hi[3], DM *dm);
+/* Integrals over the boundary faces whose "Face Sets" value is tag (flow rates, forces, wall
+   shear stress). Every face is counted once over all ranks: a space keeps only the faces its
+   rank owns in the point SF, each seen from its first support cell (for a tagged interface
+   between two regions, the normal points out of that cell). A tag that no face of the mesh
+   carries (on any rank) is refused with an error naming it, rather than giving 0: a misspelt
+   outlet would otherwise pass as zero flow. Kernels get U's element values in f->u (U NULL:
+   f->u NULL) and a rule exact for degree qorder on the face. */
+
+/* out[k] = sum over the tagged faces of all ranks of the kernel's nout values: the kernel ADDs
+   its quadrature-weighted (f->w, in mm^2) contributions into r[0..nout-1], zeroed per face.
+   Units: the kernel's integrand times mm^2. Collective (MPI_Allreduce); every rank gets out. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceIntegrateFaces(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U,
+                                                      TwinfeFaceVectorKernel kernel, void *ctx, PetscInt nout, PetscReal out[]);
+/* The same kernel face by face, for fields on the wall: *nfaces = this rank's tagged faces;
+   (*faces)[3*i] is face i's DMPlex point (in the space's DM and in the DM it was created from:
+   the clone shares points), (*faces)[3*i+1] its local cell (cell point minus the first cell
+   point), (*faces)[3*i+2] its local face 0..3 (the cell vertex it lies opposite);
+   (*values)[nout*i + k] the kernel's value k summed over face i (divide by the face's area,
+   e.g. from a kernel value summing f->w, for a face average). Both arrays are allocated with
+   PetscMalloc (NULL when *nfaces is 0); the caller PetscFree()s them. Collective (U is
+   scattered to ghost values and the tag is checked over all ranks); the output is local. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceEvaluateFaces(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U,
+                                                     TwinfeFaceVectorKernel kernel, void *ctx, PetscInt nout, PetscInt *nfaces,
+                                                     PetscInt **faces, PetscReal **values);
+/* Area of the tagged faces (mm^2), summed over all ranks. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceComputeFaceArea(TwinfeSpace space, PetscInt tag, PetscReal *area);
+/* Flux int u.n dA of field (3 components) of U through the tagged faces, n their outward unit
+   normal, summed over all ranks: mm^3/s for a velocity in mm/s. The quadrature is exact for the
+   field's own degree (affine faces), so the flux of its interpolant is exact. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceComputeFaceFlux(TwinfeSpace space, PetscInt tag, PetscInt field, Vec U, PetscReal *flux);
+/* Area-weighted mean (int u_k dA / area) of every component k of field of U over the tagged
+   faces, summed over all ranks; mean holds ncomp of the field values (a pressure: 1, in Pa).
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceComputeFaceMean(TwinfeSpace space, PetscInt tag, PetscInt field, Vec U, PetscReal mean[]);

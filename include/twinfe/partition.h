@@ -10,3 +10,10 @@
    the dual graph (rank 0) and distribute through PetscPartitionerShell + DMPlexDistribute.
    Collective. Cells do not overlap between ranks (the assembly adds shared rows across ranks). */
 PETSC_EXTERN PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm);
+
+/* Interpolated tet mesh of the box [lo, hi] (mm), n[k] hexes per direction split into 6 tets
+   each, built on rank 0 and distributed: "Cell Sets" 1 everywhere, "Face Sets" 1/2 on x = lo/hi,
+   3/4 on y = lo/hi, 5/6 on z = lo/hi. For tests and benchmarks (PETSc 3.18's simplex
+   DMPlexCreateBoxMesh needs TetGen, which Debian's PETSc lacks). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt n[3], const PetscReal lo[3],
+                                                   const PetscReal hi[3], DM *dm);

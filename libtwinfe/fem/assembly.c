@@ -4,13 +4,7 @@
 
 static const PetscReal ref_vertex[4][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
 
-/* Scratch for one element: sized for the largest rule, reused over all cells. */
-typedef struct {
-  PetscReal   *x, *w, *D[TWINFE_MAX_FIELDS];
-  PetscScalar *u, *block;
-} ElementWork;
-
-static PetscErrorCode WorkCreate(TwinfeSpace space, const TwinfeRule *rule, PetscBool matrix, ElementWork *work)
+PetscErrorCode TwinfeElementWorkCreate(TwinfeSpace space, const TwinfeRule *rule, PetscBool matrix, TwinfeElementWork *work)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(work, sizeof(*work)));
@@ -21,7 +15,7 @@ static PetscErrorCode WorkCreate(TwinfeSpace space, const TwinfeRule *rule, Pets
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WorkDestroy(ElementWork *work)
+PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *work)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree4(work->x, work->w, work->u, work->block));
@@ -31,7 +25,7 @@ static PetscErrorCode WorkDestroy(ElementWork *work)
 }
 
 /* Physical points and gradients of cell c at the rule's points: x = v0 + J xi, grad = J^{-T} grad_ref. */
-static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, ElementWork *work)
+static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, TwinfeElementWork *work)
 {
   const PetscReal *J = &space->J[9 * c], *Ji = &space->Jinv[9 * c], *v0 = &space->v0[3 * c];
 
@@ -50,45 +44,24 @@ static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, Eleme
   }
 }
 
-static void Gather(TwinfeSpace space, PetscInt c, const PetscScalar *ulocal, ElementWork *work)
+void TwinfeSpaceGatherCell(TwinfeSpace space, PetscInt c, const PetscScalar *ulocal, TwinfeElementWork *work)
 {
   const PetscInt *dofs = &space->cell_dofs[space->ndof * c];
   for (PetscInt i = 0; i < space->ndof; ++i)
     work->u[i] = ulocal[dofs[i]];
 }
 
-/* The members TwinfeElement and TwinfeFaceElement share, pointed at the space, the rule and the
-   work arrays of cell c (a macro because the two are distinct struct types). */
-#define ElementViewSet(e, space, c, rule, ulocal, work)                                                                          \
-  do {                                                                                                                           \
-    (e)->cell    = (c);                                                                                                          \
-    (e)->region  = (space)->region[c];                                                                                           \
-    (e)->nq      = (rule)->nq;                                                                                                   \
-    (e)->x       = (work)->x;                                                                                                    \
-    (e)->w       = (work)->w;                                                                                                    \
-    (e)->nfields = (space)->nfields;                                                                                             \
-    (e)->nbasis  = (space)->nbasis;                                                                                              \
-    (e)->ncomp   = (space)->ncomp;                                                                                               \
-    (e)->offset  = (space)->offset;                                                                                              \
-    (e)->ndof    = (space)->ndof;                                                                                                \
-    for (PetscInt f_ = 0; f_ < (space)->nfields; ++f_) {                                                                         \
-      (e)->B[f_] = (rule)->B[f_];                                                                                                \
-      (e)->D[f_] = (work)->D[f_];                                                                                                \
-    }                                                                                                                            \
-    (e)->u = (ulocal) ? (work)->u : NULL;                                                                                        \
-  } while (0)
-
-static void ElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal, ElementWork *work,
-                         TwinfeElement *e)
+static void ElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal,
+                         TwinfeElementWork *work, TwinfeElement *e)
 {
   MapRule(space, c, rule, work);
   for (PetscInt q = 0; q < rule->nq; ++q)
     work->w[q] = rule->w[q] * space->detJ[c];
-  if (ulocal) Gather(space, c, ulocal, work);
-  ElementViewSet(e, space, c, rule, ulocal, work);
+  if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, work);
+  TWINFE_ELEMENT_VIEW_SET(e, space, c, rule, ulocal, work);
 }
 
-static PetscErrorCode GetLocalState(TwinfeSpace space, Vec U, const PetscScalar **ulocal)
+PetscErrorCode TwinfeSpaceGetLocalState(TwinfeSpace space, Vec U, const PetscScalar **ulocal)
 {
   PetscFunctionBeginUser;
   *ulocal = NULL;
@@ -98,7 +71,7 @@ static PetscErrorCode GetLocalState(TwinfeSpace space, Vec U, const PetscScalar 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RestoreLocalState(TwinfeSpace space, Vec U, const PetscScalar **ulocal)
+PetscErrorCode TwinfeSpaceRestoreLocalState(TwinfeSpace space, Vec U, const PetscScalar **ulocal)
 {
   PetscFunctionBeginUser;
   if (U) PetscCall(VecRestoreArrayRead(space->work_local, ulocal));
@@ -359,7 +332,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
                                          Mat A)
 {
   TwinfeRule        *rule;
-  ElementWork        work;
+  TwinfeElementWork  work;
   TwinfeElement      e;
   const PetscScalar *ulocal;
   PetscScalar       *values;
@@ -368,8 +341,8 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
   PetscFunctionBeginUser;
   PetscCall(BuildPattern(space));
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
-  PetscCall(WorkCreate(space, rule, PETSC_TRUE, &work));
-  PetscCall(GetLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_TRUE, &work));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   PetscCall(PetscCalloc1(space->nnz, &values));
   for (PetscInt c = 0; c < space->ncells; ++c) {
     ElementSetUp(space, c, rule, ulocal, &work, &e);
@@ -377,10 +350,10 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
     PetscCall(kernel(&e, work.block, ctx));
     AddElementBlock(space, c, work.block, values);
   }
-  PetscCall(RestoreLocalState(space, U, &ulocal));
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(MatSetValuesCOO(A, values, INSERT_VALUES));
   PetscCall(PetscFree(values));
-  PetscCall(WorkDestroy(&work));
+  PetscCall(TwinfeElementWorkDestroy(&work));
   PetscFunctionReturn(0);
 }
 
@@ -388,7 +361,7 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
                                          Vec F)
 {
   TwinfeRule        *rule;
-  ElementWork        work;
+  TwinfeElementWork  work;
   TwinfeElement      e;
   const PetscScalar *ulocal;
   PetscScalar       *floc;
@@ -396,8 +369,8 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
-  PetscCall(WorkCreate(space, rule, PETSC_FALSE, &work));
-  PetscCall(GetLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   PetscCall(GetLocalSum(space, &Floc, &floc));
   for (PetscInt c = 0; c < space->ncells; ++c) {
     ElementSetUp(space, c, rule, ulocal, &work, &e);
@@ -405,9 +378,9 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
     PetscCall(kernel(&e, work.block, ctx));
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
-  PetscCall(RestoreLocalState(space, U, &ulocal));
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(AddLocalSum(space, &Floc, &floc, F));
-  PetscCall(WorkDestroy(&work));
+  PetscCall(TwinfeElementWorkDestroy(&work));
   PetscFunctionReturn(0);
 }
 
@@ -421,8 +394,8 @@ static void MapReferenceEdge(const PetscReal J[9], PetscInt from, PetscInt to, P
 }
 
 /* Face points, measure and outward normal of local face `face` of cell c. */
-static void FaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const TwinfeRule *rule, ElementWork *work,
-                      PetscReal normal[3])
+void TwinfeSpaceFaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const TwinfeRule *rule, TwinfeElementWork *work,
+                          PetscReal normal[3])
 {
   const PetscReal *J = &space->J[9 * c];
   PetscInt         fv[3], m = 0;
@@ -450,7 +423,7 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
                                              TwinfeFaceVectorKernel kernel, void *ctx, Vec F)
 {
   TwinfeRule        *rule;
-  ElementWork        work;
+  TwinfeElementWork  work;
   const PetscScalar *ulocal;
   PetscScalar       *floc;
   Vec                Floc;
@@ -458,17 +431,17 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetFaceRule(space, qorder, 0, &rule));
-  PetscCall(WorkCreate(space, rule, PETSC_FALSE, &work));
-  PetscCall(GetLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   PetscCall(GetLocalSum(space, &Floc, &floc));
   for (PetscInt i = 0; i < space->nfaces; ++i) {
     PetscInt          c = space->face_cell[i];
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
     PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
-    FaceSetUp(space, c, space->face_local[i], rule, &work, normal);
-    if (ulocal) Gather(space, c, ulocal, &work);
-    ElementViewSet(&fe, space, c, rule, ulocal, &work);
+    TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, &work, normal);
+    if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, &work);
+    TWINFE_ELEMENT_VIEW_SET(&fe, space, c, rule, ulocal, &work);
     fe.face   = space->face_local[i];
     fe.tag    = tag;
     fe.normal = normal;
@@ -476,9 +449,9 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
     PetscCall(kernel(&fe, work.block, ctx));
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
-  PetscCall(RestoreLocalState(space, U, &ulocal));
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(AddLocalSum(space, &Floc, &floc, F));
-  PetscCall(WorkDestroy(&work));
+  PetscCall(TwinfeElementWorkDestroy(&work));
   PetscFunctionReturn(0);
 }
 
@@ -486,20 +459,20 @@ PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec 
                                         PetscInt nout, PetscScalar out[])
 {
   TwinfeRule        *rule;
-  ElementWork        work;
+  TwinfeElementWork  work;
   TwinfeElement      e;
   const PetscScalar *ulocal;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
-  PetscCall(WorkCreate(space, rule, PETSC_FALSE, &work));
-  PetscCall(GetLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   for (PetscInt c = 0; c < space->ncells; ++c) {
     ElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(&out[c * nout], nout));
     PetscCall(kernel(&e, &out[c * nout], ctx));
   }
-  PetscCall(RestoreLocalState(space, U, &ulocal));
-  PetscCall(WorkDestroy(&work));
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkDestroy(&work));
   PetscFunctionReturn(0);
 }

@@ -48,3 +48,42 @@ struct _p_TwinfeSpace {
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetVolumeRule(TwinfeSpace, PetscInt, TwinfeRule **);
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetFaceRule(TwinfeSpace, PetscInt, PetscInt, TwinfeRule **);
 PETSC_INTERN PetscErrorCode TwinfeRuleDestroy(TwinfeRule **);
+
+/* Element-loop pieces shared by assembly.c and face_integrals.c (defined in assembly.c). */
+/* Scratch for one element: sized for the largest rule, reused over all cells. */
+typedef struct {
+  PetscReal   *x, *w, *D[TWINFE_MAX_FIELDS];
+  PetscScalar *u, *block;
+} TwinfeElementWork;
+
+/* Work arrays for rule; block holds ndof*ndof (matrix) or ndof values. */
+PETSC_INTERN PetscErrorCode TwinfeElementWorkCreate(TwinfeSpace, const TwinfeRule *, PetscBool, TwinfeElementWork *);
+PETSC_INTERN PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *);
+/* work->u = the element values of cell c from the local array. */
+PETSC_INTERN void TwinfeSpaceGatherCell(TwinfeSpace, PetscInt, const PetscScalar *, TwinfeElementWork *);
+/* Points, weights (face measure) and outward unit normal of local face `face` of cell c. */
+PETSC_INTERN void TwinfeSpaceFaceSetUp(TwinfeSpace, PetscInt, PetscInt, const TwinfeRule *, TwinfeElementWork *, PetscReal[3]);
+/* U scattered to the space's work local vector and its array (NULL when U is NULL). Collective. */
+PETSC_INTERN PetscErrorCode TwinfeSpaceGetLocalState(TwinfeSpace, Vec, const PetscScalar **);
+PETSC_INTERN PetscErrorCode TwinfeSpaceRestoreLocalState(TwinfeSpace, Vec, const PetscScalar **);
+
+/* The members TwinfeElement and TwinfeFaceElement share, pointed at the space, the rule and the
+   work arrays of cell c (a macro because the two are distinct struct types). */
+#define TWINFE_ELEMENT_VIEW_SET(e, space, c, rule, ulocal, work)                                                                 \
+  do {                                                                                                                           \
+    (e)->cell    = (c);                                                                                                          \
+    (e)->region  = (space)->region[c];                                                                                           \
+    (e)->nq      = (rule)->nq;                                                                                                   \
+    (e)->x       = (work)->x;                                                                                                    \
+    (e)->w       = (work)->w;                                                                                                    \
+    (e)->nfields = (space)->nfields;                                                                                             \
+    (e)->nbasis  = (space)->nbasis;                                                                                              \
+    (e)->ncomp   = (space)->ncomp;                                                                                               \
+    (e)->offset  = (space)->offset;                                                                                              \
+    (e)->ndof    = (space)->ndof;                                                                                                \
+    for (PetscInt f_ = 0; f_ < (space)->nfields; ++f_) {                                                                         \
+      (e)->B[f_] = (rule)->B[f_];                                                                                                \
+      (e)->D[f_] = (work)->D[f_];                                                                                                \
+    }                                                                                                                            \
+    (e)->u = (ulocal) ? (work)->u : NULL;                                                                                        \
+  } while (0)

@@ -3,6 +3,7 @@
 #include "twinfe_test.h"
 
 #include <twinfe/fem.h>
+#include <twinfe/partition.h>
 
 static DM Box(PetscInt nx, PetscInt ny, PetscInt nz, PetscReal X, PetscReal Y, PetscReal Z)
 {

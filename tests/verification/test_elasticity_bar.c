@@ -7,6 +7,7 @@
 #include "twinfe_test.h"
 
 #include <twinfe/fem.h>
+#include <twinfe/partition.h>
 #include <twinfe/physics.h>
 
 #define BAR_E 5000.0

@@ -10,6 +10,7 @@
 #include "twinfe_test.h"
 
 #include <twinfe/fem.h>
+#include <twinfe/partition.h>
 #include <twinfe/physics.h>
 
 #define MMS_E 1.0

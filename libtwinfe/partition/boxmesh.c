@@ -1,7 +1,6 @@
 /* The structured tetrahedral box as a distributed DMPlex, for verification and benchmarks:
  * TwinfeMeshCreateBox (mesh stage) on rank 0, then TwinfePartitionDistribute.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include <twinfe/fem.h>
 #include <twinfe/partition.h>
 
 /*@C

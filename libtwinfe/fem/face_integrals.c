@@ -1,0 +1,272 @@
+/* Integrals over tagged boundary faces: totals over all ranks (area, flow rate, force) and
+ * values face by face (wall shear stress), from the face loop of TwinfeSpaceAssembleFaceVector.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fem_impl.h"
+
+/* Receives face i (index into the space's face arrays) and the kernel's nout values there. */
+typedef PetscErrorCode (*FaceVisitor)(TwinfeSpace space, PetscInt i, const PetscScalar values[], void *vctx);
+
+static PetscErrorCode CheckKernel(TwinfeSpace space, TwinfeFaceVectorKernel kernel, PetscInt nout)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(kernel, space->comm, PETSC_ERR_ARG_NULL,
+             "face integral: the kernel is NULL; pass the function that sums the integrand");
+  PetscCheck(nout >= 1, space->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "face integral: %" PetscInt_FMT " values per face requested; a kernel writes at least 1", nout);
+  PetscFunctionReturn(0);
+}
+
+/* This rank's faces with the tag; refused (on every rank alike) when no rank has one. */
+static PetscErrorCode CountTaggedFaces(TwinfeSpace space, PetscInt tag, PetscInt *nlocal)
+{
+  PetscInt nglobal;
+
+  PetscFunctionBeginUser;
+  *nlocal = 0;
+  for (PetscInt i = 0; i < space->nfaces; ++i)
+    if (space->face_tag[i] == tag) ++*nlocal;
+  PetscCall(MPIU_Allreduce(nlocal, &nglobal, 1, MPIU_INT, MPI_SUM, space->comm));
+  PetscCheck(nglobal > 0, space->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "no face of the mesh carries \"Face Sets\" tag %" PetscInt_FMT
+             ": name a facet tag the mesh has (a region's outer surface is its region number, the interface of regions a < b "
+             "is 1000*a+b)",
+             tag);
+  PetscFunctionReturn(0);
+}
+
+/* Runs kernel on every face of this rank with the tag and hands its values to visit. */
+static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U, TwinfeFaceVectorKernel kernel,
+                                        void *ctx, PetscInt nout, FaceVisitor visit, void *vctx)
+{
+  TwinfeRule        *rule;
+  TwinfeElementWork  work;
+  const PetscScalar *ulocal;
+  PetscScalar       *values;
+  PetscReal          normal[3];
+
+  PetscFunctionBeginUser;
+  /* Every face rule has the points of face 0's: one work size serves the four faces. */
+  PetscCall(TwinfeSpaceGetFaceRule(space, qorder, 0, &rule));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
+  PetscCall(PetscMalloc1(nout, &values));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
+  for (PetscInt i = 0; i < space->nfaces; ++i) {
+    PetscInt          c = space->face_cell[i];
+    TwinfeFaceElement fe;
+    if (space->face_tag[i] != tag) continue;
+    PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
+    TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, &work, normal);
+    if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, &work);
+    TWINFE_ELEMENT_VIEW_SET(&fe, space, c, rule, ulocal, &work);
+    fe.face   = space->face_local[i];
+    fe.tag    = tag;
+    fe.normal = normal;
+    PetscCall(PetscArrayzero(values, nout));
+    PetscCall(kernel(&fe, values, ctx));
+    PetscCall(visit(space, i, values, vctx));
+  }
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
+  PetscCall(PetscFree(values));
+  PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscInt   nout;
+  PetscReal *sum;
+} FaceSum;
+
+static PetscErrorCode AddToSum(TwinfeSpace space, PetscInt i, const PetscScalar values[], void *vctx)
+{
+  FaceSum *s = (FaceSum *)vctx;
+
+  PetscFunctionBeginUser;
+  (void)space, (void)i;
+  for (PetscInt k = 0; k < s->nout; ++k)
+    s->sum[k] += PetscRealPart(values[k]);
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeSpaceIntegrateFaces - Sum over the faces tagged tag, on all ranks, of the nout values a
+  face kernel adds up. Collective.
+@*/
+PetscErrorCode TwinfeSpaceIntegrateFaces(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U, TwinfeFaceVectorKernel kernel,
+                                         void *ctx, PetscInt nout, PetscReal out[])
+{
+  PetscInt n;
+  FaceSum  s = {nout, out};
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckKernel(space, kernel, nout));
+  PetscCall(CountTaggedFaces(space, tag, &n));
+  PetscCall(PetscArrayzero(out, nout));
+  PetscCall(ForEachTaggedFace(space, tag, qorder, U, kernel, ctx, nout, AddToSum, &s));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, out, nout, MPIU_REAL, MPIU_SUM, space->comm));
+  PetscFunctionReturn(0);
+}
+
+/* The DMPlex point of local face `local` of cell c: the cone face whose closure lacks the
+   opposite vertex. */
+static PetscErrorCode FacePoint(TwinfeSpace space, PetscInt c, PetscInt local, PetscInt *point)
+{
+  const PetscInt *cone;
+  PetscInt        opposite = space->cell_points[10 * c + local];
+
+  PetscFunctionBeginUser;
+  *point = -1;
+  PetscCall(DMPlexGetCone(space->dm, c + space->cStart, &cone));
+  for (PetscInt k = 0; k < 4 && *point < 0; ++k) {
+    PetscInt *closure = NULL, n;
+    PetscBool has     = PETSC_FALSE;
+    PetscCall(DMPlexGetTransitiveClosure(space->dm, cone[k], PETSC_TRUE, &n, &closure));
+    for (PetscInt j = 0; j < n; ++j)
+      if (closure[2 * j] == opposite) has = PETSC_TRUE;
+    PetscCall(DMPlexRestoreTransitiveClosure(space->dm, cone[k], PETSC_TRUE, &n, &closure));
+    if (!has) *point = cone[k];
+  }
+  PetscCheck(*point >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "cell %" PetscInt_FMT " has no face opposite its vertex %" PetscInt_FMT, c + space->cStart, local);
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscInt   nout, n;
+  PetscInt  *faces;
+  PetscReal *values;
+} FaceTable;
+
+static PetscErrorCode StoreFace(TwinfeSpace space, PetscInt i, const PetscScalar values[], void *vctx)
+{
+  FaceTable *t = (FaceTable *)vctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(FacePoint(space, space->face_cell[i], space->face_local[i], &t->faces[3 * t->n]));
+  t->faces[3 * t->n + 1] = space->face_cell[i];
+  t->faces[3 * t->n + 2] = space->face_local[i];
+  for (PetscInt k = 0; k < t->nout; ++k)
+    t->values[t->nout * t->n + k] = PetscRealPart(values[k]);
+  t->n++;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeSpaceEvaluateFaces - The nout values of a face kernel on each of this rank's faces
+  tagged tag, with each face's DMPlex point, local cell and local face. Collective; the output
+  is local and the caller frees both arrays with PetscFree.
+@*/
+PetscErrorCode TwinfeSpaceEvaluateFaces(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U, TwinfeFaceVectorKernel kernel,
+                                        void *ctx, PetscInt nout, PetscInt *nfaces, PetscInt **faces, PetscReal **values)
+{
+  PetscInt  n;
+  FaceTable t = {nout, 0, NULL, NULL};
+
+  PetscFunctionBeginUser;
+  *nfaces = 0;
+  *faces  = NULL;
+  *values = NULL;
+  PetscCall(CheckKernel(space, kernel, nout));
+  PetscCall(CountTaggedFaces(space, tag, &n));
+  PetscCall(PetscMalloc1(3 * n, &t.faces));
+  PetscCall(PetscMalloc1(nout * n, &t.values));
+  PetscCall(ForEachTaggedFace(space, tag, qorder, U, kernel, ctx, nout, StoreFace, &t));
+  *faces  = t.faces;
+  *values = t.values;
+  *nfaces = n;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AreaKernel(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < f->nq; ++q)
+    r[0] += f->w[q];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceComputeFaceArea(TwinfeSpace space, PetscInt tag, PetscReal *area)
+{
+  PetscFunctionBeginUser;
+  /* The measure of an affine face is its constant Jacobian: a rule of degree 0 is exact. */
+  PetscCall(TwinfeSpaceIntegrateFaces(space, tag, 0, NULL, AreaKernel, NULL, 1, area));
+  PetscFunctionReturn(0);
+}
+
+/* Value of component k of field at quadrature point q of a face element. */
+static inline PetscScalar FieldValue(const TwinfeFaceElement *f, PetscInt field, PetscInt q, PetscInt k)
+{
+  const PetscInt   nb = f->nbasis[field], nc = f->ncomp[field], off = f->offset[field];
+  const PetscReal *B = &f->B[field][q * nb];
+  PetscScalar      v = 0;
+
+  for (PetscInt a = 0; a < nb; ++a)
+    v += B[a] * f->u[off + a * nc + k];
+  return v;
+}
+
+static PetscErrorCode FluxKernel(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  const PetscInt field = *(const PetscInt *)ctx;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < f->nq; ++q) {
+    PetscScalar un = 0;
+    for (PetscInt k = 0; k < 3; ++k)
+      un += FieldValue(f, field, q, k) * f->normal[k];
+    r[0] += f->w[q] * un;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* r[0] = area, r[1 + k] = integral of component k. */
+static PetscErrorCode ComponentKernel(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  const PetscInt field = *(const PetscInt *)ctx;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < f->nq; ++q) {
+    r[0] += f->w[q];
+    for (PetscInt k = 0; k < f->ncomp[field]; ++k)
+      r[1 + k] += f->w[q] * FieldValue(f, field, q, k);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckField(TwinfeSpace space, PetscInt field, Vec U)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(field >= 0 && field < space->nfields, space->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "face integral: field %" PetscInt_FMT " does not exist; the space has fields 0..%" PetscInt_FMT, field,
+             space->nfields - 1);
+  PetscCheck(U, space->comm, PETSC_ERR_ARG_NULL, "face integral of field %" PetscInt_FMT ": the solution vector is NULL", field);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceComputeFaceFlux(TwinfeSpace space, PetscInt tag, PetscInt field, Vec U, PetscReal *flux)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CheckField(space, field, U));
+  PetscCheck(space->ncomp[field] == 3, space->comm, PETSC_ERR_ARG_WRONG,
+             "face flux: field %" PetscInt_FMT " has %" PetscInt_FMT " components; a flux u.n needs a vector field of 3", field,
+             space->ncomp[field]);
+  /* On an affine face n is constant: u.n has the field's degree. */
+  PetscCall(TwinfeSpaceIntegrateFaces(space, tag, space->degree[field], U, FluxKernel, &field, 1, flux));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceComputeFaceMean(TwinfeSpace space, PetscInt tag, PetscInt field, Vec U, PetscReal mean[])
+{
+  PetscReal *sums;
+  PetscInt   nc;
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckField(space, field, U));
+  nc = space->ncomp[field];
+  PetscCall(PetscMalloc1(1 + nc, &sums));
+  PetscCall(TwinfeSpaceIntegrateFaces(space, tag, space->degree[field], U, ComponentKernel, &field, 1 + nc, sums));
+  for (PetscInt k = 0; k < nc; ++k)
+    mean[k] = sums[1 + k] / sums[0];
+  PetscCall(PetscFree(sums));
+  PetscFunctionReturn(0);
+}
