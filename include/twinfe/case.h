@@ -12,6 +12,7 @@
  *   -image FILE (image)          NIfTI label map; relative paths are relative to the case file
  *   -labels 1,2 (labels)         labels to model; default: every label in the image
  *   -names organ,tumor (names)   a name per label; default label_<n>
+ *   -physics elasticity (physics) what is solved (TwinfePhysicsList; include/twinfe/physics.h)
  *   -<name>_E, -<name>_nu, -<name>_density   material of a region (Pa, -, g/mm^3);
  *                                defaults -E 5000 -nu 0.45 -density 1.06e-3
  *   -gravity 0,9810,0            mm/s^2, LPS (supine patient: posterior = +y)
@@ -55,7 +56,8 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solve
 PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
 /* A mesh from a Gmsh .msh file instead of an image. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseReadMesh(TwinfeCase tcase, const char msh_path[]);
-/* Distribute, solve linear elasticity, write the results. Collective. */
+/* The physics checks what needs the whole mesh, then distribute, solve, write the results.
+   Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseSolve(TwinfeCase tcase);
 /* Writes report.json with the manifest and puts the staging folder in place as the output
    folder. Refuses an output folder that holds an input of the run. What was there is moved
