@@ -121,6 +121,49 @@ static PetscErrorCode TestKernel(const TwinfeElement *e, PetscScalar K[], void *
   PetscFunctionReturn(0);
 }
 
+/* A and B hold the same columns in every owned row: exactly, not only up to round-off. */
+static void CheckSamePattern(Mat A, Mat B)
+{
+  PetscInt rStart, rEnd;
+
+  TWINFE_CK(MatGetOwnershipRange(A, &rStart, &rEnd));
+  for (PetscInt r = rStart; r < rEnd; ++r) {
+    PetscInt        na, nb;
+    const PetscInt *ca, *cb;
+    TWINFE_CK(MatGetRow(A, r, &na, &ca, NULL));
+    TWINFE_CK(MatGetRow(B, r, &nb, &cb, NULL));
+    ck_assert_int_eq(na, nb);
+    for (PetscInt k = 0; k < na; ++k)
+      ck_assert_int_eq(ca[k], cb[k]);
+    TWINFE_CK(MatRestoreRow(B, r, &nb, &cb, NULL));
+    TWINFE_CK(MatRestoreRow(A, r, &na, &ca, NULL));
+  }
+}
+
+/* The space's matrix has DMCreateMatrix's pattern on the space's DM (its PetscSection couples
+   the closure of each point's star: the same dof pairs as the element pattern), and
+   assembling it twice gives the same values bit for bit. */
+static void CheckAgainstDMCreateMatrix(TwinfeSpace s, Mat A)
+{
+  DM        sdm;
+  Mat       D, A1;
+  PetscBool same;
+
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(DMSetMatType(sdm, MATAIJ));
+  TWINFE_CK(DMCreateMatrix(sdm, &D));
+  TWINFE_CK(MatAssemblyBegin(D, MAT_FINAL_ASSEMBLY));
+  TWINFE_CK(MatAssemblyEnd(D, MAT_FINAL_ASSEMBLY));
+  CheckSamePattern(A, D);
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A1));
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A1));
+  CheckSamePattern(A, A1);
+  TWINFE_CK(MatEqual(A, A1, &same));
+  ck_assert(same);
+  TWINFE_CK(MatDestroy(&A1));
+  TWINFE_CK(MatDestroy(&D));
+}
+
 /* The assembled matrix of a space equals element blocks added one by one by MatSetValuesLocal. */
 static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const PetscInt comp[])
 {
@@ -137,6 +180,7 @@ static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const Pets
   TWINFE_CK(TwinfeSpaceCreate(dm, nfields, deg, comp, &s));
   TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
   TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A));
+  CheckAgainstDMCreateMatrix(s, A);
   TWINFE_CK(TwinfeSpaceGetSizes(s, &ncells, &nd));
   TWINFE_CK(TwinfeSpaceGetCellDofs(s, &dofs));
   TWINFE_CK(PetscMalloc1(ncells * nd * nd, &blocks));
@@ -151,6 +195,7 @@ static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const Pets
     TWINFE_CK(MatSetValuesLocal(N, nd, &dofs[c * nd], nd, &dofs[c * nd], &blocks[c * nd * nd], ADD_VALUES));
   TWINFE_CK(MatAssemblyBegin(N, MAT_FINAL_ASSEMBLY));
   TWINFE_CK(MatAssemblyEnd(N, MAT_FINAL_ASSEMBLY));
+  CheckSamePattern(A, N); /* no entry more or less than the element blocks touch */
   TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &ref));
   TWINFE_CK(MatAXPY(N, -1.0, A, DIFFERENT_NONZERO_PATTERN));
   TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &diff));
