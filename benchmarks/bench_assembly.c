@@ -48,6 +48,44 @@ static PetscErrorCode Residual(const TwinfeElement *e, PetscScalar r[], void *ct
   PetscFunctionReturn(0);
 }
 
+/* Nonzeros of A per row and per tet (rank 0's tets). */
+static PetscErrorCode ReportNonzeros(Mat A, PetscInt ncells, const char *what)
+{
+  MatInfo  info;
+  PetscInt N;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetInfo(A, MAT_GLOBAL_SUM, &info));
+  PetscCall(MatGetSize(A, &N, NULL));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "%s: %.0f nonzeros, %.1f per row, %.1f per tet\n", what, info.nz_used, info.nz_used / N,
+                        info.nz_used / ncells));
+  PetscFunctionReturn(0);
+}
+
+/* DMCreateMatrix on the space's DM (same PetscSection): its time, nonzeros, and whether its
+   preallocated pattern holds A's. */
+static PetscErrorCode CompareDMCreateMatrix(DM sdm, Mat A, PetscInt ncells)
+{
+  Mat            B;
+  PetscLogDouble t0, t1;
+  PetscBool      same;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMSetMatType(sdm, MATAIJ));
+  PetscCall(PetscTime(&t0));
+  PetscCall(DMCreateMatrix(sdm, &B));
+  PetscCall(PetscTime(&t1));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "DMCreateMatrix %.2f s (per 1M tets %.2f s)\n", t1 - t0, (t1 - t0) * 1e6 / ncells));
+  PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+  PetscCall(ReportNonzeros(B, ncells, "DMCreateMatrix"));
+  PetscCall(MatAXPY(B, 1.0, A, SUBSET_NONZERO_PATTERN));
+  PetscCall(MatEqual(A, B, &same));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "DMCreateMatrix pattern + A equals A: %s\n", same ? "yes" : "no"));
+  PetscCall(MatDestroy(&B));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   DM             dm, sdm;
@@ -58,12 +96,13 @@ int main(int argc, char **argv)
   PetscInt       nn[3];
   PetscReal      lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1};
   PetscLogDouble t0, t1, t2, t3, t4, t5, mem;
-  PetscBool      solve = PETSC_FALSE;
+  PetscBool      solve = PETSC_FALSE, dmmat = PETSC_FALSE;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-n", &n, NULL));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-degree", &degree, NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-solve", &solve, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-dm_matrix", &dmmat, NULL));
   nn[0] = nn[1] = nn[2] = n;
   PetscCall(PetscTime(&t0));
   PetscCall(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &dm));
@@ -89,10 +128,12 @@ int main(int argc, char **argv)
   PetscCall(PetscMemoryGetCurrentUsage(&mem));
   PetscCall(PetscPrintf(
       PETSC_COMM_WORLD,
-      "P%d, %d tets (rank 0), %d unknowns: mesh %.2f s, space %.2f s, COO preallocation %.2f s, matrix %.2f s, "
+      "P%d, %d tets (rank 0), %d unknowns: mesh %.2f s, space %.2f s, matrix pattern %.2f s, matrix %.2f s, "
       "residual %.2f s; per 1M tets: space %.2f s, preallocation %.2f s, matrix %.2f s, residual %.2f s; RSS %.0f MB\n",
       (int)degree, (int)ncells, (int)N, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, (t2 - t1) * 1e6 / ncells,
       (t3 - t2) * 1e6 / ncells, (t4 - t3) * 1e6 / ncells, (t5 - t4) * 1e6 / ncells, mem / 1048576));
+  PetscCall(ReportNonzeros(A, ncells, "TwinfeSpaceCreateMatrix"));
+  if (dmmat) PetscCall(CompareDMCreateMatrix(sdm, A, ncells));
   if (solve) {
     TwinfeElasticity el;
     PetscInt         its;

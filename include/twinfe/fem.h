@@ -170,3 +170,13 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceComputeFaceFlux(TwinfeSpace space, PetscI
    faces, summed over all ranks; mean holds ncomp of the field values (a pressure: 1, in Pa).
    Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceComputeFaceMean(TwinfeSpace space, PetscInt tag, PetscInt field, Vec U, PetscReal mean[]);
+
+/* Vertex-only output of a field (writers read vertex data only; a P2 field's edge values are
+   left out). *vdm is a clone of the space's DM with ncomp dofs of the field per vertex and
+   nothing else, *V a global vector on it (block size ncomp, zeroed); the caller destroys both.
+   Fill V with TwinfeSpaceCopyVertexValues. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateVertexVector(TwinfeSpace space, PetscInt field, DM *vdm, Vec *V);
+/* V (from TwinfeSpaceCreateVertexVector for the same field) = the vertex values of field of U
+   (a global vector of the space's DM): for P1 all of them, for P2 the values at the vertices.
+   Collective (U is scattered to ghost vertices). */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCopyVertexValues(TwinfeSpace space, PetscInt field, Vec U, DM vdm, Vec V);

@@ -465,3 +465,79 @@ PetscErrorCode TwinfeSpaceGetCellRegions(TwinfeSpace space, const PetscInt **reg
   *region = space->region;
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode CheckField(TwinfeSpace space, PetscInt field)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(field >= 0 && field < space->nfields, space->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Vertex values of field %" PetscInt_FMT " asked for, but the space has fields 0 to %" PetscInt_FMT, field,
+             space->nfields - 1);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceCreateVertexVector(TwinfeSpace space, PetscInt field, DM *vdm, Vec *V)
+{
+  PetscSection vsec;
+  PetscInt     pStart, pEnd, vStart, vEnd, nc;
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckField(space, field));
+  nc = space->ncomp[field];
+  PetscCall(DMPlexGetChart(space->dm, &pStart, &pEnd));
+  PetscCall(DMPlexGetDepthStratum(space->dm, 0, &vStart, &vEnd));
+  PetscCall(PetscSectionCreate(space->comm, &vsec));
+  PetscCall(PetscSectionSetNumFields(vsec, 1));
+  PetscCall(PetscSectionSetFieldComponents(vsec, 0, nc));
+  PetscCall(PetscSectionSetChart(vsec, pStart, pEnd));
+  for (PetscInt v = vStart; v < vEnd; ++v) {
+    PetscCall(PetscSectionSetDof(vsec, v, nc));
+    PetscCall(PetscSectionSetFieldDof(vsec, v, 0, nc));
+  }
+  PetscCall(PetscSectionSetUp(vsec));
+  PetscCall(DMClone(space->dm, vdm));
+  PetscCall(DMSetLocalSection(*vdm, vsec));
+  PetscCall(PetscSectionDestroy(&vsec));
+  PetscCall(DMCreateGlobalVector(*vdm, V));
+  PetscCall(VecSetBlockSize(*V, nc));
+  PetscCall(VecZeroEntries(*V));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceCopyVertexValues(TwinfeSpace space, PetscInt field, Vec U, DM vdm, Vec V)
+{
+  PetscSection       vsec, ssec;
+  PetscInt           vStart, vEnd, nc;
+  Vec                ul, vl;
+  const PetscScalar *src;
+  PetscScalar       *dst;
+
+  PetscFunctionBeginUser;
+  PetscCall(CheckField(space, field));
+  nc = space->ncomp[field];
+  PetscCall(DMGetLocalSection(space->dm, &ssec));
+  PetscCall(DMGetLocalSection(vdm, &vsec));
+  PetscCall(DMPlexGetDepthStratum(space->dm, 0, &vStart, &vEnd));
+  PetscCall(DMGetLocalVector(space->dm, &ul));
+  PetscCall(DMGetLocalVector(vdm, &vl));
+  PetscCall(DMGlobalToLocal(space->dm, U, INSERT_VALUES, ul));
+  PetscCall(VecGetArrayRead(ul, &src));
+  PetscCall(VecGetArray(vl, &dst));
+  for (PetscInt v = vStart; v < vEnd; ++v) {
+    PetscInt so, vo, vd;
+    PetscCall(PetscSectionGetDof(vsec, v, &vd));
+    PetscCheck(vd == nc, space->comm, PETSC_ERR_ARG_WRONG,
+               "The vertex vector holds %" PetscInt_FMT " values per vertex, the field %" PetscInt_FMT
+               ": create it for the same field",
+               vd, nc);
+    PetscCall(PetscSectionGetFieldOffset(ssec, v, field, &so));
+    PetscCall(PetscSectionGetOffset(vsec, v, &vo));
+    for (PetscInt k = 0; k < nc; ++k)
+      dst[vo + k] = src[so + k];
+  }
+  PetscCall(VecRestoreArray(vl, &dst));
+  PetscCall(VecRestoreArrayRead(ul, &src));
+  PetscCall(DMLocalToGlobal(vdm, vl, INSERT_VALUES, V));
+  PetscCall(DMRestoreLocalVector(space->dm, &ul));
+  PetscCall(DMRestoreLocalVector(vdm, &vl));
+  PetscFunctionReturn(0);
+}

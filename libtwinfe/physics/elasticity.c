@@ -502,54 +502,12 @@ PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity e)
 /* Vertex dofs copied out of the P2 layout, for writers that read vertex data only. */
 static PetscErrorCode UpdateVertexDisplacement(TwinfeElasticity e)
 {
-  DM                 sdm;
-  PetscSection       vsec, ssec;
-  PetscInt           pStart, pEnd, vStart, vEnd;
-  Vec                ul, vl;
-  const PetscScalar *src;
-  PetscScalar       *dst;
-
   PetscFunctionBeginUser;
-  PetscCall(TwinfeSpaceGetDM(e->space, &sdm));
   if (!e->vertex_dm) {
-    PetscCall(DMPlexGetChart(e->dm, &pStart, &pEnd));
-    PetscCall(DMPlexGetDepthStratum(e->dm, 0, &vStart, &vEnd));
-    PetscCall(PetscSectionCreate(e->comm, &vsec));
-    PetscCall(PetscSectionSetNumFields(vsec, 1));
-    PetscCall(PetscSectionSetFieldComponents(vsec, 0, 3));
-    PetscCall(PetscSectionSetChart(vsec, pStart, pEnd));
-    for (PetscInt v = vStart; v < vEnd; ++v) {
-      PetscCall(PetscSectionSetDof(vsec, v, 3));
-      PetscCall(PetscSectionSetFieldDof(vsec, v, 0, 3));
-    }
-    PetscCall(PetscSectionSetUp(vsec));
-    PetscCall(DMClone(e->dm, &e->vertex_dm));
-    PetscCall(DMSetLocalSection(e->vertex_dm, vsec));
-    PetscCall(PetscSectionDestroy(&vsec));
-    PetscCall(DMCreateGlobalVector(e->vertex_dm, &e->vertex_u));
-    PetscCall(VecSetBlockSize(e->vertex_u, 3));
+    PetscCall(TwinfeSpaceCreateVertexVector(e->space, 0, &e->vertex_dm, &e->vertex_u));
     PetscCall(PetscObjectSetName((PetscObject)e->vertex_u, "displacement"));
   }
-  PetscCall(DMGetLocalSection(sdm, &ssec));
-  PetscCall(DMGetLocalSection(e->vertex_dm, &vsec));
-  PetscCall(DMPlexGetDepthStratum(e->dm, 0, &vStart, &vEnd));
-  PetscCall(DMGetLocalVector(sdm, &ul));
-  PetscCall(DMGetLocalVector(e->vertex_dm, &vl));
-  PetscCall(DMGlobalToLocal(sdm, e->u, INSERT_VALUES, ul));
-  PetscCall(VecGetArrayRead(ul, &src));
-  PetscCall(VecGetArray(vl, &dst));
-  for (PetscInt v = vStart; v < vEnd; ++v) {
-    PetscInt so, vo;
-    PetscCall(PetscSectionGetOffset(ssec, v, &so));
-    PetscCall(PetscSectionGetOffset(vsec, v, &vo));
-    for (PetscInt k = 0; k < 3; ++k)
-      dst[vo + k] = src[so + k];
-  }
-  PetscCall(VecRestoreArray(vl, &dst));
-  PetscCall(VecRestoreArrayRead(ul, &src));
-  PetscCall(DMLocalToGlobal(e->vertex_dm, vl, INSERT_VALUES, e->vertex_u));
-  PetscCall(DMRestoreLocalVector(sdm, &ul));
-  PetscCall(DMRestoreLocalVector(e->vertex_dm, &vl));
+  PetscCall(TwinfeSpaceCopyVertexValues(e->space, 0, e->u, e->vertex_dm, e->vertex_u));
   PetscFunctionReturn(0);
 }
 

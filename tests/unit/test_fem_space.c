@@ -121,6 +121,49 @@ static PetscErrorCode TestKernel(const TwinfeElement *e, PetscScalar K[], void *
   PetscFunctionReturn(0);
 }
 
+/* A and B hold the same columns in every owned row: exactly, not only up to round-off. */
+static void CheckSamePattern(Mat A, Mat B)
+{
+  PetscInt rStart, rEnd;
+
+  TWINFE_CK(MatGetOwnershipRange(A, &rStart, &rEnd));
+  for (PetscInt r = rStart; r < rEnd; ++r) {
+    PetscInt        na, nb;
+    const PetscInt *ca, *cb;
+    TWINFE_CK(MatGetRow(A, r, &na, &ca, NULL));
+    TWINFE_CK(MatGetRow(B, r, &nb, &cb, NULL));
+    ck_assert_int_eq(na, nb);
+    for (PetscInt k = 0; k < na; ++k)
+      ck_assert_int_eq(ca[k], cb[k]);
+    TWINFE_CK(MatRestoreRow(B, r, &nb, &cb, NULL));
+    TWINFE_CK(MatRestoreRow(A, r, &na, &ca, NULL));
+  }
+}
+
+/* The space's matrix has DMCreateMatrix's pattern on the space's DM (its PetscSection couples
+   the closure of each point's star: the same dof pairs as the element pattern), and
+   assembling it twice gives the same values bit for bit. */
+static void CheckAgainstDMCreateMatrix(TwinfeSpace s, Mat A)
+{
+  DM        sdm;
+  Mat       D, A1;
+  PetscBool same;
+
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(DMSetMatType(sdm, MATAIJ));
+  TWINFE_CK(DMCreateMatrix(sdm, &D));
+  TWINFE_CK(MatAssemblyBegin(D, MAT_FINAL_ASSEMBLY));
+  TWINFE_CK(MatAssemblyEnd(D, MAT_FINAL_ASSEMBLY));
+  CheckSamePattern(A, D);
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A1));
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A1));
+  CheckSamePattern(A, A1);
+  TWINFE_CK(MatEqual(A, A1, &same));
+  ck_assert(same);
+  TWINFE_CK(MatDestroy(&A1));
+  TWINFE_CK(MatDestroy(&D));
+}
+
 /* The assembled matrix of a space equals element blocks added one by one by MatSetValuesLocal. */
 static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const PetscInt comp[])
 {
@@ -137,6 +180,7 @@ static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const Pets
   TWINFE_CK(TwinfeSpaceCreate(dm, nfields, deg, comp, &s));
   TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
   TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, TestKernel, NULL, A));
+  CheckAgainstDMCreateMatrix(s, A);
   TWINFE_CK(TwinfeSpaceGetSizes(s, &ncells, &nd));
   TWINFE_CK(TwinfeSpaceGetCellDofs(s, &dofs));
   TWINFE_CK(PetscMalloc1(ncells * nd * nd, &blocks));
@@ -151,6 +195,7 @@ static void CheckAgainstNaive(PetscInt nfields, const PetscInt deg[], const Pets
     TWINFE_CK(MatSetValuesLocal(N, nd, &dofs[c * nd], nd, &dofs[c * nd], &blocks[c * nd * nd], ADD_VALUES));
   TWINFE_CK(MatAssemblyBegin(N, MAT_FINAL_ASSEMBLY));
   TWINFE_CK(MatAssemblyEnd(N, MAT_FINAL_ASSEMBLY));
+  CheckSamePattern(A, N); /* no entry more or less than the element blocks touch */
   TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &ref));
   TWINFE_CK(MatAXPY(N, -1.0, A, DIFFERENT_NONZERO_PATTERN));
   TWINFE_CK(MatNorm(N, NORM_FROBENIUS, &diff));
@@ -238,6 +283,79 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* 1 + x + 2y + 3z + k: a value per vertex and component that no other vertex shares. */
+static PetscScalar VertexValue(const PetscScalar *x, PetscInt k)
+{
+  return 1 + x[0] + 2 * x[1] + 3 * x[2] + 10 * k;
+}
+
+/* The vertex values of field 0 of a P2 (and P1) space land at their vertices in the vertex
+   vector, and no edge value does: edge dofs hold -1 and a stray one would show. */
+static void CheckVertexCopy(PetscInt degree)
+{
+  DM                 dm = Box(2, 2, 1, 1, 1, 0.5), sdm, vdm, cdm;
+  TwinfeSpace        s;
+  PetscInt           deg[2] = {degree, 1}, comp[2] = {3, 1}, vStart, vEnd;
+  PetscSection       ssec, vsec, csec;
+  Vec                U, Ul, V, Vl, X;
+  PetscScalar       *u;
+  const PetscScalar *v, *x;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 2, deg, comp, &s));
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(DMGetCoordinatesLocal(dm, &X));
+  TWINFE_CK(DMGetCoordinateDM(dm, &cdm));
+  TWINFE_CK(DMGetLocalSection(cdm, &csec));
+  TWINFE_CK(DMGetLocalSection(sdm, &ssec));
+  TWINFE_CK(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  TWINFE_CK(DMCreateGlobalVector(sdm, &U));
+  TWINFE_CK(DMCreateLocalVector(sdm, &Ul));
+  TWINFE_CK(VecSet(Ul, -1.0));
+  TWINFE_CK(VecGetArray(Ul, &u));
+  TWINFE_CK(VecGetArrayRead(X, &x));
+  for (PetscInt p = vStart; p < vEnd; ++p) {
+    PetscInt so, co;
+    TWINFE_CK(PetscSectionGetFieldOffset(ssec, p, 0, &so));
+    TWINFE_CK(PetscSectionGetOffset(csec, p, &co));
+    for (PetscInt k = 0; k < 3; ++k)
+      u[so + k] = VertexValue(&x[co], k);
+  }
+  TWINFE_CK(VecRestoreArray(Ul, &u));
+  TWINFE_CK(DMLocalToGlobal(sdm, Ul, INSERT_VALUES, U));
+  TWINFE_CK(TwinfeSpaceCreateVertexVector(s, 0, &vdm, &V));
+  TWINFE_CK(TwinfeSpaceCopyVertexValues(s, 0, U, vdm, V));
+  TWINFE_CK(DMGetLocalSection(vdm, &vsec));
+  TWINFE_CK(DMCreateLocalVector(vdm, &Vl));
+  TWINFE_CK(DMGlobalToLocal(vdm, V, INSERT_VALUES, Vl));
+  TWINFE_CK(VecGetArrayRead(Vl, &v));
+  for (PetscInt p = vStart; p < vEnd; ++p) {
+    PetscInt vo, co, nd;
+    TWINFE_CK(PetscSectionGetDof(vsec, p, &nd));
+    ck_assert_int_eq(nd, 3);
+    TWINFE_CK(PetscSectionGetOffset(vsec, p, &vo));
+    TWINFE_CK(PetscSectionGetOffset(csec, p, &co));
+    for (PetscInt k = 0; k < 3; ++k) /* a copy: exact */
+      ck_assert_double_eq(PetscRealPart(v[vo + k]), PetscRealPart(VertexValue(&x[co], k)));
+  }
+  TWINFE_CK(VecRestoreArrayRead(Vl, &v));
+  TWINFE_CK(VecRestoreArrayRead(X, &x));
+  TWINFE_CK_FAILS(TwinfeSpaceCreateVertexVector(s, 2, &vdm, &V)); /* the space has fields 0 and 1 */
+  TWINFE_CK(VecDestroy(&Vl));
+  TWINFE_CK(VecDestroy(&V));
+  TWINFE_CK(DMDestroy(&vdm));
+  TWINFE_CK(VecDestroy(&Ul));
+  TWINFE_CK(VecDestroy(&U));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+
+START_TEST(test_vertex_copy)
+{
+  CheckVertexCopy(2);
+  CheckVertexCopy(1);
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("fem_space");
@@ -248,6 +366,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_coo_matches_naive);
   tcase_add_test(tc, test_face_integral);
   tcase_add_test(tc, test_bad_input);
+  tcase_add_test(tc, test_vertex_copy);
   suite_add_tcase(s, tc);
   return s;
 }
