@@ -138,8 +138,10 @@ PETSC_EXTERN PetscErrorCode TwinfeQuadratureCreate(PetscInt dim, PetscInt order,
 
 /* Integrals over the boundary faces whose "Face Sets" value is tag (flow rates, forces, wall
    shear stress). Every face is counted once over all ranks: a space keeps only the faces its
-   rank owns in the point SF, each seen from its first support cell (for a tagged interface
-   between two regions, the normal points out of that cell). A tag that no face of the mesh
+   rank owns in the point SF, each seen from one of its cells; the normal f->normal points out of
+   the region (a tagged interface between regions a and b: out of the one with the higher
+   label, into the lower, as the mesh orients interface facets; any partition gives the same
+   sign). A tag that no face of the mesh
    carries (on any rank) is refused with an error naming it, rather than giving 0: a misspelt
    outlet would otherwise pass as zero flow. Kernels get U's element values in f->u (U NULL:
    f->u NULL) and a rule exact for degree qorder on the face. */

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fem_impl.h"
 
+#include <twinfe/core.h>
+
 /* Receives face i (index into the space's face arrays) and the kernel's nout values there. */
 typedef PetscErrorCode (*FaceVisitor)(TwinfeSpace space, PetscInt i, const PetscScalar values[], void *vctx);
 
@@ -34,6 +36,19 @@ static PetscErrorCode CountTaggedFaces(TwinfeSpace space, PetscInt tag, PetscInt
   PetscFunctionReturn(0);
 }
 
+/* A face between two regions is seen from whichever of its cells the rank owning it has first,
+   which depends on the partition. Its normal is turned to point out of the region with the
+   higher label, into the lower one (as the mesh orients interface facets), so a flux through
+   an interface has one sign on any number of ranks. An outer face's cell is its only one. */
+static void OrientFromHigherRegion(TwinfeSpace space, PetscInt c, PetscInt tag, PetscReal normal[3])
+{
+  PetscInt larger, smaller;
+  TwinfeFacetTagLabels(tag, &larger, &smaller);
+  if (smaller > 0 && space->region[c] == smaller)
+    for (int k = 0; k < 3; ++k)
+      normal[k] = -normal[k];
+}
+
 /* Runs kernel on every face of this rank with the tag and hands its values to visit. */
 static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U, TwinfeFaceVectorKernel kernel,
                                         void *ctx, PetscInt nout, FaceVisitor visit, void *vctx)
@@ -56,6 +71,7 @@ static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscIn
     if (space->face_tag[i] != tag) continue;
     PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
     TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, &work, normal);
+    OrientFromHigherRegion(space, c, tag, normal);
     if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, &work);
     TWINFE_ELEMENT_VIEW_SET(&fe, space, c, rule, ulocal, &work);
     fe.face   = space->face_local[i];

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_test.h"
 
+#include <twinfe/core.h>
 #include <twinfe/fem.h>
+#include <twinfe/mesh.h>
 #include <twinfe/partition.h>
 
 static const PetscReal lo[3] = {1, -1, 0.5}, hi[3] = {2, 1, 2};
@@ -407,6 +409,109 @@ START_TEST(test_ranks_agree)
 }
 END_TEST
 
+static int CompareInt(const void *a, const void *b)
+{
+  const PetscInt x = *(const PetscInt *)a, y = *(const PetscInt *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct {
+  PetscInt v[3], tet;
+} TetFace;
+
+static int CompareTetFace(const void *a, const void *b)
+{
+  const TetFace *f = (const TetFace *)a, *g = (const TetFace *)b;
+  for (int k = 0; k < 3; ++k)
+    if (f->v[k] != g->v[k]) return f->v[k] < g->v[k] ? -1 : 1;
+  return 0;
+}
+
+/* The box with k*(1, 2, 2) hexes (k even), region 1 for x < 1.5 and region 2 above, the faces
+   between them tagged 1002 (TwinfeFacetTag(1, 2)), built on rank 0 and distributed. */
+static DM TwoRegionBox(MPI_Comm comm, PetscInt k)
+{
+  PetscMPIInt rank;
+  TwinfeMesh  mesh = NULL;
+  DM          dm   = NULL;
+  MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    const PetscInt   n[3] = {k, 2 * k, 2 * k};
+    TwinfeMesh       box;
+    PetscInt         nv, nt, nf, nin = 0;
+    const PetscReal *x;
+    const PetscInt  *tets, *facets;
+    const int32_t   *regions, *tags;
+    int32_t         *region2, *tags2;
+    PetscInt        *facets2;
+    TetFace         *faces;
+    TWINFE_CK(TwinfeMeshCreateBox(n, lo, hi, &box));
+    TWINFE_CK(TwinfeMeshGetVertices(box, &nv, &x));
+    TWINFE_CK(TwinfeMeshGetTetrahedra(box, &nt, &tets, &regions));
+    TWINFE_CK(TwinfeMeshGetFacets(box, &nf, &facets, &tags));
+    region2 = malloc(sizeof *region2 * (size_t)nt);
+    faces   = malloc(sizeof *faces * 4 * (size_t)nt);
+    facets2 = malloc(sizeof *facets2 * 3 * (size_t)(nf + 4 * nt));
+    tags2   = malloc(sizeof *tags2 * (size_t)(nf + 4 * nt));
+    for (PetscInt t = 0; t < nt; ++t) {
+      PetscReal cx = 0;
+      for (int c = 0; c < 4; ++c)
+        cx += x[3 * tets[4 * t + c]] / 4;
+      region2[t] = cx < 1.5 ? 1 : 2;
+      for (int skip = 0; skip < 4; ++skip) {
+        TetFace *f = &faces[4 * t + skip];
+        for (int c = 0, m = 0; c < 4; ++c)
+          if (c != skip) f->v[m++] = tets[4 * t + c];
+        qsort(f->v, 3, sizeof f->v[0], CompareInt);
+        f->tet = t;
+      }
+    }
+    qsort(faces, 4 * (size_t)nt, sizeof *faces, CompareTetFace);
+    for (PetscInt i = 0; i < 3 * nf; ++i)
+      facets2[i] = facets[i];
+    for (PetscInt i = 0; i < nf; ++i)
+      tags2[i] = tags[i];
+    for (PetscInt i = 0; i + 1 < 4 * nt; ++i)
+      if (!CompareTetFace(&faces[i], &faces[i + 1]) && region2[faces[i].tet] != region2[faces[i + 1].tet]) {
+        for (int c = 0; c < 3; ++c)
+          facets2[3 * (nf + nin) + c] = faces[i].v[c];
+        tags2[nf + nin++] = (int32_t)TwinfeFacetTag(1, 2);
+      }
+    TWINFE_CK(TwinfeMeshCreate(nv, x, nt, tets, region2, nf + nin, facets2, tags2, &mesh));
+    free(region2), free(faces), free(facets2), free(tags2);
+    TWINFE_CK(TwinfeMeshDestroy(&box));
+  }
+  TWINFE_CK(TwinfePartitionDistribute(comm, mesh, &dm));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+  return dm;
+}
+
+/* Through the interface x = 1.5 between regions 1 (below) and 2 (above), the normal points out
+   of region 2, the higher label, into region 1: -x. The flux of u = (x, 2y, 3z) is then
+   -1.5 x its area 3 = -4.5 mm^3/s, on any number of ranks; seen from whichever cell comes
+   first, faces of both sides would mix their signs. */
+START_TEST(test_interface_sign)
+{
+  PetscMPIInt size;
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  for (PetscInt degree = 1; degree <= 2; ++degree) {
+    DM          dm = TwoRegionBox(PETSC_COMM_WORLD, 4);
+    TwinfeSpace s  = Space(dm, degree, 3);
+    Vec         U  = InterpolateVector(s, Linear);
+    PetscReal   area, flux;
+    TWINFE_CK(TwinfeSpaceComputeFaceArea(s, TwinfeFacetTag(1, 2), &area));
+    TWINFE_CK(TwinfeSpaceComputeFaceFlux(s, TwinfeFacetTag(1, 2), 0, U, &flux));
+    PetscPrintf(PETSC_COMM_WORLD, "P%d on %d ranks: interface area %.15g, flux %.15g\n", (int)degree, size, (double)area,
+                (double)flux);
+    AssertRelative(area, 3.0, EXACT_TOL, "interface area", TwinfeFacetTag(1, 2));
+    AssertRelative(flux, -4.5, EXACT_TOL, "interface flux", TwinfeFacetTag(1, 2));
+    TWINFE_CK(VecDestroy(&U));
+    TWINFE_CK(TwinfeSpaceDestroy(&s));
+    TWINFE_CK(DMDestroy(&dm));
+  }
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("fem_face_integrals");
@@ -420,6 +525,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_per_face);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_ranks_agree);
+  tcase_add_test(tc, test_interface_sign);
   suite_add_tcase(s, tc);
   return s;
 }
