@@ -182,3 +182,11 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateVertexVector(TwinfeSpace space, Pet
    (a global vector of the space's DM): for P1 all of them, for P2 the values at the vertices.
    Collective (U is scattered to ghost vertices). */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCopyVertexValues(TwinfeSpace space, PetscInt field, Vec U, DM vdm, Vec V);
+
+/* Field splits for PCFIELDSPLIT. The space's DM (TwinfeSpaceGetDM) carries its fields in its
+   section, so DMCreateFieldIS and DMCreateFieldDecomposition give each field's global dofs, and
+   a KSP given that DM (KSPSetDM, then KSPSetDMActive(ksp, PETSC_FALSE): the space assembles)
+   splits by field from the options alone (-pc_type fieldsplit). The name of field f (e.g.
+   "velocity", "pressure") becomes its split's name, hence the prefix -fieldsplit_<name>_ of
+   its options; PETSc names unnamed fields Field_0, Field_1, ... Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceSetFieldName(TwinfeSpace space, PetscInt field, const char name[]);
