@@ -504,6 +504,26 @@ void TwinfeSpaceFaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const Tw
     work->w[q] = rule->w[q] * PetscAbsReal(len);
 }
 
+/* Face i of the space as a kernel sees it: the rule for qorder on its local face, the cell's
+   geometry and (ulocal not NULL) values; normal receives the cell's outward unit normal and
+   fe->normal points at it. */
+PetscErrorCode TwinfeSpaceFaceElementSetUp(TwinfeSpace space, PetscInt i, PetscInt qorder, const PetscScalar *ulocal,
+                                           TwinfeElementWork *work, PetscReal normal[3], TwinfeFaceElement *fe)
+{
+  const PetscInt c = space->face_cell[i];
+  TwinfeRule    *rule;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
+  TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, work, normal);
+  if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, work);
+  TWINFE_ELEMENT_VIEW_SET(fe, space, c, rule, ulocal, work);
+  fe->face   = space->face_local[i];
+  fe->tag    = space->face_tag[i];
+  fe->normal = normal;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U,
                                              TwinfeFaceVectorKernel kernel, void *ctx, Vec F)
 {
@@ -523,13 +543,7 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
     PetscInt          c = space->face_cell[i];
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
-    PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
-    TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, &work, normal);
-    if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, &work);
-    TWINFE_ELEMENT_VIEW_SET(&fe, space, c, rule, ulocal, &work);
-    fe.face   = space->face_local[i];
-    fe.tag    = tag;
-    fe.normal = normal;
+    PetscCall(TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe));
     PetscCall(PetscArrayzero(work.block, space->ndof));
     PetscCall(kernel(&fe, work.block, ctx));
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);

@@ -66,17 +66,10 @@ static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscIn
   PetscCall(PetscMalloc1(nout, &values));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   for (PetscInt i = 0; i < space->nfaces; ++i) {
-    PetscInt          c = space->face_cell[i];
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
-    PetscCall(TwinfeSpaceGetFaceRule(space, qorder, space->face_local[i], &rule));
-    TwinfeSpaceFaceSetUp(space, c, space->face_local[i], rule, &work, normal);
-    OrientFromHigherRegion(space, c, tag, normal);
-    if (ulocal) TwinfeSpaceGatherCell(space, c, ulocal, &work);
-    TWINFE_ELEMENT_VIEW_SET(&fe, space, c, rule, ulocal, &work);
-    fe.face   = space->face_local[i];
-    fe.tag    = tag;
-    fe.normal = normal;
+    PetscCall(TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe));
+    OrientFromHigherRegion(space, space->face_cell[i], tag, normal);
     PetscCall(PetscArrayzero(values, nout));
     PetscCall(kernel(&fe, values, ctx));
     PetscCall(visit(space, i, values, vctx));

@@ -63,6 +63,10 @@ PETSC_INTERN PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *);
 PETSC_INTERN void TwinfeSpaceGatherCell(TwinfeSpace, PetscInt, const PetscScalar *, TwinfeElementWork *);
 /* Points, weights (face measure) and outward unit normal of local face `face` of cell c. */
 PETSC_INTERN void TwinfeSpaceFaceSetUp(TwinfeSpace, PetscInt, PetscInt, const TwinfeRule *, TwinfeElementWork *, PetscReal[3]);
+/* Face i of the space as a kernel sees it (assembly.c): rule, geometry, the cell's values of
+   ulocal (may be NULL), fe->normal = normal, the cell's outward unit normal. */
+PETSC_INTERN PetscErrorCode TwinfeSpaceFaceElementSetUp(TwinfeSpace, PetscInt, PetscInt, const PetscScalar *, TwinfeElementWork *,
+                                                        PetscReal[3], TwinfeFaceElement *);
 /* U scattered to the space's work local vector and its array (NULL when U is NULL). Collective. */
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetLocalState(TwinfeSpace, Vec, const PetscScalar **);
 PETSC_INTERN PetscErrorCode TwinfeSpaceRestoreLocalState(TwinfeSpace, Vec, const PetscScalar **);

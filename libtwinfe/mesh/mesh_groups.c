@@ -80,7 +80,7 @@ PetscErrorCode TwinfeShellGroups_Private(const TwinfeShells *s, const PetscReal 
                                          PetscInt max_groups, PetscInt group_of_shell[], PetscInt *ngroups)
 {
   PetscReal *edge_sum, *weight, load[64] = {0};
-  PetscInt  *edge_count, *order, nouter = 0, used[64], nused = 0;
+  PetscInt  *edge_count, *order, nouter = 0, renamed[64], nused = 0;
 
   PetscFunctionBeginUser;
   PetscCheck(max_groups >= 1 && max_groups <= 64, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -105,20 +105,13 @@ PetscErrorCode TwinfeShellGroups_Private(const TwinfeShells *s, const PetscReal 
     load[lightest] += weight[order[i]];
   }
   /* groups numbered by first use, so that group 0 holds the heaviest shell and none is empty */
+  for (PetscInt g = 0; g < max_groups; g++)
+    renamed[g] = -1;
   for (PetscInt i = 0; i < nouter; i++) {
-    PetscInt g = group_of_shell[order[i]], seen = 0;
-    for (PetscInt u = 0; u < nused; u++)
-      seen = seen || used[u] == g;
-    if (!seen) used[nused++] = g;
+    PetscInt *g = &group_of_shell[order[i]];
+    if (renamed[*g] < 0) renamed[*g] = nused++;
+    *g = renamed[*g];
   }
-  for (PetscInt k = 0; k < s->nshells; k++)
-    for (PetscInt u = 0; u < nused; u++)
-      if (group_of_shell[k] >= 0 && group_of_shell[k] == used[u]) {
-        group_of_shell[k] = -2 - u; /* marked, so a renumbered group is not renumbered again */
-        break;
-      }
-  for (PetscInt k = 0; k < s->nshells; k++)
-    if (group_of_shell[k] <= -2) group_of_shell[k] = -2 - group_of_shell[k];
   /* a hole goes with the shell that owns it */
   for (PetscInt k = 0; k < s->nshells; k++)
     if (s->shell_owner[k] >= 0) group_of_shell[k] = group_of_shell[s->shell_owner[k]];

@@ -6,14 +6,19 @@
 #include <string.h>
 
 /* Every physics there is; a new one adds its ops here. */
-static const TwinfePhysicsOps *const known[]       = {&TwinfePhysicsOps_Elasticity};
-static const char *const             known_names[] = {"elasticity", NULL};
+static const TwinfePhysicsOps *const known[] = {&TwinfePhysicsOps_Elasticity};
+#define NKNOWN (sizeof known / sizeof known[0])
 
 PetscErrorCode TwinfePhysicsList(const char *const **names)
 {
+  static const char *list[NKNOWN + 1]; /* the ops' names, NULL-terminated: one list to keep */
+
   PetscFunctionBeginUser;
   TwinfeCheckArgNull_Private(names);
-  *names = known_names;
+  for (size_t i = 0; i < NKNOWN; i++)
+    list[i] = known[i]->name;
+  list[NKNOWN] = NULL;
+  *names       = list;
   PetscFunctionReturn(0);
 }
 
@@ -23,7 +28,7 @@ static PetscErrorCode FindOps(MPI_Comm comm, const char name[], const TwinfePhys
 
   PetscFunctionBeginUser;
   *ops = NULL;
-  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+  for (size_t i = 0; i < NKNOWN; i++) {
     if (!strcmp(known[i]->name, name)) *ops = known[i];
     PetscCall(PetscStrlcat(list, i ? ", " : "", sizeof list));
     PetscCall(PetscStrlcat(list, known[i]->name, sizeof list));
