@@ -23,8 +23,18 @@ PETSC_EXTERN PetscErrorCode TwinfeSHA256(const void *data, size_t length, char h
    (FreeSurfer's 1000-2035, atlases past 65535) are renumbered 1..n before their surfaces are
    made (TwinfeImageRelabel; a case does it and records each region's original label). */
 PETSC_EXTERN PetscInt TwinfeFacetTag(PetscInt a, PetscInt b);
-/* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag. */
+/* The two labels of a facet tag, larger first (0 for background): the inverse of TwinfeFacetTag.
+   A cap tag gives its region and 0 (a cap is part of the region's outer surface). */
 PETSC_EXTERN void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller);
+
+/* Caps: the flat ends of a region where it leaves the image or a cutting plane cuts it (the
+   inlets and outlets of a vessel). Cap k = 1, 2, ... of region label a (1..999) is tagged
+   TWINFE_CAP_TAG_BASE * k + a: above every TwinfeFacetTag value, so caps and the region's other
+   outer facets never share a tag, and TwinfeFacetTagLabels still names the region. */
+#define TWINFE_CAP_TAG_BASE 1000000
+PETSC_EXTERN PetscInt TwinfeCapTag(PetscInt label, PetscInt cap);
+/* The cap number k of a cap tag, 0 for any other facet tag. */
+PETSC_EXTERN PetscInt TwinfeCapIndex(PetscInt tag);
 
 /* Inside PetscOptionsBegin/End, a declaration that fails must not return at once: PetscOptionsEnd
    frees what PetscOptionsBegin allocated. TwinfeOptionsTry(declared, call) skips the rest of the

@@ -14,6 +14,21 @@ PetscInt TwinfeFacetTag(PetscInt a, PetscInt b)
 
 void TwinfeFacetTagLabels(PetscInt tag, PetscInt *larger, PetscInt *smaller)
 {
+  if (TwinfeCapIndex(tag)) {
+    *larger  = tag % TWINFE_CAP_TAG_BASE;
+    *smaller = 0;
+    return;
+  }
   *larger  = tag < 1000 ? tag : tag % 1000;
   *smaller = tag < 1000 ? 0 : tag / 1000;
+}
+
+PetscInt TwinfeCapTag(PetscInt label, PetscInt cap)
+{
+  return TWINFE_CAP_TAG_BASE * cap + label;
+}
+
+PetscInt TwinfeCapIndex(PetscInt tag)
+{
+  return tag >= TWINFE_CAP_TAG_BASE ? tag / TWINFE_CAP_TAG_BASE : 0;
 }

@@ -53,11 +53,31 @@ START_TEST(facet_tags_are_symmetric_and_distinct)
 }
 END_TEST
 
+/* Cap tags lie above every facet tag, name their region and cap, and no facet tag is a cap. */
+START_TEST(cap_tags_name_region_and_cap)
+{
+  ck_assert_int_eq(TwinfeCapTag(52, 3), 3000052);
+  for (PetscInt a = 1; a < 1000; a += 37)
+    for (PetscInt k = 1; k < 2000; k += 97) {
+      PetscInt hi, lo, tag = TwinfeCapTag(a, k);
+      ck_assert_int_gt(tag, TwinfeFacetTag(999, 998));
+      ck_assert_int_eq(TwinfeCapIndex(tag), k);
+      TwinfeFacetTagLabels(tag, &hi, &lo);
+      ck_assert_int_eq(hi, a);
+      ck_assert_int_eq(lo, 0);
+    }
+  for (PetscInt a = 0; a < 1000; a += 7)
+    for (PetscInt b = a + 1; b < 1000; b += 13)
+      ck_assert_int_eq(TwinfeCapIndex(TwinfeFacetTag(a, b)), 0);
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("core");
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, sha256_matches_fips_vectors);
+  tcase_add_test(tc, cap_tags_name_region_and_cap);
   tcase_add_test(tc, file_sha256_streams_large_files);
   tcase_add_test(tc, facet_tags_are_symmetric_and_distinct);
   suite_add_tcase(s, tc);
