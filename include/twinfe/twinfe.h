@@ -13,5 +13,6 @@
 #include <twinfe/partition.h>
 #include <twinfe/fem.h>
 #include <twinfe/physics.h>
+#include <twinfe/flow.h>
 #include <twinfe/io.h>
 #include <twinfe/case.h>

@@ -1,0 +1,62 @@
+/* libtwinfe physics stage: incompressible blood flow (Stokes, steady Navier-Stokes) on a
+ * distributed DMPlex, Taylor-Hood P2 velocity / P1 pressure (TwinfeFlow).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Units mm-g-s: velocity mm/s, pressure Pa (= g mm^-1 s^-2), dynamic viscosity Pa s
+ * (= g mm^-1 s^-1), density g/mm^3, flow rate mm^3/s (1 ml/s = 1000 mm^3/s), body force
+ * uN/mm^3 (= g mm^-2 s^-2).
+ *
+ * Weak form (docs/flow.md): find u, p with u = g on the walls and inlets and, for all v, q,
+ *   int mu grad u : grad v + rho (u . grad) u . v - p div v - f . v  =  int_traction t . v,
+ *   int q div u = 0.
+ * The viscous term is the Laplacian form mu grad u : grad v (equal to the symmetric form
+ * 2 mu eps(u) : eps(v) for a divergence-free u with no-slip walls); its natural condition on a
+ * boundary left free is mu du/dn - p n = 0 ("do nothing"), which a fully developed Poiseuille
+ * profile satisfies at an outlet, so an outlet cut across a straight vessel does not disturb the
+ * flow upstream. Tractions given on a tag are that same mu du/dn - p n.
+ *
+ * Solver (docs/flow.md): Newton (SNES newtonls, backtracking line search; Stokes: one linear
+ * solve), FGMRES with PCFIELDSPLIT Schur (upper factorisation): velocity block by one GAMG
+ * V-cycle, Schur complement approximated by the pressure mass matrix over the viscosity. Every
+ * choice can be changed from the options, prefix "flow_" (-flow_snes_*, -flow_ksp_*,
+ * -flow_pc_*, -flow_fieldsplit_velocity_*, -flow_fieldsplit_pressure_*). */
+#pragma once
+#include <twinfe/physics.h>
+
+typedef struct _p_TwinfeFlow *TwinfeFlow;
+
+/* A traction t(x, n) (Pa) on a face with outward unit normal n. */
+typedef PetscErrorCode (*TwinfeTractionFunction)(const PetscReal x[3], const PetscReal n[3], PetscReal t[3], void *ctx);
+
+/* Blood by default (density 1.06e-3 g/mm^3, viscosity 3.5e-3 Pa s), Navier-Stokes.
+   Collective on the DM. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowCreate(DM dm, TwinfeFlow *flow);
+PETSC_EXTERN PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow);
+/* Newtonian fluid: density (g/mm^3, >= 0) and dynamic viscosity (Pa s, > 0). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetFluid(TwinfeFlow flow, PetscReal density, PetscReal viscosity);
+/* PETSC_FALSE: Stokes (no convection, one linear solve); PETSC_TRUE (default): Navier-Stokes. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetConvection(TwinfeFlow flow, PetscBool convection);
+/* No slip (u = 0) on the faces with the tag. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowAddWall(TwinfeFlow flow, PetscInt tag);
+/* u = fn(x) on the faces with the tag (an inlet profile; nodes shared with a wall take the
+   later condition: add walls first, or last to keep the inlet's rim at rest). */
+PETSC_EXTERN PetscErrorCode TwinfeFlowAddVelocity(TwinfeFlow flow, PetscInt tag, TwinfeVectorFunction fn, void *ctx);
+/* Traction mu du/dn - p n = fn(x, n) on the faces with the tag; a tag given nothing is free
+   (traction 0). */
+PETSC_EXTERN PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow flow, PetscInt tag, TwinfeTractionFunction fn, void *ctx);
+/* A body force f(x) (uN/mm^3), e.g. for manufactured solutions; fn NULL removes it. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow flow, TwinfeVectorFunction fn, void *ctx);
+/* SNES, KSP and PC from the options database (prefix "flow_"). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
+/* Steady solve. Navier-Stokes starts from the Stokes solution. Fails, naming what to change,
+   when Newton or the linear solver does not converge. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
+
+/* The space (field 0 "velocity", P2, 3 components; field 1 "pressure", P1) and the solution
+   on its DM, lent; valid after a solve. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetSpace(TwinfeFlow flow, TwinfeSpace *space);
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetSolution(TwinfeFlow flow, Vec *U);
+/* Newton steps, linear iterations summed over them, and the largest linear iteration count of
+   one step. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetSolverInfo(TwinfeFlow flow, PetscInt *newton_steps, PetscInt *linear_iterations,
+                                                    PetscInt *max_linear_iterations);

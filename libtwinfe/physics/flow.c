@@ -1,0 +1,423 @@
+/* Incompressible flow on a TwinfeSpace (Taylor-Hood P2-P1): conditions, set-up, Newton solve.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Navier-Stokes is solved by Newton from the Stokes solution: Stokes is one linear solve with
+ * the same matrix layout and preconditioner, and it is the right start at the Reynolds numbers
+ * of blood in vessels (100-1000), where Newton from rest may wander. */
+#include "flow_impl.h"
+
+PetscErrorCode TwinfeFlowCreate(DM dm, TwinfeFlow *flow)
+{
+  TwinfeFlow f;
+  PetscInt   dim;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetDimension(dm, &dim));
+  PetscCheck(dim == 3, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeFlowCreate needs a 3D mesh, got dimension %" PetscInt_FMT, dim);
+  PetscCall(PetscNew(&f));
+  f->comm       = PetscObjectComm((PetscObject)dm);
+  f->density    = 1.06e-3; /* g/mm^3, blood */
+  f->viscosity  = 3.5e-3;  /* Pa s, blood at high shear rates */
+  f->convection = PETSC_TRUE;
+  f->dirty      = PETSC_TRUE;
+  PetscCall(PetscObjectReference((PetscObject)dm));
+  f->dm = dm;
+  *flow = f;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
+{
+  TwinfeFlow f;
+
+  PetscFunctionBeginUser;
+  if (!flow || !*flow) PetscFunctionReturn(0);
+  f = *flow;
+  PetscCall(PetscFree(f->velocity_bcs));
+  PetscCall(PetscFree(f->tractions));
+  PetscCall(SNESDestroy(&f->snes));
+  PetscCall(MatDestroy(&f->J));
+  PetscCall(MatDestroy(&f->pressure_mass));
+  PetscCall(VecDestroy(&f->U));
+  PetscCall(VecDestroy(&f->R));
+  PetscCall(TwinfeSpaceDestroy(&f->space));
+  PetscCall(TwinfeSpaceDestroy(&f->pressure_space));
+  PetscCall(DMDestroy(&f->dm));
+  PetscCall(PetscFree(f));
+  *flow = NULL;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetFluid(TwinfeFlow f, PetscReal density, PetscReal viscosity)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!PetscIsInfOrNanReal(density) && density >= 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "fluid density %g g/mm^3 is not allowed: it must be >= 0 (blood: 1.06e-3)", (double)density);
+  PetscCheck(PetscIsNormalReal(viscosity) && viscosity > 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "fluid viscosity %g Pa s is not allowed: it must be > 0 (blood: 3.5e-3)", (double)viscosity);
+  f->density   = density;
+  f->viscosity = viscosity;
+  f->dirty     = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetConvection(TwinfeFlow f, PetscBool convection)
+{
+  PetscFunctionBeginUser;
+  f->convection = convection;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AppendVelocity(TwinfeFlow f, PetscInt tag, TwinfeVectorFunction fn, void *ctx)
+{
+  TwinfeFlowVelocityBC *list;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(f->nvelocity_bcs + 1, &list));
+  PetscCall(PetscArraycpy(list, f->velocity_bcs, f->nvelocity_bcs));
+  list[f->nvelocity_bcs].tag = tag;
+  list[f->nvelocity_bcs].fn  = fn;
+  list[f->nvelocity_bcs].ctx = ctx;
+  f->nvelocity_bcs++;
+  PetscCall(PetscFree(f->velocity_bcs));
+  f->velocity_bcs = list;
+  f->dirty        = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowAddWall(TwinfeFlow f, PetscInt tag)
+{
+  PetscFunctionBeginUser;
+  PetscCall(AppendVelocity(f, tag, NULL, NULL));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowAddVelocity(TwinfeFlow f, PetscInt tag, TwinfeVectorFunction fn, void *ctx)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(fn, f->comm, PETSC_ERR_ARG_NULL, "velocity on tag %" PetscInt_FMT ": give a function (a wall is TwinfeFlowAddWall)",
+             tag);
+  PetscCall(AppendVelocity(f, tag, fn, ctx));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow f, PetscInt tag, TwinfeTractionFunction fn, void *ctx)
+{
+  TwinfeFlowTraction *list;
+
+  PetscFunctionBeginUser;
+  PetscCheck(fn, f->comm, PETSC_ERR_ARG_NULL, "traction on tag %" PetscInt_FMT ": give a function (a free outlet needs none)",
+             tag);
+  PetscCall(PetscMalloc1(f->ntractions + 1, &list));
+  PetscCall(PetscArraycpy(list, f->tractions, f->ntractions));
+  list[f->ntractions].tag = tag;
+  list[f->ntractions].fn  = fn;
+  list[f->ntractions].ctx = ctx;
+  f->ntractions++;
+  PetscCall(PetscFree(f->tractions));
+  f->tractions = list;
+  f->dirty     = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow f, TwinfeVectorFunction fn, void *ctx)
+{
+  PetscFunctionBeginUser;
+  f->body     = fn;
+  f->body_ctx = ctx;
+  PetscFunctionReturn(0);
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+static PetscErrorCode EnsureSpaces(TwinfeFlow f)
+{
+  const PetscInt degree[2] = {2, 1}, ncomp[2] = {3, 1}, one[1] = {1};
+
+  PetscFunctionBeginUser;
+  if (f->space) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceCreate(f->dm, 2, degree, ncomp, &f->space));
+  PetscCall(TwinfeSpaceSetFieldName(f->space, 0, "velocity"));
+  PetscCall(TwinfeSpaceSetFieldName(f->space, 1, "pressure"));
+  PetscCall(TwinfeSpaceCreate(f->dm, 1, one, one, &f->pressure_space));
+  PetscCall(TwinfeSpaceCreateMatrix(f->space, &f->J));
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &f->pressure_mass));
+  {
+    DM sdm;
+    PetscCall(TwinfeSpaceGetDM(f->space, &sdm));
+    PetscCall(DMCreateGlobalVector(sdm, &f->U));
+    PetscCall(PetscObjectSetName((PetscObject)f->U, "flow"));
+    PetscCall(VecDuplicate(f->U, &f->R));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A default for an option the user did not give (full name with the "flow_" prefix). */
+static PetscErrorCode DefaultOption(const char name[], const char value[])
+{
+  PetscBool given;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasName(NULL, NULL, name, &given));
+  if (!given) PetscCall(PetscOptionsSetValue(NULL, name, value));
+  PetscFunctionReturn(0);
+}
+
+/* The inner solvers' defaults go through the options database because PCFIELDSPLIT creates its
+   sub-solvers only at set-up, and the user's options must still win. Velocity block: one GAMG
+   V-cycle (threshold 0.02: STACK-NOTES measured 66-68 iterations flat over refinement with it,
+   87-118 without). Schur block: Jacobi on the scaled pressure mass matrix, applied once. */
+static PetscErrorCode SetInnerSolverDefaults(void)
+{
+  PetscFunctionBeginUser;
+  PetscCall(DefaultOption("-flow_fieldsplit_velocity_ksp_type", "preonly"));
+  PetscCall(DefaultOption("-flow_fieldsplit_velocity_pc_type", "gamg"));
+  PetscCall(DefaultOption("-flow_fieldsplit_velocity_pc_gamg_threshold", "0.02"));
+  PetscCall(DefaultOption("-flow_fieldsplit_pressure_ksp_type", "preonly"));
+  PetscCall(DefaultOption("-flow_fieldsplit_pressure_pc_type", "jacobi"));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
+{
+  TwinfeFlow f = (TwinfeFlow)ctx;
+
+  PetscFunctionBeginUser;
+  (void)snes;
+  PetscCall(VecZeroEntries(F));
+  PetscCall(TwinfeSpaceAssembleVector(f->space, TwinfeFlowResidualOrder_Private(f), U, TwinfeFlowResidualKernel_Private, f, F));
+  for (PetscInt i = 0; i < f->ntractions; ++i)
+    PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->tractions[i].tag, 4, NULL, TwinfeFlowTractionKernel_Private,
+                                            &f->tractions[i], F));
+  PetscCall(TwinfeSpaceApplyDirichletToResidual(f->space, f->bc_scale, U, F));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
+{
+  TwinfeFlow f = (TwinfeFlow)ctx;
+
+  PetscFunctionBeginUser;
+  (void)snes, (void)J;
+  PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
+  PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EnsureSNES(TwinfeFlow f)
+{
+  KSP ksp;
+  PC  pc;
+  DM  sdm;
+
+  PetscFunctionBeginUser;
+  if (f->snes) PetscFunctionReturn(0);
+  PetscCall(EnsureSpaces(f));
+  PetscCall(TwinfeSpaceGetDM(f->space, &sdm));
+  PetscCall(SNESCreate(f->comm, &f->snes));
+  PetscCall(SNESSetOptionsPrefix(f->snes, "flow_"));
+  /* The DM gives PCFIELDSPLIT the fields; the space assembles (SNESSetDM leaves the KSP's DM
+     inactive, so the KSP never asks the DM for operators). */
+  PetscCall(SNESSetDM(f->snes, sdm));
+  PetscCall(SNESSetType(f->snes, SNESNEWTONLS));
+  PetscCall(SNESSetFunction(f->snes, f->R, FormFunction, f));
+  PetscCall(SNESSetJacobian(f->snes, f->J, f->J, FormJacobian, f));
+  PetscCall(SNESSetTolerances(f->snes, 1e-50, 1e-8, 1e-10, 30, PETSC_DEFAULT));
+  PetscCall(SNESSetConvergenceHistory(f->snes, f->history_norms, f->history_its, TWINFE_FLOW_MAX_NEWTON + 1, PETSC_TRUE));
+  PetscCall(SNESGetKSP(f->snes, &ksp));
+  PetscCall(KSPSetType(ksp, KSPFGMRES));
+  PetscCall(KSPGMRESSetRestart(ksp, 200));
+  PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 2000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCFIELDSPLIT));
+  PetscCall(PCFieldSplitSetType(pc, PC_COMPOSITE_SCHUR));
+  PetscCall(PCFieldSplitSetSchurFactType(pc, PC_FIELDSPLIT_SCHUR_FACT_UPPER));
+  PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->pressure_mass));
+  PetscCall(SetInnerSolverDefaults());
+  PetscCall(SNESSetFromOptions(f->snes));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  PetscCall(EnsureSNES(f));
+  PetscCall(SNESSetFromOptions(f->snes));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode VelocityValue(const PetscReal x[3], PetscInt ncomp, PetscScalar value[], void *ctx)
+{
+  const TwinfeFlowVelocityBC *bc   = (const TwinfeFlowVelocityBC *)ctx;
+  PetscReal                   u[3] = {0, 0, 0};
+
+  PetscFunctionBeginUser;
+  (void)ncomp;
+  if (bc->fn) PetscCall(bc->fn(x, u, bc->ctx));
+  for (PetscInt k = 0; k < 3; ++k)
+    value[k] = u[k];
+  PetscFunctionReturn(0);
+}
+
+/* Prescribed velocities first, walls last: where an inlet meets the wall, the rim's nodes
+   stay at rest whatever the inlet profile gives there (a plug profile would otherwise put a
+   velocity jump into the wall). */
+static PetscErrorCode ApplyBoundaryConditions(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceClearDirichlet(f->space));
+  for (PetscInt pass = 0; pass < 2; ++pass)
+    for (PetscInt i = 0; i < f->nvelocity_bcs; ++i) {
+      TwinfeFlowVelocityBC *bc = &f->velocity_bcs[i];
+      if ((pass == 0) == (bc->fn == NULL)) continue;
+      PetscCall(TwinfeSpaceAddDirichlet(f->space, bc->tag, 0, 7, NULL, VelocityValue, bc));
+    }
+  for (PetscInt i = 0; i < f->ntractions; ++i) {
+    PetscInt count;
+    PetscCall(TwinfeSpaceGetFaceCount(f->space, f->tractions[i].tag, &count));
+    PetscCheck(count > 0, f->comm, PETSC_ERR_ARG_WRONG,
+               "traction on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", f->tractions[i].tag);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Constraint rows get the mean magnitude of the viscous diagonal, so they are neither tiny nor
+   huge next to the other rows in GAMG's strength graph; the residual is scaled alike. */
+static PetscErrorCode ComputeConstraintScale(TwinfeFlow f)
+{
+  Vec       diag;
+  PetscReal sum;
+  PetscInt  n;
+
+  PetscFunctionBeginUser;
+  f->with_convection = PETSC_FALSE;
+  PetscCall(TwinfeSpaceAssembleMatrix(f->space, 2, NULL, TwinfeFlowJacobianKernel_Private, f, f->J));
+  PetscCall(MatCreateVecs(f->J, &diag, NULL));
+  PetscCall(MatGetDiagonal(f->J, diag));
+  PetscCall(VecNorm(diag, NORM_1, &sum));
+  PetscCall(VecGetSize(diag, &n));
+  f->bc_scale = sum / n;
+  PetscCall(VecDestroy(&diag));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetUp(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  PetscCall(EnsureSNES(f));
+  if (!f->dirty) PetscFunctionReturn(0);
+  PetscCall(ApplyBoundaryConditions(f));
+  PetscCall(ComputeConstraintScale(f));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, TwinfeFlowPressureMassKernel_Private, f, f->pressure_mass));
+  f->dirty = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* ---- solve -------------------------------------------------------------------------------- */
+
+static PetscErrorCode CheckLinearSolve(TwinfeFlow f, KSP ksp, const char stage[])
+{
+  KSPConvergedReason reason;
+  PetscInt           its;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  f->linear_iterations += its;
+  f->max_linear_iterations = PetscMax(f->max_linear_iterations, its);
+  PetscCheck(reason >= 0, f->comm, PETSC_ERR_NOT_CONVERGED,
+             "flow: the linear solve of the %s problem did not converge (%s after %" PetscInt_FMT
+             " iterations): check that an outlet is left free or given a traction (walls and inlets all around leave the "
+             "pressure undetermined), or raise -flow_ksp_max_it",
+             stage, KSPConvergedReasons[reason], its);
+  PetscFunctionReturn(0);
+}
+
+/* Stokes: one linear solve for the Newton update from U = boundary values. */
+static PetscErrorCode SolveStokes(TwinfeFlow f)
+{
+  KSP ksp;
+  Vec dU;
+
+  PetscFunctionBeginUser;
+  f->with_convection = PETSC_FALSE;
+  PetscCall(VecZeroEntries(f->U));
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscCall(FormFunction(f->snes, f->U, f->R, f));
+  PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f));
+  PetscCall(SNESGetKSP(f->snes, &ksp));
+  PetscCall(KSPSetOperators(ksp, f->J, f->J));
+  PetscCall(VecDuplicate(f->U, &dU));
+  PetscCall(KSPSolve(ksp, f->R, dU));
+  PetscCall(CheckLinearSolve(f, ksp, "Stokes"));
+  PetscCall(VecAXPY(f->U, -1.0, dU));
+  PetscCall(VecDestroy(&dU));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SolveNavierStokes(TwinfeFlow f)
+{
+  SNESConvergedReason reason;
+  PetscInt            steps, its;
+  PetscReal           fnorm;
+
+  PetscFunctionBeginUser;
+  f->with_convection = PETSC_TRUE;
+  PetscCall(SNESSolve(f->snes, NULL, f->U));
+  PetscCall(SNESGetConvergedReason(f->snes, &reason));
+  PetscCall(SNESGetIterationNumber(f->snes, &steps));
+  PetscCall(SNESGetLinearSolveIterations(f->snes, &its));
+  PetscCall(SNESGetFunctionNorm(f->snes, &fnorm));
+  f->newton_steps = steps;
+  f->linear_iterations += its;
+  for (PetscInt k = 0; k < PetscMin(steps + 1, TWINFE_FLOW_MAX_NEWTON + 1); ++k)
+    f->max_linear_iterations = PetscMax(f->max_linear_iterations, f->history_its[k]);
+  PetscCheck(reason > 0, f->comm, PETSC_ERR_NOT_CONVERGED,
+             "flow: Newton did not converge for Navier-Stokes (%s after %" PetscInt_FMT
+             " steps, residual %g): lower the inflow or the density (the Reynolds number), refine the mesh, or raise "
+             "-flow_snes_max_it",
+             SNESConvergedReasons[reason], steps, (double)fnorm);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SetUp(f));
+  f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
+  PetscCall(SolveStokes(f));
+  if (f->convection && f->density > 0)
+    PetscCall(SolveNavierStokes(f));
+  else
+    f->newton_steps = 1;
+  /* Constrained values are known exactly; the solver leaves them to its tolerance. */
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetSpace(TwinfeFlow f, TwinfeSpace *space)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(f->space, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowGetSpace: call TwinfeFlowSolve first");
+  *space = f->space;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetSolution(TwinfeFlow f, Vec *U)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(f->U, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowGetSolution: call TwinfeFlowSolve first");
+  *U = f->U;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetSolverInfo(TwinfeFlow f, PetscInt *newton_steps, PetscInt *linear_iterations,
+                                       PetscInt *max_linear_iterations)
+{
+  PetscFunctionBeginUser;
+  if (newton_steps) *newton_steps = f->newton_steps;
+  if (linear_iterations) *linear_iterations = f->linear_iterations;
+  if (max_linear_iterations) *max_linear_iterations = f->max_linear_iterations;
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,54 @@
+/* Private layout of TwinfeFlow, shared by flow.c (set-up, solve) and flow_kernels.c.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/flow.h>
+
+#define TWINFE_FLOW_MAX_NEWTON 100 /* steps whose linear iterations are kept */
+
+typedef struct {
+  PetscInt             tag;
+  TwinfeVectorFunction fn; /* NULL: no slip */
+  void                *ctx;
+} TwinfeFlowVelocityBC;
+
+typedef struct {
+  PetscInt               tag;
+  TwinfeTractionFunction fn;
+  void                  *ctx;
+} TwinfeFlowTraction;
+
+struct _p_TwinfeFlow {
+  MPI_Comm              comm;
+  DM                    dm;
+  PetscReal             density, viscosity;
+  PetscBool             convection;
+  TwinfeFlowVelocityBC *velocity_bcs;
+  PetscInt              nvelocity_bcs;
+  TwinfeFlowTraction   *tractions;
+  PetscInt              ntractions;
+  TwinfeVectorFunction  body;
+  void                 *body_ctx;
+  /* Built by the set-up. */
+  TwinfeSpace space;          /* velocity P2 x 3, pressure P1 */
+  TwinfeSpace pressure_space; /* P1 alone: the Schur complement's mass matrix */
+  Mat         J, pressure_mass;
+  Vec         U, R;
+  SNES        snes;
+  PetscReal   bc_scale;        /* diagonal of constrained rows */
+  PetscBool   with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
+  PetscBool   dirty;
+  PetscInt    newton_steps, linear_iterations, max_linear_iterations;
+  PetscReal   history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
+  PetscInt    history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
+};
+
+/* Kernels (flow_kernels.c). Element dofs: velocity (node a, component i) at 3a+i, a = 0..9;
+   pressure node b at 30+b, b = 0..3. */
+PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
+PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
+PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+PETSC_INTERN PetscErrorCode TwinfeFlowPressureMassKernel_Private(const TwinfeElement *, PetscScalar[], void *);
+/* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of
+   P2 functions), without it 2; a body-force function is not polynomial, so it gets 6. */
+PETSC_INTERN PetscInt TwinfeFlowResidualOrder_Private(TwinfeFlow);
+PETSC_INTERN PetscInt TwinfeFlowJacobianOrder_Private(TwinfeFlow);
