@@ -62,6 +62,16 @@ PetscErrorCode TwinfeFlowSetFluid(TwinfeFlow f, PetscReal density, PetscReal vis
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeFlowSetGradDiv(TwinfeFlow f, PetscReal gamma)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!PetscIsInfOrNanReal(gamma) && gamma >= 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "grad-div parameter %g Pa s is not allowed: it must be >= 0", (double)gamma);
+  f->grad_div = gamma;
+  f->dirty    = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeFlowSetConvection(TwinfeFlow f, PetscBool convection)
 {
   PetscFunctionBeginUser;

@@ -21,6 +21,7 @@ struct _p_TwinfeFlow {
   MPI_Comm              comm;
   DM                    dm;
   PetscReal             density, viscosity;
+  PetscReal             grad_div; /* gamma of the grad-div term gamma int div u div v (Pa s) */
   PetscBool             convection;
   TwinfeFlowVelocityBC *velocity_bcs;
   PetscInt              nvelocity_bcs;

@@ -62,7 +62,8 @@ PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *e, PetscSca
     for (PetscInt a = 0; a < NU; ++a) {
       const PetscReal *da = &D[3 * a];
       for (PetscInt i = 0; i < 3; ++i)
-        r[3 * a + i] += w * (mu * (G[i][0] * da[0] + G[i][1] * da[1] + G[i][2] * da[2]) + (conv[i] - body[i]) * B[a] - p * da[i]);
+        r[3 * a + i] += w * (mu * (G[i][0] * da[0] + G[i][1] * da[1] + G[i][2] * da[2]) + (conv[i] - body[i]) * B[a] +
+                             (f->grad_div * div - p) * da[i]);
     }
     for (PetscInt b = 0; b < NP; ++b)
       r[OFFSET_P + b] -= w * Bp[b] * div;
@@ -94,9 +95,8 @@ PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *e, PetscSca
         for (PetscInt i = 0; i < 3; ++i) {
           PetscScalar *row = &K[(3 * a + i) * nd + 3 * b];
           row[i] += w * (diffusion + advection);
-          if (rho != 0)
-            for (PetscInt j = 0; j < 3; ++j)
-              row[j] += w * rho * B[a] * B[b] * G[i][j];
+          for (PetscInt j = 0; j < 3; ++j)
+            row[j] += w * (rho * B[a] * B[b] * G[i][j] + f->grad_div * da[i] * db[j]);
         }
       }
       for (PetscInt b = 0; b < NP; ++b)
@@ -132,7 +132,7 @@ PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *fe, Pet
 PetscErrorCode TwinfeFlowPressureMassKernel_Private(const TwinfeElement *e, PetscScalar K[], void *ctx)
 {
   TwinfeFlow      f     = (TwinfeFlow)ctx;
-  const PetscReal scale = -1.0 / f->viscosity;
+  const PetscReal scale = -1.0 / (f->viscosity + f->grad_div);
 
   PetscFunctionBeginUser;
   for (PetscInt q = 0; q < e->nq; ++q) {
