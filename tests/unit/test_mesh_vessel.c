@@ -155,8 +155,8 @@ static void CheckTube(TwinfeMesh mesh, PetscReal h)
     /* an exactly flat cap: normal and plane to rounding */
     ck_assert_double_eq_tol(c->normal[0], 0, 1e-12);
     ck_assert_double_eq_tol(c->normal[1], 0, 1e-12);
-    ck_assert_double_eq_tol(c->normal[2], k ? 1 : -1, 1e-12);
-    ck_assert_double_eq_tol(c->center[2], k ? L : 0, 1e-12 * L);
+    ck_assert_double_eq_tol(c->normal[2], (k ? 1.0 : -1.0), 1e-12);
+    ck_assert_double_eq_tol(c->center[2], (k ? L : 0.0), 1e-12 * L);
     /* the centre of an inscribed polygon of uneven sides moves off the axis by O(e^2 / R) */
     ck_assert_msg(hypot(c->center[0], c->center[1]) <= e * e / R, "cap %d centre off the axis by %g", k + 1,
                   hypot(c->center[0], c->center[1]));
