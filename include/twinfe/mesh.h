@@ -203,10 +203,13 @@ typedef struct {
   PetscReal daughter_radius[2];    /* in (0, parent_radius] */
   PetscReal daughter_length[2];    /* J to the outlet centre, >= 2 parent_radius */
   PetscReal daughter_angle_deg[2]; /* from +z, in (0, 60]: daughter 1 towards +x, daughter 2 towards -x */
+  PetscReal fillet_radius;         /* in [0, half the narrower daughter's radius]: the creases where the daughters meet
+                                      the half ball and each other rounded with this radius (OpenCASCADE's fillet); 0:
+                                      sharp. Gmsh 4.8 leaves a dozen slivers (radius ratio ~0.002) in the rounded fork */
   PetscReal mesh_size;             /* target tet size h, in (0, the least of the throat and daughter radii] */
 } TwinfeBifurcationSpec;
 /* A plausible carotid bifurcation: R0 3, parent 30 long, 50% diameter stenosis 8 long centred
-   15 from the inlet, daughters of radius 2.2 and 1.8, 25 and 20 long, at +-25 degrees, h 0.6. */
+   15 from the inlet, daughters of radius 2.2 and 1.8, 25 and 20 long, at +-25 degrees, a sharp fork, h 0.6. */
 PETSC_EXTERN PetscErrorCode TwinfeBifurcationSpecDefault(TwinfeBifurcationSpec *spec);
 /* Caps: the inlet TwinfeCapTag(1, 1), daughter 1's outlet TwinfeCapTag(1, 2), daughter 2's
    TwinfeCapTag(1, 3). Every field is checked (the message names it); daughters so close that
