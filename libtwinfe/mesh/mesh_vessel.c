@@ -108,8 +108,9 @@ static PetscErrorCode AddGroups(const char fn[], int volume, PetscInt ncaps, con
     if (cap_surface[k] < 0) PetscCall(PetscFree(wall));
   for (PetscInt k = 0; k < ncaps; k++)
     PetscCheck(cap_surface[k] >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
-               "%s: %s (a disk of radius %g mm centred at (%g, %g, %g) mm) is not a whole flat face of the vessel: another "
-               "piece cuts it; make the pieces longer or the angle between them larger",
+               "%s: %s (a disk of radius %g mm centred at (%g, %g, %g) mm) is not a whole flat face of the vessel: the other "
+               "daughter cuts it: make spec->daughter_length longer or spec->daughter_angle_deg "
+               "larger",
                fn, caps[k].what, (double)caps[k].radius, (double)caps[k].center[0], (double)caps[k].center[1],
                (double)caps[k].center[2]);
   GMSH_CALL(gmshModelAddPhysicalGroup(3, &volume, 1, 1, &gmsh_ierr));
@@ -170,10 +171,11 @@ static int CompareFaces(const void *a, const void *b)
   return 0;
 }
 
-/* Gmsh orients a surface's triangles by the surface's parametrisation, not by the volume:
-   turn each facet so that its normal points away from the tet it bounds (out of the lumen, as
-   TwinfeMeshCreate's callers give them). Also checks that the facets are exactly the boundary
-   faces of the tets, so the lumen is closed and every cap and wall facet is on it. */
+/* Turn each facet so that its normal points away from the tet it bounds (out of the lumen, as
+   TwinfeMeshCreate's callers give them). Gmsh 4.8 already gave every triangle of these
+   OpenCASCADE solids outward (no facet turned on any test mesh), but Gmsh documents no such
+   promise: here it is made. Also checks that the facets are exactly the boundary faces of the
+   tets, so the lumen is closed and every cap and wall facet is on it. */
 static PetscErrorCode OrientFacetsOutward(const char fn[], TwinfeMesh mesh)
 {
   const PetscInt nfaces = 4 * mesh->ntets;
