@@ -232,3 +232,6 @@ typedef struct {
 /* One entry per distinct cap tag among the facets, by ascending tag; *caps is PetscMalloc'ed
    (PetscFree it), NULL when *ncaps is 0 (a mesh without caps, e.g. a box). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshGetCaps(TwinfeMesh mesh, PetscInt *ncaps, TwinfeCapInfo **caps);
+/* Caps in .msh files: TwinfeMeshWriteGmsh writes cap k of region <name> as the physical surface
+   "<name>_cap<k>" (its tag the cap tag), and TwinfeMeshReadGmsh takes, besides the rule's tag, a
+   cap tag of region a on an outer face of a (docs/mesh_files.md). */
