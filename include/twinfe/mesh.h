@@ -172,3 +172,66 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshComputeRegionQuality(TwinfeMesh mesh, Twin
    outer surfaces tags < 1000). *tags and *counts are PetscMalloc'ed (PetscFree both). Not
    collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshCountFacetsByTag(TwinfeMesh mesh, PetscInt *ntags, int32_t **tags, PetscInt **counts);
+
+/* ---------------------------------------------------------------- vessels and their caps
+   Synthetic vessels for flow (docs/vessel_models.md), meshed by Gmsh from OpenCASCADE shapes:
+   region 1 named "lumen"; its wall tagged 1 (TwinfeFacetTag(1, 0)); its flat ends, the caps
+   (inlets and outlets), tagged TwinfeCapTag(1, k) (core.h). Facets point out of the lumen, tets
+   are positive, boundary vertices lie on the shapes (to rounding). Gmsh runs its Delaunay 3D
+   mesher on one thread, so the same arguments give the same mesh, bit for bit, every run.
+   -mesh_verbose shows Gmsh's messages. Not collective. */
+
+/* A straight circular tube of the given radius along +z from z = 0 to z = length (mm),
+   centred on x = y = 0, with tets of about size h (mm; 0 < h <= radius). Caps: the inlet
+   (z = 0) TwinfeCapTag(1, 1), the outlet (z = length) TwinfeCapTag(1, 2). */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreateTube(PetscReal radius, PetscReal length, PetscReal h, TwinfeMesh *mesh);
+
+/* A parent tube with a smooth stenosis that forks into two daughter tubes (a carotid-like
+   bifurcation). Lengths in mm, angles in degrees. The parent runs along +z from its inlet at
+   z = 0 to the branch point J = (0, 0, parent_length), where it ends in a half ball of radius
+   parent_radius; each daughter is a straight tube from J along the direction at its angle from
+   +z in the x-z plane (daughter 1 towards +x, daughter 2 towards -x), its outlet centred at
+   J + daughter_length * direction. The stenosis narrows the parent's radius by
+   stenosis_fraction * parent_radius at z = stenosis_center, along a cosine bump of axial length
+   stenosis_length: r(z) = R0 (1 - f (1 + cos(2 pi (z - c) / l)) / 2) for |z - c| < l / 2. */
+typedef struct {
+  PetscReal parent_radius;         /* R0 > 0 */
+  PetscReal parent_length;         /* inlet to the branch point J; > 0 */
+  PetscReal stenosis_fraction;     /* f in [0, 0.9]: radius lost at the throat over R0 (0.5: a 50% diameter stenosis); 0: none */
+  PetscReal stenosis_length;       /* l > 0 */
+  PetscReal stenosis_center;       /* c: the bump lies in [0, parent_length - parent_radius] (before the fork) */
+  PetscReal daughter_radius[2];    /* in (0, parent_radius] */
+  PetscReal daughter_length[2];    /* J to the outlet centre, >= 2 parent_radius */
+  PetscReal daughter_angle_deg[2]; /* from +z, in (0, 60]: daughter 1 towards +x, daughter 2 towards -x */
+  PetscReal fillet_radius;         /* in [0, half the narrower daughter's radius]: the creases where the daughters meet
+                                      the half ball and each other rounded with this radius (OpenCASCADE's fillet); 0:
+                                      sharp. Gmsh 4.8 leaves a dozen slivers (radius ratio ~0.002) in the rounded fork */
+  PetscReal mesh_size;             /* target tet size h, in (0, the least of the throat and daughter radii] */
+} TwinfeBifurcationSpec;
+/* A plausible carotid bifurcation: R0 3, parent 30 long, 50% diameter stenosis 8 long centred
+   15 from the inlet, daughters of radius 2.2 and 1.8, 25 and 20 long, at +-25 degrees, a sharp fork, h 0.6. */
+PETSC_EXTERN PetscErrorCode TwinfeBifurcationSpecDefault(TwinfeBifurcationSpec *spec);
+/* Caps: the inlet TwinfeCapTag(1, 1), daughter 1's outlet TwinfeCapTag(1, 2), daughter 2's
+   TwinfeCapTag(1, 3). Every field is checked (the message names it); daughters so close that
+   one cuts the other's outlet are refused. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshCreateBifurcation(const TwinfeBifurcationSpec *spec, TwinfeMesh *mesh);
+
+/* What a cap is, measured on its facets (works on any mesh: TwinfeCapIndex(tag) > 0). */
+typedef struct {
+  int32_t   tag;       /* TwinfeCapTag(label, cap) */
+  int32_t   label;     /* the region it closes */
+  PetscInt  cap;       /* k = TwinfeCapIndex(tag) */
+  PetscInt  nfacets;   /* its facets */
+  PetscReal area;      /* mm^2 */
+  PetscReal center[3]; /* area-weighted centre of its facets, mm */
+  PetscReal normal[3]; /* unit: the area-weighted mean of the facet normals (outward when the facets are, as meshes
+                          made here store them) */
+  PetscReal radius;    /* equivalent radius sqrt(area / pi), mm */
+  PetscReal flatness;  /* largest distance of a cap vertex from the plane through center with that normal, mm */
+} TwinfeCapInfo;
+/* One entry per distinct cap tag among the facets, by ascending tag; *caps is PetscMalloc'ed
+   (PetscFree it), NULL when *ncaps is 0 (a mesh without caps, e.g. a box). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshGetCaps(TwinfeMesh mesh, PetscInt *ncaps, TwinfeCapInfo **caps);
+/* Caps in .msh files: TwinfeMeshWriteGmsh writes cap k of region <name> as the physical surface
+   "<name>_cap<k>" (its tag the cap tag), and TwinfeMeshReadGmsh takes, besides the rule's tag, a
+   cap tag of region a on an outer face of a (docs/mesh_files.md). */

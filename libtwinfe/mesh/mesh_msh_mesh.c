@@ -440,8 +440,16 @@ static PetscInt RuleTag(PetscInt nfaces, const Face faces[], PetscInt i, const i
   return TwinfeFacetTag(a, b);
 }
 
-/* The file's triangles must be tet faces tagged by the rule, since the solve and the STL
-   files read regions from the tags. */
+/* A facet may carry the rule's tag or, on the outer surface of region a (rule tag a), a cap
+   tag TwinfeCapTag(a, k) of that same region: an inlet or outlet of a vessel. */
+static PetscBool TagAllowed(PetscInt rule, int tag)
+{
+  if (tag == rule) return PETSC_TRUE;
+  return rule > 0 && rule < 1000 && TwinfeCapIndex(tag) > 0 && tag % TWINFE_CAP_TAG_BASE == rule ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* The file's triangles must be tet faces tagged by the rule (or caps), since the solve and
+   the STL files read regions from the tags. */
 static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, PetscInt nfaces, const Face faces[],
                                       const int32_t regions[], const PetscInt tris[], PetscInt taken[], int32_t tags[])
 {
@@ -466,10 +474,11 @@ static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, P
     taken[i] = f;
     rule     = RuleTag(nfaces, faces, i, regions);
     PetscCheck(
-        rule == msh->tri_phys[f], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+        TagAllowed(rule, msh->tri_phys[f]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
         "%s: triangle %llu is in physical surface %d, but twinfe tags that face %" PetscInt_FMT
-        " (%s): a facet's tag is its region's label on the outer surface and 1000*a + b between regions a < b; renumber the "
-        "physical surfaces, or delete them so that twinfe derives them",
+        " (%s): a facet's tag is its region's label on the outer surface (or, for an inlet or outlet k of region a, the cap "
+        "tag 1000000*k + a), and 1000*a + b between regions a < b; renumber the physical surfaces, or delete them so that "
+        "twinfe derives them",
         path, (unsigned long long)msh->tri_tags[f], msh->tri_phys[f], rule,
         rule == 0 ? "it lies inside one region, where no facet is tagged" : (rule < 1000 ? "an outer surface" : "an interface"));
     tags[f] = msh->tri_phys[f];

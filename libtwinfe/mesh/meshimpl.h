@@ -188,3 +188,7 @@ PETSC_INTERN const char *TwinfeMshTypeName_Private(int type);
     }                                                                                                                            \
   } while (0)
 #define GMSH_CALL(call) GMSH_CALL_CODE(PETSC_ERR_LIB, call)
+
+/* Vessels (mesh_vessel.c, mesh_caps.c): a cap tag (TwinfeCapIndex > 0) is named
+   "<region name>_cap<k>" by TwinfeFacetGroupName_Private, and the .msh reader accepts it on an
+   outer face of that region. */
