@@ -22,7 +22,14 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceDestroy(TwinfeSurface *surface);
 /* Multi-label surface nets on the label grid: one vertex per voxel corner where labels meet,
    two triangles per voxel face between two different labels, in world coordinates. Every
    region is closed and every interface exists once. Labels not in the list count as
-   background. Not collective. */
+   background.
+   With -surface_caps (default false; docs/surface_caps.md) every patch where a region meets the
+   image's outer boundary (a vessel cut by the first or last slice) is a cap: it lies in the
+   plane of the image's outer boundary face (LPS mm, through the image's direction matrix), keeps
+   its triangles' labels (region, 0) and gets the facet tag TwinfeCapTag(region, k), k = 1, 2, ...
+   per region by decreasing voxel area, then image face (-i, +i, -j, +j, -k, +k), then the voxel
+   order; TwinfeSurfaceSmooth and the remeshers then keep each cap flat, in its plane, with a sharp
+   rim (the rim moves only along itself, within the plane). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
                                                          TwinfeSurface *surface);
 /* Windowed-sinc smoothing (VTK) that keeps connectivity, so closure and shared interfaces
@@ -48,6 +55,17 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int
                                                       PetscInt *ntriangles, PetscInt **tri);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
+
+/* Per-triangle facet tags of a surface with caps: TwinfeCapTag(region, k) on cap triangles,
+   TwinfeFacetTag(inside, outside) on the others; NULL when the surface has no cap (then every
+   triangle's tag is TwinfeFacetTag of its labels). The array belongs to the surface. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetTriangleTags(TwinfeSurface surface, const int32_t **tags);
+/* The caps (0 without -surface_caps or when no region reaches the image's border), and of cap c
+   (0 <= c < ncaps, in tag order per region): its tag, its plane normal . x = offset (unit normal
+   out of the image, LPS mm) and its area now (mm^2). Any output may be NULL. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCapCount(TwinfeSurface surface, PetscInt *ncaps);
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCap(TwinfeSurface surface, PetscInt c, int32_t *tag, PetscReal normal[3],
+                                                PetscReal *offset, PetscReal *area);
 
 /* Sheet separation: the least distance (mm) from a vertex to a triangle of another sheet within
    radius mm, where another sheet is a triangle sharing no vertex with the vertex's 1-ring,

@@ -6,6 +6,7 @@
 #include <gmshc.h>
 #include <stdio.h>
 #include <string.h>
+#include <twinfe/core.h>
 
 void TwinfeGmshLastError_Private(char buf[], size_t size)
 {
@@ -55,7 +56,10 @@ PetscErrorCode TwinfeFacetGroupName_Private(int32_t tag, PetscInt nregions, cons
   char a[256], b[256];
 
   PetscFunctionBeginUser;
-  if (tag < 1000) {
+  if (TwinfeCapIndex(tag)) { /* a region's flat end (surface caps): <name>_cap<k> */
+    PetscCall(RegionName(tag % TWINFE_CAP_TAG_BASE, nregions, labels, names, a, sizeof a));
+    PetscCall(PetscSNPrintf(name, size, "%s_cap%d", a, (int)TwinfeCapIndex(tag)));
+  } else if (tag < 1000) {
     PetscCall(RegionName(tag, nregions, labels, names, a, sizeof a));
     PetscCall(PetscSNPrintf(name, size, "%s_surface", a));
   } else {
