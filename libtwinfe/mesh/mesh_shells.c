@@ -340,8 +340,8 @@ static PetscErrorCode CheckRegionsClosed(const TwinfeShells *s, const PetscReal 
 }
 
 PetscErrorCode TwinfeShellsCreate_Private(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
-                                          const int32_t labels[], const int32_t tags[], PetscInt nregions, const int32_t regions[],
-                                          TwinfeShells *s)
+                                          const int32_t labels[], const int32_t tags[], PetscInt nregions,
+                                          const int32_t regions[], TwinfeShells *s)
 {
   EdgeEntry *edges  = NULL;
   PetscInt   nedges = 0;

@@ -66,7 +66,7 @@ static PetscErrorCode JoinCapTriangles(TwinfeSurface s, const int8_t face[], Pet
     if (face[t] < 0) continue;
     for (int k = 0; k < 3; k++) {
       PetscInt v = s->tri[3 * t + k], w = s->tri[3 * t + (k + 1) % 3];
-      e[ne++]    = (CapEdge){PetscMin(v, w), PetscMax(v, w), t};
+      e[ne++] = (CapEdge){PetscMin(v, w), PetscMax(v, w), t};
     }
   }
   qsort(e, (size_t)ne, sizeof *e, CompareCapEdge);
@@ -126,7 +126,7 @@ PetscErrorCode TwinfeSurfaceCapsBuild_Private(TwinfeSurface s, TwinfeImage image
   PetscCall(PetscCalloc1(npatches + 1, &s->caps));
   PetscCall(PetscMalloc1(s->ntriangles + 1, &s->tag));
   for (PetscInt c = 0, k = 0; c < npatches; c++) {
-    k = (c > 0 && patch[c].label == patch[c - 1].label) ? k + 1 : 1;
+    k                     = (c > 0 && patch[c].label == patch[c - 1].label) ? k + 1 : 1;
     s->caps[c].label      = patch[c].label;
     s->caps[c].tag        = (int32_t)TwinfeCapTag(patch[c].label, k);
     s->caps[c].face       = patch[c].face;
@@ -167,9 +167,10 @@ static PetscErrorCode CapOfTriangles(TwinfeSurface s, PetscInt cap_of[])
     }
     if (!TwinfeCapIndex(s->tag[t])) continue;
     if (s->caps[last].tag != s->tag[t])
-      for (last = 0; last < s->ncaps && s->caps[last].tag != s->tag[t]; last++) { }
-    PetscCheck(last < s->ncaps, PETSC_COMM_SELF, PETSC_ERR_PLIB, "surface caps: triangle %" PetscInt_FMT " has an unknown cap tag %d",
-               t, (int)s->tag[t]);
+      for (last = 0; last < s->ncaps && s->caps[last].tag != s->tag[t]; last++) {
+      }
+    PetscCheck(last < s->ncaps, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "surface caps: triangle %" PetscInt_FMT " has an unknown cap tag %d", t, (int)s->tag[t]);
     cap_of[t] = last;
   }
   PetscFunctionReturn(0);
@@ -205,12 +206,12 @@ PetscErrorCode TwinfeSurfaceCapsProject_Private(TwinfeSurface s)
 /* What smoothing needs to know about each vertex: its cap (-1 none, -2 several), whether it
    touches a triangle of no or another cap (the rim), and its rim neighbours. */
 typedef struct {
-  PetscInt  nv;
-  PetscInt *cap;    /* per vertex */
-  PetscBool *rim;   /* per vertex */
-  PetscInt *nrim;   /* per vertex: rim edges of its own cap */
-  PetscInt *rimnb;  /* 2 per vertex */
-  PetscInt *vs, *vt; /* vertex -> triangles */
+  PetscInt   nv;
+  PetscInt  *cap;     /* per vertex */
+  PetscBool *rim;     /* per vertex */
+  PetscInt  *nrim;    /* per vertex: rim edges of its own cap */
+  PetscInt  *rimnb;   /* 2 per vertex */
+  PetscInt  *vs, *vt; /* vertex -> triangles */
 } CapVertices;
 
 static PetscErrorCode CapVerticesCreate(TwinfeSurface s, const PetscInt cap_of[], CapVertices *cv)
@@ -263,8 +264,10 @@ static PetscErrorCode CapVerticesCreate(TwinfeSurface s, const PetscInt cap_of[]
     PetscInt c = -1, nin = 0, nout = 0;
     for (j = i; j < ne && e[j].a == e[i].a && e[j].b == e[i].b; j++) {
       PetscInt ct = cap_of[e[j].t];
-      if (ct >= 0 && (c < 0 || c == ct)) c = ct, nin++;
-      else nout++;
+      if (ct >= 0 && (c < 0 || c == ct))
+        c = ct, nin++;
+      else
+        nout++;
     }
     if (c < 0 || !nout) continue;
     for (int side = 0; side < 2; side++) {
@@ -353,6 +356,48 @@ static PetscBool CapUnfolded(TwinfeSurface s, const PetscInt cap_of[], PetscInt 
   return PETSC_TRUE;
 }
 
+/* The cosine of triangle t's least angle (1 when degenerate). */
+static PetscReal LeastAngleCos(const TwinfeSurface s, PetscInt t)
+{
+  PetscReal worst = -1;
+  for (int k = 0; k < 3; k++) {
+    const PetscReal *a = s->xyz + 3 * s->tri[3 * t + k], *b = s->xyz + 3 * s->tri[3 * t + (k + 1) % 3],
+                    *c = s->xyz + 3 * s->tri[3 * t + (k + 2) % 3];
+    PetscReal u[3], v[3], uv = 0, uu = 0, vv = 0;
+    for (int d = 0; d < 3; d++)
+      u[d] = b[d] - a[d], v[d] = c[d] - a[d], uv += u[d] * v[d], uu += u[d] * u[d], vv += v[d] * v[d];
+    if (!(uu > 0 && vv > 0)) return 1;
+    worst = PetscMax(worst, uv / PetscSqrtReal(uu * vv));
+  }
+  return worst;
+}
+
+/* Smoothing a voxel staircase pulls each corner toward the chord of its neighbours, which
+   flattens the corner's "ear" triangle (three rim vertices) toward a degenerate one that Gmsh
+   refuses as two exactly self-intersecting facets. Vertices of a cap triangle whose least angle
+   fell below CAP_MIN_ANGLE_DEG go back halfway toward where they were, round after round, and
+   at last all the way (the voxel faces' triangles have 45 degrees). */
+#define CAP_MIN_ANGLE_DEG 15.0
+static void KeepCapTrianglesShaped(TwinfeSurface s, const PetscInt cap_of[], const PetscReal before[], const PetscInt vcap[])
+{
+  const PetscReal limit = PetscCosReal(CAP_MIN_ANGLE_DEG * PETSC_PI / 180);
+  for (int round = 0; round < 12; round++) {
+    PetscInt bad = 0;
+    for (PetscInt t = 0; t < s->ntriangles; t++) {
+      if (cap_of[t] < 0 || LeastAngleCos(s, t) <= limit) continue;
+      bad++;
+      for (int k = 0; k < 3; k++) {
+        const PetscInt  v = s->tri[3 * t + k];
+        const PetscReal f = round < 8 ? 0.5 : 1.0;
+        for (int d = 0; d < 3; d++)
+          s->xyz[3 * v + d] = before[3 * v + d] + (1 - f) * (s->xyz[3 * v + d] - before[3 * v + d]);
+        if (vcap[v] >= 0) ProjectOnPlane(&s->caps[vcap[v]], s->xyz + 3 * v);
+      }
+    }
+    if (!bad) break;
+  }
+}
+
 PetscErrorCode TwinfeSurfaceCapsSmooth_Private(TwinfeSurface s, PetscInt iterations, PetscReal passband, PetscReal max_shift,
                                                const PetscReal before[], PetscBool fixed[])
 {
@@ -405,6 +450,7 @@ PetscErrorCode TwinfeSurfaceCapsSmooth_Private(TwinfeSurface s, PetscInt iterati
           for (int d = 0; d < 3; d++)
             s->xyz[3 * v + d] = saved[3 * v + d];
     }
+  KeepCapTrianglesShaped(s, cap_of, before, cv.cap);
   PetscCall(PetscFree2(work, saved));
   PetscCall(PetscFree2(rim_moving, in_moving));
   PetscCall(CapVerticesDestroy(&cv));
@@ -447,7 +493,7 @@ PetscErrorCode TwinfeSurfaceCapsToPseudo_Private(TwinfeSurface s, PetscBool *con
     a = s->labels[2 * t], p = s->caps[cap_of[t]].pseudo;
     s->labels[2 * t] = PetscMax(a, p), s->labels[2 * t + 1] = PetscMin(a, p);
     if (p > a) { /* the normal goes from the larger label to the smaller: turn the triangle over */
-      PetscInt v = s->tri[3 * t + 1];
+      PetscInt v        = s->tri[3 * t + 1];
       s->tri[3 * t + 1] = s->tri[3 * t + 2], s->tri[3 * t + 2] = v;
     }
   }
@@ -471,12 +517,13 @@ PetscErrorCode TwinfeSurfaceCapsFromPseudo_Private(TwinfeSurface s)
     if (cap_of[t] >= 0) {
       const TwinfeCap *cap = &s->caps[cap_of[t]];
       if (s->labels[2 * t] == cap->pseudo) {
-        PetscInt v = s->tri[3 * t + 1];
+        PetscInt v        = s->tri[3 * t + 1];
         s->tri[3 * t + 1] = s->tri[3 * t + 2], s->tri[3 * t + 2] = v;
       }
       s->labels[2 * t] = cap->label, s->labels[2 * t + 1] = 0;
       s->tag[t] = cap->tag;
-    } else s->tag[t] = (int32_t)TwinfeFacetTag(s->labels[2 * t], s->labels[2 * t + 1]);
+    } else
+      s->tag[t] = (int32_t)TwinfeFacetTag(s->labels[2 * t], s->labels[2 * t + 1]);
   }
   s->caps_pseudo = PETSC_FALSE;
   PetscCall(PetscFree(s->pseudo));

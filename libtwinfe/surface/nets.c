@@ -53,7 +53,7 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
   for (int d = 0; d < 3; d++) /* no voxel of a region: a box of one voxel, which has no face */
     g->n[d] = any ? hi[d] - g->off[d] + 1 : 1, g->off[d] = any ? g->off[d] : 0;
   for (int d = 0; d < 3; d++) {
-    g->p[d]          = g->n[d] + 2, g->c[d] = g->n[d] + 1;
+    g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
     g->outside_lo[d] = (PetscBool)(any && g->off[d] == 0);
     g->outside_hi[d] = (PetscBool)(any && g->off[d] + g->n[d] == dims[d]);
   }
@@ -150,8 +150,6 @@ typedef struct {
   PetscBool left_handed; /* det(direction) < 0 mirrors the grid, reversing orientation */
   int8_t   *face;        /* with caps: per triangle the image face it lies on, -1 if none */
 } TwinfeNetsEmit;
-
-
 
 static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, int face,
                                              void *ctx)

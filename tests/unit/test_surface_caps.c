@@ -90,7 +90,7 @@ static void triangle_normal(const PetscReal *xyz, const PetscInt *T, PetscReal n
   for (int d = 0; d < 3; d++)
     u[d] = b[d] - a[d], v[d] = c[d] - a[d];
   n[0] = u[1] * v[2] - u[2] * v[1], n[1] = u[2] * v[0] - u[0] * v[2], n[2] = u[0] * v[1] - u[1] * v[0];
-  l    = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  l = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
   for (int d = 0; d < 3; d++)
     n[d] = l > 0 ? n[d] / l : 0;
   if (area) *area = 0.5 * l;
@@ -147,7 +147,7 @@ static void measure_end(TwinfeSurface s, TwinfeImage image, int axis, int high, 
     PetscReal nn[3], a;
     for (int k = 0; k < 3; k++) {
       const PetscReal *x = xyz + 3 * tri[3 * t + k];
-      in = (PetscBool)(in && PetscAbsReal(n[0] * x[0] + n[1] * x[1] + n[2] * x[2] - off) < 1e-9);
+      in                 = (PetscBool)(in && PetscAbsReal(n[0] * x[0] + n[1] * x[1] + n[2] * x[2] - off) < 1e-9);
     }
     triangle_normal(xyz, tri + 3 * t, nn, &a);
     if (in) *flat_area += a;
@@ -199,7 +199,8 @@ static CapCheck check_cap(TwinfeSurface s, PetscInt c)
       ck_assert_int_eq(lab[2 * t + 1], 0);
       for (int k = 0; k < 3; k++) {
         const PetscReal *x = xyz + 3 * T[k];
-        r.max_off_plane    = PetscMax(r.max_off_plane, PetscAbsReal(r.normal[0] * x[0] + r.normal[1] * x[1] + r.normal[2] * x[2] - r.offset));
+        r.max_off_plane =
+            PetscMax(r.max_off_plane, PetscAbsReal(r.normal[0] * x[0] + r.normal[1] * x[1] + r.normal[2] * x[2] - r.offset));
         if (!seen[T[k]]) seen[T[k]] = 1, nvc++;
       }
     }
@@ -214,8 +215,10 @@ static CapCheck check_cap(TwinfeSurface s, PetscInt c)
     for (PetscInt i = 0, j; i < ne; i = j) {
       PetscInt nin = 0, tin = -1, tout = -1;
       for (j = i; j < ne && e[3 * j] == e[3 * i] && e[3 * j + 1] == e[3 * i + 1]; j++)
-        if (e[3 * j + 2] >= 0) nin++, tin = e[3 * j + 2];
-        else tout = -1 - e[3 * j + 2];
+        if (e[3 * j + 2] >= 0)
+          nin++, tin = e[3 * j + 2];
+        else
+          tout = -1 - e[3 * j + 2];
       if (nin) nedges_in++;
       if (nin == 1) { /* a rim edge */
         PetscReal n1[3], n2[3];
@@ -224,8 +227,11 @@ static CapCheck check_cap(TwinfeSurface s, PetscInt c)
         ck_assert_int_ge(tout, 0); /* the wall across it */
         triangle_normal(xyz, tri + 3 * tin, n1, NULL);
         triangle_normal(xyz, tri + 3 * tout, n2, NULL);
-        r.min_rim_dihedral = PetscMin(r.min_rim_dihedral, PetscAcosReal(PetscMax(-1.0, PetscMin(1.0, n1[0] * n2[0] + n1[1] * n2[1] + n1[2] * n2[2]))) * 180 / PETSC_PI);
-      } else ck_assert_int_le(nin, 2);
+        r.min_rim_dihedral = PetscMin(
+            r.min_rim_dihedral,
+            PetscAcosReal(PetscMax(-1.0, PetscMin(1.0, n1[0] * n2[0] + n1[1] * n2[1] + n1[2] * n2[2]))) * 180 / PETSC_PI);
+      } else
+        ck_assert_int_le(nin, 2);
     }
     r.euler = nvc - nedges_in + r.ntri;
   }
@@ -276,7 +282,8 @@ static void check_tube(PetscBool oblique, PetscReal target_mm)
   TWINFE_CK(TwinfeSurfaceGetTriangleTags(off, &tags));
   ck_assert_int_eq(ncaps, 0);
   ck_assert_ptr_null(tags);
-  for (int high = 0; high < 2; high++) measure_end(off, image, 2, high, &below[high], &flat[high]);
+  for (int high = 0; high < 2; high++)
+    measure_end(off, image, 2, high, &below[high], &flat[high]);
   printf("tube %s%s, caps off: end at -k: vertices up to %.3f mm below the face, %.2f mm^2 flat; +k: %.3f mm, %.2f mm^2 "
          "(voxel cross-section %.2f mm^2, pi R^2 %.2f)\n",
          oblique ? "oblique" : "axis-aligned", target_mm > 0 ? " remeshed" : "", (double)below[0], (double)flat[0],
@@ -290,7 +297,7 @@ static void check_tube(PetscBool oblique, PetscReal target_mm)
   TWINFE_CK(TwinfeSurfaceGetCapCount(on, &ncaps));
   ck_assert_int_eq(ncaps, 2);
   for (PetscInt c = 0; c < ncaps; c++) {
-    CapCheck  r = check_cap(on, c);
+    CapCheck  r     = check_cap(on, c);
     PetscReal along = r.normal[0] * D[2] + r.normal[1] * D[5] + r.normal[2] * D[8];
     printf("  cap %d: %" PetscInt_FMT " triangles, area %.3f mm^2 (%+.2f%% of the voxels, %+.2f%% of pi R^2), off its plane "
            "%.1e mm, least angle %.1f deg, rim %" PetscInt_FMT " edges, least rim dihedral %.1f deg\n",
@@ -439,7 +446,7 @@ START_TEST(test_aorta)
   PetscInt                 ncaps, crossings;
 
   TWINFE_CK(TwinfeImageRead(path, &image));
-  TwinfeImageSelection     sel;
+  TwinfeImageSelection sel;
   TWINFE_CK(TwinfeImageSelectLabelsKeepAll(image, 1, &label, 27, 1.0, PETSC_TRUE, &sel));
   TWINFE_CK(TwinfeImageSelectionDestroy(&sel));
   s = run_surface(image, 1, &label, PETSC_TRUE, 3.0, &st);
