@@ -42,7 +42,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, Pets
    On a surface from TwinfeSurfaceCreateFromImage, each vertex then stays within
    +-surface_smooth_max_shift voxels (0.3 by default; along each grid axis) of where it was
    before smoothing: two sheets one voxel apart (a 1-voxel gap or a 1-voxel-thick part) keep a
-   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off. */
+   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off.
+   Caps (-surface_caps) are smoothed in their planes first (rims along themselves) and held
+   while VTK smooths the rest, so their rims stay sharp. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband,
                                                 PetscReal feature_angle_deg);
 
@@ -92,10 +94,10 @@ typedef struct {
    closed, every interface once (the label pair per triangle), orientation, triple lines and
    other non-manifold edges as feature curves (their vertices move only along them; corners
    where curves meet stay), every vertex within max_deviation_mm of the input surface patch of
-   the same label pair. Splits where the target is below the edges, collapses where above, flips,
-   tangential relaxation with projection to the input (Botsch-Kobbelt, generalised to
-   non-manifold multi-label surfaces); iterations: -surface_remesh_iterations (5). stats may be
-   NULL. Not collective. */
+   the same label pair; a cap (-surface_caps) is a label pair of its own while remeshing, so its
+   rim is a feature curve and it stays in its plane, with its tag. Splits where the target is below the edges, collapses where
+   above, flips, tangential relaxation with projection to the input (Botsch-Kobbelt, generalised to non-manifold multi-label
+   surfaces); iterations: -surface_remesh_iterations (5). stats may be NULL. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
                                                 const PetscReal target_mm[], PetscReal max_deviation_mm,
                                                 TwinfeSurfaceRemeshStats *stats);
