@@ -375,9 +375,9 @@ static PetscReal LeastAngleCos(const TwinfeSurface s, PetscInt t)
 /* Smoothing a voxel staircase pulls each corner toward the chord of its neighbours, which
    flattens the corner's "ear" triangle (three rim vertices) toward a degenerate one that Gmsh
    refuses as two exactly self-intersecting facets. Vertices of a cap triangle whose least angle
-   fell below CAP_MIN_ANGLE_DEG go back halfway toward where they were, round after round, and
-   at last all the way (the voxel faces' triangles have 45 degrees). */
-#define CAP_MIN_ANGLE_DEG 15.0
+   fell below CAP_MIN_ANGLE_DEG (the remesher's rule) go back halfway toward where they were,
+   round after round, and at last all the way (the voxel faces' triangles have 45 degrees). */
+#define CAP_MIN_ANGLE_DEG 20.0
 static void KeepCapTrianglesShaped(TwinfeSurface s, const PetscInt cap_of[], const PetscReal before[], const PetscInt vcap[])
 {
   const PetscReal limit = PetscCosReal(CAP_MIN_ANGLE_DEG * PETSC_PI / 180);

@@ -317,7 +317,7 @@ static void check_tube(PetscBool oblique, PetscReal target_mm)
     /* sharp: the wall meets the cap near a right angle, not rounded into it (60 degrees leaves
        room for the smoothed wall's tilt) */
     ck_assert_double_ge(r.min_rim_dihedral, 60);
-    if (target_mm > 0) ck_assert_double_ge(r.min_angle, 20.0 - 1e-9); /* the remesher's rule */
+    ck_assert_double_ge(r.min_angle, 20.0 - 1e-9); /* the remesher's rule, held by the cap smoothing too */
   }
   {
     CapCheck r0 = check_cap(on, 0), r1 = check_cap(on, 1);
@@ -476,8 +476,7 @@ static void check_totalsegmentator(PetscReal target_mm)
            (double)r.normal[1], (double)r.normal[2], (double)r.min_rim_dihedral);
     ck_assert_double_le(r.max_off_plane, PLANE_TOL_MM);
     ck_assert_double_gt(r.area, 0);
-    /* smoothed rims keep their cap triangles above 15 degrees; remeshed, the remesher's 20 */
-    ck_assert_double_ge(r.min_angle, target_mm > 0 ? 20.0 - 1e-9 : 15.0 - 1e-9);
+    ck_assert_double_ge(r.min_angle, 20.0 - 1e-9); /* the remesher's rule, held by the cap smoothing too */
     if (r.tag % TWINFE_CAP_TAG_BASE == aorta) {
       ck_assert_int_eq(r.tag, TwinfeCapTag(aorta, ++aorta_caps));
       ck_assert_int_eq(r.rim_bad_vertices, 0); /* the aorta's caps touch no other label: closed rims */
