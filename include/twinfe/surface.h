@@ -22,7 +22,14 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceDestroy(TwinfeSurface *surface);
 /* Multi-label surface nets on the label grid: one vertex per voxel corner where labels meet,
    two triangles per voxel face between two different labels, in world coordinates. Every
    region is closed and every interface exists once. Labels not in the list count as
-   background. Not collective. */
+   background.
+   With -surface_caps (default false; docs/surface_caps.md) every patch where a region meets the
+   image's outer boundary (a vessel cut by the first or last slice) is a cap: it lies in the
+   plane of the image's outer boundary face (LPS mm, through the image's direction matrix), keeps
+   its triangles' labels (region, 0) and gets the facet tag TwinfeCapTag(region, k), k = 1, 2, ...
+   per region by decreasing voxel area, then image face (-i, +i, -j, +j, -k, +k), then the voxel
+   order; TwinfeSurfaceSmooth and the remeshers then keep each cap flat, in its plane, with a sharp
+   rim (the rim moves only along itself, within the plane). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
                                                          TwinfeSurface *surface);
 /* Windowed-sinc smoothing (VTK) that keeps connectivity, so closure and shared interfaces
@@ -35,7 +42,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, Pets
    On a surface from TwinfeSurfaceCreateFromImage, each vertex then stays within
    +-surface_smooth_max_shift voxels (0.3 by default; along each grid axis) of where it was
    before smoothing: two sheets one voxel apart (a 1-voxel gap or a 1-voxel-thick part) keep a
-   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off. */
+   gap of at least 1 - 2 * 0.3 = 0.4 voxel instead of closing into a slit. 0 turns it off.
+   Caps (-surface_caps) are smoothed in their planes first (rims along themselves) and held
+   while VTK smooths the rest, so their rims stay sharp. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband,
                                                 PetscReal feature_angle_deg);
 
@@ -48,6 +57,17 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int
                                                       PetscInt *ntriangles, PetscInt **tri);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
+
+/* Per-triangle facet tags of a surface with caps: TwinfeCapTag(region, k) on cap triangles,
+   TwinfeFacetTag(inside, outside) on the others; NULL when the surface has no cap (then every
+   triangle's tag is TwinfeFacetTag of its labels). The array belongs to the surface. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetTriangleTags(TwinfeSurface surface, const int32_t **tags);
+/* The caps (0 without -surface_caps or when no region reaches the image's border), and of cap c
+   (0 <= c < ncaps, in tag order per region): its tag, its plane normal . x = offset (unit normal
+   out of the image, LPS mm) and its area now (mm^2). Any output may be NULL. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCapCount(TwinfeSurface surface, PetscInt *ncaps);
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCap(TwinfeSurface surface, PetscInt c, int32_t *tag, PetscReal normal[3],
+                                                PetscReal *offset, PetscReal *area);
 
 /* Sheet separation: the least distance (mm) from a vertex to a triangle of another sheet within
    radius mm, where another sheet is a triangle sharing no vertex with the vertex's 1-ring,
@@ -74,10 +94,10 @@ typedef struct {
    closed, every interface once (the label pair per triangle), orientation, triple lines and
    other non-manifold edges as feature curves (their vertices move only along them; corners
    where curves meet stay), every vertex within max_deviation_mm of the input surface patch of
-   the same label pair. Splits where the target is below the edges, collapses where above, flips,
-   tangential relaxation with projection to the input (Botsch-Kobbelt, generalised to
-   non-manifold multi-label surfaces); iterations: -surface_remesh_iterations (5). stats may be
-   NULL. Not collective. */
+   the same label pair; a cap (-surface_caps) is a label pair of its own while remeshing, so its
+   rim is a feature curve and it stays in its plane, with its tag. Splits where the target is below the edges, collapses where
+   above, flips, tangential relaxation with projection to the input (Botsch-Kobbelt, generalised to non-manifold multi-label
+   surfaces); iterations: -surface_remesh_iterations (5). stats may be NULL. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
                                                 const PetscReal target_mm[], PetscReal max_deviation_mm,
                                                 TwinfeSurfaceRemeshStats *stats);

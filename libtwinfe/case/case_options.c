@@ -206,7 +206,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
   PetscReal passband = 0.1, angle = 120;
   PetscReal max_shift         = 0.3;
   PetscInt  remesh_iterations = 5, remesh_pieces = 2;
-  PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE;
+  PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE, caps = PETSC_FALSE;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Surfaces", "twinfe");
@@ -235,6 +235,10 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
                                               "1: remesh the surface whole; 2: two halves at once, then the band between them "
                                               "(default 2 from 40000 triangles, the same result on any number of threads)",
                                               remesh_pieces, &remesh_pieces, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-surface_caps",
+                                               "flat caps, each with its own facet tag (TwinfeCapTag), where a region meets the "
+                                               "image's border (a vessel's inlets and outlets)",
+                                               caps, &caps, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,

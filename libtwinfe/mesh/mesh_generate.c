@@ -278,12 +278,12 @@ static PetscErrorCode AddFacetGroups(const TwinfeShells *s, PetscInt nregions, c
   PetscCall(PetscMalloc1(s->npatches + 1, &members));
   PetscCall(PetscCalloc1(s->npatches + 1, &done));
   for (PetscInt p = 0; p < s->npatches; p++) {
-    int32_t tag = (int32_t)TwinfeFacetTag(s->patch_hi[p], s->patch_lo[p]);
+    int32_t tag = s->patch_tag[p];
     size_t  n   = 0;
     char    name[600];
     if (done[p]) continue;
     for (PetscInt q = p; q < s->npatches; q++)
-      if (!done[q] && TwinfeFacetTag(s->patch_hi[q], s->patch_lo[q]) == tag) {
+      if (!done[q] && s->patch_tag[q] == tag) {
         members[n++] = (int)q + 1;
         done[q]      = PETSC_TRUE;
       }
@@ -540,7 +540,7 @@ static PetscErrorCode MeshSurface(TwinfeSurface surface, PetscInt nregions, cons
   PetscInt         nvertices, ntriangles;
   const PetscReal *xyz;
   const PetscInt  *tri;
-  const int32_t   *tri_labels;
+  const int32_t   *tri_labels, *tri_tags;
   MeshOptions      o;
   PetscErrorCode   ierr;
 
@@ -548,10 +548,11 @@ static PetscErrorCode MeshSurface(TwinfeSurface surface, PetscInt nregions, cons
   PetscCall(GetMeshOptions(&o));
   PetscCall(TwinfeSurfaceGetVertices(surface, &nvertices, &xyz));
   PetscCall(TwinfeSurfaceGetTriangles(surface, &ntriangles, &tri, &tri_labels));
+  PetscCall(TwinfeSurfaceGetTriangleTags(surface, &tri_tags));
   PetscCall(ChooseRegions(ntriangles, tri_labels, nregions, labels, &w->nchosen, &w->chosen));
   PetscCall(PetscCalloc1(w->nchosen + 1, &w->names));
   PetscCall(ChooseNames(nregions, labels, w->chosen, w->nchosen, names, w->names));
-  PetscCall(TwinfeShellsCreate_Private(nvertices, xyz, ntriangles, tri, tri_labels, w->nchosen, w->chosen, &w->shells));
+  PetscCall(TwinfeShellsCreate_Private(nvertices, xyz, ntriangles, tri, tri_labels, tri_tags, w->nchosen, w->chosen, &w->shells));
   PetscCall(PetscInfo(NULL,
                       "Meshing %" PetscInt_FMT " regions bounded by %" PetscInt_FMT " triangles in %" PetscInt_FMT
                       " patches and %" PetscInt_FMT " shells\n",

@@ -56,7 +56,7 @@ PetscErrorCode TwinfeFacetGroupName_Private(int32_t tag, PetscInt nregions, cons
   char a[256], b[256];
 
   PetscFunctionBeginUser;
-  if (TwinfeCapIndex(tag) > 0) { /* an inlet or outlet of a vessel: <name>_cap<k> */
+  if (TwinfeCapIndex(tag) > 0) { /* a region's flat end, an inlet or outlet of a vessel: <name>_cap<k> */
     PetscCall(RegionName(tag % TWINFE_CAP_TAG_BASE, nregions, labels, names, a, sizeof a));
     PetscCall(PetscSNPrintf(name, size, "%s_cap%d", a, (int)TwinfeCapIndex(tag)));
   } else if (tag < 1000) {

@@ -604,6 +604,8 @@ static PetscErrorCode TryPeelCap(Work *w, PetscInt t, PetscBool *done)
   }
   if (non != 2 || EdgeOnFacet(w, v[on[0]], v[on[1]]))
     PetscFunctionReturn(0); /* v[on[i]] are the vertices of the shared edge of the other two */
+  /* a cap's facets (surface caps: flat, tagged inlets) stay in their plane with their tag */
+  if (TwinfeCapIndex(w->facet_tags[f[on[0]]]) || TwinfeCapIndex(w->facet_tags[f[on[1]]])) PetscFunctionReturn(0);
   for (int i = 0; i < 2; i++)
     w->facet_dead[f[on[i]]] = PETSC_TRUE;
   for (int i = 0; i < 2; i++) {

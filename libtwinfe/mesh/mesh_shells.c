@@ -3,10 +3,12 @@
  * shells and holes by the sign of the volume they enclose.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "meshimpl.h"
+#include <twinfe/core.h>
 
 typedef struct {
   PetscInt a, b; /* edge vertices, a < b */
   int32_t  hi, lo;
+  int32_t  cap; /* the cap tag, 0 for any other triangle */
   PetscInt tri;
 } EdgeEntry;
 
@@ -17,6 +19,7 @@ static int CompareEdgeEntry(const void *x, const void *y)
   if (e->b != f->b) return e->b < f->b ? -1 : 1;
   if (e->hi != f->hi) return e->hi < f->hi ? -1 : 1;
   if (e->lo != f->lo) return e->lo < f->lo ? -1 : 1;
+  if (e->cap != f->cap) return e->cap < f->cap ? -1 : 1;
   return (e->tri > f->tri) - (e->tri < f->tri);
 }
 
@@ -53,15 +56,16 @@ static void OrientedTriangle(const TwinfeShells *s, const PetscInt tri[], PetscI
 
 /* Assign each kept triangle its (hi, lo) pair and its patch: triangles of the same pair
    joined through shared edges. */
-static PetscErrorCode BuildPatches(PetscInt ntriangles, const PetscInt tri[], const int32_t labels[], PetscInt nregions,
-                                   const int32_t regions[], TwinfeShells *s, EdgeEntry **edges_out, PetscInt *nedges_out)
+static PetscErrorCode BuildPatches(PetscInt ntriangles, const PetscInt tri[], const int32_t labels[], const int32_t tags[],
+                                   PetscInt nregions, const int32_t regions[], TwinfeShells *s, EdgeEntry **edges_out,
+                                   PetscInt *nedges_out)
 {
-  int32_t   *hi, *lo;
+  int32_t   *hi, *lo, *cap;
   PetscInt  *parent, nedges = 0, *patch_of_root;
   EdgeEntry *edges;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc3(ntriangles + 1, &hi, ntriangles + 1, &lo, ntriangles + 1, &parent));
+  PetscCall(PetscMalloc4(ntriangles + 1, &hi, ntriangles + 1, &lo, ntriangles + 1, &parent, ntriangles + 1, &cap));
   PetscCall(PetscMalloc1(3 * ntriangles + 1, &edges));
   for (PetscInt t = 0; t < ntriangles; t++) {
     int32_t a = ListedLabel(labels[2 * t], nregions, regions), b = ListedLabel(labels[2 * t + 1], nregions, regions);
@@ -69,16 +73,18 @@ static PetscErrorCode BuildPatches(PetscInt ntriangles, const PetscInt tri[], co
     hi[t]                  = PetscMax(a, b);
     lo[t]                  = PetscMin(a, b);
     parent[t]              = t;
+    /* a cap keeps its tag when its region is meshed (then it is the (region, 0) patch here) */
+    cap[t] = tags && TwinfeCapIndex(tags[t]) && lo[t] == 0 && hi[t] == tags[t] % TWINFE_CAP_TAG_BASE ? tags[t] : 0;
     if (hi[t] == lo[t]) continue; /* separates two labels that are both not meshed */
     for (int k = 0; k < 3; k++) {
       PetscInt v = tri[3 * t + k], w = tri[3 * t + (k + 1) % 3];
-      edges[nedges++] = (EdgeEntry){PetscMin(v, w), PetscMax(v, w), hi[t], lo[t], t};
+      edges[nedges++] = (EdgeEntry){PetscMin(v, w), PetscMax(v, w), hi[t], lo[t], cap[t], t};
     }
   }
   qsort(edges, (size_t)nedges, sizeof(EdgeEntry), CompareEdgeEntry);
   for (PetscInt e = 1; e < nedges; e++)
     if (edges[e].a == edges[e - 1].a && edges[e].b == edges[e - 1].b && edges[e].hi == edges[e - 1].hi &&
-        edges[e].lo == edges[e - 1].lo)
+        edges[e].lo == edges[e - 1].lo && edges[e].cap == edges[e - 1].cap)
       Unite(parent, edges[e].tri, edges[e - 1].tri);
 
   PetscCall(PetscMalloc1(ntriangles + 1, &patch_of_root));
@@ -87,17 +93,18 @@ static PetscErrorCode BuildPatches(PetscInt ntriangles, const PetscInt tri[], co
     patch_of_root[t] = -1;
   for (PetscInt t = 0; t < ntriangles; t++)
     if (hi[t] != lo[t] && Find(parent, t) == t) patch_of_root[t] = s->npatches++;
-  PetscCall(PetscMalloc2(s->npatches + 1, &s->patch_hi, s->npatches + 1, &s->patch_lo));
+  PetscCall(PetscMalloc3(s->npatches + 1, &s->patch_hi, s->npatches + 1, &s->patch_lo, s->npatches + 1, &s->patch_tag));
   for (PetscInt t = 0; t < ntriangles; t++) {
     PetscInt p              = hi[t] == lo[t] ? -1 : patch_of_root[Find(parent, t)];
     s->patch_of_triangle[t] = p;
     if (p >= 0) {
-      s->patch_hi[p] = hi[t];
-      s->patch_lo[p] = lo[t];
+      s->patch_hi[p]  = hi[t];
+      s->patch_lo[p]  = lo[t];
+      s->patch_tag[p] = cap[t] ? cap[t] : (int32_t)TwinfeFacetTag(hi[t], lo[t]);
     }
   }
   PetscCall(PetscFree(patch_of_root));
-  PetscCall(PetscFree3(hi, lo, parent));
+  PetscCall(PetscFree4(hi, lo, parent, cap));
   *edges_out  = edges;
   *nedges_out = nedges;
   PetscFunctionReturn(0);
@@ -333,7 +340,8 @@ static PetscErrorCode CheckRegionsClosed(const TwinfeShells *s, const PetscReal 
 }
 
 PetscErrorCode TwinfeShellsCreate_Private(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
-                                          const int32_t labels[], PetscInt nregions, const int32_t regions[], TwinfeShells *s)
+                                          const int32_t labels[], const int32_t tags[], PetscInt nregions,
+                                          const int32_t regions[], TwinfeShells *s)
 {
   EdgeEntry *edges  = NULL;
   PetscInt   nedges = 0;
@@ -345,7 +353,7 @@ PetscErrorCode TwinfeShellsCreate_Private(PetscInt nvertices, const PetscReal xy
                "TwinfeMeshCreateFromSurface: triangle %" PetscInt_FMT " refers to vertex %" PetscInt_FMT " of %" PetscInt_FMT,
                i / 3, tri[i], nvertices);
   PetscCall(PetscMalloc2(ntriangles + 1, &s->patch_of_triangle, ntriangles + 1, &s->triangle_flipped));
-  PetscCall(BuildPatches(ntriangles, tri, labels, nregions, regions, s, &edges, &nedges));
+  PetscCall(BuildPatches(ntriangles, tri, labels, tags, nregions, regions, s, &edges, &nedges));
   PetscCall(BuildShells(s, edges, nedges));
   PetscCall(PetscFree(edges));
   PetscCall(CheckRegionsClosed(s, xyz, ntriangles, tri));
@@ -358,7 +366,7 @@ PetscErrorCode TwinfeShellsDestroy_Private(TwinfeShells *s)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree2(s->patch_of_triangle, s->triangle_flipped));
-  PetscCall(PetscFree2(s->patch_hi, s->patch_lo));
+  PetscCall(PetscFree3(s->patch_hi, s->patch_lo, s->patch_tag));
   PetscCall(PetscFree3(s->shell_region, s->shell_volume, s->shell_owner));
   PetscCall(PetscFree(s->shell_offsets));
   PetscCall(PetscFree(s->shell_patches));

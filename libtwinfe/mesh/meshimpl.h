@@ -66,6 +66,7 @@ typedef struct {
   PetscInt   npatches;
   PetscInt  *patch_of_triangle;   /* -1 for a triangle that bounds no requested region */
   int32_t   *patch_hi, *patch_lo; /* labels of each patch, normal from hi to lo; lo may be 0 */
+  int32_t   *patch_tag;           /* facet tag: TwinfeFacetTag(hi, lo), or the surface's cap tag */
   PetscInt   nshells;
   int32_t   *shell_region;  /* region the shell bounds */
   PetscReal *shell_volume;  /* signed volume enclosed, oriented outward of the region */
@@ -76,10 +77,11 @@ typedef struct {
 } TwinfeShells;
 
 /* Build patches and shells. Triangle labels are (inside, outside); labels not listed in
-   regions[] count as background 0. */
+   regions[] count as background 0. tags (NULL: none) are the surface's per-triangle facet tags:
+   a cap tag (TwinfeCapTag) of a listed region makes its triangles patches of their own. */
 PETSC_INTERN PetscErrorCode TwinfeShellsCreate_Private(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
-                                                       const PetscInt tri[], const int32_t labels[], PetscInt nregions,
-                                                       const int32_t regions[], TwinfeShells *shells);
+                                                       const PetscInt tri[], const int32_t labels[], const int32_t tags[],
+                                                       PetscInt nregions, const int32_t regions[], TwinfeShells *shells);
 PETSC_INTERN PetscErrorCode TwinfeShellsDestroy_Private(TwinfeShells *shells);
 
 /* Gmsh is one global state: every entry point opens a session (initialise, silence, start

@@ -24,6 +24,9 @@ typedef struct {
   int16_t  *region; /* p[0]*p[1]*p[2] */
   PetscInt  c[3];   /* corner grid dims = n + 1 */
   PetscInt *vertex; /* corner -> vertex id or -1 */
+  /* -surface_caps: the box's low / high padding along each axis lies outside the image (the
+     box reaches the image's border there), so a face against it is a cap */
+  PetscBool caps, outside_lo[3], outside_hi[3];
 } TwinfeNetsGrid;
 
 static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlabels, const int32_t labels[], TwinfeNetsGrid *g)
@@ -49,8 +52,11 @@ static PetscErrorCode TwinfeNetsRegions_Private(TwinfeImage image, PetscInt nlab
   PetscCall(TwinfeImageGetLabelBox(image, nlabels, labels, g->off, hi, &any));
   for (int d = 0; d < 3; d++) /* no voxel of a region: a box of one voxel, which has no face */
     g->n[d] = any ? hi[d] - g->off[d] + 1 : 1, g->off[d] = any ? g->off[d] : 0;
-  for (int d = 0; d < 3; d++)
+  for (int d = 0; d < 3; d++) {
     g->p[d] = g->n[d] + 2, g->c[d] = g->n[d] + 1;
+    g->outside_lo[d] = (PetscBool)(any && g->off[d] == 0);
+    g->outside_hi[d] = (PetscBool)(any && g->off[d] + g->n[d] == dims[d]);
+  }
   np = (size_t)g->p[0] * g->p[1] * g->p[2];
   PetscCall(PetscCalloc1(np, &g->region));
   for (PetscInt k = 0; k < g->n[2]; k++)
@@ -81,10 +87,21 @@ static inline void TwinfeFaceCorners_Private(const TwinfeNetsGrid *g, int axis, 
   }
 }
 
+/* The image face (2 * axis + side) a face of the padded grid lies on when the voxel across it
+   is outside the image, else -1: hi == 1 has the padding below it, hi == n + 1 is the padding. */
+static int TwinfeCapFace_Private(const TwinfeNetsGrid *g, int axis, const PetscInt hi[3])
+{
+  if (!g->caps) return -1;
+  if (hi[axis] == 1 && g->outside_lo[axis]) return 2 * axis;
+  if (hi[axis] == g->n[axis] + 1 && g->outside_hi[axis]) return 2 * axis + 1;
+  return -1;
+}
+
 /* Visit every face between two different regions: the padded voxel hi and its neighbour
    lo = hi - e_axis. emit(...) gets the face's corners and its two labels. The visiting
    order is the same in both passes, so vertex and triangle numbering are deterministic. */
-typedef PetscErrorCode (*TwinfeFaceVisitor)(TwinfeNetsGrid *, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx);
+typedef PetscErrorCode (*TwinfeFaceVisitor)(TwinfeNetsGrid *, int axis, const PetscInt q[4], int16_t lo, int16_t hi, int face,
+                                            void *ctx);
 
 static PetscErrorCode TwinfeVisitFaces_Private(TwinfeNetsGrid *g, TwinfeFaceVisitor visit, void *ctx)
 {
@@ -102,7 +119,7 @@ static PetscErrorCode TwinfeVisitFaces_Private(TwinfeNetsGrid *g, TwinfeFaceVisi
           PetscInt      q[4];
           if (a == b) continue;
           TwinfeFaceCorners_Private(g, axis, hi, q);
-          PetscCall(visit(g, axis, q, a, b, ctx));
+          PetscCall(visit(g, axis, q, a, b, TwinfeCapFace_Private(g, axis, hi), ctx));
         }
       }
   }
@@ -113,12 +130,13 @@ typedef struct {
   PetscInt nvertices, nfaces;
 } TwinfeNetsCount;
 
-static PetscErrorCode TwinfeCountFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx)
+static PetscErrorCode TwinfeCountFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, int face,
+                                              void *ctx)
 {
   TwinfeNetsCount *count = (TwinfeNetsCount *)ctx;
 
   PetscFunctionBeginUser;
-  (void)axis, (void)lo, (void)hi;
+  (void)axis, (void)lo, (void)hi, (void)face;
   for (int m = 0; m < 4; m++)
     if (g->vertex[q[m]] < 0) g->vertex[q[m]] = count->nvertices++;
   count->nfaces++;
@@ -130,9 +148,11 @@ typedef struct {
   int32_t  *labels;
   PetscInt  nt;
   PetscBool left_handed; /* det(direction) < 0 mirrors the grid, reversing orientation */
+  int8_t   *face;        /* with caps: per triangle the image face it lies on, -1 if none */
 } TwinfeNetsEmit;
 
-static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, void *ctx)
+static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const PetscInt q[4], int16_t lo, int16_t hi, int face,
+                                             void *ctx)
 {
   TwinfeNetsEmit *e = (TwinfeNetsEmit *)ctx;
   /* the quad's order gives normal +axis (from lo to hi); the normal must go from the larger
@@ -152,6 +172,7 @@ static PetscErrorCode TwinfeEmitFace_Private(TwinfeNetsGrid *g, int axis, const 
     tri[2]                   = v[2 + t];
     e->labels[2 * e->nt]     = PetscMax(lo, hi);
     e->labels[2 * e->nt + 1] = PetscMin(lo, hi);
+    if (e->face) e->face[e->nt] = (int8_t)face;
     e->nt++;
   }
   PetscFunctionReturn(0);
@@ -188,6 +209,8 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   TwinfeSurfaceCheckPointer_Private(surface);
   *surface = NULL;
   PetscCall(TwinfeLogBegin_Private("TwinfeSurfNets", &nets_event));
+  g.caps = PETSC_FALSE;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-surface_caps", &g.caps, NULL));
   PetscCall(TwinfeNetsRegions_Private(image, nlabels, labels, &g));
   ncorners = (size_t)g.c[0] * g.c[1] * g.c[2];
   PetscCall(PetscMalloc1(ncorners, &g.vertex));
@@ -209,6 +232,8 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   det              = D[0] * (D[4] * D[8] - D[5] * D[7]) - D[1] * (D[3] * D[8] - D[5] * D[6]) + D[2] * (D[3] * D[7] - D[4] * D[6]);
   emit.left_handed = (PetscBool)(det < 0);
   emit.nt          = 0;
+  emit.face        = NULL;
+  if (g.caps) PetscCall(PetscMalloc1(2 * count.nfaces, &emit.face));
   PetscCall(TwinfeVisitFaces_Private(&g, TwinfeEmitFace_Private, &emit));
   PetscCall(TwinfeNetsVertexCoordinates_Private(image, &g, xyz));
   PetscCall(PetscFree(g.vertex));
@@ -216,6 +241,8 @@ PetscErrorCode TwinfeSurfaceCreateFromImage(TwinfeImage image, PetscInt nlabels,
   PetscCall(TwinfeSurfaceCreateOwning_Private(count.nvertices, xyz, emit.nt, emit.tri, emit.labels, surface));
   (*surface)->has_grid = PETSC_TRUE;
   PetscCall(TwinfeImageGetGeometry(image, (*surface)->grid_spacing, NULL, (*surface)->grid_direction));
+  if (emit.face) PetscCall(TwinfeSurfaceCapsBuild_Private(*surface, image, emit.face));
+  PetscCall(PetscFree(emit.face));
   PetscCall(PetscLogEventEnd(nets_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

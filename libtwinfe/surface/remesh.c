@@ -209,7 +209,7 @@ static PetscErrorCode ComponentCaps(Rm *m, PetscReal factor)
   start[0] = 0;
   for (PetscInt l = 1; l <= RM_MAX_LABEL; l++) {
     const PetscInt *L = list + start[l], n = start[l + 1] - start[l];
-    if (!n) continue;
+    if (!n || (m->pseudo && m->pseudo[l])) continue; /* a cap alone is an open disk: no volume */
     LabelPieces(m, (int32_t)l, n, L, parent, vol, area, edge, count);
     for (PetscInt i = 0; i < n; i++) {
       const PetscInt *T = m->t + 3 * L[i];
@@ -301,6 +301,7 @@ static PetscErrorCode RmCreate(TwinfeSurface s, Rm *m)
   PetscCall(PetscArraycpy(m->x, s->xyz, 3 * m->nv));
   PetscCall(PetscArraycpy(m->t, s->tri, 3 * m->nt));
   PetscCall(PetscArraycpy(m->lab, s->labels, 2 * m->nt));
+  m->pseudo = s->pseudo;
   for (PetscInt v = 0; v < m->nv; v++)
     m->type[v] = RM_REGULAR, m->restar[v] = 1;
   m->stamp         = 1;
@@ -424,13 +425,17 @@ PetscErrorCode TwinfeSurfaceRemesh(TwinfeSurface surface, PetscInt nlabels, cons
 {
   PetscReal     *target;
   PetscErrorCode ierr;
+  PetscBool      pseudo;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
+  /* caps as label pairs of their own while remeshing (caps.c); back, with their tags, after */
+  PetscCall(TwinfeSurfaceCapsToPseudo_Private(surface, &pseudo));
   PetscCall(PetscMalloc1(surface->ntriangles + 1, &target));
   ierr = TwinfeSurfaceRemeshLabelTargets_Private(surface, nlabels, labels, target_mm, target);
   if (!ierr) ierr = TwinfeSurfaceRemeshTargets_Private(surface, &target, PETSC_FALSE, NULL, max_deviation_mm, 0, stats);
   PetscCall(PetscFree(target)); /* on every path: bad labels or bound included */
+  if (pseudo) PetscCall(TwinfeSurfaceCapsFromPseudo_Private(surface));
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }

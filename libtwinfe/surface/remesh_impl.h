@@ -58,6 +58,7 @@ typedef struct {
   PetscReal         min_angle_cos; /* its cosine */
   PetscReal         wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
   PetscReal         corner_sin;    /* sine of the least angle between two triangles that share only a vertex */
+  const PetscBool  *pseudo;        /* labels that are caps' pseudo labels (NULL: none): no piece caps for them */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;

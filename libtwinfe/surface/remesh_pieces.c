@@ -520,9 +520,9 @@ static PetscErrorCode ChoosePiecesAndThreads(TwinfeSurface s, PetscInt *npieces,
 /* -log_view: set-up (targets, caps, the cut), the halves, the band, the statistics */
 static PetscLogEvent event[4] = {-1, -1, -1, -1};
 
-PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
-                                           const PetscReal target_mm[], PetscReal max_deviation_mm, PetscInt npieces,
-                                           PetscInt nthreads, TwinfeSurfaceRemeshStats *stats)
+static PetscErrorCode RemeshInPieces(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[], const PetscReal target_mm[],
+                                     PetscReal max_deviation_mm, PetscInt npieces, PetscInt nthreads,
+                                     TwinfeSurfaceRemeshStats *stats)
 {
   PetscReal     hmax = 0, dev_pieces = 0, dev_band = 0, input_edge, *target, cut = 0;
   PetscInt      count[3], nin, nkept;
@@ -599,5 +599,22 @@ PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabe
     PetscCall(PetscLogEventEnd(event[3], 0, 0, 0, 0));
   }
   PetscCall(PetscFree(target));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSurfaceRemeshInPieces(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                           const PetscReal target_mm[], PetscReal max_deviation_mm, PetscInt npieces,
+                                           PetscInt nthreads, TwinfeSurfaceRemeshStats *stats)
+{
+  PetscBool      pseudo;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  /* caps as label pairs of their own in every part (caps.c); back, with their tags, after */
+  PetscCall(TwinfeSurfaceCapsToPseudo_Private(surface, &pseudo));
+  ierr = RemeshInPieces(surface, nlabels, labels, target_mm, max_deviation_mm, npieces, nthreads, stats);
+  if (pseudo) PetscCall(TwinfeSurfaceCapsFromPseudo_Private(surface));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

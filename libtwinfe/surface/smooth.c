@@ -37,6 +37,35 @@ static void TwinfeSurfaceClampShift_Private(TwinfeSurface s, const PetscReal bef
   }
 }
 
+/* With caps: the caps are smoothed first by caps.c (rims along themselves, insides in their
+   plane), then VTK smooths the rest with every cap vertex held, so the rim stays a sharp edge
+   in the plane instead of being rounded off; the cap vertices get back their places (VTK's
+   normalisation round trip costs a few ulps) and go exactly onto their planes. */
+static PetscErrorCode SmoothWithCaps(TwinfeSurface s, PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg,
+                                     PetscBool feature_edges, PetscBool nonmanifold, PetscReal max_shift)
+{
+  PetscReal *before, *capped;
+  PetscBool *fixed;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(3 * s->nvertices, &before, 3 * s->nvertices, &capped));
+  PetscCall(PetscCalloc1(s->nvertices, &fixed));
+  PetscCall(PetscArraycpy(before, s->xyz, 3 * s->nvertices));
+  PetscCall(TwinfeSurfaceCapsSmooth_Private(s, iterations, passband, s->has_grid ? max_shift : 0, before, fixed));
+  PetscCall(PetscArraycpy(capped, s->xyz, 3 * s->nvertices));
+  PetscCall(TwinfeSurfaceSmooth_VTK(s->nvertices, s->xyz, s->ntriangles, s->tri, iterations, passband, feature_angle_deg,
+                                    feature_edges, nonmanifold, fixed));
+  if (max_shift > 0 && s->has_grid) TwinfeSurfaceClampShift_Private(s, before, max_shift);
+  for (PetscInt v = 0; v < s->nvertices; v++)
+    if (fixed[v])
+      for (int d = 0; d < 3; d++)
+        s->xyz[3 * v + d] = capped[3 * v + d];
+  PetscCall(TwinfeSurfaceCapsProject_Private(s));
+  PetscCall(PetscFree2(before, capped));
+  PetscCall(PetscFree(fixed));
+  PetscFunctionReturn(0);
+}
+
 static PetscLogEvent smooth_event = -1;
 
 PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg)
@@ -80,12 +109,17 @@ PetscErrorCode TwinfeSurfaceSmooth(TwinfeSurface surface, PetscInt iterations, P
              (double)feature_angle_deg);
   if (iterations == 0 || surface->ntriangles == 0) PetscFunctionReturn(0);
   PetscCall(TwinfeLogBegin_Private("TwinfeSurfSmooth", &smooth_event));
+  if (surface->ncaps) {
+    PetscCall(SmoothWithCaps(surface, iterations, passband, feature_angle_deg, feature_edges, nonmanifold, max_shift));
+    PetscCall(PetscLogEventEnd(smooth_event, 0, 0, 0, 0));
+    PetscFunctionReturn(0);
+  }
   if (max_shift > 0 && surface->has_grid) {
     PetscCall(PetscMalloc1(3 * surface->nvertices, &before));
     PetscCall(PetscArraycpy(before, surface->xyz, 3 * surface->nvertices));
   }
   PetscCall(TwinfeSurfaceSmooth_VTK(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, iterations, passband,
-                                    feature_angle_deg, feature_edges, nonmanifold));
+                                    feature_angle_deg, feature_edges, nonmanifold, NULL));
   if (before) TwinfeSurfaceClampShift_Private(surface, before, max_shift);
   PetscCall(PetscFree(before));
   PetscCall(PetscLogEventEnd(smooth_event, 0, 0, 0, 0));

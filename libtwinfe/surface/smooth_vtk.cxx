@@ -61,12 +61,25 @@ vtkSmartPointer<vtkPolyData> TwinfeMakePolyData(PetscInt nvertices, const PetscR
 } // namespace
 
 namespace {
+/* VTK's filter never moves a point used by a vertex cell: the fixed points become such cells. */
+void TwinfeAddFixedVertices(vtkPolyData *poly, PetscInt nvertices, const PetscBool fixed[])
+{
+  vtkNew<vtkCellArray> verts;
+  for (PetscInt v = 0; v < nvertices; v++)
+    if (fixed[v]) {
+      vtkIdType id = v;
+      verts->InsertNextCell(1, &id);
+    }
+  poly->SetVerts(verts);
+}
+
 PetscErrorCode SurfaceSmooth(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[], PetscInt iterations,
                              PetscReal passband, PetscReal feature_angle_deg, PetscBool feature_edges,
-                             PetscBool nonmanifold_smoothing)
+                             PetscBool nonmanifold_smoothing, const PetscBool fixed[])
 {
   PetscFunctionBeginUser;
   vtkSmartPointer<vtkPolyData> input = TwinfeMakePolyData(nvertices, xyz, ntriangles, tri);
+  if (fixed) TwinfeAddFixedVertices(input, nvertices, fixed);
 
   vtkNew<vtkWindowedSincPolyDataFilter>      filter;
   vtkSmartPointer<TwinfeSmoothErrorObserver> observer = vtkSmartPointer<TwinfeSmoothErrorObserver>::New();
@@ -104,10 +117,10 @@ PetscErrorCode SurfaceSmooth(PetscInt nvertices, PetscReal xyz[], PetscInt ntria
 
 PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
                                        PetscInt iterations, PetscReal passband, PetscReal feature_angle_deg,
-                                       PetscBool feature_edges, PetscBool nonmanifold_smoothing)
+                                       PetscBool feature_edges, PetscBool nonmanifold_smoothing, const PetscBool fixed[])
 {
   return TwinfeCxxGuard("smoothing", "the label surfaces", [&] {
     return SurfaceSmooth(nvertices, xyz, ntriangles, tri, iterations, passband, feature_angle_deg, feature_edges,
-                         nonmanifold_smoothing);
+                         nonmanifold_smoothing, fixed);
   });
 }

@@ -61,6 +61,7 @@ PetscErrorCode TwinfeSurfaceDestroy(TwinfeSurface *surface)
 {
   PetscFunctionBeginUser;
   if (!surface || !*surface) PetscFunctionReturn(0);
+  PetscCall(TwinfeSurfaceCapsDestroy_Private(*surface));
   PetscCall(PetscFree3((*surface)->xyz, (*surface)->tri, (*surface)->labels));
   PetscCall(PetscFree(*surface));
   PetscFunctionReturn(0);

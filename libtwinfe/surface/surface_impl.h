@@ -13,7 +13,27 @@ struct _p_TwinfeSurface {
      surface made from arrays. */
   PetscBool has_grid;
   PetscReal grid_direction[9], grid_spacing[3];
+  /* Caps (-surface_caps, caps.c): where a region meets the image's outer boundary. ncaps 0 and
+     tag NULL without them. tag: per triangle, TwinfeCapTag(label, k) on cap triangles, else
+     TwinfeFacetTag of its labels. While the remesher runs, cap triangles carry a pseudo label
+     per cap instead (caps_pseudo), so that each cap is its own label pair and its rim a feature
+     curve; pseudo[l] marks those labels. */
+  PetscInt          ncaps;
+  struct TwinfeCap *caps;
+  int32_t          *tag;
+  PetscBool         caps_pseudo;
+  PetscBool        *pseudo; /* 1000 entries while caps_pseudo, else NULL */
 };
+
+/* One cap: the connected patch of one label's triangles on one face of the image's box. */
+typedef struct TwinfeCap {
+  int32_t   label, tag; /* tag = TwinfeCapTag(label, k) */
+  int       face;       /* 2 * axis + (1 on the high side) */
+  PetscReal normal[3];  /* unit, out of the image (LPS) */
+  PetscReal offset;     /* the plane: normal . x = offset (mm) */
+  PetscReal voxel_area; /* mm^2 of voxel faces at extraction */
+  int32_t   pseudo;     /* its pseudo label while caps_pseudo */
+} TwinfeCap;
 
 /* NULL-argument check without PETSc's private headers. */
 #define TwinfeSurfaceCheckPointer_Private(p)                                                                                     \
@@ -44,11 +64,29 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface sur
                                                                TwinfeSurface reference, PetscReal max_deviation_mm,
                                                                PetscReal input_edge_mm, TwinfeSurfaceRemeshStats *stats);
 
-/* Windowed-sinc smoothing of the vertex coordinates in place; connectivity is only read. */
+/* Windowed-sinc smoothing of the vertex coordinates in place; connectivity is only read.
+   fixed (NULL: none) marks vertices that must not move (given to VTK as vertex cells). */
 PETSC_INTERN PetscErrorCode TwinfeSurfaceSmooth_VTK(PetscInt nvertices, PetscReal xyz[], PetscInt ntriangles,
                                                     const PetscInt tri[], PetscInt iterations, PetscReal passband,
                                                     PetscReal feature_angle_deg, PetscBool feature_edges,
-                                                    PetscBool nonmanifold_smoothing);
+                                                    PetscBool nonmanifold_smoothing, const PetscBool fixed[]);
+
+/* ---- caps (caps.c) */
+/* From the marks nets.c made (face[t]: image face of a cap triangle, -1 elsewhere): the caps
+   numbered per label, their planes, and the tag array. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsBuild_Private(TwinfeSurface s, TwinfeImage image, const int8_t face[]);
+/* Smoothing of the caps themselves (rims along themselves, insides in the plane), each move
+   kept within max_shift voxels per grid axis of before (0: no limit); fixed[v] is set on every
+   cap vertex, which the surface smoothing must then leave alone. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsSmooth_Private(TwinfeSurface s, PetscInt iterations, PetscReal passband,
+                                                            PetscReal max_shift, const PetscReal before[], PetscBool fixed[]);
+/* Every vertex of a cap's triangles put exactly on its plane. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsProject_Private(TwinfeSurface s);
+/* Cap triangles to their pseudo labels (for the remesher), and back (tags rebuilt, vertices
+   projected). Both do nothing on a surface without caps or already in that state. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsToPseudo_Private(TwinfeSurface s, PetscBool *converted);
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsFromPseudo_Private(TwinfeSurface s);
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsDestroy_Private(TwinfeSurface s);
 
 /* ---- a uniform grid over boxes (triangles or segments), for closest-point and overlap queries */
 typedef struct {
