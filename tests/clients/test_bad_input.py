@@ -64,13 +64,18 @@ def run_app(args, ranks, cwd, timeout=TIMEOUT_S):
     cmd = [os.path.abspath(ARGS.app)] + list(args)
     if ranks > 1:
         cmd = [ARGS.mpiexec, "--oversubscribe", "-n", str(ranks)] + cmd
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    try:
-        p = tc.subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, cwd=cwd)
-        # bytes that are not UTF-8 (a message cut inside a character) become U+FFFD
-        return p.returncode, p.stdout.decode("utf-8", errors="replace"), p.stderr.decode("utf-8", errors="replace")
-    except tc.subprocess.TimeoutExpired:
-        return None, "", f"timed out after {timeout} s"
+    base = os.environ.get("OMPI_MCA_orte_tmpdir_base") or tc.tempfile.gettempdir()
+    os.makedirs(base, exist_ok=True)
+    # its own Open MPI session directory, as tc.run gives: the pool runs several at once
+    with tc.tempfile.TemporaryDirectory(prefix="ompi-run-", dir=base) as session:
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_orte_tmpdir_base=session)
+        try:
+            p = tc.subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, cwd=cwd)
+            # bytes that are not UTF-8 (a message cut inside a character) become U+FFFD
+            return p.returncode, p.stdout.decode("utf-8", errors="replace"), p.stderr.decode("utf-8", errors="replace")
+        except tc.subprocess.TimeoutExpired:
+            return None, "", f"timed out after {timeout} s"
 
 
 def make_ctx(name):

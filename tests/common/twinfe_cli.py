@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 
 
@@ -51,9 +52,18 @@ def parse_args():
 
 
 def run(cmd, expect_ok=True, timeout=1200):
-    """Runs a command; returns (exit code, stdout, stderr)."""
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    """Runs a command; returns (exit code, stdout, stderr).
+
+    Each run gets its own Open MPI session directory: processes started at once (the checks
+    run several in a thread pool) otherwise share <tmpdir>/ompi.<host>.<uid>/jf.0, and one that
+    ends removes it while another is creating it ("A call to mkdir was unable to create the
+    desired directory", orte_init failed: seen in CI)."""
+    base = os.environ.get("OMPI_MCA_orte_tmpdir_base") or tempfile.gettempdir()
+    os.makedirs(base, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ompi-run-", dir=base) as session:
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_orte_tmpdir_base=session)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if expect_ok and proc.returncode != 0:
         print("command failed:", " ".join(cmd), "\n", proc.stdout, "\n", proc.stderr, flush=True)
     leaks = [line for line in (proc.stdout + proc.stderr).splitlines() if PETSC_LEAK.search(line)]
