@@ -51,6 +51,11 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowAddWall(TwinfeFlow flow, PetscInt tag);
 /* u = fn(x) on the faces with the tag (an inlet profile; nodes shared with a wall take the
    later condition: add walls first, or last to keep the inlet's rim at rest). */
 PETSC_EXTERN PetscErrorCode TwinfeFlowAddVelocity(TwinfeFlow flow, PetscInt tag, TwinfeVectorFunction fn, void *ctx);
+/* Scale the velocity given on tag (TwinfeFlowAddVelocity) so that it carries flow_rate
+   (mm^3/s, > 0) into the domain through the discrete faces: the flux of the prescribed values,
+   with the nodes a wall holds at rest, integrated exactly. A plug profile on a cap otherwise
+   carries less than speed x area (8% less on a 3 mm aorta mesh). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow flow, PetscInt tag, PetscReal flow_rate);
 /* Traction mu du/dn - p n = fn(x, n) on the faces with the tag; a tag given nothing is free
    (traction 0). */
 PETSC_EXTERN PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow flow, PetscInt tag, TwinfeTractionFunction fn, void *ctx);

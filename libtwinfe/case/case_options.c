@@ -419,6 +419,31 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+/* Blood flow (physics stokes | navier_stokes, physics/flow_run.c, which checks the values). */
+static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
+{
+  const char *profiles[] = {"poiseuille", "plug"};
+  PetscInt    cap = 1, profile = 0;
+  PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3;
+  PetscFunctionBegin;
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsInt(PetscOptionsObject, "-inlet_cap",
+                                    "flow: the cap blood enters by, 1 = the largest (caps by decreasing area)", cap, &cap, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-inflow", "flow: the flow rate into the inlet cap, ml/s",
+                                                inflow, &inflow, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-inlet_profile",
+                                                  "flow: the inlet's velocity profile, scaled to -inflow on the discrete cap",
+                                                  profiles, 2, profile, &profile, NULL));
+  TwinfeOptionsTry(
+      *declared, TwinfeOptionsReal(PetscOptionsObject, "-blood_density", "flow: blood density, g/mm^3", density, &density, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-blood_viscosity", "flow: dynamic viscosity, Pa s",
+                                                viscosity, &viscosity, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
+                                                "flow: grad-div parameter, Pa s (default 10 x viscosity; docs/flow.md)", grad_div,
+                                                &grad_div, NULL));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
@@ -436,6 +461,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
                                     "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
+  PetscCall(DeclareFlow(PetscOptionsObject, &declared));
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate",
                                                  "who builds faces and edges after distribution", interpolations, 2,
                                                  interpolation, &interpolation, NULL));
@@ -499,8 +525,11 @@ static PetscErrorCode DeclareAll(MPI_Comm comm, Regions *r, PetscBool solver)
 
 /* ---------- options nothing read ---------- */
 
+/* The elasticity solver's options, and the flow solver's (prefix flow_, read while solving:
+   physics/flow.c), are checked once the solver has read them. */
 static PetscBool IsSolverOption(const char name[])
 {
+  if (!strncasecmp(name, "flow_", 5)) return PETSC_TRUE;
   return strncasecmp(name, SOLVER_PREFIX, strlen(SOLVER_PREFIX)) ? PETSC_FALSE : PETSC_TRUE;
 }
 

@@ -86,9 +86,10 @@ static PetscErrorCode AppendVelocity(TwinfeFlow f, PetscInt tag, TwinfeVectorFun
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(f->nvelocity_bcs + 1, &list));
   PetscCall(PetscArraycpy(list, f->velocity_bcs, f->nvelocity_bcs));
-  list[f->nvelocity_bcs].tag = tag;
-  list[f->nvelocity_bcs].fn  = fn;
-  list[f->nvelocity_bcs].ctx = ctx;
+  list[f->nvelocity_bcs].tag   = tag;
+  list[f->nvelocity_bcs].fn    = fn;
+  list[f->nvelocity_bcs].ctx   = ctx;
+  list[f->nvelocity_bcs].scale = 1;
   f->nvelocity_bcs++;
   PetscCall(PetscFree(f->velocity_bcs));
   f->velocity_bcs = list;
@@ -266,7 +267,7 @@ static PetscErrorCode VelocityValue(const PetscReal x[3], PetscInt ncomp, PetscS
   (void)ncomp;
   if (bc->fn) PetscCall(bc->fn(x, u, bc->ctx));
   for (PetscInt k = 0; k < 3; ++k)
-    value[k] = u[k];
+    value[k] = bc->scale * u[k];
   PetscFunctionReturn(0);
 }
 
@@ -403,6 +404,49 @@ PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
     f->newton_steps = 1;
   /* Constrained values are known exactly; the solver leaves them to its tolerance. */
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscFunctionReturn(0);
+}
+
+/* The flux into the domain of the prescribed velocities through tag: the Dirichlet values on the
+   discrete faces (nodes shared with a wall at rest), integrated exactly. */
+static PetscErrorCode PrescribedInflow(TwinfeFlow f, PetscInt tag, PetscReal *inflow)
+{
+  Vec       G;
+  PetscReal flux;
+
+  PetscFunctionBeginUser;
+  PetscCall(SetUp(f));
+  PetscCall(VecDuplicate(f->U, &G));
+  PetscCall(VecZeroEntries(G));
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, G));
+  PetscCall(TwinfeSpaceComputeFaceFlux(f->space, tag, 0, G, &flux));
+  PetscCall(VecDestroy(&G));
+  *inflow = -flux;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow f, PetscInt tag, PetscReal flow_rate)
+{
+  TwinfeFlowVelocityBC *bc     = NULL;
+  PetscReal             inflow = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(flow_rate) && flow_rate > 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "flow rate %g mm^3/s through tag %" PetscInt_FMT " is not allowed: it must be > 0", (double)flow_rate, tag);
+  for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
+    if (f->velocity_bcs[i].tag == tag && f->velocity_bcs[i].fn) bc = &f->velocity_bcs[i];
+  PetscCheck(bc, f->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "tag %" PetscInt_FMT " has no prescribed velocity to scale: call TwinfeFlowAddVelocity for it first", tag);
+  bc->scale = 1;
+  f->dirty  = PETSC_TRUE;
+  PetscCall(PrescribedInflow(f, tag, &inflow));
+  PetscCheck(inflow > 0, f->comm, PETSC_ERR_ARG_WRONG,
+             "the velocity prescribed on tag %" PetscInt_FMT
+             " carries %g mm^3/s into the vessel: it must point inward to be scaled to "
+             "a flow rate",
+             tag, (double)inflow);
+  bc->scale = flow_rate / inflow;
+  f->dirty  = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 

@@ -9,6 +9,7 @@ typedef struct {
   PetscInt             tag;
   TwinfeVectorFunction fn; /* NULL: no slip */
   void                *ctx;
+  PetscReal            scale; /* fn's values are multiplied by it (TwinfeFlowScaleVelocityToFlowRate) */
 } TwinfeFlowVelocityBC;
 
 typedef struct {

@@ -6,7 +6,8 @@
 #include <string.h>
 
 /* Every physics there is; a new one adds its ops here. */
-static const TwinfePhysicsOps *const known[] = {&TwinfePhysicsOps_Elasticity};
+static const TwinfePhysicsOps *const known[] = {&TwinfePhysicsOps_Elasticity, &TwinfePhysicsOps_Stokes,
+                                                &TwinfePhysicsOps_NavierStokes};
 #define NKNOWN (sizeof known / sizeof known[0])
 
 PetscErrorCode TwinfePhysicsList(const char *const **names)

@@ -30,6 +30,8 @@ struct _p_TwinfePhysics {
 };
 
 PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Elasticity;
+PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Stokes;       /* flow_run.c */
+PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_NavierStokes; /* flow_run.c */
 
 /* Where tissue is held (clamp.c): facet tags and, per connected part of the mesh and tag, the
    box of the part's vertices it holds. Read from -clamp_tags, -clamp_axis, -clamp_side and
