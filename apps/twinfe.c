@@ -9,21 +9,24 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] = "usage: twinfe <command> [input] -o DIR [options]\n"
-                            "\n"
-                            "commands:\n"
-                            "  demo  [-o DIR]             the bundled case (a synthetic organ with a stiffer tumour) from label\n"
-                            "                             map to ParaView results; DIR defaults to twinfe-demo\n"
-                            "  run   CASE.yaml -o DIR     a case file (see meshes/organ_phantom.yaml)\n"
-                            "  mesh  IMAGE -o DIR         a NIfTI label map (.nii, .nii.gz) to DIR/mesh.vtu, DIR/mesh.msh and\n"
-                            "                             one STL per region, in the scanner's millimetres (LPS)\n"
-                            "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh\n"
-                            "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2] [-kind kidneys]\n"
-                            "  version                    print the version\n"
-                            "\n"
-                            "Every command takes options after it (-name value); `twinfe <command> -h` lists them.\n"
-                            "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
-                            "mesh quality, solver convergence and timings.\n";
+static const char usage[] =
+    "usage: twinfe <command> [input] -o DIR [options]\n"
+    "\n"
+    "commands:\n"
+    "  demo  [-o DIR]             the bundled case (a synthetic organ with a stiffer tumour) from label\n"
+    "                             map to ParaView results; DIR defaults to twinfe-demo; with\n"
+    "                             -physics navier_stokes: blood flow in a stenosed carotid bifurcation\n"
+    "  run   CASE.yaml -o DIR     a case file (see meshes/organ_phantom.yaml)\n"
+    "  mesh  IMAGE -o DIR         a NIfTI label map (.nii, .nii.gz) to DIR/mesh.vtu, DIR/mesh.msh and\n"
+    "                             one STL per region, in the scanner's millimetres (LPS)\n"
+    "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh (or -physics\n"
+    "                             stokes | navier_stokes: blood flow, docs/flow.md)\n"
+    "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2] [-kind kidneys|vessel]\n"
+    "  version                    print the version\n"
+    "\n"
+    "Every command takes options after it (-name value); `twinfe <command> -h` lists them.\n"
+    "Output folders appear whole or not at all; report.json records inputs (SHA-256), settings,\n"
+    "mesh quality, solver convergence and timings.\n";
 
 /* -h, --help or -help anywhere after the command: print that command's options and stop
    (-help, PETSc's spelling, adds the solver's own long list). */
@@ -64,6 +67,7 @@ typedef struct {
   PetscBool traceback;
   PetscReal voxel_mm;
   PetscBool kidneys; /* phantom -kind kidneys */
+  PetscBool vessel;  /* phantom -kind vessel */
 } AppOptions;
 
 static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
@@ -72,6 +76,7 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
   PetscFunctionBegin;
   o->voxel_mm             = 2.0;
   o->kidneys              = PETSC_FALSE;
+  o->vessel               = PETSC_FALSE;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "twinfe", "twinfe");
   if (phantom || IsCaseCommand(command))
@@ -80,14 +85,17 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
                                                            : "output folder; it appears only when the run succeeded",
                                                    !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
   if (phantom) {
-    const char *const kinds[] = {"organ", "kidneys"};
+    const char *const kinds[] = {"organ", "kidneys", "vessel"};
     PetscInt          kind    = 0;
     TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-kind",
                                                    "organ: the bundled organ with an inclusion; kidneys: a CT-like abdomen "
-                                                   "(two kidneys, a tumour, a vessel, specks)",
-                                                   kinds, 2, kind, &kind, NULL));
+                                                   "(two kidneys, a tumour, a vessel, specks); vessel: a stenosed carotid "
+                                                   "bifurcation cut by the image at its three ends",
+                                                   kinds, 3, kind, &kind, NULL));
     o->kidneys = (PetscBool)(kind == 1);
+    o->vessel  = (PetscBool)(kind == 2);
     if (o->kidneys) o->voxel_mm = 1.0;
+    if (o->vessel) o->voxel_mm = 0.4;
     TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-voxel_mm",
                                                  "organ: voxel size, mm, 0.2 to 10 (default 2); kidneys: slice spacing, mm, 0.5 "
                                                  "to 10, in-plane 0.94 of it (default 1: 261 x 512 x 512 voxels)",
@@ -98,8 +106,11 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
                                      PETSC_FALSE, &o->traceback, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
-  PetscCheck(!phantom || (o->voxel_mm >= (o->kidneys ? 0.5 : 0.2) && o->voxel_mm <= 10), PETSC_COMM_WORLD,
+  PetscCheck(!phantom || o->vessel || (o->voxel_mm >= (o->kidneys ? 0.5 : 0.2) && o->voxel_mm <= 10), PETSC_COMM_WORLD,
              PETSC_ERR_ARG_OUTOFRANGE, "-voxel_mm %g is out of range: give 0.2 to 10 mm", (double)o->voxel_mm);
+  PetscCheck(!phantom || !o->vessel || (o->voxel_mm >= 0.1 && o->voxel_mm <= 1), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-voxel_mm %g is out of range for -kind vessel: give 0.1 to 1 mm (the stenosis is 3 mm across)",
+             (double)o->voxel_mm);
   PetscFunctionReturn(0);
 }
 
@@ -123,10 +134,17 @@ static PetscErrorCode RequireInput(const char *input, const char command[], cons
   PetscFunctionReturn(0);
 }
 
+/* The bundled case: the organ (elasticity), or with -physics stokes | navier_stokes the stenosed
+   carotid bifurcation (meshes/vessel_phantom.yaml), whose case file names that physics too. */
 static PetscErrorCode BundledCase(char case_file[PETSC_MAX_PATH_LEN])
 {
+  char      physics[64] = "elasticity";
+  PetscBool flow;
   PetscFunctionBegin;
-  PetscCheck((size_t)snprintf(case_file, PETSC_MAX_PATH_LEN, "%s/organ_phantom.yaml", DataDir()) < PETSC_MAX_PATH_LEN,
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-physics", physics, sizeof physics, NULL));
+  flow = (PetscBool)(!strcmp(physics, "stokes") || !strcmp(physics, "navier_stokes"));
+  PetscCheck((size_t)snprintf(case_file, PETSC_MAX_PATH_LEN, "%s/%s", DataDir(),
+                              flow ? "vessel_phantom.yaml" : "organ_phantom.yaml") < PETSC_MAX_PATH_LEN,
              PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ, "The bundled case's folder %s is too long a path", DataDir());
   PetscFunctionReturn(0);
 }
@@ -171,6 +189,8 @@ static PetscErrorCode WritePhantom(const AppOptions *o)
   PetscCheck(o->out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o FILE.nii.gz");
   if (o->kidneys)
     PetscCall(TwinfeImageCreateKidneyPhantom(o->voxel_mm, &image));
+  else if (o->vessel)
+    PetscCall(TwinfeImageCreateVesselPhantom(o->voxel_mm, &image));
   else
     PetscCall(TwinfeImageCreateOrganPhantom(o->voxel_mm, &image));
   PetscCall(TwinfeImageWrite(image, o->out));

@@ -150,6 +150,15 @@ PETSC_EXTERN PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt 
    voxel size in mm on a grid with a non-identity direction. Deterministic. */
 PETSC_EXTERN PetscErrorCode TwinfeImageCreateOrganPhantom(PetscReal voxel_mm, TwinfeImage *image);
 
+/* The bundled flow case (meshes/vessel_phantom.yaml): a carotid-like bifurcation, label 1,
+   isotropic voxels of voxel_mm (0.1 to 1; 0.4 bundled), identity direction. A parent of radius
+   3 mm runs along +z from the image's first slice, with a cosine stenosis halving its diameter
+   (8 mm long, centred at z = 15 mm); at z = 30 mm it forks into daughters of radius 2.2 mm
+   (+25 degrees in x-z) and 1.8 mm (-25 degrees) that leave through the last slice (z = 50 mm).
+   So the vessel is cut by the image at three ends: with -surface_caps they become its inlet
+   and outlet caps. Deterministic. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageCreateVesselPhantom(PetscReal voxel_mm, TwinfeImage *image);
+
 /* A CT-like label map with known volumes: a CT's grid (the same 261 x 481 x 481 mm field of
    view as 261 x 512 x 512 voxels of 1.0 x 0.94 x 0.94 mm when slice_mm = 1; spacing scaled by
    slice_mm for smaller test versions, 0.5 to 10), slice axis first (axis 0 runs superior),

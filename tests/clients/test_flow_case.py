@@ -69,4 +69,20 @@ refused("no such cap", [app, "solve", os.path.join(capped, "mesh.msh"), "-physic
                         os.path.join(work, "refused")], ["-inlet_cap 3", "caps 1 to 2"])
 refused("negative inflow", [app, "solve", os.path.join(capped, "mesh.msh"), "-physics", "stokes", "-inflow", "-1", "-o",
                             os.path.join(work, "refused")], ["-inflow -1"])
+# The bundled flow demo: the stenosed bifurcation from its label map, three caps, blood in at
+# cap 1 and out through the daughters.
+demo = os.path.join(work, "demo")
+code, stdout, _ = tc.run([app, "demo", "-physics", "navier_stokes", "-o", demo])
+ck.check(code == 0, "twinfe demo -physics navier_stokes failed")
+if code == 0:
+    caps = tc.report(demo).get("flow", {}).get("caps", {})
+    ck.check(sorted(caps) == ["cap1", "cap2", "cap3"], f"demo caps: {sorted(caps)}")
+    if len(caps) == 3:
+        q_in = -caps["cap1"]["outflow_mm3_per_s"]
+        q_out = caps["cap2"]["outflow_mm3_per_s"] + caps["cap3"]["outflow_mm3_per_s"]
+        print(f"demo: inflow {q_in:.6g} mm^3/s, outflows {caps['cap2']['outflow_mm3_per_s']:.6g} + "
+              f"{caps['cap3']['outflow_mm3_per_s']:.6g} mm^3/s")
+        ck.check(abs(q_in - 1000) < 1e-6 * 1000, f"demo inflow {q_in}, asked 1000 mm^3/s")
+        ck.check(abs(q_out - q_in) < 0.005 * q_in, f"demo outflow {q_out} vs inflow {q_in}")
+        ck.check(min(caps["cap2"]["outflow_mm3_per_s"], caps["cap3"]["outflow_mm3_per_s"]) > 0, "a daughter has no outflow")
 ck.close()
