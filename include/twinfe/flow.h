@@ -67,6 +67,14 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
    when Newton or the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
 
+/* Wall shear stress (Pa) on the faces tagged tag: the tangential part of the viscous traction
+   mu (grad u + grad u^T) n, n the wall's outward normal, from the P2 velocity's gradient on
+   each face. *wss (3 components per vertex, on the new *vdm; the caller destroys both) holds at
+   each vertex the area-weighted mean over the tagged faces around it, 0 elsewhere. mean: the
+   area-weighted mean of |wss| over the faces; max: its largest value at a quadrature point
+   (either may be NULL). Call after TwinfeFlowSolve. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowComputeWallShearStress(TwinfeFlow flow, PetscInt tag, DM *vdm, Vec *wss, PetscReal *mean,
+                                                             PetscReal *max);
 /* The space (field 0 "velocity", P2, 3 components; field 1 "pressure", P1) and the solution
    on its DM, lent; valid after a solve. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetSpace(TwinfeFlow flow, TwinfeSpace *space);

@@ -450,6 +450,120 @@ PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow f, PetscInt tag, Pet
   PetscFunctionReturn(0);
 }
 
+/* Per face: out[0..2] += int wss, out[3] += area, out[4] += int |wss|, out[5] = the largest
+   |wss| at the face's quadrature points. wss = t - (t . n) n, t = mu (grad u + grad u^T) n. */
+static PetscErrorCode WallShearKernel(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx)
+{
+  const PetscReal  mu = *(const PetscReal *)ctx;
+  const PetscReal *n  = fe->normal;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    const PetscReal *D       = &fe->D[0][q * 10 * 3];
+    PetscReal        G[3][3] = {{0}}, t[3], tn = 0, wss[3], mag = 0;
+    for (PetscInt a = 0; a < 10; ++a)
+      for (PetscInt i = 0; i < 3; ++i)
+        for (PetscInt j = 0; j < 3; ++j)
+          G[i][j] += PetscRealPart(fe->u[3 * a + i]) * D[3 * a + j];
+    for (PetscInt i = 0; i < 3; ++i) {
+      t[i] = 0;
+      for (PetscInt j = 0; j < 3; ++j)
+        t[i] += mu * (G[i][j] + G[j][i]) * n[j];
+      tn += t[i] * n[i];
+    }
+    for (PetscInt i = 0; i < 3; ++i) {
+      wss[i] = t[i] - tn * n[i];
+      mag += wss[i] * wss[i];
+      out[i] += fe->w[q] * wss[i];
+    }
+    mag = PetscSqrtReal(mag);
+    out[3] += fe->w[q];
+    out[4] += fe->w[q] * mag;
+    out[5] = PetscMax(PetscRealPart(out[5]), mag);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Each face's mean wss times its area, and its area, added to the face's vertices. */
+static PetscErrorCode SpreadFacesToVertices(DM vdm, PetscInt nfaces, const PetscInt faces[], const PetscReal values[], Vec W,
+                                            Vec A)
+{
+  PetscSection section;
+  Vec          Wl, Al;
+  PetscScalar *w, *a;
+  PetscInt     vStart, vEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLocalSection(vdm, &section));
+  PetscCall(DMPlexGetDepthStratum(vdm, 0, &vStart, &vEnd));
+  PetscCall(DMGetLocalVector(vdm, &Wl));
+  PetscCall(DMGetLocalVector(vdm, &Al));
+  PetscCall(VecZeroEntries(Wl));
+  PetscCall(VecZeroEntries(Al));
+  PetscCall(VecGetArray(Wl, &w));
+  PetscCall(VecGetArray(Al, &a));
+  for (PetscInt i = 0; i < nfaces; ++i) {
+    PetscInt *closure = NULL, nclosure;
+    PetscCall(DMPlexGetTransitiveClosure(vdm, faces[3 * i], PETSC_TRUE, &nclosure, &closure));
+    for (PetscInt c = 0; c < nclosure; ++c) {
+      const PetscInt p = closure[2 * c];
+      PetscInt       off;
+      if (p < vStart || p >= vEnd) continue;
+      PetscCall(PetscSectionGetOffset(section, p, &off));
+      for (PetscInt k = 0; k < 3; ++k) {
+        w[off + k] += values[6 * i + k];
+        a[off + k] += values[6 * i + 3];
+      }
+    }
+    PetscCall(DMPlexRestoreTransitiveClosure(vdm, faces[3 * i], PETSC_TRUE, &nclosure, &closure));
+  }
+  PetscCall(VecRestoreArray(Wl, &w));
+  PetscCall(VecRestoreArray(Al, &a));
+  PetscCall(VecZeroEntries(W));
+  PetscCall(VecZeroEntries(A));
+  PetscCall(DMLocalToGlobal(vdm, Wl, ADD_VALUES, W));
+  PetscCall(DMLocalToGlobal(vdm, Al, ADD_VALUES, A));
+  PetscCall(DMRestoreLocalVector(vdm, &Wl));
+  PetscCall(DMRestoreLocalVector(vdm, &Al));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowComputeWallShearStress(TwinfeFlow f, PetscInt tag, DM *vdm, Vec *wss, PetscReal *mean, PetscReal *max)
+{
+  PetscInt     nfaces, *faces, n;
+  PetscReal   *values, local[3] = {0, 0, 0}, sum[2], largest;
+  Vec          A;
+  PetscScalar *w, *a;
+
+  PetscFunctionBeginUser;
+  PetscCheck(f->space, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowComputeWallShearStress: call TwinfeFlowSolve first");
+  PetscCall(TwinfeSpaceEvaluateFaces(f->space, tag, 4, f->U, WallShearKernel, &f->viscosity, 6, &nfaces, &faces, &values));
+  for (PetscInt i = 0; i < nfaces; ++i) {
+    local[0] += values[6 * i + 4];
+    local[1] += values[6 * i + 3];
+    local[2] = PetscMax(local[2], values[6 * i + 5]);
+  }
+  PetscCall(MPIU_Allreduce(local, sum, 2, MPIU_REAL, MPIU_SUM, f->comm));
+  PetscCall(MPIU_Allreduce(&local[2], &largest, 1, MPIU_REAL, MPIU_MAX, f->comm));
+  if (mean) *mean = sum[1] > 0 ? sum[0] / sum[1] : 0;
+  if (max) *max = largest;
+  PetscCall(TwinfeSpaceCreateVertexVector(f->space, 0, vdm, wss));
+  PetscCall(PetscObjectSetName((PetscObject)*wss, "wall_shear_stress"));
+  PetscCall(VecDuplicate(*wss, &A));
+  PetscCall(SpreadFacesToVertices(*vdm, nfaces, faces, values, *wss, A));
+  PetscCall(VecGetLocalSize(*wss, &n));
+  PetscCall(VecGetArray(*wss, &w));
+  PetscCall(VecGetArray(A, &a));
+  for (PetscInt i = 0; i < n; ++i)
+    w[i] = PetscRealPart(a[i]) > 0 ? w[i] / a[i] : 0;
+  PetscCall(VecRestoreArray(*wss, &w));
+  PetscCall(VecRestoreArray(A, &a));
+  PetscCall(VecDestroy(&A));
+  PetscCall(PetscFree(faces));
+  PetscCall(PetscFree(values));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeFlowGetSpace(TwinfeFlow f, TwinfeSpace *space)
 {
   PetscFunctionBeginUser;

@@ -22,6 +22,8 @@ typedef struct {
   PetscInt       inlet;
   Profile        profile;
   PetscReal      inflow_mm3_s, density, viscosity, grad_div;
+  DM             wss_dm; /* the wall shear stress at the vertices, from the solve */
+  Vec            wss;
 } Blood;
 
 static const char *const profiles[] = {"poiseuille", "plug"};
@@ -100,6 +102,8 @@ static PetscErrorCode Destroy(TwinfePhysics c)
 
   PetscFunctionBegin;
   PetscCall(TwinfeFlowDestroy(&b->flow));
+  PetscCall(VecDestroy(&b->wss));
+  PetscCall(DMDestroy(&b->wss_dm));
   PetscCall(PetscFree(b->caps));
   PetscCall(PetscFree(c->data));
   PetscFunctionReturn(0);
@@ -262,6 +266,17 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", linear));
     PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", max_linear));
   }
+  {
+    PetscReal mean, max;
+    PetscCall(VecDestroy(&b->wss));
+    PetscCall(DMDestroy(&b->wss_dm));
+    PetscCall(TwinfeFlowComputeWallShearStress(b->flow, TwinfeFacetTag(c->labels[0], 0), &b->wss_dm, &b->wss, &mean, &max));
+    PetscCall(PetscPrintf(c->comm, "          wall shear stress: mean %.4g Pa, largest %.4g Pa\n", (double)mean, (double)max));
+    if (c->report) {
+      PetscCall(TwinfeReportSetReal(c->report, "flow.wall_shear_stress_Pa.mean", mean));
+      PetscCall(TwinfeReportSetReal(c->report, "flow.wall_shear_stress_Pa.max", max));
+    }
+  }
   for (PetscInt i = 0; i < b->ncaps; ++i) {
     PetscReal flux, pressure;
     PetscCall(TwinfeSpaceComputeFaceFlux(space, b->caps[i].tag, 0, U, &flux));
@@ -277,14 +292,15 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscFunctionReturn(0);
 }
 
-/* One state (t = 0): velocity (mm/s) and pressure (Pa) at the vertices. */
+/* One state (t = 0): velocity (mm/s), pressure (Pa) and wall shear stress (Pa, 0 off the wall)
+   at the vertices. */
 static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 {
   Blood         *b = (Blood *)c->data;
   TwinfeSpace    space;
-  Vec            U, fields[2] = {NULL, NULL};
+  Vec            U, fields[3] = {NULL, NULL, b->wss};
   DM             dms[2]   = {NULL, NULL};
-  const char    *names[2] = {"velocity", "pressure"};
+  const char    *names[3] = {"velocity", "pressure", "wall_shear_stress"};
   PetscErrorCode ierr     = 0;
 
   PetscFunctionBegin;
@@ -294,7 +310,7 @@ static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
     ierr = TwinfeSpaceCreateVertexVector(space, f, &dms[f], &fields[f]);
     if (!ierr) ierr = TwinfeSpaceCopyVertexValues(space, f, U, dms[f], fields[f]);
   }
-  if (!ierr) ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 2, names, fields, 0, NULL, NULL);
+  if (!ierr) ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 3, names, fields, 0, NULL, NULL);
   for (PetscInt f = 0; f < 2; ++f) {
     PetscCall(VecDestroy(&fields[f]));
     PetscCall(DMDestroy(&dms[f]));
@@ -305,7 +321,7 @@ static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 
 const TwinfePhysicsOps TwinfePhysicsOps_Stokes = {
     .name          = "stokes",
-    .fields        = "velocity and pressure",
+    .fields        = "velocity, pressure and wall shear stress",
     .create        = CreateStokes,
     .check_options = CheckOptions,
     .prepare       = Prepare,
@@ -317,7 +333,7 @@ const TwinfePhysicsOps TwinfePhysicsOps_Stokes = {
 
 const TwinfePhysicsOps TwinfePhysicsOps_NavierStokes = {
     .name          = "navier_stokes",
-    .fields        = "velocity and pressure",
+    .fields        = "velocity, pressure and wall shear stress",
     .create        = CreateNavierStokes,
     .check_options = CheckOptions,
     .prepare       = Prepare,

@@ -47,9 +47,15 @@ if states:
     pd = grid.GetPointData()
     ck.check(pd.GetArray("velocity") is not None and pd.GetArray("velocity").GetNumberOfComponents() == 3, "velocity array")
     ck.check(pd.GetArray("pressure") is not None, "pressure array")
+    ck.check(pd.GetArray("wall_shear_stress") is not None, "wall_shear_stress array")
     if pd.GetArray("velocity") is not None:
         vmax = max(sum(c * c for c in pd.GetArray("velocity").GetTuple3(i)) ** 0.5 for i in range(grid.GetNumberOfPoints()))
         ck.check(vmax > 0, "the velocity is zero everywhere")
+wss = rep.get("flow", {}).get("wall_shear_stress_Pa", {})
+print(f"wall shear stress: mean {wss.get('mean')} Pa, largest {wss.get('max')} Pa")
+# Poiseuille at 3 ml/s: 4 mu Q / (pi R^3) is 0.01 Pa in the 11 mm aorta and 0.5 Pa in the 3 mm
+# outlet; the mean lies between them and the largest near the outlet
+ck.check(0.005 < wss.get("mean", 0) < wss.get("max", 0) < 5, f"wall shear stress out of range: {wss}")
 
 
 def refused(label, cmd, words):
