@@ -177,8 +177,9 @@ static PetscErrorCode DefaultOption(const char name[], const char value[])
 
 /* The inner solvers' defaults go through the options database because PCFIELDSPLIT creates its
    sub-solvers only at set-up, and the user's options must still win. Velocity block: one GAMG
-   V-cycle (threshold 0.02: STACK-NOTES measured 66-68 iterations flat over refinement with it,
-   87-118 without). Schur block: Jacobi on the scaled pressure mass matrix, applied once. */
+   V-cycle (threshold 0.02: a peer measured 66-68 iterations over refinement with it, 87-118
+   without; docs/stack-measurements.md). Schur block: Jacobi on the scaled pressure mass
+   matrix, applied once. */
 static PetscErrorCode SetInnerSolverDefaults(void)
 {
   PetscFunctionBeginUser;
