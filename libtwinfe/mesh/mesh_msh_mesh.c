@@ -337,53 +337,6 @@ static PetscErrorCode CheckVolumes(const char path[], const TwinfeMsh *msh, Pets
 
 /* ------------------------------------------------------------------ faces */
 
-/* One face of a tet: its vertices sorted, the tet and the vertex opposite. */
-typedef struct {
-  PetscInt v[3], tet, opposite;
-} Face;
-
-static int CompareFaces(const void *a, const void *b)
-{
-  const Face *x = (const Face *)a, *y = (const Face *)b;
-  for (int k = 0; k < 3; k++)
-    if (x->v[k] != y->v[k]) return x->v[k] < y->v[k] ? -1 : 1;
-  return 0;
-}
-
-/* All 4 ntets faces sorted: a counting sort on the smallest vertex, then a sort within each
-   vertex's few faces, so equal faces are neighbours. */
-static PetscErrorCode SortedFaces(PetscInt nv, PetscInt ntets, const PetscInt tets[], Face **faces)
-{
-  PetscInt *start;
-  Face     *f;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(nv + 1, &start));
-  PetscCall(PetscMalloc1(4 * ntets + 1, &f));
-  for (PetscInt t = 0; t < ntets; t++)
-    for (int k = 0; k < 4; k++) {
-      PetscInt v[3] = {tets[4 * t + (k + 1) % 4], tets[4 * t + (k + 2) % 4], tets[4 * t + (k + 3) % 4]};
-      TwinfeSortThree_Private(v);
-      start[v[0] + 1]++;
-    }
-  for (PetscInt v = 0; v < nv; v++)
-    start[v + 1] += start[v];
-  for (PetscInt t = 0; t < ntets; t++)
-    for (int k = 0; k < 4; k++) {
-      Face face = {{tets[4 * t + (k + 1) % 4], tets[4 * t + (k + 2) % 4], tets[4 * t + (k + 3) % 4]}, t, tets[4 * t + k]};
-      TwinfeSortThree_Private(face.v);
-      f[start[face.v[0]]++] = face;
-    }
-  for (PetscInt v = nv; v > 0; v--)
-    start[v] = start[v - 1];
-  start[0] = 0;
-  for (PetscInt v = 0; v < nv; v++)
-    qsort(&f[start[v]], (size_t)(start[v + 1] - start[v]), sizeof *f, CompareFaces);
-  PetscCall(PetscFree(start));
-  *faces = f;
-  PetscFunctionReturn(0);
-}
-
 static PetscReal Side(const PetscReal xyz[], const PetscInt v[3], PetscInt d)
 {
   return TwinfeTetDet_Private(&xyz[3 * v[0]], &xyz[3 * v[1]], &xyz[3 * v[2]], &xyz[3 * d]);
@@ -392,14 +345,15 @@ static PetscReal Side(const PetscReal xyz[], const PetscInt v[3], PetscInt d)
 /* A face shared by more than two tets, or two tets on the same side of their shared face,
    means overlapping tets: refused with a count and the deepest fold (by the smaller of the
    two tets' volume/edge^3 on that side). */
-static PetscErrorCode CheckFolds(const char path[], const TwinfeMsh *msh, PetscInt nfaces, const Face f[], const PetscReal xyz[])
+static PetscErrorCode CheckFolds(const char path[], const TwinfeMsh *msh, PetscInt nfaces, const TwinfeFace f[],
+                                 const PetscReal xyz[])
 {
   PetscInt  over = 0, folded = 0, worst = -1;
   PetscReal depth = -1;
 
   PetscFunctionBeginUser;
   for (PetscInt i = 0, j; i < nfaces; i = j) {
-    for (j = i + 1; j < nfaces && !CompareFaces(&f[i], &f[j]); j++)
+    for (j = i + 1; j < nfaces && !TwinfeFaceCompare_Private(&f[i], &f[j]); j++)
       continue;
     if (j - i > 2) {
       if (!over++ && worst < 0) worst = f[i].tet;
@@ -419,22 +373,11 @@ static PetscErrorCode CheckFolds(const char path[], const TwinfeMsh *msh, PetscI
   PetscFunctionReturn(0);
 }
 
-/* The face of f (sorted) in the sorted list, or -1. */
-static PetscInt FindFace(PetscInt nfaces, const Face faces[], const PetscInt v[3])
-{
-  Face        key = {{v[0], v[1], v[2]}, 0, 0};
-  const Face *hit = (const Face *)bsearch(&key, faces, (size_t)nfaces, sizeof key, CompareFaces);
-  if (!hit) return -1;
-  while (hit > faces && !CompareFaces(hit - 1, &key))
-    hit--;
-  return (PetscInt)(hit - faces);
-}
-
 /* The tag a face gets by the rule: its region's label on the boundary, 1000*a + b between
    regions a < b, 0 inside a region. */
-static PetscInt RuleTag(PetscInt nfaces, const Face faces[], PetscInt i, const int32_t regions[])
+static PetscInt RuleTag(PetscInt nfaces, const TwinfeFace faces[], PetscInt i, const int32_t regions[])
 {
-  PetscBool pair = i + 1 < nfaces && !CompareFaces(&faces[i], &faces[i + 1]);
+  PetscBool pair = i + 1 < nfaces && !TwinfeFaceCompare_Private(&faces[i], &faces[i + 1]);
   int32_t   a = regions[faces[i].tet], b = pair ? regions[faces[i + 1].tet] : 0;
   if (pair && a == b) return 0;
   return TwinfeFacetTag(a, b);
@@ -450,7 +393,7 @@ static PetscBool TagAllowed(PetscInt rule, int tag)
 
 /* The file's triangles must be tet faces tagged by the rule (or caps), since the solve and
    the STL files read regions from the tags. */
-static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, PetscInt nfaces, const Face faces[],
+static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, PetscInt nfaces, const TwinfeFace faces[],
                                       const int32_t regions[], const PetscInt tris[], PetscInt taken[], int32_t tags[])
 {
   PetscFunctionBeginUser;
@@ -459,7 +402,7 @@ static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, P
   for (PetscInt f = 0; f < msh->ntris; f++) {
     PetscInt v[3] = {tris[3 * f], tris[3 * f + 1], tris[3 * f + 2]}, i, rule;
     TwinfeSortThree_Private(v);
-    i = FindFace(nfaces, faces, v);
+    i = TwinfeFindFace_Private(nfaces, faces, v);
     PetscCheck(
         i >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
         "%s: triangle %llu of physical surface %d is not a face of any tetrahedron: the surface mesh does not match the volume "
@@ -489,7 +432,7 @@ static PetscErrorCode CheckFileFacets(const char path[], const TwinfeMsh *msh, P
 /* Facets derived from the tets: each boundary face (tag: the region) and each face between
    two regions (tag 1000*a + b), with the normal out of the tet of the higher label, as the
    mesher orients them. */
-static PetscErrorCode DeriveFacets(PetscInt nfaces, const Face faces[], const int32_t regions[], const PetscReal xyz[],
+static PetscErrorCode DeriveFacets(PetscInt nfaces, const TwinfeFace faces[], const int32_t regions[], const PetscReal xyz[],
                                    PetscInt *nfacets, PetscInt **facets, int32_t **tags)
 {
   PetscInt n = 0;
@@ -498,7 +441,7 @@ static PetscErrorCode DeriveFacets(PetscInt nfaces, const Face faces[], const in
   PetscCall(PetscMalloc2(3 * nfaces + 1, facets, nfaces + 1, tags)); /* at most one facet per face */
   for (PetscInt i = 0, j; i < nfaces; i = j) {
     PetscInt rule = RuleTag(nfaces, faces, i, regions), out = i, *v = &(*facets)[3 * n];
-    for (j = i + 1; j < nfaces && !CompareFaces(&faces[i], &faces[j]); j++)
+    for (j = i + 1; j < nfaces && !TwinfeFaceCompare_Private(&faces[i], &faces[j]); j++)
       continue;
     if (rule == 0) continue;
     if (j - i == 2 && regions[faces[i + 1].tet] > regions[faces[i].tet]) out = i + 1;
@@ -552,7 +495,7 @@ typedef struct {
   PetscInt     *tets, *tris, nv, nfacets, *facets;
   int32_t      *regions, *tags;
   PetscReal    *xyz;
-  Face         *faces;
+  TwinfeFace   *faces;
 } Work;
 
 static PetscErrorCode BuildMesh(const char path[], const TwinfeMsh *file, Work *w, TwinfeMesh *mesh)
@@ -571,7 +514,7 @@ static PetscErrorCode BuildMesh(const char path[], const TwinfeMsh *file, Work *
   PetscCall(MapElementNodes(path, &w->map, msh->ntris, 3, msh->tri_nodes, msh->tri_tags, "triangles", w->tris));
   PetscCall(CompactVertices(msh, msh->ntets, w->tets, msh->ntris, w->tris, &w->nv, &w->xyz));
   PetscCall(CheckVolumes(path, msh, msh->ntets, w->tets, w->xyz));
-  PetscCall(SortedFaces(w->nv, msh->ntets, w->tets, &w->faces));
+  PetscCall(TwinfeSortedFaces_Private(w->nv, msh->ntets, w->tets, &w->faces));
   PetscCall(CheckFolds(path, msh, 4 * msh->ntets, w->faces, w->xyz));
   if (w->selected) {
     PetscCall(PetscMalloc2(4 * msh->ntets + 1, &w->facets, msh->ntris + 1, &w->tags)); /* facets: which triangle took a face */

@@ -159,18 +159,6 @@ static PetscErrorCode TheVolume(const char fn[], int *volume)
 
 /* ------------------------------------------------------------------ facets outward */
 
-typedef struct {
-  PetscInt v[3], tet, opposite;
-} Face;
-
-static int CompareFaces(const void *a, const void *b)
-{
-  const Face *x = (const Face *)a, *y = (const Face *)b;
-  for (int k = 0; k < 3; k++)
-    if (x->v[k] != y->v[k]) return x->v[k] < y->v[k] ? -1 : 1;
-  return 0;
-}
-
 /* Turn each facet so that its normal points away from the tet it bounds (out of the lumen, as
    TwinfeMeshCreate's callers give them). Gmsh 4.8 already gave every triangle of these
    OpenCASCADE solids outward (no facet turned on any test mesh), but Gmsh documents no such
@@ -179,35 +167,24 @@ static int CompareFaces(const void *a, const void *b)
 static PetscErrorCode OrientFacetsOutward(const char fn[], TwinfeMesh mesh)
 {
   const PetscInt nfaces = 4 * mesh->ntets;
-  Face          *faces;
+  TwinfeFace    *faces;
   PetscInt       nboundary = 0, bad = -1;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(nfaces + 1, &faces));
-  for (PetscInt t = 0; t < mesh->ntets; t++)
-    for (int k = 0; k < 4; k++) {
-      Face *f = &faces[4 * t + k];
-      for (int j = 0; j < 3; j++)
-        f->v[j] = mesh->tets[4 * t + (k + 1 + j) % 4];
-      TwinfeSortThree_Private(f->v);
-      f->tet = t, f->opposite = mesh->tets[4 * t + k];
-    }
-  qsort(faces, (size_t)nfaces, sizeof *faces, CompareFaces);
+  PetscCall(TwinfeSortedFaces_Private(mesh->nvertices, mesh->ntets, mesh->tets, &faces));
   for (PetscInt i = 0; i < nfaces; i++)
-    nboundary +=
-        (i == 0 || CompareFaces(&faces[i - 1], &faces[i])) && (i + 1 == nfaces || CompareFaces(&faces[i], &faces[i + 1]));
+    nboundary += (i == 0 || TwinfeFaceCompare_Private(&faces[i - 1], &faces[i])) &&
+                 (i + 1 == nfaces || TwinfeFaceCompare_Private(&faces[i], &faces[i + 1]));
   for (PetscInt f = 0; f < mesh->nfacets && bad < 0; f++) {
-    PetscInt   *v   = &mesh->facets[3 * f];
-    Face        key = {{v[0], v[1], v[2]}, 0, 0};
-    const Face *hit;
-    TwinfeSortThree_Private(key.v);
-    hit = (const Face *)bsearch(&key, faces, (size_t)nfaces, sizeof key, CompareFaces);
-    if (!hit || (hit > faces && !CompareFaces(hit - 1, hit)) || (hit + 1 < faces + nfaces && !CompareFaces(hit, hit + 1))) {
+    PetscInt *v = &mesh->facets[3 * f], key[3] = {v[0], v[1], v[2]}, i;
+    TwinfeSortThree_Private(key);
+    i = TwinfeFindFace_Private(nfaces, faces, key);
+    if (i < 0 || (i + 1 < nfaces && !TwinfeFaceCompare_Private(&faces[i], &faces[i + 1]))) { /* not a boundary face */
       bad = f;
       break;
     }
-    if (TwinfeTetDet_Private(&mesh->xyz[3 * v[0]], &mesh->xyz[3 * v[1]], &mesh->xyz[3 * v[2]], &mesh->xyz[3 * hit->opposite]) >
-        0) {
+    if (TwinfeTetDet_Private(&mesh->xyz[3 * v[0]], &mesh->xyz[3 * v[1]], &mesh->xyz[3 * v[2]],
+                             &mesh->xyz[3 * faces[i].opposite]) > 0) {
       const PetscInt s = v[1];
       v[1] = v[2], v[2] = s;
     }

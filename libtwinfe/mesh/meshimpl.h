@@ -194,3 +194,14 @@ PETSC_INTERN const char *TwinfeMshTypeName_Private(int type);
 /* Vessels (mesh_vessel.c, mesh_caps.c): a cap tag (TwinfeCapIndex > 0) is named
    "<region name>_cap<k>" by TwinfeFacetGroupName_Private, and the .msh reader accepts it on an
    outer face of that region. */
+
+/* ---- faces of the tets (mesh_faces.c) ---- */
+/* One face of a tet: its vertices sorted, the tet and the vertex opposite. */
+typedef struct {
+  PetscInt v[3], tet, opposite;
+} TwinfeFace;
+PETSC_INTERN int TwinfeFaceCompare_Private(const void *, const void *);
+/* All 4 ntets faces of tets (nv vertices), sorted by vertices; *faces is PetscMalloc'ed. */
+PETSC_INTERN PetscErrorCode TwinfeSortedFaces_Private(PetscInt nv, PetscInt ntets, const PetscInt tets[], TwinfeFace **faces);
+/* The first face with the sorted vertices v in the sorted list, or -1. */
+PETSC_INTERN PetscInt TwinfeFindFace_Private(PetscInt nfaces, const TwinfeFace faces[], const PetscInt v[3]);
