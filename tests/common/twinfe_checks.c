@@ -278,6 +278,19 @@ PetscInt twinfe_test_distribute_both(TwinfeMesh mesh, DM *petsc, DM *ours)
   return info.count;
 }
 
+void twinfe_test_rotation(const PetscReal axis[3], PetscReal degrees, PetscReal D[9])
+{
+  const PetscReal th   = degrees * PETSC_PI / 180;
+  const PetscReal K[9] = {0, -axis[2], axis[1], axis[2], 0, -axis[0], -axis[1], axis[0], 0};
+  for (int r = 0; r < 3; r++)
+    for (int c = 0; c < 3; c++) {
+      PetscReal KK = 0;
+      for (int m = 0; m < 3; m++)
+        KK += K[3 * r + m] * K[3 * m + c];
+      D[3 * r + c] = (r == c) + PetscSinReal(th) * K[3 * r + c] + (1 - PetscCosReal(th)) * KK;
+    }
+}
+
 TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spacing[3], const PetscReal origin[3],
                                    int32_t (*label)(int i, int j, int k))
 {

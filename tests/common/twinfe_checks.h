@@ -59,6 +59,12 @@ void twinfe_test_box_case_destroy(TwinfeTestBoxCase *box);
 /* Writes the box's coordinates (point) and cell_index, centroid (cell) fields at time. */
 PetscErrorCode twinfe_test_box_case_write(TwinfeResults results, PetscReal time, const TwinfeTestBoxCase *box);
 
+/* ---- grids */
+
+/* D (row-major) = the rotation by degrees about the unit vector axis (Rodrigues' formula): an
+   oblique direction matrix for a test image. */
+void twinfe_test_rotation(const PetscReal axis[3], PetscReal degrees, PetscReal D[9]);
+
 /* ---- label maps drawn by a function */
 
 /* An image of dims voxels of the given spacing at origin (axis-aligned) whose voxel (i, j, k)

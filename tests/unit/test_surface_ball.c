@@ -17,19 +17,14 @@
 static const int    centre[3]  = {16, 15, 14};
 static const double spacing[3] = {0.8, 1.0, 1.3};
 
-/* rotation of 25 degrees about the skew axis (1,-2,2)/3 (Rodrigues); mirror = -1 negates the
-   third column, making a left-handed grid */
+/* rotation of 25 degrees about the skew axis (1,-2,2)/3; mirror = -1 negates the third column,
+   making a left-handed grid */
 static void direction(int mirror, PetscReal D[9])
 {
-  const PetscReal ax[3] = {1.0 / 3, -2.0 / 3, 2.0 / 3}, th = 25 * PETSC_PI / 180;
-  const PetscReal K[9] = {0, -ax[2], ax[1], ax[2], 0, -ax[0], -ax[1], ax[0], 0};
+  const PetscReal ax[3] = {1.0 / 3, -2.0 / 3, 2.0 / 3};
+  twinfe_test_rotation(ax, 25, D);
   for (int r = 0; r < 3; r++)
-    for (int c = 0; c < 3; c++) {
-      PetscReal KK = 0;
-      for (int m = 0; m < 3; m++)
-        KK += K[3 * r + m] * K[3 * m + c];
-      D[3 * r + c] = ((r == c) + PetscSinReal(th) * K[3 * r + c] + (1 - PetscCosReal(th)) * KK) * (c == 2 ? mirror : 1);
-    }
+    D[3 * r + 2] *= mirror;
 }
 
 typedef enum { BALL, SPLIT, NESTED } Shape;

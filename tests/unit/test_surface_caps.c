@@ -23,18 +23,11 @@ static const double spacing[3] = {0.5, 0.5, 0.8};
 /* a centre off the voxel lattice, so the voxel disk is a generic one */
 static const double centre[2] = {17.3, 16.6};
 
-/* rotation of 25 degrees about the skew axis (1,-2,2)/3 (Rodrigues), or the identity */
+/* rotation of 25 degrees about the skew axis (1,-2,2)/3, or the identity */
 static void direction(PetscBool oblique, PetscReal D[9])
 {
-  const PetscReal ax[3] = {1.0 / 3, -2.0 / 3, 2.0 / 3}, th = oblique ? 25 * PETSC_PI / 180 : 0;
-  const PetscReal K[9] = {0, -ax[2], ax[1], ax[2], 0, -ax[0], -ax[1], ax[0], 0};
-  for (int r = 0; r < 3; r++)
-    for (int c = 0; c < 3; c++) {
-      PetscReal KK = 0;
-      for (int m = 0; m < 3; m++)
-        KK += K[3 * r + m] * K[3 * m + c];
-      D[3 * r + c] = (r == c) + PetscSinReal(th) * K[3 * r + c] + (1 - PetscCosReal(th)) * KK;
-    }
+  const PetscReal ax[3] = {1.0 / 3, -2.0 / 3, 2.0 / 3};
+  twinfe_test_rotation(ax, oblique ? 25 : 0, D);
 }
 
 static TwinfeImage make_tube(PetscBool oblique, PetscInt *voxels_per_slice)
