@@ -206,6 +206,24 @@ static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
   PetscFunctionReturn(0);
 }
 
+/* Mean |diagonal| of A: the constraint rows' diagonal. */
+static PetscErrorCode MeanDiagonal(Mat A, PetscReal *mean)
+{
+  Vec      diag;
+  PetscInt n;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatCreateVecs(A, &diag, NULL));
+  PetscCall(MatGetDiagonal(A, diag));
+  PetscCall(VecNorm(diag, NORM_1, mean));
+  PetscCall(VecGetSize(diag, &n));
+  *mean /= n;
+  PetscCall(VecDestroy(&diag));
+  PetscFunctionReturn(0);
+}
+
+/* Constraint rows get the mean magnitude of the viscous diagonal, so they are neither tiny nor
+   huge next to the other rows in GAMG's strength graph; the residual is scaled alike. */
 static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
 {
   TwinfeFlow f = (TwinfeFlow)ctx;
@@ -213,6 +231,7 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
   PetscFunctionBeginUser;
   (void)snes, (void)J;
   PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
+  if (f->bc_scale == 0) PetscCall(MeanDiagonal(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
   PetscFunctionReturn(0);
 }
@@ -294,33 +313,13 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
-/* Constraint rows get the mean magnitude of the viscous diagonal, so they are neither tiny nor
-   huge next to the other rows in GAMG's strength graph; the residual is scaled alike. */
-static PetscErrorCode ComputeConstraintScale(TwinfeFlow f)
-{
-  Vec       diag;
-  PetscReal sum;
-  PetscInt  n;
-
-  PetscFunctionBeginUser;
-  f->with_convection = PETSC_FALSE;
-  PetscCall(TwinfeSpaceAssembleMatrix(f->space, 2, NULL, TwinfeFlowJacobianKernel_Private, f, f->J));
-  PetscCall(MatCreateVecs(f->J, &diag, NULL));
-  PetscCall(MatGetDiagonal(f->J, diag));
-  PetscCall(VecNorm(diag, NORM_1, &sum));
-  PetscCall(VecGetSize(diag, &n));
-  f->bc_scale = sum / n;
-  PetscCall(VecDestroy(&diag));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode SetUp(TwinfeFlow f)
 {
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(f));
   if (!f->dirty) PetscFunctionReturn(0);
   PetscCall(ApplyBoundaryConditions(f));
-  PetscCall(ComputeConstraintScale(f));
+  f->bc_scale = 0; /* set by the first Jacobian, the Stokes one */
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, TwinfeFlowPressureMassKernel_Private, f, f->pressure_mass));
   f->dirty = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -356,8 +355,8 @@ static PetscErrorCode SolveStokes(TwinfeFlow f)
   f->with_convection = PETSC_FALSE;
   PetscCall(VecZeroEntries(f->U));
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f)); /* first: it sets the constraint scale */
   PetscCall(FormFunction(f->snes, f->U, f->R, f));
-  PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f));
   PetscCall(SNESGetKSP(f->snes, &ksp));
   PetscCall(KSPSetOperators(ksp, f->J, f->J));
   PetscCall(VecDuplicate(f->U, &dU));

@@ -34,7 +34,6 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
 {
   Blood    *b        = (Blood *)c->data;
   PetscReal ml_per_s = 5.0;
-  PetscBool set;
 
   PetscFunctionBegin;
   *inlet_cap = 1;
@@ -58,7 +57,7 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
   /* grad-div at 10 times the viscosity: on the TotalSegmentator aorta it cut the largest linear
      iteration count of a Newton step from 1795 to 106 (docs/flow.md) */
   b->grad_div = 10 * b->viscosity;
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-grad_div", &b->grad_div, &set));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-grad_div", &b->grad_div, NULL));
   PetscCheck(!PetscIsInfOrNanReal(b->grad_div) && b->grad_div >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity)", (double)b->grad_div);
   b->inflow_mm3_s = 1000 * ml_per_s;
