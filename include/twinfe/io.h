@@ -48,6 +48,12 @@ PETSC_EXTERN PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscIn
    and every rank's piece. What a caller lists as its own, to remove exactly these later.
    Collective. *paths is NULL-terminated; free it with PetscStrArrayDestroy(). */
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths);
+/* A file of its own beside the series (a table over the states, e.g. flow_caps.csv): rank 0
+   writes DIR/name through a temporary name with emit(fp, ctx); written again, it replaces the
+   series' own earlier version. Listed by TwinfeResultsGetWrittenPaths after the states.
+   name: a plain file name, not one of the series'. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeResultsWriteSideFile(TwinfeResults results, const char                  name[],
+                                                       PetscErrorCode (*emit)(FILE *fp, void *ctx), void *ctx);
 
 /* A serial mesh as .vtu with cell array "region" (and a second unstructured grid of the
    facets with cell array "tag" in PATH without .vtu + "_facets.vtu"). Not collective. */

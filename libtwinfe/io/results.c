@@ -38,6 +38,8 @@ struct _p_TwinfeResults {
   PetscInt                 nstates, capacity;
   PetscReal               *times;
   char                   **files; /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+  PetscInt                 nside;
+  char                   **side; /* files beside the series (TwinfeResultsWriteSideFile), relative to dir */
   TwinfeResultsCompression compression;
   Topology                 topology;
 };
@@ -165,6 +167,9 @@ PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results)
   for (PetscInt f = 0; f <= r->nstates; ++f)
     PetscCall(PetscFree(r->files[f]));
   PetscCall(PetscFree(r->files));
+  for (PetscInt f = 0; f < r->nside; ++f)
+    PetscCall(PetscFree(r->side[f]));
+  PetscCall(PetscFree(r->side));
   PetscCall(PetscFree(r->times));
   PetscCall(TopologyReset(&r->topology));
   PetscCall(PetscCommDestroy(&r->comm));
@@ -268,7 +273,7 @@ PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths
   PetscCheck(paths, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetWrittenPaths: paths (output) is NULL");
   PetscCallMPI(MPI_Comm_size(results->comm, &size));
   per_state = size > 1 ? 2 + size : 1;
-  PetscCall(PetscCalloc1(1 + results->nstates * per_state + 1, &list));
+  PetscCall(PetscCalloc1(1 + results->nstates * per_state + results->nside + 1, &list));
   PetscCall(PetscStrallocpy(results->files[0], &list[n++]));
   for (PetscInt s = 0; s < results->nstates; ++s) {
     char state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
@@ -282,7 +287,51 @@ PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths
       PetscCall(PetscStrallocpy(path, &list[n++]));
     }
   }
+  for (PetscInt f = 0; f < results->nside; ++f)
+    PetscCall(PetscStrallocpy(results->side[f], &list[n++]));
   *paths = list;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode PathIn(TwinfeResults r, const char relative[], char path[]);
+
+/* A side file's name must not collide with the series' own files: BASENAME.pvd and
+   BASENAME_NNNN.* (and their folders). */
+static PetscBool CollidesWithSeries(const char basename[], const char name[])
+{
+  const size_t n = strlen(basename);
+
+  return strncmp(name, basename, n) == 0 && (name[n] == '.' || name[n] == '_') ? PETSC_TRUE : PETSC_FALSE;
+}
+
+PetscErrorCode TwinfeResultsWriteSideFile(TwinfeResults results, const char name[], PetscErrorCode (*emit)(FILE *, void *),
+                                          void *ctx)
+{
+  PetscMPIInt    rank;
+  PetscBool      known = PETSC_FALSE;
+  PetscErrorCode ierr  = 0;
+  char           path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsWriteSideFile: results is NULL");
+  PetscCheck(name && name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, ".."), results->comm, PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsWriteSideFile: \"%s\" must be a plain file name", name ? name : "(null)");
+  PetscCheck(!CollidesWithSeries(results->basename, name), results->comm, PETSC_ERR_ARG_WRONG,
+             "TwinfeResultsWriteSideFile: \"%s\" would take a name of the series %s.pvd: choose another", name,
+             results->basename);
+  PetscCallMPI(MPI_Comm_rank(results->comm, &rank));
+  if (rank == 0) {
+    PetscCall(PathIn(results, name, path));
+    ierr = TwinfeIOWriteTextFile(path, emit, ctx);
+  }
+  PetscCallMPI(MPI_Bcast(&ierr, 1, MPI_INT, 0, results->comm));
+  PetscCheck(!ierr, results->comm, PETSC_ERR_FILE_WRITE, "could not write %s/%s", results->dir, name);
+  for (PetscInt f = 0; f < results->nside; ++f)
+    if (!strcmp(results->side[f], name)) known = PETSC_TRUE;
+  if (!known) {
+    PetscCall(PetscRealloc(sizeof(char *) * (results->nside + 1), &results->side));
+    PetscCall(PetscStrallocpy(name, &results->side[results->nside++]));
+  }
   PetscFunctionReturn(0);
 }
 

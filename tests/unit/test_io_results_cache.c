@@ -178,6 +178,45 @@ START_TEST(test_mesh_rebuilt_for_another_dm)
 }
 END_TEST
 
+/* A side file (a table beside the series) is written on rank 0, replaced when written again,
+   listed once among the written paths after the series' own files; a name with a folder or
+   one the series uses is refused. */
+static PetscErrorCode EmitLine(FILE *fp, void *ctx)
+{
+  fprintf(fp, "time_s,value\n%s\n", (const char *)ctx);
+  return 0;
+}
+
+START_TEST(test_side_file_written_and_listed)
+{
+  TwinfeResults results;
+  char          dir[PETSC_MAX_PATH_LEN], file[PETSC_MAX_PATH_LEN], text[64] = "", **paths;
+  FILE         *fp;
+  PetscInt      n = 0;
+
+  MakeFolder("side", dir);
+  TWINFE_CK(TwinfeResultsCreate(PETSC_COMM_WORLD, dir, "box", &results));
+  TWINFE_CK(TwinfeResultsWriteSideFile(results, "table.csv", EmitLine, (void *)"0,1"));
+  TWINFE_CK(TwinfeResultsWriteSideFile(results, "table.csv", EmitLine, (void *)"0,2"));
+  TWINFE_CK_FAILS(TwinfeResultsWriteSideFile(results, "sub/table.csv", EmitLine, (void *)"0,3"));
+  TWINFE_CK_FAILS(TwinfeResultsWriteSideFile(results, "box.pvd", EmitLine, (void *)"0,3"));
+  TWINFE_CK_FAILS(TwinfeResultsWriteSideFile(results, "box_0000.vtu", EmitLine, (void *)"0,3"));
+  TWINFE_CK(PetscSNPrintf(file, sizeof file, "%s/table.csv", dir));
+  fp = fopen(file, "r");
+  ck_assert_ptr_nonnull(fp);
+  ck_assert_int_eq((int)fread(text, 1, sizeof text - 1, fp), 17);
+  fclose(fp);
+  ck_assert_str_eq(text, "time_s,value\n0,2\n");
+  TWINFE_CK(TwinfeResultsGetWrittenPaths(results, &paths));
+  for (PetscInt i = 0; paths[i]; ++i)
+    n += !strcmp(paths[i], "table.csv");
+  ck_assert_int_eq((int)n, 1);
+  ck_assert_str_eq(paths[0], "box.pvd");
+  TWINFE_CK(PetscStrArrayDestroy(&paths));
+  TWINFE_CK(TwinfeResultsDestroy(&results));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("io_results_cache");
@@ -186,6 +225,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_every_compression_reads_back);
   tcase_add_test(tc, test_bad_compression_refused);
   tcase_add_test(tc, test_mesh_rebuilt_for_another_dm);
+  tcase_add_test(tc, test_side_file_written_and_listed);
   suite_add_tcase(s, tc);
   return s;
 }
