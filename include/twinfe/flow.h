@@ -23,6 +23,7 @@
  * -flow_pc_*, -flow_fieldsplit_velocity_*, -flow_fieldsplit_pressure_*). */
 #pragma once
 #include <twinfe/physics.h>
+#include <twinfe/waveform.h>
 
 typedef struct _p_TwinfeFlow *TwinfeFlow;
 
@@ -66,6 +67,25 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
 /* Steady solve. Navier-Stokes starts from the Stokes solution. Fails, naming what to change,
    when Newton or the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
+
+/* ---- Unsteady flow ------------------------------------------------------------------------
+   rho du/dt is added to the momentum equation and integrated by BDF2 (second order, A-stable;
+   variable steps allowed), the first step after a start by backward Euler. Each step is one
+   Newton solve (one linear solve for Stokes) from the previous state. The state starts at the
+   last steady solution (TwinfeFlowSolve) or at rest. */
+
+/* Multiply what is given on tag, its velocity (after TwinfeFlowScaleVelocityToFlowRate) or its
+   traction, by w(t) at the current time: a pulsatile inflow or an oscillating pressure. The flow
+   keeps a reference; NULL removes it. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetWaveform(TwinfeFlow flow, PetscInt tag, TwinfeWaveform w);
+/* The time t (s) at which the conditions are evaluated: that of a steady solve, or where the
+   stepping starts; it forgets the state's history, so the next step is backward Euler (default
+   0). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetTime(TwinfeFlow flow, PetscReal t);
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetTime(TwinfeFlow flow, PetscReal *t);
+/* Advance the state from the current time t to t + dt (dt > 0, s). Fails like
+   TwinfeFlowSolve, naming the time. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowStep(TwinfeFlow flow, PetscReal dt);
 
 /* Wall shear stress (Pa) on the faces tagged tag: the tangential part of the viscous traction
    mu (grad u + grad u^T) n, n the wall's outward normal, from the P2 velocity's gradient on

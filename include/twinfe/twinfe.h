@@ -13,6 +13,7 @@
 #include <twinfe/partition.h>
 #include <twinfe/fem.h>
 #include <twinfe/physics.h>
+#include <twinfe/waveform.h>
 #include <twinfe/flow.h>
 #include <twinfe/io.h>
 #include <twinfe/case.h>
