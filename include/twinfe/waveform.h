@@ -6,8 +6,10 @@
  *  - a table of samples (t_k, v_k), k = 0..n-1, t strictly increasing, one period from t_0 to
  *    t_{n-1} = t_0 + T: linear between samples, repeated with the period. The cycle must close,
  *    v_{n-1} = v_0 (to 1% of the largest |v|): a table that does not is refused, since wrapping
- *    it would put a jump into the inflow. Read from a CSV file of two columns (time in s, value),
- *    '#' lines and one header line allowed.
+ *    it would put a jump into the inflow. Each period is [t_0, t_{n-1}) shifted by whole periods,
+ *    so at t_0 + kT the value is v_0 (v_{n-1} is approached from below). Read from a CSV file of
+ *    two columns (time in s, value, separated by a comma), '#' lines, blank lines and one header
+ *    line (before the first sample) allowed.
  *  - a Fourier series w(t) = a_0 + sum_{k=1}^{n-1} a_k cos(2 pi k t / T) + b_k sin(2 pi k t / T).
  * The value's unit is the caller's (ml/s for an inflow, a factor for a traction). */
 #pragma once

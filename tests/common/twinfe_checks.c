@@ -304,3 +304,27 @@ TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spaci
         l[i + dims[0] * (j + dims[1] * k)] = label(i, j, k);
   return image;
 }
+
+/* ---- error messages */
+
+static char captured_message[4096];
+
+static PetscErrorCode CaptureMessage(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                     PetscErrorType p, const char *mess, void *ctx)
+{
+  (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
+  if (p == PETSC_ERROR_INITIAL && mess) snprintf(captured_message, sizeof captured_message, "%s", mess);
+  return n;
+}
+
+void twinfe_test_capture_errors_begin(void)
+{
+  captured_message[0] = '\0';
+  PetscPushErrorHandler(CaptureMessage, NULL);
+}
+
+const char *twinfe_test_capture_errors_end(void)
+{
+  PetscPopErrorHandler();
+  return captured_message;
+}

@@ -71,3 +71,11 @@ void twinfe_test_rotation(const PetscReal axis[3], PetscReal degrees, PetscReal 
    holds label(i, j, k). */
 TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spacing[3], const PetscReal origin[3],
                                    int32_t (*label)(int i, int j, int k));
+
+/* ---- error messages */
+
+/* Between begin and end, PETSc errors are silenced and the message of the last error raised
+   (its PETSC_ERROR_INITIAL text) is kept; end returns it ("" when none was raised). For tests
+   that check what a refusal says. Not collective. */
+void        twinfe_test_capture_errors_begin(void);
+const char *twinfe_test_capture_errors_end(void);
