@@ -1112,7 +1112,7 @@ static PetscErrorCode DropLastState(TwinfeResults r)
   Notes: each rank writes its local vertices (ghosts included) and its cells cStart..cEnd;
   cell arrays "region" ("Cell Sets" value, -1 if none) and "rank" are always written. When a
   point field has values on edges, the cells are quadratic tetrahedra with a point at each
-  local edge's midpoint (docs/results_files.md), else linear tetrahedra as before.
+  local edge's midpoint (docs/outputs.md), else linear tetrahedra as before.
 @*/
 PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
                                        const char *const point_names[], const Vec point_fields[], PetscInt ncell,
