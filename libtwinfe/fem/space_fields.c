@@ -43,21 +43,18 @@ static PetscInt NodeDepths(TwinfeSpace space, PetscInt field)
   return space->degree[field] == 2 ? 2 : 1;
 }
 
-PetscErrorCode TwinfeSpaceCreateNodeVector(TwinfeSpace space, PetscInt field, DM *ndm, Vec *V)
+PetscErrorCode TwinfeSpaceCreateStrataVector(TwinfeSpace space, PetscInt field, PetscInt ndepths, DM *ndm, Vec *V)
 {
   PetscSection section;
-  PetscInt     pStart, pEnd, nc;
+  PetscInt     pStart, pEnd, nc = space->ncomp[field];
 
   PetscFunctionBeginUser;
-  PetscCall(CheckNodeField(space, field));
-  PetscCheck(ndm && V, space->comm, PETSC_ERR_ARG_NULL, "TwinfeSpaceCreateNodeVector: ndm and V (outputs) must not be NULL");
-  nc = space->ncomp[field];
   PetscCall(DMPlexGetChart(space->dm, &pStart, &pEnd));
   PetscCall(PetscSectionCreate(space->comm, &section));
   PetscCall(PetscSectionSetNumFields(section, 1));
   PetscCall(PetscSectionSetFieldComponents(section, 0, nc));
   PetscCall(PetscSectionSetChart(section, pStart, pEnd));
-  for (PetscInt depth = 0; depth < NodeDepths(space, field); ++depth) {
+  for (PetscInt depth = 0; depth < ndepths; ++depth) {
     PetscInt start, end;
     PetscCall(DMPlexGetDepthStratum(space->dm, depth, &start, &end));
     for (PetscInt p = start; p < end; ++p) {
@@ -72,6 +69,15 @@ PetscErrorCode TwinfeSpaceCreateNodeVector(TwinfeSpace space, PetscInt field, DM
   PetscCall(DMCreateGlobalVector(*ndm, V));
   PetscCall(VecSetBlockSize(*V, nc));
   PetscCall(VecZeroEntries(*V));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceCreateNodeVector(TwinfeSpace space, PetscInt field, DM *ndm, Vec *V)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CheckNodeField(space, field));
+  PetscCheck(ndm && V, space->comm, PETSC_ERR_ARG_NULL, "TwinfeSpaceCreateNodeVector: ndm and V (outputs) must not be NULL");
+  PetscCall(TwinfeSpaceCreateStrataVector(space, field, NodeDepths(space, field), ndm, V));
   PetscFunctionReturn(0);
 }
 

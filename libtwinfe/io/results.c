@@ -18,10 +18,6 @@
 #include <string.h>
 #include <twinfe/io.h>
 
-/* This rank's mesh as plain arrays, built once and reused by every state on the same mesh:
-   building it is most of the local work of a state. It is keyed by object ids, which are
-   never reused within a run (addresses are). Coordinates changed in place inside the same
-   Vec go unnoticed: PETSc 3.18 declares PetscObjectStateGet only in a private header. */
 /* The same mesh as quadratic tetrahedra, for states with a field on edges (P2): the vertices,
    then one point per local edge at its midpoint (edge e is point nvertices + e - eStart), and 10
    nodes per cell in VTK's order. Straight-sided: the midpoints carry the geometry exactly. */
@@ -33,6 +29,10 @@ typedef struct {
   PetscInt *cells;         /* 10 per cell */
 } QuadraticTopology;
 
+/* This rank's mesh as plain arrays, built once and reused by every state on the same mesh:
+   building it is most of the local work of a state. It is keyed by object ids, which are
+   never reused within a run (addresses are). Coordinates changed in place inside the same
+   Vec go unnoticed: PETSc 3.18 declares PetscObjectStateGet only in a private header. */
 typedef struct {
   PetscBool         built;
   PetscObjectId     dm_id, coordinates_id, cell_sets_id;
