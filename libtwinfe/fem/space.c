@@ -477,29 +477,9 @@ static PetscErrorCode CheckField(TwinfeSpace space, PetscInt field)
 
 PetscErrorCode TwinfeSpaceCreateVertexVector(TwinfeSpace space, PetscInt field, DM *vdm, Vec *V)
 {
-  PetscSection vsec;
-  PetscInt     pStart, pEnd, vStart, vEnd, nc;
-
   PetscFunctionBeginUser;
   PetscCall(CheckField(space, field));
-  nc = space->ncomp[field];
-  PetscCall(DMPlexGetChart(space->dm, &pStart, &pEnd));
-  PetscCall(DMPlexGetDepthStratum(space->dm, 0, &vStart, &vEnd));
-  PetscCall(PetscSectionCreate(space->comm, &vsec));
-  PetscCall(PetscSectionSetNumFields(vsec, 1));
-  PetscCall(PetscSectionSetFieldComponents(vsec, 0, nc));
-  PetscCall(PetscSectionSetChart(vsec, pStart, pEnd));
-  for (PetscInt v = vStart; v < vEnd; ++v) {
-    PetscCall(PetscSectionSetDof(vsec, v, nc));
-    PetscCall(PetscSectionSetFieldDof(vsec, v, 0, nc));
-  }
-  PetscCall(PetscSectionSetUp(vsec));
-  PetscCall(DMClone(space->dm, vdm));
-  PetscCall(DMSetLocalSection(*vdm, vsec));
-  PetscCall(PetscSectionDestroy(&vsec));
-  PetscCall(DMCreateGlobalVector(*vdm, V));
-  PetscCall(VecSetBlockSize(*V, nc));
-  PetscCall(VecZeroEntries(*V));
+  PetscCall(TwinfeSpaceCreateStrataVector(space, field, 1, vdm, V));
   PetscFunctionReturn(0);
 }
 

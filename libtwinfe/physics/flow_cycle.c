@@ -164,8 +164,8 @@ static PetscErrorCode ShearMeasures(TwinfePhysics c, const ShearHistory *h, Pets
   PetscFunctionReturn(0);
 }
 
-/* One state: velocity, pressure, wall shear stress, and the shear measures when given. */
-static PetscErrorCode WriteFrame(TwinfePhysics c, TwinfeResults results, PetscReal time, PetscInt nextra, const Vec extra[])
+PetscErrorCode TwinfeBloodWriteState_Private(TwinfePhysics c, TwinfeResults results, PetscReal time, PetscInt nextra,
+                                             const Vec extra[])
 {
   Blood         *b = (Blood *)c->data;
   TwinfeSpace    space;
@@ -180,8 +180,8 @@ static PetscErrorCode WriteFrame(TwinfePhysics c, TwinfeResults results, PetscRe
   for (PetscInt k = 0; k < nextra; ++k)
     fields[3 + k] = extra[k];
   for (PetscInt f = 0; f < 2 && !ierr; ++f) {
-    ierr = TwinfeSpaceCreateVertexVector(space, f, &dms[f], &fields[f]);
-    if (!ierr) ierr = TwinfeSpaceCopyVertexValues(space, f, U, dms[f], fields[f]);
+    ierr = TwinfeSpaceCreateNodeVector(space, f, &dms[f], &fields[f]);
+    if (!ierr) ierr = TwinfeSpaceCopyNodeValues(space, f, U, dms[f], fields[f]);
   }
   if (!ierr) ierr = TwinfeResultsWriteState(results, time, c->dm, 3 + nextra, names, fields, 0, NULL, NULL);
   for (PetscInt f = 0; f < 2; ++f) {
@@ -285,7 +285,7 @@ static PetscErrorCode RunLastCycle(TwinfePhysics c, TwinfeResults results, Cycle
     PetscCall(ShearHistoryAdd(&history, b->wss, run->dt));
     if (k % run->steps_per_frame) continue;
     if (k == run->steps_per_cycle) PetscCall(ShearMeasures(c, &history, run->period, &sdm, measures, stats));
-    PetscCall(WriteFrame(c, results, t, k == run->steps_per_cycle ? 3 : 0, measures));
+    PetscCall(TwinfeBloodWriteState_Private(c, results, t, k == run->steps_per_cycle ? 3 : 0, measures));
   }
   for (PetscInt k = 0; k < 3; ++k)
     PetscCall(VecDestroy(&measures[k]));

@@ -386,31 +386,14 @@ PetscErrorCode TwinfeBloodCapFigures_Private(TwinfePhysics c, PetscReal flow_ml_
   PetscFunctionReturn(0);
 }
 
-/* One state (t = 0): velocity (mm/s), pressure (Pa) and wall shear stress (Pa, 0 off the wall)
-   at the vertices. */
+/* One state (t = 0): velocity (mm/s, P2), pressure (Pa) and wall shear stress (Pa, 0 off the
+   wall); a pulsatile run wrote its states while stepping. */
 static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 {
-  Blood         *b = (Blood *)c->data;
-  TwinfeSpace    space;
-  Vec            U, fields[3] = {NULL, NULL, b->wss};
-  DM             dms[2]   = {NULL, NULL};
-  const char    *names[3] = {"velocity", "pressure", "wall_shear_stress"};
-  PetscErrorCode ierr     = 0;
+  Blood *b = (Blood *)c->data;
 
   PetscFunctionBegin;
-  if (b->cycles > 0) PetscFunctionReturn(0); /* the states were written while stepping */
-  PetscCall(TwinfeFlowGetSpace(b->flow, &space));
-  PetscCall(TwinfeFlowGetSolution(b->flow, &U));
-  for (PetscInt f = 0; f < 2 && !ierr; ++f) {
-    ierr = TwinfeSpaceCreateVertexVector(space, f, &dms[f], &fields[f]);
-    if (!ierr) ierr = TwinfeSpaceCopyVertexValues(space, f, U, dms[f], fields[f]);
-  }
-  if (!ierr) ierr = TwinfeResultsWriteState(results, 0.0, c->dm, 3, names, fields, 0, NULL, NULL);
-  for (PetscInt f = 0; f < 2; ++f) {
-    PetscCall(VecDestroy(&fields[f]));
-    PetscCall(DMDestroy(&dms[f]));
-  }
-  PetscCall(ierr);
+  if (b->cycles == 0) PetscCall(TwinfeBloodWriteState_Private(c, results, 0.0, 0, NULL));
   PetscFunctionReturn(0);
 }
 

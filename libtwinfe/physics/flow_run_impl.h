@@ -35,3 +35,8 @@ typedef struct {
 PETSC_INTERN PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults results);
 /* The flux (ml/s) and mean pressure (Pa) through each cap of the current solution. */
 PETSC_INTERN PetscErrorCode TwinfeBloodCapFigures_Private(TwinfePhysics c, PetscReal flow_ml_s[], PetscReal pressure[]);
+/* One state of the results: the velocity at its P2 nodes (written as quadratic tets), the
+   pressure and the wall shear stress at the vertices, and nextra more vertex fields (tawss, osi,
+   rrt, in that order). Collective. */
+PETSC_INTERN PetscErrorCode TwinfeBloodWriteState_Private(TwinfePhysics c, TwinfeResults results, PetscReal time, PetscInt nextra,
+                                                          const Vec extra[]);

@@ -7,7 +7,8 @@ Checked, on 1 and 2 ranks:
   waveform at every step (the discrete cap is scaled exactly, so to 1e-6), and the caps' flows
   balance at every step within 0.5% of the inflow (the steady test's bound; Taylor-Hood is not
   exactly divergence-free);
-- results.pvd holds the last cycle's states at increasing times in (T, 2T]; only the last one has
+- results.pvd holds the last cycle's states at increasing times in (T, 2T], as quadratic tets (the
+  P2 velocity at its edge nodes too); only the last one has
   tawss, osi and rrt; OSI lies in [0, 1/2] and TAWSS >= 0 on every vertex, and both vanish off
   the wall;
 - report.json states the run (period, steps, frames) and the last cycle's mean outflows, whose
@@ -87,6 +88,7 @@ for ranks in (1, 2):
         pd = grid.GetPointData()
         has = [pd.GetArray(a) is not None for a in ("tawss", "osi", "rrt")]
         last = i == len(states) - 1
+        ck.check(grid.GetNumberOfCells() > 0 and grid.GetCellType(0) == 24, f"state {i}: cells are not quadratic tets (P2 velocity)")
         ck.check(all(has) if last else not any(has), f"state {i}: tawss/osi/rrt present {has}")
         if last and all(has):
             from vtk.util.numpy_support import vtk_to_numpy
