@@ -60,6 +60,19 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow flow, P
 /* Traction mu du/dn - p n = fn(x, n) on the faces with the tag; a tag given nothing is free
    (traction 0). */
 PETSC_EXTERN PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow flow, PetscInt tag, TwinfeTractionFunction fn, void *ctx);
+/* A three-element Windkessel (RCR) on an outlet: its pressure p (a traction -p n) follows the
+   flow Q (mm^3/s) out through tag as p = Rp Q + Pc, C dPc/dt = Q - (Pc - Pd) / Rd, coupled to
+   the 3D solve implicitly: the operator carries the rank-one term R b b^T of each outlet (b the
+   outlet's flux functional, a MATLRC beside the assembled matrix), so Newton and the Krylov
+   solver see the coupling and the preconditioner stays that of the assembled matrix.
+   Rp, Rd in Pa s/mm^3 (1 mmHg s/ml = 0.133322 Pa s/mm^3), C in mm^3/Pa, Pd the distal pressure
+   (Pa). C = 0 (then Rd may be 0): a resistance Rp + Rd. A steady solve takes Pc = Pd + Rd Q.
+   Time steps integrate Pc with the flow's BDF scheme. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowAddWindkessel(TwinfeFlow flow, PetscInt tag, PetscReal Rp, PetscReal C, PetscReal Rd,
+                                                    PetscReal Pd);
+/* The outlet's flow Q (mm^3/s, out of the vessel) and pressure p = Rp Q + Pc (Pa) of the current
+   state. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow flow, PetscInt tag, PetscReal *Q, PetscReal *p);
 /* A body force f(x) (uN/mm^3), e.g. for manufactured solutions; fn NULL removes it. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow flow, TwinfeVectorFunction fn, void *ctx);
 /* SNES, KSP and PC from the options database (prefix "flow_"). Collective. */

@@ -424,7 +424,8 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
 {
   char      file[PETSC_MAX_PATH_LEN] = "";
   PetscReal fourier[129] = {0}, period = 1.0, step = 0.01;
-  PetscInt  cycles = 0, frames = 20, n = 129;
+  PetscReal rcr[192] = {0};
+  PetscInt  cycles = 0, frames = 20, n = 129, nrcr = 192;
   PetscBool set;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared, TwinfeOptionsString(PetscOptionsObject, "-inflow_waveform",
@@ -438,6 +439,10 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
                                          NULL, fourier, &n, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-cardiac_period",
                                                 "flow: the period T (s) of -inflow_fourier", period, &period, NULL));
+  TwinfeOptionsTry(*declared, PetscOptionsRealArray("-outlet_rcr",
+                                                    "flow: a Windkessel per outlet cap, in cap order: Rp,C,Rd,... (Pa s/mm^3, "
+                                                    "mm^3/Pa; C 0 for a resistance Rp + Rd; default free outlets)",
+                                                    NULL, rcr, &nrcr, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-cycles",
                                                "flow: cardiac cycles to run with a pulsatile inflow (0: steady flow)", cycles,
                                                &cycles, NULL));

@@ -40,6 +40,10 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
   for (PetscInt i = 0; i < f->nwaveforms; ++i)
     PetscCall(TwinfeWaveformDestroy(&f->waveforms[i].waveform));
   PetscCall(PetscFree(f->waveforms));
+  PetscCall(PetscFree(f->outlets));
+  PetscCall(MatDestroy(&f->J_coupled));
+  PetscCall(MatDestroy(&f->outlet_flux));
+  PetscCall(VecDestroy(&f->outlet_R));
   PetscCall(VecDestroy(&f->history));
   PetscCall(VecDestroy(&f->U_prev));
   PetscCall(SNESDestroy(&f->snes));
@@ -137,6 +141,29 @@ PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow f, PetscInt tag, TwinfeTractionF
   PetscCall(PetscFree(f->tractions));
   f->tractions = list;
   f->dirty     = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowAddWindkessel(TwinfeFlow f, PetscInt tag, PetscReal Rp, PetscReal C, PetscReal Rd, PetscReal Pd)
+{
+  TwinfeFlowOutlet *o;
+
+  PetscFunctionBeginUser;
+  PetscCheck(!PetscIsInfOrNanReal(Rp) && !PetscIsInfOrNanReal(C) && !PetscIsInfOrNanReal(Rd) && !PetscIsInfOrNanReal(Pd), f->comm,
+             PETSC_ERR_ARG_OUTOFRANGE, "Windkessel on tag %" PetscInt_FMT ": Rp, C, Rd and Pd must be finite numbers", tag);
+  PetscCheck(Rp >= 0 && C >= 0 && Rd >= 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Windkessel on tag %" PetscInt_FMT ": Rp %g, C %g and Rd %g must be >= 0", tag, (double)Rp, (double)C, (double)Rd);
+  PetscCheck(C == 0 || Rd > 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Windkessel on tag %" PetscInt_FMT ": a compliance C > 0 needs a distal resistance Rd > 0 to drain it", tag);
+  PetscCheck(Rp + Rd > 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Windkessel on tag %" PetscInt_FMT ": Rp + Rd must be > 0 (an outlet without resistance is free: give it nothing)",
+             tag);
+  PetscCall(PetscRealloc(sizeof(TwinfeFlowOutlet) * (f->noutlets + 1), &f->outlets));
+  o = &f->outlets[f->noutlets++];
+  PetscCall(PetscMemzero(o, sizeof *o));
+  o->tag = tag, o->Rp = Rp, o->C = C, o->Rd = Rd, o->Pd = Pd;
+  o->Pc = o->Pc_prev = Pd;
+  f->dirty           = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -273,6 +300,15 @@ static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
     PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->tractions[i].tag, 4, NULL, TwinfeFlowTractionKernel_Private,
                                             &f->tractions[i], F));
   if (f->mass_coeff > 0) PetscCall(VecAXPY(F, 1.0, f->history));
+  for (PetscInt k = 0; k < f->noutlets; ++k) {
+    const TwinfeFlowOutlet *o = &f->outlets[k];
+    Vec                     b;
+    PetscScalar             Q;
+    PetscCall(MatDenseGetColumnVecRead(f->outlet_flux, k, &b));
+    PetscCall(VecDot(b, U, &Q));
+    PetscCall(VecAXPY(F, o->R * PetscRealPart(Q) + o->p0, b)); /* int p n . v, p = R Q + p0 */
+    PetscCall(MatDenseRestoreColumnVecRead(f->outlet_flux, k, &b));
+  }
   PetscCall(TwinfeSpaceApplyDirichletToResidual(f->space, f->bc_scale, U, F));
   PetscFunctionReturn(0);
 }
@@ -396,6 +432,123 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
+/* int phi_a n_i over an outlet's faces: b with Q = b . U the outflow. */
+static PetscErrorCode FluxKernel(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < fe->nq; ++q)
+    for (PetscInt a = 0; a < 10; ++a)
+      for (PetscInt i = 0; i < 3; ++i)
+        r[3 * a + i] += fe->w[q] * fe->B[0][q * 10 + a] * fe->normal[i];
+  PetscFunctionReturn(0);
+}
+
+/* Each outlet's flux functional b (its constrained rows 0: the rim at rest carries nothing and
+   the constraint rows stay the identity), and the operator J + sum R b b^T. */
+static PetscErrorCode BuildOutlets(TwinfeFlow f)
+{
+  PetscInt        n, nrows;
+  const PetscInt *rows;
+  PetscScalar    *zeros;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatDestroy(&f->J_coupled));
+  PetscCall(MatDestroy(&f->outlet_flux));
+  PetscCall(VecDestroy(&f->outlet_R));
+  if (!f->noutlets) {
+    PetscCall(SNESSetJacobian(f->snes, f->J, f->J, FormJacobian, f));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecGetLocalSize(f->U, &n));
+  PetscCall(MatCreateDense(f->comm, n, PETSC_DECIDE, PETSC_DETERMINE, f->noutlets, NULL, &f->outlet_flux));
+  PetscCall(TwinfeSpaceGetDirichlet(f->space, &nrows, &rows, NULL));
+  PetscCall(PetscCalloc1(nrows + 1, &zeros));
+  for (PetscInt k = 0; k < f->noutlets; ++k) {
+    Vec      b;
+    PetscInt count;
+    PetscCall(TwinfeSpaceGetFaceCount(f->space, f->outlets[k].tag, &count));
+    PetscCheck(count > 0, f->comm, PETSC_ERR_ARG_WRONG,
+               "Windkessel on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", f->outlets[k].tag);
+    PetscCall(MatDenseGetColumnVecWrite(f->outlet_flux, k, &b));
+    PetscCall(VecZeroEntries(b));
+    PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->outlets[k].tag, 4, NULL, FluxKernel, NULL, b));
+    PetscCall(VecSetValues(b, nrows, rows, zeros, INSERT_VALUES));
+    PetscCall(VecAssemblyBegin(b));
+    PetscCall(VecAssemblyEnd(b));
+    PetscCall(MatDenseRestoreColumnVecWrite(f->outlet_flux, k, &b));
+  }
+  PetscCall(PetscFree(zeros));
+  PetscCall(VecCreateSeq(PETSC_COMM_SELF, f->noutlets, &f->outlet_R));
+  PetscCall(MatCreateLRC(f->J, f->outlet_flux, f->outlet_R, NULL, &f->J_coupled));
+  PetscCall(SNESSetJacobian(f->snes, f->J_coupled, f->J, FormJacobian, f));
+  PetscFunctionReturn(0);
+}
+
+/* Each outlet's p = R Q + p0 for the coming solve: steady, Pc = Pd + Rd Q; a time step,
+   C (c0 Pc + c1 Pc^n + c2 Pc^{n-1}) = Q - (Pc - Pd) / Rd solved for Pc in terms of Q. */
+static PetscErrorCode UpdateOutletLaws(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < f->noutlets; ++k) {
+    TwinfeFlowOutlet *o = &f->outlets[k];
+    o->R = o->Rp + o->Rd, o->p0 = o->Pd;
+    if (o->C > 0 && f->mass_coeff > 0) {
+      const PetscReal g = o->C * f->bdf[0] + 1 / o->Rd;
+      o->R              = o->Rp + 1 / g;
+      o->p0             = (o->Pd / o->Rd - o->C * (f->bdf[1] * o->Pc + f->bdf[2] * o->Pc_prev)) / g;
+    }
+    PetscCall(VecSetValue(f->outlet_R, k, o->R, INSERT_VALUES));
+  }
+  if (f->outlet_R) {
+    PetscCall(VecAssemblyBegin(f->outlet_R));
+    PetscCall(VecAssemblyEnd(f->outlet_R));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode OutletFlow(TwinfeFlow f, PetscInt k, PetscReal *Q)
+{
+  Vec         b;
+  PetscScalar q;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatDenseGetColumnVecRead(f->outlet_flux, k, &b));
+  PetscCall(VecDot(b, f->U, &q));
+  PetscCall(MatDenseRestoreColumnVecRead(f->outlet_flux, k, &b));
+  *Q = PetscRealPart(q);
+  PetscFunctionReturn(0);
+}
+
+/* After a solve: the capacitors' new pressure, Pc = p - Rp Q; a step also shifts the history. */
+static PetscErrorCode AdvanceOutlets(TwinfeFlow f, PetscBool step)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < f->noutlets; ++k) {
+    TwinfeFlowOutlet *o = &f->outlets[k];
+    PetscReal         Q, Pc;
+    PetscCall(OutletFlow(f, k, &Q));
+    Pc         = o->R * Q + o->p0 - o->Rp * Q;
+    o->Pc_prev = step ? o->Pc : Pc;
+    o->Pc      = Pc;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow f, PetscInt tag, PetscReal *Q, PetscReal *p)
+{
+  PetscInt k;
+
+  PetscFunctionBeginUser;
+  for (k = 0; k < f->noutlets && f->outlets[k].tag != tag; ++k) {
+  }
+  PetscCheck(k < f->noutlets, f->comm, PETSC_ERR_ARG_WRONG, "tag %" PetscInt_FMT " has no Windkessel", tag);
+  PetscCheck(f->have_state && f->outlet_flux, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowGetWindkessel: solve first");
+  PetscCall(OutletFlow(f, k, Q));
+  *p = f->outlets[k].Rp * *Q + f->outlets[k].Pc;
+  PetscFunctionReturn(0);
+}
+
 /* Conditions at the current time: the waveforms' factors, and the prescribed velocities
    evaluated again when a waveform scales one of them. */
 static PetscErrorCode SetUp(TwinfeFlow f)
@@ -412,6 +565,7 @@ static PetscErrorCode SetUp(TwinfeFlow f)
     PetscFunctionReturn(0);
   }
   PetscCall(ApplyBoundaryConditions(f));
+  PetscCall(BuildOutlets(f));
   f->bc_scale    = 0; /* set by the first Jacobian */
   f->jacobian_c0 = -1;
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, TwinfeFlowPressureMassKernel_Private, f, f->pressure_mass));
@@ -453,7 +607,7 @@ static PetscErrorCode SolveStokes(TwinfeFlow f, const char stage[])
   PetscCall(SNESGetKSP(f->snes, &ksp));
   if (!(f->jacobian_linear && f->jacobian_c0 == f->mass_coeff)) {
     PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f)); /* first: it sets the constraint scale */
-    PetscCall(KSPSetOperators(ksp, f->J, f->J));
+    PetscCall(KSPSetOperators(ksp, f->J_coupled ? f->J_coupled : f->J, f->J));
   }
   PetscCall(FormFunction(f->snes, f->U, f->R, f));
   PetscCall(VecDuplicate(f->U, &dU));
@@ -495,6 +649,7 @@ PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
   PetscCall(SetUp(f));
   f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
   f->mass_coeff                                                     = 0;
+  PetscCall(UpdateOutletLaws(f));
   PetscCall(VecZeroEntries(f->U));
   PetscCall(SolveStokes(f, "Stokes"));
   if (f->convection && f->density > 0)
@@ -503,6 +658,7 @@ PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
     f->newton_steps = 1;
   /* Constrained values are known exactly; the solver leaves them to its tolerance. */
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscCall(AdvanceOutlets(f, PETSC_FALSE));
   f->have_state = PETSC_TRUE;
   f->dt_prev    = 0;
   PetscFunctionReturn(0);
@@ -560,7 +716,9 @@ PetscErrorCode TwinfeFlowStep(TwinfeFlow f, PetscReal dt)
   PetscCall(AssembleHistory(f, c));
   f->time += dt;
   f->mass_coeff = c[0];
+  f->bdf[0] = c[0], f->bdf[1] = c[1], f->bdf[2] = c[2];
   PetscCall(SetUp(f));
+  PetscCall(UpdateOutletLaws(f));
   f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
   PetscCall(PetscSNPrintf(when, sizeof when, " at t = %g s", (double)f->time));
   if (f->convection)
@@ -572,6 +730,7 @@ PetscErrorCode TwinfeFlowStep(TwinfeFlow f, PetscReal dt)
     f->newton_steps = 1;
   }
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  PetscCall(AdvanceOutlets(f, PETSC_TRUE));
   f->dt_prev = dt;
   PetscFunctionReturn(0);
 }

@@ -25,6 +25,14 @@ typedef struct {
   TwinfeWaveform waveform;
 } TwinfeFlowWaveform;
 
+/* A Windkessel outlet (TwinfeFlowAddWindkessel): during a solve p = R Q + p0 with Q = b . U. */
+typedef struct {
+  PetscInt  tag;
+  PetscReal Rp, C, Rd, Pd;
+  PetscReal Pc, Pc_prev; /* the capacitor's pressure now and one step back */
+  PetscReal R, p0;       /* of the current solve */
+} TwinfeFlowOutlet;
+
 struct _p_TwinfeFlow {
   MPI_Comm              comm;
   DM                    dm;
@@ -37,6 +45,11 @@ struct _p_TwinfeFlow {
   PetscInt              ntractions;
   TwinfeVectorFunction  body;
   void                 *body_ctx;
+  TwinfeFlowOutlet     *outlets;
+  PetscInt              noutlets;
+  Mat                   outlet_flux; /* dense, one column b per outlet: Q = b . U */
+  Vec                   outlet_R;    /* sequential, the outlets' R */
+  Mat                   J_coupled;   /* J + sum R b b^T (MATLRC), the operator with outlets */
   TwinfeFlowWaveform   *waveforms;
   PetscInt              nwaveforms;
   PetscReal             time; /* s: where the conditions are evaluated */
@@ -52,6 +65,7 @@ struct _p_TwinfeFlow {
   PetscBool   scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
   /* Time stepping: the residual gets rho (c0 u + h) . v, h = c1 u^n + c2 u^{n-1}. */
   PetscReal mass_coeff;      /* c0 (1/s); 0 for a steady solve */
+  PetscReal bdf[3];          /* c0, c1, c2 of the current step */
   Vec       history;         /* int rho h . v, assembled once per step */
   Vec       U_prev;          /* u^{n-1} */
   PetscReal dt_prev;         /* the last step's length; 0: no history, the next step is backward Euler */

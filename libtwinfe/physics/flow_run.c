@@ -43,6 +43,12 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
   PetscCheck(!PetscIsInfOrNanReal(b->grad_div) && b->grad_div >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity)", (double)b->grad_div);
   b->inflow_mm3_s = 1000 * ml_per_s;
+  b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-outlet_rcr", b->rcr, &b->nrcr, NULL));
+  for (PetscInt i = 0; i < b->nrcr; ++i)
+    PetscCheck(!PetscIsInfOrNanReal(b->rcr[i]) && b->rcr[i] >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-outlet_rcr value %" PetscInt_FMT " is %g: Rp (Pa s/mm^3), C (mm^3/Pa) and Rd (Pa s/mm^3) must be >= 0", i + 1,
+               (double)b->rcr[i]);
   PetscFunctionReturn(0);
 }
 
@@ -259,6 +265,10 @@ static PetscErrorCode Prepare(TwinfePhysics c, TwinfeMesh mesh)
     b->profile.radius     = k->radius;
     b->profile.poiseuille = profile == 0 ? PETSC_TRUE : PETSC_FALSE;
   }
+  PetscCheck(b->nrcr == 0 || b->nrcr == 3 * (b->ncaps - 1), c->comm, PETSC_ERR_ARG_SIZ,
+             "-outlet_rcr has %" PetscInt_FMT " values, region '%s' has %" PetscInt_FMT
+             " outlets: give Rp,C,Rd for each outlet cap in cap order (C 0 for a resistance Rp + Rd)",
+             b->nrcr, c->names[0], b->ncaps - 1);
   PetscCall(ListCaps(c));
   PetscFunctionReturn(0);
 }
@@ -294,6 +304,16 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscCall(TwinfeFlowSetGradDiv(b->flow, b->grad_div));
   PetscCall(TwinfeFlowAddVelocity(b->flow, b->caps[b->inlet].tag, InletProfile, &b->profile));
   PetscCall(TwinfeFlowAddWall(b->flow, TwinfeFacetTag(c->labels[0], 0)));
+  for (PetscInt i = 0, k = 0; b->nrcr && i < b->ncaps; ++i) {
+    const PetscReal *r = &b->rcr[3 * k];
+    char             key[256];
+    if (i == b->inlet) continue;
+    PetscCall(TwinfeFlowAddWindkessel(b->flow, b->caps[i].tag, r[0], r[1], r[2], 0));
+    ++k;
+    if (!c->report) continue;
+    snprintf(key, sizeof key, "flow.caps.cap%d.rcr_Rp_C_Rd", (int)b->caps[i].cap);
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, r));
+  }
   PetscCall(TwinfeFlowSetFromOptions(b->flow));
   if (b->inflow_waveform) {
     /* 1 ml/s on the discrete cap, times the waveform's value in ml/s */

@@ -7,6 +7,7 @@
 #include <twinfe/flow.h>
 
 #define TWINFE_FLOW_MAX_HARMONICS 64 /* of -inflow_fourier */
+#define TWINFE_FLOW_MAX_OUTLETS 64   /* with -outlet_rcr */
 
 typedef struct {
   PetscReal center[3], normal[3], radius;
@@ -27,6 +28,9 @@ typedef struct {
   PetscInt       cycles, frames_per_cycle;
   PetscReal      time_step;       /* s, as asked; the run shortens it to a whole number of steps per frame */
   TwinfeWaveform inflow_waveform; /* ml/s */
+  /* -outlet_rcr: Rp, C, Rd per outlet (the caps but the inlet, in cap order); n 0: free outlets */
+  PetscInt  nrcr;
+  PetscReal rcr[3 * TWINFE_FLOW_MAX_OUTLETS];
 } Blood;
 
 /* The pulsatile run: the steady flow at t = 0, then -cycles cardiac cycles of time steps; the

@@ -14,10 +14,13 @@ Checked, on 1 and 2 ranks:
 - report.json states the run (period, steps, frames) and the last cycle's mean outflows, whose
   sum equals the waveform's mean (the trapezoid rule over a whole period is exact for a
   trigonometric polynomial of low degree);
+- with a Windkessel on each outlet, the outlets' pressure follows the RCR model integrated from
+  the table's flows (to 1% of the largest pressure);
 - 1 and 2 ranks give the same table to 1e-6 of the inflow (the linear solver's tolerance is 1e-8);
 - refused, naming the option, with no output left: -cycles without a waveform, a waveform without
   -cycles, -inflow together with a waveform, a CSV file that does not exist, an even number of
-  Fourier values, -cardiac_period with a CSV table, a time step of 0.
+  Fourier values, -cardiac_period with a CSV table, a time step of 0, -outlet_rcr with a value
+  count that does not match the outlets.
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import csv
 import math
@@ -110,6 +113,30 @@ if 1 in tables and 2 in tables:
     worst = max(abs(a - b) for r1, r2 in zip(tables[1], tables[2]) for a, b in zip(r1[1::2], r2[1::2]))
     ck.check(worst < 1e-6 * A0, f"1 and 2 ranks differ by {worst} ml/s in flow_caps.csv")
 
+# Windkessel outlets (-outlet_rcr Rp,C,Rd per outlet): the outlets' mean pressure follows the
+# three-element model integrated here from the flows in flow_caps.csv by the same scheme (steady
+# start Pc = Rd Q, backward Euler, then BDF2): p = Rp Q + Pc, C dPc/dt = Q - Pc/Rd. The mean of the
+# P1 pressure over a cap equals the traction's p up to mu du_n/dn, small where the flow leaves
+# straight: 1% of the largest pressure is asked.
+RCR = [(0.02, 0.5, 0.1), (0.03, 0.3, 0.15)]
+out = os.path.join(work, "rcr")
+code, _, _ = tc.run([app, "solve", msh] + pulsatile + ["-outlet_rcr", ",".join(f"{v}" for r in RCR for v in r), "-o", out])
+ck.check(code == 0, "pulsatile run with -outlet_rcr failed")
+if code == 0:
+    _, rows = read_table(out)
+    top = max(abs(r[c]) for r in rows for c in (4, 6))
+    for k, (rp, cap, rd) in enumerate(RCR):
+        col = 3 + 2 * k  # cap k+2's flow (ml/s), then its pressure
+        q = [1000 * r[col] for r in rows]
+        pc = [rd * q[0]]
+        for n in range(1, len(rows)):
+            dt = rows[n][0] - rows[n - 1][0]
+            c0, c1, c2 = (1 / dt, -1 / dt, 0) if n == 1 else (1.5 / dt, -2 / dt, 0.5 / dt)
+            history = c1 * pc[n - 1] + (c2 * pc[n - 2] if n > 1 else 0)
+            pc.append((q[n] - cap * history) / (cap * c0 + 1 / rd))
+        worst = max(abs(rows[n][col + 1] - (rp * q[n] + pc[n])) for n in range(len(rows)))
+        ck.check(worst < 0.01 * top, f"outlet {k + 2}: mean pressure off the Windkessel by {worst} Pa (largest {top} Pa)")
+
 # A CSV table from a case file, by a path relative to it.
 case_dir = os.path.join(work, "case")
 os.makedirs(case_dir)
@@ -149,5 +176,6 @@ refused("missing table", ["-inflow_waveform", "no_such.csv", "-cycles", "1"], ["
 refused("even Fourier values", ["-inflow_fourier", "1,0.5", "-cycles", "1"], ["-inflow_fourier", "a0"])
 refused("period with a table", ["-inflow_waveform", os.path.join(case_dir, "inflow.csv"), "-cardiac_period", "1",
                                 "-cycles", "1"], ["-cardiac_period"])
+refused("outlet_rcr count", ["-outlet_rcr", "0.1,0,0"], ["-outlet_rcr", "2 outlets"])
 refused("time step 0", fourier + ["-cycles", "1", "-time_step", "0"], ["-time_step"])
 ck.close()
