@@ -183,6 +183,19 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateVertexVector(TwinfeSpace space, Pet
    Collective (U is scattered to ghost vertices). */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCopyVertexValues(TwinfeSpace space, PetscInt field, Vec U, DM vdm, Vec V);
 
+/* Output of a field at all its nodes, for TwinfeResultsWriteState: *ndm is a clone of the
+   space's DM whose section holds the field's ncomp values on every vertex and, for a P2 field,
+   on every edge (so the writer shows it as quadratic tetrahedra), nothing else; *V a global
+   vector on it (block size ncomp, zeroed). The caller destroys both. For a P1 field this is
+   the layout of TwinfeSpaceCreateVertexVector. Fill V with TwinfeSpaceCopyNodeValues.
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateNodeVector(TwinfeSpace space, PetscInt field, DM *ndm, Vec *V);
+/* V (on ndm, from TwinfeSpaceCreateNodeVector for the same field) = field's values of U (a
+   global vector of the space's DM) at every point ndm's section gives dofs: vertices and, for
+   P2, edges. A vertex vector of TwinfeSpaceCreateVertexVector is filled alike. Collective (U
+   is scattered to ghost points). */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCopyNodeValues(TwinfeSpace space, PetscInt field, Vec U, DM ndm, Vec V);
+
 /* Field splits for PCFIELDSPLIT. The space's DM (TwinfeSpaceGetDM) carries its fields in its
    section, so DMCreateFieldIS and DMCreateFieldDecomposition give each field's global dofs, and
    a KSP given that DM (KSPSetDM, then KSPSetDMActive(ksp, PETSC_FALSE): the space assembles)

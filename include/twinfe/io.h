@@ -15,11 +15,18 @@ typedef struct _p_TwinfeResults *TwinfeResults;
 PETSC_EXTERN PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char basename[], TwinfeResults *results);
 PETSC_EXTERN PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results);
 /* Write one state at a time value and (re)write the .pvd. Collective.
-   Point fields: global Vecs on DMs cloned from dm whose sections have dofs on vertices
-   only (block size = components); cell fields: Vecs with block size = components and one
-   block per local cell of dm in cStart..cEnd order. The "Cell Sets" value of each cell is
-   always written as cell array "region" (-1 for a cell in no set), and the writing rank as
-   cell array "rank". Times must increase from state to state.
+   Point fields: global Vecs on DMs cloned from dm whose sections have the same number of dofs
+   (the components) on every vertex, and either none elsewhere (a vertex field) or as many on
+   every edge too (a P2 field: its values at the edge midpoints); cell fields: Vecs with block
+   size = components and one block per local cell of dm in cStart..cEnd order. When no point
+   field has edge values, the cells are VTK tetrahedra over the vertices. When any has, the
+   state is written as VTK quadratic tetrahedra (VTK_QUADRATIC_TETRA, 10 points: the vertices,
+   then the midpoints of the edges 01 12 02 03 13 23) over the vertices and one point per edge
+   at its midpoint, so ParaView interpolates the P2 fields quadratically; the vertex fields of
+   such a state get the mean of their two vertex values at each midpoint (their linear
+   interpolant, exactly). dm must then be interpolated (have edges). The "Cell Sets" value of
+   each cell is always written as cell array "region" (-1 for a cell in no set), and the
+   writing rank as cell array "rank". Times must increase from state to state.
    The points, cells, "region" and "rank" are built on the first state and reused by later
    states on the same dm: they are rebuilt when another DM, another coordinate Vec
    (DMSetCoordinates) or another "Cell Sets" label is passed, but changes made in place to

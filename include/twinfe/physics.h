@@ -87,6 +87,9 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsGetName(TwinfePhysics physics, const ch
    when they change. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSetRegions(TwinfePhysics physics, PetscInt nregions, const int32_t labels[],
                                                     const char *const names[]);
+/* The folder that relative input paths in the physics' options (an inflow waveform table) are
+   relative to: the case file's (default: the working folder). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetInputFolder(TwinfePhysics physics, const char folder[]);
 /* Where the figures go: a report on rank 0 (NULL on the other ranks). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSetReport(TwinfePhysics physics, TwinfeReport report);
 /* Refuses bad option values for the regions set (materials, ...), naming the option. Collective. */
@@ -96,6 +99,10 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsCheckOptions(TwinfePhysics physics);
 PETSC_EXTERN PetscErrorCode TwinfePhysicsPrepare(TwinfePhysics physics, TwinfeMesh mesh);
 /* Spaces, materials and boundary conditions on the distributed DM (kept, not owned). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSetUp(TwinfePhysics physics, DM dm);
+/* The results series (results.pvd) a physics that steps in time (pulsatile flow) writes its
+   states into as it goes, during TwinfePhysicsSolve; kept, not owned. A steady physics writes
+   its state at TwinfePhysicsWriteResults. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetResults(TwinfePhysics physics, TwinfeResults results);
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSolve(TwinfePhysics physics);
 /* Its states into the results series (results.pvd). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, TwinfeResults results);

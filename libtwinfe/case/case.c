@@ -203,6 +203,7 @@ PetscErrorCode TwinfeCaseGetPhysics_Private(TwinfeCase c)
     PetscCall(PetscOptionsGetString(NULL, NULL, "-physics", name, sizeof name, NULL));
     PetscCall(TwinfePhysicsCreate(c->comm, name, &c->physics));
     PetscCall(TwinfePhysicsSetReport(c->physics, c->rank == 0 ? c->report : NULL));
+    PetscCall(TwinfePhysicsSetInputFolder(c->physics, c->case_dir));
   }
   for (PetscInt i = 0; i < c->nregions; ++i)
     names[i] = c->names[i];

@@ -420,6 +420,36 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
 }
 
 /* Blood flow (physics stokes | navier_stokes, physics/flow_run.c, which checks the values). */
+static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
+{
+  char      file[PETSC_MAX_PATH_LEN] = "";
+  PetscReal fourier[129] = {0}, period = 1.0, step = 0.01;
+  PetscInt  cycles = 0, frames = 20, n = 129;
+  PetscBool set;
+  PetscFunctionBegin;
+  TwinfeOptionsTry(*declared, TwinfeOptionsString(PetscOptionsObject, "-inflow_waveform",
+                                                  "flow: pulsatile inflow, a CSV table of time (s) and inflow (ml/s) over one "
+                                                  "cycle; relative to the case file",
+                                                  "", file, sizeof file, NULL));
+  TwinfeOptionsTry(*declared,
+                   PetscOptionsRealArray("-inflow_fourier",
+                                         "flow: pulsatile inflow (ml/s) as a0,a1,b1,a2,b2,...: a0 + sum a_k cos(2 pi k t/T) "
+                                         "+ b_k sin(2 pi k t/T)",
+                                         NULL, fourier, &n, &set));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-cardiac_period",
+                                                "flow: the period T (s) of -inflow_fourier", period, &period, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-cycles",
+                                               "flow: cardiac cycles to run with a pulsatile inflow (0: steady flow)", cycles,
+                                               &cycles, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-time_step",
+                                                "flow: time step, s (default: a hundredth of the period; shortened to a whole "
+                                                "number of steps per written state)",
+                                                step, &step, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-frames_per_cycle",
+                                               "flow: states of the last cycle written to results.pvd", frames, &frames, NULL));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
   const char *profiles[] = {"poiseuille", "plug"};
@@ -441,6 +471,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
                                                 "flow: grad-div parameter, Pa s (default 10 x viscosity; docs/flow.md)", grad_div,
                                                 &grad_div, NULL));
+  PetscCall(DeclarePulsatileFlow(PetscOptionsObject, declared));
   PetscFunctionReturn(0);
 }
 

@@ -30,28 +30,42 @@ static PetscErrorCode Distribute(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-/* The regions' results: one series (results.pvd) the physics writes its states into; every
-   file it wrote, on every rank, goes into the manifest. */
-static PetscErrorCode WriteResults(TwinfeCase c)
+/* The regions' results: one series (results.pvd) the physics writes its states into, during the
+   solve (a pulsatile flow) or after it; every file it wrote, on every rank, goes into the
+   manifest. */
+static PetscErrorCode ListResults(TwinfeCase c, TwinfeResults results)
 {
-  TwinfeResults  results;
   char         **files = NULL;
   PetscErrorCode ierr;
   PetscFunctionBegin;
-  PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
-  ierr = TwinfePhysicsWriteResults(c->physics, results);
-  if (!ierr) ierr = TwinfeResultsGetWrittenPaths(results, &files); /* every rank's pieces too */
+  ierr = TwinfeResultsGetWrittenPaths(results, &files); /* every rank's pieces too */
   for (PetscInt i = 0; !ierr && files[i]; ++i)
     ierr = TwinfeCaseAddOutput(c, files[i]);
   PetscCall(PetscStrArrayDestroy(&files));
-  PetscCall(TwinfeResultsDestroy(&results));
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SolveAndWrite(TwinfeCase c, TwinfeResults results)
+{
+  PetscLogDouble t0;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
+  PetscCall(TwinfePhysicsSetResults(c->physics, results));
+  PetscCall(TwinfePhysicsSetUp(c->physics, c->dm));
+  PetscCall(TwinfePhysicsSolve(c->physics));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
+  PetscCall(TwinfePhysicsWriteResults(c->physics, results));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 {
   PetscLogDouble t0;
+  TwinfeResults  results;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseGetPhysics_Private(c));
   PetscCall(TwinfeCaseBeginStage(c, "partition", PETSC_TRUE, &t0));
@@ -59,13 +73,12 @@ PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
   PetscCall(TwinfePhysicsPrepare(c->physics, c->rank == 0 ? c->mesh : NULL));
   PetscCall(Distribute(c));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
-  PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
-  PetscCall(TwinfePhysicsSetUp(c->physics, c->dm));
-  PetscCall(TwinfePhysicsSolve(c->physics));
-  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
-  PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
-  PetscCall(WriteResults(c));
-  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscCall(TwinfeResultsCreate(c->comm, c->staging_dir, "results", &results));
+  ierr = SolveAndWrite(c, results);
+  if (!ierr) ierr = ListResults(c, results); /* after a failure the staging folder goes whole */
+  PetscCall(TwinfePhysicsSetResults(c->physics, NULL));
+  PetscCall(TwinfeResultsDestroy(&results));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -71,6 +71,12 @@ PETSC_INTERN PetscErrorCode TwinfeSpaceFaceElementSetUp(TwinfeSpace, PetscInt, P
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetLocalState(TwinfeSpace, Vec, const PetscScalar **);
 PETSC_INTERN PetscErrorCode TwinfeSpaceRestoreLocalState(TwinfeSpace, Vec, const PetscScalar **);
 
+/* A clone of the space's DM whose section holds field's ncomp dofs on every point of depth
+   0..ndepths-1 (1: vertices; 2: vertices and edges) and a zeroed global vector on it (block
+   size ncomp): the layout of TwinfeSpaceCreateNodeVector (space_fields.c) and of a vertex
+   vector. field must exist. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeSpaceCreateStrataVector(TwinfeSpace, PetscInt, PetscInt, DM *, Vec *);
+
 /* The members TwinfeElement and TwinfeFaceElement share, pointed at the space, the rule and the
    work arrays of cell c (a macro because the two are distinct struct types). */
 #define TWINFE_ELEMENT_VIEW_SET(e, space, c, rule, ulocal, work)                                                                 \

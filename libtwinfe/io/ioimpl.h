@@ -12,8 +12,9 @@
 #error "libtwinfe io passes PetscReal/PetscScalar arrays to VTK as double: build PETSc with real double"
 #endif
 
-#define TWINFE_VTK_TETRA 10   /* VTK_TETRA */
-#define TWINFE_VTK_TRIANGLE 5 /* VTK_TRIANGLE */
+#define TWINFE_VTK_TETRA 10           /* VTK_TETRA */
+#define TWINFE_VTK_TRIANGLE 5         /* VTK_TRIANGLE */
+#define TWINFE_VTK_QUADRATIC_TETRA 24 /* VTK_QUADRATIC_TETRA: 4 vertices, then the edges 01 12 02 03 13 23 */
 
 typedef enum { TWINFE_VTK_FLOAT64, TWINFE_VTK_INT32 } TwinfeVTKType;
 
@@ -33,8 +34,8 @@ typedef struct {
   PetscInt              npoints;
   const double         *xyz; /* 3 per point */
   PetscInt              ncells;
-  int                   cell_type;      /* TWINFE_VTK_TETRA or TWINFE_VTK_TRIANGLE */
-  PetscInt              nodes_per_cell; /* 4 or 3 */
+  int                   cell_type;      /* TWINFE_VTK_TETRA, TWINFE_VTK_QUADRATIC_TETRA or TWINFE_VTK_TRIANGLE */
+  PetscInt              nodes_per_cell; /* 4, 10 or 3 */
   const PetscInt       *connectivity;   /* nodes_per_cell per cell, indices into the points */
   PetscInt              npoint_arrays;
   const TwinfeVTKArray *point_arrays;

@@ -18,17 +18,29 @@
 #include <string.h>
 #include <twinfe/io.h>
 
+/* The same mesh as quadratic tetrahedra, for states with a field on edges (P2): the vertices,
+   then one point per local edge at its midpoint (edge e is point nvertices + e - eStart), and 10
+   nodes per cell in VTK's order. Straight-sided: the midpoints carry the geometry exactly. */
+typedef struct {
+  PetscBool built;
+  PetscInt  eStart, nedges;
+  PetscInt *edge_vertices; /* 2 per edge, local vertex indices */
+  double   *xyz;           /* 3 * (nvertices + nedges) */
+  PetscInt *cells;         /* 10 per cell */
+} QuadraticTopology;
+
 /* This rank's mesh as plain arrays, built once and reused by every state on the same mesh:
    building it is most of the local work of a state. It is keyed by object ids, which are
    never reused within a run (addresses are). Coordinates changed in place inside the same
    Vec go unnoticed: PETSc 3.18 declares PetscObjectStateGet only in a private header. */
 typedef struct {
-  PetscBool     built;
-  PetscObjectId dm_id, coordinates_id, cell_sets_id;
-  PetscInt      vStart, nvertices, ncells;
-  double       *xyz;
-  PetscInt     *tets;
-  int32_t      *region, *rank;
+  PetscBool         built;
+  PetscObjectId     dm_id, coordinates_id, cell_sets_id;
+  PetscInt          vStart, nvertices, ncells;
+  double           *xyz;
+  PetscInt         *tets;
+  int32_t          *region, *rank;
+  QuadraticTopology quadratic; /* built on demand, dropped with the rest */
 } Topology;
 
 struct _p_TwinfeResults {
@@ -95,9 +107,11 @@ typedef struct {
 } SummaryContext;
 
 /* This rank's piece of one state, as plain arrays for the adapter: the mesh lent by the
-   Topology, the field values owned. */
+   Topology (linear or quadratic cells), the field values owned. */
 typedef struct {
   const Topology *mesh;
+  PetscBool       quadratic;
+  PetscInt        npoints; /* vertices, plus edges when quadratic */
   PetscInt        npoint, ncell;
   double        **point_values, **cell_values;
   TwinfeVTKArray *point_arrays, *cell_arrays; /* ncell + 2: the fields, "region", "rank" */
@@ -378,19 +392,50 @@ static PetscErrorCode CheckMesh(DM dm)
   PetscFunctionReturn(0);
 }
 
-/* Components of each point field: the dofs its section puts on this rank's first vertex,
-   agreed as the maximum over ranks (a rank may own no vertex). Each vertex is checked later. */
-static PetscErrorCode PointFieldComponents(DM dm, PetscInt n, const Vec fields[], PetscInt ncomp[])
+/* Dofs of section on point, 0 when the point is outside its chart (a vertex-only section may
+   cover the vertices alone). */
+static PetscErrorCode SectionDof(PetscSection section, PetscInt point, PetscInt *dof)
 {
-  PetscInt vStart, vEnd;
+  PetscInt pStart, pEnd;
+
+  PetscFunctionBeginUser;
+  *dof = 0;
+  PetscCall(PetscSectionGetChart(section, &pStart, &pEnd));
+  if (point >= pStart && point < pEnd) PetscCall(PetscSectionGetDof(section, point, dof));
+  PetscFunctionReturn(0);
+}
+
+/* The edges of dm (depth-1 points) when it is interpolated, else none: on a cell-vertex mesh
+   depth 1 is the cells, and no field can live on edges it does not have. */
+static PetscErrorCode EdgeStratum(DM dm, PetscInt *eStart, PetscInt *eEnd)
+{
+  PetscInt depth;
+
+  PetscFunctionBeginUser;
+  *eStart = *eEnd = 0;
+  PetscCall(DMPlexGetDepth(dm, &depth));
+  if (depth == 3) PetscCall(DMPlexGetDepthStratum(dm, 1, eStart, eEnd));
+  PetscFunctionReturn(0);
+}
+
+/* Components of each point field: the dofs its section puts on this rank's first vertex, and
+   on its first edge (a P2 field: the same number; a vertex field: none), each agreed as the
+   maximum over ranks (a rank may have no vertex). Every vertex and edge is checked later. */
+static PetscErrorCode PointFieldComponents(DM dm, PetscInt n, const char *const names[], const Vec fields[], PetscInt ncomp[],
+                                           PetscBool on_edges[])
+{
+  PetscInt vStart, vEnd, eStart, eEnd, *edge_dofs, bad = -1, bad_edge_dofs;
+  MPI_Comm comm = PetscObjectComm((PetscObject)dm);
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(EdgeStratum(dm, &eStart, &eEnd));
+  PetscCall(PetscMalloc1(n, &edge_dofs));
   for (PetscInt f = 0; f < n; ++f) {
     DM           fdm;
     PetscSection section;
 
-    ncomp[f] = 0;
+    ncomp[f] = edge_dofs[f] = 0;
     PetscCall(VecGetDM(fields[f], &fdm));
     PetscCheck(fdm, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "Point field %" PetscInt_FMT " has no DM: create it with DMCreateGlobalVector on a clone of dm", f);
@@ -398,8 +443,22 @@ static PetscErrorCode PointFieldComponents(DM dm, PetscInt n, const Vec fields[]
     PetscCheck(section, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "Point field %" PetscInt_FMT ": its DM has no local section (DMSetLocalSection)", f);
     if (vEnd > vStart) PetscCall(PetscSectionGetDof(section, vStart, &ncomp[f]));
+    if (eEnd > eStart) PetscCall(SectionDof(section, eStart, &edge_dofs[f]));
   }
-  if (n) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, ncomp, (PetscMPIInt)n, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+  if (n) {
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, ncomp, (PetscMPIInt)n, MPIU_INT, MPI_MAX, comm));
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, edge_dofs, (PetscMPIInt)n, MPIU_INT, MPI_MAX, comm));
+  }
+  for (PetscInt f = 0; f < n; ++f) {
+    on_edges[f] = edge_dofs[f] ? PETSC_TRUE : PETSC_FALSE;
+    if (edge_dofs[f] && edge_dofs[f] != ncomp[f] && bad < 0) bad = f;
+  }
+  bad_edge_dofs = bad >= 0 ? edge_dofs[bad] : 0;
+  PetscCall(PetscFree(edge_dofs));
+  PetscCheck(bad < 0, comm, PETSC_ERR_ARG_WRONG,
+             "Point field %s has %" PetscInt_FMT " dofs on edges and %" PetscInt_FMT
+             " on vertices: a field is written on vertices only, or on vertices and edges (P2) with the same components",
+             names[bad], bad_edge_dofs, ncomp[bad]);
   PetscFunctionReturn(0);
 }
 
@@ -417,6 +476,7 @@ static PetscErrorCode CellFieldComponents(DM dm, PetscInt n, const Vec fields[],
 static PetscErrorCode TopologyReset(Topology *t)
 {
   PetscFunctionBeginUser;
+  PetscCall(PetscFree3(t->quadratic.edge_vertices, t->quadratic.xyz, t->quadratic.cells));
   PetscCall(PetscFree4(t->xyz, t->tets, t->region, t->rank));
   *t = (Topology){0};
   PetscFunctionReturn(0);
@@ -585,6 +645,106 @@ static PetscErrorCode TopologyGet(DM dm, Topology *t)
   PetscFunctionReturn(0);
 }
 
+/* VTK's slot (4..9) of the edge joining nodes a and b of a tetrahedron: 01 12 02 03 13 23. */
+static const PetscInt vtk_edge_slot[4][4] = {{-1, 4, 6, 7}, {4, -1, 5, 8}, {6, 5, -1, 9}, {7, 8, 9, -1}};
+
+/* Each local edge's two vertices, and its midpoint after the vertices' coordinates. */
+static PetscErrorCode QuadraticSetEdges(DM dm, Topology *t)
+{
+  QuadraticTopology *q = &t->quadratic;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArraycpy(q->xyz, t->xyz, 3 * t->nvertices));
+  for (PetscInt e = 0; e < q->nedges; ++e) {
+    const PetscInt *cone;
+    PetscInt        size;
+    double         *x = &q->xyz[3 * (t->nvertices + e)];
+
+    PetscCall(DMPlexGetConeSize(dm, q->eStart + e, &size));
+    PetscCall(DMPlexGetCone(dm, q->eStart + e, &cone));
+    PetscCheck(size == 2, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Edge %" PetscInt_FMT " has %" PetscInt_FMT " points in its cone, need 2", q->eStart + e, size);
+    for (PetscInt k = 0; k < 2; ++k) {
+      q->edge_vertices[2 * e + k] = cone[k] - t->vStart;
+      PetscCheck(q->edge_vertices[2 * e + k] >= 0 && q->edge_vertices[2 * e + k] < t->nvertices, PETSC_COMM_SELF,
+                 PETSC_ERR_ARG_WRONG, "Edge %" PetscInt_FMT " does not join two vertices", q->eStart + e);
+    }
+    for (PetscInt d = 0; d < 3; ++d)
+      x[d] = 0.5 * (t->xyz[3 * q->edge_vertices[2 * e] + d] + t->xyz[3 * q->edge_vertices[2 * e + 1] + d]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The 10 nodes of cell c: its 4 vertices in the (oriented) order of the linear cell, then its
+   6 edges, found down the cones (cell -> faces -> edges), each put in VTK's slot for the two
+   vertices it joins. */
+static PetscErrorCode QuadraticSetCell(DM dm, Topology *t, PetscInt cStart, PetscInt c)
+{
+  QuadraticTopology *q     = &t->quadratic;
+  PetscInt          *nodes = &q->cells[10 * c];
+  const PetscInt    *faces;
+  PetscInt           nfaces, filled = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < 4; ++k)
+    nodes[k] = t->tets[4 * c + k];
+  for (PetscInt k = 4; k < 10; ++k)
+    nodes[k] = -1;
+  PetscCall(DMPlexGetConeSize(dm, cStart + c, &nfaces));
+  PetscCall(DMPlexGetCone(dm, cStart + c, &faces));
+  for (PetscInt f = 0; f < nfaces; ++f) {
+    const PetscInt *edges;
+    PetscInt        nedges;
+
+    PetscCall(DMPlexGetConeSize(dm, faces[f], &nedges));
+    PetscCall(DMPlexGetCone(dm, faces[f], &edges));
+    for (PetscInt k = 0; k < nedges; ++k) {
+      const PetscInt e = edges[k] - q->eStart;
+      PetscInt       a = -1, b = -1, slot;
+
+      PetscCheck(e >= 0 && e < q->nedges, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "Cell %" PetscInt_FMT " has a face whose cone is not edges: write quadratic cells of an interpolated mesh",
+                 cStart + c);
+      for (PetscInt v = 0; v < 4; ++v) {
+        if (nodes[v] == q->edge_vertices[2 * e]) a = v;
+        if (nodes[v] == q->edge_vertices[2 * e + 1]) b = v;
+      }
+      PetscCheck(a >= 0 && b >= 0 && a != b, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                 "Edge %" PetscInt_FMT " of cell %" PetscInt_FMT " does not join two of its vertices", edges[k], cStart + c);
+      slot = vtk_edge_slot[a][b];
+      if (nodes[slot] < 0) filled++;
+      nodes[slot] = t->nvertices + e;
+    }
+  }
+  PetscCheck(filled == 6, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Cell %" PetscInt_FMT " has %" PetscInt_FMT " edges below it, need 6",
+             cStart + c, filled);
+  PetscFunctionReturn(0);
+}
+
+/* The quadratic cells of the Topology's mesh, built once per mesh (TopologyGet first). */
+static PetscErrorCode QuadraticTopologyGet(DM dm, Topology *t)
+{
+  QuadraticTopology *q = &t->quadratic;
+  PetscInt           eEnd, cStart, cEnd;
+
+  PetscFunctionBeginUser;
+  if (q->built) PetscFunctionReturn(0);
+  PetscCall(PetscLogEventBegin(TWINFE_RESULTS_TOPOLOGY, 0, 0, 0, 0));
+  PetscCall(PetscFree3(q->edge_vertices, q->xyz, q->cells));
+  PetscCall(EdgeStratum(dm, &q->eStart, &eEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  PetscCheck(eEnd > q->eStart || cEnd == cStart, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "A point field has values on edges but dm has no edges: interpolate the mesh (edges and faces present)");
+  q->nedges = eEnd - q->eStart;
+  PetscCall(PetscMalloc3(2 * q->nedges, &q->edge_vertices, 3 * (t->nvertices + q->nedges), &q->xyz, 10 * t->ncells, &q->cells));
+  PetscCall(QuadraticSetEdges(dm, t));
+  for (PetscInt c = 0; c < t->ncells; ++c)
+    PetscCall(QuadraticSetCell(dm, t, cStart, c));
+  q->built = PETSC_TRUE;
+  PetscCall(PetscLogEventEnd(TWINFE_RESULTS_TOPOLOGY, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode PieceDestroy(Piece *p)
 {
   PetscFunctionBeginUser;
@@ -597,34 +757,64 @@ static PetscErrorCode PieceDestroy(Piece *p)
   PetscFunctionReturn(0);
 }
 
-/* One point field from its local Vec: vertex v's values at its offset in the local section. */
-static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt ncomp, Piece *p, PetscInt f)
+/* values[ncomp * (first + i)] = the ncomp values of point pStart + i (i < n) at its offset in
+   section; each point must hold exactly ncomp dofs. */
+static PetscErrorCode CopyPointValues(PetscSection section, const PetscScalar x[], PetscInt pStart, PetscInt n, PetscInt ncomp,
+                                      const char name[], const char kind[], double values[], PetscInt first)
 {
-  DM                 fdm;
-  PetscSection       section;
-  const PetscScalar *x;
-  const PetscInt     vStart = p->mesh->vStart, nvertices = p->mesh->nvertices;
-  PetscInt           fvStart, fvEnd;
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscInt dof, off;
+    PetscCall(SectionDof(section, pStart + i, &dof));
+    PetscCheck(dof == ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Point field %s has %" PetscInt_FMT " dofs on %s %" PetscInt_FMT " but %" PetscInt_FMT
+               " elsewhere: every %s needs the same number of components",
+               name, dof, kind, pStart + i, ncomp, kind);
+    PetscCall(PetscSectionGetOffset(section, pStart + i, &off));
+    for (PetscInt k = 0; k < ncomp; ++k)
+      values[ncomp * (first + i) + k] = PetscRealPart(x[off + k]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A vertex field at the edge midpoints of a quadratic piece: the mean of the edge's two vertex
+   values, which is exact for the piecewise-linear field the vertex values stand for. */
+static void InterpolateToEdges(const QuadraticTopology *q, PetscInt nvertices, PetscInt ncomp, double values[])
+{
+  for (PetscInt e = 0; e < q->nedges; ++e) {
+    const double *a = &values[ncomp * q->edge_vertices[2 * e]], *b = &values[ncomp * q->edge_vertices[2 * e + 1]];
+    for (PetscInt k = 0; k < ncomp; ++k)
+      values[ncomp * (nvertices + e) + k] = 0.5 * (a[k] + b[k]);
+  }
+}
+
+/* One point field from its local Vec: every vertex's values at its offset in the local
+   section; in a quadratic piece also every edge's (a P2 field) or the edge's vertex mean. */
+static PetscErrorCode PieceSetPointField(Vec local, const char name[], PetscInt ncomp, PetscBool on_edges, Piece *p, PetscInt f)
+{
+  DM                       fdm;
+  PetscSection             section;
+  const PetscScalar       *x;
+  const QuadraticTopology *q      = &p->mesh->quadratic;
+  const PetscInt           vStart = p->mesh->vStart, nvertices = p->mesh->nvertices;
+  PetscInt                 fvStart, fvEnd, feStart, feEnd;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetDM(local, &fdm));
   PetscCall(DMPlexGetDepthStratum(fdm, 0, &fvStart, &fvEnd));
   PetscCheck(fvStart == vStart && fvEnd - fvStart == nvertices, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Point field %s lives on a DM whose vertices are not those of dm: create it on a DMClone of dm", name);
+  PetscCall(EdgeStratum(fdm, &feStart, &feEnd));
+  PetscCheck(!on_edges || (feStart == q->eStart && feEnd - feStart == q->nedges), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Point field %s lives on a DM whose edges are not those of dm: create it on a DMClone of dm", name);
   PetscCall(DMGetLocalSection(fdm, &section));
-  PetscCall(PetscMalloc1(nvertices * ncomp, &p->point_values[f]));
+  PetscCall(PetscMalloc1(p->npoints * ncomp, &p->point_values[f]));
   PetscCall(VecGetArrayRead(local, &x));
-  for (PetscInt v = 0; v < nvertices; ++v) {
-    PetscInt dof, off;
-    PetscCall(PetscSectionGetDof(section, vStart + v, &dof));
-    PetscCall(PetscSectionGetOffset(section, vStart + v, &off));
-    PetscCheck(dof == ncomp, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "Point field %s has %" PetscInt_FMT " dofs on vertex %" PetscInt_FMT " but %" PetscInt_FMT
-               " elsewhere: every vertex needs the same number of components",
-               name, dof, vStart + v, ncomp);
-    for (PetscInt k = 0; k < ncomp; ++k)
-      p->point_values[f][ncomp * v + k] = PetscRealPart(x[off + k]);
-  }
+  PetscCall(CopyPointValues(section, x, vStart, nvertices, ncomp, name, "vertex", p->point_values[f], 0));
+  if (on_edges)
+    PetscCall(CopyPointValues(section, x, q->eStart, q->nedges, ncomp, name, "edge", p->point_values[f], nvertices));
+  else if (p->quadratic)
+    InterpolateToEdges(q, nvertices, ncomp, p->point_values[f]);
   PetscCall(VecRestoreArrayRead(local, &x));
   p->point_arrays[f] =
       (TwinfeVTKArray){.name = name, .type = TWINFE_VTK_FLOAT64, .ncomponents = ncomp, .values = p->point_values[f]};
@@ -654,19 +844,33 @@ static PetscErrorCode PieceSetCellField(Vec field, const char name[], PetscInt n
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PieceBuild(const Topology *mesh, PetscInt npoint, const char *const point_names[], const Vec point_locals[],
-                                 const PetscInt point_ncomp[], PetscInt ncell, const char *const cell_names[],
+/* The point fields of one state: names, local Vecs, components, and which have values on edges
+   (any of them makes the state quadratic). */
+typedef struct {
+  PetscInt           n;
+  const char *const *names;
+  Vec               *locals;
+  PetscInt          *ncomp;
+  PetscBool         *on_edges;
+  PetscBool          quadratic;
+} PointFields;
+
+static PetscErrorCode PieceBuild(const Topology *mesh, const PointFields *pf, PetscInt ncell, const char *const cell_names[],
                                  const Vec cell_fields[], const PetscInt cell_ncomp[], Piece *p)
 {
+  const PetscInt npoint = pf->n;
+
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(TWINFE_RESULTS_FIELDS, 0, 0, 0, 0));
-  p->mesh = mesh;
+  p->mesh      = mesh;
+  p->quadratic = pf->quadratic;
+  p->npoints   = mesh->nvertices + (pf->quadratic ? mesh->quadratic.nedges : 0);
   PetscCall(PetscCalloc2(npoint, &p->point_values, npoint, &p->point_arrays));
   PetscCall(PetscCalloc2(ncell, &p->cell_values, ncell + 2, &p->cell_arrays));
   p->npoint = npoint;
   p->ncell  = ncell;
   for (PetscInt f = 0; f < npoint; ++f)
-    PetscCall(PieceSetPointField(point_locals[f], point_names[f], point_ncomp[f], p, f));
+    PetscCall(PieceSetPointField(pf->locals[f], pf->names[f], pf->ncomp[f], pf->on_edges[f], p, f));
   for (PetscInt f = 0; f < ncell; ++f)
     PetscCall(PieceSetCellField(cell_fields[f], cell_names[f], cell_ncomp[f], p, f));
   p->cell_arrays[ncell] = (TwinfeVTKArray){.name = "region", .type = TWINFE_VTK_INT32, .ncomponents = 1, .values = mesh->region};
@@ -681,12 +885,12 @@ static PetscErrorCode PieceWrite(const Piece *p, TwinfeResultsCompression compre
                                  char message[])
 {
   char          tmp[PETSC_MAX_PATH_LEN];
-  TwinfeVTKGrid grid = {.npoints        = p->mesh->nvertices,
-                        .xyz            = p->mesh->xyz,
+  TwinfeVTKGrid grid = {.npoints        = p->npoints,
+                        .xyz            = p->quadratic ? p->mesh->quadratic.xyz : p->mesh->xyz,
                         .ncells         = p->mesh->ncells,
-                        .cell_type      = TWINFE_VTK_TETRA,
-                        .nodes_per_cell = 4,
-                        .connectivity   = p->mesh->tets,
+                        .cell_type      = p->quadratic ? TWINFE_VTK_QUADRATIC_TETRA : TWINFE_VTK_TETRA,
+                        .nodes_per_cell = p->quadratic ? 10 : 4,
+                        .connectivity   = p->quadratic ? p->mesh->quadratic.cells : p->mesh->tets,
                         .npoint_arrays  = p->npoint,
                         .point_arrays   = p->point_arrays,
                         .ncell_arrays   = p->ncell + 2,
@@ -897,15 +1101,18 @@ static PetscErrorCode DropLastState(TwinfeResults r)
 . npoint      - number of point fields
 . point_names - their array names, e.g. "displacement"
 . point_fields- global Vecs on DMs cloned from dm whose sections have the same number of dofs
-                (the components) on every vertex and none elsewhere. Constrained dofs are
-                written as the local Vec holds them (zero unless the section has none)
+                (the components) on every vertex, and none elsewhere or as many on every
+                edge (P2). Constrained dofs are written as the local Vec holds them (zero
+                unless the section has none)
 . ncell       - number of cell fields
 . cell_names  - their array names
 - cell_fields - Vecs with block size = components and one block per local cell in
                 cStart..cEnd order
 
   Notes: each rank writes its local vertices (ghosts included) and its cells cStart..cEnd;
-  cell arrays "region" ("Cell Sets" value, -1 if none) and "rank" are always written.
+  cell arrays "region" ("Cell Sets" value, -1 if none) and "rank" are always written. When a
+  point field has values on edges, the cells are quadratic tetrahedra with a point at each
+  local edge's midpoint (docs/outputs.md), else linear tetrahedra as before.
 @*/
 PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
                                        const char *const point_names[], const Vec point_fields[], PetscInt ncell,
@@ -914,7 +1121,9 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   MPI_Comm       comm;
   PetscMPIInt    rank, size;
   PetscInt      *point_ncomp, *cell_ncomp;
+  PetscBool     *on_edges;
   Vec           *point_locals;
+  PointFields    pf;
   Piece          piece = {0};
   SummaryContext summary;
   PetscErrorCode ierr;
@@ -939,8 +1148,13 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   PetscCall(PetscSNPrintf(state_file, sizeof state_file, "%s.%s", state, size > 1 ? "pvtu" : "vtu"));
 
   /* Collective part first, identical on every rank, so that a local failure cannot hang it. */
-  PetscCall(PetscMalloc3(npoint, &point_ncomp, ncell, &cell_ncomp, npoint, &point_locals));
-  PetscCall(PointFieldComponents(dm, npoint, point_fields, point_ncomp));
+  PetscCall(PetscMalloc4(npoint, &point_ncomp, ncell, &cell_ncomp, npoint, &point_locals, npoint, &on_edges));
+  ierr = PointFieldComponents(dm, npoint, point_names, point_fields, point_ncomp, on_edges);
+  if (ierr) PetscCall(PetscFree4(point_ncomp, cell_ncomp, point_locals, on_edges));
+  PetscCall(ierr);
+  pf = (PointFields){.n = npoint, .names = point_names, .locals = point_locals, .ncomp = point_ncomp, .on_edges = on_edges};
+  for (PetscInt f = 0; f < npoint; ++f)
+    if (on_edges[f]) pf.quadratic = PETSC_TRUE;
   PetscCall(CellFieldComponents(dm, ncell, cell_fields, cell_ncomp));
   PetscCall(GetLocalPointFields(npoint, point_fields, point_locals));
   PetscCall(PreparePieceFile(results, state, state_file, piece_file));
@@ -948,16 +1162,15 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
 
   /* Local part: build and write this rank's piece; failures are held until all ranks know. */
   ierr = TopologyGet(dm, &results->topology);
-  if (!ierr)
-    ierr = PieceBuild(&results->topology, npoint, point_names, point_locals, point_ncomp, ncell, cell_names, cell_fields,
-                      cell_ncomp, &piece);
+  if (!ierr && pf.quadratic) ierr = QuadraticTopologyGet(dm, &results->topology);
+  if (!ierr) ierr = PieceBuild(&results->topology, &pf, ncell, cell_names, cell_fields, cell_ncomp, &piece);
   if (!ierr) ierr = PieceWrite(&piece, results->compression, path, &ok, message);
   PetscCall(RestoreLocalPointFields(npoint, point_fields, point_locals));
   PetscCall(AnyRankFailed(comm, (ierr || !ok) ? PETSC_TRUE : PETSC_FALSE, &any));
   if (any) {
     if (!ierr && ok) (void)remove(path); /* no pieces of a state that is not complete */
     PetscCall(PieceDestroy(&piece));
-    PetscCall(PetscFree3(point_ncomp, cell_ncomp, point_locals));
+    PetscCall(PetscFree4(point_ncomp, cell_ncomp, point_locals, on_edges));
     PetscCall(RaiseFailure(ierr, ok, message, "Writing a piece"));
   }
 
@@ -971,7 +1184,7 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   PetscCall(AppendState(results, time, state_file));
   ierr = rank == 0 ? WriteRankZeroFiles(results, &summary, state_file) : 0;
   PetscCall(PieceDestroy(&piece));
-  PetscCall(PetscFree3(point_ncomp, cell_ncomp, point_locals));
+  PetscCall(PetscFree4(point_ncomp, cell_ncomp, point_locals, on_edges));
   PetscCall(AnyRankFailed(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &any));
   if (any) {
     PetscCall(DropLastState(results));

@@ -10,6 +10,7 @@
 #include <vtkCallbackCommand.h>
 #include <vtkCellArray.h>
 #include <vtkCellData.h>
+#include <vtkCellType.h>
 #include <vtkCommand.h>
 #include <vtkDoubleArray.h>
 #include <vtkErrorCode.h>
@@ -29,6 +30,11 @@
 #include <exception>
 #include <type_traits>
 #include <string>
+
+/* ioimpl.h names VTK's cell types without including VTK: they must be VTK's numbers. */
+static_assert(TWINFE_VTK_TETRA == VTK_TETRA && TWINFE_VTK_TRIANGLE == VTK_TRIANGLE &&
+                  TWINFE_VTK_QUADRATIC_TETRA == VTK_QUADRATIC_TETRA,
+              "TWINFE_VTK_* cell types differ from vtkCellType.h");
 
 namespace {
 /* Collects the text of ErrorEvents (and WarningEvents) raised by the objects it watches. */
@@ -149,10 +155,12 @@ PetscErrorCode CheckGrid(const TwinfeVTKGrid *grid)
              PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Grid compression %d is none of zlib (0), lz4 (1), none (2)",
              (int)grid->compression);
   PetscCheck((grid->cell_type == TWINFE_VTK_TETRA && grid->nodes_per_cell == 4) ||
+                 (grid->cell_type == TWINFE_VTK_QUADRATIC_TETRA && grid->nodes_per_cell == 10) ||
                  (grid->cell_type == TWINFE_VTK_TRIANGLE && grid->nodes_per_cell == 3),
              PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Cell type %d with %" PetscInt_FMT " nodes: expected tetrahedra (10, 4) or triangles (5, 3)", grid->cell_type,
-             grid->nodes_per_cell);
+             "Cell type %d with %" PetscInt_FMT " nodes: expected tetrahedra (10, 4), quadratic tetrahedra (24, 10) or "
+             "triangles (5, 3)",
+             grid->cell_type, grid->nodes_per_cell);
   for (PetscInt i = 0; i < grid->ncells * grid->nodes_per_cell; ++i)
     PetscCheck(grid->connectivity[i] >= 0 && grid->connectivity[i] < grid->npoints, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
                "Cell %" PetscInt_FMT " refers to point %" PetscInt_FMT ", outside [0, %" PetscInt_FMT ")",

@@ -16,11 +16,12 @@ PetscErrorCode TwinfeFlowCreate(DM dm, TwinfeFlow *flow)
   PetscCheck(dim == 3, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
              "TwinfeFlowCreate needs a 3D mesh, got dimension %" PetscInt_FMT, dim);
   PetscCall(PetscNew(&f));
-  f->comm       = PetscObjectComm((PetscObject)dm);
-  f->density    = 1.06e-3; /* g/mm^3, blood */
-  f->viscosity  = 3.5e-3;  /* Pa s, blood at high shear rates */
-  f->convection = PETSC_TRUE;
-  f->dirty      = PETSC_TRUE;
+  f->comm        = PetscObjectComm((PetscObject)dm);
+  f->density     = 1.06e-3; /* g/mm^3, blood */
+  f->viscosity   = 3.5e-3;  /* Pa s, blood at high shear rates */
+  f->convection  = PETSC_TRUE;
+  f->dirty       = PETSC_TRUE;
+  f->jacobian_c0 = -1;
   PetscCall(PetscObjectReference((PetscObject)dm));
   f->dm = dm;
   *flow = f;
@@ -36,6 +37,11 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
   f = *flow;
   PetscCall(PetscFree(f->velocity_bcs));
   PetscCall(PetscFree(f->tractions));
+  for (PetscInt i = 0; i < f->nwaveforms; ++i)
+    PetscCall(TwinfeWaveformDestroy(&f->waveforms[i].waveform));
+  PetscCall(PetscFree(f->waveforms));
+  PetscCall(VecDestroy(&f->history));
+  PetscCall(VecDestroy(&f->U_prev));
   PetscCall(SNESDestroy(&f->snes));
   PetscCall(MatDestroy(&f->J));
   PetscCall(MatDestroy(&f->pressure_mass));
@@ -86,10 +92,11 @@ static PetscErrorCode AppendVelocity(TwinfeFlow f, PetscInt tag, TwinfeVectorFun
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(f->nvelocity_bcs + 1, &list));
   PetscCall(PetscArraycpy(list, f->velocity_bcs, f->nvelocity_bcs));
-  list[f->nvelocity_bcs].tag   = tag;
-  list[f->nvelocity_bcs].fn    = fn;
-  list[f->nvelocity_bcs].ctx   = ctx;
-  list[f->nvelocity_bcs].scale = 1;
+  list[f->nvelocity_bcs].tag    = tag;
+  list[f->nvelocity_bcs].fn     = fn;
+  list[f->nvelocity_bcs].ctx    = ctx;
+  list[f->nvelocity_bcs].scale  = 1;
+  list[f->nvelocity_bcs].factor = 1;
   f->nvelocity_bcs++;
   PetscCall(PetscFree(f->velocity_bcs));
   f->velocity_bcs = list;
@@ -122,9 +129,10 @@ PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow f, PetscInt tag, TwinfeTractionF
              tag);
   PetscCall(PetscMalloc1(f->ntractions + 1, &list));
   PetscCall(PetscArraycpy(list, f->tractions, f->ntractions));
-  list[f->ntractions].tag = tag;
-  list[f->ntractions].fn  = fn;
-  list[f->ntractions].ctx = ctx;
+  list[f->ntractions].tag    = tag;
+  list[f->ntractions].fn     = fn;
+  list[f->ntractions].ctx    = ctx;
+  list[f->ntractions].factor = 1;
   f->ntractions++;
   PetscCall(PetscFree(f->tractions));
   f->tractions = list;
@@ -137,6 +145,68 @@ PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow f, TwinfeVectorFunction fn, voi
   PetscFunctionBeginUser;
   f->body     = fn;
   f->body_ctx = ctx;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetWaveform(TwinfeFlow f, PetscInt tag, TwinfeWaveform w)
+{
+  PetscInt i;
+
+  PetscFunctionBeginUser;
+  for (i = 0; i < f->nwaveforms && f->waveforms[i].tag != tag; ++i) {
+  }
+  if (i == f->nwaveforms) {
+    if (!w) PetscFunctionReturn(0);
+    PetscCall(PetscRealloc(sizeof(TwinfeFlowWaveform) * (f->nwaveforms + 1), &f->waveforms));
+    f->waveforms[f->nwaveforms].tag      = tag;
+    f->waveforms[f->nwaveforms].waveform = NULL;
+    f->nwaveforms++;
+  }
+  if (w) PetscCall(TwinfeWaveformReference(w));
+  PetscCall(TwinfeWaveformDestroy(&f->waveforms[i].waveform));
+  f->waveforms[i].waveform = w;
+  if (!w) f->waveforms[i] = f->waveforms[--f->nwaveforms];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowSetTime(TwinfeFlow f, PetscReal t)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(t) || t == 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE, "flow time %g s is not a finite number",
+             (double)t);
+  f->time    = t;
+  f->dt_prev = 0;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetTime(TwinfeFlow f, PetscReal *t)
+{
+  PetscFunctionBeginUser;
+  *t = f->time;
+  PetscFunctionReturn(0);
+}
+
+/* The waveform on tag at the current time, 1 without one. */
+static PetscErrorCode WaveformFactor(TwinfeFlow f, PetscInt tag, PetscReal *factor)
+{
+  PetscFunctionBeginUser;
+  *factor = 1;
+  for (PetscInt i = 0; i < f->nwaveforms; ++i)
+    if (f->waveforms[i].tag == tag) PetscCall(TwinfeWaveformEvaluate(f->waveforms[i].waveform, f->time, factor));
+  PetscFunctionReturn(0);
+}
+
+/* Every condition's waveform factor at the current time; all 1 while a velocity is scaled to a
+   flow rate, which the waveform then multiplies. */
+static PetscErrorCode UpdateFactors(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < f->nvelocity_bcs; ++i) {
+    f->velocity_bcs[i].factor = 1;
+    if (f->velocity_bcs[i].fn && !f->scaling) PetscCall(WaveformFactor(f, f->velocity_bcs[i].tag, &f->velocity_bcs[i].factor));
+  }
+  for (PetscInt i = 0; i < f->ntractions; ++i)
+    PetscCall(WaveformFactor(f, f->tractions[i].tag, &f->tractions[i].factor));
   PetscFunctionReturn(0);
 }
 
@@ -202,6 +272,7 @@ static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
   for (PetscInt i = 0; i < f->ntractions; ++i)
     PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->tractions[i].tag, 4, NULL, TwinfeFlowTractionKernel_Private,
                                             &f->tractions[i], F));
+  if (f->mass_coeff > 0) PetscCall(VecAXPY(F, 1.0, f->history));
   PetscCall(TwinfeSpaceApplyDirichletToResidual(f->space, f->bc_scale, U, F));
   PetscFunctionReturn(0);
 }
@@ -233,6 +304,8 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
   PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
   if (f->bc_scale == 0) PetscCall(MeanDiagonal(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
+  f->jacobian_c0     = f->mass_coeff;
+  f->jacobian_linear = f->with_convection ? PETSC_FALSE : PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -287,7 +360,7 @@ static PetscErrorCode VelocityValue(const PetscReal x[3], PetscInt ncomp, PetscS
   (void)ncomp;
   if (bc->fn) PetscCall(bc->fn(x, u, bc->ctx));
   for (PetscInt k = 0; k < 3; ++k)
-    value[k] = bc->scale * u[k];
+    value[k] = bc->scale * bc->factor * u[k];
   PetscFunctionReturn(0);
 }
 
@@ -304,6 +377,16 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeFlow f)
       if ((pass == 0) == (bc->fn == NULL)) continue;
       PetscCall(TwinfeSpaceAddDirichlet(f->space, bc->tag, 0, 7, NULL, VelocityValue, bc));
     }
+  for (PetscInt i = 0; i < f->nwaveforms; ++i) {
+    PetscBool given = PETSC_FALSE;
+    for (PetscInt k = 0; k < f->nvelocity_bcs; ++k)
+      if (f->velocity_bcs[k].tag == f->waveforms[i].tag && f->velocity_bcs[k].fn) given = PETSC_TRUE;
+    for (PetscInt k = 0; k < f->ntractions; ++k)
+      if (f->tractions[k].tag == f->waveforms[i].tag) given = PETSC_TRUE;
+    PetscCheck(given, f->comm, PETSC_ERR_ARG_WRONGSTATE,
+               "waveform on tag %" PetscInt_FMT ": the tag has no prescribed velocity or traction for it to multiply",
+               f->waveforms[i].tag);
+  }
   for (PetscInt i = 0; i < f->ntractions; ++i) {
     PetscInt count;
     PetscCall(TwinfeSpaceGetFaceCount(f->space, f->tractions[i].tag, &count));
@@ -313,13 +396,24 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
+/* Conditions at the current time: the waveforms' factors, and the prescribed velocities
+   evaluated again when a waveform scales one of them. */
 static PetscErrorCode SetUp(TwinfeFlow f)
 {
+  PetscBool pulsatile_velocity = PETSC_FALSE;
+
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(f));
-  if (!f->dirty) PetscFunctionReturn(0);
+  PetscCall(UpdateFactors(f));
+  for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
+    if (f->velocity_bcs[i].factor != 1) pulsatile_velocity = PETSC_TRUE;
+  if (!f->dirty) {
+    if (pulsatile_velocity || f->nwaveforms) PetscCall(ApplyBoundaryConditions(f));
+    PetscFunctionReturn(0);
+  }
   PetscCall(ApplyBoundaryConditions(f));
-  f->bc_scale = 0; /* set by the first Jacobian, the Stokes one */
+  f->bc_scale    = 0; /* set by the first Jacobian */
+  f->jacobian_c0 = -1;
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, TwinfeFlowPressureMassKernel_Private, f, f->pressure_mass));
   f->dirty = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -338,36 +432,39 @@ static PetscErrorCode CheckLinearSolve(TwinfeFlow f, KSP ksp, const char stage[]
   f->linear_iterations += its;
   f->max_linear_iterations = PetscMax(f->max_linear_iterations, its);
   PetscCheck(reason >= 0, f->comm, PETSC_ERR_NOT_CONVERGED,
-             "flow: the linear solve of the %s problem did not converge (%s after %" PetscInt_FMT
+             "flow: the linear solve (%s) did not converge (%s after %" PetscInt_FMT
              " iterations): check that an outlet is left free or given a traction (walls and inlets all around leave the "
              "pressure undetermined), or raise -flow_ksp_max_it",
              stage, KSPConvergedReasons[reason], its);
   PetscFunctionReturn(0);
 }
 
-/* Stokes: one linear solve for the Newton update from U = boundary values. */
-static PetscErrorCode SolveStokes(TwinfeFlow f)
+/* Stokes (steady, or one time step): one linear solve for the Newton update from U with its
+   boundary values. The matrix of the last linear solve is kept when nothing in it changed
+   (a run of equal time steps), and with it the preconditioner PETSc has set up. */
+static PetscErrorCode SolveStokes(TwinfeFlow f, const char stage[])
 {
   KSP ksp;
   Vec dU;
 
   PetscFunctionBeginUser;
   f->with_convection = PETSC_FALSE;
-  PetscCall(VecZeroEntries(f->U));
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
-  PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f)); /* first: it sets the constraint scale */
-  PetscCall(FormFunction(f->snes, f->U, f->R, f));
   PetscCall(SNESGetKSP(f->snes, &ksp));
-  PetscCall(KSPSetOperators(ksp, f->J, f->J));
+  if (!(f->jacobian_linear && f->jacobian_c0 == f->mass_coeff)) {
+    PetscCall(FormJacobian(f->snes, f->U, f->J, f->J, f)); /* first: it sets the constraint scale */
+    PetscCall(KSPSetOperators(ksp, f->J, f->J));
+  }
+  PetscCall(FormFunction(f->snes, f->U, f->R, f));
   PetscCall(VecDuplicate(f->U, &dU));
   PetscCall(KSPSolve(ksp, f->R, dU));
-  PetscCall(CheckLinearSolve(f, ksp, "Stokes"));
+  PetscCall(CheckLinearSolve(f, ksp, stage));
   PetscCall(VecAXPY(f->U, -1.0, dU));
   PetscCall(VecDestroy(&dU));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SolveNavierStokes(TwinfeFlow f)
+static PetscErrorCode SolveNavierStokes(TwinfeFlow f, const char when[])
 {
   SNESConvergedReason reason;
   PetscInt            steps, its;
@@ -385,10 +482,10 @@ static PetscErrorCode SolveNavierStokes(TwinfeFlow f)
   for (PetscInt k = 0; k < PetscMin(steps + 1, TWINFE_FLOW_MAX_NEWTON + 1); ++k)
     f->max_linear_iterations = PetscMax(f->max_linear_iterations, f->history_its[k]);
   PetscCheck(reason > 0, f->comm, PETSC_ERR_NOT_CONVERGED,
-             "flow: Newton did not converge for Navier-Stokes (%s after %" PetscInt_FMT
-             " steps, residual %g): lower the inflow or the density (the Reynolds number), refine the mesh, or raise "
+             "flow: Newton did not converge for Navier-Stokes%s (%s after %" PetscInt_FMT
+             " steps, residual %g): lower the inflow or the density (the Reynolds number), refine the mesh, %sor raise "
              "-flow_snes_max_it",
-             SNESConvergedReasons[reason], steps, (double)fnorm);
+             when, SNESConvergedReasons[reason], steps, (double)fnorm, when[0] ? "shorten the time step, " : "");
   PetscFunctionReturn(0);
 }
 
@@ -397,13 +494,85 @@ PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
   PetscFunctionBeginUser;
   PetscCall(SetUp(f));
   f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
-  PetscCall(SolveStokes(f));
+  f->mass_coeff                                                     = 0;
+  PetscCall(VecZeroEntries(f->U));
+  PetscCall(SolveStokes(f, "Stokes"));
   if (f->convection && f->density > 0)
-    PetscCall(SolveNavierStokes(f));
+    PetscCall(SolveNavierStokes(f, ""));
   else
     f->newton_steps = 1;
   /* Constrained values are known exactly; the solver leaves them to its tolerance. */
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  f->have_state = PETSC_TRUE;
+  f->dt_prev    = 0;
+  PetscFunctionReturn(0);
+}
+
+/* BDF coefficients of du/dt ~ c0 u^{n+1} + c1 u^n + c2 u^{n-1}: backward Euler without a
+   previous step, else BDF2 for steps dt after dt_prev (ratio w = dt / dt_prev):
+   c0 = (1 + 2w) / ((1 + w) dt), c1 = -(1 + w) / dt, c2 = w^2 / ((1 + w) dt). */
+static void BDFCoefficients(PetscReal dt, PetscReal dt_prev, PetscReal c[3])
+{
+  const PetscReal w = dt_prev > 0 ? dt / dt_prev : 0;
+
+  c[0] = (1 + 2 * w) / ((1 + w) * dt);
+  c[1] = -(1 + w) / dt;
+  c[2] = w * w / ((1 + w) * dt);
+}
+
+/* history = int rho (c1 u^n + c2 u^{n-1}) . v; then U_prev = u^n. */
+static PetscErrorCode AssembleHistory(TwinfeFlow f, const PetscReal c[3])
+{
+  Vec H;
+
+  PetscFunctionBeginUser;
+  if (!f->history) {
+    PetscCall(VecDuplicate(f->U, &f->history));
+    PetscCall(VecDuplicate(f->U, &f->U_prev));
+  }
+  PetscCall(VecDuplicate(f->U, &H));
+  PetscCall(VecAXPBYPCZ(H, c[1], c[2], 0.0, f->U, f->U_prev));
+  PetscCall(VecZeroEntries(f->history));
+  PetscCall(TwinfeSpaceAssembleVector(f->space, 4, H, TwinfeFlowHistoryKernel_Private, f, f->history));
+  PetscCall(VecDestroy(&H));
+  PetscCall(VecCopy(f->U, f->U_prev));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowStep(TwinfeFlow f, PetscReal dt)
+{
+  PetscReal c[3];
+  char      when[64];
+
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(dt) && dt > 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "flow time step %g s is not allowed: it must be > 0", (double)dt);
+  PetscCheck(f->density > 0, f->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "flow: a time step needs a fluid density > 0 (blood: 1.06e-3 g/mm^3); a fluid without inertia has no time "
+             "derivative");
+  PetscCall(EnsureSNES(f));
+  if (!f->have_state) {
+    PetscCall(VecZeroEntries(f->U)); /* at rest */
+    f->have_state = PETSC_TRUE;
+    f->dt_prev    = 0;
+  }
+  BDFCoefficients(dt, f->dt_prev, c);
+  PetscCall(AssembleHistory(f, c));
+  f->time += dt;
+  f->mass_coeff = c[0];
+  PetscCall(SetUp(f));
+  f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
+  PetscCall(PetscSNPrintf(when, sizeof when, " at t = %g s", (double)f->time));
+  if (f->convection)
+    PetscCall(SolveNavierStokes(f, when));
+  else {
+    char stage[80];
+    PetscCall(PetscSNPrintf(stage, sizeof stage, "Stokes%s", when));
+    PetscCall(SolveStokes(f, stage));
+    f->newton_steps = 1;
+  }
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
+  f->dt_prev = dt;
   PetscFunctionReturn(0);
 }
 
@@ -437,9 +606,11 @@ PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow f, PetscInt tag, Pet
     if (f->velocity_bcs[i].tag == tag && f->velocity_bcs[i].fn) bc = &f->velocity_bcs[i];
   PetscCheck(bc, f->comm, PETSC_ERR_ARG_WRONGSTATE,
              "tag %" PetscInt_FMT " has no prescribed velocity to scale: call TwinfeFlowAddVelocity for it first", tag);
-  bc->scale = 1;
-  f->dirty  = PETSC_TRUE;
+  bc->scale  = 1;
+  f->dirty   = PETSC_TRUE;
+  f->scaling = PETSC_TRUE;
   PetscCall(PrescribedInflow(f, tag, &inflow));
+  f->scaling = PETSC_FALSE;
   PetscCheck(inflow > 0, f->comm, PETSC_ERR_ARG_WRONG,
              "the velocity prescribed on tag %" PetscInt_FMT
              " carries %g mm^3/s into the vessel: it must point inward to be scaled to "

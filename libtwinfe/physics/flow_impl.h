@@ -9,14 +9,21 @@ typedef struct {
   PetscInt             tag;
   TwinfeVectorFunction fn; /* NULL: no slip */
   void                *ctx;
-  PetscReal            scale; /* fn's values are multiplied by it (TwinfeFlowScaleVelocityToFlowRate) */
+  PetscReal            scale;  /* fn's values are multiplied by it (TwinfeFlowScaleVelocityToFlowRate) */
+  PetscReal            factor; /* and by the tag's waveform at the current time (1 without one) */
 } TwinfeFlowVelocityBC;
 
 typedef struct {
   PetscInt               tag;
   TwinfeTractionFunction fn;
   void                  *ctx;
+  PetscReal              factor; /* the tag's waveform at the current time (1 without one) */
 } TwinfeFlowTraction;
+
+typedef struct {
+  PetscInt       tag;
+  TwinfeWaveform waveform;
+} TwinfeFlowWaveform;
 
 struct _p_TwinfeFlow {
   MPI_Comm              comm;
@@ -30,6 +37,9 @@ struct _p_TwinfeFlow {
   PetscInt              ntractions;
   TwinfeVectorFunction  body;
   void                 *body_ctx;
+  TwinfeFlowWaveform   *waveforms;
+  PetscInt              nwaveforms;
+  PetscReal             time; /* s: where the conditions are evaluated */
   /* Built by the set-up. */
   TwinfeSpace space;          /* velocity P2 x 3, pressure P1 */
   TwinfeSpace pressure_space; /* P1 alone: the Schur complement's mass matrix */
@@ -39,9 +49,18 @@ struct _p_TwinfeFlow {
   PetscReal   bc_scale;        /* diagonal of constrained rows */
   PetscBool   with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
   PetscBool   dirty;
-  PetscInt    newton_steps, linear_iterations, max_linear_iterations;
-  PetscReal   history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
-  PetscInt    history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
+  PetscBool   scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
+  /* Time stepping: the residual gets rho (c0 u + h) . v, h = c1 u^n + c2 u^{n-1}. */
+  PetscReal mass_coeff;      /* c0 (1/s); 0 for a steady solve */
+  Vec       history;         /* int rho h . v, assembled once per step */
+  Vec       U_prev;          /* u^{n-1} */
+  PetscReal dt_prev;         /* the last step's length; 0: no history, the next step is backward Euler */
+  PetscBool have_state;      /* U holds a state (a steady solve or a step); else the flow starts at rest */
+  PetscReal jacobian_c0;     /* c0 of the Jacobian in J (-1: none): a linear step with the same c0 reuses it */
+  PetscBool jacobian_linear; /* J was assembled without convection */
+  PetscInt  newton_steps, linear_iterations, max_linear_iterations;
+  PetscReal history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
+  PetscInt  history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
 };
 
 /* Kernels (flow_kernels.c). Element dofs: velocity (node a, component i) at 3a+i, a = 0..9;
@@ -50,7 +69,10 @@ PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowPressureMassKernel_Private(const TwinfeElement *, PetscScalar[], void *);
+/* int rho h . v with h the element values given as the assembly's vector (the BDF history). */
+PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of
-   P2 functions), without it 2; a body-force function is not polynomial, so it gets 6. */
+   P2 functions), without it 2, with the time derivative (u . v) 4; a body-force function is not
+   polynomial, so it gets 6. */
 PETSC_INTERN PetscInt TwinfeFlowResidualOrder_Private(TwinfeFlow);
 PETSC_INTERN PetscInt TwinfeFlowJacobianOrder_Private(TwinfeFlow);

@@ -2,29 +2,11 @@
  * found and listed, an inflow on one cap scaled to the flow rate asked, the other caps free
  * outlets, the rest of the vessel's surface a no-slip wall; velocity and pressure written.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "physics_impl.h"
+#include "flow_run_impl.h"
 #include "core/core_impl.h"
 
 #include <twinfe/core.h>
-#include <twinfe/flow.h>
 #include <stdio.h>
-
-typedef struct {
-  PetscReal center[3], normal[3], radius;
-  PetscBool poiseuille;
-} Profile;
-
-typedef struct {
-  PetscBool      convection;
-  TwinfeFlow     flow;
-  PetscInt       ncaps;
-  TwinfeCapInfo *caps; /* the same on every rank */
-  PetscInt       inlet;
-  Profile        profile;
-  PetscReal      inflow_mm3_s, density, viscosity, grad_div;
-  DM             wss_dm; /* the wall shear stress at the vertices, from the solve */
-  Vec            wss;
-} Blood;
 
 static const char *const profiles[] = {"poiseuille", "plug"};
 
@@ -64,12 +46,94 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
   PetscFunctionReturn(0);
 }
 
+/* -inflow_waveform FILE.csv (relative to the case file) or -inflow_fourier a0,a1,b1,a2,b2,...
+   with -cardiac_period: the inflow in ml/s over one cycle. */
+static PetscErrorCode ReadInflowWaveform(TwinfePhysics c, PetscBool *given)
+{
+  Blood    *b                        = (Blood *)c->data;
+  char      file[PETSC_MAX_PATH_LEN] = "", path[PETSC_MAX_PATH_LEN];
+  PetscReal coefficients[2 * TWINFE_FLOW_MAX_HARMONICS + 1], period = 1.0;
+  PetscInt  n = 2 * TWINFE_FLOW_MAX_HARMONICS + 1;
+  PetscBool csv, fourier, has_period, has_inflow;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeWaveformDestroy(&b->inflow_waveform));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-inflow_waveform", file, sizeof file, &csv));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-inflow_fourier", coefficients, &n, &fourier));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-cardiac_period", &period, &has_period));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-inflow", &has_inflow));
+  *given = csv || fourier ? PETSC_TRUE : PETSC_FALSE;
+  PetscCheck(!(csv && fourier), c->comm, PETSC_ERR_ARG_INCOMP,
+             "-inflow_waveform and -inflow_fourier both give the inflow over the cycle: give one");
+  PetscCheck(!(*given && has_inflow), c->comm, PETSC_ERR_ARG_INCOMP,
+             "-inflow gives a steady inflow, -inflow_%s a pulsatile one: give one (the waveform's values are the inflow in ml/s)",
+             csv ? "waveform" : "fourier");
+  PetscCheck(!has_period || fourier, c->comm, PETSC_ERR_ARG_INCOMP, "-cardiac_period is the period of -inflow_fourier%s",
+             csv ? " (a CSV table's period is its time span)" : ": give it too");
+  if (csv) {
+    PetscCheck(file[0], c->comm, PETSC_ERR_ARG_WRONG, "-inflow_waveform: give a CSV file (time in s, inflow in ml/s)");
+    PetscCall(TwinfePhysicsResolveInputPath_Private(c, file, path));
+    PetscCall(TwinfeWaveformLoadCSV(c->comm, path, &b->inflow_waveform));
+    PetscCall(TwinfePhysicsRecordInputFile_Private(c, "inflow_waveform", path));
+  } else if (fourier) {
+    PetscCheck(n % 2 == 1, c->comm, PETSC_ERR_ARG_WRONG,
+               "-inflow_fourier has %" PetscInt_FMT
+               " values: give a0 (the mean, ml/s), then a_k,b_k for each harmonic k = 1, 2, ...",
+               n);
+    PetscCheck(PetscIsNormalReal(period) && period > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-cardiac_period %g s is not allowed: it must be > 0 (at rest about 0.8-1 s)", (double)period);
+    {
+      PetscReal      a[TWINFE_FLOW_MAX_HARMONICS + 1], bk[TWINFE_FLOW_MAX_HARMONICS + 1];
+      const PetscInt nh = (n - 1) / 2;
+      a[0] = coefficients[0], bk[0] = 0;
+      for (PetscInt k = 1; k <= nh; ++k)
+        a[k] = coefficients[2 * k - 1], bk[k] = coefficients[2 * k];
+      PetscCall(TwinfeWaveformCreateFourier(c->comm, period, nh + 1, a, bk, &b->inflow_waveform));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* -cycles, -time_step, -frames_per_cycle: a pulsatile run needs a waveform, and a waveform
+   needs cycles to run. */
+static PetscErrorCode ReadCycleOptions(TwinfePhysics c)
+{
+  Blood    *b = (Blood *)c->data;
+  PetscBool waveform, has_step, has_frames;
+  PetscReal period;
+
+  PetscFunctionBegin;
+  PetscCall(ReadInflowWaveform(c, &waveform));
+  b->cycles = 0, b->frames_per_cycle = 20;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-cycles", &b->cycles, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-time_step", &b->time_step, &has_step));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-frames_per_cycle", &b->frames_per_cycle, &has_frames));
+  PetscCheck(b->cycles >= 0 && b->cycles <= 1000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-cycles %" PetscInt_FMT " is not allowed: give 0 (steady flow) to 1000 cardiac cycles", b->cycles);
+  PetscCheck(!waveform || b->cycles > 0, c->comm, PETSC_ERR_ARG_WRONG,
+             "an inflow waveform is given but -cycles is 0: give the cardiac cycles to run (3 usually wash out the start)");
+  PetscCheck(waveform || (b->cycles == 0 && !has_step && !has_frames), c->comm, PETSC_ERR_ARG_WRONG,
+             "-cycles, -time_step and -frames_per_cycle are for pulsatile flow: give the inflow over the cycle too "
+             "(-inflow_waveform FILE.csv or -inflow_fourier)");
+  if (!waveform) PetscFunctionReturn(0);
+  PetscCall(TwinfeWaveformGetPeriod(b->inflow_waveform, &period));
+  if (!has_step) b->time_step = period / 100;
+  PetscCheck(PetscIsNormalReal(b->time_step) && b->time_step > 0 && b->time_step <= period, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-time_step %g s is not allowed: it must be > 0 and at most the period, %g s (default: a hundredth of it)",
+             (double)b->time_step, (double)period);
+  PetscCheck(b->frames_per_cycle >= 1 && b->frames_per_cycle <= 1000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-frames_per_cycle %" PetscInt_FMT " is not allowed: give 1 to 1000 states of the last cycle to write",
+             b->frames_per_cycle);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CheckOptions(TwinfePhysics c)
 {
   PetscInt inlet, profile;
 
   PetscFunctionBegin;
   PetscCall(ReadOptions(c, &inlet, &profile));
+  PetscCall(ReadCycleOptions(c));
   PetscCheck(c->nregions == 1, c->comm, PETSC_ERR_ARG_WRONG,
              "-physics %s solves the blood in one vessel's lumen, but %" PetscInt_FMT
              " regions are selected: give the vessel's label alone (-labels)",
@@ -101,6 +165,7 @@ static PetscErrorCode Destroy(TwinfePhysics c)
 
   PetscFunctionBegin;
   PetscCall(TwinfeFlowDestroy(&b->flow));
+  PetscCall(TwinfeWaveformDestroy(&b->inflow_waveform));
   PetscCall(VecDestroy(&b->wss));
   PetscCall(DMDestroy(&b->wss_dm));
   PetscCall(PetscFree(b->caps));
@@ -230,9 +295,14 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscCall(TwinfeFlowAddVelocity(b->flow, b->caps[b->inlet].tag, InletProfile, &b->profile));
   PetscCall(TwinfeFlowAddWall(b->flow, TwinfeFacetTag(c->labels[0], 0)));
   PetscCall(TwinfeFlowSetFromOptions(b->flow));
-  PetscCall(TwinfeFlowScaleVelocityToFlowRate(b->flow, b->caps[b->inlet].tag, b->inflow_mm3_s));
+  if (b->inflow_waveform) {
+    /* 1 ml/s on the discrete cap, times the waveform's value in ml/s */
+    PetscCall(TwinfeFlowScaleVelocityToFlowRate(b->flow, b->caps[b->inlet].tag, 1000.0));
+    PetscCall(TwinfeFlowSetWaveform(b->flow, b->caps[b->inlet].tag, b->inflow_waveform));
+  } else
+    PetscCall(TwinfeFlowScaleVelocityToFlowRate(b->flow, b->caps[b->inlet].tag, b->inflow_mm3_s));
   if (c->report) {
-    PetscCall(TwinfeReportSetReal(c->report, "flow.inflow_mm3_per_s", b->inflow_mm3_s));
+    if (!b->inflow_waveform) PetscCall(TwinfeReportSetReal(c->report, "flow.inflow_mm3_per_s", b->inflow_mm3_s));
     PetscCall(TwinfeReportSetString(c->report, "flow.inlet_profile", b->profile.poiseuille ? "poiseuille" : "plug"));
     PetscCall(TwinfeReportSetReal(c->report, "flow.blood_density_g_per_mm3", b->density));
     PetscCall(TwinfeReportSetReal(c->report, "flow.blood_viscosity_Pa_s", b->viscosity));
@@ -247,9 +317,16 @@ static PetscErrorCode Solve(TwinfePhysics c)
   TwinfeSpace space;
   Vec         U;
   PetscInt    steps, linear, max_linear, unknowns;
+  PetscReal  *flow_ml_s, *pressure;
   char        key[256];
 
   PetscFunctionBegin;
+  if (b->cycles > 0) {
+    PetscCheck(c->results, c->comm, PETSC_ERR_ORDER,
+               "pulsatile flow writes its states as it steps: call TwinfePhysicsSetResults before TwinfePhysicsSolve");
+    PetscCall(TwinfeBloodRunCycles_Private(c, c->results));
+    PetscFunctionReturn(0);
+  }
   PetscCall(TwinfeFlowSolve(b->flow));
   PetscCall(TwinfeFlowGetSolverInfo(b->flow, &steps, &linear, &max_linear));
   PetscCall(TwinfeFlowGetSpace(b->flow, &space));
@@ -276,17 +353,35 @@ static PetscErrorCode Solve(TwinfePhysics c)
       PetscCall(TwinfeReportSetReal(c->report, "flow.wall_shear_stress_Pa.max", max));
     }
   }
+  PetscCall(PetscMalloc2(b->ncaps, &flow_ml_s, b->ncaps, &pressure));
+  PetscCall(TwinfeBloodCapFigures_Private(c, flow_ml_s, pressure));
   for (PetscInt i = 0; i < b->ncaps; ++i) {
-    PetscReal flux, pressure;
-    PetscCall(TwinfeSpaceComputeFaceFlux(space, b->caps[i].tag, 0, U, &flux));
-    PetscCall(TwinfeSpaceComputeFaceMean(space, b->caps[i].tag, 1, U, &pressure));
     PetscCall(PetscPrintf(c->comm, "          cap %" PetscInt_FMT ": outflow %.4g ml/s, mean pressure %.4g Pa (%.4g mmHg)\n",
-                          b->caps[i].cap, (double)(flux / 1000), (double)pressure, (double)(pressure / 133.322)));
+                          b->caps[i].cap, (double)flow_ml_s[i], (double)pressure[i], (double)(pressure[i] / 133.322)));
     if (!c->report) continue;
     snprintf(key, sizeof key, "flow.caps.cap%d.outflow_mm3_per_s", (int)b->caps[i].cap);
-    PetscCall(TwinfeReportSetReal(c->report, key, flux));
+    PetscCall(TwinfeReportSetReal(c->report, key, 1000 * flow_ml_s[i]));
     snprintf(key, sizeof key, "flow.caps.cap%d.mean_pressure_Pa", (int)b->caps[i].cap);
-    PetscCall(TwinfeReportSetReal(c->report, key, pressure));
+    PetscCall(TwinfeReportSetReal(c->report, key, pressure[i]));
+  }
+  PetscCall(PetscFree2(flow_ml_s, pressure));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeBloodCapFigures_Private(TwinfePhysics c, PetscReal flow_ml_s[], PetscReal pressure[])
+{
+  Blood      *b = (Blood *)c->data;
+  TwinfeSpace space;
+  Vec         U;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeFlowGetSpace(b->flow, &space));
+  PetscCall(TwinfeFlowGetSolution(b->flow, &U));
+  for (PetscInt i = 0; i < b->ncaps; ++i) {
+    PetscReal flux;
+    PetscCall(TwinfeSpaceComputeFaceFlux(space, b->caps[i].tag, 0, U, &flux));
+    PetscCall(TwinfeSpaceComputeFaceMean(space, b->caps[i].tag, 1, U, &pressure[i]));
+    flow_ml_s[i] = flux / 1000;
   }
   PetscFunctionReturn(0);
 }
@@ -303,6 +398,7 @@ static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
   PetscErrorCode ierr     = 0;
 
   PetscFunctionBegin;
+  if (b->cycles > 0) PetscFunctionReturn(0); /* the states were written while stepping */
   PetscCall(TwinfeFlowGetSpace(b->flow, &space));
   PetscCall(TwinfeFlowGetSolution(b->flow, &U));
   for (PetscInt f = 0; f < 2 && !ierr; ++f) {

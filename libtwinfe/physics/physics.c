@@ -1,8 +1,13 @@
 /* TwinfePhysics: the physics a case drives, chosen by name, behind one set of steps.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "physics_impl.h"
 #include "core/core_impl.h"
 
+#include <twinfe/core.h>
+
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Every physics there is; a new one adds its ops here. */
@@ -142,6 +147,46 @@ PetscErrorCode TwinfePhysicsSetUp(TwinfePhysics physics, DM dm)
   TwinfeCheckArgNull_Private(dm);
   physics->dm = dm;
   PetscCall(physics->ops->set_up(physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetInputFolder(TwinfePhysics physics, const char folder[])
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  PetscCall(PetscStrncpy(physics->input_folder, folder ? folder : "", sizeof physics->input_folder));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics p, const char given[], char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBeginUser;
+  if (given[0] == '/' || !p->input_folder[0])
+    PetscCall(PetscStrncpy(path, given, PETSC_MAX_PATH_LEN));
+  else
+    PetscCall(PetscSNPrintf(path, PETSC_MAX_PATH_LEN, "%s/%s", p->input_folder, given));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsRecordInputFile_Private(TwinfePhysics p, const char role[], const char path[])
+{
+  char hex[65], key[256], resolved[PATH_MAX];
+
+  PetscFunctionBeginUser;
+  if (!p->report) PetscFunctionReturn(0);
+  PetscCall(TwinfeFileSHA256(path, hex));
+  PetscCall(PetscSNPrintf(key, sizeof key, "inputs.%s.path", role));
+  PetscCall(TwinfeReportSetString(p->report, key, realpath(path, resolved) ? resolved : path));
+  PetscCall(PetscSNPrintf(key, sizeof key, "inputs.%s.sha256", role));
+  PetscCall(TwinfeReportSetString(p->report, key, hex));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetResults(TwinfePhysics physics, TwinfeResults results)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->results = results;
   PetscFunctionReturn(0);
 }
 

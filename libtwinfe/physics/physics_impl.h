@@ -24,9 +24,11 @@ struct _p_TwinfePhysics {
   PetscInt                nregions;
   int32_t                *labels;
   char                  **names;
-  TwinfeReport            report; /* rank 0 only */
-  DM                      dm;     /* from TwinfePhysicsSetUp, not owned */
-  void                   *data;   /* the physics' own state */
+  TwinfeReport            report;                           /* rank 0 only */
+  DM                      dm;                               /* from TwinfePhysicsSetUp, not owned */
+  TwinfeResults           results;                          /* from TwinfePhysicsSetResults, not owned (may be NULL) */
+  char                    input_folder[PETSC_MAX_PATH_LEN]; /* "" = the working folder */
+  void                   *data;                             /* the physics' own state */
 };
 
 PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Elasticity;
@@ -47,3 +49,9 @@ typedef struct {
 /* Collective; mesh on rank 0 (NULL elsewhere); the result is the same on every rank. */
 PETSC_INTERN PetscErrorCode TwinfeClampSetCreate_Private(TwinfePhysics p, TwinfeMesh mesh, TwinfeClampSet *clamp);
 PETSC_INTERN PetscErrorCode TwinfeClampSetDestroy_Private(TwinfeClampSet *clamp);
+
+/* An input path given in an option, relative to the input folder (TwinfePhysicsSetInputFolder). */
+PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics p, const char given[],
+                                                                  char path[PETSC_MAX_PATH_LEN]);
+/* inputs.<role>.path and .sha256 in the report (rank 0), like the case's own inputs. Collective. */
+PETSC_INTERN PetscErrorCode TwinfePhysicsRecordInputFile_Private(TwinfePhysics p, const char role[], const char path[]);

@@ -1,0 +1,338 @@
+/* Pulsatile blood flow over cardiac cycles, as the case runs it (-cycles with an inflow
+ * waveform): the steady flow at t = 0 as the start, then BDF2 time steps (TwinfeFlowStep).
+ *  - every step: each cap's flow rate and mean pressure, into flow_caps.csv;
+ *  - the last cycle: -frames_per_cycle states into the results series (velocity, pressure,
+ *    wall shear stress), and the wall shear stress integrated over the cycle (trapezoid rule in
+ *    time, at the vertices), which gives, in the last state:
+ *      TAWSS = (1/T) int |tau| dt                      time-averaged wall shear stress (Pa)
+ *      OSI   = (1/2) (1 - |int tau dt| / int |tau| dt) oscillatory shear index (0 to 1/2)
+ *      RRT   = 1 / ((1 - 2 OSI) TAWSS) = T / |int tau dt|  relative residence time (1/Pa)
+ * The earlier cycles wash out the start; docs/flow.md says how many are enough.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "flow_run_impl.h"
+
+#include <twinfe/core.h>
+#include <twinfe/io.h>
+#include <stdio.h>
+
+/* flow_caps.csv: per step the time, then each cap's flow rate (ml/s) and mean pressure (Pa). */
+typedef struct {
+  const Blood *blood;
+  PetscInt     nrows, capacity, ncols;
+  PetscReal   *rows;
+} CapTable;
+
+static PetscErrorCode CapTableAppend(TwinfePhysics c, CapTable *t, PetscReal time)
+{
+  const PetscInt n = t->blood->ncaps;
+  PetscReal     *flow, *pressure, *row;
+
+  PetscFunctionBegin;
+  if (t->nrows == t->capacity) {
+    t->capacity = PetscMax(64, 2 * t->capacity);
+    PetscCall(PetscRealloc(sizeof(PetscReal) * t->capacity * t->ncols, &t->rows));
+  }
+  row = &t->rows[t->nrows * t->ncols];
+  PetscCall(PetscMalloc2(n, &flow, n, &pressure));
+  PetscCall(TwinfeBloodCapFigures_Private(c, flow, pressure));
+  row[0] = time;
+  for (PetscInt i = 0; i < n; ++i)
+    row[1 + 2 * i] = flow[i], row[2 + 2 * i] = pressure[i];
+  PetscCall(PetscFree2(flow, pressure));
+  t->nrows++;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitCapTable(FILE *fp, void *ctx)
+{
+  const CapTable *t = (const CapTable *)ctx;
+
+  fprintf(fp, "time_s");
+  for (PetscInt i = 0; i < t->blood->ncaps; ++i)
+    fprintf(fp, ",cap%d_flow_ml_per_s,cap%d_mean_pressure_Pa", (int)t->blood->caps[i].cap, (int)t->blood->caps[i].cap);
+  fprintf(fp, "\n");
+  for (PetscInt r = 0; r < t->nrows; ++r) {
+    for (PetscInt k = 0; k < t->ncols; ++k)
+      fprintf(fp, k ? ",%.9g" : "%.9g", (double)t->rows[r * t->ncols + k]);
+    fprintf(fp, "\n");
+  }
+  return ferror(fp) ? PETSC_ERR_FILE_WRITE : 0;
+}
+
+/* The wall shear stress integrated over the last cycle at this rank's vertex entries. */
+typedef struct {
+  PetscInt   n;         /* vertex entries (3 per vertex) */
+  PetscReal *previous;  /* tau at the previous step */
+  PetscReal *integral;  /* int tau dt */
+  PetscReal *magnitude; /* int |tau| dt, per vertex */
+} ShearHistory;
+
+static PetscErrorCode ShearHistoryDestroy(ShearHistory *h)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree3(h->previous, h->integral, h->magnitude));
+  PetscFunctionReturn(0);
+}
+
+/* The wall shear stress now, into b->wss (on its own vertex DM). */
+static PetscErrorCode ComputeShear(TwinfePhysics c, PetscReal *mean, PetscReal *max)
+{
+  Blood *b = (Blood *)c->data;
+
+  PetscFunctionBegin;
+  PetscCall(VecDestroy(&b->wss));
+  PetscCall(DMDestroy(&b->wss_dm));
+  PetscCall(TwinfeFlowComputeWallShearStress(b->flow, TwinfeFacetTag(c->labels[0], 0), &b->wss_dm, &b->wss, mean, max));
+  PetscFunctionReturn(0);
+}
+
+/* First call (dt = 0): remember tau; later: add the step's trapezoid. */
+static PetscErrorCode ShearHistoryAdd(ShearHistory *h, Vec wss, PetscReal dt)
+{
+  const PetscScalar *w;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecGetLocalSize(wss, &n));
+  if (!h->previous) {
+    h->n = n;
+    PetscCall(PetscCalloc3(n, &h->previous, n, &h->integral, n / 3, &h->magnitude));
+  }
+  PetscCheck(n == h->n, PETSC_COMM_SELF, PETSC_ERR_PLIB, "wall shear stress layout changed between steps");
+  PetscCall(VecGetArrayRead(wss, &w));
+  for (PetscInt v = 0; v < n / 3; ++v) {
+    PetscReal now = 0, before = 0;
+    for (PetscInt k = 0; k < 3; ++k) {
+      const PetscReal tau = PetscRealPart(w[3 * v + k]);
+      h->integral[3 * v + k] += 0.5 * dt * (h->previous[3 * v + k] + tau);
+      now += tau * tau, before += PetscSqr(h->previous[3 * v + k]);
+      h->previous[3 * v + k] = tau;
+    }
+    h->magnitude[v] += 0.5 * dt * (PetscSqrtReal(before) + PetscSqrtReal(now));
+  }
+  PetscCall(VecRestoreArrayRead(wss, &w));
+  PetscFunctionReturn(0);
+}
+
+/* TAWSS, OSI and RRT at the vertices (0 off the wall) on a scalar vertex DM, with their mean
+   and largest values over the wall's vertices (rank 0: stats[0..5] = TAWSS mean, max, OSI mean,
+   max, RRT mean, max). */
+static PetscErrorCode ShearMeasures(TwinfePhysics c, const ShearHistory *h, PetscReal period, DM *sdm, Vec fields[3],
+                                    PetscReal stats[6])
+{
+  Blood       *b = (Blood *)c->data;
+  TwinfeSpace  space;
+  PetscScalar *tawss, *osi, *rrt;
+  PetscInt     n;
+  PetscReal    local[4] = {0, 0, 0, 0}, sums[4], big[3] = {0, 0, 0}, bigs[3];
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeFlowGetSpace(b->flow, &space));
+  PetscCall(TwinfeSpaceCreateVertexVector(space, 1, sdm, &fields[0])); /* the scalar pressure layout */
+  PetscCall(VecDuplicate(fields[0], &fields[1]));
+  PetscCall(VecDuplicate(fields[0], &fields[2]));
+  PetscCall(PetscObjectSetName((PetscObject)fields[0], "tawss"));
+  PetscCall(PetscObjectSetName((PetscObject)fields[1], "osi"));
+  PetscCall(PetscObjectSetName((PetscObject)fields[2], "rrt"));
+  PetscCall(VecGetLocalSize(fields[0], &n));
+  PetscCheck(3 * n == h->n, PETSC_COMM_SELF, PETSC_ERR_PLIB, "vertex layouts of the shear measures differ");
+  PetscCall(VecGetArray(fields[0], &tawss));
+  PetscCall(VecGetArray(fields[1], &osi));
+  PetscCall(VecGetArray(fields[2], &rrt));
+  for (PetscInt v = 0; v < n; ++v) {
+    const PetscReal *s = &h->integral[3 * v];
+    const PetscReal  m = h->magnitude[v], net = PetscSqrtReal(s[0] * s[0] + s[1] * s[1] + s[2] * s[2]);
+    tawss[v] = osi[v] = rrt[v] = 0;
+    if (m <= 0) continue; /* not on the wall */
+    tawss[v] = m / period;
+    osi[v]   = 0.5 * (1 - PetscMin(1, net / m));
+    rrt[v]   = net > 0 ? period / net : 0;
+    local[0] += PetscRealPart(tawss[v]), local[1] += PetscRealPart(osi[v]), local[2] += PetscRealPart(rrt[v]), local[3] += 1;
+    big[0] = PetscMax(big[0], PetscRealPart(tawss[v]));
+    big[1] = PetscMax(big[1], PetscRealPart(osi[v]));
+    big[2] = PetscMax(big[2], PetscRealPart(rrt[v]));
+  }
+  PetscCall(VecRestoreArray(fields[0], &tawss));
+  PetscCall(VecRestoreArray(fields[1], &osi));
+  PetscCall(VecRestoreArray(fields[2], &rrt));
+  PetscCall(MPIU_Allreduce(local, sums, 4, MPIU_REAL, MPIU_SUM, c->comm));
+  PetscCall(MPIU_Allreduce(big, bigs, 3, MPIU_REAL, MPIU_MAX, c->comm));
+  for (PetscInt k = 0; k < 3; ++k) {
+    stats[2 * k]     = sums[3] > 0 ? sums[k] / sums[3] : 0;
+    stats[2 * k + 1] = bigs[k];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One state: velocity, pressure, wall shear stress, and the shear measures when given. */
+static PetscErrorCode WriteFrame(TwinfePhysics c, TwinfeResults results, PetscReal time, PetscInt nextra, const Vec extra[])
+{
+  Blood         *b = (Blood *)c->data;
+  TwinfeSpace    space;
+  Vec            U, fields[6] = {NULL, NULL, b->wss, NULL, NULL, NULL};
+  DM             dms[2]   = {NULL, NULL};
+  const char    *names[6] = {"velocity", "pressure", "wall_shear_stress", "tawss", "osi", "rrt"};
+  PetscErrorCode ierr     = 0;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeFlowGetSpace(b->flow, &space));
+  PetscCall(TwinfeFlowGetSolution(b->flow, &U));
+  for (PetscInt k = 0; k < nextra; ++k)
+    fields[3 + k] = extra[k];
+  for (PetscInt f = 0; f < 2 && !ierr; ++f) {
+    ierr = TwinfeSpaceCreateVertexVector(space, f, &dms[f], &fields[f]);
+    if (!ierr) ierr = TwinfeSpaceCopyVertexValues(space, f, U, dms[f], fields[f]);
+  }
+  if (!ierr) ierr = TwinfeResultsWriteState(results, time, c->dm, 3 + nextra, names, fields, 0, NULL, NULL);
+  for (PetscInt f = 0; f < 2; ++f) {
+    PetscCall(VecDestroy(&fields[f]));
+    PetscCall(DMDestroy(&dms[f]));
+  }
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  PetscInt  steps, newton, linear, max_linear;
+  PetscReal period, dt;
+  PetscInt  steps_per_cycle, steps_per_frame;
+} CycleRun;
+
+/* A whole number of steps per frame and frames per cycle: the step is shortened to fit. */
+static PetscErrorCode PlanSteps(Blood *b, CycleRun *run)
+{
+  PetscFunctionBegin;
+  PetscCall(TwinfeWaveformGetPeriod(b->inflow_waveform, &run->period));
+  run->steps_per_frame = (PetscInt)PetscCeilReal(run->period / (b->time_step * b->frames_per_cycle) - 1e-9);
+  run->steps_per_frame = PetscMax(1, run->steps_per_frame);
+  run->steps_per_cycle = run->steps_per_frame * b->frames_per_cycle;
+  run->dt              = run->period / run->steps_per_cycle;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Step(TwinfePhysics c, CycleRun *run)
+{
+  Blood   *b = (Blood *)c->data;
+  PetscInt newton, linear, max_linear;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeFlowStep(b->flow, run->dt));
+  PetscCall(TwinfeFlowGetSolverInfo(b->flow, &newton, &linear, &max_linear));
+  run->steps++;
+  run->newton += newton, run->linear += linear;
+  run->max_linear = PetscMax(run->max_linear, max_linear);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReportCycles(TwinfePhysics c, const CycleRun *run, const CapTable *table, const PetscReal stats[6])
+{
+  Blood         *b     = (Blood *)c->data;
+  const PetscInt first = table->nrows - run->steps_per_cycle; /* the last cycle's rows after its start */
+  char           key[256];
+
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(c->comm, "          last cycle: TAWSS mean %.4g Pa, largest %.4g Pa; OSI mean %.3f, largest %.3f\n",
+                        (double)stats[0], (double)stats[1], (double)stats[2], (double)stats[3]));
+  for (PetscInt i = 0; i < b->ncaps; ++i) {
+    PetscReal mean = 0, pmin = PETSC_MAX_REAL, pmax = -PETSC_MAX_REAL;
+    for (PetscInt r = first; r < table->nrows; ++r) {
+      const PetscReal *row = &table->rows[r * table->ncols];
+      mean += row[1 + 2 * i] / run->steps_per_cycle; /* periodic trapezoid: equal weights */
+      pmin = PetscMin(pmin, row[2 + 2 * i]), pmax = PetscMax(pmax, row[2 + 2 * i]);
+    }
+    PetscCall(PetscPrintf(
+        c->comm, "          cap %" PetscInt_FMT ": mean outflow %.4g ml/s, mean pressure %.4g to %.4g Pa (%.4g to %.4g mmHg)\n",
+        b->caps[i].cap, (double)mean, (double)pmin, (double)pmax, (double)(pmin / 133.322), (double)(pmax / 133.322)));
+    if (!c->report) continue;
+    snprintf(key, sizeof key, "flow.caps.cap%d.last_cycle_mean_outflow_mm3_per_s", (int)b->caps[i].cap);
+    PetscCall(TwinfeReportSetReal(c->report, key, 1000 * mean));
+    snprintf(key, sizeof key, "flow.caps.cap%d.last_cycle_pressure_range_Pa", (int)b->caps[i].cap);
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 2, (PetscReal[]){pmin, pmax}));
+  }
+  if (!c->report) PetscFunctionReturn(0);
+  PetscCall(TwinfeReportSetReal(c->report, "flow.pulsatile.period_s", run->period));
+  PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.cycles", b->cycles));
+  PetscCall(TwinfeReportSetReal(c->report, "flow.pulsatile.time_step_s", run->dt));
+  PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.steps_per_cycle", run->steps_per_cycle));
+  PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.frames_per_cycle", b->frames_per_cycle));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.time_steps", run->steps));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.newton_steps", run->newton));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", run->linear));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", run->max_linear));
+  PetscCall(TwinfeReportSetRealArray(c->report, "flow.last_cycle.tawss_Pa", 2, &stats[0]));
+  PetscCall(TwinfeReportSetRealArray(c->report, "flow.last_cycle.osi", 2, &stats[2]));
+  PetscCall(TwinfeReportSetRealArray(c->report, "flow.last_cycle.rrt_per_Pa", 2, &stats[4]));
+  PetscFunctionReturn(0);
+}
+
+/* The last cycle: frames, and the wall shear stress integrated from its start. */
+static PetscErrorCode RunLastCycle(TwinfePhysics c, TwinfeResults results, CycleRun *run, CapTable *table, PetscReal stats[6])
+{
+  Blood       *b           = (Blood *)c->data;
+  ShearHistory history     = {0, NULL, NULL, NULL};
+  DM           sdm         = NULL;
+  Vec          measures[3] = {NULL, NULL, NULL};
+  PetscReal    t;
+
+  PetscFunctionBegin;
+  PetscCall(ComputeShear(c, NULL, NULL));
+  PetscCall(ShearHistoryAdd(&history, b->wss, 0));
+  for (PetscInt k = 1; k <= run->steps_per_cycle; ++k) {
+    PetscCall(Step(c, run));
+    PetscCall(TwinfeFlowGetTime(b->flow, &t));
+    PetscCall(CapTableAppend(c, table, t));
+    PetscCall(ComputeShear(c, NULL, NULL));
+    PetscCall(ShearHistoryAdd(&history, b->wss, run->dt));
+    if (k % run->steps_per_frame) continue;
+    if (k == run->steps_per_cycle) PetscCall(ShearMeasures(c, &history, run->period, &sdm, measures, stats));
+    PetscCall(WriteFrame(c, results, t, k == run->steps_per_cycle ? 3 : 0, measures));
+  }
+  for (PetscInt k = 0; k < 3; ++k)
+    PetscCall(VecDestroy(&measures[k]));
+  PetscCall(DMDestroy(&sdm));
+  PetscCall(ShearHistoryDestroy(&history));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults results)
+{
+  Blood         *b     = (Blood *)c->data;
+  CycleRun       run   = {0};
+  CapTable       table = {b, 0, 0, 1 + 2 * b->ncaps, NULL};
+  PetscReal      stats[6], t;
+  PetscLogDouble t0, t1;
+  PetscErrorCode ierr = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PlanSteps(b, &run));
+  PetscCall(PetscPrintf(c->comm,
+                        "solve     pulsatile %s: period %g s, %" PetscInt_FMT " cycles of %" PetscInt_FMT
+                        " steps of %.4g s (BDF2), %" PetscInt_FMT " states of the last cycle written\n",
+                        b->convection ? "Navier-Stokes" : "Stokes", (double)run.period, b->cycles, run.steps_per_cycle,
+                        (double)run.dt, b->frames_per_cycle));
+  PetscCall(TwinfeFlowSetTime(b->flow, 0));
+  PetscCall(TwinfeFlowSolve(b->flow)); /* the steady flow at the inflow of t = 0 */
+  PetscCall(CapTableAppend(c, &table, 0));
+  for (PetscInt cycle = 0; cycle < b->cycles && !ierr; ++cycle) {
+    PetscCall(PetscTime(&t0));
+    if (cycle < b->cycles - 1)
+      for (PetscInt k = 1; k <= run.steps_per_cycle && !ierr; ++k) {
+        ierr = Step(c, &run);
+        if (!ierr) ierr = TwinfeFlowGetTime(b->flow, &t);
+        if (!ierr) ierr = CapTableAppend(c, &table, t);
+      }
+    else
+      ierr = RunLastCycle(c, results, &run, &table, stats);
+    PetscCall(PetscTime(&t1));
+    if (!ierr)
+      PetscCall(PetscPrintf(c->comm,
+                            "          cycle %" PetscInt_FMT "/%" PetscInt_FMT ": %.1f s; so far %" PetscInt_FMT
+                            " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
+                            cycle + 1, b->cycles, (double)(t1 - t0), run.newton, run.linear, run.max_linear));
+  }
+  if (!ierr) ierr = TwinfeResultsWriteSideFile(results, "flow_caps.csv", EmitCapTable, &table);
+  if (!ierr) ierr = ReportCycles(c, &run, &table, stats);
+  PetscCall(PetscFree(table.rows));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,37 @@
+/* Private state of the case's blood-flow physics, shared by flow_run.c (options, caps, steady
+ * flow) and flow_cycle.c (pulsatile flow over cardiac cycles).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include "physics_impl.h"
+
+#include <twinfe/flow.h>
+
+#define TWINFE_FLOW_MAX_HARMONICS 64 /* of -inflow_fourier */
+
+typedef struct {
+  PetscReal center[3], normal[3], radius;
+  PetscBool poiseuille;
+} Profile;
+
+typedef struct {
+  PetscBool      convection;
+  TwinfeFlow     flow;
+  PetscInt       ncaps;
+  TwinfeCapInfo *caps; /* the same on every rank */
+  PetscInt       inlet;
+  Profile        profile;
+  PetscReal      inflow_mm3_s, density, viscosity, grad_div;
+  DM             wss_dm; /* the wall shear stress at the vertices, from the solve */
+  Vec            wss;
+  /* Pulsatile flow (flow_cycle.c): -cycles > 0 with an inflow waveform. */
+  PetscInt       cycles, frames_per_cycle;
+  PetscReal      time_step;       /* s, as asked; the run shortens it to a whole number of steps per frame */
+  TwinfeWaveform inflow_waveform; /* ml/s */
+} Blood;
+
+/* The pulsatile run: the steady flow at t = 0, then -cycles cardiac cycles of time steps; the
+   states of the last cycle into the results, the caps' flow and pressure at every step into
+   flow_caps.csv, and over the last cycle TAWSS, OSI and RRT. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults results);
+/* The flux (ml/s) and mean pressure (Pa) through each cap of the current solution. */
+PETSC_INTERN PetscErrorCode TwinfeBloodCapFigures_Private(TwinfePhysics c, PetscReal flow_ml_s[], PetscReal pressure[]);
