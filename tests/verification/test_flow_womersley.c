@@ -183,12 +183,7 @@ START_TEST(waveform_csv_on_every_rank)
 }
 END_TEST
 
-/* ---- the flow
-
-   TwinfeFlowStep, TwinfeFlowSetTime, TwinfeFlowGetTime and TwinfeFlowSetWaveform are declared in
-   include/twinfe/flow.h, and their implementation lands separately: until it does, this part is
-   compiled only with -DTWINFE_TEST_FLOW_STEPPING (remove the guard when it is in). */
-#if defined(TWINFE_TEST_FLOW_STEPPING)
+/* ---- the flow */
 
 /* -p_in n on the inlet at the waveform's peak: p_in = A L (the waveform scales it by cos). */
 static PetscErrorCode InletTraction(const PetscReal x[3], const PetscReal n[3], PetscReal t[3], void *ctx)
@@ -293,7 +288,8 @@ typedef struct {
   PetscReal error[INSTANTS];  /* E_j */
   PetscReal max[INSTANTS];    /* largest error at a quadrature point / peak centreline velocity */
   PetscReal change[INSTANTS]; /* ||u_h - u_h of the previous run|| / max_k ||u(t_k)|| */
-  PetscReal pressure;         /* largest relative L2 error of the pressure over the instants */
+  PetscReal pressure;         /* max_j ||p_h - p|| / max_k ||p(t_k)|| */
+  PetscReal worst_max;        /* max_j of max[j] */
   PetscReal worst_error, worst_change;
   PetscInt  linear_max, linear_total, steps;
   Vec       state[INSTANTS]; /* u_h(t_j), kept for the next run's differences */
@@ -308,7 +304,7 @@ static void RunWomersley(DM dm, PetscInt steps_per_cycle, const Run *previous, R
   const PetscReal peak = cabs(Amplitude(0));
   TwinfeFlow      flow = PulsatileStokes(dm);
   Errors          e[INSTANTS];
-  PetscReal       largest = 0;
+  PetscReal       largest = 0, largest_p = 0, pressure_error[INSTANTS];
 
   memset(run, 0, sizeof *run);
   run->steps_per_cycle = steps_per_cycle;
@@ -330,11 +326,12 @@ static void RunWomersley(DM dm, PetscInt steps_per_cycle, const Run *previous, R
     TWINFE_CK(TwinfeFlowGetSpace(flow, &space));
     TWINFE_CK(TwinfeFlowGetSolution(flow, &U));
     {
-      const PetscInt j = (s - spinup) / stride - 1;
-      e[j]             = Measure(space, U, time, PETSC_TRUE);
-      largest          = PetscMax(largest, e[j].norm);
-      run->max[j]      = e[j].max / peak;
-      run->pressure    = PetscMax(run->pressure, e[j].pressure_l2 / e[j].pressure_norm);
+      const PetscInt j  = (s - spinup) / stride - 1;
+      e[j]              = Measure(space, U, time, PETSC_TRUE);
+      largest           = PetscMax(largest, e[j].norm);
+      run->max[j]       = e[j].max / peak;
+      pressure_error[j] = e[j].pressure_l2;
+      largest_p         = PetscMax(largest_p, e[j].pressure_norm);
       TWINFE_CK(VecDuplicate(U, &run->state[j]));
       TWINFE_CK(VecCopy(U, run->state[j]));
       if (previous) {
@@ -351,6 +348,8 @@ static void RunWomersley(DM dm, PetscInt steps_per_cycle, const Run *previous, R
     run->change[j] /= largest;
     run->worst_error  = PetscMax(run->worst_error, run->error[j]);
     run->worst_change = PetscMax(run->worst_change, run->change[j]);
+    run->worst_max    = PetscMax(run->worst_max, run->max[j]);
+    run->pressure     = PetscMax(run->pressure, pressure_error[j] / largest_p);
   }
   TWINFE_CK(TwinfeFlowDestroy(&flow));
 }
@@ -372,13 +371,17 @@ static void PrintRun(const Run *run)
               "centreline velocity %.3f%%; pressure L2 error at most "
               "%.3e; largest change from the previous run %.9e; linear "
               "iterations per step at most %d, mean %.1f\n",
-              (double)run->worst_error, (double)(100 * run->max[0]), (double)run->pressure, (double)run->worst_change,
+              (double)run->worst_error, (double)(100 * run->worst_max), (double)run->pressure, (double)run->worst_change,
               (int)run->linear_max, (double)run->linear_total / (double)run->steps);
 }
 
-/* Filled in from the 1-rank run (see the assertions). */
-static const PetscReal worst_error_1rank[RUNS]  = {0, 0, 0};
-static const PetscReal worst_change_1rank[RUNS] = {0, 0, 0};
+/* max_j E_j and the largest change from the previous run, measured on 1 rank (16, 32, 64 steps per cycle).
+   The mesh is the same on any rank count (built on rank 0, then distributed), so on N ranks only the linear
+   solver's stopping point differs (FGMRES to 1e-10, GAMG aggregates per rank): 1e-6 relative is asserted. A
+   ghost value not updated or a dof mis-mapped between ranks moves these by the field's size. */
+static const PetscReal worst_error_1rank[RUNS]  = {4.657272205e-02, 1.501976218e-02, 8.062408544e-03};
+static const PetscReal worst_change_1rank[RUNS] = {0, 3.227218722e-02, 8.480549240e-03};
+#define RANK_TOLERANCE 1e-6
 
 START_TEST(womersley_profile_over_a_cycle)
 {
@@ -413,15 +416,19 @@ START_TEST(womersley_profile_over_a_cycle)
   PetscPrintf(PETSC_COMM_WORLD, "time convergence: change ratio %.3f; error ratios %.3f %.3f\n",
               (double)(run[1].worst_change / run[2].worst_change), (double)(run[0].worst_error / run[1].worst_error),
               (double)(run[1].worst_error / run[2].worst_error));
+  /* Measured on 1 rank: 4.66%, 1.50%, 0.81% (the spatial error, about 0.65%, mostly the faceted wall, takes
+     over: the error ratios are 3.10 and 1.86); 2% is the issue's bound. The differences between runs fall by
+     3.81 (theory 4 as dt -> 0; the next halving, 64 to 128 steps, gave 3.93 in an independent BDF2 solve of the same discrete
+     problem, docs/flow.md); 4 +- 0.5 tells second order from first (2) and from a time error that does not fall. */
   ck_assert_double_lt(run[RUNS - 1].worst_error, 0.02);
   ck_assert_double_eq_tol(run[1].worst_change / run[2].worst_change, 4.0, 0.5);
-  (void)worst_error_1rank;
-  (void)worst_change_1rank;
+  for (PetscInt k = 0; k < RUNS; ++k) {
+    ck_assert_double_eq_tol(run[k].worst_error, worst_error_1rank[k], RANK_TOLERANCE * worst_error_1rank[k]);
+    ck_assert_double_eq_tol(run[k].worst_change, worst_change_1rank[k], RANK_TOLERANCE * worst_change_1rank[k]);
+  }
   TWINFE_CK(DMDestroy(&dm));
 }
 END_TEST
-
-#endif
 
 Suite *twinfe_test_suite(void)
 {
@@ -430,9 +437,7 @@ Suite *twinfe_test_suite(void)
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, bessel_j0_of_complex_argument);
   tcase_add_test(tc, waveform_csv_on_every_rank);
-#if defined(TWINFE_TEST_FLOW_STEPPING)
   tcase_add_test(tc, womersley_profile_over_a_cycle);
-#endif
   suite_add_tcase(s, tc);
   return s;
 }
