@@ -328,3 +328,18 @@ const char *twinfe_test_capture_errors_end(void)
   PetscPopErrorHandler();
   return captured_message;
 }
+
+/* ---- vessels */
+
+DM twinfe_test_tube_dm(PetscReal radius, PetscReal length, PetscReal h)
+{
+  TwinfeMesh  mesh = NULL;
+  DM          dm   = NULL;
+  PetscMPIInt rank;
+
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  if (!rank) TWINFE_CK(TwinfeMeshCreateTube(radius, length, h, &mesh));
+  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &dm));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+  return dm;
+}

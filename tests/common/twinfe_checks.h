@@ -79,3 +79,10 @@ TwinfeImage twinfe_test_image_from(const PetscInt dims[3], const PetscReal spaci
    that check what a refusal says. Not collective. */
 void        twinfe_test_capture_errors_begin(void);
 const char *twinfe_test_capture_errors_end(void);
+
+/* ---- vessels */
+
+/* TwinfeMeshCreateTube(radius, length, h) built on rank 0 and distributed over PETSC_COMM_WORLD
+   by TwinfePartitionDistribute: wall tag 1, inlet cap (z = 0) TwinfeCapTag(1, 1), outlet cap
+   (z = length) TwinfeCapTag(1, 2). Collective. */
+DM twinfe_test_tube_dm(PetscReal radius, PetscReal length, PetscReal h);
