@@ -560,10 +560,12 @@ static PetscErrorCode SetUp(TwinfeFlow f)
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(f));
   PetscCall(UpdateFactors(f));
+  /* a traction's waveform acts through its kernel; only prescribed velocities are stored values */
   for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
-    if (f->velocity_bcs[i].factor != 1) pulsatile_velocity = PETSC_TRUE;
+    for (PetscInt k = 0; k < f->nwaveforms; ++k)
+      if (f->velocity_bcs[i].fn && f->velocity_bcs[i].tag == f->waveforms[k].tag) pulsatile_velocity = PETSC_TRUE;
   if (!f->dirty) {
-    if (pulsatile_velocity || f->nwaveforms) PetscCall(ApplyBoundaryConditions(f));
+    if (pulsatile_velocity) PetscCall(ApplyBoundaryConditions(f));
     PetscFunctionReturn(0);
   }
   PetscCall(ApplyBoundaryConditions(f));

@@ -16,6 +16,7 @@
  *    0.75 mm give 7.11% / 2.70% / 1.04% / 0.58%, rates 2.17 / 2.03 / 2.06; the exact solution's
  *    largest errors were 4.3e-8 mm/s and 3.8e-9 Pa. Asserted: within 1% on the finest mesh, the
  *    last rate >= 1.6 (theory 2), outflow = inflow to 1e-6 (the solver's tolerance). */
+#include "twinfe_checks.h"
 #include "twinfe_test.h"
 
 #include <twinfe/flow.h>
@@ -75,19 +76,6 @@ static PetscErrorCode NodalErrorKernel(const TwinfeElement *e, PetscScalar out[]
   return 0;
 }
 
-static DM Tube(PetscReal h)
-{
-  TwinfeMesh  mesh = NULL;
-  DM          dm;
-  PetscMPIInt rank;
-
-  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  if (!rank) TWINFE_CK(TwinfeMeshCreateTube(TUBE_R, TUBE_L, h, &mesh));
-  TWINFE_CK(TwinfePartitionDistribute(PETSC_COMM_WORLD, mesh, &dm));
-  TWINFE_CK(TwinfeMeshDestroy(&mesh));
-  return dm;
-}
-
 static TwinfeFlow Stokes(DM dm)
 {
   TwinfeFlow flow;
@@ -102,7 +90,7 @@ static TwinfeFlow Stokes(DM dm)
 
 START_TEST(test_poiseuille_is_exact)
 {
-  DM           dm = Tube(2.5);
+  DM           dm = twinfe_test_tube_dm(TUBE_R, TUBE_L, 2.5);
   TwinfeFlow   flow;
   TwinfeSpace  space;
   Vec          U;
@@ -165,7 +153,7 @@ START_TEST(test_poiseuille_pressure_drop)
   PetscReal       error[LEVELS], rate = 0;
 
   for (PetscInt k = 0; k < LEVELS; ++k) {
-    DM          dm   = Tube(hs[k]);
+    DM          dm   = twinfe_test_tube_dm(TUBE_R, TUBE_L, hs[k]);
     TwinfeFlow  flow = Stokes(dm);
     TwinfeSpace space;
     Vec         U;
