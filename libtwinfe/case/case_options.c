@@ -457,8 +457,8 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
 
 static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
-  const char *profiles[] = {"poiseuille", "plug"};
-  PetscInt    cap = 1, profile = 0;
+  const char *profiles[] = {"poiseuille", "plug"}, *schur[] = {"pcd", "mass"};
+  PetscInt    cap = 1, profile = 0, schur_kind = 0;
   PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared,
@@ -476,6 +476,11 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
                                                 "flow: grad-div parameter, Pa s (default 10 x viscosity; docs/flow.md)", grad_div,
                                                 &grad_div, NULL));
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsChoice(PetscOptionsObject, "-flow_schur_pre",
+                                       "flow: the Schur complement's preconditioner: pcd (pressure convection-diffusion, "
+                                       "with an inlet) or mass (the pressure mass matrix); docs/flow.md",
+                                       schur, 2, schur_kind, &schur_kind, NULL));
   PetscCall(DeclarePulsatileFlow(PetscOptionsObject, declared));
   PetscFunctionReturn(0);
 }

@@ -48,7 +48,8 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
   PetscCall(VecDestroy(&f->U_prev));
   PetscCall(SNESDestroy(&f->snes));
   PetscCall(MatDestroy(&f->J));
-  PetscCall(MatDestroy(&f->pressure_mass));
+  PetscCall(MatDestroy(&f->schur_pre));
+  PetscCall(TwinfeFlowPCDDestroy_Private(f));
   PetscCall(VecDestroy(&f->U));
   PetscCall(VecDestroy(&f->R));
   PetscCall(TwinfeSpaceDestroy(&f->space));
@@ -250,7 +251,7 @@ static PetscErrorCode EnsureSpaces(TwinfeFlow f)
   PetscCall(TwinfeSpaceSetFieldName(f->space, 1, "pressure"));
   PetscCall(TwinfeSpaceCreate(f->dm, 1, one, one, &f->pressure_space));
   PetscCall(TwinfeSpaceCreateMatrix(f->space, &f->J));
-  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &f->pressure_mass));
+  PetscCall(TwinfeFlowPCDCreate_Private(f, &f->schur_pre));
   {
     DM sdm;
     PetscCall(TwinfeSpaceGetDM(f->space, &sdm));
@@ -276,8 +277,8 @@ static PetscErrorCode DefaultOption(const char name[], const char value[])
    sub-solvers only at set-up, and the user's options must still win. Velocity block: one GAMG
    V-cycle, threshold 0 and one smoothing step per level (benchmarks/flow_solver_study.md: at
    549k unknowns 90 iterations and 18.9 s against 85 and 44.7 s with threshold 0.02 and two
-   steps; the Galerkin products take a third of the time). Schur block: Jacobi on the scaled pressure mass
-   matrix, applied once. */
+   steps; the Galerkin products take a third of the time). Schur block: the operator of
+   flow_pcd.c (PCD, or the pressure mass matrix's diagonal), applied once through PCMAT. */
 static PetscErrorCode SetInnerSolverDefaults(void)
 {
   PetscFunctionBeginUser;
@@ -286,7 +287,7 @@ static PetscErrorCode SetInnerSolverDefaults(void)
   PetscCall(DefaultOption("-flow_fieldsplit_velocity_pc_gamg_threshold", "0"));
   PetscCall(DefaultOption("-flow_fieldsplit_velocity_mg_levels_ksp_max_it", "1"));
   PetscCall(DefaultOption("-flow_fieldsplit_pressure_ksp_type", "preonly"));
-  PetscCall(DefaultOption("-flow_fieldsplit_pressure_pc_type", "jacobi"));
+  PetscCall(DefaultOption("-flow_fieldsplit_pressure_pc_type", "mat"));
   PetscFunctionReturn(0);
 }
 
@@ -342,6 +343,7 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
   PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
   if (f->bc_scale == 0) PetscCall(MeanDiagonal(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
+  if (f->with_convection) PetscCall(TwinfeFlowPCDUpdate_Private(f, U));
   f->jacobian_c0     = f->mass_coeff;
   f->jacobian_linear = f->with_convection ? PETSC_FALSE : PETSC_TRUE;
   PetscFunctionReturn(0);
@@ -375,7 +377,7 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
   PetscCall(PCSetType(pc, PCFIELDSPLIT));
   PetscCall(PCFieldSplitSetType(pc, PC_COMPOSITE_SCHUR));
   PetscCall(PCFieldSplitSetSchurFactType(pc, PC_FIELDSPLIT_SCHUR_FACT_UPPER));
-  PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->pressure_mass));
+  PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->schur_pre));
   PetscCall(SetInnerSolverDefaults());
   PetscCall(SNESSetFromOptions(f->snes));
   PetscFunctionReturn(0);
@@ -572,7 +574,7 @@ static PetscErrorCode SetUp(TwinfeFlow f)
   PetscCall(BuildOutlets(f));
   f->bc_scale    = 0; /* set by the first Jacobian */
   f->jacobian_c0 = -1;
-  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, TwinfeFlowPressureMassKernel_Private, f, f->pressure_mass));
+  PetscCall(TwinfeFlowPCDSetUp_Private(f));
   f->dirty = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

@@ -5,6 +5,8 @@
 
 #define TWINFE_FLOW_MAX_NEWTON 100 /* steps whose linear iterations are kept */
 
+typedef struct _p_TwinfeFlowPCD *TwinfeFlowPCD;
+
 typedef struct {
   PetscInt             tag;
   TwinfeVectorFunction fn; /* NULL: no slip */
@@ -54,15 +56,17 @@ struct _p_TwinfeFlow {
   PetscInt              nwaveforms;
   PetscReal             time; /* s: where the conditions are evaluated */
   /* Built by the set-up. */
-  TwinfeSpace space;          /* velocity P2 x 3, pressure P1 */
-  TwinfeSpace pressure_space; /* P1 alone: the Schur complement's mass matrix */
-  Mat         J, pressure_mass;
-  Vec         U, R;
-  SNES        snes;
-  PetscReal   bc_scale;        /* diagonal of constrained rows */
-  PetscBool   with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
-  PetscBool   dirty;
-  PetscBool   scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
+  TwinfeSpace   space;          /* velocity P2 x 3, pressure P1 */
+  TwinfeSpace   pressure_space; /* P1 alone: the Schur complement's mass matrix */
+  Mat           J;
+  Mat           schur_pre; /* MATSHELL applying the Schur complement's approximate inverse (flow_pcd.c) */
+  TwinfeFlowPCD pcd;       /* its state */
+  Vec           U, R;
+  SNES          snes;
+  PetscReal     bc_scale;        /* diagonal of constrained rows */
+  PetscBool     with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
+  PetscBool     dirty;
+  PetscBool     scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
   /* Time stepping: the residual gets rho (c0 u + h) . v, h = c1 u^n + c2 u^{n-1}. */
   PetscReal mass_coeff;      /* c0 (1/s); 0 for a steady solve */
   PetscReal bdf[3];          /* c0, c1, c2 of the current step */
@@ -83,6 +87,13 @@ PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowPressureMassKernel_Private(const TwinfeElement *, PetscScalar[], void *);
+/* The Schur complement's preconditioner (flow_pcd.c): Create makes the MATSHELL PCFIELDSPLIT
+   gets as the user's Schur matrix (applied by PCMAT), SetUp follows a change of the boundary
+   conditions, Update gives it each Navier-Stokes iterate. */
+PETSC_INTERN PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow, Mat *);
+PETSC_INTERN PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow);
+PETSC_INTERN PetscErrorCode TwinfeFlowPCDUpdate_Private(TwinfeFlow, Vec);
+PETSC_INTERN PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow);
 /* int rho h . v with h the element values given as the assembly's vector (the BDF history). */
 PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of

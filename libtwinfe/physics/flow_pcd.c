@@ -1,0 +1,232 @@
+/* The pressure convection-diffusion (PCD) approximation of the flow's Schur complement.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Why: with the velocity block F = mu L + rho (w . grad) + rho c0 I (Oseen, time step c0) the
+ * Schur complement is S = -B F^-1 B^T. The pressure mass matrix approximates it only while
+ * viscosity dominates (Stokes; it fails from Re about 50, benchmarks/flow_solver_study.md).
+ * PCD assumes that F commutes with the divergence up to boundary terms, which gives
+ *   S^-1 ~ -M^-1 Fp Ap^-1,  Fp = mu Ap + rho Kp + rho c0 M,
+ * with Ap the pressure Laplacian, Kp the pressure convection matrix of the same velocity w and
+ * M the pressure mass matrix (Kay, Loghin and Wathen 2002; Elman, Silvester and Wathen,
+ * "Finite Elements and Fast Iterative Solvers", 2nd ed., ch. 9). Written out,
+ *   S^-1 x ~ -( mu M^-1 x + M^-1 rho Kp y + rho c0 y ),  y = Ap^-1 x,
+ * the form Blechta and Ryan call BRM1: Ap carries a zero Dirichlet condition on the inlets
+ * (the caps where the velocity is prescribed) and Fp needs no boundary condition of its own. Its
+ * parts are what each regime needs: mu M^-1 is the Stokes preconditioner, rho c0 Ap^-1 the
+ * Cahouet-Chabard term of short time steps, and Kp carries convection. With grad-div gamma the
+ * augmented Schur complement adds -gamma M^-1 (so mu becomes mu + gamma). M^-1 is applied as
+ * its diagonal's inverse, Ap^-1 as one GAMG V-cycle (options -flow_pcd_laplace_*): both are
+ * spectrally equivalent for P1 and cost a few vector operations.
+ *
+ * The operator is a MATSHELL handed to PCFIELDSPLIT as the user's Schur preconditioning matrix;
+ * its Schur solver applies it with PCMAT. */
+#include "flow_impl.h"
+
+struct _p_TwinfeFlowPCD {
+  Mat        laplace;       /* int grad psi_a . grad psi_b; inlet rows and columns constrained */
+  Mat        convection;    /* int rho (w . grad psi_b) psi_a of the current iterate */
+  Vec        mass_diag;     /* diagonal of int psi_a psi_b */
+  KSP        laplace_ksp;   /* one GAMG V-cycle on laplace */
+  Vec        rhs, y, r;     /* work */
+  PetscReal *cell_velocity; /* 3 per local cell: the cell mean of w */
+  PetscBool  inlet;         /* Ap is set up: there is an inlet to give it its condition */
+};
+
+static PetscErrorCode LaplaceKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < e->nq; ++q) {
+    const PetscReal *D = &e->D[0][q * 4 * 3];
+    for (PetscInt a = 0; a < 4; ++a)
+      for (PetscInt b = 0; b < 4; ++b)
+        K[a * 4 + b] += e->w[q] * (D[3 * a] * D[3 * b] + D[3 * a + 1] * D[3 * b + 1] + D[3 * a + 2] * D[3 * b + 2]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MassKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < e->nq; ++q) {
+    const PetscReal *B = &e->B[0][q * 4];
+    for (PetscInt a = 0; a < 4; ++a)
+      for (PetscInt b = 0; b < 4; ++b)
+        K[a * 4 + b] += e->w[q] * B[a] * B[b];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* On the velocity-pressure space: the integral of the velocity and the cell's volume. */
+static PetscErrorCode CellVelocityKernel(const TwinfeElement *e, PetscScalar out[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < e->nq; ++q) {
+    const PetscReal *B = &e->B[0][q * 10];
+    for (PetscInt a = 0; a < 10; ++a)
+      for (PetscInt i = 0; i < 3; ++i)
+        out[i] += e->w[q] * B[a] * e->u[3 * a + i];
+    out[3] += e->w[q];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* rho (w . grad psi_b) psi_a with w constant on the cell (its mean): a preconditioner needs the
+   transport's direction and size, not the velocity's variation inside one cell. */
+static PetscErrorCode ConvectionKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  TwinfeFlow       f = (TwinfeFlow)ctx;
+  const PetscReal *w = &f->pcd->cell_velocity[3 * e->cell];
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < e->nq; ++q) {
+    const PetscReal *B = &e->B[0][q * 4], *D = &e->D[0][q * 4 * 3];
+    for (PetscInt b = 0; b < 4; ++b) {
+      const PetscReal transport = f->density * (w[0] * D[3 * b] + w[1] * D[3 * b + 1] + w[2] * D[3 * b + 2]);
+      for (PetscInt a = 0; a < 4; ++a)
+        K[a * 4 + b] += e->w[q] * B[a] * transport;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* z = S^-1 x as above. Without convection and time derivative (steady Stokes), or without an
+   inlet, only the mass term is left: -(mu + gamma) M^-1 x, the pressure-mass preconditioner. */
+static PetscErrorCode ApplyPCD(Mat S, Vec x, Vec z)
+{
+  TwinfeFlow    f;
+  TwinfeFlowPCD pcd;
+  PetscBool     convection;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(S, &f));
+  pcd        = f->pcd;
+  convection = f->with_convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (!pcd->inlet || (!convection && !(f->mass_coeff > 0))) {
+    PetscCall(VecPointwiseDivide(z, x, pcd->mass_diag));
+    PetscCall(VecScale(z, -(f->viscosity + f->grad_div)));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecCopy(x, pcd->rhs));
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->pressure_space, pcd->rhs)); /* the inlet rows: 0 */
+  PetscCall(KSPSolve(pcd->laplace_ksp, pcd->rhs, pcd->y));
+  PetscCall(VecCopy(x, pcd->r));
+  PetscCall(VecScale(pcd->r, f->viscosity + f->grad_div));
+  if (convection) PetscCall(MatMultAdd(pcd->convection, pcd->y, pcd->r, pcd->r));
+  PetscCall(VecPointwiseDivide(z, pcd->r, pcd->mass_diag));
+  if (f->mass_coeff > 0) PetscCall(VecAXPY(z, f->density * f->mass_coeff, pcd->y));
+  PetscCall(VecScale(z, -1.0));
+  PetscFunctionReturn(0);
+}
+
+/* Whether PCD applies: a prescribed velocity other than a no-slip wall, an inlet, where Ap gets
+   its condition. Without one (a flow driven by tractions alone) only the mass term is used. */
+static PetscBool HasInlet(TwinfeFlow f)
+{
+  for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
+    if (f->velocity_bcs[i].fn) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow f, Mat *S)
+{
+  TwinfeFlowPCD pcd;
+  PetscInt      n, N, ncells, ndof;
+  PC            pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&pcd));
+  f->pcd = pcd;
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &pcd->laplace));
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &pcd->convection));
+  PetscCall(MatCreateVecs(pcd->laplace, &pcd->mass_diag, &pcd->rhs));
+  PetscCall(VecDuplicate(pcd->rhs, &pcd->y));
+  PetscCall(VecDuplicate(pcd->rhs, &pcd->r));
+  PetscCall(TwinfeSpaceGetSizes(f->pressure_space, &ncells, &ndof));
+  PetscCall(PetscMalloc1(3 * ncells, &pcd->cell_velocity));
+  PetscCall(KSPCreate(f->comm, &pcd->laplace_ksp));
+  PetscCall(KSPSetOptionsPrefix(pcd->laplace_ksp, "flow_pcd_laplace_"));
+  PetscCall(KSPSetType(pcd->laplace_ksp, KSPPREONLY));
+  PetscCall(KSPGetPC(pcd->laplace_ksp, &pc));
+  PetscCall(PCSetType(pc, PCGAMG));
+  PetscCall(KSPSetFromOptions(pcd->laplace_ksp));
+  PetscCall(VecGetLocalSize(pcd->rhs, &n));
+  PetscCall(VecGetSize(pcd->rhs, &N));
+  PetscCall(MatCreateShell(f->comm, n, n, N, N, f, S));
+  PetscCall(MatShellSetOperation(*S, MATOP_MULT, (void (*)(void))ApplyPCD));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow f)
+{
+  TwinfeFlowPCD pcd = f->pcd;
+
+  PetscFunctionBeginUser;
+  if (!pcd) PetscFunctionReturn(0);
+  PetscCall(MatDestroy(&pcd->laplace));
+  PetscCall(MatDestroy(&pcd->convection));
+  PetscCall(VecDestroy(&pcd->mass_diag));
+  PetscCall(VecDestroy(&pcd->rhs));
+  PetscCall(VecDestroy(&pcd->y));
+  PetscCall(VecDestroy(&pcd->r));
+  PetscCall(KSPDestroy(&pcd->laplace_ksp));
+  PetscCall(PetscFree(pcd->cell_velocity));
+  PetscCall(PetscFree(f->pcd));
+  PetscFunctionReturn(0);
+}
+
+/* After the boundary conditions change: M's diagonal, and Ap with its inlet condition. */
+PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
+{
+  TwinfeFlowPCD pcd = f->pcd;
+  Mat           mass;
+  PetscReal     scale;
+  Vec           diag;
+  PetscInt      n, kind = 0;
+  const char   *kinds[] = {"pcd", "mass"};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &mass));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, MassKernel, f, mass));
+  PetscCall(MatGetDiagonal(mass, pcd->mass_diag));
+  PetscCall(MatDestroy(&mass));
+  PetscCall(PetscOptionsGetEList(NULL, "flow_", "-schur_pre", kinds, 2, &kind, NULL));
+  pcd->inlet = kind == 0 && HasInlet(f) ? PETSC_TRUE : PETSC_FALSE;
+  if (!pcd->inlet) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceClearDirichlet(f->pressure_space));
+  for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
+    if (f->velocity_bcs[i].fn)
+      PetscCall(TwinfeSpaceAddDirichlet(f->pressure_space, f->velocity_bcs[i].tag, 0, 1, NULL, NULL, NULL));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 0, NULL, LaplaceKernel, f, pcd->laplace));
+  PetscCall(MatCreateVecs(pcd->laplace, &diag, NULL));
+  PetscCall(MatGetDiagonal(pcd->laplace, diag));
+  PetscCall(VecNorm(diag, NORM_1, &scale));
+  PetscCall(VecGetSize(diag, &n));
+  PetscCall(VecDestroy(&diag));
+  PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->pressure_space, scale / n, pcd->laplace));
+  PetscCall(KSPSetOperators(pcd->laplace_ksp, pcd->laplace, pcd->laplace));
+  PetscCall(KSPSetUp(pcd->laplace_ksp));
+  PetscFunctionReturn(0);
+}
+
+/* Kp of the iterate U (called with each Navier-Stokes Jacobian). */
+PetscErrorCode TwinfeFlowPCDUpdate_Private(TwinfeFlow f, Vec U)
+{
+  TwinfeFlowPCD pcd = f->pcd;
+  PetscInt      ncells, ndof;
+  PetscScalar  *sums;
+
+  PetscFunctionBeginUser;
+  if (!pcd->inlet) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceGetSizes(f->space, &ncells, &ndof));
+  PetscCall(PetscMalloc1(4 * ncells, &sums));
+  PetscCall(TwinfeSpaceEvaluateCells(f->space, 2, U, CellVelocityKernel, f, 4, sums));
+  for (PetscInt c = 0; c < ncells; ++c)
+    for (PetscInt i = 0; i < 3; ++i)
+      pcd->cell_velocity[3 * c + i] = PetscRealPart(sums[4 * c + i]) / PetscRealPart(sums[4 * c + 3]);
+  PetscCall(PetscFree(sums));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 1, NULL, ConvectionKernel, f, pcd->convection));
+  PetscFunctionReturn(0);
+}
