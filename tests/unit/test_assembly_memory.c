@@ -3,7 +3,7 @@
  * - the space keeps no copy of its matrices' column indices once they exist;
  * - on one rank, assembly sums into the matrix's own value array: no nonzero-sized temporary;
  * - a later matrix of the same space gets the same pattern and its own values;
- * - a matrix whose nonzero pattern changed is refused, not filled in the wrong order.
+ * - a matrix whose nonzero pattern changed is refused, not filled in the wrong order (one rank).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_test.h"
 
@@ -76,8 +76,10 @@ START_TEST(test_no_copy_of_the_columns)
   kept   = (u1 - u0) - matrix;
   /* The space keeps its row starts and the 14 x 14 node pairs of every cell (0.54 index per
      nonzero on this box, 0.46 at 549k unknowns); its columns would add one index per nonzero. */
-  ck_assert_msg(kept < 0.9 * nnz * sizeof(PetscInt), "the space keeps %.0f bytes for %.0f nonzeros", kept, nnz);
-  ck_assert_double_gt(kept, 0.1 * nnz * sizeof(PetscInt)); /* the measure sees the pattern at all */
+  if (size == 1) { /* several ranks' matrices also hold PETSc's COO maps, which a duplicate lacks */
+    ck_assert_msg(kept < 0.9 * nnz * sizeof(PetscInt), "the space keeps %.0f bytes for %.0f nonzeros", kept, nnz);
+    ck_assert_double_gt(kept, 0.1 * nnz * sizeof(PetscInt)); /* the measure sees the pattern at all */
+  }
   /* A second matrix: the columns are made again for it and dropped, so it costs what its
      duplicate does plus PETSc's objects around a new matrix (10 kB measured: its layouts and
      the space's mark), far below the columns' one index per nonzero. */
@@ -128,13 +130,13 @@ START_TEST(test_assembly_in_place)
   before = Usage();
   peak   = PeakDuringAssembly(s, A);
   after  = Usage();
-  ck_assert_double_eq(after, before); /* nothing kept per assembly */
   /* One rank: element work arrays only (a few kB); a value array in pattern order would be
-     8 bytes per nonzero. Several ranks hand MatSetValuesCOO exactly that array. */
-  if (size == 1)
+     8 bytes per nonzero (several ranks hand MatSetValuesCOO exactly that array). Checked on one
+     rank only: a check failing on one rank of several would leave the others in a collective. */
+  if (size == 1) {
+    ck_assert_double_eq(after, before); /* nothing kept per assembly */
     ck_assert_msg(peak < 0.25 * nnz * sizeof(PetscScalar), "assembly took %.0f bytes more", peak);
-  else
-    ck_assert_double_ge(peak, nnz * sizeof(PetscScalar));
+  }
   /* Assembly replaces the values (not adds to them): bit for bit the same matrix again. */
   TWINFE_CK(MatEqual(A, A0, &same));
   ck_assert(same);
@@ -169,30 +171,33 @@ static PetscInt MissingColumn(Mat A, PetscInt r)
   return col;
 }
 
+/* One rank only: the space checks the pattern before it writes A's value array in pattern
+   order. (Several ranks go through MatSetValuesCOO; and there PETSc 3.18 corrupts its heap when
+   a new nonzero is inserted into a COO-preallocated MPIAIJ: MatSetValues_MPIAIJ frees the
+   off-diagonal block's arrays as if it had allocated them, measured on 3 ranks.) */
 START_TEST(test_changed_pattern_refused)
 {
   DM          dm;
   TwinfeSpace s = TaylorHood(&dm);
   Mat         A;
-  PetscInt    rStart, rEnd, N;
+  PetscInt    N;
   PetscMPIInt size;
 
   MPI_Comm_size(PETSC_COMM_WORLD, &size);
-  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
-  TWINFE_CK(MatGetOwnershipRange(A, &rStart, &rEnd));
-  TWINFE_CK(MatGetSize(A, &N, NULL));
-  TWINFE_CK(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
-  if (rEnd > rStart) {
-    PetscInt col = MissingColumn(A, rStart);
+  if (size == 1) {
+    PetscInt col;
+    TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+    TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, NULL, Kernel, NULL, A));
+    TWINFE_CK(MatGetSize(A, &N, NULL));
+    col = MissingColumn(A, 0);
     ck_assert_int_lt(col, N);
-    TWINFE_CK(MatSetValue(A, rStart, col, 1.0, INSERT_VALUES));
+    TWINFE_CK(MatSetOption(A, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_FALSE));
+    TWINFE_CK(MatSetValue(A, 0, col, 1.0, INSERT_VALUES));
+    TWINFE_CK(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    TWINFE_CK(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+    TWINFE_CK_FAILS(TwinfeSpaceAssembleMatrix(s, 4, NULL, Kernel, NULL, A));
+    TWINFE_CK(MatDestroy(&A));
   }
-  TWINFE_CK(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-  TWINFE_CK(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
-  /* On one rank the space checks the pattern before it writes A's value array in pattern order
-     (several ranks go through MatSetValuesCOO, which owns its own checks). */
-  if (size == 1) TWINFE_CK_FAILS(TwinfeSpaceAssembleMatrix(s, 4, NULL, Kernel, NULL, A));
-  TWINFE_CK(MatDestroy(&A));
   TWINFE_CK(TwinfeSpaceDestroy(&s));
   TWINFE_CK(DMDestroy(&dm));
 }
