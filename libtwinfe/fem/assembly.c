@@ -1,4 +1,4 @@
-/* Element loops of a TwinfeSpace: COO matrices and local-array vectors.
+/* Element loops of a TwinfeSpace: CSR/COO matrices and local-array vectors.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fem_impl.h"
 
@@ -254,7 +254,8 @@ static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScal
 
 /* Unique columns of every local row, then where each element-matrix entry lands among them.
    Summing element blocks ourselves hands PETSc's COO about 6x fewer (P1), unique entries:
-   its preallocation had spent its time sorting the duplicates. */
+   its preallocation had spent its time sorting the duplicates. Leaves pattern_cols set for
+   TwinfeSpaceCreateMatrix, which drops it. */
 static PetscErrorCode BuildPattern(TwinfeSpace space)
 {
   PetscInt nd = space->ndof, nl, *start, *cells, maxrow = 0, *buf, *count, *seen, n = 0;
@@ -279,8 +280,10 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
   }
   space->nnz = count[nl];
   SetNodes(space);
-  PetscCall(PetscMalloc3(nl + 1, &space->pattern_rowptr, space->nnz, &space->pattern_cols,
-                         (size_t)space->ncells * space->nnodes * space->nnodes, &space->pattern_map));
+  /* The columns apart: they are dropped once the matrices are made (see DropPatternColumns). */
+  PetscCall(
+      PetscMalloc2(nl + 1, &space->pattern_rowptr, (size_t)space->ncells * space->nnodes * space->nnodes, &space->pattern_map));
+  PetscCall(PetscMalloc1(space->nnz, &space->pattern_cols));
   PetscCall(PetscArraycpy(space->pattern_rowptr, count, nl + 1));
   for (PetscInt d = 0; d < nl; ++d)
     seen[d] = -1;
@@ -297,6 +300,56 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
   PetscCall(PetscFree3(buf, count, seen));
   PetscCall(PetscFree(cells));
   PetscCall(PetscFree(start));
+  PetscFunctionReturn(0);
+}
+
+/* The pattern's columns duplicate the column indices of every matrix made from it (209 MB of
+   Taylor-Hood at 549k unknowns) and assembly reads only pattern_rowptr and pattern_map: they
+   live only while a matrix is being made. Never left set when a public function returns, which
+   also keeps TwinfeSpaceDestroy's one free of the pattern arrays right (PETSc's coalesced
+   PetscFree3 frees only the first block). */
+static PetscErrorCode DropPatternColumns(TwinfeSpace space)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(space->pattern_cols));
+  PetscFunctionReturn(0);
+}
+
+/* pattern_cols again from pattern_map, for a later matrix of the same space: every pattern entry
+   is some cell's (node i, node j) pair, and the rows of node i's components share its columns.
+   A scatter with no sorting, about the cost of one matrix assembly's sums. */
+static PetscErrorCode RebuildPatternColumns(TwinfeSpace space)
+{
+  const PetscInt nd = space->ndof, nn = space->nnodes;
+  PetscInt      *cols;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(space->nnz, &cols));
+  for (PetscInt k = 0; k < space->nnz; ++k)
+    cols[k] = -1;
+  for (PetscInt c = 0; c < space->ncells; ++c) {
+    const PetscInt *dofs = &space->cell_dofs[c * nd], *loc = &space->pattern_map[(size_t)c * nn * nn];
+    for (PetscInt i = 0; i < nn; ++i)
+      for (PetscInt ci = 0; ci < space->node_ncomp[i]; ++ci) {
+        PetscInt *row = &cols[space->pattern_rowptr[dofs[space->node_first[i] + ci]]];
+        for (PetscInt j = 0; j < nn; ++j)
+          for (PetscInt cj = 0; cj < space->node_ncomp[j]; ++cj)
+            row[loc[i * nn + j] + cj] = dofs[space->node_first[j]] + cj;
+      }
+  }
+  for (PetscInt k = 0; k < space->nnz; ++k)
+    PetscCheck(cols[k] >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeSpace: matrix entry %" PetscInt_FMT " belongs to no cell",
+               k);
+  space->pattern_cols = cols;
+  PetscFunctionReturn(0);
+}
+
+/* The pattern with its columns, built or rebuilt as needed. */
+static PetscErrorCode GetPatternColumns(TwinfeSpace space)
+{
+  PetscFunctionBeginUser;
+  PetscCall(BuildPattern(space));
+  if (!space->pattern_cols && space->nnz > 0) PetscCall(RebuildPatternColumns(space));
   PetscFunctionReturn(0);
 }
 
@@ -329,21 +382,64 @@ static PetscErrorCode LocalIsGlobal(TwinfeSpace space, PetscInt nlocal, PetscBoo
 }
 
 /* On several ranks a row's columns come from every rank that shares it: PETSc's COO sums them.
-   MatSetPreallocationCOOLocal rewrites the index arrays in place, so they are copies. */
+   MatSetPreallocationCOOLocal rewrites the index arrays in place (local to global), so the row
+   indices are a copy and pattern_cols, dropped right after, serves as the columns. */
 static PetscErrorCode PreallocateCOO(TwinfeSpace space, Mat A)
 {
-  PetscInt nl, *ci, *cj;
+  PetscInt nl, *ci;
 
   PetscFunctionBeginUser;
   PetscCall(VecGetLocalSize(space->work_local, &nl));
-  PetscCall(PetscMalloc2(space->nnz, &ci, space->nnz, &cj));
+  PetscCall(PetscMalloc1(space->nnz, &ci));
   for (PetscInt d = 0; d < nl; ++d)
-    for (PetscInt k = space->pattern_rowptr[d]; k < space->pattern_rowptr[d + 1]; ++k) {
+    for (PetscInt k = space->pattern_rowptr[d]; k < space->pattern_rowptr[d + 1]; ++k)
       ci[k] = d;
-      cj[k] = space->pattern_cols[k];
-    }
-  PetscCall(MatSetPreallocationCOOLocal(A, space->nnz, ci, cj));
-  PetscCall(PetscFree2(ci, cj));
+  PetscCall(MatSetPreallocationCOOLocal(A, space->nnz, ci, space->pattern_cols));
+  PetscCall(PetscFree(ci));
+  PetscCall(DropPatternColumns(space));
+  PetscFunctionReturn(0);
+}
+
+/* Name under which a CSR matrix keeps the nonzero state it had when its rows and columns were
+   checked against the pattern: assembly writes its value array in pattern order only while the
+   state is the same. */
+static const char csr_state_key[] = "TwinfeSpacePatternCSRState";
+
+/* On one rank: the matrix's CSR is the pattern's, checked entry by entry now (pattern_cols is
+   still there; StampCSR then remembers it by the matrix's nonzero state). */
+static PetscErrorCode PreallocateCSR(TwinfeSpace space, Mat A)
+{
+  const PetscInt *ia, *ja;
+  PetscInt        n;
+  PetscBool       done, same;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatSeqAIJSetPreallocationCSR(A, space->pattern_rowptr, space->pattern_cols, NULL));
+  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeSpace: the matrix gives no CSR arrays");
+  PetscCall(PetscArraycmp(ia, space->pattern_rowptr, n + 1, &same));
+  if (same) PetscCall(PetscArraycmp(ja, space->pattern_cols, space->nnz, &same));
+  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeSpace: the matrix's CSR is not the pattern's");
+  PetscCall(DropPatternColumns(space));
+  PetscFunctionReturn(0);
+}
+
+/* Marks A as this space's CSR matrix (its DM) as it is now (its nonzero state). */
+static PetscErrorCode StampCSR(TwinfeSpace space, Mat A)
+{
+  PetscContainer    stamp;
+  PetscObjectState *state;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectCompose((PetscObject)A, csr_key, (PetscObject)space->dm));
+  PetscCall(PetscNew(&state));
+  PetscCall(MatGetNonzeroState(A, state));
+  PetscCall(PetscContainerCreate(PETSC_COMM_SELF, &stamp));
+  PetscCall(PetscContainerSetPointer(stamp, state));
+  PetscCall(PetscContainerSetUserDestroy(stamp, PetscContainerUserDestroyDefault));
+  PetscCall(PetscObjectCompose((PetscObject)A, csr_state_key, (PetscObject)stamp));
+  PetscCall(PetscContainerDestroy(&stamp));
   PetscFunctionReturn(0);
 }
 
@@ -360,7 +456,7 @@ PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A)
   PetscBool              csr;
 
   PetscFunctionBeginUser;
-  PetscCall(BuildPattern(space));
+  PetscCall(GetPatternColumns(space));
   {
     Vec g;
     PetscCall(DMGetGlobalVector(space->dm, &g));
@@ -374,44 +470,85 @@ PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A)
   PetscCall(DMGetLocalToGlobalMapping(space->dm, &ltog));
   PetscCall(MatSetLocalToGlobalMapping(*A, ltog, ltog));
   PetscCall(LocalIsGlobal(space, nlocal, &csr));
-  if (csr) {
-    PetscCall(MatSeqAIJSetPreallocationCSR(*A, space->pattern_rowptr, space->pattern_cols, NULL));
-    PetscCall(PetscObjectCompose((PetscObject)*A, csr_key, (PetscObject)space->dm));
-  } else
+  if (csr)
+    PetscCall(PreallocateCSR(space, *A));
+  else
     PetscCall(PreallocateCOO(space, *A));
   PetscCall(MatSetOption(*A, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE));
+  if (csr) PetscCall(StampCSR(space, *A));
   PetscFunctionReturn(0);
 }
 
-/* The summed values into A: straight into its CSR value array when A was made from the pattern
-   on one rank (same rows, same sorted columns), through MatSetValuesCOO otherwise. */
-static PetscErrorCode SetPatternValues(TwinfeSpace space, const PetscScalar values[], Mat A)
+/* Whether the element blocks can be summed straight into A's value array: A is the SeqAIJ this
+   space made from its pattern, and its rows and columns are still those checked at creation
+   (same nonzero state, same row starts). A matrix that carries the space's mark but changed is
+   refused rather than filled in the wrong order. Checked before anything is allocated. */
+static PetscErrorCode IsPatternCSR(TwinfeSpace space, Mat A, PetscBool *direct)
 {
-  PetscObject owner;
+  PetscObject       owner, stamp;
+  PetscObjectState *created, now;
+  PetscBool         seqaij, done, same;
+  const PetscInt   *ia, *ja;
+  PetscInt          n, nl, nz;
+  MatType           type;
 
   PetscFunctionBeginUser;
+  *direct = PETSC_FALSE;
   PetscCall(PetscObjectQuery((PetscObject)A, csr_key, &owner));
-  if (owner == (PetscObject)space->dm) {
-    PetscScalar *a;
-    PetscInt     nz;
-    MatInfo      info;
-    PetscCall(MatGetInfo(A, MAT_LOCAL, &info));
-    nz = (PetscInt)info.nz_used;
-    PetscCheck(nz == space->nnz, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-               "The matrix's nonzero pattern changed since the space created it (%" PetscInt_FMT
-               " entries, expected %" PetscInt_FMT "): create it again",
-               nz, space->nnz);
-    PetscCall(MatSeqAIJGetArrayWrite(A, &a));
-    PetscCall(PetscArraycpy(a, values, space->nnz));
-    PetscCall(MatSeqAIJRestoreArrayWrite(A, &a));
+  if (owner != (PetscObject)space->dm) PetscFunctionReturn(0);
+  PetscCall(MatGetType(A, &type));
+  PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSEQAIJ, &seqaij));
+  PetscCall(PetscObjectQuery((PetscObject)A, csr_state_key, &stamp));
+  PetscCheck(seqaij && stamp, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "The matrix is no longer of the type the space created (%s, expected %s): create it again", type, MATSEQAIJ);
+  PetscCall(PetscContainerGetPointer((PetscContainer)stamp, (void **)&created));
+  PetscCall(MatGetNonzeroState(A, &now));
+  PetscCall(VecGetLocalSize(space->work_local, &nl));
+  PetscCall(MatGetRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeSpace: the matrix gives no CSR arrays");
+  nz   = ia[n];
+  same = (PetscBool)(n == nl && now == *created);
+  if (same) PetscCall(PetscArraycmp(ia, space->pattern_rowptr, nl + 1, &same));
+  PetscCall(MatRestoreRowIJ(A, 0, PETSC_FALSE, PETSC_FALSE, &n, &ia, &ja, &done));
+  PetscCheck(same, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "The matrix's nonzero pattern changed since the space created it (now %" PetscInt_FMT " rows and %" PetscInt_FMT
+             " nonzeros, created with %" PetscInt_FMT " and %" PetscInt_FMT "): create it again",
+             n, nz, nl, space->nnz);
+  *direct = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Where the element blocks are summed: A's own zeroed value array on one rank (pattern order is
+   its CSR order); on several ranks an nnz-long array in pattern (COO) order, which
+   MatSetValuesCOO then sums across the ranks that share rows. */
+static PetscErrorCode GetPatternValues(TwinfeSpace space, Mat A, PetscBool direct, PetscScalar **values)
+{
+  PetscFunctionBeginUser;
+  if (direct) {
+    PetscCall(MatSeqAIJGetArrayWrite(A, values));
+    PetscCall(PetscArrayzero(*values, space->nnz));
   } else
-    PetscCall(MatSetValuesCOO(A, values, INSERT_VALUES));
+    PetscCall(PetscCalloc1(space->nnz, values));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscScalar **values)
+{
+  PetscFunctionBeginUser;
+  if (direct)
+    PetscCall(MatSeqAIJRestoreArrayWrite(A, values));
+  else {
+    PetscCall(MatSetValuesCOO(A, *values, INSERT_VALUES));
+    PetscCall(PetscFree(*values));
+  }
   PetscFunctionReturn(0);
 }
 
 /*@C
-  TwinfeSpaceAssembleMatrix - Element matrices from kernel summed into the pattern and handed to
-  MatSetValuesCOO in one call (the matrix must come from TwinfeSpaceCreateMatrix). Collective.
+  TwinfeSpaceAssembleMatrix - Element matrices from kernel summed in pattern order: on one rank
+  straight into A's value array, on several into an array handed to MatSetValuesCOO in one call
+  (the matrix must come from TwinfeSpaceCreateMatrix). Replaces A's values; if kernel fails, A's
+  values are undefined. Collective.
 @*/
 PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel, void *ctx,
                                          Mat A)
@@ -422,13 +559,16 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
   const PetscScalar *ulocal;
   PetscScalar       *values;
   PetscInt           nd2 = space->ndof * space->ndof;
+  PetscBool          direct;
 
   PetscFunctionBeginUser;
   PetscCall(BuildPattern(space));
+  PetscCall(DropPatternColumns(space)); /* only set here if A did not come from the space */
+  PetscCall(IsPatternCSR(space, A, &direct));
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
   PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_TRUE, &work));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
-  PetscCall(PetscCalloc1(space->nnz, &values));
+  PetscCall(GetPatternValues(space, A, direct, &values));
   for (PetscInt c = 0; c < space->ncells; ++c) {
     ElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, nd2));
@@ -436,8 +576,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
     AddElementBlock(space, c, work.block, values);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
-  PetscCall(SetPatternValues(space, values, A));
-  PetscCall(PetscFree(values));
+  PetscCall(RestorePatternValues(A, direct, &values));
   PetscCall(TwinfeElementWorkDestroy(&work));
   PetscFunctionReturn(0);
 }

@@ -33,7 +33,10 @@ struct _p_TwinfeSpace {
      before PETSc sees them. A node is one basis function of one field, its ncomp dofs
      consecutive; all rows of a node share their columns, in which every node's dofs sit side by
      side. So pattern_map holds, per cell and node pair (i, j), only where node j's first column
-     sits in node i's rows: 16 entries per P1 tet instead of 144 for elasticity. */
+     sits in node i's rows: 16 entries per P1 tet instead of 144 for elasticity.
+     pattern_rowptr and pattern_map are one allocation (rowptr first); pattern_cols is apart and
+     set only while TwinfeSpaceCreateMatrix runs (the matrices hold these columns; a later
+     matrix rebuilds them from pattern_map), so it is NULL whenever the space is destroyed. */
   PetscBool pattern_built; /* the arrays may be NULL on a rank without cells */
   PetscInt  nnz, *pattern_rowptr, *pattern_cols, *pattern_map;
   PetscInt  nnodes, node_first[10 * TWINFE_MAX_FIELDS], node_ncomp[10 * TWINFE_MAX_FIELDS];
