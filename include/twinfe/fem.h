@@ -83,12 +83,14 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, 
 /* A matrix over the global layout preallocated from the cell-to-dof map with
    MatSetPreallocationCOOLocal (block size = ncomp for one field). The space computes the unique
    (row, col) pairs once and where every element-matrix entry lands among them, so assembly sums
-   element blocks into a flat array in pattern order and calls MatSetValuesCOO once; PETSc never
-   sorts duplicates. All matrices of one space share this pattern. Collective. */
+   element blocks in pattern order: on one rank straight into the matrix's value array, on
+   several into a flat array handed to MatSetValuesCOO once; PETSc never sorts duplicates. All
+   matrices of one space share this pattern. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A);
 /* Assemble A = sum of element matrices from kernel with a quadrature exact for degree qorder;
    U (global, may be NULL) gives e->u. Replaces A's values; A must come from
-   TwinfeSpaceCreateMatrix of this space. Collective. */
+   TwinfeSpaceCreateMatrix of this space, its pattern unchanged (a matrix given entries outside
+   it is refused). If the kernel fails, A's values are undefined. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel,
                                                       void *ctx, Mat A);
 /* Add the element vectors of kernel into the global F (not zeroed here). Collective. */

@@ -363,7 +363,8 @@ PetscErrorCode TwinfeSpaceDestroy(TwinfeSpace *space)
   PetscCall(PetscFree3(s->J, s->Jinv, s->region));
   PetscCall(PetscFree3(s->face_cell, s->face_local, s->face_tag));
   PetscCall(PetscFree3(s->bc_rows, s->bc_local, s->bc_g));
-  PetscCall(PetscFree3(s->pattern_rowptr, s->pattern_cols, s->pattern_map));
+  PetscCall(PetscFree(s->pattern_cols)); /* NULL once the matrix exists (assembly.c) */
+  PetscCall(PetscFree2(s->pattern_rowptr, s->pattern_map));
   PetscCall(VecDestroy(&s->bc_mark));
   PetscCall(VecDestroy(&s->bc_value));
   PetscCall(VecDestroy(&s->work_local));
