@@ -202,11 +202,15 @@ static PetscErrorCode FindRemoved(TwinfeSurface s, const PetscReal d[], const Pe
 }
 
 /* Vertices of the triangles that change, nearer the plane than CUT_SNAP of their mean edge, go
-   onto it (d = 0 exactly). */
-static void SnapToPlane(TwinfeSurface s, const CutPlane *P, const PetscBool rm[], PetscReal d[])
+   onto it (d = 0 exactly), except where that would lay a whole triangle in the plane (it would
+   then lie on the cap or under it: Gmsh refused such a surface of the IVC as two exactly
+   self-intersecting facets). */
+static PetscErrorCode SnapToPlane(TwinfeSurface s, const CutPlane *P, const PetscBool rm[], PetscReal d[])
 {
   PetscReal sum = 0, delta;
-  PetscInt  n   = 0;
+  PetscInt  n   = 0, *vs, *vt;
+
+  PetscFunctionBeginUser;
   for (PetscInt t = 0; t < s->ntriangles; t++) {
     if (!rm[2 * t] && !rm[2 * t + 1]) continue;
     for (int k = 0; k < 3; k++) {
@@ -216,16 +220,44 @@ static void SnapToPlane(TwinfeSurface s, const CutPlane *P, const PetscBool rm[]
     }
   }
   delta = n ? CUT_SNAP * sum / n : 0;
+  /* vertex -> triangles */
+  PetscCall(PetscCalloc1(s->nvertices + 1, &vs));
+  PetscCall(PetscMalloc1(3 * s->ntriangles + 1, &vt));
+  for (PetscInt i = 0; i < 3 * s->ntriangles; i++)
+    vs[s->tri[i] + 1]++;
+  for (PetscInt v = 0; v < s->nvertices; v++)
+    vs[v + 1] += vs[v];
+  {
+    PetscInt *fill;
+    PetscCall(PetscMalloc1(s->nvertices + 1, &fill));
+    PetscCall(PetscArraycpy(fill, vs, s->nvertices + 1));
+    for (PetscInt t = 0; t < s->ntriangles; t++)
+      for (int k = 0; k < 3; k++)
+        vt[fill[s->tri[3 * t + k]]++] = t;
+    PetscCall(PetscFree(fill));
+  }
   for (PetscInt t = 0; t < s->ntriangles; t++) {
     if (!rm[2 * t] && !rm[2 * t + 1]) continue;
     for (int k = 0; k < 3; k++) {
-      const PetscInt v = s->tri[3 * t + k];
+      const PetscInt v    = s->tri[3 * t + k];
+      PetscBool      flat = PETSC_FALSE;
       if (d[v] == 0 || PetscAbsReal(d[v]) >= delta) continue;
+      for (PetscInt q = vs[v]; q < vs[v + 1] && !flat; q++) {
+        const PetscInt *T     = s->tri + 3 * vt[q];
+        PetscInt        zeros = 0;
+        for (int m = 0; m < 3; m++)
+          zeros += T[m] != v && d[T[m]] == 0;
+        flat = (PetscBool)(zeros == 2);
+      }
+      if (flat) continue;
       for (int c = 0; c < 3; c++)
         s->xyz[3 * v + c] -= d[v] * P->n[c];
       d[v] = 0;
     }
   }
+  PetscCall(PetscFree(vs));
+  PetscCall(PetscFree(vt));
+  PetscFunctionReturn(0);
 }
 
 /* An edge crosses strictly: one end beyond, the other before the plane (not on it). */
@@ -965,7 +997,7 @@ static PetscErrorCode CutOnePlane(TwinfeSurface s, const CutPlane *P, const char
             name, (double)P->p[0], (double)P->p[1], (double)P->p[2], crossed);
   }
   PetscCall(FindRemoved(s, d, cut_label, seed, rm));
-  SnapToPlane(s, P, rm, d);
+  PetscCall(SnapToPlane(s, P, rm, d));
   PetscCall(FindSplit(s, d, rm, split, &e, &ne));
   if (s->ncaps)
     PetscCall(TwinfeSurfaceCapsOfTriangles_Private(s, cap_of));
