@@ -114,6 +114,52 @@ static inline PetscBool Straddles(TwinfeSurface s, const PetscReal d[], PetscInt
   return (PetscBool)(Crosses(d[v[0]], d[v[1]]) || Crosses(d[v[1]], d[v[2]]));
 }
 
+/* A loop of a cut label inside one of its loops round p (its face with a region enclosed in it
+   that reaches the plane) goes with it, or the cap would cross that region: such loops are marked
+   odd too (odd: per root, set on the loops round p). */
+static PetscErrorCode SeedInnerLoops(TwinfeSurface s, const CutPlane *P, const PetscReal d[], PetscInt parent[], char odd[],
+                                     const PetscBool cut_label[])
+{
+  PetscReal *seg;
+  PetscInt  *item, n = 0;
+  char      *inner;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(4 * 2 * s->ntriangles + 1, &seg, 2 * s->ntriangles + 1, &item, 2 * s->ntriangles + 1, &inner));
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    if (!Straddles(s, d, t)) continue;
+    for (int side = 0; side < 2; side++) {
+      const int32_t L = s->labels[2 * t + side];
+      if (L <= 0 || !cut_label[L]) continue;
+      TriangleSegment(s, P, d, t, seg + 4 * n);
+      item[n++] = 2 * t + side;
+    }
+  }
+  for (PetscInt i = 0; i < 2 * s->ntriangles; i++)
+    inner[i] = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt r = Root(parent, item[i]);
+    PetscReal      q[2];
+    PetscInt       crossings = 0;
+    if (odd[r] || inner[r]) continue;
+    inner[r] = 2; /* looked at */
+    q[0] = 0.5 * (seg[4 * i] + seg[4 * i + 2]), q[1] = 0.5 * (seg[4 * i + 1] + seg[4 * i + 3]);
+    for (PetscInt j = 0; j < n; j++) {
+      PetscReal a[2], b[2];
+      if (s->labels[item[j]] != s->labels[item[i]] || !odd[Root(parent, item[j])]) continue;
+      a[0] = seg[4 * j] - q[0], a[1] = seg[4 * j + 1] - q[1], b[0] = seg[4 * j + 2] - q[0], b[1] = seg[4 * j + 3] - q[1];
+      crossings += CrossesRay(a, b);
+    }
+    if (crossings % 2) inner[r] = 1;
+  }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt r = Root(parent, item[i]);
+    if (inner[r] == 1) odd[r] = 1;
+  }
+  PetscCall(PetscFree3(seg, item, inner));
+  PetscFunctionReturn(0);
+}
+
 /* Which regions the plane cuts and where to start removing: the triangles across the plane are
    grouped per label into the loops of its cross-section (joined through their crossing edges); a
    ray in the plane from p crosses each loop an odd number of times when the loop goes round p. A
@@ -160,6 +206,7 @@ static PetscErrorCode FindCutRegions(TwinfeSurface s, const CutPlane *P, const P
     cut_label[L] = label_odd[L];
     *ncut += cut_label[L];
   }
+  PetscCall(SeedInnerLoops(s, P, d, parent, odd, cut_label));
   for (PetscInt i = 0; i < 2 * s->ntriangles; i++)
     seed[i] = (PetscBool)(s->labels[i] > 0 && cut_label[s->labels[i]] && odd[Root(parent, i)] && Straddles(s, d, i / 2));
   PetscCall(PetscFree3(e, parent, odd));

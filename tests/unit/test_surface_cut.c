@@ -279,6 +279,76 @@ START_TEST(test_cut_only_the_vessel_at_the_point)
 }
 END_TEST
 
+/* A region inside the cut one (label 2, a coaxial core of radius 1.5 mm in the tube of label 1)
+   with the point in label 1's ring: label 1 is cut and its cap has a hole where the core passes;
+   the core is not cut (the point is outside its section) and keeps its whole length, its face
+   with label 1 beyond the plane becoming its outer surface. */
+static TwinfeImage make_core(void)
+{
+  const PetscInt  dims[3]   = {NI, NJ, NK};
+  const PetscReal origin[3] = {-80.0, 42.5, 215.0};
+  PetscReal       D[9];
+  TwinfeImage     image;
+  int32_t        *l;
+
+  direction(PETSC_TRUE, D);
+  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, D, &image));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  for (int k = 0; k < NK; k++)
+    for (int j = 0; j < NJ; j++)
+      for (int i = 0; i < NI; i++) {
+        const double x = (i - centre[0]) * spacing[0], y = (j - centre[1]) * spacing[1], r2 = x * x + y * y;
+        l[i + NI * (j + NJ * k)] = r2 <= 1.5 * 1.5 ? 2 : r2 <= RADIUS_MM * RADIUS_MM ? 1 : 0;
+      }
+  return image;
+}
+
+START_TEST(test_cut_ring_around_a_core)
+{
+  const int32_t labels[2] = {1, 2};
+  TwinfeImage   image     = make_core();
+  TwinfeSurface s         = smoothed(image, 2, labels);
+  PetscReal     plane[6], D[9], before[2], after[2];
+  PetscInt      ncaps, crossings, ncut = 0;
+
+  cut_plane(image, plane);
+  TWINFE_CK(TwinfeImageGetGeometry(image, NULL, NULL, D));
+  for (int r = 0; r < 3; r++) /* into the ring, 2.25 mm off the axis along j (the plane holds that direction) */
+    plane[r] += 2.25 * D[3 * r + 1];
+  for (int i = 0; i < 2; i++)
+    TWINFE_CK(TwinfeSurfaceComputeLabelVolume(s, labels[i], &before[i]));
+  TWINFE_CK(TwinfeSurfaceCut(s, 1, plane));
+  for (int i = 0; i < 2; i++)
+    TWINFE_CK(TwinfeSurfaceComputeLabelVolume(s, labels[i], &after[i]));
+  TWINFE_CK(TwinfeSurfaceGetCapCount(s, &ncaps));
+  for (PetscInt c = 0; c < ncaps; c++) {
+    PetscInt    p;
+    CutCapCheck r = check_cap(s, c);
+    TWINFE_CK(TwinfeSurfaceGetCapPlane(s, c, &p));
+    if (p < 0) continue;
+    ncut++;
+    printf(
+        "ring around a core: cut cap %d area %.3f mm^2, least angle %.1f deg; ring %.1f -> %.1f mm^3, core %.1f -> %.1f mm^3\n",
+        (int)r.tag, (double)r.area, (double)r.min_angle, (double)before[0], (double)after[0], (double)before[1],
+        (double)after[1]);
+    ck_assert_int_eq(r.tag % TWINFE_CAP_TAG_BASE, 1);
+    ck_assert_double_le(r.max_off_plane, PLANE_TOL_MM);
+    /* the ring's section / cos 30: pi (3^2 - 1.5^2) / cos 30 = 24.5 mm^2, within the voxel disks' error */
+    ck_assert_double_eq_tol(r.area, PETSC_PI * (9 - 2.25) / PetscCosReal(TILT_DEG * PETSC_PI / 180), 0.1 * r.area);
+  }
+  ck_assert_int_eq(ncut, 1);
+  ck_assert_double_eq_tol(after[0], 0.5 * before[0], 0.03 * before[0]);
+  /* the core is not cut: only its vertices next to the plane moved (snapped, under 0.3 edge) */
+  ck_assert_double_eq_tol(after[1], before[1], 0.01 * before[1]);
+  check_closed(s, 1);
+  check_closed(s, 2);
+  TWINFE_CK(TwinfeSurfaceCountSelfIntersections(s, &crossings));
+  ck_assert_int_eq(crossings, 0);
+  TWINFE_CK(TwinfeSurfaceDestroy(&s));
+  TWINFE_CK(TwinfeImageDestroy(&image));
+}
+END_TEST
+
 /* The cut reaches the mesh: the cap's facets carry its tag, lie in the plane and have its area. */
 START_TEST(test_cut_mesh)
 {
@@ -381,6 +451,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_cut_axis_aligned);
   tcase_add_test(tc, test_cut_oblique);
   tcase_add_test(tc, test_cut_only_the_vessel_at_the_point);
+  tcase_add_test(tc, test_cut_ring_around_a_core);
   tcase_add_test(tc, test_cut_mesh);
   tcase_add_test(tc, test_cut_option);
   suite_add_tcase(s, tc);
