@@ -62,12 +62,30 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surfac
    TwinfeFacetTag(inside, outside) on the others; NULL when the surface has no cap (then every
    triangle's tag is TwinfeFacetTag of its labels). The array belongs to the surface. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetTriangleTags(TwinfeSurface surface, const int32_t **tags);
-/* The caps (0 without -surface_caps or when no region reaches the image's border), and of cap c
-   (0 <= c < ncaps, in tag order per region): its tag, its plane normal . x = offset (unit normal
-   out of the image, LPS mm) and its area now (mm^2). Any output may be NULL. */
+/* The caps (0 without -surface_caps and cut planes, or when no region reaches the image's border),
+   and of cap c (0 <= c < ncaps, in tag order per region): its tag, its plane normal . x = offset
+   (unit normal out of the image or, for a cut cap, the plane's normal, out of the region; LPS mm)
+   and its area now (mm^2). Any output may be NULL. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCapCount(TwinfeSurface surface, PetscInt *ncaps);
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCap(TwinfeSurface surface, PetscInt c, int32_t *tag, PetscReal normal[3],
                                                 PetscReal *offset, PetscReal *area);
+
+/* Cuts by planes (-surface_cut_planes; docs/surface_caps.md), a cap where each cuts. Plane i is
+   planes[6i .. 6i+5] = px, py, pz, nx, ny, nz: a point p (LPS mm) inside the cross-section of the
+   region(s) to cut, e.g. on a vessel's centreline, and a normal n (any length > 0) pointing to
+   the side to remove. The regions whose cross-section in the plane contains p are cut: the part
+   of each beyond the plane that is connected to that cross-section goes (the rest of the region
+   and every other region stay; a face it shared with a region that stays becomes that region's
+   outer surface). The cut is exact on the surface as it is (call it after TwinfeSurfaceSmooth and
+   before remeshing); the open rim is closed by a flat cap per piece, with labels (region, 0) and
+   the tag TwinfeCapTag(region, k), numbered with the border caps per region by decreasing area;
+   the smoothing and the remeshers keep it flat like those. Planes are applied in order.
+   nplanes < 0 reads -surface_cut_planes (nothing when it is not set). Refused: a count that is
+   not a multiple of 6, a zero normal, a point inside no region's cross-section. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceCut(TwinfeSurface surface, PetscInt nplanes, const PetscReal planes[]);
+/* Which plane made cap c (0-based index into the planes given to TwinfeSurfaceCut), or -1 for a
+   cap where the region meets the image's border. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCapPlane(TwinfeSurface surface, PetscInt c, PetscInt *plane);
 
 /* Sheet separation: the least distance (mm) from a vertex to a triangle of another sheet within
    radius mm, where another sheet is a triangle sharing no vertex with the vertex's 1-ring,

@@ -637,6 +637,36 @@ static PetscErrorCode RemeshOnRoot(TwinfeCase c, RemeshSummary *r)
   PetscFunctionReturn(0);
 }
 
+/* -surface_cut_planes (docs/surface_caps.md): each plane cuts the vessel its point lies in, after
+   the smoothing and before the remeshing. The summary says how much of each region went, and
+   warns when most of a region did (a normal the wrong way round removes the part wanted). */
+static PetscErrorCode CutSurfaceOnRoot(TwinfeCase c)
+{
+  PetscReal before[TWINFE_CASE_MAX_REGIONS], after;
+  char      key[256];
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    PetscCall(TwinfeSurfaceComputeLabelVolume(c->surface, c->labels[i], &before[i]));
+  PetscCall(TwinfeSurfaceCut(c->surface, PETSC_DEFAULT, NULL));
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    PetscCall(TwinfeSurfaceComputeLabelVolume(c->surface, c->labels[i], &after));
+    if (after == before[i]) continue;
+    PetscCall(ReportKey(key, "surface.cut.regions", c->names[i], "removed_mm3"));
+    PetscCall(TwinfeReportSetReal(c->report, key, before[i] - after));
+    PetscCall(ReportKey(key, "surface.cut.regions", c->names[i], "kept_mm3"));
+    PetscCall(TwinfeReportSetReal(c->report, key, after));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "cut       %s: %.1f of %.1f mm^3 removed beyond -surface_cut_planes (%.0f%%)\n",
+                          c->names[i], (double)(before[i] - after), (double)before[i],
+                          (double)(100 * (before[i] - after) / before[i])));
+    if (after < 0.5 * before[i])
+      PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                            "warning   -surface_cut_planes removed most of %s (%.0f%%): each normal points to the part removed; "
+                            "turn it round to keep the other side\n",
+                            c->names[i], (double)(100 * (before[i] - after) / before[i])));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c, PetscInt iterations)
 {
   RemeshSummary    remesh = {PETSC_FALSE, 0, 0, {0}};
@@ -652,6 +682,7 @@ static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c, PetscInt iterations)
   PetscCall(TwinfeSurfaceCreateFromImage(c->image, c->nregions, c->labels, &c->surface));
   /* The surface stage owns the pass band and feature angle defaults (and their options). */
   if (iterations > 0) PetscCall(TwinfeSurfaceSmooth(c->surface, iterations, PETSC_DEFAULT, PETSC_DEFAULT));
+  PetscCall(CutSurfaceOnRoot(c));
   PetscCall(RemeshOnRoot(c, &remesh));
   PetscCall(TwinfeSurfaceGetVertices(c->surface, &nv, &xyz));
   PetscCall(TwinfeSurfaceGetTriangles(c->surface, &nt, &tri, &tl));
@@ -761,6 +792,58 @@ static PetscErrorCode RecordMeshImprovement(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
+/* The caps (flat ends: where a region leaves the image, -surface_caps, or a plane cuts it,
+   -surface_cut_planes) measured on the mesh's facets, so that a user can say which is the inlet. */
+static PetscErrorCode RecordCaps(TwinfeCase c)
+{
+  TwinfeCapInfo *caps;
+  PetscInt       ncaps, nsurface = 0;
+  char           key[256], name[TWINFE_NAME_LEN + 32];
+  PetscFunctionBegin;
+  if (!c->image) PetscFunctionReturn(0); /* a mesh read from a file: a flow physics lists its caps with their roles */
+  PetscCall(TwinfeMeshGetCaps(c->mesh, &ncaps, &caps));
+  if (c->surface) PetscCall(TwinfeSurfaceGetCapCount(c->surface, &nsurface));
+  for (PetscInt i = 0; i < ncaps; ++i) {
+    const TwinfeCapInfo *k     = &caps[i];
+    const char          *rname = NULL;
+    PetscInt             plane = -2;
+    char                 made[64];
+    for (PetscInt s = 0; s < nsurface; ++s) {
+      int32_t tag;
+      PetscCall(TwinfeSurfaceGetCap(c->surface, s, &tag, NULL, NULL, NULL));
+      if (tag == k->tag) PetscCall(TwinfeSurfaceGetCapPlane(c->surface, s, &plane));
+    }
+    if (plane >= 0)
+      snprintf(made, sizeof made, "cut by plane %d", (int)(plane + 1));
+    else
+      snprintf(made, sizeof made, "%s", plane == -1 ? "image border" : "mesh");
+    PetscCall(TwinfeMeshGetRegionName(c->mesh, k->label, &rname));
+    snprintf(name, sizeof name, "%s_cap%d", rname, (int)k->cap);
+    PetscCall(
+        PetscPrintf(PETSC_COMM_SELF,
+                    "caps      %s (%s): tag %d, area %.1f mm^2 (equivalent radius %.2f mm), centre (%.1f, %.1f, %.1f) mm LPS, "
+                    "normal (%.3f, %.3f, %.3f)\n",
+                    name, made, (int)k->tag, (double)k->area, (double)k->radius, (double)k->center[0], (double)k->center[1],
+                    (double)k->center[2], (double)k->normal[0], (double)k->normal[1], (double)k->normal[2]));
+    PetscCall(ReportKey(key, "mesh.caps", name, "tag"));
+    PetscCall(TwinfeReportSetInt(c->report, key, k->tag));
+    PetscCall(ReportKey(key, "mesh.caps", name, "made_by"));
+    PetscCall(TwinfeReportSetString(c->report, key, made));
+    PetscCall(ReportKey(key, "mesh.caps", name, "area_mm2"));
+    PetscCall(TwinfeReportSetReal(c->report, key, k->area));
+    PetscCall(ReportKey(key, "mesh.caps", name, "equivalent_radius_mm"));
+    PetscCall(TwinfeReportSetReal(c->report, key, k->radius));
+    PetscCall(ReportKey(key, "mesh.caps", name, "center_lps_mm"));
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, k->center));
+    PetscCall(ReportKey(key, "mesh.caps", name, "normal"));
+    PetscCall(TwinfeReportSetRealArray(c->report, key, 3, k->normal));
+    PetscCall(ReportKey(key, "mesh.caps", name, "flatness_mm"));
+    PetscCall(TwinfeReportSetReal(c->report, key, k->flatness));
+  }
+  PetscCall(PetscFree(caps));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
 {
   PetscInt        nv, nt, nf, nr;
@@ -790,6 +873,7 @@ static PetscErrorCode RecordMeshOnRoot(TwinfeCase c)
                         (double)min_gamma, (double)mean_gamma, (double)min_dihedral));
   PetscCall(RecordMeshImprovement(c));
   PetscCall(RecordGammaHistogram(c, nt));
+  PetscCall(RecordCaps(c));
   PetscCall(TwinfeCaseReportRegions(c, c->fidelity));
   PetscCall(TwinfeFidelityDestroy(&c->fidelity));
   for (PetscInt r = 0; r < nr; ++r) {

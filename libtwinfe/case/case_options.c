@@ -200,13 +200,36 @@ static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
   PetscFunctionReturn(0);
 }
 
+/* -surface_cut_planes: 6 numbers per plane (surface/cut.c cuts; docs/surface_caps.md), checked
+   here so that a bad plane is refused before any work. */
+#define TWINFE_CUT_PLANES_MAX 63
+static PetscErrorCode CheckCutPlanes(MPI_Comm comm, PetscInt n, const PetscReal v[])
+{
+  PetscFunctionBegin;
+  PetscCheck(n <= 6 * TWINFE_CUT_PLANES_MAX, comm, PETSC_ERR_ARG_SIZ,
+             "-surface_cut_planes has more than %d planes: give at most %d", TWINFE_CUT_PLANES_MAX, TWINFE_CUT_PLANES_MAX);
+  PetscCheck(n > 0 && n % 6 == 0, comm, PETSC_ERR_ARG_SIZ,
+             "-surface_cut_planes has %" PetscInt_FMT " values: give 6 per plane, px,py,pz,nx,ny,nz (a point inside the "
+             "vessel's cross-section and the normal toward the part to remove, LPS mm)",
+             n);
+  for (PetscInt i = 0; i < n / 6; i++) {
+    const PetscReal *q = v + 6 * i;
+    PetscCheck(q[3] * q[3] + q[4] * q[4] + q[5] * q[5] > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-surface_cut_planes plane %" PetscInt_FMT " has the normal (0, 0, 0): give a direction toward the part to remove",
+               i + 1);
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareSurface(MPI_Comm comm)
 {
   PetscInt  iterations = 20;
   PetscReal passband = 0.1, angle = 120;
   PetscReal max_shift         = 0.3;
   PetscInt  remesh_iterations = 5, remesh_pieces = 2;
-  PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE, caps = PETSC_FALSE;
+  PetscBool edges = PETSC_TRUE, nonmanifold = PETSC_TRUE, caps = PETSC_FALSE, cut_set = PETSC_FALSE;
+  PetscReal cut[TWINFE_CUT_PLANES_MAX * 6 + 1];
+  PetscInt  ncut = TWINFE_CUT_PLANES_MAX * 6 + 1;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Surfaces", "twinfe");
@@ -239,8 +262,15 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
                                                "flat caps, each with its own facet tag (TwinfeCapTag), where a region meets the "
                                                "image's border (a vessel's inlets and outlets)",
                                                caps, &caps, NULL));
+  TwinfeOptionsTry(declared,
+                   PetscOptionsRealArray("-surface_cut_planes",
+                                         "cut vessels where the planner wants their inlet or outlet: 6 numbers per plane, "
+                                         "px,py,pz,nx,ny,nz (LPS mm), a point inside the vessel's cross-section and the "
+                                         "normal toward the part to remove; a flat cap with its own facet tag closes each cut",
+                                         NULL, cut, &ncut, &cut_set));
   PetscOptionsEnd();
   PetscCall(declared);
+  if (cut_set) PetscCall(CheckCutPlanes(comm, ncut, cut));
   PetscCheck(iterations >= 0 && iterations <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-surface_smooth_iterations %" PetscInt_FMT " is out of range: give 0 to 1000 (default 20)", iterations);
   PetscCheck(passband > 0 && passband <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,

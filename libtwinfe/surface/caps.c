@@ -130,6 +130,7 @@ PetscErrorCode TwinfeSurfaceCapsBuild_Private(TwinfeSurface s, TwinfeImage image
     s->caps[c].label      = patch[c].label;
     s->caps[c].tag        = (int32_t)TwinfeCapTag(patch[c].label, k);
     s->caps[c].face       = patch[c].face;
+    s->caps[c].plane      = -1;
     s->caps[c].voxel_area = patch[c].area;
     s->caps[c].pseudo     = 0;
     PetscCall(CapPlane(image, patch[c].face, &s->caps[c]));
@@ -149,7 +150,7 @@ PetscErrorCode TwinfeSurfaceCapsBuild_Private(TwinfeSurface s, TwinfeImage image
 }
 
 /* The cap of each triangle (-1: none), from the tags (or the pseudo labels while remeshing). */
-static PetscErrorCode CapOfTriangles(TwinfeSurface s, PetscInt cap_of[])
+PetscErrorCode TwinfeSurfaceCapsOfTriangles_Private(TwinfeSurface s, PetscInt cap_of[])
 {
   PetscInt by_pseudo[CAPS_MAX_LABEL + 1];
 
@@ -183,20 +184,102 @@ static inline void ProjectOnPlane(const TwinfeCap *cap, PetscReal x[3])
     x[d] -= h * cap->normal[d];
 }
 
+/* Are two caps in one plane (two pieces, or two labels, of one cut or one image face)? */
+static PetscBool SamePlane(const TwinfeCap *a, const TwinfeCap *b)
+{
+  const PetscReal dot = a->normal[0] * b->normal[0] + a->normal[1] * b->normal[1] + a->normal[2] * b->normal[2];
+  return (PetscBool)(dot > 1 - 1e-12 && PetscAbsReal(a->offset - b->offset) <= 1e-9 * (1 + PetscAbsReal(a->offset)));
+}
+
+/* x onto the intersection of k planes (k <= 3): the nearest point, x - N^T (N N^T)^-1 (N x - o);
+   planes too close to parallel for that leave x on the last one. */
+static void ProjectOnPlanes(const TwinfeCap *const cap[], int k, PetscReal x[3])
+{
+  PetscReal G[9], r[3], y[3] = {0, 0, 0}, det;
+  if (k == 1) {
+    ProjectOnPlane(cap[0], x);
+    return;
+  }
+  for (int i = 0; i < k; i++) {
+    r[i] = cap[i]->normal[0] * x[0] + cap[i]->normal[1] * x[1] + cap[i]->normal[2] * x[2] - cap[i]->offset;
+    for (int j = 0; j < k; j++)
+      G[3 * i + j] =
+          cap[i]->normal[0] * cap[j]->normal[0] + cap[i]->normal[1] * cap[j]->normal[1] + cap[i]->normal[2] * cap[j]->normal[2];
+  }
+  if (k == 2) {
+    det = G[0] * G[4] - G[1] * G[3];
+    if (det < 1e-8) {
+      ProjectOnPlane(cap[1], x);
+      return;
+    }
+    y[0] = (G[4] * r[0] - G[1] * r[1]) / det, y[1] = (G[0] * r[1] - G[3] * r[0]) / det;
+  } else {
+    det = G[0] * (G[4] * G[8] - G[5] * G[7]) - G[1] * (G[3] * G[8] - G[5] * G[6]) + G[2] * (G[3] * G[7] - G[4] * G[6]);
+    if (det < 1e-8) {
+      ProjectOnPlane(cap[2], x);
+      return;
+    }
+    /* Cramer's rule on the symmetric 3 x 3 system G y = r */
+    for (int c = 0; c < 3; c++) {
+      PetscReal M[9];
+      for (int i = 0; i < 9; i++)
+        M[i] = (i % 3 == c) ? r[i / 3] : G[i];
+      y[c] = (M[0] * (M[4] * M[8] - M[5] * M[7]) - M[1] * (M[3] * M[8] - M[5] * M[6]) + M[2] * (M[3] * M[7] - M[4] * M[6])) / det;
+    }
+  }
+  for (int i = 0; i < k; i++)
+    for (int d = 0; d < 3; d++)
+      x[d] -= y[i] * cap[i]->normal[d];
+}
+
 PetscErrorCode TwinfeSurfaceCapsProject_Private(TwinfeSurface s)
 {
-  PetscInt *cap_of;
+  PetscInt      *cap_of, *vcap;
+  PetscBool      any_cut = PETSC_FALSE;
+  const PetscInt MAXP    = 3;
 
   PetscFunctionBeginUser;
   if (!s->ncaps) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(s->ntriangles + 1, &cap_of));
-  PetscCall(CapOfTriangles(s, cap_of));
-  /* a vertex on two caps lies on the image's edge: the two planes are perpendicular, so the
-     two projections do not undo each other */
-  for (PetscInt t = 0; t < s->ntriangles; t++)
-    if (cap_of[t] >= 0)
-      for (int k = 0; k < 3; k++)
-        ProjectOnPlane(&s->caps[cap_of[t]], s->xyz + 3 * s->tri[3 * t + k]);
+  PetscCall(TwinfeSurfaceCapsOfTriangles_Private(s, cap_of));
+  for (PetscInt c = 0; c < s->ncaps; c++)
+    any_cut |= (PetscBool)(s->caps[c].plane >= 0);
+  if (!any_cut) {
+    /* a vertex on two caps lies on the image's edge: the two planes are perpendicular, so the
+       two projections do not undo each other */
+    for (PetscInt t = 0; t < s->ntriangles; t++)
+      if (cap_of[t] >= 0)
+        for (int k = 0; k < 3; k++)
+          ProjectOnPlane(&s->caps[cap_of[t]], s->xyz + 3 * s->tri[3 * t + k]);
+    PetscCall(PetscFree(cap_of));
+    PetscFunctionReturn(0);
+  }
+  /* a cut cap meets a border cap (or another cut) at any angle: a vertex on several planes goes
+     onto their common line (or point) at once */
+  PetscCall(PetscMalloc1(MAXP * s->nvertices + 1, &vcap));
+  for (PetscInt i = 0; i < MAXP * s->nvertices; i++)
+    vcap[i] = -1;
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    if (cap_of[t] < 0) continue;
+    for (int k = 0; k < 3; k++) {
+      PetscInt *list = vcap + MAXP * s->tri[3 * t + k];
+      for (PetscInt i = 0; i < MAXP; i++) {
+        if (list[i] >= 0 && SamePlane(&s->caps[list[i]], &s->caps[cap_of[t]])) break;
+        if (list[i] < 0) {
+          list[i] = cap_of[t];
+          break;
+        }
+      }
+    }
+  }
+  for (PetscInt v = 0; v < s->nvertices; v++) {
+    const TwinfeCap *planes[3];
+    int              k = 0;
+    for (PetscInt i = 0; i < MAXP; i++)
+      if (vcap[MAXP * v + i] >= 0) planes[k++] = &s->caps[vcap[MAXP * v + i]];
+    if (k) ProjectOnPlanes(planes, k, s->xyz + 3 * v);
+  }
+  PetscCall(PetscFree(vcap));
   PetscCall(PetscFree(cap_of));
   PetscFunctionReturn(0);
 }
@@ -411,7 +494,7 @@ PetscErrorCode TwinfeSurfaceCapsSmooth_Private(TwinfeSurface s, PetscInt iterati
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(s->ntriangles + 1, &cap_of));
-  PetscCall(CapOfTriangles(s, cap_of));
+  PetscCall(TwinfeSurfaceCapsOfTriangles_Private(s, cap_of));
   PetscCall(CapVerticesCreate(s, cap_of, &cv));
   PetscCall(PetscMalloc2(s->nvertices, &rim_moving, s->nvertices, &in_moving));
   PetscCall(PetscMalloc2(3 * s->nvertices, &work, 3 * s->nvertices, &saved));
@@ -471,7 +554,7 @@ PetscErrorCode TwinfeSurfaceCapsToPseudo_Private(TwinfeSurface s, PetscBool *con
   for (PetscInt i = 0; i < 2 * s->ntriangles; i++)
     if (s->labels[i] >= 0 && s->labels[i] <= CAPS_MAX_LABEL) used[s->labels[i]] = PETSC_TRUE;
   PetscCall(PetscMalloc1(s->ntriangles + 1, &cap_of));
-  PetscCall(CapOfTriangles(s, cap_of));
+  PetscCall(TwinfeSurfaceCapsOfTriangles_Private(s, cap_of));
   PetscCall(PetscCalloc1(CAPS_MAX_LABEL + 1, &s->pseudo));
   for (PetscInt c = 0; c < s->ncaps; c++) {
     while (next > 0 && used[next])
@@ -510,7 +593,7 @@ PetscErrorCode TwinfeSurfaceCapsFromPseudo_Private(TwinfeSurface s)
   PetscFunctionBeginUser;
   if (!s->caps_pseudo) PetscFunctionReturn(0);
   PetscCall(PetscMalloc1(s->ntriangles + 1, &cap_of));
-  PetscCall(CapOfTriangles(s, cap_of));
+  PetscCall(TwinfeSurfaceCapsOfTriangles_Private(s, cap_of));
   PetscCall(PetscFree(s->tag));
   PetscCall(PetscMalloc1(s->ntriangles + 1, &s->tag));
   for (PetscInt t = 0; t < s->ntriangles; t++) {

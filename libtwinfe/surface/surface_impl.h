@@ -25,13 +25,15 @@ struct _p_TwinfeSurface {
   PetscBool        *pseudo; /* 1000 entries while caps_pseudo, else NULL */
 };
 
-/* One cap: the connected patch of one label's triangles on one face of the image's box. */
+/* One cap: the connected patch of one label's triangles on one face of the image's box (a border
+   cap), or one piece of a label's cross-section where a cutting plane cut it (cut.c). */
 typedef struct TwinfeCap {
   int32_t   label, tag; /* tag = TwinfeCapTag(label, k) */
-  int       face;       /* 2 * axis + (1 on the high side) */
-  PetscReal normal[3];  /* unit, out of the image (LPS) */
+  int       face;       /* border cap: 2 * axis + (1 on the high side); cut cap: -1 */
+  PetscInt  plane;      /* cut cap: the cutting plane's index (0-based); border cap: -1 */
+  PetscReal normal[3];  /* unit, out of the region (LPS) */
   PetscReal offset;     /* the plane: normal . x = offset (mm) */
-  PetscReal voxel_area; /* mm^2 of voxel faces at extraction */
+  PetscReal voxel_area; /* what caps are numbered by: mm^2 of voxel faces at extraction (border), of the cut polygon (cut) */
   int32_t   pseudo;     /* its pseudo label while caps_pseudo */
 } TwinfeCap;
 
@@ -87,6 +89,17 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsProject_Private(TwinfeSurface s);
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsToPseudo_Private(TwinfeSurface s, PetscBool *converted);
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsFromPseudo_Private(TwinfeSurface s);
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsDestroy_Private(TwinfeSurface s);
+/* The cap of each triangle (index into s->caps, -1: none), from the tags or the pseudo labels. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsOfTriangles_Private(TwinfeSurface s, PetscInt cap_of[]);
+
+/* ---- cut caps (cut.c, cut_vtk.cxx) */
+/* Constrained Delaunay triangulation (VTK) of the planar region bounded by closed loops of 2D
+   points (outer loops counter-clockwise, holes clockwise; loop l is loop_points[loop_start[l] ..
+   loop_start[l + 1])), with the points not on a loop as interior points. *tri (PetscMalloc1,
+   caller frees) holds *ntri triangles in either orientation, over the given point indices. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceTriangulateLoops_VTK(PetscInt npoints, const PetscReal uv[], PetscInt nloops,
+                                                              const PetscInt loop_start[], const PetscInt loop_points[],
+                                                              PetscInt *ntri, PetscInt **tri);
 
 /* ---- a uniform grid over boxes (triangles or segments), for closest-point and overlap queries */
 typedef struct {
