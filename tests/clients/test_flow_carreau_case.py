@@ -20,7 +20,11 @@ app = os.path.abspath(args.app)
 case = os.path.join(args.source_dir, "meshes", "vessel_phantom.yaml")
 out = os.path.join(work, "carreau")
 
-code, stdout, stderr = tc.run([app, "run", case, "-mesh_size", "2", "-blood_viscosity_model", "carreau_yasuda", "-o", out])
+# 0.3 ml/s: Navier-Stokes on this coarse mesh is at the edge of the linear solver at 1 ml/s
+# (docs/flow.md: Re 300 is not solved well yet; a 2 mm HXT mesh failed once, Newtonian or not),
+# and HXT meshes differ from run to run; a third of the flow keeps the check about rheology.
+code, stdout, stderr = tc.run([app, "run", case, "-mesh_size", "2", "-inflow", "0.3", "-blood_viscosity_model", "carreau_yasuda",
+                               "-o", out])
 ck.check(code == 0, f"twinfe run with carreau_yasuda failed: {stderr[-2000:]}")
 rep = tc.report(out) if code == 0 else {}
 flow = rep.get("flow", {})
@@ -37,9 +41,9 @@ if len(caps) == 3:
     q_in = -caps["cap1"]["outflow_mm3_per_s"]
     q_out = caps["cap2"]["outflow_mm3_per_s"] + caps["cap3"]["outflow_mm3_per_s"]
     print(f"inflow {q_in:.6g} mm^3/s, outflow {q_out:.6g} mm^3/s")
-    # the case asks 1 ml/s; mass is conserved to the solver's tolerance (1e-8) and the outlets
+    # the case asks 0.3 ml/s; mass is conserved to the solver's tolerance (1e-8) and the outlets
     # are exact P2 fluxes: 1e-6 leaves room
-    ck.check(abs(q_in - 1000) < 1e-6 * 1000, f"inflow {q_in} mm^3/s, asked 1000")
+    ck.check(abs(q_in - 300) < 1e-6 * 300, f"inflow {q_in} mm^3/s, asked 300")
     ck.check(abs(q_out - q_in) < 1e-6 * q_in, f"outflow {q_out} vs inflow {q_in}")
 else:
     ck.check(False, f"caps in report.json: {sorted(caps)}")
