@@ -36,6 +36,18 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowCreate(DM dm, TwinfeFlow *flow);
 PETSC_EXTERN PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow);
 /* Newtonian fluid: density (g/mm^3, >= 0) and dynamic viscosity (Pa s, > 0). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetFluid(TwinfeFlow flow, PetscReal density, PetscReal viscosity);
+/* Carreau-Yasuda blood: mu(g) = mu_inf + (mu0 - mu_inf) (1 + (lambda g)^a)^((n - 1) / a), g =
+   sqrt(2 D:D) the shear rate (1/s), D the symmetric velocity gradient; mu0 >= mu_inf > 0 (Pa s),
+   lambda >= 0 (s), 0 < n <= 1, a > 0. Blood (Cho and Kensey 1991, as in Boyd et al. 2007):
+   0.056, 0.00345, 3.313, 0.3568, 2. The viscous term becomes 2 mu(g) D(u) : D(v), so a traction
+   (and the natural condition of a free outlet) is 2 mu D n - p n; TwinfeFlowSetFluid's viscosity
+   is then unused. The flow is nonlinear: it is solved by Newton with convection, which is why
+   Stokes (convection off, or density 0) is refused at the solve. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetCarreauYasuda(TwinfeFlow flow, PetscReal mu0, PetscReal mu_inf, PetscReal lambda,
+                                                       PetscReal n, PetscReal a);
+/* Whether the Carreau-Yasuda viscosity is set, and its mu0, mu_inf, lambda, n, a (param may be
+   NULL). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetCarreauYasuda(TwinfeFlow flow, PetscBool *set, PetscReal param[5]);
 /* gamma >= 0 (Pa s) of the grad-div term gamma int div u div v added to the momentum equation
    (0 by default). The exact solution has div u = 0, so the term is consistent; it makes the
    discrete velocity more nearly divergence-free, and it is the augmented-Lagrangian way to make

@@ -487,9 +487,11 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
 
 static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
-  const char *profiles[] = {"poiseuille", "plug"}, *schur[] = {"pcd", "mass"};
-  PetscInt    cap = 1, profile = 0, schur_kind = 0;
+  const char *profiles[] = {"poiseuille", "plug"}, *models[] = {"newtonian", "carreau_yasuda"}, *schur[] = {"pcd", "mass"};
+  PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0;
   PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3;
+  PetscReal   carreau_yasuda[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
+  PetscBool   set;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-inlet_cap",
@@ -503,6 +505,14 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
       *declared, TwinfeOptionsReal(PetscOptionsObject, "-blood_density", "flow: blood density, g/mm^3", density, &density, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-blood_viscosity", "flow: dynamic viscosity, Pa s",
                                                 viscosity, &viscosity, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-blood_viscosity_model",
+                                                  "flow: newtonian (-blood_viscosity) or carreau_yasuda (shear-thinning, "
+                                                  "-carreau_yasuda; navier_stokes only)",
+                                                  models, 2, model, &model, NULL));
+  TwinfeOptionsTry(*declared, PetscOptionsRealArray("-carreau_yasuda",
+                                                    "flow: Carreau-Yasuda mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; default "
+                                                    "blood, Cho and Kensey 1991: 0.056,0.00345,3.313,0.3568,2)",
+                                                    NULL, carreau_yasuda, &ncy, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
                                                 "flow: grad-div parameter, Pa s (default 10 x viscosity; docs/flow.md)", grad_div,
                                                 &grad_div, NULL));

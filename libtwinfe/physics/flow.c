@@ -787,20 +787,22 @@ PetscErrorCode TwinfeFlowScaleVelocityToFlowRate(TwinfeFlow f, PetscInt tag, Pet
 }
 
 /* Per face: out[0..2] += int wss, out[3] += area, out[4] += int |wss|, out[5] = the largest
-   |wss| at the face's quadrature points. wss = t - (t . n) n, t = mu (grad u + grad u^T) n. */
+   |wss| at the face's quadrature points. wss = t - (t . n) n, t = mu (grad u + grad u^T) n, mu
+   the viscosity at that point's shear rate (Carreau-Yasuda) or the Newtonian one. ctx: the flow. */
 static PetscErrorCode WallShearKernel(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx)
 {
-  const PetscReal  mu = *(const PetscReal *)ctx;
-  const PetscReal *n  = fe->normal;
+  const TwinfeFlow f = (TwinfeFlow)ctx;
+  const PetscReal *n = fe->normal;
 
   PetscFunctionBeginUser;
   for (PetscInt q = 0; q < fe->nq; ++q) {
     const PetscReal *D       = &fe->D[0][q * 10 * 3];
-    PetscReal        G[3][3] = {{0}}, t[3], tn = 0, wss[3], mag = 0;
+    PetscReal        G[3][3] = {{0}}, t[3], tn = 0, wss[3], mag = 0, mu;
     for (PetscInt a = 0; a < 10; ++a)
       for (PetscInt i = 0; i < 3; ++i)
         for (PetscInt j = 0; j < 3; ++j)
           G[i][j] += PetscRealPart(fe->u[3 * a + i]) * D[3 * a + j];
+    mu = TwinfeFlowViscosity_Private(f, G);
     for (PetscInt i = 0; i < 3; ++i) {
       t[i] = 0;
       for (PetscInt j = 0; j < 3; ++j)
@@ -873,7 +875,7 @@ PetscErrorCode TwinfeFlowComputeWallShearStress(TwinfeFlow f, PetscInt tag, DM *
 
   PetscFunctionBeginUser;
   PetscCheck(f->space, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowComputeWallShearStress: call TwinfeFlowSolve first");
-  PetscCall(TwinfeSpaceEvaluateFaces(f->space, tag, 4, f->U, WallShearKernel, &f->viscosity, 6, &nfaces, &faces, &values));
+  PetscCall(TwinfeSpaceEvaluateFaces(f->space, tag, 4, f->U, WallShearKernel, f, 6, &nfaces, &faces, &values));
   for (PetscInt i = 0; i < nfaces; ++i) {
     local[0] += values[6 * i + 4];
     local[1] += values[6 * i + 3];

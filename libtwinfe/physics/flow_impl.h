@@ -79,6 +79,11 @@ struct _p_TwinfeFlow {
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
   PetscReal history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
   PetscInt  history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
+  /* Blood rheology (flow_rheology.c): Newtonian (viscosity above) unless carreau_yasuda. */
+  struct {
+    PetscBool carreau_yasuda;
+    PetscReal mu0, mu_inf, lambda, n, a; /* Pa s, Pa s, s, -, - */
+  } rheology;
 };
 
 /* Kernels (flow_kernels.c). Element dofs: velocity (node a, component i) at 3a+i, a = 0..9;
@@ -86,7 +91,6 @@ struct _p_TwinfeFlow {
 PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
-PETSC_INTERN PetscErrorCode TwinfeFlowPressureMassKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* The Schur complement's preconditioner (flow_pcd.c): Create makes the MATSHELL PCFIELDSPLIT
    gets as the user's Schur matrix (applied by PCMAT), SetUp follows a change of the boundary
    conditions, Update gives it each Navier-Stokes iterate. */
@@ -101,3 +105,13 @@ PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement 
    polynomial, so it gets 6. */
 PETSC_INTERN PetscInt TwinfeFlowResidualOrder_Private(TwinfeFlow);
 PETSC_INTERN PetscInt TwinfeFlowJacobianOrder_Private(TwinfeFlow);
+
+/* Rheology (flow_rheology.c). G[i][j] = du_i/dx_j; the shear rate is g = sqrt(2 D:D), D the
+   symmetric part of G. The viscosity at G: f->viscosity for a Newtonian fluid, the
+   Carreau-Yasuda mu(g) otherwise (the wall shear stress uses it). */
+PETSC_INTERN PetscReal TwinfeFlowViscosity_Private(TwinfeFlow, const PetscReal G[3][3]);
+/* Carreau-Yasuda: mu(g) and c = mu'(g) / g (0 at g = 0, where it multiplies D (x) D = 0), so that
+   d mu / d G = 2 c D. */
+PETSC_INTERN void TwinfeFlowCarreauYasuda_Private(TwinfeFlow, PetscReal g, PetscReal *mu, PetscReal *c);
+/* The viscosity that scales the Schur complement's pressure mass matrix. */
+PETSC_INTERN PetscReal TwinfeFlowSchurViscosity_Private(TwinfeFlow);

@@ -106,14 +106,14 @@ static PetscErrorCode ApplyPCD(Mat S, Vec x, Vec z)
   convection = f->with_convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
   if (!pcd->inlet || (!convection && !(f->mass_coeff > 0))) {
     PetscCall(VecPointwiseDivide(z, x, pcd->mass_diag));
-    PetscCall(VecScale(z, -(f->viscosity + f->grad_div)));
+    PetscCall(VecScale(z, -(TwinfeFlowSchurViscosity_Private(f) + f->grad_div)));
     PetscFunctionReturn(0);
   }
   PetscCall(VecCopy(x, pcd->rhs));
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->pressure_space, pcd->rhs)); /* the inlet rows: 0 */
   PetscCall(KSPSolve(pcd->laplace_ksp, pcd->rhs, pcd->y));
   PetscCall(VecCopy(x, pcd->r));
-  PetscCall(VecScale(pcd->r, f->viscosity + f->grad_div));
+  PetscCall(VecScale(pcd->r, TwinfeFlowSchurViscosity_Private(f) + f->grad_div));
   if (convection) PetscCall(MatMultAdd(pcd->convection, pcd->y, pcd->r, pcd->r));
   PetscCall(VecPointwiseDivide(z, pcd->r, pcd->mass_diag));
   if (f->mass_coeff > 0) PetscCall(VecAXPY(z, f->density * f->mass_coeff, pcd->y));

@@ -7,11 +7,75 @@
 
 #include <twinfe/core.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *const profiles[] = {"poiseuille", "plug"};
 
+/* Carreau-Yasuda blood (Cho and Kensey 1991, as in Boyd et al. 2007; docs/flow.md): mu0, mu_inf
+   (Pa s), lambda (s), n, a. */
+static const PetscReal carreau_yasuda_blood[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
+static const char     *carreau_yasuda_names[5] = {"mu0", "mu_inf", "lambda", "n", "a"};
+
+/* -carreau_yasuda mu0,mu_inf,lambda,n,a: five values, each in its range. */
+static PetscErrorCode CheckCarreauYasuda(TwinfePhysics c, PetscInt n, const PetscReal v[])
+{
+  PetscFunctionBegin;
+  PetscCheck(n == 5, c->comm, PETSC_ERR_ARG_SIZ,
+             "-carreau_yasuda has %" PetscInt_FMT
+             "%s values: give five, mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; blood 0.056,0.00345,3.313,0.3568,2)",
+             n, n > 5 ? " or more" : "");
+  for (PetscInt i = 0; i < 5; ++i)
+    PetscCheck(!PetscIsInfOrNanReal(v[i]), c->comm, PETSC_ERR_ARG_OUTOFRANGE, "-carreau_yasuda %s is not a finite number",
+               carreau_yasuda_names[i]);
+  PetscCheck(v[0] > 0 && v[1] > 0 && v[1] <= v[0], c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-carreau_yasuda mu0 %g and mu_inf %g Pa s are not allowed: they must be > 0 with mu_inf <= mu0 (blood: 0.056 and "
+             "0.00345)",
+             (double)v[0], (double)v[1]);
+  PetscCheck(v[2] >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-carreau_yasuda lambda %g s is not allowed: the time constant must be >= 0 (blood: 3.313)", (double)v[2]);
+  PetscCheck(v[3] > 0 && v[3] <= 1, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-carreau_yasuda n %g is not allowed: the power-law index of shear-thinning blood is in (0, 1] (blood: 0.3568)",
+             (double)v[3]);
+  PetscCheck(v[4] > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-carreau_yasuda a %g is not allowed: the transition exponent must be > 0 (blood: 2)", (double)v[4]);
+  PetscFunctionReturn(0);
+}
+
+/* -blood_viscosity_model newtonian | carreau_yasuda and -carreau_yasuda: b->carreau_yasuda[0]
+   is 0 for Newtonian blood, else the five parameters. A Newtonian -blood_viscosity beside
+   Carreau-Yasuda would leave unsaid which viscosity holds, so it is refused. */
+static PetscErrorCode ReadRheology(TwinfePhysics c, PetscBool *carreau_yasuda, PetscReal param[5])
+{
+  char      model[64] = "newtonian";
+  PetscReal v[6];
+  PetscInt  n = 6;
+  PetscBool given, has_viscosity;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-blood_viscosity_model", model, sizeof model, NULL));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-carreau_yasuda", v, &n, &given));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-blood_viscosity", &has_viscosity));
+  PetscCheck(!strcmp(model, "newtonian") || !strcmp(model, "carreau_yasuda"), c->comm, PETSC_ERR_ARG_WRONG,
+             "-blood_viscosity_model %s is not a model: give newtonian (default, -blood_viscosity) or carreau_yasuda "
+             "(shear-thinning, -carreau_yasuda)",
+             model);
+  *carreau_yasuda = strcmp(model, "carreau_yasuda") ? PETSC_FALSE : PETSC_TRUE;
+  PetscCheck(*carreau_yasuda || !given, c->comm, PETSC_ERR_ARG_INCOMP,
+             "-carreau_yasuda gives the parameters of -blood_viscosity_model carreau_yasuda: give that too (the model is "
+             "newtonian)");
+  PetscCheck(!*carreau_yasuda || !has_viscosity, c->comm, PETSC_ERR_ARG_INCOMP,
+             "-blood_viscosity is a Newtonian viscosity, but -blood_viscosity_model is carreau_yasuda: give its parameters "
+             "with -carreau_yasuda mu0,mu_inf,lambda,n,a instead");
+  PetscCall(PetscArraycpy(param, carreau_yasuda_blood, 5));
+  if (given) {
+    PetscCall(CheckCarreauYasuda(c, n, v));
+    PetscCall(PetscArraycpy(param, v, 5));
+  }
+  PetscFunctionReturn(0);
+}
+
 /* The options, each checked: -inlet_cap, -inflow, -inlet_profile, -blood_density,
-   -blood_viscosity, -grad_div. */
+   -blood_viscosity, -blood_viscosity_model, -carreau_yasuda, -grad_div. */
 static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt *profile)
 {
   Blood    *b        = (Blood *)c->data;
@@ -36,12 +100,23 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
              "-blood_density %g g/mm^3 is not allowed: it must be >= 0 (blood: 1.06e-3)", (double)b->density);
   PetscCheck(PetscIsNormalReal(b->viscosity) && b->viscosity > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-blood_viscosity %g Pa s is not allowed: it must be > 0 (blood: 3.5e-3)", (double)b->viscosity);
-  /* grad-div at 10 times the viscosity: on the TotalSegmentator aorta it cut the largest linear
-     iteration count of a Newton step from 1795 to 106 (docs/flow.md) */
-  b->grad_div = 10 * b->viscosity;
+  {
+    PetscBool cy;
+    PetscReal param[5];
+    PetscCall(ReadRheology(c, &cy, param));
+    /* grad-div at 10 times the viscosity: on the TotalSegmentator aorta it cut the largest linear
+       iteration count of a Newton step from 1795 to 106 (docs/flow.md). Carreau-Yasuda: 10 mu_inf,
+       the viscosity at the shear rates of arteries (3.45e-3 Pa s for blood). */
+    b->grad_div = 10 * (cy ? param[1] : b->viscosity);
+    PetscCheck(!cy || (b->convection && b->density > 0), c->comm, PETSC_ERR_ARG_INCOMP,
+               "-blood_viscosity_model carreau_yasuda makes the flow nonlinear, and it is solved by Newton with convection: "
+               "give -physics navier_stokes and a -blood_density > 0 (Stokes is one linear solve)");
+  }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-grad_div", &b->grad_div, NULL));
   PetscCheck(!PetscIsInfOrNanReal(b->grad_div) && b->grad_div >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity)", (double)b->grad_div);
+             "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity, mu_inf with "
+             "carreau_yasuda)",
+             (double)b->grad_div);
   b->inflow_mm3_s = 1000 * ml_per_s;
   b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-outlet_rcr", b->rcr, &b->nrcr, NULL));
@@ -292,6 +367,31 @@ static PetscErrorCode InletProfile(const PetscReal x[3], PetscReal u[3], void *c
   return 0;
 }
 
+/* The rheology on the flow, and in report.json: flow.rheology.model, and the Newtonian
+   viscosity (flow.blood_viscosity_Pa_s) or the Carreau-Yasuda parameters. */
+static PetscErrorCode SetRheology(TwinfePhysics c)
+{
+  Blood    *b = (Blood *)c->data;
+  PetscBool cy;
+  PetscReal p[5];
+  char      key[256];
+
+  PetscFunctionBegin;
+  PetscCall(ReadRheology(c, &cy, p));
+  if (cy) PetscCall(TwinfeFlowSetCarreauYasuda(b->flow, p[0], p[1], p[2], p[3], p[4]));
+  if (!c->report) PetscFunctionReturn(0);
+  PetscCall(TwinfeReportSetString(c->report, "flow.rheology.model", cy ? "carreau_yasuda" : "newtonian"));
+  if (!cy) {
+    PetscCall(TwinfeReportSetReal(c->report, "flow.blood_viscosity_Pa_s", b->viscosity));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt i = 0; i < 5; ++i) {
+    snprintf(key, sizeof key, "flow.rheology.%s%s", carreau_yasuda_names[i], i < 2 ? "_Pa_s" : i == 2 ? "_s" : "");
+    PetscCall(TwinfeReportSetReal(c->report, key, p[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SetUp(TwinfePhysics c)
 {
   Blood *b = (Blood *)c->data;
@@ -300,6 +400,7 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscCall(TwinfeFlowDestroy(&b->flow));
   PetscCall(TwinfeFlowCreate(c->dm, &b->flow));
   PetscCall(TwinfeFlowSetFluid(b->flow, b->density, b->viscosity));
+  PetscCall(SetRheology(c));
   PetscCall(TwinfeFlowSetConvection(b->flow, b->convection));
   PetscCall(TwinfeFlowSetGradDiv(b->flow, b->grad_div));
   PetscCall(TwinfeFlowAddVelocity(b->flow, b->caps[b->inlet].tag, InletProfile, &b->profile));
@@ -325,7 +426,6 @@ static PetscErrorCode SetUp(TwinfePhysics c)
     if (!b->inflow_waveform) PetscCall(TwinfeReportSetReal(c->report, "flow.inflow_mm3_per_s", b->inflow_mm3_s));
     PetscCall(TwinfeReportSetString(c->report, "flow.inlet_profile", b->profile.poiseuille ? "poiseuille" : "plug"));
     PetscCall(TwinfeReportSetReal(c->report, "flow.blood_density_g_per_mm3", b->density));
-    PetscCall(TwinfeReportSetReal(c->report, "flow.blood_viscosity_Pa_s", b->viscosity));
     PetscCall(TwinfeReportSetReal(c->report, "flow.grad_div_Pa_s", b->grad_div));
   }
   PetscFunctionReturn(0);
