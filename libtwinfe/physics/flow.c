@@ -318,7 +318,7 @@ static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
 }
 
 /* Mean |diagonal| of A: the constraint rows' diagonal. */
-static PetscErrorCode MeanDiagonal(Mat A, PetscReal *mean)
+PetscErrorCode TwinfeFlowMeanDiagonal_Private(Mat A, PetscReal *mean)
 {
   Vec      diag;
   PetscInt n;
@@ -342,7 +342,7 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
   PetscFunctionBeginUser;
   (void)snes, (void)J;
   PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
-  if (f->bc_scale == 0) PetscCall(MeanDiagonal(P, &f->bc_scale));
+  if (f->bc_scale == 0) PetscCall(TwinfeFlowMeanDiagonal_Private(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
   if (f->with_convection) PetscCall(TwinfeFlowPCDUpdate_Private(f, U));
   f->jacobian_c0     = f->mass_coeff;

@@ -91,6 +91,8 @@ struct _p_TwinfeFlow {
 PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+/* Mean |diagonal| of A (flow.c): the scale of constrained rows. */
+PETSC_INTERN PetscErrorCode TwinfeFlowMeanDiagonal_Private(Mat, PetscReal *);
 /* The Schur complement's preconditioner (flow_pcd.c): Create makes the MATSHELL PCFIELDSPLIT
    gets as the user's Schur matrix (applied by PCMAT), SetUp follows a change of the boundary
    conditions, Update gives it each Navier-Stokes iterate. */

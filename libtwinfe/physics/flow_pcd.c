@@ -23,13 +23,13 @@
 #include "flow_impl.h"
 
 struct _p_TwinfeFlowPCD {
-  Mat        laplace;       /* int grad psi_a . grad psi_b; inlet rows and columns constrained */
-  Mat        convection;    /* int rho (w . grad psi_b) psi_a of the current iterate */
-  Vec        mass_diag;     /* diagonal of int psi_a psi_b */
-  KSP        laplace_ksp;   /* one GAMG V-cycle on laplace */
-  Vec        rhs, y, r;     /* work */
-  PetscReal *cell_velocity; /* 3 per local cell: the cell mean of w */
-  PetscBool  inlet;         /* Ap is set up: there is an inlet to give it its condition */
+  Mat          laplace;       /* int grad psi_a . grad psi_b; inlet rows and columns constrained */
+  Mat          convection;    /* int rho (w . grad psi_b) psi_a of the current iterate */
+  Vec          mass_diag;     /* diagonal of int psi_a psi_b */
+  KSP          laplace_ksp;   /* one GAMG V-cycle on laplace */
+  Vec          rhs, y, r;     /* work */
+  PetscScalar *cell_velocity; /* 4 per local cell: the cell mean of w, then the cell's volume */
+  PetscBool    inlet;         /* Ap is set up: there is an inlet to give it its condition */
 };
 
 static PetscErrorCode LaplaceKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
@@ -77,8 +77,8 @@ static PetscErrorCode CellVelocityKernel(const TwinfeElement *e, PetscScalar out
    transport's direction and size, not the velocity's variation inside one cell. */
 static PetscErrorCode ConvectionKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
 {
-  TwinfeFlow       f = (TwinfeFlow)ctx;
-  const PetscReal *w = &f->pcd->cell_velocity[3 * e->cell];
+  TwinfeFlow         f = (TwinfeFlow)ctx;
+  const PetscScalar *w = &f->pcd->cell_velocity[4 * e->cell];
 
   PetscFunctionBeginUser;
   for (PetscInt q = 0; q < e->nq; ++q) {
@@ -145,7 +145,7 @@ PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow f, Mat *S)
   PetscCall(VecDuplicate(pcd->rhs, &pcd->y));
   PetscCall(VecDuplicate(pcd->rhs, &pcd->r));
   PetscCall(TwinfeSpaceGetSizes(f->pressure_space, &ncells, &ndof));
-  PetscCall(PetscMalloc1(3 * ncells, &pcd->cell_velocity));
+  PetscCall(PetscMalloc1(4 * ncells, &pcd->cell_velocity));
   PetscCall(KSPCreate(f->comm, &pcd->laplace_ksp));
   PetscCall(KSPSetOptionsPrefix(pcd->laplace_ksp, "flow_pcd_laplace_"));
   PetscCall(KSPSetType(pcd->laplace_ksp, KSPPREONLY));
@@ -183,8 +183,7 @@ PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
   TwinfeFlowPCD pcd = f->pcd;
   Mat           mass;
   PetscReal     scale;
-  Vec           diag;
-  PetscInt      n, kind = 0;
+  PetscInt      kind    = 0;
   const char   *kinds[] = {"pcd", "mass"};
 
   PetscFunctionBeginUser;
@@ -200,12 +199,8 @@ PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
     if (f->velocity_bcs[i].fn)
       PetscCall(TwinfeSpaceAddDirichlet(f->pressure_space, f->velocity_bcs[i].tag, 0, 1, NULL, NULL, NULL));
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 0, NULL, LaplaceKernel, f, pcd->laplace));
-  PetscCall(MatCreateVecs(pcd->laplace, &diag, NULL));
-  PetscCall(MatGetDiagonal(pcd->laplace, diag));
-  PetscCall(VecNorm(diag, NORM_1, &scale));
-  PetscCall(VecGetSize(diag, &n));
-  PetscCall(VecDestroy(&diag));
-  PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->pressure_space, scale / n, pcd->laplace));
+  PetscCall(TwinfeFlowMeanDiagonal_Private(pcd->laplace, &scale));
+  PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->pressure_space, scale, pcd->laplace));
   PetscCall(KSPSetOperators(pcd->laplace_ksp, pcd->laplace, pcd->laplace));
   PetscCall(KSPSetUp(pcd->laplace_ksp));
   PetscFunctionReturn(0);
@@ -216,17 +211,14 @@ PetscErrorCode TwinfeFlowPCDUpdate_Private(TwinfeFlow f, Vec U)
 {
   TwinfeFlowPCD pcd = f->pcd;
   PetscInt      ncells, ndof;
-  PetscScalar  *sums;
 
   PetscFunctionBeginUser;
   if (!pcd->inlet) PetscFunctionReturn(0);
   PetscCall(TwinfeSpaceGetSizes(f->space, &ncells, &ndof));
-  PetscCall(PetscMalloc1(4 * ncells, &sums));
-  PetscCall(TwinfeSpaceEvaluateCells(f->space, 2, U, CellVelocityKernel, f, 4, sums));
+  PetscCall(TwinfeSpaceEvaluateCells(f->space, 2, U, CellVelocityKernel, f, 4, pcd->cell_velocity));
   for (PetscInt c = 0; c < ncells; ++c)
     for (PetscInt i = 0; i < 3; ++i)
-      pcd->cell_velocity[3 * c + i] = PetscRealPart(sums[4 * c + i]) / PetscRealPart(sums[4 * c + 3]);
-  PetscCall(PetscFree(sums));
+      pcd->cell_velocity[4 * c + i] /= pcd->cell_velocity[4 * c + 3]; /* integral / volume */
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 1, NULL, ConvectionKernel, f, pcd->convection));
   PetscFunctionReturn(0);
 }
