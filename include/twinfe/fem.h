@@ -93,6 +93,15 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A);
    it is refused). If the kernel fails, A's values are undefined. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel,
                                                       void *ctx, Mat A);
+/* The global indices of one field's dofs, increasing: the index set PCFIELDSPLIT gets from the
+   space's DM. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateFieldIS(TwinfeSpace space, PetscInt field, IS *is);
+/* The block coupling field row (rows) with field col (columns) as its own AIJ matrix, numbered as
+   the fields' index sets list the dofs (the sub-vectors' numbering); kernel fills the whole
+   element block, of which the (row, col) part is kept. No matrix of the whole space is made.
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleFieldBlock(TwinfeSpace space, PetscInt row, PetscInt col, PetscInt qorder,
+                                                          TwinfeElementMatrixKernel kernel, void *ctx, Mat *B);
 /* Add the element vectors of kernel into the global F (not zeroed here). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel,
                                                       void *ctx, Vec F);

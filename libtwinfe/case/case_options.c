@@ -491,7 +491,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
   PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0;
   PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3;
   PetscReal   carreau_yasuda[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
-  PetscBool   set;
+  PetscBool   set, split = PETSC_TRUE;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-inlet_cap",
@@ -513,14 +513,21 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                     "flow: Carreau-Yasuda mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; default "
                                                     "blood, Cho and Kensey 1991: 0.056,0.00345,3.313,0.3568,2)",
                                                     NULL, carreau_yasuda, &ncy, &set));
-  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
-                                                "flow: grad-div parameter, Pa s (default 10 x viscosity; docs/flow.md)", grad_div,
-                                                &grad_div, NULL));
+  TwinfeOptionsTry(
+      *declared,
+      TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
+                        "flow: grad-div parameter, Pa s (default 10 x viscosity for navier_stokes, 0 for stokes; docs/flow.md)",
+                        grad_div, &grad_div, NULL));
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsChoice(PetscOptionsObject, "-flow_schur_pre",
                                        "flow: the Schur complement's preconditioner: pcd (pressure convection-diffusion, "
                                        "with an inlet) or mass (the pressure mass matrix); docs/flow.md",
                                        schur, 2, schur_kind, &schur_kind, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsBool(PetscOptionsObject, "-flow_stokes_split",
+                                                "flow: Stokes (Newtonian, no grad-div) from its blocks, one scalar "
+                                                "viscous matrix for the three velocity components, instead of the assembled "
+                                                "matrix and PCFIELDSPLIT; docs/flow.md",
+                                                split, &split, NULL));
   PetscCall(DeclarePulsatileFlow(PetscOptionsObject, declared));
   PetscFunctionReturn(0);
 }

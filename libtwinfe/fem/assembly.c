@@ -51,8 +51,8 @@ void TwinfeSpaceGatherCell(TwinfeSpace space, PetscInt c, const PetscScalar *ulo
     work->u[i] = ulocal[dofs[i]];
 }
 
-static void ElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal,
-                         TwinfeElementWork *work, TwinfeElement *e)
+void TwinfeSpaceElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal,
+                             TwinfeElementWork *work, TwinfeElement *e)
 {
   MapRule(space, c, rule, work);
   for (PetscInt q = 0; q < rule->nq; ++q)
@@ -570,7 +570,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   PetscCall(GetPatternValues(space, A, direct, &values));
   for (PetscInt c = 0; c < space->ncells; ++c) {
-    ElementSetUp(space, c, rule, ulocal, &work, &e);
+    TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, nd2));
     PetscCall(kernel(&e, work.block, ctx));
     AddElementBlock(space, c, work.block, values);
@@ -597,7 +597,7 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   PetscCall(GetLocalSum(space, &Floc, &floc));
   for (PetscInt c = 0; c < space->ncells; ++c) {
-    ElementSetUp(space, c, rule, ulocal, &work, &e);
+    TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, space->ndof));
     PetscCall(kernel(&e, work.block, ctx));
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
@@ -706,7 +706,7 @@ PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec 
   PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
   for (PetscInt c = 0; c < space->ncells; ++c) {
-    ElementSetUp(space, c, rule, ulocal, &work, &e);
+    TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(&out[c * nout], nout));
     PetscCall(kernel(&e, &out[c * nout], ctx));
   }

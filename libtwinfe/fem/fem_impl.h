@@ -62,6 +62,10 @@ typedef struct {
 /* Work arrays for rule; block holds ndof*ndof (matrix) or ndof values. */
 PETSC_INTERN PetscErrorCode TwinfeElementWorkCreate(TwinfeSpace, const TwinfeRule *, PetscBool, TwinfeElementWork *);
 PETSC_INTERN PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *);
+/* The element of cell c as a kernel sees it: geometry at the rule's points, and the cell's values
+   of ulocal (may be NULL). */
+PETSC_INTERN void TwinfeSpaceElementSetUp(TwinfeSpace, PetscInt, const TwinfeRule *, const PetscScalar *, TwinfeElementWork *,
+                                          TwinfeElement *);
 /* work->u = the element values of cell c from the local array. */
 PETSC_INTERN void TwinfeSpaceGatherCell(TwinfeSpace, PetscInt, const PetscScalar *, TwinfeElementWork *);
 /* Points, weights (face measure) and outward unit normal of local face `face` of cell c. */

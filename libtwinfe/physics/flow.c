@@ -48,6 +48,7 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
   PetscCall(VecDestroy(&f->history));
   PetscCall(VecDestroy(&f->U_prev));
   PetscCall(SNESDestroy(&f->snes));
+  PetscCall(TwinfeFlowSplitDestroy_Private(f));
   PetscCall(MatDestroy(&f->J));
   PetscCall(MatDestroy(&f->schur_pre));
   PetscCall(TwinfeFlowPCDDestroy_Private(f));
@@ -244,6 +245,7 @@ static PetscErrorCode UpdateFactors(TwinfeFlow f)
 static PetscErrorCode EnsureSpaces(TwinfeFlow f)
 {
   const PetscInt degree[2] = {2, 1}, ncomp[2] = {3, 1}, one[1] = {1};
+  PetscBool      split;
 
   PetscFunctionBeginUser;
   if (f->space) PetscFunctionReturn(0);
@@ -251,8 +253,6 @@ static PetscErrorCode EnsureSpaces(TwinfeFlow f)
   PetscCall(TwinfeSpaceSetFieldName(f->space, 0, "velocity"));
   PetscCall(TwinfeSpaceSetFieldName(f->space, 1, "pressure"));
   PetscCall(TwinfeSpaceCreate(f->dm, 1, one, one, &f->pressure_space));
-  PetscCall(TwinfeSpaceCreateMatrix(f->space, &f->J));
-  PetscCall(TwinfeFlowPCDCreate_Private(f, &f->schur_pre));
   {
     DM sdm;
     PetscCall(TwinfeSpaceGetDM(f->space, &sdm));
@@ -260,11 +260,17 @@ static PetscErrorCode EnsureSpaces(TwinfeFlow f)
     PetscCall(PetscObjectSetName((PetscObject)f->U, "flow"));
     PetscCall(VecDuplicate(f->U, &f->R));
   }
+  PetscCall(TwinfeFlowSplitApplies_Private(f, &split));
+  if (split)
+    PetscCall(TwinfeFlowSplitCreate_Private(f, &f->J));
+  else
+    PetscCall(TwinfeSpaceCreateMatrix(f->space, &f->J));
+  PetscCall(TwinfeFlowPCDCreate_Private(f, &f->schur_pre));
   PetscFunctionReturn(0);
 }
 
 /* A default for an option the user did not give (full name with the "flow_" prefix). */
-static PetscErrorCode DefaultOption(const char name[], const char value[])
+PetscErrorCode TwinfeFlowDefaultOption_Private(const char name[], const char value[])
 {
   PetscBool given;
 
@@ -283,12 +289,12 @@ static PetscErrorCode DefaultOption(const char name[], const char value[])
 static PetscErrorCode SetInnerSolverDefaults(void)
 {
   PetscFunctionBeginUser;
-  PetscCall(DefaultOption("-flow_fieldsplit_velocity_ksp_type", "preonly"));
-  PetscCall(DefaultOption("-flow_fieldsplit_velocity_pc_type", "gamg"));
-  PetscCall(DefaultOption("-flow_fieldsplit_velocity_pc_gamg_threshold", "0"));
-  PetscCall(DefaultOption("-flow_fieldsplit_velocity_mg_levels_ksp_max_it", "1"));
-  PetscCall(DefaultOption("-flow_fieldsplit_pressure_ksp_type", "preonly"));
-  PetscCall(DefaultOption("-flow_fieldsplit_pressure_pc_type", "mat"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_ksp_type", "preonly"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_pc_type", "gamg"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_pc_gamg_threshold", "0"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_mg_levels_ksp_max_it", "1"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_ksp_type", "preonly"));
+  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_pc_type", "mat"));
   PetscFunctionReturn(0);
 }
 
@@ -341,6 +347,12 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
 
   PetscFunctionBeginUser;
   (void)snes, (void)J;
+  if (f->split) { /* Stokes: the velocity block is all that changes */
+    PetscCall(TwinfeFlowSplitAssemble_Private(f));
+    f->jacobian_c0     = f->mass_coeff;
+    f->jacobian_linear = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
   PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
   if (f->bc_scale == 0) PetscCall(TwinfeFlowMeanDiagonal_Private(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
@@ -369,8 +381,8 @@ static PetscErrorCode InnerIsKrylov(const char option[], PetscBool *krylov)
    -flow_fieldsplit_velocity_ksp_type gmres) makes the preconditioner vary, which needs FGMRES. */
 static PetscErrorCode SetOuterKrylov(KSP ksp)
 {
-  const char *inner[]  = {"-flow_fieldsplit_velocity_ksp_type", "-flow_fieldsplit_pressure_ksp_type",
-                          "-flow_pcd_laplace_ksp_type"};
+  const char *inner[] = {"-flow_fieldsplit_velocity_ksp_type", "-flow_fieldsplit_pressure_ksp_type", "-flow_pcd_laplace_ksp_type",
+                         "-flow_velocity_ksp_type"};
   PetscBool   flexible = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -409,11 +421,15 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
   PetscCall(SetOuterKrylov(ksp));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 2000));
   PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCFIELDSPLIT));
-  PetscCall(PCFieldSplitSetType(pc, PC_COMPOSITE_SCHUR));
-  PetscCall(PCFieldSplitSetSchurFactType(pc, PC_FIELDSPLIT_SCHUR_FACT_UPPER));
-  PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->schur_pre));
-  PetscCall(SetInnerSolverDefaults());
+  if (f->split)
+    PetscCall(TwinfeFlowSplitSetPC_Private(f, pc));
+  else {
+    PetscCall(PCSetType(pc, PCFIELDSPLIT));
+    PetscCall(PCFieldSplitSetType(pc, PC_COMPOSITE_SCHUR));
+    PetscCall(PCFieldSplitSetSchurFactType(pc, PC_FIELDSPLIT_SCHUR_FACT_UPPER));
+    PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->schur_pre));
+    PetscCall(SetInnerSolverDefaults());
+  }
   PetscCall(SNESSetFromOptions(f->snes));
   PetscFunctionReturn(0);
 }
@@ -588,6 +604,18 @@ PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow f, PetscInt tag, PetscReal *Q,
   PetscFunctionReturn(0);
 }
 
+/* Whether the solver's structure, made at the first set-up, still fits the flow: a split Stokes
+   operator cannot take convection, grad-div or a shear-thinning viscosity set afterwards. */
+static PetscErrorCode CheckStructureUnchanged(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!f->split || TwinfeFlowSplitAllowed_Private(f), f->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "flow: the solver was made for Stokes with one viscous matrix per velocity component (at the first solve or "
+             "TwinfeFlowSetFromOptions), and convection, grad-div or a Carreau-Yasuda viscosity was turned on afterwards: "
+             "set them before the solver is made, or use a new flow");
+  PetscFunctionReturn(0);
+}
+
 /* Conditions at the current time: the waveforms' factors, and the prescribed velocities
    evaluated again when a waveform scales one of them. */
 static PetscErrorCode SetUp(TwinfeFlow f)
@@ -596,6 +624,7 @@ static PetscErrorCode SetUp(TwinfeFlow f)
 
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(f));
+  PetscCall(CheckStructureUnchanged(f));
   PetscCall(UpdateFactors(f));
   /* a traction's waveform acts through its kernel; only prescribed velocities are stored values */
   for (PetscInt i = 0; i < f->nvelocity_bcs; ++i)
@@ -606,6 +635,7 @@ static PetscErrorCode SetUp(TwinfeFlow f)
     PetscFunctionReturn(0);
   }
   PetscCall(ApplyBoundaryConditions(f));
+  if (f->split) PetscCall(TwinfeFlowSplitSetUp_Private(f));
   PetscCall(BuildOutlets(f));
   f->bc_scale    = 0; /* set by the first Jacobian */
   f->jacobian_c0 = -1;

@@ -5,7 +5,8 @@
 
 #define TWINFE_FLOW_MAX_NEWTON 100 /* steps whose linear iterations are kept */
 
-typedef struct _p_TwinfeFlowPCD *TwinfeFlowPCD;
+typedef struct _p_TwinfeFlowPCD   *TwinfeFlowPCD;
+typedef struct _p_TwinfeFlowSplit *TwinfeFlowSplit;
 
 typedef struct {
   PetscInt             tag;
@@ -56,17 +57,18 @@ struct _p_TwinfeFlow {
   PetscInt              nwaveforms;
   PetscReal             time; /* s: where the conditions are evaluated */
   /* Built by the set-up. */
-  TwinfeSpace   space;          /* velocity P2 x 3, pressure P1 */
-  TwinfeSpace   pressure_space; /* P1 alone: the Schur complement's mass matrix */
-  Mat           J;
-  Mat           schur_pre; /* MATSHELL applying the Schur complement's approximate inverse (flow_pcd.c) */
-  TwinfeFlowPCD pcd;       /* its state */
-  Vec           U, R;
-  SNES          snes;
-  PetscReal     bc_scale;        /* diagonal of constrained rows */
-  PetscBool     with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
-  PetscBool     dirty;
-  PetscBool     scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
+  TwinfeSpace     space;          /* velocity P2 x 3, pressure P1 */
+  TwinfeSpace     pressure_space; /* P1 alone: the Schur complement's mass matrix */
+  Mat             J;
+  Mat             schur_pre; /* MATSHELL applying the Schur complement's approximate inverse (flow_pcd.c) */
+  TwinfeFlowPCD   pcd;       /* its state */
+  TwinfeFlowSplit split;     /* Stokes from its blocks, without the assembled matrix (flow_split.c); NULL: J is assembled */
+  Vec             U, R;
+  SNES            snes;
+  PetscReal       bc_scale;        /* diagonal of constrained rows */
+  PetscBool       with_convection; /* what the current solve assembles (Stokes first, then the fluid's own) */
+  PetscBool       dirty;
+  PetscBool       scaling; /* TwinfeFlowScaleVelocityToFlowRate at work: waveforms left out */
   /* Time stepping: the residual gets rho (c0 u + h) . v, h = c1 u^n + c2 u^{n-1}. */
   PetscReal mass_coeff;      /* c0 (1/s); 0 for a steady solve */
   PetscReal bdf[3];          /* c0, c1, c2 of the current step */
@@ -91,6 +93,9 @@ struct _p_TwinfeFlow {
 PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+/* Sets an option the user did not give (full name with the "flow_" prefix; flow.c): how the
+   defaults of solvers made only at set-up are given while the user's options still win. */
+PETSC_INTERN PetscErrorCode TwinfeFlowDefaultOption_Private(const char[], const char[]);
 /* Mean |diagonal| of A (flow.c): the scale of constrained rows. */
 PETSC_INTERN PetscErrorCode TwinfeFlowMeanDiagonal_Private(Mat, PetscReal *);
 /* The Schur complement's preconditioner (flow_pcd.c): Create makes the MATSHELL PCFIELDSPLIT
@@ -100,6 +105,17 @@ PETSC_INTERN PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow, Mat *);
 PETSC_INTERN PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow);
 PETSC_INTERN PetscErrorCode TwinfeFlowPCDUpdate_Private(TwinfeFlow, Vec);
 PETSC_INTERN PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow);
+/* Stokes from its blocks (flow_split.c). Allowed: whether the flow's physics permits it; Applies:
+   allowed and not declined by option (decided once, when the solver is made). Create makes the operator J as a MATSHELL (f->space
+   and f->U exist), SetPC makes the outer PC its block preconditioner, SetUp follows a change of the boundary conditions, Assemble
+   is the Jacobian (the velocity block at the current c0). */
+PETSC_INTERN PetscBool      TwinfeFlowSplitAllowed_Private(TwinfeFlow);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitApplies_Private(TwinfeFlow, PetscBool *);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitCreate_Private(TwinfeFlow, Mat *);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitSetPC_Private(TwinfeFlow, PC);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitSetUp_Private(TwinfeFlow);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitAssemble_Private(TwinfeFlow);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitDestroy_Private(TwinfeFlow);
 /* int rho h . v with h the element values given as the assembly's vector (the BDF history). */
 PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of

@@ -104,18 +104,20 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
     PetscBool cy;
     PetscReal param[5];
     PetscCall(ReadRheology(c, &cy, param));
-    /* grad-div at 10 times the viscosity: on the TotalSegmentator aorta it cut the largest linear
-       iteration count of a Newton step from 1795 to 106 (docs/flow.md). Carreau-Yasuda: 10 mu_inf,
-       the viscosity at the shear rates of arteries (3.45e-3 Pa s for blood). */
-    b->grad_div = 10 * (cy ? param[1] : b->viscosity);
+    /* Navier-Stokes: grad-div at 10 times the viscosity: on the TotalSegmentator aorta it cut the
+       largest linear iteration count of a Newton step from 1795 to 106 (docs/flow.md).
+       Carreau-Yasuda: 10 mu_inf, the viscosity at the shear rates of arteries (3.45e-3 Pa s for
+       blood). Stokes: none, so that its velocity block stays one scalar matrix per component
+       (flow_split.c: a third of the memory; the preconditioner needs no help there). */
+    b->grad_div = b->convection ? 10 * (cy ? param[1] : b->viscosity) : 0;
     PetscCheck(!cy || (b->convection && b->density > 0), c->comm, PETSC_ERR_ARG_INCOMP,
                "-blood_viscosity_model carreau_yasuda makes the flow nonlinear, and it is solved by Newton with convection: "
                "give -physics navier_stokes and a -blood_density > 0 (Stokes is one linear solve)");
   }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-grad_div", &b->grad_div, NULL));
   PetscCheck(!PetscIsInfOrNanReal(b->grad_div) && b->grad_div >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity, mu_inf with "
-             "carreau_yasuda)",
+             "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity for navier_stokes, "
+             "mu_inf with carreau_yasuda; 0 for stokes)",
              (double)b->grad_div);
   b->inflow_mm3_s = 1000 * ml_per_s;
   b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
