@@ -4,6 +4,9 @@
 
 static const PetscReal ref_vertex[4][3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
 
+/* The element loops below keep a kernel's error in ierr and leave the loop, so that they release
+   what they hold (work arrays, local state and vectors), with no collective call, before
+   PetscCall(ierr) reports it. */
 PetscErrorCode TwinfeElementWorkCreate(TwinfeSpace space, const TwinfeRule *rule, PetscBool matrix, TwinfeElementWork *work)
 {
   PetscFunctionBeginUser;
@@ -88,12 +91,13 @@ static PetscErrorCode GetLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **fl
   PetscFunctionReturn(0);
 }
 
-/* Adds the local sums into the global F (shared dofs from every rank) and returns the vector. */
-static PetscErrorCode AddLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **floc, Vec F)
+/* Adds the local sums into the global F (shared dofs from every rank) and returns the vector;
+   after a failed kernel (failed nonzero) only returns it: no communication, F left as it was. */
+static PetscErrorCode AddLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **floc, PetscErrorCode failed, Vec F)
 {
   PetscFunctionBeginUser;
   PetscCall(VecRestoreArray(*Floc, floc));
-  PetscCall(DMLocalToGlobal(space->dm, *Floc, ADD_VALUES, F));
+  if (!failed) PetscCall(DMLocalToGlobal(space->dm, *Floc, ADD_VALUES, F));
   PetscCall(DMRestoreLocalVector(space->dm, Floc));
   PetscFunctionReturn(0);
 }
@@ -532,13 +536,15 @@ static PetscErrorCode GetPatternValues(TwinfeSpace space, Mat A, PetscBool direc
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscScalar **values)
+/* After a failed kernel (failed nonzero) the COO values are only freed: MatSetValuesCOO is
+   collective and the other ranks may have stopped elsewhere. */
+static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscErrorCode failed, PetscScalar **values)
 {
   PetscFunctionBeginUser;
   if (direct)
     PetscCall(MatSeqAIJRestoreArrayWrite(A, values));
   else {
-    PetscCall(MatSetValuesCOO(A, *values, INSERT_VALUES));
+    if (!failed) PetscCall(MatSetValuesCOO(A, *values, INSERT_VALUES));
     PetscCall(PetscFree(*values));
   }
   PetscFunctionReturn(0);
@@ -560,6 +566,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
   PetscScalar       *values;
   PetscInt           nd2 = space->ndof * space->ndof;
   PetscBool          direct;
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(BuildPattern(space));
@@ -572,12 +579,14 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
   for (PetscInt c = 0; c < space->ncells; ++c) {
     TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, nd2));
-    PetscCall(kernel(&e, work.block, ctx));
+    ierr = kernel(&e, work.block, ctx);
+    if (ierr) break;
     AddElementBlock(space, c, work.block, values);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
-  PetscCall(RestorePatternValues(A, direct, &values));
+  PetscCall(RestorePatternValues(A, direct, ierr, &values));
   PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -590,6 +599,7 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
   const PetscScalar *ulocal;
   PetscScalar       *floc;
   Vec                Floc;
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
@@ -599,12 +609,14 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
   for (PetscInt c = 0; c < space->ncells; ++c) {
     TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, space->ndof));
-    PetscCall(kernel(&e, work.block, ctx));
+    ierr = kernel(&e, work.block, ctx);
+    if (ierr) break;
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
-  PetscCall(AddLocalSum(space, &Floc, &floc, F));
+  PetscCall(AddLocalSum(space, &Floc, &floc, ierr, F));
   PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -672,6 +684,7 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
   PetscScalar       *floc;
   Vec                Floc;
   PetscReal          normal[3];
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetFaceRule(space, qorder, 0, &rule));
@@ -682,14 +695,17 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
     PetscInt          c = space->face_cell[i];
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
-    PetscCall(TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe));
+    ierr = TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe);
+    if (ierr) break;
     PetscCall(PetscArrayzero(work.block, space->ndof));
-    PetscCall(kernel(&fe, work.block, ctx));
+    ierr = kernel(&fe, work.block, ctx);
+    if (ierr) break;
     ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
-  PetscCall(AddLocalSum(space, &Floc, &floc, F));
+  PetscCall(AddLocalSum(space, &Floc, &floc, ierr, F));
   PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -700,6 +716,7 @@ PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec 
   TwinfeElementWork  work;
   TwinfeElement      e;
   const PetscScalar *ulocal;
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
@@ -708,9 +725,11 @@ PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec 
   for (PetscInt c = 0; c < space->ncells; ++c) {
     TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(&out[c * nout], nout));
-    PetscCall(kernel(&e, &out[c * nout], ctx));
+    ierr = kernel(&e, &out[c * nout], ctx);
+    if (ierr) break;
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -58,6 +58,7 @@ static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscIn
   const PetscScalar *ulocal;
   PetscScalar       *values;
   PetscReal          normal[3];
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
   /* Every face rule has the points of face 0's: one work size serves the four faces. */
@@ -68,15 +69,19 @@ static PetscErrorCode ForEachTaggedFace(TwinfeSpace space, PetscInt tag, PetscIn
   for (PetscInt i = 0; i < space->nfaces; ++i) {
     TwinfeFaceElement fe;
     if (space->face_tag[i] != tag) continue;
-    PetscCall(TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe));
+    ierr = TwinfeSpaceFaceElementSetUp(space, i, qorder, ulocal, &work, normal, &fe);
+    if (ierr) break;
     OrientFromHigherRegion(space, space->face_cell[i], tag, normal);
     PetscCall(PetscArrayzero(values, nout));
-    PetscCall(kernel(&fe, values, ctx));
-    PetscCall(visit(space, i, values, vctx));
+    ierr = kernel(&fe, values, ctx); /* on failure: release what the loop holds, then report */
+    if (ierr) break;
+    ierr = visit(space, i, values, vctx);
+    if (ierr) break;
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(PetscFree(values));
   PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -167,8 +172,9 @@ static PetscErrorCode StoreFace(TwinfeSpace space, PetscInt i, const PetscScalar
 PetscErrorCode TwinfeSpaceEvaluateFaces(TwinfeSpace space, PetscInt tag, PetscInt qorder, Vec U, TwinfeFaceVectorKernel kernel,
                                         void *ctx, PetscInt nout, PetscInt *nfaces, PetscInt **faces, PetscReal **values)
 {
-  PetscInt  n;
-  FaceTable t = {nout, 0, NULL, NULL};
+  PetscInt       n;
+  FaceTable      t = {nout, 0, NULL, NULL};
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   *nfaces = 0;
@@ -178,7 +184,12 @@ PetscErrorCode TwinfeSpaceEvaluateFaces(TwinfeSpace space, PetscInt tag, PetscIn
   PetscCall(CountTaggedFaces(space, tag, &n));
   PetscCall(PetscMalloc1(3 * n, &t.faces));
   PetscCall(PetscMalloc1(nout * n, &t.values));
-  PetscCall(ForEachTaggedFace(space, tag, qorder, U, kernel, ctx, nout, StoreFace, &t));
+  ierr = ForEachTaggedFace(space, tag, qorder, U, kernel, ctx, nout, StoreFace, &t);
+  if (ierr) { /* a failed kernel leaves no table behind */
+    PetscCall(PetscFree(t.faces));
+    PetscCall(PetscFree(t.values));
+  }
+  PetscCall(ierr);
   *faces  = t.faces;
   *values = t.values;
   *nfaces = n;

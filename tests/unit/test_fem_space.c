@@ -1,6 +1,8 @@
 /* TwinfeSpace: layout sizes, geometry, quadrature, and the COO assembly against a naive one.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
+
+#include <string.h>
 
 #include <twinfe/fem.h>
 #include <twinfe/partition.h>
@@ -283,6 +285,87 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Kernels that fail on the third cell or face they see (ctx counts them). */
+static PetscErrorCode FailingCellKernel(const TwinfeElement *e, PetscScalar r[], void *ctx)
+{
+  PetscInt *seen = (PetscInt *)ctx;
+  PetscFunctionBeginUser;
+  (void)e, (void)r;
+  PetscCheck(++*seen < 3, PETSC_COMM_SELF, PETSC_ERR_USER, "kernel refused element %" PetscInt_FMT " on purpose", *seen);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FailingFaceKernel(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  PetscFunctionBeginUser;
+  PetscCall(FailingCellKernel((const TwinfeElement *)NULL, r, ctx));
+  (void)f;
+  PetscFunctionReturn(0);
+}
+
+/* call (a loop running a failing kernel with ctx &seen) gives back the kernel's error and message. */
+#define CK_KERNEL_ERROR(call)                                                                                                    \
+  do {                                                                                                                           \
+    PetscErrorCode ck_e_;                                                                                                        \
+    const char    *ck_m_;                                                                                                        \
+    seen = 0;                                                                                                                    \
+    twinfe_test_capture_errors_begin();                                                                                          \
+    ck_e_ = (call);                                                                                                              \
+    ck_m_ = twinfe_test_capture_errors_end();                                                                                    \
+    ck_assert_msg(ck_e_ == PETSC_ERR_USER, "%s returned %d, not the kernel's error", #call, (int)ck_e_);                         \
+    ck_assert_msg(strstr(ck_m_, "refused element 3 on purpose"), "%s: message \"%s\"", #call, ck_m_);                            \
+    ck_assert_int_eq(seen, 3);                                                                                                   \
+  } while (0)
+
+/* Every element loop stops at a kernel's error and returns it having released what it holds:
+   a leak fails the test under -malloc_dump, and a state vector left checked out would make the
+   assembly after it fail. The box is whole on every rank (PETSC_COMM_SELF), so every rank fails
+   at the same cell. */
+START_TEST(test_kernel_error_releases)
+{
+  DM           dm   = NULL, sdm;
+  PetscInt     n[3] = {2, 2, 2}, deg = 2, comp = 3, seen, ncells, nd, nfaces = -1, *faces = NULL;
+  PetscReal    lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1}, sum, *values = NULL;
+  PetscScalar *cells;
+  TwinfeSpace  s;
+  Mat          A, D;
+  Vec          U, F;
+
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_SELF, n, lo, hi, &dm));
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, &deg, &comp, &s));
+  TWINFE_CK(TwinfeSpaceGetDM(s, &sdm));
+  TWINFE_CK(TwinfeSpaceGetSizes(s, &ncells, &nd));
+  TWINFE_CK(DMCreateGlobalVector(sdm, &U));
+  TWINFE_CK(VecDuplicate(U, &F));
+  TWINFE_CK(VecSet(U, 1.0));
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+  TWINFE_CK(DMSetMatType(sdm, MATAIJ));
+  TWINFE_CK(DMCreateMatrix(sdm, &D)); /* not the space's matrix: summed in a COO array (freed on failure) */
+  TWINFE_CK(PetscMalloc1(ncells * nd * nd, &cells));
+  CK_KERNEL_ERROR(TwinfeSpaceAssembleMatrix(s, 2, U, FailingCellKernel, &seen, A));
+  CK_KERNEL_ERROR(TwinfeSpaceAssembleMatrix(s, 2, U, FailingCellKernel, &seen, D));
+  CK_KERNEL_ERROR(TwinfeSpaceAssembleVector(s, 2, U, FailingCellKernel, &seen, F));
+  CK_KERNEL_ERROR(TwinfeSpaceEvaluateCells(s, 2, U, FailingCellKernel, &seen, nd, cells));
+  CK_KERNEL_ERROR(TwinfeSpaceAssembleFaceVector(s, 6, 2, U, FailingFaceKernel, &seen, F));
+  CK_KERNEL_ERROR(TwinfeSpaceIntegrateFaces(s, 6, 2, U, FailingFaceKernel, &seen, 1, &sum));
+  CK_KERNEL_ERROR(TwinfeSpaceEvaluateFaces(s, 6, 2, U, FailingFaceKernel, &seen, 1, &nfaces, &faces, &values));
+  ck_assert_int_eq(nfaces, 0);
+  ck_assert_ptr_null(faces);
+  ck_assert_ptr_null(values);
+  /* the space works on: its state vector and matrix arrays were given back */
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 4, U, TestKernel, NULL, A));
+  TWINFE_CK(TwinfeSpaceEvaluateCells(s, 4, U, TestKernel, NULL, nd * nd, cells));
+  TWINFE_CK(TwinfeSpaceAssembleFaceVector(s, 6, 2, U, UnitTraction, NULL, F));
+  TWINFE_CK(PetscFree(cells));
+  TWINFE_CK(MatDestroy(&A));
+  TWINFE_CK(MatDestroy(&D));
+  TWINFE_CK(VecDestroy(&U));
+  TWINFE_CK(VecDestroy(&F));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
 /* 1 + x + 2y + 3z + k: a value per vertex and component that no other vertex shares. */
 static PetscScalar VertexValue(const PetscScalar *x, PetscInt k)
 {
@@ -367,6 +450,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_face_integral);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_vertex_copy);
+  tcase_add_test(tc, test_kernel_error_releases);
   suite_add_tcase(s, tc);
   return s;
 }
