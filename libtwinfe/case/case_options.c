@@ -426,9 +426,10 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsRealArray(
                                  PetscOptionsObject, "-gravity",
                                  "gravity, 3 values in mm/s^2, LPS (9810 = 1 g; a supine patient's is 0,9810,0)", 3, g, NULL));
-  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-clamp_tags",
-                                                   "facet tags held fixed (default: every region's outer surface; tag = label)",
-                                                   TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(
+                                 PetscOptionsObject, "-clamp_tags",
+                                 "facet tags held fixed (default: every region's outer surface, its caps included; tag = label)",
+                                 TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsChoice(PetscOptionsObject, "-clamp_axis",
                                        "axis along which only part of those facets is held (LPS)", axes, 3, axis, &axis, NULL));

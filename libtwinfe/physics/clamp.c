@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* -clamp_tags holds at most this many tags; outer surface tags are labels 1..999. */
+/* -clamp_tags holds at most this many tags. */
 #define TWINFE_MAX_CLAMP_TAGS 256
 
 /* What the checks read: the serial mesh and the report on rank 0. */
@@ -25,33 +25,50 @@ typedef struct {
    the part's bounding box cut to the given fraction of its extent along the axis. So every part
    (two kidneys, a vessel in pieces) is held on its own side, whatever its position in the mesh. */
 
-/* The mesh's bounding box and its outer surfaces' tags. Outer tags are region numbers, 1..999
-   by the facet tag rule (a case renumbers labels above 999 before meshing), so a flag per tag
-   below 1000 finds them all. */
+/* Whether a facet tag is an outer surface of one region: the region's number (1..999) or one of
+   its caps (TwinfeCapTag: where it leaves the image or a plane cuts it), not an interface. */
+static PetscBool IsOuterTag(PetscInt tag)
+{
+  PetscInt larger, smaller;
+  TwinfeFacetTagLabels(tag, &larger, &smaller);
+  return (PetscBool)(larger > 0 && smaller == 0);
+}
+
+/* The distinct facet tags of the mesh, ascending (*tags to PetscFree). */
+static PetscErrorCode MeshFacetTags(const Host *c, PetscInt *ntags, PetscInt **tags)
+{
+  PetscInt        nf;
+  const PetscInt *facets;
+  const int32_t  *ftags;
+  PetscFunctionBegin;
+  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &ftags));
+  PetscCall(PetscMalloc1(nf + 1, tags));
+  for (PetscInt f = 0; f < nf; ++f)
+    (*tags)[f] = ftags[f];
+  *ntags = nf;
+  PetscCall(PetscSortRemoveDupsInt(ntags, *tags));
+  PetscFunctionReturn(0);
+}
+
+/* The mesh's bounding box and its outer surfaces' tags, ascending (caps after the regions'). */
 static PetscErrorCode MeshBoundsOnRoot(const Host *c, PetscReal lo[3], PetscReal hi[3], PetscInt *nouter, PetscInt outer[])
 {
-  PetscInt         nv, nf;
+  PetscInt         nv, ntags, *tags;
   const PetscReal *xyz;
-  const PetscInt  *facets;
-  const int32_t   *tags;
-  PetscBool        seen[1000] = {PETSC_FALSE};
   PetscFunctionBegin;
   PetscCall(TwinfeMeshGetVertices(c->mesh, &nv, &xyz));
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
   for (int d = 0; d < 3; ++d)
     lo[d] = PETSC_MAX_REAL, hi[d] = PETSC_MIN_REAL;
   for (PetscInt v = 0; v < nv; ++v)
     for (int d = 0; d < 3; ++d)
       lo[d] = PetscMin(lo[d], xyz[3 * v + d]), hi[d] = PetscMax(hi[d], xyz[3 * v + d]);
-  for (PetscInt f = 0; f < nf; ++f)
-    if (tags[f] > 0 && tags[f] < 1000) seen[tags[f]] = PETSC_TRUE;
+  PetscCall(MeshFacetTags(c, &ntags, &tags));
   *nouter = 0;
-  for (int t = 1; t < 1000; ++t) {
-    if (!seen[t]) continue;
-    PetscCheck(*nouter < TWINFE_MAX_CLAMP_TAGS, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "The mesh has more than %d outer surfaces: choose the ones to hold with -clamp_tags", TWINFE_MAX_CLAMP_TAGS);
-    outer[(*nouter)++] = t;
-  }
+  for (PetscInt t = 0; t < ntags; ++t)
+    if (IsOuterTag(tags[t]) && (*nouter)++ < TWINFE_MAX_CLAMP_TAGS) outer[*nouter - 1] = tags[t];
+  PetscCall(PetscFree(tags));
+  PetscCheck(*nouter <= TWINFE_MAX_CLAMP_TAGS, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "The mesh has more than %d outer surfaces: choose the ones to hold with -clamp_tags", TWINFE_MAX_CLAMP_TAGS);
   PetscFunctionReturn(0);
 }
 
@@ -97,22 +114,6 @@ static PetscErrorCode AppendTag(const Host *c, PetscInt tag, char buf[], size_t 
   PetscFunctionReturn(0);
 }
 
-/* The distinct facet tags of the mesh, ascending (*tags to PetscFree). */
-static PetscErrorCode MeshFacetTags(const Host *c, PetscInt *ntags, PetscInt **tags)
-{
-  PetscInt        nf;
-  const PetscInt *facets;
-  const int32_t  *ftags;
-  PetscFunctionBegin;
-  PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &ftags));
-  PetscCall(PetscMalloc1(nf + 1, tags));
-  for (PetscInt f = 0; f < nf; ++f)
-    (*tags)[f] = ftags[f];
-  *ntags = nf;
-  PetscCall(PetscSortRemoveDupsInt(ntags, *tags));
-  PetscFunctionReturn(0);
-}
-
 /* "the outer surfaces are 1 (organ) and 2 (tumor); interfaces 1002 (organ|tumor)" */
 static PetscErrorCode DescribeMeshTags(const Host *c, PetscInt ntags, const PetscInt tags[], char buf[], size_t len)
 {
@@ -120,11 +121,11 @@ static PetscErrorCode DescribeMeshTags(const Host *c, PetscInt ntags, const Pets
   PetscFunctionBegin;
   buf[0] = 0;
   for (PetscInt t = 0; t < ntags; ++t)
-    tags[t] < 1000 ? ++nouter : ++ninner;
+    IsOuterTag(tags[t]) ? ++nouter : ++ninner;
   if (!ntags) Append(buf, len, "the mesh has no tagged surface");
   if (nouter) Append(buf, len, nouter == 1 ? "the outer surface is " : "the outer surfaces are ");
   for (PetscInt t = 0; t < ntags; ++t) {
-    if (tags[t] >= 1000) continue;
+    if (!IsOuterTag(tags[t])) continue;
     ++seen;
     if (seen > 1) Append(buf, len, seen == nouter ? " and " : ", ");
     PetscCall(AppendTag(c, tags[t], buf, len));
@@ -132,7 +133,7 @@ static PetscErrorCode DescribeMeshTags(const Host *c, PetscInt ntags, const Pets
   if (ninner) Append(buf, len, "%sinterface%s ", nouter ? "; " : "the mesh has no outer surface; ", ninner > 1 ? "s" : "");
   seen = 0;
   for (PetscInt t = 0; t < ntags; ++t) {
-    if (tags[t] < 1000) continue;
+    if (IsOuterTag(tags[t])) continue;
     if (seen++) Append(buf, len, ", ");
     PetscCall(AppendTag(c, tags[t], buf, len));
   }
@@ -238,20 +239,25 @@ static PetscErrorCode DescribePart(const Host *c, const TwinfeClampSet *clamp, c
                                    PetscInt p, PetscInt ntets, PetscReal volume, const PetscReal centroid[3], PetscInt *nadd,
                                    PetscInt add[], PetscInt nmax, char buf[], size_t len)
 {
-  PetscInt        nt, nf, nregions, nnames = 0, nouter = 0;
+  PetscInt        nt, nf, nregions, nnames = 0, nouter = 0, ntags, *mesh_tags, where;
   const PetscInt *tets, *facets;
   const int32_t  *regions, *tags, *labels;
-  PetscBool       in_region[TWINFE_MAX_CLAMP_TAGS] = {PETSC_FALSE}, outer[1000] = {PETSC_FALSE};
+  PetscBool       in_region[TWINFE_MAX_CLAMP_TAGS] = {PETSC_FALSE}, *outer; /* outer[i]: mesh_tags[i] is on the part */
   PetscFunctionBegin;
   PetscCall(TwinfeMeshGetTetrahedra(c->mesh, &nt, &tets, &regions));
   PetscCall(TwinfeMeshGetFacets(c->mesh, &nf, &facets, &tags));
   PetscCall(TwinfeMeshGetRegions(c->mesh, &nregions, &labels));
+  PetscCall(MeshFacetTags(c, &ntags, &mesh_tags));
+  PetscCall(PetscCalloc1(ntags + 1, &outer));
   for (PetscInt t = 0; t < nt; ++t)
     if (part[t] == p)
       for (PetscInt r = 0; r < nregions && r < TWINFE_MAX_CLAMP_TAGS; ++r)
         if (labels[r] == regions[t]) in_region[r] = PETSC_TRUE;
   for (PetscInt f = 0; f < nf; ++f)
-    if (tags[f] > 0 && tags[f] < 1000 && vpart[facets[3 * f]] == p) outer[tags[f]] = PETSC_TRUE;
+    if (IsOuterTag(tags[f]) && vpart[facets[3 * f]] == p) {
+      PetscCall(PetscFindInt(tags[f], ntags, mesh_tags, &where));
+      outer[where] = PETSC_TRUE;
+    }
   for (PetscInt r = 0; r < nregions && r < TWINFE_MAX_CLAMP_TAGS; ++r)
     nnames += in_region[r];
   Append(buf, len, nnames > 1 ? "a part of regions " : "a part of region ");
@@ -264,8 +270,9 @@ static PetscErrorCode DescribePart(const Host *c, const TwinfeClampSet *clamp, c
   }
   Append(buf, len, " (%" PetscInt_FMT " tets, %.4g mm^3, centroid (%.1f, %.1f, %.1f) mm LPS", ntets, (double)volume,
          (double)centroid[0], (double)centroid[1], (double)centroid[2]);
-  for (PetscInt t = 1; t < 1000; ++t) {
-    if (!outer[t]) continue;
+  for (PetscInt i = 0; i < ntags; ++i) {
+    const PetscInt t = mesh_tags[i];
+    if (!outer[i]) continue;
     Append(buf, len, nouter++ ? ", " : ", outer surface tag ");
     PetscCall(AppendTag(c, t, buf, len));
     if (!IsClampTag(clamp, t) && *nadd < nmax) {
@@ -276,6 +283,8 @@ static PetscErrorCode DescribePart(const Host *c, const TwinfeClampSet *clamp, c
     }
   }
   Append(buf, len, ")");
+  PetscCall(PetscFree(outer));
+  PetscCall(PetscFree(mesh_tags));
   PetscFunctionReturn(0);
 }
 

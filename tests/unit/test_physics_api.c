@@ -7,7 +7,9 @@
  * for the floating-part test a copy of it 20 mm away along x (region 2, facet tags 11..16). */
 #include "twinfe_checks.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <twinfe/core.h>
 #include <twinfe/partition.h>
 #include <twinfe/physics.h>
 
@@ -121,6 +123,46 @@ START_TEST(test_prepare_refuses_a_floating_part)
 }
 END_TEST
 
+/* A vessel's caps (TwinfeCapTag) are outer surfaces of its region, not interfaces: held by the
+   default clamp with the wall (one box per tag: wall, inlet and outlet) and listed as outer
+   surfaces when -clamp_tags names a tag the mesh lacks. */
+START_TEST(test_caps_are_outer_surfaces)
+{
+  const int32_t     label   = 1;
+  const char *const names[] = {"vessel"};
+  TwinfeMesh        mesh;
+  TwinfePhysics     physics;
+  TwinfeReport      report;
+  PetscInt          boxes = 0;
+  PetscBool         found = PETSC_FALSE;
+  PetscErrorCode    ierr;
+  const char       *message;
+  char              inlet[16];
+
+  TWINFE_CK(TwinfeMeshCreateTube(2.0, 10.0, 1.0, &mesh));
+  TWINFE_CK(TwinfeReportCreate(&report));
+  TWINFE_CK(TwinfePhysicsCreate(PETSC_COMM_WORLD, "elasticity", &physics));
+  TWINFE_CK(TwinfePhysicsSetRegions(physics, 1, &label, names));
+  TWINFE_CK(TwinfePhysicsSetReport(physics, report));
+  TWINFE_CK(TwinfePhysicsPrepare(physics, mesh));
+  TWINFE_CK(TwinfeReportGetInt(report, "boundary.clamp.boxes", &boxes, &found));
+  ck_assert(found);
+  ck_assert_int_eq(boxes, 3);
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-clamp_tags", "7"));
+  twinfe_test_capture_errors_begin();
+  ierr    = TwinfePhysicsPrepare(physics, mesh);
+  message = twinfe_test_capture_errors_end();
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-clamp_tags"));
+  ck_assert_msg(ierr != 0, "-clamp_tags 7 was accepted on a tube tagged 1 and its caps");
+  snprintf(inlet, sizeof inlet, "%d", (int)TwinfeCapTag(1, 1));
+  ck_assert_msg(strstr(message, "the outer surfaces are 1 (") && strstr(message, inlet), "caps not listed as outer: %s", message);
+  ck_assert_msg(!strstr(message, "interface"), "a cap called an interface: %s", message);
+  TWINFE_CK(TwinfePhysicsDestroy(&physics));
+  TWINFE_CK(TwinfeReportDestroy(&report));
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+}
+END_TEST
+
 START_TEST(test_lifecycle_without_a_case)
 {
   const int32_t      label   = 1;
@@ -167,6 +209,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_options_checked_before_work);
   tcase_add_test(tc, test_prepare_refuses_a_floating_part);
   tcase_add_test(tc, test_lifecycle_without_a_case);
+  tcase_add_test(tc, test_caps_are_outer_surfaces);
   suite_add_tcase(s, tc);
   return s;
 }
