@@ -126,8 +126,12 @@ PetscInt twinfe_test_check_conforming(TwinfeMesh mesh)
     ck_assert_msg(j - i <= 2, "a face is shared by %d tets", (int)(j - i));
     facet = (const Face *)bsearch(&tf[i], ff, nfacets, sizeof(Face), CompareFace);
     if (j - i == 1) {
+      PetscInt larger, smaller; /* the region's own tag, or one of its caps (TwinfeCapTag) */
       ck_assert_msg(facet != NULL, "boundary face of region %d is not a facet", (int)tf[i].value);
-      ck_assert_int_eq(facet->value, TwinfeFacetTag(tf[i].value, 0));
+      TwinfeFacetTagLabels(facet->value, &larger, &smaller);
+      ck_assert_msg(larger == tf[i].value && smaller == 0,
+                    "boundary face of region %d is tagged %d: expected %d or a cap of the region (TwinfeCapTag(k, %d))",
+                    (int)tf[i].value, (int)facet->value, (int)TwinfeFacetTag(tf[i].value, 0), (int)tf[i].value);
       matched++;
     } else if (tf[i].value == tf[i + 1].value) {
       ck_assert_msg(facet == NULL, "a face inside region %d is listed as facet tag %d", (int)tf[i].value,

@@ -30,8 +30,8 @@ int twinfe_test_compare_u64(const void *a, const void *b);
 void twinfe_test_edge_histogram(PetscInt nv, PetscInt nt, const PetscInt tri[], PetscInt hist[6]);
 /* Asserts that every tet face is inside one region (2 tets, not a facet), an interface (2 tets
    of two regions, one facet tagged TwinfeFacetTag(a, b)) or a boundary face (1 tet, one facet
-   tagged with the region), and that every facet is one of these faces. Returns the number of
-   interface faces. */
+   tagged with the region or with a cap of it, TwinfeCapTag), and that every facet is one of
+   these faces. Returns the number of interface faces. */
 PetscInt twinfe_test_check_conforming(TwinfeMesh mesh);
 
 /* How many tets have gamma < 0.1 (the report's mesh.quality.poor_tets). */

@@ -375,7 +375,7 @@ START_TEST(test_option_off_unchanged)
 }
 END_TEST
 
-/* The mesh's facets carry the caps' tags, and lie on their planes. */
+/* The mesh's facets carry the caps' tags, lie on their planes and bound their regions. */
 static void check_mesh_caps(TwinfeSurface s, PetscInt nlabels, const int32_t labels[], const char *what)
 {
   TwinfeMesh       mesh;
@@ -413,6 +413,7 @@ static void check_mesh_caps(TwinfeSurface s, PetscInt nlabels, const int32_t lab
   }
   for (PetscInt f = 0; f < nf; f++) /* every other facet is a plain facet tag */
     if (!TwinfeCapIndex(ftags[f])) ck_assert_int_lt(ftags[f], TWINFE_CAP_TAG_BASE);
+  twinfe_test_check_conforming(mesh); /* each cap facet a boundary face of its own region */
   TWINFE_CK(TwinfeMeshDestroy(&mesh));
 }
 

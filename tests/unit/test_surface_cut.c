@@ -375,6 +375,7 @@ START_TEST(test_cut_mesh)
          (double)caps[0].normal[2]);
   ck_assert_double_eq_tol(caps[0].area, area, 1e-9 * area);
   ck_assert_double_lt(caps[0].flatness, PLANE_TOL_MM);
+  ck_assert_int_eq(twinfe_test_check_conforming(mesh), 0); /* the caps bound the vessel's region */
   {
     const PetscReal len = PetscSqrtReal(plane[3] * plane[3] + plane[4] * plane[4] + plane[5] * plane[5]);
     ck_assert_double_gt((caps[0].normal[0] * plane[3] + caps[0].normal[1] * plane[4] + caps[0].normal[2] * plane[5]) / len,
