@@ -4,7 +4,7 @@
  * overlong and oversized files of each reader are refused with a message naming the file and
  * what is wrong (docs/image_formats.md).
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -93,28 +93,16 @@ static size_t deflate_bytes(const void *data, size_t n, unsigned char *out, size
   return m;
 }
 
-/* ---------- the last error message ---------- */
-
-static char last_message[4096];
-
-static PetscErrorCode CaptureMessage(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
-                                     PetscErrorType p, const char *mess, void *ctx)
-{
-  (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
-  if (p == PETSC_ERROR_INITIAL && mess) snprintf(last_message, sizeof last_message, "%s", mess);
-  return n;
-}
-
 /* Reading fails, and the message names the file and holds each given word. */
 static void expect_refusal_with(const char *path, const TwinfeImageReadSettings *s, const char *word1, const char *word2)
 {
   TwinfeImage    image = NULL;
   PetscErrorCode ierr;
+  const char    *last_message;
 
-  last_message[0] = '\0';
-  PetscPushErrorHandler(CaptureMessage, NULL);
-  ierr = TwinfeImageReadWithSettings(path, s, &image);
-  PetscPopErrorHandler();
+  twinfe_test_capture_errors_begin();
+  ierr         = TwinfeImageReadWithSettings(path, s, &image);
+  last_message = twinfe_test_capture_errors_end();
   ck_assert_msg(ierr != 0, "%s was read but should have been refused", path);
   ck_assert_msg(image == NULL, "%s: an image was returned with the error", path);
   ck_assert_msg(strstr(last_message, path) || (s->threshold_set && strstr(last_message, "-threshold")),

@@ -4,7 +4,7 @@
  * The files are written here byte by byte, following nifti1.h and nifti2.h.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _XOPEN_SOURCE 700 /* truncate */
-#include "twinfe_test.h"
+#include "twinfe_checks.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -15,28 +15,16 @@
 #include <twinfe/image.h>
 #include <unistd.h>
 
-/* ---------- the last error message ---------- */
-
-static char last_message[4096];
-
-static PetscErrorCode CaptureMessage(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
-                                     PetscErrorType p, const char *mess, void *ctx)
-{
-  (void)comm, (void)line, (void)fun, (void)file, (void)ctx;
-  if (p == PETSC_ERROR_INITIAL && mess) snprintf(last_message, sizeof last_message, "%s", mess);
-  return n;
-}
-
 /* The read fails with code, and its message names the file and every given word. */
 static void expect_refusal(const char *path, PetscInt64 limit, PetscErrorCode code, const char *word1, const char *word2)
 {
   TwinfeImage    image = NULL;
   PetscErrorCode ierr;
+  const char    *last_message;
 
-  last_message[0] = '\0';
-  PetscPushErrorHandler(CaptureMessage, NULL);
-  ierr = TwinfeImageReadWithLimit(path, limit, &image);
-  PetscPopErrorHandler();
+  twinfe_test_capture_errors_begin();
+  ierr         = TwinfeImageReadWithLimit(path, limit, &image);
+  last_message = twinfe_test_capture_errors_end();
   ck_assert_msg(ierr == code, "%s: error %d, expected %d (%s)", path, (int)ierr, (int)code, last_message);
   ck_assert_msg(image == NULL, "%s: an image was returned with the error", path);
   ck_assert_msg(strstr(last_message, path), "the message does not name %s: %s", path, last_message);
