@@ -92,6 +92,11 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
 /* Steady solve. Navier-Stokes starts from the Stokes solution. Fails, naming what to change,
    when Newton or the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
+/* The steady flow to start time steps from: steady Navier-Stokes where Newton converges from the
+   Stokes flow, else the Stokes flow, which the earlier cycles then wash out (each time step's
+   inertia term makes it easier than the steady problem); *navier_stokes says which. Stokes
+   flows: the same as TwinfeFlowSolve. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSolveStart(TwinfeFlow flow, PetscBool *navier_stokes);
 
 /* ---- Unsteady flow ------------------------------------------------------------------------
    rho du/dt is added to the momentum equation and integrated by BDF2 (second order, A-stable;

@@ -548,8 +548,8 @@ typedef struct {
 static PetscErrorCode ReadElementNodes(Reader *r, TwinfeMsh *msh, const ElementType *type, PetscBool size_t_field, uint64_t etag,
                                        int entity, int phys, Elements *el)
 {
-  uint64_t node;
-  int      k = type->kind == KIND_TET ? 0 : 1;
+  uint64_t node = 0; /* set for gcc -O3, which cannot see Tag() set it */
+  int      k    = type->kind == KIND_TET ? 0 : 1;
 
   PetscFunctionBeginUser;
   if (type->kind == KIND_TET || type->kind == KIND_TRI) {
@@ -615,7 +615,7 @@ static PetscErrorCode ReadElements41(Reader *r, TwinfeMsh *msh, Elements *el)
                r->path, At(r), t->name, (int)dim);
     if (t->kind == KIND_TET || t->kind == KIND_TRI) PetscCall(EntityPhysical(r, (int)dim, (int)entity, &phys));
     for (PetscInt i = 0; i < n; i++) {
-      uint64_t etag;
+      uint64_t etag = 0;
       PetscCall(Tag(r, "an element tag", PETSC_TRUE, &etag));
       PetscCall(ReadElementNodes(r, msh, t, PETSC_TRUE, etag, (int)entity, phys, el));
     }
@@ -648,7 +648,7 @@ static PetscErrorCode ReadElements22(Reader *r, TwinfeMsh *msh, Elements *el)
     }
     for (int64_t i = 0; i < n; i++) {
       int      phys = 0, entity = 0;
-      uint64_t etag;
+      uint64_t etag = 0;
       PetscCall(Tag(r, "an element tag", PETSC_FALSE, &etag));
       if (!r->binary) {
         PetscCall(Int(r, "an element type", INT32_MIN, INT32_MAX, PETSC_FALSE, &type));

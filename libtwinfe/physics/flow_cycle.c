@@ -196,6 +196,7 @@ typedef struct {
   PetscInt  steps, newton, linear, max_linear;
   PetscReal period, dt;
   PetscInt  steps_per_cycle, steps_per_frame;
+  PetscBool steady_start; /* the start is the steady flow of the fluid's own equations (else Stokes) */
 } CycleRun;
 
 /* A whole number of steps per frame and frames per cycle: the step is shortened to fit. */
@@ -252,6 +253,7 @@ static PetscErrorCode ReportCycles(TwinfePhysics c, const CycleRun *run, const C
   if (!c->report) PetscFunctionReturn(0);
   PetscCall(TwinfeReportSetReal(c->report, "flow.pulsatile.period_s", run->period));
   PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.cycles", b->cycles));
+  PetscCall(TwinfeReportSetString(c->report, "flow.pulsatile.start", run->steady_start || !b->convection ? "steady" : "stokes"));
   PetscCall(TwinfeReportSetReal(c->report, "flow.pulsatile.time_step_s", run->dt));
   PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.steps_per_cycle", run->steps_per_cycle));
   PetscCall(TwinfeReportSetInt(c->report, "flow.pulsatile.frames_per_cycle", b->frames_per_cycle));
@@ -311,7 +313,14 @@ PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults resul
                         b->convection ? "Navier-Stokes" : "Stokes", (double)run.period, b->cycles, run.steps_per_cycle,
                         (double)run.dt, b->frames_per_cycle));
   PetscCall(TwinfeFlowSetTime(b->flow, 0));
-  PetscCall(TwinfeFlowSolve(b->flow)); /* the steady flow at the inflow of t = 0 */
+  /* the steady flow at the inflow of t = 0; Stokes where steady Navier-Stokes has no converging
+     Newton (the time steps' inertia term makes each step easier than the steady problem) */
+  PetscCall(TwinfeFlowSolveStart(b->flow, &run.steady_start));
+  if (b->convection)
+    PetscCall(PetscPrintf(c->comm, "          start: %s\n",
+                          run.steady_start ? "the steady Navier-Stokes flow at t = 0"
+                                           : "the Stokes flow at t = 0 (steady Navier-Stokes did not converge there; the "
+                                             "first cycles wash the start out)"));
   PetscCall(CapTableAppend(c, &table, 0));
   for (PetscInt cycle = 0; cycle < b->cycles && !ierr; ++cycle) {
     PetscCall(PetscTime(&t0));

@@ -29,7 +29,7 @@ static int  path_slot;
 static const char *At(const char relative[])
 {
   char *out = path_buffer[path_slot++ % 8];
-  snprintf(out, PETSC_MAX_PATH_LEN, "%s/%s", twinfe_test_work_dir(), relative);
+  ck_assert_int_lt(snprintf(out, PETSC_MAX_PATH_LEN, "%s/%s", twinfe_test_work_dir(), relative), PETSC_MAX_PATH_LEN);
   return out;
 }
 
