@@ -41,8 +41,9 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFluid(TwinfeFlow flow, PetscReal densit
    lambda >= 0 (s), 0 < n <= 1, a > 0. Blood (Cho and Kensey 1991, as in Boyd et al. 2007):
    0.056, 0.00345, 3.313, 0.3568, 2. The viscous term becomes 2 mu(g) D(u) : D(v), so a traction
    (and the natural condition of a free outlet) is 2 mu D n - p n; TwinfeFlowSetFluid's viscosity
-   is then unused. The flow is nonlinear: it is solved by Newton with convection, which is why
-   Stokes (convection off, or density 0) is refused at the solve. Not collective. */
+   is then unused. The flow is nonlinear: it is solved by Newton, with convection or without
+   (Stokes: convection off, or density 0), from the Stokes flow with viscosity mu0. Not
+   collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetCarreauYasuda(TwinfeFlow flow, PetscReal mu0, PetscReal mu_inf, PetscReal lambda,
                                                        PetscReal n, PetscReal a);
 /* Whether the Carreau-Yasuda viscosity is set, and its mu0, mu_inf, lambda, n, a (param may be

@@ -508,7 +508,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                 viscosity, &viscosity, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-blood_viscosity_model",
                                                   "flow: newtonian (-blood_viscosity) or carreau_yasuda (shear-thinning, "
-                                                  "-carreau_yasuda; navier_stokes only)",
+                                                  "-carreau_yasuda; solved by Newton, with -physics stokes too)",
                                                   models, 2, model, &model, NULL));
   TwinfeOptionsTry(*declared, PetscOptionsRealArray("-carreau_yasuda",
                                                     "flow: Carreau-Yasuda mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; default "

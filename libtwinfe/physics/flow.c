@@ -358,7 +358,7 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
   if (f->with_convection) PetscCall(TwinfeFlowPCDUpdate_Private(f, U));
   f->jacobian_c0     = f->mass_coeff;
-  f->jacobian_linear = f->with_convection ? PETSC_FALSE : PETSC_TRUE;
+  f->jacobian_linear = f->with_convection || f->rheology.carreau_yasuda ? PETSC_FALSE : PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -689,13 +689,26 @@ static PetscErrorCode SolveStokes(TwinfeFlow f, const char stage[])
   PetscFunctionReturn(0);
 }
 
+/* Whether the flow has inertia (convection with a density). */
+static PetscBool NavierStokes(TwinfeFlow f)
+{
+  return f->convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* Whether a solve needs Newton: Navier-Stokes, or a viscosity that depends on the velocity
+   (Carreau-Yasuda), also without inertia. */
+static PetscBool Nonlinear(TwinfeFlow f)
+{
+  return NavierStokes(f) || f->rheology.carreau_yasuda ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /* One Newton solve from U, adding its steps and iterations to the solve's counts. */
 static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscReal *fnorm)
 {
   PetscInt steps, its;
 
   PetscFunctionBeginUser;
-  f->with_convection = PETSC_TRUE;
+  f->with_convection = NavierStokes(f);
   PetscCall(SNESSolve(f->snes, NULL, f->U));
   PetscCall(SNESGetConvergedReason(f->snes, reason));
   PetscCall(SNESGetIterationNumber(f->snes, &steps));
@@ -723,9 +736,12 @@ static PetscErrorCode TryNavierStokes(TwinfeFlow f, const char when[], PetscBool
   PetscCall(Newton(f, &reason, &fnorm));
   *converged = reason > 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscCall(PetscSNPrintf(detail, len,
-                          "flow: Newton did not converge for Navier-Stokes%s (%s, residual %g): lower the inflow or the density "
-                          "(the Reynolds number), refine the mesh, %sor raise -flow_snes_max_it",
-                          when, SNESConvergedReasons[reason], (double)fnorm, when[0] ? "shorten the time step, " : ""));
+                          "flow: Newton did not converge for %s%s (%s, residual %g): %srefine the mesh, %sor raise "
+                          "-flow_snes_max_it",
+                          NavierStokes(f) ? "Navier-Stokes" : "the shear-thinning Stokes flow", when,
+                          SNESConvergedReasons[reason], (double)fnorm,
+                          NavierStokes(f) ? "lower the inflow or the density (the Reynolds number), " : "",
+                          when[0] ? "shorten the time step, " : ""));
   PetscFunctionReturn(0);
 }
 
@@ -753,7 +769,7 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   PetscCall(VecZeroEntries(f->U));
   PetscCall(SolveStokes(f, "Stokes"));
   f->newton_steps = 1;
-  if (f->convection && f->density > 0) {
+  if (Nonlinear(f)) {
     PetscBool converged;
     char      detail[512];
     Vec       stokes;
@@ -846,7 +862,7 @@ PetscErrorCode TwinfeFlowStep(TwinfeFlow f, PetscReal dt)
   PetscCall(UpdateOutletLaws(f));
   f->newton_steps = f->linear_iterations = f->max_linear_iterations = 0;
   PetscCall(PetscSNPrintf(when, sizeof when, " at t = %g s", (double)f->time));
-  if (f->convection)
+  if (Nonlinear(f))
     PetscCall(SolveNavierStokes(f, when));
   else {
     char stage[80];

@@ -24,8 +24,8 @@
    L2 error O(h^(k+1)) (Ciarlet, The finite element method for elliptic problems, 4.1): 2 and 3
    for P2. The solve that counts is Newton's with convection, degree 5 (6 with a body force, and
    the Jacobian then takes the residual's rule so that it is the residual's exact derivative);
-   degree 4 serves the Stokes step that starts it. Measured: the tube of test_flow_carreau gives
-   the same flow rate to 6 digits at degree 8 as at 5. */
+   degree 4 serves the Stokes step that starts it, and Newton without inertia (Stokes). Measured: the tube of test_flow_carreau
+   gives the same flow rate to 6 digits at degree 8 as at 5. */
 PetscInt TwinfeFlowJacobianOrder_Private(TwinfeFlow f)
 {
   if (f->rheology.carreau_yasuda) {
@@ -60,17 +60,6 @@ static void ShearThinning(TwinfeFlow f, const PetscReal G[3][3], PetscReal S[3][
       S[i][j] = *mu * DS[i][j];
 }
 
-/* Carreau-Yasuda is nonlinear in u: TwinfeFlowSolve and TwinfeFlowStep run Newton only for
-   Navier-Stokes (a Stokes solve is one linear solve), so Stokes would stop after one step. */
-static PetscErrorCode CheckNewton(TwinfeFlow f)
-{
-  PetscFunctionBeginUser;
-  PetscCheck(f->convection && f->density > 0, PETSC_COMM_SELF, PETSC_ERR_SUP,
-             "flow: a Carreau-Yasuda viscosity makes the flow nonlinear, and it is solved by Newton only with convection "
-             "(Navier-Stokes) and a density > 0: turn convection on, or use a Newtonian viscosity for Stokes");
-  PetscFunctionReturn(0);
-}
-
 /* Velocity, its gradient G[i][j] = du_i/dx_j and the pressure at quadrature point q. */
 static void PointState(const TwinfeElement *e, PetscInt q, PetscReal u[3], PetscReal G[3][3], PetscReal *p)
 {
@@ -102,7 +91,6 @@ PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *e, PetscSca
   const PetscBool cy  = f->rheology.carreau_yasuda;
 
   PetscFunctionBeginUser;
-  if (cy) PetscCall(CheckNewton(f));
   for (PetscInt q = 0; q < e->nq; ++q) {
     const PetscReal *B = &e->B[0][q * NU], *D = &e->D[0][q * NU * 3], *Bp = &e->B[1][q * NP], w = e->w[q];
     PetscReal        u[3], G[3][3], p, conv[3], body[3] = {0, 0, 0}, div, S[3][3], DS[3][3], muq, c;

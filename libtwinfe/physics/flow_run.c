@@ -110,9 +110,6 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
        blood). Stokes: none, so that its velocity block stays one scalar matrix per component
        (flow_split.c: a third of the memory; the preconditioner needs no help there). */
     b->grad_div = b->convection ? 10 * (cy ? param[1] : b->viscosity) : 0;
-    PetscCheck(!cy || (b->convection && b->density > 0), c->comm, PETSC_ERR_ARG_INCOMP,
-               "-blood_viscosity_model carreau_yasuda makes the flow nonlinear, and it is solved by Newton with convection: "
-               "give -physics navier_stokes and a -blood_density > 0 (Stokes is one linear solve)");
   }
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-grad_div", &b->grad_div, NULL));
   PetscCheck(!PetscIsInfOrNanReal(b->grad_div) && b->grad_div >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,

@@ -4,8 +4,9 @@ carreau_yasuda` and its default (blood's) parameters. Checked: report.json's flo
 the model and the five parameters (and no Newtonian flow.blood_viscosity_Pa_s), the grad-div
 default is 10 mu_inf, the inflow leaves through the outlets, and the wall shear stress is
 reported. Refused with one line naming the option and no output folder: an unknown model,
--blood_viscosity beside carreau_yasuda, -carreau_yasuda without the model, four values, n > 1,
-and -physics stokes (a Stokes solve is one linear solve; Carreau-Yasuda needs Newton).
+-blood_viscosity beside carreau_yasuda, -carreau_yasuda without the model, four values, n > 1.
+-physics stokes with carreau_yasuda runs Newton without inertia: it converges, conserves the
+inflow, and the pressure drop lies between those of Newtonian fluids at mu_inf and mu0.
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import os
 import sys
@@ -70,6 +71,36 @@ refused("four values", ["-blood_viscosity_model", "carreau_yasuda", "-carreau_ya
         ["-carreau_yasuda has 4 values", "give five"])
 refused("n above 1", ["-blood_viscosity_model", "carreau_yasuda", "-carreau_yasuda", "0.056,0.00345,3.313,1.5,2"],
         ["-carreau_yasuda n 1.5", "(0, 1]"])
-refused("stokes", ["-blood_viscosity_model", "carreau_yasuda", "-physics", "stokes"],
-        ["-blood_viscosity_model carreau_yasuda", "-physics navier_stokes"])
+
+
+def inlet_pressure(folder):
+    return tc.report(folder).get("flow", {}).get("caps", {}).get("cap1", {}).get("mean_pressure_Pa")
+
+
+# Stokes with Carreau-Yasuda (Newton without inertia), against Newtonian Stokes at mu0 and mu_inf
+# on the same mesh: the shear-thinning pressure drop lies between the two.
+mesh_dir = os.path.join(work, "mesh2")
+code, _, _ = tc.run([app, "mesh", os.path.join(args.source_dir, "meshes", "vessel_phantom.nii.gz"), "-labels", "1",
+                     "-surface_caps", "true", "-mesh_size", "2", "-o", mesh_dir])
+ck.check(code == 0, "twinfe mesh of the vessel phantom failed")
+msh = os.path.join(mesh_dir, "mesh.msh")
+stokes = ["-physics", "stokes", "-inflow", "1"]
+runs = {"cy": ["-blood_viscosity_model", "carreau_yasuda"], "mu0": ["-blood_viscosity", "0.056"],
+        "mu_inf": ["-blood_viscosity", "0.00345"]}
+drop = {}
+for name, extra in runs.items():
+    folder = os.path.join(work, f"stokes_{name}")
+    code, stdout, stderr = tc.run([app, "solve", msh] + stokes + extra + ["-o", folder])
+    ck.check(code == 0, f"Stokes with {name} failed: {stderr[-1000:]}")
+    if code == 0:
+        drop[name] = inlet_pressure(folder)
+        if name == "cy":
+            caps = tc.report(folder).get("flow", {}).get("caps", {})
+            q = [c.get("outflow_mm3_per_s", 0) for c in caps.values()]
+            ck.check(abs(sum(q)) < 1e-6 * 1000, f"Stokes Carreau-Yasuda: caps' flows sum to {sum(q)} mm^3/s")
+            ck.check("Newton steps" in stdout, "no Newton steps reported")
+print(f"inlet pressure, Stokes at 1 ml/s: {drop}")
+if len(drop) == 3:
+    ck.check(None not in drop.values() and drop["mu_inf"] < drop["cy"] < drop["mu0"],
+             f"shear-thinning pressure not between the Newtonian ones: {drop}")
 ck.close()
