@@ -255,7 +255,7 @@ static PetscInt RimDegree(TwinfeSurface s, const PetscReal d[], const PetscInt v
 {
   PetscInt n = 0;
   for (PetscInt q = vs[v]; q < vs[v + 1]; q++) {
-    const PetscInt *T = s->tri + 3 * vt[q];
+    const PetscInt *T    = s->tri + 3 * vt[q];
     PetscInt        o[2] = {v, v}, m = 0; /* set for gcc -O3: v is a corner of each of its triangles */
     for (int k = 0; k < 3; k++)
       if (T[k] != v && m < 2) o[m++] = T[k];
