@@ -198,7 +198,7 @@ static void CheckSurfaceMesh(TwinfeSurface surface, PetscInt nregions, const int
   TwinfeMesh     mesh;
   PetscInt       nfound, ntets;
   const int32_t *found;
-  PetscReal      volumes[8], gmin, gmean, dmin, worst = 0;
+  PetscReal      volumes[8], gmin, gmean, dmin, worst = 0, peeled;
   PetscLogDouble t0, t1;
 
   TWINFE_CK(PetscTime(&t0));
@@ -207,13 +207,23 @@ static void CheckSurfaceMesh(TwinfeSurface surface, PetscInt nregions, const int
   TWINFE_CK(TwinfeMeshGetRegions(mesh, &nfound, &found));
   ck_assert_int_eq(nfound, nregions);
   TWINFE_CK(TwinfeMeshComputeRegionVolumes(mesh, volumes));
+  {
+    PetscBool              improved;
+    TwinfeMeshImproveStats stats;
+    TWINFE_CK(TwinfeMeshGetImproveStats(mesh, &improved, &stats));
+    /* A boundary sliver the repair peels takes its volume with it (TwinfeMeshImproveStats: the
+       only change the mesh stage makes to a region's volume). HXT's meshes differ from run to
+       run: CI once saw the split ball 7e-6 off (2026-12-04), not reproduced in 31 runs here
+       (all within 1e-14, nothing peeled); -report prints the peeled volume. */
+    peeled = improved ? stats.peeled_volume_mm3 : 0;
+  }
   for (PetscInt r = 0; r < nfound; r++) {
     const char *name;
     PetscInt    i;
     for (i = 0; i < nregions && labels[i] != found[r]; i++) {
     }
     ck_assert_int_lt(i, nregions);
-    ck_assert_double_eq_tol(volumes[r], expected[i], rel_tol * expected[i]);
+    ck_assert_double_eq_tol(volumes[r], expected[i], rel_tol * expected[i] + peeled);
     if (PetscAbsReal(volumes[r] / expected[i] - 1) > PetscAbsReal(worst)) worst = volumes[r] / expected[i] - 1;
     TWINFE_CK(TwinfeMeshGetRegionName(mesh, found[r], &name));
     ck_assert_str_eq(name, names[i]);
@@ -223,8 +233,9 @@ static void CheckSurfaceMesh(TwinfeSurface surface, PetscInt nregions, const int
   TWINFE_CK(TwinfeMeshComputeQuality(mesh, &gmin, &gmean, &dmin));
   TWINFE_CK(TwinfeMeshGetTetrahedra(mesh, &ntets, NULL, NULL));
   if (report)
-    printf("# %s: %d tets, min gamma %.3f, mean gamma %.3f, min dihedral %.1f deg, worst volume change %+.2e, %.2f s\n", what,
-           (int)ntets, (double)gmin, (double)gmean, (double)dmin, (double)worst, (double)(t1 - t0));
+    printf("# %s: %d tets, min gamma %.3f, mean gamma %.3f, min dihedral %.1f deg, worst volume change %+.2e (peeled %.3g "
+           "mm^3), %.2f s\n",
+           what, (int)ntets, (double)gmin, (double)gmean, (double)dmin, (double)worst, (double)peeled, (double)(t1 - t0));
   /* Measured with HXT and Mesh.Optimize = 1 on these surfaces over 25 runs of this program
      (HXT is not bit-reproducible): min gamma 0.088-0.34 (usually >= 0.15), mean 0.63-0.75.
      HXT can keep one sliver pinned between surface triangles in a rare run, so the floor is on
