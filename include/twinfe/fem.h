@@ -111,6 +111,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, Pet
 
 /* Boundary faces carrying "Face Sets" value tag, counted over all ranks. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceGetFaceCount(TwinfeSpace space, PetscInt tag, PetscInt *count);
+/* The "Face Sets" values of the boundary faces, over all ranks, sorted, each once; free *tags
+   with PetscFree. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetFaceTags(TwinfeSpace space, PetscInt *ntags, PetscInt **tags);
 
 /* Evaluate kernel on every local cell: it ADDs nout values into out (zeroed per cell), stored
    at out[c*nout] (cStart..cEnd order): cell averages, error norms per cell. Collective. */

@@ -77,7 +77,8 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow flow, PetscInt tag,
    flow Q (mm^3/s) out through tag as p = Rp Q + Pc, C dPc/dt = Q - (Pc - Pd) / Rd, coupled to
    the 3D solve implicitly: the operator carries the rank-one term R b b^T of each outlet (b the
    outlet's flux functional, a MATLRC beside the assembled matrix), so Newton and the Krylov
-   solver see the coupling and the preconditioner stays that of the assembled matrix.
+   solver see the coupling, and the preconditioner is corrected for it by Woodbury's identity
+   (exact for these terms: a resistance costs no iterations).
    Rp, Rd in Pa s/mm^3 (1 mmHg s/ml = 0.133322 Pa s/mm^3), C in mm^3/Pa, Pd the distal pressure
    (Pa). C = 0 (then Rd may be 0): a resistance Rp + Rd. A steady solve takes Pc = Pd + Rd Q.
    Time steps integrate Pc with the flow's BDF scheme. Not collective. */

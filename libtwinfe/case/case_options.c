@@ -514,11 +514,10 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                     "flow: Carreau-Yasuda mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; default "
                                                     "blood, Cho and Kensey 1991: 0.056,0.00345,3.313,0.3568,2)",
                                                     NULL, carreau_yasuda, &ncy, &set));
-  TwinfeOptionsTry(
-      *declared,
-      TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
-                        "flow: grad-div parameter, Pa s (default 10 x viscosity for navier_stokes, 0 for stokes; docs/flow.md)",
-                        grad_div, &grad_div, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
+                                                "flow: grad-div parameter, Pa s (default 10 x viscosity for navier_stokes and "
+                                                "pulsatile flow, 0 for steady stokes; docs/flow.md)",
+                                                grad_div, &grad_div, NULL));
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsChoice(PetscOptionsObject, "-flow_schur_pre",
                                        "flow: the Schur complement's preconditioner: pcd (pressure convection-diffusion, "

@@ -42,6 +42,33 @@ PetscErrorCode TwinfeSpaceGetFaceCount(TwinfeSpace space, PetscInt tag, PetscInt
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeSpaceGetFaceTags(TwinfeSpace space, PetscInt *ntags, PetscInt **tags)
+{
+  PetscInt    nlocal = 0, *local, *all;
+  PetscMPIInt size, n, *counts, *displs;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(space->nfaces, &local));
+  for (PetscInt i = 0; i < space->nfaces; ++i)
+    local[nlocal++] = space->face_tag[i];
+  PetscCall(PetscSortRemoveDupsInt(&nlocal, local));
+  PetscCallMPI(MPI_Comm_size(space->comm, &size));
+  PetscCall(PetscMalloc2(size, &counts, size + 1, &displs));
+  PetscCall(PetscMPIIntCast(nlocal, &n));
+  PetscCallMPI(MPI_Allgather(&n, 1, MPI_INT, counts, 1, MPI_INT, space->comm));
+  displs[0] = 0;
+  for (PetscMPIInt r = 0; r < size; ++r)
+    displs[r + 1] = displs[r] + counts[r];
+  PetscCall(PetscMalloc1(displs[size], &all));
+  PetscCallMPI(MPI_Allgatherv(local, n, MPIU_INT, all, counts, displs, MPIU_INT, space->comm));
+  *ntags = displs[size];
+  PetscCall(PetscSortRemoveDupsInt(ntags, all));
+  PetscCall(PetscFree2(counts, displs));
+  PetscCall(PetscFree(local));
+  *tags = all;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSpaceAddDirichlet(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask, const PetscReal box[6],
                                        TwinfePointFunction fn, void *ctx)
 {

@@ -14,16 +14,28 @@ typedef struct {
   PetscReal *D[TWINFE_MAX_FIELDS]; /* nq*nbasis*3 reference gradients */
 } TwinfeRule;
 
+/* What a cell is, whatever the fields on it: vertices and edges, affine map, region. Spaces
+   made on one DM share it (space.c), since the flow alone makes three spaces on its mesh. */
+typedef struct {
+  PetscInt         refct;
+  PetscObjectState coordinates_state, regions_state; /* of the DM when it was built */
+  PetscInt         cStart, ncells;
+  PetscInt        *cell_points, *region;
+  PetscReal       *v0, *J, *Jinv, *detJ;
+} TwinfeCells;
+
 struct _p_TwinfeSpace {
-  MPI_Comm   comm;
-  DM         dm; /* clone carrying the layout */
-  PetscInt   nfields, degree[TWINFE_MAX_FIELDS], ncomp[TWINFE_MAX_FIELDS];
-  PetscInt   nbasis[TWINFE_MAX_FIELDS], offset[TWINFE_MAX_FIELDS], ndof;
-  PetscInt   cStart, ncells;
-  PetscInt  *cell_dofs;            /* ncells*ndof local vector indices */
-  PetscInt  *cell_points;          /* ncells*10: the 4 vertex points then the 6 edge points in reference order */
-  PetscReal *v0, *J, *Jinv, *detJ; /* per cell: 3, 9 (row-major), 9, 1 (absolute) */
-  PetscInt  *region;
+  MPI_Comm  comm;
+  DM        dm; /* clone carrying the layout */
+  PetscInt  nfields, degree[TWINFE_MAX_FIELDS], ncomp[TWINFE_MAX_FIELDS];
+  PetscInt  nbasis[TWINFE_MAX_FIELDS], offset[TWINFE_MAX_FIELDS], ndof;
+  PetscInt  cStart, ncells;
+  PetscInt *cell_dofs; /* ncells*ndof local vector indices */
+  /* Shared with other spaces on the same DM (cells); the pointers below are its arrays. */
+  TwinfeCells *cells;
+  PetscInt    *cell_points;          /* ncells*10: the 4 vertex points then the 6 edge points in reference order */
+  PetscReal   *v0, *J, *Jinv, *detJ; /* per cell: 3, 9 (row-major), 9, 1 (absolute) */
+  PetscInt    *region;
   /* boundary faces owned here */
   PetscInt nfaces, *face_cell, *face_local, *face_tag;
   /* lazily built rules */

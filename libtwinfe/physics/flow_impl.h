@@ -5,8 +5,9 @@
 
 #define TWINFE_FLOW_MAX_NEWTON 100 /* steps whose linear iterations are kept */
 
-typedef struct _p_TwinfeFlowPCD   *TwinfeFlowPCD;
-typedef struct _p_TwinfeFlowSplit *TwinfeFlowSplit;
+typedef struct _p_TwinfeFlowPCD      *TwinfeFlowPCD;
+typedef struct _p_TwinfeFlowSplit    *TwinfeFlowSplit;
+typedef struct _p_TwinfeFlowOutletPC *TwinfeFlowOutletPC;
 
 typedef struct {
   PetscInt             tag;
@@ -53,6 +54,7 @@ struct _p_TwinfeFlow {
   Mat                   outlet_flux; /* dense, one column b per outlet: Q = b . U */
   Vec                   outlet_R;    /* sequential, the outlets' R */
   Mat                   J_coupled;   /* J + sum R b b^T (MATLRC), the operator with outlets */
+  TwinfeFlowOutletPC    outlet_pc;   /* the preconditioner's correction for them (flow_outlet_pc.c) */
   TwinfeFlowWaveform   *waveforms;
   PetscInt              nwaveforms;
   PetscReal             time; /* s: where the conditions are evaluated */
@@ -78,6 +80,7 @@ struct _p_TwinfeFlow {
   PetscBool have_state;      /* U holds a state (a steady solve or a step); else the flow starts at rest */
   PetscReal jacobian_c0;     /* c0 of the Jacobian in J (-1: none): a linear step with the same c0 reuses it */
   PetscBool jacobian_linear; /* J was assembled without convection */
+  PetscInt  jacobian_count;  /* Jacobians formed so far: what depends on J knows when it changed */
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
   PetscReal history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
   PetscInt  history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
@@ -115,7 +118,13 @@ PETSC_INTERN PetscErrorCode TwinfeFlowSplitCreate_Private(TwinfeFlow, Mat *);
 PETSC_INTERN PetscErrorCode TwinfeFlowSplitSetPC_Private(TwinfeFlow, PC);
 PETSC_INTERN PetscErrorCode TwinfeFlowSplitSetUp_Private(TwinfeFlow);
 PETSC_INTERN PetscErrorCode TwinfeFlowSplitAssemble_Private(TwinfeFlow);
+PETSC_INTERN PetscErrorCode TwinfeFlowSplitReset_Private(TwinfeFlow);
 PETSC_INTERN PetscErrorCode TwinfeFlowSplitDestroy_Private(TwinfeFlow);
+/* Windkessel outlets (flow_outlet_pc.c): SetUp, after the outlets' flux functionals were made,
+   puts a PCSHELL applying Woodbury's correction for J + B R B^T around the KSP's preconditioner
+   (once) and copies the functionals; Destroy gives the KSP (may be NULL) its preconditioner back. */
+PETSC_INTERN PetscErrorCode TwinfeFlowOutletPCSetUp_Private(TwinfeFlow, KSP);
+PETSC_INTERN PetscErrorCode TwinfeFlowOutletPCDestroy_Private(TwinfeFlow, KSP);
 /* int rho h . v with h the element values given as the assembly's vector (the BDF history). */
 PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of

@@ -265,6 +265,15 @@ PetscErrorCode TwinfeFlowSplitSetPC_Private(TwinfeFlow f, PC pc)
   PetscFunctionReturn(0);
 }
 
+/* Frees the velocity multigrid hierarchy; TwinfeFlowSplitAssemble_Private gives the component
+   solver its operator again. */
+PetscErrorCode TwinfeFlowSplitReset_Private(TwinfeFlow f)
+{
+  PetscFunctionBeginUser;
+  if (f->split) PetscCall(KSPReset(f->split->component));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeFlowSplitDestroy_Private(TwinfeFlow f)
 {
   TwinfeFlowSplit s = f->split;

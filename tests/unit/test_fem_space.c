@@ -72,6 +72,40 @@ START_TEST(test_volume)
 }
 END_TEST
 
+/* Spaces on one DM share the cells' geometry and regions; moving the DM's coordinates gives a
+   later space new ones and leaves the earlier space its own. */
+START_TEST(test_spaces_share_cells)
+{
+  DM              dm = Box(3, 2, 4, 2.0, 1.0, 3.0);
+  TwinfeSpace     a, b, moved;
+  PetscInt        deg1[1] = {1}, deg2[1] = {2}, one[1] = {1}, three[1] = {3};
+  const PetscInt *ra, *rb, *rm;
+  PetscReal       v[3];
+  Vec             x;
+
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg1, one, &a));
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg2, three, &b));
+  TWINFE_CK(TwinfeSpaceGetCellRegions(a, &ra));
+  TWINFE_CK(TwinfeSpaceGetCellRegions(b, &rb));
+  ck_assert_ptr_eq(ra, rb);
+  TWINFE_CK(DMGetCoordinates(dm, &x));
+  TWINFE_CK(VecScale(x, 2.0));
+  TWINFE_CK(DMSetCoordinates(dm, x)); /* refreshes the local coordinates */
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, deg1, one, &moved));
+  TWINFE_CK(TwinfeSpaceGetCellRegions(moved, &rm));
+  ck_assert_ptr_ne(rm, ra);
+  TWINFE_CK(TwinfeSpaceDestroy(&a)); /* b still holds the first cells */
+  TWINFE_CK(TwinfeSpaceGetLocalVolume(b, &v[0]));
+  TWINFE_CK(TwinfeSpaceGetLocalVolume(moved, &v[1]));
+  MPI_Allreduce(MPI_IN_PLACE, v, 2, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD);
+  ck_assert_double_eq_tol(v[0], 6.0, 1e-12);
+  ck_assert_double_eq_tol(v[1], 48.0, 1e-11);
+  TWINFE_CK(TwinfeSpaceDestroy(&b));
+  TWINFE_CK(TwinfeSpaceDestroy(&moved));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
 START_TEST(test_quadrature_and_basis)
 {
   PetscInt   n;
@@ -445,6 +479,7 @@ Suite *twinfe_test_suite(void)
   TCase *tc = tcase_create("space");
   tcase_add_test(tc, test_dof_counts);
   tcase_add_test(tc, test_volume);
+  tcase_add_test(tc, test_spaces_share_cells);
   tcase_add_test(tc, test_quadrature_and_basis);
   tcase_add_test(tc, test_coo_matches_naive);
   tcase_add_test(tc, test_face_integral);
