@@ -19,7 +19,9 @@
  * so Ap gets its zero condition there (the outlets: free, a traction or a Windkessel) and none
  * where the velocity is given (Cahouet and Chabard 1988; Olshanskii, Peters and Reusken 2006).
  * On the vessel phantom at 1.5 mm, dt = T/100, the inlet condition took 380 iterations per step
- * and this one 135. With grad-div gamma the
+ * and this one 135. Navier-Stokes time steps, where rho c0 M dominates the velocity block as in
+ * Stokes, take the outlets' condition too (69 -> 44 iterations per Newton step on that mesh);
+ * steady Navier-Stokes keeps BRM1's inlets (with the outlets' it diverges). With grad-div gamma the
  * augmented Schur complement adds -gamma M^-1 (so mu becomes mu + gamma). M^-1 is applied as
  * its diagonal's inverse, Ap^-1 as one GAMG V-cycle (options -flow_pcd_laplace_*): both are
  * spectrally equivalent for P1 and cost a few vector operations.
@@ -29,13 +31,15 @@
 #include "flow_impl.h"
 
 struct _p_TwinfeFlowPCD {
-  Mat          laplace;       /* int grad psi_a . grad psi_b; the constrained rows and columns (ConstrainLaplace) */
-  Mat          convection;    /* int rho (w . grad psi_b) psi_a of the current iterate */
-  Vec          mass_diag;     /* diagonal of int psi_a psi_b */
-  KSP          laplace_ksp;   /* one GAMG V-cycle on laplace */
-  Vec          rhs, y, r;     /* work */
-  PetscScalar *cell_velocity; /* 4 per local cell: the cell mean of w, then the cell's volume */
-  PetscBool    laplace_set;   /* Ap is set up: there is a boundary to give it its condition */
+  Mat          laplace;         /* int grad psi_a . grad psi_b; the constrained rows and columns (ConstrainLaplace) */
+  Mat          convection;      /* int rho (w . grad psi_b) psi_a of the current iterate */
+  Vec          mass_diag;       /* diagonal of int psi_a psi_b */
+  KSP          laplace_ksp;     /* one GAMG V-cycle on laplace */
+  Vec          rhs, y, r;       /* work */
+  PetscScalar *cell_velocity;   /* 4 per local cell: the cell mean of w, then the cell's volume */
+  PetscBool    use_pcd;         /* -flow_schur_pre pcd (else the mass term alone) */
+  PetscBool    laplace_set;     /* Ap is set up: there is a boundary to give it its condition */
+  PetscInt     laplace_outlets; /* Ap's condition is on the outlets (1) or the inlets (0); -1: not made */
 };
 
 static PetscErrorCode LaplaceKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
@@ -135,21 +139,20 @@ static PetscBool GivenVelocity(TwinfeFlow f, PetscInt tag, PetscBool inlets_only
   return PETSC_FALSE;
 }
 
-/* Ap's zero condition: on the inlets (a prescribed velocity other than no slip) with
-   convection, else on the boundary where the velocity is free (see the top). *set is false
-   where no such boundary exists (a flow driven by tractions alone has no inlet; a flow with the
-   velocity given everywhere no free boundary): then only the mass term is used. Collective. */
-static PetscErrorCode ConstrainLaplace(TwinfeFlow f, PetscBool *set)
+/* Ap's zero condition: on the boundary where the velocity is free (outlets), or on the inlets
+   (a prescribed velocity other than no slip; see the top). *set is false where no such boundary
+   exists (a flow driven by tractions alone has no inlet; a flow with the velocity given
+   everywhere no free boundary): then only the mass term is used. Collective. */
+static PetscErrorCode ConstrainLaplace(TwinfeFlow f, PetscBool outlets, PetscBool *set)
 {
-  const PetscBool navier_stokes = f->convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
-  PetscInt        ntags, *tags, nset = 0;
+  PetscInt ntags, *tags, nset = 0;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceClearDirichlet(f->pressure_space));
   PetscCall(TwinfeSpaceGetFaceTags(f->pressure_space, &ntags, &tags));
   for (PetscInt i = 0; i < ntags; ++i) {
     const PetscBool inlet = GivenVelocity(f, tags[i], PETSC_TRUE), given = GivenVelocity(f, tags[i], PETSC_FALSE);
-    if (navier_stokes ? !inlet : given) continue;
+    if (outlets ? given : !inlet) continue;
     PetscCall(TwinfeSpaceAddDirichlet(f->pressure_space, tags[i], 0, 1, NULL, NULL, NULL));
     nset++;
   }
@@ -205,23 +208,19 @@ PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
-/* After the boundary conditions change: M's diagonal, and Ap with its condition. */
-PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
+/* Ap with its condition where the current solve wants it (see the top): the outlets but for
+   steady Navier-Stokes. Made again only when that changes (a run's steady start, then its
+   time steps). Collective. */
+static PetscErrorCode AssembleLaplace(TwinfeFlow f)
 {
-  TwinfeFlowPCD pcd = f->pcd;
-  Mat           mass;
-  PetscReal     scale;
-  PetscInt      kind    = 0;
-  const char   *kinds[] = {"pcd", "mass"};
+  TwinfeFlowPCD   pcd     = f->pcd;
+  const PetscBool outlets = !(f->convection && f->density > 0) || f->mass_coeff > 0 ? PETSC_TRUE : PETSC_FALSE;
+  PetscReal       scale;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &mass));
-  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, MassKernel, f, mass));
-  PetscCall(MatGetDiagonal(mass, pcd->mass_diag));
-  PetscCall(MatDestroy(&mass));
-  PetscCall(PetscOptionsGetEList(NULL, "flow_", "-schur_pre", kinds, 2, &kind, NULL));
-  pcd->laplace_set = PETSC_FALSE;
-  if (kind == 0) PetscCall(ConstrainLaplace(f, &pcd->laplace_set));
+  if (!pcd->use_pcd || pcd->laplace_outlets == (PetscInt)outlets) PetscFunctionReturn(0);
+  pcd->laplace_outlets = outlets;
+  PetscCall(ConstrainLaplace(f, outlets, &pcd->laplace_set));
   if (!pcd->laplace_set) PetscFunctionReturn(0);
   PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 0, NULL, LaplaceKernel, f, pcd->laplace));
   PetscCall(TwinfeFlowMeanDiagonal_Private(pcd->laplace, &scale));
@@ -231,13 +230,35 @@ PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
-/* Kp of the iterate U (called with each Navier-Stokes Jacobian). */
+/* After the boundary conditions change: M's diagonal, and Ap with its condition. */
+PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
+{
+  TwinfeFlowPCD pcd = f->pcd;
+  Mat           mass;
+  PetscInt      kind    = 0;
+  const char   *kinds[] = {"pcd", "mass"};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &mass));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, MassKernel, f, mass));
+  PetscCall(MatGetDiagonal(mass, pcd->mass_diag));
+  PetscCall(MatDestroy(&mass));
+  PetscCall(PetscOptionsGetEList(NULL, "flow_", "-schur_pre", kinds, 2, &kind, NULL));
+  pcd->use_pcd         = kind == 0 ? PETSC_TRUE : PETSC_FALSE;
+  pcd->laplace_set     = PETSC_FALSE;
+  pcd->laplace_outlets = -1;
+  PetscCall(AssembleLaplace(f));
+  PetscFunctionReturn(0);
+}
+
+/* Kp of the iterate U, and Ap for the solve (called with each Navier-Stokes Jacobian). */
 PetscErrorCode TwinfeFlowPCDUpdate_Private(TwinfeFlow f, Vec U)
 {
   TwinfeFlowPCD pcd = f->pcd;
   PetscInt      ncells, ndof;
 
   PetscFunctionBeginUser;
+  PetscCall(AssembleLaplace(f));
   if (!pcd->laplace_set) PetscFunctionReturn(0);
   PetscCall(TwinfeSpaceGetSizes(f->space, &ncells, &ndof));
   PetscCall(TwinfeSpaceEvaluateCells(f->space, 2, U, CellVelocityKernel, f, 4, pcd->cell_velocity));
