@@ -732,7 +732,10 @@ static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscRea
    Newton stopped). Continuation in the Reynolds number (Newton at a fraction of the density,
    raised step by step) was tried and removed: on the vessel phantom at 1.5 mm, where steady
    Newton fails from Stokes at 1.3-1.7 ml/s, it reached 66-86% of the Reynolds number in 6-8
-   minutes and failed there the same way, in the linear solve (docs/flow.md). */
+   minutes and failed there the same way, in the linear solve (docs/flow.md). Newton with an
+   exact LU stalls there too (residual 18.6 from 126, line search failing), and the same inflow
+   run in time never settles (the outlets' flows swing by 3% with a period of about 0.4 s): on
+   that mesh the flow has no stable steady state, which the message says for steady runs. */
 static PetscErrorCode TryNavierStokes(TwinfeFlow f, const char when[], PetscBool *converged, char detail[], size_t len)
 {
   SNESConvergedReason reason;
@@ -742,20 +745,23 @@ static PetscErrorCode TryNavierStokes(TwinfeFlow f, const char when[], PetscBool
   f->newton_steps = 0;
   PetscCall(Newton(f, &reason, &fnorm));
   *converged = reason > 0 ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(detail, len,
-                          "flow: Newton did not converge for %s%s (%s, residual %g): %srefine the mesh, %sor raise "
-                          "-flow_snes_max_it",
-                          NavierStokes(f) ? "Navier-Stokes" : "the shear-thinning Stokes flow", when,
-                          SNESConvergedReasons[reason], (double)fnorm,
-                          NavierStokes(f) ? "lower the inflow or the density (the Reynolds number), " : "",
-                          when[0] ? "shorten the time step, " : ""));
+  PetscCall(PetscSNPrintf(
+      detail, len,
+      "flow: Newton did not converge for %s%s (%s, residual %g): %srefine the mesh, %sor raise "
+      "-flow_snes_max_it%s",
+      NavierStokes(f) ? "Navier-Stokes" : "the shear-thinning Stokes flow", when, SNESConvergedReasons[reason], (double)fnorm,
+      NavierStokes(f) ? "lower the inflow or the density (the Reynolds number), " : "", when[0] ? "shorten the time step, " : "",
+      NavierStokes(f) && !when[0] ? "; a flow may also have no stable steady state at this Reynolds number: then run it in time "
+                                    "(TwinfeFlowStep; in twinfe a constant inflow is -inflow_fourier Q with -cardiac_period and "
+                                    "-cycles)"
+                                  : ""));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode SolveNavierStokes(TwinfeFlow f, const char when[])
 {
   PetscBool converged;
-  char      detail[512];
+  char      detail[1024];
 
   PetscFunctionBeginUser;
   PetscCall(TryNavierStokes(f, when, &converged, detail, sizeof detail));
@@ -778,7 +784,7 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   f->newton_steps = 1;
   if (Nonlinear(f)) {
     PetscBool converged;
-    char      detail[512];
+    char      detail[1024];
     Vec       stokes;
     PetscCall(VecDuplicate(f->U, &stokes));
     PetscCall(VecCopy(f->U, stokes));
