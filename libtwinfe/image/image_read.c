@@ -7,6 +7,7 @@
  * only as far as the data really goes: a 500-byte .gz claiming 2^31 voxels never makes us
  * allocate 8 GB. It is also 5-10x faster than VTK's NIfTI path on a CT (docs/image_formats.md). */
 #define _XOPEN_SOURCE 700 /* fseeko, off_t */
+#define _DEFAULT_SOURCE   /* madvise */
 #define _FILE_OFFSET_BITS 64
 #include "image_impl.h"
 
@@ -14,6 +15,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -349,6 +352,22 @@ static int InflateSome(Inflater *s, unsigned char *out, size_t cap, size_t *got)
   return Z_OK;
 }
 
+/* Asks the kernel for 2 MB pages on the whole 2 MB pages inside [p, p + bytes): where
+   transparent huge pages are on "madvise" (Debian's default), first touching the 272 MB of a
+   68M-voxel CT's labels otherwise costs 66k page faults, half of the read on this machine
+   (TwinfeImageVoxels 0.84 -> 0.39-0.59 s). Advice only: a kernel without it changes nothing. */
+static void AdviseHugePages(void *p, size_t bytes)
+{
+  const uintptr_t page = (uintptr_t)1 << 21, start = ((uintptr_t)p + page - 1) & ~(page - 1);
+  const uintptr_t end = ((uintptr_t)p + bytes) & ~(page - 1);
+
+#ifdef MADV_HUGEPAGE
+  if (end > start) (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+  (void)start, (void)end;
+#endif
+}
+
 static PetscErrorCode GrowLabels(int32_t **labels, int64_t *capacity, int64_t need_voxels, int64_t voxels)
 {
   PetscFunctionBeginUser;
@@ -356,6 +375,7 @@ static PetscErrorCode GrowLabels(int32_t **labels, int64_t *capacity, int64_t ne
   /* double, so the copies cost at most the final size again; never past the header's count */
   *capacity = PetscMin(voxels, PetscMax(need_voxels, 2 * *capacity));
   PetscCall(PetscRealloc((size_t)*capacity * sizeof **labels, labels));
+  AdviseHugePages(*labels, (size_t)*capacity * sizeof **labels);
   PetscFunctionReturn(0);
 }
 
