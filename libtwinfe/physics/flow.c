@@ -696,8 +696,7 @@ static PetscErrorCode SolveStokes(TwinfeFlow f, const char stage[])
   PetscFunctionReturn(0);
 }
 
-/* Whether the flow has inertia (convection with a density). */
-static PetscBool NavierStokes(TwinfeFlow f)
+PetscBool TwinfeFlowNavierStokes_Private(TwinfeFlow f)
 {
   return f->convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
 }
@@ -706,7 +705,7 @@ static PetscBool NavierStokes(TwinfeFlow f)
    (Carreau-Yasuda), also without inertia. */
 static PetscBool Nonlinear(TwinfeFlow f)
 {
-  return NavierStokes(f) || f->rheology.carreau_yasuda ? PETSC_TRUE : PETSC_FALSE;
+  return TwinfeFlowNavierStokes_Private(f) || f->rheology.carreau_yasuda ? PETSC_TRUE : PETSC_FALSE;
 }
 
 /* One Newton solve from U, adding its steps and iterations to the solve's counts. */
@@ -715,7 +714,7 @@ static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscRea
   PetscInt steps, its;
 
   PetscFunctionBeginUser;
-  f->with_convection = NavierStokes(f);
+  f->with_convection = TwinfeFlowNavierStokes_Private(f);
   PetscCall(SNESSolve(f->snes, NULL, f->U));
   PetscCall(SNESGetConvergedReason(f->snes, reason));
   PetscCall(SNESGetIterationNumber(f->snes, &steps));
@@ -740,21 +739,22 @@ static PetscErrorCode TryNavierStokes(TwinfeFlow f, const char when[], PetscBool
 {
   SNESConvergedReason reason;
   PetscReal           fnorm;
+  const PetscBool     ns = TwinfeFlowNavierStokes_Private(f);
 
   PetscFunctionBeginUser;
   f->newton_steps = 0;
   PetscCall(Newton(f, &reason, &fnorm));
   *converged = reason > 0 ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscSNPrintf(
-      detail, len,
-      "flow: Newton did not converge for %s%s (%s, residual %g): %srefine the mesh, %sor raise "
-      "-flow_snes_max_it%s",
-      NavierStokes(f) ? "Navier-Stokes" : "the shear-thinning Stokes flow", when, SNESConvergedReasons[reason], (double)fnorm,
-      NavierStokes(f) ? "lower the inflow or the density (the Reynolds number), " : "", when[0] ? "shorten the time step, " : "",
-      NavierStokes(f) && !when[0] ? "; a flow may also have no stable steady state at this Reynolds number: then run it in time "
-                                    "(TwinfeFlowStep; in twinfe a constant inflow is -inflow_fourier Q with -cardiac_period and "
-                                    "-cycles)"
-                                  : ""));
+  PetscCall(PetscSNPrintf(detail, len,
+                          "flow: Newton did not converge for %s%s (%s, residual %g): %srefine the mesh, %sor raise "
+                          "-flow_snes_max_it%s",
+                          ns ? "Navier-Stokes" : "the shear-thinning Stokes flow", when, SNESConvergedReasons[reason],
+                          (double)fnorm, ns ? "lower the inflow or the density (the Reynolds number), " : "",
+                          when[0] ? "shorten the time step, " : "",
+                          ns && !when[0] ? "; a flow may also have no stable steady state at this Reynolds number: then run it "
+                                           "in time (TwinfeFlowStep; in twinfe a constant inflow is -inflow_fourier Q with "
+                                           "-cardiac_period and -cycles)"
+                                         : ""));
   PetscFunctionReturn(0);
 }
 

@@ -96,6 +96,8 @@ struct _p_TwinfeFlow {
 PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+/* Whether the flow has inertia (convection with a density): Navier-Stokes (flow.c). */
+PETSC_INTERN PetscBool TwinfeFlowNavierStokes_Private(TwinfeFlow);
 /* Sets an option the user did not give (full name with the "flow_" prefix; flow.c): how the
    defaults of solvers made only at set-up are given while the user's options still win. */
 PETSC_INTERN PetscErrorCode TwinfeFlowDefaultOption_Private(const char[], const char[]);

@@ -9,8 +9,9 @@
  *
  *     (P + B R B^T)^-1 x = y - Z (I + R B^T Z)^-1 R B^T y,   y = P^-1 x,  Z = P^-1 B,
  *
- * so each application costs P^-1 plus m dot products and m AXPYs, and Z costs m applications
- * of P^-1 whenever J or R change (the form with I + R B^T Z, not R^-1 + B^T Z, allows R = 0). */
+ * so each application costs P^-1 plus m dot products and m AXPYs; Z costs m applications of
+ * P^-1 when J changes, and S = I + R B^T Z is remade from B^T Z when R changes (the form with
+ * I + R B^T Z, not R^-1 + B^T Z, allows R = 0). */
 #include "flow_impl.h"
 
 #include <petscblaslapack.h>
@@ -19,67 +20,64 @@ struct _p_TwinfeFlowOutletPC {
   TwinfeFlow    flow;
   PC            inner; /* the flow's preconditioner of J (PCFIELDSPLIT, or flow_split.c's shell) */
   PetscInt      m;
-  Vec          *b, *z;  /* the outlets' flux functionals, and P^-1 b */
-  PetscScalar  *S, *Rc; /* I + R B^T Z (LU-factored in place), and a work array of m */
+  Vec          *b, *z;        /* the outlets' flux functionals, and P^-1 b */
+  PetscScalar  *BtZ, *S, *Rc; /* B^T Z and I + R B^T Z (LU-factored in place), column-major; work of m */
   PetscBLASInt *pivots;
   PetscReal    *R;              /* the resistances Z and S were made for */
   PetscInt      jacobian_count; /* f->jacobian_count they were made for (-1: never) */
 };
 
-static PetscErrorCode Stale(TwinfeFlowOutletPC w, PetscBool *stale)
+/* Z = P^-1 B and B^T Z for the current J. Collective. */
+static PetscErrorCode RefreshZ(TwinfeFlowOutletPC w)
 {
-  const PetscScalar *R;
-
-  PetscFunctionBeginUser;
-  *stale = w->jacobian_count != w->flow->jacobian_count ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(VecGetArrayRead(w->flow->outlet_R, &R));
-  for (PetscInt k = 0; k < w->m; ++k)
-    if (w->R[k] != PetscRealPart(R[k])) *stale = PETSC_TRUE;
-  PetscCall(VecRestoreArrayRead(w->flow->outlet_R, &R));
-  PetscFunctionReturn(0);
-}
-
-/* Z = P^-1 B and the factored S = I + R B^T Z for the current J and R. Collective. */
-static PetscErrorCode Refresh(TwinfeFlowOutletPC w)
-{
-  const PetscScalar *R;
-  PetscScalar       *dots;
-  PetscBLASInt       m, info;
-
   PetscFunctionBeginUser;
   PetscCall(PCSetOperators(w->inner, w->flow->J, w->flow->J));
   PetscCall(PCSetUp(w->inner));
   for (PetscInt k = 0; k < w->m; ++k)
     PetscCall(PCApply(w->inner, w->b[k], w->z[k]));
-  PetscCall(PetscMalloc1(w->m, &dots));
+  for (PetscInt k = 0; k < w->m; ++k) /* column k: b_j . z_k over j */
+    PetscCall(VecMDot(w->z[k], w->m, w->b, &w->BtZ[k * w->m]));
+  w->jacobian_count = w->flow->jacobian_count;
+  PetscFunctionReturn(0);
+}
+
+/* Z and S for the current J and R, remade only where they changed. Not collective beyond
+   RefreshZ (R is the same on every rank). */
+static PetscErrorCode Refresh(TwinfeFlowOutletPC w)
+{
+  const PetscScalar *R;
+  PetscBool          new_z = w->jacobian_count != w->flow->jacobian_count ? PETSC_TRUE : PETSC_FALSE, new_s = new_z;
+  PetscBLASInt       m, info;
+
+  PetscFunctionBeginUser;
+  if (new_z) PetscCall(RefreshZ(w));
   PetscCall(VecGetArrayRead(w->flow->outlet_R, &R));
-  for (PetscInt j = 0; j < w->m; ++j) { /* row j: delta_jk + R_j b_j . z_k; S column-major */
-    PetscCall(VecMDot(w->b[j], w->m, w->z, dots));
-    w->R[j] = PetscRealPart(R[j]);
-    for (PetscInt k = 0; k < w->m; ++k)
-      w->S[j + k * w->m] = (j == k ? 1 : 0) + R[j] * dots[k];
-  }
+  for (PetscInt k = 0; k < w->m && !new_s; ++k) /* (w->R is set once S was made) */
+    if (w->R[k] != PetscRealPart(R[k])) new_s = PETSC_TRUE;
+  if (new_s)
+    for (PetscInt j = 0; j < w->m; ++j) { /* row j: delta_jk + R_j b_j . z_k */
+      w->R[j] = PetscRealPart(R[j]);
+      for (PetscInt k = 0; k < w->m; ++k)
+        w->S[j + k * w->m] = (j == k ? 1 : 0) + R[j] * w->BtZ[j + k * w->m];
+    }
   PetscCall(VecRestoreArrayRead(w->flow->outlet_R, &R));
-  PetscCall(PetscFree(dots));
+  if (!new_s) PetscFunctionReturn(0);
   PetscCall(PetscBLASIntCast(w->m, &m));
   PetscCallBLAS("LAPACKgetrf", LAPACKgetrf_(&m, &m, w->S, &m, w->pivots, &info));
   PetscCheck(info == 0, w->flow->comm, PETSC_ERR_LIB,
              "flow: the Windkessel outlets' correction to the preconditioner is singular (LAPACK getrf info %d)", (int)info);
-  w->jacobian_count = w->flow->jacobian_count;
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Apply(PC pc, Vec x, Vec y)
 {
   TwinfeFlowOutletPC w;
-  PetscBool          stale;
   PetscBLASInt       m, one = 1, info;
   const char         trans = 'N';
 
   PetscFunctionBeginUser;
   PetscCall(PCShellGetContext(pc, &w));
-  PetscCall(Stale(w, &stale));
-  if (stale) PetscCall(Refresh(w));
+  PetscCall(Refresh(w));
   PetscCall(PCApply(w->inner, x, y));
   PetscCall(VecMDot(y, w->m, w->b, w->Rc));
   for (PetscInt k = 0; k < w->m; ++k)
@@ -130,7 +128,7 @@ static PetscErrorCode Create(TwinfeFlow f, KSP ksp)
   w->m    = f->noutlets;
   PetscCall(VecDuplicateVecs(f->U, w->m, &w->b));
   PetscCall(VecDuplicateVecs(f->U, w->m, &w->z));
-  PetscCall(PetscMalloc4(w->m * w->m, &w->S, w->m, &w->Rc, w->m, &w->pivots, w->m, &w->R));
+  PetscCall(PetscMalloc5(w->m * w->m, &w->BtZ, w->m * w->m, &w->S, w->m, &w->Rc, w->m, &w->pivots, w->m, &w->R));
   f->outlet_pc = w;
   PetscCall(KSPGetPC(ksp, &w->inner));
   PetscCall(PetscObjectReference((PetscObject)w->inner));
@@ -168,7 +166,7 @@ PetscErrorCode TwinfeFlowOutletPCDestroy_Private(TwinfeFlow f, KSP ksp)
   PetscCall(PCDestroy(&w->inner));
   PetscCall(VecDestroyVecs(w->m, &w->b));
   PetscCall(VecDestroyVecs(w->m, &w->z));
-  PetscCall(PetscFree4(w->S, w->Rc, w->pivots, w->R));
+  PetscCall(PetscFree5(w->BtZ, w->S, w->Rc, w->pivots, w->R));
   PetscCall(PetscFree(f->outlet_pc));
   PetscFunctionReturn(0);
 }

@@ -103,8 +103,8 @@ static PetscErrorCode ConvectionKernel(const TwinfeElement *e, PetscScalar K[], 
 }
 
 /* z = S^-1 x as above. Without convection and time derivative (steady Stokes), or without a
-   boundary for Ap's condition (ConstrainLaplace), only the mass term is left: -(mu + gamma) M^-1 x, the pressure-mass
-   preconditioner. */
+   boundary for Ap's condition (ConstrainLaplace), only the mass term is left:
+   -(mu + gamma) M^-1 x, the pressure-mass preconditioner. */
 static PetscErrorCode ApplyPCD(Mat S, Vec x, Vec z)
 {
   TwinfeFlow    f;
@@ -214,7 +214,7 @@ PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow f)
 static PetscErrorCode AssembleLaplace(TwinfeFlow f)
 {
   TwinfeFlowPCD   pcd     = f->pcd;
-  const PetscBool outlets = !(f->convection && f->density > 0) || f->mass_coeff > 0 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscBool outlets = !TwinfeFlowNavierStokes_Private(f) || f->mass_coeff > 0 ? PETSC_TRUE : PETSC_FALSE;
   PetscReal       scale;
 
   PetscFunctionBeginUser;

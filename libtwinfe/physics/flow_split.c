@@ -43,7 +43,7 @@ struct _p_TwinfeFlowSplit {
    that is one scalar matrix per component. */
 PetscBool TwinfeFlowSplitAllowed_Private(TwinfeFlow f)
 {
-  const PetscBool navier_stokes = f->convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
+  const PetscBool navier_stokes = TwinfeFlowNavierStokes_Private(f);
 
   return !navier_stokes && !f->rheology.carreau_yasuda && f->grad_div == 0 ? PETSC_TRUE : PETSC_FALSE;
 }
