@@ -270,6 +270,21 @@ static PetscErrorCode EnsureSpaces(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
+/* The names of the options that flows set as defaults (not the user's). A later flow in the same
+   process may need other defaults (a Stokes flow after a Navier-Stokes one): it replaces these
+   and clears the ones it does not use, so that no flow inherits another's and none is left
+   unread (the case reports an option nothing reads as an error). */
+#define MAX_FLOW_DEFAULTS 32
+static char flow_defaults[MAX_FLOW_DEFAULTS][96];
+static int  nflow_defaults;
+
+static PetscBool SetByAFlow(const char name[])
+{
+  for (int i = 0; i < nflow_defaults; ++i)
+    if (!strcmp(flow_defaults[i], name)) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
 /* A default for an option the user did not give (full name with the "flow_" prefix). */
 PetscErrorCode TwinfeFlowDefaultOption_Private(const char name[], const char value[])
 {
@@ -277,27 +292,89 @@ PetscErrorCode TwinfeFlowDefaultOption_Private(const char name[], const char val
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsHasName(NULL, NULL, name, &given));
-  if (!given) PetscCall(PetscOptionsSetValue(NULL, name, value));
+  if (given && !SetByAFlow(name)) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsSetValue(NULL, name, value));
+  if (SetByAFlow(name)) PetscFunctionReturn(0);
+  PetscCheck(nflow_defaults < MAX_FLOW_DEFAULTS && strlen(name) < sizeof flow_defaults[0], PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "flow: no room to record the default %s", name);
+  PetscCall(PetscStrcpy(flow_defaults[nflow_defaults++], name));
+  PetscFunctionReturn(0);
+}
+
+/* Clears a default that an earlier flow set and this one does not use (the user's stays). */
+static PetscErrorCode ClearFlowDefault(const char name[])
+{
+  PetscFunctionBeginUser;
+  if (SetByAFlow(name)) PetscCall(PetscOptionsClearValue(NULL, name));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  const char *name, *value;
+} FlowDefault;
+
+#define VELOCITY "-flow_fieldsplit_velocity_"
+/* Stokes: one GAMG V-cycle, threshold 0 and one smoothing step per level
+   (benchmarks/flow_solver_study.md: at 549k unknowns 90 iterations and 18.9 s against 85 and
+   44.7 s with threshold 0.02 and two steps; the Galerkin products take a third of the time). */
+static const FlowDefault stokes_velocity[] = {
+    {VELOCITY "pc_type", "gamg"},
+    {VELOCITY "pc_gamg_threshold", "0"},
+    {VELOCITY "mg_levels_ksp_max_it", "1"},
+};
+/* Navier-Stokes: the velocity block's lower block triangle in its components (one block
+   Gauss-Seidel sweep over x, y, z: the modified augmented Lagrangian preconditioner of Benzi,
+   Olshanskii and Wang, 2011), one BoomerAMG V-cycle with l1-Jacobi smoothing per component.
+   GAMG's V-cycle on the whole block, and BoomerAMG with its default Gauss-Seidel smoothing
+   (which returns Inf), do not converge on convection with grad-div; this does, in a number of
+   iterations that does not grow with the mesh (duct at Re 300: 129 per Newton step at 73k
+   unknowns and 17 s, against 1,342 and 81 s with GAMG; benchmarks/flow_solver_study.md). */
+static const FlowDefault navier_stokes_velocity[] = {
+    {VELOCITY "pc_type", "fieldsplit"},
+    {VELOCITY "pc_fieldsplit_dm_splits", "false"},
+    {VELOCITY "pc_fieldsplit_block_size", "3"},
+    {VELOCITY "pc_fieldsplit_type", "multiplicative"},
+    {VELOCITY "fieldsplit_ksp_type", "preonly"},
+    {VELOCITY "fieldsplit_pc_type", "hypre"},
+    {VELOCITY "fieldsplit_pc_hypre_boomeramg_relax_type_all", "l1scaled-Jacobi"},
+    {VELOCITY "fieldsplit_pc_hypre_boomeramg_truncfactor", "0.3"},
+};
+
+/* Sets the defaults of one regime and clears those of the other that an earlier flow set. */
+static PetscErrorCode SetVelocityDefaults(const FlowDefault use[], size_t nuse, const FlowDefault clear[], size_t nclear)
+{
+  PetscFunctionBeginUser;
+  for (size_t i = 0; i < nclear; ++i)
+    PetscCall(ClearFlowDefault(clear[i].name));
+  for (size_t i = 0; i < nuse; ++i)
+    PetscCall(TwinfeFlowDefaultOption_Private(use[i].name, use[i].value));
   PetscFunctionReturn(0);
 }
 
 /* The inner solvers' defaults go through the options database because PCFIELDSPLIT creates its
-   sub-solvers only at set-up, and the user's options must still win. Velocity block: one GAMG
-   V-cycle, threshold 0 and one smoothing step per level (benchmarks/flow_solver_study.md: at
-   549k unknowns 90 iterations and 18.9 s against 85 and 44.7 s with threshold 0.02 and two
-   steps; the Galerkin products take a third of the time). Schur block: the operator of
-   flow_pcd.c (PCD, or the pressure mass matrix's diagonal), applied once through PCMAT. */
-static PetscErrorCode SetInnerSolverDefaults(void)
+   sub-solvers only at set-up, and the user's options must still win. Velocity block: by the
+   regime (above); a user's -flow_fieldsplit_velocity_pc_type keeps the whole choice to the user,
+   and a PETSc without hypre gets GAMG. Schur block: the operator of flow_pcd.c (PCD, or the
+   pressure mass matrix's diagonal), applied once through PCMAT. */
+static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
 {
+  PetscBool hypre, user_velocity_pc, given;
+  size_t    ns = PETSC_STATIC_ARRAY_LENGTH(stokes_velocity), nns = PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity);
+
   PetscFunctionBeginUser;
+  PetscCall(PetscHasExternalPackage("hypre", &hypre));
+  PetscCall(PetscOptionsHasName(NULL, NULL, VELOCITY "pc_type", &given));
+  user_velocity_pc = given && !SetByAFlow(VELOCITY "pc_type") ? PETSC_TRUE : PETSC_FALSE;
+  if (!user_velocity_pc && hypre && TwinfeFlowNavierStokes_Private(f))
+    PetscCall(SetVelocityDefaults(navier_stokes_velocity, nns, stokes_velocity, ns));
+  else if (!user_velocity_pc)
+    PetscCall(SetVelocityDefaults(stokes_velocity, ns, navier_stokes_velocity, nns));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_ksp_type", "preonly"));
-  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_pc_type", "gamg"));
-  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_pc_gamg_threshold", "0"));
-  PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_mg_levels_ksp_max_it", "1"));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_ksp_type", "preonly"));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_pc_type", "mat"));
   PetscFunctionReturn(0);
 }
+#undef VELOCITY
 
 static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
 {
@@ -430,7 +507,7 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
     PetscCall(PCFieldSplitSetType(pc, PC_COMPOSITE_SCHUR));
     PetscCall(PCFieldSplitSetSchurFactType(pc, PC_FIELDSPLIT_SCHUR_FACT_UPPER));
     PetscCall(PCFieldSplitSetSchurPre(pc, PC_FIELDSPLIT_SCHUR_PRE_USER, f->schur_pre));
-    PetscCall(SetInnerSolverDefaults());
+    PetscCall(SetInnerSolverDefaults(f));
   }
   PetscCall(SNESSetFromOptions(f->snes));
   PetscFunctionReturn(0);
@@ -642,6 +719,8 @@ static PetscErrorCode SetUp(TwinfeFlow f)
     PetscFunctionReturn(0);
   }
   PetscCall(ApplyBoundaryConditions(f));
+  /* again: the regime may have changed since EnsureSNES; the sub-solvers read them at set-up */
+  if (!f->split) PetscCall(SetInnerSolverDefaults(f));
   if (f->split) PetscCall(TwinfeFlowSplitSetUp_Private(f));
   PetscCall(BuildOutlets(f));
   f->bc_scale    = 0; /* set by the first Jacobian */
