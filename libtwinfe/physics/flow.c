@@ -270,42 +270,85 @@ static PetscErrorCode EnsureSpaces(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
-/* The names of the options that flows set as defaults (not the user's). A later flow in the same
+/* The options that flows set as defaults, with the values they set. A later flow in the same
    process may need other defaults (a Stokes flow after a Navier-Stokes one): it replaces these
    and clears the ones it does not use, so that no flow inherits another's and none is left
-   unread (the case reports an option nothing reads as an error). */
+   unread (the case reports an option nothing reads as an error). An option whose value differs
+   from the one recorded was given by the user since, and is the user's. */
 #define MAX_FLOW_DEFAULTS 32
-static char flow_defaults[MAX_FLOW_DEFAULTS][96];
-static int  nflow_defaults;
+static struct {
+  char name[96], value[32];
+} flow_defaults[MAX_FLOW_DEFAULTS];
+static int nflow_defaults;
 
-static PetscBool SetByAFlow(const char name[])
+static PetscErrorCode FindFlowDefault(const char name[], int *index)
 {
+  PetscFunctionBeginUser;
+  *index = -1;
   for (int i = 0; i < nflow_defaults; ++i)
-    if (!strcmp(flow_defaults[i], name)) return PETSC_TRUE;
-  return PETSC_FALSE;
+    if (!strcmp(flow_defaults[i].name, name)) *index = i;
+  PetscFunctionReturn(0);
+}
+
+/* Whether name is in the database with the value a flow set (not the user's). */
+static PetscErrorCode SetByAFlow(const char name[], PetscBool *ours)
+{
+  const char *value;
+  PetscBool   set;
+  int         i;
+
+  PetscFunctionBeginUser;
+  *ours = PETSC_FALSE;
+  PetscCall(FindFlowDefault(name, &i));
+  if (i < 0) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsFindPair(NULL, NULL, name, &value, &set));
+  if (set && value && !strcmp(value, flow_defaults[i].value)) *ours = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* Whether the user gave name (set, and not by a flow). */
+static PetscErrorCode GivenByUser(const char name[], PetscBool *given)
+{
+  PetscBool set, ours;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasName(NULL, NULL, name, &set));
+  PetscCall(SetByAFlow(name, &ours));
+  *given = set && !ours ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
 }
 
 /* A default for an option the user did not give (full name with the "flow_" prefix). */
 PetscErrorCode TwinfeFlowDefaultOption_Private(const char name[], const char value[])
 {
   PetscBool given;
+  int       i;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscOptionsHasName(NULL, NULL, name, &given));
-  if (given && !SetByAFlow(name)) PetscFunctionReturn(0);
+  PetscCall(GivenByUser(name, &given));
+  if (given) PetscFunctionReturn(0);
+  PetscCheck(strlen(name) < sizeof flow_defaults[0].name && strlen(value) < sizeof flow_defaults[0].value, PETSC_COMM_SELF,
+             PETSC_ERR_PLIB, "flow: the default %s %s is too long to record", name, value);
+  PetscCall(FindFlowDefault(name, &i));
+  if (i < 0) {
+    PetscCheck(nflow_defaults < MAX_FLOW_DEFAULTS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "flow: no room to record the default %s",
+               name);
+    i = nflow_defaults++;
+    PetscCall(PetscStrcpy(flow_defaults[i].name, name));
+  }
+  PetscCall(PetscStrcpy(flow_defaults[i].value, value));
   PetscCall(PetscOptionsSetValue(NULL, name, value));
-  if (SetByAFlow(name)) PetscFunctionReturn(0);
-  PetscCheck(nflow_defaults < MAX_FLOW_DEFAULTS && strlen(name) < sizeof flow_defaults[0], PETSC_COMM_SELF, PETSC_ERR_PLIB,
-             "flow: no room to record the default %s", name);
-  PetscCall(PetscStrcpy(flow_defaults[nflow_defaults++], name));
   PetscFunctionReturn(0);
 }
 
 /* Clears a default that an earlier flow set and this one does not use (the user's stays). */
 static PetscErrorCode ClearFlowDefault(const char name[])
 {
+  PetscBool ours;
+
   PetscFunctionBeginUser;
-  if (SetByAFlow(name)) PetscCall(PetscOptionsClearValue(NULL, name));
+  PetscCall(SetByAFlow(name, &ours));
+  if (ours) PetscCall(PetscOptionsClearValue(NULL, name));
   PetscFunctionReturn(0);
 }
 
@@ -358,16 +401,18 @@ static PetscErrorCode SetVelocityDefaults(const FlowDefault use[], size_t nuse, 
    pressure mass matrix's diagonal), applied once through PCMAT. */
 static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
 {
-  PetscBool hypre, user_velocity_pc, given;
+  PetscBool hypre, user_velocity_pc;
   size_t    ns = PETSC_STATIC_ARRAY_LENGTH(stokes_velocity), nns = PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity);
 
   PetscFunctionBeginUser;
   PetscCall(PetscHasExternalPackage("hypre", &hypre));
-  PetscCall(PetscOptionsHasName(NULL, NULL, VELOCITY "pc_type", &given));
-  user_velocity_pc = given && !SetByAFlow(VELOCITY "pc_type") ? PETSC_TRUE : PETSC_FALSE;
-  if (!user_velocity_pc && hypre && TwinfeFlowNavierStokes_Private(f))
+  PetscCall(GivenByUser(VELOCITY "pc_type", &user_velocity_pc));
+  if (user_velocity_pc) { /* neither regime's: they would be left unread */
+    PetscCall(SetVelocityDefaults(NULL, 0, stokes_velocity, ns));
+    PetscCall(SetVelocityDefaults(NULL, 0, navier_stokes_velocity, nns));
+  } else if (hypre && TwinfeFlowNavierStokes_Private(f))
     PetscCall(SetVelocityDefaults(navier_stokes_velocity, nns, stokes_velocity, ns));
-  else if (!user_velocity_pc)
+  else
     PetscCall(SetVelocityDefaults(stokes_velocity, ns, navier_stokes_velocity, nns));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_ksp_type", "preonly"));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_ksp_type", "preonly"));
