@@ -368,6 +368,9 @@ static const FlowDefault stokes_velocity[] = {
 /* Navier-Stokes: the velocity block's lower block triangle in its components (one block
    Gauss-Seidel sweep over x, y, z: the modified augmented Lagrangian preconditioner of Benzi,
    Olshanskii and Wang, 2011), one BoomerAMG V-cycle with l1-Jacobi smoothing per component.
+   Steady flows only (no waveform): in time steps the mass term dominates the blocks, whose P2
+   mass entries are of both signs, and BoomerAMG's classical coarsening fails there (the aorta at
+   20 ml/s, steps of 0.005 s: the first step's linear solve diverges, GAMG takes 82 iterations).
    GAMG's V-cycle on the whole block, and BoomerAMG with its default Gauss-Seidel smoothing
    (which returns Inf), do not converge on convection with grad-div; this does, in a number of
    iterations that does not grow with the mesh (duct at Re 300: 129 per Newton step at 73k
@@ -410,7 +413,7 @@ static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
   if (user_velocity_pc) { /* neither regime's: they would be left unread */
     PetscCall(SetVelocityDefaults(NULL, 0, stokes_velocity, ns));
     PetscCall(SetVelocityDefaults(NULL, 0, navier_stokes_velocity, nns));
-  } else if (hypre && TwinfeFlowNavierStokes_Private(f))
+  } else if (hypre && TwinfeFlowNavierStokes_Private(f) && !f->nwaveforms)
     PetscCall(SetVelocityDefaults(navier_stokes_velocity, nns, stokes_velocity, ns));
   else
     PetscCall(SetVelocityDefaults(stokes_velocity, ns, navier_stokes_velocity, nns));
