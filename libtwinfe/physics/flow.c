@@ -373,8 +373,8 @@ static const FlowDefault stokes_velocity[] = {
    20 ml/s, steps of 0.005 s: the first step's linear solve diverges, GAMG takes 82 iterations).
    GAMG's V-cycle on the whole block, and BoomerAMG with its default Gauss-Seidel smoothing
    (which returns Inf), do not converge on convection with grad-div; this does, in a number of
-   iterations that does not grow with the mesh (duct at Re 300: 129 per Newton step at 73k
-   unknowns and 17 s, against 1,342 and 81 s with GAMG; benchmarks/flow_solver_study.md). */
+   iterations that does not grow with the mesh (duct at Re 300: at most 97 per Newton step at 73k
+   unknowns and 18.2 s, against 1,342 and 80.6 s with GAMG; benchmarks/flow_solver_study.md). */
 static const FlowDefault navier_stokes_velocity[] = {
     {VELOCITY "pc_type", "fieldsplit"},
     {VELOCITY "pc_fieldsplit_dm_splits", "false"},
@@ -386,14 +386,12 @@ static const FlowDefault navier_stokes_velocity[] = {
     {VELOCITY "fieldsplit_pc_hypre_boomeramg_truncfactor", "0.3"},
 };
 
-/* Sets the defaults of one regime and clears those of the other that an earlier flow set. */
-static PetscErrorCode SetVelocityDefaults(const FlowDefault use[], size_t nuse, const FlowDefault clear[], size_t nclear)
+/* Clears what an earlier flow set from list, the user's options staying. */
+static PetscErrorCode ClearFlowDefaults(const FlowDefault list[], size_t n)
 {
   PetscFunctionBeginUser;
-  for (size_t i = 0; i < nclear; ++i)
-    PetscCall(ClearFlowDefault(clear[i].name));
-  for (size_t i = 0; i < nuse; ++i)
-    PetscCall(TwinfeFlowDefaultOption_Private(use[i].name, use[i].value));
+  for (size_t i = 0; i < n; ++i)
+    PetscCall(ClearFlowDefault(list[i].name));
   PetscFunctionReturn(0);
 }
 
@@ -404,19 +402,23 @@ static PetscErrorCode SetVelocityDefaults(const FlowDefault use[], size_t nuse, 
    pressure mass matrix's diagonal), applied once through PCMAT. */
 static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
 {
-  PetscBool hypre, user_velocity_pc;
-  size_t    ns = PETSC_STATIC_ARRAY_LENGTH(stokes_velocity), nns = PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity);
+  PetscBool          hypre, user_velocity_pc;
+  const FlowDefault *use  = stokes_velocity;
+  size_t             nuse = PETSC_STATIC_ARRAY_LENGTH(stokes_velocity);
 
   PetscFunctionBeginUser;
   PetscCall(PetscHasExternalPackage("hypre", &hypre));
   PetscCall(GivenByUser(VELOCITY "pc_type", &user_velocity_pc));
-  if (user_velocity_pc) { /* neither regime's: they would be left unread */
-    PetscCall(SetVelocityDefaults(NULL, 0, stokes_velocity, ns));
-    PetscCall(SetVelocityDefaults(NULL, 0, navier_stokes_velocity, nns));
-  } else if (hypre && TwinfeFlowNavierStokes_Private(f) && !f->nwaveforms)
-    PetscCall(SetVelocityDefaults(navier_stokes_velocity, nns, stokes_velocity, ns));
-  else
-    PetscCall(SetVelocityDefaults(stokes_velocity, ns, navier_stokes_velocity, nns));
+  /* an earlier flow's, of either regime, go; a user's choice takes neither (they would be left
+     unread) */
+  PetscCall(ClearFlowDefaults(stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(stokes_velocity)));
+  PetscCall(ClearFlowDefaults(navier_stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity)));
+  if (user_velocity_pc)
+    nuse = 0;
+  else if (hypre && TwinfeFlowNavierStokes_Private(f) && !f->nwaveforms)
+    use = navier_stokes_velocity, nuse = PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity);
+  for (size_t i = 0; i < nuse; ++i)
+    PetscCall(TwinfeFlowDefaultOption_Private(use[i].name, use[i].value));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_velocity_ksp_type", "preonly"));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_ksp_type", "preonly"));
   PetscCall(TwinfeFlowDefaultOption_Private("-flow_fieldsplit_pressure_pc_type", "mat"));
