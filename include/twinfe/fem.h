@@ -57,6 +57,14 @@ typedef struct {
 typedef PetscErrorCode (*TwinfeElementVectorKernel)(const TwinfeElement *e, PetscScalar r[], void *ctx);
 typedef PetscErrorCode (*TwinfeElementMatrixKernel)(const TwinfeElement *e, PetscScalar K[], void *ctx);
 typedef PetscErrorCode (*TwinfeFaceVectorKernel)(const TwinfeFaceElement *f, PetscScalar r[], void *ctx);
+typedef PetscErrorCode (*TwinfeFaceMatrixKernel)(const TwinfeFaceElement *f, PetscScalar K[], void *ctx);
+/* A boundary term of a matrix: kernel's face matrices (ndof*ndof of the face's cell, row-major)
+   over the boundary faces tagged tag, with a rule exact for degree qorder. */
+typedef struct {
+  PetscInt               tag, qorder;
+  TwinfeFaceMatrixKernel kernel;
+  void                  *ctx;
+} TwinfeFaceMatrixTerm;
 /* Values of the ncomp components of a field at x (for Dirichlet data). */
 typedef PetscErrorCode (*TwinfePointFunction)(const PetscReal x[3], PetscInt ncomp, PetscScalar value[], void *ctx);
 
@@ -93,6 +101,11 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A);
    it is refused). If the kernel fails, A's values are undefined. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel,
                                                       void *ctx, Mat A);
+/* The same, plus the face matrices of nterms boundary terms (a face's dofs are its cell's, so
+   they lie in the cells' pattern). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qorder, Vec U,
+                                                               TwinfeElementMatrixKernel kernel, void *ctx, PetscInt nterms,
+                                                               const TwinfeFaceMatrixTerm terms[], Mat A);
 /* The global indices of one field's dofs, increasing: the index set PCFIELDSPLIT gets from the
    space's DM. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateFieldIS(TwinfeSpace space, PetscInt field, IS *is);

@@ -84,6 +84,12 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowAddTraction(TwinfeFlow flow, PetscInt tag,
    Time steps integrate Pc with the flow's BDF scheme. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowAddWindkessel(TwinfeFlow flow, PetscInt tag, PetscReal Rp, PetscReal C, PetscReal Rd,
                                                     PetscReal Pd);
+/* Stabilise the open boundary tag (an outlet: free, traction or Windkessel) against backflow:
+   where blood enters through it (u . n < 0) its traction gains beta rho (u . n) u, which takes
+   out the kinetic energy the reversed flow would carry in (beta >= 1/2 bounds it; 0 removes the
+   term). Blood leaving is untouched. Navier-Stokes only (the term is inertial). Without it a
+   flow that reverses at an outlet, as in diastole, diverges there. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowAddBackflowStabilization(TwinfeFlow flow, PetscInt tag, PetscReal beta);
 /* The outlet's flow Q (mm^3/s, out of the vessel) and pressure p = Rp Q + Pc (Pa) of the current
    state. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow flow, PetscInt tag, PetscReal *Q, PetscReal *p);

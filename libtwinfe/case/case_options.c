@@ -490,7 +490,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
 {
   const char *profiles[] = {"poiseuille", "plug"}, *models[] = {"newtonian", "carreau_yasuda"}, *schur[] = {"pcd", "mass"};
   PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0;
-  PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3;
+  PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3, backflow = 1;
   PetscReal   carreau_yasuda[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
   PetscBool   set, split = PETSC_TRUE;
   PetscFunctionBegin;
@@ -518,6 +518,10 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                 "flow: grad-div parameter, Pa s (default 10 x viscosity for navier_stokes and "
                                                 "pulsatile flow, 0 for steady stokes; docs/flow.md)",
                                                 grad_div, &grad_div, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-backflow_stabilization",
+                                                "flow: beta of the outlets' backflow stabilisation, the traction beta rho "
+                                                "(u.n) u where blood enters by an outlet (navier_stokes; 0 off; docs/flow.md)",
+                                                backflow, &backflow, NULL));
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsChoice(PetscOptionsObject, "-flow_schur_pre",
                                        "flow: the Schur complement's preconditioner: pcd (pressure convection-diffusion, "

@@ -559,6 +559,40 @@ static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscErrorCo
 PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel, void *ctx,
                                          Mat A)
 {
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceAssembleMatrixWithFaces(space, qorder, U, kernel, ctx, 0, NULL, A));
+  PetscFunctionReturn(0);
+}
+
+/* The face matrices of one boundary term summed into the pattern's values; returns the
+   kernel's error instead of raising it, so that the caller can release the values collectively. */
+static PetscErrorCode AddFaceTerm(TwinfeSpace space, const PetscScalar *ulocal, const TwinfeFaceMatrixTerm *term,
+                                  PetscScalar values[], PetscErrorCode *failed)
+{
+  TwinfeRule       *rule;
+  TwinfeElementWork work;
+  PetscReal         normal[3];
+  const PetscInt    nd2 = space->ndof * space->ndof;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceGetFaceRule(space, term->qorder, 0, &rule));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_TRUE, &work));
+  for (PetscInt i = 0; i < space->nfaces && !*failed; ++i) {
+    TwinfeFaceElement fe;
+    if (space->face_tag[i] != term->tag) continue;
+    *failed = TwinfeSpaceFaceElementSetUp(space, i, term->qorder, ulocal, &work, normal, &fe);
+    if (*failed) break;
+    PetscCall(PetscArrayzero(work.block, nd2));
+    *failed = term->kernel(&fe, work.block, term->ctx);
+    if (!*failed) AddElementBlock(space, space->face_cell[i], work.block, values);
+  }
+  PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel,
+                                                  void *ctx, PetscInt nterms, const TwinfeFaceMatrixTerm terms[], Mat A)
+{
   TwinfeRule        *rule;
   TwinfeElementWork  work;
   TwinfeElement      e;
@@ -583,6 +617,8 @@ PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec
     if (ierr) break;
     AddElementBlock(space, c, work.block, values);
   }
+  for (PetscInt t = 0; t < nterms && !ierr; ++t)
+    PetscCall(AddFaceTerm(space, ulocal, &terms[t], values, &ierr));
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(RestorePatternValues(A, direct, ierr, &values));
   PetscCall(TwinfeElementWorkDestroy(&work));

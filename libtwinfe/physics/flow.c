@@ -42,6 +42,7 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
     PetscCall(TwinfeWaveformDestroy(&f->waveforms[i].waveform));
   PetscCall(PetscFree(f->waveforms));
   PetscCall(PetscFree(f->outlets));
+  PetscCall(PetscFree(f->backflows));
   PetscCall(MatDestroy(&f->J_coupled));
   PetscCall(MatDestroy(&f->outlet_flux));
   PetscCall(VecDestroy(&f->outlet_R));
@@ -168,6 +169,28 @@ PetscErrorCode TwinfeFlowAddWindkessel(TwinfeFlow f, PetscInt tag, PetscReal Rp,
   o->tag = tag, o->Rp = Rp, o->C = C, o->Rd = Rd, o->Pd = Pd;
   o->Pc = o->Pc_prev = Pd;
   f->dirty           = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowAddBackflowStabilization(TwinfeFlow f, PetscInt tag, PetscReal beta)
+{
+  TwinfeFlowBackflow *bf;
+
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(beta) || beta == 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "backflow stabilisation on tag %" PetscInt_FMT ": beta must be a finite number", tag);
+  PetscCheck(beta >= 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "backflow stabilisation on tag %" PetscInt_FMT ": beta %g must be >= 0 (1/2 or more bounds the energy reversed flow "
+             "brings in; 0 turns it off)",
+             tag, (double)beta);
+  for (PetscInt i = 0; i < f->nbackflows; ++i)
+    PetscCheck(f->backflows[i].tag != tag, f->comm, PETSC_ERR_ARG_WRONGSTATE,
+               "backflow stabilisation on tag %" PetscInt_FMT " is already given", tag);
+  PetscCall(PetscRealloc(sizeof(TwinfeFlowBackflow) * (f->nbackflows + 1), &f->backflows));
+  bf       = &f->backflows[f->nbackflows++];
+  bf->tag  = tag;
+  bf->beta = beta;
+  bf->flow = f;
   PetscFunctionReturn(0);
 }
 
@@ -426,6 +449,9 @@ static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
 }
 #undef VELOCITY
 
+/* (u . n) u . v of P2 functions on a face: degree 6 where it acts */
+#define BACKFLOW_ORDER 6
+
 static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
 {
   TwinfeFlow f = (TwinfeFlow)ctx;
@@ -437,6 +463,10 @@ static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
   for (PetscInt i = 0; i < f->ntractions; ++i)
     PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->tractions[i].tag, 4, NULL, TwinfeFlowTractionKernel_Private,
                                             &f->tractions[i], F));
+  if (f->with_convection)
+    for (PetscInt i = 0; i < f->nbackflows; ++i)
+      PetscCall(TwinfeSpaceAssembleFaceVector(f->space, f->backflows[i].tag, BACKFLOW_ORDER, U, TwinfeFlowBackflowKernel_Private,
+                                              &f->backflows[i], F));
   if (f->mass_coeff > 0) PetscCall(VecAXPY(F, 1.0, f->history));
   for (PetscInt k = 0; k < f->noutlets; ++k) {
     const TwinfeFlowOutlet *o = &f->outlets[k];
@@ -467,6 +497,26 @@ PetscErrorCode TwinfeFlowMeanDiagonal_Private(Mat A, PetscReal *mean)
   PetscFunctionReturn(0);
 }
 
+/* The volume terms and, with convection, the outlets' backflow terms. */
+static PetscErrorCode AssembleJacobian(TwinfeFlow f, Vec U, Mat P)
+{
+  TwinfeFaceMatrixTerm *terms  = NULL;
+  PetscInt              nterms = f->with_convection ? f->nbackflows : 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(nterms, &terms));
+  for (PetscInt i = 0; i < nterms; ++i) {
+    terms[i].tag    = f->backflows[i].tag;
+    terms[i].qorder = BACKFLOW_ORDER;
+    terms[i].kernel = TwinfeFlowBackflowJacobianKernel_Private;
+    terms[i].ctx    = &f->backflows[i];
+  }
+  PetscCall(TwinfeSpaceAssembleMatrixWithFaces(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private,
+                                               f, nterms, terms, P));
+  PetscCall(PetscFree(terms));
+  PetscFunctionReturn(0);
+}
+
 /* Constraint rows get the mean magnitude of the viscous diagonal, so they are neither tiny nor
    huge next to the other rows in GAMG's strength graph; the residual is scaled alike. */
 static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
@@ -482,7 +532,7 @@ static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
     f->jacobian_linear = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
-  PetscCall(TwinfeSpaceAssembleMatrix(f->space, TwinfeFlowJacobianOrder_Private(f), U, TwinfeFlowJacobianKernel_Private, f, P));
+  PetscCall(AssembleJacobian(f, U, P));
   if (f->bc_scale == 0) PetscCall(TwinfeFlowMeanDiagonal_Private(P, &f->bc_scale));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(f->space, f->bc_scale, P));
   if (f->with_convection) PetscCall(TwinfeFlowPCDUpdate_Private(f, U));
@@ -844,6 +894,12 @@ static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscRea
 
   PetscFunctionBeginUser;
   f->with_convection = TwinfeFlowNavierStokes_Private(f);
+  /* The Jacobian eliminates the constrained columns (MatZeroRowsColumns), so a Newton step is
+     consistent only from a U that already holds the boundary values: with a pulsatile inflow
+     they change every time step, and a step from the last step's values only moves the
+     constrained rows (the cut aorta at 20 - 20 cos + 15 sin ml/s: the line search failed in
+     the first step). */
+  PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
   PetscCall(SNESSolve(f->snes, NULL, f->U));
   PetscCall(SNESGetConvergedReason(f->snes, reason));
   PetscCall(SNESGetIterationNumber(f->snes, &steps));

@@ -37,6 +37,14 @@ typedef struct {
   PetscReal R, p0;       /* of the current solve */
 } TwinfeFlowOutlet;
 
+/* An outlet stabilised against backflow (TwinfeFlowAddBackflowStabilization): the traction
+   beta rho (u . n)_- u where u . n < 0 (flow entering through it). */
+typedef struct {
+  PetscInt   tag;
+  PetscReal  beta;
+  TwinfeFlow flow;
+} TwinfeFlowBackflow;
+
 struct _p_TwinfeFlow {
   MPI_Comm              comm;
   DM                    dm;
@@ -55,6 +63,8 @@ struct _p_TwinfeFlow {
   Vec                   outlet_R;    /* sequential, the outlets' R */
   Mat                   J_coupled;   /* J + sum R b b^T (MATLRC), the operator with outlets */
   TwinfeFlowOutletPC    outlet_pc;   /* the preconditioner's correction for them (flow_outlet_pc.c) */
+  TwinfeFlowBackflow   *backflows;
+  PetscInt              nbackflows;
   TwinfeFlowWaveform   *waveforms;
   PetscInt              nwaveforms;
   PetscReal             time; /* s: where the conditions are evaluated */
@@ -96,6 +106,9 @@ struct _p_TwinfeFlow {
 PETSC_INTERN PetscErrorCode TwinfeFlowResidualKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 PETSC_INTERN PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+/* Backflow stabilisation on a face set (ctx a TwinfeFlowBackflow): its residual and Jacobian. */
+PETSC_INTERN PetscErrorCode TwinfeFlowBackflowKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
+PETSC_INTERN PetscErrorCode TwinfeFlowBackflowJacobianKernel_Private(const TwinfeFaceElement *, PetscScalar[], void *);
 /* Whether the flow has inertia (convection with a density): Navier-Stokes (flow.c). */
 PETSC_INTERN PetscBool TwinfeFlowNavierStokes_Private(TwinfeFlow);
 /* Sets an option the user did not give (full name with the "flow_" prefix; flow.c): how the

@@ -205,3 +205,67 @@ PetscErrorCode TwinfeFlowTractionKernel_Private(const TwinfeFaceElement *fe, Pet
   }
   PetscFunctionReturn(0);
 }
+
+/* Backflow stabilisation (Esmaily Moghadam, Bazilevs, Hsia, Vignon-Clementel and Marsden,
+   Comput Mech 48 (2011) 277-291): where blood enters through an outlet (u . n < 0) the outlet's
+   traction gains beta rho (u . n) u, which the residual gets as -int beta rho (u . n)_- u . v.
+   Why: with v = u the convective term puts 1/2 rho (u . n) |u|^2 of kinetic energy per unit area
+   into the flow where it enters through an open boundary; nothing bounds it, and the flow
+   diverges there (reversed flow at an outlet in diastole). The added traction takes
+   beta rho (u . n) |u|^2 out again: for beta >= 1/2 the outlet can no longer feed the flow's
+   energy. Where blood leaves (u . n >= 0) it is zero: the outlet stays a free one. */
+static PetscReal FaceVelocity(const TwinfeFaceElement *fe, PetscInt q, PetscReal u[3])
+{
+  const PetscReal *B  = &fe->B[0][q * NU];
+  PetscReal        un = 0;
+
+  for (PetscInt i = 0; i < 3; ++i) {
+    u[i] = 0;
+    for (PetscInt a = 0; a < NU; ++a)
+      u[i] += PetscRealPart(fe->u[3 * a + i]) * B[a];
+    un += u[i] * fe->normal[i];
+  }
+  return un;
+}
+
+PetscErrorCode TwinfeFlowBackflowKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
+{
+  const TwinfeFlowBackflow *bf = (const TwinfeFlowBackflow *)ctx;
+  const PetscReal           c  = bf->beta * bf->flow->density;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal u[3], un = FaceVelocity(fe, q, u);
+    if (un >= 0) continue;
+    for (PetscInt a = 0; a < NU; ++a)
+      for (PetscInt i = 0; i < 3; ++i)
+        r[3 * a + i] -= fe->w[q] * c * un * u[i] * fe->B[0][q * NU + a];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Its derivative where u . n < 0: -beta rho phi_a (n_j phi_b u_i + (u . n) delta_ij phi_b). */
+PetscErrorCode TwinfeFlowBackflowJacobianKernel_Private(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx)
+{
+  const TwinfeFlowBackflow *bf = (const TwinfeFlowBackflow *)ctx;
+  const PetscReal           c  = bf->beta * bf->flow->density;
+  const PetscInt            nd = fe->ndof;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    const PetscReal *B = &fe->B[0][q * NU];
+    PetscReal        u[3], un = FaceVelocity(fe, q, u);
+    if (un >= 0) continue;
+    for (PetscInt a = 0; a < NU; ++a)
+      for (PetscInt b = 0; b < NU; ++b) {
+        const PetscReal s = -fe->w[q] * c * B[a] * B[b];
+        for (PetscInt i = 0; i < 3; ++i) {
+          PetscScalar *row = &K[(3 * a + i) * nd + 3 * b];
+          row[i] += s * un;
+          for (PetscInt j = 0; j < 3; ++j)
+            row[j] += s * u[i] * fe->normal[j];
+        }
+      }
+  }
+  PetscFunctionReturn(0);
+}

@@ -75,7 +75,7 @@ static PetscErrorCode ReadRheology(TwinfePhysics c, PetscBool *carreau_yasuda, P
 }
 
 /* The options, each checked: -inlet_cap, -inflow, -inlet_profile, -blood_density,
-   -blood_viscosity, -blood_viscosity_model, -carreau_yasuda, -grad_div. */
+   -blood_viscosity, -blood_viscosity_model, -carreau_yasuda, -grad_div, -backflow_stabilization. */
 static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt *profile)
 {
   Blood    *b        = (Blood *)c->data;
@@ -120,6 +120,14 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
              "-grad_div %g Pa s is not allowed: it must be >= 0 (default 10 times the viscosity for navier_stokes and "
              "pulsatile flow, mu_inf with carreau_yasuda; 0 for steady stokes)",
              (double)b->grad_div);
+  /* Twice the least value that bounds the energy reversed flow brings in through an outlet: the
+     margin FEBio's default gives too (beta 1). It acts only where blood enters by an outlet. */
+  b->backflow_beta = 1;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-backflow_stabilization", &b->backflow_beta, NULL));
+  PetscCheck(!PetscIsInfOrNanReal(b->backflow_beta) && b->backflow_beta >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-backflow_stabilization %g is not allowed: it must be >= 0 (default 1; 1/2 or more bounds the kinetic energy "
+             "that reversed flow brings in through an outlet, 0 turns it off)",
+             (double)b->backflow_beta);
   b->inflow_mm3_s = 1000 * ml_per_s;
   b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-outlet_rcr", b->rcr, &b->nrcr, NULL));
@@ -408,6 +416,8 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscCall(TwinfeFlowSetGradDiv(b->flow, b->grad_div));
   PetscCall(TwinfeFlowAddVelocity(b->flow, b->caps[b->inlet].tag, InletProfile, &b->profile));
   PetscCall(TwinfeFlowAddWall(b->flow, TwinfeFacetTag(c->labels[0], 0)));
+  for (PetscInt i = 0; b->convection && b->density > 0 && b->backflow_beta > 0 && i < b->ncaps; ++i)
+    if (i != b->inlet) PetscCall(TwinfeFlowAddBackflowStabilization(b->flow, b->caps[i].tag, b->backflow_beta));
   for (PetscInt i = 0, k = 0; b->nrcr && i < b->ncaps; ++i) {
     const PetscReal *r = &b->rcr[3 * k];
     char             key[256];
@@ -430,6 +440,7 @@ static PetscErrorCode SetUp(TwinfePhysics c)
     PetscCall(TwinfeReportSetString(c->report, "flow.inlet_profile", b->profile.poiseuille ? "poiseuille" : "plug"));
     PetscCall(TwinfeReportSetReal(c->report, "flow.blood_density_g_per_mm3", b->density));
     PetscCall(TwinfeReportSetReal(c->report, "flow.grad_div_Pa_s", b->grad_div));
+    PetscCall(TwinfeReportSetReal(c->report, "flow.backflow_stabilization", b->backflow_beta));
   }
   PetscFunctionReturn(0);
 }

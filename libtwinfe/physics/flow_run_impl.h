@@ -22,7 +22,8 @@ typedef struct {
   PetscInt       inlet;
   Profile        profile;
   PetscReal      inflow_mm3_s, density, viscosity, grad_div;
-  DM             wss_dm; /* the wall shear stress at the vertices, from the solve */
+  PetscReal      backflow_beta; /* the outlets' backflow stabilisation (TwinfeFlowAddBackflowStabilization) */
+  DM             wss_dm;        /* the wall shear stress at the vertices, from the solve */
   Vec            wss;
   /* Pulsatile flow (flow_cycle.c): -cycles > 0 with an inflow waveform. */
   PetscInt       cycles, frames_per_cycle;

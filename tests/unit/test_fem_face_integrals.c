@@ -1,6 +1,6 @@
 /* Integrals over tagged boundary faces (fem/face_integrals.c) on the box [1,2]x[-1,1]x[0.5,2]:
  * areas, fluxes of interpolated linear and quadratic fields, means, the per-face values, a tag
- * the mesh lacks, and (run on 2 ranks too, tests/CMakeLists.txt) the distributed sums
+ * the mesh lacks, face matrices summed into a matrix, and (run on 2 ranks too, tests/CMakeLists.txt) the distributed sums
  * against the same box held whole on every rank.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_test.h"
@@ -512,6 +512,93 @@ START_TEST(test_interface_sign)
 }
 END_TEST
 
+/* Face mass of a 3-component field: K_(ai)(bj) = delta_ij int phi_a phi_b over the face, and its
+   action on the element's values as a vector kernel, int u_i phi_a. */
+static PetscErrorCode FaceMassMatrix(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx)
+{
+  const PetscInt nb = fe->nbasis[0], nd = fe->ndof;
+  (void)ctx;
+  for (PetscInt q = 0; q < fe->nq; ++q)
+    for (PetscInt a = 0; a < nb; ++a)
+      for (PetscInt b = 0; b < nb; ++b)
+        for (PetscInt i = 0; i < 3; ++i)
+          K[(3 * a + i) * nd + 3 * b + i] += fe->w[q] * fe->B[0][q * nb + a] * fe->B[0][q * nb + b];
+  return 0;
+}
+
+static PetscErrorCode FaceMassAction(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
+{
+  const PetscInt nb = fe->nbasis[0];
+  (void)ctx;
+  for (PetscInt q = 0; q < fe->nq; ++q)
+    for (PetscInt i = 0; i < 3; ++i) {
+      PetscReal u = 0;
+      for (PetscInt b = 0; b < nb; ++b)
+        u += PetscRealPart(fe->u[3 * b + i]) * fe->B[0][q * nb + b];
+      for (PetscInt a = 0; a < nb; ++a)
+        r[3 * a + i] += fe->w[q] * u * fe->B[0][q * nb + a];
+    }
+  return 0;
+}
+
+static PetscErrorCode NoVolumeTerm(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  (void)e, (void)K, (void)ctx;
+  return 0;
+}
+
+/* TwinfeSpaceAssembleMatrixWithFaces: the face matrices of two tags summed into the matrix act on
+   a quadratic field as the face vectors of the same form do (to round-off, on 1 and 2 ranks), and
+   1^T A e_x is the two faces' area. */
+START_TEST(test_face_matrix)
+{
+  DM                   dm = Box(PETSC_COMM_WORLD, 2);
+  TwinfeSpace          s  = Space(dm, 2, 3);
+  TwinfeFaceMatrixTerm terms[2];
+  Mat                  A;
+  Vec                  U, AU, R, ones, ex;
+  PetscReal            diff, norm;
+  PetscScalar          total;
+  for (PetscInt t = 0; t < 2; ++t) {
+    terms[t].tag    = 2 + 3 * t; /* faces x = hi and z = lo */
+    terms[t].qorder = 4;
+    terms[t].kernel = FaceMassMatrix;
+    terms[t].ctx    = NULL;
+  }
+  U = InterpolateVector(s, Quadratic);
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+  TWINFE_CK(TwinfeSpaceAssembleMatrixWithFaces(s, 2, NULL, NoVolumeTerm, NULL, 2, terms, A));
+  TWINFE_CK(VecDuplicate(U, &AU));
+  TWINFE_CK(VecDuplicate(U, &R));
+  TWINFE_CK(MatMult(A, U, AU));
+  TWINFE_CK(VecZeroEntries(R));
+  for (PetscInt t = 0; t < 2; ++t)
+    TWINFE_CK(TwinfeSpaceAssembleFaceVector(s, terms[t].tag, 4, U, FaceMassAction, NULL, R));
+  TWINFE_CK(VecNorm(R, NORM_INFINITY, &norm));
+  TWINFE_CK(VecAXPY(R, -1.0, AU));
+  TWINFE_CK(VecNorm(R, NORM_INFINITY, &diff));
+  ck_assert_msg(norm > 0.1 && diff <= EXACT_TOL * norm, "face matrix times u differs from the face vector: %g of %g",
+                (double)diff, (double)norm);
+  TWINFE_CK(VecDuplicate(U, &ones));
+  TWINFE_CK(VecDuplicate(U, &ex));
+  TWINFE_CK(VecSet(ones, 1.0));
+  TWINFE_CK(VecStrideSet(ex, 0, 1.0));
+  TWINFE_CK(VecStrideSet(ex, 1, 0.0));
+  TWINFE_CK(VecStrideSet(ex, 2, 0.0));
+  TWINFE_CK(MatMult(A, ex, AU));
+  TWINFE_CK(VecDot(AU, ones, &total));
+  AssertRelative(PetscRealPart(total), ExactArea(2) + ExactArea(5), EXACT_TOL, "face mass of e_x over tags 2 and 5", 2);
+  TWINFE_CK(VecDestroy(&ones));
+  TWINFE_CK(VecDestroy(&ex));
+  TWINFE_CK(VecDestroy(&R));
+  TWINFE_CK(VecDestroy(&AU));
+  TWINFE_CK(VecDestroy(&U));
+  TWINFE_CK(MatDestroy(&A));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("fem_face_integrals");
@@ -526,6 +613,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_ranks_agree);
   tcase_add_test(tc, test_interface_sign);
+  tcase_add_test(tc, test_face_matrix);
   suite_add_tcase(s, tc);
   return s;
 }

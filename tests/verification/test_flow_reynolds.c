@@ -11,35 +11,13 @@
  * converges, at most 250 iterations in a step, and the outflow equals the inflow to 1e-8.
  * Also: a Stokes flow made after a Navier-Stokes one in the same process gets GAMG, not the
  * other's defaults, and a user's choice of the velocity block's preconditioner is kept. */
+#include "flow_duct.h"
 #include "twinfe_checks.h"
 #include "twinfe_test.h"
 
 #include <twinfe/flow.h>
-#include <twinfe/partition.h>
 
-#define DUCT_D 10.0
-#define INLET 5
-#define OUTLET 6
 #define RE 300.0
-#define RHO 1.06e-3
-#define MU 3.5e-3
-
-static PetscErrorCode Inflow(const PetscReal x[3], PetscReal u[3], void *ctx)
-{
-  const PetscReal U = *(const PetscReal *)ctx, xi = x[0] / DUCT_D, eta = x[1] / DUCT_D;
-  u[0] = u[1] = 0;
-  u[2]        = 36 * U * xi * (1 - xi) * eta * (1 - eta); /* mean U */
-  return 0;
-}
-
-static DM Duct(void)
-{
-  const PetscInt  n[3]  = {4, 4, 20};
-  const PetscReal lo[3] = {0, 0, 0}, hi[3] = {DUCT_D, DUCT_D, 5 * DUCT_D};
-  DM              dm;
-  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, &dm));
-  return dm;
-}
 
 static TwinfeFlow DuctFlow(DM dm, PetscBool navier_stokes, PetscReal *mean)
 {
@@ -51,7 +29,7 @@ static TwinfeFlow DuctFlow(DM dm, PetscBool navier_stokes, PetscReal *mean)
   TWINFE_CK(TwinfeFlowSetGradDiv(flow, 10 * MU));
   for (PetscInt tag = 1; tag <= 4; ++tag)
     TWINFE_CK(TwinfeFlowAddWall(flow, tag));
-  TWINFE_CK(TwinfeFlowAddVelocity(flow, INLET, Inflow, mean));
+  TWINFE_CK(TwinfeFlowAddVelocity(flow, INLET, DuctInflow, mean));
   TWINFE_CK(TwinfeFlowSetFromOptions(flow));
   return flow;
 }
