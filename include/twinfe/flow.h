@@ -97,8 +97,10 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow flow, PetscInt ta
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow flow, TwinfeVectorFunction fn, void *ctx);
 /* SNES, KSP and PC from the options database (prefix "flow_"). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
-/* Steady solve. Navier-Stokes starts from the Stokes solution. Fails, naming what to change,
-   when Newton or the linear solver does not converge. Collective. */
+/* Steady solve. Navier-Stokes starts from the Stokes solution; where the linear solver fails
+   with the default velocity multigrid, Newton starts again from the Stokes flow with ILU on the
+   velocity block (TwinfeFlowGetVelocityFallback). Fails, naming what to change, when Newton or
+   the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
 /* The steady flow to start time steps from: steady Navier-Stokes where Newton converges from the
    Stokes flow, else the Stokes flow, which the earlier cycles then wash out (each time step's
@@ -137,6 +139,10 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowComputeWallShearStress(TwinfeFlow flow, Pe
    on its DM, lent; valid after a solve. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetSpace(TwinfeFlow flow, TwinfeSpace *space);
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetSolution(TwinfeFlow flow, Vec *U);
+/* Whether a steady Navier-Stokes solve fell back to ILU(1) on the velocity block (block Jacobi
+   across ranks) because the default multigrid did not converge (a coarse mesh at a high flow);
+   the flow keeps it for its later solves. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetVelocityFallback(TwinfeFlow flow, PetscBool *ilu);
 /* Newton steps, linear iterations summed over them, and the largest linear iteration count of
    one step. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetSolverInfo(TwinfeFlow flow, PetscInt *newton_steps, PetscInt *linear_iterations,

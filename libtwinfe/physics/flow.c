@@ -436,6 +436,7 @@ static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
      unread) */
   PetscCall(ClearFlowDefaults(stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(stokes_velocity)));
   PetscCall(ClearFlowDefaults(navier_stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity)));
+  PetscCall(ClearFlowDefault("-flow_fieldsplit_velocity_sub_pc_factor_levels")); /* an earlier flow's ILU fallback */
   if (user_velocity_pc)
     nuse = 0;
   else if (hypre && TwinfeFlowNavierStokes_Private(f) && !f->nwaveforms)
@@ -954,6 +955,82 @@ static PetscErrorCode SolveNavierStokes(TwinfeFlow f, const char when[])
   PetscFunctionReturn(0);
 }
 
+/* The flow's PCFIELDSPLIT, or NULL (Stokes from its blocks, or a user's outer preconditioner). */
+static PetscErrorCode GetFieldSplit(TwinfeFlow f, PC *fieldsplit)
+{
+  KSP       ksp;
+  PC        pc, inner;
+  PetscBool is;
+
+  PetscFunctionBeginUser;
+  *fieldsplit = NULL;
+  PetscCall(SNESGetKSP(f->snes, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(TwinfeFlowOutletPCGetInner_Private(f, &inner));
+  if (inner) pc = inner;
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCFIELDSPLIT, &is));
+  if (is) *fieldsplit = pc;
+  PetscFunctionReturn(0);
+}
+
+#define VELOCITY_ILU_LEVELS "-flow_fieldsplit_velocity_sub_pc_factor_levels"
+
+/* Where the default velocity multigrid cannot follow convection (a coarse mesh at a high flow:
+   the cut aorta at 40 ml/s on a 3 mm mesh, cell Reynolds number about 80, where GMRES stops at
+   2,000 iterations in Newton's first linear solve while with an exact velocity block Newton
+   converges in 5 steps), the velocity block gets block Jacobi with ILU(1) on each rank: 5 Newton
+   steps, at most 135 iterations, 23 s there. ILU(0) converged on one 3 mm mesh of that aorta and
+   stalled at Newton's third step on another (2,000 iterations); ILU(2) took 7 times longer.
+   Incomplete factorisations are not the default because they do not scale with the mesh (the
+   duct at Re 300 with ILU(0): 129, 135, 283 iterations per Newton step at n = 4, 8, 12 against
+   155, 97, 93; docs/flow.md). Only the flow's own choice is replaced; *switched says whether it
+   was. */
+static PetscErrorCode FallBackToILU(TwinfeFlow f, PetscBool *switched)
+{
+  PC        fieldsplit, velocity;
+  KSP      *sub;
+  PetscInt  n;
+  PetscBool user;
+
+  PetscFunctionBeginUser;
+  *switched = PETSC_FALSE;
+  PetscCall(GivenByUser("-flow_fieldsplit_velocity_pc_type", &user));
+  if (user || f->velocity_ilu) PetscFunctionReturn(0);
+  PetscCall(GetFieldSplit(f, &fieldsplit));
+  if (!fieldsplit) PetscFunctionReturn(0);
+  PetscCall(PCFieldSplitGetSubKSP(fieldsplit, &n, &sub));
+  PetscCall(KSPGetPC(sub[0], &velocity));
+  PetscCall(PetscFree(sub));
+  PetscCall(TwinfeFlowDefaultOption_Private(VELOCITY_ILU_LEVELS, "1"));
+  PetscCall(PCSetType(velocity, PCBJACOBI)); /* ILU on each rank's block; its sub-solver reads the levels at set-up */
+  PetscCall(PetscInfo(NULL, "flow: the velocity multigrid did not converge; the velocity block falls back to ILU(1)\n"));
+  f->velocity_ilu = *switched = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+/* After steady Navier-Stokes failed in the linear solve with the default velocity multigrid:
+   Newton again from the Stokes flow with ILU on the velocity block. */
+static PetscErrorCode RetryWithILU(TwinfeFlow f, Vec stokes, PetscBool *converged, char detail[], size_t len)
+{
+  SNESConvergedReason reason;
+  PetscBool           switched = PETSC_FALSE;
+  size_t              used;
+
+  PetscFunctionBeginUser;
+  if (!TwinfeFlowNavierStokes_Private(f)) PetscFunctionReturn(0);
+  PetscCall(SNESGetConvergedReason(f->snes, &reason));
+  if (reason != SNES_DIVERGED_LINEAR_SOLVE) PetscFunctionReturn(0);
+  PetscCall(FallBackToILU(f, &switched));
+  if (!switched) PetscFunctionReturn(0);
+  PetscCall(VecCopy(stokes, f->U));
+  PetscCall(TryNavierStokes(f, "", converged, detail, len));
+  if (*converged) PetscFunctionReturn(0);
+  PetscCall(PetscStrlen(detail, &used));
+  PetscCall(PetscSNPrintf(detail + used, len - used,
+                          " (the default velocity multigrid failed first, then ILU(1) on the velocity block)"));
+  PetscFunctionReturn(0);
+}
+
 /* The steady flow: Stokes, then Navier-Stokes from it. Required: a Navier-Stokes failure is an
    error; else the Stokes flow is kept and *navier_stokes is false. */
 static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *navier_stokes)
@@ -974,6 +1051,9 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
     PetscCall(VecDuplicate(f->U, &stokes));
     PetscCall(VecCopy(f->U, stokes));
     PetscCall(TryNavierStokes(f, "", &converged, detail, sizeof detail));
+    /* only for a steady answer: a pulsatile run keeps its own preconditioner for the steps, and
+       starts from the Stokes flow instead */
+    if (!converged && required) PetscCall(RetryWithILU(f, stokes, &converged, detail, sizeof detail));
     if (!converged) PetscCall(VecCopy(stokes, f->U));
     PetscCall(VecDestroy(&stokes));
     PetscCheck(converged || !required, f->comm, PETSC_ERR_NOT_CONVERGED, "%s", detail);
@@ -1267,6 +1347,13 @@ PetscErrorCode TwinfeFlowGetSolution(TwinfeFlow f, Vec *U)
   PetscFunctionBeginUser;
   PetscCheck(f->U, f->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeFlowGetSolution: call TwinfeFlowSolve first");
   *U = f->U;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetVelocityFallback(TwinfeFlow f, PetscBool *ilu)
+{
+  PetscFunctionBeginUser;
+  *ilu = f->velocity_ilu;
   PetscFunctionReturn(0);
 }
 

@@ -92,6 +92,7 @@ struct _p_TwinfeFlow {
   PetscBool jacobian_linear; /* J was assembled without convection */
   PetscInt  jacobian_count;  /* Jacobians formed so far: what depends on J knows when it changed */
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
+  PetscBool velocity_ilu; /* the steady solve fell back to ILU on the velocity block (flow.c) */
   PetscReal history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
   PetscInt  history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
   /* Blood rheology (flow_rheology.c): Newtonian (viscosity above) unless carreau_yasuda. */
@@ -140,6 +141,8 @@ PETSC_INTERN PetscErrorCode TwinfeFlowSplitDestroy_Private(TwinfeFlow);
    (once) and copies the functionals; Destroy gives the KSP (may be NULL) its preconditioner back. */
 PETSC_INTERN PetscErrorCode TwinfeFlowOutletPCSetUp_Private(TwinfeFlow, KSP);
 PETSC_INTERN PetscErrorCode TwinfeFlowOutletPCDestroy_Private(TwinfeFlow, KSP);
+/* The flow's own preconditioner inside the Woodbury shell (NULL without Windkessel outlets). */
+PETSC_INTERN PetscErrorCode TwinfeFlowOutletPCGetInner_Private(TwinfeFlow, PC *);
 /* int rho h . v with h the element values given as the assembly's vector (the BDF history). */
 PETSC_INTERN PetscErrorCode TwinfeFlowHistoryKernel_Private(const TwinfeElement *, PetscScalar[], void *);
 /* Quadrature orders: the residual and Jacobian with convection are degree 5 (u . grad u . v of

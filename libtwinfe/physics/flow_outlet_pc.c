@@ -170,3 +170,10 @@ PetscErrorCode TwinfeFlowOutletPCDestroy_Private(TwinfeFlow f, KSP ksp)
   PetscCall(PetscFree(f->outlet_pc));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode TwinfeFlowOutletPCGetInner_Private(TwinfeFlow f, PC *inner)
+{
+  PetscFunctionBeginUser;
+  *inner = f->outlet_pc ? f->outlet_pc->inner : NULL;
+  PetscFunctionReturn(0);
+}

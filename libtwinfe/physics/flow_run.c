@@ -470,6 +470,14 @@ static PetscErrorCode Solve(TwinfePhysics c)
                         "solve     %s: %" PetscInt_FMT " unknowns (P2 velocity, P1 pressure), %" PetscInt_FMT
                         " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
                         b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, linear, max_linear));
+  {
+    PetscBool ilu;
+    PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));
+    if (ilu)
+      PetscCall(PetscPrintf(c->comm, "          velocity block: ILU(1), as the default multigrid did not converge at this flow "
+                                     "on this mesh (a finer mesh keeps the multigrid; docs/flow.md)\n"));
+    if (c->report) PetscCall(TwinfeReportSetString(c->report, "solve.velocity_preconditioner", ilu ? "ilu" : "default"));
+  }
   if (c->report) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
     PetscCall(TwinfeReportSetInt(c->report, "solve.newton_steps", steps));
