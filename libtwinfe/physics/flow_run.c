@@ -475,7 +475,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));
     if (ilu)
       PetscCall(PetscPrintf(c->comm, "          velocity block: ILU(1), as the default multigrid did not converge at this flow "
-                                     "on this mesh (a finer mesh keeps the multigrid; docs/flow.md)\n"));
+                                     "(slower on large meshes; docs/flow.md)\n"));
     if (c->report) PetscCall(TwinfeReportSetString(c->report, "solve.velocity_preconditioner", ilu ? "ilu" : "default"));
   }
   if (c->report) {
