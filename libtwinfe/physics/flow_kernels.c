@@ -138,6 +138,8 @@ PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *e, PetscSca
   for (PetscInt q = 0; q < e->nq; ++q) {
     const PetscReal *B = &e->B[0][q * NU], *D = &e->D[0][q * NU * 3], *Bp = &e->B[1][q * NP], w = e->w[q];
     PetscReal        u[3] = {0, 0, 0}, G[3][3] = {{0}}, p, S[3][3], DS[3][3], muq = mu, c = 0, Dgrad[NU][3];
+    PetscReal        wG[3][3], along[NU], wmu, wgd = w * f->grad_div;
+    PetscBool        coupled; /* components coupled: convection's rho G, or grad-div */
     if (rho != 0 || cy) PointState(e, q, u, G, &p);
     if (cy) {
       ShearThinning(f, G, S, DS, &muq, &c);
@@ -145,17 +147,26 @@ PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *e, PetscSca
         for (PetscInt i = 0; i < 3; ++i)
           Dgrad[a][i] = DS[i][0] * D[3 * a] + DS[i][1] * D[3 * a + 1] + DS[i][2] * D[3 * a + 2];
     }
+    /* the weights taken into what does not depend on (a, b): the loops below are the kernel's cost */
+    wmu = w * muq;
+    for (PetscInt i = 0; i < 3; ++i)
+      for (PetscInt j = 0; j < 3; ++j)
+        wG[i][j] = w * rho * G[i][j];
+    for (PetscInt b = 0; b < NU; ++b) /* rho u . grad phi_b + rho c0 phi_b */
+      along[b] = w * (rho * (u[0] * D[3 * b] + u[1] * D[3 * b + 1] + u[2] * D[3 * b + 2]) + m * B[b]);
+    coupled = rho != 0 || wgd != 0 ? PETSC_TRUE : PETSC_FALSE;
     for (PetscInt a = 0; a < NU; ++a) {
-      const PetscReal *da = &D[3 * a];
+      const PetscReal *da = &D[3 * a], ga[3] = {wgd * da[0], wgd * da[1], wgd * da[2]};
       for (PetscInt b = 0; b < NU; ++b) {
-        const PetscReal *db        = &D[3 * b];
-        const PetscReal  diffusion = muq * (da[0] * db[0] + da[1] * db[1] + da[2] * db[2]);
-        const PetscReal  inertia   = B[a] * (rho * (u[0] * db[0] + u[1] * db[1] + u[2] * db[2]) + m * B[b]);
+        const PetscReal *db   = &D[3 * b];
+        const PetscReal  diag = wmu * (da[0] * db[0] + da[1] * db[1] + da[2] * db[2]) + B[a] * along[b];
+        const PetscReal  BaBb = B[a] * B[b];
         for (PetscInt i = 0; i < 3; ++i) {
           PetscScalar *row = &K[(3 * a + i) * nd + 3 * b];
-          row[i] += w * (diffusion + inertia);
-          for (PetscInt j = 0; j < 3; ++j)
-            row[j] += w * (rho * B[a] * B[b] * G[i][j] + f->grad_div * da[i] * db[j]);
+          row[i] += diag;
+          if (coupled)
+            for (PetscInt j = 0; j < 3; ++j)
+              row[j] += BaBb * wG[i][j] + ga[i] * db[j];
           if (cy) /* (2 D grad phi_a)_i (2 D grad phi_b)_j c = 4 c (D grad phi_a)_i (D grad phi_b)_j */
             for (PetscInt j = 0; j < 3; ++j)
               row[j] += w * (muq * da[j] * db[i] + c * Dgrad[a][i] * Dgrad[b][j]);
