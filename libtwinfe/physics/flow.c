@@ -894,8 +894,10 @@ static PetscBool Nonlinear(TwinfeFlow f)
 /* Inexact Newton (Dembo, Eisenstat and Steihaug 1982) for a steady solve: the Stokes start and
    Newton's linear solves stop at a relative residual of NEWTON_LINEAR_RTOL, not the 1e-8 of a
    linear solve. Newton's own test on the nonlinear residual (relative 1e-8) still sets the
-   answer's accuracy. Duct at Re 300, 237k unknowns: 3 Newton steps either way, 176 GMRES
-   iterations against 319 (docs/flow.md). Time steps keep 1e-8: Newton starts there from the last
+   answer's accuracy (Eisenstat-Walker forcing, which stops as soon as that test can be met, saved
+   a further 15-30% but moved test_flow_mms's pressure by 6e-6; benchmarks/flow_solver_study.md).
+   Duct at Re 300, 237k unknowns: 3 Newton steps either way, 180 GMRES iterations against 319
+   (docs/flow.md). Time steps keep 1e-8: Newton starts there from the last
    step's flow and a looser solve costs it a step (the cut aorta's cycle: 600 Newton steps against
    437, no faster). A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing
    (-flow_snes_ksp_ew), is left alone. */
@@ -1022,8 +1024,9 @@ static PetscErrorCode GetFieldSplit(TwinfeFlow f, PC *fieldsplit)
    the cut aorta at 40 ml/s on a 3 mm mesh, cell Reynolds number about 80, where GMRES stops at
    2,000 iterations in Newton's first linear solve while with an exact velocity block Newton
    converges in 5 steps), the velocity block gets block Jacobi with ILU(1) on each rank: 5 Newton
-   steps, at most 81 iterations there (135 before the inexact Newton). ILU(0) converged on one 3 mm mesh of that aorta and
-   stalled at Newton's third step on another (2,000 iterations); ILU(2) took 7 times longer.
+   steps, at most 81 iterations there (135 before the inexact Newton). ILU(0) converged on one
+   3 mm mesh of that aorta and stalled at Newton's third step on another (2,000 iterations);
+   ILU(2) took 7 times longer.
    Incomplete factorisations are not the default because they do not scale with the mesh (the
    duct at Re 300 with ILU(0): 129, 135, 283 iterations per Newton step at n = 4, 8, 12 against
    155, 97, 93; docs/flow.md). Only the flow's own choice is replaced; *switched says whether it
