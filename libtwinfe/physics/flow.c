@@ -379,6 +379,9 @@ typedef struct {
   const char *name, *value;
 } FlowDefault;
 
+/* set by the ILU fallback (FallBackToILU), cleared for the next flow */
+#define VELOCITY_ILU_LEVELS "-flow_fieldsplit_velocity_sub_pc_factor_levels"
+
 #define VELOCITY "-flow_fieldsplit_velocity_"
 /* Stokes: one GAMG V-cycle, threshold 0 and one smoothing step per level
    (benchmarks/flow_solver_study.md: at 549k unknowns 90 iterations and 18.9 s against 85 and
@@ -439,7 +442,7 @@ static PetscErrorCode SetInnerSolverDefaults(TwinfeFlow f)
      unread) */
   PetscCall(ClearFlowDefaults(stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(stokes_velocity)));
   PetscCall(ClearFlowDefaults(navier_stokes_velocity, PETSC_STATIC_ARRAY_LENGTH(navier_stokes_velocity)));
-  PetscCall(ClearFlowDefault("-flow_fieldsplit_velocity_sub_pc_factor_levels")); /* an earlier flow's ILU fallback */
+  PetscCall(ClearFlowDefault(VELOCITY_ILU_LEVELS)); /* an earlier flow's ILU fallback */
   if (user_velocity_pc)
     nuse = 0;
   else if (hypre && TwinfeFlowNavierStokes_Private(f) && !f->nwaveforms)
@@ -897,10 +900,10 @@ static PetscBool Nonlinear(TwinfeFlow f)
    answer's accuracy (Eisenstat-Walker forcing, which stops as soon as that test can be met, saved
    a further 15-30% but moved test_flow_mms's pressure by 6e-6; benchmarks/flow_solver_study.md).
    Duct at Re 300, 237k unknowns: 3 Newton steps either way, 180 GMRES iterations against 319
-   (docs/flow.md). Time steps keep 1e-8: Newton starts there from the last
-   step's flow and a looser solve costs it a step (the cut aorta's cycle: 600 Newton steps against
-   437, no faster). A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing
-   (-flow_snes_ksp_ew), is left alone. */
+   (docs/flow.md). Time steps keep 1e-8: Newton starts there from the last step's flow and a
+   looser solve costs it a step (the cut aorta's cycle: 600 Newton steps against 437, no faster).
+   A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing (-flow_snes_ksp_ew), is left
+   alone. */
 #define NEWTON_LINEAR_RTOL 1e-4
 
 /* Sets the outer Krylov method's relative tolerance to rtol unless the user chose the linear
@@ -1017,8 +1020,6 @@ static PetscErrorCode GetFieldSplit(TwinfeFlow f, PC *fieldsplit)
   if (is) *fieldsplit = pc;
   PetscFunctionReturn(0);
 }
-
-#define VELOCITY_ILU_LEVELS "-flow_fieldsplit_velocity_sub_pc_factor_levels"
 
 /* Where the default velocity multigrid cannot follow convection (a coarse mesh at a high flow:
    the cut aorta at 40 ml/s on a 3 mm mesh, cell Reynolds number about 80, where GMRES stops at
