@@ -106,6 +106,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscIn
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qorder, Vec U,
                                                                TwinfeElementMatrixKernel kernel, void *ctx, PetscInt nterms,
                                                                const TwinfeFaceMatrixTerm terms[], Mat A);
+/* P with P x = the same function in fine's space for x in coarse's: one field, the same mesh,
+   coarse's degree below fine's (P1 in P2, for a p-multigrid's first level). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateProlongation(TwinfeSpace coarse, TwinfeSpace fine, Mat *P);
 /* The global indices of one field's dofs, increasing: the index set PCFIELDSPLIT gets from the
    space's DM. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateFieldIS(TwinfeSpace space, PetscInt field, IS *is);

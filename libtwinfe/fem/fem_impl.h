@@ -63,6 +63,8 @@ struct _p_TwinfeSpace {
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetVolumeRule(TwinfeSpace, PetscInt, TwinfeRule **);
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetFaceRule(TwinfeSpace, PetscInt, PetscInt, TwinfeRule **);
 PETSC_INTERN PetscErrorCode TwinfeRuleDestroy(TwinfeRule **);
+/* xi (3 per node) = the reference nodes of the degree 1 or 2 basis, in the basis' order. */
+PETSC_INTERN void TwinfeReferenceNodes(PetscInt degree, PetscReal xi[]);
 
 /* Element-loop pieces shared by assembly.c and face_integrals.c (defined in assembly.c). */
 /* Scratch for one element: sized for the largest rule, reused over all cells. */

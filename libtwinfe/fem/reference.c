@@ -43,6 +43,19 @@ PetscErrorCode TwinfeTabulateLagrange(PetscInt degree, PetscInt n, const PetscRe
   PetscFunctionReturn(0);
 }
 
+/* The reference coordinates of the nodes of degree's basis, in the basis' order: the 4 vertices,
+   then (degree 2) the midpoints of the 6 edges in edge_vertex's order. */
+void TwinfeReferenceNodes(PetscInt degree, PetscReal xi[])
+{
+  for (PetscInt a = 0; a < 4; ++a)
+    for (PetscInt k = 0; k < 3; ++k)
+      xi[3 * a + k] = ref_vertex[a][k];
+  if (degree < 2) return;
+  for (PetscInt e = 0; e < 6; ++e)
+    for (PetscInt k = 0; k < 3; ++k)
+      xi[3 * (4 + e) + k] = 0.5 * (ref_vertex[edge_vertex[e][0]][k] + ref_vertex[edge_vertex[e][1]][k]);
+}
+
 PetscErrorCode TwinfeQuadratureCreate(PetscInt dim, PetscInt order, PetscInt *n, PetscReal **xi, PetscReal **w)
 {
   PetscQuadrature  quad;

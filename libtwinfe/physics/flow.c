@@ -564,11 +564,14 @@ static PetscErrorCode InnerIsKrylov(const char option[], PetscBool *krylov)
 /* GMRES(200), right-preconditioned: the inner solvers are fixed linear operators by default, and
    GMRES keeps one Krylov vector per iteration where FGMRES keeps two (-389 MB at 549k unknowns,
    the same 90 iterations; benchmarks/flow_solver_study.md). A Krylov method inside (e.g.
-   -flow_fieldsplit_velocity_ksp_type gmres) makes the preconditioner vary, which needs FGMRES. */
+   -flow_fieldsplit_velocity_ksp_type gmres) makes the preconditioner vary, which needs FGMRES.
+   Classical Gram-Schmidt with a second pass where it loses orthogonality: without it GMRES
+   stalled at relative residuals of 1e-7 to 1e-9 (the aorta's Stokes solve at 1 mm: 216
+   iterations against 92; the Poiseuille tubes at rtol 1e-10: 108 against 79). */
 static PetscErrorCode SetOuterKrylov(KSP ksp)
 {
   const char *inner[] = {"-flow_fieldsplit_velocity_ksp_type", "-flow_fieldsplit_pressure_ksp_type", "-flow_pcd_laplace_ksp_type",
-                         "-flow_velocity_ksp_type"};
+                         "-flow_pcd_mass_ksp_type", "-flow_velocity_ksp_type"};
   PetscBool   flexible = PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -580,6 +583,7 @@ static PetscErrorCode SetOuterKrylov(KSP ksp)
   PetscCall(KSPSetType(ksp, flexible ? KSPFGMRES : KSPGMRES));
   if (!flexible) PetscCall(KSPSetPCSide(ksp, PC_RIGHT));
   PetscCall(KSPGMRESSetRestart(ksp, 200));
+  PetscCall(KSPGMRESSetCGSRefinementType(ksp, KSP_GMRES_CGS_REFINE_IFNEEDED));
   PetscFunctionReturn(0);
 }
 

@@ -22,9 +22,18 @@
  * and this one 135. Navier-Stokes time steps, where rho c0 M dominates the velocity block as in
  * Stokes, take the outlets' condition too (69 -> 44 iterations per Newton step on that mesh);
  * steady Navier-Stokes keeps BRM1's inlets (with the outlets' it diverges). With grad-div gamma the
- * augmented Schur complement adds -gamma M^-1 (so mu becomes mu + gamma). M^-1 is applied as
- * its diagonal's inverse, Ap^-1 as one GAMG V-cycle (options -flow_pcd_laplace_*): both are
- * spectrally equivalent for P1 and cost a few vector operations.
+ * augmented Schur complement adds -gamma M^-1 (so mu becomes mu + gamma). Ap^-1 is one GAMG
+ * V-cycle (options -flow_pcd_laplace_*). M^-1 is 4 Chebyshev steps with Jacobi (options
+ * -flow_pcd_mass_*): the P1 mass matrix's Jacobi-scaled eigenvalues lie in [1/2, 5/2] on any
+ * tetrahedral mesh (Wathen 1987), so the steps need no estimate and are one fixed linear
+ * operator, each step dividing the error by 2.6. M's diagonal alone is spectrally equivalent
+ * too, but its error grew the Stokes iterations with the mesh: Poiseuille tubes at h 2.5 to
+ * 0.75 mm with an exact velocity solve took 48, 54, 59, 61 GMRES iterations (+27%) with the
+ * diagonal and 43, 43, 44, 44 with 4 steps; Womersley's time steps 38 against 49 on average,
+ * a Navier-Stokes cycle with backflow 1,310 against 1,418. Steady solves on the assembled matrix
+ * keep the diagonal: their velocity block gets one GAMG V-cycle on the whole P2 block, which
+ * pairs worse with the steps (Stokes in the duct at 549k unknowns: 102 iterations against 90;
+ * Navier-Stokes at Re 300, 73k: 220 against 180; docs/flow.md).
  *
  * The operator is a MATSHELL handed to PCFIELDSPLIT as the user's Schur preconditioning matrix;
  * its Schur solver applies it with PCMAT. */
@@ -33,7 +42,9 @@
 struct _p_TwinfeFlowPCD {
   Mat          laplace;         /* int grad psi_a . grad psi_b; the constrained rows and columns (ConstrainLaplace) */
   Mat          convection;      /* int rho (w . grad psi_b) psi_a of the current iterate */
-  Vec          mass_diag;       /* diagonal of int psi_a psi_b */
+  Mat          mass;            /* int psi_a psi_b */
+  Vec          mass_diag;       /* its diagonal (ApplyMassInverse) */
+  KSP          mass_ksp;        /* M^-1: Chebyshev steps with Jacobi (CreateMassSolver) */
   KSP          laplace_ksp;     /* one GAMG V-cycle on laplace */
   Vec          rhs, y, r;       /* work */
   PetscScalar *cell_velocity;   /* 4 per local cell: the cell mean of w, then the cell's volume */
@@ -102,6 +113,18 @@ static PetscErrorCode ConvectionKernel(const TwinfeElement *e, PetscScalar K[], 
   PetscFunctionReturn(0);
 }
 
+/* z = M^-1 x: Chebyshev steps, or M's diagonal for steady solves on the assembled matrix (see
+   the top). */
+static PetscErrorCode ApplyMassInverse(TwinfeFlow f, Vec x, Vec z)
+{
+  PetscFunctionBeginUser;
+  if (!f->split && !(f->mass_coeff > 0))
+    PetscCall(VecPointwiseDivide(z, x, f->pcd->mass_diag));
+  else
+    PetscCall(KSPSolve(f->pcd->mass_ksp, x, z));
+  PetscFunctionReturn(0);
+}
+
 /* z = S^-1 x as above. Without convection and time derivative (steady Stokes), or without a
    boundary for Ap's condition (ConstrainLaplace), only the mass term is left:
    -(mu + gamma) M^-1 x, the pressure-mass preconditioner. */
@@ -116,7 +139,7 @@ static PetscErrorCode ApplyPCD(Mat S, Vec x, Vec z)
   pcd        = f->pcd;
   convection = f->with_convection && f->density > 0 ? PETSC_TRUE : PETSC_FALSE;
   if (!pcd->laplace_set || (!convection && !(f->mass_coeff > 0))) {
-    PetscCall(VecPointwiseDivide(z, x, pcd->mass_diag));
+    PetscCall(ApplyMassInverse(f, x, z));
     PetscCall(VecScale(z, -(TwinfeFlowSchurViscosity_Private(f) + f->grad_div)));
     PetscFunctionReturn(0);
   }
@@ -126,7 +149,7 @@ static PetscErrorCode ApplyPCD(Mat S, Vec x, Vec z)
   PetscCall(VecCopy(x, pcd->r));
   PetscCall(VecScale(pcd->r, TwinfeFlowSchurViscosity_Private(f) + f->grad_div));
   if (convection) PetscCall(MatMultAdd(pcd->convection, pcd->y, pcd->r, pcd->r));
-  PetscCall(VecPointwiseDivide(z, pcd->r, pcd->mass_diag));
+  PetscCall(ApplyMassInverse(f, pcd->r, z));
   if (f->mass_coeff > 0) PetscCall(VecAXPY(z, f->density * f->mass_coeff, pcd->y));
   PetscCall(VecScale(z, -1.0));
   PetscFunctionReturn(0);
@@ -161,6 +184,25 @@ static PetscErrorCode ConstrainLaplace(TwinfeFlow f, PetscBool outlets, PetscBoo
   PetscFunctionReturn(0);
 }
 
+/* Chebyshev steps on M with Jacobi over [1/2, 5/2], the bounds of a P1 mass matrix's
+   Jacobi-scaled spectrum (top of the file); no norms, so a fixed number of steps. */
+static PetscErrorCode CreateMassSolver(MPI_Comm comm, KSP *ksp)
+{
+  PC pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(KSPCreate(comm, ksp));
+  PetscCall(KSPSetOptionsPrefix(*ksp, "flow_pcd_mass_"));
+  PetscCall(KSPSetType(*ksp, KSPCHEBYSHEV));
+  PetscCall(KSPChebyshevSetEigenvalues(*ksp, 2.5, 0.5));
+  PetscCall(KSPSetNormType(*ksp, KSP_NORM_NONE));
+  PetscCall(KSPSetTolerances(*ksp, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 4));
+  PetscCall(KSPGetPC(*ksp, &pc));
+  PetscCall(PCSetType(pc, PCJACOBI));
+  PetscCall(KSPSetFromOptions(*ksp));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow f, Mat *S)
 {
   TwinfeFlowPCD pcd;
@@ -172,6 +214,7 @@ PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow f, Mat *S)
   f->pcd = pcd;
   PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &pcd->laplace));
   PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &pcd->convection));
+  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &pcd->mass));
   PetscCall(MatCreateVecs(pcd->laplace, &pcd->mass_diag, &pcd->rhs));
   PetscCall(VecDuplicate(pcd->rhs, &pcd->y));
   PetscCall(VecDuplicate(pcd->rhs, &pcd->r));
@@ -183,6 +226,7 @@ PetscErrorCode TwinfeFlowPCDCreate_Private(TwinfeFlow f, Mat *S)
   PetscCall(KSPGetPC(pcd->laplace_ksp, &pc));
   PetscCall(PCSetType(pc, PCGAMG));
   PetscCall(KSPSetFromOptions(pcd->laplace_ksp));
+  PetscCall(CreateMassSolver(f->comm, &pcd->mass_ksp));
   PetscCall(VecGetLocalSize(pcd->rhs, &n));
   PetscCall(VecGetSize(pcd->rhs, &N));
   PetscCall(MatCreateShell(f->comm, n, n, N, N, f, S));
@@ -198,7 +242,9 @@ PetscErrorCode TwinfeFlowPCDDestroy_Private(TwinfeFlow f)
   if (!pcd) PetscFunctionReturn(0);
   PetscCall(MatDestroy(&pcd->laplace));
   PetscCall(MatDestroy(&pcd->convection));
+  PetscCall(MatDestroy(&pcd->mass));
   PetscCall(VecDestroy(&pcd->mass_diag));
+  PetscCall(KSPDestroy(&pcd->mass_ksp));
   PetscCall(VecDestroy(&pcd->rhs));
   PetscCall(VecDestroy(&pcd->y));
   PetscCall(VecDestroy(&pcd->r));
@@ -233,16 +279,14 @@ static PetscErrorCode AssembleLaplace(TwinfeFlow f)
 /* After the boundary conditions change: M's diagonal, and Ap with its condition. */
 PetscErrorCode TwinfeFlowPCDSetUp_Private(TwinfeFlow f)
 {
-  TwinfeFlowPCD pcd = f->pcd;
-  Mat           mass;
+  TwinfeFlowPCD pcd     = f->pcd;
   PetscInt      kind    = 0;
   const char   *kinds[] = {"pcd", "mass"};
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeSpaceCreateMatrix(f->pressure_space, &mass));
-  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, MassKernel, f, mass));
-  PetscCall(MatGetDiagonal(mass, pcd->mass_diag));
-  PetscCall(MatDestroy(&mass));
+  PetscCall(TwinfeSpaceAssembleMatrix(f->pressure_space, 2, NULL, MassKernel, f, pcd->mass));
+  PetscCall(MatGetDiagonal(pcd->mass, pcd->mass_diag));
+  PetscCall(KSPSetOperators(pcd->mass_ksp, pcd->mass, pcd->mass));
   PetscCall(PetscOptionsGetEList(NULL, "flow_", "-schur_pre", kinds, 2, &kind, NULL));
   pcd->use_pcd         = kind == 0 ? PETSC_TRUE : PETSC_FALSE;
   pcd->laplace_set     = PETSC_FALSE;
