@@ -23,11 +23,12 @@
  * with A^-1 one two-level p-multigrid cycle on K per component (options -flow_velocity_*): one
  * Chebyshev-Jacobi step on K (P2) before and after a correction from the P1 problem on the same
  * mesh, P^T K P with P the embedding of P1 in P2 (fem/prolongation.c), itself given one GAMG
- * V-cycle (-flow_velocity_mg_coarse_*). GAMG on K itself coarsens a P2 matrix, whose
+ * V-cycle (-flow_velocity_mg_coarse_*). GAMG on K itself aggregates a P2 matrix, whose
  * off-diagonal entries have both signs, and its cycle weakened with the mesh: Poiseuille tubes
- * at h 2.5 to 0.75 mm took 80, 95, 106, 124 GMRES iterations (+55%), against 63, 64, 64, 66
- * with the p-multigrid, which at 549k unknowns in the duct also costs less (6.4 s against
- * 10.0 s, docs/flow.md). */
+ * at h 2.5 to 0.75 mm (rtol 1e-8) took 69, 82, 89, 99 GMRES iterations with it (+43%; 80, 95,
+ * 106, 124 beside flow_pcd.c's Chebyshev mass inverse), against 63, 64, 64, 66 with the
+ * p-multigrid, which also costs less: at 549k unknowns in the duct 7.05 s against 8.66 s
+ * (benchmarks/flow_solver_study.md). */
 #include "flow_impl.h"
 
 #define NU 10 /* P2 velocity nodes */
