@@ -403,7 +403,11 @@ static const FlowDefault stokes_velocity[] = {
    unknowns and 18.2 s, against 1,342 and 80.6 s with GAMG; benchmarks/flow_solver_study.md).
    At most 2 interpolation weights per row (P_max): the coarsening of these nonsymmetric blocks
    is slow (a level keeps 60% of the rows), and the cap keeps the coarse operators sparse: 44%
-   less time per V-cycle at the same iterations (237k unknowns). */
+   less time per V-cycle at the same iterations (237k unknowns). The l1-Jacobi sweeps go over all
+   rows at once, two down and two up (no_CF, grid_sweeps_all 2): hypre's C-then-F order sends
+   l1-Jacobi through a row-by-row loop that took 40% of the whole run (perf), where all rows at
+   once is a matrix-vector product; at 549k unknowns 57.2 s against 73.3 s for 165 and 170
+   GMRES iterations, run in turn (one sweep each way: 206 iterations at 237k, against 169). */
 static const FlowDefault navier_stokes_velocity[] = {
     {VELOCITY "pc_type", "fieldsplit"},
     {VELOCITY "pc_fieldsplit_dm_splits", "false"},
@@ -413,6 +417,8 @@ static const FlowDefault navier_stokes_velocity[] = {
     {VELOCITY "fieldsplit_pc_type", "hypre"},
     {VELOCITY "fieldsplit_pc_hypre_boomeramg_relax_type_all", "l1scaled-Jacobi"},
     {VELOCITY "fieldsplit_pc_hypre_boomeramg_P_max", "2"},
+    {VELOCITY "fieldsplit_pc_hypre_boomeramg_no_CF", "true"},
+    {VELOCITY "fieldsplit_pc_hypre_boomeramg_grid_sweeps_all", "2"},
 };
 
 /* Clears what an earlier flow set from list, the user's options staying. */
@@ -587,6 +593,24 @@ static PetscErrorCode SetOuterKrylov(KSP ksp)
   PetscFunctionReturn(0);
 }
 
+/* Whether the next linear solve keeps the preconditioner it has. SNES's lag and the KSP's flag
+   are both set so that neither overrides the other; a user's lag or reuse option is left alone. */
+static PetscErrorCode SetPreconditionerReuse(SNES snes, PetscBool reuse)
+{
+  KSP       ksp;
+  PetscBool user_lag, user_reuse;
+
+  PetscFunctionBeginUser;
+  PetscCall(GivenByUser("-flow_snes_lag_preconditioner", &user_lag));
+  PetscCall(GivenByUser("-flow_ksp_reuse_preconditioner", &user_reuse));
+  if (user_lag || user_reuse) PetscFunctionReturn(0);
+  PetscCall(SNESSetLagPreconditioner(snes, reuse ? -1 : 1));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPSetReusePreconditioner(ksp, reuse));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReusePreconditionerNearSolution(SNES snes, PetscInt k);
 static PetscErrorCode EnsureSNES(TwinfeFlow f)
 {
   KSP ksp;
@@ -607,6 +631,8 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
   PetscCall(SNESSetJacobian(f->snes, f->J, f->J, FormJacobian, f));
   PetscCall(SNESSetTolerances(f->snes, 1e-50, 1e-8, 1e-10, 30, PETSC_DEFAULT));
   PetscCall(SNESSetConvergenceHistory(f->snes, f->history_norms, f->history_its, TWINFE_FLOW_MAX_NEWTON + 1, PETSC_TRUE));
+  PetscCall(SNESSetApplicationContext(f->snes, f));
+  PetscCall(SNESSetUpdate(f->snes, ReusePreconditionerNearSolution));
   PetscCall(SNESGetKSP(f->snes, &ksp));
   PetscCall(SetOuterKrylov(ksp));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 2000));
@@ -909,6 +935,10 @@ static PetscBool Nonlinear(TwinfeFlow f)
    A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing (-flow_snes_ksp_ew), is left
    alone. */
 #define NEWTON_LINEAR_RTOL 1e-4
+/* The Stokes flow Newton starts from needs no more than the first Newton step will correct: the
+   duct at Re 300 (237k unknowns) takes the same 3 Newton steps from a Stokes solve to 1e-3 (16
+   GMRES iterations) as from one to 1e-4 (22); to 1e-2 (11) its steps took 7 more iterations. */
+#define STOKES_START_RTOL 1e-3
 
 /* Sets the outer Krylov method's relative tolerance to rtol unless the user chose the linear
    tolerances; *previous gets the one to restore. */
@@ -940,6 +970,29 @@ static PetscErrorCode RestoreLinearSolves(TwinfeFlow f, PetscReal rtol)
   PetscFunctionReturn(0);
 }
 
+/* At the start of Newton step k (SNESSetUpdate): the preconditioner built for an earlier step
+   is kept where Newton converges quadratically, the last step having cut the residual at least
+   tenfold; near the solution the Jacobian changes by the size of the step, and the set-up (the
+   velocity block's sub-matrices and its AMG) is what a step would cost beyond its iterations.
+   Duct at Re 300, 549k unknowns: the same 3 Newton steps of 49, 52, 52 GMRES iterations (51,
+   53, 52 before), 2 of the 4 set-ups saved, 78.6 -> 68.6 s with the Stokes start's looser
+   tolerance below. Where Newton is still far from the solution (a slow step) the preconditioner
+   is built again: kept from the first step on, the duct's later steps took 266-858 iterations
+   (benchmarks/flow_solver_study.md). */
+#define REUSE_RATIO 0.1
+static PetscErrorCode ReusePreconditionerNearSolution(SNES snes, PetscInt k)
+{
+  TwinfeFlow f;
+  PetscBool  reuse = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(SNESGetApplicationContext(snes, &f));
+  if (k >= 1 && k <= TWINFE_FLOW_MAX_NEWTON)
+    reuse = f->history_norms[k] <= REUSE_RATIO * f->history_norms[k - 1] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(SetPreconditionerReuse(snes, reuse));
+  PetscFunctionReturn(0);
+}
+
 /* One Newton solve from U, adding its steps and iterations to the solve's counts. */
 static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscReal *fnorm)
 {
@@ -954,6 +1007,7 @@ static PetscErrorCode Newton(TwinfeFlow f, SNESConvergedReason *reason, PetscRea
      the first step). */
   PetscCall(TwinfeSpaceApplyDirichletToVector(f->space, f->U));
   PetscCall(SNESSolve(f->snes, NULL, f->U));
+  PetscCall(SetPreconditionerReuse(f->snes, PETSC_FALSE)); /* the next solve's first step builds its own */
   PetscCall(SNESGetConvergedReason(f->snes, reason));
   PetscCall(SNESGetIterationNumber(f->snes, &steps));
   PetscCall(SNESGetLinearSolveIterations(f->snes, &its));
@@ -1095,8 +1149,12 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   *navier_stokes                                                    = PETSC_FALSE;
   PetscCall(UpdateOutletLaws(f));
   PetscCall(VecZeroEntries(f->U));
-  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &linear_rtol));
+  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol));
   PetscCall(SolveStokes(f, "Stokes"));
+  if (Nonlinear(f)) {
+    PetscReal start_rtol;
+    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol));
+  }
   f->newton_steps = 1;
   if (Nonlinear(f)) {
     PetscBool converged;
