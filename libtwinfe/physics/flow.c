@@ -1151,15 +1151,13 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   PetscCall(VecZeroEntries(f->U));
   if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol));
   PetscCall(SolveStokes(f, "Stokes"));
-  if (Nonlinear(f)) {
-    PetscReal start_rtol;
-    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol));
-  }
   f->newton_steps = 1;
   if (Nonlinear(f)) {
     PetscBool converged;
     char      detail[1024];
     Vec       stokes;
+    PetscReal start_rtol;
+    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol)); /* Newton's, after the start's */
     PetscCall(VecDuplicate(f->U, &stokes));
     PetscCall(VecCopy(f->U, stokes));
     PetscCall(TryNavierStokes(f, "", &converged, detail, sizeof detail));

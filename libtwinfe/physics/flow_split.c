@@ -228,8 +228,7 @@ static PetscErrorCode CreateComponentSolver(TwinfeFlow f, TwinfeFlowSplit s)
   PetscCall(KSPGetPC(s->component, &pc));
   PetscCall(PCSetType(pc, PCMG));
   PetscCall(PCMGSetLevels(pc, 2, NULL));
-  PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH));
-  PetscCall(PCMGSetInterpolation(pc, 1, s->prolong));
+  PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_BOTH)); /* P comes with each operator (SetMultigridInterpolation) */
   PetscCall(PCMGGetCoarseSolve(pc, &coarse));
   PetscCall(KSPSetType(coarse, KSPPREONLY));
   PetscCall(KSPGetPC(coarse, &coarse_pc));
