@@ -610,7 +610,7 @@ static PetscErrorCode SetPreconditionerReuse(SNES snes, PetscBool reuse)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReusePreconditionerNearSolution(SNES snes, PetscInt k);
+static PetscErrorCode PrepareNewtonStep(SNES snes, PetscInt k);
 static PetscErrorCode EnsureSNES(TwinfeFlow f)
 {
   KSP ksp;
@@ -632,7 +632,7 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
   PetscCall(SNESSetTolerances(f->snes, 1e-50, 1e-8, 1e-10, 30, PETSC_DEFAULT));
   PetscCall(SNESSetConvergenceHistory(f->snes, f->history_norms, f->history_its, TWINFE_FLOW_MAX_NEWTON + 1, PETSC_TRUE));
   PetscCall(SNESSetApplicationContext(f->snes, f));
-  PetscCall(SNESSetUpdate(f->snes, ReusePreconditionerNearSolution));
+  PetscCall(SNESSetUpdate(f->snes, PrepareNewtonStep));
   PetscCall(SNESGetKSP(f->snes, &ksp));
   PetscCall(SetOuterKrylov(ksp));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 2000));
@@ -935,14 +935,25 @@ static PetscBool Nonlinear(TwinfeFlow f)
    A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing (-flow_snes_ksp_ew), is left
    alone. */
 #define NEWTON_LINEAR_RTOL 1e-4
+/* Far from the solution a Newton step cuts the residual only a few-fold (the cut aorta at 1.5 mm
+   and Re 300: 24.5 -> 12.1 -> 3.6 -> 0.61, full steps), and a linear solve to 1e-4 buys nothing
+   there that one to 1e-2 does not: the same 6 Newton steps and residuals, 308 GMRES iterations
+   against 378 (294 with FINAL_MARGIN below; 1e-1 took 267 but no less time, each step's set-up
+   and Jacobian then weighing more, and risks a step). Such steps, and the first (nothing is
+   known of it yet), stop at FAR_LINEAR_RTOL. */
+#define FAR_LINEAR_RTOL 1e-2
+/* A step in the quadratic regime solves to NEWTON_LINEAR_RTOL, or only to what brings the residual
+   to FINAL_MARGIN times Newton's target where that is looser: the answer then still meets the
+   target tenfold (the duct's last step: from 4e-5 to a target of 2.4e-8). */
+#define FINAL_MARGIN 0.1
 /* The Stokes flow Newton starts from needs no more than the first Newton step will correct: the
    duct at Re 300 (237k unknowns) takes the same 3 Newton steps from a Stokes solve to 1e-3 (16
    GMRES iterations) as from one to 1e-4 (22); to 1e-2 (11) its steps took 7 more iterations. */
 #define STOKES_START_RTOL 1e-3
 
 /* Sets the outer Krylov method's relative tolerance to rtol unless the user chose the linear
-   tolerances; *previous gets the one to restore. */
-static PetscErrorCode LoosenLinearSolves(TwinfeFlow f, PetscReal rtol, PetscReal *previous)
+   tolerances; *previous gets the one to restore, *set (optional) whether it was changed. */
+static PetscErrorCode LoosenLinearSolves(TwinfeFlow f, PetscReal rtol, PetscReal *previous, PetscBool *set)
 {
   KSP       ksp;
   PetscBool user_rtol, ew;
@@ -955,6 +966,7 @@ static PetscErrorCode LoosenLinearSolves(TwinfeFlow f, PetscReal rtol, PetscReal
   PetscCall(GivenByUser("-flow_ksp_rtol", &user_rtol));
   PetscCall(SNESKSPGetUseEW(f->snes, &ew));
   if (!user_rtol && !ew) PetscCall(KSPSetTolerances(ksp, rtol, atol, dtol, maxit));
+  if (set) *set = !user_rtol && !ew ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -970,26 +982,47 @@ static PetscErrorCode RestoreLinearSolves(TwinfeFlow f, PetscReal rtol)
   PetscFunctionReturn(0);
 }
 
-/* At the start of Newton step k (SNESSetUpdate): the preconditioner built for an earlier step
-   is kept where Newton converges quadratically, the last step having cut the residual at least
-   tenfold; near the solution the Jacobian changes by the size of the step, and the set-up (the
-   velocity block's sub-matrices and its AMG) is what a step would cost beyond its iterations.
-   Duct at Re 300, 549k unknowns: the same 3 Newton steps of 49, 52, 52 GMRES iterations (51,
-   53, 52 before), 2 of the 4 set-ups saved, 78.6 -> 68.6 s with the Stokes start's looser
-   tolerance below. Where Newton is still far from the solution (a slow step) the preconditioner
-   is built again: kept from the first step on, the duct's later steps took 266-858 iterations
-   (benchmarks/flow_solver_study.md). */
+/* Step k's linear tolerance in a steady solve (see FAR_LINEAR_RTOL and FINAL_MARGIN above). */
+static PetscErrorCode SetNewtonForcing(TwinfeFlow f, PetscInt k, PetscBool near)
+{
+  KSP       ksp;
+  PetscReal rtol = FAR_LINEAR_RTOL, atol, dtol, snes_atol, snes_rtol, target;
+  PetscInt  maxit;
+
+  PetscFunctionBeginUser;
+  if (near) {
+    PetscCall(SNESGetTolerances(f->snes, &snes_atol, &snes_rtol, NULL, NULL, NULL));
+    target = PetscMax(snes_atol, snes_rtol * f->history_norms[0]);
+    rtol   = PetscMin(FAR_LINEAR_RTOL, PetscMax(NEWTON_LINEAR_RTOL, FINAL_MARGIN * target / f->history_norms[k]));
+  }
+  PetscCall(SNESGetKSP(f->snes, &ksp));
+  PetscCall(KSPGetTolerances(ksp, NULL, &atol, &dtol, &maxit));
+  PetscCall(KSPSetTolerances(ksp, rtol, atol, dtol, maxit));
+  PetscFunctionReturn(0);
+}
+
+/* At the start of Newton step k (SNESSetUpdate). Near the solution (the last step cut the
+   residual at least tenfold: Newton converges quadratically) the preconditioner built for an
+   earlier step is kept, since the Jacobian then changes by the size of the step, and the set-up
+   (the velocity block's sub-matrices and its AMG) is what a step would cost beyond its
+   iterations. Duct at Re 300, 549k unknowns: the same 3 Newton steps of 49, 52, 52 GMRES
+   iterations (51, 53, 52 before), 2 of the 4 set-ups saved, 78.6 -> 68.6 s with the Stokes
+   start's looser tolerance above. Where Newton is still far from the solution (a slow step) the
+   preconditioner is built again: kept from the first step on, the duct's later steps took
+   266-858 iterations (benchmarks/flow_solver_study.md). A steady solve also sets the step's
+   linear tolerance here. */
 #define REUSE_RATIO 0.1
-static PetscErrorCode ReusePreconditionerNearSolution(SNES snes, PetscInt k)
+static PetscErrorCode PrepareNewtonStep(SNES snes, PetscInt k)
 {
   TwinfeFlow f;
-  PetscBool  reuse = PETSC_FALSE;
+  PetscBool  near = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCall(SNESGetApplicationContext(snes, &f));
   if (k >= 1 && k <= TWINFE_FLOW_MAX_NEWTON)
-    reuse = f->history_norms[k] <= REUSE_RATIO * f->history_norms[k - 1] ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(SetPreconditionerReuse(snes, reuse));
+    near = f->history_norms[k] <= REUSE_RATIO * f->history_norms[k - 1] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(SetPreconditionerReuse(snes, near));
+  if (f->newton_forcing && k <= TWINFE_FLOW_MAX_NEWTON) PetscCall(SetNewtonForcing(f, k, near));
   PetscFunctionReturn(0);
 }
 
@@ -1149,7 +1182,7 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   *navier_stokes                                                    = PETSC_FALSE;
   PetscCall(UpdateOutletLaws(f));
   PetscCall(VecZeroEntries(f->U));
-  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol));
+  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol, NULL));
   PetscCall(SolveStokes(f, "Stokes"));
   f->newton_steps = 1;
   if (Nonlinear(f)) {
@@ -1157,7 +1190,7 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
     char      detail[1024];
     Vec       stokes;
     PetscReal start_rtol;
-    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol)); /* Newton's, after the start's */
+    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol, &f->newton_forcing)); /* Newton's, after the start's */
     PetscCall(VecDuplicate(f->U, &stokes));
     PetscCall(VecCopy(f->U, stokes));
     PetscCall(TryNavierStokes(f, "", &converged, detail, sizeof detail));
@@ -1166,6 +1199,7 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
     if (!converged && required) PetscCall(RetryWithILU(f, stokes, &converged, detail, sizeof detail));
     if (!converged) PetscCall(VecCopy(stokes, f->U));
     PetscCall(VecDestroy(&stokes));
+    f->newton_forcing = PETSC_FALSE;
     PetscCall(RestoreLinearSolves(f, linear_rtol));
     PetscCheck(converged || !required, f->comm, PETSC_ERR_NOT_CONVERGED, "%s", detail);
     *navier_stokes = converged;

@@ -92,7 +92,8 @@ struct _p_TwinfeFlow {
   PetscBool jacobian_linear; /* J was assembled without convection */
   PetscInt  jacobian_count;  /* Jacobians formed so far: what depends on J knows when it changed */
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
-  PetscBool velocity_ilu; /* the steady solve fell back to ILU on the velocity block (flow.c) */
+  PetscBool velocity_ilu;   /* the steady solve fell back to ILU on the velocity block (flow.c) */
+  PetscBool newton_forcing; /* a steady solve's Newton sets each step's linear tolerance (flow.c, SetNewtonForcing) */
   PetscReal history_norms[TWINFE_FLOW_MAX_NEWTON + 1];
   PetscInt  history_its[TWINFE_FLOW_MAX_NEWTON + 1]; /* linear iterations of each Newton step */
   /* Blood rheology (flow_rheology.c): Newtonian (viscosity above) unless carreau_yasuda. */
