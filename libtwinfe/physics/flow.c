@@ -924,14 +924,13 @@ static PetscBool Nonlinear(TwinfeFlow f)
   return TwinfeFlowNavierStokes_Private(f) || f->rheology.carreau_yasuda ? PETSC_TRUE : PETSC_FALSE;
 }
 
-/* Inexact Newton (Dembo, Eisenstat and Steihaug 1982) for a steady solve: the Stokes start and
-   Newton's linear solves stop at a relative residual of NEWTON_LINEAR_RTOL, not the 1e-8 of a
-   linear solve. Newton's own test on the nonlinear residual (relative 1e-8) still sets the
-   answer's accuracy (Eisenstat-Walker forcing, which stops as soon as that test can be met, saved
-   a further 15-30% but moved test_flow_mms's pressure by 6e-6; benchmarks/flow_solver_study.md).
-   Duct at Re 300, 237k unknowns: 3 Newton steps either way, 180 GMRES iterations against 319
-   (docs/flow.md). Time steps keep 1e-8: Newton starts there from the last step's flow and a
-   looser solve costs it a step (the cut aorta's cycle: 600 Newton steps against 437, no faster).
+/* Inexact Newton (Dembo, Eisenstat and Steihaug 1982) for a steady solve: Newton's linear solves
+   near the solution stop at a relative residual of NEWTON_LINEAR_RTOL (those far from it at
+   FAR_LINEAR_RTOL, the Stokes start at STOKES_START_RTOL), not the 1e-8 of a linear solve. Newton's own test on the nonlinear
+   residual (relative 1e-8) still sets the answer's accuracy (Eisenstat-Walker forcing, which stops as soon as that test can be
+   met, saved a further 15-30% but moved test_flow_mms's pressure by 6e-6; benchmarks/flow_solver_study.md). Duct at Re 300, 237k
+   unknowns: 3 Newton steps either way, 180 GMRES iterations against 319 (docs/flow.md). Time steps keep 1e-8: Newton starts there
+   from the last step's flow and a looser solve costs it a step (the cut aorta's cycle: 600 Newton steps against 437, no faster).
    A user's -flow_ksp_rtol, or PETSc's Eisenstat-Walker forcing (-flow_snes_ksp_ew), is left
    alone. */
 #define NEWTON_LINEAR_RTOL 1e-4
@@ -951,22 +950,33 @@ static PetscBool Nonlinear(TwinfeFlow f)
    GMRES iterations) as from one to 1e-4 (22); to 1e-2 (11) its steps took 7 more iterations. */
 #define STOKES_START_RTOL 1e-3
 
-/* Sets the outer Krylov method's relative tolerance to rtol unless the user chose the linear
-   tolerances; *previous gets the one to restore, *set (optional) whether it was changed. */
-static PetscErrorCode LoosenLinearSolves(TwinfeFlow f, PetscReal rtol, PetscReal *previous, PetscBool *set)
+/* Whether the flow chooses the outer Krylov method's relative tolerance: not where the user set
+   -flow_ksp_rtol or PETSc's Eisenstat-Walker forcing. */
+static PetscErrorCode FlowSetsLinearTolerance(TwinfeFlow f, PetscBool *flow_sets)
+{
+  PetscBool user_rtol, ew;
+
+  PetscFunctionBeginUser;
+  PetscCall(GivenByUser("-flow_ksp_rtol", &user_rtol));
+  PetscCall(SNESKSPGetUseEW(f->snes, &ew));
+  *flow_sets = !user_rtol && !ew ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Sets the outer Krylov method's relative tolerance to rtol where the flow chooses it;
+ *previous gets the one to restore. */
+static PetscErrorCode LoosenLinearSolves(TwinfeFlow f, PetscReal rtol, PetscReal *previous)
 {
   KSP       ksp;
-  PetscBool user_rtol, ew;
+  PetscBool flow_sets;
   PetscReal atol, dtol;
   PetscInt  maxit;
 
   PetscFunctionBeginUser;
   PetscCall(SNESGetKSP(f->snes, &ksp));
   PetscCall(KSPGetTolerances(ksp, previous, &atol, &dtol, &maxit));
-  PetscCall(GivenByUser("-flow_ksp_rtol", &user_rtol));
-  PetscCall(SNESKSPGetUseEW(f->snes, &ew));
-  if (!user_rtol && !ew) PetscCall(KSPSetTolerances(ksp, rtol, atol, dtol, maxit));
-  if (set) *set = !user_rtol && !ew ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(FlowSetsLinearTolerance(f, &flow_sets));
+  if (flow_sets) PetscCall(KSPSetTolerances(ksp, rtol, atol, dtol, maxit));
   PetscFunctionReturn(0);
 }
 
@@ -1182,15 +1192,14 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   *navier_stokes                                                    = PETSC_FALSE;
   PetscCall(UpdateOutletLaws(f));
   PetscCall(VecZeroEntries(f->U));
-  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol, NULL));
+  if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol));
   PetscCall(SolveStokes(f, "Stokes"));
   f->newton_steps = 1;
   if (Nonlinear(f)) {
     PetscBool converged;
     char      detail[1024];
     Vec       stokes;
-    PetscReal start_rtol;
-    PetscCall(LoosenLinearSolves(f, NEWTON_LINEAR_RTOL, &start_rtol, &f->newton_forcing)); /* Newton's, after the start's */
+    PetscCall(FlowSetsLinearTolerance(f, &f->newton_forcing)); /* each step's, by PrepareNewtonStep */
     PetscCall(VecDuplicate(f->U, &stokes));
     PetscCall(VecCopy(f->U, stokes));
     PetscCall(TryNavierStokes(f, "", &converged, detail, sizeof detail));
