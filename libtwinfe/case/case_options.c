@@ -489,7 +489,7 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
 static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
   const char *profiles[] = {"poiseuille", "plug"}, *models[] = {"newtonian", "carreau_yasuda"}, *schur[] = {"pcd", "mass"};
-  PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0;
+  PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0, picard_steps = 2;
   PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3, backflow = 1;
   PetscReal   carreau_yasuda[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
   PetscBool   set, split = PETSC_TRUE;
@@ -532,6 +532,11 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                 "viscous matrix for the three velocity components, instead of the assembled "
                                                 "matrix and PCFIELDSPLIT; docs/flow.md",
                                                 split, &split, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-flow_picard_steps",
+                                               "flow: Oseen (Picard) steps a steady Navier-Stokes solve may take after a "
+                                               "Newton step that cut the residual less than tenfold (0: Newton only); "
+                                               "docs/flow.md",
+                                               picard_steps, &picard_steps, NULL));
   PetscCall(DeclarePulsatileFlow(PetscOptionsObject, declared));
   PetscFunctionReturn(0);
 }

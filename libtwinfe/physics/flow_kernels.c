@@ -149,9 +149,9 @@ PetscErrorCode TwinfeFlowJacobianKernel_Private(const TwinfeElement *e, PetscSca
     }
     /* the weights taken into what does not depend on (a, b): the loops below are the kernel's cost */
     wmu = w * muq;
-    for (PetscInt i = 0; i < 3; ++i)
+    for (PetscInt i = 0; i < 3; ++i) /* Newton's reaction rho (du . grad) u; an Oseen step leaves it out */
       for (PetscInt j = 0; j < 3; ++j)
-        wG[i][j] = w * rho * G[i][j];
+        wG[i][j] = f->picard ? 0 : w * rho * G[i][j];
     for (PetscInt b = 0; b < NU; ++b) /* rho u . grad phi_b + rho c0 phi_b */
       along[b] = w * (rho * (u[0] * D[3 * b] + u[1] * D[3 * b + 1] + u[2] * D[3 * b + 2]) + m * B[b]);
     coupled = rho != 0 || wgd != 0 ? PETSC_TRUE : PETSC_FALSE;

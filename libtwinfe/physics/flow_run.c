@@ -128,6 +128,13 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
              "-backflow_stabilization %g is not allowed: it must be >= 0 (default 1; 1/2 or more bounds the kinetic energy "
              "that reversed flow brings in through an outlet, 0 turns it off)",
              (double)b->backflow_beta);
+  {
+    PetscInt picard_steps = 0; /* read by the flow (flow.c, AllowPicardSteps); refused here before any work */
+    PetscCall(PetscOptionsGetInt(NULL, NULL, "-flow_picard_steps", &picard_steps, NULL));
+    PetscCheck(picard_steps >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-flow_picard_steps %" PetscInt_FMT " is negative: give 0 (Newton's steps only) or more Oseen steps (default 2)",
+               picard_steps);
+  }
   b->inflow_mm3_s = 1000 * ml_per_s;
   b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-outlet_rcr", b->rcr, &b->nrcr, NULL));
@@ -450,9 +457,9 @@ static PetscErrorCode Solve(TwinfePhysics c)
   Blood      *b = (Blood *)c->data;
   TwinfeSpace space;
   Vec         U;
-  PetscInt    steps, linear, max_linear, unknowns;
+  PetscInt    steps, linear, max_linear, unknowns, picard;
   PetscReal  *flow_ml_s, *pressure;
-  char        key[256];
+  char        key[256], oseen[64] = "";
 
   PetscFunctionBegin;
   if (b->cycles > 0) {
@@ -463,13 +470,15 @@ static PetscErrorCode Solve(TwinfePhysics c)
   }
   PetscCall(TwinfeFlowSolve(b->flow));
   PetscCall(TwinfeFlowGetSolverInfo(b->flow, &steps, &linear, &max_linear));
+  PetscCall(TwinfeFlowGetPicardSteps(b->flow, &picard));
   PetscCall(TwinfeFlowGetSpace(b->flow, &space));
   PetscCall(TwinfeFlowGetSolution(b->flow, &U));
   PetscCall(VecGetSize(U, &unknowns));
+  if (picard) PetscCall(PetscSNPrintf(oseen, sizeof oseen, " (%" PetscInt_FMT " of them Oseen steps)", picard));
   PetscCall(PetscPrintf(c->comm,
                         "solve     %s: %" PetscInt_FMT " unknowns (P2 velocity, P1 pressure), %" PetscInt_FMT
-                        " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
-                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, linear, max_linear));
+                        " Newton steps%s, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
+                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, oseen, linear, max_linear));
   {
     PetscBool ilu;
     PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));
@@ -481,6 +490,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   if (c->report) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
     PetscCall(TwinfeReportSetInt(c->report, "solve.newton_steps", steps));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.oseen_steps", picard));
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", linear));
     PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", max_linear));
   }
