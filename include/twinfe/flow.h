@@ -147,7 +147,7 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowGetVelocityFallback(TwinfeFlow flow, Petsc
    one step. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetSolverInfo(TwinfeFlow flow, PetscInt *newton_steps, PetscInt *linear_iterations,
                                                     PetscInt *max_linear_iterations);
-/* How many of the last steady Navier-Stokes solve's Newton steps were Oseen (Picard) steps, the
+/* How many of the last steady Navier-Stokes solve's Newton steps were Picard steps, the
    Jacobian without convection's reaction term: taken after a step that cut the residual less
    than tenfold, at most -flow_picard_steps (default 2; docs/flow.md). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowGetPicardSteps(TwinfeFlow flow, PetscInt *picard_steps);

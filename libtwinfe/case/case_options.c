@@ -533,7 +533,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                 "matrix and PCFIELDSPLIT; docs/flow.md",
                                                 split, &split, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-flow_picard_steps",
-                                               "flow: Oseen (Picard) steps a steady Navier-Stokes solve may take after a "
+                                               "flow: Picard steps a steady Navier-Stokes solve may take after a "
                                                "Newton step that cut the residual less than tenfold (0: Newton only); "
                                                "docs/flow.md",
                                                picard_steps, &picard_steps, NULL));

@@ -1011,17 +1011,17 @@ static PetscErrorCode SetNewtonForcing(TwinfeFlow f, PetscInt k, PetscBool near)
   PetscFunctionReturn(0);
 }
 
-/* Oseen (Picard) steps where Newton is slow. From the Stokes flow at Re 300 in a curved vessel,
+/* Picard steps where Newton is slow. From the Stokes flow at Re 300 in a curved vessel,
    Newton's first steps cut the residual only 2-6 fold, and each linear solve pays a plateau of
    about 20 GMRES iterations: the PCD Schur approximation models the Oseen operator, not Newton's
-   reaction term rho (du . grad) u (benchmarks/flow_solver_study.md). An Oseen step, the Jacobian
+   reaction term rho (du . grad) u (benchmarks/flow_solver_study.md). A Picard step, the Jacobian
    without that term, cuts the residual as much there (2.5-3 fold) in half the iterations, without
    the plateau. So after a slow step (cut less than tenfold) up to max_picard_steps (-flow_picard_steps,
-   default 2) Oseen steps are taken, then Newton again, which now starts nearer: the cut aorta at
+   default 2) Picard steps are taken, then Newton again, which now starts nearer: the cut aorta at
    1 mm and Re 300, 449k unknowns, takes the same 6 steps in 262 GMRES iterations against 296
    (1.5 mm: 256 against 290). The first step stays Newton's, since from a flow close to Poiseuille's
-   (the duct) Newton cuts 30-fold at once where an Oseen step cuts 3-fold and costs the duct a
-   step; three Oseen steps did no better than two (1.5 mm: 268, 7 steps). */
+   (the duct) Newton cuts 30-fold at once where a Picard step cuts 3-fold and costs the duct a
+   step; three Picard steps did no better than two (1.5 mm: 268, 7 steps). */
 static void ChooseLinearization(TwinfeFlow f, PetscInt k, PetscBool near)
 {
   f->picard = k >= 1 && !near && f->picard_steps < f->max_picard_steps ? PETSC_TRUE : PETSC_FALSE;
@@ -1197,7 +1197,7 @@ static PetscErrorCode RetryWithILU(TwinfeFlow f, Vec stokes, PetscBool *converge
   PetscFunctionReturn(0);
 }
 
-/* The Oseen steps a steady Navier-Stokes solve may take (ChooseLinearization): -flow_picard_steps,
+/* The Picard steps a steady Navier-Stokes solve may take (ChooseLinearization): -flow_picard_steps,
    default 2. A shear-thinning Stokes flow has no convection to leave out. */
 #define PICARD_STEPS 2
 static PetscErrorCode AllowPicardSteps(TwinfeFlow f)
@@ -1207,7 +1207,7 @@ static PetscErrorCode AllowPicardSteps(TwinfeFlow f)
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetInt(NULL, "flow_", "-picard_steps", &n, NULL));
   PetscCheck(n >= 0, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "flow: -flow_picard_steps %" PetscInt_FMT " is negative; give 0 (Newton's steps only) or more Oseen steps", n);
+             "flow: -flow_picard_steps %" PetscInt_FMT " is negative; give 0 (Newton's steps only) or more Picard steps", n);
   f->max_picard_steps = TwinfeFlowNavierStokes_Private(f) ? n : 0;
   PetscFunctionReturn(0);
 }

@@ -94,7 +94,7 @@ struct _p_TwinfeFlow {
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
   PetscBool velocity_ilu;   /* the steady solve fell back to ILU on the velocity block (flow.c) */
   PetscBool newton_forcing; /* a steady solve's Newton sets each step's linear tolerance (flow.c, SetNewtonForcing) */
-  /* Oseen (Picard) steps of a steady Navier-Stokes solve (flow.c, ChooseLinearization): the Jacobian
+  /* Picard steps of a steady Navier-Stokes solve (flow.c, ChooseLinearization): the Jacobian
      then leaves out convection's reaction term rho (du . grad) u */
   PetscBool picard;
   PetscInt  picard_steps, max_picard_steps; /* taken in this solve; allowed (-flow_picard_steps) */

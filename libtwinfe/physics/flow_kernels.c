@@ -144,7 +144,7 @@ static void AddVelocityPoint(TwinfeFlow f, const TwinfeElement *e, PetscInt q, V
         Dg[i][b] = DS[i][0] * Dc[0][b] + DS[i][1] * Dc[1][b] + DS[i][2] * Dc[2][b];
   }
   wmu = w * muq;
-  for (PetscInt i = 0; i < 3; ++i) /* Newton's reaction rho (du . grad) u; an Oseen step leaves it out */
+  for (PetscInt i = 0; i < 3; ++i) /* Newton's reaction rho (du . grad) u; a Picard step leaves it out */
     for (PetscInt j = 0; j < 3; ++j)
       wG[i][j] = f->picard ? 0 : w * rho * G[i][j];
   for (PetscInt b = 0; b < NU; ++b) /* rho u . grad phi_b + rho c0 phi_b */

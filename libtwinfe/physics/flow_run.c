@@ -132,7 +132,7 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
     PetscInt picard_steps = 0; /* read by the flow (flow.c, AllowPicardSteps); refused here before any work */
     PetscCall(PetscOptionsGetInt(NULL, NULL, "-flow_picard_steps", &picard_steps, NULL));
     PetscCheck(picard_steps >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-flow_picard_steps %" PetscInt_FMT " is negative: give 0 (Newton's steps only) or more Oseen steps (default 2)",
+               "-flow_picard_steps %" PetscInt_FMT " is negative: give 0 (Newton's steps only) or more Picard steps (default 2)",
                picard_steps);
   }
   b->inflow_mm3_s = 1000 * ml_per_s;
@@ -459,7 +459,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   Vec         U;
   PetscInt    steps, linear, max_linear, unknowns, picard;
   PetscReal  *flow_ml_s, *pressure;
-  char        key[256], oseen[64] = "";
+  char        key[256], picard_note[64] = "";
 
   PetscFunctionBegin;
   if (b->cycles > 0) {
@@ -474,11 +474,11 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscCall(TwinfeFlowGetSpace(b->flow, &space));
   PetscCall(TwinfeFlowGetSolution(b->flow, &U));
   PetscCall(VecGetSize(U, &unknowns));
-  if (picard) PetscCall(PetscSNPrintf(oseen, sizeof oseen, " (%" PetscInt_FMT " of them Oseen steps)", picard));
+  if (picard) PetscCall(PetscSNPrintf(picard_note, sizeof picard_note, " (%" PetscInt_FMT " of them Picard steps)", picard));
   PetscCall(PetscPrintf(c->comm,
                         "solve     %s: %" PetscInt_FMT " unknowns (P2 velocity, P1 pressure), %" PetscInt_FMT
                         " Newton steps%s, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
-                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, oseen, linear, max_linear));
+                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, picard_note, linear, max_linear));
   {
     PetscBool ilu;
     PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));
@@ -490,7 +490,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   if (c->report) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
     PetscCall(TwinfeReportSetInt(c->report, "solve.newton_steps", steps));
-    PetscCall(TwinfeReportSetInt(c->report, "solve.oseen_steps", picard));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.picard_steps", picard));
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", linear));
     PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", max_linear));
   }
