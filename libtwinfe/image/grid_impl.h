@@ -2,10 +2,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * A CT is mostly background: the kidneys of a 68M-voxel abdomen fill a few percent of it. So
- * selection, cavity filling, pinch repair and counting copy the box around the labels (plus a
- * margin of background) into a grid of their own, work there, and copy it back. Outside the
- * box everything is background connected to the image border, which is what these steps
- * assume of voxels outside a grid. */
+ * selection, cavity filling, pinch repair and counting gather the box around the labels (plus a
+ * margin of background) into a grid of their own at the front of the image's array, work
+ * there, and put it back. Outside the box everything is background connected to the image
+ * border, which is what these steps assume of voxels outside a grid, and what putting the grid
+ * back writes there. */
 #pragma once
 #include "image_impl.h"
 
@@ -15,17 +16,20 @@
 #define TWINFE_GRID_MARGIN 4
 
 typedef struct {
-  PetscInt  dims[3]; /* of the box */
-  PetscInt  lo[3];   /* its first voxel in the image */
-  int32_t  *labels;  /* dims[0]*dims[1]*dims[2], i fastest */
-  PetscBool copied;  /* PETSC_FALSE when the box is the whole image and labels is the image's */
+  PetscInt  dims[3];   /* of the box */
+  PetscInt  lo[3];     /* its first voxel in the image */
+  int32_t  *labels;    /* dims[0]*dims[1]*dims[2], i fastest: the front of the image's array */
+  PetscBool compacted; /* the image's array holds the grid until it is restored (PETSC_FALSE when
+                          the box is the whole image: the grid is the image as it is) */
 } TwinfeGrid;
 
 /* The box lo..hi (inclusive, image indices) grown by TWINFE_GRID_MARGIN and clipped to the
-   image, as a grid of its own. */
+   image, as a grid of its own, in the image's array: until the grid is restored the image's
+   labels are the grid's (an error in between leaves the image unusable: destroy it). Every
+   voxel outside lo..hi must be background. */
 PETSC_INTERN PetscErrorCode TwinfeGridCreate_Private(TwinfeImage image, const PetscInt lo[3], const PetscInt hi[3],
                                                      TwinfeGrid *grid);
-/* Copies the grid back into the image and frees it. */
+/* Puts the grid back where it came from in the image, background around it. */
 PETSC_INTERN PetscErrorCode TwinfeGridRestore_Private(TwinfeImage image, TwinfeGrid *grid);
 /* The box of the image's non-zero voxels; *any is PETSC_FALSE when there is none. */
 PETSC_INTERN PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscInt lo[3], PetscInt hi[3], PetscBool *any);

@@ -357,6 +357,44 @@ START_TEST(test_label_box)
 }
 END_TEST
 
+/* The selection works on the labels' box gathered at the front of the image's array and puts
+   it back: with the box inside the image on every side (margin included), every voxel after
+   the selection is what it should be, the background between the box's rows too. */
+START_TEST(test_box_inside_the_image_put_back)
+{
+  const PetscInt       n[3]       = {31, 23, 17};
+  const PetscReal      spacing[3] = {1, 1, 1}, origin[3] = {0, 0, 0};
+  const int32_t        keep[2] = {1, 2};
+  TwinfeImage          image;
+  TwinfeImageSelection s;
+  int32_t             *l, *expected;
+  PetscInt             wrong = 0;
+
+  TWINFE_CK(TwinfeImageCreate(n, spacing, origin, NULL, &image));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  TWINFE_CK(PetscCalloc1(n[0] * n[1] * n[2], &expected));
+  for (PetscInt k = 6; k <= 11; k++) /* label 1, 11 x 8 x 6 with a hollow; label 2 beside it */
+    for (PetscInt j = 8; j <= 15; j++)
+      for (PetscInt i = 10; i <= 22; i++) {
+        const PetscInt v = i + n[0] * (j + n[1] * k);
+        expected[v]      = i <= 20 ? 1 : 2;
+        l[v]             = (i == 15 && j == 11 && k == 8) ? 0 : expected[v];
+      }
+  l[12 + n[0] * (17 + n[1] * 9)]  = 1; /* a one-voxel island, inside the box */
+  l[1 + n[0] * (2 + n[1] * 3)]    = 5; /* an unrequested label, outside it */
+  l[29 + n[0] * (21 + n[1] * 15)] = 5;
+  TWINFE_CK(TwinfeImageSelectLabelsKeepAll(image, 2, keep, TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT,
+                                           TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT, PETSC_TRUE, &s));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  for (PetscInt v = 0; v < n[0] * n[1] * n[2]; v++)
+    wrong += l[v] != expected[v];
+  ck_assert_int_eq(wrong, 0);
+  TWINFE_CK(TwinfeImageSelectionDestroy(&s));
+  TWINFE_CK(PetscFree(expected));
+  TWINFE_CK(TwinfeImageDestroy(&image));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("image_select");
@@ -372,6 +410,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_keep_all_refuses);
   tcase_add_test(tc, test_kidney_phantom);
   tcase_add_test(tc, test_label_box);
+  tcase_add_test(tc, test_box_inside_the_image_put_back);
   suite_add_tcase(s, tc);
   return s;
 }
