@@ -105,8 +105,8 @@ static PetscBool CanTake(const PetscInt dims[3], const int32_t labels[], PetscBT
    of the complement, one of the complement's pair if it is background (a pair of another label
    is that label's own pinch: it grows to join it, rather than losing a voxel here). Returns a
    block bit, or -1. */
-static int ChooseVoxel(const PetscInt dims[3], const int32_t labels[], PetscBT changed, const PetscInt vox[8],
-                       int a, int b, PetscBool in_complement)
+static int ChooseVoxel(const PetscInt dims[3], const int32_t labels[], PetscBT changed, const PetscInt vox[8], int a, int b,
+                       PetscBool in_complement)
 {
   int options[3], n = 0;
   if (in_complement) {
@@ -190,8 +190,8 @@ static PetscBool LabelBits(const int32_t lab[8], int b, unsigned *in)
 
 /* Mend the pinches of one block, label by label, looking again after each change (each
    change is a voxel that never changes again, so at most 8). */
-static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], PetscBT changed, PetscInt i, PetscInt j,
-                                  PetscInt k, Changes *changes)
+static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], PetscBT changed, PetscInt i, PetscInt j, PetscInt k,
+                                  Changes *changes)
 {
   PetscInt vox[8];
   int32_t  lab[8];
@@ -207,9 +207,9 @@ static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], Pets
     if (!LabelBits(lab, b, &in) || !FindPinch(in, &pa, &pb, &complement)) continue;
     give = ChooseVoxel(dims, labels, changed, vox, pa, pb, complement);
     if (give < 0) continue; /* nothing to mend it with: left, and counted */
-    labels[vox[give]]  = label;
+    labels[vox[give]] = label;
     PetscBTSet(changed, vox[give]);
-    lab[give]          = label;
+    lab[give] = label;
     PetscCall(ChangesAdd(changes, vox[give]));
     b = -1; /* look at the block again with its new labels */
   }
@@ -218,8 +218,7 @@ static PetscErrorCode RepairBlock(const PetscInt dims[3], int32_t labels[], Pets
 
 /* The first sweep visits every block, including those straddling the grid border; later ones
    only the 8 blocks around each voxel the previous sweep changed. */
-static PetscErrorCode Sweep(const PetscInt dims[3], int32_t labels[], PetscBT changed, const Changes *previous,
-                            Changes *changes)
+static PetscErrorCode Sweep(const PetscInt dims[3], int32_t labels[], PetscBT changed, const Changes *previous, Changes *changes)
 {
   PetscFunctionBeginUser;
   changes->n = 0;

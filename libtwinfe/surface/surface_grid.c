@@ -349,62 +349,104 @@ static PetscErrorCode VertexStars(PetscInt nv, const PetscReal xyz[], PetscInt n
   PetscFunctionReturn(0);
 }
 
+/* Inputs of the sheet-separation search: triangle normals (unit) and bounding spheres, vertex
+   normals (area-weighted), vertex stars, and per vertex and per triangle the last query that
+   saw them. */
+typedef struct {
+  const PetscReal  *xyz;
+  const PetscInt   *tri;
+  const PetscReal  *tn, *ts, *vn;
+  const PetscInt   *start, *star;
+  PetscInt         *mark, *seen;
+  TwinfeSurfaceGrid g;
+} SheetSearch;
+
+/* Is triangle t another sheet across vertex v's normal nearer than sqrt(*best)? Updates *best.
+   The tests go from cheap to dear, and each only skips a triangle that the last one (the
+   direction of the closest point) would refuse anyway, so the result is the full test's. */
+static inline void SheetCandidate(const SheetSearch *S, PetscInt v, PetscInt t, PetscReal nl, PetscReal *best)
+{
+  const PetscReal *p = S->xyz + 3 * v, *n = S->tn + 3 * t, *sc = S->ts + 4 * t, *vn = S->vn + 3 * v;
+  const PetscInt  *T = S->tri + 3 * t;
+  PetscReal        u[3], q[3], d2, dc, off = 0, reach = sc[3] + PetscSqrtReal(*best);
+
+  Sub3(p, sc, u);
+  /* the bounding sphere is farther than the best so far */
+  if (Dot3(u, u) >= reach * reach) return;
+  /* the closed 1-ring and the triangles touching it are this sheet */
+  if (S->mark[T[0]] == v || S->mark[T[1]] == v || S->mark[T[2]] == v) return;
+  /* another sheet lies across the normal: roughly parallel (either way: a slit's sheets face
+     each other, a plate's face apart) and in front of or behind the vertex; the sheets that meet
+     at a triple line lie beside it and are not counted */
+  if (PetscAbsReal(Dot3(n, vn)) <= 0.85 * nl) return;
+  /* the closest point q is a mix of the corners, so (q - p).vn lies within their offsets along
+     vn; when all are within 0.85 |vn| dc (dc <= |q - p|: the sphere's distance) the direction
+     test below fails for every q. Most triangles of the vertex's own sheet stop here. */
+  dc = PetscSqrtReal(Dot3(u, u)) - sc[3];
+  for (int c = 0; c < 3; c++) {
+    Sub3(S->xyz + 3 * T[c], p, u);
+    off = PetscMax(off, PetscAbsReal(Dot3(u, vn)));
+  }
+  if (dc > 0 && off <= 0.85 * nl * dc) return;
+  d2 = TwinfeClosestPointTriangle_Private(p, S->xyz + 3 * T[0], S->xyz + 3 * T[1], S->xyz + 3 * T[2], q);
+  if (d2 >= *best) return;
+  Sub3(q, p, u);
+  if (PetscAbsReal(Dot3(u, vn)) <= 0.85 * nl * PetscSqrtReal(d2)) return;
+  *best = d2;
+}
+
+/* The distance from vertex v to the nearest other sheet within radius, or PETSC_MAX_REAL. */
+static PetscReal SheetDistance(SheetSearch *S, PetscInt v, PetscReal radius)
+{
+  const PetscReal *p    = S->xyz + 3 * v;
+  PetscReal        best = radius * radius, nl = PetscSqrtReal(Dot3(S->vn + 3 * v, S->vn + 3 * v)), lo[3], hi[3];
+  PetscInt         c0[3], c1[3];
+
+  for (PetscInt s = S->start[v]; s < S->start[v + 1]; s++)
+    for (int c = 0; c < 3; c++)
+      S->mark[S->tri[3 * S->star[s] + c]] = v;
+  for (int d = 0; d < 3; d++)
+    lo[d] = p[d] - radius, hi[d] = p[d] + radius;
+  TwinfeSurfaceGridRange_Private(&S->g, lo, hi, c0, c1);
+  for (PetscInt k = c0[2]; k <= c1[2]; k++)
+    for (PetscInt j = c0[1]; j <= c1[1]; j++)
+      for (PetscInt i = c0[0]; i <= c1[0]; i++) {
+        const PetscInt c = i + S->g.n[0] * (j + S->g.n[1] * k);
+        for (PetscInt m = S->g.start[c]; m < S->g.start[c + 1]; m++) {
+          const PetscInt t = S->g.item[m];
+          if (S->seen[t] == v) continue; /* a triangle is in every cell its box meets: once is enough */
+          S->seen[t] = v;
+          SheetCandidate(S, v, t, nl, &best);
+        }
+      }
+  return best < radius * radius ? PetscSqrtReal(best) : PETSC_MAX_REAL;
+}
+
 PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
                                                     PetscReal radius, PetscReal sep[])
 {
-  TwinfeSurfaceGrid g;
-  PetscReal        *vn, *tn, *ts;
-  PetscInt         *start, *star, *mark;
+  SheetSearch S;
+  PetscReal  *vn, *tn, *ts;
+  PetscInt   *start, *star, *mark, *seen;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc4(3 * nv, &vn, nv, &mark, 3 * nt, &tn, 4 * nt, &ts));
+  PetscCall(PetscMalloc5(3 * nv, &vn, nv, &mark, 3 * nt, &tn, 4 * nt, &ts, nt, &seen));
   PetscCall(VertexStars(nv, xyz, nt, tri, vn, &start, &star));
   TriangleNormalsSpheres(xyz, nt, tri, tn, ts);
+  S.xyz = xyz, S.tri = tri, S.tn = tn, S.ts = ts, S.vn = vn, S.start = start, S.star = star, S.mark = mark, S.seen = seen;
   /* cells of half the radius: a query box of 5^3 small cells holds fewer triangles than 3^3 large ones */
   PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL,
-                                            PetscMax(0.5 * radius, 0.5 * TwinfeSurfaceMeanEdge_Private(xyz, nt, tri)), &g));
+                                            PetscMax(0.5 * radius, 0.5 * TwinfeSurfaceMeanEdge_Private(xyz, nt, tri)), &S.g));
   for (PetscInt v = 0; v < nv; v++)
     mark[v] = -1;
-  for (PetscInt v = 0; v < nv; v++) {
-    const PetscReal *p = xyz + 3 * v;
-    PetscReal        lo[3], hi[3], best = radius * radius, nl = PetscSqrtReal(Dot3(vn + 3 * v, vn + 3 * v));
-    PetscInt         c0[3], c1[3];
-    /* the closed 1-ring: triangles touching it are this sheet */
-    for (PetscInt s = start[v]; s < start[v + 1]; s++)
-      for (int c = 0; c < 3; c++)
-        mark[tri[3 * star[s] + c]] = v;
-    for (int d = 0; d < 3; d++)
-      lo[d] = p[d] - radius, hi[d] = p[d] + radius;
-    TwinfeSurfaceGridRange_Private(&g, lo, hi, c0, c1);
-    for (PetscInt k = c0[2]; k <= c1[2]; k++)
-      for (PetscInt j = c0[1]; j <= c1[1]; j++)
-        for (PetscInt i = c0[0]; i <= c1[0]; i++) {
-          PetscInt c = i + g.n[0] * (j + g.n[1] * k);
-          for (PetscInt m = g.start[c]; m < g.start[c + 1]; m++) {
-            const PetscInt  *T = tri + 3 * g.item[m];
-            const PetscReal *n = tn + 3 * g.item[m], *sc = ts + 4 * g.item[m];
-            PetscReal        u[3], q[3], d2, dc;
-            if (mark[T[0]] == v || mark[T[1]] == v || mark[T[2]] == v) continue;
-            Sub3(p, sc, u);
-            dc = PetscSqrtReal(Dot3(u, u)) - sc[3];
-            if (dc > 0 && dc * dc >= best) continue;
-            /* another sheet lies across the normal: roughly parallel (either way: a slit's sheets face
-               each other, a plate's face apart) and in front of or behind the vertex; the sheets
-               that meet at a triple line lie beside it and are not counted */
-            if (PetscAbsReal(Dot3(n, vn + 3 * v)) <= 0.85 * nl) continue;
-            d2 = TwinfeClosestPointTriangle_Private(p, xyz + 3 * T[0], xyz + 3 * T[1], xyz + 3 * T[2], q);
-            if (d2 >= best) continue;
-            Sub3(q, p, u);
-            if (PetscAbsReal(Dot3(u, vn + 3 * v)) <= 0.85 * nl * PetscSqrtReal(d2)) continue;
-            best = d2;
-          }
-        }
-    sep[v] = best < radius * radius ? PetscSqrtReal(best) : PETSC_MAX_REAL;
-  }
-  PetscCall(TwinfeSurfaceGridDestroy_Private(&g));
+  for (PetscInt t = 0; t < nt; t++)
+    seen[t] = -1;
+  for (PetscInt v = 0; v < nv; v++)
+    sep[v] = SheetDistance(&S, v, radius);
+  PetscCall(TwinfeSurfaceGridDestroy_Private(&S.g));
   PetscCall(PetscFree(start));
   PetscCall(PetscFree(star));
-  PetscCall(PetscFree4(vn, mark, tn, ts));
+  PetscCall(PetscFree5(vn, mark, tn, ts, seen));
   PetscFunctionReturn(0);
 }
 

@@ -371,6 +371,40 @@ static PetscReal largest_shift(TwinfeSurface s, const PetscReal *before)
   return worst;
 }
 
+/* Sheet separation on a known slit: two slabs of 6 voxels (0.8 mm along z) with one voxel of
+   background between them. Before smoothing the voxel faces are exact planes, so the facing
+   sheets are exactly one voxel apart and every other pair of sheets farther (a slab's own
+   faces 4.8 mm, the rims' sides across the normal none). A radius below the gap finds nothing. */
+START_TEST(test_sheet_separation_of_a_slit)
+{
+  const PetscInt  dims[3]    = {24, 20, 16};
+  const PetscReal spacing[3] = {1.0, 1.25, 0.8}, origin[3] = {3, -4, 50};
+  const int32_t   labels[2] = {1, 2};
+  TwinfeImage     image;
+  TwinfeSurface   s;
+  int32_t        *l;
+  PetscReal       sep, none;
+
+  TWINFE_CK(TwinfeImageCreate(dims, spacing, origin, NULL, &image));
+  TWINFE_CK(TwinfeImageGetLabels(image, &l));
+  for (int k = 0; k < dims[2]; k++)
+    for (int j = 4; j < 16; j++)
+      for (int i = 4; i < 20; i++)
+        if (k >= 1 && k <= 6)
+          l[i + dims[0] * (j + dims[1] * k)] = 1;
+        else if (k >= 8 && k <= 13)
+          l[i + dims[0] * (j + dims[1] * k)] = 2;
+  TWINFE_CK(TwinfeSurfaceCreateFromImage(image, 2, labels, &s));
+  TWINFE_CK(TwinfeSurfaceComputeSheetSeparation(s, 2.0, &sep));
+  TWINFE_CK(TwinfeSurfaceComputeSheetSeparation(s, 0.7, &none));
+  printf("sheet separation of a one-voxel slit (0.8 mm): %.12f mm; within 0.7 mm: %g\n", (double)sep, (double)none);
+  ck_assert_double_eq_tol(sep, 0.8, 1e-12);
+  ck_assert_double_ge(none, 0.7);
+  TWINFE_CK(TwinfeSurfaceDestroy(&s));
+  TWINFE_CK(TwinfeImageDestroy(&image));
+}
+END_TEST
+
 /* Smoothing with the default limit moves no vertex more than 0.3 voxel along a grid axis, so
    sheets one voxel apart (the plate's faces, the rod's, the U's arms) keep at least
    1 - 2 * 0.3 = 0.4 voxel between them. Without the limit windowed sinc moves vertices further
@@ -738,6 +772,7 @@ Suite *twinfe_test_suite(void)
   TCase *tc = tcase_create("remesh");
   tcase_set_timeout(tc, 300);
   tcase_add_test(tc, test_smoothing_keeps_gaps);
+  tcase_add_test(tc, test_sheet_separation_of_a_slit);
   tcase_add_test(tc, test_remesh_phantom);
   tcase_add_test(tc, test_refine_and_keep);
   tcase_add_test(tc, test_remesh_small_labels);
