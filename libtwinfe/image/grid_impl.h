@@ -36,7 +36,7 @@ PETSC_INTERN PetscErrorCode TwinfeGridLabelBox_Private(TwinfeImage image, PetscI
 
 /* Pinch repair and counting on a grid (pinches.c); voxels outside the grid are background. */
 PETSC_INTERN PetscErrorCode TwinfePinchRepairGrid_Private(const PetscInt dims[3], int32_t labels[], PetscInt *changed);
-PETSC_INTERN PetscInt       TwinfePinchCountGrid_Private(const PetscInt dims[3], const int32_t labels[]);
+PETSC_INTERN PetscErrorCode TwinfePinchCountGrid_Private(const PetscInt dims[3], const int32_t labels[], PetscInt *count);
 
 /* Log events of the image stage (-log_view), registered on first use. */
 typedef enum {

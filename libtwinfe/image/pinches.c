@@ -15,6 +15,7 @@
  * counted. Sweeps repeat, each after the first only around the voxels the previous one
  * changed. Voxels outside the grid count as background, as in the surface extraction. */
 #include "grid_impl.h"
+#include "core/core_impl.h"
 
 #include <petscbt.h>
 
@@ -237,31 +238,62 @@ static PetscErrorCode Sweep(const PetscInt dims[3], int32_t labels[], PetscBT ch
   PetscFunctionReturn(0);
 }
 
-/* Critical configurations left, counted over all blocks and labels. */
-static PetscInt CountPinches(const PetscInt dims[3], const int32_t labels[])
+/* Critical configurations left in the blocks of row (j, k) of blocks (j, k from -1), over all labels. */
+static PetscInt CountPinchesInRow(const PetscInt dims[3], const int32_t labels[], PetscInt j, PetscInt k)
 {
   PetscInt count = 0;
-  for (PetscInt k = -1; k < dims[2]; ++k)
-    for (PetscInt j = -1; j < dims[1]; ++j)
-      for (PetscInt i = -1; i < dims[0]; ++i) {
-        PetscInt vox[8];
-        int32_t  lab[8];
-        if (UniformInside(dims, labels, i, j, k)) continue;
-        ReadBlock(dims, labels, i, j, k, vox, lab);
-        if (Uniform(lab)) continue;
-        for (int b = 0; b < 8; ++b) {
-          unsigned  in;
-          int       pa, pb;
-          PetscBool complement;
-          if (LabelBits(lab, b, &in) && FindPinch(in, &pa, &pb, &complement)) count++;
-        }
-      }
+  for (PetscInt i = -1; i < dims[0]; ++i) {
+    PetscInt vox[8];
+    int32_t  lab[8];
+    if (UniformInside(dims, labels, i, j, k)) continue;
+    ReadBlock(dims, labels, i, j, k, vox, lab);
+    if (Uniform(lab)) continue;
+    for (int b = 0; b < 8; ++b) {
+      unsigned  in;
+      int       pa, pb;
+      PetscBool complement;
+      if (LabelBits(lab, b, &in) && FindPinch(in, &pa, &pb, &complement)) count++;
+    }
+  }
   return count;
 }
 
-PetscInt TwinfePinchCountGrid_Private(const PetscInt dims[3], const int32_t labels[])
+typedef struct {
+  const PetscInt *dims;
+  const int32_t  *labels;
+  PetscInt       *per_row; /* the count of each row of blocks, summed in order afterwards */
+} PinchCount;
+
+static void CountPinchRows(PetscInt begin, PetscInt end, void *ctx)
 {
-  return CountPinches(dims, labels);
+  const PinchCount *pc = (const PinchCount *)ctx;
+  const PetscInt    ny = pc->dims[1] + 1;
+  for (PetscInt r = begin; r < end; ++r)
+    pc->per_row[r] = CountPinchesInRow(pc->dims, pc->labels, r % ny - 1, r / ny - 1);
+}
+
+/* Critical configurations left, counted over all blocks and labels; rows of blocks on all
+   threads (a pure scan: 0.05 s of the kidney phantom's selection on one). */
+static PetscErrorCode CountPinches(const PetscInt dims[3], const int32_t labels[], PetscInt *count)
+{
+  const PetscInt rows = (dims[1] + 1) * (dims[2] + 1);
+  PinchCount     pc   = {dims, labels, NULL};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(rows, &pc.per_row));
+  PetscCall(TwinfeParallelFor_Private(rows, CountPinchRows, &pc));
+  *count = 0;
+  for (PetscInt r = 0; r < rows; ++r)
+    *count += pc.per_row[r];
+  PetscCall(PetscFree(pc.per_row));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePinchCountGrid_Private(const PetscInt dims[3], const int32_t labels[], PetscInt *count)
+{
+  PetscFunctionBeginUser;
+  PetscCall(CountPinches(dims, labels, count));
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfePinchRepairGrid_Private(const PetscInt dims[3], int32_t labels[], PetscInt *voxels_changed)
@@ -311,7 +343,7 @@ PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches)
   PetscCall(TwinfeGridLabelBox_Private(image, lo, hi, &any));
   if (any) {
     PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
-    *pinches = CountPinches(grid.dims, grid.labels);
+    PetscCall(CountPinches(grid.dims, grid.labels, pinches));
     PetscCall(TwinfeGridRestore_Private(image, &grid));
   }
   PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
@@ -330,7 +362,7 @@ PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_chan
   if (any) {
     PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
     PetscCall(TwinfePinchRepairGrid_Private(grid.dims, grid.labels, &changed));
-    if (pinches_left) left = CountPinches(grid.dims, grid.labels);
+    if (pinches_left) PetscCall(CountPinches(grid.dims, grid.labels, &left));
     PetscCall(TwinfeGridRestore_Private(image, &grid));
   }
   if (voxels_changed) *voxels_changed = changed;

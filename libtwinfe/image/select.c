@@ -154,13 +154,15 @@ PetscErrorCode TwinfeGridCreate_Private(TwinfeImage image, const PetscInt lo[3],
   PetscFunctionReturn(0);
 }
 
-/* Rows move back last first (each to where it came from, never onto a row not yet moved), and
-   everything between them is background again: outside the box the image was background. */
+/* Rows move back last first (each to where it came from, never onto a row not yet moved). Only
+   the front of the array, which held the grid, needs background again between them: beyond it
+   nothing was written, and outside the box the image was background. */
 PetscErrorCode TwinfeGridRestore_Private(TwinfeImage image, TwinfeGrid *grid)
 {
-  const PetscInt *n    = image->dims;
-  const PetscInt  rows = grid->dims[1] * grid->dims[2];
-  PetscInt64      next = (PetscInt64)TwinfeImageVoxelCount_Private(n); /* where the row after this one starts */
+  const PetscInt  *n    = image->dims;
+  const PetscInt   rows = grid->dims[1] * grid->dims[2];
+  const PetscInt64 held = (PetscInt64)grid->dims[0] * rows; /* the front the grid took */
+  PetscInt64       next = held;                             /* where the row after this one starts, capped at held */
 
   PetscFunctionBeginUser;
   if (!grid->compacted) PetscFunctionReturn(0);
@@ -168,8 +170,8 @@ PetscErrorCode TwinfeGridRestore_Private(TwinfeImage image, TwinfeGrid *grid)
     const PetscInt   j = r % grid->dims[1], k = r / grid->dims[1];
     const PetscInt64 at = ImageRowOffset(n, grid, j, k), end = at + grid->dims[0];
     PetscCall(PetscArraymove(image->labels + at, grid->labels + (PetscInt64)grid->dims[0] * r, grid->dims[0]));
-    PetscCall(PetscArrayzero(image->labels + end, next - end));
-    next = at;
+    if (end < next) PetscCall(PetscArrayzero(image->labels + end, next - end));
+    next = PetscMin(next, at);
   }
   PetscCall(PetscArrayzero(image->labels, next));
   grid->labels    = NULL;
@@ -702,7 +704,7 @@ PetscErrorCode TwinfeImageSelectLabelsKeepAll(TwinfeImage image, PetscInt nlabel
     PetscLogEvent count_event;
     PetscCall(TwinfeImageGetEvent_Private(TWINFE_EV_COUNT_PINCHES, &count_event));
     PetscCall(PetscLogEventBegin(count_event, 0, 0, 0, 0));
-    s->pinches_left = TwinfePinchCountGrid_Private(g.dims, g.labels);
+    PetscCall(TwinfePinchCountGrid_Private(g.dims, g.labels, &s->pinches_left));
     PetscCall(PetscLogEventEnd(count_event, 0, 0, 0, 0));
   }
   PetscCall(CountMeshedPieces(&g, labels, s));
