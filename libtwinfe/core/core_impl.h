@@ -41,6 +41,11 @@ static inline PetscErrorCode TwinfeLogBegin_Private(const char name[], PetscLogE
 typedef void (*TwinfeRangeFn)(PetscInt begin, PetscInt end, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn body, void *ctx);
 
+/* used[r] = whether row r (values[r * row_length .. + row_length)) holds a non-zero value, on all
+   threads: scans of a label map look only at the rows that hold labels (most of a CT's do not). */
+PETSC_INTERN PetscErrorCode TwinfeNonzeroRows_Private(const int32_t values[], PetscInt row_length, PetscInt nrows,
+                                                      unsigned char used[]);
+
 /* A NULL argument refused with the function and argument named. */
 #define TwinfeCheckArgNull_Private(p)                                                                                            \
   PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument %s is NULL", PETSC_FUNCTION_NAME, #p)

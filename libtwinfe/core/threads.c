@@ -68,3 +68,30 @@ PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn body, void *c
       RunRange(&range[i]); /* no thread to be had: this one does it */
   PetscFunctionReturn(0);
 }
+
+typedef struct {
+  const int32_t *values;
+  PetscInt       row_length;
+  unsigned char *used;
+} NonzeroRows;
+
+static void MarkNonzeroRows(PetscInt begin, PetscInt end, void *ctx)
+{
+  const NonzeroRows *u = (const NonzeroRows *)ctx;
+  for (PetscInt r = begin; r < end; r++) {
+    const int32_t *row = u->values + (size_t)r * (size_t)u->row_length;
+    int32_t        acc = 0;
+    for (PetscInt i = 0; i < u->row_length; i++) /* an OR the compiler vectorises */
+      acc |= row[i];
+    u->used[r] = acc != 0;
+  }
+}
+
+PetscErrorCode TwinfeNonzeroRows_Private(const int32_t values[], PetscInt row_length, PetscInt nrows, unsigned char used[])
+{
+  NonzeroRows u = {values, row_length, used};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeParallelFor_Private(nrows, MarkNonzeroRows, &u));
+  PetscFunctionReturn(0);
+}

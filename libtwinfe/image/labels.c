@@ -4,6 +4,7 @@
  * Labels can be any positive int32 (FreeSurfer's cortex is 1000-2035, other atlases go past
  * 65535), so the set of labels is found with a hash set, not an array indexed by label. */
 #include "image_impl.h"
+#include "core/core_impl.h"
 
 #include <stdlib.h>
 
@@ -53,9 +54,11 @@ static int CompareInt32(const void *a, const void *b)
 
 PetscErrorCode TwinfeImageGetLabelValues(TwinfeImage image, PetscInt *nvalues, int32_t **values)
 {
-  LabelSet set = {NULL, 64, 0};
-  size_t   n, m = 0;
-  int32_t  previous = 0;
+  LabelSet       set = {NULL, 64, 0};
+  size_t         n, m = 0;
+  int32_t        previous = 0;
+  const PetscInt row      = image ? image->dims[0] : 1;
+  unsigned char *row_used;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
@@ -63,12 +66,20 @@ PetscErrorCode TwinfeImageGetLabelValues(TwinfeImage image, PetscInt *nvalues, i
   TwinfeCheckPointer_Private(values);
   n = TwinfeImageVoxelCount_Private(image->dims);
   PetscCall(PetscCalloc1(set.capacity, &set.slots));
-  for (size_t v = 0; v < n; v++) {
-    const int32_t l = image->labels[v];
-    if (l == 0 || l == previous) continue; /* label maps come in long runs: skip the hash there */
-    previous = l;
-    PetscCall(Insert(&set, l));
+  /* only the rows that hold labels, found on all threads: most of a CT is background */
+  PetscCall(PetscMalloc1(n / (size_t)row + 1, &row_used));
+  PetscCall(TwinfeNonzeroRows_Private(image->labels, row, (PetscInt)(n / (size_t)row), row_used));
+  for (size_t r = 0; r < n / (size_t)row; r++) {
+    const int32_t *in_row = image->labels + r * (size_t)row;
+    if (!row_used[r]) continue;
+    for (PetscInt i = 0; i < row; i++) {
+      const int32_t l = in_row[i];
+      if (l == 0 || l == previous) continue; /* label maps come in long runs: skip the hash there */
+      previous = l;
+      PetscCall(Insert(&set, l));
+    }
   }
+  PetscCall(PetscFree(row_used));
   PetscCall(PetscMalloc1(set.count > 0 ? set.count : 1, values));
   for (size_t s = 0; s < set.capacity; s++)
     if (set.slots[s]) (*values)[m++] = set.slots[s];

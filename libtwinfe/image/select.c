@@ -10,6 +10,7 @@
  * always joined 6-connected, so a background pocket that a label closes even only through its
  * edges and corners counts as enclosed (the 26/6 pairing keeps the two consistent). */
 #include "grid_impl.h"
+#include "core/core_impl.h"
 
 #include <stdlib.h>
 
@@ -431,6 +432,7 @@ static PetscErrorCode ScanImage(TwinfeImage image, PetscInt nlabels, const int32
 {
   const PetscInt *n = image->dims;
   LabelIndex     *sorted;
+  unsigned char  *row_used;
   PetscLogEvent   event;
 
   PetscFunctionBeginUser;
@@ -445,11 +447,14 @@ static PetscErrorCode ScanImage(TwinfeImage image, PetscInt nlabels, const int32
   *unselected = 0;
   for (int d = 0; d < 3; d++)
     lo[d] = n[d], hi[d] = -1;
+  PetscCall(PetscMalloc1(n[1] * n[2] + 1, &row_used)); /* most rows of a CT are background */
+  PetscCall(TwinfeNonzeroRows_Private(image->labels, n[0], n[1] * n[2], row_used));
   for (PetscInt k = 0; k < n[2]; k++)
     for (PetscInt j = 0; j < n[1]; j++) {
       int32_t *row   = image->labels + n[0] * (j + n[1] * k);
       PetscInt first = -1, last = -1, index = -1;
       int32_t  previous = 0;
+      if (!row_used[j + n[1] * k]) continue;
       for (PetscInt i = 0; i < n[0]; i++) {
         if (!row[i]) continue;
         if (row[i] != previous) index = LookUp(sorted, nlabels, previous = row[i]); /* labels come in runs */
@@ -466,6 +471,7 @@ static PetscErrorCode ScanImage(TwinfeImage image, PetscInt nlabels, const int32
       if (first < 0) continue;
       GrowBox(lo, hi, first, last, j, k);
     }
+  PetscCall(PetscFree(row_used));
   PetscCall(PetscFree(sorted));
   PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
