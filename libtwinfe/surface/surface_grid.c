@@ -7,6 +7,7 @@
 /* A grid of at most this many cells: a larger cell is taken rather than exhaust memory on a
    huge bounding box with tiny triangles. */
 #define TWINFE_GRID_MAX_CELLS 8000000
+#define TWINFE_GRID_CELLS_PER_ITEM 64
 
 static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
 {
@@ -70,12 +71,14 @@ PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt n
                                                const PetscBool keep[], PetscReal cell, TwinfeSurfaceGrid *g)
 {
   PetscReal lo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL}, hi[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, -PETSC_MAX_REAL};
-  PetscInt  ncells;
+  PetscInt  ncells, kept                                                    = 0;
+  PetscReal most;
 
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < nitems; i++) {
     PetscReal a[3], b[3];
     if (keep && !keep[i]) continue;
+    kept++;
     ItemBox(xyz, nv, idx + nv * i, a, b);
     for (int d = 0; d < 3; d++)
       lo[d] = PetscMin(lo[d], a[d]), hi[d] = PetscMax(hi[d], b[d]);
@@ -83,11 +86,14 @@ PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt n
   if (lo[0] > hi[0])
     for (int d = 0; d < 3; d++)
       lo[d] = hi[d] = 0;
+  /* a few items (the feature lines of a surface) in a large box would leave nearly every cell
+     empty: millions of cells are megabytes of fresh memory to zero and a prefix sum to run */
+  most = PetscMin((PetscReal)TWINFE_GRID_MAX_CELLS, PetscMax(TWINFE_GRID_CELLS_PER_ITEM * (PetscReal)kept, 4096.0));
   for (;;) {
     PetscReal total = 1;
     for (int d = 0; d < 3; d++)
       total *= PetscFloorReal((hi[d] - lo[d]) / cell) + 1;
-    if (total <= TWINFE_GRID_MAX_CELLS) break;
+    if (total <= most) break;
     cell *= 1.5;
   }
   g->cell = cell;
