@@ -25,8 +25,8 @@ typedef struct {
 
 /* The box lo..hi (inclusive, image indices) grown by TWINFE_GRID_MARGIN and clipped to the
    image, as a grid of its own, in the image's array: until the grid is restored the image's
-   labels are the grid's (an error in between leaves the image unusable: destroy it). Every
-   voxel outside lo..hi must be background. */
+   labels are the grid's, so callers restore it on their error paths too. Every voxel outside
+   lo..hi must be background. */
 PETSC_INTERN PetscErrorCode TwinfeGridCreate_Private(TwinfeImage image, const PetscInt lo[3], const PetscInt hi[3],
                                                      TwinfeGrid *grid);
 /* Puts the grid back where it came from in the image, background around it. */

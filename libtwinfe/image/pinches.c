@@ -342,9 +342,11 @@ PetscErrorCode TwinfeImageCountPinches(TwinfeImage image, PetscInt *pinches)
   PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
   PetscCall(TwinfeGridLabelBox_Private(image, lo, hi, &any));
   if (any) {
+    PetscErrorCode ierr;
     PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
-    PetscCall(CountPinches(grid.dims, grid.labels, pinches));
-    PetscCall(TwinfeGridRestore_Private(image, &grid));
+    ierr = CountPinches(grid.dims, grid.labels, pinches);
+    PetscCall(TwinfeGridRestore_Private(image, &grid)); /* the image as it was, whatever happened */
+    PetscCall(ierr);
   }
   PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -360,10 +362,12 @@ PetscErrorCode TwinfeImageRepairPinches(TwinfeImage image, PetscInt *voxels_chan
   TwinfeCheckPointer_Private(image);
   PetscCall(TwinfeGridLabelBox_Private(image, lo, hi, &any));
   if (any) {
+    PetscErrorCode ierr;
     PetscCall(TwinfeGridCreate_Private(image, lo, hi, &grid));
-    PetscCall(TwinfePinchRepairGrid_Private(grid.dims, grid.labels, &changed));
-    if (pinches_left) PetscCall(CountPinches(grid.dims, grid.labels, &left));
-    PetscCall(TwinfeGridRestore_Private(image, &grid));
+    ierr = TwinfePinchRepairGrid_Private(grid.dims, grid.labels, &changed);
+    if (!ierr && pinches_left) ierr = CountPinches(grid.dims, grid.labels, &left);
+    PetscCall(TwinfeGridRestore_Private(image, &grid)); /* the labels back in place, whatever happened */
+    PetscCall(ierr);
   }
   if (voxels_changed) *voxels_changed = changed;
   if (pinches_left) *pinches_left = left;

@@ -667,6 +667,24 @@ static PetscErrorCode RepairAndFill(TwinfeGrid *g, TwinfeImageSelection s)
   PetscFunctionReturn(0);
 }
 
+/* Islands, cavities, pinches and the pieces left, on the grid of the labels' box. */
+static PetscErrorCode SelectOnGrid(TwinfeImage image, TwinfeGrid *g, PetscInt island_voxels, PetscReal island_percent,
+                                   PetscBool repair_pinches, const int32_t labels[], TwinfeImageSelection s)
+{
+  PetscLogEvent count_event;
+
+  PetscFunctionBeginUser;
+  PetscCall(RemoveIslands(image, g, island_voxels, island_percent, labels, s));
+  PetscCall(FillCavities(g->dims, g->labels, &s->filled));
+  if (repair_pinches) PetscCall(RepairAndFill(g, s));
+  PetscCall(TwinfeImageGetEvent_Private(TWINFE_EV_COUNT_PINCHES, &count_event));
+  PetscCall(PetscLogEventBegin(count_event, 0, 0, 0, 0));
+  PetscCall(TwinfePinchCountGrid_Private(g->dims, g->labels, &s->pinches_left));
+  PetscCall(PetscLogEventEnd(count_event, 0, 0, 0, 0));
+  PetscCall(CountMeshedPieces(g, labels, s));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeImageSelectLabelsKeepAll(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt island_voxels,
                                               PetscReal island_percent, PetscBool repair_pinches, TwinfeImageSelection *selection)
 {
@@ -674,6 +692,7 @@ PetscErrorCode TwinfeImageSelectLabelsKeepAll(TwinfeImage image, PetscInt nlabel
   PetscInt             lo[3], hi[3], *count, unselected;
   TwinfeGrid           g;
   PetscLogEvent        event;
+  PetscErrorCode       ierr;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
@@ -703,18 +722,10 @@ PetscErrorCode TwinfeImageSelectLabelsKeepAll(TwinfeImage image, PetscInt nlabel
     s->label[l].label = labels[l], s->label[l].voxels_given = count[l];
   PetscCall(PetscFree(count));
   PetscCall(TwinfeGridCreate_Private(image, lo, hi, &g));
-  PetscCall(RemoveIslands(image, &g, island_voxels, island_percent, labels, s));
-  PetscCall(FillCavities(g.dims, g.labels, &s->filled));
-  if (repair_pinches) PetscCall(RepairAndFill(&g, s));
-  {
-    PetscLogEvent count_event;
-    PetscCall(TwinfeImageGetEvent_Private(TWINFE_EV_COUNT_PINCHES, &count_event));
-    PetscCall(PetscLogEventBegin(count_event, 0, 0, 0, 0));
-    PetscCall(TwinfePinchCountGrid_Private(g.dims, g.labels, &s->pinches_left));
-    PetscCall(PetscLogEventEnd(count_event, 0, 0, 0, 0));
-  }
-  PetscCall(CountMeshedPieces(&g, labels, s));
-  PetscCall(TwinfeGridRestore_Private(image, &g));
+  ierr = SelectOnGrid(image, &g, island_voxels, island_percent, repair_pinches, labels, s);
+  PetscCall(TwinfeGridRestore_Private(image, &g)); /* the labels back in place, whatever happened */
+  if (ierr) PetscCall(TwinfeImageSelectionDestroy(&s));
+  PetscCall(ierr);
   PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   *selection = s;
   PetscFunctionReturn(0);
@@ -722,27 +733,17 @@ PetscErrorCode TwinfeImageSelectLabelsKeepAll(TwinfeImage image, PetscInt nlabel
 
 /* ---------- the former rule: the largest 6-connected piece of each label ---------- */
 
-PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt *voxels_removed,
-                                       PetscInt *voxels_filled)
+/* The former rule on the grid of the labels' box: every label's largest piece, cavities filled. */
+static PetscErrorCode KeepLargestOnGrid(TwinfeGrid *g, PetscInt nlabels, const int32_t labels[], PetscInt *removed,
+                                        PetscInt *filled)
 {
-  PetscInt   lo[3], hi[3], *count, *which, *largest, unselected, removed = 0, filled = 0;
+  PetscInt  *which, *largest;
   PetscBool *drop;
-  TwinfeGrid g;
   Runs       r;
 
   PetscFunctionBeginUser;
-  TwinfeCheckPointer_Private(image);
-  TwinfeCheckPointer_Private(labels);
-  PetscCall(CheckRequestedLabels(nlabels, labels));
-  PetscCall(PetscMalloc1(nlabels, &count));
-  PetscCall(ScanImage(image, nlabels, labels, count, &unselected, lo, hi));
-  {
-    PetscErrorCode ierr = CheckCounts(image, nlabels, labels, count);
-    PetscCall(PetscFree(count));
-    PetscCall(ierr);
-  }
-  PetscCall(TwinfeGridCreate_Private(image, lo, hi, &g));
-  PetscCall(Components(g.dims, g.labels, PETSC_FALSE, &r));
+  *removed = 0;
+  PetscCall(Components(g->dims, g->labels, PETSC_FALSE, &r));
   PetscCall(PieceLabelIndex(&r, nlabels, labels, &which));
   PetscCall(PetscMalloc1(nlabels, &largest));
   PetscCall(PetscCalloc1(r.npieces, &drop));
@@ -753,15 +754,37 @@ PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, cons
   for (PetscInt c = 0; c < r.npieces; c++)
     if (which[c] >= 0 && c != largest[which[c]]) {
       drop[c] = PETSC_TRUE;
-      removed += r.piece[c].size;
+      *removed += r.piece[c].size;
     }
-  ClearPieces(g.dims, &r, drop, g.labels);
+  ClearPieces(g->dims, &r, drop, g->labels);
   PetscCall(PetscFree(drop));
   PetscCall(PetscFree(largest));
   PetscCall(PetscFree(which));
   PetscCall(RunsDestroy(&r));
-  PetscCall(FillCavities(g.dims, g.labels, &filled));
-  PetscCall(TwinfeGridRestore_Private(image, &g));
+  PetscCall(FillCavities(g->dims, g->labels, filled));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[], PetscInt *voxels_removed,
+                                       PetscInt *voxels_filled)
+{
+  PetscInt       lo[3], hi[3], *count, unselected, removed = 0, filled = 0;
+  TwinfeGrid     g;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  TwinfeCheckPointer_Private(image);
+  TwinfeCheckPointer_Private(labels);
+  PetscCall(CheckRequestedLabels(nlabels, labels));
+  PetscCall(PetscMalloc1(nlabels, &count));
+  PetscCall(ScanImage(image, nlabels, labels, count, &unselected, lo, hi));
+  ierr = CheckCounts(image, nlabels, labels, count);
+  PetscCall(PetscFree(count));
+  PetscCall(ierr);
+  PetscCall(TwinfeGridCreate_Private(image, lo, hi, &g));
+  ierr = KeepLargestOnGrid(&g, nlabels, labels, &removed, &filled);
+  PetscCall(TwinfeGridRestore_Private(image, &g)); /* the labels back in place, whatever happened */
+  PetscCall(ierr);
   if (voxels_removed) *voxels_removed = removed;
   if (voxels_filled) *voxels_filled = filled;
   PetscCall(PetscInfo(NULL,
