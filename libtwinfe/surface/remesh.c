@@ -10,6 +10,7 @@
  * collapse along their curve; vertices where curves meet never move. Projection uses the input
  * surface of the same label pair (same curve for feature vertices), so nothing drifts from one
  * sheet or label onto another. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_THREAD_CPUTIME_ID */
 #include "remesh_impl.h"
 #include <time.h>
 
@@ -33,10 +34,19 @@
 #define RM_PIECE_KEEP_TRIANGLES 200
 
 /* Adds the CPU seconds since *c to *acc and restarts *c. */
-static void Lap(clock_t *c, double *acc)
+/* CPU seconds of the calling thread: the halves of a surface run on two threads at once, and
+   clock() would charge each with both. */
+static double ThreadSeconds(void)
 {
-  clock_t now = clock();
-  *acc += (double)(now - *c) / CLOCKS_PER_SEC;
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) return 0;
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void Lap(double *c, double *acc)
+{
+  double now = ThreadSeconds();
+  *acc += now - *c;
   *c = now;
 }
 
@@ -472,8 +482,8 @@ PetscErrorCode TwinfeSurfaceRemeshTargets_Private(TwinfeSurface surface, PetscRe
   PetscInt  iterations = RM_DEFAULT_ITERATIONS, active = 0;
   PetscReal edge;
   /* CPU seconds per phase (setup, split, collapse, flip, relax, stats), for -info */
-  double  cpu[6] = {0, 0, 0, 0, 0, 0};
-  clock_t c0     = clock();
+  double cpu[6] = {0, 0, 0, 0, 0, 0};
+  double c0     = ThreadSeconds();
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
