@@ -18,6 +18,9 @@
 
 #include <errno.h>
 #include <gmshc.h>
+#if defined(__GLIBC__)
+#include <malloc.h> /* malloc_trim */
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,6 +264,18 @@ static PetscErrorCode FinishChild(PetscInt g, Child *child, TwinfeGmshPart *part
 
 /* ---------------------------------------------------------------- the driver */
 
+/* After fork, a page that parent and child share is copied by whichever writes it first. The
+   heap's free chunks (the image and surface stages' memory, freed) are shared pages too, and
+   Gmsh's allocations in both processes reuse them: every reuse was a copy (4 KB read and
+   written). Handed back to the system first, they come back as fresh zero pages. On the CT
+   kidney case the groups' meshing took 0.03-0.3 s less (docs/performance.md). */
+static void ReturnFreeHeapPages(void)
+{
+#if defined(__GLIBC__)
+  (void)malloc_trim(0);
+#endif
+}
+
 static PetscErrorCode MeshGroupsAtOnce(PetscInt ngroups, TwinfeGroupMesher mesher, void *ctx, TwinfeGmshPart parts[])
 {
   Child         *children;
@@ -268,6 +283,7 @@ static PetscErrorCode MeshGroupsAtOnce(PetscInt ngroups, TwinfeGroupMesher meshe
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(ngroups, &children));
+  ReturnFreeHeapPages();
   for (PetscInt g = 1; g < ngroups && !ierr; g++)
     ierr = StartChild(mesher, ctx, g, &children[g]);
   if (!ierr) ierr = mesher(ctx, 0, &parts[0]);
