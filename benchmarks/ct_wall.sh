@@ -24,7 +24,8 @@ fi
 apps=("$app")
 [ -n "${BASE:-}" ] && apps=("$BASE" "$app")
 # This host's speed moves by up to 2.5x from hour to hour: `twinfe version` (start-up alone)
-# measured beside the runs says which hour a figure comes from (0.20-0.26 s on a fast one).
+# measured beside the runs says which hour a figure comes from (0.20-0.26 s on a fast one while
+# libtwinfe linked Gmsh; since it loads Gmsh on first use, 0.17-0.23 s in a slow hour).
 startup() {
   for i in 1 2 3; do /usr/bin/time -f "%e" "$app" version 2>&1 > /dev/null; done | sort -n | sed -n 2p
 }

@@ -9,7 +9,7 @@
 #include "meshimpl.h"
 #include "core/core_impl.h"
 
-#include <gmshc.h>
+#include "gmsh_api.h"
 #include <string.h>
 #include <twinfe/core.h>
 

@@ -3,7 +3,7 @@
 #include "meshimpl.h"
 
 #include <errno.h>
-#include <gmshc.h>
+#include "gmsh_api.h"
 #include <stdio.h>
 #include <string.h>
 #include <twinfe/core.h>
@@ -22,6 +22,7 @@ void TwinfeGmshLastError_Private(char buf[], size_t size)
 PetscErrorCode TwinfeGmshBegin_Private(PetscBool verbose)
 {
   PetscFunctionBeginUser;
+  PetscCall(TwinfeGmshLoad_Private());
   GMSH_CALL(gmshInitialize(0, NULL, 0, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &gmsh_ierr));
   GMSH_CALL(gmshLoggerStart(&gmsh_ierr));

@@ -17,7 +17,7 @@
 #include "core/core_impl.h"
 
 #include <errno.h>
-#include <gmshc.h>
+#include "gmsh_api.h"
 #if defined(__GLIBC__)
 #include <malloc.h> /* malloc_trim */
 #endif

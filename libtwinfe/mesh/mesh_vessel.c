@@ -9,7 +9,7 @@
  * compare runs at several h and need the same mesh for the same arguments. */
 #include "meshimpl.h"
 
-#include <gmshc.h>
+#include "gmsh_api.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

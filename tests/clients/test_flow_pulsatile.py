@@ -17,9 +17,10 @@ Checked, on 1 and 2 ranks:
 - with a Windkessel on each outlet, the outlets' pressure follows the RCR model integrated from
   the table's flows (to 1% of the largest pressure);
 - 1 and 2 ranks give the same table to 1e-6 of the inflow (the linear solver's tolerance is 1e-8);
-- Navier-Stokes at the same inflow (1.5 ml/s at t = 0), where steady Newton fails on this mesh:
-  the run starts from the Stokes flow, says so in the summary and report.json, and its time steps
-  converge with the caps balanced;
+- Navier-Stokes at the same inflow (1.5 ml/s at t = 0), where steady Newton is at the edge of
+  converging on this mesh: the run starts from the steady flow or (mostly) from the Stokes flow,
+  names the same start in the summary and report.json, and its time steps converge with the caps
+  balanced;
 - refused, naming the option, with no output left: -cycles without a waveform, a waveform without
   -cycles, -inflow together with a waveform, a CSV file that does not exist, an even number of
   Fourier values, -cardiac_period with a CSV table, a time step of 0, -outlet_rcr with a value
@@ -171,11 +172,12 @@ def refused(label, extra, words):
     ck.check(not os.path.exists(target), f"{label}: output folder left")
 
 
-# Navier-Stokes at the same inflow: steady Newton does not converge at t = 0 on this coarse mesh
-# (the inflow is 1.5 ml/s there), so the run starts from the Stokes flow and says so; the time
-# steps converge (their inertia term helps), and the caps balance at every step. Measured: the
-# failed steady attempt 25 s, 25 steps of 0.01 s 24 s (one rank); with 0.02 s steps Newton fails
-# at t = 0.34 s of a 0.5 s period.
+# Navier-Stokes at the same inflow: steady Newton at t = 0 (1.5 ml/s) is at the edge of converging
+# on this coarse mesh, and Gmsh's mesh differs from run to run: most runs start from the Stokes
+# flow, some from the steady Navier-Stokes flow (one full-suite run here did). Either way the summary and
+# the report must name the same start; the time steps converge (their inertia term helps), and
+# the caps balance at every step. Measured: the failed steady attempt 25 s, 25 steps of 0.01 s
+# 24 s (one rank); with 0.02 s steps Newton fails at t = 0.34 s of a 0.5 s period.
 NS_PERIOD, NS_STEP = 0.25, 0.01
 out = os.path.join(work, "pulse_ns")
 code, stdout, _ = tc.run([app, "solve", msh, "-physics", "navier_stokes", "-inflow_fourier", f"{A0},{A1},{B1}",
@@ -183,8 +185,11 @@ code, stdout, _ = tc.run([app, "solve", msh, "-physics", "navier_stokes", "-infl
                           "-frames_per_cycle", "1", "-o", out])
 ck.check(code == 0, "pulsatile Navier-Stokes run failed")
 if code == 0:
-    ck.check("start: the Stokes flow at t = 0" in stdout, "the summary does not say the run started from Stokes")
-    ck.check(tc.report(out).get("flow", {}).get("pulsatile", {}).get("start") == "stokes", "report: flow.pulsatile.start")
+    start = tc.report(out).get("flow", {}).get("pulsatile", {}).get("start")
+    said = {"stokes": "start: the Stokes flow at t = 0 (steady Navier-Stokes did not converge there",
+            "steady": "start: the steady Navier-Stokes flow at t = 0"}
+    ck.check(start in said, f"report: flow.pulsatile.start is {start!r}, not stokes or steady")
+    ck.check(start not in said or said[start] in stdout, f"the summary does not name the report's start ({start})")
     _, rows = read_table(out)
     ck.check(len(rows) == round(NS_PERIOD / NS_STEP) + 1, f"{len(rows)} rows in the Navier-Stokes flow_caps.csv")
     for r in rows:
