@@ -33,7 +33,6 @@
    its own mean edge is kept as it is */
 #define RM_PIECE_KEEP_TRIANGLES 200
 
-/* Adds the CPU seconds since *c to *acc and restarts *c. */
 /* CPU seconds of the calling thread: the halves of a surface run on two threads at once, and
    clock() would charge each with both. */
 static double ThreadSeconds(void)
@@ -43,6 +42,7 @@ static double ThreadSeconds(void)
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Adds the CPU seconds since *c to *acc and restarts *c. */
 static void Lap(double *c, double *acc)
 {
   double now = ThreadSeconds();
