@@ -21,6 +21,7 @@
 #include <threads.h>
 #include <twinfe/core.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 /* ---------- types ---------- */
@@ -522,6 +523,125 @@ static PetscErrorCode ReadStream(const TwinfeVoxelSource *src, const TwinfeVoxel
   PetscFunctionReturn(0);
 }
 
+/* ---------- a whole gzip member at once ---------- */
+
+/* DEFLATE encodes at most 258 bytes in 2 bits: no stream inflates past 1032 times its size.
+   A header claiming more than that of a file is lying, and the stream path says so. */
+#define DEFLATE_MAX_RATIO 1032
+/* Compressed files larger than this are inflated a chunk at a time (their bytes are not held). */
+#define WHOLE_MAX_COMPRESSED ((int64_t)1 << 28)
+/* Voxels copied out of the inflated bytes at a time, before they are converted in place. */
+#define WHOLE_BOUNCE_VOXELS 16384
+
+/* The stream's bytes in memory: src's compressed_size bytes from its offset, or the rest of the
+   file. *bytes NULL (and no error) when the file cannot be read so: the stream path then reads
+   it and names what is wrong. */
+static PetscErrorCode ReadCompressedBytes(const TwinfeVoxelSource *src, int64_t file_size, unsigned char **bytes, size_t *n)
+{
+  const int64_t length =
+      src->compressed_size > 0 ? PetscMin(src->compressed_size, file_size - src->offset) : file_size - src->offset;
+  FILE *f;
+
+  PetscFunctionBeginUser;
+  *bytes = NULL, *n = 0;
+  if (length < 18 || length > WHOLE_MAX_COMPRESSED) PetscFunctionReturn(0); /* 18: a gzip header and trailer */
+  f = fopen(src->data_path, "rb");
+  if (!f) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc1((size_t)length, bytes));
+  if (fseeko(f, (off_t)src->offset, SEEK_SET) != 0 || fread(*bytes, 1, (size_t)length, f) != (size_t)length)
+    PetscCall(PetscFree(*bytes));
+  fclose(f);
+  *n = *bytes ? (size_t)length : 0;
+  PetscFunctionReturn(0);
+}
+
+/* Converts the voxels inflated at the tail of buf (from byte in_at) to int32 labels at its
+   front, a bounce buffer at a time: labels written never reach bytes not yet copied out, as the
+   buffer holds 4 bytes per voxel and the input at most that. */
+static PetscErrorCode ConvertInPlace(const TwinfeVoxelFormat *fmt, unsigned char *buf, size_t in_at, int64_t voxels,
+                                     ConvertState *st)
+{
+  const size_t   size = voxel_types[fmt->type].size;
+  unsigned char *bounce;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(WHOLE_BOUNCE_VOXELS * size, &bounce));
+  for (int64_t done = 0; done < voxels; done += WHOLE_BOUNCE_VOXELS) {
+    const size_t   n    = (size_t)PetscMin((int64_t)WHOLE_BOUNCE_VOXELS, voxels - done);
+    PetscErrorCode ierr = 0;
+    memcpy(bounce, buf + in_at + size * (size_t)done, n * size);
+    ierr = ConvertChunk(fmt, bounce, n, (int32_t *)(void *)buf + done, st);
+    if (ierr) {
+      PetscCall(PetscFree(bounce));
+      PetscCall(ierr);
+    }
+  }
+  PetscCall(PetscFree(bounce));
+  PetscFunctionReturn(0);
+}
+
+static PetscLogEvent whole_event = -1; /* -log_view: the streams inflated in one call, and converted */
+
+/* Inflates a one-member gzip stream in one call with libdeflate, into the tail of the label
+   array itself, and converts it to labels in place. zlib inflated the CT-sized kidney phantom
+   (68 MB of labels in an 87 KB file) in 0.16 s; libdeflate takes 0.01 s on memory already
+   mapped. Taken only when everything checks: one member whose trailer gives the header's exact
+   length, voxels of at most 4 bytes, and a file small enough to hold; else *done is
+   PETSC_FALSE and the stream path reads the file (and reports what is wrong with it). */
+static PetscErrorCode ReadGzipWhole(const TwinfeVoxelSource *src, const TwinfeVoxelFormat *fmt, int64_t voxels, int64_t need,
+                                    int32_t **labels, ConvertState *st, PetscBool *done)
+{
+  const size_t                    size   = voxel_types[fmt->type].size;
+  const int64_t                   stream = need + src->skip; /* bytes the stream must inflate to */
+  struct stat                     sb;
+  unsigned char                  *in, *buf;
+  size_t                          n, total, tail, used_in = 0, got = 0;
+  uint32_t                        isize;
+  struct libdeflate_decompressor *d;
+  enum libdeflate_result          rc;
+  Prefault                        pf = {.running = PETSC_FALSE};
+  PetscInt                        nthreads;
+  PetscErrorCode                  ierr;
+
+  PetscFunctionBeginUser;
+  *done = PETSC_FALSE;
+  if (size > 4 || stat(src->data_path, &sb) != 0 || !S_ISREG(sb.st_mode)) PetscFunctionReturn(0);
+  if (stream / DEFLATE_MAX_RATIO > (int64_t)sb.st_size) PetscFunctionReturn(0);
+  PetscCall(ReadCompressedBytes(src, (int64_t)sb.st_size, &in, &n));
+  if (!in) PetscFunctionReturn(0);
+  isize = (uint32_t)in[n - 4] | (uint32_t)in[n - 3] << 8 | (uint32_t)in[n - 2] << 16 | (uint32_t)in[n - 1] << 24;
+  if (in[0] != 0x1f || in[1] != 0x8b || isize != (uint32_t)stream || stream / DEFLATE_MAX_RATIO > (int64_t)n) {
+    PetscCall(PetscFree(in));
+    PetscFunctionReturn(0);
+  }
+  if (whole_event < 0) PetscCall(PetscLogEventRegister("TwinfeGzipWhole", PETSC_OBJECT_CLASSID, &whole_event));
+  total = (size_t)PetscMax(4 * voxels, stream);
+  tail  = total - (size_t)stream;
+  PetscCall(PetscMalloc1(total, &buf));
+  AdviseHugePages(buf, total);
+  PetscCall(TwinfeGetThreads(&nthreads));
+  PrefaultStart(&pf, buf, tail, (PetscBool)(nthreads > 1)); /* the front, where the labels go, while this inflates */
+  PetscCall(PetscLogEventBegin(whole_event, 0, 0, 0, 0));
+  d  = libdeflate_alloc_decompressor();
+  rc = d ? libdeflate_gzip_decompress_ex(d, in, n, buf + tail, (size_t)stream, &used_in, &got) : LIBDEFLATE_BAD_DATA;
+  if (d) libdeflate_free_decompressor(d);
+  PetscCall(PetscFree(in));
+  if (rc != LIBDEFLATE_SUCCESS || got != (size_t)stream || used_in != n) {
+    PrefaultWait(&pf);
+    PetscCall(PetscLogEventEnd(whole_event, 0, 0, 0, 0));
+    PetscCall(PetscFree(buf));
+    PetscFunctionReturn(0);
+  }
+  *labels = (int32_t *)(void *)buf; /* the caller frees it if the conversion fails */
+  ierr    = ConvertInPlace(fmt, buf, tail + (size_t)src->skip, voxels, st);
+  PrefaultWait(&pf);
+  if (!ierr && total > (size_t)(4 * voxels)) ierr = PetscRealloc((size_t)(4 * voxels), labels);
+  PetscCall(PetscLogEventEnd(whole_event, 0, 0, 0, 0));
+  PetscCall(ierr);
+  *done = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 /* -log_view: the voxels (inflate and conversion) apart from the header (TwinfeImageRead) */
 static PetscLogEvent voxel_event = -1;
 
@@ -538,9 +658,11 @@ PetscErrorCode TwinfeReadVoxels_Private(const TwinfeVoxelSource *src, const Twin
   PetscCall(TwinfeVoxelCheckSettings_Private(fmt));
   PetscCall(NeedBytes(fmt, dims, &voxels, &need));
   PetscCall(PetscLogEventBegin(voxel_event, 0, 0, 0, 0));
-  if (src->compressed)
-    ierr = ReadStream(src, fmt, voxels, need, labels, &st);
-  else {
+  if (src->compressed) {
+    PetscBool whole = PETSC_FALSE;
+    ierr            = ReadGzipWhole(src, fmt, voxels, need, labels, &st, &whole);
+    if (!ierr && !whole) ierr = ReadStream(src, fmt, voxels, need, labels, &st);
+  } else {
     /* the file's size was checked against the header before this allocation (ReadPlain) */
     struct stat sb;
     if (stat(src->data_path, &sb) == 0 && (int64_t)sb.st_size - src->offset - src->skip >= need)
