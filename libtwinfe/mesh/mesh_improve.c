@@ -837,8 +837,8 @@ static void CountPoor(const Work *w, const Bounds *bd, PetscBool before, PetscIn
   }
 }
 
-/* The tets still below the bounds that are caps are peeled (TryPeelCap); their neighbours are
-   queued again. */
+/* The tets still below the bounds that are caps are peeled (TryPeelCap); their neighbours, and
+   a cap that joined another region, are queued again. */
 static PetscErrorCode PeelCaps(Work *w, TwinfeMesh mesh, const Bounds *bd, TwinfeMeshImproveStats *stats)
 {
   PetscInt n = w->nqueue, *todo;
@@ -861,6 +861,9 @@ static PetscErrorCode PeelCaps(Work *w, TwinfeMesh mesh, const Bounds *bd, Twinf
         PetscInt u = InteriorNeighbour(w, t, k);
         if (u >= 0) PetscCall(Enqueue(w, u));
       }
+      /* a cap that joined the region across its facets is as thin as before, but its edge
+         between its two former facets is inside that region now, and edge removal can reach it */
+      if (!w->dead[t]) PetscCall(Enqueue(w, t));
     } else
       PetscCall(Enqueue(w, t));
   }

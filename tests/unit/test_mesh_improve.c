@@ -237,6 +237,39 @@ START_TEST(good_mesh_untouched)
 }
 END_TEST
 
+/* A sliver on an interface, as Gmsh's HXT left it on the TotalSegmentator MR map (tests/data/
+   meshes/mr_interface_cap.msh, the two rings of tets around it): two faces on the 19|20
+   interface, so no change inside its region reaches it. It joins the region across them (its
+   two facets traded for its two other faces), and edge removal inside that region then takes it
+   away; before that was tried, it stayed, the one tet below the bounds on the map. */
+START_TEST(interface_cap_joins_and_is_removed)
+{
+  TwinfeMesh             mesh;
+  TwinfeMeshImproveStats s;
+  PetscReal              before[2], after[2];
+  PetscInt               nr;
+  const int32_t         *labels;
+  TWINFE_CK(TwinfeMeshReadGmsh(twinfe_test_shared_data("meshes/mr_interface_cap.msh"), &mesh));
+  TWINFE_CK(TwinfeMeshGetRegions(mesh, &nr, &labels));
+  ck_assert_int_eq(nr, 2);
+  TWINFE_CK(TwinfeMeshComputeRegionVolumes(mesh, before));
+  TWINFE_CK(TwinfeMeshImprove(mesh, 0.1, 10.0, &s));
+  ck_assert_int_eq(s.poor_before, 1);
+  ck_assert_msg(s.min_radius_ratio_before < 0.08, "the sliver has radius ratio %g, not the 0.073 cut out",
+                (double)s.min_radius_ratio_before);
+  ck_assert_int_eq(s.caps_peeled, 1);
+  ck_assert_msg(s.poor_after == 0, "%d tets left below the bounds (min radius ratio %g)", (int)s.poor_after,
+                (double)s.min_radius_ratio_after);
+  CheckBounds(mesh, 0.1, 10.0);
+  ck_assert_int_eq(CountConformityFaults(mesh), 0);
+  /* the region the cap joined gains what the other loses, the sliver's volume */
+  TWINFE_CK(TwinfeMeshComputeRegionVolumes(mesh, after));
+  ck_assert_double_eq_tol(after[0] + after[1], before[0] + before[1], 1e-9 * (before[0] + before[1]));
+  ck_assert_double_eq_tol(s.peeled_volume_mm3, PetscAbsReal(after[0] - before[0]), 1e-9 * before[0]);
+  TWINFE_CK(TwinfeMeshDestroy(&mesh));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("mesh_improve");
@@ -245,6 +278,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, slivers_of_an_unoptimised_mesh);
   tcase_add_test(tc, bounds_hold_on_repeated_runs);
   tcase_add_test(tc, good_mesh_untouched);
+  tcase_add_test(tc, interface_cap_joins_and_is_removed);
   suite_add_tcase(s, tc);
   return s;
 }
