@@ -215,34 +215,63 @@ static PetscErrorCode RunsDestroy(Runs *r)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RunsBuild(const PetscInt dims[3], const int32_t labels[], Runs *r)
-{
-  PetscInt m = 0;
+typedef struct {
+  const PetscInt *dims;
+  const int32_t  *labels;
+  Runs           *r;
+} RowRuns;
 
-  PetscFunctionBeginUser;
-  r->nrows = dims[1] * dims[2];
-  r->nruns = 0;
-  for (PetscInt q = 0; q < r->nrows; q++) { /* count first, so the arrays are allocated once */
-    const int32_t *row = labels + dims[0] * q;
-    r->nruns++;
-    for (PetscInt i = 1; i < dims[0]; i++)
-      r->nruns += row[i] != row[i - 1];
+/* Runs of rows [begin, end), counted into r->row[q + 1]. */
+static void CountRowRuns(PetscInt begin, PetscInt end, void *ctx)
+{
+  const RowRuns *c = (const RowRuns *)ctx;
+  const PetscInt n = c->dims[0];
+  for (PetscInt q = begin; q < end; q++) {
+    const int32_t *row   = c->labels + n * q;
+    PetscInt       count = 1;
+    for (PetscInt i = 1; i < n; i++)
+      count += row[i] != row[i - 1];
+    c->r->row[q + 1] = count;
   }
-  PetscCall(PetscMalloc1(r->nrows + 1, &r->row));
-  PetscCall(PetscMalloc4(r->nruns, &r->start, r->nruns, &r->end, r->nruns, &r->label, r->nruns, &r->parent));
-  for (PetscInt q = 0; q < r->nrows; q++) {
-    const int32_t *row = labels + dims[0] * q;
-    r->row[q]          = m;
-    for (PetscInt i = 0; i < dims[0]; i++) {
+}
+
+/* The runs of rows [begin, end), each row from r->row[q] on. */
+static void FillRowRuns(PetscInt begin, PetscInt end, void *ctx)
+{
+  const RowRuns *c = (const RowRuns *)ctx;
+  Runs          *r = c->r;
+  const PetscInt n = c->dims[0];
+  for (PetscInt q = begin; q < end; q++) {
+    const int32_t *row = c->labels + n * q;
+    PetscInt       m   = r->row[q];
+    for (PetscInt i = 0; i < n; i++) {
       if (i > 0 && row[i] == row[i - 1]) continue;
       if (m > r->row[q]) r->end[m - 1] = i;
       r->start[m] = i, r->label[m] = row[i], r->parent[m] = m;
       m++;
     }
-    r->end[m - 1] = dims[0];
+    r->end[m - 1] = n;
   }
-  r->row[r->nrows] = m;
-  r->piece         = NULL;
+}
+
+/* The runs of every row: rows are independent, so both sweeps run on TwinfeGetThreads threads
+   (counted first, so the arrays are allocated once). It was nine tenths of the connected
+   pieces' time, which the selection needs three or four times over the labels' box. */
+static PetscErrorCode RunsBuild(const PetscInt dims[3], const int32_t labels[], Runs *r)
+{
+  RowRuns c = {dims, labels, r};
+
+  PetscFunctionBeginUser;
+  r->nrows = dims[1] * dims[2];
+  PetscCall(PetscMalloc1(r->nrows + 1, &r->row));
+  r->row[0] = 0;
+  PetscCall(TwinfeParallelFor_Private(r->nrows, CountRowRuns, &c));
+  for (PetscInt q = 0; q < r->nrows; q++)
+    r->row[q + 1] += r->row[q];
+  r->nruns = r->row[r->nrows];
+  PetscCall(PetscMalloc4(r->nruns, &r->start, r->nruns, &r->end, r->nruns, &r->label, r->nruns, &r->parent));
+  PetscCall(TwinfeParallelFor_Private(r->nrows, FillRowRuns, &c));
+  r->piece = NULL;
   PetscFunctionReturn(0);
 }
 
