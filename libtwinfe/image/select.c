@@ -80,8 +80,7 @@ PetscErrorCode TwinfeImageGetLabelBox(TwinfeImage image, PetscInt nlabels, const
   const PetscInt *n   = image ? image->dims : NULL;
   LabelSet        set = {nlabels, 1024, NULL, NULL};
   int32_t        *sorted;
-
-  unsigned char *row_used;
+  unsigned char  *row_used;
 
   PetscFunctionBeginUser;
   TwinfeCheckPointer_Private(image);
