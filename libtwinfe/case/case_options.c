@@ -418,7 +418,7 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
 static PetscErrorCode DeclareBoundary(MPI_Comm comm)
 {
   const char *axes[] = {"x", "y", "z"}, *sides[] = {"min", "max"};
-  PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction  = 0.25;
+  PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction = 0.25;
   PetscInt    tags[TWINFE_CASE_MAX_REGIONS] = {0}, ntags = 0, axis = 1, side = 1;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
