@@ -109,6 +109,14 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space
 /* P with P x = the same function in fine's space for x in coarse's: one field, the same mesh,
    coarse's degree below fine's (P1 in P2, for a p-multigrid's first level). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateProlongation(TwinfeSpace coarse, TwinfeSpace fine, Mat *P);
+/* Uto = Ufrom (a function of space `from`) at the nodes of space `to`, made on another mesh of
+   the same body (the meshes need not be nested, e.g. two meshes of one surface at different
+   sizes): each node of `to` is located in from's cells, or outside them all at the nearest
+   point of the nearest cell, and from's basis evaluated there; exact where from's function lies
+   in to's space and the node inside from's mesh. The same fields and components in both, any
+   degrees. Every rank holds all of from's cells while it runs (meant for a coarse `from`).
+   Collective on both. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceInterpolate(TwinfeSpace from, Vec Ufrom, TwinfeSpace to, Vec Uto);
 /* The global indices of one field's dofs, increasing: the index set PCFIELDSPLIT gets from the
    space's DM. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateFieldIS(TwinfeSpace space, PetscInt field, IS *is);

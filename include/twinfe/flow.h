@@ -102,6 +102,16 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
    velocity block (TwinfeFlowGetVelocityFallback). Fails, naming what to change, when Newton or
    the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
+/* Grid sequencing: the next steady solve starts Newton from coarse's flow (solved, on another
+   mesh of the same vessel, e.g. at twice the edge length; TwinfeSpaceInterpolate), not from the
+   Stokes flow, and takes fewer steps on the fine mesh (docs/flow.md). Where Newton does not
+   converge from it, the solve starts again from the Stokes flow. The two flows must have the
+   same fluid and conditions (their tags may sit on different meshes); coarse may be destroyed
+   after the call. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowStartFrom(TwinfeFlow flow, TwinfeFlow coarse);
+/* Whether the last steady solve converged from the start given by TwinfeFlowStartFrom. Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowGetStarted(TwinfeFlow flow, PetscBool *started);
 /* The steady flow to start time steps from: steady Navier-Stokes where Newton converges from the
    Stokes flow, else the Stokes flow, which the earlier cycles then wash out (each time step's
    inertia term makes it easier than the steady problem); *navier_stokes says which. Stokes

@@ -106,3 +106,14 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsSetResults(TwinfePhysics physics, Twinf
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSolve(TwinfePhysics physics);
 /* Its states into the results series (results.pvd). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, TwinfeResults results);
+/* Nothing on the terminal from this physics (a helper run, such as a coarse start). Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetQuiet(TwinfePhysics physics, PetscBool quiet);
+/* Grid sequencing for a nonlinear solve (steady Navier-Stokes): the edge length (mm) of a
+   coarser mesh of the same body whose solution the solve should start from, or 0 when it wants
+   none (the physics' options decide: -start_mesh_size for flow). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics, PetscReal *size_mm);
+/* After TwinfePhysicsSetUp: the next solve starts from coarse's solution (the same physics and
+   options, set up on the coarser mesh and solved), carried to this mesh; coarse may be destroyed
+   after the call. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsStartFrom(TwinfePhysics physics, TwinfePhysics coarse);

@@ -18,6 +18,9 @@ typedef struct _p_TwinfeSurface *TwinfeSurface;
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceCreate(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
                                                 const PetscInt tri[], const int32_t labels[], TwinfeSurface *surface);
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceDestroy(TwinfeSurface *surface);
+/* A copy with everything the surface carries (labels, caps and their tags, the voxel grid it
+   came from), to remesh or cut without touching the original. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceDuplicate(TwinfeSurface surface, TwinfeSurface *copy);
 
 /* Multi-label surface nets on the label grid: one vertex per voxel corner where labels meet,
    two triangles per voxel face between two different labels, in world coordinates. Every
@@ -70,6 +73,12 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCapCount(TwinfeSurface surface, Pets
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetCap(TwinfeSurface surface, PetscInt c, int32_t *tag, PetscReal normal[3],
                                                 PetscReal *offset, PetscReal *area);
 
+/* Caps from per-triangle facet tags (a mesh's facets read back, TwinfeMeshGetFacets): each
+   distinct cap tag (TwinfeCapIndex > 0) becomes a cap of its region, its plane fitted to its
+   triangles (area-weighted normal out of the region, area-weighted centre); the other triangles
+   keep TwinfeFacetTag of their labels. A cap triangle must lie between its region and the
+   outside. Replaces the caps the surface had. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceSetCapTags(TwinfeSurface surface, const int32_t tags[]);
 /* Cuts by planes (-surface_cut_planes; docs/surface_caps.md), a cap where each cuts. Plane i is
    planes[6i .. 6i+5] = px, py, pz, nx, ny, nz: a point p (LPS mm) inside the cross-section of the
    region(s) to cut, e.g. on a vessel's centreline, and a normal n (any length > 0) pointing to

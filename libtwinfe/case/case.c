@@ -1019,6 +1019,7 @@ static PetscErrorCode SurfaceFromMeshFacetsOnRoot(TwinfeCase c)
   }
   PetscCall(TwinfeSurfaceCreate(nv, xyz, nf, facets, labels, &c->surface));
   PetscCall(PetscFree(labels));
+  PetscCall(TwinfeSurfaceSetCapTags(c->surface, tags)); /* for a remesh (-start_mesh_size) to keep them */
   PetscFunctionReturn(0);
 }
 

@@ -490,7 +490,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
 {
   const char *profiles[] = {"poiseuille", "plug"}, *models[] = {"newtonian", "carreau_yasuda"}, *schur[] = {"pcd", "mass"};
   PetscInt    cap = 1, profile = 0, model = 0, ncy = 5, schur_kind = 0, picard_steps = 2;
-  PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3, backflow = 1;
+  PetscReal   inflow = 5.0, density = 1.06e-3, viscosity = 3.5e-3, grad_div = 10 * 3.5e-3, backflow = 1, start_size = 0;
   PetscReal   carreau_yasuda[5] = {0.056, 0.00345, 3.313, 0.3568, 2};
   PetscBool   set, split = PETSC_TRUE;
   PetscFunctionBegin;
@@ -537,6 +537,11 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
                                                "Newton step that cut the residual less than tenfold (0: Newton only); "
                                                "docs/flow.md",
                                                picard_steps, &picard_steps, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-start_mesh_size",
+                                                "flow: grid sequencing: Newton's steady solve starts from the same flow solved "
+                                                "on a mesh of this edge length (mm, about twice -mesh_size), not from the "
+                                                "Stokes flow (0: from Stokes); docs/flow.md",
+                                                start_size, &start_size, NULL));
   PetscCall(DeclarePulsatileFlow(PetscOptionsObject, declared));
   PetscFunctionReturn(0);
 }

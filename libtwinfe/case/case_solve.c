@@ -46,13 +46,107 @@ static PetscErrorCode ListResults(TwinfeCase c, TwinfeResults results)
   PetscFunctionReturn(0);
 }
 
+/* ---------- grid sequencing: a coarse start ---------- */
+
+/* The coarse mesh's surface may lie this fraction of its edge length from the case's surface:
+   the start only has to be near the answer, and a tighter bound keeps short edges on curved
+   vessels (the remesher refuses coarsening that moves the surface further). */
+#define START_DEVIATION 0.2
+
+typedef struct {
+  TwinfePhysics physics; /* the case's physics on the coarse mesh, solved; NULL: no start */
+  DM            dm;
+} CoarseStart;
+
+/* The case's surface remeshed to size_mm and meshed (rank 0), the surface left as it was. */
+static PetscErrorCode CoarseMeshOnRoot(TwinfeCase c, PetscReal size_mm, TwinfeMesh *mesh)
+{
+  TwinfeSurface  surface;
+  PetscReal      target[TWINFE_CASE_MAX_REGIONS];
+  const char    *names[TWINFE_CASE_MAX_REGIONS];
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCheck(c->surface, PETSC_COMM_SELF, PETSC_ERR_ORDER, "-start_mesh_size: the case has no surface to remesh");
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    target[i] = size_mm, names[i] = c->names[i];
+  PetscCall(TwinfeSurfaceDuplicate(c->surface, &surface));
+  ierr = TwinfeSurfaceRemeshInPieces(surface, c->nregions, c->labels, target, START_DEVIATION * size_mm, PETSC_DEFAULT,
+                                     PETSC_DEFAULT, NULL);
+  if (!ierr) ierr = TwinfeMeshCreateFromSurface(surface, c->nregions, c->labels, names, mesh);
+  PetscCall(TwinfeSurfaceDestroy(&surface));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CoarseStartDestroy(CoarseStart *start)
+{
+  PetscFunctionBegin;
+  PetscCall(TwinfePhysicsDestroy(&start->physics));
+  PetscCall(DMDestroy(&start->dm));
+  PetscFunctionReturn(0);
+}
+
+/* The physics solved quietly on the coarse mesh. A failure of that solve is not the run's: the
+   fine solve then starts as it would without (a failure is collective, so every rank agrees). */
+static PetscErrorCode SolveCoarse(TwinfeCase c, PetscReal size_mm, TwinfeMesh mesh, CoarseStart *start)
+{
+  const char    *name, *fields, *names[TWINFE_CASE_MAX_REGIONS];
+  char           size[32];
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->nregions; ++i)
+    names[i] = c->names[i];
+  PetscCall(TwinfePhysicsGetName(c->physics, &name, &fields));
+  PetscCall(TwinfePhysicsCreate(c->comm, name, &start->physics));
+  PetscCall(TwinfePhysicsSetQuiet(start->physics, PETSC_TRUE));
+  PetscCall(TwinfePhysicsSetInputFolder(start->physics, c->case_dir));
+  PetscCall(TwinfePhysicsSetRegions(start->physics, c->nregions, c->labels, names));
+  PetscCall(TwinfePhysicsPrepare(start->physics, mesh));
+  PetscCall(TwinfePartitionDistribute(c->comm, mesh, &start->dm));
+  PetscCall(TwinfePhysicsSetUp(start->physics, start->dm));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = TwinfePhysicsSolve(start->physics);
+  PetscCall(PetscPopErrorHandler());
+  if (!ierr) PetscFunctionReturn(0);
+  snprintf(size, sizeof size, "%g", (double)size_mm); /* C's %g: PETSc's would print 3 as "3." */
+  PetscCall(PetscPrintf(c->comm, "start     the solve on the %s mm mesh failed (error %d): the solve starts without it\n", size,
+                        (int)ierr));
+  PetscCall(CoarseStartDestroy(start));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode MakeCoarseStart(TwinfeCase c, CoarseStart *start)
+{
+  PetscReal      size_mm;
+  TwinfeMesh     mesh = NULL;
+  PetscLogDouble t0;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(TwinfePhysicsGetStartMeshSize(c->physics, &size_mm));
+  if (size_mm <= 0) PetscFunctionReturn(0);
+  PetscCall(TwinfeCaseBeginStage(c, "start", PETSC_TRUE, &t0));
+  PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? CoarseMeshOnRoot(c, size_mm, &mesh) : 0));
+  ierr = SolveCoarse(c, size_mm, c->rank == 0 ? mesh : NULL, start);
+  PetscCall(TwinfeMeshDestroy(&mesh));
+  if (ierr) PetscCall(CoarseStartDestroy(start));
+  PetscCall(ierr);
+  PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SolveAndWrite(TwinfeCase c, TwinfeResults results)
 {
   PetscLogDouble t0;
+  CoarseStart    start = {NULL, NULL};
+  PetscErrorCode ierr;
   PetscFunctionBegin;
+  PetscCall(MakeCoarseStart(c, &start));
   PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
   PetscCall(TwinfePhysicsSetResults(c->physics, results));
-  PetscCall(TwinfePhysicsSetUp(c->physics, c->dm));
+  ierr = TwinfePhysicsSetUp(c->physics, c->dm);
+  if (!ierr && start.physics) ierr = TwinfePhysicsStartFrom(c->physics, start.physics);
+  PetscCall(CoarseStartDestroy(&start)); /* before the fine solve, which needs the memory */
+  PetscCall(ierr);
   PetscCall(TwinfePhysicsSolve(c->physics));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));

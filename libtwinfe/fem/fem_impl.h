@@ -65,6 +65,8 @@ PETSC_INTERN PetscErrorCode TwinfeSpaceGetFaceRule(TwinfeSpace, PetscInt, PetscI
 PETSC_INTERN PetscErrorCode TwinfeRuleDestroy(TwinfeRule **);
 /* xi (3 per node) = the reference nodes of the degree 1 or 2 basis, in the basis' order. */
 PETSC_INTERN void TwinfeReferenceNodes(PetscInt degree, PetscReal xi[]);
+/* Physical position of node a (0-3 the vertices, 4-9 the edge midpoints) of cell c (space.c). */
+PETSC_INTERN void TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3]);
 
 /* Element-loop pieces shared by assembly.c and face_integrals.c (defined in assembly.c). */
 /* Scratch for one element: sized for the largest rule, reused over all cells. */

@@ -542,9 +542,8 @@ PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, PetscInt fiel
   PetscFunctionReturn(0);
 }
 
-/* Node positions used by the Dirichlet code (fem/dirichlet.c). */
-PETSC_INTERN void TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3]);
-void              TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3])
+/* Node positions for the Dirichlet conditions (dirichlet.c) and transfers (transfer.c). */
+void TwinfeSpaceNodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[3])
 {
   NodePosition(space, c, a, x);
 }

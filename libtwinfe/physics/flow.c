@@ -48,6 +48,7 @@ PetscErrorCode TwinfeFlowDestroy(TwinfeFlow *flow)
   PetscCall(VecDestroy(&f->outlet_R));
   PetscCall(VecDestroy(&f->history));
   PetscCall(VecDestroy(&f->U_prev));
+  PetscCall(VecDestroy(&f->start));
   PetscCall(SNESDestroy(&f->snes));
   PetscCall(TwinfeFlowOutletPCDestroy_Private(f, NULL));
   PetscCall(TwinfeFlowSplitDestroy_Private(f));
@@ -1212,11 +1213,52 @@ static PetscErrorCode AllowPicardSteps(TwinfeFlow f)
   PetscFunctionReturn(0);
 }
 
-/* The steady flow: Stokes, then Navier-Stokes from it. Required: a Navier-Stokes failure is an
-   error; else the Stokes flow is kept and *navier_stokes is false. */
+/* Newton (Navier-Stokes, or a shear-thinning flow) from the guess in U; where it fails U is
+   the guess again. Required: a failure in the linear solve is retried with ILU on the velocity
+   block before it counts. */
+static PetscErrorCode NewtonFromGuess(TwinfeFlow f, PetscBool required, PetscBool *converged, char detail[], size_t len)
+{
+  Vec guess;
+
+  PetscFunctionBeginUser;
+  PetscCall(FlowSetsLinearTolerance(f, &f->newton_forcing)); /* each step's, by PrepareNewtonStep */
+  PetscCall(AllowPicardSteps(f));
+  PetscCall(VecDuplicate(f->U, &guess));
+  PetscCall(VecCopy(f->U, guess));
+  PetscCall(TryNavierStokes(f, "", converged, detail, len));
+  if (!*converged && required) PetscCall(RetryWithILU(f, guess, converged, detail, len));
+  if (!*converged) PetscCall(VecCopy(guess, f->U));
+  PetscCall(VecDestroy(&guess));
+  PetscFunctionReturn(0);
+}
+
+/* Newton from the flow given by TwinfeFlowStartFrom (a coarser mesh's answer), used once. Where
+   it does not converge the solve starts again from the Stokes flow, as without it. */
+static PetscErrorCode TryStart(TwinfeFlow f, PetscBool *converged, char detail[], size_t len)
+{
+  PetscReal ignored;
+
+  PetscFunctionBeginUser;
+  *converged = f->started = PETSC_FALSE;
+  if (!f->start || !Nonlinear(f)) PetscFunctionReturn(0);
+  PetscCall(VecCopy(f->start, f->U));
+  PetscCall(VecDestroy(&f->start));
+  PetscCall(NewtonFromGuess(f, PETSC_FALSE, converged, detail, len));
+  f->started = *converged;
+  if (*converged) PetscFunctionReturn(0);
+  PetscCall(PetscInfo(NULL, "flow: Newton from the given start did not converge; starting again from the Stokes flow\n"));
+  PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &ignored)); /* Newton's steps set their own */
+  PetscFunctionReturn(0);
+}
+
+/* The steady flow: Navier-Stokes from a given start (TwinfeFlowStartFrom), or Stokes, then
+   Navier-Stokes from it. Required: a Navier-Stokes failure is an error; else the Stokes flow is
+   kept and *navier_stokes is false. */
 static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *navier_stokes)
 {
   PetscReal linear_rtol = 0;
+  PetscBool converged   = PETSC_FALSE;
+  char      detail[1024];
 
   PetscFunctionBeginUser;
   PetscCall(SetUp(f));
@@ -1224,24 +1266,17 @@ static PetscErrorCode SolveSteady(TwinfeFlow f, PetscBool required, PetscBool *n
   f->mass_coeff                                                     = 0;
   *navier_stokes                                                    = PETSC_FALSE;
   PetscCall(UpdateOutletLaws(f));
-  PetscCall(VecZeroEntries(f->U));
   if (Nonlinear(f)) PetscCall(LoosenLinearSolves(f, STOKES_START_RTOL, &linear_rtol));
-  PetscCall(SolveStokes(f, "Stokes"));
-  f->newton_steps = 1;
-  if (Nonlinear(f)) {
-    PetscBool converged;
-    char      detail[1024];
-    Vec       stokes;
-    PetscCall(FlowSetsLinearTolerance(f, &f->newton_forcing)); /* each step's, by PrepareNewtonStep */
-    PetscCall(AllowPicardSteps(f));
-    PetscCall(VecDuplicate(f->U, &stokes));
-    PetscCall(VecCopy(f->U, stokes));
-    PetscCall(TryNavierStokes(f, "", &converged, detail, sizeof detail));
+  PetscCall(TryStart(f, &converged, detail, sizeof detail));
+  if (!converged) {
+    PetscCall(VecZeroEntries(f->U));
+    PetscCall(SolveStokes(f, "Stokes"));
+    f->newton_steps = 1;
     /* only for a steady answer: a pulsatile run keeps its own preconditioner for the steps, and
        starts from the Stokes flow instead */
-    if (!converged && required) PetscCall(RetryWithILU(f, stokes, &converged, detail, sizeof detail));
-    if (!converged) PetscCall(VecCopy(stokes, f->U));
-    PetscCall(VecDestroy(&stokes));
+    if (Nonlinear(f)) PetscCall(NewtonFromGuess(f, required, &converged, detail, sizeof detail));
+  }
+  if (Nonlinear(f)) {
     f->newton_forcing   = PETSC_FALSE;
     f->max_picard_steps = 0; /* time steps start near their solution: Newton's alone */
     f->picard           = PETSC_FALSE;
@@ -1282,6 +1317,24 @@ PetscErrorCode TwinfeFlowSolve(TwinfeFlow f)
   PetscFunctionBeginUser;
   PetscCall(SolveSteady(f, PETSC_TRUE, &navier_stokes));
   PetscCall(ReleaseSolverWork(f));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowStartFrom(TwinfeFlow f, TwinfeFlow coarse)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(coarse->have_state, f->comm, PETSC_ERR_ORDER,
+             "flow: the flow to start from has no state yet: solve it first (TwinfeFlowSolve)");
+  PetscCall(EnsureSpaces(f));
+  if (!f->start) PetscCall(VecDuplicate(f->U, &f->start));
+  PetscCall(TwinfeSpaceInterpolate(coarse->space, coarse->U, f->space, f->start));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetStarted(TwinfeFlow f, PetscBool *started)
+{
+  PetscFunctionBeginUser;
+  *started = f->started;
   PetscFunctionReturn(0);
 }
 

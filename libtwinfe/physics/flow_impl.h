@@ -92,6 +92,8 @@ struct _p_TwinfeFlow {
   PetscBool jacobian_linear; /* J was assembled without convection */
   PetscInt  jacobian_count;  /* Jacobians formed so far: what depends on J knows when it changed */
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
+  Vec       start;          /* the next steady solve's first guess (TwinfeFlowStartFrom), else it starts from Stokes */
+  PetscBool started;        /* the last steady solve converged from that guess */
   PetscBool velocity_ilu;   /* the steady solve fell back to ILU on the velocity block (flow.c) */
   PetscBool newton_forcing; /* a steady solve's Newton sets each step's linear tolerance (flow.c, SetNewtonForcing) */
   /* Picard steps of a steady Navier-Stokes solve (flow.c, ChooseLinearization): the Jacobian

@@ -74,6 +74,43 @@ static PetscErrorCode ReadRheology(TwinfePhysics c, PetscBool *carreau_yasuda, P
   PetscFunctionReturn(0);
 }
 
+/* Whether the flow is solved by Newton: inertia, or a shear-thinning viscosity. */
+static PetscErrorCode IsNonlinear(TwinfePhysics c, PetscBool *nonlinear)
+{
+  Blood    *b = (Blood *)c->data;
+  PetscBool cy;
+  PetscReal param[5];
+
+  PetscFunctionBegin;
+  PetscCall(ReadRheology(c, &cy, param));
+  *nonlinear = (b->convection && b->density > 0) || cy ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* -start_mesh_size H (mm): grid sequencing (docs/flow.md). Newton's steady solve starts from the
+   same flow solved on a mesh of the same vessel with edges of H mm, not from the Stokes flow.
+   Refused for a flow that needs no Newton (Stokes is one linear solve). */
+static PetscErrorCode ReadStartMeshSize(TwinfePhysics c)
+{
+  Blood    *b = (Blood *)c->data;
+  PetscBool given, nonlinear = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  b->start_mesh_size = 0;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-start_mesh_size", &b->start_mesh_size, &given));
+  PetscCheck(!PetscIsInfOrNanReal(b->start_mesh_size) && b->start_mesh_size >= 0 && b->start_mesh_size <= 1000, c->comm,
+             PETSC_ERR_ARG_OUTOFRANGE,
+             "-start_mesh_size %g mm is out of range: give the edge length of the coarser mesh Newton starts from (about twice "
+             "-mesh_size), or 0 to start from the Stokes flow",
+             (double)b->start_mesh_size);
+  PetscCall(IsNonlinear(c, &nonlinear));
+  PetscCheck(!given || b->start_mesh_size == 0 || nonlinear, c->comm, PETSC_ERR_ARG_WRONG,
+             "-start_mesh_size is for a flow solved by Newton (navier_stokes, or a carreau_yasuda viscosity); this %s flow is "
+             "one linear solve: leave the option out",
+             c->ops->name);
+  PetscFunctionReturn(0);
+}
+
 /* The options, each checked: -inlet_cap, -inflow, -inlet_profile, -blood_density,
    -blood_viscosity, -blood_viscosity_model, -carreau_yasuda, -grad_div, -backflow_stabilization. */
 static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt *profile)
@@ -135,6 +172,7 @@ static PetscErrorCode ReadOptions(TwinfePhysics c, PetscInt *inlet_cap, PetscInt
                "-flow_picard_steps %" PetscInt_FMT " is negative: give 0 (Newton's steps only) or more Picard steps (default 2)",
                picard_steps);
   }
+  PetscCall(ReadStartMeshSize(c));
   b->inflow_mm3_s = 1000 * ml_per_s;
   b->nrcr         = 3 * TWINFE_FLOW_MAX_OUTLETS;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-outlet_rcr", b->rcr, &b->nrcr, NULL));
@@ -233,6 +271,9 @@ static PetscErrorCode CheckOptions(TwinfePhysics c)
   PetscFunctionBegin;
   PetscCall(ReadOptions(c, &inlet, &profile));
   PetscCall(ReadCycleOptions(c));
+  PetscCheck(((Blood *)c->data)->cycles == 0 || ((Blood *)c->data)->start_mesh_size == 0, c->comm, PETSC_ERR_ARG_WRONG,
+             "-start_mesh_size is for a steady flow; a pulsatile run (-cycles) starts its steps from the steady flow on its own "
+             "mesh: leave the option out");
   PetscCheck(c->nregions == 1, c->comm, PETSC_ERR_ARG_WRONG,
              "-physics %s solves the blood in one vessel's lumen, but %" PetscInt_FMT
              " regions are selected: give the vessel's label alone (-labels)",
@@ -305,13 +346,13 @@ static PetscErrorCode ListCaps(TwinfePhysics c)
   PetscFunctionBegin;
   for (PetscInt i = 0; i < b->ncaps; ++i) {
     const TwinfeCapInfo *k = &b->caps[i];
-    PetscCall(PetscPrintf(c->comm,
-                          "caps      %s_cap%" PetscInt_FMT
-                          "%s: tag %d, area %.1f mm^2 (radius %.2f mm), centre (%.1f, %.1f, %.1f) mm "
-                          "LPS, normal (%.3f, %.3f, %.3f)\n",
-                          c->names[0], k->cap, i == b->inlet ? " (inlet)" : " (outlet)", (int)k->tag, (double)k->area,
-                          (double)k->radius, (double)k->center[0], (double)k->center[1], (double)k->center[2],
-                          (double)k->normal[0], (double)k->normal[1], (double)k->normal[2]));
+    PetscCall(TwinfePhysicsPrintf_Private(
+        c,
+        "caps      %s_cap%" PetscInt_FMT "%s: tag %d, area %.1f mm^2 (radius %.2f mm), centre (%.1f, %.1f, %.1f) mm "
+        "LPS, normal (%.3f, %.3f, %.3f)\n",
+        c->names[0], k->cap, i == b->inlet ? " (inlet)" : " (outlet)", (int)k->tag, (double)k->area, (double)k->radius,
+        (double)k->center[0], (double)k->center[1], (double)k->center[2], (double)k->normal[0], (double)k->normal[1],
+        (double)k->normal[2]));
     if (!c->report) continue;
     snprintf(key, sizeof key, "flow.caps.cap%d.tag", (int)k->cap);
     PetscCall(TwinfeReportSetInt(c->report, key, k->tag));
@@ -458,6 +499,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   TwinfeSpace space;
   Vec         U;
   PetscInt    steps, linear, max_linear, unknowns, picard;
+  PetscBool   started;
   PetscReal  *flow_ml_s, *pressure;
   char        key[256], picard_note[64] = "";
 
@@ -474,23 +516,31 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscCall(TwinfeFlowGetSpace(b->flow, &space));
   PetscCall(TwinfeFlowGetSolution(b->flow, &U));
   PetscCall(VecGetSize(U, &unknowns));
+  PetscCall(TwinfeFlowGetStarted(b->flow, &started));
   if (picard) PetscCall(PetscSNPrintf(picard_note, sizeof picard_note, " (%" PetscInt_FMT " of them Picard steps)", picard));
-  PetscCall(PetscPrintf(c->comm,
-                        "solve     %s: %" PetscInt_FMT " unknowns (P2 velocity, P1 pressure), %" PetscInt_FMT
-                        " Newton steps%s, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
-                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, picard_note, linear, max_linear));
+  PetscCall(TwinfePhysicsPrintf_Private(c,
+                                        "solve     %s: %" PetscInt_FMT " unknowns (P2 velocity, P1 pressure), %" PetscInt_FMT
+                                        " Newton steps%s%s, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT
+                                        " in a step)\n",
+                                        b->convection ? "steady Navier-Stokes" : "Stokes", unknowns, steps, picard_note,
+                                        started                  ? " from the coarse flow"
+                                        : b->start_mesh_size > 0 ? " from the Stokes flow (not from the coarse one)"
+                                                                 : "",
+                                        linear, max_linear));
   {
     PetscBool ilu;
     PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));
     if (ilu)
-      PetscCall(PetscPrintf(c->comm, "          velocity block: ILU(1), as the default multigrid did not converge at this flow "
-                                     "(slower on large meshes; docs/flow.md)\n"));
+      PetscCall(TwinfePhysicsPrintf_Private(
+          c, "          velocity block: ILU(1), as the default multigrid did not converge at this flow "
+             "(slower on large meshes; docs/flow.md)\n"));
     if (c->report) PetscCall(TwinfeReportSetString(c->report, "solve.velocity_preconditioner", ilu ? "ilu" : "default"));
   }
   if (c->report) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
     PetscCall(TwinfeReportSetInt(c->report, "solve.newton_steps", steps));
     PetscCall(TwinfeReportSetInt(c->report, "solve.picard_steps", picard));
+    if (b->start_mesh_size > 0) PetscCall(TwinfeReportSetString(c->report, "solve.start.used", started ? "yes" : "no"));
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", linear));
     PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", max_linear));
   }
@@ -499,7 +549,8 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(VecDestroy(&b->wss));
     PetscCall(DMDestroy(&b->wss_dm));
     PetscCall(TwinfeFlowComputeWallShearStress(b->flow, TwinfeFacetTag(c->labels[0], 0), &b->wss_dm, &b->wss, &mean, &max));
-    PetscCall(PetscPrintf(c->comm, "          wall shear stress: mean %.4g Pa, largest %.4g Pa\n", (double)mean, (double)max));
+    PetscCall(TwinfePhysicsPrintf_Private(c, "          wall shear stress: mean %.4g Pa, largest %.4g Pa\n", (double)mean,
+                                          (double)max));
     if (c->report) {
       PetscCall(TwinfeReportSetReal(c->report, "flow.wall_shear_stress_Pa.mean", mean));
       PetscCall(TwinfeReportSetReal(c->report, "flow.wall_shear_stress_Pa.max", max));
@@ -508,8 +559,9 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscCall(PetscMalloc2(b->ncaps, &flow_ml_s, b->ncaps, &pressure));
   PetscCall(TwinfeBloodCapFigures_Private(c, flow_ml_s, pressure));
   for (PetscInt i = 0; i < b->ncaps; ++i) {
-    PetscCall(PetscPrintf(c->comm, "          cap %" PetscInt_FMT ": outflow %.4g ml/s, mean pressure %.4g Pa (%.4g mmHg)\n",
-                          b->caps[i].cap, (double)flow_ml_s[i], (double)pressure[i], (double)(pressure[i] / 133.322)));
+    PetscCall(
+        TwinfePhysicsPrintf_Private(c, "          cap %" PetscInt_FMT ": outflow %.4g ml/s, mean pressure %.4g Pa (%.4g mmHg)\n",
+                                    b->caps[i].cap, (double)flow_ml_s[i], (double)pressure[i], (double)(pressure[i] / 133.322)));
     if (!c->report) continue;
     snprintf(key, sizeof key, "flow.caps.cap%d.outflow_mm3_per_s", (int)b->caps[i].cap);
     PetscCall(TwinfeReportSetReal(c->report, key, 1000 * flow_ml_s[i]));
@@ -517,6 +569,41 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeReportSetReal(c->report, key, pressure[i]));
   }
   PetscCall(PetscFree2(flow_ml_s, pressure));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode StartMeshSize(TwinfePhysics c, PetscReal *size_mm)
+{
+  PetscFunctionBegin;
+  PetscCall(ReadStartMeshSize(c));
+  *size_mm = ((Blood *)c->data)->start_mesh_size;
+  PetscFunctionReturn(0);
+}
+
+/* The coarse flow (solved) carried onto this one's mesh as Newton's start; said and reported. */
+static PetscErrorCode StartFrom(TwinfePhysics c, TwinfePhysics coarse)
+{
+  Blood   *b = (Blood *)c->data, *k = (Blood *)coarse->data;
+  PetscInt steps, linear, max_linear, unknowns;
+  Vec      U;
+  char     size[32];
+
+  PetscFunctionBegin;
+  PetscCheck(k->flow, c->comm, PETSC_ERR_ORDER, "the coarse flow has not been set up and solved");
+  PetscCall(TwinfeFlowGetSolverInfo(k->flow, &steps, &linear, &max_linear));
+  PetscCall(TwinfeFlowGetSolution(k->flow, &U));
+  PetscCall(VecGetSize(U, &unknowns));
+  PetscCall(TwinfeFlowStartFrom(b->flow, k->flow));
+  snprintf(size, sizeof size, "%g", (double)b->start_mesh_size); /* C's %g: PETSc's would print 3 as "3." */
+  PetscCall(TwinfePhysicsPrintf_Private(c,
+                                        "start     %s on a %s mm mesh: %" PetscInt_FMT " unknowns, %" PetscInt_FMT
+                                        " Newton steps, %" PetscInt_FMT " linear iterations; Newton starts from it\n",
+                                        b->convection ? "steady Navier-Stokes" : "the flow", size, unknowns, steps, linear));
+  if (!c->report) PetscFunctionReturn(0);
+  PetscCall(TwinfeReportSetReal(c->report, "solve.start.mesh_size_mm", b->start_mesh_size));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.start.unknowns", unknowns));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.start.newton_steps", steps));
+  PetscCall(TwinfeReportSetInt(c->report, "solve.start.iterations", linear));
   PetscFunctionReturn(0);
 }
 
@@ -550,25 +637,29 @@ static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 }
 
 const TwinfePhysicsOps TwinfePhysicsOps_Stokes = {
-    .name          = "stokes",
-    .fields        = "velocity, pressure and wall shear stress",
-    .create        = CreateStokes,
-    .check_options = CheckOptions,
-    .prepare       = Prepare,
-    .set_up        = SetUp,
-    .solve         = Solve,
-    .write         = Write,
-    .destroy       = Destroy,
+    .name            = "stokes",
+    .start_mesh_size = StartMeshSize,
+    .start_from      = StartFrom,
+    .fields          = "velocity, pressure and wall shear stress",
+    .create          = CreateStokes,
+    .check_options   = CheckOptions,
+    .prepare         = Prepare,
+    .set_up          = SetUp,
+    .solve           = Solve,
+    .write           = Write,
+    .destroy         = Destroy,
 };
 
 const TwinfePhysicsOps TwinfePhysicsOps_NavierStokes = {
-    .name          = "navier_stokes",
-    .fields        = "velocity, pressure and wall shear stress",
-    .create        = CreateNavierStokes,
-    .check_options = CheckOptions,
-    .prepare       = Prepare,
-    .set_up        = SetUp,
-    .solve         = Solve,
-    .write         = Write,
-    .destroy       = Destroy,
+    .name            = "navier_stokes",
+    .start_mesh_size = StartMeshSize,
+    .start_from      = StartFrom,
+    .fields          = "velocity, pressure and wall shear stress",
+    .create          = CreateNavierStokes,
+    .check_options   = CheckOptions,
+    .prepare         = Prepare,
+    .set_up          = SetUp,
+    .solve           = Solve,
+    .write           = Write,
+    .destroy         = Destroy,
 };

@@ -22,8 +22,9 @@ typedef struct {
   PetscInt       inlet;
   Profile        profile;
   PetscReal      inflow_mm3_s, density, viscosity, grad_div;
-  PetscReal      backflow_beta; /* the outlets' backflow stabilisation (TwinfeFlowAddBackflowStabilization) */
-  DM             wss_dm;        /* the wall shear stress at the vertices, from the solve */
+  PetscReal      backflow_beta;   /* the outlets' backflow stabilisation (TwinfeFlowAddBackflowStabilization) */
+  PetscReal      start_mesh_size; /* -start_mesh_size (mm): Newton starts from the flow on a mesh this coarse; 0: from Stokes */
+  DM             wss_dm;          /* the wall shear stress at the vertices, from the solve */
   Vec            wss;
   /* Pulsatile flow (flow_cycle.c): -cycles > 0 with an inflow waveform. */
   PetscInt       cycles, frames_per_cycle;

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "physics_impl.h"
+
+#include <stdarg.h>
 #include "core/core_impl.h"
 
 #include <twinfe/core.h>
@@ -205,5 +207,47 @@ PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, TwinfeResults re
   TwinfeCheckArgNull_Private(physics);
   TwinfeCheckArgNull_Private(results);
   PetscCall(physics->ops->write(physics, results));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsSetQuiet(TwinfePhysics physics, PetscBool quiet)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->quiet = quiet;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsPrintf_Private(TwinfePhysics p, const char format[], ...)
+{
+  va_list args;
+
+  PetscFunctionBeginUser;
+  if (p->quiet || p->rank != 0) PetscFunctionReturn(0);
+  va_start(args, format);
+  PetscCall(PetscVFPrintf(PETSC_STDOUT, format, args));
+  va_end(args);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics, PetscReal *size_mm)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  *size_mm = 0;
+  if (physics->ops->start_mesh_size) PetscCall(physics->ops->start_mesh_size(physics, size_mm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePhysicsStartFrom(TwinfePhysics physics, TwinfePhysics coarse)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  TwinfeCheckArgNull_Private(coarse);
+  PetscCheck(physics->ops == coarse->ops, physics->comm, PETSC_ERR_ARG_INCOMP,
+             "TwinfePhysicsStartFrom: a %s physics cannot start from a %s one", physics->ops->name, coarse->ops->name);
+  PetscCheck(physics->ops->start_from, physics->comm, PETSC_ERR_SUP, "TwinfePhysicsStartFrom: %s has no start to take",
+             physics->ops->name);
+  PetscCall(physics->ops->start_from(physics, coarse));
   PetscFunctionReturn(0);
 }

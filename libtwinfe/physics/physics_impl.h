@@ -14,6 +14,10 @@ typedef struct {
   PetscErrorCode (*set_up)(TwinfePhysics);
   PetscErrorCode (*solve)(TwinfePhysics);
   PetscErrorCode (*write)(TwinfePhysics, TwinfeResults);
+  /* Grid sequencing (may be NULL: never): the edge length (mm; 0: none) of a coarser mesh whose
+     solution the solve should start from, and the start itself from such a solved physics. */
+  PetscErrorCode (*start_mesh_size)(TwinfePhysics, PetscReal *);
+  PetscErrorCode (*start_from)(TwinfePhysics, TwinfePhysics);
   PetscErrorCode (*destroy)(TwinfePhysics);
 } TwinfePhysicsOps;
 
@@ -28,6 +32,7 @@ struct _p_TwinfePhysics {
   DM                      dm;                               /* from TwinfePhysicsSetUp, not owned */
   TwinfeResults           results;                          /* from TwinfePhysicsSetResults, not owned (may be NULL) */
   char                    input_folder[PETSC_MAX_PATH_LEN]; /* "" = the working folder */
+  PetscBool               quiet;                            /* nothing on the terminal (TwinfePhysicsSetQuiet) */
   void                   *data;                             /* the physics' own state */
 };
 
@@ -55,3 +60,5 @@ PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics 
                                                                   char path[PETSC_MAX_PATH_LEN]);
 /* inputs.<role>.path and .sha256 in the report (rank 0), like the case's own inputs. Collective. */
 PETSC_INTERN PetscErrorCode TwinfePhysicsRecordInputFile_Private(TwinfePhysics p, const char role[], const char path[]);
+/* PetscPrintf on the physics' communicator, unless the physics is quiet. */
+PETSC_INTERN PetscErrorCode TwinfePhysicsPrintf_Private(TwinfePhysics p, const char format[], ...) PETSC_ATTRIBUTE_FORMAT(2, 3);

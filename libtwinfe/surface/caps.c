@@ -12,6 +12,8 @@
 #include "surface_impl.h"
 #include <twinfe/core.h>
 
+#include <stdlib.h>
+
 #define CAPS_MAX_LABEL 999
 
 static PetscInt FindRoot(PetscInt parent[], PetscInt v)
@@ -622,6 +624,93 @@ PetscErrorCode TwinfeSurfaceCapsDestroy_Private(TwinfeSurface s)
   PetscCall(PetscFree(s->tag));
   PetscCall(PetscFree(s->pseudo));
   s->ncaps = 0;
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- caps from tags */
+
+static int CompareCapTags(const void *x, const void *y)
+{
+  const int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+  PetscInt      la, lb, zero;
+  TwinfeFacetTagLabels(a, &la, &zero);
+  TwinfeFacetTagLabels(b, &lb, &zero);
+  if (la != lb) return la < lb ? -1 : 1; /* per region, then by cap number */
+  return TwinfeCapIndex(a) < TwinfeCapIndex(b) ? -1 : TwinfeCapIndex(a) > TwinfeCapIndex(b);
+}
+
+/* Cap c's plane from its triangles: the area-weighted normal (triangles run round their
+   inside label's outward normal) and the area-weighted centroid. */
+static void FitCapPlane(TwinfeSurface s, PetscInt c)
+{
+  TwinfeCap *cap  = &s->caps[c];
+  PetscReal  n[3] = {0, 0, 0}, centre[3] = {0, 0, 0}, area = 0, length;
+
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    const PetscReal *a = &s->xyz[3 * s->tri[3 * t]], *b = &s->xyz[3 * s->tri[3 * t + 1]], *d = &s->xyz[3 * s->tri[3 * t + 2]];
+    PetscReal        u[3], v[3], w[3], half;
+    if (s->tag[t] != cap->tag) continue;
+    for (PetscInt k = 0; k < 3; k++)
+      u[k] = b[k] - a[k], v[k] = d[k] - a[k];
+    w[0] = u[1] * v[2] - u[2] * v[1], w[1] = u[2] * v[0] - u[0] * v[2], w[2] = u[0] * v[1] - u[1] * v[0];
+    half = 0.5 * PetscSqrtReal(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+    for (PetscInt k = 0; k < 3; k++)
+      n[k] += w[k], centre[k] += half * (a[k] + b[k] + d[k]) / 3;
+    area += half;
+  }
+  length      = PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  cap->offset = 0;
+  for (PetscInt k = 0; k < 3; k++) {
+    cap->normal[k] = length > 0 ? n[k] / length : 0;
+    cap->offset += cap->normal[k] * (area > 0 ? centre[k] / area : 0);
+  }
+  cap->voxel_area = area;
+}
+
+PetscErrorCode TwinfeSurfaceSetCapTags(TwinfeSurface s, const int32_t tags[])
+{
+  int32_t *distinct;
+  PetscInt n = 0;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(s);
+  PetscCheck(!s->caps_pseudo, PETSC_COMM_SELF, PETSC_ERR_ORDER, "TwinfeSurfaceSetCapTags: not while the surface is remeshed");
+  PetscCall(TwinfeSurfaceCapsDestroy_Private(s));
+  PetscCall(PetscMalloc1(s->ntriangles + 1, &distinct));
+  for (PetscInt t = 0; t < s->ntriangles; t++) {
+    PetscInt larger, smaller;
+    if (!TwinfeCapIndex(tags[t])) continue;
+    TwinfeFacetTagLabels(tags[t], &larger, &smaller);
+    PetscCheck(s->labels[2 * t] == larger && s->labels[2 * t + 1] == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "TwinfeSurfaceSetCapTags: triangle %" PetscInt_FMT " has cap tag %d of region %" PetscInt_FMT
+               " but lies between labels %d and %d; a cap lies between its region and the outside (0)",
+               t, (int)tags[t], larger, (int)s->labels[2 * t], (int)s->labels[2 * t + 1]);
+    distinct[n++] = tags[t];
+  }
+  qsort(distinct, (size_t)n, sizeof *distinct, CompareCapTags);
+  {
+    PetscInt m = 0;
+    for (PetscInt i = 0; i < n; i++)
+      if (!m || distinct[m - 1] != distinct[i]) distinct[m++] = distinct[i];
+    n = m;
+  }
+  if (n) {
+    PetscCall(PetscMalloc1(s->ntriangles + 1, &s->tag));
+    PetscCall(PetscCalloc1(n, &s->caps));
+    for (PetscInt t = 0; t < s->ntriangles; t++) {
+      s->tag[t] = tags[t];
+      if (!TwinfeCapIndex(tags[t])) s->tag[t] = (int32_t)TwinfeFacetTag(s->labels[2 * t], s->labels[2 * t + 1]);
+    }
+    for (PetscInt c = 0; c < n; c++) {
+      PetscInt larger, smaller;
+      TwinfeFacetTagLabels(distinct[c], &larger, &smaller);
+      s->caps[c].label = (int32_t)larger, s->caps[c].tag = distinct[c];
+      s->caps[c].face = -1, s->caps[c].plane = -1;
+      FitCapPlane(s, c);
+    }
+    s->ncaps = n;
+  }
+  PetscCall(PetscFree(distinct));
   PetscFunctionReturn(0);
 }
 

@@ -57,6 +57,32 @@ PetscErrorCode TwinfeSurfaceCreate(PetscInt nvertices, const PetscReal xyz[], Pe
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeSurfaceDuplicate(TwinfeSurface surface, TwinfeSurface *copy)
+{
+  TwinfeSurface d;
+
+  PetscFunctionBeginUser;
+  TwinfeSurfaceCheckPointer_Private(surface);
+  TwinfeSurfaceCheckPointer_Private(copy);
+  PetscCheck(!surface->caps_pseudo, PETSC_COMM_SELF, PETSC_ERR_ORDER,
+             "TwinfeSurfaceDuplicate: not while the surface is remeshed");
+  PetscCall(TwinfeSurfaceCreate(surface->nvertices, surface->xyz, surface->ntriangles, surface->tri, surface->labels, copy));
+  d           = *copy;
+  d->has_grid = surface->has_grid;
+  PetscCall(PetscArraycpy(d->grid_direction, surface->grid_direction, 9));
+  PetscCall(PetscArraycpy(d->grid_spacing, surface->grid_spacing, 3));
+  d->ncaps = surface->ncaps;
+  if (surface->ncaps) {
+    PetscCall(PetscMalloc1(surface->ncaps, &d->caps));
+    PetscCall(PetscArraycpy(d->caps, surface->caps, surface->ncaps));
+  }
+  if (surface->tag) {
+    PetscCall(PetscMalloc1(surface->ntriangles, &d->tag));
+    PetscCall(PetscArraycpy(d->tag, surface->tag, surface->ntriangles));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSurfaceDestroy(TwinfeSurface *surface)
 {
   PetscFunctionBeginUser;

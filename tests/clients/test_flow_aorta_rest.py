@@ -19,12 +19,10 @@ import twinfe_cli as tc  # noqa: E402
 args = tc.parse_args()
 ck = tc.Checks("flow_aorta_rest")
 work = args.work_dir
-seg = os.path.join(args.data_dir, "totalsegmentator", "example_seg.nii.gz")
 mesh, out = (os.path.join(work, d) for d in ("aorta_cut", "aorta_rest"))
 app = os.path.abspath(args.app)
 
-code, _, _ = tc.run([app, "mesh", seg, "-labels", "52", "-surface_caps", "true", "-surface_cut_planes",
-                     "16.5,-165.5,99,0,0,-1", "-mesh_size", "3", "-o", mesh])
+code, _, _ = tc.mesh_cut_aorta(app, args.data_dir, mesh, 3)
 ck.check(code == 0, "twinfe mesh of the cut aorta failed")
 code, stdout, _ = tc.run([app, "solve", os.path.join(mesh, "mesh.msh"), "-physics", "navier_stokes", "-inflow", "40",
                           "-inlet_profile", "plug", "-o", out])

@@ -74,6 +74,20 @@ def run(cmd, expect_ok=True, timeout=1200):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+# The plane that cuts the TotalSegmentator example's aorta (label 52) below the renal arteries,
+# where the resting-flow case cuts it (docs/flow.md): a point on its centreline and the normal
+# towards the part removed.
+AORTA_CUT_PLANE = "16.5,-165.5,99,0,0,-1"
+
+
+def mesh_cut_aorta(app, data_dir, out, size_mm, extra=()):
+    """`twinfe mesh` of the example's aorta with flat caps, cut at AORTA_CUT_PLANE, at size_mm:
+    returns run()'s (code, stdout, stderr)."""
+    seg = os.path.join(data_dir, "totalsegmentator", "example_seg.nii.gz")
+    return run([app, "mesh", seg, "-labels", "52", "-surface_caps", "true", "-surface_cut_planes", AORTA_CUT_PLANE,
+                "-mesh_size", str(size_mm), "-o", out] + list(extra))
+
+
 def report(folder):
     with open(os.path.join(folder, "report.json")) as f:
         return json.load(f)
