@@ -20,3 +20,30 @@ PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error)
   }
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode CaptureHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                     PetscErrorType p, const char *mess, void *ctx)
+{
+  TwinfeErrorCapture *capture = (TwinfeErrorCapture *)ctx;
+  (void)comm, (void)line, (void)fun, (void)file;
+  if (p == PETSC_ERROR_INITIAL && mess && !capture->message[0]) PetscStrncpy(capture->message, mess, sizeof capture->message);
+  return n;
+}
+
+PetscErrorCode TwinfeErrorCaptureBegin(TwinfeErrorCapture *capture)
+{
+  PetscFunctionBegin;
+  capture->message[0] = 0;
+  PetscCall(PetscPushErrorHandler(CaptureHandler, capture));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeErrorCaptureEnd(TwinfeErrorCapture *capture)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscPopErrorHandler());
+  if (!capture->message[0]) PetscCall(PetscStrncpy(capture->message, "no message", sizeof capture->message));
+  for (char *p = capture->message; *p; ++p) /* one line in a summary */
+    if (*p == '\n') *p = ' ';
+  PetscFunctionReturn(0);
+}

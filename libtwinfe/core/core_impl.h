@@ -6,6 +6,14 @@
 /* Collective: rank 0 passes the error code of its serial step, the others 0; if rank 0 failed,
    every rank returns an error (rank 0 its own, with its message). */
 PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
+/* Errors of an optional step caught instead of printed: between Begin and End, a failing call
+   returns its code and the first message raised is kept in message (a step the run can do
+   without, such as a coarse start, then says why it was left out). Not collective. */
+typedef struct {
+  char message[512];
+} TwinfeErrorCapture;
+PETSC_INTERN PetscErrorCode TwinfeErrorCaptureBegin(TwinfeErrorCapture *capture);
+PETSC_INTERN PetscErrorCode TwinfeErrorCaptureEnd(TwinfeErrorCapture *capture);
 
 /* Visit every point of a label with its value, one pass over each stratum: much cheaper than a
    DMLabelGetValue per point, which searches every stratum. A NULL label visits nothing. */

@@ -242,6 +242,32 @@ static PetscErrorCode EvaluateField(const SourceCells *s, TwinfeSpace from, Pets
   PetscFunctionReturn(0);
 }
 
+/* Node `node` of to's cell c, each field that has it and that no earlier cell set (done, by
+   the node's first local dof): a node is shared by about 20 cells (a vertex) or 5 (an edge), and
+   is located once. */
+static PetscErrorCode InterpolateNode(const SourceCells *s, TwinfeSpace from, TwinfeSpace to, PetscInt c, PetscInt node,
+                                      PetscScalar a[], char done[])
+{
+  PetscReal   x[3], xi[3];
+  PetscScalar value[TRANSFER_MAX_COMPONENTS];
+  PetscInt    source = -1;
+
+  PetscFunctionBeginUser;
+  for (PetscInt f = 0; f < to->nfields; ++f) {
+    const PetscInt *dofs = &to->cell_dofs[to->ndof * c + to->offset[f] + node * to->ncomp[f]];
+    if (node >= to->nbasis[f] || done[dofs[0]]) continue;
+    if (source < 0) {
+      TwinfeSpaceNodePosition(to, c, node, x);
+      source = LocatePoint(s, x, xi);
+    }
+    PetscCall(EvaluateField(s, from, source, f, xi, value));
+    for (PetscInt k = 0; k < to->ncomp[f]; ++k)
+      a[dofs[k]] = value[k];
+    done[dofs[0]] = 1;
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SourceCellsDestroy(SourceCells *s)
 {
   PetscFunctionBeginUser;
@@ -260,36 +286,32 @@ static PetscErrorCode SourceCellsDestroy(SourceCells *s)
 @*/
 PetscErrorCode TwinfeSpaceInterpolate(TwinfeSpace from, Vec Ufrom, TwinfeSpace to, Vec Uto)
 {
-  SourceCells  s = {0};
-  Vec          local;
-  PetscScalar *a;
+  static PetscLogEvent event = -1; /* "TwinfeSpaceInterp" in -log_view */
+  SourceCells          s     = {0};
+  Vec                  local;
+  PetscScalar         *a;
+  PetscInt             nlocal;
+  char                *done;
 
   PetscFunctionBeginUser;
   PetscCall(CheckCompatible(from, to));
+  if (event < 0) PetscCall(PetscLogEventRegister("TwinfeSpaceInterp", PETSC_OBJECT_CLASSID, &event));
+  PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
   PetscCall(GatherCells(from, Ufrom, &s));
   PetscCall(BuildBuckets(&s));
   PetscCall(DMGetLocalVector(to->dm, &local));
   PetscCall(VecZeroEntries(local));
   PetscCall(VecGetArray(local, &a));
+  PetscCall(VecGetLocalSize(local, &nlocal));
+  PetscCall(PetscCalloc1(nlocal + 1, &done));
   for (PetscInt c = 0; c < to->ncells; ++c)
-    for (PetscInt a_node = 0; a_node < 10; ++a_node) {
-      PetscReal   x[3], xi[3];
-      PetscScalar value[TRANSFER_MAX_COMPONENTS];
-      PetscInt    source = -1;
-      for (PetscInt f = 0; f < to->nfields; ++f) {
-        if (a_node >= to->nbasis[f]) continue;
-        if (source < 0) {
-          TwinfeSpaceNodePosition(to, c, a_node, x);
-          source = LocatePoint(&s, x, xi);
-        }
-        PetscCall(EvaluateField(&s, from, source, f, xi, value));
-        for (PetscInt k = 0; k < to->ncomp[f]; ++k)
-          a[to->cell_dofs[to->ndof * c + to->offset[f] + a_node * to->ncomp[f] + k]] = value[k];
-      }
-    }
+    for (PetscInt node = 0; node < 10; ++node)
+      PetscCall(InterpolateNode(&s, from, to, c, node, a, done));
+  PetscCall(PetscFree(done));
   PetscCall(VecRestoreArray(local, &a));
   PetscCall(DMLocalToGlobal(to->dm, local, INSERT_VALUES, Uto));
   PetscCall(DMRestoreLocalVector(to->dm, &local));
   PetscCall(SourceCellsDestroy(&s));
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
