@@ -57,3 +57,23 @@ PETSC_INTERN PetscErrorCode TwinfeNonzeroRows_Private(const int32_t values[], Pe
 /* A NULL argument refused with the function and argument named. */
 #define TwinfeCheckArgNull_Private(p)                                                                                            \
   PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument %s is NULL", PETSC_FUNCTION_NAME, #p)
+
+/* ---- a uniform grid over boxes (box_grid.c), for closest-point, overlap and point-location
+   queries: the items are segments (nv 2), triangles (3) or tetrahedra (4) given by vertex
+   indices into xyz, each entered in every cell its bounding box overlaps. */
+typedef struct {
+  PetscReal lo[3], cell;
+  PetscInt  n[3];
+  PetscInt *start, *item; /* CSR: cell (l + n[0] (j + n[1] k)) -> items whose box overlaps it */
+} TwinfeBoxGrid;
+
+/* Cells of about `cell` (larger where the box would need too many); only items with keep[i]
+   (or all when keep is NULL) are entered. */
+PETSC_INTERN PetscErrorCode TwinfeBoxGridCreate_Private(const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
+                                                        const PetscBool keep[], PetscReal cell, TwinfeBoxGrid *g);
+PETSC_INTERN PetscErrorCode TwinfeBoxGridDestroy_Private(TwinfeBoxGrid *g);
+/* The bounding box of an item of nv vertices idx[0..nv-1] in xyz. */
+PETSC_INTERN void TwinfeItemBox_Private(const PetscReal xyz[], int nv, const PetscInt *idx, PetscReal lo[3], PetscReal hi[3]);
+/* Cell range [c0, c1] of the box lo..hi (clamped to the grid). */
+PETSC_INTERN void TwinfeBoxGridRange_Private(const TwinfeBoxGrid *g, const PetscReal lo[3], const PetscReal hi[3], PetscInt c0[3],
+                                             PetscInt c1[3]);

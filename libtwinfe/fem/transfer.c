@@ -10,6 +10,7 @@
  * partitions. A node outside every coarse cell (where the fine boundary bulges past the coarse
  * one) takes the value at the nearest point of the nearest coarse cell. */
 #include "fem_impl.h"
+#include "core/core_impl.h"
 
 /* A point this far outside a cell in barycentric terms is on its face (rounding). */
 #define INSIDE_TOLERANCE 1e-12
@@ -21,11 +22,9 @@
 #define GEOMETRY_REALS 21
 
 typedef struct {
-  PetscInt     ncells, ndof, stride;
-  PetscScalar *cell; /* ncells * stride */
-  PetscReal    lo[3], width;
-  PetscInt     n[3];
-  PetscInt    *start, *item; /* CSR: the cells whose box overlaps each bucket */
+  PetscInt      ncells, ndof, stride;
+  PetscScalar  *cell; /* ncells * stride */
+  TwinfeBoxGrid grid; /* the cells by the grid cells their boxes overlap */
 } SourceCells;
 
 static PetscErrorCode CheckCompatible(TwinfeSpace from, TwinfeSpace to)
@@ -87,71 +86,31 @@ static PetscErrorCode GatherCells(TwinfeSpace from, Vec U, SourceCells *s)
   PetscFunctionReturn(0);
 }
 
-static void CellBox(const PetscScalar *p, PetscReal lo[3], PetscReal hi[3])
+/* A grid over the cells' boxes, its cells about 1.5 times a coarse cell's size. */
+static PetscErrorCode BuildGrid(SourceCells *s)
 {
-  for (PetscInt k = 0; k < 3; ++k) {
-    lo[k] = hi[k] = PetscRealPart(p[k]);
-    for (PetscInt j = 0; j < 3; ++j) {
-      const PetscReal x = PetscRealPart(p[k] + p[3 + 3 * k + j]); /* vertex j + 1 = v0 + J e_j */
-      lo[k]             = PetscMin(lo[k], x);
-      hi[k]             = PetscMax(hi[k], x);
-    }
-  }
-}
-
-static void BucketRange(const SourceCells *s, const PetscReal lo[3], const PetscReal hi[3], PetscInt b0[3], PetscInt b1[3])
-{
-  for (PetscInt k = 0; k < 3; ++k) {
-    b0[k] = PetscMin(s->n[k] - 1, PetscMax(0, (PetscInt)((lo[k] - s->lo[k]) / s->width)));
-    b1[k] = PetscMin(s->n[k] - 1, PetscMax(0, (PetscInt)((hi[k] - s->lo[k]) / s->width)));
-  }
-}
-
-/* Buckets of about one cell's size, each listing the cells whose box overlaps it. */
-static PetscErrorCode BuildBuckets(SourceCells *s)
-{
-  PetscReal lo[3], hi[3], top[3] = {PETSC_MIN_REAL, PETSC_MIN_REAL, PETSC_MIN_REAL}, volume = 1;
-  PetscInt  nbuckets, b0[3], b1[3];
+  PetscReal *xyz, lo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL},
+                  hi[3] = {PETSC_MIN_REAL, PETSC_MIN_REAL, PETSC_MIN_REAL};
+  PetscReal volume      = 1;
+  PetscInt *idx;
 
   PetscFunctionBeginUser;
-  for (PetscInt k = 0; k < 3; ++k)
-    s->lo[k] = PETSC_MAX_REAL;
+  PetscCall(PetscMalloc2(12 * s->ncells, &xyz, 4 * s->ncells, &idx));
   for (PetscInt c = 0; c < s->ncells; ++c) {
-    CellBox(&s->cell[c * s->stride], lo, hi);
-    for (PetscInt k = 0; k < 3; ++k)
-      s->lo[k] = PetscMin(s->lo[k], lo[k]), top[k] = PetscMax(top[k], hi[k]);
-  }
-  for (PetscInt k = 0; k < 3; ++k)
-    volume *= PetscMax(top[k] - s->lo[k], PETSC_SMALL);
-  s->width = PetscCbrtReal(volume / s->ncells) * 1.5;
-  for (PetscInt k = 0; k < 3; ++k)
-    s->n[k] = PetscMax(1, (PetscInt)((top[k] - s->lo[k]) / s->width) + 1);
-  nbuckets = s->n[0] * s->n[1] * s->n[2];
-  PetscCall(PetscCalloc1(nbuckets + 1, &s->start));
-  for (PetscInt pass = 0; pass < 2; ++pass) {
-    for (PetscInt c = 0; c < s->ncells; ++c) {
-      CellBox(&s->cell[c * s->stride], lo, hi);
-      BucketRange(s, lo, hi, b0, b1);
-      for (PetscInt i = b0[0]; i <= b1[0]; ++i)
-        for (PetscInt j = b0[1]; j <= b1[1]; ++j)
-          for (PetscInt k = b0[2]; k <= b1[2]; ++k) {
-            const PetscInt b = (i * s->n[1] + j) * s->n[2] + k;
-            if (pass == 0)
-              s->start[b + 1]++;
-            else
-              s->item[s->start[b]++] = c;
-          }
-    }
-    if (pass == 0) {
-      for (PetscInt b = 0; b < nbuckets; ++b)
-        s->start[b + 1] += s->start[b];
-      PetscCall(PetscMalloc1(s->start[nbuckets] + 1, &s->item));
-    } else {
-      for (PetscInt b = nbuckets; b > 0; --b) /* the fill moved each start to the next one's */
-        s->start[b] = s->start[b - 1];
-      s->start[0] = 0;
+    const PetscScalar *p = &s->cell[c * s->stride];
+    for (PetscInt v = 0; v < 4; ++v) { /* vertex 0 at v0, vertex j + 1 at v0 + J e_j */
+      idx[4 * c + v] = 4 * c + v;
+      for (PetscInt k = 0; k < 3; ++k) {
+        const PetscReal x        = PetscRealPart(p[k] + (v ? p[3 + 3 * k + v - 1] : 0));
+        xyz[3 * (4 * c + v) + k] = x;
+        lo[k] = PetscMin(lo[k], x), hi[k] = PetscMax(hi[k], x);
+      }
     }
   }
+  for (PetscInt k = 0; k < 3; ++k)
+    volume *= PetscMax(hi[k] - lo[k], PETSC_SMALL);
+  PetscCall(TwinfeBoxGridCreate_Private(xyz, s->ncells, 4, idx, NULL, 1.5 * PetscCbrtReal(volume / s->ncells), &s->grid));
+  PetscCall(PetscFree2(xyz, idx));
   PetscFunctionReturn(0);
 }
 
@@ -184,21 +143,23 @@ static PetscReal NearestInCell(const SourceCells *s, PetscInt c, const PetscReal
   return dist2;
 }
 
-/* Checks the cells of the buckets at Chebyshev distance `ring` from bucket b, keeping the nearest. */
+/* Checks the cells of the grid cells at Chebyshev distance `ring` from grid cell b, keeping the
+   nearest. */
 static void SearchRing(const SourceCells *s, const PetscInt b[3], PetscInt ring, const PetscReal x[3], PetscInt *best,
                        PetscReal *best_dist2, PetscReal best_xi[3])
 {
-  for (PetscInt i = b[0] - ring; i <= b[0] + ring; ++i)
+  const TwinfeBoxGrid *g = &s->grid;
+  for (PetscInt k = b[2] - ring; k <= b[2] + ring; ++k)
     for (PetscInt j = b[1] - ring; j <= b[1] + ring; ++j)
-      for (PetscInt k = b[2] - ring; k <= b[2] + ring; ++k) {
-        PetscInt bucket;
-        if (i < 0 || j < 0 || k < 0 || i >= s->n[0] || j >= s->n[1] || k >= s->n[2]) continue;
-        if (PetscMax(PetscAbsInt(i - b[0]), PetscMax(PetscAbsInt(j - b[1]), PetscAbsInt(k - b[2]))) != ring) continue;
-        bucket = (i * s->n[1] + j) * s->n[2] + k;
-        for (PetscInt t = s->start[bucket]; t < s->start[bucket + 1] && *best_dist2 > 0; ++t) {
-          PetscReal xi[3], d2 = NearestInCell(s, s->item[t], x, xi);
+      for (PetscInt l = b[0] - ring; l <= b[0] + ring; ++l) {
+        PetscInt cell;
+        if (l < 0 || j < 0 || k < 0 || l >= g->n[0] || j >= g->n[1] || k >= g->n[2]) continue;
+        if (PetscMax(PetscAbsInt(l - b[0]), PetscMax(PetscAbsInt(j - b[1]), PetscAbsInt(k - b[2]))) != ring) continue;
+        cell = l + g->n[0] * (j + g->n[1] * k);
+        for (PetscInt t = g->start[cell]; t < g->start[cell + 1] && *best_dist2 > 0; ++t) {
+          PetscReal xi[3], d2 = NearestInCell(s, g->item[t], x, xi);
           if (d2 >= *best_dist2) continue;
-          *best_dist2 = d2, *best = s->item[t];
+          *best_dist2 = d2, *best = g->item[t];
           for (PetscInt m = 0; m < 3; ++m)
             best_xi[m] = xi[m];
         }
@@ -206,15 +167,16 @@ static void SearchRing(const SourceCells *s, const PetscInt b[3], PetscInt ring,
 }
 
 /* The coarse cell holding x (or the nearest one) and x's reference coordinates in it. Rings of
-   buckets are searched outwards until a cell is found and one more ring, since a nearer cell
+   grid cells are searched outwards until a cell is found and one more ring, since a nearer cell
    may sit in the next ring; a point inside a cell ends the search. */
 static PetscInt LocatePoint(const SourceCells *s, const PetscReal x[3], PetscReal xi[3])
 {
-  PetscInt       b[3], best = -1, found_ring = -1;
-  PetscReal      best_dist2 = PETSC_MAX_REAL;
-  const PetscInt rings      = PetscMax(s->n[0], PetscMax(s->n[1], s->n[2]));
+  PetscInt        b[3], best = -1, found_ring = -1;
+  PetscReal       best_dist2 = PETSC_MAX_REAL;
+  const PetscInt *n          = s->grid.n;
+  const PetscInt  rings      = PetscMax(n[0], PetscMax(n[1], n[2]));
 
-  BucketRange(s, x, x, b, b);
+  TwinfeBoxGridRange_Private(&s->grid, x, x, b, b);
   for (PetscInt ring = 0; ring <= rings; ++ring) {
     SearchRing(s, b, ring, x, &best, &best_dist2, xi);
     if (best_dist2 == 0) break;
@@ -272,8 +234,7 @@ static PetscErrorCode SourceCellsDestroy(SourceCells *s)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(s->cell));
-  PetscCall(PetscFree(s->start));
-  PetscCall(PetscFree(s->item));
+  PetscCall(TwinfeBoxGridDestroy_Private(&s->grid));
   PetscFunctionReturn(0);
 }
 
@@ -298,7 +259,7 @@ PetscErrorCode TwinfeSpaceInterpolate(TwinfeSpace from, Vec Ufrom, TwinfeSpace t
   if (event < 0) PetscCall(PetscLogEventRegister("TwinfeSpaceInterp", PETSC_OBJECT_CLASSID, &event));
   PetscCall(PetscLogEventBegin(event, 0, 0, 0, 0));
   PetscCall(GatherCells(from, Ufrom, &s));
-  PetscCall(BuildBuckets(&s));
+  PetscCall(BuildGrid(&s));
   PetscCall(DMGetLocalVector(to->dm, &local));
   PetscCall(VecZeroEntries(local));
   PetscCall(VecGetArray(local, &a));

@@ -138,8 +138,8 @@ static PetscErrorCode SetupInput(Rm *m, PetscReal cell)
     if (!pass) PetscCall(PetscMalloc2(2 * nseg + 2, &m->oseg, nseg + 1, &m->osegkey));
   }
   m->noseg = nseg;
-  PetscCall(TwinfeSurfaceGridCreate_Private(m->ox, m->ont, 3, m->ot, NULL, cell, &m->otg));
-  PetscCall(TwinfeSurfaceGridCreate_Private(m->ox, m->noseg, 2, m->oseg, NULL, cell, &m->osg));
+  PetscCall(TwinfeBoxGridCreate_Private(m->ox, m->ont, 3, m->ot, NULL, cell, &m->otg));
+  PetscCall(TwinfeBoxGridCreate_Private(m->ox, m->noseg, 2, m->oseg, NULL, cell, &m->osg));
   PetscFunctionReturn(0);
 }
 
@@ -348,8 +348,8 @@ static PetscErrorCode RmDestroy(Rm *m)
   PetscCall(PetscFree5(m->ox, m->on, m->ot, m->ocode, m->ocen));
   PetscCall(PetscFree2(m->oseg, m->osegkey));
   PetscCall(PetscFree2(m->hkey, m->hval));
-  PetscCall(TwinfeSurfaceGridDestroy_Private(&m->otg));
-  PetscCall(TwinfeSurfaceGridDestroy_Private(&m->osg));
+  PetscCall(TwinfeBoxGridDestroy_Private(&m->otg));
+  PetscCall(TwinfeBoxGridDestroy_Private(&m->osg));
   PetscFunctionReturn(0);
 }
 

@@ -45,20 +45,20 @@ typedef struct {
   int8_t   *restar;     /* per vertex: its star changed since it was last classified */
   PetscInt  tstamp;
   /* the input surface */
-  PetscInt          onv, ont, noseg;
-  PetscReal        *ox, *on, *ocen; /* vertices; unit normal per triangle; bounding sphere (centre, radius) per triangle */
-  PetscInt         *ot, *oseg;
-  uint64_t         *ocode, *osegkey; /* label pair code per triangle, curve key per feature segment */
-  TwinfeSurfaceGrid otg, osg;
-  PetscReal         maxdev, reach; /* deviation bound; first search radius of projections */
-  PetscInt         *hint;          /* 2: the input triangle and segment found last (a first guess), or -1 */
-  PetscInt         *vhint;         /* per vertex: the input triangle closest to it last time, or -1 */
-  PetscInt         *thint;         /* per triangle: an input triangle near its centroid last time, or -1 */
-  PetscReal         min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
-  PetscReal         min_angle_cos; /* its cosine */
-  PetscReal         wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
-  PetscReal         corner_sin;    /* sine of the least angle between two triangles that share only a vertex */
-  const PetscBool  *pseudo;        /* labels that are caps' pseudo labels (NULL: none): no piece caps for them */
+  PetscInt         onv, ont, noseg;
+  PetscReal       *ox, *on, *ocen; /* vertices; unit normal per triangle; bounding sphere (centre, radius) per triangle */
+  PetscInt        *ot, *oseg;
+  uint64_t        *ocode, *osegkey; /* label pair code per triangle, curve key per feature segment */
+  TwinfeBoxGrid    otg, osg;
+  PetscReal        maxdev, reach; /* deviation bound; first search radius of projections */
+  PetscInt        *hint;          /* 2: the input triangle and segment found last (a first guess), or -1 */
+  PetscInt        *vhint;         /* per vertex: the input triangle closest to it last time, or -1 */
+  PetscInt        *thint;         /* per triangle: an input triangle near its centroid last time, or -1 */
+  PetscReal        min_angle;     /* radians: no operation makes a triangle's least angle smaller than this */
+  PetscReal        min_angle_cos; /* its cosine */
+  PetscReal        wedge_cos;     /* cosine of the least angle two triangles on one edge may open */
+  PetscReal        corner_sin;    /* sine of the least angle between two triangles that share only a vertex */
+  const PetscBool *pseudo;        /* labels that are caps' pseudo labels (NULL: none): no piece caps for them */
   /* split bookkeeping: open-addressing hash (a, b) -> new vertex */
   PetscInt  hcap;
   uint64_t *hkey;

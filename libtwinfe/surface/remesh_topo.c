@@ -208,14 +208,14 @@ static inline PetscReal ItemDistance(const Rm *m, PetscBool segments, PetscInt i
 
 /* The closest item within the box p +- r, better than *best (squared); stops at the first item
    within stop (squared) when stop > 0. Returns the item or -1. */
-static PetscInt ScanBox(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
+static PetscInt ScanBox(const Rm *m, const TwinfeBoxGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
                         const PetscReal nrm[3], PetscReal r, PetscReal stop2, PetscReal *best, PetscReal q[3])
 {
   PetscReal lo[3], hi[3];
   PetscInt  c0[3], c1[3], found = -1;
   for (int d = 0; d < 3; d++)
     lo[d] = p[d] - r, hi[d] = p[d] + r;
-  TwinfeSurfaceGridRange_Private(g, lo, hi, c0, c1);
+  TwinfeBoxGridRange_Private(g, lo, hi, c0, c1);
   for (PetscInt k = c0[2]; k <= c1[2]; k++)
     for (PetscInt j = c0[1]; j <= c1[1]; j++)
       for (PetscInt i = c0[0]; i <= c1[0]; i++) {
@@ -237,7 +237,7 @@ static PetscInt ScanBox(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segme
    closest of all, as long as it lies within the last radius). The item found last (hint)
    is tried first: queries come in runs along the surface, and its distance bounds the search
    box, which is then usually one cell. */
-static PetscBool GridClosest(const Rm *m, const TwinfeSurfaceGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
+static PetscBool GridClosest(const Rm *m, const TwinfeBoxGrid *g, PetscBool segments, const PetscReal p[3], uint64_t code,
                              const PetscReal nrm[3], PetscReal q[3], PetscReal *dist, PetscInt *hint)
 {
   PetscReal r = m->reach;

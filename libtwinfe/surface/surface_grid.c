@@ -1,17 +1,8 @@
-/* Geometry helpers of the surface stage: a uniform grid over triangles or segments, closest
+/* Geometry helpers of the surface stage (their uniform grid is core's TwinfeBoxGrid): closest
  * points, triangle-triangle intersection, sheet separation and the self-intersection count.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "surface_impl.h"
 #include "core/core_impl.h"
-
-/* A grid of at most this many cells: a larger cell is taken rather than exhaust memory on a
-   huge bounding box with tiny triangles. */
-#define TWINFE_GRID_MAX_CELLS 8000000
-/* and at most this many per item: a surface fills few cells of its box, and every cell is
-   zeroed, summed and (for a query) visited. 64 made the sheet separation's grid of a remesh
-   half (63k triangles, cells of 0.7 mm) 1.7M cells, a third of the set-up; with 16 the set-up
-   took 0.15 s of CPU against 0.24-0.31 s (bench_remesh), the surface the same; 8 was no faster. */
-#define TWINFE_GRID_CELLS_PER_ITEM 16
 
 static inline PetscReal Dot3(const PetscReal a[3], const PetscReal b[3])
 {
@@ -26,99 +17,6 @@ static inline void Sub3(const PetscReal a[3], const PetscReal b[3], PetscReal c[
 static inline void Cross3(const PetscReal a[3], const PetscReal b[3], PetscReal c[3])
 {
   c[0] = a[1] * b[2] - a[2] * b[1], c[1] = a[2] * b[0] - a[0] * b[2], c[2] = a[0] * b[1] - a[1] * b[0];
-}
-
-static void ItemBox(const PetscReal xyz[], int nv, const PetscInt *idx, PetscReal lo[3], PetscReal hi[3])
-{
-  for (int d = 0; d < 3; d++)
-    lo[d] = hi[d] = xyz[3 * idx[0] + d];
-  for (int m = 1; m < nv; m++)
-    for (int d = 0; d < 3; d++) {
-      lo[d] = PetscMin(lo[d], xyz[3 * idx[m] + d]);
-      hi[d] = PetscMax(hi[d], xyz[3 * idx[m] + d]);
-    }
-}
-
-void TwinfeSurfaceGridRange_Private(const TwinfeSurfaceGrid *g, const PetscReal lo[3], const PetscReal hi[3], PetscInt c0[3],
-                                    PetscInt c1[3])
-{
-  for (int d = 0; d < 3; d++) {
-    PetscReal a = (lo[d] - g->lo[d]) / g->cell, b = (hi[d] - g->lo[d]) / g->cell;
-    c0[d] = (PetscInt)PetscMax(0, PetscMin(g->n[d] - 1, PetscFloorReal(a)));
-    c1[d] = (PetscInt)PetscMax(0, PetscMin(g->n[d] - 1, PetscFloorReal(b)));
-  }
-}
-
-/* One pass counts (fill == PETSC_FALSE) or fills the CSR. */
-static void GridVisit(TwinfeSurfaceGrid *g, const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
-                      const PetscBool keep[], PetscBool fill)
-{
-  for (PetscInt i = 0; i < nitems; i++) {
-    PetscReal lo[3], hi[3];
-    PetscInt  c0[3], c1[3];
-    if (keep && !keep[i]) continue;
-    ItemBox(xyz, nv, idx + nv * i, lo, hi);
-    TwinfeSurfaceGridRange_Private(g, lo, hi, c0, c1);
-    for (PetscInt k = c0[2]; k <= c1[2]; k++)
-      for (PetscInt j = c0[1]; j <= c1[1]; j++)
-        for (PetscInt l = c0[0]; l <= c1[0]; l++) {
-          PetscInt c = l + g->n[0] * (j + g->n[1] * k);
-          if (fill)
-            g->item[g->start[c + 1]++] = i;
-          else
-            g->start[c + 2]++;
-        }
-  }
-}
-
-PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
-                                               const PetscBool keep[], PetscReal cell, TwinfeSurfaceGrid *g)
-{
-  PetscReal lo[3] = {PETSC_MAX_REAL, PETSC_MAX_REAL, PETSC_MAX_REAL}, hi[3] = {-PETSC_MAX_REAL, -PETSC_MAX_REAL, -PETSC_MAX_REAL};
-  PetscInt  ncells, kept                                                    = 0;
-  PetscReal most;
-
-  PetscFunctionBeginUser;
-  for (PetscInt i = 0; i < nitems; i++) {
-    PetscReal a[3], b[3];
-    if (keep && !keep[i]) continue;
-    kept++;
-    ItemBox(xyz, nv, idx + nv * i, a, b);
-    for (int d = 0; d < 3; d++)
-      lo[d] = PetscMin(lo[d], a[d]), hi[d] = PetscMax(hi[d], b[d]);
-  }
-  if (lo[0] > hi[0])
-    for (int d = 0; d < 3; d++)
-      lo[d] = hi[d] = 0;
-  /* a few items (the feature lines of a surface) in a large box would leave nearly every cell
-     empty: millions of cells are megabytes of fresh memory to zero and a prefix sum to run */
-  most = PetscMin((PetscReal)TWINFE_GRID_MAX_CELLS, PetscMax(TWINFE_GRID_CELLS_PER_ITEM * (PetscReal)kept, 4096.0));
-  for (;;) {
-    PetscReal total = 1;
-    for (int d = 0; d < 3; d++)
-      total *= PetscFloorReal((hi[d] - lo[d]) / cell) + 1;
-    if (total <= most) break;
-    cell *= 1.5;
-  }
-  g->cell = cell;
-  for (int d = 0; d < 3; d++)
-    g->lo[d] = lo[d], g->n[d] = (PetscInt)PetscFloorReal((hi[d] - lo[d]) / cell) + 1;
-  ncells = g->n[0] * g->n[1] * g->n[2];
-  PetscCall(PetscCalloc1(ncells + 2, &g->start));
-  GridVisit(g, xyz, nitems, nv, idx, keep, PETSC_FALSE);
-  for (PetscInt c = 0; c < ncells; c++)
-    g->start[c + 2] += g->start[c + 1];
-  PetscCall(PetscMalloc1(g->start[ncells + 1] + 1, &g->item));
-  GridVisit(g, xyz, nitems, nv, idx, keep, PETSC_TRUE);
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode TwinfeSurfaceGridDestroy_Private(TwinfeSurfaceGrid *g)
-{
-  PetscFunctionBeginUser;
-  PetscCall(PetscFree(g->start));
-  PetscCall(PetscFree(g->item));
-  PetscFunctionReturn(0);
 }
 
 PetscReal TwinfeClosestPointSegment_Private(const PetscReal p[3], const PetscReal a[3], const PetscReal b[3], PetscReal q[3])
@@ -250,16 +148,16 @@ static PetscBool NeighboursIntersect(const PetscInt *a, const PetscInt *b, const
 
 /* The crossings of the pairs first met in each grid cell, cells split over threads. */
 typedef struct {
-  const TwinfeSurfaceGrid *g;
-  const PetscReal         *x, *box;
-  const PetscInt          *tri;
-  PetscInt                *in_cell; /* per cell */
+  const TwinfeBoxGrid *g;
+  const PetscReal     *x, *box;
+  const PetscInt      *tri;
+  PetscInt            *in_cell; /* per cell */
 } Crossings;
 
 static void CrossingsInCells(PetscInt begin, PetscInt end, void *ctx)
 {
-  const Crossings         *k = (const Crossings *)ctx;
-  const TwinfeSurfaceGrid *g = k->g;
+  const Crossings     *k = (const Crossings *)ctx;
+  const TwinfeBoxGrid *g = k->g;
   for (PetscInt c = begin; c < end; c++) {
     PetscInt n = 0;
     for (PetscInt i = g->start[c]; i < g->start[c + 1]; i++)
@@ -276,7 +174,7 @@ static void CrossingsInCells(PetscInt begin, PetscInt end, void *ctx)
         /* a pair is tested only in the first cell both boxes overlap, so it counts once */
         for (int d = 0; d < 3; d++)
           lo[d] = PetscMax(ba[d], bb[d]);
-        TwinfeSurfaceGridRange_Private(g, lo, lo, c0, c1);
+        TwinfeBoxGridRange_Private(g, lo, lo, c0, c1);
         if (c0[0] + g->n[0] * (c0[1] + g->n[1] * c0[2]) != c) continue;
         if (TwinfeTrianglePairBad_Private(k->x, a, b)) n++;
       }
@@ -286,20 +184,19 @@ static void CrossingsInCells(PetscInt begin, PetscInt end, void *ctx)
 
 PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscInt *count)
 {
-  TwinfeSurfaceGrid g;
-  PetscReal        *box;
-  PetscInt          ncells;
-  Crossings         k;
+  TwinfeBoxGrid g;
+  PetscReal    *box;
+  PetscInt      ncells;
+  Crossings     k;
 
   PetscFunctionBeginUser;
   TwinfeSurfaceCheckPointer_Private(surface);
   TwinfeSurfaceCheckPointer_Private(count);
   PetscCall(PetscMalloc1(6 * surface->ntriangles, &box));
   for (PetscInt t = 0; t < surface->ntriangles; t++)
-    ItemBox(surface->xyz, 3, surface->tri + 3 * t, box + 6 * t, box + 6 * t + 3);
-  PetscCall(TwinfeSurfaceGridCreate_Private(surface->xyz, surface->ntriangles, 3, surface->tri, NULL,
-                                            2 * TwinfeSurfaceMeanEdge_Private(surface->xyz, surface->ntriangles, surface->tri),
-                                            &g));
+    TwinfeItemBox_Private(surface->xyz, 3, surface->tri + 3 * t, box + 6 * t, box + 6 * t + 3);
+  PetscCall(TwinfeBoxGridCreate_Private(surface->xyz, surface->ntriangles, 3, surface->tri, NULL,
+                                        2 * TwinfeSurfaceMeanEdge_Private(surface->xyz, surface->ntriangles, surface->tri), &g));
   ncells = g.n[0] * g.n[1] * g.n[2];
   k      = (Crossings){&g, surface->xyz, box, surface->tri, NULL};
   PetscCall(PetscMalloc1(ncells + 1, &k.in_cell));
@@ -308,7 +205,7 @@ PetscErrorCode TwinfeSurfaceCountSelfIntersections(TwinfeSurface surface, PetscI
   for (PetscInt c = 0; c < ncells; c++)
     *count += k.in_cell[c];
   PetscCall(PetscFree(k.in_cell));
-  PetscCall(TwinfeSurfaceGridDestroy_Private(&g));
+  PetscCall(TwinfeBoxGridDestroy_Private(&g));
   PetscCall(PetscFree(box));
   PetscFunctionReturn(0);
 }
@@ -363,12 +260,12 @@ static PetscErrorCode VertexStars(PetscInt nv, const PetscReal xyz[], PetscInt n
    normals (area-weighted), vertex stars, and per vertex and per triangle the last query that
    saw them. */
 typedef struct {
-  const PetscReal  *xyz;
-  const PetscInt   *tri;
-  const PetscReal  *tn, *ts, *vn;
-  const PetscInt   *start, *star;
-  PetscInt         *mark, *seen;
-  TwinfeSurfaceGrid g;
+  const PetscReal *xyz;
+  const PetscInt  *tri;
+  const PetscReal *tn, *ts, *vn;
+  const PetscInt  *start, *star;
+  PetscInt        *mark, *seen;
+  TwinfeBoxGrid    g;
 } SheetSearch;
 
 /* Is triangle t another sheet across vertex v's normal nearer than sqrt(*best)? Updates *best.
@@ -417,7 +314,7 @@ static PetscReal SheetDistance(SheetSearch *S, PetscInt v, PetscReal radius)
       S->mark[S->tri[3 * S->star[s] + c]] = v;
   for (int d = 0; d < 3; d++)
     lo[d] = p[d] - radius, hi[d] = p[d] + radius;
-  TwinfeSurfaceGridRange_Private(&S->g, lo, hi, c0, c1);
+  TwinfeBoxGridRange_Private(&S->g, lo, hi, c0, c1);
   for (PetscInt k = c0[2]; k <= c1[2]; k++)
     for (PetscInt j = c0[1]; j <= c1[1]; j++)
       for (PetscInt i = c0[0]; i <= c1[0]; i++) {
@@ -445,15 +342,15 @@ PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, const PetscReal
   TriangleNormalsSpheres(xyz, nt, tri, tn, ts);
   S.xyz = xyz, S.tri = tri, S.tn = tn, S.ts = ts, S.vn = vn, S.start = start, S.star = star, S.mark = mark, S.seen = seen;
   /* cells of half the radius: a query box of 5^3 small cells holds fewer triangles than 3^3 large ones */
-  PetscCall(TwinfeSurfaceGridCreate_Private(xyz, nt, 3, tri, NULL,
-                                            PetscMax(0.5 * radius, 0.5 * TwinfeSurfaceMeanEdge_Private(xyz, nt, tri)), &S.g));
+  PetscCall(TwinfeBoxGridCreate_Private(xyz, nt, 3, tri, NULL,
+                                        PetscMax(0.5 * radius, 0.5 * TwinfeSurfaceMeanEdge_Private(xyz, nt, tri)), &S.g));
   for (PetscInt v = 0; v < nv; v++)
     mark[v] = -1;
   for (PetscInt t = 0; t < nt; t++)
     seen[t] = -1;
   for (PetscInt v = 0; v < nv; v++)
     sep[v] = SheetDistance(&S, v, radius);
-  PetscCall(TwinfeSurfaceGridDestroy_Private(&S.g));
+  PetscCall(TwinfeBoxGridDestroy_Private(&S.g));
   PetscCall(PetscFree(start));
   PetscCall(PetscFree(star));
   PetscCall(PetscFree5(vn, mark, tn, ts, seen));

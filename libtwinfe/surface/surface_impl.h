@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <twinfe/surface.h>
+#include "core/core_impl.h"
 
 struct _p_TwinfeSurface {
   PetscInt   nvertices, ntriangles;
@@ -100,22 +101,6 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceCapsOfTriangles_Private(TwinfeSurface s
 PETSC_INTERN PetscErrorCode TwinfeSurfaceTriangulateLoops_VTK(PetscInt npoints, const PetscReal uv[], PetscInt nloops,
                                                               const PetscInt loop_start[], const PetscInt loop_points[],
                                                               PetscInt *ntri, PetscInt **tri);
-
-/* ---- a uniform grid over boxes (triangles or segments), for closest-point and overlap queries */
-typedef struct {
-  PetscReal lo[3], cell;
-  PetscInt  n[3];
-  PetscInt *start, *item; /* CSR: cell -> items whose box overlaps it */
-} TwinfeSurfaceGrid;
-
-/* Items are triangles (nv 3) or segments (nv 2) given by vertex indices into xyz; only items
-   with keep[i] (or all when keep is NULL) are entered. */
-PETSC_INTERN PetscErrorCode TwinfeSurfaceGridCreate_Private(const PetscReal xyz[], PetscInt nitems, int nv, const PetscInt idx[],
-                                                            const PetscBool keep[], PetscReal cell, TwinfeSurfaceGrid *g);
-PETSC_INTERN PetscErrorCode TwinfeSurfaceGridDestroy_Private(TwinfeSurfaceGrid *g);
-/* Cell range [c0, c1] of the box p +- r (clamped to the grid). */
-PETSC_INTERN void TwinfeSurfaceGridRange_Private(const TwinfeSurfaceGrid *g, const PetscReal lo[3], const PetscReal hi[3],
-                                                 PetscInt c0[3], PetscInt c1[3]);
 
 /* The mean edge length of the triangles (1 when there are none). */
 PETSC_INTERN PetscReal TwinfeSurfaceMeanEdge_Private(const PetscReal xyz[], PetscInt nt, const PetscInt tri[]);
