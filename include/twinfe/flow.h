@@ -102,6 +102,10 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
    velocity block (TwinfeFlowGetVelocityFallback). Fails, naming what to change, when Newton or
    the linear solver does not converge. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSolve(TwinfeFlow flow);
+/* This flow is solved only to start a finer one (TwinfeFlowStartFrom, grid sequencing): its
+   steady Newton stops at a residual 1e-2 of its first (or at the tolerance set, if looser), as
+   the fine flow needs no more of it (docs/flow.md, Solver). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeFlowSetStartOnly(TwinfeFlow flow, PetscBool start_only);
 /* Grid sequencing: the next steady solve starts Newton from coarse's flow (solved, on another
    mesh of the same vessel, e.g. at twice the edge length; TwinfeSpaceInterpolate), not from the
    Stokes flow, and takes fewer steps on the fine mesh (docs/flow.md). Where Newton does not

@@ -109,6 +109,10 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsWriteResults(TwinfePhysics physics, Twi
 /* Nothing on the terminal from this physics (a helper run, such as a coarse start). Not
    collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsSetQuiet(TwinfePhysics physics, PetscBool quiet);
+/* This physics is solved only to start a finer solve of the same physics (grid sequencing,
+   TwinfePhysicsStartFrom): quiet, and solved only as far as a start needs (flow: Newton to 1e-2
+   relative, TwinfeFlowSetStartOnly). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetStartOnly(TwinfePhysics physics, PetscBool start_only);
 /* Grid sequencing for a nonlinear solve (steady Navier-Stokes): the edge length (mm) of a
    coarser mesh of the same body whose solution the solve should start from, or 0 when it wants
    none (the physics' options decide: -start_mesh_size for flow). Collective. */

@@ -122,7 +122,7 @@ static PetscErrorCode SolveCoarse(TwinfeCase c, PetscReal size_mm, TwinfeMesh me
     names[i] = c->names[i];
   PetscCall(TwinfePhysicsGetName(c->physics, &name, &fields));
   PetscCall(TwinfePhysicsCreate(c->comm, name, &start->physics));
-  PetscCall(TwinfePhysicsSetQuiet(start->physics, PETSC_TRUE));
+  PetscCall(TwinfePhysicsSetStartOnly(start->physics, PETSC_TRUE));
   PetscCall(TwinfePhysicsSetInputFolder(start->physics, c->case_dir));
   PetscCall(TwinfePhysicsSetRegions(start->physics, c->nregions, c->labels, names));
   PetscCall(TwinfePhysicsPrepare(start->physics, mesh));

@@ -94,6 +94,7 @@ struct _p_TwinfeFlow {
   PetscInt  newton_steps, linear_iterations, max_linear_iterations;
   Vec       start;          /* the next steady solve's first guess (TwinfeFlowStartFrom), else it starts from Stokes */
   PetscBool started;        /* the last steady solve converged from that guess */
+  PetscBool start_only;     /* solved only to start a finer flow: Newton to START_ONLY_RTOL (flow.c) */
   PetscBool velocity_ilu;   /* the steady solve fell back to ILU on the velocity block (flow.c) */
   PetscBool newton_forcing; /* a steady solve's Newton sets each step's linear tolerance (flow.c, SetNewtonForcing) */
   /* Picard steps of a steady Navier-Stokes solve (flow.c, ChooseLinearization): the Jacobian

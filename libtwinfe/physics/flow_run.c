@@ -510,6 +510,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeBloodRunCycles_Private(c, c->results));
     PetscFunctionReturn(0);
   }
+  PetscCall(TwinfeFlowSetStartOnly(b->flow, c->start_only));
   PetscCall(TwinfeFlowSolve(b->flow));
   PetscCall(TwinfeFlowGetSolverInfo(b->flow, &steps, &linear, &max_linear));
   PetscCall(TwinfeFlowGetPicardSteps(b->flow, &picard));

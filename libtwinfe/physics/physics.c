@@ -218,6 +218,15 @@ PetscErrorCode TwinfePhysicsSetQuiet(TwinfePhysics physics, PetscBool quiet)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfePhysicsSetStartOnly(TwinfePhysics physics, PetscBool start_only)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->start_only = start_only;
+  physics->quiet      = start_only;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePhysicsPrintf_Private(TwinfePhysics p, const char format[], ...)
 {
   va_list args;

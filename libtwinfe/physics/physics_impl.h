@@ -33,6 +33,7 @@ struct _p_TwinfePhysics {
   TwinfeResults           results;                          /* from TwinfePhysicsSetResults, not owned (may be NULL) */
   char                    input_folder[PETSC_MAX_PATH_LEN]; /* "" = the working folder */
   PetscBool               quiet;                            /* nothing on the terminal (TwinfePhysicsSetQuiet) */
+  PetscBool               start_only;                       /* solved only to start a finer solve (TwinfePhysicsSetStartOnly) */
   void                   *data;                             /* the physics' own state */
 };
 
