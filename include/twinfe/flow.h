@@ -97,6 +97,14 @@ PETSC_EXTERN PetscErrorCode TwinfeFlowGetWindkessel(TwinfeFlow flow, PetscInt ta
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetBodyForce(TwinfeFlow flow, TwinfeVectorFunction fn, void *ctx);
 /* SNES, KSP and PC from the options database (prefix "flow_"). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeFlowSetFromOptions(TwinfeFlow flow);
+/* The PC type "twinfe_components" (libtwinfe/physics/flow_components.c): one block Gauss-Seidel
+   sweep over the components of a matrix whose block size (2 or 3) interleaves them, x, y, z at
+   each node: y_i = A_ii^-1 (x_i - sum_{j<i} A_ij y_j), each A_ii solved by a KSP of prefix
+   <the PC's prefix>component_. Steady Navier-Stokes uses it on its velocity block. A flow
+   registers it when it makes its solver; call this to use it in a solver of your own first. Not
+   collective. */
+#define TWINFE_PC_COMPONENTS "twinfe_components"
+PETSC_EXTERN PetscErrorCode TwinfePCRegisterComponents(void);
 /* Steady solve. Navier-Stokes starts from the Stokes solution; where the linear solver fails
    with the default velocity multigrid, Newton starts again from the Stokes flow with ILU on the
    velocity block (TwinfeFlowGetVelocityFallback). Fails, naming what to change, when Newton or

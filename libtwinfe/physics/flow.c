@@ -394,9 +394,10 @@ static const FlowDefault stokes_velocity[] = {
 };
 /* Navier-Stokes: the velocity block's lower block triangle in its components (one block
    Gauss-Seidel sweep over x, y, z: the modified augmented Lagrangian preconditioner of Benzi,
-   Olshanskii and Wang, 2011), one BoomerAMG V-cycle with l1-Jacobi smoothing per component.
-   Steady flows only (no waveform): in time steps the mass term dominates the blocks, whose P2
-   mass entries are of both signs, and BoomerAMG's classical coarsening fails there (the aorta at
+   Olshanskii and Wang, 2011; the PC of flow_components.c, which keeps only the three lower
+   blocks where PCFIELDSPLIT's multiplicative type copies every component's whole rows), one
+   BoomerAMG V-cycle with l1-Jacobi smoothing per component. Steady flows only (no waveform): in time steps the mass term
+   dominates the blocks, whose P2 mass entries are of both signs, and BoomerAMG's classical coarsening fails there (the aorta at
    20 ml/s, steps of 0.005 s: the first step's linear solve diverges, GAMG takes 82 iterations).
    GAMG's V-cycle on the whole block, and BoomerAMG with its default Gauss-Seidel smoothing
    (which returns Inf), do not converge on convection with grad-div; this does, in a number of
@@ -410,16 +411,13 @@ static const FlowDefault stokes_velocity[] = {
    once is a matrix-vector product; at 549k unknowns 57.2 s against 73.3 s for 165 and 170
    GMRES iterations, run in turn (one sweep each way: 206 iterations at 237k, against 169). */
 static const FlowDefault navier_stokes_velocity[] = {
-    {VELOCITY "pc_type", "fieldsplit"},
-    {VELOCITY "pc_fieldsplit_dm_splits", "false"},
-    {VELOCITY "pc_fieldsplit_block_size", "3"},
-    {VELOCITY "pc_fieldsplit_type", "multiplicative"},
-    {VELOCITY "fieldsplit_ksp_type", "preonly"},
-    {VELOCITY "fieldsplit_pc_type", "hypre"},
-    {VELOCITY "fieldsplit_pc_hypre_boomeramg_relax_type_all", "l1scaled-Jacobi"},
-    {VELOCITY "fieldsplit_pc_hypre_boomeramg_P_max", "2"},
-    {VELOCITY "fieldsplit_pc_hypre_boomeramg_no_CF", "true"},
-    {VELOCITY "fieldsplit_pc_hypre_boomeramg_grid_sweeps_all", "2"},
+    {VELOCITY "pc_type", TWINFE_PC_COMPONENTS},
+    {VELOCITY "component_ksp_type", "preonly"},
+    {VELOCITY "component_pc_type", "hypre"},
+    {VELOCITY "component_pc_hypre_boomeramg_relax_type_all", "l1scaled-Jacobi"},
+    {VELOCITY "component_pc_hypre_boomeramg_P_max", "2"},
+    {VELOCITY "component_pc_hypre_boomeramg_no_CF", "true"},
+    {VELOCITY "component_pc_hypre_boomeramg_grid_sweeps_all", "2"},
 };
 
 /* Clears what an earlier flow set from list, the user's options staying. */
@@ -620,6 +618,7 @@ static PetscErrorCode EnsureSNES(TwinfeFlow f)
 
   PetscFunctionBeginUser;
   if (f->snes) PetscFunctionReturn(0);
+  PetscCall(TwinfePCRegisterComponents());
   PetscCall(EnsureSpaces(f));
   PetscCall(TwinfeSpaceGetDM(f->space, &sdm));
   PetscCall(SNESCreate(f->comm, &f->snes));

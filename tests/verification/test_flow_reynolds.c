@@ -74,13 +74,13 @@ START_TEST(test_defaults_follow_the_regime)
   PetscReal  mean;
 
   flow = DuctFlow(dm, PETSC_TRUE, &mean);
-  ck_assert(HasOption("-flow_fieldsplit_velocity_pc_fieldsplit_block_size"));
+  ck_assert(HasOption("-flow_fieldsplit_velocity_component_pc_type"));
   ck_assert(!HasOption("-flow_fieldsplit_velocity_pc_gamg_threshold"));
   TWINFE_CK(TwinfeFlowDestroy(&flow));
 
   flow = DuctFlow(dm, PETSC_FALSE, &mean); /* Stokes after Navier-Stokes: its own defaults */
   ck_assert(HasOption("-flow_fieldsplit_velocity_pc_gamg_threshold"));
-  ck_assert(!HasOption("-flow_fieldsplit_velocity_pc_fieldsplit_block_size"));
+  ck_assert(!HasOption("-flow_fieldsplit_velocity_component_pc_type"));
   TWINFE_CK(TwinfeFlowSolve(flow));
   TWINFE_CK(TwinfeFlowDestroy(&flow));
 
@@ -97,7 +97,7 @@ START_TEST(test_defaults_follow_the_regime)
     ck_assert_str_eq(type, "jacobi");
   }
   ck_assert(!HasOption("-flow_fieldsplit_velocity_pc_gamg_threshold"));
-  ck_assert(!HasOption("-flow_fieldsplit_velocity_pc_fieldsplit_block_size"));
+  ck_assert(!HasOption("-flow_fieldsplit_velocity_component_pc_type"));
   TWINFE_CK(TwinfeFlowDestroy(&flow));
   TWINFE_CK(PetscOptionsClearValue(NULL, "-flow_fieldsplit_velocity_pc_type"));
   TWINFE_CK(DMDestroy(&dm));
