@@ -156,6 +156,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceClearDirichlet(TwinfeSpace space);
    until the next AddDirichlet/Clear). Collective on first call after a change. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceGetDirichlet(TwinfeSpace space, PetscInt *n, const PetscInt **rows,
                                                     const PetscScalar **values);
+/* The prescribed values g are multiplied by scale (a load factor, 1 by default) wherever they
+   are used below; the constrained rows stay the same. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceSetDirichletScale(TwinfeSpace space, PetscReal scale);
 /* U[rows] = g. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceApplyDirichletToVector(TwinfeSpace space, Vec U);
 /* F[rows] = scale*(U[rows] - g): the residual of the constraint rows. Collective. */

@@ -42,6 +42,10 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity elastic
 /* SNES (ksponly by default), KSP (CG) and PC (GAMG with the rigid-body near null space)
    from the options database, prefix "elasticity_" (e.g. -elasticity_ksp_rtol). */
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySetFromOptions(TwinfeElasticity elasticity);
+/* Materials per cell, boundary conditions and the small-strain stiffness, as the first solve
+   does them (the solve calls it; call it before evaluating the SNES's residual or Jacobian
+   yourself). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetUp(TwinfeElasticity elasticity);
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity elasticity);
 
 /* The solution: a Vec on the displacement DM with 3 dofs per vertex and nothing else (for P2
@@ -55,6 +59,68 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityGetMaxDisplacement(TwinfeElasticity 
 /* Cell fields on this rank's cells (cStart..cEnd order), as new Vecs the caller destroys:
    von Mises stress (Pa, 1 per cell) and the 6 stress components xx yy zz xy yz xz (Pa). */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity elasticity, Vec *von_mises, Vec *stress);
+
+/* ---- Materials -----------------------------------------------------------------------------
+   A region's law and moduli (docs/mechanics.md). Every law shares the small-strain shear modulus
+   mu and bulk modulus kappa, so the same tissue gives the same stiffness at small strain:
+     linear         small-strain linear elasticity, sigma = lambda tr(eps) I + 2 mu eps;
+     neo_hookean    compressible neo-Hookean, W = mu/2 (I1 - 3) - mu ln J + lambda/2 (ln J)^2,
+                    lambda = kappa - 2 mu/3;
+     mooney_rivlin  W = C10 (J^-2/3 I1 - 3) + C01 (J^-4/3 I2 - 3) + kappa/2 (ln J)^2,
+                    mu = 2 (C10 + C01), so C10 = mu/2 - C01. */
+typedef enum { TWINFE_MATERIAL_LINEAR, TWINFE_MATERIAL_NEO_HOOKEAN, TWINFE_MATERIAL_MOONEY_RIVLIN } TwinfeMaterialModel;
+/* The models' names as options give them ("linear", ...), in enum order, NULL-terminated. */
+PETSC_EXTERN const char *const TwinfeMaterialModels[];
+
+typedef struct {
+  TwinfeMaterialModel model;
+  PetscReal           mu;      /* shear modulus, Pa */
+  PetscReal           kappa;   /* bulk modulus, Pa */
+  PetscReal           c01;     /* Mooney-Rivlin's C01, Pa (0 for the other laws) */
+  PetscReal           density; /* g/mm^3 */
+} TwinfeMaterial;
+
+/* A material from Young's modulus E (Pa) and Poisson's ratio nu: mu = E/(2(1+nu)),
+   kappa = E/(3(1-2nu)). Refuses E <= 0 and nu outside (-1, 0.5). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMaterialFromYoung(TwinfeMaterialModel model, PetscReal E, PetscReal nu, PetscReal density,
+                                                    TwinfeMaterial *m);
+/* A Mooney-Rivlin material from C10, C01 and the bulk modulus kappa (Pa). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMaterialFromMooneyRivlin(PetscReal c10, PetscReal c01, PetscReal kappa, PetscReal density,
+                                                           TwinfeMaterial *m);
+/* Refuses a material outside physical ranges, naming who (a region, an option) and the value:
+   mu in (0, 1e11] Pa, kappa > 0 with nu <= 0.49999, C10 > 0 and C01 >= 0, density in [0, 0.03)
+   g/mm^3. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMaterialCheck(const TwinfeMaterial *m, const char who[]);
+/* The law at one deformation gradient F (row-major 3x3): strain energy density W (Pa), first
+   Piola-Kirchhoff stress P (row-major, Pa) and its derivative A[(3i+J)*9 + 3k+L] = dP_iJ/dF_kL;
+   any output may be NULL. *admissible is PETSC_FALSE (and the outputs unset) where det F <= 0.
+   The linear law gives small-strain values of F - I. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMaterialEvaluate(const TwinfeMaterial *m, const PetscReal F[9], PetscReal *W, PetscReal P[9],
+                                                   PetscReal A[81], PetscBool *admissible);
+/* The material of the cells whose "Cell Sets" value is region (checked with
+   TwinfeMaterialCheck). Any law but linear makes the solve nonlinear: Newton's method over load
+   steps (TwinfeElasticitySetLoadSteps). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetRegionMaterial(TwinfeElasticity elasticity, PetscInt region,
+                                                              const TwinfeMaterial *m);
+
+/* ---- Finite strain: load steps and Newton ----------------------------------------------------
+   A nonlinear solve applies its loads (prescribed displacements, tractions, gravity, body force)
+   in steps, load factor t = 1/n, 2/n, ... 1, each solved by Newton's method from the previous
+   step's state. A step whose Newton solve fails (no convergence, or an inverted element) is
+   retried from its start with half the increment, down to 1/64 of a nominal step; a nominal step
+   that still fails stops the solve with an error naming the load factor reached. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetLoadSteps(TwinfeElasticity elasticity, PetscInt nsteps);
+/* Called after each nominal step converged (step 1..n, load factor t), e.g. to write the state.
+   Not collective (called on every rank). */
+typedef PetscErrorCode (*TwinfeElasticityStepMonitor)(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx);
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetStepMonitor(TwinfeElasticity elasticity, TwinfeElasticityStepMonitor monitor,
+                                                           void *ctx);
+/* Totals over the last solve: load steps taken (cut-back retries included), Newton iterations,
+   linear iterations, and the steps that were cut back. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetNewtonInfo(TwinfeElasticity elasticity, PetscInt *steps, PetscInt *newton,
+                                                          PetscInt *linear, PetscInt *cutbacks);
+/* Whether some region's law is nonlinear (the solve uses Newton). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityIsNonlinear(TwinfeElasticity elasticity, PetscBool *nonlinear);
 
 /* Added by the physics stage. */
 /* Lagrange degree 1 or 2 (also -elasticity_degree); call before the first solve. Not collective. */

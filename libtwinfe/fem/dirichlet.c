@@ -174,6 +174,13 @@ PetscErrorCode TwinfeSpaceGetDirichlet(TwinfeSpace space, PetscInt *n, const Pet
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeSpaceSetDirichletScale(TwinfeSpace space, PetscReal scale)
+{
+  PetscFunctionBeginUser;
+  space->bc_scale = scale;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSpaceApplyDirichletToVector(TwinfeSpace space, Vec U)
 {
   PetscScalar *u;
@@ -182,7 +189,7 @@ PetscErrorCode TwinfeSpaceApplyDirichletToVector(TwinfeSpace space, Vec U)
   PetscCall(TwinfeSpaceGetDirichlet(space, NULL, NULL, NULL));
   PetscCall(VecGetArray(U, &u));
   for (PetscInt i = 0; i < space->bc_n; ++i)
-    u[space->bc_local[i]] = space->bc_g[i];
+    u[space->bc_local[i]] = space->bc_scale * space->bc_g[i];
   PetscCall(VecRestoreArray(U, &u));
   PetscFunctionReturn(0);
 }
@@ -197,7 +204,7 @@ PetscErrorCode TwinfeSpaceApplyDirichletToResidual(TwinfeSpace space, PetscReal 
   PetscCall(VecGetArrayRead(U, &u));
   PetscCall(VecGetArray(F, &f));
   for (PetscInt i = 0; i < space->bc_n; ++i)
-    f[space->bc_local[i]] = scale * (u[space->bc_local[i]] - space->bc_g[i]);
+    f[space->bc_local[i]] = scale * (u[space->bc_local[i]] - space->bc_scale * space->bc_g[i]);
   PetscCall(VecRestoreArray(F, &f));
   PetscCall(VecRestoreArrayRead(U, &u));
   PetscFunctionReturn(0);

@@ -58,6 +58,7 @@ struct _p_TwinfeSpace {
   PetscBool    bc_dirty;
   PetscInt     bc_n, *bc_rows, *bc_local;
   PetscScalar *bc_g;
+  PetscReal    bc_scale; /* load factor on bc_g (TwinfeSpaceSetDirichletScale), 1 by default */
 };
 
 PETSC_INTERN PetscErrorCode TwinfeSpaceGetVolumeRule(TwinfeSpace, PetscInt, TwinfeRule **);

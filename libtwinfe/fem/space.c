@@ -428,6 +428,7 @@ PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[
     s->ndof += s->nbasis[f] * ncomp[f];
   }
   s->bc_dirty = PETSC_TRUE;
+  s->bc_scale = 1;
   PetscCall(CreateLayout(s, dm));
   PetscCall(BuildCells(s, dm));
   PetscCall(BuildFaces(s, dm));

@@ -1,55 +1,11 @@
-/* Small-strain linear elasticity on a TwinfeSpace (P1 or P2 tets), solved with SNES/KSP/GAMG.
+/* Soft-tissue mechanics on a TwinfeSpace (P1 or P2 tets): the object, its materials, loads and
+ * set-up. The kernels are in elasticity_kernels.c, the solve over load steps in
+ * elasticity_steps.c, the material laws in elasticity_materials.c.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Weak form: find u with u = g on clamped/prescribed faces and, for every v,
- *   int sigma(u) : eps(v) = int (rho g + f) . v + int_traction t . v,
- *   sigma = lambda tr(eps) I + 2 mu eps.
- * The problem is linear: the stiffness matrix is assembled once per setup and reused. */
-#include <twinfe/physics.h>
-
-typedef struct {
-  PetscInt  region;
-  PetscReal E, nu, density;
-} Material;
-
-typedef struct {
-  PetscInt             tag, mask;
-  PetscBool            has_box;
-  PetscReal            box[6];
-  TwinfeVectorFunction fn; /* NULL: clamp */
-  void                *ctx;
-} Displacement;
-
-typedef struct {
-  PetscInt  tag;
-  PetscReal t[3];
-} Traction;
-
-struct _p_TwinfeElasticity {
-  MPI_Comm             comm;
-  DM                   dm;
-  PetscInt             degree;
-  Material            *materials;
-  PetscInt             nmaterials;
-  Displacement        *displacements;
-  PetscInt             ndisplacements;
-  Traction            *tractions;
-  PetscInt             ntractions;
-  PetscReal            gravity[3];
-  TwinfeVectorFunction body;
-  void                *body_ctx;
-  /* built by setup */
-  TwinfeSpace space;
-  Mat         J;
-  Vec         u, r;
-  SNES        snes;
-  PetscReal  *lambda, *mu, *density; /* per local cell */
-  PetscReal   bc_scale;
-  PetscBool   dirty;
-  /* vertex-only displacement for writers (P2 only; P1 lends u) */
-  DM  vertex_dm;
-  Vec vertex_u;
-};
+ * Small strain (every region's law linear): the stiffness is assembled once per set-up and each
+ * load step is one linear solve (CG + GAMG). Finite strain: Newton's method per load step. */
+#include "elasticity_impl.h"
 
 PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity)
 {
@@ -63,6 +19,8 @@ PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity)
   PetscCall(PetscNew(&e));
   e->comm   = PetscObjectComm((PetscObject)dm);
   e->degree = 1;
+  e->nsteps = 1;
+  e->load   = 1;
   e->dirty  = PETSC_TRUE;
   PetscCall(PetscObjectReference((PetscObject)dm));
   e->dm = dm;
@@ -83,7 +41,8 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(PetscFree(e->materials));
   PetscCall(PetscFree(e->displacements));
   PetscCall(PetscFree(e->tractions));
-  PetscCall(PetscFree3(e->lambda, e->mu, e->density));
+  PetscCall(PetscFree(e->laws));
+  PetscCall(PetscFree(e->cell_law));
   PetscCall(SNESDestroy(&e->snes));
   PetscCall(MatDestroy(&e->J));
   PetscCall(VecDestroy(&e->u));
@@ -109,30 +68,80 @@ PetscErrorCode TwinfeElasticitySetDegree(TwinfeElasticity e, PetscInt degree)
 
 PetscErrorCode TwinfeElasticitySetMaterial(TwinfeElasticity e, PetscInt region, PetscReal E, PetscReal nu, PetscReal density)
 {
+  TwinfeMaterial m;
+  char           who[64];
+
+  PetscFunctionBeginUser;
+  snprintf(who, sizeof who, "region %" PetscInt_FMT, region);
+  PetscCheck(PetscIsNormalReal(E) && E > 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: Young's modulus E = %g Pa is not allowed, it must be > 0", who, (double)E);
+  PetscCheck(!PetscIsInfOrNanReal(nu) && nu > -1 && nu < 0.5, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: Poisson ratio nu = %g is not allowed, it must lie in (-1, 0.5)", who, (double)nu);
+  PetscCheck(!PetscIsInfOrNanReal(density) && density >= 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: density %g g/mm^3 is not allowed, it must be >= 0", who, (double)density);
+  PetscCall(TwinfeMaterialFromYoung(TWINFE_MATERIAL_LINEAR, E, nu, density, &m));
+  PetscCall(TwinfeElasticitySetRegionMaterial(e, region, &m));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySetRegionMaterial(TwinfeElasticity e, PetscInt region, const TwinfeMaterial *m)
+{
+  char     who[64];
   PetscInt i;
 
   PetscFunctionBeginUser;
-  PetscCheck(PetscIsNormalReal(E) && E > 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "region %" PetscInt_FMT ": Young's modulus E = %g Pa is not allowed, it must be > 0", region, (double)E);
-  PetscCheck(!PetscIsInfOrNanReal(nu) && nu > -1 && nu < 0.5, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "region %" PetscInt_FMT ": Poisson ratio nu = %g is not allowed, it must lie in (-1, 0.5)", region, (double)nu);
-  PetscCheck(!PetscIsInfOrNanReal(density) && density >= 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "region %" PetscInt_FMT ": density %g g/mm^3 is not allowed, it must be >= 0", region, (double)density);
+  snprintf(who, sizeof who, "region %" PetscInt_FMT, region);
+  PetscCall(TwinfeMaterialCheck(m, who));
   for (i = 0; i < e->nmaterials; ++i)
     if (e->materials[i].region == region) break;
   if (i == e->nmaterials) {
-    Material *m;
-    PetscCall(PetscMalloc1(e->nmaterials + 1, &m));
-    PetscCall(PetscArraycpy(m, e->materials, e->nmaterials));
+    TwinfeRegionMaterial *list;
+    PetscCall(PetscMalloc1(e->nmaterials + 1, &list));
+    PetscCall(PetscArraycpy(list, e->materials, e->nmaterials));
     PetscCall(PetscFree(e->materials));
-    e->materials = m;
+    e->materials = list;
     e->nmaterials++;
   }
-  e->materials[i].region  = region;
-  e->materials[i].E       = E;
-  e->materials[i].nu      = nu;
-  e->materials[i].density = density;
-  e->dirty                = PETSC_TRUE;
+  e->materials[i].region   = region;
+  e->materials[i].material = *m;
+  e->dirty                 = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySetLoadSteps(TwinfeElasticity e, PetscInt nsteps)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(nsteps >= 1 && nsteps <= 100000, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "elasticity load steps %" PetscInt_FMT " is out of range: give 1 to 100000", nsteps);
+  e->nsteps = nsteps;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySetStepMonitor(TwinfeElasticity e, TwinfeElasticityStepMonitor monitor, void *ctx)
+{
+  PetscFunctionBeginUser;
+  e->monitor     = monitor;
+  e->monitor_ctx = ctx;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetNewtonInfo(TwinfeElasticity e, PetscInt *steps, PetscInt *newton, PetscInt *linear,
+                                             PetscInt *cutbacks)
+{
+  PetscFunctionBeginUser;
+  if (steps) *steps = e->steps_taken;
+  if (newton) *newton = e->newton_its;
+  if (linear) *linear = e->linear_its;
+  if (cutbacks) *cutbacks = e->cutbacks;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityIsNonlinear(TwinfeElasticity e, PetscBool *nonlinear)
+{
+  PetscFunctionBeginUser;
+  *nonlinear = PETSC_FALSE;
+  for (PetscInt i = 0; i < e->nmaterials; ++i)
+    if (e->materials[i].material.model != TWINFE_MATERIAL_LINEAR) *nonlinear = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -152,9 +161,9 @@ PetscErrorCode TwinfeElasticitySetBodyForce(TwinfeElasticity e, TwinfeVectorFunc
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AppendDisplacement(TwinfeElasticity e, const Displacement *d)
+static PetscErrorCode AppendDisplacement(TwinfeElasticity e, const TwinfeElasticityDisplacement *d)
 {
-  Displacement *list;
+  TwinfeElasticityDisplacement *list;
 
   PetscFunctionBeginUser;
   PetscCheck(d->mask >= 1 && d->mask <= 7, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -171,7 +180,7 @@ static PetscErrorCode AppendDisplacement(TwinfeElasticity e, const Displacement 
 
 PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity e, PetscInt tag, const PetscReal box[6])
 {
-  Displacement d = {tag, 7, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, NULL, NULL};
+  TwinfeElasticityDisplacement d = {tag, 7, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, NULL, NULL};
 
   PetscFunctionBeginUser;
   if (box) {
@@ -186,7 +195,7 @@ PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity e, PetscInt tag, const 
 PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity e, PetscInt tag, PetscInt mask, TwinfeVectorFunction fn,
                                                void *ctx)
 {
-  Displacement d = {tag, mask, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, fn, ctx};
+  TwinfeElasticityDisplacement d = {tag, mask, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, fn, ctx};
 
   PetscFunctionBeginUser;
   PetscCall(AppendDisplacement(e, &d));
@@ -195,12 +204,13 @@ PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity e, PetscInt tag,
 
 PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity e, PetscInt tag, const PetscReal t[3])
 {
-  Traction *list;
+  TwinfeElasticityTraction *list;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(e->ntractions + 1, &list));
   PetscCall(PetscArraycpy(list, e->tractions, e->ntractions));
-  list[e->ntractions].tag = tag;
+  list[e->ntractions].tag  = tag;
+  list[e->ntractions].load = 1;
   for (PetscInt k = 0; k < 3; ++k)
     list[e->ntractions].t[k] = t[k];
   e->ntractions++;
@@ -210,123 +220,7 @@ PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity e, PetscInt tag, con
   PetscFunctionReturn(0);
 }
 
-/* ---- kernels ---------------------------------------------------------------------------- */
-
-/* Quadrature: P1 stiffness has constant gradients (1 point is exact); P2 gradients are linear
-   (degree 2 products). A body-force function is not polynomial: integrate it more finely. */
-static PetscInt StiffnessOrder(TwinfeElasticity e)
-{
-  return 2 * (e->degree - 1);
-}
-static PetscInt ResidualOrder(TwinfeElasticity e)
-{
-  return e->body ? 2 * e->degree + 2 : e->degree;
-}
-
-static PetscErrorCode StiffnessKernel(const TwinfeElement *el, PetscScalar K[], void *ctx)
-{
-  TwinfeElasticity e      = (TwinfeElasticity)ctx;
-  PetscReal        lambda = e->lambda[el->cell], mu = e->mu[el->cell];
-  PetscInt         nb = el->nbasis[0], nd = el->ndof;
-
-  PetscFunctionBeginUser;
-  for (PetscInt q = 0; q < el->nq; ++q) {
-    const PetscReal *D = &el->D[0][q * nb * 3];
-    PetscReal        w = el->w[q];
-    for (PetscInt a = 0; a < nb; ++a) {
-      const PetscReal *da = &D[3 * a];
-      for (PetscInt b = 0; b < nb; ++b) {
-        const PetscReal *db  = &D[3 * b];
-        PetscReal        dot = da[0] * db[0] + da[1] * db[1] + da[2] * db[2];
-        for (PetscInt i = 0; i < 3; ++i) {
-          PetscScalar *row = &K[(3 * a + i) * nd + 3 * b];
-          for (PetscInt j = 0; j < 3; ++j)
-            row[j] += w * (lambda * da[i] * db[j] + mu * (da[j] * db[i] + (i == j ? dot : 0)));
-        }
-      }
-    }
-  }
-  PetscFunctionReturn(0);
-}
-
-/* Stress at quadrature point q of an element whose values are el->u. */
-static void PointStress(const TwinfeElement *el, PetscInt q, PetscReal lambda, PetscReal mu, PetscReal s[3][3])
-{
-  PetscInt         nb      = el->nbasis[0];
-  const PetscReal *D       = &el->D[0][q * nb * 3];
-  PetscReal        G[3][3] = {{0}}, tr;
-
-  for (PetscInt b = 0; b < nb; ++b)
-    for (PetscInt i = 0; i < 3; ++i)
-      for (PetscInt j = 0; j < 3; ++j)
-        G[i][j] += PetscRealPart(el->u[3 * b + i]) * D[3 * b + j];
-  tr = G[0][0] + G[1][1] + G[2][2];
-  for (PetscInt i = 0; i < 3; ++i)
-    for (PetscInt j = 0; j < 3; ++j)
-      s[i][j] = mu * (G[i][j] + G[j][i]) + (i == j ? lambda * tr : 0);
-}
-
-static PetscErrorCode ResidualKernel(const TwinfeElement *el, PetscScalar r[], void *ctx)
-{
-  TwinfeElasticity e  = (TwinfeElasticity)ctx;
-  PetscInt         nb = el->nbasis[0];
-
-  PetscFunctionBeginUser;
-  for (PetscInt q = 0; q < el->nq; ++q) {
-    const PetscReal *D = &el->D[0][q * nb * 3], *B = &el->B[0][q * nb];
-    PetscReal        s[3][3], f[3], w = el->w[q];
-    PointStress(el, q, e->lambda[el->cell], e->mu[el->cell], s);
-    for (PetscInt k = 0; k < 3; ++k)
-      f[k] = e->density[el->cell] * e->gravity[k];
-    if (e->body) {
-      PetscReal fb[3];
-      PetscCall(e->body(&el->x[3 * q], fb, e->body_ctx));
-      for (PetscInt k = 0; k < 3; ++k)
-        f[k] += fb[k];
-    }
-    for (PetscInt a = 0; a < nb; ++a)
-      for (PetscInt i = 0; i < 3; ++i)
-        r[3 * a + i] += w * (s[i][0] * D[3 * a] + s[i][1] * D[3 * a + 1] + s[i][2] * D[3 * a + 2] - f[i] * B[a]);
-  }
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode TractionKernel(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
-{
-  const Traction *t  = (const Traction *)ctx;
-  PetscInt        nb = fe->nbasis[0];
-
-  PetscFunctionBeginUser;
-  for (PetscInt q = 0; q < fe->nq; ++q)
-    for (PetscInt a = 0; a < nb; ++a)
-      for (PetscInt i = 0; i < 3; ++i)
-        r[3 * a + i] -= fe->w[q] * fe->B[0][q * nb + a] * t->t[i];
-  PetscFunctionReturn(0);
-}
-
 /* ---- setup and solve ---------------------------------------------------------------------- */
-
-static PetscErrorCode FormFunction(SNES snes, Vec U, Vec F, void *ctx)
-{
-  TwinfeElasticity e = (TwinfeElasticity)ctx;
-
-  PetscFunctionBeginUser;
-  (void)snes;
-  PetscCall(VecZeroEntries(F));
-  PetscCall(TwinfeSpaceAssembleVector(e->space, ResidualOrder(e), U, ResidualKernel, e, F));
-  for (PetscInt i = 0; i < e->ntractions; ++i)
-    PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->tractions[i].tag, e->degree, NULL, TractionKernel, &e->tractions[i], F));
-  PetscCall(TwinfeSpaceApplyDirichletToResidual(e->space, e->bc_scale, U, F));
-  PetscFunctionReturn(0);
-}
-
-/* Linear problem: the Jacobian is the stiffness assembled by setup, so nothing to do here. */
-static PetscErrorCode FormJacobian(SNES snes, Vec U, Mat J, Mat P, void *ctx)
-{
-  PetscFunctionBeginUser;
-  (void)snes, (void)U, (void)J, (void)P, (void)ctx;
-  PetscFunctionReturn(0);
-}
 
 static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 {
@@ -350,7 +244,7 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
   PetscCall(MatNullSpaceDestroy(&nullsp));
   PetscCall(VecDestroy(&coords));
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
-  PetscCall(PetscMalloc3(ncells, &e->lambda, ncells, &e->mu, ncells, &e->density));
+  PetscCall(PetscMalloc1(ncells, &e->cell_law));
   PetscFunctionReturn(0);
 }
 
@@ -358,20 +252,31 @@ static PetscErrorCode EnsureSNES(TwinfeElasticity e)
 {
   KSP ksp;
   PC  pc;
+  DM  sdm;
 
   PetscFunctionBeginUser;
   if (e->snes) PetscFunctionReturn(0);
   PetscCall(EnsureSpace(e));
   PetscCall(SNESCreate(e->comm, &e->snes));
   PetscCall(SNESSetOptionsPrefix(e->snes, "elasticity_"));
-  PetscCall(SNESSetType(e->snes, SNESKSPONLY));
-  PetscCall(SNESSetFunction(e->snes, e->r, FormFunction, e));
-  PetscCall(SNESSetJacobian(e->snes, e->J, e->J, FormJacobian, e));
+  /* the space's DM gives the SNES its vectors (finite-difference Jacobians need them); the
+     space assembles, so the KSP does not ask the DM for operators */
+  PetscCall(TwinfeSpaceGetDM(e->space, &sdm));
+  PetscCall(SNESSetDM(e->snes, sdm));
+  /* Newton with a line search for finite strain; a small-strain solve uses only the KSP. */
+  PetscCall(SNESSetType(e->snes, SNESNEWTONLS));
+  PetscCall(SNESSetTolerances(e->snes, PETSC_DEFAULT, 1e-8, PETSC_DEFAULT, 25, PETSC_DEFAULT));
+  PetscCall(SNESSetFunction(e->snes, e->r, TwinfeElasticityFormFunction_Private, e));
+  PetscCall(SNESSetJacobian(e->snes, e->J, e->J, TwinfeElasticityFormJacobian_Private, e));
   PetscCall(SNESGetKSP(e->snes, &ksp));
+  PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
   PetscCall(KSPSetType(ksp, KSPCG));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 1000));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PCSetType(pc, PCGAMG));
+  /* Newton's matrices keep their pattern: GAMG keeps its prolongation from one to the next
+     (the smoothers' eigenvalue estimates are then redone per matrix: SetUp) */
+  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
   PetscCall(SNESSetFromOptions(e->snes));
   PetscFunctionReturn(0);
 }
@@ -391,19 +296,21 @@ static PetscErrorCode AssignMaterials(TwinfeElasticity e)
   const PetscInt *region;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscFree(e->laws));
+  PetscCall(PetscMalloc1(PetscMax(e->nmaterials, 1), &e->laws));
+  for (PetscInt i = 0; i < e->nmaterials; ++i)
+    TwinfeElasticLawFromMaterial_Private(&e->materials[i].material, &e->laws[i]);
+  PetscCall(TwinfeElasticityIsNonlinear(e, &e->nonlinear));
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   PetscCall(TwinfeSpaceGetCellRegions(e->space, &region));
   for (PetscInt c = 0; c < ncells; ++c) {
-    const Material *m = NULL;
+    e->cell_law[c] = -1;
     for (PetscInt i = 0; i < e->nmaterials; ++i)
-      if (e->materials[i].region == region[c]) m = &e->materials[i];
-    if (!m) {
-      missing = PetscMax(missing, region[c]);
-      continue;
+      if (e->materials[i].region == region[c]) e->cell_law[c] = i;
+    if (e->cell_law[c] < 0) {
+      missing        = PetscMax(missing, region[c]);
+      e->cell_law[c] = 0;
     }
-    e->lambda[c]  = m->E * m->nu / ((1 + m->nu) * (1 - 2 * m->nu));
-    e->mu[c]      = m->E / (2 * (1 + m->nu));
-    e->density[c] = m->density;
   }
   PetscCall(MPIU_Allreduce(&missing, &first_missing, 1, MPIU_INT, MPI_MAX, e->comm));
   PetscCheck(first_missing == PETSC_MIN_INT, e->comm, PETSC_ERR_ARG_WRONGSTATE,
@@ -415,8 +322,8 @@ static PetscErrorCode AssignMaterials(TwinfeElasticity e)
 
 static PetscErrorCode DisplacementValue(const PetscReal x[3], PetscInt ncomp, PetscScalar value[], void *ctx)
 {
-  const Displacement *d    = (const Displacement *)ctx;
-  PetscReal           u[3] = {0, 0, 0};
+  const TwinfeElasticityDisplacement *d    = (const TwinfeElasticityDisplacement *)ctx;
+  PetscReal                           u[3] = {0, 0, 0};
 
   PetscFunctionBeginUser;
   (void)ncomp;
@@ -431,7 +338,7 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceClearDirichlet(e->space));
   for (PetscInt i = 0; i < e->ndisplacements; ++i) {
-    Displacement *d = &e->displacements[i];
+    TwinfeElasticityDisplacement *d = &e->displacements[i];
     PetscCall(TwinfeSpaceAddDirichlet(e->space, d->tag, 0, d->mask, d->has_box ? d->box : NULL, DisplacementValue, d));
   }
   for (PetscInt i = 0; i < e->ntractions; ++i) {
@@ -443,15 +350,17 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
-/* Constraint rows get the mean stiffness diagonal instead of 1, so that they neither dominate
-   nor vanish in GAMG's strength graph and the residual (scaled alike) stays consistent. */
+/* Constraint rows get the mean small-strain stiffness diagonal instead of 1, so that they
+   neither dominate nor vanish in GAMG's strength graph and the residual (scaled alike) stays
+   consistent. A small-strain solve keeps this matrix; Newton assembles its own. */
 static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
 {
   Vec      diag;
   PetscInt n;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeSpaceAssembleMatrix(e->space, StiffnessOrder(e), NULL, StiffnessKernel, e, e->J));
+  PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
+                                      TwinfeElasticityLinearStiffnessKernel_Private, e, e->J));
   PetscCall(MatCreateVecs(e->J, &diag, NULL));
   PetscCall(MatGetDiagonal(e->J, diag));
   PetscCall(VecNorm(diag, NORM_1, &e->bc_scale));
@@ -462,40 +371,51 @@ static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
+/* Finite strain: GAMG keeps its prolongation across Newton's matrices, so the Chebyshev
+   smoothers must not keep the eigenvalue bound the smoothed aggregation estimated on the first
+   one: a tangent stiffer than it makes the preconditioner indefinite and CG stops
+   (DIVERGED_INDEFINITE_PC, seen on the manufactured solution at 24.6k tets). */
+static PetscErrorCode ConfigureNewtonSolver(TwinfeElasticity e)
+{
+  KSP       ksp;
+  PC        pc;
+  PetscBool given, is_gamg;
+
+  PetscFunctionBeginUser;
+  PetscCall(SNESGetKSP(e->snes, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &is_gamg));
+  PetscCall(PetscOptionsHasName(NULL, "elasticity_", "-pc_gamg_use_sa_esteig", &given));
+  if (is_gamg && !given) PetscCall(PCGAMGSetUseSAEstEig(pc, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SetUp(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(e));
   if (!e->dirty) PetscFunctionReturn(0);
   PetscCall(AssignMaterials(e));
+  if (e->nonlinear) PetscCall(ConfigureNewtonSolver(e));
   PetscCall(ApplyBoundaryConditions(e));
   PetscCall(AssembleStiffness(e));
   e->dirty = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity e)
+PetscErrorCode TwinfeElasticitySetUp(TwinfeElasticity e)
 {
-  KSP                ksp;
-  KSPConvergedReason reason;
-  PetscInt           its;
-
   PetscFunctionBeginUser;
   PetscCall(SetUp(e));
-  PetscCall(VecZeroEntries(e->u));
-  PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, e->u));
-  PetscCall(SNESSolve(e->snes, NULL, e->u));
-  /* The Newton update of a constrained dof is zero only to the linear solver's tolerance
-     (about 1e-11 mm here); the prescribed value is known exactly, so put it back. */
-  PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, e->u));
-  PetscCall(SNESGetKSP(e->snes, &ksp));
-  PetscCall(KSPGetConvergedReason(ksp, &reason));
-  PetscCall(KSPGetIterationNumber(ksp, &its));
-  PetscCheck(reason >= 0, e->comm, PETSC_ERR_NOT_CONVERGED,
-             "elasticity solve did not converge (%s after %" PetscInt_FMT
-             " iterations): check that the boundary conditions hold the body "
-             "(a free body has no unique displacement), or raise -elasticity_ksp_max_it",
-             KSPConvergedReasons[reason], its);
+  PetscCall(SNESSetUp(e->snes));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity e)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SetUp(e));
+  PetscCall(TwinfeElasticitySolveSteps_Private(e));
   PetscFunctionReturn(0);
 }
 
@@ -561,32 +481,10 @@ PetscErrorCode TwinfeElasticityGetMaxDisplacement(TwinfeElasticity e, PetscReal 
   PetscFunctionReturn(0);
 }
 
-/* Cell mean of the stress over the stiffness quadrature points (exact mean for P1). */
-static PetscErrorCode CellStressKernel(const TwinfeElement *el, PetscScalar out[], void *ctx)
-{
-  TwinfeElasticity e   = (TwinfeElasticity)ctx;
-  PetscReal        vol = 0;
-
-  PetscFunctionBeginUser;
-  for (PetscInt q = 0; q < el->nq; ++q)
-    vol += el->w[q];
-  for (PetscInt q = 0; q < el->nq; ++q) {
-    PetscReal s[3][3], w = el->w[q] / vol;
-    PointStress(el, q, e->lambda[el->cell], e->mu[el->cell], s);
-    out[0] += w * s[0][0];
-    out[1] += w * s[1][1];
-    out[2] += w * s[2][2];
-    out[3] += w * s[0][1];
-    out[4] += w * s[1][2];
-    out[5] += w * s[0][2];
-  }
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity e, Vec *von_mises, Vec *stress)
 {
   PetscInt     ncells;
-  PetscScalar *s, *vm;
+  PetscScalar *s, *vm, *fields;
 
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
@@ -603,12 +501,19 @@ PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity e, Vec *von_mises,
   PetscCall(PetscObjectSetName((PetscObject)*von_mises, "von_mises"));
   PetscCall(VecGetArray(*stress, &s));
   PetscCall(VecGetArray(*von_mises, &vm));
-  PetscCall(TwinfeSpaceEvaluateCells(e->space, StiffnessOrder(e), e->u, CellStressKernel, e, 6, s));
+  /* the cell mean over the stiffness rule (the exact mean for P1) */
+  PetscCall(PetscMalloc1(TWINFE_ELASTICITY_CELL_FIELDS * ncells, &fields));
+  PetscCall(PetscArrayzero(fields, TWINFE_ELASTICITY_CELL_FIELDS * ncells));
+  PetscCall(TwinfeSpaceEvaluateCells(e->space, TwinfeElasticityStiffnessOrder_Private(e), e->u,
+                                     TwinfeElasticityCellFieldsKernel_Private, e, TWINFE_ELASTICITY_CELL_FIELDS, fields));
   for (PetscInt c = 0; c < ncells; ++c) {
     const PetscScalar *t = &s[6 * c];
-    PetscReal          d = PetscSqr(t[0] - t[1]) + PetscSqr(t[1] - t[2]) + PetscSqr(t[2] - t[0]);
-    vm[c]                = PetscSqrtReal(0.5 * d + 3 * (PetscSqr(t[3]) + PetscSqr(t[4]) + PetscSqr(t[5])));
+    for (PetscInt k = 0; k < 6; ++k)
+      s[6 * c + k] = fields[TWINFE_ELASTICITY_CELL_FIELDS * c + k];
+    PetscReal d = PetscSqr(t[0] - t[1]) + PetscSqr(t[1] - t[2]) + PetscSqr(t[2] - t[0]);
+    vm[c]       = PetscSqrtReal(0.5 * d + 3 * (PetscSqr(t[3]) + PetscSqr(t[4]) + PetscSqr(t[5])));
   }
+  PetscCall(PetscFree(fields));
   PetscCall(VecRestoreArray(*stress, &s));
   PetscCall(VecRestoreArray(*von_mises, &vm));
   PetscFunctionReturn(0);

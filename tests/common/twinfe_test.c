@@ -119,3 +119,23 @@ PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh)
   PetscCall(PetscFree3(regions, facets, tags));
   PetscFunctionReturn(0);
 }
+
+void twinfe_test_cell_norms(TwinfeSpace space, PetscInt qorder, Vec u, TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout,
+                            PetscReal norms[])
+{
+  PetscInt     ncells;
+  PetscReal    local[4] = {0, 0, 0, 0}, global[4];
+  PetscScalar *cell;
+
+  ck_assert_int_le(nout, 4);
+  TWINFE_CK(TwinfeSpaceGetSizes(space, &ncells, NULL));
+  TWINFE_CK(PetscMalloc1(nout * ncells, &cell));
+  TWINFE_CK(TwinfeSpaceEvaluateCells(space, qorder, u, kernel, ctx, nout, cell));
+  for (PetscInt c = 0; c < ncells; ++c)
+    for (PetscInt k = 0; k < nout; ++k)
+      local[k] += PetscRealPart(cell[nout * c + k]);
+  MPI_Allreduce(local, global, (int)nout, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD);
+  for (PetscInt k = 0; k < nout; ++k)
+    norms[k] = PetscSqrtReal(global[k]);
+  TWINFE_CK(PetscFree(cell));
+}

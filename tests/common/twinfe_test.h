@@ -40,3 +40,10 @@ const char *twinfe_test_source_file(const char *relative);
 /* The unit cube split into n^3 cubes of 6 tets each (n even): region 1 for x < 0.5 and
    region 2 for x > 0.5; outer facets tagged 1 and 2, the interface x = 0.5 tagged 1002. */
 PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh);
+
+#include <twinfe/fem.h>
+/* norms[k] = sqrt(sum over every rank's cells of out[k]) for a kernel that ADDs nout (<= 4)
+   integrals per cell (squared errors), with a rule exact for degree qorder: L2 and H1 error
+   norms of a manufactured solution. Collective. */
+void twinfe_test_cell_norms(TwinfeSpace space, PetscInt qorder, Vec u, TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout,
+                            PetscReal norms[]);

@@ -1,0 +1,115 @@
+/* What the elasticity files share: the material laws at one point (elasticity_materials.c).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/physics.h>
+
+/* A material law ready for a quadrature point: the moduli of a TwinfeMaterial in the form its
+   strain energy uses. */
+typedef struct {
+  TwinfeMaterialModel model;
+  PetscReal           mu, lambda; /* shear modulus, Lame's first parameter (linear, neo-Hookean) */
+  PetscReal           kappa;      /* bulk modulus (Mooney-Rivlin's volumetric energy) */
+  PetscReal           c10, c01;   /* Mooney-Rivlin's coefficients */
+  PetscReal           density;
+} TwinfeElasticLaw;
+
+PETSC_INTERN void TwinfeElasticLawFromMaterial_Private(const TwinfeMaterial *m, TwinfeElasticLaw *law);
+
+/* The first Piola-Kirchhoff stress P (row-major 3x3, Pa) and, if A is not NULL, its derivative
+   A[(3i+J)*9 + 3k+L] = dP_iJ/dF_kL at the deformation gradient F (row-major 3x3). Returns
+   PETSC_FALSE, leaving P and A unset, where det F <= 0 (an inverted element: no energy is
+   defined there, a Newton step that reaches it must be shortened). The linear law gives
+   sigma(eps) of F - I (small strain), exact for every F. Not collective. */
+PETSC_INTERN PetscBool TwinfeElasticLawStress_Private(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal P[9],
+                                                      PetscReal A[81]);
+/* Strain energy density W(F) (Pa = uJ/mm^3); PETSC_FALSE where det F <= 0. Not collective. */
+PETSC_INTERN PetscBool TwinfeElasticLawEnergy_Private(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal *W);
+
+/* ---- The elasticity object (elasticity.c: set-up; elasticity_kernels.c: element kernels;
+   elasticity_steps.c: load steps and Newton) ---- */
+
+typedef struct {
+  PetscInt       region;
+  TwinfeMaterial material;
+} TwinfeRegionMaterial;
+
+typedef struct {
+  PetscInt             tag, mask;
+  PetscBool            has_box;
+  PetscReal            box[6];
+  TwinfeVectorFunction fn; /* NULL: clamp */
+  void                *ctx;
+} TwinfeElasticityDisplacement;
+
+typedef struct {
+  PetscInt  tag;
+  PetscReal t[3];
+  PetscReal load; /* the load factor applied (set before each assembly) */
+} TwinfeElasticityTraction;
+
+struct _p_TwinfeElasticity {
+  MPI_Comm                      comm;
+  DM                            dm;
+  PetscInt                      degree;
+  TwinfeRegionMaterial         *materials;
+  PetscInt                      nmaterials;
+  TwinfeElasticityDisplacement *displacements;
+  PetscInt                      ndisplacements;
+  TwinfeElasticityTraction     *tractions;
+  PetscInt                      ntractions;
+  PetscReal                     gravity[3];
+  TwinfeVectorFunction          body;
+  void                         *body_ctx;
+  PetscInt                      nsteps; /* nominal load steps (TwinfeElasticitySetLoadSteps) */
+  TwinfeElasticityStepMonitor   monitor;
+  void                         *monitor_ctx;
+  /* built by setup */
+  TwinfeSpace       space;
+  Mat               J;
+  Vec               u, r;
+  SNES              snes;
+  TwinfeElasticLaw *laws;     /* one per material, in materials' order */
+  PetscInt         *cell_law; /* per local cell: its law in laws */
+  PetscBool         nonlinear;
+  PetscReal         bc_scale; /* constraint rows' diagonal: the mean stiffness diagonal */
+  PetscReal         load;     /* the load factor of the residual and Jacobian being assembled */
+  PetscInt          inverted; /* quadrature points with det F <= 0 seen by the last residual */
+  PetscBool         dirty;
+  /* what the last solve did */
+  PetscInt steps_taken, newton_its, linear_its, cutbacks;
+  /* vertex-only displacement for writers (P2 only; P1 lends u) */
+  DM  vertex_dm;
+  Vec vertex_u;
+};
+
+/* The law of a local cell. */
+static inline const TwinfeElasticLaw *TwinfeElasticityCellLaw(TwinfeElasticity e, PetscInt cell)
+{
+  return &e->laws[e->cell_law[cell]];
+}
+
+/* elasticity_kernels.c. Quadrature orders: the stiffness and internal forces (one rule, so
+   that Newton's matrix is the exact derivative of the discrete residual), and the loads (finer
+   when a body force function is given, which is not polynomial). */
+PETSC_INTERN PetscInt TwinfeElasticityStiffnessOrder_Private(TwinfeElasticity e);
+PETSC_INTERN PetscInt TwinfeElasticityLoadOrder_Private(TwinfeElasticity e);
+/* Small strain (every law linear): constant stiffness. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityLinearStiffnessKernel_Private(const TwinfeElement *el, PetscScalar K[], void *ctx);
+/* Internal forces int P : grad v (any law; the linear law's P is sigma(eps)) and, for finite
+   strain, their derivative in u. Quadrature points with det F <= 0 add nothing and are counted
+   in e->inverted. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityResidualKernel_Private(const TwinfeElement *el, PetscScalar r[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticityTangentKernel_Private(const TwinfeElement *el, PetscScalar K[], void *ctx);
+/* Body forces -t int (rho g + f) . v (dead loads). */
+PETSC_INTERN PetscErrorCode TwinfeElasticityBodyKernel_Private(const TwinfeElement *el, PetscScalar r[], void *ctx);
+/* Traction t->load * t->t on a face (a dead load: fixed in size and direction). */
+PETSC_INTERN PetscErrorCode TwinfeElasticityTractionKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx);
+/* Cell means over the stiffness rule of: Cauchy stress (6: xx yy zz xy yz xz), Green-Lagrange
+   strain (6, same order), J; out holds 13 values per cell. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const TwinfeElement *el, PetscScalar out[], void *ctx);
+#define TWINFE_ELASTICITY_CELL_FIELDS 13
+
+/* elasticity_steps.c: the solve over load steps (linear or Newton). */
+PETSC_INTERN PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e);
+PETSC_INTERN PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat P, void *ctx);

@@ -1,0 +1,229 @@
+/* The solve over load steps: small strain (one assembled stiffness, one linear solve per step) or
+ * finite strain (Newton's method per step, from a tangent predictor, with cut-back on failure).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "elasticity_impl.h"
+
+/* A nominal step is halved at most this often (1/64 of it) before the solve gives up. */
+#define MAX_HALVINGS 6
+
+static PetscErrorCode SetLoad(TwinfeElasticity e, PetscReal t)
+{
+  PetscFunctionBeginUser;
+  e->load = t;
+  for (PetscInt i = 0; i < e->ntractions; ++i)
+    e->tractions[i].load = t;
+  PetscCall(TwinfeSpaceSetDirichletScale(e->space, t));
+  PetscFunctionReturn(0);
+}
+
+/* Internal minus external forces at U, without the constraint rows; e->inverted counts the
+   quadrature points where det F <= 0 on any rank. */
+static PetscErrorCode AssembleForces(TwinfeElasticity e, Vec U, Vec F)
+{
+  PetscInt inverted;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecZeroEntries(F));
+  e->inverted = 0;
+  PetscCall(TwinfeSpaceAssembleVector(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
+                                      TwinfeElasticityResidualKernel_Private, e, F));
+  if (e->body || e->gravity[0] != 0 || e->gravity[1] != 0 || e->gravity[2] != 0)
+    PetscCall(TwinfeSpaceAssembleVector(e->space, TwinfeElasticityLoadOrder_Private(e), NULL, TwinfeElasticityBodyKernel_Private,
+                                        e, F));
+  for (PetscInt i = 0; i < e->ntractions; ++i)
+    PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->tractions[i].tag, e->degree, NULL,
+                                            TwinfeElasticityTractionKernel_Private, &e->tractions[i], F));
+  PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
+  e->inverted = inverted;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, void *ctx)
+{
+  TwinfeElasticity e = (TwinfeElasticity)ctx;
+
+  PetscFunctionBeginUser;
+  PetscCall(AssembleForces(e, U, F));
+  /* An inverted element has no stress: tell Newton's line search to step back. */
+  if (e->inverted) PetscCall(SNESSetFunctionDomainError(snes));
+  PetscCall(TwinfeSpaceApplyDirichletToResidual(e->space, e->bc_scale, U, F));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AssembleTangent(TwinfeElasticity e, Vec U, Mat J)
+{
+  PetscFunctionBeginUser;
+  if (e->nonlinear)
+    PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
+                                        TwinfeElasticityTangentKernel_Private, e, J));
+  else
+    PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
+                                        TwinfeElasticityLinearStiffnessKernel_Private, e, J));
+  PetscFunctionReturn(0);
+}
+
+/* Small strain: the stiffness is constant, assembled once by the set-up. */
+PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat P, void *ctx)
+{
+  TwinfeElasticity e = (TwinfeElasticity)ctx;
+
+  PetscFunctionBeginUser;
+  (void)snes, (void)J;
+  if (!e->nonlinear) PetscFunctionReturn(0);
+  PetscCall(AssembleTangent(e, U, P));
+  PetscCall(TwinfeSpaceApplyDirichletToMatrix(e->space, e->bc_scale, P));
+  PetscFunctionReturn(0);
+}
+
+/* Small strain: U = U0 with the constraints at load t, then one solve with the stiffness the
+   set-up assembled (constraint rows and columns zeroed): K dU = -R(U) is exact, as R is linear. */
+static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
+{
+  Vec                F, dU;
+  KSP                ksp;
+  KSPConvergedReason reason;
+  PetscInt           its;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecCopy(U0, U));
+  PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, U));
+  PetscCall(VecDuplicate(U, &F));
+  PetscCall(VecDuplicate(U, &dU));
+  PetscCall(TwinfeElasticityFormFunction_Private(e->snes, U, F, e));
+  PetscCall(VecScale(F, -1));
+  PetscCall(SNESGetKSP(e->snes, &ksp));
+  PetscCall(KSPSetOperators(ksp, e->J, e->J));
+  PetscCall(KSPSolve(ksp, F, dU));
+  PetscCall(KSPGetConvergedReason(ksp, &reason));
+  PetscCall(KSPGetIterationNumber(ksp, &its));
+  e->linear_its += its;
+  PetscCall(VecAXPY(U, 1, dU));
+  /* the update of a constrained dof is zero only to the solver's tolerance (about 1e-11 mm):
+     the prescribed value is known exactly, so put it back */
+  PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, U));
+  PetscCall(VecDestroy(&F));
+  PetscCall(VecDestroy(&dU));
+  PetscCheck(reason >= 0, e->comm, PETSC_ERR_NOT_CONVERGED,
+             "elasticity solve did not converge (%s after %" PetscInt_FMT
+             " iterations): check that the boundary conditions hold the body "
+             "(a free body has no unique displacement), or raise -elasticity_ksp_max_it",
+             KSPConvergedReasons[reason], its);
+  PetscFunctionReturn(0);
+}
+
+/* Finite strain: the linearised increment from the converged state U0 to load factor t. Solve
+   K(U0) dU = -R(U0; t) with dU = t g - U0 on the constrained rows (their stiffness columns moved
+   to the right-hand side, so the interior follows the prescribed motion instead of leaving the
+   layer of cells at the boundary to absorb it), then U = U0 + dU: Newton's start. */
+static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
+{
+  Vec                rhs, jump, dU;
+  KSP                ksp;
+  KSPConvergedReason reason;
+  PetscInt           n, its;
+  const PetscInt    *rows;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDuplicate(U0, &rhs));
+  PetscCall(VecDuplicate(U0, &jump));
+  PetscCall(VecDuplicate(U0, &dU));
+  PetscCall(AssembleForces(e, U0, rhs));
+  *ok = e->inverted ? PETSC_FALSE : PETSC_TRUE;
+  if (*ok) {
+    PetscCall(VecScale(rhs, -1));
+    PetscCall(VecCopy(U0, dU)); /* jump = t g - U0 on the constrained rows (the rest is not read) */
+    PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, dU));
+    PetscCall(VecWAXPY(jump, -1, U0, dU));
+    PetscCall(AssembleTangent(e, U0, e->J));
+    PetscCall(TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL));
+    PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
+    PetscCall(SNESGetKSP(e->snes, &ksp));
+    PetscCall(KSPSetOperators(ksp, e->J, e->J));
+    PetscCall(VecZeroEntries(dU));
+    PetscCall(KSPSolve(ksp, rhs, dU));
+    PetscCall(KSPGetConvergedReason(ksp, &reason));
+    PetscCall(KSPGetIterationNumber(ksp, &its));
+    e->linear_its += its;
+    *ok = reason > 0 ? PETSC_TRUE : PETSC_FALSE;
+    PetscCall(VecWAXPY(U, 1, dU, U0));
+    PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, U)); /* exact, not to the solver's tolerance */
+  }
+  PetscCall(VecDestroy(&rhs));
+  PetscCall(VecDestroy(&jump));
+  PetscCall(VecDestroy(&dU));
+  PetscFunctionReturn(0);
+}
+
+/* One step to load factor t from the converged U0: predictor, then Newton (finite strain). */
+static PetscErrorCode SolveStep(TwinfeElasticity e, PetscReal t, Vec U0, PetscBool *converged, SNESConvergedReason *why)
+{
+  PetscInt newton = 0, linear = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(SetLoad(e, t));
+  if (!e->nonlinear) {
+    PetscCall(SolveLinear(e, U0, e->u));
+    *converged = PETSC_TRUE;
+    *why       = SNES_CONVERGED_ITS;
+    PetscFunctionReturn(0);
+  }
+  PetscCall(Predict(e, U0, e->u, converged));
+  *why = e->inverted ? SNES_DIVERGED_FUNCTION_DOMAIN : SNES_DIVERGED_LINEAR_SOLVE;
+  if (!*converged) PetscFunctionReturn(0);
+  PetscCall(SNESSolve(e->snes, NULL, e->u));
+  PetscCall(SNESGetConvergedReason(e->snes, why));
+  PetscCall(SNESGetIterationNumber(e->snes, &newton));
+  PetscCall(SNESGetLinearSolveIterations(e->snes, &linear));
+  e->newton_its += newton;
+  e->linear_its += linear;
+  *converged = *why > 0 ? PETSC_TRUE : PETSC_FALSE;
+  if (*converged) PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, e->u));
+  PetscFunctionReturn(0);
+}
+
+/* The load factors 1/n, 2/n, ..., 1 in turn; a failed step is retried from the last converged
+   state with half the increment. A small-strain solve takes every step in one linear solve. */
+PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e)
+{
+  Vec                 U0;
+  PetscReal           t = 0, nominal = 1.0 / e->nsteps, dt = nominal;
+  PetscInt            step = 1, halvings = 0;
+  SNESConvergedReason why       = SNES_CONVERGED_ITERATING;
+  PetscBool           converged = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  e->steps_taken = e->newton_its = e->linear_its = e->cutbacks = 0;
+  PetscCall(VecDuplicate(e->u, &U0));
+  PetscCall(VecZeroEntries(U0));
+  while (step <= e->nsteps) {
+    PetscReal target = step == e->nsteps ? 1.0 : step * nominal, t_new = PetscMin(t + dt, target);
+    if (target - t_new < 1e-9 * nominal) t_new = target;
+    PetscCall(SolveStep(e, t_new, U0, &converged, &why));
+    e->steps_taken++;
+    if (!converged) {
+      if (++halvings > MAX_HALVINGS) break;
+      e->cutbacks++;
+      dt = 0.5 * (t_new - t);
+      PetscCall(PetscInfo(e->snes, "load step to t = %g failed (%s): retried with increment %g\n", (double)t_new,
+                          SNESConvergedReasons[why], (double)dt));
+      continue;
+    }
+    t = t_new;
+    PetscCall(VecCopy(e->u, U0));
+    if (t_new == target) {
+      if (e->monitor) PetscCall(e->monitor(e, step, t, e->monitor_ctx));
+      step++;
+      halvings = 0;
+      dt       = PetscMin(2 * dt, nominal); /* a step that was cut back grows back */
+    }
+  }
+  if (step <= e->nsteps) PetscCall(VecCopy(U0, e->u)); /* keep the last converged state, not garbage */
+  PetscCall(VecDestroy(&U0));
+  PetscCheck(step > e->nsteps, e->comm, PETSC_ERR_NOT_CONVERGED,
+             "elasticity: load step %" PetscInt_FMT " of %" PetscInt_FMT " did not converge (%s, %" PetscInt_FMT
+             " inverted quadrature points) even with its increment halved %d times: the "
+             "solve reached load factor %g of 1. Give more load steps (-elasticity_load_steps), a smaller load, or check that "
+             "the supports hold the body",
+             step, e->nsteps, SNESConvergedReasons[why], e->inverted, MAX_HALVINGS, (double)t);
+  PetscFunctionReturn(0);
+}
