@@ -150,6 +150,11 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt
    calls overwrite earlier ones on shared nodes. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceAddDirichlet(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask,
                                                     const PetscReal box[6], TwinfePointFunction fn, void *ctx);
+/* The same for the nodes where inside(x, inside_ctx) is true (inside NULL: every node of the
+   faces), e.g. the tissue a tool's shape holds. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceAddDirichletWhere(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask,
+                                                         PetscBool (*inside)(const PetscReal x[3], void *ctx), void *inside_ctx,
+                                                         TwinfePointFunction fn, void *ctx);
 /* Forget every Dirichlet condition. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceClearDirichlet(TwinfeSpace space);
 /* Number of constrained global dofs owned by this rank, and their global rows (lent, valid

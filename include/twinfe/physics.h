@@ -37,6 +37,45 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity elasticity
    faces with the tag. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity elasticity, PetscInt tag, PetscInt mask,
                                                             TwinfeVectorFunction fn, void *ctx);
+/* A rigid tool (retractor) that holds the tissue it touches and moves it: the nodes of the
+   faces with the tag that lie inside the tool's shape (in the unloaded configuration, mm, LPS)
+   move with the tool, by t * motion at load factor t (a straight path in the load steps).
+   Contact without penetration is not modelled: the touched tissue follows the tool. */
+typedef enum {
+  TWINFE_TOOL_PLANE,    /* a plate: within thickness/2 of the plane through center, normal axis */
+  TWINFE_TOOL_CYLINDER, /* a rod: within radius of the axis through center, length along it */
+  TWINFE_TOOL_SPATULA   /* a blade: a box at center, thickness along axis (its normal), length
+                           along blade, width across both */
+} TwinfeToolShape;
+/* The shapes' names as options give them ("plane", "cylinder", "spatula"), NULL-terminated. */
+PETSC_EXTERN const char *const TwinfeToolShapes[];
+typedef struct {
+  TwinfeToolShape shape;
+  PetscReal       center[3]; /* mm */
+  PetscReal       axis[3];   /* plane and spatula: the normal; cylinder: the axis (any length) */
+  PetscReal       blade[3];  /* spatula: the blade's length direction (not parallel to axis) */
+  PetscReal       radius;    /* cylinder, mm */
+  PetscReal       length;    /* cylinder and spatula, mm (0: unbounded for the cylinder) */
+  PetscReal       width;     /* spatula, mm */
+  PetscReal       thickness; /* plane and spatula, mm */
+  PetscReal       motion[3]; /* the tool's displacement at load factor 1, mm */
+} TwinfeTool;
+/* Refuses a tool whose shape is unknown or whose sizes or directions are not usable, naming
+   them. Not collective (comm is for the error). */
+PETSC_EXTERN PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *tool);
+/* Whether the point x (mm) lies inside the tool's shape. Not collective. */
+PETSC_EXTERN PetscBool TwinfeToolContains(const TwinfeTool *tool, const PetscReal x[3]);
+/* Adds the tool as a held set (its reaction is the force the tool needs: the tissue's
+   resistance, TwinfeElasticityGetReactionForces). A tool whose shape holds no node of the
+   tagged faces is refused at set-up, named. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddTool(TwinfeElasticity elasticity, PetscInt tag, const TwinfeTool *tool);
+/* An elastic support of the faces with the tag, for tissue held by its surroundings: the
+   traction -stiffness * u (stiffness in Pa/mm, > 0), in every direction. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddSpring(TwinfeElasticity elasticity, PetscInt tag, PetscReal stiffness);
+/* The force (uN, x y z) each elastic support exerts on the tissue in the current state,
+   -int stiffness * u dA, in the order added; forces holds 3 * nsprings values (NULL: only the
+   count). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSpringForces(TwinfeElasticity elasticity, PetscInt *nsprings, PetscReal forces[]);
 /* A uniform traction t (Pa) on the faces with the tag. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity elasticity, PetscInt tag, const PetscReal t[3]);
 /* SNES (ksponly by default), KSP (CG) and PC (GAMG with the rigid-body near null space)
@@ -56,8 +95,8 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolverInfo(TwinfeElasticity elast
                                                           PetscReal *residual_norm, const char **reason);
 /* Largest displacement magnitude over the vertices (mm). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetMaxDisplacement(TwinfeElasticity elasticity, PetscReal *max_mm);
-/* Cell fields on this rank's cells (cStart..cEnd order), as new Vecs the caller destroys:
-   von Mises stress (Pa, 1 per cell) and the 6 stress components xx yy zz xy yz xz (Pa). */
+/* The first two of TwinfeElasticityComputeCellFields: von Mises stress (Pa, 1 per cell) and the
+   6 Cauchy stress components xx yy zz xy yz xz (Pa), as new Vecs the caller destroys. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity elasticity, Vec *von_mises, Vec *stress);
 
 /* ---- Materials -----------------------------------------------------------------------------
@@ -119,8 +158,23 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticitySetStepMonitor(TwinfeElasticity elas
    linear iterations, and the steps that were cut back. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetNewtonInfo(TwinfeElasticity elasticity, PetscInt *steps, PetscInt *newton,
                                                           PetscInt *linear, PetscInt *cutbacks);
+/* The force (uN, x y z) each held set exerts on the tissue in the current state: the sum of
+   internal minus external forces over the dofs it holds. The sets are the clamps and prescribed
+   displacements in the order added (a dof two sets hold counts for the later one). At
+   equilibrium the reactions and the loads sum to zero. forces holds 3 * nsets values (NULL:
+   only *nsets). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity elasticity, PetscInt *nsets, PetscReal forces[]);
 /* Whether some region's law is nonlinear (the solve uses Newton). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityIsNonlinear(TwinfeElasticity elasticity, PetscBool *nonlinear);
+
+/* Cell fields of the current state on this rank's cells (cStart..cEnd order), each the cell's
+   mean, as new named Vecs the caller destroys, in this order:
+     von_mises (1, Pa) of the Cauchy stress; stress (6: xx yy zz xy yz xz, Pa), the Cauchy stress
+     (small strain: sigma(eps)); strain (6, same order), Green-Lagrange E = (F^T F - I)/2 (small
+     strain: eps); principal_strain (3, largest first), the eigenvalues of that strain; J = det F.
+   A state with inverted cells (det F <= 0) is refused. Collective. */
+#define TWINFE_ELASTICITY_NFIELDS 5
+PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity elasticity, Vec fields[]);
 
 /* Added by the physics stage. */
 /* Lagrange degree 1 or 2 (also -elasticity_degree); call before the first solve. Not collective. */

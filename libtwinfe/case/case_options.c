@@ -366,7 +366,29 @@ static PetscErrorCode CheckMaterial(MPI_Comm comm, const char option_prefix[], P
   PetscFunctionReturn(0);
 }
 
-/* -<name>_E, -<name>_nu, -<name>_density; their defaults are -E, -nu, -density. */
+/* The law and the moduli other than E and nu (physics/elasticity_run.c resolves and checks
+   them, docs/mechanics.md): declared here so that they are known and listed by -help. */
+static PetscErrorCode DeclareLawOptions(PetscOptionItems *PetscOptionsObject, const char whose[], PetscErrorCode *declared)
+{
+  PetscInt  model = 0;
+  PetscReal mu = 0, kappa = 0, c10 = 0, c01 = 0;
+  char      text[4][160];
+  PetscFunctionBegin;
+  snprintf(text[0], sizeof text[0], "%s law: linear (small strain), neo_hookean or mooney_rivlin (finite strain)", whose);
+  snprintf(text[1], sizeof text[1], "%s shear modulus, Pa (with -kappa or -nu, instead of -E)", whose);
+  snprintf(text[2], sizeof text[2], "%s bulk modulus, Pa (with -mu)", whose);
+  snprintf(text[3], sizeof text[3], "%s Mooney-Rivlin C10 and C01, Pa (with -kappa or -nu)", whose);
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsChoice(PetscOptionsObject, "-material", text[0], TwinfeMaterialModels, 3, model, &model, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-mu", text[1], mu, &mu, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-kappa", text[2], kappa, &kappa, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-C10", text[3], c10, &c10, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-C01", text[3], c01, &c01, NULL));
+  PetscFunctionReturn(0);
+}
+
+/* -<name>_E, -<name>_nu, -<name>_density (and the law's, DeclareLawOptions); their defaults
+   are -E, -nu, -density. */
 static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], PetscReal E, PetscReal nu, PetscReal density)
 {
   char      prefix[TWINFE_NAME_LEN + 1];
@@ -383,6 +405,7 @@ static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], Pe
   TwinfeOptionsTry(declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",
                                      "this region's target edge length, mm (0 keeps its voxel surface)", size, &size, NULL));
+  PetscCall(DeclareLawOptions(PetscOptionsObject, "this region's", &declared));
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCall(CheckMaterial(comm, prefix, E, nu, density));
@@ -401,9 +424,11 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
       declared, TwinfeOptionsReal(PetscOptionsObject, "-nu", "Poisson ratio, in (-1, 0.5); tissue 0.40 to 0.49", nu, &nu, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-density", "density, g/mm^3 (tissue about 1.06e-3)", density,
                                                &density, NULL));
+  PetscCall(DeclareLawOptions(PetscOptionsObject, "every region's", &declared));
   if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
-    declared = (*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density: one region's material (same units), for each "
-                                        "name of -names (label_<n> without -names)\n");
+    declared = (*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density -<name>_material -<name>_mu -<name>_kappa "
+                                        "-<name>_C10 -<name>_C01: one region's material (same units), for each name of -names "
+                                        "(label_<n> without -names)\n");
   PetscOptionsEnd();
   PetscCall(declared);
   PetscCall(CheckMaterial(comm, "", E, nu, density));
@@ -415,11 +440,47 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
   PetscFunctionReturn(0);
 }
 
+/* A rigid retractor (physics/elasticity_run.c reads and checks it; docs/mechanics.md). */
+static PetscErrorCode DeclareRetractor(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
+{
+  PetscReal v3[3] = {0, 0, 0}, size = 0;
+  PetscInt  shape = 0, tags[TWINFE_CASE_MAX_REGIONS], ntags = 0;
+  PetscFunctionBegin;
+  TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-retractor_shape",
+                                                  "a rigid tool that holds the tissue inside its shape and moves it over the "
+                                                  "load steps: plane, cylinder or spatula (elasticity; docs/mechanics.md)",
+                                                  TwinfeToolShapes, 3, shape, &shape, NULL));
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_center", "the tool's center, LPS mm", 3, v3, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_axis",
+                                                     "a plane's or spatula's normal, a cylinder's axis", 3, v3, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_blade",
+                                                     "a spatula's length direction (not along its normal)", 3, v3, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_motion",
+                                                     "the tool's travel over all load steps, mm (LPS)", 3, v3, NULL));
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-retractor_radius", "a cylinder's radius, mm", size, &size, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-retractor_length",
+                                                "a cylinder's (0: unbounded) or spatula's length, mm", size, &size, NULL));
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-retractor_width", "a spatula's width, mm", size, &size, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-retractor_thickness",
+                                                "a plane's or spatula's thickness: the tissue within half of it is held, mm",
+                                                size, &size, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsIntArray(PetscOptionsObject, "-retractor_tags",
+                                                    "facet tags the tool may hold (default: every region's outer surface)",
+                                                    TWINFE_CASE_MAX_REGIONS, tags, &ntags, NULL));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareBoundary(MPI_Comm comm)
 {
   const char *axes[] = {"x", "y", "z"}, *sides[] = {"min", "max"};
   PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction = 0.25;
   PetscInt    tags[TWINFE_CASE_MAX_REGIONS] = {0}, ntags = 0, axis = 1, side = 1;
+  PetscInt    spring_tags[TWINFE_CASE_MAX_REGIONS], nspring_tags = 0;
+  PetscReal   spring_k[TWINFE_CASE_MAX_REGIONS];
+  PetscInt    nspring_k = TWINFE_CASE_MAX_REGIONS;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Loads and supports", "twinfe");
@@ -438,6 +499,14 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-clamp_fraction",
                                                "fraction of each connected part's extent held on that side, in (0, 1]", fraction,
                                                &fraction, NULL));
+  PetscCall(DeclareRetractor(PetscOptionsObject, &declared));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-spring_tags",
+                                                   "facet tags on elastic supports (tissue held by its surroundings), "
+                                                   "traction -k u",
+                                                   TWINFE_CASE_MAX_REGIONS, spring_tags, &nspring_tags, NULL));
+  TwinfeOptionsTry(declared, PetscOptionsRealArray("-spring_stiffness",
+                                                   "the supports' stiffness k, Pa/mm: one for all, or one per -spring_tags", NULL,
+                                                   spring_k, &nspring_k, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   for (PetscInt t = 0; t < ntags; ++t)
@@ -550,7 +619,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
   const char *const *physics;
-  PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0;
+  PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0, load_steps = 1;
   PetscBool          force = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(TwinfePhysicsList(&physics));
@@ -563,6 +632,10 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
                                     "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-elasticity_load_steps",
+                                              "loads applied in this many steps, each a state in results.pvd (finite strain: "
+                                              "Newton per step, halved on failure; docs/mechanics.md)",
+                                              load_steps, &load_steps, NULL));
   PetscCall(DeclareFlow(PetscOptionsObject, &declared));
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate",
                                                  "who builds faces and edges after distribution", interpolations, 2,
@@ -656,7 +729,8 @@ static PetscBool HasSuffix(const char name[], const char suffix[])
 
 static PetscBool IsRegionOption(const char name[])
 {
-  return HasSuffix(name, "_E") || HasSuffix(name, "_nu") || HasSuffix(name, "_density");
+  return HasSuffix(name, "_E") || HasSuffix(name, "_nu") || HasSuffix(name, "_density") || HasSuffix(name, "_material") ||
+         HasSuffix(name, "_mu") || HasSuffix(name, "_kappa") || HasSuffix(name, "_C10") || HasSuffix(name, "_C01");
 }
 
 static PetscBool DeferSolver(const char name[], void *ctx)

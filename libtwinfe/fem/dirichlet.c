@@ -67,8 +67,22 @@ PetscErrorCode TwinfeSpaceGetFaceTags(TwinfeSpace space, PetscInt *ntags, PetscI
   PetscFunctionReturn(0);
 }
 
+static PetscBool InBoxPredicate(const PetscReal x[3], void *ctx)
+{
+  return InBox((const PetscReal *)ctx, x);
+}
+
 PetscErrorCode TwinfeSpaceAddDirichlet(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask, const PetscReal box[6],
                                        TwinfePointFunction fn, void *ctx)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceAddDirichletWhere(space, tag, field, mask, InBoxPredicate, (void *)box, fn, ctx));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceAddDirichletWhere(TwinfeSpace space, PetscInt tag, PetscInt field, PetscInt mask,
+                                            PetscBool (*inside)(const PetscReal x[3], void *ctx), void *inside_ctx,
+                                            TwinfePointFunction fn, void *ctx)
 {
   PetscScalar *mark, *value, g[16];
   PetscInt     nc, count;
@@ -99,7 +113,7 @@ PetscErrorCode TwinfeSpaceAddDirichlet(TwinfeSpace space, PetscInt tag, PetscInt
       PetscReal       x[3];
       const PetscInt *dofs = &space->cell_dofs[space->ndof * c + space->offset[field] + nodes[n] * nc];
       TwinfeSpaceNodePosition(space, c, nodes[n], x);
-      if (!InBox(box, x)) continue;
+      if (inside && !inside(x, inside_ctx)) continue;
       for (PetscInt k = 0; k < nc; ++k)
         g[k] = 0;
       if (fn) PetscCall(fn(x, nc, g, ctx));

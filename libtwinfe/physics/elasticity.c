@@ -41,8 +41,13 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(PetscFree(e->materials));
   PetscCall(PetscFree(e->displacements));
   PetscCall(PetscFree(e->tractions));
+  PetscCall(PetscFree(e->springs));
+  PetscCall(PetscFree(e->spring_terms));
   PetscCall(PetscFree(e->laws));
   PetscCall(PetscFree(e->cell_law));
+  for (PetscInt i = 0; i < e->nsets; ++i)
+    PetscCall(PetscFree(e->set_rows[i]));
+  PetscCall(PetscFree2(e->set_rows, e->set_nrows));
   PetscCall(SNESDestroy(&e->snes));
   PetscCall(MatDestroy(&e->J));
   PetscCall(VecDestroy(&e->u));
@@ -180,7 +185,7 @@ static PetscErrorCode AppendDisplacement(TwinfeElasticity e, const TwinfeElastic
 
 PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity e, PetscInt tag, const PetscReal box[6])
 {
-  TwinfeElasticityDisplacement d = {tag, 7, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, NULL, NULL};
+  TwinfeElasticityDisplacement d = {.tag = tag, .mask = 7};
 
   PetscFunctionBeginUser;
   if (box) {
@@ -195,10 +200,127 @@ PetscErrorCode TwinfeElasticityAddClamp(TwinfeElasticity e, PetscInt tag, const 
 PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity e, PetscInt tag, PetscInt mask, TwinfeVectorFunction fn,
                                                void *ctx)
 {
-  TwinfeElasticityDisplacement d = {tag, mask, PETSC_FALSE, {0, 0, 0, 0, 0, 0}, fn, ctx};
+  TwinfeElasticityDisplacement d = {.tag = tag, .mask = mask, .fn = fn, .ctx = ctx};
 
   PetscFunctionBeginUser;
   PetscCall(AppendDisplacement(e, &d));
+  PetscFunctionReturn(0);
+}
+
+const char *const TwinfeToolShapes[] = {"plane", "cylinder", "spatula", NULL};
+
+static PetscReal Dot(const PetscReal a[3], const PetscReal b[3])
+{
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static void Normalized(const PetscReal a[3], PetscReal n[3])
+{
+  PetscReal len = PetscSqrtReal(Dot(a, a));
+  for (PetscInt k = 0; k < 3; ++k)
+    n[k] = a[k] / len;
+}
+
+PetscBool TwinfeToolContains(const TwinfeTool *tool, const PetscReal x[3])
+{
+  PetscReal d[3], n[3], along;
+
+  for (PetscInt k = 0; k < 3; ++k)
+    d[k] = x[k] - tool->center[k];
+  Normalized(tool->axis, n);
+  along = Dot(d, n);
+  switch (tool->shape) {
+  case TWINFE_TOOL_PLANE:
+    return PetscAbsReal(along) <= 0.5 * tool->thickness ? PETSC_TRUE : PETSC_FALSE;
+  case TWINFE_TOOL_CYLINDER: {
+    PetscReal r2 = Dot(d, d) - along * along;
+    if (tool->length > 0 && PetscAbsReal(along) > 0.5 * tool->length) return PETSC_FALSE;
+    return r2 <= tool->radius * tool->radius ? PETSC_TRUE : PETSC_FALSE;
+  }
+  case TWINFE_TOOL_SPATULA: {
+    PetscReal l[3], w[3], bn = Dot(tool->blade, n);
+    for (PetscInt k = 0; k < 3; ++k) /* the blade's direction made normal to the axis */
+      l[k] = tool->blade[k] - bn * n[k];
+    Normalized(l, l);
+    w[0] = n[1] * l[2] - n[2] * l[1], w[1] = n[2] * l[0] - n[0] * l[2], w[2] = n[0] * l[1] - n[1] * l[0];
+    return PetscAbsReal(along) <= 0.5 * tool->thickness && PetscAbsReal(Dot(d, l)) <= 0.5 * tool->length &&
+                   PetscAbsReal(Dot(d, w)) <= 0.5 * tool->width
+               ? PETSC_TRUE
+               : PETSC_FALSE;
+  }
+  }
+  return PETSC_FALSE;
+}
+
+PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *t)
+{
+  PetscReal axis = PetscSqrtReal(Dot(t->axis, t->axis)), blade = PetscSqrtReal(Dot(t->blade, t->blade));
+
+  PetscFunctionBeginUser;
+  PetscCheck(t->shape >= TWINFE_TOOL_PLANE && t->shape <= TWINFE_TOOL_SPATULA, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "tool shape %d is not known: give plane, cylinder or spatula", (int)t->shape);
+  PetscCheck(PetscIsNormalReal(axis), comm, PETSC_ERR_ARG_WRONG, "tool (%s): its axis (%g, %g, %g) has no direction",
+             TwinfeToolShapes[t->shape], (double)t->axis[0], (double)t->axis[1], (double)t->axis[2]);
+  for (PetscInt k = 0; k < 3; ++k)
+    PetscCheck(!PetscIsInfOrNanReal(t->center[k]) && !PetscIsInfOrNanReal(t->motion[k]), comm, PETSC_ERR_ARG_WRONG,
+               "tool (%s): its center and motion must be numbers", TwinfeToolShapes[t->shape]);
+  if (t->shape == TWINFE_TOOL_CYLINDER)
+    PetscCheck(t->radius > 0 && t->length >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "cylinder tool: radius %g mm must be > 0 and length %g mm >= 0 (0: unbounded)", (double)t->radius,
+               (double)t->length);
+  else
+    PetscCheck(t->thickness > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s tool: thickness %g mm must be > 0",
+               TwinfeToolShapes[t->shape], (double)t->thickness);
+  if (t->shape == TWINFE_TOOL_SPATULA) {
+    PetscCheck(t->length > 0 && t->width > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "spatula tool: length %g mm and width %g mm must be > 0", (double)t->length, (double)t->width);
+    PetscCheck(PetscIsNormalReal(blade) && PetscAbsReal(Dot(t->axis, t->blade)) < 0.999 * axis * blade, comm, PETSC_ERR_ARG_WRONG,
+               "spatula tool: its blade direction (%g, %g, %g) must not be parallel to its axis", (double)t->blade[0],
+               (double)t->blade[1], (double)t->blade[2]);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityAddTool(TwinfeElasticity e, PetscInt tag, const TwinfeTool *tool)
+{
+  TwinfeElasticityDisplacement d = {.tag = tag, .mask = 7, .has_tool = PETSC_TRUE, .tool = *tool};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeToolCheck(e->comm, tool));
+  PetscCall(AppendDisplacement(e, &d));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityAddSpring(TwinfeElasticity e, PetscInt tag, PetscReal stiffness)
+{
+  TwinfeElasticitySpring *list;
+
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(stiffness) && stiffness > 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "elastic support on tag %" PetscInt_FMT ": stiffness %g Pa/mm must be > 0", tag, (double)stiffness);
+  PetscCall(PetscMalloc1(e->nsprings + 1, &list));
+  PetscCall(PetscArraycpy(list, e->springs, e->nsprings));
+  list[e->nsprings].tag       = tag;
+  list[e->nsprings].stiffness = stiffness;
+  e->nsprings++;
+  PetscCall(PetscFree(e->springs));
+  e->springs = list;
+  e->dirty   = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetSpringForces(TwinfeElasticity e, PetscInt *nsprings, PetscReal forces[])
+{
+  PetscFunctionBeginUser;
+  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetSpringForces: call TwinfeElasticitySolve first");
+  *nsprings = e->nsprings;
+  for (PetscInt i = 0; forces && i < e->nsprings; ++i) {
+    PetscCall(TwinfeSpaceIntegrateFaces(e->space, e->springs[i].tag, 2 * e->degree, e->u,
+                                        TwinfeElasticitySpringForceKernel_Private, &e->springs[i], 3, &forces[3 * i]));
+    for (PetscInt k = 0; k < 3; ++k)
+      forces[3 * i + k] = -forces[3 * i + k]; /* on the tissue: -k u */
+  }
   PetscFunctionReturn(0);
 }
 
@@ -328,18 +450,99 @@ static PetscErrorCode DisplacementValue(const PetscReal x[3], PetscInt ncomp, Pe
   PetscFunctionBeginUser;
   (void)ncomp;
   if (d->fn) PetscCall(d->fn(x, u, d->ctx));
+  if (d->has_tool)
+    for (PetscInt k = 0; k < 3; ++k)
+      u[k] = d->tool.motion[k];
   for (PetscInt k = 0; k < 3; ++k)
     value[k] = u[k];
+  PetscFunctionReturn(0);
+}
+
+static PetscBool ToolHolds(const PetscReal x[3], void *ctx)
+{
+  return TwinfeToolContains(&((const TwinfeElasticityDisplacement *)ctx)->tool, x);
+}
+
+static PetscErrorCode AddDisplacementSet(TwinfeElasticity e, PetscInt i)
+{
+  TwinfeElasticityDisplacement *d = &e->displacements[i];
+
+  PetscFunctionBeginUser;
+  if (d->has_tool)
+    PetscCall(TwinfeSpaceAddDirichletWhere(e->space, d->tag, 0, d->mask, ToolHolds, d, DisplacementValue, d));
+  else
+    PetscCall(TwinfeSpaceAddDirichlet(e->space, d->tag, 0, d->mask, d->has_box ? d->box : NULL, DisplacementValue, d));
+  PetscFunctionReturn(0);
+}
+
+/* The owned rows each held set constrains, for its reaction force: a row two sets hold
+   belongs to the later one, as its value does (TwinfeSpaceAddDirichlet). */
+static PetscErrorCode FindSetRows(TwinfeElasticity e)
+{
+  PetscInt       nlocal, rstart, *owner;
+  PetscErrorCode ierr = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < e->nsets; ++i)
+    PetscCall(PetscFree(e->set_rows[i]));
+  PetscCall(PetscFree2(e->set_rows, e->set_nrows));
+  e->nsets = e->ndisplacements;
+  PetscCall(PetscCalloc2(e->nsets, &e->set_rows, e->nsets, &e->set_nrows));
+  PetscCall(VecGetLocalSize(e->u, &nlocal));
+  PetscCall(VecGetOwnershipRange(e->u, &rstart, NULL));
+  PetscCall(PetscMalloc1(nlocal, &owner));
+  for (PetscInt r = 0; r < nlocal; ++r)
+    owner[r] = -1;
+  for (PetscInt i = 0; i < e->nsets && !ierr; ++i) {
+    PetscInt        n;
+    const PetscInt *rows;
+    ierr = TwinfeSpaceClearDirichlet(e->space);
+    if (!ierr) ierr = AddDisplacementSet(e, i); /* a tag no face carries: refused, collectively */
+    if (!ierr) ierr = TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL);
+    for (PetscInt k = 0; !ierr && k < n; ++k)
+      owner[rows[k] - rstart] = i;
+  }
+  if (ierr) PetscCall(PetscFree(owner));
+  PetscCall(ierr);
+  for (PetscInt r = 0; r < nlocal; ++r)
+    if (owner[r] >= 0) e->set_nrows[owner[r]]++;
+  for (PetscInt i = 0; i < e->nsets; ++i) {
+    PetscCall(PetscMalloc1(e->set_nrows[i], &e->set_rows[i]));
+    e->set_nrows[i] = 0;
+  }
+  for (PetscInt r = 0; r < nlocal; ++r)
+    if (owner[r] >= 0) e->set_rows[owner[r]][e->set_nrows[owner[r]]++] = r;
+  PetscCall(PetscFree(owner));
+  for (PetscInt i = 0; i < e->nsets; ++i) {
+    PetscInt held;
+    PetscCall(MPIU_Allreduce(&e->set_nrows[i], &held, 1, MPIU_INT, MPI_SUM, e->comm));
+    PetscCheck(held > 0 || !e->displacements[i].has_tool, e->comm, PETSC_ERR_ARG_WRONG,
+               "the %s tool at (%g, %g, %g) mm touches no node of the faces tagged %" PetscInt_FMT
+               ": place it on the tissue's surface (LPS mm, the mesh's coordinates)",
+               TwinfeToolShapes[e->displacements[i].tool.shape], (double)e->displacements[i].tool.center[0],
+               (double)e->displacements[i].tool.center[1], (double)e->displacements[i].tool.center[2], e->displacements[i].tag);
+  }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
+  PetscCall(FindSetRows(e));
   PetscCall(TwinfeSpaceClearDirichlet(e->space));
-  for (PetscInt i = 0; i < e->ndisplacements; ++i) {
-    TwinfeElasticityDisplacement *d = &e->displacements[i];
-    PetscCall(TwinfeSpaceAddDirichlet(e->space, d->tag, 0, d->mask, d->has_box ? d->box : NULL, DisplacementValue, d));
+  for (PetscInt i = 0; i < e->ndisplacements; ++i)
+    PetscCall(AddDisplacementSet(e, i));
+  PetscCall(PetscFree(e->spring_terms));
+  PetscCall(PetscCalloc1(e->nsprings + 1, &e->spring_terms));
+  for (PetscInt i = 0; i < e->nsprings; ++i) {
+    PetscInt count;
+    PetscCall(TwinfeSpaceGetFaceCount(e->space, e->springs[i].tag, &count));
+    PetscCheck(count > 0, e->comm, PETSC_ERR_ARG_WRONG,
+               "elastic support on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", e->springs[i].tag);
+    e->spring_terms[i].tag    = e->springs[i].tag;
+    e->spring_terms[i].qorder = 2 * e->degree;
+    e->spring_terms[i].kernel = TwinfeElasticitySpringMatrixKernel_Private;
+    e->spring_terms[i].ctx    = &e->springs[i];
   }
   for (PetscInt i = 0; i < e->ntractions; ++i) {
     PetscInt count;
@@ -347,6 +550,33 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
     PetscCheck(count > 0, e->comm, PETSC_ERR_ARG_WRONG,
                "traction on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", e->tractions[i].tag);
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *nsets, PetscReal forces[])
+{
+  Vec                R;
+  const PetscScalar *r;
+  PetscReal         *local;
+
+  PetscFunctionBeginUser;
+  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetReactionForces: call TwinfeElasticitySolve first");
+  *nsets = e->nsets;
+  if (!forces) PetscFunctionReturn(0);
+  PetscCall(PetscCalloc1(3 * e->nsets + 1, &local));
+  PetscCall(VecDuplicate(e->u, &R));
+  PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, R));
+  PetscCall(VecGetArrayRead(R, &r));
+  /* a vertex's 3 dofs are consecutive and every owned range starts at a vertex: row % 3 is
+     the component */
+  for (PetscInt i = 0; i < e->nsets; ++i)
+    for (PetscInt k = 0; k < e->set_nrows[i]; ++k)
+      local[3 * i + e->set_rows[i][k] % 3] += PetscRealPart(r[e->set_rows[i][k]]);
+  PetscCall(VecRestoreArrayRead(R, &r));
+  PetscCall(VecDestroy(&R));
+  PetscCall(MPIU_Allreduce(local, forces, 3 * e->nsets, MPIU_REAL, MPIU_SUM, e->comm));
+  PetscCall(PetscFree(local));
   PetscFunctionReturn(0);
 }
 
@@ -359,8 +589,8 @@ static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
   PetscInt n;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
-                                      TwinfeElasticityLinearStiffnessKernel_Private, e, e->J));
+  /* small strain, whatever the laws: the constraint rows' scale and the stiffness kept */
+  PetscCall(TwinfeElasticityAssembleMatrix_Private(e, NULL, e->J));
   PetscCall(MatCreateVecs(e->J, &diag, NULL));
   PetscCall(MatGetDiagonal(e->J, diag));
   PetscCall(VecNorm(diag, NORM_1, &e->bc_scale));
@@ -379,14 +609,15 @@ static PetscErrorCode ConfigureNewtonSolver(TwinfeElasticity e)
 {
   KSP       ksp;
   PC        pc;
-  PetscBool given, is_gamg;
+  PetscBool is_gamg;
 
   PetscFunctionBeginUser;
   PetscCall(SNESGetKSP(e->snes, &ksp));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &is_gamg));
-  PetscCall(PetscOptionsHasName(NULL, "elasticity_", "-pc_gamg_use_sa_esteig", &given));
-  if (is_gamg && !given) PetscCall(PCGAMGSetUseSAEstEig(pc, PETSC_FALSE));
+  if (!is_gamg) PetscFunctionReturn(0);
+  PetscCall(PCGAMGSetUseSAEstEig(pc, PETSC_FALSE));
+  PetscCall(PCSetFromOptions(pc)); /* -elasticity_pc_gamg_use_sa_esteig still has the last word */
   PetscFunctionReturn(0);
 }
 
@@ -481,41 +712,92 @@ PetscErrorCode TwinfeElasticityGetMaxDisplacement(TwinfeElasticity e, PetscReal 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity e, Vec *von_mises, Vec *stress)
+/* Eigenvalues of the symmetric 3x3 matrix (xx yy zz xy yz xz), largest first: the closed form
+   through the trigonometric solution of the characteristic cubic. */
+static void SymmetricEigenvalues(const PetscScalar t[6], PetscReal eig[3])
 {
-  PetscInt     ncells;
-  PetscScalar *s, *vm, *fields;
+  PetscReal a00 = PetscRealPart(t[0]), a11 = PetscRealPart(t[1]), a22 = PetscRealPart(t[2]);
+  PetscReal a01 = PetscRealPart(t[3]), a12 = PetscRealPart(t[4]), a02 = PetscRealPart(t[5]);
+  PetscReal off = a01 * a01 + a12 * a12 + a02 * a02, q = (a00 + a11 + a22) / 3, p, r, phi, b[6];
+
+  p = PetscSqrtReal((PetscSqr(a00 - q) + PetscSqr(a11 - q) + PetscSqr(a22 - q) + 2 * off) / 6);
+  if (p <= 1e-300) {
+    eig[0] = eig[1] = eig[2] = q;
+    return;
+  }
+  b[0] = (a00 - q) / p, b[1] = (a11 - q) / p, b[2] = (a22 - q) / p, b[3] = a01 / p, b[4] = a12 / p, b[5] = a02 / p;
+  r      = 0.5 * (b[0] * (b[1] * b[2] - b[4] * b[4]) - b[3] * (b[3] * b[2] - b[4] * b[5]) + b[5] * (b[3] * b[4] - b[1] * b[5]));
+  r      = PetscMax(-1.0, PetscMin(1.0, r));
+  phi    = PetscAcosReal(r) / 3;
+  eig[0] = q + 2 * p * PetscCosReal(phi);
+  eig[2] = q + 2 * p * PetscCosReal(phi + 2 * PETSC_PI / 3);
+  eig[1] = 3 * q - eig[0] - eig[2];
+}
+
+static PetscErrorCode CreateCellVec(TwinfeElasticity e, PetscInt ncells, PetscInt bs, const char name[], Vec *v)
+{
+  PetscFunctionBeginUser;
+  PetscCall(VecCreate(e->comm, v));
+  PetscCall(VecSetSizes(*v, bs * ncells, PETSC_DETERMINE));
+  if (bs > 1) PetscCall(VecSetBlockSize(*v, bs));
+  PetscCall(VecSetType(*v, VECSTANDARD));
+  PetscCall(PetscObjectSetName((PetscObject)*v, name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[])
+{
+  static const char *const names[TWINFE_ELASTICITY_NFIELDS] = {"von_mises", "stress", "strain", "principal_strain", "J"};
+  static const PetscInt    sizes[TWINFE_ELASTICITY_NFIELDS] = {1, 6, 6, 3, 1};
+  PetscInt                 ncells, inverted;
+  PetscScalar             *cell, *out[TWINFE_ELASTICITY_NFIELDS];
 
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
-             "TwinfeElasticityComputeStress: call TwinfeElasticitySolve first");
+             "TwinfeElasticityComputeCellFields: call TwinfeElasticitySetUp or TwinfeElasticitySolve first");
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
-  PetscCall(VecCreate(e->comm, stress));
-  PetscCall(VecSetSizes(*stress, 6 * ncells, PETSC_DETERMINE));
-  PetscCall(VecSetBlockSize(*stress, 6));
-  PetscCall(VecSetType(*stress, VECSTANDARD));
-  PetscCall(PetscObjectSetName((PetscObject)*stress, "stress"));
-  PetscCall(VecCreate(e->comm, von_mises));
-  PetscCall(VecSetSizes(*von_mises, ncells, PETSC_DETERMINE));
-  PetscCall(VecSetType(*von_mises, VECSTANDARD));
-  PetscCall(PetscObjectSetName((PetscObject)*von_mises, "von_mises"));
-  PetscCall(VecGetArray(*stress, &s));
-  PetscCall(VecGetArray(*von_mises, &vm));
   /* the cell mean over the stiffness rule (the exact mean for P1) */
-  PetscCall(PetscMalloc1(TWINFE_ELASTICITY_CELL_FIELDS * ncells, &fields));
-  PetscCall(PetscArrayzero(fields, TWINFE_ELASTICITY_CELL_FIELDS * ncells));
+  PetscCall(PetscCalloc1(TWINFE_ELASTICITY_CELL_FIELDS * ncells, &cell));
+  e->inverted = 0;
   PetscCall(TwinfeSpaceEvaluateCells(e->space, TwinfeElasticityStiffnessOrder_Private(e), e->u,
-                                     TwinfeElasticityCellFieldsKernel_Private, e, TWINFE_ELASTICITY_CELL_FIELDS, fields));
-  for (PetscInt c = 0; c < ncells; ++c) {
-    const PetscScalar *t = &s[6 * c];
-    for (PetscInt k = 0; k < 6; ++k)
-      s[6 * c + k] = fields[TWINFE_ELASTICITY_CELL_FIELDS * c + k];
-    PetscReal d = PetscSqr(t[0] - t[1]) + PetscSqr(t[1] - t[2]) + PetscSqr(t[2] - t[0]);
-    vm[c]       = PetscSqrtReal(0.5 * d + 3 * (PetscSqr(t[3]) + PetscSqr(t[4]) + PetscSqr(t[5])));
+                                     TwinfeElasticityCellFieldsKernel_Private, e, TWINFE_ELASTICITY_CELL_FIELDS, cell));
+  PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k) {
+    PetscCall(CreateCellVec(e, ncells, sizes[k], names[k], &fields[k]));
+    PetscCall(VecGetArray(fields[k], &out[k]));
   }
-  PetscCall(PetscFree(fields));
-  PetscCall(VecRestoreArray(*stress, &s));
-  PetscCall(VecRestoreArray(*von_mises, &vm));
+  for (PetscInt c = 0; c < ncells; ++c) {
+    const PetscScalar *t = &cell[TWINFE_ELASTICITY_CELL_FIELDS * c];
+    PetscReal          d = PetscSqr(t[0] - t[1]) + PetscSqr(t[1] - t[2]) + PetscSqr(t[2] - t[0]), eig[3];
+    out[0][c]            = PetscSqrtReal(0.5 * d + 3 * (PetscSqr(t[3]) + PetscSqr(t[4]) + PetscSqr(t[5])));
+    SymmetricEigenvalues(&t[6], eig);
+    for (PetscInt k = 0; k < 6; ++k) {
+      out[1][6 * c + k] = t[k];
+      out[2][6 * c + k] = t[6 + k];
+    }
+    for (PetscInt k = 0; k < 3; ++k)
+      out[3][3 * c + k] = eig[k];
+    out[4][c] = t[12];
+  }
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+    PetscCall(VecRestoreArray(fields[k], &out[k]));
+  PetscCall(PetscFree(cell));
+  PetscCheck(!inverted, e->comm, PETSC_ERR_NOT_CONVERGED,
+             "elasticity: %" PetscInt_FMT " quadrature points have det F <= 0 (inverted cells): the state has no stress there",
+             inverted);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity e, Vec *von_mises, Vec *stress)
+{
+  Vec fields[TWINFE_ELASTICITY_NFIELDS];
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeElasticityComputeCellFields(e, fields));
+  *von_mises = fields[0];
+  *stress    = fields[1];
+  for (PetscInt k = 2; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+    PetscCall(VecDestroy(&fields[k]));
   PetscFunctionReturn(0);
 }
 

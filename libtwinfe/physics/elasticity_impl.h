@@ -39,6 +39,8 @@ typedef struct {
   PetscReal            box[6];
   TwinfeVectorFunction fn; /* NULL: clamp */
   void                *ctx;
+  PetscBool            has_tool; /* the nodes inside the tool, moved by its motion */
+  TwinfeTool           tool;
 } TwinfeElasticityDisplacement;
 
 typedef struct {
@@ -46,6 +48,12 @@ typedef struct {
   PetscReal t[3];
   PetscReal load; /* the load factor applied (set before each assembly) */
 } TwinfeElasticityTraction;
+
+/* An elastic support: the traction -stiffness * u on the faces with the tag. */
+typedef struct {
+  PetscInt  tag;
+  PetscReal stiffness; /* Pa/mm */
+} TwinfeElasticitySpring;
 
 struct _p_TwinfeElasticity {
   MPI_Comm                      comm;
@@ -57,6 +65,9 @@ struct _p_TwinfeElasticity {
   PetscInt                      ndisplacements;
   TwinfeElasticityTraction     *tractions;
   PetscInt                      ntractions;
+  TwinfeElasticitySpring       *springs;
+  PetscInt                      nsprings;
+  TwinfeFaceMatrixTerm         *spring_terms; /* one per spring, for the stiffness (set-up) */
   PetscReal                     gravity[3];
   TwinfeVectorFunction          body;
   void                         *body_ctx;
@@ -75,6 +86,9 @@ struct _p_TwinfeElasticity {
   PetscReal         load;     /* the load factor of the residual and Jacobian being assembled */
   PetscInt          inverted; /* quadrature points with det F <= 0 seen by the last residual */
   PetscBool         dirty;
+  PetscInt          nsets;    /* held sets: the displacements, in the order added */
+  PetscInt        **set_rows; /* per set: the owned local rows it holds (for its reaction) */
+  PetscInt         *set_nrows;
   /* what the last solve did */
   PetscInt steps_taken, newton_its, linear_its, cutbacks;
   /* vertex-only displacement for writers (P2 only; P1 lends u) */
@@ -102,6 +116,15 @@ PETSC_INTERN PetscErrorCode TwinfeElasticityResidualKernel_Private(const TwinfeE
 PETSC_INTERN PetscErrorCode TwinfeElasticityTangentKernel_Private(const TwinfeElement *el, PetscScalar K[], void *ctx);
 /* Body forces -t int (rho g + f) . v (dead loads). */
 PETSC_INTERN PetscErrorCode TwinfeElasticityBodyKernel_Private(const TwinfeElement *el, PetscScalar r[], void *ctx);
+/* Elastic support (ctx: a TwinfeElasticitySpring): its force k u . v on a face (residual) and
+   its stiffness k (matrix); out[0..2] += k u (the force the tissue puts on the support, for
+   its total). */
+PETSC_INTERN PetscErrorCode TwinfeElasticitySpringKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticitySpringMatrixKernel_Private(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticitySpringForceKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx);
+/* Newton's matrix at U (finite strain), or with U NULL or small strain the small-strain
+   stiffness, with the springs' terms. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityAssembleMatrix_Private(TwinfeElasticity e, Vec U, Mat J);
 /* Traction t->load * t->t on a face (a dead load: fixed in size and direction). */
 PETSC_INTERN PetscErrorCode TwinfeElasticityTractionKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx);
 /* Cell means over the stiffness rule of: Cauchy stress (6: xx yy zz xy yz xz), Green-Lagrange
@@ -111,5 +134,8 @@ PETSC_INTERN PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const Twinf
 
 /* elasticity_steps.c: the solve over load steps (linear or Newton). */
 PETSC_INTERN PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e);
+/* Internal minus external forces at U and the current load factor, the held rows included
+   (their values are the supports' reactions); e->inverted counts det F <= 0 over all ranks. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U, Vec F);
 PETSC_INTERN PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat P, void *ctx);

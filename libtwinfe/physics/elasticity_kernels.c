@@ -220,3 +220,59 @@ PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const TwinfeElement *el,
   }
   PetscFunctionReturn(0);
 }
+
+/* u at face quadrature point q. */
+static void FaceDisplacement(const TwinfeFaceElement *fe, PetscInt q, PetscReal u[3])
+{
+  PetscInt nb = fe->nbasis[0];
+  u[0] = u[1] = u[2] = 0;
+  for (PetscInt b = 0; b < nb; ++b)
+    for (PetscInt i = 0; i < 3; ++i)
+      u[i] += fe->B[0][q * nb + b] * PetscRealPart(fe->u[3 * b + i]);
+}
+
+PetscErrorCode TwinfeElasticitySpringKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
+{
+  const TwinfeElasticitySpring *s  = (const TwinfeElasticitySpring *)ctx;
+  PetscInt                      nb = fe->nbasis[0];
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal u[3];
+    FaceDisplacement(fe, q, u);
+    for (PetscInt a = 0; a < nb; ++a)
+      for (PetscInt i = 0; i < 3; ++i)
+        r[3 * a + i] += fe->w[q] * s->stiffness * fe->B[0][q * nb + a] * u[i];
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySpringMatrixKernel_Private(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx)
+{
+  const TwinfeElasticitySpring *s  = (const TwinfeElasticitySpring *)ctx;
+  PetscInt                      nb = fe->nbasis[0], nd = fe->ndof;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q)
+    for (PetscInt a = 0; a < nb; ++a)
+      for (PetscInt b = 0; b < nb; ++b) {
+        PetscReal k = fe->w[q] * s->stiffness * fe->B[0][q * nb + a] * fe->B[0][q * nb + b];
+        for (PetscInt i = 0; i < 3; ++i)
+          K[(3 * a + i) * nd + 3 * b + i] += k;
+      }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySpringForceKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx)
+{
+  const TwinfeElasticitySpring *s = (const TwinfeElasticitySpring *)ctx;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal u[3];
+    FaceDisplacement(fe, q, u);
+    for (PetscInt i = 0; i < 3; ++i)
+      out[i] += fe->w[q] * s->stiffness * u[i];
+  }
+  PetscFunctionReturn(0);
+}

@@ -7,44 +7,229 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A retractor touches at most this many facet tags (regions). */
+#define TWINFE_CASE_MAX_TOOL_TAGS 64
+
+/* The reaction of every held set per load step: the force-displacement table (forces.csv). */
+typedef struct {
+  PetscInt   nsets, nrows;
+  PetscReal *rows; /* per row: step, load factor, then fx fy fz (N) per set */
+  PetscInt  *set_tag;
+  PetscInt   nclamps; /* the first sets are clamps, the others the retractor's */
+} ForceTable;
+
 typedef struct {
   TwinfeElasticity elasticity;
   TwinfeClampSet   clamp;
+  PetscInt         states;     /* states written into the results series so far */
+  PetscInt         ntool_sets; /* the retractor's held sets (one per tag it may touch), after the clamps' */
+  ForceTable       forces;
 } Elastic;
 
-/* Material of region i: -<name>_E, -<name>_nu, -<name>_density, else -E, -nu, -density. */
-static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, PetscReal *E, PetscReal *nu, PetscReal *density)
+/* mm-g-s forces are uN */
+#define NEWTON_PER_UN 1e-6
+
+/* One modulus option of a region: its own (-<name>_<key>) or else every region's (-<key>). */
+typedef struct {
+  const char *key;
+  PetscReal   value;
+  PetscBool   own, global; /* given as -<name>_<key>, as -<key> */
+} Modulus;
+
+static PetscErrorCode ReadModulus(const char prefix[], Modulus *m)
 {
-  char prefix[PETSC_MAX_PATH_LEN];
+  char option[64];
   PetscFunctionBegin;
-  *E       = 5000.0; /* Pa: soft parenchyma such as liver is 2-10 kPa */
-  *nu      = 0.45;   /* nearly incompressible tissue, kept below 0.5 for the pure displacement form */
-  *density = 1.06e-3;
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-E", E, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-nu", nu, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", density, NULL));
-  snprintf(prefix, sizeof prefix, "%s_", c->names[i]);
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-E", E, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-nu", nu, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", density, NULL));
-  PetscCheck(*E > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Young's modulus of region '%s' (-%s_E) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)", c->names[i],
-             c->names[i], (double)*E);
-  PetscCheck(*nu > -1.0 && *nu < 0.5, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Poisson ratio of region '%s' (-%s_nu) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.49)", c->names[i],
-             c->names[i], (double)*nu);
-  PetscCheck(*density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", c->names[i],
-             c->names[i], (double)*density);
+  snprintf(option, sizeof option, "-%s", m->key);
+  PetscCall(PetscOptionsGetReal(NULL, NULL, option, &m->value, &m->global));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, option, &m->value, &m->own));
+  PetscFunctionReturn(0);
+}
+
+/* The option that gave a modulus, for messages: -liver_E or -E. */
+static const char *Named(const Modulus *m, const char name[], char buf[], size_t len)
+{
+  if (m->own)
+    snprintf(buf, len, "-%s_%s", name, m->key);
+  else
+    snprintf(buf, len, "-%s", m->key);
+  return buf;
+}
+
+/* Moduli of one region (docs/mechanics.md, "Materials in a case"): E/nu (defaults 5000 Pa, 0.45),
+   or mu with kappa or nu, or for Mooney-Rivlin C10 and C01 with kappa or nu. The region's own
+   keys choose the pair when it gives any, else the keys every region shares; a pair mixed with
+   another (E and mu) is refused, naming both options. */
+static PetscErrorCode ResolveModuli(TwinfePhysics c, const char name[], TwinfeMaterialModel model, Modulus *E, Modulus *nu,
+                                    Modulus *mu, Modulus *kappa, Modulus *c10, Modulus *c01, PetscReal density, TwinfeMaterial *m)
+{
+  PetscBool own_young = E->own || nu->own, own_shear = mu->own || kappa->own, own_mr = c10->own || c01->own;
+  PetscBool own = own_young || own_shear || own_mr, use_young, use_shear, use_mr;
+  char      a[80], b[80];
+  PetscFunctionBegin;
+  use_young = own ? E->own : E->global;
+  use_shear = own ? (mu->own || kappa->own) : (mu->global || kappa->global);
+  use_mr    = own ? own_mr : (c10->global || c01->global);
+  PetscCheck(!(use_young && (mu->own || (!own && mu->global))), c->comm, PETSC_ERR_ARG_WRONG,
+             "region '%s': %s and %s both give its stiffness: give E with nu, or mu with kappa (or nu), not both", name,
+             Named(E, name, a, sizeof a), Named(mu, name, b, sizeof b));
+  PetscCheck(!use_mr || model == TWINFE_MATERIAL_MOONEY_RIVLIN, c->comm, PETSC_ERR_ARG_WRONG,
+             "region '%s': %s is a Mooney-Rivlin coefficient, but the region's law is %s: set -%s_material mooney_rivlin "
+             "(or -material), or give E/nu or mu/kappa",
+             name, Named(c10->own || c10->global ? c10 : c01, name, a, sizeof a), TwinfeMaterialModels[model], name);
+  PetscCheck(!(use_mr && (use_young || mu->own || (!own && mu->global))), c->comm, PETSC_ERR_ARG_WRONG,
+             "region '%s': give Mooney-Rivlin's C10 and C01 (with kappa or nu) or E/nu or mu/kappa, not both: %s and %s", name,
+             Named(c10->own || c10->global ? c10 : c01, name, a, sizeof a),
+             use_young ? Named(E, name, b, sizeof b) : Named(mu, name, b, sizeof b));
+  if (use_mr) {
+    PetscCheck((c10->own || c10->global) && (c01->own || c01->global), c->comm, PETSC_ERR_ARG_WRONG,
+               "region '%s': Mooney-Rivlin needs both C10 and C01 (Pa): give -%s_C10 and -%s_C01", name, name, name);
+    PetscReal shear = 2 * (c10->value + c01->value);
+    PetscReal bulk  = kappa->own || kappa->global ? kappa->value : 2 * shear * (1 + nu->value) / (3 * (1 - 2 * nu->value));
+    PetscCall(TwinfeMaterialFromMooneyRivlin(c10->value, c01->value, bulk, density, m));
+  } else if (use_shear) {
+    PetscCheck(mu->own || mu->global, c->comm, PETSC_ERR_ARG_WRONG,
+               "region '%s': %s is given without a shear modulus: give -%s_mu (Pa) too", name, Named(kappa, name, a, sizeof a),
+               name);
+    PetscCall(PetscMemzero(m, sizeof *m));
+    m->model   = model;
+    m->mu      = mu->value;
+    m->kappa   = kappa->own || kappa->global ? kappa->value : 2 * mu->value * (1 + nu->value) / (3 * (1 - 2 * nu->value));
+    m->density = density;
+  } else {
+    PetscCheck(E->value > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Young's modulus of region '%s' (%s) is %g Pa: it must be positive (soft tissue: 1e3 to 1e5 Pa)", name,
+               Named(E, name, a, sizeof a), (double)E->value);
+    PetscCheck(nu->value > -1.0 && nu->value < 0.5, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "Poisson ratio of region '%s' (%s) is %g: it must lie in (-1, 0.5) (soft tissue: 0.40 to 0.4999)", name,
+               Named(nu, name, a, sizeof a), (double)nu->value);
+    PetscCall(TwinfeMaterialFromYoung(model, E->value, nu->value, density, m));
+  }
+  if (model == TWINFE_MATERIAL_MOONEY_RIVLIN && !use_mr) m->c01 = 0; /* C10 = mu/2: the decoupled neo-Hookean */
+  PetscFunctionReturn(0);
+}
+
+/* The softest tissue modelled (brain, fat) has a shear modulus of some 100 Pa: a hundred times
+   less is a unit slip (kPa given as Pa), not a tissue. */
+#define MIN_TISSUE_SHEAR_PA 1.0
+
+/* Material of region i from -material, -E, -nu, -mu, -kappa, -C10, -C01, -density and their
+   -<name>_ forms (a region's own key wins). */
+static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, TwinfeMaterial *m)
+{
+  const char *name = c->names[i];
+  char        prefix[PETSC_MAX_PATH_LEN], who[PETSC_MAX_PATH_LEN];
+  PetscInt    model   = TWINFE_MATERIAL_LINEAR;
+  PetscReal   density = 1.06e-3;
+  Modulus     E = {"E", 5000.0, 0, 0}, nu = {"nu", 0.45, 0, 0}, mu = {"mu", 0, 0, 0}, kappa = {"kappa", 0, 0, 0};
+  Modulus     c10 = {"C10", 0, 0, 0}, c01 = {"C01", 0, 0, 0};
+  PetscFunctionBegin;
+  snprintf(prefix, sizeof prefix, "%s_", name);
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-material", TwinfeMaterialModels, 3, &model, NULL));
+  PetscCall(PetscOptionsGetEList(NULL, prefix, "-material", TwinfeMaterialModels, 3, &model, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", &density, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", &density, NULL));
+  PetscCheck(density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", name, name,
+             (double)density);
+  PetscCall(ReadModulus(prefix, &E));
+  PetscCall(ReadModulus(prefix, &nu));
+  PetscCall(ReadModulus(prefix, &mu));
+  PetscCall(ReadModulus(prefix, &kappa));
+  PetscCall(ReadModulus(prefix, &c10));
+  PetscCall(ReadModulus(prefix, &c01));
+  PetscCall(ResolveModuli(c, name, (TwinfeMaterialModel)model, &E, &nu, &mu, &kappa, &c10, &c01, density, m));
+  snprintf(who, sizeof who, "region '%s' (options -%s_* or the shared -E, -nu, -mu, -kappa, -C10, -C01, -density)", name, name);
+  PetscCall(TwinfeMaterialCheck(m, who));
+  PetscCheck(m->mu >= MIN_TISSUE_SHEAR_PA, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: shear modulus %g Pa is softer than any tissue (brain and fat: about 100 Pa and up): were kPa given as Pa?", who,
+             (double)m->mu);
+  PetscFunctionReturn(0);
+}
+
+/* The retractor of the case (-retractor_shape ...; docs/mechanics.md), if one is given, and
+   the facet tags it may touch (-retractor_tags; default every region's outer surface). */
+static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeTool *tool, PetscInt *ntags, PetscInt tags[])
+{
+  PetscInt  shape = 0, n;
+  PetscBool set;
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(tool, sizeof *tool));
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-retractor_shape", TwinfeToolShapes, 3, &shape, given));
+  *ntags = 0;
+  if (!*given) PetscFunctionReturn(0);
+  tool->shape = (TwinfeToolShape)shape;
+  n           = 3;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_center", tool->center, &n, &set));
+  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+             "-retractor_center: give the tool's center as 3 numbers x,y,z (LPS mm, the mesh's coordinates)");
+  n = 3;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_axis", tool->axis, &n, &set));
+  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+             "-retractor_axis: give 3 numbers (a plane's or a spatula's normal, a cylinder's axis)");
+  n = 3;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_motion", tool->motion, &n, &set));
+  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+             "-retractor_motion: give the tool's travel over the load steps as 3 numbers dx,dy,dz (mm)");
+  n = 3;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_blade", tool->blade, &n, &set));
+  PetscCheck(!set || n == 3, c->comm, PETSC_ERR_ARG_WRONG, "-retractor_blade: give 3 numbers (the blade's length direction)");
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_radius", &tool->radius, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_length", &tool->length, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_width", &tool->width, NULL));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_thickness", &tool->thickness, NULL));
+  PetscCall(TwinfeToolCheck(c->comm, tool));
+  *ntags = TWINFE_CASE_MAX_TOOL_TAGS;
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-retractor_tags", tags, ntags, &set));
+  if (!set) {
+    *ntags = PetscMin(c->nregions, TWINFE_CASE_MAX_TOOL_TAGS);
+    for (PetscInt i = 0; i < *ntags; ++i)
+      tags[i] = c->labels[i];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Elastic supports: -spring_tags t1,t2 -spring_stiffness k (Pa/mm, one for all or one per tag). */
+static PetscErrorCode ReadSprings(TwinfePhysics c, PetscInt *n, PetscInt tags[], PetscReal stiffness[])
+{
+  PetscInt  nk = TWINFE_CASE_MAX_TOOL_TAGS;
+  PetscBool set_tags, set_k;
+  PetscFunctionBegin;
+  *n = TWINFE_CASE_MAX_TOOL_TAGS;
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-spring_tags", tags, n, &set_tags));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-spring_stiffness", stiffness, &nk, &set_k));
+  if (!set_tags) *n = 0;
+  PetscCheck(set_tags == set_k, c->comm, PETSC_ERR_ARG_WRONG,
+             "%s is given without %s: an elastic support needs its facet tags and its stiffness (Pa/mm)",
+             set_tags ? "-spring_tags" : "-spring_stiffness", set_tags ? "-spring_stiffness" : "-spring_tags");
+  PetscCheck(!set_k || nk == 1 || nk == *n, c->comm, PETSC_ERR_ARG_WRONG,
+             "-spring_stiffness gives %" PetscInt_FMT " values for %" PetscInt_FMT " -spring_tags: give one, or one per tag", nk,
+             *n);
+  for (PetscInt i = 0; i < *n; ++i) {
+    if (nk == 1) stiffness[i] = stiffness[0];
+    PetscCheck(tags[i] > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-spring_tags value %" PetscInt_FMT " is not a facet tag (tags are positive)", tags[i]);
+    PetscCheck(PetscIsNormalReal(stiffness[i]) && stiffness[i] > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-spring_stiffness %g Pa/mm (tag %" PetscInt_FMT ") must be > 0", (double)stiffness[i], tags[i]);
+  }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode CheckOptions(TwinfePhysics c)
 {
-  PetscReal E, nu, density;
+  TwinfeMaterial m;
+  TwinfeTool     tool;
+  PetscInt       steps = 1, ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS], nsprings, spring_tags[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscReal      spring_k[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscBool      given;
   PetscFunctionBegin;
   for (PetscInt i = 0; i < c->nregions; ++i)
-    PetscCall(ReadMaterial(c, i, &E, &nu, &density));
+    PetscCall(ReadMaterial(c, i, &m));
+  PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
+  PetscCall(ReadSprings(c, &nsprings, spring_tags, spring_k));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
+  PetscCheck(steps >= 1 && steps <= 10000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-elasticity_load_steps %" PetscInt_FMT " is out of range: give 1 to 10000 (each step writes a state)", steps);
   PetscFunctionReturn(0);
 }
 
@@ -63,6 +248,8 @@ static PetscErrorCode Destroy(TwinfePhysics c)
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityDestroy(&e->elasticity));
   PetscCall(TwinfeClampSetDestroy_Private(&e->clamp));
+  PetscCall(PetscFree(e->forces.rows));
+  PetscCall(PetscFree(e->forces.set_tag));
   PetscCall(PetscFree(c->data));
   PetscFunctionReturn(0);
 }
@@ -77,34 +264,208 @@ static PetscErrorCode Prepare(TwinfePhysics c, TwinfeMesh mesh)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const TwinfeMaterial *m)
+{
+  char      key[256];
+  PetscReal E = 9 * m->kappa * m->mu / (3 * m->kappa + m->mu), nu = (3 * m->kappa - 2 * m->mu) / (2 * (3 * m->kappa + m->mu));
+  PetscFunctionBegin;
+  if (!c->report) PetscFunctionReturn(0);
+  snprintf(key, sizeof key, "materials.%s.model", name);
+  PetscCall(TwinfeReportSetString(c->report, key, TwinfeMaterialModels[m->model]));
+  snprintf(key, sizeof key, "materials.%s.E_Pa", name);
+  PetscCall(TwinfeReportSetReal(c->report, key, E));
+  snprintf(key, sizeof key, "materials.%s.nu", name);
+  PetscCall(TwinfeReportSetReal(c->report, key, nu));
+  snprintf(key, sizeof key, "materials.%s.mu_Pa", name);
+  PetscCall(TwinfeReportSetReal(c->report, key, m->mu));
+  snprintf(key, sizeof key, "materials.%s.kappa_Pa", name);
+  PetscCall(TwinfeReportSetReal(c->report, key, m->kappa));
+  if (m->model == TWINFE_MATERIAL_MOONEY_RIVLIN) {
+    snprintf(key, sizeof key, "materials.%s.C10_Pa", name);
+    PetscCall(TwinfeReportSetReal(c->report, key, m->mu / 2 - m->c01));
+    snprintf(key, sizeof key, "materials.%s.C01_Pa", name);
+    PetscCall(TwinfeReportSetReal(c->report, key, m->c01));
+  }
+  snprintf(key, sizeof key, "materials.%s.density_g_per_mm3", name);
+  PetscCall(TwinfeReportSetReal(c->report, key, m->density));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx);
+
 static PetscErrorCode SetUp(TwinfePhysics c)
 {
   Elastic              *e     = (Elastic *)c->data;
   const TwinfeClampSet *clamp = &e->clamp;
   PetscReal             g[3]  = {0.0, 9810.0, 0.0};
-  PetscInt              ng    = 3;
-  char                  key[256];
+  PetscInt              ng = 3, steps = 1, ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS], nsprings;
+  PetscInt              spring_tags[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscReal             spring_k[TWINFE_CASE_MAX_TOOL_TAGS];
+  TwinfeTool            tool;
+  PetscBool             given;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityCreate(c->dm, &e->elasticity));
   for (PetscInt i = 0; i < c->nregions; ++i) {
-    PetscReal E, nu, density;
-    PetscCall(ReadMaterial(c, i, &E, &nu, &density));
-    PetscCall(TwinfeElasticitySetMaterial(e->elasticity, c->labels[i], E, nu, density));
-    if (c->report) {
-      snprintf(key, sizeof key, "materials.%s.E_Pa", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, E));
-      snprintf(key, sizeof key, "materials.%s.nu", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, nu));
-      snprintf(key, sizeof key, "materials.%s.density_g_per_mm3", c->names[i]);
-      PetscCall(TwinfeReportSetReal(c->report, key, density));
-    }
+    TwinfeMaterial m;
+    PetscCall(ReadMaterial(c, i, &m));
+    PetscCall(TwinfeElasticitySetRegionMaterial(e->elasticity, c->labels[i], &m));
+    PetscCall(ReportMaterial(c, c->names[i], &m));
   }
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(e->elasticity, g));
   if (c->report) PetscCall(TwinfeReportSetRealArray(c->report, "boundary.gravity_mm_per_s2", 3, g));
   for (PetscInt b = 0; b < clamp->nboxes; ++b)
     PetscCall(TwinfeElasticityAddClamp(e->elasticity, clamp->box_tag[b], &clamp->boxes[6 * b]));
+  PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
+  for (PetscInt i = 0; i < ntags; ++i)
+    PetscCall(TwinfeElasticityAddTool(e->elasticity, tags[i], &tool));
+  e->ntool_sets = ntags;
+  PetscCall(ReadSprings(c, &nsprings, spring_tags, spring_k));
+  for (PetscInt i = 0; i < nsprings; ++i)
+    PetscCall(TwinfeElasticityAddSpring(e->elasticity, spring_tags[i], spring_k[i]));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
+  PetscCall(TwinfeElasticitySetLoadSteps(e->elasticity, steps));
+  PetscCall(TwinfeElasticitySetStepMonitor(e->elasticity, WriteStep, c));
   PetscCall(TwinfeElasticitySetFromOptions(e->elasticity));
+  PetscFunctionReturn(0);
+}
+
+/* One state of the results series: displacement and the cell fields at load factor t. */
+static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscReal t, PetscBool zero)
+{
+  Elastic       *e        = (Elastic *)c->data;
+  const char    *pnames[] = {"displacement"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
+  DM             udm;
+  Vec            u, shown = NULL, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &u));
+  ierr = TwinfeElasticityComputeCellFields(e->elasticity, cells);
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k) {
+    ierr = PetscObjectGetName((PetscObject)cells[k], &cnames[k]);
+    if (!ierr && zero) ierr = VecZeroEntries(cells[k]);
+  }
+  if (!ierr) ierr = VecDuplicate(u, &shown);
+  if (!ierr) ierr = zero ? VecZeroEntries(shown) : VecCopy(u, shown);
+  if (!ierr) ierr = PetscObjectSetName((PetscObject)shown, "displacement");
+  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, 1, pnames, &shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
+  if (!ierr) e->states++;
+  PetscCall(VecDestroy(&shown));
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+    PetscCall(VecDestroy(&cells[k]));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EmitForceTable(FILE *fp, void *ctx)
+{
+  const ForceTable *t     = (const ForceTable *)ctx;
+  const PetscInt    ncols = 2 + 3 * t->nsets;
+
+  fprintf(fp, "step,load_factor");
+  for (PetscInt i = 0; i < t->nsets; ++i) {
+    const char *kind = i < t->nclamps ? "clamp" : "retractor";
+    for (PetscInt k = 0; k < 4; ++k)
+      fprintf(fp, ",set%d_%s_tag%d_%s_N", (int)i, kind, (int)t->set_tag[i], (const char *[]){"fx", "fy", "fz", "magnitude"}[k]);
+  }
+  fprintf(fp, "\n");
+  for (PetscInt r = 0; r < t->nrows; ++r) {
+    const PetscReal *row = &t->rows[r * ncols];
+    fprintf(fp, "%d,%.9g", (int)row[0], (double)row[1]);
+    for (PetscInt i = 0; i < t->nsets; ++i) {
+      const PetscReal *f = &row[2 + 3 * i];
+      fprintf(fp, ",%.9g,%.9g,%.9g,%.9g", (double)f[0], (double)f[1], (double)f[2],
+              (double)PetscSqrtReal(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]));
+    }
+    fprintf(fp, "\n");
+  }
+  return ferror(fp) ? PETSC_ERR_FILE_WRITE : 0;
+}
+
+/* The held sets' reactions at this step appended to the table and, with a results series,
+   forces.csv rewritten beside it; the last step's go to the report. */
+static PetscErrorCode RecordForces(TwinfePhysics c, PetscInt step, PetscReal t)
+{
+  Elastic    *e     = (Elastic *)c->data;
+  ForceTable *table = &e->forces;
+  PetscInt    nsets, ncols;
+  PetscReal  *rows, *f;
+  PetscFunctionBegin;
+  PetscCall(TwinfeElasticityGetReactionForces(e->elasticity, &nsets, NULL));
+  if (!nsets) PetscFunctionReturn(0);
+  PetscCheck(nsets == e->clamp.nboxes + e->ntool_sets, c->comm, PETSC_ERR_PLIB,
+             "%" PetscInt_FMT " held sets for %" PetscInt_FMT " clamp boxes and %" PetscInt_FMT " retractor tags", nsets,
+             e->clamp.nboxes, e->ntool_sets);
+  if (!table->set_tag) {
+    TwinfeTool tool;
+    PetscInt   ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS];
+    PetscBool  given;
+    PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
+    table->nsets   = nsets;
+    table->nclamps = e->clamp.nboxes;
+    PetscCall(PetscMalloc1(nsets, &table->set_tag));
+    for (PetscInt i = 0; i < nsets; ++i)
+      table->set_tag[i] = i < table->nclamps ? e->clamp.box_tag[i] : tags[i - table->nclamps];
+  }
+  ncols = 2 + 3 * nsets;
+  PetscCall(PetscMalloc1((table->nrows + 1) * ncols, &rows));
+  PetscCall(PetscArraycpy(rows, table->rows, table->nrows * ncols));
+  PetscCall(PetscFree(table->rows));
+  table->rows = rows;
+  f           = &rows[table->nrows * ncols];
+  f[0]        = (PetscReal)step;
+  f[1]        = t;
+  PetscCall(TwinfeElasticityGetReactionForces(e->elasticity, &nsets, &f[2]));
+  for (PetscInt k = 0; k < 3 * nsets; ++k)
+    f[2 + k] *= NEWTON_PER_UN;
+  table->nrows++;
+  if (c->results) PetscCall(TwinfeResultsWriteSideFile(c->results, "forces.csv", EmitForceTable, table));
+  if (c->report) {
+    PetscReal total[3] = {0, 0, 0};
+    for (PetscInt i = 0; i < nsets; ++i)
+      for (PetscInt k = 0; k < 3; ++k)
+        total[k] += f[2 + 3 * i + k];
+    PetscCall(TwinfeReportSetRealArray(c->report, "solve.reaction_force_N", 3, total));
+    PetscCall(TwinfeReportSetRealArray(c->report, "solve.reaction_force_per_set_N", 3 * nsets, &f[2]));
+    PetscInt nsprings;
+    PetscCall(TwinfeElasticityGetSpringForces(e->elasticity, &nsprings, NULL));
+    if (nsprings) {
+      PetscReal *spring;
+      PetscCall(PetscMalloc1(3 * nsprings, &spring));
+      PetscCall(TwinfeElasticityGetSpringForces(e->elasticity, &nsprings, spring));
+      for (PetscInt k = 0; k < 3 * nsprings; ++k)
+        spring[k] *= NEWTON_PER_UN;
+      PetscCall(TwinfeReportSetRealArray(c->report, "solve.spring_force_per_support_N", 3 * nsprings, spring));
+      PetscCall(PetscFree(spring));
+    }
+    if (e->ntool_sets) {
+      PetscReal tool[3] = {0, 0, 0};
+      for (PetscInt i = table->nclamps; i < nsets; ++i)
+        for (PetscInt k = 0; k < 3; ++k)
+          tool[k] += f[2 + 3 * i + k];
+      PetscCall(TwinfeReportSetRealArray(c->report, "solve.retractor_force_N", 3, tool));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+/* After each converged load step: its state and the supports' forces, as the solve goes (a
+   long solve that stops leaves the steps it reached). */
+static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx)
+{
+  TwinfePhysics c = (TwinfePhysics)ctx;
+  PetscInt      newton, linear;
+  PetscBool     nonlinear;
+  PetscFunctionBegin;
+  PetscCall(TwinfeElasticityIsNonlinear(elasticity, &nonlinear));
+  PetscCall(TwinfeElasticityGetNewtonInfo(elasticity, NULL, &newton, &linear, NULL));
+  if (nonlinear)
+    PetscCall(TwinfePhysicsPrintf_Private(c,
+                                          "          load step %" PetscInt_FMT " (t = %.4g): %" PetscInt_FMT
+                                          " Newton iterations, %" PetscInt_FMT " linear so far\n",
+                                          step, (double)t, newton, linear));
+  if (c->results) PetscCall(WriteState(c, c->results, t, PETSC_FALSE));
+  PetscCall(RecordForces(c, step, t));
   PetscFunctionReturn(0);
 }
 
@@ -112,80 +473,77 @@ static PetscErrorCode Solve(TwinfePhysics c)
 {
   Elastic    *e        = (Elastic *)c->data;
   PetscReal   diagonal = e->clamp.mesh_diagonal_mm;
-  PetscInt    iterations, unknowns;
+  PetscInt    iterations, unknowns, steps, newton, linear, cutbacks;
   PetscReal   residual, max_mm;
   const char *reason;
+  PetscBool   nonlinear;
   Vec         u;
   PetscFunctionBegin;
+  PetscCall(TwinfeElasticityIsNonlinear(e->elasticity, &nonlinear));
+  e->states = 0;
+  /* the unloaded organ first, so that ParaView's time slider and "Warp By Vector" show the
+     deformation growing */
+  if (c->results) {
+    PetscCall(TwinfeElasticitySetUp(e->elasticity));
+    PetscCall(WriteState(c, c->results, 0.0, PETSC_TRUE));
+  }
   PetscCall(TwinfeElasticitySolve(e->elasticity));
   PetscCall(TwinfeElasticityGetSolverInfo(e->elasticity, &iterations, &residual, &reason));
+  PetscCall(TwinfeElasticityGetNewtonInfo(e->elasticity, &steps, &newton, &linear, &cutbacks));
   PetscCall(TwinfeElasticityGetMaxDisplacement(e->elasticity, &max_mm));
   PetscCall(TwinfeElasticityGetSolution(e->elasticity, &u)); /* all unknowns, P2 edge dofs included */
   PetscCall(VecGetSize(u, &unknowns));
   if (c->report) {
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
-    PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", iterations));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", nonlinear ? linear : iterations));
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
+    PetscCall(TwinfeReportSetString(c->report, "solve.strain", nonlinear ? "finite" : "small"));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.load_steps", steps - cutbacks));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.load_step_cutbacks", cutbacks));
+    PetscCall(TwinfeReportSetInt(c->report, "solve.newton_iterations", newton));
     PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_mm", max_mm));
     PetscCall(TwinfeReportSetReal(c->report, "solve.max_displacement_over_mesh_diagonal", diagonal > 0 ? max_mm / diagonal : 0));
   }
-  PetscCall(PetscPrintf(
-      c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
-      unknowns, iterations, reason, (double)residual));
+  if (nonlinear)
+    PetscCall(PetscPrintf(c->comm,
+                          "solve     finite-strain elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT
+                          " load steps (%" PetscInt_FMT " cut back), %" PetscInt_FMT " Newton and %" PetscInt_FMT
+                          " linear iterations\n",
+                          unknowns, steps - cutbacks, cutbacks, newton, linear));
+  else
+    PetscCall(PetscPrintf(
+        c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
+        unknowns, linear, reason, (double)residual));
   PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
   /* Small-strain elasticity is only trustworthy while displacements stay small against the
      body: past 10% of its size, say so rather than let a planner read it as a prediction. */
-  if (diagonal > 0 && max_mm > 0.1 * diagonal) {
+  if (!nonlinear && diagonal > 0 && max_mm > 0.1 * diagonal) {
     PetscCall(
         PetscPrintf(c->comm,
                     "          WARNING: the max displacement is %.0f%% of the mesh's size (%.4g mm): beyond what small-strain\n"
-                    "          linear elasticity describes; hold more of the organ (-clamp_fraction) or stiffen it\n",
+                    "          linear elasticity describes; hold more of the organ (-clamp_fraction), stiffen it, or give it\n"
+                    "          a finite-strain law (-material neo_hookean)\n",
                     (double)(100 * max_mm / diagonal), (double)diagonal));
   }
   PetscFunctionReturn(0);
 }
 
-/* Two states: the unloaded organ at t = 0 (zero fields) and the solution at t = 1, so that
-   ParaView's time slider and "Warp By Vector" show the deformation. */
-static PetscErrorCode WriteStates(TwinfePhysics c, TwinfeResults results, Vec u, Vec vm, Vec stress, Vec u0, Vec vm0, Vec stress0)
-{
-  const char *pnames[] = {"displacement"}, *cnames[] = {"von_mises", "stress"};
-  const Vec   p0[] = {u0}, c0[] = {vm0, stress0}, p1[] = {u}, c1[] = {vm, stress};
-  PetscFunctionBegin;
-  PetscCall(TwinfeResultsWriteState(results, 0.0, c->dm, 1, pnames, p0, 2, cnames, c0));
-  PetscCall(TwinfeResultsWriteState(results, 1.0, c->dm, 1, pnames, p1, 2, cnames, c1));
-  PetscFunctionReturn(0);
-}
-
+/* The states were written as the solve went; without a results series then, the unloaded and
+   the final state now. */
 static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 {
-  Elastic       *e = (Elastic *)c->data;
-  DM             udm;
-  Vec            u, u0 = NULL, vm = NULL, stress = NULL, vm0 = NULL, stress0 = NULL;
-  PetscErrorCode ierr;
+  Elastic *e = (Elastic *)c->data;
   PetscFunctionBegin;
-  PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &u));
-  PetscCall(TwinfeElasticityComputeStress(e->elasticity, &vm, &stress));
-  ierr = VecDuplicate(u, &u0);
-  if (!ierr) ierr = VecDuplicate(vm, &vm0);
-  if (!ierr) ierr = VecDuplicate(stress, &stress0);
-  if (!ierr) ierr = VecZeroEntries(u0);
-  if (!ierr) ierr = VecZeroEntries(vm0);
-  if (!ierr) ierr = VecZeroEntries(stress0);
-  if (!ierr) ierr = WriteStates(c, results, u, vm, stress, u0, vm0, stress0);
-  PetscCall(VecDestroy(&u0));
-  PetscCall(VecDestroy(&vm0));
-  PetscCall(VecDestroy(&stress0));
-  PetscCall(VecDestroy(&vm));
-  PetscCall(VecDestroy(&stress));
-  PetscCall(ierr);
+  if (e->states) PetscFunctionReturn(0);
+  PetscCall(WriteState(c, results, 0.0, PETSC_TRUE));
+  PetscCall(WriteState(c, results, 1.0, PETSC_FALSE));
   PetscFunctionReturn(0);
 }
 
 const TwinfePhysicsOps TwinfePhysicsOps_Elasticity = {
     .name          = "elasticity",
-    .fields        = "displacement and von Mises stress",
+    .fields        = "displacement, von Mises and Cauchy stress, Green-Lagrange and principal strains, J",
     .create        = Create,
     .check_options = CheckOptions,
     .prepare       = Prepare,

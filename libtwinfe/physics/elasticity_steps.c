@@ -16,9 +16,7 @@ static PetscErrorCode SetLoad(TwinfeElasticity e, PetscReal t)
   PetscFunctionReturn(0);
 }
 
-/* Internal minus external forces at U, without the constraint rows; e->inverted counts the
-   quadrature points where det F <= 0 on any rank. */
-static PetscErrorCode AssembleForces(TwinfeElasticity e, Vec U, Vec F)
+PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U, Vec F)
 {
   PetscInt inverted;
 
@@ -33,6 +31,9 @@ static PetscErrorCode AssembleForces(TwinfeElasticity e, Vec U, Vec F)
   for (PetscInt i = 0; i < e->ntractions; ++i)
     PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->tractions[i].tag, e->degree, NULL,
                                             TwinfeElasticityTractionKernel_Private, &e->tractions[i], F));
+  for (PetscInt i = 0; i < e->nsprings; ++i)
+    PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->springs[i].tag, 2 * e->degree, U, TwinfeElasticitySpringKernel_Private,
+                                            &e->springs[i], F));
   PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
   e->inverted = inverted;
   PetscFunctionReturn(0);
@@ -43,22 +44,23 @@ PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, voi
   TwinfeElasticity e = (TwinfeElasticity)ctx;
 
   PetscFunctionBeginUser;
-  PetscCall(AssembleForces(e, U, F));
+  PetscCall(TwinfeElasticityAssembleForces_Private(e, U, F));
   /* An inverted element has no stress: tell Newton's line search to step back. */
   if (e->inverted) PetscCall(SNESSetFunctionDomainError(snes));
   PetscCall(TwinfeSpaceApplyDirichletToResidual(e->space, e->bc_scale, U, F));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AssembleTangent(TwinfeElasticity e, Vec U, Mat J)
+PetscErrorCode TwinfeElasticityAssembleMatrix_Private(TwinfeElasticity e, Vec U, Mat J)
 {
   PetscFunctionBeginUser;
-  if (e->nonlinear)
-    PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
-                                        TwinfeElasticityTangentKernel_Private, e, J));
+  if (e->nonlinear && U)
+    PetscCall(TwinfeSpaceAssembleMatrixWithFaces(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
+                                                 TwinfeElasticityTangentKernel_Private, e, e->nsprings, e->spring_terms, J));
   else
-    PetscCall(TwinfeSpaceAssembleMatrix(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
-                                        TwinfeElasticityLinearStiffnessKernel_Private, e, J));
+    PetscCall(TwinfeSpaceAssembleMatrixWithFaces(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
+                                                 TwinfeElasticityLinearStiffnessKernel_Private, e, e->nsprings, e->spring_terms,
+                                                 J));
   PetscFunctionReturn(0);
 }
 
@@ -70,7 +72,7 @@ PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat
   PetscFunctionBeginUser;
   (void)snes, (void)J;
   if (!e->nonlinear) PetscFunctionReturn(0);
-  PetscCall(AssembleTangent(e, U, P));
+  PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U, P));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(e->space, e->bc_scale, P));
   PetscFunctionReturn(0);
 }
@@ -127,14 +129,14 @@ static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
   PetscCall(VecDuplicate(U0, &rhs));
   PetscCall(VecDuplicate(U0, &jump));
   PetscCall(VecDuplicate(U0, &dU));
-  PetscCall(AssembleForces(e, U0, rhs));
+  PetscCall(TwinfeElasticityAssembleForces_Private(e, U0, rhs));
   *ok = e->inverted ? PETSC_FALSE : PETSC_TRUE;
   if (*ok) {
     PetscCall(VecScale(rhs, -1));
     PetscCall(VecCopy(U0, dU)); /* jump = t g - U0 on the constrained rows (the rest is not read) */
     PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, dU));
     PetscCall(VecWAXPY(jump, -1, U0, dU));
-    PetscCall(AssembleTangent(e, U0, e->J));
+    PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U0, e->J));
     PetscCall(TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL));
     PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
     PetscCall(SNESGetKSP(e->snes, &ksp));
