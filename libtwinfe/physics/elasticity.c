@@ -71,6 +71,15 @@ PetscErrorCode TwinfeElasticitySetDegree(TwinfeElasticity e, PetscInt degree)
   PetscFunctionReturn(0);
 }
 
+/* Room for one more item at the end of a list of n items of the given size (the list may be
+   NULL while n is 0): materials, held sets, tractions and supports all grow this way. */
+static PetscErrorCode GrowList(void *list, PetscInt n, size_t size)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscRealloc((size_t)(n + 1) * size, (void **)list));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeElasticitySetMaterial(TwinfeElasticity e, PetscInt region, PetscReal E, PetscReal nu, PetscReal density)
 {
   TwinfeMaterial m;
@@ -100,11 +109,7 @@ PetscErrorCode TwinfeElasticitySetRegionMaterial(TwinfeElasticity e, PetscInt re
   for (i = 0; i < e->nmaterials; ++i)
     if (e->materials[i].region == region) break;
   if (i == e->nmaterials) {
-    TwinfeRegionMaterial *list;
-    PetscCall(PetscMalloc1(e->nmaterials + 1, &list));
-    PetscCall(PetscArraycpy(list, e->materials, e->nmaterials));
-    PetscCall(PetscFree(e->materials));
-    e->materials = list;
+    PetscCall(GrowList(&e->materials, e->nmaterials, sizeof *e->materials));
     e->nmaterials++;
   }
   e->materials[i].region   = region;
@@ -168,18 +173,13 @@ PetscErrorCode TwinfeElasticitySetBodyForce(TwinfeElasticity e, TwinfeVectorFunc
 
 static PetscErrorCode AppendDisplacement(TwinfeElasticity e, const TwinfeElasticityDisplacement *d)
 {
-  TwinfeElasticityDisplacement *list;
-
   PetscFunctionBeginUser;
   PetscCheck(d->mask >= 1 && d->mask <= 7, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "displacement on tag %" PetscInt_FMT ": component mask %" PetscInt_FMT " must be 1..7 (bit c = component c)", d->tag,
              d->mask);
-  PetscCall(PetscMalloc1(e->ndisplacements + 1, &list));
-  PetscCall(PetscArraycpy(list, e->displacements, e->ndisplacements));
-  list[e->ndisplacements++] = *d;
-  PetscCall(PetscFree(e->displacements));
-  e->displacements = list;
-  e->dirty         = PETSC_TRUE;
+  PetscCall(GrowList(&e->displacements, e->ndisplacements, sizeof *e->displacements));
+  e->displacements[e->ndisplacements++] = *d;
+  e->dirty                              = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -293,19 +293,14 @@ PetscErrorCode TwinfeElasticityAddTool(TwinfeElasticity e, PetscInt tag, const T
 
 PetscErrorCode TwinfeElasticityAddSpring(TwinfeElasticity e, PetscInt tag, PetscReal stiffness)
 {
-  TwinfeElasticitySpring *list;
-
   PetscFunctionBeginUser;
   PetscCheck(PetscIsNormalReal(stiffness) && stiffness > 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "elastic support on tag %" PetscInt_FMT ": stiffness %g Pa/mm must be > 0", tag, (double)stiffness);
-  PetscCall(PetscMalloc1(e->nsprings + 1, &list));
-  PetscCall(PetscArraycpy(list, e->springs, e->nsprings));
-  list[e->nsprings].tag       = tag;
-  list[e->nsprings].stiffness = stiffness;
+  PetscCall(GrowList(&e->springs, e->nsprings, sizeof *e->springs));
+  e->springs[e->nsprings].tag       = tag;
+  e->springs[e->nsprings].stiffness = stiffness;
   e->nsprings++;
-  PetscCall(PetscFree(e->springs));
-  e->springs = list;
-  e->dirty   = PETSC_TRUE;
+  e->dirty = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -326,19 +321,14 @@ PetscErrorCode TwinfeElasticityGetSpringForces(TwinfeElasticity e, PetscInt *nsp
 
 PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity e, PetscInt tag, const PetscReal t[3])
 {
-  TwinfeElasticityTraction *list;
-
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(e->ntractions + 1, &list));
-  PetscCall(PetscArraycpy(list, e->tractions, e->ntractions));
-  list[e->ntractions].tag  = tag;
-  list[e->ntractions].load = 1;
+  PetscCall(GrowList(&e->tractions, e->ntractions, sizeof *e->tractions));
+  e->tractions[e->ntractions].tag  = tag;
+  e->tractions[e->ntractions].load = 1;
   for (PetscInt k = 0; k < 3; ++k)
-    list[e->ntractions].t[k] = t[k];
+    e->tractions[e->ntractions].t[k] = t[k];
   e->ntractions++;
-  PetscCall(PetscFree(e->tractions));
-  e->tractions = list;
-  e->dirty     = PETSC_TRUE; /* the setup checks that the tag exists */
+  e->dirty = PETSC_TRUE; /* the setup checks that the tag exists */
   PetscFunctionReturn(0);
 }
 

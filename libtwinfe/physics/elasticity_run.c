@@ -23,6 +23,7 @@ typedef struct {
   TwinfeClampSet   clamp;
   PetscInt         states;     /* states written into the results series so far */
   PetscInt         ntool_sets; /* the retractor's held sets (one per tag it may touch), after the clamps' */
+  PetscInt         tool_tags[TWINFE_CASE_MAX_TOOL_TAGS]; /* their tags */
   ForceTable       forces;
 } Elastic;
 
@@ -264,6 +265,16 @@ static PetscErrorCode Prepare(TwinfePhysics c, TwinfeMesh mesh)
   PetscFunctionReturn(0);
 }
 
+/* materials.<region>.<key> = value in the report. */
+static PetscErrorCode ReportRegionReal(TwinfePhysics c, const char name[], const char key[], PetscReal value)
+{
+  char full[256];
+  PetscFunctionBegin;
+  snprintf(full, sizeof full, "materials.%s.%s", name, key);
+  PetscCall(TwinfeReportSetReal(c->report, full, value));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const TwinfeMaterial *m)
 {
   char      key[256];
@@ -272,22 +283,15 @@ static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const T
   if (!c->report) PetscFunctionReturn(0);
   snprintf(key, sizeof key, "materials.%s.model", name);
   PetscCall(TwinfeReportSetString(c->report, key, TwinfeMaterialModels[m->model]));
-  snprintf(key, sizeof key, "materials.%s.E_Pa", name);
-  PetscCall(TwinfeReportSetReal(c->report, key, E));
-  snprintf(key, sizeof key, "materials.%s.nu", name);
-  PetscCall(TwinfeReportSetReal(c->report, key, nu));
-  snprintf(key, sizeof key, "materials.%s.mu_Pa", name);
-  PetscCall(TwinfeReportSetReal(c->report, key, m->mu));
-  snprintf(key, sizeof key, "materials.%s.kappa_Pa", name);
-  PetscCall(TwinfeReportSetReal(c->report, key, m->kappa));
+  PetscCall(ReportRegionReal(c, name, "E_Pa", E));
+  PetscCall(ReportRegionReal(c, name, "nu", nu));
+  PetscCall(ReportRegionReal(c, name, "mu_Pa", m->mu));
+  PetscCall(ReportRegionReal(c, name, "kappa_Pa", m->kappa));
   if (m->model == TWINFE_MATERIAL_MOONEY_RIVLIN) {
-    snprintf(key, sizeof key, "materials.%s.C10_Pa", name);
-    PetscCall(TwinfeReportSetReal(c->report, key, m->mu / 2 - m->c01));
-    snprintf(key, sizeof key, "materials.%s.C01_Pa", name);
-    PetscCall(TwinfeReportSetReal(c->report, key, m->c01));
+    PetscCall(ReportRegionReal(c, name, "C10_Pa", m->mu / 2 - m->c01));
+    PetscCall(ReportRegionReal(c, name, "C01_Pa", m->c01));
   }
-  snprintf(key, sizeof key, "materials.%s.density_g_per_mm3", name);
-  PetscCall(TwinfeReportSetReal(c->report, key, m->density));
+  PetscCall(ReportRegionReal(c, name, "density_g_per_mm3", m->density));
   PetscFunctionReturn(0);
 }
 
@@ -317,8 +321,10 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   for (PetscInt b = 0; b < clamp->nboxes; ++b)
     PetscCall(TwinfeElasticityAddClamp(e->elasticity, clamp->box_tag[b], &clamp->boxes[6 * b]));
   PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
-  for (PetscInt i = 0; i < ntags; ++i)
+  for (PetscInt i = 0; i < ntags; ++i) {
     PetscCall(TwinfeElasticityAddTool(e->elasticity, tags[i], &tool));
+    e->tool_tags[i] = tags[i];
+  }
   e->ntool_sets = ntags;
   PetscCall(ReadSprings(c, &nsprings, spring_tags, spring_k));
   for (PetscInt i = 0; i < nsprings; ++i)
@@ -397,15 +403,11 @@ static PetscErrorCode RecordForces(TwinfePhysics c, PetscInt step, PetscReal t)
              "%" PetscInt_FMT " held sets for %" PetscInt_FMT " clamp boxes and %" PetscInt_FMT " retractor tags", nsets,
              e->clamp.nboxes, e->ntool_sets);
   if (!table->set_tag) {
-    TwinfeTool tool;
-    PetscInt   ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS];
-    PetscBool  given;
-    PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
     table->nsets   = nsets;
     table->nclamps = e->clamp.nboxes;
     PetscCall(PetscMalloc1(nsets, &table->set_tag));
     for (PetscInt i = 0; i < nsets; ++i)
-      table->set_tag[i] = i < table->nclamps ? e->clamp.box_tag[i] : tags[i - table->nclamps];
+      table->set_tag[i] = i < table->nclamps ? e->clamp.box_tag[i] : e->tool_tags[i - table->nclamps];
   }
   ncols = 2 + 3 * nsets;
   PetscCall(PetscMalloc1((table->nrows + 1) * ncols, &rows));

@@ -54,24 +54,34 @@ static TwinfeTool Spatula(PetscReal lift, PetscReal x_center)
   return t;
 }
 
+/* The block of the header on its mesh, clamped at its base, with the spatula over its top. */
+static PetscErrorCode CreateBlock(TwinfeMaterialModel model, const TwinfeTool *tool, PetscInt nsteps, DM *dm,
+                                  TwinfeElasticity *el)
+{
+  TwinfeMaterial m;
+  PetscInt       n[3]  = {6, 6, 6};
+  PetscReal      lo[3] = {0, 0, 0}, hi[3] = {10, 10, 10};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, dm));
+  PetscCall(TwinfeElasticityCreate(*dm, el));
+  PetscCall(TwinfeMaterialFromYoung(model, 5000, 0.3, 0, &m));
+  PetscCall(TwinfeElasticitySetRegionMaterial(*el, 1, &m));
+  PetscCall(TwinfeElasticityAddClamp(*el, 5, NULL));
+  PetscCall(TwinfeElasticityAddTool(*el, 6, tool));
+  PetscCall(TwinfeElasticitySetLoadSteps(*el, nsteps));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Lift(TwinfeMaterialModel model, PetscReal lift, PetscReal x_center, Forces *f)
 {
   DM               dm;
   TwinfeElasticity el;
-  TwinfeMaterial   m;
-  TwinfeTool       tool  = Spatula(lift, x_center);
-  PetscInt         n[3]  = {6, 6, 6};
-  PetscReal        lo[3] = {0, 0, 0}, hi[3] = {10, 10, 10};
+  TwinfeTool       tool = Spatula(lift, x_center);
   PetscErrorCode   ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, &dm));
-  PetscCall(TwinfeElasticityCreate(dm, &el));
-  PetscCall(TwinfeMaterialFromYoung(model, 5000, 0.3, 0, &m));
-  PetscCall(TwinfeElasticitySetRegionMaterial(el, 1, &m));
-  PetscCall(TwinfeElasticityAddClamp(el, 5, NULL));
-  PetscCall(TwinfeElasticityAddTool(el, 6, &tool));
-  PetscCall(TwinfeElasticitySetLoadSteps(el, NSTEPS));
+  PetscCall(CreateBlock(model, &tool, NSTEPS, &dm, &el));
   PetscCall(TwinfeElasticitySetStepMonitor(el, RecordForces, f));
   ierr = TwinfeElasticitySolve(el);
   PetscCall(TwinfeElasticityDestroy(&el));
@@ -143,20 +153,13 @@ static PetscErrorCode Press(PetscInt nsteps, PetscReal depth, PetscReal *force, 
 {
   DM               dm;
   TwinfeElasticity el;
-  TwinfeMaterial   m;
-  TwinfeTool       tool  = Spatula(-depth, 5);
-  PetscInt         n[3]  = {6, 6, 6}, nsets;
-  PetscReal        lo[3] = {0, 0, 0}, hi[3] = {10, 10, 10}, all[6];
+  TwinfeTool       tool = Spatula(-depth, 5);
+  PetscInt         nsets;
+  PetscReal        all[6];
   PetscErrorCode   ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, &dm));
-  PetscCall(TwinfeElasticityCreate(dm, &el));
-  PetscCall(TwinfeMaterialFromYoung(TWINFE_MATERIAL_NEO_HOOKEAN, 5000, 0.3, 0, &m));
-  PetscCall(TwinfeElasticitySetRegionMaterial(el, 1, &m));
-  PetscCall(TwinfeElasticityAddClamp(el, 5, NULL));
-  PetscCall(TwinfeElasticityAddTool(el, 6, &tool));
-  PetscCall(TwinfeElasticitySetLoadSteps(el, nsteps));
+  PetscCall(CreateBlock(TWINFE_MATERIAL_NEO_HOOKEAN, &tool, nsteps, &dm, &el));
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   ierr = TwinfeElasticitySolve(el);
   PetscPopErrorHandler();
