@@ -176,6 +176,40 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityIsNonlinear(TwinfeElasticity elastic
 #define TWINFE_ELASTICITY_NFIELDS 5
 PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity elasticity, Vec fields[]);
 
+/* ---- Nearly incompressible tissue: the mixed displacement-pressure form ----------------------
+   Soft tissue is nearly incompressible (nu 0.45 to 0.4999). Pure-displacement tets lock there:
+   the volume constraint leaves them too few free modes, and they come out far too stiff. The
+   mixed form (docs/mechanics.md) keeps a pressure p as its own unknown, continuous P1 beside a P2
+   displacement (Taylor-Hood, stable for any nu), from the split W = W_shear(F) + K/2 theta^2 of
+   every law (theta = ln J, or tr(grad u) for the linear law; K = lambda, or kappa for
+   Mooney-Rivlin):
+     find u, p with  int (P_shear(F) - p dtheta/dF) : grad v = loads,  int (theta + p/K) q = 0,
+   whose solution is that of the law itself for every nu, without locking. p = -K theta is the
+   volumetric (mean) stress, in Pa, positive in compression. The saddle-point system is solved
+   with a Schur-complement block preconditioner (GAMG on the displacement, the pressure mass
+   matrix weighted by 1/mu + 1/K for the Schur complement). */
+typedef enum { TWINFE_ELASTICITY_DISPLACEMENT, TWINFE_ELASTICITY_MIXED } TwinfeElasticityFormulation;
+/* The formulations' names as options give them ("displacement", "mixed"), NULL-terminated. */
+PETSC_EXTERN const char *const TwinfeElasticityFormulations[];
+/* Call before the first set-up (also -elasticity_formulation). The mixed form needs degree 2
+   and K > 0 in every region (nu > 0 for the linear and neo-Hookean laws). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetFormulation(TwinfeElasticity elasticity, TwinfeElasticityFormulation formulation);
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetFormulation(TwinfeElasticity elasticity, TwinfeElasticityFormulation *formulation);
+/* The mixed form's pressure p (Pa, positive in compression) at the mesh vertices, named
+   "pressure", on a vertex DM (both lent, valid until the next solve or destroy). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetPressure(TwinfeElasticity elasticity, DM *dm, Vec *pressure);
+
+/* A pressure (Pa) on the boundary faces with "Face Sets" value tag, pushing into the tissue
+   (a negative value pulls). Under finite strain it follows the deformed faces (-p n da, a
+   follower load, so Newton's matrix gains a non-symmetric term); under small strain it acts on
+   the reference faces (-p N dA). Scaled by the load factor. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityAddPressure(TwinfeElasticity elasticity, PetscInt tag, PetscReal pressure);
+
+/* The area-weighted mean Cauchy stress (Pa; xx yy zz xy yz xz) over the boundary faces with
+   "Face Sets" value tag, evaluated on the faces themselves (not at cell centres: at a loaded
+   wall the stress varies steeply). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeFaceStress(TwinfeElasticity elasticity, PetscInt tag, PetscReal mean[6]);
+
 /* Added by the physics stage. */
 /* Lagrange degree 1 or 2 (also -elasticity_degree); call before the first solve. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySetDegree(TwinfeElasticity elasticity, PetscInt degree);

@@ -478,9 +478,9 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   const char *axes[] = {"x", "y", "z"}, *sides[] = {"min", "max"};
   PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction = 0.25;
   PetscInt    tags[TWINFE_CASE_MAX_REGIONS] = {0}, ntags = 0, axis = 1, side = 1;
-  PetscInt    spring_tags[TWINFE_CASE_MAX_REGIONS], nspring_tags = 0;
-  PetscReal   spring_k[TWINFE_CASE_MAX_REGIONS];
-  PetscInt    nspring_k = TWINFE_CASE_MAX_REGIONS;
+  PetscInt    spring_tags[TWINFE_CASE_MAX_REGIONS], nspring_tags = 0, pressure_tags[TWINFE_CASE_MAX_REGIONS], npressure_tags = 0;
+  PetscReal   spring_k[TWINFE_CASE_MAX_REGIONS], pressure[TWINFE_CASE_MAX_REGIONS];
+  PetscInt    nspring_k = TWINFE_CASE_MAX_REGIONS, npressure = TWINFE_CASE_MAX_REGIONS;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Loads and supports", "twinfe");
@@ -507,6 +507,12 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   TwinfeOptionsTry(declared, PetscOptionsRealArray("-spring_stiffness",
                                                    "the supports' stiffness k, Pa/mm: one for all, or one per -spring_tags", NULL,
                                                    spring_k, &nspring_k, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-pressure_tags",
+                                                   "facet tags under a pressure pushing into the tissue (follows the deformed "
+                                                   "surface at finite strain)",
+                                                   TWINFE_CASE_MAX_REGIONS, pressure_tags, &npressure_tags, NULL));
+  TwinfeOptionsTry(declared, PetscOptionsRealArray("-pressure_Pa", "the pressures, Pa: one for all, or one per -pressure_tags",
+                                                   NULL, pressure, &npressure, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   for (PetscInt t = 0; t < ntags; ++t)
@@ -619,8 +625,10 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
   const char *const *physics;
+  const char        *formulations[] = {"displacement", "mixed"};
   PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0, load_steps = 1;
-  PetscBool          force = PETSC_FALSE;
+  PetscInt           formulation = 0;
+  PetscBool          force       = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(TwinfePhysicsList(&physics));
   while (physics[nphysics])
@@ -632,6 +640,10 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-elasticity_degree",
                                     "1: linear tets; 2: quadratic, for nearly incompressible tissue", degree, &degree, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-elasticity_formulation",
+                                                 "displacement, or mixed: a P1 pressure beside a P2 displacement (needs "
+                                                 "-elasticity_degree 2), free of locking up to nu 0.4999 (docs/mechanics.md)",
+                                                 formulations, 2, formulation, &formulation, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-elasticity_load_steps",
                                               "loads applied in this many steps, each a state in results.pvd (finite strain: "
                                               "Newton per step, halved on failure; docs/mechanics.md)",

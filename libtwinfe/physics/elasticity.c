@@ -27,6 +27,11 @@ PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity)
   PetscCall(PetscOptionsGetInt(NULL, "elasticity_", "-degree", &e->degree, NULL));
   PetscCheck(e->degree == 1 || e->degree == 2, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", e->degree);
+  {
+    PetscInt formulation = TWINFE_ELASTICITY_DISPLACEMENT;
+    PetscCall(PetscOptionsGetEList(NULL, "elasticity_", "-formulation", TwinfeElasticityFormulations, 2, &formulation, NULL));
+    e->formulation = (TwinfeElasticityFormulation)formulation;
+  }
   *elasticity = e;
   PetscFunctionReturn(0);
 }
@@ -42,7 +47,10 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(PetscFree(e->displacements));
   PetscCall(PetscFree(e->tractions));
   PetscCall(PetscFree(e->springs));
-  PetscCall(PetscFree(e->spring_terms));
+  PetscCall(PetscFree(e->pressures));
+  PetscCall(PetscFree(e->face_terms));
+  PetscCall(TwinfeElasticityMixedDestroy_Private(e));
+  PetscCall(PetscFree(e->row_component));
   PetscCall(PetscFree(e->laws));
   PetscCall(PetscFree(e->cell_law));
   for (PetscInt i = 0; i < e->nsets; ++i)
@@ -54,6 +62,8 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(VecDestroy(&e->r));
   PetscCall(VecDestroy(&e->vertex_u));
   PetscCall(DMDestroy(&e->vertex_dm));
+  PetscCall(VecDestroy(&e->pressure));
+  PetscCall(DMDestroy(&e->pressure_dm));
   PetscCall(TwinfeSpaceDestroy(&e->space));
   PetscCall(DMDestroy(&e->dm));
   PetscCall(PetscFree(e));
@@ -68,6 +78,24 @@ PetscErrorCode TwinfeElasticitySetDegree(TwinfeElasticity e, PetscInt degree)
              "elasticity degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
   PetscCheck(!e->space || degree == e->degree, e->comm, PETSC_ERR_ORDER, "elasticity degree must be set before the first solve");
   e->degree = degree;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySetFormulation(TwinfeElasticity e, TwinfeElasticityFormulation formulation)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(formulation == TWINFE_ELASTICITY_DISPLACEMENT || formulation == TWINFE_ELASTICITY_MIXED, e->comm,
+             PETSC_ERR_ARG_OUTOFRANGE, "elasticity formulation %d is not known: give displacement or mixed", (int)formulation);
+  PetscCheck(!e->space || formulation == e->formulation, e->comm, PETSC_ERR_ORDER,
+             "the elasticity formulation must be set before the first set-up");
+  e->formulation = formulation;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetFormulation(TwinfeElasticity e, TwinfeElasticityFormulation *formulation)
+{
+  PetscFunctionBeginUser;
+  *formulation = e->formulation;
   PetscFunctionReturn(0);
 }
 
@@ -332,29 +360,75 @@ PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity e, PetscInt tag, con
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeElasticityAddPressure(TwinfeElasticity e, PetscInt tag, PetscReal pressure)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(PetscIsNormalReal(pressure) || pressure == 0, e->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "pressure on tag %" PetscInt_FMT ": %g Pa is not a number", tag, (double)pressure);
+  PetscCall(GrowList(&e->pressures, e->npressures, sizeof *e->pressures));
+  e->pressures[e->npressures].tag      = tag;
+  e->pressures[e->npressures].pressure = pressure;
+  e->pressures[e->npressures].load     = 1;
+  e->npressures++;
+  e->dirty = PETSC_TRUE; /* the setup checks that the tag exists */
+  PetscFunctionReturn(0);
+}
+
 /* ---- setup and solve ---------------------------------------------------------------------- */
+
+/* Per owned row, the displacement component it carries (-1: a pressure dof): a node's three
+   displacement dofs are consecutive in field 0's index set, whatever else the node carries. */
+static PetscErrorCode FindRowComponents(TwinfeElasticity e)
+{
+  IS              is;
+  const PetscInt *idx;
+  PetscInt        n, nlocal, rstart;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(e->u, &nlocal));
+  PetscCall(VecGetOwnershipRange(e->u, &rstart, NULL));
+  PetscCall(PetscMalloc1(nlocal, &e->row_component));
+  for (PetscInt r = 0; r < nlocal; ++r)
+    e->row_component[r] = -1;
+  PetscCall(TwinfeSpaceCreateFieldIS(e->space, 0, &is));
+  PetscCall(ISGetLocalSize(is, &n));
+  PetscCall(ISGetIndices(is, &idx));
+  for (PetscInt k = 0; k < n; ++k)
+    e->row_component[idx[k] - rstart] = k % 3;
+  PetscCall(ISRestoreIndices(is, &idx));
+  PetscCall(ISDestroy(&is));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 {
-  PetscInt     degree[1] = {e->degree}, ncomp[1] = {3}, ncells;
+  PetscInt     degree[2] = {e->degree, 1}, ncomp[2] = {3, 1}, ncells;
+  PetscBool    mixed = TwinfeElasticityMixed(e);
   DM           sdm;
   Vec          coords;
   MatNullSpace nullsp;
 
   PetscFunctionBeginUser;
   if (e->space) PetscFunctionReturn(0);
-  PetscCall(TwinfeSpaceCreate(e->dm, 1, degree, ncomp, &e->space));
+  PetscCheck(!mixed || e->degree == 2, e->comm, PETSC_ERR_ARG_INCOMP,
+             "the mixed formulation (-elasticity_formulation mixed) needs -elasticity_degree 2: its pressure is P1 beside a "
+             "P2 displacement (Taylor-Hood); P1 with P1 is not stable");
+  PetscCall(TwinfeSpaceCreate(e->dm, mixed ? 2 : 1, degree, ncomp, &e->space));
+  PetscCall(TwinfeSpaceSetFieldName(e->space, 0, "displacement"));
+  if (mixed) PetscCall(TwinfeSpaceSetFieldName(e->space, 1, "pressure"));
   PetscCall(TwinfeSpaceGetDM(e->space, &sdm));
   PetscCall(DMCreateGlobalVector(sdm, &e->u));
-  PetscCall(PetscObjectSetName((PetscObject)e->u, "displacement"));
+  PetscCall(PetscObjectSetName((PetscObject)e->u, mixed ? "displacement_pressure" : "displacement"));
   PetscCall(VecDuplicate(e->u, &e->r));
   PetscCall(TwinfeSpaceCreateMatrix(e->space, &e->J));
-  /* Rigid-body modes from node coordinates in the solution layout: GAMG's near null space. */
-  PetscCall(TwinfeSpaceCreateNodeCoordinates(e->space, 0, &coords));
-  PetscCall(MatNullSpaceCreateRigidBody(coords, &nullsp));
-  PetscCall(MatSetNearNullSpace(e->J, nullsp));
-  PetscCall(MatNullSpaceDestroy(&nullsp));
-  PetscCall(VecDestroy(&coords));
+  PetscCall(FindRowComponents(e));
+  if (!mixed) { /* Rigid-body modes from node coordinates in the solution layout: GAMG's near null space. */
+    PetscCall(TwinfeSpaceCreateNodeCoordinates(e->space, 0, &coords));
+    PetscCall(MatNullSpaceCreateRigidBody(coords, &nullsp));
+    PetscCall(MatSetNearNullSpace(e->J, nullsp));
+    PetscCall(MatNullSpaceDestroy(&nullsp));
+    PetscCall(VecDestroy(&coords));
+  }
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   PetscCall(PetscMalloc1(ncells, &e->cell_law));
   PetscFunctionReturn(0);
@@ -382,13 +456,17 @@ static PetscErrorCode EnsureSNES(TwinfeElasticity e)
   PetscCall(SNESSetJacobian(e->snes, e->J, e->J, TwinfeElasticityFormJacobian_Private, e));
   PetscCall(SNESGetKSP(e->snes, &ksp));
   PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
-  PetscCall(KSPSetType(ksp, KSPCG));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 1000));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCGAMG));
-  /* Newton's matrices keep their pattern: GAMG keeps its prolongation from one to the next
-     (the smoothers' eigenvalue estimates are then redone per matrix: SetUp) */
-  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
+  if (TwinfeElasticityMixed(e))
+    PetscCall(TwinfeElasticityMixedCreateSolver_Private(e, ksp));
+  else {
+    PetscCall(KSPSetType(ksp, KSPCG));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PCSetType(pc, PCGAMG));
+    /* Newton's matrices keep their pattern: GAMG keeps its prolongation from one to the next
+       (the smoothers' eigenvalue estimates are then redone per matrix: SetUp) */
+    PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
+  }
   PetscCall(SNESSetFromOptions(e->snes));
   PetscFunctionReturn(0);
 }
@@ -522,17 +600,34 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
   PetscCall(TwinfeSpaceClearDirichlet(e->space));
   for (PetscInt i = 0; i < e->ndisplacements; ++i)
     PetscCall(AddDisplacementSet(e, i));
-  PetscCall(PetscFree(e->spring_terms));
-  PetscCall(PetscCalloc1(e->nsprings + 1, &e->spring_terms));
+  /* the matrices' boundary terms: the springs' always, the follower pressures' in Newton's */
+  PetscCall(PetscFree(e->face_terms));
+  PetscCall(PetscCalloc1(e->nsprings + e->npressures + 1, &e->face_terms));
+  e->nface_terms = e->nfollower_terms = 0;
   for (PetscInt i = 0; i < e->nsprings; ++i) {
-    PetscInt count;
+    PetscInt              count;
+    TwinfeFaceMatrixTerm *t = &e->face_terms[e->nface_terms++];
     PetscCall(TwinfeSpaceGetFaceCount(e->space, e->springs[i].tag, &count));
     PetscCheck(count > 0, e->comm, PETSC_ERR_ARG_WRONG,
                "elastic support on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", e->springs[i].tag);
-    e->spring_terms[i].tag    = e->springs[i].tag;
-    e->spring_terms[i].qorder = 2 * e->degree;
-    e->spring_terms[i].kernel = TwinfeElasticitySpringMatrixKernel_Private;
-    e->spring_terms[i].ctx    = &e->springs[i];
+    t->tag    = e->springs[i].tag;
+    t->qorder = 2 * e->degree;
+    t->kernel = TwinfeElasticitySpringMatrixKernel_Private;
+    t->ctx    = &e->springs[i];
+  }
+  for (PetscInt i = 0; i < e->npressures; ++i) {
+    PetscInt                  count;
+    TwinfeElasticityPressure *pr = &e->pressures[i];
+    PetscCall(TwinfeSpaceGetFaceCount(e->space, pr->tag, &count));
+    PetscCheck(count > 0, e->comm, PETSC_ERR_ARG_WRONG,
+               "pressure on \"Face Sets\" tag %" PetscInt_FMT ": no boundary face carries this tag", pr->tag);
+    pr->follower = e->nonlinear;
+    if (!pr->follower) continue;
+    e->face_terms[e->nface_terms + e->nfollower_terms].tag    = pr->tag;
+    e->face_terms[e->nface_terms + e->nfollower_terms].qorder = 3 * e->degree - 2; /* N_a (grad N_b) F: degree 3p - 2 */
+    e->face_terms[e->nface_terms + e->nfollower_terms].kernel = TwinfeElasticityPressureMatrixKernel_Private;
+    e->face_terms[e->nface_terms + e->nfollower_terms].ctx    = pr;
+    e->nfollower_terms++;
   }
   for (PetscInt i = 0; i < e->ntractions; ++i) {
     PetscInt count;
@@ -558,11 +653,9 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
   PetscCall(VecDuplicate(e->u, &R));
   PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, R));
   PetscCall(VecGetArrayRead(R, &r));
-  /* a vertex's 3 dofs are consecutive and every owned range starts at a vertex: row % 3 is
-     the component */
   for (PetscInt i = 0; i < e->nsets; ++i)
     for (PetscInt k = 0; k < e->set_nrows[i]; ++k)
-      local[3 * i + e->set_rows[i][k] % 3] += PetscRealPart(r[e->set_rows[i][k]]);
+      local[3 * i + e->row_component[e->set_rows[i][k]]] += PetscRealPart(r[e->set_rows[i][k]]);
   PetscCall(VecRestoreArrayRead(R, &r));
   PetscCall(VecDestroy(&R));
   PetscCall(MPIU_Allreduce(local, forces, 3 * e->nsets, MPIU_REAL, MPIU_SUM, e->comm));
@@ -617,8 +710,18 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
   PetscCall(EnsureSNES(e));
   if (!e->dirty) PetscFunctionReturn(0);
   PetscCall(AssignMaterials(e));
-  if (e->nonlinear) PetscCall(ConfigureNewtonSolver(e));
+  if (TwinfeElasticityMixed(e))
+    PetscCall(TwinfeElasticityMixedSetUp_Private(e));
+  else if (e->nonlinear)
+    PetscCall(ConfigureNewtonSolver(e));
   PetscCall(ApplyBoundaryConditions(e));
+  if (!TwinfeElasticityMixed(e) && e->nfollower_terms) {
+    /* a follower pressure's tangent is not symmetric: CG would not do (options keep the last word) */
+    KSP ksp;
+    PetscCall(SNESGetKSP(e->snes, &ksp));
+    PetscCall(KSPSetType(ksp, KSPGMRES));
+    PetscCall(KSPSetFromOptions(ksp));
+  }
   PetscCall(AssembleStiffness(e));
   e->dirty = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -664,6 +767,21 @@ PetscErrorCode TwinfeElasticityGetDisplacement(TwinfeElasticity e, DM *dm, Vec *
   PetscCall(UpdateVertexDisplacement(e));
   if (dm) *dm = e->vertex_dm;
   if (u) *u = e->vertex_u;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetPressure(TwinfeElasticity e, DM *dm, Vec *pressure)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(e->space && TwinfeElasticityMixed(e), e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetPressure: only the mixed formulation has a pressure, after TwinfeElasticitySolve");
+  if (!e->pressure_dm) {
+    PetscCall(TwinfeSpaceCreateVertexVector(e->space, 1, &e->pressure_dm, &e->pressure));
+    PetscCall(PetscObjectSetName((PetscObject)e->pressure, "pressure"));
+  }
+  PetscCall(TwinfeSpaceCopyVertexValues(e->space, 1, e->u, e->pressure_dm, e->pressure));
+  if (dm) *dm = e->pressure_dm;
+  if (pressure) *pressure = e->pressure;
   PetscFunctionReturn(0);
 }
 
@@ -775,6 +893,25 @@ PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[
   PetscCheck(!inverted, e->comm, PETSC_ERR_NOT_CONVERGED,
              "elasticity: %" PetscInt_FMT " quadrature points have det F <= 0 (inverted cells): the state has no stress there",
              inverted);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityComputeFaceStress(TwinfeElasticity e, PetscInt tag, PetscReal mean[6])
+{
+  PetscReal sum[7];
+  PetscInt  inverted;
+
+  PetscFunctionBeginUser;
+  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityComputeFaceStress: call TwinfeElasticitySolve first");
+  e->inverted = 0;
+  PetscCall(TwinfeSpaceIntegrateFaces(e->space, tag, TwinfeElasticityStiffnessOrder_Private(e) + 1, e->u,
+                                      TwinfeElasticityFaceStressKernel_Private, e, 7, sum));
+  PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
+  PetscCheck(!inverted, e->comm, PETSC_ERR_NOT_CONVERGED,
+             "elasticity: %" PetscInt_FMT " points of the faces tagged %" PetscInt_FMT " have det F <= 0", inverted, tag);
+  for (PetscInt k = 0; k < 6; ++k)
+    mean[k] = sum[k] / sum[6];
   PetscFunctionReturn(0);
 }
 

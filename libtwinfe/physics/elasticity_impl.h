@@ -25,6 +25,16 @@ PETSC_INTERN PetscBool TwinfeElasticLawStress_Private(const TwinfeElasticLaw *la
 /* Strain energy density W(F) (Pa = uJ/mm^3); PETSC_FALSE where det F <= 0. Not collective. */
 PETSC_INTERN PetscBool TwinfeElasticLawEnergy_Private(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal *W);
 
+/* The mixed displacement-pressure form (elasticity_mixed.c) splits every law's energy into
+   W(F) = W_shear(F) + K/2 theta(F)^2, theta = ln J (finite strain) or tr(grad u) (the linear
+   law): *shear = the law without its volumetric term; returns K (lambda for the linear and
+   neo-Hookean laws, kappa for Mooney-Rivlin). Not collective. */
+PETSC_INTERN PetscReal TwinfeElasticLawSplit_Private(const TwinfeElasticLaw *law, TwinfeElasticLaw *shear);
+/* theta(F) and its first (9) and, if d2theta is not NULL, second (81) derivatives in F, in the
+   index order of TwinfeElasticLawStress_Private; PETSC_FALSE where det F <= 0 (finite strain). */
+PETSC_INTERN PetscBool TwinfeElasticLawVolumetric_Private(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal *theta,
+                                                          PetscReal dtheta[9], PetscReal d2theta[81]);
+
 /* ---- The elasticity object (elasticity.c: set-up; elasticity_kernels.c: element kernels;
    elasticity_steps.c: load steps and Newton) ---- */
 
@@ -49,6 +59,15 @@ typedef struct {
   PetscReal load; /* the load factor applied (set before each assembly) */
 } TwinfeElasticityTraction;
 
+/* A pressure on the faces with the tag (Pa, pushing into the tissue): -p n da on the deformed
+   faces under finite strain (a follower load), -p N dA on the reference faces under small strain. */
+typedef struct {
+  PetscInt  tag;
+  PetscReal pressure;
+  PetscBool follower;
+  PetscReal load;
+} TwinfeElasticityPressure;
+
 /* An elastic support: the traction -stiffness * u on the faces with the tag. */
 typedef struct {
   PetscInt  tag;
@@ -59,6 +78,7 @@ struct _p_TwinfeElasticity {
   MPI_Comm                      comm;
   DM                            dm;
   PetscInt                      degree;
+  TwinfeElasticityFormulation   formulation;
   TwinfeRegionMaterial         *materials;
   PetscInt                      nmaterials;
   TwinfeElasticityDisplacement *displacements;
@@ -67,7 +87,10 @@ struct _p_TwinfeElasticity {
   PetscInt                      ntractions;
   TwinfeElasticitySpring       *springs;
   PetscInt                      nsprings;
-  TwinfeFaceMatrixTerm         *spring_terms; /* one per spring, for the stiffness (set-up) */
+  TwinfeElasticityPressure     *pressures;
+  PetscInt                      npressures;
+  TwinfeFaceMatrixTerm         *face_terms; /* the springs', then the follower pressures' (set-up) */
+  PetscInt                      nface_terms, nfollower_terms;
   PetscReal                     gravity[3];
   TwinfeVectorFunction          body;
   void                         *body_ctx;
@@ -79,8 +102,14 @@ struct _p_TwinfeElasticity {
   Mat               J;
   Vec               u, r;
   SNES              snes;
-  TwinfeElasticLaw *laws;     /* one per material, in materials' order */
-  PetscInt         *cell_law; /* per local cell: its law in laws */
+  TwinfeElasticLaw *laws;              /* one per material, in materials' order */
+  TwinfeElasticLaw *shear_laws;        /* mixed form: the laws without their volumetric term */
+  PetscReal        *bulk;              /* mixed form: the volumetric modulus K each law's theta carries */
+  IS                field_is[2];       /* mixed form: displacement and pressure dofs (owned) */
+  Mat               schur_pre;         /* mixed form: -(1/mu + 1/K) M_p, the Schur complement's model */
+  PetscBool         blocks_configured; /* mixed form: the block solvers have their defaults */
+  PetscInt         *row_component;     /* per owned row: its displacement component, -1 for a pressure */
+  PetscInt         *cell_law;          /* per local cell: its law in laws */
   PetscBool         nonlinear;
   PetscReal         bc_scale; /* constraint rows' diagonal: the mean stiffness diagonal */
   PetscReal         load;     /* the load factor of the residual and Jacobian being assembled */
@@ -91,9 +120,9 @@ struct _p_TwinfeElasticity {
   PetscInt         *set_nrows;
   /* what the last solve did */
   PetscInt steps_taken, newton_its, linear_its, cutbacks;
-  /* vertex-only displacement for writers (P2 only; P1 lends u) */
-  DM  vertex_dm;
-  Vec vertex_u;
+  /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
+  DM  vertex_dm, pressure_dm;
+  Vec vertex_u, pressure;
 };
 
 /* The law of a local cell. */
@@ -101,6 +130,30 @@ static inline const TwinfeElasticLaw *TwinfeElasticityCellLaw(TwinfeElasticity e
 {
   return &e->laws[e->cell_law[cell]];
 }
+
+static inline PetscBool TwinfeElasticityMixed(TwinfeElasticity e)
+{
+  return e->formulation == TWINFE_ELASTICITY_MIXED ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* F = I + grad u at quadrature point q (row-major; I where the element has no values). */
+PETSC_INTERN void TwinfeElasticityDeformationGradient_Private(const TwinfeElement *el, PetscInt q, PetscReal F[9]);
+/* K += the displacement block int grad v : A : grad du at point q (A = dP/dF, 81 values). */
+PETSC_INTERN void TwinfeElasticityAddTangent_Private(const TwinfeElement *el, PetscInt q, const PetscReal A[81], PetscScalar K[]);
+/* The first Piola-Kirchhoff stress at point q of the cell's law, and in the mixed form with
+   the pressure unknown in place of the volumetric stress; PETSC_FALSE where det F <= 0. */
+PETSC_INTERN PetscBool TwinfeElasticityPointStress_Private(TwinfeElasticity e, const TwinfeElement *el, PetscInt q,
+                                                           const PetscReal F[9], PetscReal P[9]);
+
+/* elasticity_mixed.c: the mixed form's kernels (displacement P2, pressure P1, Taylor-Hood). */
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedResidualKernel_Private(const TwinfeElement *el, PetscScalar r[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedTangentKernel_Private(const TwinfeElement *el, PetscScalar K[], void *ctx);
+/* The laws' split, the field index sets, the Schur complement's model and the block solver. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedSetUp_Private(TwinfeElasticity e);
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedCreateSolver_Private(TwinfeElasticity e, KSP ksp);
+/* Once ksp has its operators: the block solvers' defaults, before the options. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedConfigureBlocks_Private(TwinfeElasticity e, KSP ksp);
+PETSC_INTERN PetscErrorCode TwinfeElasticityMixedDestroy_Private(TwinfeElasticity e);
 
 /* elasticity_kernels.c. Quadrature orders: the stiffness and internal forces (one rule, so
    that Newton's matrix is the exact derivative of the discrete residual), and the loads (finer
@@ -127,10 +180,17 @@ PETSC_INTERN PetscErrorCode TwinfeElasticitySpringForceKernel_Private(const Twin
 PETSC_INTERN PetscErrorCode TwinfeElasticityAssembleMatrix_Private(TwinfeElasticity e, Vec U, Mat J);
 /* Traction t->load * t->t on a face (a dead load: fixed in size and direction). */
 PETSC_INTERN PetscErrorCode TwinfeElasticityTractionKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx);
+/* Pressure (ctx: a TwinfeElasticityPressure) on a face: its force and, for a follower load, its
+   derivative in u (not symmetric). */
+PETSC_INTERN PetscErrorCode TwinfeElasticityPressureKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx);
+PETSC_INTERN PetscErrorCode TwinfeElasticityPressureMatrixKernel_Private(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx);
 /* Cell means over the stiffness rule of: Cauchy stress (6: xx yy zz xy yz xz), Green-Lagrange
    strain (6, same order), J; out holds 13 values per cell. */
 PETSC_INTERN PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const TwinfeElement *el, PetscScalar out[], void *ctx);
 #define TWINFE_ELASTICITY_CELL_FIELDS 13
+/* out[0..5] += the Cauchy stress (xx yy zz xy yz xz) times the face measure, out[6] += the face
+   measure, over a face's quadrature points. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityFaceStressKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx);
 
 /* elasticity_steps.c: the solve over load steps (linear or Newton). */
 PETSC_INTERN PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e);

@@ -48,14 +48,14 @@ PetscErrorCode TwinfeElasticityLinearStiffnessKernel_Private(const TwinfeElement
   PetscFunctionReturn(0);
 }
 
-/* F = I + grad u at quadrature point q (row-major). */
-static void DeformationGradient(const TwinfeElement *el, PetscInt q, PetscReal F[9])
+void TwinfeElasticityDeformationGradient_Private(const TwinfeElement *el, PetscInt q, PetscReal F[9])
 {
   PetscInt         nb = el->nbasis[0];
   const PetscReal *D  = &el->D[0][q * nb * 3];
 
   for (PetscInt k = 0; k < 9; ++k)
     F[k] = (k % 4 == 0) ? 1 : 0;
+  if (!el->u) return;
   for (PetscInt b = 0; b < nb; ++b)
     for (PetscInt i = 0; i < 3; ++i) {
       PetscReal ub = PetscRealPart(el->u[3 * b + i]);
@@ -93,7 +93,7 @@ PetscErrorCode TwinfeElasticityResidualKernel_Private(const TwinfeElement *el, P
   for (PetscInt q = 0; q < el->nq; ++q) {
     const PetscReal *D = &el->D[0][q * nb * 3];
     PetscReal        F[9], P[9], w = el->w[q];
-    DeformationGradient(el, q, F);
+    TwinfeElasticityDeformationGradient_Private(el, q, F);
     if (!TwinfeElasticLawStress_Private(law, F, P, NULL)) {
       e->inverted++;
       continue;
@@ -122,36 +122,43 @@ PetscErrorCode TwinfeElasticityBodyKernel_Private(const TwinfeElement *el, Petsc
   PetscFunctionReturn(0);
 }
 
+void TwinfeElasticityAddTangent_Private(const TwinfeElement *el, PetscInt q, const PetscReal A[81], PetscScalar K[])
+{
+  PetscInt         nb = el->nbasis[0], nd = el->ndof;
+  const PetscReal *D = &el->D[0][q * nb * 3];
+  PetscReal        w = el->w[q];
+
+  for (PetscInt b = 0; b < nb; ++b) {
+    const PetscReal *db = &D[3 * b];
+    PetscReal        AD[27]; /* AD[(3i+J)*3 + k] = sum_L A_iJkL db_L */
+    for (PetscInt iJ = 0; iJ < 9; ++iJ)
+      for (PetscInt k = 0; k < 3; ++k) {
+        const PetscReal *a = &A[iJ * 9 + 3 * k];
+        AD[3 * iJ + k]     = w * (a[0] * db[0] + a[1] * db[1] + a[2] * db[2]);
+      }
+    for (PetscInt a = 0; a < nb; ++a) {
+      const PetscReal *da = &D[3 * a];
+      for (PetscInt i = 0; i < 3; ++i) {
+        PetscScalar     *row = &K[(3 * a + i) * nd + 3 * b];
+        const PetscReal *t   = &AD[9 * i];
+        for (PetscInt k = 0; k < 3; ++k)
+          row[k] += da[0] * t[k] + da[1] * t[3 + k] + da[2] * t[6 + k];
+      }
+    }
+  }
+}
+
 PetscErrorCode TwinfeElasticityTangentKernel_Private(const TwinfeElement *el, PetscScalar K[], void *ctx)
 {
   TwinfeElasticity        e   = (TwinfeElasticity)ctx;
   const TwinfeElasticLaw *law = TwinfeElasticityCellLaw(e, el->cell);
-  PetscInt                nb = el->nbasis[0], nd = el->ndof;
 
   PetscFunctionBeginUser;
   for (PetscInt q = 0; q < el->nq; ++q) {
-    const PetscReal *D = &el->D[0][q * nb * 3];
-    PetscReal        F[9], P[9], A[81], w = el->w[q];
-    DeformationGradient(el, q, F);
+    PetscReal F[9], P[9], A[81];
+    TwinfeElasticityDeformationGradient_Private(el, q, F);
     if (!TwinfeElasticLawStress_Private(law, F, P, A)) continue; /* the residual has refused this state */
-    for (PetscInt b = 0; b < nb; ++b) {
-      const PetscReal *db = &D[3 * b];
-      PetscReal        AD[27]; /* AD[(3i+J)*3 + k] = sum_L A_iJkL db_L */
-      for (PetscInt iJ = 0; iJ < 9; ++iJ)
-        for (PetscInt k = 0; k < 3; ++k) {
-          const PetscReal *a = &A[iJ * 9 + 3 * k];
-          AD[3 * iJ + k]     = w * (a[0] * db[0] + a[1] * db[1] + a[2] * db[2]);
-        }
-      for (PetscInt a = 0; a < nb; ++a) {
-        const PetscReal *da = &D[3 * a];
-        for (PetscInt i = 0; i < 3; ++i) {
-          PetscScalar     *row = &K[(3 * a + i) * nd + 3 * b];
-          const PetscReal *t   = &AD[9 * i];
-          for (PetscInt k = 0; k < 3; ++k)
-            row[k] += da[0] * t[k] + da[1] * t[3 + k] + da[2] * t[6 + k];
-        }
-      }
-    }
+    TwinfeElasticityAddTangent_Private(el, q, A, K);
   }
   PetscFunctionReturn(0);
 }
@@ -169,13 +176,100 @@ PetscErrorCode TwinfeElasticityTractionKernel_Private(const TwinfeFaceElement *f
   PetscFunctionReturn(0);
 }
 
+/* F = I + grad u at face quadrature point q, from the cell's values. */
+static void FaceDeformationGradient(const TwinfeFaceElement *fe, PetscInt q, PetscReal F[9])
+{
+  PetscInt         nb = fe->nbasis[0];
+  const PetscReal *D  = &fe->D[0][q * nb * 3];
+
+  for (PetscInt k = 0; k < 9; ++k)
+    F[k] = (k % 4 == 0) ? 1 : 0;
+  for (PetscInt b = 0; fe->u && b < nb; ++b)
+    for (PetscInt i = 0; i < 3; ++i)
+      for (PetscInt J = 0; J < 3; ++J)
+        F[3 * i + J] += PetscRealPart(fe->u[3 * b + i]) * D[3 * b + J];
+}
+
+/* The deformed area vector n da = cof(F) N dA per reference area: cof(F) = det(F) F^-T, whose
+   rows are the cross products of F's other rows (Nanson's formula without dividing by J). */
+static void DeformedAreaVector(const PetscReal F[9], const PetscReal N[3], PetscReal a[3])
+{
+  PetscReal cof[9];
+
+  for (PetscInt i = 0; i < 3; ++i) {
+    const PetscReal *r1 = &F[3 * ((i + 1) % 3)], *r2 = &F[3 * ((i + 2) % 3)];
+    cof[3 * i + 0] = r1[1] * r2[2] - r1[2] * r2[1];
+    cof[3 * i + 1] = r1[2] * r2[0] - r1[0] * r2[2];
+    cof[3 * i + 2] = r1[0] * r2[1] - r1[1] * r2[0];
+  }
+  for (PetscInt i = 0; i < 3; ++i)
+    a[i] = cof[3 * i] * N[0] + cof[3 * i + 1] * N[1] + cof[3 * i + 2] * N[2];
+}
+
+PetscErrorCode TwinfeElasticityPressureKernel_Private(const TwinfeFaceElement *fe, PetscScalar r[], void *ctx)
+{
+  const TwinfeElasticityPressure *pr = (const TwinfeElasticityPressure *)ctx;
+  PetscInt                        nb = fe->nbasis[0];
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal F[9], a[3], p = pr->load * pr->pressure;
+    if (pr->follower) {
+      FaceDeformationGradient(fe, q, F);
+      DeformedAreaVector(F, fe->normal, a);
+    } else
+      for (PetscInt i = 0; i < 3; ++i)
+        a[i] = fe->normal[i];
+    /* internal minus external forces: the load -p a . v enters with the opposite sign */
+    for (PetscInt b = 0; b < nb; ++b)
+      for (PetscInt i = 0; i < 3; ++i)
+        r[3 * b + i] += fe->w[q] * p * a[i] * fe->B[0][q * nb + b];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* d (cof F N)_i / dF_kL = sum_m eps_ikm (F_m x N)_L, F_m the m-th row of F. */
+PetscErrorCode TwinfeElasticityPressureMatrixKernel_Private(const TwinfeFaceElement *fe, PetscScalar K[], void *ctx)
+{
+  const TwinfeElasticityPressure *pr = (const TwinfeElasticityPressure *)ctx;
+  PetscInt                        nb = fe->nbasis[0], nd = fe->ndof;
+  const PetscReal                *N = fe->normal;
+
+  PetscFunctionBeginUser;
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal F[9], c[9], T[27], p = pr->load * pr->pressure * fe->w[q];
+    FaceDeformationGradient(fe, q, F);
+    for (PetscInt m = 0; m < 3; ++m) {
+      const PetscReal *Fm = &F[3 * m];
+      c[3 * m + 0]        = Fm[1] * N[2] - Fm[2] * N[1];
+      c[3 * m + 1]        = Fm[2] * N[0] - Fm[0] * N[2];
+      c[3 * m + 2]        = Fm[0] * N[1] - Fm[1] * N[0];
+    }
+    for (PetscInt i = 0; i < 3; ++i) /* T[(3i+k)*3 + L] = sum_m eps_ikm c_mL */
+      for (PetscInt k = 0; k < 3; ++k)
+        for (PetscInt L = 0; L < 3; ++L) {
+          PetscInt m             = 3 - i - k;
+          T[(3 * i + k) * 3 + L] = (i == k) ? 0 : ((k - i + 3) % 3 == 1 ? 1 : -1) * c[3 * m + L];
+        }
+    for (PetscInt a = 0; a < nb; ++a)
+      for (PetscInt b = 0; b < nb; ++b) {
+        const PetscReal *db = &fe->D[0][(q * nb + b) * 3];
+        PetscReal        na = p * fe->B[0][q * nb + a];
+        for (PetscInt i = 0; i < 3; ++i)
+          for (PetscInt k = 0; k < 3; ++k) {
+            const PetscReal *t = &T[(3 * i + k) * 3];
+            K[(3 * a + i) * nd + 3 * b + k] += na * (t[0] * db[0] + t[1] * db[1] + t[2] * db[2]);
+          }
+      }
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Cauchy stress sigma = P F^T / J (symmetric); Green-Lagrange E = (F^T F - I)/2. A small-strain
    law gives its own sigma(eps) and the small strain eps (the linearised E). */
-static PetscBool PointFields(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal sigma[9], PetscReal E[9], PetscReal *J)
+static void PointFields(const TwinfeElasticLaw *law, const PetscReal F[9], const PetscReal P[9], PetscReal sigma[9],
+                        PetscReal E[9], PetscReal *J)
 {
-  PetscReal P[9];
-
-  if (!TwinfeElasticLawStress_Private(law, F, P, NULL)) return PETSC_FALSE;
   *J = F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
   for (PetscInt i = 0; i < 3; ++i)
     for (PetscInt j = 0; j < 3; ++j) {
@@ -192,6 +286,23 @@ static PetscBool PointFields(const TwinfeElasticLaw *law, const PetscReal F[9], 
         E[3 * i + j]     = 0.5 * (c - (i == j));
       }
     }
+}
+
+PetscBool TwinfeElasticityPointStress_Private(TwinfeElasticity e, const TwinfeElement *el, PetscInt q, const PetscReal F[9],
+                                              PetscReal P[9])
+{
+  PetscInt         cl = e->cell_law[el->cell], nbp, off;
+  PetscReal        theta, dtheta[9], p = 0;
+  const PetscReal *Bp;
+
+  if (!TwinfeElasticityMixed(e)) return TwinfeElasticLawStress_Private(&e->laws[cl], F, P, NULL);
+  if (!TwinfeElasticLawStress_Private(&e->shear_laws[cl], F, P, NULL)) return PETSC_FALSE;
+  if (!TwinfeElasticLawVolumetric_Private(&e->laws[cl], F, &theta, dtheta, NULL)) return PETSC_FALSE;
+  nbp = el->nbasis[1], off = el->offset[1], Bp = &el->B[1][q * nbp];
+  for (PetscInt b = 0; el->u && b < nbp; ++b)
+    p += Bp[b] * PetscRealPart(el->u[off + b]);
+  for (PetscInt r = 0; r < 9; ++r)
+    P[r] -= p * dtheta[r];
   return PETSC_TRUE;
 }
 
@@ -206,12 +317,13 @@ PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const TwinfeElement *el,
   for (PetscInt q = 0; q < el->nq; ++q)
     vol += el->w[q];
   for (PetscInt q = 0; q < el->nq; ++q) {
-    PetscReal F[9], sigma[9], E[9], J, w = el->w[q] / vol;
-    DeformationGradient(el, q, F);
-    if (!PointFields(law, F, sigma, E, &J)) {
+    PetscReal F[9], P[9], sigma[9], E[9], J, w = el->w[q] / vol;
+    TwinfeElasticityDeformationGradient_Private(el, q, F);
+    if (!TwinfeElasticityPointStress_Private(e, el, q, F, P)) {
       e->inverted++;
       continue;
     }
+    PointFields(law, F, P, sigma, E, &J);
     for (PetscInt k = 0; k < 6; ++k) {
       out[k] += w * sigma[3 * voigt[k][0] + voigt[k][1]];
       out[6 + k] += w * E[3 * voigt[k][0] + voigt[k][1]];
@@ -273,6 +385,50 @@ PetscErrorCode TwinfeElasticitySpringForceKernel_Private(const TwinfeFaceElement
     FaceDisplacement(fe, q, u);
     for (PetscInt i = 0; i < 3; ++i)
       out[i] += fe->w[q] * s->stiffness * u[i];
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A face seen as the element of its cell: the members the point kernels read. */
+static void FaceAsElement(const TwinfeFaceElement *fe, TwinfeElement *el)
+{
+  el->cell    = fe->cell;
+  el->region  = fe->region;
+  el->nq      = fe->nq;
+  el->x       = fe->x;
+  el->w       = fe->w;
+  el->nfields = fe->nfields;
+  el->nbasis  = fe->nbasis;
+  el->ncomp   = fe->ncomp;
+  el->offset  = fe->offset;
+  el->ndof    = fe->ndof;
+  for (PetscInt f = 0; f < fe->nfields; ++f) {
+    el->B[f] = fe->B[f];
+    el->D[f] = fe->D[f];
+  }
+  el->u = fe->u;
+}
+
+PetscErrorCode TwinfeElasticityFaceStressKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx)
+{
+  TwinfeElasticity        e           = (TwinfeElasticity)ctx;
+  const TwinfeElasticLaw *law         = TwinfeElasticityCellLaw(e, fe->cell);
+  static const PetscInt   voigt[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {1, 2}, {0, 2}};
+  TwinfeElement           el;
+
+  PetscFunctionBeginUser;
+  FaceAsElement(fe, &el);
+  for (PetscInt q = 0; q < fe->nq; ++q) {
+    PetscReal F[9], P[9], sigma[9], E[9], J;
+    TwinfeElasticityDeformationGradient_Private(&el, q, F);
+    if (!TwinfeElasticityPointStress_Private(e, &el, q, F, P)) {
+      e->inverted++;
+      continue;
+    }
+    PointFields(law, F, P, sigma, E, &J);
+    for (PetscInt k = 0; k < 6; ++k)
+      out[k] += fe->w[q] * sigma[3 * voigt[k][0] + voigt[k][1]];
+    out[6] += fe->w[q];
   }
   PetscFunctionReturn(0);
 }

@@ -303,3 +303,45 @@ PetscErrorCode TwinfeMaterialEvaluate(const TwinfeMaterial *m, const PetscReal F
   if (*admissible && W) *admissible = TwinfeElasticLawEnergy_Private(&law, F, W);
   PetscFunctionReturn(0);
 }
+
+/* ---- the volumetric part, for the mixed displacement-pressure form ----------------------------- */
+
+PetscReal TwinfeElasticLawSplit_Private(const TwinfeElasticLaw *law, TwinfeElasticLaw *shear)
+{
+  *shear = *law;
+  if (law->model == TWINFE_MATERIAL_MOONEY_RIVLIN) {
+    shear->kappa = 0;
+    return law->kappa;
+  }
+  shear->lambda = 0;
+  return law->lambda;
+}
+
+PetscBool TwinfeElasticLawVolumetric_Private(const TwinfeElasticLaw *law, const PetscReal F[9], PetscReal *theta,
+                                             PetscReal dtheta[9], PetscReal d2theta[81])
+{
+  PetscReal J, Finv[9];
+
+  if (law->model == TWINFE_MATERIAL_LINEAR) { /* theta = tr(grad u), linear in F */
+    *theta = F[0] + F[4] + F[8] - 3;
+    for (PetscInt r = 0; r < 9; ++r)
+      dtheta[r] = r % 4 == 0 ? 1 : 0;
+    for (PetscInt r = 0; d2theta && r < 81; ++r)
+      d2theta[r] = 0;
+    return PETSC_TRUE;
+  }
+  J = Det3(F);
+  if (!(J > 0)) return PETSC_FALSE;
+  Inverse3(F, J, Finv);
+  *theta = PetscLogReal(J);
+  for (PetscInt i = 0; i < 3; ++i)
+    for (PetscInt K = 0; K < 3; ++K)
+      dtheta[3 * i + K] = Finv[3 * K + i]; /* d ln J / dF = F^{-T} */
+  if (!d2theta) return PETSC_TRUE;
+  for (PetscInt i = 0; i < 3; ++i)
+    for (PetscInt K = 0; K < 3; ++K)
+      for (PetscInt k = 0; k < 3; ++k)
+        for (PetscInt L = 0; L < 3; ++L)
+          d2theta[(3 * i + K) * 9 + 3 * k + L] = -Finv[3 * K + k] * Finv[3 * L + i];
+  return PETSC_TRUE;
+}

@@ -190,28 +190,63 @@ static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeToo
   PetscFunctionReturn(0);
 }
 
-/* Elastic supports: -spring_tags t1,t2 -spring_stiffness k (Pa/mm, one for all or one per tag). */
-static PetscErrorCode ReadSprings(TwinfePhysics c, PetscInt *n, PetscInt tags[], PetscReal stiffness[])
+/* Facet tags with one value each, from -<name>_tags t1,t2 and a value option (one value for
+   all, or one per tag): elastic supports (-spring_tags, -spring_stiffness in Pa/mm, > 0) and
+   pressures (-pressure_tags, -pressure_Pa, nonzero, either sign). */
+typedef struct {
+  const char *tags_option, *value_option, *what, *unit;
+  PetscBool   positive; /* values must be > 0 (else only nonzero) */
+} TaggedLoad;
+
+static const TaggedLoad springs_load   = {"-spring_tags", "-spring_stiffness", "an elastic support", "Pa/mm", PETSC_TRUE};
+static const TaggedLoad pressures_load = {"-pressure_tags", "-pressure_Pa", "a surface pressure", "Pa", PETSC_FALSE};
+
+static PetscErrorCode ReadTaggedLoad(TwinfePhysics c, const TaggedLoad *l, PetscInt *n, PetscInt tags[], PetscReal values[])
 {
   PetscInt  nk = TWINFE_CASE_MAX_TOOL_TAGS;
   PetscBool set_tags, set_k;
   PetscFunctionBegin;
   *n = TWINFE_CASE_MAX_TOOL_TAGS;
-  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-spring_tags", tags, n, &set_tags));
-  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-spring_stiffness", stiffness, &nk, &set_k));
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, l->tags_option, tags, n, &set_tags));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, l->value_option, values, &nk, &set_k));
   if (!set_tags) *n = 0;
   PetscCheck(set_tags == set_k, c->comm, PETSC_ERR_ARG_WRONG,
-             "%s is given without %s: an elastic support needs its facet tags and its stiffness (Pa/mm)",
-             set_tags ? "-spring_tags" : "-spring_stiffness", set_tags ? "-spring_stiffness" : "-spring_tags");
+             "%s is given without %s: %s needs its facet tags and its value (%s)", set_tags ? l->tags_option : l->value_option,
+             set_tags ? l->value_option : l->tags_option, l->what, l->unit);
   PetscCheck(!set_k || nk == 1 || nk == *n, c->comm, PETSC_ERR_ARG_WRONG,
-             "-spring_stiffness gives %" PetscInt_FMT " values for %" PetscInt_FMT " -spring_tags: give one, or one per tag", nk,
-             *n);
+             "%s gives %" PetscInt_FMT " values for %" PetscInt_FMT " %s: give one, or one per tag", l->value_option, nk, *n,
+             l->tags_option);
   for (PetscInt i = 0; i < *n; ++i) {
-    if (nk == 1) stiffness[i] = stiffness[0];
+    if (nk == 1) values[i] = values[0];
     PetscCheck(tags[i] > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-spring_tags value %" PetscInt_FMT " is not a facet tag (tags are positive)", tags[i]);
-    PetscCheck(PetscIsNormalReal(stiffness[i]) && stiffness[i] > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-spring_stiffness %g Pa/mm (tag %" PetscInt_FMT ") must be > 0", (double)stiffness[i], tags[i]);
+               "%s value %" PetscInt_FMT " is not a facet tag (tags are positive)", l->tags_option, tags[i]);
+    PetscCheck(PetscIsNormalReal(values[i]) && (values[i] > 0 || !l->positive), c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s %g %s (tag %" PetscInt_FMT ") must be %s", l->value_option, (double)values[i], l->unit, tags[i],
+               l->positive ? "> 0" : "a nonzero number");
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The mixed form needs P2 and, in every region, a volumetric modulus (nu > 0 unless
+   Mooney-Rivlin): refused here, before any work, naming the options. */
+static PetscErrorCode CheckFormulation(TwinfePhysics c)
+{
+  PetscInt formulation = TWINFE_ELASTICITY_DISPLACEMENT, degree = 1;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-elasticity_formulation", TwinfeElasticityFormulations, 2, &formulation, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_degree", &degree, NULL));
+  if (formulation != TWINFE_ELASTICITY_MIXED) PetscFunctionReturn(0);
+  PetscCheck(degree == 2, c->comm, PETSC_ERR_ARG_INCOMP,
+             "-elasticity_formulation mixed needs -elasticity_degree 2 (P2 displacement with P1 pressure, Taylor-Hood); "
+             "-elasticity_degree is %" PetscInt_FMT,
+             degree);
+  for (PetscInt i = 0; i < c->nregions; ++i) {
+    TwinfeMaterial m;
+    PetscCall(ReadMaterial(c, i, &m));
+    PetscCheck(m.model == TWINFE_MATERIAL_MOONEY_RIVLIN || m.kappa - 2 * m.mu / 3 > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+               "-elasticity_formulation mixed: region %s has Poisson's ratio <= 0, so no volumetric stiffness for the pressure "
+               "to carry: give -%s_nu > 0, or -elasticity_formulation displacement",
+               c->names[i], c->names[i]);
   }
   PetscFunctionReturn(0);
 }
@@ -220,14 +255,16 @@ static PetscErrorCode CheckOptions(TwinfePhysics c)
 {
   TwinfeMaterial m;
   TwinfeTool     tool;
-  PetscInt       steps = 1, ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS], nsprings, spring_tags[TWINFE_CASE_MAX_TOOL_TAGS];
-  PetscReal      spring_k[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscInt       steps = 1, ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS], nloads, load_tags[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscReal      load_values[TWINFE_CASE_MAX_TOOL_TAGS];
   PetscBool      given;
   PetscFunctionBegin;
   for (PetscInt i = 0; i < c->nregions; ++i)
     PetscCall(ReadMaterial(c, i, &m));
   PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
-  PetscCall(ReadSprings(c, &nsprings, spring_tags, spring_k));
+  PetscCall(ReadTaggedLoad(c, &springs_load, &nloads, load_tags, load_values));
+  PetscCall(ReadTaggedLoad(c, &pressures_load, &nloads, load_tags, load_values));
+  PetscCall(CheckFormulation(c));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
   PetscCheck(steps >= 1 && steps <= 10000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_load_steps %" PetscInt_FMT " is out of range: give 1 to 10000 (each step writes a state)", steps);
@@ -326,9 +363,16 @@ static PetscErrorCode SetUp(TwinfePhysics c)
     e->tool_tags[i] = tags[i];
   }
   e->ntool_sets = ntags;
-  PetscCall(ReadSprings(c, &nsprings, spring_tags, spring_k));
+  PetscCall(ReadTaggedLoad(c, &springs_load, &nsprings, spring_tags, spring_k));
   for (PetscInt i = 0; i < nsprings; ++i)
     PetscCall(TwinfeElasticityAddSpring(e->elasticity, spring_tags[i], spring_k[i]));
+  PetscCall(ReadTaggedLoad(c, &pressures_load, &nsprings, spring_tags, spring_k));
+  for (PetscInt i = 0; i < nsprings; ++i)
+    PetscCall(TwinfeElasticityAddPressure(e->elasticity, spring_tags[i], spring_k[i]));
+  if (c->report && nsprings) {
+    PetscCall(TwinfeReportSetIntArray(c->report, "boundary.pressure_tags", nsprings, spring_tags));
+    PetscCall(TwinfeReportSetRealArray(c->report, "boundary.pressure_Pa", nsprings, spring_k));
+  }
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
   PetscCall(TwinfeElasticitySetLoadSteps(e->elasticity, steps));
   PetscCall(TwinfeElasticitySetStepMonitor(e->elasticity, WriteStep, c));
@@ -336,27 +380,39 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscFunctionReturn(0);
 }
 
-/* One state of the results series: displacement and the cell fields at load factor t. */
+/* One state of the results series: displacement (and the mixed form's pressure) and the cell
+   fields at load factor t. */
 static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscReal t, PetscBool zero)
 {
-  Elastic       *e        = (Elastic *)c->data;
-  const char    *pnames[] = {"displacement"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
-  DM             udm;
-  Vec            u, shown = NULL, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
-  PetscErrorCode ierr;
+  Elastic                    *e        = (Elastic *)c->data;
+  const char                 *pnames[] = {"displacement", "pressure"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
+  DM                          udm;
+  Vec                         u, p = NULL, shown[2] = {NULL, NULL}, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
+  PetscInt                    npoint = 1;
+  TwinfeElasticityFormulation form;
+  PetscErrorCode              ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &u));
+  PetscCall(TwinfeElasticityGetFormulation(e->elasticity, &form));
+  if (form == TWINFE_ELASTICITY_MIXED) {
+    PetscCall(TwinfeElasticityGetPressure(e->elasticity, NULL, &p));
+    npoint = 2;
+  }
   ierr = TwinfeElasticityComputeCellFields(e->elasticity, cells);
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k) {
     ierr = PetscObjectGetName((PetscObject)cells[k], &cnames[k]);
     if (!ierr && zero) ierr = VecZeroEntries(cells[k]);
   }
-  if (!ierr) ierr = VecDuplicate(u, &shown);
-  if (!ierr) ierr = zero ? VecZeroEntries(shown) : VecCopy(u, shown);
-  if (!ierr) ierr = PetscObjectSetName((PetscObject)shown, "displacement");
-  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, 1, pnames, &shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
+  for (PetscInt k = 0; k < npoint && !ierr; ++k) {
+    Vec given = k ? p : u;
+    ierr      = VecDuplicate(given, &shown[k]);
+    if (!ierr) ierr = zero ? VecZeroEntries(shown[k]) : VecCopy(given, shown[k]);
+    if (!ierr) ierr = PetscObjectSetName((PetscObject)shown[k], pnames[k]);
+  }
+  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, npoint, pnames, shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
   if (!ierr) e->states++;
-  PetscCall(VecDestroy(&shown));
+  for (PetscInt k = 0; k < npoint; ++k)
+    PetscCall(VecDestroy(&shown[k]));
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
     PetscCall(VecDestroy(&cells[k]));
   PetscCall(ierr);
@@ -501,6 +557,11 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
     PetscCall(TwinfeReportSetString(c->report, "solve.strain", nonlinear ? "finite" : "small"));
+    {
+      TwinfeElasticityFormulation form;
+      PetscCall(TwinfeElasticityGetFormulation(e->elasticity, &form));
+      PetscCall(TwinfeReportSetString(c->report, "solve.formulation", TwinfeElasticityFormulations[form]));
+    }
     PetscCall(TwinfeReportSetInt(c->report, "solve.load_steps", steps - cutbacks));
     PetscCall(TwinfeReportSetInt(c->report, "solve.load_step_cutbacks", cutbacks));
     PetscCall(TwinfeReportSetInt(c->report, "solve.newton_iterations", newton));

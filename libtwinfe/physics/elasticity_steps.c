@@ -12,6 +12,8 @@ static PetscErrorCode SetLoad(TwinfeElasticity e, PetscReal t)
   e->load = t;
   for (PetscInt i = 0; i < e->ntractions; ++i)
     e->tractions[i].load = t;
+  for (PetscInt i = 0; i < e->npressures; ++i)
+    e->pressures[i].load = t;
   PetscCall(TwinfeSpaceSetDirichletScale(e->space, t));
   PetscFunctionReturn(0);
 }
@@ -23,8 +25,9 @@ PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U,
   PetscFunctionBeginUser;
   PetscCall(VecZeroEntries(F));
   e->inverted = 0;
-  PetscCall(TwinfeSpaceAssembleVector(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
-                                      TwinfeElasticityResidualKernel_Private, e, F));
+  PetscCall(TwinfeSpaceAssembleVector(
+      e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
+      TwinfeElasticityMixed(e) ? TwinfeElasticityMixedResidualKernel_Private : TwinfeElasticityResidualKernel_Private, e, F));
   if (e->body || e->gravity[0] != 0 || e->gravity[1] != 0 || e->gravity[2] != 0)
     PetscCall(TwinfeSpaceAssembleVector(e->space, TwinfeElasticityLoadOrder_Private(e), NULL, TwinfeElasticityBodyKernel_Private,
                                         e, F));
@@ -34,6 +37,9 @@ PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U,
   for (PetscInt i = 0; i < e->nsprings; ++i)
     PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->springs[i].tag, 2 * e->degree, U, TwinfeElasticitySpringKernel_Private,
                                             &e->springs[i], F));
+  for (PetscInt i = 0; i < e->npressures; ++i)
+    PetscCall(TwinfeSpaceAssembleFaceVector(e->space, e->pressures[i].tag, 3 * e->degree - 2, U,
+                                            TwinfeElasticityPressureKernel_Private, &e->pressures[i], F));
   PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
   e->inverted = inverted;
   PetscFunctionReturn(0);
@@ -51,16 +57,19 @@ PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, voi
   PetscFunctionReturn(0);
 }
 
+/* The mixed form's kernel covers both cases: with no U it is the tangent at the unloaded state,
+   for a linear law the constant matrix. */
 PetscErrorCode TwinfeElasticityAssembleMatrix_Private(TwinfeElasticity e, Vec U, Mat J)
 {
+  PetscBool                 tangent = e->nonlinear && U ? PETSC_TRUE : PETSC_FALSE;
+  TwinfeElementMatrixKernel kernel  = TwinfeElasticityMixed(e) ? TwinfeElasticityMixedTangentKernel_Private
+                                      : tangent                ? TwinfeElasticityTangentKernel_Private
+                                                               : TwinfeElasticityLinearStiffnessKernel_Private;
+  PetscInt                  nterms  = e->nface_terms + (tangent ? e->nfollower_terms : 0);
+
   PetscFunctionBeginUser;
-  if (e->nonlinear && U)
-    PetscCall(TwinfeSpaceAssembleMatrixWithFaces(e->space, TwinfeElasticityStiffnessOrder_Private(e), U,
-                                                 TwinfeElasticityTangentKernel_Private, e, e->nsprings, e->spring_terms, J));
-  else
-    PetscCall(TwinfeSpaceAssembleMatrixWithFaces(e->space, TwinfeElasticityStiffnessOrder_Private(e), NULL,
-                                                 TwinfeElasticityLinearStiffnessKernel_Private, e, e->nsprings, e->spring_terms,
-                                                 J));
+  PetscCall(TwinfeSpaceAssembleMatrixWithFaces(e->space, TwinfeElasticityStiffnessOrder_Private(e), tangent ? U : NULL, kernel, e,
+                                               nterms, e->face_terms, J));
   PetscFunctionReturn(0);
 }
 
@@ -95,6 +104,7 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscCall(VecScale(F, -1));
   PetscCall(SNESGetKSP(e->snes, &ksp));
   PetscCall(KSPSetOperators(ksp, e->J, e->J));
+  if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
   PetscCall(KSPSolve(ksp, F, dU));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetIterationNumber(ksp, &its));
@@ -141,6 +151,7 @@ static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
     PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
     PetscCall(SNESGetKSP(e->snes, &ksp));
     PetscCall(KSPSetOperators(ksp, e->J, e->J));
+    if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
     PetscCall(VecZeroEntries(dU));
     PetscCall(KSPSolve(ksp, rhs, dU));
     PetscCall(KSPGetConvergedReason(ksp, &reason));

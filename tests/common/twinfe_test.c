@@ -139,3 +139,34 @@ void twinfe_test_cell_norms(TwinfeSpace space, PetscInt qorder, Vec u, TwinfeEle
     norms[k] = PetscSqrtReal(global[k]);
   TWINFE_CK(PetscFree(cell));
 }
+
+PetscReal twinfe_test_vertex_mean(TwinfeElasticity el,
+                                  PetscBool (*value)(const PetscReal x[3], const PetscReal u[3], PetscReal *v), PetscInt *count)
+{
+  DM                 udm;
+  Vec                u, coords;
+  const PetscScalar *x, *uu;
+  PetscInt           n;
+  PetscReal          local[2] = {0, 0}, sum[2];
+
+  TWINFE_CK(TwinfeElasticityGetDisplacement(el, &udm, &u));
+  TWINFE_CK(DMGetCoordinates(udm, &coords));
+  TWINFE_CK(VecGetLocalSize(u, &n));
+  TWINFE_CK(VecGetArrayRead(coords, &x));
+  TWINFE_CK(VecGetArrayRead(u, &uu));
+  for (PetscInt i = 0; i < n; i += 3) {
+    PetscReal p[3], d[3], v;
+    for (PetscInt k = 0; k < 3; ++k) {
+      p[k] = PetscRealPart(x[i + k]);
+      d[k] = PetscRealPart(uu[i + k]);
+    }
+    if (!value(p, d, &v)) continue;
+    local[0] += v;
+    local[1] += 1;
+  }
+  TWINFE_CK(VecRestoreArrayRead(coords, &x));
+  TWINFE_CK(VecRestoreArrayRead(u, &uu));
+  MPI_Allreduce(local, sum, 2, MPIU_REAL, MPIU_SUM, PETSC_COMM_WORLD);
+  *count = (PetscInt)sum[1];
+  return sum[1] > 0 ? sum[0] / sum[1] : 0;
+}

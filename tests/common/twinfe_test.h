@@ -47,3 +47,9 @@ PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh);
    norms of a manufactured solution. Collective. */
 void twinfe_test_cell_norms(TwinfeSpace space, PetscInt qorder, Vec u, TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout,
                             PetscReal norms[]);
+
+#include <twinfe/physics.h>
+/* The mean over every rank's mesh vertices where value(x, u, &v) is true of v, from the
+   displacement u at vertex x; *count = how many vertices counted. Collective. */
+PetscReal twinfe_test_vertex_mean(TwinfeElasticity el,
+                                  PetscBool (*value)(const PetscReal x[3], const PetscReal u[3], PetscReal *v), PetscInt *count);

@@ -98,7 +98,7 @@ static PetscErrorCode ErrorKernel(const TwinfeElement *e, PetscScalar out[], voi
   PetscFunctionReturn(0);
 }
 
-static TwinfeElasticity CreateCube(PetscInt degree, PetscInt n, Problem *p, DM *dm)
+static TwinfeElasticity CreateCube(PetscInt degree, PetscInt n, Problem *p, DM *dm, TwinfeElasticityFormulation form)
 {
   TwinfeElasticity el;
   PetscInt         nn[3] = {n, n, n};
@@ -107,6 +107,7 @@ static TwinfeElasticity CreateCube(PetscInt degree, PetscInt n, Problem *p, DM *
   TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, dm));
   TWINFE_CK(TwinfeElasticityCreate(*dm, &el));
   TWINFE_CK(TwinfeElasticitySetDegree(el, degree));
+  TWINFE_CK(TwinfeElasticitySetFormulation(el, form));
   TWINFE_CK(TwinfeElasticitySetRegionMaterial(el, 1, &p->material));
   return el;
 }
@@ -118,7 +119,7 @@ static void Solve(Problem *p, PetscInt degree, PetscInt n, PetscReal *l2, PetscR
   TwinfeSpace      space;
   Vec              u;
 
-  el = CreateCube(degree, n, p, &dm);
+  el = CreateCube(degree, n, p, &dm, TWINFE_ELASTICITY_DISPLACEMENT);
   for (PetscInt tag = 1; tag <= 6; ++tag)
     TWINFE_CK(TwinfeElasticityAddClamp(el, tag, NULL));
   TWINFE_CK(TwinfeElasticitySetBodyForce(el, BodyForce, p));
@@ -195,8 +196,10 @@ END_TEST
    PETSc compares the assembled Jacobian with one by finite differences of the residual and
    prints ||J - Jfd||_F/||J||_F; it is read back from PETSc's output. No face is constrained (a
    constrained dof's column is zeroed on purpose, which differences would not reproduce), and
-   the state is a random displacement (|u| < 0.04 on cells of size 0.5) with gravity and a body
-   force, so every term of the residual takes part. */
+   the state is a random displacement (|u| < 0.04 on cells of size 0.5) with gravity, a body
+   force and a follower pressure on two faces (its tangent is not symmetric), so every term of
+   the residual takes part; the mixed displacement-pressure form (P2-P1) is checked alike, its
+   pressure random too. */
 
 static char   captured[1 << 16];
 static size_t ncaptured;
@@ -236,7 +239,7 @@ static PetscErrorCode Swirl(const PetscReal x[3], PetscReal f[3], void *ctx)
   return 0;
 }
 
-static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree)
+static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree, TwinfeElasticityFormulation form)
 {
   Problem          p;
   DM               dm;
@@ -251,8 +254,10 @@ static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree)
     TWINFE_CK(TwinfeMaterialFromMooneyRivlin(0.3, 0.2, 2.0, 1.0e-2, &p.material));
   else
     TWINFE_CK(TwinfeMaterialFromYoung(model, 1.0, 0.3, 1.0e-2, &p.material));
-  el = CreateCube(degree, 2, &p, &dm);
+  el = CreateCube(degree, 2, &p, &dm, form);
   TWINFE_CK(TwinfeElasticitySetGravity(el, g));
+  TWINFE_CK(TwinfeElasticityAddPressure(el, 2, 0.05));
+  TWINFE_CK(TwinfeElasticityAddPressure(el, 4, -0.03));
   TWINFE_CK(TwinfeElasticitySetBodyForce(el, Swirl, NULL));
   TWINFE_CK(TwinfeElasticitySetUp(el));
   TWINFE_CK(TwinfeElasticityGetSNES(el, &snes));
@@ -274,8 +279,8 @@ static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree)
   PetscVFPrintf = print_to_file;
   TWINFE_CK(PetscOptionsClearValue(NULL, "-elasticity_snes_test_jacobian"));
   ratio = TestedJacobianRatio();
-  PetscPrintf(PETSC_COMM_WORLD, "-snes_test_jacobian %s P%d: ||J - Jfd||_F/||J||_F = %.3e\n", TwinfeMaterialModels[model],
-              (int)degree, (double)ratio);
+  PetscPrintf(PETSC_COMM_WORLD, "-snes_test_jacobian %s P%d %s: ||J - Jfd||_F/||J||_F = %.3e\n", TwinfeMaterialModels[model],
+              (int)degree, TwinfeElasticityFormulations[form], (double)ratio);
   /* forward differences with PETSc's step (about 1e-8 relative) leave about 1e-7 here; a wrong
      or missing term of the tangent (the geometric stiffness, one coefficient) gives 1e-3 to 1 */
   ck_assert_double_le(ratio, 1e-5);
@@ -288,7 +293,9 @@ START_TEST(jacobian_against_differences)
 {
   for (PetscInt model = TWINFE_MATERIAL_NEO_HOOKEAN; model <= TWINFE_MATERIAL_MOONEY_RIVLIN; ++model)
     for (PetscInt degree = 1; degree <= 2; ++degree)
-      CheckJacobian((TwinfeMaterialModel)model, degree);
+      CheckJacobian((TwinfeMaterialModel)model, degree, TWINFE_ELASTICITY_DISPLACEMENT);
+  for (PetscInt model = TWINFE_MATERIAL_LINEAR; model <= TWINFE_MATERIAL_MOONEY_RIVLIN; ++model)
+    CheckJacobian((TwinfeMaterialModel)model, 2, TWINFE_ELASTICITY_MIXED);
 }
 END_TEST
 
