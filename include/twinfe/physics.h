@@ -136,6 +136,23 @@ PETSC_EXTERN PetscErrorCode TwinfeMaterialCheck(const TwinfeMaterial *m, const c
    The linear law gives small-strain values of F - I. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMaterialEvaluate(const TwinfeMaterial *m, const PetscReal F[9], PetscReal *W, PetscReal P[9],
                                                    PetscReal A[81], PetscBool *admissible);
+/* Default parameters of common tissues (docs/tissues.md gives each value's literature source
+   and how it was chosen): small-strain Young's modulus E (Pa), Poisson's ratio nu and density
+   (g/mm^3). Soft tissue is nearly incompressible: the presets give nu = 0.49, for the mixed
+   formulation (TwinfeElasticitySetFormulation). Values for one tissue vary 10- to 100-fold with
+   the method of measurement, in vivo or not, strain and species; a patient's own elastography
+   should replace them. */
+typedef struct {
+  const char *name;    /* "liver", "kidney", "brain", "tumor", "fat", "muscle", "vessel_wall" */
+  PetscReal   E, nu;   /* Pa, - */
+  PetscReal   density; /* g/mm^3 */
+  const char *source;  /* the key of its row in docs/tissues.md */
+} TwinfeTissue;
+/* The tissues, NULL-name-terminated, and their names as options give them (NULL-terminated). */
+PETSC_EXTERN const TwinfeTissue TwinfeTissues[];
+PETSC_EXTERN const char *const  TwinfeTissueNames[];
+/* The preset of a tissue by name; an unknown name is refused with the known ones. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeTissueFind(const char name[], const TwinfeTissue **tissue);
 /* The material of the cells whose "Cell Sets" value is region (checked with
    TwinfeMaterialCheck). Any law but linear makes the solve nonlinear: Newton's method over load
    steps (TwinfeElasticitySetLoadSteps). Not collective. */

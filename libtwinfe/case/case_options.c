@@ -392,7 +392,8 @@ static PetscErrorCode DeclareLawOptions(PetscOptionItems *PetscOptionsObject, co
 static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], PetscReal E, PetscReal nu, PetscReal density)
 {
   char      prefix[TWINFE_NAME_LEN + 1];
-  PetscReal size = 0;
+  PetscReal size   = 0;
+  PetscInt  tissue = 0;
   PetscFunctionBegin;
   snprintf(prefix, sizeof prefix, "%s_", name);
   PetscErrorCode declared = 0;
@@ -402,6 +403,10 @@ static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], Pe
                    TwinfeOptionsReal(PetscOptionsObject, "-nu", "this region's Poisson ratio, in (-1, 0.5)", nu, &nu, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-density", "this region's density, g/mm^3", density, &density, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-tissue",
+                                                 "this region's E, nu and density from a tissue's defaults (docs/tissues.md); "
+                                                 "its own -E, -nu, -density still win",
+                                                 TwinfeTissueNames, 7, tissue, &tissue, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-mesh_size",
                                      "this region's target edge length, mm (0 keeps its voxel surface)", size, &size, NULL));
@@ -415,6 +420,7 @@ static PetscErrorCode DeclareRegionMaterial(MPI_Comm comm, const char name[], Pe
 static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char names[][TWINFE_NAME_LEN])
 {
   PetscReal E = 5000.0, nu = 0.45, density = 1.06e-3;
+  PetscInt  tissue = 0;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Materials (every region; -<name>_E etc. for one)", "twinfe");
@@ -424,6 +430,10 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
       declared, TwinfeOptionsReal(PetscOptionsObject, "-nu", "Poisson ratio, in (-1, 0.5); tissue 0.40 to 0.49", nu, &nu, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-density", "density, g/mm^3 (tissue about 1.06e-3)", density,
                                                &density, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-tissue",
+                                                 "every region's E, nu and density from a tissue's defaults: liver, kidney, "
+                                                 "brain, tumor, fat, muscle, vessel_wall (docs/tissues.md)",
+                                                 TwinfeTissueNames, 7, tissue, &tissue, NULL));
   PetscCall(DeclareLawOptions(PetscOptionsObject, "every region's", &declared));
   if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
     declared = (*PetscHelpPrintf)(comm, "  -<name>_E -<name>_nu -<name>_density -<name>_material -<name>_mu -<name>_kappa "

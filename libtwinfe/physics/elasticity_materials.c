@@ -13,7 +13,34 @@
  * Both reduce to linear elasticity with the same shear and bulk moduli at small strain. */
 #include "elasticity_impl.h"
 
+#include <string.h>
+
 const char *const TwinfeMaterialModels[] = {"linear", "neo_hookean", "mooney_rivlin", NULL};
+
+/* ---- tissue presets (docs/tissues.md: sources, ranges and why each default) ------------------- */
+
+const TwinfeTissue TwinfeTissues[] = {{"liver", 4.0e3, 0.49, 1.06e-3, "liver"},
+                                      {"kidney", 1.0e4, 0.49, 1.05e-3, "kidney"},
+                                      {"brain", 3.0e3, 0.49, 1.04e-3, "brain"},
+                                      {"tumor", 3.0e4, 0.49, 1.06e-3, "tumor"},
+                                      {"fat", 3.0e3, 0.49, 0.95e-3, "fat"},
+                                      {"muscle", 8.0e3, 0.49, 1.05e-3, "muscle"},
+                                      {"vessel_wall", 6.3e5, 0.49, 1.05e-3, "vessel_wall"},
+                                      {NULL, 0, 0, 0, NULL}};
+
+const char *const TwinfeTissueNames[] = {"liver", "kidney", "brain", "tumor", "fat", "muscle", "vessel_wall", NULL};
+
+PetscErrorCode TwinfeTissueFind(const char name[], const TwinfeTissue **tissue)
+{
+  PetscFunctionBeginUser;
+  *tissue = NULL;
+  for (const TwinfeTissue *t = TwinfeTissues; t->name && name; ++t)
+    if (!strcmp(t->name, name)) *tissue = t;
+  PetscCheck(*tissue, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "tissue '%s' is not known: give liver, kidney, brain, tumor, fat, muscle or vessel_wall (docs/tissues.md)",
+             name ? name : "(null)");
+  PetscFunctionReturn(0);
+}
 
 /* ---- parameters ---------------------------------------------------------------------------- */
 

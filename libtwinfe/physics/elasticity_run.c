@@ -114,31 +114,59 @@ static PetscErrorCode ResolveModuli(TwinfePhysics c, const char name[], TwinfeMa
    less is a unit slip (kPa given as Pa), not a tissue. */
 #define MIN_TISSUE_SHEAR_PA 1.0
 
-/* Material of region i from -material, -E, -nu, -mu, -kappa, -C10, -C01, -density and their
-   -<name>_ forms (a region's own key wins). */
-static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, TwinfeMaterial *m)
+/* A tissue preset (-<name>_tissue, or -tissue for every region) gives a region's E, nu and density
+   unless options give them: the region's own always win; a preset of the region's own wins over
+   the options every region shares, which win over a preset every region shares. */
+static void ApplyPreset(PetscReal preset, PetscBool own_preset, PetscBool own, PetscBool global, PetscReal *value)
 {
-  const char *name = c->names[i];
-  char        prefix[PETSC_MAX_PATH_LEN], who[PETSC_MAX_PATH_LEN];
-  PetscInt    model   = TWINFE_MATERIAL_LINEAR;
-  PetscReal   density = 1.06e-3;
-  Modulus     E = {"E", 5000.0, 0, 0}, nu = {"nu", 0.45, 0, 0}, mu = {"mu", 0, 0, 0}, kappa = {"kappa", 0, 0, 0};
-  Modulus     c10 = {"C10", 0, 0, 0}, c01 = {"C01", 0, 0, 0};
+  if (!own && (own_preset || !global)) *value = preset;
+}
+
+static PetscErrorCode ReadTissue(const char prefix[], const TwinfeTissue **tissue, PetscBool *own)
+{
+  PetscInt shared = -1, mine = -1;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-tissue", TwinfeTissueNames, 7, &shared, NULL));
+  PetscCall(PetscOptionsGetEList(NULL, prefix, "-tissue", TwinfeTissueNames, 7, &mine, NULL));
+  *own    = mine >= 0 ? PETSC_TRUE : PETSC_FALSE;
+  *tissue = mine >= 0 ? &TwinfeTissues[mine] : shared >= 0 ? &TwinfeTissues[shared] : NULL;
+  PetscFunctionReturn(0);
+}
+
+/* Material of region i from -material, -E, -nu, -mu, -kappa, -C10, -C01, -density, -tissue and
+   their -<name>_ forms (a region's own key wins); *tissue (may be NULL) = its preset, if any. */
+static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, TwinfeMaterial *m, const TwinfeTissue **tissue)
+{
+  const char         *name = c->names[i];
+  char                prefix[PETSC_MAX_PATH_LEN], who[PETSC_MAX_PATH_LEN];
+  PetscInt            model   = TWINFE_MATERIAL_LINEAR;
+  PetscReal           density = 1.06e-3;
+  PetscBool           density_shared, density_own, own_preset;
+  const TwinfeTissue *preset;
+  Modulus             E = {"E", 5000.0, 0, 0}, nu = {"nu", 0.45, 0, 0}, mu = {"mu", 0, 0, 0}, kappa = {"kappa", 0, 0, 0};
+  Modulus             c10 = {"C10", 0, 0, 0}, c01 = {"C01", 0, 0, 0};
   PetscFunctionBegin;
   snprintf(prefix, sizeof prefix, "%s_", name);
   PetscCall(PetscOptionsGetEList(NULL, NULL, "-material", TwinfeMaterialModels, 3, &model, NULL));
   PetscCall(PetscOptionsGetEList(NULL, prefix, "-material", TwinfeMaterialModels, 3, &model, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", &density, NULL));
-  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", &density, NULL));
-  PetscCheck(density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", name, name,
-             (double)density);
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-density", &density, &density_shared));
+  PetscCall(PetscOptionsGetReal(NULL, prefix, "-density", &density, &density_own));
   PetscCall(ReadModulus(prefix, &E));
   PetscCall(ReadModulus(prefix, &nu));
   PetscCall(ReadModulus(prefix, &mu));
   PetscCall(ReadModulus(prefix, &kappa));
   PetscCall(ReadModulus(prefix, &c10));
   PetscCall(ReadModulus(prefix, &c01));
+  PetscCall(ReadTissue(prefix, &preset, &own_preset));
+  if (preset) {
+    ApplyPreset(preset->E, own_preset, E.own, E.global, &E.value);
+    ApplyPreset(preset->nu, own_preset, nu.own, nu.global, &nu.value);
+    ApplyPreset(preset->density, own_preset, density_own, density_shared, &density);
+  }
+  if (tissue) *tissue = preset;
+  PetscCheck(density >= 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "Density of region '%s' (-%s_density) is %g g/mm^3: it must not be negative (tissue: about 1.06e-3)", name, name,
+             (double)density);
   PetscCall(ResolveModuli(c, name, (TwinfeMaterialModel)model, &E, &nu, &mu, &kappa, &c10, &c01, density, m));
   snprintf(who, sizeof who, "region '%s' (options -%s_* or the shared -E, -nu, -mu, -kappa, -C10, -C01, -density)", name, name);
   PetscCall(TwinfeMaterialCheck(m, who));
@@ -242,7 +270,7 @@ static PetscErrorCode CheckFormulation(TwinfePhysics c)
              degree);
   for (PetscInt i = 0; i < c->nregions; ++i) {
     TwinfeMaterial m;
-    PetscCall(ReadMaterial(c, i, &m));
+    PetscCall(ReadMaterial(c, i, &m, NULL));
     PetscCheck(m.model == TWINFE_MATERIAL_MOONEY_RIVLIN || m.kappa - 2 * m.mu / 3 > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
                "-elasticity_formulation mixed: region %s has Poisson's ratio <= 0, so no volumetric stiffness for the pressure "
                "to carry: give -%s_nu > 0, or -elasticity_formulation displacement",
@@ -260,7 +288,7 @@ static PetscErrorCode CheckOptions(TwinfePhysics c)
   PetscBool      given;
   PetscFunctionBegin;
   for (PetscInt i = 0; i < c->nregions; ++i)
-    PetscCall(ReadMaterial(c, i, &m));
+    PetscCall(ReadMaterial(c, i, &m, NULL));
   PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
   PetscCall(ReadTaggedLoad(c, &springs_load, &nloads, load_tags, load_values));
   PetscCall(ReadTaggedLoad(c, &pressures_load, &nloads, load_tags, load_values));
@@ -312,7 +340,7 @@ static PetscErrorCode ReportRegionReal(TwinfePhysics c, const char name[], const
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const TwinfeMaterial *m)
+static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const TwinfeMaterial *m, const TwinfeTissue *tissue)
 {
   char      key[256];
   PetscReal E = 9 * m->kappa * m->mu / (3 * m->kappa + m->mu), nu = (3 * m->kappa - 2 * m->mu) / (2 * (3 * m->kappa + m->mu));
@@ -329,10 +357,31 @@ static PetscErrorCode ReportMaterial(TwinfePhysics c, const char name[], const T
     PetscCall(ReportRegionReal(c, name, "C01_Pa", m->c01));
   }
   PetscCall(ReportRegionReal(c, name, "density_g_per_mm3", m->density));
+  if (tissue) {
+    snprintf(key, sizeof key, "materials.%s.tissue_preset", name);
+    PetscCall(TwinfeReportSetString(c->report, key, tissue->name));
+  }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx);
+
+/* Pure-displacement P1 tets lock for nearly incompressible tissue: said on the terminal, not
+   silently solved (docs/mechanics.md measures it). */
+static PetscErrorCode WarnLocking(TwinfePhysics c, const char name[], const TwinfeMaterial *m)
+{
+  PetscInt  formulation = TWINFE_ELASTICITY_DISPLACEMENT, degree = 1;
+  PetscReal nu = (3 * m->kappa - 2 * m->mu) / (2 * (3 * m->kappa + m->mu));
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-elasticity_formulation", TwinfeElasticityFormulations, 2, &formulation, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_degree", &degree, NULL));
+  if (formulation == TWINFE_ELASTICITY_MIXED || nu < 0.48) PetscFunctionReturn(0);
+  PetscCall(TwinfePhysicsPrintf_Private(c,
+                                        "          note: region %s has nu = %.4g; pure-displacement P%d tets lock there (too "
+                                        "stiff): -elasticity_formulation mixed -elasticity_degree 2 does not\n",
+                                        name, (double)nu, (int)degree));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode SetUp(TwinfePhysics c)
 {
@@ -347,10 +396,12 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityCreate(c->dm, &e->elasticity));
   for (PetscInt i = 0; i < c->nregions; ++i) {
-    TwinfeMaterial m;
-    PetscCall(ReadMaterial(c, i, &m));
+    TwinfeMaterial      m;
+    const TwinfeTissue *tissue;
+    PetscCall(ReadMaterial(c, i, &m, &tissue));
     PetscCall(TwinfeElasticitySetRegionMaterial(e->elasticity, c->labels[i], &m));
-    PetscCall(ReportMaterial(c, c->names[i], &m));
+    PetscCall(ReportMaterial(c, c->names[i], &m, tissue));
+    PetscCall(WarnLocking(c, c->names[i], &m));
   }
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(e->elasticity, g));
