@@ -39,8 +39,11 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity ela
                                                             TwinfeVectorFunction fn, void *ctx);
 /* A rigid tool (retractor) that holds the tissue it touches and moves it: the nodes of the
    faces with the tag that lie inside the tool's shape (in the unloaded configuration, mm, LPS)
-   move with the tool, by t * motion at load factor t (a straight path in the load steps).
-   Contact without penetration is not modelled: the touched tissue follows the tool. */
+   move with the tool, by t * motion at load factor t (a straight path in the load steps), or
+   along a path of waypoints (npath > 0: the tool's displacement passes through path[k] at load
+   factor (k + 1)/npath, straight between them, from 0 at t = 0). Contact without penetration is
+   not modelled: the touched tissue follows the tool. */
+#define TWINFE_TOOL_MAX_WAYPOINTS 16
 typedef enum {
   TWINFE_TOOL_PLANE,    /* a plate: within thickness/2 of the plane through center, normal axis */
   TWINFE_TOOL_CYLINDER, /* a rod: within radius of the axis through center, length along it */
@@ -51,15 +54,19 @@ typedef enum {
 PETSC_EXTERN const char *const TwinfeToolShapes[];
 typedef struct {
   TwinfeToolShape shape;
-  PetscReal       center[3]; /* mm */
-  PetscReal       axis[3];   /* plane and spatula: the normal; cylinder: the axis (any length) */
-  PetscReal       blade[3];  /* spatula: the blade's length direction (not parallel to axis) */
-  PetscReal       radius;    /* cylinder, mm */
-  PetscReal       length;    /* cylinder and spatula, mm (0: unbounded for the cylinder) */
-  PetscReal       width;     /* spatula, mm */
-  PetscReal       thickness; /* plane and spatula, mm */
-  PetscReal       motion[3]; /* the tool's displacement at load factor 1, mm */
+  PetscReal       center[3];                          /* mm */
+  PetscReal       axis[3];                            /* plane and spatula: the normal; cylinder: the axis (any length) */
+  PetscReal       blade[3];                           /* spatula: the blade's length direction (not parallel to axis) */
+  PetscReal       radius;                             /* cylinder, mm */
+  PetscReal       length;                             /* cylinder and spatula, mm (0: unbounded for the cylinder) */
+  PetscReal       width;                              /* spatula, mm */
+  PetscReal       thickness;                          /* plane and spatula, mm */
+  PetscReal       motion[3];                          /* the tool's displacement at load factor 1, mm (npath = 0) */
+  PetscInt        npath;                              /* waypoints of a path (0: the straight motion above) */
+  PetscReal       path[TWINFE_TOOL_MAX_WAYPOINTS][3]; /* the tool's displacement at each, mm */
 } TwinfeTool;
+/* The tool's displacement (mm) at load factor t in [0, 1]. Not collective. */
+PETSC_EXTERN void TwinfeToolDisplacement(const TwinfeTool *tool, PetscReal t, PetscReal u[3]);
 /* Refuses a tool whose shape is unknown or whose sizes or directions are not usable, naming
    them. Not collective (comm is for the error). */
 PETSC_EXTERN PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *tool);

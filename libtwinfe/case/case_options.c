@@ -453,7 +453,8 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
 /* A rigid retractor (physics/elasticity_run.c reads and checks it; docs/mechanics.md). */
 static PetscErrorCode DeclareRetractor(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
-  PetscReal v3[3] = {0, 0, 0}, size = 0;
+  PetscReal v3[3] = {0, 0, 0}, size = 0, path[3 * TWINFE_TOOL_MAX_WAYPOINTS];
+  PetscInt  npath = 3 * TWINFE_TOOL_MAX_WAYPOINTS;
   PetscInt  shape = 0, tags[TWINFE_CASE_MAX_REGIONS], ntags = 0;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-retractor_shape",
@@ -466,8 +467,14 @@ static PetscErrorCode DeclareRetractor(PetscOptionItems *PetscOptionsObject, Pet
                                                      "a plane's or spatula's normal, a cylinder's axis", 3, v3, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_blade",
                                                      "a spatula's length direction (not along its normal)", 3, v3, NULL));
-  TwinfeOptionsTry(*declared, TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_motion",
-                                                     "the tool's travel over all load steps, mm (LPS)", 3, v3, NULL));
+  TwinfeOptionsTry(*declared,
+                   TwinfeOptionsRealArray(PetscOptionsObject, "-retractor_motion",
+                                          "the tool's travel over all load steps, mm (LPS; or -retractor_path)", 3, v3, NULL));
+  TwinfeOptionsTry(*declared,
+                   PetscOptionsRealArray("-retractor_path",
+                                         "the tool's displacement at waypoints x1,y1,z1,x2,... (mm, LPS), reached at equal "
+                                         "shares of the load steps, straight between them (instead of -retractor_motion)",
+                                         NULL, path, &npath, NULL));
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-retractor_radius", "a cylinder's radius, mm", size, &size, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-retractor_length",

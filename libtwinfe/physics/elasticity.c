@@ -292,6 +292,13 @@ PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *t)
   for (PetscInt k = 0; k < 3; ++k)
     PetscCheck(!PetscIsInfOrNanReal(t->center[k]) && !PetscIsInfOrNanReal(t->motion[k]), comm, PETSC_ERR_ARG_WRONG,
                "tool (%s): its center and motion must be numbers", TwinfeToolShapes[t->shape]);
+  PetscCheck(t->npath >= 0 && t->npath <= TWINFE_TOOL_MAX_WAYPOINTS, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "tool (%s): %" PetscInt_FMT " waypoints: give 0 (a straight motion) to %d", TwinfeToolShapes[t->shape], t->npath,
+             TWINFE_TOOL_MAX_WAYPOINTS);
+  for (PetscInt w = 0; w < t->npath; ++w)
+    for (PetscInt k = 0; k < 3; ++k)
+      PetscCheck(!PetscIsInfOrNanReal(t->path[w][k]), comm, PETSC_ERR_ARG_WRONG,
+                 "tool (%s): waypoint %" PetscInt_FMT " is not a number", TwinfeToolShapes[t->shape], w + 1);
   if (t->shape == TWINFE_TOOL_CYLINDER)
     PetscCheck(t->radius > 0 && t->length >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "cylinder tool: radius %g mm must be > 0 and length %g mm >= 0 (0: unbounded)", (double)t->radius,
@@ -307,6 +314,26 @@ PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *t)
                (double)t->blade[1], (double)t->blade[2]);
   }
   PetscFunctionReturn(0);
+}
+
+void TwinfeToolDisplacement(const TwinfeTool *tool, PetscReal t, PetscReal u[3])
+{
+  PetscReal s, from[3] = {0, 0, 0};
+  PetscInt  k;
+
+  t = PetscMin(PetscMax(t, 0), 1);
+  if (!tool->npath) {
+    for (PetscInt i = 0; i < 3; ++i)
+      u[i] = t * tool->motion[i];
+    return;
+  }
+  s = t * tool->npath; /* waypoint k - 1 at s = k */
+  k = PetscMin((PetscInt)s, tool->npath - 1);
+  if (k > 0)
+    for (PetscInt i = 0; i < 3; ++i)
+      from[i] = tool->path[k - 1][i];
+  for (PetscInt i = 0; i < 3; ++i)
+    u[i] = from[i] + (s - k) * (tool->path[k][i] - from[i]);
 }
 
 PetscErrorCode TwinfeElasticityAddTool(TwinfeElasticity e, PetscInt tag, const TwinfeTool *tool)
@@ -519,8 +546,10 @@ static PetscErrorCode DisplacementValue(const PetscReal x[3], PetscInt ncomp, Pe
   (void)ncomp;
   if (d->fn) PetscCall(d->fn(x, u, d->ctx));
   if (d->has_tool)
+    TwinfeToolDisplacement(&d->tool, d->absolute ? d->t : 1, u);
+  else if (d->absolute)
     for (PetscInt k = 0; k < 3; ++k)
-      u[k] = d->tool.motion[k];
+      u[k] *= d->t;
   for (PetscInt k = 0; k < 3; ++k)
     value[k] = u[k];
   PetscFunctionReturn(0);
@@ -593,9 +622,33 @@ static PetscErrorCode FindSetRows(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
+/* The prescribed values at load factor t: scaled by the space (proportional loading), or, when a
+   tool follows waypoints, evaluated at t set by set (the same rows, other values). */
+PetscErrorCode TwinfeElasticitySetDisplacementLoad_Private(TwinfeElasticity e, PetscReal t)
+{
+  PetscFunctionBeginUser;
+  if (!e->follows_path) {
+    PetscCall(TwinfeSpaceSetDirichletScale(e->space, t));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TwinfeSpaceClearDirichlet(e->space));
+  for (PetscInt i = 0; i < e->ndisplacements; ++i) {
+    e->displacements[i].absolute = PETSC_TRUE;
+    e->displacements[i].t        = t;
+    PetscCall(AddDisplacementSet(e, i));
+  }
+  PetscCall(TwinfeSpaceSetDirichletScale(e->space, 1));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
+  e->follows_path = PETSC_FALSE;
+  for (PetscInt i = 0; i < e->ndisplacements; ++i) {
+    e->displacements[i].absolute = PETSC_FALSE;
+    if (e->displacements[i].has_tool && e->displacements[i].tool.npath > 0) e->follows_path = PETSC_TRUE;
+  }
   PetscCall(FindSetRows(e));
   PetscCall(TwinfeSpaceClearDirichlet(e->space));
   for (PetscInt i = 0; i < e->ndisplacements; ++i)

@@ -51,6 +51,8 @@ typedef struct {
   void                *ctx;
   PetscBool            has_tool; /* the nodes inside the tool, moved by its motion */
   TwinfeTool           tool;
+  PetscBool            absolute; /* values at load factor t below, not scaled by the space (a tool's path) */
+  PetscReal            t;
 } TwinfeElasticityDisplacement;
 
 typedef struct {
@@ -111,9 +113,10 @@ struct _p_TwinfeElasticity {
   PetscInt         *row_component;     /* per owned row: its displacement component, -1 for a pressure */
   PetscInt         *cell_law;          /* per local cell: its law in laws */
   PetscBool         nonlinear;
-  PetscReal         bc_scale; /* constraint rows' diagonal: the mean stiffness diagonal */
-  PetscReal         load;     /* the load factor of the residual and Jacobian being assembled */
-  PetscInt          inverted; /* quadrature points with det F <= 0 seen by the last residual */
+  PetscReal         bc_scale;     /* constraint rows' diagonal: the mean stiffness diagonal */
+  PetscReal         load;         /* the load factor of the residual and Jacobian being assembled */
+  PetscBool         follows_path; /* a tool moves along waypoints: prescribed values are set per load factor */
+  PetscInt          inverted;     /* quadrature points with det F <= 0 seen by the last residual */
   PetscBool         dirty;
   PetscInt          nsets;    /* held sets: the displacements, in the order added */
   PetscInt        **set_rows; /* per set: the owned local rows it holds (for its reaction) */
@@ -191,6 +194,9 @@ PETSC_INTERN PetscErrorCode TwinfeElasticityCellFieldsKernel_Private(const Twinf
 /* out[0..5] += the Cauchy stress (xx yy zz xy yz xz) times the face measure, out[6] += the face
    measure, over a face's quadrature points. */
 PETSC_INTERN PetscErrorCode TwinfeElasticityFaceStressKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx);
+
+/* The prescribed displacements' values at load factor t (elasticity.c). Collective. */
+PETSC_INTERN PetscErrorCode TwinfeElasticitySetDisplacementLoad_Private(TwinfeElasticity e, PetscReal t);
 
 /* elasticity_steps.c: the solve over load steps (linear or Newton). */
 PETSC_INTERN PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e);

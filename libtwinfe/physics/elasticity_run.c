@@ -15,7 +15,9 @@ typedef struct {
   PetscInt   nsets, nrows;
   PetscReal *rows; /* per row: step, load factor, then fx fy fz (N) per set */
   PetscInt  *set_tag;
-  PetscInt   nclamps; /* the first sets are clamps, the others the retractor's */
+  PetscInt   nclamps;  /* the first sets are clamps, the others the retractor's */
+  PetscBool  has_tool; /* the retractor's displacement per row too */
+  TwinfeTool tool;
 } ForceTable;
 
 typedef struct {
@@ -176,6 +178,34 @@ static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, TwinfeMaterial *
   PetscFunctionReturn(0);
 }
 
+/* The tool's travel: -retractor_motion dx,dy,dz (straight) or -retractor_path x1,y1,z1,x2,... (its
+   displacement at waypoints reached at equal shares of the load), one of the two. */
+static PetscErrorCode ReadToolTravel(TwinfePhysics c, TwinfeTool *tool)
+{
+  PetscInt  n = 3, npath = 3 * TWINFE_TOOL_MAX_WAYPOINTS;
+  PetscReal path[3 * TWINFE_TOOL_MAX_WAYPOINTS];
+  PetscBool motion, waypoints;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_motion", tool->motion, &n, &motion));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_path", path, &npath, &waypoints));
+  PetscCheck(motion != waypoints, c->comm, PETSC_ERR_ARG_WRONG,
+             "%s: give the tool's travel over the load steps either as -retractor_motion dx,dy,dz (mm, straight) or as "
+             "-retractor_path x1,y1,z1,x2,y2,z2,... (its displacement at waypoints, mm)",
+             motion ? "-retractor_motion and -retractor_path are both given" : "the retractor has no travel");
+  PetscCheck(!motion || n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+             "-retractor_motion: give the tool's travel over the load steps as 3 numbers dx,dy,dz (mm)");
+  PetscCheck(!waypoints || (npath > 0 && npath % 3 == 0), c->comm, PETSC_ERR_ARG_WRONG,
+             "-retractor_path gives %" PetscInt_FMT
+             " numbers: give 3 per waypoint (x,y,z of the tool's displacement, mm), up to %d "
+             "waypoints",
+             npath, TWINFE_TOOL_MAX_WAYPOINTS);
+  tool->npath = waypoints ? npath / 3 : 0;
+  for (PetscInt w = 0; w < tool->npath; ++w)
+    for (PetscInt k = 0; k < 3; ++k)
+      tool->path[w][k] = path[3 * w + k];
+  PetscFunctionReturn(0);
+}
+
 /* The retractor of the case (-retractor_shape ...; docs/mechanics.md), if one is given, and
    the facet tags it may touch (-retractor_tags; default every region's outer surface). */
 static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeTool *tool, PetscInt *ntags, PetscInt tags[])
@@ -196,10 +226,7 @@ static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeToo
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_axis", tool->axis, &n, &set));
   PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
              "-retractor_axis: give 3 numbers (a plane's or a spatula's normal, a cylinder's axis)");
-  n = 3;
-  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_motion", tool->motion, &n, &set));
-  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
-             "-retractor_motion: give the tool's travel over the load steps as 3 numbers dx,dy,dz (mm)");
+  PetscCall(ReadToolTravel(c, tool));
   n = 3;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_blade", tool->blade, &n, &set));
   PetscCheck(!set || n == 3, c->comm, PETSC_ERR_ARG_WRONG, "-retractor_blade: give 3 numbers (the blade's length direction)");
@@ -413,7 +440,11 @@ static PetscErrorCode SetUp(TwinfePhysics c)
     PetscCall(TwinfeElasticityAddTool(e->elasticity, tags[i], &tool));
     e->tool_tags[i] = tags[i];
   }
-  e->ntool_sets = ntags;
+  e->ntool_sets      = ntags;
+  e->forces.has_tool = given;
+  e->forces.tool     = tool;
+  if (given && tool.npath && c->report)
+    PetscCall(TwinfeReportSetRealArray(c->report, "boundary.retractor_path_mm", 3 * tool.npath, &tool.path[0][0]));
   PetscCall(ReadTaggedLoad(c, &springs_load, &nsprings, spring_tags, spring_k));
   for (PetscInt i = 0; i < nsprings; ++i)
     PetscCall(TwinfeElasticityAddSpring(e->elasticity, spring_tags[i], spring_k[i]));
@@ -476,6 +507,7 @@ static PetscErrorCode EmitForceTable(FILE *fp, void *ctx)
   const PetscInt    ncols = 2 + 3 * t->nsets;
 
   fprintf(fp, "step,load_factor");
+  if (t->has_tool) fprintf(fp, ",retractor_ux_mm,retractor_uy_mm,retractor_uz_mm");
   for (PetscInt i = 0; i < t->nsets; ++i) {
     const char *kind = i < t->nclamps ? "clamp" : "retractor";
     for (PetscInt k = 0; k < 4; ++k)
@@ -485,6 +517,11 @@ static PetscErrorCode EmitForceTable(FILE *fp, void *ctx)
   for (PetscInt r = 0; r < t->nrows; ++r) {
     const PetscReal *row = &t->rows[r * ncols];
     fprintf(fp, "%d,%.9g", (int)row[0], (double)row[1]);
+    if (t->has_tool) {
+      PetscReal u[3];
+      TwinfeToolDisplacement(&t->tool, row[1], u);
+      fprintf(fp, ",%.9g,%.9g,%.9g", (double)u[0], (double)u[1], (double)u[2]);
+    }
     for (PetscInt i = 0; i < t->nsets; ++i) {
       const PetscReal *f = &row[2 + 3 * i];
       fprintf(fp, ",%.9g,%.9g,%.9g,%.9g", (double)f[0], (double)f[1], (double)f[2],

@@ -14,7 +14,7 @@ static PetscErrorCode SetLoad(TwinfeElasticity e, PetscReal t)
     e->tractions[i].load = t;
   for (PetscInt i = 0; i < e->npressures; ++i)
     e->pressures[i].load = t;
-  PetscCall(TwinfeSpaceSetDirichletScale(e->space, t));
+  PetscCall(TwinfeElasticitySetDisplacementLoad_Private(e, t));
   PetscFunctionReturn(0);
 }
 

@@ -12,7 +12,12 @@ Checked, for the small-strain and the neo-Hookean law on the same mesh:
   - neo-Hookean: the same stiffness as small strain for the first 5 mm (within 5%), then
     stiffening: the last 5 mm cost more than the first (measured 8.3% more), as the tissue
     between tool and clamp stretches and turns toward the pull;
-  - a retractor that touches no tissue fails before any solve, naming the tool, no results left.
+  - a path of waypoints (small strain: up 30 mm, then 20 mm along x, 3 steps each): forces.csv
+    gives the tool's displacement at each step (the waypoints at steps 3 and 6), and, small
+    strain being linear, the force at the end is the straight lift's plus the sideways move's
+    (superposition, 1e-6);
+  - a retractor that touches no tissue fails before any solve, naming the tool, no results left;
+    so do -retractor_motion with -retractor_path, and a path whose numbers are not triples.
 The figures are in docs/mechanics.md."""
 import csv
 import os
@@ -30,12 +35,18 @@ image = os.path.join(args.data_dir, "totalsegmentator", "example_seg.nii.gz")
 lift = np.array([0.0, -30.0, 0.0])
 
 
-def command(center, out, law):
+def command(center, out, law, travel=None):
+    travel = travel or ["-retractor_motion", ",".join(f"{v:g}" for v in lift)]
     return [args.app, "run", case, "-image", image, "-mesh_size", "4", "-gravity", "0,0,0", "-elasticity_load_steps", "6",
             "-retractor_shape", "spatula", "-retractor_center", ",".join(f"{v:.3f}" for v in center),
             "-retractor_axis", "0,1,0", "-retractor_blade", "1,0,0", "-retractor_length", "30", "-retractor_width", "20",
-            "-retractor_thickness", "6", "-retractor_motion", ",".join(f"{v:g}" for v in lift), "-liver_material", law,
-            "-o", out]
+            "-retractor_thickness", "6", "-liver_material", law, "-o", out] + travel
+
+
+def tool_forces(out):
+    with open(os.path.join(out, "forces.csv")) as f:
+        rows = list(csv.DictReader(f))
+    return rows, np.array([[float(r[f"set1_retractor_tag5_f{k}_N"]) for k in "xyz"] for r in rows])
 
 
 # Where the spatula goes: 2 mm inside the liver's most anterior surface point below 40% of its
@@ -83,6 +94,34 @@ if code == 0:
         ck.check(abs(steps[0] / lin[0] - 1) < 0.05, f"first 5 mm: neo-Hookean {steps[0]} N, small strain {lin[0]} N")
         ck.check(steps[-1] > 1.03 * steps[0], f"neo-Hookean stiffens: {steps[0]} N then {steps[-1]} N per 5 mm")
         ck.check(np.all(np.diff(steps) > 0), f"and ever more with each step: {steps}")
+
+    # A path: up 30 mm, then 20 mm along x. Small strain superposes: the end force is the straight
+    # lift's plus that of a 20 mm move along x alone.
+    side = np.array([20.0, 0.0, 0.0])
+    runs = {}
+    for name, travel in (("path", ["-retractor_path", "0,-30,0,20,-30,0"]),
+                         ("side", ["-retractor_motion", ",".join(f"{v:g}" for v in side)])):
+        out = os.path.join(args.work_dir, name)
+        code, stdout, stderr = tc.run(command(center, out, "linear", travel))
+        ck.check(code == 0, f"{name}: exit {code}: {stderr}")
+        if code == 0:
+            runs[name] = tool_forces(out)
+    if len(runs) == 2 and "linear" in forces:
+        rows, path_force = runs["path"]
+        at = np.array([[float(r[f"retractor_u{k}_mm"]) for k in "xyz"] for r in rows])
+        print("path: tool at", at.tolist(), "force", path_force[-1])
+        ck.check(np.allclose(at[2], [0, -30, 0]) and np.allclose(at[5], [20, -30, 0]) and np.allclose(at[3], [20 / 3, -30, 0]),
+                 f"the path's steps: {at.tolist()}")
+        straight = tool_forces(os.path.join(args.work_dir, "linear"))[1][-1]
+        expected = straight + runs["side"][1][-1]
+        ck.check(np.max(np.abs(path_force[-1] - expected)) < 1e-6 * np.max(np.abs(expected)),
+                 f"superposition: {path_force[-1]} against {expected}")
+    for extra, words in ((["-retractor_motion", "0,-30,0", "-retractor_path", "0,-30,0"], ["both given"]),
+                         (["-retractor_path", "0,-30"], ["-retractor_path", "3 per waypoint"])):
+        bad = os.path.join(args.work_dir, "bad_travel")
+        cmd = [a for a in command(center, bad, "linear") if a not in ("-retractor_motion", ",".join(f"{v:g}" for v in lift))]
+        code, stdout, stderr = tc.run(cmd + extra, expect_ok=False)
+        ck.check(code != 0 and all(w in stderr for w in words) and not os.path.exists(bad), f"{extra}: {code} {stderr!r}")
 
     # A tool beside the organ holds nothing: refused before any solve, no results written.
     bad = os.path.join(args.work_dir, "bad")

@@ -73,20 +73,28 @@ static PetscErrorCode CreateBlock(TwinfeMaterialModel model, const TwinfeTool *t
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode Lift(TwinfeMaterialModel model, PetscReal lift, PetscReal x_center, Forces *f)
+static PetscErrorCode Move(TwinfeMaterialModel model, const TwinfeTool *tool, Forces *f)
 {
   DM               dm;
   TwinfeElasticity el;
-  TwinfeTool       tool = Spatula(lift, x_center);
   PetscErrorCode   ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(CreateBlock(model, &tool, NSTEPS, &dm, &el));
+  PetscCall(CreateBlock(model, tool, NSTEPS, &dm, &el));
   PetscCall(TwinfeElasticitySetStepMonitor(el, RecordForces, f));
   ierr = TwinfeElasticitySolve(el);
   PetscCall(TwinfeElasticityDestroy(&el));
   PetscCall(DMDestroy(&dm));
   PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Lift(TwinfeMaterialModel model, PetscReal lift, PetscReal x_center, Forces *f)
+{
+  TwinfeTool tool = Spatula(lift, x_center);
+
+  PetscFunctionBeginUser;
+  PetscCall(Move(model, &tool, f));
   PetscFunctionReturn(0);
 }
 
@@ -174,6 +182,44 @@ static PetscErrorCode Press(PetscInt nsteps, PetscReal depth, PetscReal *force, 
   PetscFunctionReturn(ierr);
 }
 
+/* A path of waypoints: up by 2 mm over the first half of the load, then 1 mm along x. Small
+   strain: each step's force is the superposition of the straight lifts' unit responses at the
+   tool's displacement there (1e-8). Neo-Hookean, a conservative law: the path's end state is the
+   straight move's to the same place (the tool force within 1e-6). */
+START_TEST(tool_follows_waypoints)
+{
+  TwinfeTool path = Spatula(0, 5), up = Spatula(1, 5), along = Spatula(0, 5), straight = Spatula(2, 5);
+  Forces     fp, fu, fa, fs;
+
+  path.npath      = 2;
+  path.path[0][2] = 2;
+  path.path[1][0] = 1, path.path[1][2] = 2;
+  along.motion[0]    = 1;
+  straight.motion[0] = 1;
+  TWINFE_CK(Move(TWINFE_MATERIAL_LINEAR, &path, &fp));
+  TWINFE_CK(Move(TWINFE_MATERIAL_LINEAR, &up, &fu));
+  TWINFE_CK(Move(TWINFE_MATERIAL_LINEAR, &along, &fa));
+  for (PetscInt s = 0; s < NSTEPS; ++s) {
+    PetscReal u[3], scale = PetscAbsReal(fu.tool[NSTEPS - 1][2]);
+    TwinfeToolDisplacement(&path, (s + 1.0) / NSTEPS, u);
+    PetscPrintf(PETSC_COMM_WORLD, "  path step %d: tool at (%g, %g, %g) mm, force (%.6e, %.6e, %.6e) uN\n", (int)s + 1,
+                (double)u[0], (double)u[1], (double)u[2], (double)fp.tool[s][0], (double)fp.tool[s][1], (double)fp.tool[s][2]);
+    for (PetscInt k = 0; k < 3; ++k)
+      ck_assert_double_le(PetscAbsReal(fp.tool[s][k] - (u[2] * fu.tool[NSTEPS - 1][k] + u[0] * fa.tool[NSTEPS - 1][k])),
+                          1e-8 * scale);
+  }
+  CheckBalance(&fp);
+  TWINFE_CK(Move(TWINFE_MATERIAL_NEO_HOOKEAN, &path, &fp));
+  TWINFE_CK(Move(TWINFE_MATERIAL_NEO_HOOKEAN, &straight, &fs));
+  PetscPrintf(PETSC_COMM_WORLD, "  neo-Hookean end: path (%.9e, %.9e, %.9e), straight (%.9e, %.9e, %.9e) uN\n",
+              (double)fp.tool[NSTEPS - 1][0], (double)fp.tool[NSTEPS - 1][1], (double)fp.tool[NSTEPS - 1][2],
+              (double)fs.tool[NSTEPS - 1][0], (double)fs.tool[NSTEPS - 1][1], (double)fs.tool[NSTEPS - 1][2]);
+  for (PetscInt k = 0; k < 3; ++k)
+    ck_assert_double_le(PetscAbsReal(fp.tool[NSTEPS - 1][k] - fs.tool[NSTEPS - 1][k]),
+                        1e-6 * PetscAbsReal(fs.tool[NSTEPS - 1][2]));
+}
+END_TEST
+
 START_TEST(failed_step_is_cut_back)
 {
   PetscReal one, four, max_mm;
@@ -219,6 +265,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, small_strain_force_is_linear);
   tcase_add_test(tc, neo_hookean_force_departs_at_large_lift);
   tcase_add_test(tc, tool_touching_nothing_is_refused);
+  tcase_add_test(tc, tool_follows_waypoints);
   tcase_add_test(tc, failed_step_is_cut_back);
   tcase_add_test(tc, impossible_load_stops_with_the_last_converged_state);
   suite_add_tcase(s, tc);
