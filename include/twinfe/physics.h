@@ -188,6 +188,12 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityGetNewtonInfo(TwinfeElasticity elast
    equilibrium the reactions and the loads sum to zero. forces holds 3 * nsets values (NULL:
    only *nsets). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity elasticity, PetscInt *nsets, PetscReal forces[]);
+/* The same forces node by node: the force (uN, x y z) each held node exerts on the tissue, 0 at
+   the free nodes, named "reaction_force", on the displacement's nodes (P1: the vertices; P2: the
+   vertices and edges, as TwinfeSpaceCreateNodeVector lays them out, so a writer shows it as
+   quadratic tets). Its sum over a held set's nodes is the set's force. DM and Vec lent, valid
+   until the next call or destroy. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity elasticity, DM *dm, Vec *reaction);
 /* Whether some region's law is nonlinear (the solve uses Newton). Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityIsNonlinear(TwinfeElasticity elasticity, PetscBool *nonlinear);
 

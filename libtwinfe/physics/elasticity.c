@@ -64,6 +64,8 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(DMDestroy(&e->vertex_dm));
   PetscCall(VecDestroy(&e->pressure));
   PetscCall(DMDestroy(&e->pressure_dm));
+  PetscCall(VecDestroy(&e->reaction));
+  PetscCall(DMDestroy(&e->reaction_dm));
   PetscCall(TwinfeSpaceDestroy(&e->space));
   PetscCall(DMDestroy(&e->dm));
   PetscCall(PetscFree(e));
@@ -713,6 +715,39 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
   PetscCall(VecDestroy(&R));
   PetscCall(MPIU_Allreduce(local, forces, 3 * e->nsets, MPIU_REAL, MPIU_SUM, e->comm));
   PetscCall(PetscFree(local));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec *reaction)
+{
+  Vec          R;
+  PetscScalar *r;
+  PetscInt     nlocal;
+  PetscBool   *held;
+
+  PetscFunctionBeginUser;
+  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetReactionField: call TwinfeElasticitySolve first");
+  if (!e->reaction_dm) {
+    PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->reaction_dm, &e->reaction));
+    PetscCall(PetscObjectSetName((PetscObject)e->reaction, "reaction_force"));
+  }
+  PetscCall(VecDuplicate(e->u, &R));
+  PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, R));
+  PetscCall(VecGetLocalSize(R, &nlocal));
+  PetscCall(PetscCalloc1(nlocal + 1, &held));
+  for (PetscInt i = 0; i < e->nsets; ++i)
+    for (PetscInt k = 0; k < e->set_nrows[i]; ++k)
+      held[e->set_rows[i][k]] = PETSC_TRUE;
+  PetscCall(VecGetArray(R, &r));
+  for (PetscInt k = 0; k < nlocal; ++k) /* free dofs carry no reaction (their residual is the solver's) */
+    if (!held[k]) r[k] = 0;
+  PetscCall(VecRestoreArray(R, &r));
+  PetscCall(PetscFree(held));
+  PetscCall(TwinfeSpaceCopyNodeValues(e->space, 0, R, e->reaction_dm, e->reaction));
+  PetscCall(VecDestroy(&R));
+  if (dm) *dm = e->reaction_dm;
+  if (reaction) *reaction = e->reaction;
   PetscFunctionReturn(0);
 }
 

@@ -467,18 +467,25 @@ static PetscErrorCode SetUp(TwinfePhysics c)
 static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscReal t, PetscBool zero)
 {
   Elastic                    *e        = (Elastic *)c->data;
-  const char                 *pnames[] = {"displacement", "pressure"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
+  const char                 *pnames[] = {"displacement", "pressure", "reaction_force"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
+  const char                 *names[3];
   DM                          udm;
-  Vec                         u, p = NULL, shown[2] = {NULL, NULL}, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
-  PetscInt                    npoint = 1;
+  Vec                         given[3], shown[3] = {NULL, NULL, NULL}, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
+  PetscInt                    npoint = 1, nsets;
   TwinfeElasticityFormulation form;
   PetscErrorCode              ierr;
   PetscFunctionBegin;
-  PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &u));
+  PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &given[0]));
+  names[0] = pnames[0];
   PetscCall(TwinfeElasticityGetFormulation(e->elasticity, &form));
   if (form == TWINFE_ELASTICITY_MIXED) {
-    PetscCall(TwinfeElasticityGetPressure(e->elasticity, NULL, &p));
-    npoint = 2;
+    PetscCall(TwinfeElasticityGetPressure(e->elasticity, NULL, &given[npoint]));
+    names[npoint++] = pnames[1];
+  }
+  PetscCall(TwinfeElasticityGetReactionForces(e->elasticity, &nsets, NULL));
+  if (nsets) {
+    PetscCall(TwinfeElasticityGetReactionField(e->elasticity, NULL, &given[npoint]));
+    names[npoint++] = pnames[2];
   }
   ierr = TwinfeElasticityComputeCellFields(e->elasticity, cells);
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k) {
@@ -486,12 +493,12 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
     if (!ierr && zero) ierr = VecZeroEntries(cells[k]);
   }
   for (PetscInt k = 0; k < npoint && !ierr; ++k) {
-    Vec given = k ? p : u;
-    ierr      = VecDuplicate(given, &shown[k]);
-    if (!ierr) ierr = zero ? VecZeroEntries(shown[k]) : VecCopy(given, shown[k]);
-    if (!ierr) ierr = PetscObjectSetName((PetscObject)shown[k], pnames[k]);
+    ierr = VecDuplicate(given[k], &shown[k]);
+    if (!ierr) ierr = zero ? VecZeroEntries(shown[k]) : VecCopy(given[k], shown[k]);
+    if (!ierr && names[k] == pnames[2]) ierr = VecScale(shown[k], NEWTON_PER_UN); /* written in N, as forces.csv */
+    if (!ierr) ierr = PetscObjectSetName((PetscObject)shown[k], names[k]);
   }
-  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, npoint, pnames, shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
+  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, npoint, names, shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
   if (!ierr) e->states++;
   for (PetscInt k = 0; k < npoint; ++k)
     PetscCall(VecDestroy(&shown[k]));
