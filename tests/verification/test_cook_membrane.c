@@ -7,12 +7,13 @@
  * total 100 uN on x = 48; small-strain linear law, E = 250 Pa, nu = 0.4999. Meshes of N x N x 1
  * hexes of 6 tets mapped onto the panel, N = 2, 4, 8, 16, 32. Printed: the vertical displacement
  * of the top corner (48, 60) per mesh and formulation (docs/verification.md gives the table).
- * Pure displacement is solved up to N = 16 only: CG needs thousands of iterations there (the
- * stiffness' condition number grows with lambda/mu), the mixed system about a hundred. Asserted:
+ * Pure displacement is solved up to N = 8 only: CG needs over a thousand iterations beyond (the
+ * stiffness' condition number grows with lambda/mu; 1,187 for P1 and 2,111 for P2 at N = 16,
+ * measured once and listed in docs/verification.md), the mixed system about 140. Asserted:
  *   - mixed P2-P1: the corner's displacement converges: successive changes shrink, and the last
  *     (N = 16 to 32) is below 1% of the value;
  *   - the mixed value at N = 8 is already within 3% of N = 32 (no locking on coarse meshes);
- *   - pure-displacement P1 locks: at N = 16 it reaches less than half the mixed value. */
+ *   - pure-displacement P1 locks: at N = 8 it reaches less than half the mixed value. */
 #include "twinfe_test.h"
 
 #include <twinfe/partition.h>
@@ -98,7 +99,7 @@ START_TEST(cook_membrane)
               "mixed P2-P1", "displacement P1", "displacement P2");
   for (PetscInt i = 0; i < nmesh; ++i) {
     mixed[i] = Solve(sizes[i], TWINFE_ELASTICITY_MIXED, 2, &its[0][i]);
-    if (sizes[i] <= 16) {
+    if (sizes[i] <= 8) {
       p1[i] = Solve(sizes[i], TWINFE_ELASTICITY_DISPLACEMENT, 1, &its[1][i]);
       p2[i] = Solve(sizes[i], TWINFE_ELASTICITY_DISPLACEMENT, 2, &its[2][i]);
     }
@@ -109,7 +110,7 @@ START_TEST(cook_membrane)
     ck_assert_double_lt(PetscAbsReal(mixed[i] - mixed[i - 1]), PetscAbsReal(mixed[i - 1] - mixed[i - 2]));
   ck_assert_double_lt(PetscAbsReal(mixed[4] - mixed[3]), 0.01 * mixed[4]);
   ck_assert_double_lt(PetscAbsReal(mixed[2] - mixed[4]), 0.03 * mixed[4]);
-  ck_assert_double_lt(p1[3], 0.5 * mixed[3]);
+  ck_assert_double_lt(p1[2], 0.5 * mixed[2]);
 }
 END_TEST
 
