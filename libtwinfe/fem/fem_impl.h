@@ -100,6 +100,11 @@ PETSC_INTERN PetscErrorCode TwinfeSpaceRestoreLocalState(TwinfeSpace, Vec, const
    size ncomp): the layout of TwinfeSpaceCreateNodeVector (space_fields.c) and of a vertex
    vector. field must exist. Collective. */
 PETSC_INTERN PetscErrorCode TwinfeSpaceCreateStrataVector(TwinfeSpace, PetscInt, PetscInt, DM *, Vec *);
+/* The points of depth 0 .. ndepths - 1 (vertices; and edges with ndepths 2) as one range: a
+   section's chart over them alone, not over the cells and faces that carry no dofs. */
+PETSC_INTERN PetscErrorCode TwinfeNodeChart(DM, PetscInt ndepths, PetscInt *pStart, PetscInt *pEnd);
+/* A section's dofs at point p, 0 outside its chart. */
+PETSC_INTERN PetscErrorCode TwinfeSectionDofAt(PetscSection, PetscInt p, PetscInt *dof);
 
 /* The members TwinfeElement and TwinfeFaceElement share, pointed at the space, the rule and the
    work arrays of cell c (a macro because the two are distinct struct types). */

@@ -49,7 +49,7 @@ PetscErrorCode TwinfeSpaceCreateStrataVector(TwinfeSpace space, PetscInt field, 
   PetscInt     pStart, pEnd, nc = space->ncomp[field];
 
   PetscFunctionBeginUser;
-  PetscCall(DMPlexGetChart(space->dm, &pStart, &pEnd));
+  PetscCall(TwinfeNodeChart(space->dm, ndepths, &pStart, &pEnd));
   PetscCall(PetscSectionCreate(space->comm, &section));
   PetscCall(PetscSectionSetNumFields(section, 1));
   PetscCall(PetscSectionSetFieldComponents(section, 0, nc));
@@ -91,10 +91,11 @@ static PetscErrorCode CopyStratum(TwinfeSpace space, PetscInt field, PetscSectio
 
   PetscFunctionBeginUser;
   for (PetscInt p = start; p < end; ++p) {
-    PetscInt nd, sd, so, no;
-    PetscCall(PetscSectionGetDof(nsec, p, &nd));
+    PetscInt nd, sd = 0, so, no, any;
+    PetscCall(TwinfeSectionDofAt(nsec, p, &nd));
     if (!nd) continue;
-    PetscCall(PetscSectionGetFieldDof(ssec, p, field, &sd));
+    PetscCall(TwinfeSectionDofAt(ssec, p, &any));
+    if (any) PetscCall(PetscSectionGetFieldDof(ssec, p, field, &sd));
     PetscCheck(nd == nc && sd == nc, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "The node vector holds %" PetscInt_FMT " values at mesh point %" PetscInt_FMT " where field %" PetscInt_FMT
                " has %" PetscInt_FMT ": create it with TwinfeSpaceCreateNodeVector for the same field",
