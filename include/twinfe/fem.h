@@ -53,6 +53,10 @@ typedef struct {
   const PetscScalar *u;
 } TwinfeFaceElement;
 
+/* The face as an element of its cell, at the face's points and weights: a cell's point-wise
+   kernel (a stress, say) then runs on the face unchanged. The arrays stay the face's. */
+PETSC_EXTERN void TwinfeFaceElementAsElement(const TwinfeFaceElement *face, TwinfeElement *element);
+
 /* Kernels ADD into r (ndof) or K (ndof*ndof, row-major); the caller zeroes them first. */
 typedef PetscErrorCode (*TwinfeElementVectorKernel)(const TwinfeElement *e, PetscScalar r[], void *ctx);
 typedef PetscErrorCode (*TwinfeElementMatrixKernel)(const TwinfeElement *e, PetscScalar K[], void *ctx);

@@ -290,3 +290,22 @@ PetscErrorCode TwinfeSpaceComputeFaceMean(TwinfeSpace space, PetscInt tag, Petsc
   PetscCall(PetscFree(sums));
   PetscFunctionReturn(0);
 }
+
+void TwinfeFaceElementAsElement(const TwinfeFaceElement *face, TwinfeElement *element)
+{
+  element->cell    = face->cell;
+  element->region  = face->region;
+  element->nq      = face->nq;
+  element->x       = face->x;
+  element->w       = face->w;
+  element->nfields = face->nfields;
+  element->nbasis  = face->nbasis;
+  element->ncomp   = face->ncomp;
+  element->offset  = face->offset;
+  element->ndof    = face->ndof;
+  for (PetscInt f = 0; f < face->nfields; ++f) {
+    element->B[f] = face->B[f];
+    element->D[f] = face->D[f];
+  }
+  element->u = face->u;
+}

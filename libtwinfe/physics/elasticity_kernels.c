@@ -389,26 +389,6 @@ PetscErrorCode TwinfeElasticitySpringForceKernel_Private(const TwinfeFaceElement
   PetscFunctionReturn(0);
 }
 
-/* A face seen as the element of its cell: the members the point kernels read. */
-static void FaceAsElement(const TwinfeFaceElement *fe, TwinfeElement *el)
-{
-  el->cell    = fe->cell;
-  el->region  = fe->region;
-  el->nq      = fe->nq;
-  el->x       = fe->x;
-  el->w       = fe->w;
-  el->nfields = fe->nfields;
-  el->nbasis  = fe->nbasis;
-  el->ncomp   = fe->ncomp;
-  el->offset  = fe->offset;
-  el->ndof    = fe->ndof;
-  for (PetscInt f = 0; f < fe->nfields; ++f) {
-    el->B[f] = fe->B[f];
-    el->D[f] = fe->D[f];
-  }
-  el->u = fe->u;
-}
-
 PetscErrorCode TwinfeElasticityFaceStressKernel_Private(const TwinfeFaceElement *fe, PetscScalar out[], void *ctx)
 {
   TwinfeElasticity        e           = (TwinfeElasticity)ctx;
@@ -417,7 +397,7 @@ PetscErrorCode TwinfeElasticityFaceStressKernel_Private(const TwinfeFaceElement 
   TwinfeElement           el;
 
   PetscFunctionBeginUser;
-  FaceAsElement(fe, &el);
+  TwinfeFaceElementAsElement(fe, &el);
   for (PetscInt q = 0; q < fe->nq; ++q) {
     PetscReal F[9], P[9], sigma[9], E[9], J;
     TwinfeElasticityDeformationGradient_Private(&el, q, F);
