@@ -6,6 +6,9 @@
  * Small strain (every region's law linear): the stiffness is assembled once per set-up and each
  * load step is one linear solve (CG + GAMG). Finite strain: Newton's method per load step. */
 #include "elasticity_impl.h"
+#include "core/core_impl.h"
+/* PetscObjectStateGet (a documented, exported call) is declared only here in PETSc 3.18 */
+#include <petsc/private/petscimpl.h>
 
 PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity)
 {
@@ -65,6 +68,7 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(VecDestroy(&e->pressure));
   PetscCall(DMDestroy(&e->pressure_dm));
   PetscCall(VecDestroy(&e->reaction));
+  PetscCall(VecDestroy(&e->held_residual));
   PetscCall(DMDestroy(&e->reaction_dm));
   PetscCall(TwinfeSpaceDestroy(&e->space));
   PetscCall(DMDestroy(&e->dm));
@@ -429,6 +433,8 @@ static PetscErrorCode FindRowComponents(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
+static PetscLogEvent space_event = -1, stiffness_event = -1, boundary_event = -1, cell_fields_event = -1;
+
 static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 {
   PetscInt     degree[2] = {e->degree, 1}, ncomp[2] = {3, 1}, ncells;
@@ -439,6 +445,7 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 
   PetscFunctionBeginUser;
   if (e->space) PetscFunctionReturn(0);
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaSpace", &space_event));
   PetscCheck(!mixed || e->degree == 2, e->comm, PETSC_ERR_ARG_INCOMP,
              "the mixed formulation (-elasticity_formulation mixed) needs -elasticity_degree 2: its pressure is P1 beside a "
              "P2 displacement (Taylor-Hood); P1 with P1 is not stable");
@@ -460,6 +467,7 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
   }
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   PetscCall(PetscMalloc1(ncells, &e->cell_law));
+  PetscCall(PetscLogEventEnd(space_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -693,6 +701,28 @@ static PetscErrorCode ApplyBoundaryConditions(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
+/* R(u) with the held rows' entries (the forces the constraints exert), assembled only when u or
+   the load factor changed since the last call: forces.csv and the reaction field of one state
+   share one assembly. */
+static PetscErrorCode HeldResidual(TwinfeElasticity e, Vec *R)
+{
+  PetscObjectState state;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectStateGet((PetscObject)e->u, &state));
+  if (!e->held_residual) {
+    PetscCall(VecDuplicate(e->u, &e->held_residual));
+    e->held_state = -1;
+  }
+  if (state != e->held_state || e->load != e->held_load) {
+    PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, e->held_residual));
+    e->held_state = state;
+    e->held_load  = e->load;
+  }
+  *R = e->held_residual;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *nsets, PetscReal forces[])
 {
   Vec                R;
@@ -705,14 +735,12 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
   *nsets = e->nsets;
   if (!forces) PetscFunctionReturn(0);
   PetscCall(PetscCalloc1(3 * e->nsets + 1, &local));
-  PetscCall(VecDuplicate(e->u, &R));
-  PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, R));
+  PetscCall(HeldResidual(e, &R));
   PetscCall(VecGetArrayRead(R, &r));
   for (PetscInt i = 0; i < e->nsets; ++i)
     for (PetscInt k = 0; k < e->set_nrows[i]; ++k)
       local[3 * i + e->row_component[e->set_rows[i][k]]] += PetscRealPart(r[e->set_rows[i][k]]);
   PetscCall(VecRestoreArrayRead(R, &r));
-  PetscCall(VecDestroy(&R));
   PetscCall(MPIU_Allreduce(local, forces, 3 * e->nsets, MPIU_REAL, MPIU_SUM, e->comm));
   PetscCall(PetscFree(local));
   PetscFunctionReturn(0);
@@ -720,7 +748,7 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
 
 PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec *reaction)
 {
-  Vec          R;
+  Vec          R, held_R;
   PetscScalar *r;
   PetscInt     nlocal;
   PetscBool   *held;
@@ -732,8 +760,9 @@ PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec 
     PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->reaction_dm, &e->reaction));
     PetscCall(PetscObjectSetName((PetscObject)e->reaction, "reaction_force"));
   }
-  PetscCall(VecDuplicate(e->u, &R));
-  PetscCall(TwinfeElasticityAssembleForces_Private(e, e->u, R));
+  PetscCall(HeldResidual(e, &held_R));
+  PetscCall(VecDuplicate(held_R, &R));
+  PetscCall(VecCopy(held_R, R));
   PetscCall(VecGetLocalSize(R, &nlocal));
   PetscCall(PetscCalloc1(nlocal + 1, &held));
   for (PetscInt i = 0; i < e->nsets; ++i)
@@ -760,6 +789,7 @@ static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
   PetscInt n;
 
   PetscFunctionBeginUser;
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaStiffness", &stiffness_event));
   /* small strain, whatever the laws: the constraint rows' scale and the stiffness kept */
   PetscCall(TwinfeElasticityAssembleMatrix_Private(e, NULL, e->J));
   PetscCall(MatCreateVecs(e->J, &diag, NULL));
@@ -769,6 +799,7 @@ static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
   e->bc_scale /= n;
   PetscCall(VecDestroy(&diag));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(e->space, e->bc_scale, e->J));
+  PetscCall(PetscLogEventEnd(stiffness_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
@@ -802,7 +833,9 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PetscCall(TwinfeElasticityMixedSetUp_Private(e));
   else if (e->nonlinear)
     PetscCall(ConfigureNewtonSolver(e));
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
   PetscCall(ApplyBoundaryConditions(e));
+  PetscCall(PetscLogEventEnd(boundary_event, 0, 0, 0, 0));
   if (!TwinfeElasticityMixed(e) && e->nfollower_terms) {
     /* a follower pressure's tangent is not symmetric: CG would not do (options keep the last word) */
     KSP ksp;
@@ -951,6 +984,7 @@ PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityComputeCellFields: call TwinfeElasticitySetUp or TwinfeElasticitySolve first");
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaCellFields", &cell_fields_event));
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   /* the cell mean over the stiffness rule (the exact mean for P1) */
   PetscCall(PetscCalloc1(TWINFE_ELASTICITY_CELL_FIELDS * ncells, &cell));
@@ -981,6 +1015,7 @@ PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[
   PetscCheck(!inverted, e->comm, PETSC_ERR_NOT_CONVERGED,
              "elasticity: %" PetscInt_FMT " quadrature points have det F <= 0 (inverted cells): the state has no stress there",
              inverted);
+  PetscCall(PetscLogEventEnd(cell_fields_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -126,6 +126,11 @@ struct _p_TwinfeElasticity {
   /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
   DM  vertex_dm, pressure_dm, reaction_dm;
   Vec vertex_u, pressure, reaction;
+  /* R(u) at the load factor it was assembled for: the reaction forces and the reaction field
+     read it, assembled once per state (HeldResidual) */
+  Vec              held_residual;
+  PetscObjectState held_state;
+  PetscReal        held_load;
 };
 
 /* The law of a local cell. */

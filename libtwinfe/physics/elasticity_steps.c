@@ -2,6 +2,7 @@
  * finite strain (Newton's method per step, from a tangent predictor, with cut-back on failure).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "elasticity_impl.h"
+#include "core/core_impl.h"
 
 /* A nominal step is halved at most this often (1/64 of it) before the solve gives up. */
 #define MAX_HALVINGS 6
@@ -20,9 +21,11 @@ static PetscErrorCode SetLoad(TwinfeElasticity e, PetscReal t)
 
 PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U, Vec F)
 {
-  PetscInt inverted;
+  static PetscLogEvent event = -1;
+  PetscInt             inverted;
 
   PetscFunctionBeginUser;
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaForces", &event));
   PetscCall(VecZeroEntries(F));
   e->inverted = 0;
   PetscCall(TwinfeSpaceAssembleVector(
@@ -42,6 +45,7 @@ PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U,
                                             TwinfeElasticityPressureKernel_Private, &e->pressures[i], F));
   PetscCall(MPIU_Allreduce(&e->inverted, &inverted, 1, MPIU_INT, MPI_SUM, e->comm));
   e->inverted = inverted;
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
