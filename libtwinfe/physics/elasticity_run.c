@@ -282,27 +282,37 @@ static PetscErrorCode ReadTaggedLoad(TwinfePhysics c, const TaggedLoad *l, Petsc
   PetscFunctionReturn(0);
 }
 
+/* -elasticity_formulation and -elasticity_degree as the library reads them, read once per use. */
+static PetscErrorCode ReadDiscretisation(PetscInt *formulation, PetscInt *degree)
+{
+  PetscFunctionBegin;
+  *formulation = TWINFE_ELASTICITY_DISPLACEMENT;
+  *degree      = 1;
+  PetscCall(PetscOptionsGetEList(NULL, NULL, "-elasticity_formulation", TwinfeElasticityFormulations, 2, formulation, NULL));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_degree", degree, NULL));
+  PetscFunctionReturn(0);
+}
+
 /* The mixed form needs P2 and, in every region, a volumetric modulus (nu > 0 unless
    Mooney-Rivlin): refused here, before any work, naming the options. */
-static PetscErrorCode CheckFormulation(TwinfePhysics c)
+static PetscErrorCode CheckMixedDegree(TwinfePhysics c, PetscInt formulation, PetscInt degree)
 {
-  PetscInt formulation = TWINFE_ELASTICITY_DISPLACEMENT, degree = 1;
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetEList(NULL, NULL, "-elasticity_formulation", TwinfeElasticityFormulations, 2, &formulation, NULL));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_degree", &degree, NULL));
-  if (formulation != TWINFE_ELASTICITY_MIXED) PetscFunctionReturn(0);
-  PetscCheck(degree == 2, c->comm, PETSC_ERR_ARG_INCOMP,
+  PetscCheck(formulation != TWINFE_ELASTICITY_MIXED || degree == 2, c->comm, PETSC_ERR_ARG_INCOMP,
              "-elasticity_formulation mixed needs -elasticity_degree 2 (P2 displacement with P1 pressure, Taylor-Hood); "
              "-elasticity_degree is %" PetscInt_FMT,
              degree);
-  for (PetscInt i = 0; i < c->nregions; ++i) {
-    TwinfeMaterial m;
-    PetscCall(ReadMaterial(c, i, &m, NULL));
-    PetscCheck(m.model == TWINFE_MATERIAL_MOONEY_RIVLIN || m.kappa - 2 * m.mu / 3 > 0, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "-elasticity_formulation mixed: region %s has Poisson's ratio <= 0, so no volumetric stiffness for the pressure "
-               "to carry: give -%s_nu > 0, or -elasticity_formulation displacement",
-               c->names[i], c->names[i]);
-  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckMixedMaterial(TwinfePhysics c, PetscInt formulation, const char name[], const TwinfeMaterial *m)
+{
+  PetscFunctionBegin;
+  PetscCheck(formulation != TWINFE_ELASTICITY_MIXED || m->model == TWINFE_MATERIAL_MOONEY_RIVLIN || m->kappa - 2 * m->mu / 3 > 0,
+             c->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-elasticity_formulation mixed: region %s has Poisson's ratio <= 0, so no volumetric stiffness for the pressure "
+             "to carry: give -%s_nu > 0, or -elasticity_formulation displacement",
+             name, name);
   PetscFunctionReturn(0);
 }
 
@@ -312,14 +322,18 @@ static PetscErrorCode CheckOptions(TwinfePhysics c)
   TwinfeTool     tool;
   PetscInt       steps = 1, ntags, tags[TWINFE_CASE_MAX_TOOL_TAGS], nloads, load_tags[TWINFE_CASE_MAX_TOOL_TAGS];
   PetscReal      load_values[TWINFE_CASE_MAX_TOOL_TAGS];
+  PetscInt       formulation, degree;
   PetscBool      given;
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < c->nregions; ++i)
+  PetscCall(ReadDiscretisation(&formulation, &degree));
+  PetscCall(CheckMixedDegree(c, formulation, degree));
+  for (PetscInt i = 0; i < c->nregions; ++i) {
     PetscCall(ReadMaterial(c, i, &m, NULL));
+    PetscCall(CheckMixedMaterial(c, formulation, c->names[i], &m));
+  }
   PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
   PetscCall(ReadTaggedLoad(c, &springs_load, &nloads, load_tags, load_values));
   PetscCall(ReadTaggedLoad(c, &pressures_load, &nloads, load_tags, load_values));
-  PetscCall(CheckFormulation(c));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
   PetscCheck(steps >= 1 && steps <= 10000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_load_steps %" PetscInt_FMT " is out of range: give 1 to 10000 (each step writes a state)", steps);
@@ -395,13 +409,11 @@ static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, Pets
 
 /* Pure-displacement P1 tets lock for nearly incompressible tissue: said on the terminal, not
    silently solved (docs/mechanics.md measures it). */
-static PetscErrorCode WarnLocking(TwinfePhysics c, const char name[], const TwinfeMaterial *m)
+static PetscErrorCode WarnLocking(TwinfePhysics c, PetscInt formulation, PetscInt degree, const char name[],
+                                  const TwinfeMaterial *m)
 {
-  PetscInt  formulation = TWINFE_ELASTICITY_DISPLACEMENT, degree = 1;
   PetscReal nu = (3 * m->kappa - 2 * m->mu) / (2 * (3 * m->kappa + m->mu));
   PetscFunctionBegin;
-  PetscCall(PetscOptionsGetEList(NULL, NULL, "-elasticity_formulation", TwinfeElasticityFormulations, 2, &formulation, NULL));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_degree", &degree, NULL));
   if (formulation == TWINFE_ELASTICITY_MIXED || nu < 0.48) PetscFunctionReturn(0);
   PetscCall(TwinfePhysicsPrintf_Private(c,
                                         "          note: region %s has nu = %.4g; pure-displacement P%d tets lock there (too "
@@ -419,16 +431,18 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscInt              spring_tags[TWINFE_CASE_MAX_TOOL_TAGS];
   PetscReal             spring_k[TWINFE_CASE_MAX_TOOL_TAGS];
   TwinfeTool            tool;
+  PetscInt              formulation, degree;
   PetscBool             given;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityCreate(c->dm, &e->elasticity));
+  PetscCall(ReadDiscretisation(&formulation, &degree));
   for (PetscInt i = 0; i < c->nregions; ++i) {
     TwinfeMaterial      m;
     const TwinfeTissue *tissue;
     PetscCall(ReadMaterial(c, i, &m, &tissue));
     PetscCall(TwinfeElasticitySetRegionMaterial(e->elasticity, c->labels[i], &m));
     PetscCall(ReportMaterial(c, c->names[i], &m, tissue));
-    PetscCall(WarnLocking(c, c->names[i], &m));
+    PetscCall(WarnLocking(c, formulation, degree, c->names[i], &m));
   }
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-gravity", g, &ng, NULL));
   PetscCall(TwinfeElasticitySetGravity(e->elasticity, g));
