@@ -26,7 +26,7 @@ def wall(time_file):
 
 
 out, runs = sys.argv[1], sys.argv[2:]
-print(f"{'run':12} {'tets':>9} {'unknowns':>9} {'Newton':>6} {'Krylov':>6} {'wall s':>7} {'solve s':>7} "
+print(f"{'run':18} {'tets':>9} {'unknowns':>9} {'Newton':>6} {'Krylov':>6} {'wall s':>7} {'solve s':>7} "
       f"{'KSPSolve s':>10} {'PCSetUp s':>9} {'Jacobian s':>10} {'s/Newton':>8} {'peak MB':>8} {'B/unknown':>9}")
 for name in runs:
     rep = json.load(open(os.path.join(out, name, "report.json")))
@@ -41,6 +41,6 @@ for name in runs:
     solve_s = rep["timings_s"]["solve"]
     per_newton = (log_time(log, "SNESSolve")[1] / newton) if newton else float("nan")
     mb = peak_mb(os.path.join(out, name + ".time"))
-    print(f"{name:12} {rep['mesh']['tetrahedra']:>9} {unknowns:>9} {newton:>6} {krylov:>6} "
+    print(f"{name:18} {rep['mesh']['tetrahedra']:>9} {unknowns:>9} {newton:>6} {krylov:>6} "
           f"{wall(os.path.join(out, name + '.time')):>7.1f} {solve_s:>7.1f} {ksp:>10.2f} {pcsetup:>9.2f} {jac:>10.2f} "
           f"{per_newton:>8.2f} {mb:>8.0f} {mb * 2**20 / unknowns:>9.0f}")
