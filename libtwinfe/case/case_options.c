@@ -133,7 +133,7 @@ static PetscErrorCode CheckNames(MPI_Comm comm, PetscInt nnames, char *names[], 
 static PetscErrorCode DeclareImage(MPI_Comm comm, Regions *r)
 {
   char           image[PETSC_MAX_PATH_LEN], *names[TWINFE_CASE_MAX_REGIONS];
-  PetscInt       labels[TWINFE_CASE_MAX_REGIONS], nlabels = 0, nnames = 0, max_voxels = PETSC_MAX_INT;
+  PetscInt       labels[TWINFE_CASE_MAX_REGIONS] = {0}, nlabels = 0, nnames = 0, max_voxels = PETSC_MAX_INT;
   PetscInt       island_voxels    = TWINFE_IMAGE_ISLAND_VOXELS_DEFAULT;
   PetscReal      island_percent   = TWINFE_IMAGE_ISLAND_PERCENT_DEFAULT;
   PetscBool      repair           = PETSC_TRUE;
@@ -267,7 +267,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
                                          "cut vessels where the planner wants their inlet or outlet: 6 numbers per plane, "
                                          "px,py,pz,nx,ny,nz (LPS mm), a point inside the vessel's cross-section and the "
                                          "normal toward the part to remove; a flat cap with its own facet tag closes each cut",
-                                         NULL, cut, &ncut, &cut_set));
+                                         PetscOptionsObject->title, cut, &ncut, &cut_set));
   PetscOptionsEnd();
   PetscCall(declared);
   if (cut_set) PetscCall(CheckCutPlanes(comm, ncut, cut));
@@ -453,9 +453,9 @@ static PetscErrorCode DeclareMaterials(MPI_Comm comm, PetscInt n, const char nam
 /* A rigid retractor (physics/elasticity_run.c reads and checks it; docs/mechanics.md). */
 static PetscErrorCode DeclareRetractor(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
 {
-  PetscReal v3[3] = {0, 0, 0}, size = 0, path[3 * TWINFE_TOOL_MAX_WAYPOINTS];
+  PetscReal v3[3] = {0, 0, 0}, size = 0, path[3 * TWINFE_TOOL_MAX_WAYPOINTS] = {0};
   PetscInt  npath = 3 * TWINFE_TOOL_MAX_WAYPOINTS;
-  PetscInt  shape = 0, tags[TWINFE_CASE_MAX_REGIONS], ntags = 0;
+  PetscInt  shape = 0, tags[TWINFE_CASE_MAX_REGIONS] = {0}, ntags = 0;
   PetscFunctionBegin;
   TwinfeOptionsTry(*declared, TwinfeOptionsChoice(PetscOptionsObject, "-retractor_shape",
                                                   "a rigid tool that holds the tissue inside its shape and moves it over the "
@@ -474,7 +474,7 @@ static PetscErrorCode DeclareRetractor(PetscOptionItems *PetscOptionsObject, Pet
                    PetscOptionsRealArray("-retractor_path",
                                          "the tool's displacement at waypoints x1,y1,z1,x2,... (mm, LPS), reached at equal "
                                          "shares of the load steps, straight between them (instead of -retractor_motion)",
-                                         NULL, path, &npath, NULL));
+                                         PetscOptionsObject->title, path, &npath, NULL));
   TwinfeOptionsTry(*declared,
                    TwinfeOptionsReal(PetscOptionsObject, "-retractor_radius", "a cylinder's radius, mm", size, &size, NULL));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-retractor_length",
@@ -495,8 +495,9 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
   const char *axes[] = {"x", "y", "z"}, *sides[] = {"min", "max"};
   PetscReal   g[3] = {0.0, 9810.0, 0.0}, fraction = 0.25;
   PetscInt    tags[TWINFE_CASE_MAX_REGIONS] = {0}, ntags = 0, axis = 1, side = 1;
-  PetscInt    spring_tags[TWINFE_CASE_MAX_REGIONS], nspring_tags = 0, pressure_tags[TWINFE_CASE_MAX_REGIONS], npressure_tags = 0;
-  PetscReal   spring_k[TWINFE_CASE_MAX_REGIONS], pressure[TWINFE_CASE_MAX_REGIONS];
+  PetscInt    spring_tags[TWINFE_CASE_MAX_REGIONS] = {0}, nspring_tags = 0, pressure_tags[TWINFE_CASE_MAX_REGIONS] = {0};
+  PetscInt    npressure_tags                    = 0;
+  PetscReal   spring_k[TWINFE_CASE_MAX_REGIONS] = {0}, pressure[TWINFE_CASE_MAX_REGIONS] = {0};
   PetscInt    nspring_k = TWINFE_CASE_MAX_REGIONS, npressure = TWINFE_CASE_MAX_REGIONS;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -522,14 +523,14 @@ static PetscErrorCode DeclareBoundary(MPI_Comm comm)
                                                    "traction -k u",
                                                    TWINFE_CASE_MAX_REGIONS, spring_tags, &nspring_tags, NULL));
   TwinfeOptionsTry(declared, PetscOptionsRealArray("-spring_stiffness",
-                                                   "the supports' stiffness k, Pa/mm: one for all, or one per -spring_tags", NULL,
-                                                   spring_k, &nspring_k, NULL));
+                                                   "the supports' stiffness k, Pa/mm: one for all, or one per -spring_tags",
+                                                   PetscOptionsObject->title, spring_k, &nspring_k, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsIntArray(PetscOptionsObject, "-pressure_tags",
                                                    "facet tags under a pressure pushing into the tissue (follows the deformed "
                                                    "surface at finite strain)",
                                                    TWINFE_CASE_MAX_REGIONS, pressure_tags, &npressure_tags, NULL));
   TwinfeOptionsTry(declared, PetscOptionsRealArray("-pressure_Pa", "the pressures, Pa: one for all, or one per -pressure_tags",
-                                                   NULL, pressure, &npressure, NULL));
+                                                   PetscOptionsObject->title, pressure, &npressure, NULL));
   PetscOptionsEnd();
   PetscCall(declared);
   for (PetscInt t = 0; t < ntags; ++t)
@@ -559,13 +560,13 @@ static PetscErrorCode DeclarePulsatileFlow(PetscOptionItems *PetscOptionsObject,
                    PetscOptionsRealArray("-inflow_fourier",
                                          "flow: pulsatile inflow (ml/s) as a0,a1,b1,a2,b2,...: a0 + sum a_k cos(2 pi k t/T) "
                                          "+ b_k sin(2 pi k t/T)",
-                                         NULL, fourier, &n, &set));
+                                         PetscOptionsObject->title, fourier, &n, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-cardiac_period",
                                                 "flow: the period T (s) of -inflow_fourier", period, &period, NULL));
   TwinfeOptionsTry(*declared, PetscOptionsRealArray("-outlet_rcr",
                                                     "flow: a Windkessel per outlet cap, in cap order: Rp,C,Rd,... (Pa s/mm^3, "
                                                     "mm^3/Pa; C 0 for a resistance Rp + Rd; default free outlets)",
-                                                    NULL, rcr, &nrcr, &set));
+                                                    PetscOptionsObject->title, rcr, &nrcr, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-cycles",
                                                "flow: cardiac cycles to run with a pulsatile inflow (0: steady flow)", cycles,
                                                &cycles, NULL));
@@ -605,7 +606,7 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
   TwinfeOptionsTry(*declared, PetscOptionsRealArray("-carreau_yasuda",
                                                     "flow: Carreau-Yasuda mu0,mu_inf,lambda,n,a (Pa s, Pa s, s, -, -; default "
                                                     "blood, Cho and Kensey 1991: 0.056,0.00345,3.313,0.3568,2)",
-                                                    NULL, carreau_yasuda, &ncy, &set));
+                                                    PetscOptionsObject->title, carreau_yasuda, &ncy, &set));
   TwinfeOptionsTry(*declared, TwinfeOptionsReal(PetscOptionsObject, "-grad_div",
                                                 "flow: grad-div parameter, Pa s (default 10 x viscosity for navier_stokes and "
                                                 "pulsatile flow, 0 for steady stokes; docs/flow.md)",
