@@ -147,6 +147,13 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceGetFaceTags(TwinfeSpace space, PetscInt *
    at out[c*nout] (cStart..cEnd order): cell averages, error norms per cell. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel,
                                                      void *ctx, PetscInt nout, PetscScalar out[]);
+/* The same, handing the values to consume a block of at most `block` cells at a time (cells
+   cstart..cend-1, values[(c - cstart)*nout]): memory for block*nout values, not ncells*nout.
+   Collective. */
+typedef PetscErrorCode (*TwinfeCellValuesFn)(PetscInt cstart, PetscInt cend, const PetscScalar values[], void *ctx);
+PETSC_EXTERN PetscErrorCode TwinfeSpaceEvaluateCellBlocks(TwinfeSpace space, PetscInt qorder, Vec U,
+                                                          TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout,
+                                                          PetscInt block, TwinfeCellValuesFn consume, void *consume_ctx);
 
 /* Dirichlet conditions. Constrain the components in mask (bit c = component c) of field on
    every node in the closure of the faces with "Face Sets" value tag whose coordinates lie in

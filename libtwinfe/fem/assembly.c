@@ -774,25 +774,65 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
   PetscFunctionReturn(0);
 }
 
+/* Cells [cstart, cend) through kernel into out[(c - cstart)*nout]. */
+static PetscErrorCode EvaluateRange(TwinfeSpace space, const TwinfeRule *rule, TwinfeElementWork *work, const PetscScalar *ulocal,
+                                    TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout, PetscInt cstart, PetscInt cend,
+                                    PetscScalar out[])
+{
+  TwinfeElement e;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(out, (cend - cstart) * nout));
+  for (PetscInt c = cstart; c < cend; ++c) {
+    TwinfeSpaceElementSetUp(space, c, rule, ulocal, work, &e);
+    PetscCall(kernel(&e, &out[(c - cstart) * nout], ctx));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeSpaceEvaluateCellBlocks(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel,
+                                             void *ctx, PetscInt nout, PetscInt block, TwinfeCellValuesFn consume,
+                                             void *consume_ctx)
+{
+  TwinfeRule        *rule;
+  TwinfeElementWork  work;
+  const PetscScalar *ulocal;
+  PetscScalar       *values;
+  PetscErrorCode     ierr = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(block > 0, space->comm, PETSC_ERR_ARG_OUTOFRANGE, "TwinfeSpaceEvaluateCellBlocks: block %" PetscInt_FMT " < 1",
+             block);
+  block = PetscMin(block, PetscMax(space->ncells, 1));
+  PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
+  PetscCall(PetscMalloc1(block * nout, &values));
+  PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
+  PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
+  for (PetscInt c = 0; c < space->ncells && !ierr; c += block) {
+    const PetscInt end = PetscMin(c + block, space->ncells);
+    ierr               = EvaluateRange(space, rule, &work, ulocal, kernel, ctx, nout, c, end, values);
+    if (!ierr) ierr = consume(c, end, values, consume_ctx);
+  }
+  PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
+  PetscCall(TwinfeElementWorkDestroy(&work));
+  PetscCall(PetscFree(values));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSpaceEvaluateCells(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementVectorKernel kernel, void *ctx,
                                         PetscInt nout, PetscScalar out[])
 {
   TwinfeRule        *rule;
   TwinfeElementWork  work;
-  TwinfeElement      e;
   const PetscScalar *ulocal;
-  PetscErrorCode     ierr = 0;
+  PetscErrorCode     ierr;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
   PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_FALSE, &work));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
-  for (PetscInt c = 0; c < space->ncells; ++c) {
-    TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
-    PetscCall(PetscArrayzero(&out[c * nout], nout));
-    ierr = kernel(&e, &out[c * nout], ctx);
-    if (ierr) break;
-  }
+  ierr = EvaluateRange(space, rule, &work, ulocal, kernel, ctx, nout, 0, space->ncells, out);
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(TwinfeElementWorkDestroy(&work));
   PetscCall(ierr);
