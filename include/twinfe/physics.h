@@ -97,6 +97,11 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity elasticity);
 /* The solution: a Vec on the displacement DM with 3 dofs per vertex and nothing else (for P2
    the vertex dofs are copied into such a layout, refreshed by each call), lent. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetDisplacement(TwinfeElasticity elasticity, DM *dm, Vec *u);
+/* The displacement at every node of its space, named "displacement": P1 the vertices (as
+   above); P2 the vertices and the edges, laid out as TwinfeSpaceCreateNodeVector lays them, so a
+   writer shows the quadratic field on quadratic tets instead of its vertex values. DM and Vec
+   lent, refreshed by each call. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetNodeDisplacement(TwinfeElasticity elasticity, DM *dm, Vec *u);
 /* Linear iterations, final residual norm, and the converged reason as text. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolverInfo(TwinfeElasticity elasticity, PetscInt *iterations,
                                                           PetscReal *residual_norm, const char **reason);

@@ -68,6 +68,8 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(VecDestroy(&e->pressure));
   PetscCall(DMDestroy(&e->pressure_dm));
   PetscCall(VecDestroy(&e->reaction));
+  PetscCall(VecDestroy(&e->node_u));
+  PetscCall(DMDestroy(&e->node_dm));
   PetscCall(VecDestroy(&e->held_residual));
   PetscCall(DMDestroy(&e->reaction_dm));
   PetscCall(TwinfeSpaceDestroy(&e->space));
@@ -888,6 +890,25 @@ PetscErrorCode TwinfeElasticityGetDisplacement(TwinfeElasticity e, DM *dm, Vec *
   PetscCall(UpdateVertexDisplacement(e));
   if (dm) *dm = e->vertex_dm;
   if (u) *u = e->vertex_u;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetNodeDisplacement(TwinfeElasticity e, DM *dm, Vec *u)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(e->space, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetNodeDisplacement: call TwinfeElasticitySolve first");
+  if (e->degree == 1) {
+    PetscCall(TwinfeElasticityGetDisplacement(e, dm, u));
+    PetscFunctionReturn(0);
+  }
+  if (!e->node_dm) {
+    PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->node_dm, &e->node_u));
+    PetscCall(PetscObjectSetName((PetscObject)e->node_u, "displacement"));
+  }
+  PetscCall(TwinfeSpaceCopyNodeValues(e->space, 0, e->u, e->node_dm, e->node_u));
+  if (dm) *dm = e->node_dm;
+  if (u) *u = e->node_u;
   PetscFunctionReturn(0);
 }
 

@@ -124,8 +124,8 @@ struct _p_TwinfeElasticity {
   /* what the last solve did */
   PetscInt steps_taken, newton_its, linear_its, cutbacks;
   /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
-  DM  vertex_dm, pressure_dm, reaction_dm;
-  Vec vertex_u, pressure, reaction;
+  DM  vertex_dm, pressure_dm, reaction_dm, node_dm;
+  Vec vertex_u, pressure, reaction, node_u;
   /* R(u) at the load factor it was assembled for: the reaction forces and the reaction field
      read it, assembled once per state (HeldResidual) */
   Vec              held_residual;

@@ -489,7 +489,7 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
   TwinfeElasticityFormulation form;
   PetscErrorCode              ierr;
   PetscFunctionBegin;
-  PetscCall(TwinfeElasticityGetDisplacement(e->elasticity, &udm, &given[0]));
+  PetscCall(TwinfeElasticityGetNodeDisplacement(e->elasticity, &udm, &given[0]));
   names[0] = pnames[0];
   PetscCall(TwinfeElasticityGetFormulation(e->elasticity, &form));
   if (form == TWINFE_ELASTICITY_MIXED) {
