@@ -99,6 +99,11 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, 
    several into a flat array handed to MatSetValuesCOO once; PETSc never sorts duplicates. All
    matrices of one space share this pattern. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A);
+/* Frees what maps element matrices into the space's matrices (pattern_map: 64 bytes per P1
+   cell, 400 per P2): for a matrix assembled once (small strain) before a solve that wants the
+   memory. The next matrix creation or assembly builds it again (about 2 s per 1M tets). Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceReleasePattern(TwinfeSpace space);
 /* Assemble A = sum of element matrices from kernel with a quadrature exact for degree qorder;
    U (global, may be NULL) gives e->u. Replaces A's values; A must come from
    TwinfeSpaceCreateMatrix of this space, its pattern unchanged (a matrix given entries outside

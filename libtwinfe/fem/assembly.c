@@ -357,6 +357,15 @@ static PetscErrorCode GetPatternColumns(TwinfeSpace space)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeSpaceReleasePattern(TwinfeSpace space)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(space->pattern_cols));
+  PetscCall(PetscFree2(space->pattern_rowptr, space->pattern_map));
+  space->pattern_built = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 /* Name under which a matrix built straight from the pattern's CSR carries its space's DM. */
 static const char csr_key[] = "TwinfeSpacePatternCSR";
 
