@@ -30,7 +30,10 @@ PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *work)
 /* Physical points and gradients of cell c at the rule's points: x = v0 + J xi, grad = J^{-T} grad_ref. */
 static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, TwinfeElementWork *work)
 {
-  const PetscReal *J = &space->J[9 * c], *Ji = &space->Jinv[9 * c], *v0 = &space->v0[3 * c];
+  const PetscReal *J = &space->J[9 * c], *v0 = &space->v0[3 * c];
+  PetscReal        Ji[9];
+
+  TwinfeInvertJacobian(J, Ji);
 
   for (PetscInt q = 0; q < rule->nq; ++q) {
     const PetscReal *xi = &rule->xi[3 * q];

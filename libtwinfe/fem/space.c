@@ -166,7 +166,7 @@ static PetscErrorCode CellPoints(DM dm, PetscInt cell, PetscInt vStart, PetscInt
 
 static PetscErrorCode CellGeometry(TwinfeCells *space, PetscInt c, const PetscScalar *coords, PetscSection cs)
 {
-  PetscReal x[4][3], *J = &space->J[9 * c], *Ji = &space->Jinv[9 * c], det;
+  PetscReal x[4][3], *J = &space->J[9 * c], det;
 
   PetscFunctionBeginUser;
   for (PetscInt v = 0; v < 4; ++v) {
@@ -183,15 +183,6 @@ static PetscErrorCode CellGeometry(TwinfeCells *space, PetscInt c, const PetscSc
   det = J[0] * (J[4] * J[8] - J[5] * J[7]) - J[1] * (J[3] * J[8] - J[5] * J[6]) + J[2] * (J[3] * J[7] - J[4] * J[6]);
   PetscCheck(PetscAbsReal(det) > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " has zero volume",
              c + space->cStart);
-  Ji[0]          = (J[4] * J[8] - J[5] * J[7]) / det;
-  Ji[1]          = (J[2] * J[7] - J[1] * J[8]) / det;
-  Ji[2]          = (J[1] * J[5] - J[2] * J[4]) / det;
-  Ji[3]          = (J[5] * J[6] - J[3] * J[8]) / det;
-  Ji[4]          = (J[0] * J[8] - J[2] * J[6]) / det;
-  Ji[5]          = (J[2] * J[3] - J[0] * J[5]) / det;
-  Ji[6]          = (J[3] * J[7] - J[4] * J[6]) / det;
-  Ji[7]          = (J[1] * J[6] - J[0] * J[7]) / det;
-  Ji[8]          = (J[0] * J[4] - J[1] * J[3]) / det;
   space->detJ[c] = PetscAbsReal(det);
   PetscFunctionReturn(0);
 }
@@ -225,7 +216,7 @@ static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
   PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
   cells->ncells = cEnd - cells->cStart;
   PetscCall(PetscMalloc3(cells->ncells * 10, &cells->cell_points, cells->ncells * 3, &cells->v0, cells->ncells, &cells->detJ));
-  PetscCall(PetscMalloc3(cells->ncells * 9, &cells->J, cells->ncells * 9, &cells->Jinv, cells->ncells, &cells->region));
+  PetscCall(PetscMalloc2(cells->ncells * 9, &cells->J, cells->ncells, &cells->region));
   PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
   PetscCall(DMGetCoordinateSection(dm, &cs));
   PetscCall(VecGetArrayRead(coordinates, &coords));
@@ -291,7 +282,7 @@ static PetscErrorCode CellsRelease(TwinfeCells **cells)
   *cells = NULL;
   if (!c || --c->refct > 0) PetscFunctionReturn(0);
   PetscCall(PetscFree3(c->cell_points, c->v0, c->detJ));
-  PetscCall(PetscFree3(c->J, c->Jinv, c->region));
+  PetscCall(PetscFree2(c->J, c->region));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }
@@ -350,7 +341,6 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   space->cell_points = cells->cell_points;
   space->v0          = cells->v0;
   space->J           = cells->J;
-  space->Jinv        = cells->Jinv;
   space->detJ        = cells->detJ;
   space->region      = cells->region;
   PetscCall(DMGetLocalSection(space->dm, &section));

@@ -18,7 +18,7 @@
 /* Components a field may have here (a velocity has 3). */
 #define TRANSFER_MAX_COMPONENTS 9
 
-/* Per coarse cell: v0 (3), J (9), Jinv (9), then its element values (ndof). */
+/* Per coarse cell: v0 (3), J (9), J^{-1} (9), then its element values (ndof). */
 #define GEOMETRY_REALS 21
 
 typedef struct {
@@ -63,8 +63,10 @@ static PetscErrorCode GatherCells(TwinfeSpace from, Vec U, SourceCells *s)
     const PetscInt *dofs = &from->cell_dofs[from->ndof * c];
     for (PetscInt k = 0; k < 3; ++k)
       p[k] = from->v0[3 * c + k];
+    PetscReal Ji[9];
+    TwinfeInvertJacobian(&from->J[9 * c], Ji);
     for (PetscInt k = 0; k < 9; ++k)
-      p[3 + k] = from->J[9 * c + k], p[12 + k] = from->Jinv[9 * c + k];
+      p[3 + k] = from->J[9 * c + k], p[12 + k] = Ji[k];
     for (PetscInt i = 0; i < from->ndof; ++i)
       p[GEOMETRY_REALS + i] = ulocal[dofs[i]];
   }
