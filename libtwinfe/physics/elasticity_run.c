@@ -504,7 +504,8 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
   ierr = TwinfeElasticityComputeCellFields(e->elasticity, cells);
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k) {
     ierr = PetscObjectGetName((PetscObject)cells[k], &cnames[k]);
-    if (!ierr && zero) ierr = VecZeroEntries(cells[k]);
+    /* the unloaded state: no stress, no strain, and every cell keeps its volume (J = 1) */
+    if (!ierr && zero) ierr = VecSet(cells[k], strcmp(cnames[k], "J") ? 0.0 : 1.0);
   }
   for (PetscInt k = 0; k < npoint && !ierr; ++k) {
     ierr = VecDuplicate(given[k], &shown[k]);

@@ -7,6 +7,7 @@ meshes/liver_totalsegmentator.yaml at -mesh_size 8 (about 9k tets), neo-Hookean,
 Checked (docs/mechanics.md gives the figures):
   - mixed P2-P1 converges (Newton), report.json says solve.formulation mixed;
   - the clamp's reaction balances the weight rho g V (the same 1e-6 as the displacement form);
+  - the unloaded state has J = 1 and no stress in every cell;
   - every state has the point field "pressure", zero in the unloaded state, and the nodal
     "reaction_force" (P2: on the quadratic tets' vertex and edge points), which sums to the
     clamp's reaction;
@@ -87,6 +88,9 @@ if code == 0 and code_ref == 0:
             p = last["pressure"]
             print(f"pressure: {p.min():.2f} .. {p.max():.2f} Pa")
             ck.check(np.all(first["pressure"] == 0) and np.ptp(p) > 0, "the unloaded state has no pressure, the loaded one has")
+        ck.check(np.all(first["J"] == 1) and np.all(first["von_mises"] == 0),
+                 f"the unloaded state: J {first['J'].min()} .. {first['J'].max()} (1: volumes kept), von Mises "
+                 f"up to {first['von_mises'].max()}")
         ck.check("reaction_force" in last, f"point fields {sorted(last)}")
         if "reaction_force" in last:
             nodal = last["reaction_force"].sum(axis=0)
