@@ -43,6 +43,26 @@ static inline PetscErrorCode TwinfeLogBegin_Private(const char name[], PetscLogE
   PetscFunctionReturn(0);
 }
 
+/* det A of a row-major 3x3 matrix (a cell's affine map J, a deformation gradient F). */
+static inline PetscReal TwinfeDet3_Private(const PetscReal A[9])
+{
+  return A[0] * (A[4] * A[8] - A[5] * A[7]) - A[1] * (A[3] * A[8] - A[5] * A[6]) + A[2] * (A[3] * A[7] - A[4] * A[6]);
+}
+
+/* Ainv = A^{-1} (row-major) for det A = det != 0, from the cofactors. */
+static inline void TwinfeInverse3_Private(const PetscReal A[9], PetscReal det, PetscReal Ainv[9])
+{
+  Ainv[0] = (A[4] * A[8] - A[5] * A[7]) / det;
+  Ainv[1] = (A[2] * A[7] - A[1] * A[8]) / det;
+  Ainv[2] = (A[1] * A[5] - A[2] * A[4]) / det;
+  Ainv[3] = (A[5] * A[6] - A[3] * A[8]) / det;
+  Ainv[4] = (A[0] * A[8] - A[2] * A[6]) / det;
+  Ainv[5] = (A[2] * A[3] - A[0] * A[5]) / det;
+  Ainv[6] = (A[3] * A[7] - A[4] * A[6]) / det;
+  Ainv[7] = (A[1] * A[6] - A[0] * A[7]) / det;
+  Ainv[8] = (A[0] * A[4] - A[1] * A[3]) / det;
+}
+
 /* body(begin, end, ctx) over [0, n) split into contiguous ranges, one per thread
    (TwinfeGetThreads; 1 for small n). The body calls no PETSc function and allocates nothing
    (core/threads.c says why); it writes only the items of its range. */

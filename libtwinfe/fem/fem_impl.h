@@ -3,6 +3,8 @@
 #pragma once
 #include <twinfe/fem.h>
 
+#include "core/core_impl.h"
+
 #define TWINFE_MAX_QORDER 20
 
 /* Reference tabulation for one quadrature rule; face rules are mapped onto one reference face. */
@@ -20,7 +22,8 @@ typedef struct {
   PetscInt         refct;
   PetscObjectState coordinates_state, regions_state; /* of the DM when it was built */
   PetscInt         cStart, ncells;
-  PetscInt        *cell_points, *region;
+  PetscInt        *cell_points, *region; /* cell_points: 10 a cell, the edges (4..9) set only if has_edges */
+  PetscBool        has_edges;            /* read when a P2 space first needs them */
   PetscReal       *v0, *J, *detJ;
 } TwinfeCells;
 
@@ -28,17 +31,7 @@ typedef struct {
    it is used, not stored: 72 bytes a cell (183 MB at 2.5M tets) for about 40 flops per use. */
 static inline void TwinfeInvertJacobian(const PetscReal J[9], PetscReal Ji[9])
 {
-  const PetscReal det =
-      J[0] * (J[4] * J[8] - J[5] * J[7]) - J[1] * (J[3] * J[8] - J[5] * J[6]) + J[2] * (J[3] * J[7] - J[4] * J[6]);
-  Ji[0] = (J[4] * J[8] - J[5] * J[7]) / det;
-  Ji[1] = (J[2] * J[7] - J[1] * J[8]) / det;
-  Ji[2] = (J[1] * J[5] - J[2] * J[4]) / det;
-  Ji[3] = (J[5] * J[6] - J[3] * J[8]) / det;
-  Ji[4] = (J[0] * J[8] - J[2] * J[6]) / det;
-  Ji[5] = (J[2] * J[3] - J[0] * J[5]) / det;
-  Ji[6] = (J[3] * J[7] - J[4] * J[6]) / det;
-  Ji[7] = (J[1] * J[6] - J[0] * J[7]) / det;
-  Ji[8] = (J[0] * J[4] - J[1] * J[3]) / det;
+  TwinfeInverse3_Private(J, TwinfeDet3_Private(J), Ji);
 }
 
 struct _p_TwinfeSpace {

@@ -109,48 +109,72 @@ static void AddUnique(PetscInt p, PetscInt list[], PetscInt *n, PetscInt max)
   ++*n;
 }
 
-/* The 4 vertices (any order defines the affine map: |det J| and J^{-1} serve either way) and the
-   6 edges placed at the reference edge named by their two vertices. Read from the cones (cell
-   -> faces -> edges -> vertices): the transitive closure, with its orientations, had cost 2 us a
-   cell, 5 s of the space at 2.5M tets. */
-static PetscErrorCode CellPoints(DM dm, PetscInt cell, PetscInt vStart, PetscInt vEnd, PetscInt eStart, PetscInt eEnd,
-                                 PetscInt points[10])
+/* Cone of point p with its expected size checked (the cell, face or edge of a tet). */
+static PetscErrorCode ConeOfSize(DM dm, PetscInt cell, PetscInt p, PetscInt size, const PetscInt **cone)
 {
-  const PetscInt *faces;
-  PetscInt        nfaces, nv = 0, ne = 0, edges[6];
-  PetscBool       tet;
+  PetscInt n;
 
   PetscFunctionBeginUser;
-  PetscCall(DMPlexGetConeSize(dm, cell, &nfaces));
-  PetscCall(DMPlexGetCone(dm, cell, &faces));
-  tet = nfaces == 4 ? PETSC_TRUE : PETSC_FALSE;
-  for (PetscInt f = 0; f < nfaces && tet; ++f) {
-    const PetscInt *face_edges;
-    PetscInt        n;
-    PetscCall(DMPlexGetConeSize(dm, faces[f], &n));
-    PetscCall(DMPlexGetCone(dm, faces[f], &face_edges));
-    tet = n == 3 ? PETSC_TRUE : PETSC_FALSE;
-    for (PetscInt k = 0; k < n && tet; ++k) {
-      const PetscInt *ends;
-      PetscInt        m;
-      PetscCall(DMPlexGetConeSize(dm, face_edges[k], &m));
-      PetscCall(DMPlexGetCone(dm, face_edges[k], &ends));
-      tet = m == 2 && face_edges[k] >= eStart && face_edges[k] < eEnd ? PETSC_TRUE : PETSC_FALSE;
-      AddUnique(face_edges[k], edges, &ne, 6);
-      for (PetscInt v = 0; v < m && tet; ++v) {
-        tet = ends[v] >= vStart && ends[v] < vEnd ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(DMPlexGetConeSize(dm, p, &n));
+  PetscCheck(n == size, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "cell %" PetscInt_FMT " is not a tetrahedron (point %" PetscInt_FMT " has %" PetscInt_FMT
+             " cone points, a tet's has %" PetscInt_FMT "): TwinfeSpace supports tets only",
+             cell, p, n, size);
+  PetscCall(DMPlexGetCone(dm, p, cone));
+  PetscFunctionReturn(0);
+}
+
+/* The 4 vertices of a tet (any order defines the affine map: |det J| and J^{-1} serve either
+   way): the ends of two edges of its first face, then the vertex of its second face that the
+   first lacks. Seven cone reads a cell; the 40 of reading every edge of every face cost 2.5 s of
+   the P1 space at 2.5M tets, and P1 needs no edge (CellEdges reads them for P2). */
+static PetscErrorCode CellVertices(DM dm, PetscInt cell, PetscInt vStart, PetscInt vEnd, PetscInt points[4])
+{
+  const PetscInt *faces, *edges, *ends;
+  PetscInt        nv = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(ConeOfSize(dm, cell, cell, 4, &faces));
+  for (PetscInt f = 0; f < 2; ++f) {
+    PetscCall(ConeOfSize(dm, cell, faces[f], 3, &edges));
+    for (PetscInt k = 0; k < 2 && nv < 4; ++k) {
+      PetscCall(ConeOfSize(dm, cell, edges[k], 2, &ends));
+      for (PetscInt v = 0; v < 2; ++v)
         AddUnique(ends[v], points, &nv, 4);
-      }
     }
+    PetscCheck(nv == 3 + f, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "cell %" PetscInt_FMT " is not a tetrahedron (face %" PetscInt_FMT " does not add one vertex to the first)", cell,
+               faces[f]);
   }
-  PetscCheck(tet && nv == 4 && ne == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "cell %" PetscInt_FMT " is not a tetrahedron (%" PetscInt_FMT " faces, %" PetscInt_FMT " vertices, %" PetscInt_FMT
-             " edges): TwinfeSpace supports tets only",
-             cell, nfaces, nv, ne);
+  for (PetscInt v = 0; v < 4; ++v)
+    PetscCheck(points[v] >= vStart && points[v] < vEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "cell %" PetscInt_FMT ": point %" PetscInt_FMT " is not a vertex", cell, points[v]);
+  PetscFunctionReturn(0);
+}
+
+/* The 6 edges of a tet whose vertices are points[0..3], each placed at the reference edge
+   named by its two vertices (points[4 + slot]). */
+static PetscErrorCode CellEdges(DM dm, PetscInt cell, PetscInt eStart, PetscInt eEnd, PetscInt points[10])
+{
+  const PetscInt *faces;
+  PetscInt        ne = 0, edges[6];
+
+  PetscFunctionBeginUser;
+  PetscCall(ConeOfSize(dm, cell, cell, 4, &faces));
+  for (PetscInt f = 0; f < 4; ++f) {
+    const PetscInt *face_edges;
+    PetscCall(ConeOfSize(dm, cell, faces[f], 3, &face_edges));
+    for (PetscInt k = 0; k < 3; ++k)
+      AddUnique(face_edges[k], edges, &ne, 6);
+  }
+  PetscCheck(ne == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "cell %" PetscInt_FMT " is not a tetrahedron (%" PetscInt_FMT " edges): TwinfeSpace supports tets only", cell, ne);
   for (PetscInt k = 0; k < 6; ++k) {
     const PetscInt *cone;
     PetscInt        a = -1, b = -1, slot = -1;
-    PetscCall(DMPlexGetCone(dm, edges[k], &cone));
+    PetscCheck(edges[k] >= eStart && edges[k] < eEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "cell %" PetscInt_FMT ": point %" PetscInt_FMT " is not an edge", cell, edges[k]);
+    PetscCall(ConeOfSize(dm, cell, edges[k], 2, &cone));
     for (PetscInt v = 0; v < 4; ++v) {
       if (points[v] == cone[0]) a = v;
       if (points[v] == cone[1]) b = v;
@@ -161,6 +185,20 @@ static PetscErrorCode CellPoints(DM dm, PetscInt cell, PetscInt vStart, PetscInt
                "edge %" PetscInt_FMT " of cell %" PetscInt_FMT " does not join two of its vertices", edges[k], cell);
     points[4 + slot] = edges[k];
   }
+  PetscFunctionReturn(0);
+}
+
+/* The edges of every cell, once, for the first P2 space on the DM. */
+static PetscErrorCode ReadCellEdges(TwinfeCells *cells, DM dm)
+{
+  PetscInt eStart, eEnd;
+
+  PetscFunctionBeginUser;
+  if (cells->has_edges) PetscFunctionReturn(0);
+  PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
+  for (PetscInt c = 0; c < cells->ncells; ++c)
+    PetscCall(CellEdges(dm, c + cells->cStart, eStart, eEnd, &cells->cell_points[10 * c]));
+  cells->has_edges = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -180,7 +218,7 @@ static PetscErrorCode CellGeometry(TwinfeCells *space, PetscInt c, const PetscSc
     for (PetscInt j = 0; j < 3; ++j)
       J[3 * k + j] = x[j + 1][k] - x[0][k];
   }
-  det = J[0] * (J[4] * J[8] - J[5] * J[7]) - J[1] * (J[3] * J[8] - J[5] * J[6]) + J[2] * (J[3] * J[7] - J[4] * J[6]);
+  det = TwinfeDet3_Private(J);
   PetscCheck(PetscAbsReal(det) > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " has zero volume",
              c + space->cStart);
   space->detJ[c] = PetscAbsReal(det);
@@ -205,7 +243,7 @@ static PetscErrorCode CellDofs(TwinfeSpace space, PetscSection section, PetscInt
 
 static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
 {
-  PetscInt           cEnd, vStart, vEnd, eStart, eEnd;
+  PetscInt           cEnd, vStart, vEnd;
   Vec                coordinates;
   PetscSection       cs;
   const PetscScalar *coords;
@@ -213,7 +251,6 @@ static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cells->cStart, &cEnd));
   PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
-  PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
   cells->ncells = cEnd - cells->cStart;
   PetscCall(PetscMalloc3(cells->ncells * 10, &cells->cell_points, cells->ncells * 3, &cells->v0, cells->ncells, &cells->detJ));
   PetscCall(PetscMalloc2(cells->ncells * 9, &cells->J, cells->ncells, &cells->region));
@@ -221,7 +258,7 @@ static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
   PetscCall(DMGetCoordinateSection(dm, &cs));
   PetscCall(VecGetArrayRead(coordinates, &coords));
   for (PetscInt c = 0; c < cells->ncells; ++c) {
-    PetscCall(CellPoints(dm, c + cells->cStart, vStart, vEnd, eStart, eEnd, &cells->cell_points[10 * c]));
+    PetscCall(CellVertices(dm, c + cells->cStart, vStart, vEnd, &cells->cell_points[10 * c]));
     PetscCall(CellGeometry(cells, c, coords, cs));
   }
   PetscCall(VecRestoreArrayRead(coordinates, &coords));
@@ -335,6 +372,8 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
 
   PetscFunctionBeginUser;
   PetscCall(GetCells(dm, &cells));
+  for (PetscInt f = 0; f < space->nfields; ++f)
+    if (space->degree[f] == 2) PetscCall(ReadCellEdges(cells, dm));
   space->cells       = cells;
   space->cStart      = cells->cStart;
   space->ncells      = cells->ncells;

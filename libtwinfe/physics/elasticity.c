@@ -1029,23 +1029,43 @@ static PetscErrorCode CellFieldsFromMeans(PetscInt cstart, PetscInt cend, const 
    held 264 MB at 2.5M tets beside the fields themselves (the run's peak memory). */
 #define CELL_FIELDS_BLOCK 65536
 
-PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[])
+/* The cell fields' Vecs, named and sized (values not set). */
+static PetscErrorCode CreateCellFields(TwinfeElasticity e, Vec fields[])
 {
   static const char *const names[TWINFE_ELASTICITY_NFIELDS] = {"von_mises", "stress", "strain", "principal_strain", "J"};
   static const PetscInt    sizes[TWINFE_ELASTICITY_NFIELDS] = {1, 6, 6, 3, 1};
-  PetscInt                 ncells, inverted;
-  CellFieldArrays          arrays;
-  PetscErrorCode           ierr;
+  PetscInt                 ncells;
 
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityComputeCellFields: call TwinfeElasticitySetUp or TwinfeElasticitySolve first");
-  PetscCall(TwinfeLogBegin_Private("TwinfeElaCellFields", &cell_fields_event));
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
-  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k) {
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
     PetscCall(CreateCellVec(e, ncells, sizes[k], names[k], &fields[k]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(TwinfeElasticity e, Vec fields[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(CreateCellFields(e, fields));
+  /* J is the last field: every cell keeps its volume */
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+    PetscCall(VecSet(fields[k], k == TWINFE_ELASTICITY_NFIELDS - 1 ? 1.0 : 0.0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[])
+{
+  PetscInt        inverted;
+  CellFieldArrays arrays;
+  PetscErrorCode  ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(CreateCellFields(e, fields));
+  PetscCall(TwinfeLogBegin_Private("TwinfeElaCellFields", &cell_fields_event));
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
     PetscCall(VecGetArray(fields[k], &arrays.out[k]));
-  }
   /* the cell mean over the stiffness rule (the exact mean for P1) */
   e->inverted = 0;
   ierr        = TwinfeSpaceEvaluateCellBlocks(e->space, TwinfeElasticityStiffnessOrder_Private(e), e->u,

@@ -8,6 +8,8 @@
  * factor. Newton's matrix is its derivative, int grad v : A : grad du, A = dP/dF. */
 #include "elasticity_impl.h"
 
+#include "core/core_impl.h"
+
 PetscInt TwinfeElasticityStiffnessOrder_Private(TwinfeElasticity e)
 {
   /* P1: constant gradients, one point is exact. P2: gradients are linear, so the small-strain
@@ -270,7 +272,7 @@ PetscErrorCode TwinfeElasticityPressureMatrixKernel_Private(const TwinfeFaceElem
 static void PointFields(const TwinfeElasticLaw *law, const PetscReal F[9], const PetscReal P[9], PetscReal sigma[9],
                         PetscReal E[9], PetscReal *J)
 {
-  *J = F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
+  *J = TwinfeDet3_Private(F);
   for (PetscInt i = 0; i < 3; ++i)
     for (PetscInt j = 0; j < 3; ++j) {
       PetscReal s = 0, c = 0;

@@ -13,6 +13,8 @@
  * Both reduce to linear elasticity with the same shear and bulk moduli at small strain. */
 #include "elasticity_impl.h"
 
+#include "core/core_impl.h"
+
 #include <string.h>
 
 const char *const TwinfeMaterialModels[] = {"linear", "neo_hookean", "mooney_rivlin", NULL};
@@ -123,25 +125,6 @@ void TwinfeElasticLawFromMaterial_Private(const TwinfeMaterial *m, TwinfeElastic
 
 /* ---- kinematics ---------------------------------------------------------------------------- */
 
-static PetscReal Det3(const PetscReal F[9])
-{
-  return F[0] * (F[4] * F[8] - F[5] * F[7]) - F[1] * (F[3] * F[8] - F[5] * F[6]) + F[2] * (F[3] * F[7] - F[4] * F[6]);
-}
-
-/* Finv = F^{-1} (row-major) for det F = J != 0. */
-static void Inverse3(const PetscReal F[9], PetscReal J, PetscReal Finv[9])
-{
-  Finv[0] = (F[4] * F[8] - F[5] * F[7]) / J;
-  Finv[1] = (F[2] * F[7] - F[1] * F[8]) / J;
-  Finv[2] = (F[1] * F[5] - F[2] * F[4]) / J;
-  Finv[3] = (F[5] * F[6] - F[3] * F[8]) / J;
-  Finv[4] = (F[0] * F[8] - F[2] * F[6]) / J;
-  Finv[5] = (F[2] * F[3] - F[0] * F[5]) / J;
-  Finv[6] = (F[3] * F[7] - F[4] * F[6]) / J;
-  Finv[7] = (F[1] * F[6] - F[0] * F[7]) / J;
-  Finv[8] = (F[0] * F[4] - F[1] * F[3]) / J;
-}
-
 /* The invariants I1, I2, J and their first derivatives (9 each, index 3i+J) and, where d2 is
    not NULL, their second derivatives (81 each) at F. I2's are computed only if want_i2. */
 typedef struct {
@@ -152,9 +135,9 @@ typedef struct {
 static PetscBool ComputeInvariants(const PetscReal F[9], PetscBool want_i2, Invariants *v, PetscReal Finv[9], PetscReal C[9],
                                    PetscReal b[9])
 {
-  v->J = Det3(F);
+  v->J = TwinfeDet3_Private(F);
   if (!(v->J > 0)) return PETSC_FALSE;
-  Inverse3(F, v->J, Finv);
+  TwinfeInverse3_Private(F, v->J, Finv);
   v->I1 = 0;
   for (PetscInt k = 0; k < 9; ++k)
     v->I1 += F[k] * F[k];
@@ -357,9 +340,9 @@ PetscBool TwinfeElasticLawVolumetric_Private(const TwinfeElasticLaw *law, const 
       d2theta[r] = 0;
     return PETSC_TRUE;
   }
-  J = Det3(F);
+  J = TwinfeDet3_Private(F);
   if (!(J > 0)) return PETSC_FALSE;
-  Inverse3(F, J, Finv);
+  TwinfeInverse3_Private(F, J, Finv);
   *theta = PetscLogReal(J);
   for (PetscInt i = 0; i < 3; ++i)
     for (PetscInt K = 0; K < 3; ++K)

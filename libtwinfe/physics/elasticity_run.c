@@ -501,12 +501,10 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
     PetscCall(TwinfeElasticityGetReactionField(e->elasticity, NULL, &given[npoint]));
     names[npoint++] = pnames[2];
   }
-  ierr = TwinfeElasticityComputeCellFields(e->elasticity, cells);
-  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k) {
+  ierr = zero ? TwinfeElasticityCreateUnloadedCellFields_Private(e->elasticity, cells)
+              : TwinfeElasticityComputeCellFields(e->elasticity, cells);
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS && !ierr; ++k)
     ierr = PetscObjectGetName((PetscObject)cells[k], &cnames[k]);
-    /* the unloaded state: no stress, no strain, and every cell keeps its volume (J = 1) */
-    if (!ierr && zero) ierr = VecSet(cells[k], strcmp(cnames[k], "J") ? 0.0 : 1.0);
-  }
   for (PetscInt k = 0; k < npoint && !ierr; ++k) {
     ierr = VecDuplicate(given[k], &shown[k]);
     if (!ierr) ierr = zero ? VecZeroEntries(shown[k]) : VecCopy(given[k], shown[k]);

@@ -56,6 +56,11 @@ typedef struct {
 PETSC_INTERN PetscErrorCode TwinfeClampSetCreate_Private(TwinfePhysics p, TwinfeMesh mesh, TwinfeClampSet *clamp);
 PETSC_INTERN PetscErrorCode TwinfeClampSetDestroy_Private(TwinfeClampSet *clamp);
 
+/* The cell fields of the unloaded state (no stress, no strain, J = 1), as new Vecs named and
+   sized as TwinfeElasticityComputeCellFields makes them, with no cell evaluated (elasticity.c).
+   Collective. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(TwinfeElasticity e, Vec fields[]);
+
 /* An input path given in an option, relative to the input folder (TwinfePhysicsSetInputFolder). */
 PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics p, const char given[],
                                                                   char path[PETSC_MAX_PATH_LEN]);
