@@ -112,59 +112,6 @@ static inline void ScatterAdd(PetscInt ndof, const PetscInt dofs[], const PetscS
     floc[dofs[i]] += block[i];
 }
 
-/* Cells around each local dof (CSR): the rows each cell contributes to. */
-static PetscErrorCode DofCells(TwinfeSpace space, PetscInt nl, PetscInt **start, PetscInt **cells)
-{
-  PetscInt nd = space->ndof, *fill;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscCalloc1(nl + 1, start));
-  PetscCall(PetscCalloc1(nl, &fill));
-  for (PetscInt k = 0; k < space->ncells * nd; ++k)
-    (*start)[space->cell_dofs[k] + 1]++;
-  for (PetscInt d = 0; d < nl; ++d)
-    (*start)[d + 1] += (*start)[d];
-  PetscCall(PetscMalloc1((*start)[nl], cells));
-  for (PetscInt c = 0; c < space->ncells; ++c)
-    for (PetscInt a = 0; a < nd; ++a) {
-      PetscInt d                        = space->cell_dofs[c * nd + a];
-      (*cells)[(*start)[d] + fill[d]++] = c;
-    }
-  PetscCall(PetscFree(fill));
-  PetscFunctionReturn(0);
-}
-
-/* Unique columns of local row d into buf, sorted when sort is set (counting needs no order);
-   seen[] (size nl, all < 0 initially) marks the columns already taken for this row, so only
-   the unique ones are sorted. */
-static PetscErrorCode RowColumns(TwinfeSpace space, PetscInt d, const PetscInt start[], const PetscInt cells[], PetscBool sort,
-                                 PetscInt seen[], PetscInt buf[], PetscInt *n)
-{
-  PetscInt nd = space->ndof;
-
-  PetscFunctionBeginUser;
-  *n = 0;
-  for (PetscInt k = start[d]; k < start[d + 1]; ++k)
-    for (PetscInt b = 0; b < nd; ++b) {
-      PetscInt col = space->cell_dofs[cells[k] * nd + b];
-      if (seen[col] == d) continue;
-      seen[col]   = d;
-      buf[(*n)++] = col;
-    }
-  if (sort) PetscCall(PetscSortInt(*n, buf));
-  PetscFunctionReturn(0);
-}
-
-/* The components of one node are consecutive dofs touched by the same cells: same columns. */
-static PetscBool SameCellsAsPrevious(PetscInt d, const PetscInt start[], const PetscInt cells[])
-{
-  PetscInt n = start[d + 1] - start[d];
-  if (d == 0 || n != start[d] - start[d - 1]) return PETSC_FALSE;
-  for (PetscInt k = 0; k < n; ++k)
-    if (cells[start[d] + k] != cells[start[d - 1] + k]) return PETSC_FALSE;
-  return PETSC_TRUE;
-}
-
 /* The nodes of a cell: field by field, basis function by basis function (the element order). */
 static void SetNodes(TwinfeSpace space)
 {
@@ -177,40 +124,117 @@ static void SetNodes(TwinfeSpace space)
     }
 }
 
-/* For every cell and node pair (i, j): the offset of node j's first dof among the columns of
-   node i's rows. Row by row, pos[] holds where each column sits in the row, so every cell around
-   the row looks its columns up directly (a binary search per pair had cost as much as the rest of
-   the pattern). Checks the layout the assembly relies on: a node's dofs are consecutive. */
-static PetscErrorCode FindNodeColumns(TwinfeSpace space, PetscInt nl, const PetscInt start[], const PetscInt cells[],
-                                      const PetscInt rowptr[], PetscInt pos[])
+/* Where the pattern is built from: the cells around each node (CSR indexed by the node's first
+   local dof, the other dofs' lists empty), each entry a cell and which of its nodes it is
+   (c * nnodes + i); width[first] = the node's number of dofs (0 for dofs that do not start a
+   node). A node's dofs are consecutive (CellDofs), so its rows share their columns and the
+   pattern is worked out once per node: 4 entries per P1 tet here where a list per dof had 12. */
+typedef struct {
+  PetscInt *start, *entries, *width;
+} NodeCells;
+
+static PetscErrorCode NodeCellsCreate(TwinfeSpace space, PetscInt nl, NodeCells *nc)
 {
-  PetscInt nd = space->ndof, nn = space->nnodes;
+  const PetscInt nd = space->ndof, nn = space->nnodes;
+  PetscInt      *fill;
 
   PetscFunctionBeginUser;
-  for (PetscInt d = 0; d < nl; ++d) {
-    const PetscInt *cols = &space->pattern_cols[rowptr[d]];
-    PetscInt        len  = rowptr[d + 1] - rowptr[d];
-    PetscBool       set  = PETSC_FALSE;
-    for (PetscInt k = start[d]; k < start[d + 1]; ++k) {
-      const PetscInt  c    = cells[k];
-      const PetscInt *dofs = &space->cell_dofs[c * nd];
-      for (PetscInt i = 0; i < nn; ++i) {
-        if (dofs[space->node_first[i]] != d) continue;
-        if (!set) {
-          for (PetscInt m = 0; m < len; ++m)
-            pos[cols[m]] = m;
-          set = PETSC_TRUE;
-        }
-        for (PetscInt j = 0; j < nn; ++j) {
-          PetscInt first = dofs[space->node_first[j]], loc = pos[first];
-          PetscCheck(loc + space->node_ncomp[j] <= len && cols[loc] == first &&
-                         cols[loc + space->node_ncomp[j] - 1] == first + space->node_ncomp[j] - 1,
-                     PETSC_COMM_SELF, PETSC_ERR_PLIB,
-                     "TwinfeSpace: the dofs of a node are not consecutive in cell %" PetscInt_FMT, c);
-          space->pattern_map[((size_t)c * nn + i) * nn + j] = loc;
-        }
-      }
+  PetscCall(PetscCalloc2(nl + 1, &nc->start, nl, &nc->width));
+  PetscCall(PetscCalloc1(nl, &fill));
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    for (PetscInt i = 0; i < nn; ++i) {
+      const PetscInt first = space->cell_dofs[c * nd + space->node_first[i]];
+      nc->start[first + 1]++;
+      nc->width[first] = space->node_ncomp[i];
     }
+  for (PetscInt d = 0; d < nl; ++d)
+    nc->start[d + 1] += nc->start[d];
+  PetscCall(PetscMalloc1(nc->start[nl] + 1, &nc->entries));
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    for (PetscInt i = 0; i < nn; ++i) {
+      const PetscInt first                          = space->cell_dofs[c * nd + space->node_first[i]];
+      nc->entries[nc->start[first] + fill[first]++] = c * nn + i;
+    }
+  PetscCall(PetscFree(fill));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode NodeCellsDestroy(NodeCells *nc)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree2(nc->start, nc->width));
+  PetscCall(PetscFree(nc->entries));
+  PetscFunctionReturn(0);
+}
+
+/* The nodes that share a cell with the node starting at dof `first`, each once, named by their
+   first dof, into buf (unsorted); *len = their dofs in all, the length of each of the node's
+   rows. seen[] (size nl) marks with `first` the nodes already taken. */
+static void NodeNeighbours(const TwinfeSpace space, const NodeCells *nc, PetscInt first, PetscInt seen[], PetscInt buf[],
+                           PetscInt *n, PetscInt *len)
+{
+  const PetscInt nd = space->ndof, nn = space->nnodes;
+
+  *n = *len = 0;
+  for (PetscInt k = nc->start[first]; k < nc->start[first + 1]; ++k) {
+    const PetscInt *dofs = &space->cell_dofs[(nc->entries[k] / nn) * nd];
+    for (PetscInt j = 0; j < nn; ++j) {
+      const PetscInt g = dofs[space->node_first[j]];
+      if (seen[g] == first) continue;
+      seen[g]     = first;
+      buf[(*n)++] = g;
+      *len += space->node_ncomp[j];
+    }
+  }
+}
+
+/* Row lengths: every row of a node as long as the dofs of its neighbour nodes. */
+static PetscErrorCode CountRows(const TwinfeSpace space, const NodeCells *nc, PetscInt nl, PetscInt seen[], PetscInt buf[],
+                                PetscInt rowptr[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt d = 0; d < nl; ++d)
+    seen[d] = -1;
+  rowptr[0] = 0;
+  for (PetscInt d = 0; d < nl;) {
+    PetscInt n = 0, len = 0, width = PetscMax(nc->width[d], 1);
+    if (nc->width[d]) NodeNeighbours(space, nc, d, seen, buf, &n, &len);
+    for (PetscInt r = d; r < d + width; ++r) {
+      PetscCheck((PetscInt64)rowptr[r] + len <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+                 "This rank's matrix would hold more than %d nonzeros (%" PetscInt_FMT
+                 " local unknowns), past 32-bit indices: run on more ranks",
+                 (int)PETSC_MAX_INT, nl);
+      rowptr[r + 1] = rowptr[r] + len;
+    }
+    d += width;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* One node's rows: its neighbours sorted, their dofs side by side as the columns (copied to each
+   of the node's rows), and for every cell around it where each node's first column sits
+   (pattern_map). pos[] (size nl) is scratch. */
+static PetscErrorCode FillNodeRows(TwinfeSpace space, const NodeCells *nc, PetscInt first, PetscInt seen[], PetscInt pos[],
+                                   PetscInt buf[])
+{
+  const PetscInt nd = space->ndof, nn = space->nnodes, width = nc->width[first];
+  PetscInt       n, len, at = 0, *row = &space->pattern_cols[space->pattern_rowptr[first]];
+
+  PetscFunctionBeginUser;
+  NodeNeighbours(space, nc, first, seen, buf, &n, &len);
+  PetscCall(PetscSortInt(n, buf));
+  for (PetscInt m = 0; m < n; ++m) {
+    pos[buf[m]] = at;
+    for (PetscInt k = 0; k < nc->width[buf[m]]; ++k)
+      row[at++] = buf[m] + k;
+  }
+  for (PetscInt r = 1; r < width; ++r)
+    PetscCall(PetscArraycpy(&space->pattern_cols[space->pattern_rowptr[first + r]], row, len));
+  for (PetscInt k = nc->start[first]; k < nc->start[first + 1]; ++k) {
+    const PetscInt e = nc->entries[k], *dofs = &space->cell_dofs[(e / nn) * nd];
+    PetscInt      *map = &space->pattern_map[(size_t)e * nn];
+    for (PetscInt j = 0; j < nn; ++j)
+      map[j] = pos[dofs[space->node_first[j]]];
   }
   PetscFunctionReturn(0);
 }
@@ -261,52 +285,38 @@ static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScal
 
 /* Unique columns of every local row, then where each element-matrix entry lands among them.
    Summing element blocks ourselves hands PETSc's COO about 6x fewer (P1), unique entries:
-   its preallocation had spent its time sorting the duplicates. Leaves pattern_cols set for
-   TwinfeSpaceCreateMatrix, which drops it. */
+   its preallocation had spent its time sorting the duplicates. Worked out node by node
+   (NodeCells). Leaves pattern_cols set for TwinfeSpaceCreateMatrix, which drops it. */
 static PetscErrorCode BuildPattern(TwinfeSpace space)
 {
-  PetscInt nd = space->ndof, nl, *start, *cells, maxrow = 0, *buf, *count, *seen, n = 0;
+  static PetscLogEvent event = -1;
+  PetscInt             nl, maxrow = 0, *buf, *seen, *pos;
+  NodeCells            nc;
 
   PetscFunctionBeginUser;
   if (space->pattern_built) PetscFunctionReturn(0);
+  PetscCall(TwinfeLogBegin_Private("TwinfeSpacePattern", &event));
   PetscCall(VecGetLocalSize(space->work_local, &nl));
-  PetscCall(DofCells(space, nl, &start, &cells));
-  for (PetscInt d = 0; d < nl; ++d)
-    maxrow = PetscMax(maxrow, (start[d + 1] - start[d]) * nd);
-  PetscCall(PetscMalloc3(maxrow, &buf, nl + 1, &count, nl, &seen));
-  for (PetscInt d = 0; d < nl; ++d)
-    seen[d] = -1;
-  count[0] = 0;
-  for (PetscInt d = 0; d < nl; ++d) {
-    if (!SameCellsAsPrevious(d, start, cells)) PetscCall(RowColumns(space, d, start, cells, PETSC_FALSE, seen, buf, &n));
-    PetscCheck((PetscInt64)count[d] + n <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
-               "This rank's matrix would hold more than %d nonzeros (%" PetscInt_FMT
-               " local unknowns), past 32-bit indices: run on more ranks",
-               (int)PETSC_MAX_INT, nl);
-    count[d + 1] = count[d] + n;
-  }
-  space->nnz = count[nl];
   SetNodes(space);
-  /* The columns apart: they are dropped once the matrices are made (see DropPatternColumns). */
+  PetscCall(NodeCellsCreate(space, nl, &nc));
+  for (PetscInt d = 0; d < nl; ++d)
+    maxrow = PetscMax(maxrow, (nc.start[d + 1] - nc.start[d]) * space->nnodes);
+  PetscCall(PetscMalloc3(maxrow + 1, &buf, nl, &seen, nl, &pos));
+  /* rowptr and map are one allocation (TwinfeSpaceReleasePattern); the columns apart, dropped
+     once the matrices are made (see DropPatternColumns) */
   PetscCall(
       PetscMalloc2(nl + 1, &space->pattern_rowptr, (size_t)space->ncells * space->nnodes * space->nnodes, &space->pattern_map));
+  PetscCall(CountRows(space, &nc, nl, seen, buf, space->pattern_rowptr));
+  space->nnz = space->pattern_rowptr[nl];
   PetscCall(PetscMalloc1(space->nnz, &space->pattern_cols));
-  PetscCall(PetscArraycpy(space->pattern_rowptr, count, nl + 1));
   for (PetscInt d = 0; d < nl; ++d)
     seen[d] = -1;
-  for (PetscInt d = 0; d < nl; ++d) {
-    if (SameCellsAsPrevious(d, start, cells))
-      PetscCall(PetscArraycpy(&space->pattern_cols[count[d]], &space->pattern_cols[count[d - 1]], count[d + 1] - count[d]));
-    else {
-      PetscCall(RowColumns(space, d, start, cells, PETSC_TRUE, seen, buf, &n));
-      PetscCall(PetscArraycpy(&space->pattern_cols[count[d]], buf, n));
-    }
-  }
-  PetscCall(FindNodeColumns(space, nl, start, cells, count, seen));
+  for (PetscInt d = 0; d < nl; ++d)
+    if (nc.width[d]) PetscCall(FillNodeRows(space, &nc, d, seen, pos, buf));
   space->pattern_built = PETSC_TRUE;
-  PetscCall(PetscFree3(buf, count, seen));
-  PetscCall(PetscFree(cells));
-  PetscCall(PetscFree(start));
+  PetscCall(PetscFree3(buf, seen, pos));
+  PetscCall(NodeCellsDestroy(&nc));
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
