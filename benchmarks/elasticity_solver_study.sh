@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Which preconditioner set-up for P1 small strain, one rank (docs/mechanics.md, "Cost at scale"):
 # CG with PETSc's GAMG and the rigid-body near null space as twinfe sets it (default), against
-# the GAMG and hypre options the speed issue asked about, on the bundled phantom at 1.35 mm voxels
+# the GAMG, hypre and ML options the speed issue asked about, on the bundled phantom at 1.35 mm voxels
 # (380k unknowns) with nu 0.45 and with nu 0.49 (the tissue presets' value). Each run:
 # /usr/bin/time -v and -log_view; benchmarks/elasticity_summary.py prints the table.
 # Logs stay in benchmarks/out/solver_study/.
@@ -39,5 +39,8 @@ run hypre ${P}pc_type hypre ${P}pc_hypre_boomeramg_coarsen_type HMIS ${P}pc_hypr
   ${P}pc_hypre_boomeramg_P_max 4 ${P}pc_hypre_boomeramg_agg_nl 1 ${P}pc_hypre_boomeramg_strong_threshold 0.6
 run default_nu0.49 -nu 0.49
 run unsmoothed_nu0.49 -nu 0.49 ${P}pc_gamg_agg_nsmooths 0
+run aggressive_2 ${P}pc_gamg_aggressive_coarsening 2
+run aggressive_2_nu0.49 -nu 0.49 ${P}pc_gamg_aggressive_coarsening 2
+run ml ${P}pc_type ml ${P}pc_ml_nullspace user
 /usr/bin/python3 benchmarks/elasticity_summary.py "$out" default threshold_0.01 threshold_0.05 smooth_once unsmoothed hypre \
-  default_nu0.49 unsmoothed_nu0.49
+  default_nu0.49 unsmoothed_nu0.49 aggressive_2 aggressive_2_nu0.49 ml

@@ -30,9 +30,9 @@ PetscErrorCode TwinfeElementWorkDestroy(TwinfeElementWork *work)
 /* Physical points and gradients of cell c at the rule's points: x = v0 + J xi, grad = J^{-T} grad_ref. */
 static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, TwinfeElementWork *work)
 {
-  const PetscReal *J = &space->J[9 * c], *v0 = &space->v0[3 * c];
-  PetscReal        Ji[9];
+  PetscReal v0[3], J[9], Ji[9];
 
+  TwinfeCellAffine(space, c, v0, J);
   TwinfeInvertJacobian(J, Ji);
 
   for (PetscInt q = 0; q < rule->nq; ++q) {
@@ -720,9 +720,10 @@ static void MapReferenceEdge(const PetscReal J[9], PetscInt from, PetscInt to, P
 void TwinfeSpaceFaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const TwinfeRule *rule, TwinfeElementWork *work,
                           PetscReal normal[3])
 {
-  const PetscReal *J = &space->J[9 * c];
-  PetscInt         fv[3], m = 0;
-  PetscReal        t[2][3], n[3], len, d[3];
+  PetscInt  fv[3], m = 0;
+  PetscReal v0[3], J[9], t[2][3], n[3], len, d[3];
+
+  TwinfeCellAffine(space, c, v0, J);
 
   for (PetscInt v = 0; v < 4; ++v)
     if (v != face) fv[m++] = v;

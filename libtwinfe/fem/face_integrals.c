@@ -125,7 +125,7 @@ PetscErrorCode TwinfeSpaceIntegrateFaces(TwinfeSpace space, PetscInt tag, PetscI
 static PetscErrorCode FacePoint(TwinfeSpace space, PetscInt c, PetscInt local, PetscInt *point)
 {
   const PetscInt *cone;
-  PetscInt        opposite = space->cell_points[10 * c + local];
+  PetscInt        opposite = space->cell_vertices[4 * c + local];
 
   PetscFunctionBeginUser;
   *point = -1;

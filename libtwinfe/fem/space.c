@@ -153,8 +153,8 @@ static PetscErrorCode CellVertices(DM dm, PetscInt cell, PetscInt vStart, PetscI
 }
 
 /* The 6 edges of a tet whose vertices are points[0..3], each placed at the reference edge
-   named by its two vertices (points[4 + slot]). */
-static PetscErrorCode CellEdges(DM dm, PetscInt cell, PetscInt eStart, PetscInt eEnd, PetscInt points[10])
+   named by its two vertices (out[slot]). */
+static PetscErrorCode CellEdges(DM dm, PetscInt cell, PetscInt eStart, PetscInt eEnd, const PetscInt points[4], PetscInt out[6])
 {
   const PetscInt *faces;
   PetscInt        ne = 0, edges[6];
@@ -183,7 +183,7 @@ static PetscErrorCode CellEdges(DM dm, PetscInt cell, PetscInt eStart, PetscInt 
       if ((edge_vertex[r][0] == a && edge_vertex[r][1] == b) || (edge_vertex[r][0] == b && edge_vertex[r][1] == a)) slot = r;
     PetscCheck(slot >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
                "edge %" PetscInt_FMT " of cell %" PetscInt_FMT " does not join two of its vertices", edges[k], cell);
-    points[4 + slot] = edges[k];
+    out[slot] = edges[k];
   }
   PetscFunctionReturn(0);
 }
@@ -194,34 +194,52 @@ static PetscErrorCode ReadCellEdges(TwinfeCells *cells, DM dm)
   PetscInt eStart, eEnd;
 
   PetscFunctionBeginUser;
-  if (cells->has_edges) PetscFunctionReturn(0);
+  if (cells->cell_edges) PetscFunctionReturn(0);
   PetscCall(DMPlexGetDepthStratum(dm, 1, &eStart, &eEnd));
+  PetscCall(PetscMalloc1(6 * cells->ncells, &cells->cell_edges));
   for (PetscInt c = 0; c < cells->ncells; ++c)
-    PetscCall(CellEdges(dm, c + cells->cStart, eStart, eEnd, &cells->cell_points[10 * c]));
-  cells->has_edges = PETSC_TRUE;
+    PetscCall(CellEdges(dm, c + cells->cStart, eStart, eEnd, &cells->cell_vertices[4 * c], &cells->cell_edges[6 * c]));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CellGeometry(TwinfeCells *space, PetscInt c, const PetscScalar *coords, PetscSection cs)
+/* |det J| of cell c, which must not be flat. */
+static PetscErrorCode CellVolume(TwinfeCells *cells, PetscInt c)
 {
-  PetscReal x[4][3], *J = &space->J[9 * c], det;
+  const PetscInt  *pts = &cells->cell_vertices[4 * c];
+  const PetscReal *x0  = &cells->xyz[3 * (pts[0] - cells->vStart)];
+  PetscReal        J[9], det;
 
   PetscFunctionBeginUser;
-  for (PetscInt v = 0; v < 4; ++v) {
-    PetscInt off;
-    PetscCall(PetscSectionGetOffset(cs, space->cell_points[10 * c + v], &off));
+  for (PetscInt j = 0; j < 3; ++j) {
+    const PetscReal *xj = &cells->xyz[3 * (pts[j + 1] - cells->vStart)];
     for (PetscInt k = 0; k < 3; ++k)
-      x[v][k] = PetscRealPart(coords[off + k]);
-  }
-  for (PetscInt k = 0; k < 3; ++k) {
-    space->v0[3 * c + k] = x[0][k];
-    for (PetscInt j = 0; j < 3; ++j)
-      J[3 * k + j] = x[j + 1][k] - x[0][k];
+      J[3 * k + j] = xj[k] - x0[k];
   }
   det = TwinfeDet3_Private(J);
   PetscCheck(PetscAbsReal(det) > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " has zero volume",
-             c + space->cStart);
-  space->detJ[c] = PetscAbsReal(det);
+             c + cells->cStart);
+  cells->detJ[c] = PetscAbsReal(det);
+  PetscFunctionReturn(0);
+}
+
+/* The vertices' coordinates, in vertex order. */
+static PetscErrorCode ReadVertexCoordinates(TwinfeCells *cells, DM dm)
+{
+  Vec                coordinates;
+  PetscSection       cs;
+  const PetscScalar *coords;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
+  PetscCall(DMGetCoordinateSection(dm, &cs));
+  PetscCall(VecGetArrayRead(coordinates, &coords));
+  for (PetscInt v = 0; v < cells->nvertices; ++v) {
+    PetscInt off;
+    PetscCall(PetscSectionGetOffset(cs, cells->vStart + v, &off));
+    for (PetscInt k = 0; k < 3; ++k)
+      cells->xyz[3 * v + k] = PetscRealPart(coords[off + k]);
+  }
+  PetscCall(VecRestoreArrayRead(coordinates, &coords));
   PetscFunctionReturn(0);
 }
 
@@ -233,7 +251,7 @@ static PetscErrorCode CellDofs(TwinfeSpace space, PetscSection section, PetscInt
   for (PetscInt f = 0; f < space->nfields; ++f) {
     for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
       PetscInt off;
-      PetscCall(PetscSectionGetFieldOffset(section, space->cell_points[10 * c + a], f, &off));
+      PetscCall(PetscSectionGetFieldOffset(section, TwinfeCellNodePoint(space, c, a), f, &off));
       for (PetscInt k = 0; k < space->ncomp[f]; ++k)
         dofs[space->offset[f] + a * space->ncomp[f] + k] = off + k;
     }
@@ -243,25 +261,21 @@ static PetscErrorCode CellDofs(TwinfeSpace space, PetscSection section, PetscInt
 
 static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
 {
-  PetscInt           cEnd, vStart, vEnd;
-  Vec                coordinates;
-  PetscSection       cs;
-  const PetscScalar *coords;
+  PetscInt cEnd, vEnd;
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cells->cStart, &cEnd));
-  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
-  cells->ncells = cEnd - cells->cStart;
-  PetscCall(PetscMalloc3(cells->ncells * 10, &cells->cell_points, cells->ncells * 3, &cells->v0, cells->ncells, &cells->detJ));
-  PetscCall(PetscMalloc2(cells->ncells * 9, &cells->J, cells->ncells, &cells->region));
-  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
-  PetscCall(DMGetCoordinateSection(dm, &cs));
-  PetscCall(VecGetArrayRead(coordinates, &coords));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &cells->vStart, &vEnd));
+  cells->ncells    = cEnd - cells->cStart;
+  cells->nvertices = vEnd - cells->vStart;
+  PetscCall(
+      PetscMalloc3(cells->ncells * 4, &cells->cell_vertices, cells->nvertices * 3, &cells->xyz, cells->ncells, &cells->detJ));
+  PetscCall(PetscMalloc1(cells->ncells, &cells->region));
+  PetscCall(ReadVertexCoordinates(cells, dm));
   for (PetscInt c = 0; c < cells->ncells; ++c) {
-    PetscCall(CellVertices(dm, c + cells->cStart, vStart, vEnd, &cells->cell_points[10 * c]));
-    PetscCall(CellGeometry(cells, c, coords, cs));
+    PetscCall(CellVertices(dm, c + cells->cStart, cells->vStart, vEnd, &cells->cell_vertices[4 * c]));
+    PetscCall(CellVolume(cells, c));
   }
-  PetscCall(VecRestoreArrayRead(coordinates, &coords));
   PetscFunctionReturn(0);
 }
 
@@ -318,8 +332,9 @@ static PetscErrorCode CellsRelease(TwinfeCells **cells)
   PetscFunctionBeginUser;
   *cells = NULL;
   if (!c || --c->refct > 0) PetscFunctionReturn(0);
-  PetscCall(PetscFree3(c->cell_points, c->v0, c->detJ));
-  PetscCall(PetscFree2(c->J, c->region));
+  PetscCall(PetscFree3(c->cell_vertices, c->xyz, c->detJ));
+  PetscCall(PetscFree(c->cell_edges));
+  PetscCall(PetscFree(c->region));
   PetscCall(PetscFree(c));
   PetscFunctionReturn(0);
 }
@@ -374,14 +389,15 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   PetscCall(GetCells(dm, &cells));
   for (PetscInt f = 0; f < space->nfields; ++f)
     if (space->degree[f] == 2) PetscCall(ReadCellEdges(cells, dm));
-  space->cells       = cells;
-  space->cStart      = cells->cStart;
-  space->ncells      = cells->ncells;
-  space->cell_points = cells->cell_points;
-  space->v0          = cells->v0;
-  space->J           = cells->J;
-  space->detJ        = cells->detJ;
-  space->region      = cells->region;
+  space->cells         = cells;
+  space->cStart        = cells->cStart;
+  space->ncells        = cells->ncells;
+  space->cell_vertices = cells->cell_vertices;
+  space->cell_edges    = cells->cell_edges;
+  space->xyz           = cells->xyz;
+  space->vStart        = cells->vStart;
+  space->detJ          = cells->detJ;
+  space->region        = cells->region;
   PetscCall(DMGetLocalSection(space->dm, &section));
   PetscCall(PetscMalloc1(space->ncells * space->ndof, &space->cell_dofs));
   for (PetscInt c = 0; c < space->ncells; ++c)
@@ -400,7 +416,7 @@ static PetscErrorCode LocalFace(DM dm, TwinfeSpace space, PetscInt c, PetscInt f
   PetscCall(DMPlexGetTransitiveClosure(dm, face, PETSC_TRUE, &n, &closure));
   for (PetscInt i = 0; i < n; ++i)
     for (PetscInt v = 0; v < 4; ++v)
-      if (closure[2 * i] == space->cell_points[10 * c + v]) in[v] = PETSC_TRUE;
+      if (closure[2 * i] == space->cell_vertices[4 * c + v]) in[v] = PETSC_TRUE;
   PetscCall(DMPlexRestoreTransitiveClosure(dm, face, PETSC_TRUE, &n, &closure));
   *local = -1;
   for (PetscInt v = 0; v < 4; ++v)
@@ -590,9 +606,11 @@ static void NodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[
 {
   static const PetscReal ref[10][3] = {{0, 0, 0},  {1, 0, 0},  {0, 1, 0},   {0, 0, 1},   {.5, 0, 0},
                                        {0, .5, 0}, {0, 0, .5}, {.5, .5, 0}, {.5, 0, .5}, {0, .5, .5}};
-  const PetscReal       *J          = &space->J[9 * c];
+  PetscReal              v0[3], J[9];
+
+  TwinfeCellAffine(space, c, v0, J);
   for (PetscInt k = 0; k < 3; ++k)
-    x[k] = space->v0[3 * c + k] + J[3 * k] * ref[a][0] + J[3 * k + 1] * ref[a][1] + J[3 * k + 2] * ref[a][2];
+    x[k] = v0[k] + J[3 * k] * ref[a][0] + J[3 * k + 1] * ref[a][1] + J[3 * k + 2] * ref[a][2];
 }
 
 PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, PetscInt field, Vec *coords)

@@ -61,12 +61,13 @@ static PetscErrorCode GatherCells(TwinfeSpace from, Vec U, SourceCells *s)
   for (PetscInt c = 0; c < from->ncells; ++c) {
     PetscScalar    *p    = &mine[c * s->stride];
     const PetscInt *dofs = &from->cell_dofs[from->ndof * c];
+    PetscReal       v0[3], J[9], Ji[9];
+    TwinfeCellAffine(from, c, v0, J);
+    TwinfeInvertJacobian(J, Ji);
     for (PetscInt k = 0; k < 3; ++k)
-      p[k] = from->v0[3 * c + k];
-    PetscReal Ji[9];
-    TwinfeInvertJacobian(&from->J[9 * c], Ji);
+      p[k] = v0[k];
     for (PetscInt k = 0; k < 9; ++k)
-      p[3 + k] = from->J[9 * c + k], p[12 + k] = Ji[k];
+      p[3 + k] = J[k], p[12 + k] = Ji[k];
     for (PetscInt i = 0; i < from->ndof; ++i)
       p[GEOMETRY_REALS + i] = ulocal[dofs[i]];
   }
