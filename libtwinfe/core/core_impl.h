@@ -1,5 +1,6 @@
 /* Private helpers shared by the stages. SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
+#include <petscdm.h>
 #include <petscdmlabel.h>
 #include <petscsys.h>
 
@@ -19,6 +20,10 @@ PETSC_INTERN PetscErrorCode TwinfeErrorCaptureEnd(TwinfeErrorCapture *capture);
    DMLabelGetValue per point, which searches every stratum. A NULL label visits nothing. */
 typedef PetscErrorCode (*TwinfeLabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor visit, void *ctx);
+
+/* The coordinates of a DMPlex's local vertices, 3 per vertex in vertex-point order (xyz holds
+   3 * the number of vertices); a vertex without 3 coordinates is an error. Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeReadVertexCoordinates_Private(DM dm, PetscReal xyz[]);
 
 /* Where an option's value came from, for messages: writes e.g. " (case file X line 12)" or
    nothing; name is without its dash. Returns where it stands among the arguments and keys (the

@@ -222,27 +222,6 @@ static PetscErrorCode CellVolume(TwinfeCells *cells, PetscInt c)
   PetscFunctionReturn(0);
 }
 
-/* The vertices' coordinates, in vertex order. */
-static PetscErrorCode ReadVertexCoordinates(TwinfeCells *cells, DM dm)
-{
-  Vec                coordinates;
-  PetscSection       cs;
-  const PetscScalar *coords;
-
-  PetscFunctionBeginUser;
-  PetscCall(DMGetCoordinatesLocal(dm, &coordinates));
-  PetscCall(DMGetCoordinateSection(dm, &cs));
-  PetscCall(VecGetArrayRead(coordinates, &coords));
-  for (PetscInt v = 0; v < cells->nvertices; ++v) {
-    PetscInt off;
-    PetscCall(PetscSectionGetOffset(cs, cells->vStart + v, &off));
-    for (PetscInt k = 0; k < 3; ++k)
-      cells->xyz[3 * v + k] = PetscRealPart(coords[off + k]);
-  }
-  PetscCall(VecRestoreArrayRead(coordinates, &coords));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode CellDofs(TwinfeSpace space, PetscSection section, PetscInt c)
 {
   PetscInt *dofs = &space->cell_dofs[space->ndof * c];
@@ -271,7 +250,7 @@ static PetscErrorCode BuildCellGeometry(TwinfeCells *cells, DM dm)
   PetscCall(
       PetscMalloc3(cells->ncells * 4, &cells->cell_vertices, cells->nvertices * 3, &cells->xyz, cells->ncells, &cells->detJ));
   PetscCall(PetscMalloc1(cells->ncells, &cells->region));
-  PetscCall(ReadVertexCoordinates(cells, dm));
+  PetscCall(TwinfeReadVertexCoordinates_Private(dm, cells->xyz));
   for (PetscInt c = 0; c < cells->ncells; ++c) {
     PetscCall(CellVertices(dm, c + cells->cStart, cells->vStart, vEnd, &cells->cell_vertices[4 * c]));
     PetscCall(CellVolume(cells, c));
