@@ -748,6 +748,23 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode EnsureReactionVec(TwinfeElasticity e)
+{
+  PetscFunctionBeginUser;
+  if (e->reaction_dm) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->reaction_dm, &e->reaction));
+  PetscCall(PetscObjectSetName((PetscObject)e->reaction, "reaction_force"));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetReactionVec_Private(TwinfeElasticity e, Vec *reaction)
+{
+  PetscFunctionBeginUser;
+  PetscCall(EnsureReactionVec(e));
+  *reaction = e->reaction;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec *reaction)
 {
   Vec          R, held_R;
@@ -758,10 +775,7 @@ PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec 
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityGetReactionField: call TwinfeElasticitySolve first");
-  if (!e->reaction_dm) {
-    PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->reaction_dm, &e->reaction));
-    PetscCall(PetscObjectSetName((PetscObject)e->reaction, "reaction_force"));
-  }
+  PetscCall(EnsureReactionVec(e));
   PetscCall(HeldResidual(e, &held_R));
   PetscCall(VecDuplicate(held_R, &R));
   PetscCall(VecCopy(held_R, R));

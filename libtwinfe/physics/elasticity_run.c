@@ -498,7 +498,10 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
   }
   PetscCall(TwinfeElasticityGetReactionForces(e->elasticity, &nsets, NULL));
   if (nsets) {
-    PetscCall(TwinfeElasticityGetReactionField(e->elasticity, NULL, &given[npoint]));
+    if (zero)
+      PetscCall(TwinfeElasticityGetReactionVec_Private(e->elasticity, &given[npoint])); /* only its layout */
+    else
+      PetscCall(TwinfeElasticityGetReactionField(e->elasticity, NULL, &given[npoint]));
     names[npoint++] = pnames[2];
   }
   ierr = zero ? TwinfeElasticityCreateUnloadedCellFields_Private(e->elasticity, cells)

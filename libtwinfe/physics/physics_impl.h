@@ -61,6 +61,11 @@ PETSC_INTERN PetscErrorCode TwinfeClampSetDestroy_Private(TwinfeClampSet *clamp)
    Collective. */
 PETSC_INTERN PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(TwinfeElasticity e, Vec fields[]);
 
+/* The reaction field's Vec (node layout of the displacement, named "reaction_force"), made if
+   needed, its values as last computed: the unloaded state, whose reactions are zero, needs only
+   its layout, not an assembly of R(0). Collective the first time. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityGetReactionVec_Private(TwinfeElasticity e, Vec *reaction);
+
 /* An input path given in an option, relative to the input folder (TwinfePhysicsSetInputFolder). */
 PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics p, const char given[],
                                                                   char path[PETSC_MAX_PATH_LEN]);
