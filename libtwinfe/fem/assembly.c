@@ -32,7 +32,7 @@ static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, Twinf
 {
   PetscReal v0[3], J[9], Ji[9];
 
-  TwinfeCellAffine(space, c, v0, J);
+  TwinfeCellAffine(space->cells, c, v0, J);
   TwinfeInvertJacobian(J, Ji);
 
   for (PetscInt q = 0; q < rule->nq; ++q) {
@@ -723,7 +723,7 @@ void TwinfeSpaceFaceSetUp(TwinfeSpace space, PetscInt c, PetscInt face, const Tw
   PetscInt  fv[3], m = 0;
   PetscReal v0[3], J[9], t[2][3], n[3], len, d[3];
 
-  TwinfeCellAffine(space, c, v0, J);
+  TwinfeCellAffine(space->cells, c, v0, J);
 
   for (PetscInt v = 0; v < 4; ++v)
     if (v != face) fv[m++] = v;

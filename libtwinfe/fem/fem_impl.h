@@ -43,13 +43,11 @@ struct _p_TwinfeSpace {
   PetscInt  cStart, ncells;
   PetscInt *cell_dofs; /* ncells*ndof local vector indices */
   /* Shared with other spaces on the same DM (cells); the pointers below are its arrays. */
-  TwinfeCells     *cells;
-  PetscInt        *cell_vertices; /* ncells*4 vertex points */
-  PetscInt        *cell_edges;    /* ncells*6 edge points in reference order (P2 spaces only) */
-  const PetscReal *xyz;           /* vertex coordinates; a cell's affine map: TwinfeCellAffine */
-  PetscInt         vStart;        /* the first vertex point, xyz's first entry */
-  PetscReal       *detJ;          /* |det J| per cell */
-  PetscInt        *region;
+  TwinfeCells *cells;
+  PetscInt    *cell_vertices; /* ncells*4 vertex points */
+  PetscInt    *cell_edges;    /* ncells*6 edge points in reference order (P2 spaces only) */
+  PetscReal   *detJ;          /* |det J| per cell; the affine map: TwinfeCellAffine(cells, ...) */
+  PetscInt    *region;
   /* boundary faces owned here */
   PetscInt nfaces, *face_cell, *face_local, *face_tag;
   /* lazily built rules */
@@ -84,14 +82,14 @@ static inline PetscInt TwinfeCellNodePoint(const struct _p_TwinfeSpace *space, P
 /* Cell c's affine map x = v0 + J xi (J row-major, its columns the edges from vertex 0), from
    its vertices' coordinates: 12 reads and 9 subtractions where a stored J and v0 had held 96
    bytes a cell (244 MB at 2.5M tets). */
-static inline void TwinfeCellAffine(const struct _p_TwinfeSpace *space, PetscInt c, PetscReal v0[3], PetscReal J[9])
+static inline void TwinfeCellAffine(const TwinfeCells *cells, PetscInt c, PetscReal v0[3], PetscReal J[9])
 {
-  const PetscInt  *pts = &space->cell_vertices[4 * c];
-  const PetscReal *x0  = &space->xyz[3 * (pts[0] - space->vStart)];
+  const PetscInt  *pts = &cells->cell_vertices[4 * c];
+  const PetscReal *x0  = &cells->xyz[3 * (pts[0] - cells->vStart)];
   for (PetscInt k = 0; k < 3; ++k)
     v0[k] = x0[k];
   for (PetscInt j = 0; j < 3; ++j) {
-    const PetscReal *xj = &space->xyz[3 * (pts[j + 1] - space->vStart)];
+    const PetscReal *xj = &cells->xyz[3 * (pts[j + 1] - cells->vStart)];
     for (PetscInt k = 0; k < 3; ++k)
       J[3 * k + j] = xj[k] - x0[k];
   }

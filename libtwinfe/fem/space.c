@@ -205,16 +205,10 @@ static PetscErrorCode ReadCellEdges(TwinfeCells *cells, DM dm)
 /* |det J| of cell c, which must not be flat. */
 static PetscErrorCode CellVolume(TwinfeCells *cells, PetscInt c)
 {
-  const PetscInt  *pts = &cells->cell_vertices[4 * c];
-  const PetscReal *x0  = &cells->xyz[3 * (pts[0] - cells->vStart)];
-  PetscReal        J[9], det;
+  PetscReal v0[3], J[9], det;
 
   PetscFunctionBeginUser;
-  for (PetscInt j = 0; j < 3; ++j) {
-    const PetscReal *xj = &cells->xyz[3 * (pts[j + 1] - cells->vStart)];
-    for (PetscInt k = 0; k < 3; ++k)
-      J[3 * k + j] = xj[k] - x0[k];
-  }
+  TwinfeCellAffine(cells, c, v0, J);
   det = TwinfeDet3_Private(J);
   PetscCheck(PetscAbsReal(det) > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " has zero volume",
              c + cells->cStart);
@@ -373,8 +367,6 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   space->ncells        = cells->ncells;
   space->cell_vertices = cells->cell_vertices;
   space->cell_edges    = cells->cell_edges;
-  space->xyz           = cells->xyz;
-  space->vStart        = cells->vStart;
   space->detJ          = cells->detJ;
   space->region        = cells->region;
   PetscCall(DMGetLocalSection(space->dm, &section));
@@ -587,7 +579,7 @@ static void NodePosition(TwinfeSpace space, PetscInt c, PetscInt a, PetscReal x[
                                        {0, .5, 0}, {0, 0, .5}, {.5, .5, 0}, {.5, 0, .5}, {0, .5, .5}};
   PetscReal              v0[3], J[9];
 
-  TwinfeCellAffine(space, c, v0, J);
+  TwinfeCellAffine(space->cells, c, v0, J);
   for (PetscInt k = 0; k < 3; ++k)
     x[k] = v0[k] + J[3 * k] * ref[a][0] + J[3 * k + 1] * ref[a][1] + J[3 * k + 2] * ref[a][2];
 }

@@ -62,7 +62,7 @@ static PetscErrorCode GatherCells(TwinfeSpace from, Vec U, SourceCells *s)
     PetscScalar    *p    = &mine[c * s->stride];
     const PetscInt *dofs = &from->cell_dofs[from->ndof * c];
     PetscReal       v0[3], J[9], Ji[9];
-    TwinfeCellAffine(from, c, v0, J);
+    TwinfeCellAffine(from->cells, c, v0, J);
     TwinfeInvertJacobian(J, Ji);
     for (PetscInt k = 0; k < 3; ++k)
       p[k] = v0[k];

@@ -748,19 +748,21 @@ PetscErrorCode TwinfeElasticityGetReactionForces(TwinfeElasticity e, PetscInt *n
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode EnsureReactionVec(TwinfeElasticity e)
+/* A displacement-node field (the displacement's nodes, 3 components) named `name`, made on
+   first use in *dm and *v. */
+static PetscErrorCode EnsureNodeVec(TwinfeElasticity e, const char name[], DM *dm, Vec *v)
 {
   PetscFunctionBeginUser;
-  if (e->reaction_dm) PetscFunctionReturn(0);
-  PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->reaction_dm, &e->reaction));
-  PetscCall(PetscObjectSetName((PetscObject)e->reaction, "reaction_force"));
+  if (*dm) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, dm, v));
+  PetscCall(PetscObjectSetName((PetscObject)*v, name));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeElasticityGetReactionVec_Private(TwinfeElasticity e, Vec *reaction)
 {
   PetscFunctionBeginUser;
-  PetscCall(EnsureReactionVec(e));
+  PetscCall(EnsureNodeVec(e, "reaction_force", &e->reaction_dm, &e->reaction));
   *reaction = e->reaction;
   PetscFunctionReturn(0);
 }
@@ -775,7 +777,7 @@ PetscErrorCode TwinfeElasticityGetReactionField(TwinfeElasticity e, DM *dm, Vec 
   PetscFunctionBeginUser;
   PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityGetReactionField: call TwinfeElasticitySolve first");
-  PetscCall(EnsureReactionVec(e));
+  PetscCall(EnsureNodeVec(e, "reaction_force", &e->reaction_dm, &e->reaction));
   PetscCall(HeldResidual(e, &held_R));
   PetscCall(VecDuplicate(held_R, &R));
   PetscCall(VecCopy(held_R, R));
@@ -919,10 +921,7 @@ PetscErrorCode TwinfeElasticityGetNodeDisplacement(TwinfeElasticity e, DM *dm, V
     PetscCall(TwinfeElasticityGetDisplacement(e, dm, u));
     PetscFunctionReturn(0);
   }
-  if (!e->node_dm) {
-    PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, &e->node_dm, &e->node_u));
-    PetscCall(PetscObjectSetName((PetscObject)e->node_u, "displacement"));
-  }
+  PetscCall(EnsureNodeVec(e, "displacement", &e->node_dm, &e->node_u));
   PetscCall(TwinfeSpaceCopyNodeValues(e->space, 0, e->u, e->node_dm, e->node_u));
   if (dm) *dm = e->node_dm;
   if (u) *u = e->node_u;
