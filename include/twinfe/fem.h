@@ -14,6 +14,7 @@
  * Element matrices are row-major over element dofs. */
 #pragma once
 #include <petscdmplex.h>
+#include <petscpc.h>
 
 typedef struct _p_TwinfeSpace *TwinfeSpace;
 
@@ -265,3 +266,19 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceCopyNodeValues(TwinfeSpace space, PetscIn
    "velocity", "pressure") becomes its split's name, hence the prefix -fieldsplit_<name>_ of
    its options; PETSc names unnamed fields Field_0, Field_1, ... Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceSetFieldName(TwinfeSpace space, PetscInt field, const char name[]);
+
+/* Geometric multigrid for a space of one P1 field on a mesh refined by TwinfePartitionRefine
+   (libtwinfe/fem/multigrid.c): the nested levels' prolongations (a fine vertex takes its coarse
+   vertex's value or its edge's mean), Galerkin coarse operators, Chebyshev/Jacobi smoothing and
+   one GAMG V-cycle on the coarsest level. */
+typedef struct _p_TwinfeMultigrid *TwinfeMultigrid;
+/* dm: the mesh the space was made from. *mg has 1 level when dm was not refined. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMultigridCreate(TwinfeSpace space, DM dm, TwinfeMultigrid *mg);
+PETSC_EXTERN PetscErrorCode TwinfeMultigridDestroy(TwinfeMultigrid *mg);
+/* Levels, the finest included. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMultigridGetLevels(TwinfeMultigrid mg, PetscInt *nlevels);
+/* pc becomes a PCMG V-cycle over the levels. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc);
+/* The coarse operators from A (the finest operator, assembled) by Galerkin products, handed to
+   pc's levels; call again when A's values change. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc);

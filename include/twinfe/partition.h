@@ -17,3 +17,12 @@ PETSC_EXTERN PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh 
    DMPlexCreateBoxMesh needs TetGen, which Debian's PETSc lacks). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt n[3], const PetscReal lo[3],
                                                    const PetscReal hi[3], DM *dm);
+
+/* Refine a distributed tet mesh `levels` times (each tet into 8, edges at their midpoints) on
+   every rank for its own cells, with labels carried to the children; levels below stay
+   reachable (DMGetCoarseDM) for geometric multigrid. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine);
+/* For a level made by TwinfePartitionRefine: the level below (lent) and, per local vertex of
+   fine in vertex order, the 2 coarse vertex points it comes from (equal for an old vertex; an
+   edge's ends for its midpoint). Both NULL for a mesh not refined. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, const PetscInt **parents);

@@ -291,7 +291,7 @@ static PetscErrorCode DeclareSurface(MPI_Comm comm)
 static PetscErrorCode DeclareMesh(MPI_Comm comm)
 {
   const char *algorithms[] = {"hxt", "delaunay"};
-  PetscInt    algorithm = 0, optimize = 1, threads = 1, groups = 2;
+  PetscInt    algorithm = 0, optimize = 1, threads = 1, groups = 2, refine = 0;
   PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE, msh_binary = PETSC_TRUE;
   PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5, grading = 0, size_max = 0;
   PetscFunctionBegin;
@@ -325,6 +325,11 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-mesh_size_max",
                                                "largest tet size of a graded interior, mm (0: 3 times the largest surface edge)",
                                                size_max, &size_max, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-mesh_refine",
+                                              "refinements of the mesh after it is distributed, 0 to 4: each splits every tet "
+                                              "into 8 on the rank that holds it (mesh.msh stays the coarse mesh; P1 elasticity "
+                                              "then solves by geometric multigrid over the levels)",
+                                              refine, &refine, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-mesh_msh_binary",
                                                "write mesh.msh as Gmsh's binary MSH 4.1 (false: text, for reading by eye)",
                                                msh_binary, &msh_binary, NULL));
@@ -349,6 +354,8 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
   PetscCheck(grading >= 0 && grading <= 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_grading %g must lie in [0, 2] (mm of tet size per mm of depth; 0 keeps the surface size throughout)",
              (double)grading);
+  PetscCheck(refine >= 0 && refine <= 4, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-mesh_refine %" PetscInt_FMT " must be between 0 and 4 (each refinement multiplies the tets by 8)", refine);
   PetscCheck(size_max >= 0 && size_max <= 1000, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-mesh_size_max %g mm must lie in [0, 1000] (0: 3 times the largest surface edge)", (double)size_max);
   PetscFunctionReturn(0);

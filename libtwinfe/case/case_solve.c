@@ -5,11 +5,45 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Cells over all ranks. */
+static PetscErrorCode CountCells(DM dm, PetscInt *total)
+{
+  PetscInt cStart, cEnd, local;
+  PetscFunctionBegin;
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  local = cEnd - cStart;
+  PetscCallMPI(MPI_Allreduce(&local, total, 1, MPIU_INT, MPI_SUM, PetscObjectComm((PetscObject)dm)));
+  PetscFunctionReturn(0);
+}
+
+/* -mesh_refine: each rank refines its own cells; the levels stay for multigrid. */
+static PetscErrorCode Refine(TwinfeCase c)
+{
+  PetscInt refine = 0, before, after;
+  DM       fine;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_refine", &refine, NULL));
+  if (!refine) PetscFunctionReturn(0);
+  PetscCall(CountCells(c->dm, &before));
+  PetscCall(TwinfePartitionRefine(c->dm, refine, &fine));
+  PetscCall(DMDestroy(&c->dm));
+  c->dm = fine;
+  PetscCall(CountCells(c->dm, &after));
+  PetscCall(PetscPrintf(c->comm, "refine %" PetscInt_FMT " times in parallel: %" PetscInt_FMT " to %" PetscInt_FMT " cells\n",
+                        refine, before, after));
+  if (c->rank == 0) {
+    PetscCall(TwinfeReportSetInt(c->report, "partition.refinements", refine));
+    PetscCall(TwinfeReportSetInt(c->report, "partition.cells_refined", after));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Distribute(TwinfeCase c)
 {
   PetscInt cStart, cEnd, local, min_cells, max_cells, total;
   PetscFunctionBegin;
   PetscCall(TwinfePartitionDistribute(c->comm, c->rank == 0 ? c->mesh : NULL, &c->dm));
+  PetscCall(Refine(c));
   PetscCall(DMPlexGetHeightStratum(c->dm, 0, &cStart, &cEnd));
   local = cEnd - cStart;
   PetscCallMPI(MPI_Allreduce(&local, &min_cells, 1, MPIU_INT, MPI_MIN, c->comm));

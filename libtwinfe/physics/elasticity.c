@@ -60,6 +60,7 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
     PetscCall(PetscFree(e->set_rows[i]));
   PetscCall(PetscFree2(e->set_rows, e->set_nrows));
   PetscCall(SNESDestroy(&e->snes));
+  PetscCall(TwinfeMultigridDestroy(&e->mg));
   PetscCall(MatDestroy(&e->J));
   PetscCall(VecDestroy(&e->u));
   PetscCall(VecDestroy(&e->r));
@@ -473,6 +474,45 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
+/* P1 on a refined mesh: geometric multigrid over its levels (the levels are known, and GAMG's
+   set-up of the same hierarchy from the matrix was most of a 1M-unknown run:
+   docs/mechanics.md). Otherwise GAMG. */
+static PetscErrorCode ChoosePreconditioner(TwinfeElasticity e, PC pc)
+{
+  PetscInt nlevels = 1;
+
+  PetscFunctionBeginUser;
+  if (e->degree == 1) {
+    PetscCall(TwinfeMultigridCreate(e->space, e->dm, &e->mg));
+    PetscCall(TwinfeMultigridGetLevels(e->mg, &nlevels));
+    if (nlevels == 1) PetscCall(TwinfeMultigridDestroy(&e->mg));
+  }
+  if (e->mg) {
+    PetscCall(TwinfeMultigridSetUpPC(e->mg, pc));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PCSetType(pc, PCGAMG));
+  /* Newton's matrices keep their pattern: GAMG keeps its prolongation from one to the next
+     (the smoothers' eigenvalue estimates are then redone per matrix: SetUp) */
+  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityOperatorChanged_Private(TwinfeElasticity e)
+{
+  KSP       ksp;
+  PC        pc;
+  PetscBool is_mg;
+
+  PetscFunctionBeginUser;
+  if (!e->mg) PetscFunctionReturn(0);
+  PetscCall(SNESGetKSP(e->snes, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &is_mg));
+  if (is_mg) PetscCall(TwinfeMultigridSetOperator(e->mg, e->J, pc)); /* not when options chose another */
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode EnsureSNES(TwinfeElasticity e)
 {
   KSP ksp;
@@ -501,10 +541,7 @@ static PetscErrorCode EnsureSNES(TwinfeElasticity e)
   else {
     PetscCall(KSPSetType(ksp, KSPCG));
     PetscCall(KSPGetPC(ksp, &pc));
-    PetscCall(PCSetType(pc, PCGAMG));
-    /* Newton's matrices keep their pattern: GAMG keeps its prolongation from one to the next
-       (the smoothers' eigenvalue estimates are then redone per matrix: SetUp) */
-    PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
+    PetscCall(ChoosePreconditioner(e, pc));
   }
   PetscCall(SNESSetFromOptions(e->snes));
   PetscFunctionReturn(0);
@@ -817,6 +854,7 @@ static PetscErrorCode AssembleStiffness(TwinfeElasticity e)
   e->bc_scale /= n;
   PetscCall(VecDestroy(&diag));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(e->space, e->bc_scale, e->J));
+  PetscCall(TwinfeElasticityOperatorChanged_Private(e));
   PetscCall(PetscLogEventEnd(stiffness_event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

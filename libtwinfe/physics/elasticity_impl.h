@@ -104,6 +104,7 @@ struct _p_TwinfeElasticity {
   Mat               J;
   Vec               u, r;
   SNES              snes;
+  TwinfeMultigrid   mg;                /* P1 on a refined mesh: its levels (NULL otherwise: GAMG) */
   TwinfeElasticLaw *laws;              /* one per material, in materials' order */
   TwinfeElasticLaw *shear_laws;        /* mixed form: the laws without their volumetric term */
   PetscReal        *bulk;              /* mixed form: the volumetric modulus K each law's theta carries */
@@ -210,3 +211,6 @@ PETSC_INTERN PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity 
 PETSC_INTERN PetscErrorCode TwinfeElasticityAssembleForces_Private(TwinfeElasticity e, Vec U, Vec F);
 PETSC_INTERN PetscErrorCode TwinfeElasticityFormFunction_Private(SNES snes, Vec U, Vec F, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat P, void *ctx);
+
+/* e->J's values changed: a geometric multigrid redoes its coarse operators. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityOperatorChanged_Private(TwinfeElasticity e);

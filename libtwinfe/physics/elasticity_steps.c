@@ -87,6 +87,7 @@ PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat
   if (!e->nonlinear) PetscFunctionReturn(0);
   PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U, P));
   PetscCall(TwinfeSpaceApplyDirichletToMatrix(e->space, e->bc_scale, P));
+  PetscCall(TwinfeElasticityOperatorChanged_Private(e));
   PetscFunctionReturn(0);
 }
 
@@ -153,6 +154,7 @@ static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
     PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U0, e->J));
     PetscCall(TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL));
     PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
+    PetscCall(TwinfeElasticityOperatorChanged_Private(e));
     PetscCall(SNESGetKSP(e->snes, &ksp));
     PetscCall(KSPSetOperators(ksp, e->J, e->J));
     if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_checks.h"
 #include <petscsf.h>
+#include <twinfe/fem.h>
 #include <twinfe/partition.h>
 
 START_TEST(distribution_keeps_cells_and_tags_and_balances)
@@ -97,12 +98,110 @@ START_TEST(bulk_interpolation_matches_petsc_across_ranks)
 }
 END_TEST
 
+static PetscInt CellsInRegion(DM dm, PetscInt region)
+{
+  PetscInt cStart, cEnd, value, n = 0;
+  DMLabel  label;
+  TWINFE_CK(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  TWINFE_CK(DMGetLabel(dm, "Cell Sets", &label));
+  for (PetscInt c = cStart; c < cEnd; ++c) {
+    TWINFE_CK(DMLabelGetValue(label, c, &value));
+    n += value == region;
+  }
+  return n;
+}
+
+/* Every vertex of a refined level sits at the mean of its two coarse parents (itself twice
+   for an old vertex, an edge's ends for its midpoint): what the prolongation assumes. */
+static PetscReal MaxParentOffset(DM fine)
+{
+  DM                 coarse;
+  const PetscInt    *parents;
+  PetscInt           vStart, vEnd, cvStart, cvEnd;
+  PetscReal          worst = 0;
+  Vec                fx, cx;
+  PetscSection       fs, cs;
+  const PetscScalar *f, *c;
+
+  TWINFE_CK(TwinfePartitionGetVertexParents(fine, &coarse, &parents));
+  ck_assert_ptr_nonnull(parents);
+  TWINFE_CK(DMPlexGetDepthStratum(fine, 0, &vStart, &vEnd));
+  TWINFE_CK(DMPlexGetDepthStratum(coarse, 0, &cvStart, &cvEnd));
+  TWINFE_CK(DMGetCoordinatesLocal(fine, &fx));
+  TWINFE_CK(DMGetCoordinatesLocal(coarse, &cx));
+  TWINFE_CK(DMGetCoordinateSection(fine, &fs));
+  TWINFE_CK(DMGetCoordinateSection(coarse, &cs));
+  TWINFE_CK(VecGetArrayRead(fx, &f));
+  TWINFE_CK(VecGetArrayRead(cx, &c));
+  for (PetscInt v = vStart; v < vEnd; ++v) {
+    PetscInt off, a, b, pa = parents[2 * (v - vStart)], pb = parents[2 * (v - vStart) + 1];
+    ck_assert(pa >= cvStart && pa < cvEnd && pb >= cvStart && pb < cvEnd);
+    TWINFE_CK(PetscSectionGetOffset(fs, v, &off));
+    TWINFE_CK(PetscSectionGetOffset(cs, pa, &a));
+    TWINFE_CK(PetscSectionGetOffset(cs, pb, &b));
+    for (PetscInt k = 0; k < 3; ++k)
+      worst = PetscMax(worst, PetscAbsReal(PetscRealPart(f[off + k]) - 0.5 * PetscRealPart(c[a + k] + c[b + k])));
+  }
+  TWINFE_CK(VecRestoreArrayRead(fx, &f));
+  TWINFE_CK(VecRestoreArrayRead(cx, &c));
+  return worst;
+}
+
+/* Refinement after distribution, on every rank for its own cells: 8 children a tet, the
+   volume and every tagged boundary's area kept, labels carried, a valid distributed mesh
+   (PETSc's checks of the point SF, cones and faces), parents where the vertices are. */
+START_TEST(refinement_in_parallel_keeps_volume_tags_and_parents)
+{
+  PetscInt    nn[3] = {2, 3, 2};
+  PetscReal   lo[3] = {0, 0, 0}, hi[3] = {2, 3, 4}, area[7] = {0, 12, 12, 8, 8, 6, 6};
+  PetscInt    squares[7] = {0, 6, 6, 4, 4, 6, 6}; /* hexes' sides on x = lo/hi (3 x 2), y (2 x 2), z (2 x 3) */
+  DM          coarse, fine, level;
+  TwinfeSpace space;
+  PetscInt    degree = 1, ncomp = 1, cStart, cEnd, count;
+  PetscReal   volume, total;
+
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &coarse));
+  TWINFE_CK(TwinfePartitionRefine(coarse, 2, &fine));
+  TWINFE_CK(DMPlexGetHeightStratum(fine, 0, &cStart, &cEnd));
+  ck_assert_int_eq(twinfe_test_global_sum(cEnd - cStart), 64 * 6 * 2 * 3 * 2);
+  /* every child keeps its region (the label also reaches the edges inside a tet: count cells) */
+  ck_assert_int_eq(twinfe_test_global_sum(CellsInRegion(fine, 1)), 64 * 6 * 2 * 3 * 2);
+  AssertOnAllRanks(DMPlexCheckPointSF(fine, NULL, PETSC_FALSE), "DMPlexCheckPointSF");
+  AssertOnAllRanks(DMPlexCheckSkeleton(fine, 0), "DMPlexCheckSkeleton");
+  AssertOnAllRanks(DMPlexCheckFaces(fine, 0), "DMPlexCheckFaces");
+  TWINFE_CK(TwinfeSpaceCreate(fine, 1, &degree, &ncomp, &space));
+  TWINFE_CK(TwinfeSpaceGetLocalVolume(space, &volume));
+  MPI_Allreduce(&volume, &total, 1, MPIU_REAL, MPI_SUM, PETSC_COMM_WORLD);
+  ck_assert_double_eq_tol(total, 24.0, 1e-12);
+  for (PetscInt tag = 1; tag <= 6; ++tag) {
+    PetscReal a;
+    TWINFE_CK(TwinfeSpaceComputeFaceArea(space, tag, &a));
+    ck_assert_double_eq_tol(a, area[tag], 1e-12);
+    TWINFE_CK(TwinfeSpaceGetFaceCount(space, tag, &count));
+    ck_assert_int_eq(count, 16 * 2 * squares[tag]); /* 2 triangles a side, 4 x 4 children each */
+  }
+  TWINFE_CK(TwinfeSpaceDestroy(&space));
+  level = fine;
+  for (PetscInt l = 0; l < 2; ++l) {
+    DM              below;
+    const PetscInt *parents;
+    ck_assert_double_le(MaxParentOffset(level), 1e-12);
+    TWINFE_CK(TwinfePartitionGetVertexParents(level, &below, &parents));
+    level = below;
+  }
+  ck_assert_ptr_eq(level, coarse);
+  TWINFE_CK(DMDestroy(&fine));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("partition_mpi");
   TCase *tc = tcase_create("two_ranks");
   tcase_add_test(tc, distribution_keeps_cells_and_tags_and_balances);
   tcase_add_test(tc, bulk_interpolation_matches_petsc_across_ranks);
+  tcase_add_test(tc, refinement_in_parallel_keeps_volume_tags_and_parents);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,0 +1,361 @@
+/* Geometric multigrid on the nested levels of a refined mesh, for a space of one P1 field.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Why: on a mesh refined from a coarse one (TwinfePartitionRefine), the levels are nested and
+ * P1 on a coarse level is exactly P1 on the next, so the prolongation is known without any
+ * set-up: a fine vertex takes its coarse vertex's value or the mean of its edge's two ends.
+ * Algebraic multigrid (GAMG) has to find the same hierarchy from the matrix: at 1.27M unknowns
+ * its set-up took 38.8 s of an 87.6 s run, 33 s of it in the Galerkin products of its smoothed,
+ * much denser prolongation (docs/mechanics.md). With at most 2 entries a row, the products here
+ * cost about two matrix products of the fine operator's size.
+ *
+ * The coarse operators are Galerkin products P^T A P of the assembled fine operator, redone
+ * whenever it changes (a Newton step): they equal the coarse level's own stiffness for a
+ * linear problem, carry the fine level's Dirichlet rows in a consistent way, and need no space
+ * on any coarse level. The coarsest level gets one GAMG V-cycle (with the rigid-body modes
+ * of its vertices for 3 components), so the coarse mesh may be of any size. */
+#include "fem_impl.h"
+
+#include <petscksp.h>
+#include <twinfe/partition.h>
+
+struct _p_TwinfeMultigrid {
+  MPI_Comm  comm;
+  PetscInt  nlevels; /* with the finest; 1 when the mesh was not refined */
+  PetscInt  ncomp;
+  Mat      *P;                  /* nlevels - 1: P[l] from level l to level l + 1 (0 = coarsest) */
+  Mat      *A;                  /* nlevels - 1 coarse operators, A[l] on level l; the finest is the caller's */
+  Vec       coarse_coordinates; /* the coarsest level's vertex coordinates, in its layout */
+  PetscBool have_operators;
+};
+
+/* A DMClone of dm with ncomp dofs on every vertex and nothing else as its local section. */
+static PetscErrorCode CreateVertexLayout(DM dm, PetscInt ncomp, DM *layout)
+{
+  PetscSection section;
+  PetscInt     pStart, pEnd, vStart, vEnd;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMClone(dm, layout));
+  PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  PetscCall(PetscSectionCreate(PetscObjectComm((PetscObject)dm), &section));
+  PetscCall(PetscSectionSetChart(section, pStart, pEnd));
+  for (PetscInt v = vStart; v < vEnd; ++v)
+    PetscCall(PetscSectionSetDof(section, v, ncomp));
+  PetscCall(PetscSectionSetUp(section));
+  PetscCall(DMSetLocalSection(*layout, section));
+  PetscCall(PetscSectionDestroy(&section));
+  PetscFunctionReturn(0);
+}
+
+/* Global index of each vertex's first dof (ncomp consecutive ones follow), owned or not. */
+static PetscErrorCode VertexGlobalDofs(DM layout, PetscInt **first)
+{
+  PetscSection           section;
+  ISLocalToGlobalMapping map;
+  const PetscInt        *global;
+  PetscInt               vStart, vEnd, offset;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLocalSection(layout, &section));
+  PetscCall(DMGetLocalToGlobalMapping(layout, &map));
+  PetscCall(ISLocalToGlobalMappingGetIndices(map, &global));
+  PetscCall(DMPlexGetDepthStratum(layout, 0, &vStart, &vEnd));
+  PetscCall(PetscMalloc1(vEnd - vStart, first));
+  for (PetscInt v = vStart; v < vEnd; ++v) {
+    PetscCall(PetscSectionGetOffset(section, v, &offset));
+    (*first)[v - vStart] = global[offset];
+  }
+  PetscCall(ISLocalToGlobalMappingRestoreIndices(map, &global));
+  PetscFunctionReturn(0);
+}
+
+/* Local and global sizes of a layout's global vectors, and the first owned row. */
+static PetscErrorCode LayoutSizes(DM layout, PetscInt *n, PetscInt *N, PetscInt *start)
+{
+  Vec v;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetGlobalVector(layout, &v));
+  PetscCall(VecGetLocalSize(v, n));
+  PetscCall(VecGetSize(v, N));
+  PetscCall(VecGetOwnershipRange(v, start, NULL));
+  PetscCall(DMRestoreGlobalVector(layout, &v));
+  PetscFunctionReturn(0);
+}
+
+/* P: a fine vertex's dofs = the mean of its two parents' (the same vertex twice: its value).
+   Only owned fine rows are set: no communication, the parents being local. */
+static PetscErrorCode CreateVertexProlongation(DM coarse, DM fine, const PetscInt parents[], PetscInt ncomp, Mat *P)
+{
+  PetscInt   m, M, n, N, rstart, cstart, vStart, vEnd, cvStart, cvEnd, nentries = 0, *fine_first, *coarse_first, *rows, *cols;
+  PetscReal *values;
+
+  PetscFunctionBeginUser;
+  PetscCall(LayoutSizes(fine, &m, &M, &rstart));
+  PetscCall(LayoutSizes(coarse, &n, &N, &cstart));
+  PetscCall(VertexGlobalDofs(fine, &fine_first));
+  PetscCall(VertexGlobalDofs(coarse, &coarse_first));
+  PetscCall(DMPlexGetDepthStratum(fine, 0, &vStart, &vEnd));
+  PetscCall(DMPlexGetDepthStratum(coarse, 0, &cvStart, &cvEnd));
+  PetscCall(PetscMalloc3(2 * m, &rows, 2 * m, &cols, 2 * m, &values));
+  for (PetscInt v = 0; v < vEnd - vStart; ++v) {
+    const PetscInt *pair = &parents[2 * v];
+    PetscInt        row  = fine_first[v];
+
+    if (row < rstart || row >= rstart + m) continue; /* a ghost: its owner sets it */
+    for (PetscInt k = 0; k < ncomp; ++k)
+      for (PetscInt j = 0; j < (pair[0] == pair[1] ? 1 : 2); ++j) {
+        rows[nentries]   = row + k;
+        cols[nentries]   = coarse_first[pair[j] - cvStart] + k;
+        values[nentries] = pair[0] == pair[1] ? 1.0 : 0.5;
+        nentries++;
+      }
+  }
+  PetscCall(MatCreate(PetscObjectComm((PetscObject)fine), P));
+  PetscCall(MatSetSizes(*P, m, n, M, N));
+  PetscCall(MatSetBlockSizes(*P, ncomp, ncomp));
+  PetscCall(MatSetType(*P, MATAIJ));
+  PetscCall(MatSetPreallocationCOO(*P, nentries, rows, cols));
+  PetscCall(MatSetValuesCOO(*P, values, INSERT_VALUES));
+  PetscCall(PetscFree3(rows, cols, values));
+  PetscCall(PetscFree(fine_first));
+  PetscCall(PetscFree(coarse_first));
+  PetscFunctionReturn(0);
+}
+
+/* The owned vertices' coordinates in the layout's global order (block size 3). */
+static PetscErrorCode CreateLayoutCoordinates(DM layout, Vec *coordinates)
+{
+  PetscInt     n, N, start, vStart, vEnd, *first;
+  PetscReal   *xyz;
+  PetscScalar *c;
+
+  PetscFunctionBeginUser;
+  PetscCall(LayoutSizes(layout, &n, &N, &start));
+  PetscCall(DMPlexGetDepthStratum(layout, 0, &vStart, &vEnd));
+  PetscCall(PetscMalloc1(3 * (vEnd - vStart), &xyz));
+  PetscCall(TwinfeReadVertexCoordinates_Private(layout, xyz));
+  PetscCall(VertexGlobalDofs(layout, &first));
+  PetscCall(VecCreateMPI(PetscObjectComm((PetscObject)layout), n, N, coordinates));
+  PetscCall(VecSetBlockSize(*coordinates, 3));
+  PetscCall(VecGetArray(*coordinates, &c));
+  for (PetscInt v = 0; v < vEnd - vStart; ++v)
+    if (first[v] >= start && first[v] < start + n)
+      for (PetscInt k = 0; k < 3; ++k)
+        c[first[v] - start + k] = xyz[3 * v + k];
+  PetscCall(VecRestoreArray(*coordinates, &c));
+  PetscCall(PetscFree(first));
+  PetscCall(PetscFree(xyz));
+  PetscFunctionReturn(0);
+}
+
+/* The meshes from the finest (dm) down, as far as the refinement recorded them. */
+static PetscErrorCode CountLevels(DM dm, PetscInt *nlevels)
+{
+  DM              level = dm, coarse;
+  const PetscInt *parents;
+
+  PetscFunctionBeginUser;
+  *nlevels = 1;
+  for (;;) {
+    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &parents));
+    if (!parents) break;
+    level = coarse;
+    (*nlevels)++;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* P[l] for each pair of levels, from the finest down: the finest layout is the space's own. */
+static PetscErrorCode BuildProlongations(TwinfeMultigrid mg, TwinfeSpace space, DM dm)
+{
+  DM              level = dm, coarse, fine_layout, coarse_layout;
+  const PetscInt *parents;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceGetDM(space, &fine_layout));
+  PetscCall(PetscObjectReference((PetscObject)fine_layout));
+  for (PetscInt l = mg->nlevels - 2; l >= 0; --l) {
+    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &parents));
+    PetscCall(CreateVertexLayout(coarse, mg->ncomp, &coarse_layout));
+    PetscCall(CreateVertexProlongation(coarse_layout, fine_layout, parents, mg->ncomp, &mg->P[l]));
+    if (l == 0 && mg->ncomp == 3) PetscCall(CreateLayoutCoordinates(coarse_layout, &mg->coarse_coordinates));
+    PetscCall(DMDestroy(&fine_layout));
+    fine_layout = coarse_layout;
+    level       = coarse;
+  }
+  PetscCall(DMDestroy(&fine_layout));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeMultigridCreate - The levels of geometric multigrid for a space of one P1 field on a
+  mesh made by TwinfePartitionRefine.
+
+  Collective
+
+  Input Parameters:
++ space - one P1 field (any number of components), made on dm
+- dm    - the mesh the space was made from (it carries the coarser levels; the space's clone
+          does not)
+
+  Output Parameter:
+. mg - the levels; TwinfeMultigridGetLevels gives 1 when dm was not refined (then there is
+       nothing to set up and the caller keeps its own preconditioner)
+
+  Level: intermediate
+
+.seealso: TwinfeMultigridSetUpPC(), TwinfePartitionRefine()
+@*/
+PetscErrorCode TwinfeMultigridCreate(TwinfeSpace space, DM dm, TwinfeMultigrid *mg)
+{
+  PetscInt pStart, pEnd, qStart, qEnd;
+  DM       sdm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscNew(mg));
+  (*mg)->comm  = space->comm;
+  (*mg)->ncomp = space->ncomp[0];
+  PetscCall(CountLevels(dm, &(*mg)->nlevels));
+  if ((*mg)->nlevels == 1) PetscFunctionReturn(0);
+  PetscCheck(space->nfields == 1 && space->degree[0] == 1, space->comm, PETSC_ERR_SUP,
+             "geometric multigrid: the space must hold one P1 field (it holds %" PetscInt_FMT
+             " fields, the first of degree %" PetscInt_FMT "); use algebraic multigrid for it",
+             space->nfields, space->degree[0]);
+  PetscCall(TwinfeSpaceGetDM(space, &sdm));
+  PetscCall(DMPlexGetChart(sdm, &pStart, &pEnd));
+  PetscCall(DMPlexGetChart(dm, &qStart, &qEnd));
+  PetscCheck(pStart == qStart && pEnd == qEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "geometric multigrid: dm is not the mesh the space was made from");
+  PetscCall(PetscCalloc2((*mg)->nlevels - 1, &(*mg)->P, (*mg)->nlevels - 1, &(*mg)->A));
+  PetscCall(BuildProlongations(*mg, space, dm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMultigridDestroy(TwinfeMultigrid *mg)
+{
+  PetscFunctionBegin;
+  if (!*mg) PetscFunctionReturn(0);
+  for (PetscInt l = 0; l < (*mg)->nlevels - 1; ++l) {
+    PetscCall(MatDestroy(&(*mg)->P[l]));
+    PetscCall(MatDestroy(&(*mg)->A[l]));
+  }
+  PetscCall(PetscFree2((*mg)->P, (*mg)->A));
+  PetscCall(VecDestroy(&(*mg)->coarse_coordinates));
+  PetscCall(PetscFree(*mg));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeMultigridGetLevels(TwinfeMultigrid mg, PetscInt *nlevels)
+{
+  PetscFunctionBegin;
+  *nlevels = mg->nlevels;
+  PetscFunctionReturn(0);
+}
+
+/* The smoother of every level above the coarsest: two Chebyshev steps preconditioned by the
+   diagonal, the eigenvalue bound estimated on each new operator (GAMG's choice, cheap and
+   symmetric, so CG may use the cycle). */
+static PetscErrorCode SetUpSmoother(PC pc, PetscInt level)
+{
+  KSP smoother;
+  PC  jacobi;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCMGGetSmoother(pc, level, &smoother));
+  PetscCall(KSPSetType(smoother, KSPCHEBYSHEV));
+  PetscCall(KSPChebyshevEstEigSet(smoother, 0, 0.1, 0, 1.1));
+  PetscCall(KSPSetTolerances(smoother, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+  PetscCall(KSPSetNormType(smoother, KSP_NORM_NONE));
+  PetscCall(KSPGetPC(smoother, &jacobi));
+  PetscCall(PCSetType(jacobi, PCJACOBI));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SetUpCoarseSolver(PC pc)
+{
+  KSP coarse;
+  PC  amg;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCMGGetCoarseSolve(pc, &coarse));
+  PetscCall(KSPSetType(coarse, KSPPREONLY));
+  PetscCall(KSPGetPC(coarse, &amg));
+  PetscCall(PCSetType(amg, PCGAMG));
+  PetscCall(PCGAMGSetReuseInterpolation(amg, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeMultigridSetUpPC - Make pc a multigrid V-cycle over the levels (PCMG): the
+  prolongations, Chebyshev/Jacobi smoothing on every level above the coarsest, one GAMG V-cycle
+  on the coarsest. The operators come from TwinfeMultigridSetOperator. The options under pc's
+  prefix (-..._mg_levels_*, -..._mg_coarse_*) still apply when the caller sets pc from options.
+
+  Collective
+
+  Level: intermediate
+@*/
+PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc)
+{
+  PetscFunctionBegin;
+  PetscCheck(mg->nlevels > 1, mg->comm, PETSC_ERR_ORDER, "geometric multigrid: the mesh has no coarser level");
+  PetscCall(PCSetType(pc, PCMG));
+  PetscCall(PCMGSetLevels(pc, mg->nlevels, NULL));
+  PetscCall(PCMGSetType(pc, PC_MG_MULTIPLICATIVE));
+  PetscCall(PCMGSetGalerkin(pc, PC_MG_GALERKIN_NONE));
+  for (PetscInt l = 1; l < mg->nlevels; ++l) {
+    PetscCall(PCMGSetInterpolation(pc, l, mg->P[l - 1]));
+    PetscCall(SetUpSmoother(pc, l));
+  }
+  PetscCall(SetUpCoarseSolver(pc));
+  PetscFunctionReturn(0);
+}
+
+/* A rigid-body near null space for the coarsest operator, so that its GAMG cycle coarsens
+   elasticity as it should (translations alone leave rotations to the smoother). */
+static PetscErrorCode SetCoarseNearNullSpace(TwinfeMultigrid mg)
+{
+  MatNullSpace rigid;
+
+  PetscFunctionBeginUser;
+  if (!mg->coarse_coordinates) PetscFunctionReturn(0);
+  PetscCall(MatNullSpaceCreateRigidBody(mg->coarse_coordinates, &rigid));
+  PetscCall(MatSetNearNullSpace(mg->A[0], rigid));
+  PetscCall(MatNullSpaceDestroy(&rigid));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeMultigridSetOperator - The coarse levels' operators as Galerkin products of A (the
+  finest level's assembled operator, Dirichlet rows included) and the levels' operators in pc.
+  Call it again after A's values change (each Newton step): the products keep their pattern.
+
+  Collective
+
+  Level: intermediate
+@*/
+PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
+{
+  KSP smoother;
+
+  PetscFunctionBegin;
+  for (PetscInt l = mg->nlevels - 2; l >= 0; --l) {
+    Mat fine = l == mg->nlevels - 2 ? A : mg->A[l + 1];
+    PetscCall(MatPtAP(fine, mg->P[l], mg->have_operators ? MAT_REUSE_MATRIX : MAT_INITIAL_MATRIX, 2.0, &mg->A[l]));
+  }
+  if (!mg->have_operators) PetscCall(SetCoarseNearNullSpace(mg));
+  mg->have_operators = PETSC_TRUE;
+  for (PetscInt l = 0; l < mg->nlevels - 1; ++l) {
+    PetscCall(PCMGGetSmoother(pc, l, &smoother));
+    PetscCall(KSPSetOperators(smoother, mg->A[l], mg->A[l]));
+  }
+  PetscCall(PCMGGetSmoother(pc, mg->nlevels - 1, &smoother));
+  PetscCall(KSPSetOperators(smoother, A, A));
+  /* The levels are ours: a DM lent by a SNES would make PCMG coarsen it and restrict the
+     SNES's vectors onto levels it cannot build. */
+  PetscCall(PCSetDM(pc, NULL));
+  PetscFunctionReturn(0);
+}
