@@ -7,3 +7,12 @@
    distributed mesh with shared faces and edges in the point SF and coned alike on every rank.
    Labels, coordinates and name are copied. Collective. */
 PETSC_INTERN PetscErrorCode TwinfeInterpolateTets(DM dm, DM *idm);
+
+/* On a cell-vertex tet mesh: "Cell Sets" and four cell labels that carry a facet's tag on the
+   cells it bounds, as "the face opposite the cell's k-th vertex" (k = 0..3, the cone's order),
+   until the faces exist. */
+PETSC_INTERN PetscErrorCode TwinfeCreateCellLabels_Private(DM dm);
+PETSC_INTERN PetscErrorCode TwinfeGetFacetLabel_Private(DM dm, PetscInt opposite, DMLabel *label);
+/* Interpolate (TwinfeInterpolateTets), then turn the carried facet tags into "Face Sets" on the
+   faces and drop the four labels. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeInterpolateAndLabelFaces_Private(DM *dm);

@@ -7,14 +7,21 @@
  * is exactly a P1 function of the next: the prolongation is exact and the Galerkin product
  * P^T A P is the coarse level's own operator, which is what geometric multigrid needs.
  *
- * PETSc's DMPlexTransform (type refine_regular) splits each tet into 8 (4 corner tets and an
- * octahedron cut along a diagonal), each edge at its midpoint, and carries every label to the
- * points each labelled point turns into: "Cell Sets" to the child cells, "Face Sets" to the
- * child faces (and to the edges and vertices inside a face, which the readers skip by height).
- * The transform also builds the refined point SF, so shared faces stay shared. */
+ * Each tet becomes 8: 4 corner tets, and an octahedron cut along its shortest diagonal into 4
+ * (Bey's rule; the diagonal choice is what keeps the shapes from degrading: PETSc 3.18's
+ * refine_regular cuts along a fixed one and took the phantom's min radius ratio from 0.277 to
+ * 0.059 in one step; docs/stack-measurements.md). Fine vertices are the coarse vertices and
+ * the coarse edges' midpoints, each rank's in the order of its coarse points, shared where
+ * the coarse point was (the point SF's leaves map to the owner's fine vertex); the fine cells
+ * are listed by them (DMPlexBuildFromCellList, per rank) and our bulk interpolation makes the
+ * faces and edges and their sharing (interpolate.c). A coarse cell's region goes to its children; a tagged coarse face's tag
+ * goes to the child faces inside it, carried on the child cells as distribute.c carries
+ * facets. Everything is local to a coarse cell, so no rank needs another's cells. */
+#include <petscsf.h>
 #include <twinfe/partition.h>
 
-#include <petscdmplextransform.h>
+#include "core/core_impl.h"
+#include "partition_impl.h"
 
 #define PARENTS_KEY "twinfe_vertex_parents"
 
@@ -33,31 +40,219 @@ static PetscErrorCode VertexParentsDestroy(void *ctx)
   PetscFunctionReturn(0);
 }
 
-/* A fine vertex is an old vertex (its parents: itself twice) or an edge's midpoint (the
-   edge's two ends); a tet's regular refinement makes no vertex inside a face or a cell. */
-static PetscErrorCode FindParents(DMPlexTransform tr, DM coarse, DM fine, VertexParents *vp)
+/* The coarse level as the refinement reads it. */
+typedef struct {
+  DM         dm;
+  PetscInt   cStart, cEnd, vStart, vEnd, eStart, eEnd, fStart, fEnd;
+  PetscInt   nfine_cells, nfine_vertices; /* this rank's: 8 per coarse cell; one per coarse vertex and edge */
+  PetscReal *xyz;                         /* 3 per local coarse vertex */
+} Coarse;
+
+/* This rank's fine vertices: its coarse vertices, then its coarse edges' midpoints. */
+static PetscInt FineVertex(const Coarse *c, PetscInt p)
 {
-  PetscInt vStart, vEnd;
+  return p < c->vEnd ? p - c->vStart : (c->vEnd - c->vStart) + (p - c->eStart);
+}
+
+/* Fine nodes of a coarse tet: its 4 vertices (0-3), then the midpoints of its edges 01 02 03
+   12 13 23 (4-9); each node's mask holds the tet vertices it lies between. */
+static const PetscInt node_mask[10]     = {1, 2, 4, 8, 3, 5, 9, 6, 10, 12};
+static const PetscInt edge_node[4][4]   = {{-1, 4, 5, 6}, {4, -1, 7, 8}, {5, 7, -1, 9}, {6, 8, 9, -1}};
+static const PetscInt corner_tets[4][4] = {{0, 4, 5, 6}, {4, 1, 7, 8}, {5, 7, 2, 9}, {6, 8, 9, 3}};
+/* The octahedron's three diagonals (opposite midpoints) and, for each, its equator as a cycle. */
+static const PetscInt diagonals[3][2] = {{4, 9}, {5, 8}, {6, 7}};
+static const PetscInt equators[3][4]  = {{5, 6, 8, 7}, {4, 6, 9, 7}, {4, 5, 9, 8}};
+
+/* A coarse cell's 4 vertices (closure order), its edges by vertex pair, its faces. */
+typedef struct {
+  PetscInt vertex[4], edge[4][4], face[4];
+} CoarseCell;
+
+static PetscInt LocalVertex(const CoarseCell *cell, PetscInt v)
+{
+  for (PetscInt k = 0; k < 4; ++k)
+    if (cell->vertex[k] == v) return k;
+  return -1;
+}
+
+static PetscErrorCode ReadCoarseCell(const Coarse *c, PetscInt cell, CoarseCell *cc)
+{
+  PetscInt *closure = NULL, n, nv = 0, nf = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(DMPlexGetDepthStratum(fine, 0, &vStart, &vEnd));
-  vp->nvertices = vEnd - vStart;
-  PetscCall(PetscMalloc1(2 * vp->nvertices, &vp->parents));
-  for (PetscInt v = vStart; v < vEnd; ++v) {
-    DMPolytopeType  source_type, target_type;
-    PetscInt        source, replica, *pair = &vp->parents[2 * (v - vStart)];
+  PetscCall(DMPlexGetTransitiveClosure(c->dm, cell, PETSC_TRUE, &n, &closure));
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscInt p = closure[2 * i];
+    if (p >= c->vStart && p < c->vEnd)
+      cc->vertex[nv++] = p;
+    else if (p >= c->fStart && p < c->fEnd)
+      cc->face[nf++] = p;
+  }
+  PetscCheck(nv == 4 && nf == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "refinement: cell %" PetscInt_FMT " is not an interpolated tetrahedron (%" PetscInt_FMT " vertices, %" PetscInt_FMT
+             " faces)",
+             cell, nv, nf);
+  for (PetscInt i = 0; i < n; ++i) {
+    PetscInt        p = closure[2 * i];
     const PetscInt *cone;
-
-    PetscCall(DMPlexTransformGetSourcePoint(tr, v, &source_type, &target_type, &source, &replica));
-    if (source_type == DM_POLYTOPE_POINT) {
-      pair[0] = pair[1] = source;
-    } else {
-      PetscCheck(source_type == DM_POLYTOPE_SEGMENT, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-                 "refinement: fine vertex %" PetscInt_FMT " comes from a %s, not a vertex or an edge", v,
-                 DMPolytopeTypes[source_type]);
-      PetscCall(DMPlexGetCone(coarse, source, &cone));
-      pair[0] = cone[0], pair[1] = cone[1];
+    if (p < c->eStart || p >= c->eEnd) continue;
+    PetscCall(DMPlexGetCone(c->dm, p, &cone));
+    {
+      PetscInt a = LocalVertex(cc, cone[0]), b = LocalVertex(cc, cone[1]);
+      cc->edge[a][b] = cc->edge[b][a] = p;
     }
+  }
+  PetscCall(DMPlexRestoreTransitiveClosure(c->dm, cell, PETSC_TRUE, &n, &closure));
+  PetscFunctionReturn(0);
+}
+
+/* The tet vertices (as a mask over the cell's local vertices) of a face, from its edges' cones. */
+static PetscErrorCode FaceMask(const Coarse *c, const CoarseCell *cc, PetscInt face, PetscInt *mask)
+{
+  const PetscInt *edges, *ends;
+
+  PetscFunctionBeginUser;
+  *mask = 0;
+  PetscCall(DMPlexGetCone(c->dm, face, &edges));
+  for (PetscInt i = 0; i < 3; ++i) {
+    PetscCall(DMPlexGetCone(c->dm, edges[i], &ends));
+    *mask |= (1 << LocalVertex(cc, ends[0])) | (1 << LocalVertex(cc, ends[1]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static void NodePositions(const Coarse *c, const CoarseCell *cc, PetscReal x[10][3])
+{
+  for (PetscInt i = 0; i < 4; ++i)
+    for (PetscInt k = 0; k < 3; ++k)
+      x[i][k] = c->xyz[3 * (cc->vertex[i] - c->vStart) + k];
+  for (PetscInt i = 0; i < 4; ++i)
+    for (PetscInt j = i + 1; j < 4; ++j)
+      for (PetscInt k = 0; k < 3; ++k)
+        x[edge_node[i][j]][k] = 0.5 * (x[i][k] + x[j][k]);
+}
+
+static PetscReal Distance2(const PetscReal a[3], const PetscReal b[3])
+{
+  return PetscSqr(a[0] - b[0]) + PetscSqr(a[1] - b[1]) + PetscSqr(a[2] - b[2]);
+}
+
+static PetscReal Det(const PetscReal x[10][3], const PetscInt t[4])
+{
+  PetscReal a[3], b[3], d[3];
+  for (PetscInt k = 0; k < 3; ++k) {
+    a[k] = x[t[1]][k] - x[t[0]][k];
+    b[k] = x[t[2]][k] - x[t[0]][k];
+    d[k] = x[t[3]][k] - x[t[0]][k];
+  }
+  return a[0] * (b[1] * d[2] - b[2] * d[1]) - a[1] * (b[0] * d[2] - b[2] * d[0]) + a[2] * (b[0] * d[1] - b[1] * d[0]);
+}
+
+/* The 8 children as node lists, each ordered as DMPlex orders a tet's vertices (negative
+   determinant: distribute.c's CreateSerialPlex swaps Gmsh's positive order to get it). */
+static void Children(const PetscReal x[10][3], PetscInt child[8][4])
+{
+  PetscInt  best     = 0;
+  PetscReal shortest = PETSC_MAX_REAL;
+
+  for (PetscInt d = 0; d < 3; ++d) {
+    PetscReal l = Distance2(x[diagonals[d][0]], x[diagonals[d][1]]);
+    if (l < shortest) shortest = l, best = d;
+  }
+  for (PetscInt t = 0; t < 4; ++t)
+    for (PetscInt k = 0; k < 4; ++k)
+      child[t][k] = corner_tets[t][k];
+  for (PetscInt t = 0; t < 4; ++t) {
+    child[4 + t][0] = diagonals[best][0];
+    child[4 + t][1] = diagonals[best][1];
+    child[4 + t][2] = equators[best][t];
+    child[4 + t][3] = equators[best][(t + 1) % 4];
+  }
+  for (PetscInt t = 0; t < 8; ++t)
+    if (Det(x, child[t]) > 0) {
+      PetscInt swap = child[t][0];
+      child[t][0]   = child[t][1];
+      child[t][1]   = swap;
+    }
+}
+
+/* The fine cells' vertices (this rank's fine vertex numbers), and per child face lying in a tagged coarse face,
+   that tag (tags[4 * fine cell + k] for the face opposite the child's vertex k, else -1). */
+static PetscErrorCode ListFineCells(const Coarse *c, PetscInt *cells, PetscInt *regions, PetscInt *tags)
+{
+  DMLabel cell_sets, face_sets;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLabel(c->dm, "Cell Sets", &cell_sets));
+  PetscCall(DMGetLabel(c->dm, "Face Sets", &face_sets));
+  for (PetscInt cell = c->cStart; cell < c->cEnd; ++cell) {
+    CoarseCell     cc;
+    PetscReal      x[10][3];
+    PetscInt       child[8][4], node_id[10], region = -1, face_tag[4], face_mask[4] = {0, 0, 0, 0};
+    const PetscInt base = 8 * (cell - c->cStart);
+
+    PetscCall(ReadCoarseCell(c, cell, &cc));
+    NodePositions(c, &cc, x);
+    Children(x, child);
+    for (PetscInt i = 0; i < 4; ++i) {
+      node_id[i] = FineVertex(c, cc.vertex[i]);
+      for (PetscInt j = i + 1; j < 4; ++j)
+        node_id[edge_node[i][j]] = FineVertex(c, cc.edge[i][j]);
+    }
+    if (cell_sets) PetscCall(DMLabelGetValue(cell_sets, cell, &region));
+    for (PetscInt f = 0; f < 4; ++f) {
+      face_tag[f] = -1;
+      if (face_sets) PetscCall(DMLabelGetValue(face_sets, cc.face[f], &face_tag[f]));
+      if (face_tag[f] >= 0) PetscCall(FaceMask(c, &cc, cc.face[f], &face_mask[f]));
+    }
+    for (PetscInt t = 0; t < 8; ++t) {
+      regions[base + t] = region;
+      for (PetscInt k = 0; k < 4; ++k) {
+        PetscInt on               = 0; /* the child's face opposite its vertex k: the coarse face it lies in, if any */
+        cells[4 * (base + t) + k] = node_id[child[t][k]];
+        tags[4 * (base + t) + k]  = -1;
+        for (PetscInt j = 0; j < 4; ++j)
+          if (j != k) on |= node_mask[child[t][j]];
+        for (PetscInt f = 0; f < 4; ++f)
+          if (face_tag[f] >= 0 && (on & ~face_mask[f]) == 0) tags[4 * (base + t) + k] = face_tag[f];
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LabelFineCells(DM fine, PetscInt ncells, const PetscInt regions[], const PetscInt tags[])
+{
+  DMLabel cell_sets, facet[4];
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeCreateCellLabels_Private(fine));
+  PetscCall(DMGetLabel(fine, "Cell Sets", &cell_sets));
+  for (PetscInt k = 0; k < 4; ++k)
+    PetscCall(TwinfeGetFacetLabel_Private(fine, k, &facet[k]));
+  for (PetscInt c = 0; c < ncells; ++c) {
+    if (regions[c] >= 0) PetscCall(DMLabelSetValue(cell_sets, c, regions[c]));
+    for (PetscInt k = 0; k < 4; ++k)
+      if (tags[4 * c + k] >= 0) PetscCall(DMLabelSetValue(facet[k], c, tags[4 * c + k]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Each fine vertex's coarse parents: the coarse vertex it is, or the edge it halves. */
+static PetscErrorCode FindParents(const Coarse *c, VertexParents *vp)
+{
+  const PetscInt nv = c->vEnd - c->vStart;
+
+  PetscFunctionBeginUser;
+  vp->nvertices = c->nfine_vertices;
+  PetscCall(PetscMalloc1(2 * vp->nvertices, &vp->parents));
+  for (PetscInt v = 0; v < nv; ++v)
+    vp->parents[2 * v] = vp->parents[2 * v + 1] = c->vStart + v;
+  for (PetscInt e = c->eStart; e < c->eEnd; ++e) {
+    const PetscInt *cone;
+    PetscCall(DMPlexGetCone(c->dm, e, &cone));
+    vp->parents[2 * (nv + e - c->eStart)]     = cone[0];
+    vp->parents[2 * (nv + e - c->eStart) + 1] = cone[1];
   }
   PetscFunctionReturn(0);
 }
@@ -75,29 +270,125 @@ static PetscErrorCode AttachParents(DM fine, VertexParents *vp)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RefineOnce(DM coarse, DM *fine)
+static PetscErrorCode ReadCoarse(DM dm, Coarse *c)
 {
-  DMPlexTransform tr;
-  VertexParents  *vp;
-  const char     *name;
-  PetscErrorCode  ierr;
+  PetscFunctionBeginUser;
+  c->dm = dm;
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &c->cStart, &c->cEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &c->vStart, &c->vEnd));
+  PetscCall(DMPlexGetDepthStratum(dm, 1, &c->eStart, &c->eEnd));
+  PetscCall(DMPlexGetHeightStratum(dm, 1, &c->fStart, &c->fEnd));
+  PetscCall(PetscMalloc1(3 * (c->vEnd - c->vStart), &c->xyz));
+  PetscCall(TwinfeReadVertexCoordinates_Private(dm, c->xyz));
+  c->nfine_cells    = 8 * (c->cEnd - c->cStart);
+  c->nfine_vertices = (c->vEnd - c->vStart) + (c->eEnd - c->eStart);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CoarseDestroy(Coarse *c)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(c->xyz));
+  PetscFunctionReturn(0);
+}
+
+/* Coarse vertices where they were, edges' midpoints, in fine vertex order. */
+static PetscErrorCode FineCoordinates(const Coarse *c, PetscReal **xyz)
+{
+  const PetscInt nv = c->vEnd - c->vStart;
 
   PetscFunctionBeginUser;
-  PetscCall(DMPlexTransformCreate(PetscObjectComm((PetscObject)coarse), &tr));
-  PetscCall(DMPlexTransformSetType(tr, DMPLEXREFINEREGULAR));
-  PetscCall(DMPlexTransformSetDM(tr, coarse));
-  PetscCall(DMPlexTransformSetUp(tr));
-  ierr = DMPlexTransformApply(tr, coarse, fine);
-  if (!ierr) ierr = PetscNew(&vp);
-  if (!ierr) {
-    ierr = FindParents(tr, coarse, *fine, vp);
-    if (!ierr)
-      ierr = AttachParents(*fine, vp);
-    else
-      (void)VertexParentsDestroy(vp);
+  PetscCall(PetscMalloc1(3 * c->nfine_vertices, xyz));
+  PetscCall(PetscArraycpy(*xyz, c->xyz, 3 * nv));
+  for (PetscInt e = c->eStart; e < c->eEnd; ++e) {
+    const PetscInt *cone;
+    PetscCall(DMPlexGetCone(c->dm, e, &cone));
+    for (PetscInt k = 0; k < 3; ++k)
+      (*xyz)[3 * (nv + e - c->eStart) + k] =
+          0.5 * (c->xyz[3 * (cone[0] - c->vStart) + k] + c->xyz[3 * (cone[1] - c->vStart) + k]);
   }
-  PetscCall(DMPlexTransformDestroy(&tr));
-  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/* A fine vertex is shared as its coarse vertex or edge was: a leaf of the coarse point SF
+   becomes a leaf whose root is the owner's fine vertex for the same point (its number there
+   comes from the owner through the same SF). */
+static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
+{
+  PetscSF            coarse_sf, sf;
+  PetscInt           pStart, pEnd, nleaves, n = 0, *fine_point, *remote_point, *ilocal;
+  const PetscInt    *leaves;
+  const PetscSFNode *roots;
+  PetscSFNode       *iremote;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetPointSF(c->dm, &coarse_sf));
+  PetscCall(PetscSFGetGraph(coarse_sf, NULL, &nleaves, &leaves, &roots));
+  PetscCall(DMPlexGetChart(c->dm, &pStart, &pEnd));
+  PetscCall(PetscMalloc2(pEnd, &fine_point, pEnd, &remote_point));
+  for (PetscInt p = 0; p < pEnd; ++p)
+    fine_point[p] = remote_point[p] = -1;
+  for (PetscInt p = c->vStart; p < c->vEnd; ++p)
+    fine_point[p] = c->nfine_cells + FineVertex(c, p);
+  for (PetscInt p = c->eStart; p < c->eEnd; ++p)
+    fine_point[p] = c->nfine_cells + FineVertex(c, p);
+  PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
+  PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
+  PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &ilocal));
+  PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &iremote));
+  for (PetscInt l = 0; l < nleaves; ++l) {
+    PetscInt p = leaves ? leaves[l] : l;
+    if (fine_point[p] < 0) continue; /* a shared face or cell: not a fine vertex */
+    ilocal[n]        = fine_point[p];
+    iremote[n].rank  = roots[l].rank;
+    iremote[n].index = remote_point[p];
+    n++;
+  }
+  PetscCall(PetscSFCreate(PetscObjectComm((PetscObject)fine), &sf));
+  PetscCall(PetscSFSetGraph(sf, c->nfine_cells + c->nfine_vertices, n, ilocal, PETSC_OWN_POINTER, iremote, PETSC_OWN_POINTER));
+  PetscCall(DMSetPointSF(fine, sf));
+  PetscCall(PetscSFDestroy(&sf));
+  PetscCall(PetscFree2(fine_point, remote_point));
+  PetscFunctionReturn(0);
+}
+
+/* The cell-vertex fine mesh of this rank: cells [0, 8 nc), then its vertices. */
+static PetscErrorCode CreateFineCellVertexMesh(const Coarse *c, const PetscInt cells[], DM *fine)
+{
+  PetscReal *xyz;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMCreate(PetscObjectComm((PetscObject)c->dm), fine));
+  PetscCall(DMSetType(*fine, DMPLEX));
+  PetscCall(DMSetDimension(*fine, 3));
+  PetscCall(DMPlexBuildFromCellList(*fine, c->nfine_cells, c->nfine_vertices, 4, cells));
+  PetscCall(FineCoordinates(c, &xyz));
+  PetscCall(DMPlexBuildCoordinatesFromCellList(*fine, 3, xyz));
+  PetscCall(PetscFree(xyz));
+  PetscCall(ShareFineVertices(c, *fine));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RefineOnce(DM coarse, DM *fine)
+{
+  Coarse         c;
+  PetscInt      *cells, *regions, *tags;
+  VertexParents *vp;
+  const char    *name;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(&c, sizeof c));
+  PetscCall(ReadCoarse(coarse, &c));
+  PetscCall(PetscMalloc3(4 * c.nfine_cells, &cells, c.nfine_cells, &regions, 4 * c.nfine_cells, &tags));
+  PetscCall(ListFineCells(&c, cells, regions, tags));
+  PetscCall(CreateFineCellVertexMesh(&c, cells, fine));
+  PetscCall(LabelFineCells(*fine, c.nfine_cells, regions, tags));
+  PetscCall(PetscFree3(cells, regions, tags));
+  PetscCall(TwinfeInterpolateAndLabelFaces_Private(fine));
+  PetscCall(PetscNew(&vp));
+  PetscCall(FindParents(&c, vp));
+  PetscCall(AttachParents(*fine, vp));
+  PetscCall(CoarseDestroy(&c));
   PetscCall(PetscObjectGetName((PetscObject)coarse, &name));
   PetscCall(PetscObjectSetName((PetscObject)*fine, name));
   PetscCall(DMSetCoarseDM(*fine, coarse));

@@ -118,6 +118,10 @@ START_TEST(bulk_interpolation_equals_dmplexinterpolate)
   AssertSameLabel(ours, petsc, "Cell Sets", pStart, pEnd);
   AssertSameLabel(ours, petsc, "Face Sets", pStart, pEnd);
   AssertSameLabel(ours, petsc, "depth", pStart, pEnd);
+  { /* ours makes its cell types on first use, as PETSc's queries do (nothing of ours needs them) */
+    DMPolytopeType type;
+    TWINFE_CK(DMPlexGetCellType(ours, pStart, &type));
+  }
   AssertSameLabel(ours, petsc, "celltype", pStart, pEnd);
   /* and PETSc's own consistency checks pass on ours */
   TWINFE_CK(DMPlexCheckSymmetry(ours));
