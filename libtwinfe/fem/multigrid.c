@@ -316,6 +316,25 @@ PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc)
   PetscFunctionReturn(0);
 }
 
+/* P^T A P as a MatProduct kept for its numeric phase at every new A. On several ranks, PETSc's
+   "allatonce" algorithm: the default ("scalable") kept 355 MB a rank for reuse at 1M unknowns
+   on 2 ranks (-log_view_memory), against 49 MB on one rank for the sequential product. */
+static PetscErrorCode CreateGalerkinProduct(Mat A, Mat P, Mat *C)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(PetscObjectComm((PetscObject)A), &size));
+  PetscCall(MatProductCreate(A, P, NULL, C));
+  PetscCall(MatProductSetType(*C, MATPRODUCT_PtAP));
+  if (size > 1) PetscCall(MatProductSetAlgorithm(*C, "allatonce"));
+  PetscCall(MatProductSetFill(*C, 2.0));
+  PetscCall(MatProductSetFromOptions(*C));
+  PetscCall(MatProductSymbolic(*C));
+  PetscCall(MatProductNumeric(*C));
+  PetscFunctionReturn(0);
+}
+
 /* A rigid-body near null space for the coarsest operator, so that its GAMG cycle coarsens
    elasticity as it should (translations alone leave rotations to the smoother). */
 static PetscErrorCode SetCoarseNearNullSpace(TwinfeMultigrid mg)
@@ -346,7 +365,10 @@ PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
   PetscFunctionBegin;
   for (PetscInt l = mg->nlevels - 2; l >= 0; --l) {
     Mat fine = l == mg->nlevels - 2 ? A : mg->A[l + 1];
-    PetscCall(MatPtAP(fine, mg->P[l], mg->have_operators ? MAT_REUSE_MATRIX : MAT_INITIAL_MATRIX, 2.0, &mg->A[l]));
+    if (mg->have_operators)
+      PetscCall(MatProductNumeric(mg->A[l]));
+    else
+      PetscCall(CreateGalerkinProduct(fine, mg->P[l], &mg->A[l]));
   }
   if (!mg->have_operators) PetscCall(SetCoarseNearNullSpace(mg));
   mg->have_operators = PETSC_TRUE;
