@@ -24,5 +24,6 @@ PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt
 PETSC_EXTERN PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine);
 /* For a level made by TwinfePartitionRefine: the level below (lent) and, per local vertex of
    fine in vertex order, the 2 coarse vertex points it comes from (equal for an old vertex; an
-   edge's ends for its midpoint). Both NULL for a mesh not refined. Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, const PetscInt **parents);
+   edge's ends for its midpoint), for the nvertices local vertices fine had when refined. NULL
+   and 0 for a mesh not refined. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, PetscInt *nvertices, const PetscInt **parents);

@@ -26,6 +26,7 @@ struct _p_TwinfeMultigrid {
   Mat      *P;                  /* nlevels - 1: P[l] from level l to level l + 1 (0 = coarsest) */
   Mat      *A;                  /* nlevels - 1 coarse operators, A[l] on level l; the finest is the caller's */
   Vec       coarse_coordinates; /* the coarsest level's vertex coordinates, in its layout */
+  Mat       fine_operator;      /* the matrix the products were made from (referenced) */
   PetscBool have_operators;
 };
 
@@ -71,17 +72,21 @@ static PetscErrorCode VertexGlobalDofs(DM layout, PetscInt **first)
   PetscFunctionReturn(0);
 }
 
-/* Local and global sizes of a layout's global vectors, and the first owned row. */
+/* Local and global sizes of a layout's global vectors, and the first owned row, from its global
+   section (a global vector borrowed from the DM would stay cached there for the whole run). */
 static PetscErrorCode LayoutSizes(DM layout, PetscInt *n, PetscInt *N, PetscInt *start)
 {
-  Vec v;
+  PetscSection section;
+  MPI_Comm     comm = PetscObjectComm((PetscObject)layout);
+  PetscMPIInt  rank;
 
   PetscFunctionBeginUser;
-  PetscCall(DMGetGlobalVector(layout, &v));
-  PetscCall(VecGetLocalSize(v, n));
-  PetscCall(VecGetSize(v, N));
-  PetscCall(VecGetOwnershipRange(v, start, NULL));
-  PetscCall(DMRestoreGlobalVector(layout, &v));
+  PetscCall(DMGetGlobalSection(layout, &section));
+  PetscCall(PetscSectionGetConstrainedStorageSize(section, n));
+  PetscCallMPI(MPI_Allreduce(n, N, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCallMPI(MPI_Exscan(n, start, 1, MPIU_INT, MPI_SUM, comm));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (!rank) *start = 0; /* MPI_Exscan leaves rank 0's undefined */
   PetscFunctionReturn(0);
 }
 
@@ -156,15 +161,22 @@ static PetscErrorCode CountLevels(DM dm, PetscInt *nlevels)
 {
   DM              level = dm, coarse;
   const PetscInt *parents;
+  PetscInt        nvertices, vStart, vEnd, stale = 0, any;
 
   PetscFunctionBeginUser;
   *nlevels = 1;
   for (;;) {
-    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &parents));
+    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &nvertices, &parents));
     if (!parents) break;
+    PetscCall(DMPlexGetDepthStratum(level, 0, &vStart, &vEnd));
+    if (vEnd - vStart != nvertices) stale = 1;
     level = coarse;
     (*nlevels)++;
   }
+  PetscCallMPI(MPI_Allreduce(&stale, &any, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+  PetscCheck(!any, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "geometric multigrid: a level's vertices no longer match the refinement that made it (the mesh was changed "
+             "or redistributed since)");
   PetscFunctionReturn(0);
 }
 
@@ -173,12 +185,13 @@ static PetscErrorCode BuildProlongations(TwinfeMultigrid mg, TwinfeSpace space, 
 {
   DM              level = dm, coarse, fine_layout, coarse_layout;
   const PetscInt *parents;
+  PetscInt        nvertices;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetDM(space, &fine_layout));
   PetscCall(PetscObjectReference((PetscObject)fine_layout));
   for (PetscInt l = mg->nlevels - 2; l >= 0; --l) {
-    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &parents));
+    PetscCall(TwinfePartitionGetVertexParents(level, &coarse, &nvertices, &parents));
     PetscCall(CreateVertexLayout(coarse, mg->ncomp, &coarse_layout));
     PetscCall(CreateVertexProlongation(coarse_layout, fine_layout, parents, mg->ncomp, &mg->P[l]));
     if (l == 0 && mg->ncomp == 3) PetscCall(CreateLayoutCoordinates(coarse_layout, &mg->coarse_coordinates));
@@ -211,7 +224,7 @@ static PetscErrorCode BuildProlongations(TwinfeMultigrid mg, TwinfeSpace space, 
 @*/
 PetscErrorCode TwinfeMultigridCreate(TwinfeSpace space, DM dm, TwinfeMultigrid *mg)
 {
-  PetscInt pStart, pEnd, qStart, qEnd;
+  PetscInt pStart, pEnd, qStart, qEnd, mismatch;
   DM       sdm;
 
   PetscFunctionBegin;
@@ -227,8 +240,9 @@ PetscErrorCode TwinfeMultigridCreate(TwinfeSpace space, DM dm, TwinfeMultigrid *
   PetscCall(TwinfeSpaceGetDM(space, &sdm));
   PetscCall(DMPlexGetChart(sdm, &pStart, &pEnd));
   PetscCall(DMPlexGetChart(dm, &qStart, &qEnd));
-  PetscCheck(pStart == qStart && pEnd == qEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "geometric multigrid: dm is not the mesh the space was made from");
+  mismatch = pStart != qStart || pEnd != qEnd;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &mismatch, 1, MPIU_INT, MPI_MAX, space->comm));
+  PetscCheck(!mismatch, space->comm, PETSC_ERR_ARG_WRONG, "geometric multigrid: dm is not the mesh the space was made from");
   PetscCall(PetscCalloc2((*mg)->nlevels - 1, &(*mg)->P, (*mg)->nlevels - 1, &(*mg)->A));
   PetscCall(BuildProlongations(*mg, space, dm));
   PetscFunctionReturn(0);
@@ -244,6 +258,7 @@ PetscErrorCode TwinfeMultigridDestroy(TwinfeMultigrid *mg)
   }
   PetscCall(PetscFree2((*mg)->P, (*mg)->A));
   PetscCall(VecDestroy(&(*mg)->coarse_coordinates));
+  PetscCall(MatDestroy(&(*mg)->fine_operator));
   PetscCall(PetscFree(*mg));
   PetscFunctionReturn(0);
 }
@@ -363,6 +378,16 @@ PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
   KSP smoother;
 
   PetscFunctionBegin;
+  if (mg->have_operators && A != mg->fine_operator) { /* another matrix: products made anew */
+    for (PetscInt l = 0; l < mg->nlevels - 1; ++l)
+      PetscCall(MatDestroy(&mg->A[l]));
+    mg->have_operators = PETSC_FALSE;
+  }
+  if (!mg->have_operators) {
+    PetscCall(PetscObjectReference((PetscObject)A));
+    PetscCall(MatDestroy(&mg->fine_operator));
+    mg->fine_operator = A;
+  }
   for (PetscInt l = mg->nlevels - 2; l >= 0; --l) {
     Mat fine = l == mg->nlevels - 2 ? A : mg->A[l + 1];
     if (mg->have_operators)

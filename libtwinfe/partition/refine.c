@@ -51,7 +51,7 @@ typedef struct {
 /* This rank's fine vertices: its coarse vertices, then its coarse edges' midpoints. */
 static PetscInt FineVertex(const Coarse *c, PetscInt p)
 {
-  return p < c->vEnd ? p - c->vStart : (c->vEnd - c->vStart) + (p - c->eStart);
+  return p >= c->vStart && p < c->vEnd ? p - c->vStart : (c->vEnd - c->vStart) + (p - c->eStart);
 }
 
 /* Fine nodes of a coarse tet: its 4 vertices (0-3), then the midpoints of its edges 01 02 03
@@ -77,32 +77,32 @@ static PetscInt LocalVertex(const CoarseCell *cell, PetscInt v)
 
 static PetscErrorCode ReadCoarseCell(const Coarse *c, PetscInt cell, CoarseCell *cc)
 {
-  PetscInt *closure = NULL, n, nv = 0, nf = 0;
+  PetscInt *closure = NULL, n, nv = 0, nf = 0, ne = 0;
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetTransitiveClosure(c->dm, cell, PETSC_TRUE, &n, &closure));
   for (PetscInt i = 0; i < n; ++i) {
     PetscInt p = closure[2 * i];
-    if (p >= c->vStart && p < c->vEnd)
+    if (p >= c->vStart && p < c->vEnd && nv < 4)
       cc->vertex[nv++] = p;
-    else if (p >= c->fStart && p < c->fEnd)
+    else if (p >= c->fStart && p < c->fEnd && nf < 4)
       cc->face[nf++] = p;
   }
-  PetscCheck(nv == 4 && nf == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "refinement: cell %" PetscInt_FMT " is not an interpolated tetrahedron (%" PetscInt_FMT " vertices, %" PetscInt_FMT
-             " faces)",
-             cell, nv, nf);
-  for (PetscInt i = 0; i < n; ++i) {
-    PetscInt        p = closure[2 * i];
+  for (PetscInt i = 0; i < n && nv == 4; ++i) {
+    PetscInt        p = closure[2 * i], a, b;
     const PetscInt *cone;
     if (p < c->eStart || p >= c->eEnd) continue;
     PetscCall(DMPlexGetCone(c->dm, p, &cone));
-    {
-      PetscInt a = LocalVertex(cc, cone[0]), b = LocalVertex(cc, cone[1]);
-      cc->edge[a][b] = cc->edge[b][a] = p;
-    }
+    a = LocalVertex(cc, cone[0]), b = LocalVertex(cc, cone[1]);
+    if (a < 0 || b < 0 || a == b) break;
+    cc->edge[a][b] = cc->edge[b][a] = p;
+    ne++;
   }
   PetscCall(DMPlexRestoreTransitiveClosure(c->dm, cell, PETSC_TRUE, &n, &closure));
+  PetscCheck(nv == 4 && nf == 4 && ne == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "refinement: cell %" PetscInt_FMT " is not an interpolated tetrahedron (%" PetscInt_FMT " vertices, %" PetscInt_FMT
+             " faces, %" PetscInt_FMT " edges)",
+             cell, nv, nf, ne);
   PetscFunctionReturn(0);
 }
 
@@ -320,11 +320,13 @@ static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
   const PetscInt    *leaves;
   const PetscSFNode *roots;
   PetscSFNode       *iremote;
+  PetscInt           nroots;
 
   PetscFunctionBeginUser;
   PetscCall(DMGetPointSF(c->dm, &coarse_sf));
-  PetscCall(PetscSFGetGraph(coarse_sf, NULL, &nleaves, &leaves, &roots));
+  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, &nleaves, &leaves, &roots));
   PetscCall(DMPlexGetChart(c->dm, &pStart, &pEnd));
+  if (nroots < 0) nleaves = 0; /* a serial mesh's SF may have no graph at all: nothing is shared */
   PetscCall(PetscMalloc2(pEnd, &fine_point, pEnd, &remote_point));
   for (PetscInt p = 0; p < pEnd; ++p)
     fine_point[p] = remote_point[p] = -1;
@@ -332,8 +334,10 @@ static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
   for (PetscInt p = c->eStart; p < c->eEnd; ++p)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
-  PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
-  PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
+  if (nroots >= 0) { /* (a debug PETSc refuses a broadcast on an SF without a graph) */
+    PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
+  }
   PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &ilocal));
   PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &iremote));
   for (PetscInt l = 0; l < nleaves; ++l) {
@@ -419,6 +423,29 @@ static PetscErrorCode RefineOnce(DM coarse, DM *fine)
 
 .seealso: TwinfePartitionDistribute(), TwinfePartitionGetVertexParents()
 @*/
+/* Every rank's cells are interpolated tets (faces and edges present), checked on all ranks
+   together so that none goes on alone into the collective steps. */
+static PetscErrorCode CheckInterpolatedTets(DM dm)
+{
+  PetscInt cStart, cEnd, depth, bad = 0, any;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetDepth(dm, &depth));
+  PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  if (cEnd > cStart && depth != 3) bad = 1;
+  for (PetscInt c = cStart; c < cEnd && !bad; ++c) {
+    PetscInt size;
+    PetscCall(DMPlexGetConeSize(dm, c, &size));
+    bad = size != 4;
+  }
+  PetscCallMPI(MPI_Allreduce(&bad, &any, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)dm)));
+  PetscCheck(!any, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfePartitionRefine: the mesh must be interpolated tetrahedra (faces and edges made, as "
+             "TwinfePartitionDistribute gives); a rank holds cells of depth %" PetscInt_FMT " or not of 4 faces",
+             depth);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
 {
   DM             level;
@@ -428,6 +455,7 @@ PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
   PetscFunctionBegin;
   PetscCheck(levels >= 0, PetscObjectComm((PetscObject)coarse), PETSC_ERR_ARG_OUTOFRANGE,
              "TwinfePartitionRefine: levels = %" PetscInt_FMT "; give 0 or more refinements", levels);
+  PetscCall(CheckInterpolatedTets(coarse));
   PetscCall(PetscLogEventRegister("TwinfeRefine", DM_CLASSID, &event));
   PetscCall(PetscLogEventBegin(event, coarse, 0, 0, 0));
   PetscCall(PetscObjectReference((PetscObject)coarse));
@@ -455,24 +483,28 @@ PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
 . fine - a level made by TwinfePartitionRefine (a DMClone of it does not carry the parents)
 
   Output Parameters:
-+ coarse  - the level below (lent), NULL when fine was not refined from one
-- parents - 2 coarse vertex points per local vertex of fine, in vertex order (lent), NULL
-            likewise
++ coarse    - the level below (lent), NULL when fine was not refined from one
+. nvertices - the local vertices of fine when the parents were recorded (0 likewise): a mesh
+              changed since (redistributed) no longer matches them
+- parents   - 2 coarse vertex points per local vertex of fine, in vertex order (lent), NULL
+              likewise
 
   Level: developer
 @*/
-PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, const PetscInt **parents)
+PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, PetscInt *nvertices, const PetscInt **parents)
 {
   PetscContainer container;
   VertexParents *vp;
 
   PetscFunctionBegin;
-  *coarse  = NULL;
-  *parents = NULL;
+  *coarse    = NULL;
+  *nvertices = 0;
+  *parents   = NULL;
   PetscCall(PetscObjectQuery((PetscObject)fine, PARENTS_KEY, (PetscObject *)&container));
   if (!container) PetscFunctionReturn(0);
   PetscCall(PetscContainerGetPointer(container, (void **)&vp));
   PetscCall(DMGetCoarseDM(fine, coarse));
-  *parents = vp->parents;
+  *nvertices = vp->nvertices;
+  *parents   = vp->parents;
   PetscFunctionReturn(0);
 }

@@ -873,8 +873,27 @@ static PetscErrorCode ConfigureNewtonSolver(TwinfeElasticity e)
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCGAMG, &is_gamg));
   if (!is_gamg) PetscFunctionReturn(0);
+  /* also when options chose GAMG over a refined mesh's multigrid (ChoosePreconditioner set
+     this only on its own GAMG) */
+  PetscCall(PCGAMGSetReuseInterpolation(pc, PETSC_TRUE));
   PetscCall(PCGAMGSetUseSAEstEig(pc, PETSC_FALSE));
   PetscCall(PCSetFromOptions(pc)); /* -elasticity_pc_gamg_use_sa_esteig still has the last word */
+  PetscFunctionReturn(0);
+}
+
+/* Options chose another preconditioner than the refined mesh's multigrid: its levels go. */
+static PetscErrorCode DropUnusedMultigrid(TwinfeElasticity e)
+{
+  KSP       ksp;
+  PC        pc;
+  PetscBool is_mg;
+
+  PetscFunctionBeginUser;
+  if (!e->mg) PetscFunctionReturn(0);
+  PetscCall(SNESGetKSP(e->snes, &ksp));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &is_mg));
+  if (!is_mg) PetscCall(TwinfeMultigridDestroy(&e->mg));
   PetscFunctionReturn(0);
 }
 
@@ -888,6 +907,7 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PetscCall(TwinfeElasticityMixedSetUp_Private(e));
   else if (e->nonlinear)
     PetscCall(ConfigureNewtonSolver(e));
+  PetscCall(DropUnusedMultigrid(e));
   PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
   PetscCall(ApplyBoundaryConditions(e));
   PetscCall(PetscLogEventEnd(boundary_event, 0, 0, 0, 0));

@@ -117,15 +117,16 @@ static PetscReal MaxParentOffset(DM fine)
 {
   DM                 coarse;
   const PetscInt    *parents;
-  PetscInt           vStart, vEnd, cvStart, cvEnd;
+  PetscInt           vStart, vEnd, cvStart, cvEnd, nvertices;
   PetscReal          worst = 0;
   Vec                fx, cx;
   PetscSection       fs, cs;
   const PetscScalar *f, *c;
 
-  TWINFE_CK(TwinfePartitionGetVertexParents(fine, &coarse, &parents));
+  TWINFE_CK(TwinfePartitionGetVertexParents(fine, &coarse, &nvertices, &parents));
   ck_assert_ptr_nonnull(parents);
   TWINFE_CK(DMPlexGetDepthStratum(fine, 0, &vStart, &vEnd));
+  ck_assert_int_eq(nvertices, vEnd - vStart);
   TWINFE_CK(DMPlexGetDepthStratum(coarse, 0, &cvStart, &cvEnd));
   TWINFE_CK(DMGetCoordinatesLocal(fine, &fx));
   TWINFE_CK(DMGetCoordinatesLocal(coarse, &cx));
@@ -185,8 +186,9 @@ START_TEST(refinement_in_parallel_keeps_volume_tags_and_parents)
   for (PetscInt l = 0; l < 2; ++l) {
     DM              below;
     const PetscInt *parents;
+    PetscInt        nvertices;
     ck_assert_double_le(MaxParentOffset(level), 1e-12);
-    TWINFE_CK(TwinfePartitionGetVertexParents(level, &below, &parents));
+    TWINFE_CK(TwinfePartitionGetVertexParents(level, &below, &nvertices, &parents));
     level = below;
   }
   ck_assert_ptr_eq(level, coarse);
