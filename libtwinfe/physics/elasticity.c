@@ -498,18 +498,32 @@ static PetscErrorCode ChoosePreconditioner(TwinfeElasticity e, PC pc)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeElasticityOperatorChanged_Private(TwinfeElasticity e)
+/* The PC when it is the refined mesh's multigrid; NULL otherwise, and then, if options chose
+   another preconditioner, the levels are dropped. */
+static PetscErrorCode MultigridPC(TwinfeElasticity e, PC *pc)
 {
   KSP       ksp;
-  PC        pc;
   PetscBool is_mg;
 
   PetscFunctionBeginUser;
+  *pc = NULL;
   if (!e->mg) PetscFunctionReturn(0);
   PetscCall(SNESGetKSP(e->snes, &ksp));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &is_mg));
-  if (is_mg) PetscCall(TwinfeMultigridSetOperator(e->mg, e->J, pc)); /* not when options chose another */
+  PetscCall(KSPGetPC(ksp, pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)*pc, PCMG, &is_mg));
+  if (is_mg) PetscFunctionReturn(0);
+  *pc = NULL;
+  PetscCall(TwinfeMultigridDestroy(&e->mg));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityOperatorChanged_Private(TwinfeElasticity e)
+{
+  PC pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(MultigridPC(e, &pc));
+  if (pc) PetscCall(TwinfeMultigridSetOperator(e->mg, e->J, pc));
   PetscFunctionReturn(0);
 }
 
@@ -881,22 +895,6 @@ static PetscErrorCode ConfigureNewtonSolver(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
-/* Options chose another preconditioner than the refined mesh's multigrid: its levels go. */
-static PetscErrorCode DropUnusedMultigrid(TwinfeElasticity e)
-{
-  KSP       ksp;
-  PC        pc;
-  PetscBool is_mg;
-
-  PetscFunctionBeginUser;
-  if (!e->mg) PetscFunctionReturn(0);
-  PetscCall(SNESGetKSP(e->snes, &ksp));
-  PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCMG, &is_mg));
-  if (!is_mg) PetscCall(TwinfeMultigridDestroy(&e->mg));
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode SetUp(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
@@ -907,7 +905,10 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PetscCall(TwinfeElasticityMixedSetUp_Private(e));
   else if (e->nonlinear)
     PetscCall(ConfigureNewtonSolver(e));
-  PetscCall(DropUnusedMultigrid(e));
+  { /* options may have chosen another preconditioner than the refined mesh's multigrid */
+    PC pc;
+    PetscCall(MultigridPC(e, &pc));
+  }
   PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
   PetscCall(ApplyBoundaryConditions(e));
   PetscCall(PetscLogEventEnd(boundary_event, 0, 0, 0, 0));
