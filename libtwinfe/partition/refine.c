@@ -45,7 +45,7 @@ typedef struct {
   DM         dm;
   PetscInt   cStart, cEnd, vStart, vEnd, eStart, eEnd, fStart, fEnd;
   PetscInt   nfine_cells, nfine_vertices; /* this rank's: 8 per coarse cell; one per coarse vertex and edge */
-  PetscReal *xyz;                         /* 3 per local coarse vertex */
+  PetscReal *fine_xyz; /* 3 per fine vertex (FineVertex order): the coarse vertices, then the edges' midpoints */
 } Coarse;
 
 /* This rank's fine vertices: its coarse vertices, then its coarse edges' midpoints. */
@@ -121,15 +121,17 @@ static PetscErrorCode FaceMask(const Coarse *c, const CoarseCell *cc, PetscInt f
   PetscFunctionReturn(0);
 }
 
-static void NodePositions(const Coarse *c, const CoarseCell *cc, PetscReal x[10][3])
+/* The cell's 10 fine nodes: their fine vertex numbers and positions. */
+static void CellNodes(const Coarse *c, const CoarseCell *cc, PetscInt node_id[10], PetscReal x[10][3])
 {
-  for (PetscInt i = 0; i < 4; ++i)
-    for (PetscInt k = 0; k < 3; ++k)
-      x[i][k] = c->xyz[3 * (cc->vertex[i] - c->vStart) + k];
-  for (PetscInt i = 0; i < 4; ++i)
+  for (PetscInt i = 0; i < 4; ++i) {
+    node_id[i] = FineVertex(c, cc->vertex[i]);
     for (PetscInt j = i + 1; j < 4; ++j)
-      for (PetscInt k = 0; k < 3; ++k)
-        x[edge_node[i][j]][k] = 0.5 * (x[i][k] + x[j][k]);
+      node_id[edge_node[i][j]] = FineVertex(c, cc->edge[i][j]);
+  }
+  for (PetscInt n = 0; n < 10; ++n)
+    for (PetscInt k = 0; k < 3; ++k)
+      x[n][k] = c->fine_xyz[3 * node_id[n] + k];
 }
 
 static PetscReal Distance2(const PetscReal a[3], const PetscReal b[3])
@@ -192,13 +194,8 @@ static PetscErrorCode ListFineCells(const Coarse *c, PetscInt *cells, PetscInt *
     const PetscInt base = 8 * (cell - c->cStart);
 
     PetscCall(ReadCoarseCell(c, cell, &cc));
-    NodePositions(c, &cc, x);
+    CellNodes(c, &cc, node_id, x);
     Children(x, child);
-    for (PetscInt i = 0; i < 4; ++i) {
-      node_id[i] = FineVertex(c, cc.vertex[i]);
-      for (PetscInt j = i + 1; j < 4; ++j)
-        node_id[edge_node[i][j]] = FineVertex(c, cc.edge[i][j]);
-    }
     if (cell_sets) PetscCall(DMLabelGetValue(cell_sets, cell, &region));
     for (PetscInt f = 0; f < 4; ++f) {
       face_tag[f] = -1;
@@ -270,6 +267,26 @@ static PetscErrorCode AttachParents(DM fine, VertexParents *vp)
   PetscFunctionReturn(0);
 }
 
+/* Coarse vertices where they were, edges' midpoints, in fine vertex order: each midpoint
+   once, for the children's shapes and for the fine mesh alike. */
+static PetscErrorCode FineCoordinates(Coarse *c)
+{
+  const PetscInt nv = c->vEnd - c->vStart;
+  PetscReal     *xyz;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(3 * c->nfine_vertices, &c->fine_xyz));
+  xyz = c->fine_xyz;
+  PetscCall(TwinfeReadVertexCoordinates_Private(c->dm, xyz));
+  for (PetscInt e = c->eStart; e < c->eEnd; ++e) {
+    const PetscInt *cone;
+    PetscCall(DMPlexGetCone(c->dm, e, &cone));
+    for (PetscInt k = 0; k < 3; ++k)
+      xyz[3 * (nv + e - c->eStart) + k] = 0.5 * (xyz[3 * (cone[0] - c->vStart) + k] + xyz[3 * (cone[1] - c->vStart) + k]);
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadCoarse(DM dm, Coarse *c)
 {
   PetscFunctionBeginUser;
@@ -278,35 +295,16 @@ static PetscErrorCode ReadCoarse(DM dm, Coarse *c)
   PetscCall(DMPlexGetDepthStratum(dm, 0, &c->vStart, &c->vEnd));
   PetscCall(DMPlexGetDepthStratum(dm, 1, &c->eStart, &c->eEnd));
   PetscCall(DMPlexGetHeightStratum(dm, 1, &c->fStart, &c->fEnd));
-  PetscCall(PetscMalloc1(3 * (c->vEnd - c->vStart), &c->xyz));
-  PetscCall(TwinfeReadVertexCoordinates_Private(dm, c->xyz));
   c->nfine_cells    = 8 * (c->cEnd - c->cStart);
   c->nfine_vertices = (c->vEnd - c->vStart) + (c->eEnd - c->eStart);
+  PetscCall(FineCoordinates(c));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode CoarseDestroy(Coarse *c)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscFree(c->xyz));
-  PetscFunctionReturn(0);
-}
-
-/* Coarse vertices where they were, edges' midpoints, in fine vertex order. */
-static PetscErrorCode FineCoordinates(const Coarse *c, PetscReal **xyz)
-{
-  const PetscInt nv = c->vEnd - c->vStart;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(3 * c->nfine_vertices, xyz));
-  PetscCall(PetscArraycpy(*xyz, c->xyz, 3 * nv));
-  for (PetscInt e = c->eStart; e < c->eEnd; ++e) {
-    const PetscInt *cone;
-    PetscCall(DMPlexGetCone(c->dm, e, &cone));
-    for (PetscInt k = 0; k < 3; ++k)
-      (*xyz)[3 * (nv + e - c->eStart) + k] =
-          0.5 * (c->xyz[3 * (cone[0] - c->vStart) + k] + c->xyz[3 * (cone[1] - c->vStart) + k]);
-  }
+  PetscCall(PetscFree(c->fine_xyz));
   PetscFunctionReturn(0);
 }
 
@@ -359,16 +357,12 @@ static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
 /* The cell-vertex fine mesh of this rank: cells [0, 8 nc), then its vertices. */
 static PetscErrorCode CreateFineCellVertexMesh(const Coarse *c, const PetscInt cells[], DM *fine)
 {
-  PetscReal *xyz;
-
   PetscFunctionBeginUser;
   PetscCall(DMCreate(PetscObjectComm((PetscObject)c->dm), fine));
   PetscCall(DMSetType(*fine, DMPLEX));
   PetscCall(DMSetDimension(*fine, 3));
   PetscCall(DMPlexBuildFromCellList(*fine, c->nfine_cells, c->nfine_vertices, 4, cells));
-  PetscCall(FineCoordinates(c, &xyz));
-  PetscCall(DMPlexBuildCoordinatesFromCellList(*fine, 3, xyz));
-  PetscCall(PetscFree(xyz));
+  PetscCall(DMPlexBuildCoordinatesFromCellList(*fine, 3, c->fine_xyz));
   PetscCall(ShareFineVertices(c, *fine));
   PetscFunctionReturn(0);
 }
