@@ -224,10 +224,50 @@ PetscErrorCode TwinfeSpaceApplyDirichletToResidual(TwinfeSpace space, PetscReal 
   PetscFunctionReturn(0);
 }
 
+/* MatZeroRowsColumns for a SeqSBAIJ of any block size (PETSc 3.18's takes block size 1 only):
+   every stored entry in a constrained row or column zeroed, the constrained diagonal set to
+   diag. The stored triangle holds one of each symmetric pair, so both are covered. */
+static PetscErrorCode ZeroRowsColumnsUpper(Mat J, PetscInt n, const PetscInt rows[], PetscReal diag)
+{
+  PetscInt        bs, N, nb;
+  const PetscInt *ia, *ja;
+  PetscScalar    *a;
+  PetscBool       done, *held;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetBlockSize(J, &bs));
+  PetscCall(MatGetSize(J, &N, NULL));
+  PetscCall(PetscCalloc1(N, &held));
+  for (PetscInt i = 0; i < n; ++i)
+    held[rows[i]] = PETSC_TRUE;
+  PetscCall(MatGetRowIJ(J, 0, PETSC_FALSE, PETSC_TRUE, &nb, &ia, &ja, &done));
+  PetscCheck(done, PETSC_COMM_SELF, PETSC_ERR_SUP, "TwinfeSpace: the symmetric matrix gives no block CSR arrays");
+  PetscCall(MatSeqSBAIJGetArray(J, &a));
+  for (PetscInt i = 0; i < nb; ++i)
+    for (PetscInt b = ia[i]; b < ia[i + 1]; ++b)
+      for (PetscInt cj = 0; cj < bs; ++cj)
+        for (PetscInt ri = 0; ri < bs; ++ri) {
+          const PetscInt row = bs * i + ri, col = bs * ja[b] + cj;
+          if (held[row] || held[col]) a[(size_t)b * bs * bs + cj * bs + ri] = row == col ? diag : 0;
+        }
+  PetscCall(MatSeqSBAIJRestoreArray(J, &a));
+  PetscCall(MatRestoreRowIJ(J, 0, PETSC_FALSE, PETSC_TRUE, &nb, &ia, &ja, &done));
+  PetscCall(PetscFree(held));
+  PetscCall(MatAssemblyBegin(J, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(J, MAT_FINAL_ASSEMBLY));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeSpaceApplyDirichletToMatrix(TwinfeSpace space, PetscReal scale, Mat J)
 {
+  PetscBool upper;
+
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetDirichlet(space, NULL, NULL, NULL));
-  PetscCall(MatZeroRowsColumns(J, space->bc_n, space->bc_rows, scale, NULL, NULL));
+  PetscCall(PetscObjectTypeCompare((PetscObject)J, MATSEQSBAIJ, &upper));
+  if (upper)
+    PetscCall(ZeroRowsColumnsUpper(J, space->bc_n, space->bc_rows, scale));
+  else
+    PetscCall(MatZeroRowsColumns(J, space->bc_n, space->bc_rows, scale, NULL, NULL));
   PetscFunctionReturn(0);
 }

@@ -160,3 +160,7 @@ PETSC_INTERN PetscErrorCode TwinfeSectionDofAt(PetscSection, PetscInt p, PetscIn
     }                                                                                                                            \
     (e)->u = (ulocal) ? (work)->u : NULL;                                                                                        \
   } while (0)
+
+/* C = P^T A P for A a SeqSBAIJ of block size bs and P a SeqAIJ whose rows repeat a node-level
+   prolongation per component (galerkin.c): a SeqAIJ of block size bs. Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeGalerkinSymmetric_Private(Mat A, Mat P, Mat *C);

@@ -440,11 +440,9 @@ static PetscLogEvent space_event = -1, stiffness_event = -1, boundary_event = -1
 
 static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 {
-  PetscInt     degree[2] = {e->degree, 1}, ncomp[2] = {3, 1}, ncells;
-  PetscBool    mixed = TwinfeElasticityMixed(e);
-  DM           sdm;
-  Vec          coords;
-  MatNullSpace nullsp;
+  PetscInt  degree[2] = {e->degree, 1}, ncomp[2] = {3, 1}, ncells;
+  PetscBool mixed = TwinfeElasticityMixed(e);
+  DM        sdm;
 
   PetscFunctionBeginUser;
   if (e->space) PetscFunctionReturn(0);
@@ -459,18 +457,51 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
   PetscCall(DMCreateGlobalVector(sdm, &e->u));
   PetscCall(PetscObjectSetName((PetscObject)e->u, mixed ? "displacement_pressure" : "displacement"));
   PetscCall(VecDuplicate(e->u, &e->r));
-  PetscCall(TwinfeSpaceCreateMatrix(e->space, &e->J));
   PetscCall(FindRowComponents(e));
-  if (!mixed) { /* Rigid-body modes from node coordinates in the solution layout: GAMG's near null space. */
-    PetscCall(TwinfeSpaceCreateNodeCoordinates(e->space, 0, &coords));
-    PetscCall(MatNullSpaceCreateRigidBody(coords, &nullsp));
-    PetscCall(MatSetNearNullSpace(e->J, nullsp));
-    PetscCall(MatNullSpaceDestroy(&nullsp));
-    PetscCall(VecDestroy(&coords));
-  }
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   PetscCall(PetscMalloc1(ncells, &e->cell_law));
   PetscCall(PetscLogEventEnd(space_event, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+/* The stiffness matrix, made at set-up when the laws are known: the small-strain stiffness under
+   a geometric multigrid is symmetric and assembled once, so only its upper triangle is kept
+   (SBAIJ on one rank: 200 MB instead of 540 MB at 1M P1 unknowns, the multigrid forming its
+   coarse levels from it); Newton's tangents (a follower pressure's is not symmetric), the mixed
+   form and GAMG (which reads AIJ) get the AIJ. */
+static PetscErrorCode EnsureOperator(TwinfeElasticity e)
+{
+  PetscBool symmetric = (PetscBool)(!e->nonlinear && !TwinfeElasticityMixed(e) && e->mg && !e->nfollower_terms);
+
+  PetscFunctionBeginUser;
+  if (e->J && symmetric == e->J_symmetric) PetscFunctionReturn(0);
+  PetscCall(MatDestroy(&e->J));
+  if (symmetric)
+    PetscCall(TwinfeSpaceCreateSymmetricMatrix(e->space, &e->J));
+  else
+    PetscCall(TwinfeSpaceCreateMatrix(e->space, &e->J));
+  e->J_symmetric = symmetric;
+  PetscCall(SNESSetJacobian(e->snes, e->J, e->J, TwinfeElasticityFormJacobian_Private, e));
+  PetscFunctionReturn(0);
+}
+
+/* Rigid-body modes from the node coordinates in the solution layout: the near null space of an
+   algebraic multigrid (GAMG, also on a refined mesh's coarsest level, which makes its own). Six
+   vectors of the solution's size (49 MB at 1M unknowns): made only for a matrix that a GAMG
+   of the whole problem will see, not beside a geometric multigrid. */
+static PetscErrorCode AttachRigidBodyModes(TwinfeElasticity e)
+{
+  Vec          coords;
+  MatNullSpace nullsp;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetNearNullSpace(e->J, &nullsp));
+  if (nullsp || TwinfeElasticityMixed(e) || e->mg) PetscFunctionReturn(0);
+  PetscCall(TwinfeSpaceCreateNodeCoordinates(e->space, 0, &coords));
+  PetscCall(MatNullSpaceCreateRigidBody(coords, &nullsp));
+  PetscCall(MatSetNearNullSpace(e->J, nullsp));
+  PetscCall(MatNullSpaceDestroy(&nullsp));
+  PetscCall(VecDestroy(&coords));
   PetscFunctionReturn(0);
 }
 
@@ -546,7 +577,6 @@ static PetscErrorCode EnsureSNES(TwinfeElasticity e)
   PetscCall(SNESSetType(e->snes, SNESNEWTONLS));
   PetscCall(SNESSetTolerances(e->snes, PETSC_DEFAULT, 1e-8, PETSC_DEFAULT, 25, PETSC_DEFAULT));
   PetscCall(SNESSetFunction(e->snes, e->r, TwinfeElasticityFormFunction_Private, e));
-  PetscCall(SNESSetJacobian(e->snes, e->J, e->J, TwinfeElasticityFormJacobian_Private, e));
   PetscCall(SNESGetKSP(e->snes, &ksp));
   PetscCall(KSPSetDMActive(ksp, PETSC_FALSE));
   PetscCall(KSPSetTolerances(ksp, 1e-8, PETSC_DEFAULT, PETSC_DEFAULT, 1000));
@@ -899,7 +929,7 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
   PetscCall(EnsureSNES(e));
-  if (!e->dirty) PetscFunctionReturn(0);
+  if (!e->dirty && !e->released) PetscFunctionReturn(0);
   PetscCall(AssignMaterials(e));
   if (TwinfeElasticityMixed(e))
     PetscCall(TwinfeElasticityMixedSetUp_Private(e));
@@ -909,6 +939,8 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PC pc;
     PetscCall(MultigridPC(e, &pc));
   }
+  PetscCall(EnsureOperator(e));
+  PetscCall(AttachRigidBodyModes(e));
   PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
   PetscCall(ApplyBoundaryConditions(e));
   PetscCall(PetscLogEventEnd(boundary_event, 0, 0, 0, 0));
@@ -926,7 +958,8 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
   /* after the release: a multigrid's Galerkin products hold 340 MB while they run at 1M P1
      unknowns, and need not sit beside the pattern map */
   PetscCall(TwinfeElasticityOperatorChanged_Private(e));
-  e->dirty = PETSC_FALSE;
+  e->dirty    = PETSC_FALSE;
+  e->released = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -943,6 +976,25 @@ PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity e)
   PetscFunctionBeginUser;
   PetscCall(SetUp(e));
   PetscCall(TwinfeElasticitySolveSteps_Private(e));
+  PetscFunctionReturn(0);
+}
+
+/* What the solve leaves to read (solution, reactions, fields) is kept; the stiffness, its
+   preconditioner and the Krylov work vectors go: at 1M P1 unknowns about 0.9 GB, which the
+   results writer would otherwise need on top. The next solve sets them up again. */
+PetscErrorCode TwinfeElasticityReleaseSolver(TwinfeElasticity e)
+{
+  PetscFunctionBeginUser;
+  if (!e->snes) PetscFunctionReturn(0);
+  PetscCall(TwinfeElasticityGetSolverInfo(e, NULL, NULL, NULL)); /* kept for later readers */
+  PetscCall(SNESDestroy(&e->snes));
+  PetscCall(TwinfeMultigridDestroy(&e->mg));
+  PetscCall(MatDestroy(&e->J));
+  PetscCall(MatDestroy(&e->schur_pre));
+  for (PetscInt f = 0; f < 2; ++f)
+    PetscCall(ISDestroy(&e->field_is[f]));
+  e->blocks_configured = PETSC_FALSE;
+  e->released          = PETSC_TRUE; /* the next set-up builds them again */
   PetscFunctionReturn(0);
 }
 
@@ -1011,12 +1063,18 @@ PetscErrorCode TwinfeElasticityGetSolverInfo(TwinfeElasticity e, PetscInt *itera
   KSPConvergedReason r;
 
   PetscFunctionBeginUser;
-  PetscCheck(e->snes, e->comm, PETSC_ERR_ARG_WRONGSTATE, "TwinfeElasticityGetSolverInfo: call TwinfeElasticitySolve first");
-  PetscCall(SNESGetKSP(e->snes, &ksp));
-  if (iterations) PetscCall(KSPGetIterationNumber(ksp, iterations));
-  if (residual_norm) PetscCall(KSPGetResidualNorm(ksp, residual_norm));
-  PetscCall(KSPGetConvergedReason(ksp, &r));
-  if (reason) *reason = KSPConvergedReasons[r];
+  PetscCheck(e->snes || e->released, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityGetSolverInfo: call TwinfeElasticitySolve first");
+  if (e->snes) {
+    PetscCall(SNESGetKSP(e->snes, &ksp));
+    PetscCall(KSPGetIterationNumber(ksp, &e->last_its));
+    PetscCall(KSPGetResidualNorm(ksp, &e->last_rnorm));
+    PetscCall(KSPGetConvergedReason(ksp, &r));
+    e->last_reason = (PetscInt)r;
+  }
+  if (iterations) *iterations = e->last_its;
+  if (residual_norm) *residual_norm = e->last_rnorm;
+  if (reason) *reason = KSPConvergedReasons[e->last_reason];
   PetscFunctionReturn(0);
 }
 

@@ -102,6 +102,7 @@ struct _p_TwinfeElasticity {
   /* built by setup */
   TwinfeSpace       space;
   Mat               J;
+  PetscBool         J_symmetric; /* J was made by TwinfeSpaceCreateSymmetricMatrix (EnsureOperator) */
   Vec               u, r;
   SNES              snes;
   TwinfeMultigrid   mg;                /* P1 on a refined mesh: its levels (NULL otherwise: GAMG) */
@@ -124,6 +125,11 @@ struct _p_TwinfeElasticity {
   PetscInt         *set_nrows;
   /* what the last solve did */
   PetscInt steps_taken, newton_its, linear_its, cutbacks;
+  /* the last linear solve's iterations, residual norm and KSPConvergedReason, read from the KSP
+     while there is one (TwinfeElasticityReleaseSolver drops it) */
+  PetscInt  last_its, last_reason;
+  PetscReal last_rnorm;
+  PetscBool released;
   /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
   DM  vertex_dm, pressure_dm, reaction_dm, node_dm;
   Vec vertex_u, pressure, reaction, node_u;

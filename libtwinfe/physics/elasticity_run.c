@@ -633,6 +633,9 @@ static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, Pets
                                           "          load step %" PetscInt_FMT " (t = %.4g): %" PetscInt_FMT
                                           " Newton iterations, %" PetscInt_FMT " linear so far\n",
                                           step, (double)t, newton, linear));
+  /* the last step (its load factor is set to exactly 1): the solver is done before its results
+     are written, and its memory goes first (about 0.9 GB at 1M P1 unknowns) */
+  if (t == 1) PetscCall(TwinfeElasticityReleaseSolver(elasticity));
   if (c->results) PetscCall(WriteState(c, c->results, t, PETSC_FALSE));
   PetscCall(RecordForces(c, step, t));
   PetscFunctionReturn(0);

@@ -6,6 +6,8 @@
  * 1e-7 is asserted (stress is a derivative: it loses one more factor of the mesh scale). */
 #include "twinfe_test.h"
 
+#include <string.h>
+
 #include <twinfe/fem.h>
 #include <twinfe/partition.h>
 #include <twinfe/physics.h>
@@ -170,6 +172,65 @@ START_TEST(test_column_gravity_p2)
 }
 END_TEST
 
+/* TwinfeElasticityReleaseSolver frees the operator and preconditioner after a solve: what was
+   read from the solve stays (solution, solver info), and a second solve rebuilds the solver
+   and gives the same displacement (the same iterations from the same start). Displacement form
+   (P1) and mixed form (P2-P1, whose block solver is made again). */
+static void SolveReleaseSolve(PetscInt degree, TwinfeElasticityFormulation form)
+{
+  DM               dm;
+  TwinfeElasticity el;
+  SNES             snes;
+  KSP              ksp;
+  PetscInt         n[3]  = {8, 2, 2}, its[2], its_after;
+  PetscReal        lo[3] = {0, 0, 0}, hi[3] = {BAR_L, 1, 1}, t[3] = {BAR_T, 0, 0}, rnorm, diff, size;
+  Vec              u, first;
+  const char      *reason;
+
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, n, lo, hi, &dm));
+  TWINFE_CK(TwinfeElasticityCreate(dm, &el));
+  TWINFE_CK(TwinfeElasticitySetDegree(el, degree));
+  TWINFE_CK(TwinfeElasticitySetFormulation(el, form));
+  TWINFE_CK(TwinfeElasticitySetMaterial(el, 1, BAR_E, BAR_NU, 1e-3));
+  TWINFE_CK(TwinfeElasticityAddDisplacement(el, 1, 1, NULL, NULL));
+  TWINFE_CK(TwinfeElasticityAddDisplacement(el, 3, 2, NULL, NULL));
+  TWINFE_CK(TwinfeElasticityAddDisplacement(el, 5, 4, NULL, NULL));
+  TWINFE_CK(TwinfeElasticityAddTraction(el, 2, t));
+  for (PetscInt k = 0; k < 2; ++k) {
+    TWINFE_CK(TwinfeElasticityGetSNES(el, &snes)); /* after the release: a new one */
+    TWINFE_CK(SNESGetKSP(snes, &ksp));
+    TWINFE_CK(KSPSetTolerances(ksp, 1e-10, 1e-30, PETSC_DEFAULT, 1000));
+    TWINFE_CK(TwinfeElasticitySolve(el));
+    TWINFE_CK(TwinfeElasticityGetSolverInfo(el, &its[k], NULL, NULL));
+    TWINFE_CK(TwinfeElasticityGetSolution(el, &u));
+    if (k == 0) TWINFE_CK(VecDuplicate(u, &first));
+    if (k == 0) TWINFE_CK(VecCopy(u, first));
+    TWINFE_CK(TwinfeElasticityReleaseSolver(el));
+    TWINFE_CK(TwinfeElasticityGetSolverInfo(el, &its_after, &rnorm, &reason));
+    ck_assert_int_eq(its_after, its[k]);
+    ck_assert_msg(strncmp(reason, "CONVERGED", 9) == 0, "solver info after the release: %s", reason);
+  }
+  TWINFE_CK(VecNorm(first, NORM_INFINITY, &size));
+  TWINFE_CK(VecAXPY(first, -1, u));
+  TWINFE_CK(VecNorm(first, NORM_INFINITY, &diff));
+  PetscPrintf(PETSC_COMM_WORLD, "P%d %s: %d and %d iterations before and after the release, difference %.2e of %.3e mm\n",
+              (int)degree, form == TWINFE_ELASTICITY_MIXED ? "mixed" : "displacement", (int)its[0], (int)its[1], (double)diff,
+              (double)size);
+  ck_assert_int_gt(its[0], 0);
+  ck_assert_int_eq(its[0], its[1]);
+  ck_assert_double_le(diff, 1e-12 * size);
+  TWINFE_CK(VecDestroy(&first));
+  TWINFE_CK(TwinfeElasticityDestroy(&el));
+  TWINFE_CK(DMDestroy(&dm));
+}
+
+START_TEST(test_release_and_solve_again)
+{
+  SolveReleaseSolve(1, TWINFE_ELASTICITY_DISPLACEMENT);
+  SolveReleaseSolve(2, TWINFE_ELASTICITY_MIXED);
+}
+END_TEST
+
 START_TEST(test_bar_p1)
 {
   SolveBar(1);
@@ -190,6 +251,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_bar_p1);
   tcase_add_test(tc, test_bar_p2);
   tcase_add_test(tc, test_column_gravity_p2);
+  tcase_add_test(tc, test_release_and_solve_again);
   suite_add_tcase(s, tc);
   return s;
 }
