@@ -89,8 +89,8 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityAddTraction(TwinfeElasticity elastic
    from the options database, prefix "elasticity_" (e.g. -elasticity_ksp_rtol). */
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySetFromOptions(TwinfeElasticity elasticity);
 /* Materials per cell, boundary conditions and the small-strain stiffness, as the first solve
-   does them (the solve calls it; call it before evaluating the SNES's residual or Jacobian
-   yourself). Collective. */
+   does them, and with a finite-strain law the SNES set up (the solve calls it; call it before
+   evaluating the SNES's residual or Jacobian yourself). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySetUp(TwinfeElasticity elasticity);
 PETSC_EXTERN PetscErrorCode TwinfeElasticitySolve(TwinfeElasticity elasticity);
 /* Frees the stiffness matrix, the preconditioner and the solver's work vectors once the last

@@ -95,6 +95,7 @@ static PetscErrorCode LayoutSizes(DM layout, PetscInt *n, PetscInt *N, PetscInt 
 static PetscErrorCode CreateVertexProlongation(DM coarse, DM fine, const PetscInt parents[], PetscInt ncomp, Mat *P)
 {
   PetscInt   m, M, n, N, rstart, cstart, vStart, vEnd, cvStart, cvEnd, nentries = 0, *fine_first, *coarse_first, *rows, *cols;
+  PetscInt  *dnnz, *onnz;
   PetscReal *values;
 
   PetscFunctionBeginUser;
@@ -118,12 +119,26 @@ static PetscErrorCode CreateVertexProlongation(DM coarse, DM fine, const PetscIn
         nentries++;
       }
   }
+  /* preallocated row by row and set with MatSetValues: COO would keep its maps beside P (30 MB
+     at 1M unknowns) for a matrix set once */
+  PetscCall(PetscCalloc2(m, &dnnz, m, &onnz));
+  for (PetscInt k = 0; k < nentries; ++k) {
+    if (cols[k] >= cstart && cols[k] < cstart + n)
+      dnnz[rows[k] - rstart]++;
+    else
+      onnz[rows[k] - rstart]++;
+  }
   PetscCall(MatCreate(PetscObjectComm((PetscObject)fine), P));
   PetscCall(MatSetSizes(*P, m, n, M, N));
   PetscCall(MatSetBlockSizes(*P, ncomp, ncomp));
   PetscCall(MatSetType(*P, MATAIJ));
-  PetscCall(MatSetPreallocationCOO(*P, nentries, rows, cols));
-  PetscCall(MatSetValuesCOO(*P, values, INSERT_VALUES));
+  PetscCall(MatXAIJSetPreallocation(*P, 1, dnnz, onnz, NULL, NULL));
+  PetscCall(MatSetOption(*P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  for (PetscInt k = 0; k < nentries; ++k)
+    PetscCall(MatSetValue(*P, rows[k], cols[k], values[k], INSERT_VALUES));
+  PetscCall(MatAssemblyBegin(*P, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(*P, MAT_FINAL_ASSEMBLY));
+  PetscCall(PetscFree2(dnnz, onnz));
   PetscCall(PetscFree3(rows, cols, values));
   PetscCall(PetscFree(fine_first));
   PetscCall(PetscFree(coarse_first));

@@ -967,7 +967,9 @@ PetscErrorCode TwinfeElasticitySetUp(TwinfeElasticity e)
 {
   PetscFunctionBeginUser;
   PetscCall(SetUp(e));
-  PetscCall(SNESSetUp(e->snes));
+  /* a small-strain solve uses the KSP alone: the SNES's work vectors (5 of the solution's
+     size) would only take memory */
+  if (e->nonlinear) PetscCall(SNESSetUp(e->snes));
   PetscFunctionReturn(0);
 }
 
