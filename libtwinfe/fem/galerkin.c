@@ -197,13 +197,15 @@ static void CoarseRow(const SymmetricBlocks *s, const NodeProlongation *np, Pets
 @*/
 PetscErrorCode TwinfeGalerkinSymmetric_Private(Mat A, Mat P, Mat *C)
 {
-  SymmetricBlocks  s;
-  NodeProlongation np;
-  RowScratch       rs;
-  PetscInt        *nnz, *cols;
-  PetscScalar     *vals;
+  static PetscLogEvent event = -1;
+  SymmetricBlocks      s;
+  NodeProlongation     np;
+  RowScratch           rs;
+  PetscInt            *nnz, *cols;
+  PetscScalar         *vals;
 
   PetscFunctionBeginUser;
+  PetscCall(TwinfeLogBegin_Private("TwinfeGalerkin", &event));
   PetscCall(SymmetricBlocksGet(A, &s));
   PetscCall(NodeProlongationCreate(P, s.bs, &np));
   PetscCheck(np.nfine == s.nb, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
@@ -252,5 +254,6 @@ PetscErrorCode TwinfeGalerkinSymmetric_Private(Mat A, Mat P, Mat *C)
   PetscCall(PetscFree2(rs.touched, rs.mark));
   PetscCall(NodeProlongationDestroy(&np));
   PetscCall(SymmetricBlocksRestore(A, &s));
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
