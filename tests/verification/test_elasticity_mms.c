@@ -371,6 +371,30 @@ START_TEST(test_galerkin_product_with_free_faces)
   PetscPrintf(PETSC_COMM_WORLD, "free faces: finest operator %s, its Galerkin product off by %.1e\n", upper ? "SBAIJ" : "AIJ",
               (double)galerkin);
   ck_assert_double_le(galerkin, 1e-12);
+  { /* solved, the solver released (as a case does before writing), solved again: the SBAIJ,
+       its product and the levels are made anew and give the same answer */
+    PetscInt  its[2];
+    Vec       u, first;
+    PetscReal diff, size;
+    for (PetscInt k = 0; k < 2; ++k) {
+      TWINFE_CK(TwinfeElasticitySolve(el));
+      TWINFE_CK(TwinfeElasticityGetSolverInfo(el, &its[k], NULL, NULL));
+      TWINFE_CK(TwinfeElasticityGetSolution(el, &u));
+      if (k == 0) TWINFE_CK(VecDuplicate(u, &first));
+      if (k == 0) TWINFE_CK(VecCopy(u, first));
+      TWINFE_CK(TwinfeElasticityReleaseSolver(el));
+    }
+    TWINFE_CK(VecNorm(first, NORM_INFINITY, &size));
+    TWINFE_CK(VecAXPY(first, -1, u));
+    TWINFE_CK(VecNorm(first, NORM_INFINITY, &diff));
+    PetscPrintf(PETSC_COMM_WORLD,
+                "free faces: %d and %d iterations before and after releasing the solver, difference %.1e of %.3e\n", (int)its[0],
+                (int)its[1], (double)diff, (double)size);
+    ck_assert_int_gt(its[0], 2);
+    ck_assert_int_eq(its[0], its[1]);
+    ck_assert_double_le(diff, 1e-12 * size);
+    TWINFE_CK(VecDestroy(&first));
+  }
   TWINFE_CK(TwinfeElasticityDestroy(&el));
   TWINFE_CK(DMDestroy(&fine));
   TWINFE_CK(DMDestroy(&coarse));
