@@ -530,21 +530,23 @@ static PetscErrorCode ChoosePreconditioner(TwinfeElasticity e, PC pc)
 }
 
 /* The PC when it is the refined mesh's multigrid; NULL otherwise, and then, if options chose
-   another preconditioner, the levels are dropped. */
+   another preconditioner, the levels are dropped. pc may be NULL (only the dropping wanted). */
 static PetscErrorCode MultigridPC(TwinfeElasticity e, PC *pc)
 {
   KSP       ksp;
+  PC        mg_pc;
   PetscBool is_mg;
 
   PetscFunctionBeginUser;
-  *pc = NULL;
+  if (pc) *pc = NULL;
   if (!e->mg) PetscFunctionReturn(0);
   PetscCall(SNESGetKSP(e->snes, &ksp));
-  PetscCall(KSPGetPC(ksp, pc));
-  PetscCall(PetscObjectTypeCompare((PetscObject)*pc, PCMG, &is_mg));
-  if (is_mg) PetscFunctionReturn(0);
-  *pc = NULL;
-  PetscCall(TwinfeMultigridDestroy(&e->mg));
+  PetscCall(KSPGetPC(ksp, &mg_pc));
+  PetscCall(PetscObjectTypeCompare((PetscObject)mg_pc, PCMG, &is_mg));
+  if (!is_mg)
+    PetscCall(TwinfeMultigridDestroy(&e->mg));
+  else if (pc)
+    *pc = mg_pc;
   PetscFunctionReturn(0);
 }
 
@@ -935,10 +937,7 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PetscCall(TwinfeElasticityMixedSetUp_Private(e));
   else if (e->nonlinear)
     PetscCall(ConfigureNewtonSolver(e));
-  { /* options may have chosen another preconditioner than the refined mesh's multigrid */
-    PC pc;
-    PetscCall(MultigridPC(e, &pc));
-  }
+  PetscCall(MultigridPC(e, NULL)); /* options may have chosen another preconditioner than the multigrid */
   PetscCall(EnsureOperator(e));
   PetscCall(AttachRigidBodyModes(e));
   PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
