@@ -82,8 +82,9 @@ PETSC_EXTERN PetscErrorCode TwinfeSpaceDestroy(TwinfeSpace *space);
 PETSC_EXTERN PetscErrorCode TwinfeSpaceGetDM(TwinfeSpace space, DM *dm);
 /* Local cells and element dofs. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceGetSizes(TwinfeSpace space, PetscInt *ncells, PetscInt *ndof);
-/* Local element-to-local-vector-index map (ncells*ndof), lent. Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, const PetscInt **cell_dofs);
+/* dofs[0..ndof) = the local vector indices of local cell c's element dofs (field by field,
+   node by node, component by component). Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, PetscInt c, PetscInt dofs[]);
 /* "Cell Sets" value of each local cell (0 when absent), lent. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeSpaceGetCellRegions(TwinfeSpace space, const PetscInt **region);
 /* Sum of the volumes of this rank's cells (mm^3). Not collective. */

@@ -22,6 +22,11 @@ PETSC_EXTERN PetscErrorCode TwinfeCreateBoxTetMesh(MPI_Comm comm, const PetscInt
    every rank for its own cells, with labels carried to the children; levels below stay
    reachable (DMGetCoarseDM) for geometric multigrid. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine);
+/* TwinfePartitionRefine with the finest level as cells and vertices only (a third of the
+   memory; what P1 fields need): each tagged facet there is carried by the one cell that
+   integrates it, which TwinfeSpaceCreate reads. A P2 field needs TwinfePartitionRefine.
+   Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionRefineCellVertex(DM coarse, PetscInt levels, DM *fine);
 /* For a level made by TwinfePartitionRefine: the level below (lent) and, per local vertex of
    fine in vertex order, the 2 coarse vertex points it comes from (equal for an old vertex; an
    edge's ends for its midpoint), for the nvertices local vertices fine had when refined. NULL

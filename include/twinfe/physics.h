@@ -311,6 +311,11 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsSetStartOnly(TwinfePhysics physics, Pet
    coarser mesh of the same body whose solution the solve should start from, or 0 when it wants
    none (the physics' options decide: -start_mesh_size for flow). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics, PetscReal *size_mm);
+/* Whether the physics' fields, as its options set them, need the mesh's faces and edges (a P2
+   field does); PETSC_FALSE: cells and vertices serve (P1 fields alone), so a refined mesh's
+   finest level may be a cell-vertex one (TwinfePartitionRefineCellVertex), a third of the
+   memory. PETSC_TRUE for a physics that does not say. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsNeedsMeshEdges(TwinfePhysics physics, PetscBool *needs);
 /* After TwinfePhysicsSetUp: the next solve starts from coarse's solution (the same physics and
    options, set up on the coarser mesh and solved), carried to this mesh; coarse may be destroyed
    after the call. Collective. */

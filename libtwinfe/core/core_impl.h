@@ -21,6 +21,18 @@ PETSC_INTERN PetscErrorCode TwinfeErrorCaptureEnd(TwinfeErrorCapture *capture);
 typedef PetscErrorCode (*TwinfeLabelPointVisitor)(PetscInt point, PetscInt value, void *ctx);
 PETSC_INTERN PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor visit, void *ctx);
 
+/* A cell-vertex mesh has no face points, so its tagged facets ("Face Sets" values on an
+   interpolated mesh) are carried by cells: each by the one cell that integrates it (over all
+   ranks, once), in the cell label of this name for the facet opposite the cell's vertex
+   `opposite` (0..3, in the cell's cone order). TwinfePartitionRefineCellVertex makes them and
+   TwinfeSpaceCreate reads them. */
+PETSC_INTERN const char *TwinfeOwnedFacetLabelName(PetscInt opposite);
+
+/* After a phase whose large work arrays are freed (a refinement, a results state, a solver's
+   set-up): hands the freed memory back to the system, which the C library would otherwise keep
+   beside the next phase's arrays (core/memory.c). Not collective; does nothing off glibc. */
+PETSC_INTERN void TwinfeReturnFreedMemory_Private(void);
+
 /* The coordinates of a DMPlex's local vertices, 3 per vertex in vertex-point order (xyz holds
    3 * the number of vertices); a vertex without 3 coordinates is an error. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeReadVertexCoordinates_Private(DM dm, PetscReal xyz[]);

@@ -1,4 +1,4 @@
-/* Walking a DMLabel stratum by stratum.
+/* Walking a DMLabel stratum by stratum; the names of the labels that carry facets on cells.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core_impl.h"
 
@@ -29,4 +29,11 @@ PetscErrorCode TwinfeLabelForEachPoint(DMLabel label, TwinfeLabelPointVisitor vi
   PetscCall(ISRestoreIndices(values, &vals));
   PetscCall(ISDestroy(&values));
   PetscFunctionReturn(0);
+}
+
+const char *TwinfeOwnedFacetLabelName(PetscInt opposite)
+{
+  static const char *const names[4] = {"twinfe owned facet opposite vertex 0", "twinfe owned facet opposite vertex 1",
+                                       "twinfe owned facet opposite vertex 2", "twinfe owned facet opposite vertex 3"};
+  return opposite >= 0 && opposite < 4 ? names[opposite] : NULL;
 }

@@ -52,9 +52,12 @@ static void MapRule(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, Twinf
 
 void TwinfeSpaceGatherCell(TwinfeSpace space, PetscInt c, const PetscScalar *ulocal, TwinfeElementWork *work)
 {
-  const PetscInt *dofs = &space->cell_dofs[space->ndof * c];
-  for (PetscInt i = 0; i < space->ndof; ++i)
-    work->u[i] = ulocal[dofs[i]];
+  for (PetscInt j = 0; j < space->nnodes; ++j) {
+    const PetscScalar *src = &ulocal[TwinfeSpaceNodeDof(space, c, j)];
+    PetscScalar       *dst = &work->u[space->node_first[j]];
+    for (PetscInt k = 0; k < space->node_ncomp[j]; ++k)
+      dst[k] = src[k];
+  }
 }
 
 void TwinfeSpaceElementSetUp(TwinfeSpace space, PetscInt c, const TwinfeRule *rule, const PetscScalar *ulocal,
@@ -105,23 +108,15 @@ static PetscErrorCode AddLocalSum(TwinfeSpace space, Vec *Floc, PetscScalar **fl
   PetscFunctionReturn(0);
 }
 
-/* floc[dofs[i]] += block[i]: the element vector of one cell into the local sum. */
-static inline void ScatterAdd(PetscInt ndof, const PetscInt dofs[], const PetscScalar block[], PetscScalar floc[])
+/* The element vector of cell c into the local sum, node by node. */
+static inline void ScatterAdd(const TwinfeSpace space, PetscInt c, const PetscScalar block[], PetscScalar floc[])
 {
-  for (PetscInt i = 0; i < ndof; ++i)
-    floc[dofs[i]] += block[i];
-}
-
-/* The nodes of a cell: field by field, basis function by basis function (the element order). */
-static void SetNodes(TwinfeSpace space)
-{
-  space->nnodes = 0;
-  for (PetscInt f = 0; f < space->nfields; ++f)
-    for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
-      space->node_first[space->nnodes] = space->offset[f] + a * space->ncomp[f];
-      space->node_ncomp[space->nnodes] = space->ncomp[f];
-      space->nnodes++;
-    }
+  for (PetscInt j = 0; j < space->nnodes; ++j) {
+    const PetscScalar *src = &block[space->node_first[j]];
+    PetscScalar       *dst = &floc[TwinfeSpaceNodeDof(space, c, j)];
+    for (PetscInt k = 0; k < space->node_ncomp[j]; ++k)
+      dst[k] += src[k];
+  }
 }
 
 /* Where the pattern is built from: the cells around each node (CSR indexed by the node's first
@@ -135,7 +130,7 @@ typedef struct {
 
 static PetscErrorCode NodeCellsCreate(TwinfeSpace space, PetscInt nl, NodeCells *nc)
 {
-  const PetscInt nd = space->ndof, nn = space->nnodes;
+  const PetscInt nn = space->nnodes;
   PetscInt      *fill;
 
   PetscFunctionBeginUser;
@@ -143,7 +138,7 @@ static PetscErrorCode NodeCellsCreate(TwinfeSpace space, PetscInt nl, NodeCells 
   PetscCall(PetscCalloc1(nl, &fill));
   for (PetscInt c = 0; c < space->ncells; ++c)
     for (PetscInt i = 0; i < nn; ++i) {
-      const PetscInt first = space->cell_dofs[c * nd + space->node_first[i]];
+      const PetscInt first = TwinfeSpaceNodeDof(space, c, i);
       nc->start[first + 1]++;
       nc->width[first] = space->node_ncomp[i];
     }
@@ -152,7 +147,7 @@ static PetscErrorCode NodeCellsCreate(TwinfeSpace space, PetscInt nl, NodeCells 
   PetscCall(PetscMalloc1(nc->start[nl] + 1, &nc->entries));
   for (PetscInt c = 0; c < space->ncells; ++c)
     for (PetscInt i = 0; i < nn; ++i) {
-      const PetscInt first                          = space->cell_dofs[c * nd + space->node_first[i]];
+      const PetscInt first                          = TwinfeSpaceNodeDof(space, c, i);
       nc->entries[nc->start[first] + fill[first]++] = c * nn + i;
     }
   PetscCall(PetscFree(fill));
@@ -173,13 +168,13 @@ static PetscErrorCode NodeCellsDestroy(NodeCells *nc)
 static void NodeNeighbours(const TwinfeSpace space, const NodeCells *nc, PetscInt first, PetscInt seen[], PetscInt buf[],
                            PetscInt *n, PetscInt *len)
 {
-  const PetscInt nd = space->ndof, nn = space->nnodes;
+  const PetscInt nn = space->nnodes;
 
   *n = *len = 0;
   for (PetscInt k = nc->start[first]; k < nc->start[first + 1]; ++k) {
-    const PetscInt *dofs = &space->cell_dofs[(nc->entries[k] / nn) * nd];
+    const PetscInt c = nc->entries[k] / nn;
     for (PetscInt j = 0; j < nn; ++j) {
-      const PetscInt g = dofs[space->node_first[j]];
+      const PetscInt g = TwinfeSpaceNodeDof(space, c, j);
       if (seen[g] == first) continue;
       seen[g]     = first;
       buf[(*n)++] = g;
@@ -217,7 +212,7 @@ static PetscErrorCode CountRows(const TwinfeSpace space, const NodeCells *nc, Pe
 static PetscErrorCode FillNodeRows(TwinfeSpace space, const NodeCells *nc, PetscInt first, PetscInt seen[], PetscInt pos[],
                                    PetscInt buf[])
 {
-  const PetscInt nd = space->ndof, nn = space->nnodes, width = nc->width[first];
+  const PetscInt nn = space->nnodes, width = nc->width[first];
   PetscInt       n, len, at = 0, *row = &space->pattern_cols[space->pattern_rowptr[first]];
 
   PetscFunctionBeginUser;
@@ -231,10 +226,10 @@ static PetscErrorCode FillNodeRows(TwinfeSpace space, const NodeCells *nc, Petsc
   for (PetscInt r = 1; r < width; ++r)
     PetscCall(PetscArraycpy(&space->pattern_cols[space->pattern_rowptr[first + r]], row, len));
   for (PetscInt k = nc->start[first]; k < nc->start[first + 1]; ++k) {
-    const PetscInt e = nc->entries[k], *dofs = &space->cell_dofs[(e / nn) * nd];
+    const PetscInt e   = nc->entries[k];
     PetscInt      *map = &space->pattern_map[(size_t)e * nn];
     for (PetscInt j = 0; j < nn; ++j)
-      map[j] = pos[dofs[space->node_first[j]]];
+      map[j] = pos[TwinfeSpaceNodeDof(space, e / nn, j)];
   }
   PetscFunctionReturn(0);
 }
@@ -244,17 +239,20 @@ static PetscErrorCode FillNodeRows(TwinfeSpace space, const NodeCells *nc, Petsc
 static void AddElementBlock3(const TwinfeSpace space, PetscInt c, const PetscScalar block[], PetscScalar values[])
 {
   const PetscInt  nd = space->ndof, nn = space->nnodes;
-  const PetscInt *dofs = &space->cell_dofs[c * nd], *loc = &space->pattern_map[(size_t)c * nn * nn];
+  const PetscInt *loc = &space->pattern_map[(size_t)c * nn * nn];
 
-  for (PetscInt a = 0; a < nd; ++a) {
-    const PetscInt     i = a / 3, base = space->pattern_rowptr[dofs[a]];
-    const PetscScalar *brow = &block[a * nd];
-    for (PetscInt j = 0; j < nn; ++j) {
-      PetscScalar       *dst = &values[base + loc[i * nn + j]];
-      const PetscScalar *src = &brow[3 * j];
-      dst[0] += src[0];
-      dst[1] += src[1];
-      dst[2] += src[2];
+  for (PetscInt i = 0; i < nn; ++i) {
+    const PetscInt first = TwinfeSpaceNodeDof(space, c, i);
+    for (PetscInt ci = 0; ci < 3; ++ci) {
+      const PetscInt     base = space->pattern_rowptr[first + ci];
+      const PetscScalar *brow = &block[(3 * i + ci) * nd];
+      for (PetscInt j = 0; j < nn; ++j) {
+        PetscScalar       *dst = &values[base + loc[i * nn + j]];
+        const PetscScalar *src = &brow[3 * j];
+        dst[0] += src[0];
+        dst[1] += src[1];
+        dst[2] += src[2];
+      }
     }
   }
 }
@@ -263,7 +261,7 @@ static void AddElementBlock3(const TwinfeSpace space, PetscInt c, const PetscSca
 static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScalar block[], PetscScalar values[])
 {
   const PetscInt  nd = space->ndof, nn = space->nnodes;
-  const PetscInt *dofs = &space->cell_dofs[c * nd], *loc = &space->pattern_map[(size_t)c * nn * nn];
+  const PetscInt *loc = &space->pattern_map[(size_t)c * nn * nn];
 
   if (space->nfields == 1 && space->ncomp[0] == 3) {
     AddElementBlock3(space, c, block, values);
@@ -272,7 +270,7 @@ static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScal
   for (PetscInt i = 0; i < nn; ++i)
     for (PetscInt ci = 0; ci < space->node_ncomp[i]; ++ci) {
       const PetscInt     a    = space->node_first[i] + ci;
-      const PetscInt     base = space->pattern_rowptr[dofs[a]];
+      const PetscInt     base = space->pattern_rowptr[TwinfeSpaceNodeDof(space, c, i) + ci];
       const PetscScalar *brow = &block[a * nd];
       for (PetscInt j = 0; j < nn; ++j) {
         PetscScalar       *dst = &values[base + loc[i * nn + j]];
@@ -297,10 +295,10 @@ typedef struct {
 static void AddElementBlockUpper(const TwinfeSpace space, PetscInt c, const PetscScalar block[], const MatrixSink *sink)
 {
   const PetscInt  nd = space->ndof, nn = space->nnodes, bs = space->ncomp[0];
-  const PetscInt *dofs = &space->cell_dofs[c * nd], *loc = &space->pattern_map[(size_t)c * nn * nn];
+  const PetscInt *loc = &space->pattern_map[(size_t)c * nn * nn];
 
   for (PetscInt i = 0; i < nn; ++i) {
-    const PetscInt d = dofs[bs * i], n = d / bs;
+    const PetscInt d = TwinfeSpaceNodeDof(space, c, i), n = d / bs;
     const PetscInt full = (space->pattern_rowptr[d + 1] - space->pattern_rowptr[d]) / bs;
     const PetscInt diag = full - (sink->upper_start[n + 1] - sink->upper_start[n]); /* the diagonal's place in the row */
     for (PetscInt j = 0; j < nn; ++j) {
@@ -337,7 +335,6 @@ static PetscErrorCode BuildPattern(TwinfeSpace space)
   if (space->pattern_built) PetscFunctionReturn(0);
   PetscCall(TwinfeLogBegin_Private("TwinfeSpacePattern", &event));
   PetscCall(VecGetLocalSize(space->work_local, &nl));
-  SetNodes(space);
   PetscCall(NodeCellsCreate(space, nl, &nc));
   for (PetscInt d = 0; d < nl; ++d)
     maxrow = PetscMax(maxrow, (nc.start[d + 1] - nc.start[d]) * space->nnodes);
@@ -377,7 +374,7 @@ static PetscErrorCode DropPatternColumns(TwinfeSpace space)
    A scatter with no sorting, about the cost of one matrix assembly's sums. */
 static PetscErrorCode RebuildPatternColumns(TwinfeSpace space)
 {
-  const PetscInt nd = space->ndof, nn = space->nnodes;
+  const PetscInt nn = space->nnodes;
   PetscInt      *cols;
 
   PetscFunctionBeginUser;
@@ -385,13 +382,13 @@ static PetscErrorCode RebuildPatternColumns(TwinfeSpace space)
   for (PetscInt k = 0; k < space->nnz; ++k)
     cols[k] = -1;
   for (PetscInt c = 0; c < space->ncells; ++c) {
-    const PetscInt *dofs = &space->cell_dofs[c * nd], *loc = &space->pattern_map[(size_t)c * nn * nn];
+    const PetscInt *loc = &space->pattern_map[(size_t)c * nn * nn];
     for (PetscInt i = 0; i < nn; ++i)
       for (PetscInt ci = 0; ci < space->node_ncomp[i]; ++ci) {
-        PetscInt *row = &cols[space->pattern_rowptr[dofs[space->node_first[i] + ci]]];
+        PetscInt *row = &cols[space->pattern_rowptr[TwinfeSpaceNodeDof(space, c, i) + ci]];
         for (PetscInt j = 0; j < nn; ++j)
           for (PetscInt cj = 0; cj < space->node_ncomp[j]; ++cj)
-            row[loc[i * nn + j] + cj] = dofs[space->node_first[j]] + cj;
+            row[loc[i * nn + j] + cj] = TwinfeSpaceNodeDof(space, c, j) + cj;
       }
   }
   for (PetscInt k = 0; k < space->nnz; ++k)
@@ -590,10 +587,9 @@ static PetscErrorCode CanStoreUpperBlocks(TwinfeSpace space, PetscInt nlocal, Pe
   PetscCall(LocalIsGlobal(space, nlocal, can));
   if (!*can) PetscFunctionReturn(0);
   *can = (PetscBool)(nlocal % bs == 0);
-  for (PetscInt c = 0; c < space->ncells && *can; ++c)
-    for (PetscInt a = 0; a < space->ndof && *can; ++a)
-      *can = (PetscBool)(space->cell_dofs[c * space->ndof + a] ==
-                         bs * (space->cell_dofs[c * space->ndof + a - a % bs] / bs) + a % bs);
+  for (PetscInt c = 0; c < space->ncells && *can; ++c) /* a node's dofs are consecutive: its first must be a block's */
+    for (PetscInt j = 0; j < space->nnodes && *can; ++j)
+      *can = (PetscBool)(TwinfeSpaceNodeDof(space, c, j) % bs == 0);
   PetscFunctionReturn(0);
 }
 
@@ -868,7 +864,7 @@ PetscErrorCode TwinfeSpaceAssembleVector(TwinfeSpace space, PetscInt qorder, Vec
     PetscCall(PetscArrayzero(work.block, space->ndof));
     ierr = kernel(&e, work.block, ctx);
     if (ierr) break;
-    ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
+    ScatterAdd(space, c, work.block, floc);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(AddLocalSum(space, &Floc, &floc, ierr, F));
@@ -958,7 +954,7 @@ PetscErrorCode TwinfeSpaceAssembleFaceVector(TwinfeSpace space, PetscInt tag, Pe
     PetscCall(PetscArrayzero(work.block, space->ndof));
     ierr = kernel(&fe, work.block, ctx);
     if (ierr) break;
-    ScatterAdd(space->ndof, &space->cell_dofs[space->ndof * c], work.block, floc);
+    ScatterAdd(space, c, work.block, floc);
   }
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   PetscCall(AddLocalSum(space, &Floc, &floc, ierr, F));

@@ -74,11 +74,13 @@ static PetscErrorCode FieldNumbering(TwinfeSpace space, const PetscInt which[2],
 /* Field f's dofs of cell c in its sub-vector numbering. */
 static void CellFieldDofs(TwinfeSpace space, PetscInt c, PetscInt f, const PetscInt number[], PetscInt out[])
 {
-  const PetscInt *dofs = &space->cell_dofs[space->ndof * c + space->offset[f]];
-  const PetscInt  n    = space->nbasis[f] * space->ncomp[f];
+  const PetscInt nc = space->ncomp[f];
 
-  for (PetscInt i = 0; i < n; ++i)
-    out[i] = number[dofs[i]];
+  for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
+    const PetscInt first = TwinfeSpaceFieldNodeDof(space, c, f, a);
+    for (PetscInt k = 0; k < nc; ++k)
+      out[a * nc + k] = number[first + k];
+  }
 }
 
 /* The (row, col) part of an element block (ndof x ndof, row-major) as a dense nr x nc block. */

@@ -110,8 +110,8 @@ PetscErrorCode TwinfeSpaceAddDirichletWhere(TwinfeSpace space, PetscInt tag, Pet
     if (space->face_tag[i] != tag) continue;
     nn = FaceNodes(space->degree[field], space->face_local[i], nodes);
     for (PetscInt n = 0; n < nn; ++n) {
-      PetscReal       x[3];
-      const PetscInt *dofs = &space->cell_dofs[space->ndof * c + space->offset[field] + nodes[n] * nc];
+      PetscReal      x[3];
+      const PetscInt first = TwinfeSpaceFieldNodeDof(space, c, field, nodes[n]);
       TwinfeSpaceNodePosition(space, c, nodes[n], x);
       if (inside && !inside(x, inside_ctx)) continue;
       for (PetscInt k = 0; k < nc; ++k)
@@ -119,8 +119,8 @@ PetscErrorCode TwinfeSpaceAddDirichletWhere(TwinfeSpace space, PetscInt tag, Pet
       if (fn) PetscCall(fn(x, nc, g, ctx));
       for (PetscInt k = 0; k < nc; ++k) {
         if (!(mask & (1 << k))) continue;
-        mark[dofs[k]]  = 1;
-        value[dofs[k]] = g[k];
+        mark[first + k]  = 1;
+        value[first + k] = g[k];
       }
     }
   }

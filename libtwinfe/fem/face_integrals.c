@@ -125,10 +125,14 @@ PetscErrorCode TwinfeSpaceIntegrateFaces(TwinfeSpace space, PetscInt tag, PetscI
 static PetscErrorCode FacePoint(TwinfeSpace space, PetscInt c, PetscInt local, PetscInt *point)
 {
   const PetscInt *cone;
-  PetscInt        opposite = space->cell_vertices[4 * c + local];
+  PetscInt        opposite = space->cell_vertices[4 * c + local], depth;
 
   PetscFunctionBeginUser;
   *point = -1;
+  PetscCall(DMPlexGetDepth(space->dm, &depth));
+  PetscCheck(depth == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "TwinfeSpaceEvaluateFaces names faces by their DMPlex points, which a cell-vertex mesh does not have: build "
+             "the space on an interpolated mesh (TwinfePartitionRefine, not TwinfePartitionRefineCellVertex)");
   PetscCall(DMPlexGetCone(space->dm, c + space->cStart, &cone));
   for (PetscInt k = 0; k < 4 && *point < 0; ++k) {
     PetscInt *closure = NULL, n;

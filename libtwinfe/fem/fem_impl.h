@@ -6,6 +6,8 @@
 #include "core/core_impl.h"
 
 #define TWINFE_MAX_QORDER 20
+/* Dofs of one element over all its fields: 10 nodes (P2) of up to 16 components each. */
+#define TWINFE_MAX_ELEMENT_DOFS 160
 
 /* Reference tabulation for one quadrature rule; face rules are mapped onto one reference face. */
 typedef struct {
@@ -36,12 +38,17 @@ static inline void TwinfeInvertJacobian(const PetscReal J[9], PetscReal Ji[9])
 }
 
 struct _p_TwinfeSpace {
-  MPI_Comm  comm;
-  DM        dm; /* clone carrying the layout */
-  PetscInt  nfields, degree[TWINFE_MAX_FIELDS], ncomp[TWINFE_MAX_FIELDS];
-  PetscInt  nbasis[TWINFE_MAX_FIELDS], offset[TWINFE_MAX_FIELDS], ndof;
-  PetscInt  cStart, ncells;
-  PetscInt *cell_dofs; /* ncells*ndof local vector indices */
+  MPI_Comm comm;
+  DM       dm; /* clone carrying the layout */
+  PetscInt nfields, degree[TWINFE_MAX_FIELDS], ncomp[TWINFE_MAX_FIELDS];
+  PetscInt nbasis[TWINFE_MAX_FIELDS], offset[TWINFE_MAX_FIELDS], ndof;
+  PetscInt cStart, ncells;
+  /* A cell's dofs are read through its node points (TwinfeSpaceCellDofs): point_dof[f][p -
+     node_pStart] is the local vector index of node point p's first dof of field f (-1 where the
+     field has none), where a cell-to-dof array had held ndof ints a cell (93 MB at 1.93M P1
+     tets). */
+  PetscInt  node_pStart;
+  PetscInt *point_dof[TWINFE_MAX_FIELDS];
   /* Shared with other spaces on the same DM (cells); the pointers below are its arrays. */
   TwinfeCells *cells;
   PetscInt    *cell_vertices; /* ncells*4 vertex points */
@@ -63,8 +70,12 @@ struct _p_TwinfeSpace {
      matrix rebuilds them from pattern_map), so it is NULL whenever the space is destroyed. */
   PetscBool pattern_built; /* the arrays may be NULL on a rank without cells */
   PetscInt  nnz, *pattern_rowptr, *pattern_cols, *pattern_map;
-  PetscInt  nnodes, node_first[10 * TWINFE_MAX_FIELDS], node_ncomp[10 * TWINFE_MAX_FIELDS];
-  Vec       work_local;
+  /* The nodes of a cell, field by field, basis function by basis function (the element order):
+     node j is basis function node_basis[j] of field node_field[j], its dofs element dofs
+     node_first[j] .. + node_ncomp[j]. */
+  PetscInt nnodes, node_first[10 * TWINFE_MAX_FIELDS], node_ncomp[10 * TWINFE_MAX_FIELDS];
+  PetscInt node_field[10 * TWINFE_MAX_FIELDS], node_basis[10 * TWINFE_MAX_FIELDS];
+  Vec      work_local;
   /* Dirichlet: local marks and values, reduced to owned rows on demand */
   Vec          bc_mark, bc_value;
   PetscBool    bc_dirty;
@@ -77,6 +88,28 @@ struct _p_TwinfeSpace {
 static inline PetscInt TwinfeCellNodePoint(const struct _p_TwinfeSpace *space, PetscInt c, PetscInt a)
 {
   return a < 4 ? space->cell_vertices[4 * c + a] : space->cell_edges[6 * c + a - 4];
+}
+
+/* The local vector index of the first dof of field f's basis function a on cell c. */
+static inline PetscInt TwinfeSpaceFieldNodeDof(const struct _p_TwinfeSpace *space, PetscInt c, PetscInt f, PetscInt a)
+{
+  return space->point_dof[f][TwinfeCellNodePoint(space, c, a) - space->node_pStart];
+}
+
+/* The local vector index of the first dof of node j (see node_field) of cell c. */
+static inline PetscInt TwinfeSpaceNodeDof(const struct _p_TwinfeSpace *space, PetscInt c, PetscInt j)
+{
+  return TwinfeSpaceFieldNodeDof(space, c, space->node_field[j], space->node_basis[j]);
+}
+
+/* dofs[0 .. ndof) = the local vector indices of cell c's element dofs, in the element order. */
+static inline void TwinfeSpaceCellDofs(const struct _p_TwinfeSpace *space, PetscInt c, PetscInt dofs[])
+{
+  for (PetscInt j = 0; j < space->nnodes; ++j) {
+    const PetscInt first = TwinfeSpaceNodeDof(space, c, j);
+    for (PetscInt k = 0; k < space->node_ncomp[j]; ++k)
+      dofs[space->node_first[j] + k] = first + k;
+  }
 }
 
 /* Cell c's affine map x = v0 + J xi (J row-major, its columns the edges from vertex 0), from

@@ -62,13 +62,13 @@ PetscErrorCode TwinfeSpaceCreateProlongation(TwinfeSpace coarse, TwinfeSpace fin
   for (PetscInt c = 0; c < fine->ncells; ++c)
     for (PetscInt a = 0; a < nf; ++a)
       for (PetscInt k = 0; k < ncomp; ++k) {
-        const PetscInt row = fine_global[fine->cell_dofs[fine->ndof * c + a * ncomp + k]];
+        const PetscInt row = fine_global[TwinfeSpaceFieldNodeDof(fine, c, 0, a) + k];
         PetscInt       cols[10], nz = 0;
         PetscScalar    vals[10];
         if (row < rstart || row >= rend) continue;
         for (PetscInt b = 0; b < nc; ++b) {
           if (B[a * nc + b] == 0) continue;
-          cols[nz]   = coarse_global[coarse->cell_dofs[coarse->ndof * c + b * ncomp + k]];
+          cols[nz]   = coarse_global[TwinfeSpaceFieldNodeDof(coarse, c, 0, b) + k];
           vals[nz++] = B[a * nc + b];
         }
         PetscCall(MatSetValues(*P, 1, &row, nz, cols, vals, INSERT_VALUES));

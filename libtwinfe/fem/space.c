@@ -10,7 +10,8 @@
 
 static const PetscInt edge_vertex[6][2] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
 
-static PetscErrorCode CheckMesh(DM dm)
+/* A tet DMPlex, interpolated or (all fields P1) cell-vertex, not overlapping. */
+static PetscErrorCode CheckMesh(DM dm, PetscInt nfields, const PetscInt degree[])
 {
   PetscInt               dim, overlap;
   PetscBool              isplex;
@@ -23,8 +24,17 @@ static PetscErrorCode CheckMesh(DM dm)
   PetscCheck(dim == 3, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
              "TwinfeSpaceCreate needs a 3D tetrahedral mesh, got dimension %" PetscInt_FMT, dim);
   PetscCall(DMPlexIsInterpolatedCollective(dm, &interpolated));
-  PetscCheck(interpolated == DMPLEX_INTERPOLATED_FULL, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
-             "TwinfeSpaceCreate needs an interpolated DMPlex (edges and faces present): call DMPlexInterpolate first");
+  if (interpolated == DMPLEX_INTERPOLATED_NONE)
+    for (PetscInt f = 0; f < nfields; ++f)
+      PetscCheck(degree[f] == 1, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+                 "TwinfeSpaceCreate: field %" PetscInt_FMT " is P2, which needs the mesh's edges, but the DMPlex is cells and "
+                 "vertices only: interpolate it (DMPlexInterpolate), or refine with TwinfePartitionRefine instead of "
+                 "TwinfePartitionRefineCellVertex",
+                 f);
+  PetscCheck(interpolated == DMPLEX_INTERPOLATED_FULL || interpolated == DMPLEX_INTERPOLATED_NONE,
+             PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
+             "TwinfeSpaceCreate needs an interpolated DMPlex (edges and faces present; cells and vertices alone serve P1 "
+             "fields), got one interpolated on some ranks or up to some depth only");
   PetscCall(DMPlexGetOverlap(dm, &overlap));
   PetscCheck(overlap == 0, PetscObjectComm((PetscObject)dm), PETSC_ERR_ARG_WRONG,
              "TwinfeSpaceCreate needs a mesh distributed with overlap 0, got overlap %" PetscInt_FMT, overlap);
@@ -130,21 +140,26 @@ static PetscErrorCode ConeOfSize(DM dm, PetscInt cell, PetscInt p, PetscInt size
    the P1 space at 2.5M tets, and P1 needs no edge (CellEdges reads them for P2). */
 static PetscErrorCode CellVertices(DM dm, PetscInt cell, PetscInt vStart, PetscInt vEnd, PetscInt points[4])
 {
-  const PetscInt *faces, *edges, *ends;
+  const PetscInt *cone, *edges, *ends;
   PetscInt        nv = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(ConeOfSize(dm, cell, cell, 4, &faces));
-  for (PetscInt f = 0; f < 2; ++f) {
-    PetscCall(ConeOfSize(dm, cell, faces[f], 3, &edges));
-    for (PetscInt k = 0; k < 2 && nv < 4; ++k) {
-      PetscCall(ConeOfSize(dm, cell, edges[k], 2, &ends));
-      for (PetscInt v = 0; v < 2; ++v)
-        AddUnique(ends[v], points, &nv, 4);
+  PetscCall(ConeOfSize(dm, cell, cell, 4, &cone));
+  if (cone[0] >= vStart && cone[0] < vEnd) { /* a cell-vertex mesh: its cone, in the order its owned-facet labels use */
+    for (PetscInt v = 0; v < 4; ++v)
+      points[v] = cone[v];
+  } else {
+    for (PetscInt f = 0; f < 2; ++f) { /* cone[] are faces */
+      PetscCall(ConeOfSize(dm, cell, cone[f], 3, &edges));
+      for (PetscInt k = 0; k < 2 && nv < 4; ++k) {
+        PetscCall(ConeOfSize(dm, cell, edges[k], 2, &ends));
+        for (PetscInt v = 0; v < 2; ++v)
+          AddUnique(ends[v], points, &nv, 4);
+      }
+      PetscCheck(nv == 3 + f, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "cell %" PetscInt_FMT " is not a tetrahedron (face %" PetscInt_FMT " does not add one vertex to the first)",
+                 cell, cone[f]);
     }
-    PetscCheck(nv == 3 + f, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "cell %" PetscInt_FMT " is not a tetrahedron (face %" PetscInt_FMT " does not add one vertex to the first)", cell,
-               faces[f]);
   }
   for (PetscInt v = 0; v < 4; ++v)
     PetscCheck(points[v] >= vStart && points[v] < vEnd, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -216,19 +231,50 @@ static PetscErrorCode CellVolume(TwinfeCells *cells, PetscInt c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode CellDofs(TwinfeSpace space, PetscSection section, PetscInt c)
+/* The nodes of a cell: field by field, basis function by basis function (the element order). */
+static void SetNodes(TwinfeSpace space)
 {
-  PetscInt *dofs = &space->cell_dofs[space->ndof * c];
+  space->nnodes = 0;
+  for (PetscInt f = 0; f < space->nfields; ++f)
+    for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
+      space->node_first[space->nnodes] = space->offset[f] + a * space->ncomp[f];
+      space->node_ncomp[space->nnodes] = space->ncomp[f];
+      space->node_field[space->nnodes] = f;
+      space->node_basis[space->nnodes] = a;
+      space->nnodes++;
+    }
+}
+
+/* Each node point's first local dof, field by field, from the section (whose chart spans the
+   node points alone); -1 where the field has no dof. */
+static PetscErrorCode BuildPointDofs(TwinfeSpace space, PetscSection section)
+{
+  PetscInt pStart, pEnd;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscSectionGetChart(section, &pStart, &pEnd));
+  space->node_pStart = pStart;
   for (PetscInt f = 0; f < space->nfields; ++f) {
-    for (PetscInt a = 0; a < space->nbasis[f]; ++a) {
-      PetscInt off;
-      PetscCall(PetscSectionGetFieldOffset(section, TwinfeCellNodePoint(space, c, a), f, &off));
-      for (PetscInt k = 0; k < space->ncomp[f]; ++k)
-        dofs[space->offset[f] + a * space->ncomp[f] + k] = off + k;
+    PetscCall(PetscMalloc1(PetscMax(pEnd - pStart, 1), &space->point_dof[f]));
+    for (PetscInt p = pStart; p < pEnd; ++p) {
+      PetscInt dof, off = -1;
+      PetscCall(PetscSectionGetFieldDof(section, p, f, &dof));
+      if (dof) PetscCall(PetscSectionGetFieldOffset(section, p, f, &off));
+      space->point_dof[f][p - pStart] = off;
     }
   }
+  PetscFunctionReturn(0);
+}
+
+/* Every node of every cell has its field's dofs (a cell's dofs are read through its points). */
+static PetscErrorCode CheckCellDofs(TwinfeSpace space)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt c = 0; c < space->ncells; ++c)
+    for (PetscInt j = 0; j < space->nnodes; ++j)
+      PetscCheck(TwinfeSpaceNodeDof(space, c, j) >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                 "cell %" PetscInt_FMT ": node %" PetscInt_FMT " (point %" PetscInt_FMT ") has no dof of field %" PetscInt_FMT,
+                 c + space->cStart, j, TwinfeCellNodePoint(space, c, space->node_basis[j]), space->node_field[j]);
   PetscFunctionReturn(0);
 }
 
@@ -370,9 +416,9 @@ static PetscErrorCode BuildCells(TwinfeSpace space, DM dm)
   space->detJ          = cells->detJ;
   space->region        = cells->region;
   PetscCall(DMGetLocalSection(space->dm, &section));
-  PetscCall(PetscMalloc1(space->ncells * space->ndof, &space->cell_dofs));
-  for (PetscInt c = 0; c < space->ncells; ++c)
-    PetscCall(CellDofs(space, section, c));
+  SetNodes(space);
+  PetscCall(BuildPointDofs(space, section));
+  PetscCall(CheckCellDofs(space));
   PetscFunctionReturn(0);
 }
 
@@ -401,7 +447,8 @@ typedef struct {
   TwinfeSpace space;
   DM          dm;
   PetscInt    fStart, fEnd, pStart, capacity;
-  PetscBool  *ghost; /* point is a leaf of the point SF: another rank owns it */
+  PetscInt    opposite; /* a cell-vertex mesh's facets: the label (vertex opposite) being read */
+  PetscBool  *ghost;    /* point is a leaf of the point SF: another rank owns it */
 } FaceCollector;
 
 static PetscErrorCode GrowFaces(TwinfeSpace space, PetscInt *capacity)
@@ -419,6 +466,20 @@ static PetscErrorCode GrowFaces(TwinfeSpace space, PetscInt *capacity)
   PetscFunctionReturn(0);
 }
 
+/* Local face `local` (the one opposite that vertex) of local cell c, with its tag. */
+static PetscErrorCode AppendFace(FaceCollector *fc, PetscInt c, PetscInt local, PetscInt tag)
+{
+  TwinfeSpace space = fc->space;
+
+  PetscFunctionBeginUser;
+  if (space->nfaces == fc->capacity) PetscCall(GrowFaces(space, &fc->capacity));
+  space->face_cell[space->nfaces]  = c;
+  space->face_local[space->nfaces] = local;
+  space->face_tag[space->nfaces]   = tag;
+  space->nfaces++;
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode AddOwnedFace(PetscInt p, PetscInt tag, void *ctx)
 {
   FaceCollector  *fc    = (FaceCollector *)ctx;
@@ -433,11 +494,33 @@ static PetscErrorCode AddOwnedFace(PetscInt p, PetscInt tag, void *ctx)
   PetscCall(DMPlexGetSupport(fc->dm, p, &support));
   c = support[0] - space->cStart;
   PetscCall(LocalFace(fc->dm, space, c, p, &local));
-  if (space->nfaces == fc->capacity) PetscCall(GrowFaces(space, &fc->capacity));
-  space->face_cell[space->nfaces]  = c;
-  space->face_local[space->nfaces] = local;
-  space->face_tag[space->nfaces]   = tag;
-  space->nfaces++;
+  PetscCall(AppendFace(fc, c, local, tag));
+  PetscFunctionReturn(0);
+}
+
+/* A facet carried by cell `point` opposite its vertex fc->opposite (a cell-vertex mesh). */
+static PetscErrorCode AddCarriedFace(PetscInt point, PetscInt tag, void *ctx)
+{
+  FaceCollector *fc = (FaceCollector *)ctx;
+  PetscInt       c  = point - fc->space->cStart;
+
+  PetscFunctionBeginUser;
+  PetscCheck(c >= 0 && c < fc->space->ncells, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "label \"%s\" holds point %" PetscInt_FMT ", which is not a cell", TwinfeOwnedFacetLabelName(fc->opposite), point);
+  PetscCall(AppendFace(fc, c, fc->opposite, tag));
+  PetscFunctionReturn(0);
+}
+
+/* A cell-vertex mesh has no face points: its tagged facets are on the cells that integrate
+   them, one cell each over all ranks (TwinfeOwnedFacetLabelName). */
+static PetscErrorCode BuildCarriedFaces(TwinfeSpace space, DM dm)
+{
+  FaceCollector fc = {space, dm, 0, 0, 0, 0, 0, NULL};
+
+  PetscFunctionBeginUser;
+  space->nfaces = 0;
+  for (fc.opposite = 0; fc.opposite < 4; ++fc.opposite)
+    PetscCall(ForEachLabelPoint(dm, TwinfeOwnedFacetLabelName(fc.opposite), AddCarriedFace, &fc));
   PetscFunctionReturn(0);
 }
 
@@ -445,7 +528,7 @@ static PetscErrorCode AddOwnedFace(PetscInt p, PetscInt tag, void *ctx)
    so that every face is integrated exactly once over all ranks. */
 static PetscErrorCode BuildFaces(TwinfeSpace space, DM dm)
 {
-  FaceCollector   fc = {space, dm, 0, 0, 0, 0, NULL};
+  FaceCollector   fc = {space, dm, 0, 0, 0, 0, 0, NULL};
   PetscInt        pEnd, nleaves;
   const PetscInt *leaves;
   PetscSF         sf;
@@ -466,7 +549,9 @@ static PetscErrorCode BuildFaces(TwinfeSpace space, DM dm)
 
 /*@C
   TwinfeSpaceCreate - Lagrange P1/P2 fields on an interpolated tetrahedral DMPlex, with the
-  cell-to-dof map, affine geometry, regions and tagged boundary faces computed once.
+  cell-to-dof map, affine geometry, regions and tagged boundary faces computed once. P1 fields
+  alone may sit on a cell-vertex DMPlex, whose tagged facets its cells carry
+  (TwinfePartitionRefineCellVertex); its faces are then integrated over the same way.
 
   Collective on dm
 
@@ -477,6 +562,7 @@ PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[
 {
   static PetscLogEvent layout_event = -1, cells_event = -1;
   TwinfeSpace          s;
+  PetscInt             depth, ndof = 0;
   MPI_Comm             comm = PetscObjectComm((PetscObject)dm);
 
   PetscFunctionBeginUser;
@@ -489,7 +575,13 @@ PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[
     PetscCheck(ncomp[f] >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
                "TwinfeSpaceCreate: field %" PetscInt_FMT " has %" PetscInt_FMT " components, need at least 1", f, ncomp[f]);
   }
-  PetscCall(CheckMesh(dm));
+  for (PetscInt f = 0; f < nfields; ++f)
+    ndof += (degree[f] == 1 ? 4 : 10) * ncomp[f];
+  PetscCheck(ndof <= TWINFE_MAX_ELEMENT_DOFS, comm, PETSC_ERR_SUP,
+             "TwinfeSpaceCreate: an element would have %" PetscInt_FMT " dofs over its fields, at most %d are supported (fewer "
+             "components or fields)",
+             ndof, TWINFE_MAX_ELEMENT_DOFS);
+  PetscCall(CheckMesh(dm, nfields, degree));
   PetscCall(PetscNew(&s));
   s->comm    = comm;
   s->nfields = nfields;
@@ -500,6 +592,7 @@ PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[
     s->offset[f] = s->ndof;
     s->ndof += s->nbasis[f] * ncomp[f];
   }
+
   s->bc_dirty = PETSC_TRUE;
   s->bc_scale = 1;
   PetscCall(TwinfeLogBegin_Private("TwinfeSpaceLayout", &layout_event));
@@ -507,7 +600,11 @@ PetscErrorCode TwinfeSpaceCreate(DM dm, PetscInt nfields, const PetscInt degree[
   PetscCall(PetscLogEventEnd(layout_event, 0, 0, 0, 0));
   PetscCall(TwinfeLogBegin_Private("TwinfeSpaceCells", &cells_event));
   PetscCall(BuildCells(s, dm));
-  PetscCall(BuildFaces(s, dm));
+  PetscCall(DMPlexGetDepth(dm, &depth));
+  if (depth == 1)
+    PetscCall(BuildCarriedFaces(s, dm));
+  else
+    PetscCall(BuildFaces(s, dm));
   PetscCall(PetscLogEventEnd(cells_event, 0, 0, 0, 0));
   PetscCall(DMCreateLocalVector(s->dm, &s->work_local));
   *space = s;
@@ -526,7 +623,8 @@ PetscErrorCode TwinfeSpaceDestroy(TwinfeSpace *space)
     for (PetscInt f = 0; f < 4; ++f)
       PetscCall(TwinfeRuleDestroy(&s->face[o][f]));
   }
-  PetscCall(PetscFree(s->cell_dofs));
+  for (PetscInt f = 0; f < s->nfields; ++f)
+    PetscCall(PetscFree(s->point_dof[f]));
   PetscCall(CellsRelease(&s->cells));
   PetscCall(PetscFree3(s->face_cell, s->face_local, s->face_tag));
   PetscCall(PetscFree3(s->bc_rows, s->bc_local, s->bc_g));
@@ -556,10 +654,12 @@ PetscErrorCode TwinfeSpaceGetSizes(TwinfeSpace space, PetscInt *ncells, PetscInt
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, const PetscInt **cell_dofs)
+PetscErrorCode TwinfeSpaceGetCellDofs(TwinfeSpace space, PetscInt c, PetscInt dofs[])
 {
   PetscFunctionBeginUser;
-  *cell_dofs = space->cell_dofs;
+  PetscCheck(c >= 0 && c < space->ncells, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeSpaceGetCellDofs: cell %" PetscInt_FMT " is not one of this rank's 0..%" PetscInt_FMT, c, space->ncells - 1);
+  TwinfeSpaceCellDofs(space, c, dofs);
   PetscFunctionReturn(0);
 }
 
@@ -599,7 +699,7 @@ PetscErrorCode TwinfeSpaceCreateNodeCoordinates(TwinfeSpace space, PetscInt fiel
   for (PetscInt c = 0; c < space->ncells; ++c) {
     for (PetscInt n = 0; n < space->nbasis[field]; ++n) {
       PetscReal x[3];
-      PetscInt  first = space->cell_dofs[space->ndof * c + space->offset[field] + n * nc];
+      PetscInt  first = TwinfeSpaceFieldNodeDof(space, c, field, n);
       NodePosition(space, c, n, x);
       for (PetscInt k = 0; k < PetscMin(nc, 3); ++k)
         a[first + k] = x[k];

@@ -59,9 +59,10 @@ static PetscErrorCode GatherCells(TwinfeSpace from, Vec U, SourceCells *s)
   PetscCall(PetscMalloc1(from->ncells * s->stride + 1, &mine));
   PetscCall(TwinfeSpaceGetLocalState(from, U, &ulocal));
   for (PetscInt c = 0; c < from->ncells; ++c) {
-    PetscScalar    *p    = &mine[c * s->stride];
-    const PetscInt *dofs = &from->cell_dofs[from->ndof * c];
-    PetscReal       v0[3], J[9], Ji[9];
+    PetscScalar *p = &mine[c * s->stride];
+    PetscInt     dofs[TWINFE_MAX_ELEMENT_DOFS];
+    PetscReal    v0[3], J[9], Ji[9];
+    TwinfeSpaceCellDofs(from, c, dofs);
     TwinfeCellAffine(from->cells, c, v0, J);
     TwinfeInvertJacobian(J, Ji);
     for (PetscInt k = 0; k < 3; ++k)
@@ -219,16 +220,18 @@ static PetscErrorCode InterpolateNode(const SourceCells *s, TwinfeSpace from, Tw
 
   PetscFunctionBeginUser;
   for (PetscInt f = 0; f < to->nfields; ++f) {
-    const PetscInt *dofs = &to->cell_dofs[to->ndof * c + to->offset[f] + node * to->ncomp[f]];
-    if (node >= to->nbasis[f] || done[dofs[0]]) continue;
+    PetscInt first;
+    if (node >= to->nbasis[f]) continue;
+    first = TwinfeSpaceFieldNodeDof(to, c, f, node);
+    if (done[first]) continue;
     if (source < 0) {
       TwinfeSpaceNodePosition(to, c, node, x);
       source = LocatePoint(s, x, xi);
     }
     PetscCall(EvaluateField(s, from, source, f, xi, value));
     for (PetscInt k = 0; k < to->ncomp[f]; ++k)
-      a[dofs[k]] = value[k];
-    done[dofs[0]] = 1;
+      a[first + k] = value[k];
+    done[first] = 1;
   }
   PetscFunctionReturn(0);
 }

@@ -45,7 +45,9 @@ typedef struct {
   DM         dm;
   PetscInt   cStart, cEnd, vStart, vEnd, eStart, eEnd, fStart, fEnd;
   PetscInt   nfine_cells, nfine_vertices; /* this rank's: 8 per coarse cell; one per coarse vertex and edge */
-  PetscReal *fine_xyz; /* 3 per fine vertex (FineVertex order): the coarse vertices, then the edges' midpoints */
+  PetscReal *fine_xyz;    /* 3 per fine vertex (FineVertex order): the coarse vertices, then the edges' midpoints */
+  PetscBool  cell_vertex; /* the fine level stays cells and vertices: each tagged facet on one cell */
+  PetscBool *face_ghost;  /* cell_vertex: per coarse face, another rank owns it (a leaf of the point SF) */
 } Coarse;
 
 /* This rank's fine vertices: its coarse vertices, then its coarse edges' midpoints. */
@@ -178,6 +180,22 @@ static void Children(const PetscReal x[10][3], PetscInt child[8][4])
     }
 }
 
+/* Whether the children of coarse cell `cell` carry the tag of its face f: always when the fine
+   level gets faces (the faces take it from either side); on a cell-vertex level only from the
+   face's first support cell on the rank that owns it, so that each fine facet is carried once
+   over all ranks. */
+static PetscErrorCode CarriesFace(const Coarse *c, PetscInt cell, PetscInt face, PetscBool *carries)
+{
+  const PetscInt *support;
+
+  PetscFunctionBeginUser;
+  *carries = PETSC_TRUE;
+  if (!c->cell_vertex) PetscFunctionReturn(0);
+  PetscCall(DMPlexGetSupport(c->dm, face, &support));
+  *carries = !c->face_ghost[face - c->fStart] && support[0] == cell ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 /* The fine cells' vertices (this rank's fine vertex numbers), and per child face lying in a tagged coarse face,
    that tag (tags[4 * fine cell + k] for the face opposite the child's vertex k, else -1). */
 static PetscErrorCode ListFineCells(const Coarse *c, PetscInt *cells, PetscInt *regions, PetscInt *tags)
@@ -198,8 +216,11 @@ static PetscErrorCode ListFineCells(const Coarse *c, PetscInt *cells, PetscInt *
     Children(x, child);
     if (cell_sets) PetscCall(DMLabelGetValue(cell_sets, cell, &region));
     for (PetscInt f = 0; f < 4; ++f) {
-      face_tag[f] = -1;
+      PetscBool carries = PETSC_FALSE;
+      face_tag[f]       = -1;
       if (face_sets) PetscCall(DMLabelGetValue(face_sets, cc.face[f], &face_tag[f]));
+      if (face_tag[f] >= 0) PetscCall(CarriesFace(c, cell, cc.face[f], &carries));
+      if (!carries) face_tag[f] = -1;
       if (face_tag[f] >= 0) PetscCall(FaceMask(c, &cc, cc.face[f], &face_mask[f]));
     }
     for (PetscInt t = 0; t < 8; ++t) {
@@ -218,15 +239,26 @@ static PetscErrorCode ListFineCells(const Coarse *c, PetscInt *cells, PetscInt *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode LabelFineCells(DM fine, PetscInt ncells, const PetscInt regions[], const PetscInt tags[])
+/* "Cell Sets", and the facet tags on the cells: until the faces exist (distribute.c's labels),
+   or for good on a cell-vertex level (core_impl.h's). */
+static PetscErrorCode LabelFineCells(DM fine, PetscBool cell_vertex, PetscInt ncells, const PetscInt regions[],
+                                     const PetscInt tags[])
 {
   DMLabel cell_sets, facet[4];
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeCreateCellLabels_Private(fine));
+  if (cell_vertex) {
+    PetscCall(DMCreateLabel(fine, "Cell Sets"));
+    for (PetscInt k = 0; k < 4; ++k) {
+      PetscCall(DMCreateLabel(fine, TwinfeOwnedFacetLabelName(k)));
+      PetscCall(DMGetLabel(fine, TwinfeOwnedFacetLabelName(k), &facet[k]));
+    }
+  } else {
+    PetscCall(TwinfeCreateCellLabels_Private(fine));
+    for (PetscInt k = 0; k < 4; ++k)
+      PetscCall(TwinfeGetFacetLabel_Private(fine, k, &facet[k]));
+  }
   PetscCall(DMGetLabel(fine, "Cell Sets", &cell_sets));
-  for (PetscInt k = 0; k < 4; ++k)
-    PetscCall(TwinfeGetFacetLabel_Private(fine, k, &facet[k]));
   for (PetscInt c = 0; c < ncells; ++c) {
     if (regions[c] >= 0) PetscCall(DMLabelSetValue(cell_sets, c, regions[c]));
     for (PetscInt k = 0; k < 4; ++k)
@@ -287,10 +319,29 @@ static PetscErrorCode FineCoordinates(Coarse *c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadCoarse(DM dm, Coarse *c)
+/* Which coarse faces another rank owns: a cell-vertex level carries a facet from its owner. */
+static PetscErrorCode MarkGhostFaces(Coarse *c)
+{
+  PetscSF         sf;
+  PetscInt        nroots, nleaves;
+  const PetscInt *leaves;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(c->fEnd - c->fStart, &c->face_ghost));
+  PetscCall(DMGetPointSF(c->dm, &sf));
+  PetscCall(PetscSFGetGraph(sf, &nroots, &nleaves, &leaves, NULL));
+  for (PetscInt l = 0; nroots >= 0 && l < nleaves; ++l) {
+    PetscInt p = leaves ? leaves[l] : l;
+    if (p >= c->fStart && p < c->fEnd) c->face_ghost[p - c->fStart] = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadCoarse(DM dm, PetscBool cell_vertex, Coarse *c)
 {
   PetscFunctionBeginUser;
-  c->dm = dm;
+  c->dm          = dm;
+  c->cell_vertex = cell_vertex;
   PetscCall(DMPlexGetHeightStratum(dm, 0, &c->cStart, &c->cEnd));
   PetscCall(DMPlexGetDepthStratum(dm, 0, &c->vStart, &c->vEnd));
   PetscCall(DMPlexGetDepthStratum(dm, 1, &c->eStart, &c->eEnd));
@@ -298,6 +349,7 @@ static PetscErrorCode ReadCoarse(DM dm, Coarse *c)
   c->nfine_cells    = 8 * (c->cEnd - c->cStart);
   c->nfine_vertices = (c->vEnd - c->vStart) + (c->eEnd - c->eStart);
   PetscCall(FineCoordinates(c));
+  if (cell_vertex) PetscCall(MarkGhostFaces(c));
   PetscFunctionReturn(0);
 }
 
@@ -305,6 +357,7 @@ static PetscErrorCode CoarseDestroy(Coarse *c)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscFree(c->fine_xyz));
+  PetscCall(PetscFree(c->face_ghost));
   PetscFunctionReturn(0);
 }
 
@@ -367,7 +420,8 @@ static PetscErrorCode CreateFineCellVertexMesh(const Coarse *c, const PetscInt c
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RefineOnce(DM coarse, DM *fine)
+/* One refinement; a cell-vertex fine level gets no faces or edges (TwinfePartitionRefineCellVertex). */
+static PetscErrorCode RefineOnce(DM coarse, PetscBool cell_vertex, DM *fine)
 {
   Coarse         c;
   PetscInt      *cells, *regions, *tags;
@@ -376,13 +430,13 @@ static PetscErrorCode RefineOnce(DM coarse, DM *fine)
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(&c, sizeof c));
-  PetscCall(ReadCoarse(coarse, &c));
+  PetscCall(ReadCoarse(coarse, cell_vertex, &c));
   PetscCall(PetscMalloc3(4 * c.nfine_cells, &cells, c.nfine_cells, &regions, 4 * c.nfine_cells, &tags));
   PetscCall(ListFineCells(&c, cells, regions, tags));
   PetscCall(CreateFineCellVertexMesh(&c, cells, fine));
-  PetscCall(LabelFineCells(*fine, c.nfine_cells, regions, tags));
+  PetscCall(LabelFineCells(*fine, cell_vertex, c.nfine_cells, regions, tags));
   PetscCall(PetscFree3(cells, regions, tags));
-  PetscCall(TwinfeInterpolateAndLabelFaces_Private(fine));
+  if (!cell_vertex) PetscCall(TwinfeInterpolateAndLabelFaces_Private(fine));
   PetscCall(PetscNew(&vp));
   PetscCall(FindParents(&c, vp));
   PetscCall(AttachParents(*fine, vp));
@@ -440,7 +494,7 @@ static PetscErrorCode CheckInterpolatedTets(DM dm)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
+static PetscErrorCode Refine(DM coarse, PetscInt levels, PetscBool cell_vertex_finest, const char caller[], DM *fine)
 {
   DM             level;
   PetscLogEvent  event;
@@ -448,7 +502,7 @@ PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
 
   PetscFunctionBegin;
   PetscCheck(levels >= 0, PetscObjectComm((PetscObject)coarse), PETSC_ERR_ARG_OUTOFRANGE,
-             "TwinfePartitionRefine: levels = %" PetscInt_FMT "; give 0 or more refinements", levels);
+             "%s: levels = %" PetscInt_FMT "; give 0 or more refinements", caller, levels);
   PetscCall(CheckInterpolatedTets(coarse));
   PetscCall(PetscLogEventRegister("TwinfeRefine", DM_CLASSID, &event));
   PetscCall(PetscLogEventBegin(event, coarse, 0, 0, 0));
@@ -457,13 +511,46 @@ PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
   for (PetscInt l = 0; l < levels && !ierr; ++l) {
     DM next = NULL;
 
-    ierr = RefineOnce(level, &next);
+    ierr = RefineOnce(level, cell_vertex_finest && l == levels - 1, &next);
     PetscCall(DMDestroy(&level)); /* next holds it as its coarse DM */
     level = next;
   }
   PetscCall(PetscLogEventEnd(event, coarse, 0, 0, 0));
   PetscCall(ierr);
   *fine = level;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfePartitionRefine(DM coarse, PetscInt levels, DM *fine)
+{
+  PetscFunctionBegin;
+  PetscCall(Refine(coarse, levels, PETSC_FALSE, "TwinfePartitionRefine", fine));
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfePartitionRefineCellVertex - TwinfePartitionRefine, but the finest level is a cell-vertex
+  mesh: cells and vertices only, what a P1 field needs. At 1.93M tets (the phantom refined once)
+  that level holds about 130 MB instead of 420 MB, and making it skips the interpolation, whose
+  work arrays had peaked near 730 MB.
+
+  Collective
+
+  Notes:
+  The finest level has no faces, so no "Face Sets": each tagged fine facet is carried by the one
+  fine cell that integrates it (the child of the coarse face's first support cell on the rank
+  owning the coarse face), in the labels TwinfeOwnedFacetLabelName() names, and TwinfeSpaceCreate
+  reads them there. A P2 field needs edges: refine with TwinfePartitionRefine for it. The levels
+  below are interpolated as TwinfePartitionRefine leaves them; levels = 0 gives coarse itself.
+
+  Level: intermediate
+
+.seealso: TwinfePartitionRefine(), TwinfeSpaceCreate()
+@*/
+PetscErrorCode TwinfePartitionRefineCellVertex(DM coarse, PetscInt levels, DM *fine)
+{
+  PetscFunctionBegin;
+  PetscCall(Refine(coarse, levels, PETSC_TRUE, "TwinfePartitionRefineCellVertex", fine));
   PetscFunctionReturn(0);
 }
 

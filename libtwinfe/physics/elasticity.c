@@ -939,6 +939,7 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
     PetscCall(ConfigureNewtonSolver(e));
   PetscCall(MultigridPC(e, NULL)); /* options may have chosen another preconditioner than the multigrid */
   PetscCall(EnsureOperator(e));
+  TwinfeReturnFreedMemory_Private(); /* the pattern's work arrays (190 MB at 1M P1 unknowns) */
   PetscCall(AttachRigidBodyModes(e));
   PetscCall(TwinfeLogBegin_Private("TwinfeElaBoundary", &boundary_event));
   PetscCall(ApplyBoundaryConditions(e));
@@ -954,6 +955,7 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
   /* small strain keeps this one matrix: its pattern map (163 MB at 2.5M P1 tets) would only sit
      beside GAMG's set-up, where the run's memory peaks */
   if (!e->nonlinear) PetscCall(TwinfeSpaceReleasePattern(e->space));
+  TwinfeReturnFreedMemory_Private();
   /* after the release: a multigrid's Galerkin products hold 340 MB while they run at 1M P1
      unknowns, and need not sit beside the pattern map */
   PetscCall(TwinfeElasticityOperatorChanged_Private(e));
@@ -996,6 +998,7 @@ PetscErrorCode TwinfeElasticityReleaseSolver(TwinfeElasticity e)
     PetscCall(ISDestroy(&e->field_is[f]));
   e->blocks_configured = PETSC_FALSE;
   e->released          = PETSC_TRUE; /* the next set-up builds them again */
+  TwinfeReturnFreedMemory_Private();
   PetscFunctionReturn(0);
 }
 
@@ -1170,7 +1173,7 @@ static PetscErrorCode CreateCellFields(TwinfeElasticity e, Vec fields[])
   PetscInt                 ncells;
 
   PetscFunctionBeginUser;
-  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+  PetscCheck(e->space, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityComputeCellFields: call TwinfeElasticitySetUp or TwinfeElasticitySolve first");
   PetscCall(TwinfeSpaceGetSizes(e->space, &ncells, NULL));
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
@@ -1180,7 +1183,10 @@ static PetscErrorCode CreateCellFields(TwinfeElasticity e, Vec fields[])
 
 PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(TwinfeElasticity e, Vec fields[])
 {
+  Vec u;
+
   PetscFunctionBeginUser;
+  PetscCall(TwinfeElasticityGetSolution(e, &u)); /* the space, if no set-up made it yet */
   PetscCall(CreateCellFields(e, fields));
   /* J is the last field: every cell keeps its volume */
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
@@ -1195,6 +1201,8 @@ PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e, Vec fields[
   PetscErrorCode  ierr;
 
   PetscFunctionBeginUser;
+  PetscCheck(e->space && !e->dirty, e->comm, PETSC_ERR_ARG_WRONGSTATE,
+             "TwinfeElasticityComputeCellFields: call TwinfeElasticitySetUp or TwinfeElasticitySolve first");
   PetscCall(CreateCellFields(e, fields));
   PetscCall(TwinfeLogBegin_Private("TwinfeElaCellFields", &cell_fields_event));
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)

@@ -293,6 +293,17 @@ static PetscErrorCode ReadDiscretisation(PetscInt *formulation, PetscInt *degree
   PetscFunctionReturn(0);
 }
 
+/* P2 displacement (and the mixed form, which needs it) lives on edges too; P1 on vertices only. */
+static PetscErrorCode NeedsMeshEdges(TwinfePhysics c, PetscBool *needs)
+{
+  PetscInt formulation, degree;
+  PetscFunctionBegin;
+  (void)c;
+  PetscCall(ReadDiscretisation(&formulation, &degree));
+  *needs = degree == 2 || formulation == TWINFE_ELASTICITY_MIXED ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
 /* The mixed form needs P2 and, in every region, a volumetric modulus (nu > 0 unless
    Mooney-Rivlin): refused here, before any work, naming the options. */
 static PetscErrorCode CheckMixedDegree(TwinfePhysics c, PetscInt formulation, PetscInt degree)
@@ -489,6 +500,7 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
   TwinfeElasticityFormulation form;
   PetscErrorCode              ierr;
   PetscFunctionBegin;
+  if (zero) PetscCall(TwinfeElasticityGetSolution(e->elasticity, &given[0])); /* the space, before any set-up */
   PetscCall(TwinfeElasticityGetNodeDisplacement(e->elasticity, &udm, &given[0]));
   names[0] = pnames[0];
   PetscCall(TwinfeElasticityGetFormulation(e->elasticity, &form));
@@ -496,7 +508,8 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
     PetscCall(TwinfeElasticityGetPressure(e->elasticity, NULL, &given[npoint]));
     names[npoint++] = pnames[1];
   }
-  PetscCall(TwinfeElasticityGetReactionForces(e->elasticity, &nsets, NULL));
+  /* the held sets: clamp boxes and retractor tags (RecordForces checks that the solve agrees) */
+  nsets = e->clamp.nboxes + e->ntool_sets;
   if (nsets) {
     if (zero)
       PetscCall(TwinfeElasticityGetReactionVec_Private(e->elasticity, &given[npoint])); /* only its layout */
@@ -654,10 +667,13 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscCall(TwinfeElasticityIsNonlinear(e->elasticity, &nonlinear));
   e->states = 0;
   /* the unloaded organ first, so that ParaView's time slider and "Warp By Vector" show the
-     deformation growing */
+     deformation growing; before the solver is set up, so that the writer's arrays (400 MB at
+     1.93M cells) and the stiffness with its multigrid (600 MB) are not held at once, and
+     without keeping its mesh arrays (54 MB) through the solve */
   if (c->results) {
-    PetscCall(TwinfeElasticitySetUp(e->elasticity));
     PetscCall(WriteState(c, c->results, 0.0, PETSC_TRUE));
+    PetscCall(TwinfeResultsReleaseMesh(c->results));
+    TwinfeReturnFreedMemory_Private(); /* the state's cell fields too */
   }
   PetscCall(TwinfeElasticitySolve(e->elasticity));
   PetscCall(TwinfeElasticityGetSolverInfo(e->elasticity, &iterations, &residual, &reason));
@@ -719,13 +735,14 @@ static PetscErrorCode Write(TwinfePhysics c, TwinfeResults results)
 }
 
 const TwinfePhysicsOps TwinfePhysicsOps_Elasticity = {
-    .name          = "elasticity",
-    .fields        = "displacement, von Mises and Cauchy stress, Green-Lagrange and principal strains, J",
-    .create        = Create,
-    .check_options = CheckOptions,
-    .prepare       = Prepare,
-    .set_up        = SetUp,
-    .solve         = Solve,
-    .write         = Write,
-    .destroy       = Destroy,
+    .name             = "elasticity",
+    .fields           = "displacement, von Mises and Cauchy stress, Green-Lagrange and principal strains, J",
+    .create           = Create,
+    .check_options    = CheckOptions,
+    .prepare          = Prepare,
+    .set_up           = SetUp,
+    .solve            = Solve,
+    .write            = Write,
+    .needs_mesh_edges = NeedsMeshEdges,
+    .destroy          = Destroy,
 };

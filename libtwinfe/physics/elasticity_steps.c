@@ -91,6 +91,21 @@ PetscErrorCode TwinfeElasticityFormJacobian_Private(SNES snes, Vec U, Mat J, Mat
   PetscFunctionReturn(0);
 }
 
+/* The vectors assembly borrowed from the space's DM stay cached there (DMRestoreLocalVector):
+   3 of the solution's size here, freed before the Krylov solve, where the run's memory peaks;
+   a later assembly borrows new ones. */
+static PetscErrorCode ReleaseWorkVectors(TwinfeElasticity e)
+{
+  DM dm;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeSpaceGetDM(e->space, &dm));
+  PetscCall(DMClearGlobalVectors(dm));
+  PetscCall(DMClearLocalVectors(dm));
+  TwinfeReturnFreedMemory_Private(); /* and what the set-up's products and patterns left */
+  PetscFunctionReturn(0);
+}
+
 /* Small strain: U = U0 with the constraints at load t, then one solve with the stiffness the
    set-up assembled (constraint rows and columns zeroed): K dU = -R(U) is exact, as R is linear. */
 static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
@@ -110,6 +125,7 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscCall(SNESGetKSP(e->snes, &ksp));
   PetscCall(KSPSetOperators(ksp, e->J, e->J));
   if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
+  PetscCall(ReleaseWorkVectors(e));
   PetscCall(KSPSolve(ksp, F, dU));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetIterationNumber(ksp, &its));

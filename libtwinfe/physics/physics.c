@@ -248,6 +248,15 @@ PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics, PetscReal *s
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfePhysicsNeedsMeshEdges(TwinfePhysics physics, PetscBool *needs)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  *needs = PETSC_TRUE;
+  if (physics->ops->needs_mesh_edges) PetscCall(physics->ops->needs_mesh_edges(physics, needs));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePhysicsStartFrom(TwinfePhysics physics, TwinfePhysics coarse)
 {
   PetscFunctionBeginUser;

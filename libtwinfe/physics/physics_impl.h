@@ -18,6 +18,8 @@ typedef struct {
      solution the solve should start from, and the start itself from such a solved physics. */
   PetscErrorCode (*start_mesh_size)(TwinfePhysics, PetscReal *);
   PetscErrorCode (*start_from)(TwinfePhysics, TwinfePhysics);
+  /* Whether the fields need the mesh's faces and edges (may be NULL: they do). */
+  PetscErrorCode (*needs_mesh_edges)(TwinfePhysics, PetscBool *);
   PetscErrorCode (*destroy)(TwinfePhysics);
 } TwinfePhysicsOps;
 

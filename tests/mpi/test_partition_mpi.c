@@ -197,6 +197,108 @@ START_TEST(refinement_in_parallel_keeps_volume_tags_and_parents)
 }
 END_TEST
 
+/* Region 2 where x > 1 and the plane x = 1 their interface (tag 1002), decided by geometry so
+   that every rank agrees whichever holds a cell or a face. */
+static void SplitBoxAtX1(DM dm)
+{
+  DMLabel  cell_sets, face_sets;
+  PetscInt cStart, cEnd, fStart, fEnd;
+
+  TWINFE_CK(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  TWINFE_CK(DMGetLabel(dm, "Face Sets", &face_sets));
+  TWINFE_CK(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
+  TWINFE_CK(DMPlexGetHeightStratum(dm, 1, &fStart, &fEnd));
+  for (PetscInt c = cStart; c < cEnd; ++c) {
+    PetscReal volume, centroid[3];
+    TWINFE_CK(DMPlexComputeCellGeometryFVM(dm, c, &volume, centroid, NULL));
+    if (centroid[0] < 1) continue;
+    TWINFE_CK(DMLabelClearValue(cell_sets, c, 1));
+    TWINFE_CK(DMLabelSetValue(cell_sets, c, 2));
+  }
+  for (PetscInt f = fStart; f < fEnd; ++f) {
+    PetscReal area, centroid[3], normal[3];
+    TWINFE_CK(DMPlexComputeCellGeometryFVM(dm, f, &area, centroid, normal));
+    if (PetscAbsReal(centroid[0] - 1) < 1e-12) TWINFE_CK(DMLabelSetValue(face_sets, f, 1002));
+  }
+}
+
+/* The flux of the field (x, 0, 0) through a face: x n_x. */
+static PetscErrorCode FluxOfX(const TwinfeFaceElement *f, PetscScalar r[], void *ctx)
+{
+  (void)ctx;
+  for (PetscInt q = 0; q < f->nq; ++q)
+    r[0] += f->w[q] * f->x[3 * q] * f->normal[0];
+  return 0;
+}
+
+/* A tagged facet's count, area and flux of (x, 0, 0) over all ranks. */
+static void FacetTotals(TwinfeSpace space, PetscInt tag, PetscReal totals[3])
+{
+  PetscInt count;
+  TWINFE_CK(TwinfeSpaceGetFaceCount(space, tag, &count));
+  totals[0] = count;
+  TWINFE_CK(TwinfeSpaceComputeFaceArea(space, tag, &totals[1]));
+  TWINFE_CK(TwinfeSpaceIntegrateFaces(space, tag, 2, NULL, FluxOfX, NULL, 1, &totals[2]));
+}
+
+/* The finest level as cells and vertices: each tagged facet on one cell over all ranks, so the
+   space integrates every boundary and the interface of two regions exactly as on the
+   interpolated level (counts, areas, and normals: the flux of (x, 0, 0) is x times the area on
+   x = 2, and on the interface, turned out of region 2, -1 times it); the same cells, regions and
+   vertex parents; a P2 field refused, as it needs edges. */
+START_TEST(cell_vertex_refinement_carries_each_facet_once)
+{
+  PetscInt        nn[3] = {2, 3, 2}, tags[7] = {1, 2, 3, 4, 5, 6, 1002};
+  PetscReal       lo[3] = {0, 0, 0}, hi[3] = {2, 3, 4};
+  const PetscReal area[7] = {12, 12, 8, 8, 6, 6, 12}, flux[7] = {0, 24, 0, 0, 0, 0, -12};
+  DM              coarse, full, cv;
+  TwinfeSpace     sfull, scv, p2 = NULL;
+  PetscInt        degree = 1, ncomp = 1, degree2 = 2, depth, cStart, cEnd, nfull, ncv;
+  const PetscInt *pfull, *pcv;
+  DM              below;
+  PetscErrorCode  ierr;
+
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &coarse));
+  SplitBoxAtX1(coarse);
+  TWINFE_CK(TwinfePartitionRefine(coarse, 2, &full));
+  TWINFE_CK(TwinfePartitionRefineCellVertex(coarse, 2, &cv));
+  TWINFE_CK(DMPlexGetHeightStratum(cv, 0, &cStart, &cEnd));
+  TWINFE_CK(DMPlexGetDepth(cv, &depth));
+  ck_assert_int_eq(depth, 1);
+  ck_assert_int_eq(twinfe_test_global_sum(cEnd - cStart), 64 * 6 * 2 * 3 * 2);
+  ck_assert_int_eq(twinfe_test_global_sum(CellsInRegion(cv, 2)), twinfe_test_global_sum(CellsInRegion(full, 2)));
+  ck_assert_int_eq(twinfe_test_global_sum(CellsInRegion(cv, 2)), 64 * 6 * 3 * 2);
+  AssertOnAllRanks(DMPlexCheckPointSF(cv, NULL, PETSC_FALSE), "DMPlexCheckPointSF");
+  TWINFE_CK(TwinfeSpaceCreate(full, 1, &degree, &ncomp, &sfull));
+  TWINFE_CK(TwinfeSpaceCreate(cv, 1, &degree, &ncomp, &scv));
+  for (PetscInt t = 0; t < 7; ++t) {
+    PetscReal a[3], b[3];
+    FacetTotals(sfull, tags[t], a);
+    FacetTotals(scv, tags[t], b);
+    ck_assert_msg(a[0] == b[0], "tag %d: %g facets on the interpolated level, %g on the cell-vertex one", (int)tags[t], a[0],
+                  b[0]);
+    ck_assert_double_eq_tol(b[1], area[t], 1e-10);
+    ck_assert_double_eq_tol(b[2], flux[t], 1e-10);
+    ck_assert_double_eq_tol(a[2], flux[t], 1e-10);
+  }
+  TWINFE_CK(TwinfePartitionGetVertexParents(full, &below, &nfull, &pfull));
+  TWINFE_CK(TwinfePartitionGetVertexParents(cv, &below, &ncv, &pcv));
+  ck_assert_int_eq(nfull, ncv);
+  for (PetscInt i = 0; i < 2 * ncv; ++i)
+    ck_assert_int_eq(pfull[i], pcv[i]);
+  TWINFE_CK(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = TwinfeSpaceCreate(cv, 1, &degree2, &ncomp, &p2);
+  TWINFE_CK(PetscPopErrorHandler());
+  ck_assert_int_ne(ierr, 0);
+  ck_assert_ptr_null(p2);
+  TWINFE_CK(TwinfeSpaceDestroy(&scv));
+  TWINFE_CK(TwinfeSpaceDestroy(&sfull));
+  TWINFE_CK(DMDestroy(&cv));
+  TWINFE_CK(DMDestroy(&full));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("partition_mpi");
@@ -204,6 +306,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, distribution_keeps_cells_and_tags_and_balances);
   tcase_add_test(tc, bulk_interpolation_matches_petsc_across_ranks);
   tcase_add_test(tc, refinement_in_parallel_keeps_volume_tags_and_parents);
+  tcase_add_test(tc, cell_vertex_refinement_carries_each_facet_once);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -44,6 +44,8 @@ if base and fine:
     tets = fine["mesh"]["tetrahedra"]
     ck.check(fine["partition"]["refinements"] == 1, "report.json: partition.refinements 1")
     ck.check(fine["partition"]["cells_refined"] == 8 * tets, f"8 x {tets} tets refined: {fine['partition']['cells_refined']}")
+    ck.check(fine["partition"]["finest_level"] == "cells_and_vertices",
+             f"P1: the finest level without faces or edges, got {fine['partition']['finest_level']}")
     coarse_volumes, _ = region_volumes(os.path.join(fine_dir, "mesh.vtu"))
     states = tc.pvd_states(os.path.join(fine_dir, "results.pvd"))
     fine_volumes, ncells = region_volumes(os.path.join(fine_dir, states[-1][1]))
