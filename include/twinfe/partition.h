@@ -32,3 +32,15 @@ PETSC_EXTERN PetscErrorCode TwinfePartitionRefineCellVertex(DM coarse, PetscInt 
    edge's ends for its midpoint), for the nvertices local vertices fine had when refined. NULL
    and 0 for a mesh not refined. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfePartitionGetVertexParents(DM fine, DM *coarse, PetscInt *nvertices, const PetscInt **parents);
+
+/* How a distributed mesh is split: parts (ranks); cells in all, fewest and most on a rank,
+   and their imbalance (most / mean); faces between cells of two ranks (the dual graph's edge
+   cut; on a refined cell-vertex level 4 per cut face of the interpolated level below per
+   refinement; -1 when no level has faces); vertices held by more than one rank, each once. */
+typedef struct {
+  PetscInt  parts, cells, cells_min, cells_max, cut_faces, interface_vertices;
+  PetscReal cells_imbalance;
+} TwinfePartitionQuality;
+/* The figures above for dm (interpolated, or cell-vertex from TwinfePartitionRefineCellVertex).
+   Collective; every rank gets them. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionGetQuality(DM dm, TwinfePartitionQuality *quality);

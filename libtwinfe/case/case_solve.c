@@ -47,29 +47,41 @@ static PetscErrorCode Refine(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
+/* The partition's figures (TwinfePartitionGetQuality) in report.json and on the terminal. */
+static PetscErrorCode ReportPartition(TwinfeCase c)
+{
+  TwinfePartitionQuality q;
+  PetscFunctionBegin;
+  PetscCall(TwinfePartitionGetQuality(c->dm, &q));
+  if (c->rank == 0) {
+    PetscCall(TwinfeReportSetInt(c->report, "partition.ranks", q.parts));
+    PetscCall(TwinfeReportSetInt(c->report, "partition.cells_min", q.cells_min));
+    PetscCall(TwinfeReportSetInt(c->report, "partition.cells_max", q.cells_max));
+    PetscCall(TwinfeReportSetReal(c->report, "partition.cells_imbalance", q.cells_imbalance));
+    PetscCall(TwinfeReportSetInt(c->report, "partition.cut_faces", q.cut_faces));
+    PetscCall(TwinfeReportSetInt(c->report, "partition.interface_vertices", q.interface_vertices));
+  }
+  if (c->size == 1) {
+    PetscCall(PetscPrintf(c->comm, "partition 1 rank: %" PetscInt_FMT " cells\n", q.cells));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PetscPrintf(c->comm,
+                        "partition %d ranks by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT
+                        " in all; imbalance %.3f, most over mean)\n",
+                        c->size, q.cells_min, q.cells_max, q.cells, (double)q.cells_imbalance));
+  PetscCall(PetscPrintf(c->comm,
+                        "          %" PetscInt_FMT " faces between ranks (the edge cut), %" PetscInt_FMT
+                        " vertices on more than one rank\n",
+                        q.cut_faces, q.interface_vertices));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode Distribute(TwinfeCase c)
 {
-  PetscInt cStart, cEnd, local, min_cells, max_cells, total;
   PetscFunctionBegin;
   PetscCall(TwinfePartitionDistribute(c->comm, c->rank == 0 ? c->mesh : NULL, &c->dm));
   PetscCall(Refine(c));
-  PetscCall(DMPlexGetHeightStratum(c->dm, 0, &cStart, &cEnd));
-  local = cEnd - cStart;
-  PetscCallMPI(MPI_Allreduce(&local, &min_cells, 1, MPIU_INT, MPI_MIN, c->comm));
-  PetscCallMPI(MPI_Allreduce(&local, &max_cells, 1, MPIU_INT, MPI_MAX, c->comm));
-  PetscCallMPI(MPI_Allreduce(&local, &total, 1, MPIU_INT, MPI_SUM, c->comm));
-  if (c->rank == 0) {
-    PetscCall(TwinfeReportSetInt(c->report, "partition.ranks", c->size));
-    PetscCall(TwinfeReportSetInt(c->report, "partition.cells_min", min_cells));
-    PetscCall(TwinfeReportSetInt(c->report, "partition.cells_max", max_cells));
-  }
-  if (c->size == 1)
-    PetscCall(PetscPrintf(c->comm, "partition 1 rank: %" PetscInt_FMT " cells\n", total));
-  else
-    PetscCall(PetscPrintf(c->comm,
-                          "partition %d ranks by METIS: %" PetscInt_FMT " to %" PetscInt_FMT " cells per rank (%" PetscInt_FMT
-                          " in all)\n",
-                          c->size, min_cells, max_cells, total));
+  PetscCall(ReportPartition(c));
   PetscFunctionReturn(0);
 }
 

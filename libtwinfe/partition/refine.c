@@ -12,7 +12,7 @@
  * refine_regular cuts along a fixed one and took the phantom's min radius ratio from 0.277 to
  * 0.059 in one step; docs/stack-measurements.md). Fine vertices are the coarse vertices and
  * the coarse edges' midpoints, each rank's in the order of its coarse points, shared where
- * the coarse point was (the point SF's leaves map to the owner's fine vertex); the fine cells
+ * the coarse point was, owned by the holders in turn (ChooseFineOwners); the fine cells
  * are listed by them (DMPlexBuildFromCellList, per rank) and our bulk interpolation makes the
  * faces and edges and their sharing (interpolate.c). A coarse cell's region goes to its children; a tagged coarse face's tag
  * goes to the child faces inside it, carried on the child cells as distribute.c carries
@@ -361,49 +361,88 @@ static PetscErrorCode CoarseDestroy(Coarse *c)
   PetscFunctionReturn(0);
 }
 
-/* A fine vertex is shared as its coarse vertex or edge was: a leaf of the coarse point SF
-   becomes a leaf whose root is the owner's fine vertex for the same point (its number there
-   comes from the owner through the same SF). */
-static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
+/* Who owns each shared fine vertex, and its number there. The coarse point's owner lists the
+   ranks holding the point (its own and the SF's leaves, gathered with their fine vertex
+   numbers) and hands the shared points out to them in turn, so that each rank owns about its
+   share of the interface's unknowns (the coarse edges' owners, which the midpoints would
+   otherwise follow, are mostly the lower rank); every holder then learns the choice. owner[p]
+   is (rank, fine vertex there) for every shared coarse vertex or edge p, (-1, -1) elsewhere. */
+static PetscErrorCode ChooseFineOwners(const Coarse *c, PetscSF coarse_sf, const PetscInt fine_point[], PetscInt pEnd,
+                                       PetscInt owner[])
 {
-  PetscSF            coarse_sf, sf;
-  PetscInt           pStart, pEnd, nleaves, n = 0, *fine_point, *remote_point, *ilocal;
-  const PetscInt    *leaves;
-  const PetscSFNode *roots;
-  PetscSFNode       *iremote;
-  PetscInt           nroots;
+  PetscMPIInt     rank;
+  PetscInt        nroots, nmulti = 0, next = 0, *mine, *gathered, *choice;
+  const PetscInt *degree;
 
   PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)c->dm), &rank));
+  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, NULL, NULL, NULL));
+  PetscCall(PetscSFComputeDegreeBegin(coarse_sf, &degree));
+  PetscCall(PetscSFComputeDegreeEnd(coarse_sf, &degree));
+  for (PetscInt p = 0; p < nroots; ++p)
+    nmulti += degree[p];
+  PetscCall(PetscMalloc3(2 * pEnd, &mine, 2 * (nmulti + 1), &gathered, 2 * pEnd, &choice));
+  for (PetscInt p = 0; p < pEnd; ++p) {
+    mine[2 * p]       = rank;
+    mine[2 * p + 1]   = fine_point[p];
+    choice[2 * p]     = -1;
+    choice[2 * p + 1] = -1;
+  }
+  PetscCall(PetscSFGatherBegin(coarse_sf, MPIU_2INT, mine, gathered));
+  PetscCall(PetscSFGatherEnd(coarse_sf, MPIU_2INT, mine, gathered));
+  for (PetscInt p = 0, m = 0; p < nroots; m += degree[p], ++p) {
+    PetscInt k;
+    if (!degree[p] || fine_point[p] < 0) continue;
+    k                 = next++ % (degree[p] + 1); /* 0: this rank keeps it; else the k-th holder takes it */
+    choice[2 * p]     = k ? gathered[2 * (m + k - 1)] : rank;
+    choice[2 * p + 1] = k ? gathered[2 * (m + k - 1) + 1] : fine_point[p];
+  }
+  PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_2INT, choice, owner, MPI_REPLACE)); /* to the leaves */
+  PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_2INT, choice, owner, MPI_REPLACE));
+  for (PetscInt p = 0; p < nroots; ++p) /* and the roots' own */
+    if (choice[2 * p] >= 0) owner[2 * p] = choice[2 * p], owner[2 * p + 1] = choice[2 * p + 1];
+  PetscCall(PetscFree3(mine, gathered, choice));
+  PetscFunctionReturn(0);
+}
+
+/* A fine vertex is shared as its coarse vertex or edge was; among the ranks holding it, the one
+   ChooseFineOwners picks owns it and the others' copies are leaves pointing to it. */
+static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
+{
+  PetscSF      coarse_sf, sf;
+  PetscInt     pStart, pEnd, nroots, n = 0, *fine_point, *owner, *ilocal;
+  PetscSFNode *iremote;
+  PetscMPIInt  rank;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)c->dm), &rank));
   PetscCall(DMGetPointSF(c->dm, &coarse_sf));
-  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, &nleaves, &leaves, &roots));
+  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, NULL, NULL, NULL));
   PetscCall(DMPlexGetChart(c->dm, &pStart, &pEnd));
-  if (nroots < 0) nleaves = 0; /* a serial mesh's SF may have no graph at all: nothing is shared */
-  PetscCall(PetscMalloc2(pEnd, &fine_point, pEnd, &remote_point));
+  PetscCall(PetscMalloc2(pEnd, &fine_point, 2 * pEnd, &owner));
   for (PetscInt p = 0; p < pEnd; ++p)
-    fine_point[p] = remote_point[p] = -1;
+    fine_point[p] = -1, owner[2 * p] = owner[2 * p + 1] = -1;
   for (PetscInt p = c->vStart; p < c->vEnd; ++p)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
   for (PetscInt p = c->eStart; p < c->eEnd; ++p)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
-  if (nroots >= 0) { /* (a debug PETSc refuses a broadcast on an SF without a graph) */
-    PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
-    PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_INT, fine_point, remote_point, MPI_REPLACE));
-  }
-  PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &ilocal));
-  PetscCall(PetscMalloc1(PetscMax(nleaves, 0), &iremote));
-  for (PetscInt l = 0; l < nleaves; ++l) {
-    PetscInt p = leaves ? leaves[l] : l;
-    if (fine_point[p] < 0) continue; /* a shared face or cell: not a fine vertex */
+  /* a serial mesh's SF may have no graph at all: nothing is shared (and a debug PETSc refuses
+     communication on it) */
+  if (nroots >= 0) PetscCall(ChooseFineOwners(c, coarse_sf, fine_point, pEnd, owner));
+  PetscCall(PetscMalloc1(pEnd, &ilocal));
+  PetscCall(PetscMalloc1(pEnd, &iremote));
+  for (PetscInt p = 0; p < pEnd; ++p) {
+    if (fine_point[p] < 0 || owner[2 * p] < 0 || owner[2 * p] == rank) continue; /* not shared, or ours */
     ilocal[n]        = fine_point[p];
-    iremote[n].rank  = roots[l].rank;
-    iremote[n].index = remote_point[p];
+    iremote[n].rank  = owner[2 * p];
+    iremote[n].index = owner[2 * p + 1];
     n++;
   }
   PetscCall(PetscSFCreate(PetscObjectComm((PetscObject)fine), &sf));
   PetscCall(PetscSFSetGraph(sf, c->nfine_cells + c->nfine_vertices, n, ilocal, PETSC_OWN_POINTER, iremote, PETSC_OWN_POINTER));
   PetscCall(DMSetPointSF(fine, sf));
   PetscCall(PetscSFDestroy(&sf));
-  PetscCall(PetscFree2(fine_point, remote_point));
+  PetscCall(PetscFree2(fine_point, owner));
   PetscFunctionReturn(0);
 }
 

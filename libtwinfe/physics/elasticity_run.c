@@ -709,6 +709,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
         c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
         unknowns, linear, reason, (double)residual));
   PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
+  PetscCall(TwinfePhysicsReportUnknowns_Private(c, u));
   /* Small-strain elasticity is only trustworthy while displacements stay small against the
      body: past 10% of its size, say so rather than let a planner read it as a prediction. */
   if (!nonlinear && diagonal > 0 && max_mm > 0.1 * diagonal) {

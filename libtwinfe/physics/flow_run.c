@@ -528,6 +528,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
                                         : b->start_mesh_size > 0 ? " from the Stokes flow (not from the coarse one)"
                                                                  : "",
                                         linear, max_linear));
+  PetscCall(TwinfePhysicsReportUnknowns_Private(c, U));
   {
     PetscBool ilu;
     PetscCall(TwinfeFlowGetVelocityFallback(b->flow, &ilu));

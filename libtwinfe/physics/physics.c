@@ -248,6 +248,29 @@ PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics, PetscReal *s
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfePhysicsReportUnknowns_Private(TwinfePhysics p, Vec u)
+{
+  PetscInt  local, min, max, total;
+  PetscReal imbalance;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetLocalSize(u, &local));
+  PetscCallMPI(MPI_Allreduce(&local, &min, 1, MPIU_INT, MPI_MIN, p->comm));
+  PetscCallMPI(MPI_Allreduce(&local, &max, 1, MPIU_INT, MPI_MAX, p->comm));
+  PetscCallMPI(MPI_Allreduce(&local, &total, 1, MPIU_INT, MPI_SUM, p->comm));
+  imbalance = total > 0 ? (PetscReal)max * p->size / total : 1;
+  if (p->size > 1)
+    PetscCall(TwinfePhysicsPrintf_Private(
+        p, "          unknowns per rank %" PetscInt_FMT " to %" PetscInt_FMT " (imbalance %.3f, most over mean)\n", min, max,
+        (double)imbalance));
+  if (p->report) {
+    PetscCall(TwinfeReportSetInt(p->report, "partition.unknowns_min", min));
+    PetscCall(TwinfeReportSetInt(p->report, "partition.unknowns_max", max));
+    PetscCall(TwinfeReportSetReal(p->report, "partition.unknowns_imbalance", imbalance));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePhysicsNeedsMeshEdges(TwinfePhysics physics, PetscBool *needs)
 {
   PetscFunctionBeginUser;

@@ -71,6 +71,10 @@ PETSC_INTERN PetscErrorCode TwinfeElasticityGetReactionVec_Private(TwinfeElastic
 /* An input path given in an option, relative to the input folder (TwinfePhysicsSetInputFolder). */
 PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics p, const char given[],
                                                                   char path[PETSC_MAX_PATH_LEN]);
+/* How the unknowns are spread over the ranks, from the solution's layout: partition.unknowns_min,
+   _max and _imbalance (most / mean) in the report, and a line when there are several ranks.
+   Collective. */
+PETSC_INTERN PetscErrorCode TwinfePhysicsReportUnknowns_Private(TwinfePhysics p, Vec u);
 /* inputs.<role>.path and .sha256 in the report (rank 0), like the case's own inputs. Collective. */
 PETSC_INTERN PetscErrorCode TwinfePhysicsRecordInputFile_Private(TwinfePhysics p, const char role[], const char path[]);
 /* PetscPrintf on the physics' communicator, unless the physics is quiet. */

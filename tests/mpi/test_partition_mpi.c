@@ -299,6 +299,101 @@ START_TEST(cell_vertex_refinement_carries_each_facet_once)
 }
 END_TEST
 
+/* Faces two ranks share, counted without the point SF: a face with one cell here and no
+   boundary tag lies on the partition's interface, and both ranks see it. */
+static PetscInt CutFacesBySupport(DM dm)
+{
+  PetscInt fStart, fEnd, local = 0, tag;
+  DMLabel  face_sets;
+  TWINFE_CK(DMPlexGetHeightStratum(dm, 1, &fStart, &fEnd));
+  TWINFE_CK(DMGetLabel(dm, "Face Sets", &face_sets));
+  for (PetscInt f = fStart; f < fEnd; ++f) {
+    PetscInt size;
+    TWINFE_CK(DMPlexGetSupportSize(dm, f, &size));
+    TWINFE_CK(DMLabelGetValue(face_sets, f, &tag));
+    local += size == 1 && tag < 0;
+  }
+  return twinfe_test_global_sum(local) / 2;
+}
+
+/* This rank's vertices that it owns (a non-negative global number); *held = all it holds. */
+static PetscInt OwnedVertices(DM dm, PetscInt *held)
+{
+  PetscInt        vStart, vEnd, owned = 0;
+  IS              numbering;
+  const PetscInt *g;
+  TWINFE_CK(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  TWINFE_CK(DMPlexGetVertexNumbering(dm, &numbering));
+  TWINFE_CK(ISGetIndices(numbering, &g));
+  for (PetscInt v = 0; v < vEnd - vStart; ++v)
+    owned += g[v] >= 0;
+  TWINFE_CK(ISRestoreIndices(numbering, &g));
+  *held = vEnd - vStart;
+  return owned;
+}
+
+/* Vertices counted once per rank holding them, less the vertices of the mesh: what the
+   vertices on several ranks hold beyond one copy each (each of them once on 2 ranks). */
+static PetscInt ExtraVertexCopies(DM dm)
+{
+  PetscInt held, owned = OwnedVertices(dm, &held);
+  return twinfe_test_global_sum(held) - twinfe_test_global_sum(owned);
+}
+
+/* Owned vertices on the fullest rank over the mean. */
+static PetscReal OwnedVertexImbalance(DM dm)
+{
+  PetscInt    held, owned = OwnedVertices(dm, &held), most;
+  PetscMPIInt size;
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  MPI_Allreduce(&owned, &most, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD);
+  return (PetscReal)most * size / twinfe_test_global_sum(owned);
+}
+
+/* The partition's figures against counts made another way: cut faces from the faces' supports
+   (and 16 times the coarse cut after two refinements, either kind of finest level), vertices on
+   several ranks from the vertex copies, the cells' imbalance from their counts. */
+START_TEST(partition_quality_counts_cut_and_interface)
+{
+  PetscInt               nn[3] = {4, 3, 4};
+  PetscReal              lo[3] = {0, 0, 0}, hi[3] = {4, 3, 4};
+  DM                     coarse, full, cv;
+  TwinfePartitionQuality q, qfull, qcv;
+  PetscMPIInt            size;
+  PetscInt               extra;
+
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &coarse));
+  TWINFE_CK(TwinfePartitionGetQuality(coarse, &q));
+  ck_assert_int_eq(q.parts, size);
+  ck_assert_int_eq(q.cells, 6 * 4 * 3 * 4);
+  ck_assert_double_eq_tol(q.cells_imbalance, (PetscReal)q.cells_max * size / q.cells, 1e-14);
+  ck_assert_int_gt(q.cut_faces, 0);
+  ck_assert_int_eq(q.cut_faces, CutFacesBySupport(coarse));
+  extra = ExtraVertexCopies(coarse);
+  if (size == 2) ck_assert_int_eq(q.interface_vertices, extra);
+  ck_assert_int_le(q.interface_vertices, extra);
+  ck_assert_int_ge(2 * q.interface_vertices, extra);
+  TWINFE_CK(TwinfePartitionRefine(coarse, 2, &full));
+  TWINFE_CK(TwinfePartitionRefineCellVertex(coarse, 2, &cv));
+  TWINFE_CK(TwinfePartitionGetQuality(full, &qfull));
+  TWINFE_CK(TwinfePartitionGetQuality(cv, &qcv));
+  ck_assert_int_eq(qfull.cut_faces, CutFacesBySupport(full));
+  ck_assert_int_eq(qfull.cut_faces, 16 * q.cut_faces);
+  ck_assert_int_eq(qcv.cut_faces, qfull.cut_faces);
+  ck_assert_int_eq(qcv.interface_vertices, qfull.interface_vertices);
+  ck_assert_int_eq(qcv.cells_max, qfull.cells_max);
+  if (size == 2) ck_assert_int_eq(qcv.interface_vertices, ExtraVertexCopies(cv));
+  /* the shared fine vertices are handed out over their ranks: owned vertices 1.017 (2 ranks)
+     and 1.033 (3) over the mean, where following the coarse edges' owners gave 1.024 and 1.067 */
+  ck_assert_double_le(OwnedVertexImbalance(cv), 1.045);
+  ck_assert_double_le(OwnedVertexImbalance(full), 1.045);
+  TWINFE_CK(DMDestroy(&cv));
+  TWINFE_CK(DMDestroy(&full));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("partition_mpi");
@@ -307,6 +402,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, bulk_interpolation_matches_petsc_across_ranks);
   tcase_add_test(tc, refinement_in_parallel_keeps_volume_tags_and_parents);
   tcase_add_test(tc, cell_vertex_refinement_carries_each_facet_once);
+  tcase_add_test(tc, partition_quality_counts_cut_and_interface);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -87,6 +87,14 @@ def compare(label, runs, field_name, tolerance):
         keys, field, spread = unique_field(x, u)
         print(f"{label}, {n} ranks: {len(x)} points in the pieces, {len(keys)} distinct; copies differ by {spread:.3e}")
         ck.check(len(x) > len(keys), f"{label}: {n} ranks: pieces share the points on their cuts")
+        # the partition's figures against the pieces: each vertex on k ranks is written k times
+        part, copies = rep["partition"], len(x) - len(keys)
+        shared = part["interface_vertices"]
+        exact = n == 2 and label == "p1"  # P1 on 2 ranks: one extra copy per shared vertex
+        ck.check(shared == copies if exact else 0 < shared <= copies,
+                 f"{label}: {n} ranks: {shared} interface vertices in report.json, {copies} extra copies in the pieces")
+        ck.check(part["cut_faces"] > 0 and 1 <= part["cells_imbalance"] <= 1.05 and 1 <= part["unknowns_imbalance"] <= 1.15,
+                 f"{label}: {n} ranks: partition figures {part}")
         ck.check(spread == 0.0, f"{label}: {n} ranks: copies of a shared point differ by {spread}")
         same_points = keys.shape == keys1.shape and np.array_equal(keys, keys1)
         ck.check(same_points, f"{label}: {n} ranks: the points are not those of 1 rank ({len(keys)} vs {len(keys1)})")
