@@ -47,3 +47,17 @@ PetscErrorCode TwinfeErrorCaptureEnd(TwinfeErrorCapture *capture)
     if (*p == '\n') *p = ' ';
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode TwinfeRankSpread(MPI_Comm comm, PetscInt local, PetscInt *min, PetscInt *max, PetscInt *total,
+                                PetscReal *imbalance)
+{
+  PetscMPIInt size;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Allreduce(&local, min, 1, MPIU_INT, MPI_MIN, comm));
+  PetscCallMPI(MPI_Allreduce(&local, max, 1, MPIU_INT, MPI_MAX, comm));
+  PetscCallMPI(MPI_Allreduce(&local, total, 1, MPIU_INT, MPI_SUM, comm));
+  *imbalance = *total > 0 ? (PetscReal)*max * size / *total : 1;
+  PetscFunctionReturn(0);
+}

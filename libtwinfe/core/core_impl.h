@@ -7,6 +7,10 @@
 /* Collective: rank 0 passes the error code of its serial step, the others 0; if rank 0 failed,
    every rank returns an error (rank 0 its own, with its message). */
 PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
+/* A per-rank count over the ranks: the fewest, the most, the sum, and the imbalance (the most
+   over the mean; 1 when the sum is 0). Collective. */
+PETSC_INTERN PetscErrorCode TwinfeRankSpread(MPI_Comm comm, PetscInt local, PetscInt *min, PetscInt *max, PetscInt *total,
+                                             PetscReal *imbalance);
 /* Errors of an optional step caught instead of printed: between Begin and End, a failing call
    returns its code and the first message raised is kept in message (a step the run can do
    without, such as a coarse start, then says why it was left out). Not collective. */

@@ -9,6 +9,8 @@
 #include <petscsf.h>
 #include <twinfe/partition.h>
 
+#include "core/core_impl.h"
+
 /* Points of [pStart, pEnd) that are leaves of the point SF here (another rank owns them). */
 static PetscErrorCode CountLeavesIn(DM dm, PetscInt pStart, PetscInt pEnd, PetscInt *count)
 {
@@ -77,19 +79,14 @@ static PetscErrorCode CountInterfaceVertices(DM dm, PetscInt *count)
 PetscErrorCode TwinfePartitionGetQuality(DM dm, TwinfePartitionQuality *q)
 {
   MPI_Comm    comm = PetscObjectComm((PetscObject)dm);
-  PetscInt    cStart, cEnd, local, total;
+  PetscInt    cStart, cEnd;
   PetscMPIInt size;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(comm, &size));
   q->parts = size;
   PetscCall(DMPlexGetHeightStratum(dm, 0, &cStart, &cEnd));
-  local = cEnd - cStart;
-  PetscCallMPI(MPI_Allreduce(&local, &q->cells_min, 1, MPIU_INT, MPI_MIN, comm));
-  PetscCallMPI(MPI_Allreduce(&local, &q->cells_max, 1, MPIU_INT, MPI_MAX, comm));
-  PetscCallMPI(MPI_Allreduce(&local, &total, 1, MPIU_INT, MPI_SUM, comm));
-  q->cells           = total;
-  q->cells_imbalance = total > 0 ? (PetscReal)q->cells_max * size / total : 1;
+  PetscCall(TwinfeRankSpread(comm, cEnd - cStart, &q->cells_min, &q->cells_max, &q->cells, &q->cells_imbalance));
   PetscCall(CountCutFaces(dm, &q->cut_faces));
   PetscCall(CountInterfaceVertices(dm, &q->interface_vertices));
   PetscFunctionReturn(0);

@@ -1183,10 +1183,7 @@ static PetscErrorCode CreateCellFields(TwinfeElasticity e, Vec fields[])
 
 PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(TwinfeElasticity e, Vec fields[])
 {
-  Vec u;
-
   PetscFunctionBeginUser;
-  PetscCall(TwinfeElasticityGetSolution(e, &u)); /* the space, if no set-up made it yet */
   PetscCall(CreateCellFields(e, fields));
   /* J is the last field: every cell keeps its volume */
   for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)

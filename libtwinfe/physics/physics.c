@@ -255,10 +255,7 @@ PetscErrorCode TwinfePhysicsReportUnknowns_Private(TwinfePhysics p, Vec u)
 
   PetscFunctionBeginUser;
   PetscCall(VecGetLocalSize(u, &local));
-  PetscCallMPI(MPI_Allreduce(&local, &min, 1, MPIU_INT, MPI_MIN, p->comm));
-  PetscCallMPI(MPI_Allreduce(&local, &max, 1, MPIU_INT, MPI_MAX, p->comm));
-  PetscCallMPI(MPI_Allreduce(&local, &total, 1, MPIU_INT, MPI_SUM, p->comm));
-  imbalance = total > 0 ? (PetscReal)max * p->size / total : 1;
+  PetscCall(TwinfeRankSpread(p->comm, local, &min, &max, &total, &imbalance));
   if (p->size > 1)
     PetscCall(TwinfePhysicsPrintf_Private(
         p, "          unknowns per rank %" PetscInt_FMT " to %" PetscInt_FMT " (imbalance %.3f, most over mean)\n", min, max,
