@@ -44,3 +44,30 @@ typedef struct {
 /* The figures above for dm (interpolated, or cell-vertex from TwinfePartitionRefineCellVertex).
    Collective; every rank gets them. */
 PETSC_EXTERN PetscErrorCode TwinfePartitionGetQuality(DM dm, TwinfePartitionQuality *quality);
+
+/* Region volumes of a distributed tet mesh: volumes[i] (mm^3) sums the cells whose "Cell Sets"
+   value is regions[i]. Collective; every rank gets them. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionComputeRegionVolumes(DM dm, PetscInt nregions, const PetscInt regions[],
+                                                                PetscReal volumes[]);
+
+/* The closest point y to x on the surface patch of facet tag `tag` (found PETSC_FALSE when the
+   surface has none): TwinfeSurfaceLocatorClosest is one. */
+typedef PetscErrorCode (*TwinfePartitionProjectFn)(void *ctx, PetscInt tag, const PetscReal x[3], PetscReal y[3],
+                                                   PetscBool *found);
+/* What snapping did, over all ranks. Boundary vertices are those on tagged facets, each once;
+   junction vertices lie on facets of several tags (where patches meet); unmatched ones have a
+   tag the surface lacks (not moved). Moved whole, in part (a whole move would have spoiled a
+   cell), or kept; the largest move; the largest distance from a boundary vertex to the patches
+   of its tags before and after (mm), and how many stay farther than the tolerance asked; the least radius ratio of a cell before
+   and after (negative: a flipped cell; never after a snap) and the cells below the bound after. */
+typedef struct {
+  PetscInt  boundary_vertices, junction_vertices, unmatched_vertices, moved_whole, moved_part, kept, cells_below_bound, far_after;
+  PetscReal max_move_mm, max_distance_before_mm, max_distance_after_mm, min_radius_ratio_before, min_radius_ratio_after;
+} TwinfePartitionSnapStats;
+/* Move the boundary and interface vertices of a distributed tet mesh onto the surface it was
+   made from (a refined mesh's new vertices lie on the coarse facets), never flipping a cell or
+   taking its radius ratio below min_radius_ratio (or below what it had); stats->far_after counts
+   the boundary vertices left farther than tolerance_mm from their patches. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionSnapBoundary(DM dm, TwinfePartitionProjectFn project, void *ctx,
+                                                        PetscReal min_radius_ratio, PetscReal tolerance_mm,
+                                                        TwinfePartitionSnapStats *stats);

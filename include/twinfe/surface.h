@@ -61,6 +61,17 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
 
+/* Closest points on a surface's patches (locate.c), on every rank: what the partition stage
+   snaps a refined mesh's boundary vertices onto. A patch is the triangles of one facet tag
+   (TwinfeFacetTag of their labels, or their cap's tag). Create is collective and reads the
+   surface on rank 0 only (NULL elsewhere); Closest finds the point y nearest x on the triangles
+   tagged tag (found PETSC_FALSE when there are none). */
+typedef struct _p_TwinfeSurfaceLocator *TwinfeSurfaceLocator;
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceLocatorCreate(MPI_Comm comm, TwinfeSurface surface, TwinfeSurfaceLocator *locator);
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceLocatorClosest(TwinfeSurfaceLocator locator, PetscInt tag, const PetscReal x[3],
+                                                        PetscReal y[3], PetscReal *distance, PetscBool *found);
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceLocatorDestroy(TwinfeSurfaceLocator *locator);
+
 /* Per-triangle facet tags of a surface with caps: TwinfeCapTag(region, k) on cap triangles,
    TwinfeFacetTag(inside, outside) on the others; NULL when the surface has no cap (then every
    triangle's tag is TwinfeFacetTag of its labels). The array belongs to the surface. */

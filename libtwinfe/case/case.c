@@ -683,6 +683,7 @@ static PetscErrorCode ExtractSurfacesOnRoot(TwinfeCase c, PetscInt iterations)
   /* The surface stage owns the pass band and feature angle defaults (and their options). */
   if (iterations > 0) PetscCall(TwinfeSurfaceSmooth(c->surface, iterations, PETSC_DEFAULT, PETSC_DEFAULT));
   PetscCall(CutSurfaceOnRoot(c));
+  PetscCall(TwinfeCaseKeepSegmentedSurface_Private(c));
   PetscCall(RemeshOnRoot(c, &remesh));
   PetscCall(TwinfeSurfaceGetVertices(c->surface, &nv, &xyz));
   PetscCall(TwinfeSurfaceGetTriangles(c->surface, &nt, &tri, &tl));
@@ -948,6 +949,7 @@ static PetscErrorCode SurfaceAndMeshOnRoot(TwinfeCase c)
                           " times (they cross each other); retrying with %" PetscInt_FMT "\n",
                           iterations, iterations / 2));
     PetscCall(TwinfeSurfaceDestroy(&c->surface));
+    PetscCall(TwinfeSurfaceDestroy(&c->segmented_surface));
     c->nstages = nstages; /* the stages of the failed attempt are not the run's */
     iterations /= 2;
     retries++;

@@ -24,6 +24,8 @@ struct _p_TwinfeCase {
   /* Serial stages live on rank 0 only. */
   TwinfeImage    image;
   TwinfeSurface  surface;
+  TwinfeSurface  segmented_surface;  /* with -mesh_refine: the smoothed surface before remeshing, to snap onto (case_snap.c) */
+  PetscReal      segmented_voxel_mm; /* its image's smallest voxel spacing */
   TwinfeMesh     mesh;
   TwinfeReport   report;
   TwinfeFidelity fidelity;                               /* the labels as read, before cleaning: what the mesh is compared with */
@@ -95,3 +97,8 @@ PETSC_INTERN PetscErrorCode TwinfeCaseEndStage(TwinfeCase c, PetscBool collectiv
 /* report.json's `regions` and `interfaces` lists and the summary's per-region table, from the
    mesh and, when f is not NULL, its comparison with the labels as read (case_fidelity.c). Rank 0. */
 PETSC_INTERN PetscErrorCode TwinfeCaseReportRegions(TwinfeCase c, TwinfeFidelity f);
+/* -mesh_refine with -mesh_snap (case_snap.c): rank 0 keeps the smoothed surface before it is
+   remeshed; after the refinement, collectively, the finest level's boundary vertices move onto
+   it, with what moved and each region's volume in the summary and report.json. */
+PETSC_INTERN PetscErrorCode TwinfeCaseKeepSegmentedSurface_Private(TwinfeCase c);
+PETSC_INTERN PetscErrorCode TwinfeCaseSnapRefinedBoundary_Private(TwinfeCase c);

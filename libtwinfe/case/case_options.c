@@ -292,7 +292,7 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
 {
   const char *algorithms[] = {"hxt", "delaunay"};
   PetscInt    algorithm = 0, optimize = 1, threads = 1, groups = 2, refine = 0;
-  PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE, msh_binary = PETSC_TRUE;
+  PetscBool   verbose = PETSC_FALSE, improve = PETSC_TRUE, msh_binary = PETSC_TRUE, snap = PETSC_TRUE;
   PetscReal   min_radius_ratio = 0.1, min_dihedral = 10.0, size = 1.5, grading = 0, size_max = 0;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
@@ -330,6 +330,12 @@ static PetscErrorCode DeclareMesh(MPI_Comm comm)
                                               "into 8 on the rank that holds it (mesh.msh stays the coarse mesh; P1 elasticity "
                                               "then solves by geometric multigrid over the levels)",
                                               refine, &refine, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsBool(PetscOptionsObject, "-mesh_snap",
+                                     "with -mesh_refine, move the refined boundary and interface vertices onto the "
+                                     "segmented (smoothed) surface, never below -mesh_min_radius_ratio (false: they stay on "
+                                     "the coarse facets)",
+                                     snap, &snap, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-mesh_msh_binary",
                                                "write mesh.msh as Gmsh's binary MSH 4.1 (false: text, for reading by eye)",
                                                msh_binary, &msh_binary, NULL));

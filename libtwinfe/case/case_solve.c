@@ -44,6 +44,7 @@ static PetscErrorCode Refine(TwinfeCase c)
     PetscCall(TwinfeReportSetInt(c->report, "partition.cells_refined", after));
     PetscCall(TwinfeReportSetString(c->report, "partition.finest_level", needs_edges ? "interpolated" : "cells_and_vertices"));
   }
+  PetscCall(TwinfeCaseSnapRefinedBoundary_Private(c));
   PetscFunctionReturn(0);
 }
 
@@ -355,6 +356,7 @@ PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase)
   PetscCall(DMDestroy(&c->dm));
   PetscCall(TwinfeMeshDestroy(&c->mesh));
   PetscCall(TwinfeSurfaceDestroy(&c->surface));
+  PetscCall(TwinfeSurfaceDestroy(&c->segmented_surface));
   PetscCall(TwinfeImageDestroy(&c->image));
   PetscCall(TwinfeReportDestroy(&c->report));
   for (PetscInt i = 0; i < c->noutputs; ++i)

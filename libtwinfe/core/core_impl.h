@@ -95,6 +95,11 @@ PETSC_INTERN PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn 
 PETSC_INTERN PetscErrorCode TwinfeNonzeroRows_Private(const int32_t values[], PetscInt row_length, PetscInt nrows,
                                                       unsigned char used[]);
 
+/* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted): the mesh stage's
+   quality measure, also what the partition stage keeps when it moves vertices (defined in
+   mesh/mesh_quality.c with the other measures). */
+PETSC_INTERN PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4]);
+
 /* A NULL argument refused with the function and argument named. */
 #define TwinfeCheckArgNull_Private(p)                                                                                            \
   PetscCheck((p) != NULL, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "%s: argument %s is NULL", PETSC_FUNCTION_NAME, #p)

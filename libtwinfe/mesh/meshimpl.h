@@ -51,9 +51,8 @@ static inline void TwinfeSortThree_Private(PetscInt f[3])
   if (f[0] > f[1]) s = f[0], f[0] = f[1], f[1] = s;
 }
 
-/* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted), and its smallest
-   dihedral angle in degrees (mesh_quality.c). */
-PETSC_INTERN PetscReal TwinfeTetRadiusRatio_Private(const PetscReal *p[4]);
+/* A tet's smallest dihedral angle in degrees (mesh_quality.c); its radius ratio is core's
+   TwinfeTetRadiusRatio_Private. */
 PETSC_INTERN PetscReal TwinfeTetMinDihedralDeg_Private(const PetscReal *p[4]);
 /* Six times the signed volume of the tet (a, b, c, d). */
 PETSC_INTERN PetscReal TwinfeTetDet_Private(const PetscReal a[3], const PetscReal b[3], const PetscReal c[3],

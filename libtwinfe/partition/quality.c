@@ -91,3 +91,83 @@ PetscErrorCode TwinfePartitionGetQuality(DM dm, TwinfePartitionQuality *q)
   PetscCall(CountInterfaceVertices(dm, &q->interface_vertices));
   PetscFunctionReturn(0);
 }
+
+/* |det [x1 - x0, x2 - x0, x3 - x0]| / 6 of a cell, from its vertices' coordinates. */
+static PetscErrorCode CellVolume(DM dm, PetscInt depth, PetscInt cell, PetscSection cs, const PetscScalar coords[],
+                                 PetscReal *volume)
+{
+  PetscInt         vStart, vEnd, nv = 0, off, *closure = NULL, n;
+  const PetscReal *p[4];
+  PetscReal        e[3][3];
+
+  PetscFunctionBeginUser;
+  PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
+  if (depth == 1) {
+    const PetscInt *cone;
+    PetscCall(DMPlexGetCone(dm, cell, &cone));
+    for (nv = 0; nv < 4; ++nv) {
+      PetscCall(PetscSectionGetOffset(cs, cone[nv], &off));
+      p[nv] = (const PetscReal *)&coords[off];
+    }
+  } else {
+    PetscCall(DMPlexGetTransitiveClosure(dm, cell, PETSC_TRUE, &n, &closure));
+    for (PetscInt i = 0; i < n && nv < 4; ++i)
+      if (closure[2 * i] >= vStart && closure[2 * i] < vEnd) {
+        PetscCall(PetscSectionGetOffset(cs, closure[2 * i], &off));
+        p[nv++] = (const PetscReal *)&coords[off];
+      }
+    PetscCall(DMPlexRestoreTransitiveClosure(dm, cell, PETSC_TRUE, &n, &closure));
+  }
+  PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " is not a tetrahedron", cell);
+  for (int k = 0; k < 3; ++k)
+    for (int d = 0; d < 3; ++d)
+      e[k][d] = p[k + 1][d] - p[0][d];
+  *volume = PetscAbsReal(e[0][0] * (e[1][1] * e[2][2] - e[1][2] * e[2][1]) - e[0][1] * (e[1][0] * e[2][2] - e[1][2] * e[2][0]) +
+                         e[0][2] * (e[1][0] * e[2][1] - e[1][1] * e[2][0])) /
+            6;
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfePartitionComputeRegionVolumes - The volume of each region of a distributed tet mesh.
+
+  Collective on dm
+
+  Input: dm (interpolated or cell-vertex), regions[nregions] ("Cell Sets" values).
+  Output: volumes[nregions] (mm^3), the same on every rank. Cells are not shared between ranks,
+  so each is counted once.
+@*/
+PetscErrorCode TwinfePartitionComputeRegionVolumes(DM dm, PetscInt nregions, const PetscInt regions[], PetscReal volumes[])
+{
+  DMLabel            cell_sets;
+  PetscSection       cs;
+  Vec                X;
+  const PetscScalar *coords;
+  PetscInt           depth;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetLabel(dm, "Cell Sets", &cell_sets));
+  PetscCall(DMPlexGetDepth(dm, &depth));
+  PetscCall(DMGetCoordinateSection(dm, &cs));
+  PetscCall(DMGetCoordinatesLocal(dm, &X));
+  PetscCall(VecGetArrayRead(X, &coords));
+  for (PetscInt i = 0; i < nregions; ++i) {
+    IS              cells = NULL;
+    PetscInt        n     = 0;
+    const PetscInt *c     = NULL;
+    volumes[i]            = 0;
+    if (cell_sets) PetscCall(DMLabelGetStratumIS(cell_sets, regions[i], &cells));
+    if (cells) PetscCall(ISGetLocalSize(cells, &n));
+    if (cells) PetscCall(ISGetIndices(cells, &c));
+    for (PetscInt k = 0; k < n; ++k) {
+      PetscReal v = 0;
+      PetscCall(CellVolume(dm, depth, c[k], cs, coords, &v));
+      volumes[i] += v;
+    }
+    if (cells) PetscCall(ISRestoreIndices(cells, &c));
+    PetscCall(ISDestroy(&cells));
+  }
+  PetscCall(VecRestoreArrayRead(X, &coords));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, volumes, nregions, MPIU_REAL, MPI_SUM, PetscObjectComm((PetscObject)dm)));
+  PetscFunctionReturn(0);
+}

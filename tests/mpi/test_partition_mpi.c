@@ -394,6 +394,134 @@ START_TEST(partition_quality_counts_cut_and_interface)
 }
 END_TEST
 
+/* The snap's test surface over the box [0, 2]^3: the face x = 2 (tag 2) bulges to
+   x = 2 + A sin(pi y / 2) sin(pi z / 2), reached along x; the other faces are their planes. */
+typedef struct {
+  PetscReal amplitude;
+} Bulge;
+
+static PetscReal BulgeX(const Bulge *b, PetscReal y, PetscReal z)
+{
+  return 2 + b->amplitude * PetscSinReal(PETSC_PI * y / 2) * PetscSinReal(PETSC_PI * z / 2);
+}
+
+static PetscErrorCode ProjectOnBulgedBox(void *ctx, PetscInt tag, const PetscReal x[3], PetscReal y[3], PetscBool *found)
+{
+  const PetscReal plane[7] = {0, 0, 2, 0, 2, 0, 2};
+  y[0] = x[0], y[1] = x[1], y[2] = x[2];
+  *found = tag >= 1 && tag <= 6 ? PETSC_TRUE : PETSC_FALSE;
+  if (tag == 2)
+    y[0] = BulgeX((const Bulge *)ctx, x[1], x[2]);
+  else if (*found)
+    y[(tag - 1) / 2] = plane[tag];
+  return 0;
+}
+
+/* Largest difference between a rank's copy of a vertex and its owner's: the coordinates made
+   global (owners' values) and local again. */
+static PetscReal CopiesDisagree(DM dm, MPI_Comm comm)
+{
+  Vec                local, again;
+  DM                 cdm;
+  PetscReal          most = 0;
+  const PetscScalar *a, *b;
+  PetscInt           n;
+  TWINFE_CK(DMGetCoordinatesLocal(dm, &local));
+  TWINFE_CK(DMGetCoordinateDM(dm, &cdm));
+  TWINFE_CK(VecDuplicate(local, &again));
+  {
+    Vec global;
+    TWINFE_CK(DMGetCoordinates(dm, &global));
+    TWINFE_CK(DMGlobalToLocal(cdm, global, INSERT_VALUES, again));
+  }
+  TWINFE_CK(VecGetLocalSize(local, &n));
+  TWINFE_CK(VecGetArrayRead(local, &a));
+  TWINFE_CK(VecGetArrayRead(again, &b));
+  for (PetscInt i = 0; i < n; ++i)
+    most = PetscMax(most, PetscAbsReal(PetscRealPart(a[i] - b[i])));
+  TWINFE_CK(VecRestoreArrayRead(again, &b));
+  TWINFE_CK(VecRestoreArrayRead(local, &a));
+  TWINFE_CK(VecDestroy(&again));
+  MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPIU_REAL, MPI_MAX, comm);
+  return most;
+}
+
+/* The box of n^3 hexes (6 tets each) refined `levels` times and snapped onto the bulged box. */
+static void SnapBulgedBox(MPI_Comm comm, PetscInt n, PetscInt levels, PetscBool cell_vertex, PetscReal amplitude,
+                          PetscReal *volume, TwinfePartitionSnapStats *st)
+{
+  PetscInt  nn[3] = {n, n, n}, region = 1;
+  PetscReal lo[3] = {0, 0, 0}, hi[3] = {2, 2, 2};
+  Bulge     bulge = {amplitude};
+  DM        coarse, fine;
+  TWINFE_CK(TwinfeCreateBoxTetMesh(comm, nn, lo, hi, &coarse));
+  if (cell_vertex)
+    TWINFE_CK(TwinfePartitionRefineCellVertex(coarse, levels, &fine));
+  else
+    TWINFE_CK(TwinfePartitionRefine(coarse, levels, &fine));
+  TWINFE_CK(TwinfePartitionSnapBoundary(fine, ProjectOnBulgedBox, &bulge, 0.1, 1e-12, st));
+  TWINFE_CK(TwinfePartitionComputeRegionVolumes(fine, 1, &region, volume));
+  {
+    const PetscReal apart = CopiesDisagree(fine, comm);
+    ck_assert_msg(apart == 0, "the copies of a shared vertex were moved apart: %g mm", apart);
+  }
+  if (comm == PETSC_COMM_WORLD) AssertOnAllRanks(DMPlexCheckPointSF(fine, NULL, PETSC_FALSE), "DMPlexCheckPointSF");
+  TWINFE_CK(DMDestroy(&fine));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+
+START_TEST(snapping_puts_the_refined_boundary_on_the_surface)
+{
+  /* the bulge adds A (4 / pi)^2 to the cube's 8; the snapped faces interpolate it linearly, so
+     the volume error falls as h^2: 4x per refinement */
+  const PetscReal          amplitude = 0.1, exact = 8 + amplitude * 16 / (PETSC_PI * PETSC_PI);
+  PetscReal                volume[3];
+  TwinfePartitionSnapStats st[3];
+  SnapBulgedBox(PETSC_COMM_WORLD, 4, 1, PETSC_TRUE, amplitude, &volume[0], &st[0]);
+  SnapBulgedBox(PETSC_COMM_WORLD, 4, 2, PETSC_TRUE, amplitude, &volume[1], &st[1]);
+  SnapBulgedBox(PETSC_COMM_WORLD, 4, 2, PETSC_FALSE, amplitude, &volume[2], &st[2]);
+  for (int k = 0; k < 3; ++k) {
+    const PetscInt m = k == 0 ? 8 : 16; /* edges per side of the fine box */
+    ck_assert_int_eq(st[k].boundary_vertices, (m + 1) * (m + 1) * (m + 1) - (m - 1) * (m - 1) * (m - 1));
+    ck_assert_int_eq(st[k].junction_vertices, 12 * (m - 1) + 8);
+    ck_assert_int_eq(st[k].unmatched_vertices, 0);
+    ck_assert_int_eq(st[k].moved_part + st[k].kept + st[k].far_after + st[k].cells_below_bound, 0);
+    ck_assert_msg(st[k].max_distance_after_mm < 1e-12, "%g mm from the surface after", st[k].max_distance_after_mm);
+    ck_assert_double_eq_tol(st[k].max_distance_before_mm, amplitude, 1e-12); /* the face's middle */
+    ck_assert_msg(st[k].min_radius_ratio_after > 0.1, "least radius ratio %g", st[k].min_radius_ratio_after);
+  }
+  ck_assert_msg(PetscAbsReal(volume[2] - volume[1]) < 1e-12, "interpolated %.15g, cell-vertex %.15g", volume[2], volume[1]);
+  {
+    const PetscReal e1 = exact - volume[0], e2 = exact - volume[1];
+    ck_assert_msg(e1 > 0 && e2 > 0 && e1 / e2 > 3.5 && e1 / e2 < 4.5, "volume errors %g, %g: ratio %g, h^2 wants 4", e1, e2,
+                  e1 / e2);
+    ck_assert_msg(e2 < 1e-2 * (exact - 8), "volume %.10g, exact %.10g", volume[1], exact);
+  }
+}
+END_TEST
+
+START_TEST(snapping_cuts_back_moves_that_would_flatten_cells)
+{
+  /* a dent of 0.3 mm into cells 0.125 mm deep: whole moves would flip cells, so moves are cut
+     back, alike on every rank (SnapBulgedBox checks the copies; the same mesh whole on one rank
+     must end the same), and no cell ends below 0.1 or below what it had */
+  PetscReal                volume, alone;
+  TwinfePartitionSnapStats st, one;
+  SnapBulgedBox(PETSC_COMM_WORLD, 4, 2, PETSC_TRUE, -0.3, &volume, &st);
+  SnapBulgedBox(PETSC_COMM_SELF, 4, 2, PETSC_TRUE, -0.3, &alone, &one);
+  ck_assert_msg(PetscAbsReal(volume - alone) < 1e-10, "volume %.15g on all ranks, %.15g on one", volume, alone);
+  ck_assert_int_eq(st.moved_whole, one.moved_whole);
+  ck_assert_int_eq(st.moved_part, one.moved_part);
+  ck_assert_int_eq(st.kept, one.kept);
+  ck_assert_int_gt(st.moved_part + st.kept, 0);
+  ck_assert_int_gt(st.moved_whole, 0);
+  ck_assert_msg(st.min_radius_ratio_after >= PetscMin(0.1, st.min_radius_ratio_before), "least radius ratio %g -> %g",
+                st.min_radius_ratio_before, st.min_radius_ratio_after);
+  ck_assert_int_eq(st.cells_below_bound, 0);
+  ck_assert_msg(volume < 8 && volume > 8 - 0.3 * 16 / (PETSC_PI * PETSC_PI), "volume %g", volume);
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("partition_mpi");
@@ -403,6 +531,8 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, refinement_in_parallel_keeps_volume_tags_and_parents);
   tcase_add_test(tc, cell_vertex_refinement_carries_each_facet_once);
   tcase_add_test(tc, partition_quality_counts_cut_and_interface);
+  tcase_add_test(tc, snapping_puts_the_refined_boundary_on_the_surface);
+  tcase_add_test(tc, snapping_cuts_back_moves_that_would_flatten_cells);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,9 +1,17 @@
 """-mesh_refine: the distributed mesh refined in place, and P1 elasticity by geometric multigrid.
-The organ phantom at 4 mm, solved as meshed and refined once: the report counts 8 times the
-tets, the results mesh has them, its volume per region is the coarse mesh's (midpoints of the
-coarse edges: refinement changes no boundary), so the weight under gravity and hence the
-reaction force are the same to the solvers' tolerance, and the finer mesh sags a little more
-(P1 stiffens coarse meshes). A bad count is refused before any output is made.
+The organ phantom at 4 mm, solved as meshed and refined once, with and without -mesh_snap.
+
+Refined without snapping, the boundary stays on the coarse facets: the report counts 8 times
+the tets, the results mesh has them, its volume per region is the coarse mesh's, so the weight
+under gravity and hence the reaction force are the same to the solvers' tolerance, and the
+finer mesh sags a little more (P1 stiffens coarse meshes).
+
+Refined and snapped (the default), every boundary vertex goes onto the segmented surface: the
+report says none is left farther than 0.1 voxel and no cell below radius ratio 0.1; each
+region's volume, measured here on the written results, is the report's and lies nearer the
+volume the segmented surface encloses than the coarse mesh's did; the weight (the reaction)
+grows with the volume, exactly. On 1 and 3 ranks (Delaunay: the same mesh) the snapped volumes
+and the answer agree. A bad count is refused before any output is made.
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import os
 import sys
@@ -18,9 +26,12 @@ ck = tc.Checks("mesh_refine")
 case = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
 
 
-def solve(name, *extra):
+def solve(name, *extra, ranks=1):
     out = os.path.join(args.work_dir, name)
-    code, stdout, stderr = tc.run([args.app, "run", case, "-mesh_size", "4", "-o", out, *extra])
+    cmd = [args.app, "run", case, "-mesh_size", "4", "-mesh_algorithm", "delaunay", "-o", out, *extra]
+    if ranks > 1:
+        cmd = [args.mpiexec, "--oversubscribe", "-n", str(ranks)] + cmd
+    code, stdout, stderr = tc.run(cmd)
     print(stdout)
     ck.check(code == 0, f"{name}: exit {code}: {stderr}")
     return out, (tc.report(out) if code == 0 else None)
@@ -39,8 +50,9 @@ def region_volumes(vtu):
 
 
 base_dir, base = solve("coarse")
-fine_dir, fine = solve("refined", "-mesh_refine", "1")
+fine_dir, fine = solve("refined", "-mesh_refine", "1", "-mesh_snap", "false")
 if base and fine:
+    ck.check(fine["partition"]["snap"]["applied"] == "-mesh_snap false", "report.json says the boundary was not snapped")
     tets = fine["mesh"]["tetrahedra"]
     ck.check(fine["partition"]["refinements"] == 1, "report.json: partition.refinements 1")
     ck.check(fine["partition"]["cells_refined"] == 8 * tets, f"8 x {tets} tets refined: {fine['partition']['cells_refined']}")
@@ -59,6 +71,43 @@ if base and fine:
     ck.check(fine["solve"]["converged_reason"].startswith("CONVERGED"), "refined solve converged")
     print(f"coarse {tets} tets: {ub:.4f} mm, {base['solve']['iterations']} GAMG iterations; "
           f"refined {8 * tets}: {uf:.4f} mm, {fine['solve']['iterations']} multigrid iterations")
+
+snap_dir, snapped = solve("snapped", "-mesh_refine", "1")
+snap3_dir, snapped3 = solve("snapped_np3", "-mesh_refine", "1", ranks=3)
+if base and snapped:
+    sn = snapped["partition"]["snap"]
+    ck.check(sn["applied"] == "yes" and sn["boundary_vertices"] > 0, f"snapped: {sn}")
+    ck.check(sn["farther_than_tolerance"] == 0 and sn["max_distance_after_mm"] <= sn["tolerance_mm"],
+             f"every boundary vertex within 0.1 voxel ({sn['tolerance_mm']} mm) of the surface: "
+             f"{sn['farther_than_tolerance']} farther, at most {sn['max_distance_after_mm']} mm")
+    ck.check(sn["max_distance_before_mm"] > 3 * sn["tolerance_mm"], f"the coarse facets were off: {sn['max_distance_before_mm']} mm")
+    ck.check(sn["cells_below_bound"] == 0 and sn["min_radius_ratio_after"] >= 0.1,
+             f"no cell below radius ratio 0.1: least {sn['min_radius_ratio_after']}")
+    states = tc.pvd_states(os.path.join(snap_dir, "results.pvd"))
+    written, _ = region_volumes(os.path.join(snap_dir, states[-1][1]))
+    coarse_volumes, _ = region_volumes(os.path.join(snap_dir, "mesh.vtu"))
+    for region in snapped["regions"]:
+        name, r = region["name"], region["region"]
+        v = sn["regions"][name]
+        ck.check(abs(written[r] - v["volume_after_mm3"]) <= 1e-9 * written[r],
+                 f"{name}: results volume {written[r]} is the report's {v['volume_after_mm3']}")
+        ck.check(abs(coarse_volumes[r] - v["volume_before_mm3"]) <= 1e-9 * coarse_volumes[r], f"{name}: volume before snapping")
+        gap_before = abs(v["volume_before_mm3"] / v["surface_volume_mm3"] - 1)
+        gap_after = abs(v["volume_after_mm3"] / v["surface_volume_mm3"] - 1)
+        ck.check(gap_after < 0.5 * gap_before and gap_after < 0.02,
+                 f"{name}: volume off the surface's by {100 * gap_before:.2f}% before, {100 * gap_after:.2f}% after")
+        print(f"{name}: {v['volume_before_mm3']:.1f} -> {v['volume_after_mm3']:.1f} mm^3, surface {v['surface_volume_mm3']:.1f}")
+    # one density: the weight is proportional to the volume
+    ratio = sum(written.values()) / sum(coarse_volumes.values())
+    fb, fs = np.array(base["solve"]["reaction_force_N"]), np.array(snapped["solve"]["reaction_force_N"])
+    ck.check(abs(np.linalg.norm(fs) / np.linalg.norm(fb) - ratio) <= 1e-6 * ratio,
+             f"reaction grows with the volume: {np.linalg.norm(fs) / np.linalg.norm(fb)} vs {ratio}")
+if snapped and snapped3:
+    for name, v in snapped["partition"]["snap"]["regions"].items():
+        v3 = snapped3["partition"]["snap"]["regions"][name]["volume_after_mm3"]
+        ck.check(abs(v3 - v["volume_after_mm3"]) <= 1e-9 * v3, f"{name}: snapped volume {v3} on 3 ranks, {v['volume_after_mm3']} on 1")
+    u1, u3 = snapped["solve"]["max_displacement_mm"], snapped3["solve"]["max_displacement_mm"]
+    ck.check(abs(u1 - u3) <= 1e-6 * u1, f"max displacement {u3} on 3 ranks, {u1} on 1")
 
 bad = os.path.join(args.work_dir, "bad")
 code, _, stderr = tc.run([args.app, "run", case, "-mesh_size", "4", "-mesh_refine", "5", "-o", bad], expect_ok=False)
