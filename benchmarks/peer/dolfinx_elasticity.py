@@ -124,6 +124,7 @@ def main(argv):
     c0, c1 = chunk(ntets, comm)
     x = np.ascontiguousarray(nodes["x"][n0:n1])
     cells = tets[c0:c1, 3:].astype(np.int64) - 1
+    lap("read")
     domain = ufl.Mesh(ufl.VectorElement("Lagrange", ufl.tetrahedron, 1))
     msh = mesh.create_mesh(comm, cells, x, domain, ghost_mode=mesh.GhostMode.none)
     tdim = msh.topology.dim
@@ -132,7 +133,7 @@ def main(argv):
     label = tets[original, 1].astype(np.int32)
     part = tets[original, 2].astype(np.int32) - 1
     del nodes, tets
-    lap("read and distribute mesh")
+    lap("create_mesh (partition, distribute)")
 
     # Materials: Lame coefficients per cell (DG0).
     Q = fem.FunctionSpace(msh, ("DG", 0))
@@ -174,7 +175,8 @@ def main(argv):
     known = block_part >= 0
     np.minimum.at(lo, block_part[known], xb[known])
     np.maximum.at(hi, block_part[known], xb[known])
-    lo, hi = comm.allreduce(lo, op=MPI.MIN), comm.allreduce(hi, op=MPI.MAX)
+    comm.Allreduce(MPI.IN_PLACE, lo, op=MPI.MIN)
+    comm.Allreduce(MPI.IN_PLACE, hi, op=MPI.MAX)
     msh.topology.create_connectivity(tdim - 1, tdim)
     outer = mesh.exterior_facet_indices(msh.topology)
     surface = fem.locate_dofs_topological(V, tdim - 1, outer)  # blocks (vertices)
@@ -187,7 +189,8 @@ def main(argv):
     bc = fem.dirichletbc(np.zeros(3, dtype=PETSc.ScalarType), held, V)
     owned = held < V.dofmap.index_map.size_local
     nheld = comm.allreduce(int(np.count_nonzero(owned)))
-    held_per_part = comm.allreduce(np.bincount(p[on][owned], minlength=nparts), op=MPI.SUM)
+    held_per_part = np.bincount(p[on][owned], minlength=nparts)
+    comm.Allreduce(MPI.IN_PLACE, held_per_part, op=MPI.SUM)
     if comm.rank == 0 and (held_per_part == 0).any():
         print(f"dolfinx: {int((held_per_part == 0).sum())} of {nparts} parts are not held", file=sys.stderr)
     lap("spaces and clamp")
@@ -242,4 +245,10 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    try:
+        main(sys.argv)
+    except Exception:  # one rank failing alone would leave the others waiting in a collective
+        import traceback
+        traceback.print_exc()
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(1)

@@ -10,6 +10,10 @@
    the dual graph (rank 0) and distribute through PetscPartitionerShell + DMPlexDistribute.
    Collective. Cells do not overlap between ranks (the assembly adds shared rows across ranks). */
 PETSC_EXTERN PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm);
+/* The split TwinfePartitionDistribute makes for nparts ranks, computed alone (METIS on the dual
+   graph, a fixed seed): part[t] for every tet of the serial mesh; cut (may be NULL) gets the
+   faces between parts. To study partitions into more parts than there are ranks. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionComputeParts(TwinfeMesh mesh, PetscInt nparts, PetscInt part[], PetscInt *cut);
 
 /* Interpolated tet mesh of the box [lo, hi] (mm), n[k] hexes per direction split into 6 tets
    each, built on rank 0 and distributed: "Cell Sets" 1 everywhere, "Face Sets" 1/2 on x = lo/hi,
