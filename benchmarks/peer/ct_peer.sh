@@ -77,6 +77,8 @@ peer_pipeline() {
     "${dolfinx[@]}" "$out/run/mesh.msh" "$case_file" "$out/run/results"
 }
 
+# Another job on this 2-core host slows either side by up to 2x: the load says whether one ran.
+echo "load average (1, 5, 15 min) before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warm-up (untimed): the peer pipeline at 4 mm, so that dolfinx compiles its forms"
 peer_pipeline warmup 4
 grep -h '^dolfinx: CG' "$out/logs/warmup.dolfinx.log"
@@ -146,4 +148,5 @@ print(("{:>4}" + "{:>14}" * (len(head) - 1)).format(
 print(f"ratio of medians, peer / twinfe: {med('peer_s') / med('twinfe_s'):.2f} "
       f"(peer mesh {med('prep_s') + med('cgal_s'):.2f} s + solve {med('solve_s'):.2f} s vs twinfe {med('twinfe_s'):.2f} s)")
 PY
+echo "load average (1, 5, 15 min) after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "table: $table; logs: $out/logs/; last results: $out/run/results/displacement.xdmf, $out/twinfe/results.pvd"

@@ -679,6 +679,18 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                               "loads applied in this many steps, each a state in results.pvd (finite strain: "
                                               "Newton per step, halved on failure; docs/mechanics.md)",
                                               load_steps, &load_steps, NULL));
+  {
+    char     *fields[8] = {NULL};
+    PetscInt  nfields   = 8;
+    PetscBool set       = PETSC_FALSE;
+    TwinfeOptionsTry(declared, PetscOptionsStringArray("-elasticity_cell_fields",
+                                                       "the cell fields each results state carries: some of von_mises, "
+                                                       "stress, strain, principal_strain, J (comma-separated), or none "
+                                                       "(default all; the displacement is always written)",
+                                                       PetscOptionsObject->title, fields, &nfields, &set));
+    for (PetscInt i = 0; i < nfields && set; ++i)
+      PetscCall(PetscFree(fields[i]));
+  }
   PetscCall(DeclareFlow(PetscOptionsObject, &declared));
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-partition_interpolate",
                                                  "who builds faces and edges after distribution", interpolations, 2,

@@ -27,6 +27,7 @@ typedef struct {
   PetscInt         ntool_sets; /* the retractor's held sets (one per tag it may touch), after the clamps' */
   PetscInt         tool_tags[TWINFE_CASE_MAX_TOOL_TAGS]; /* their tags */
   ForceTable       forces;
+  PetscBool        cell_field_wanted[TWINFE_ELASTICITY_NFIELDS]; /* -elasticity_cell_fields */
 } Elastic;
 
 /* mm-g-s forces are uN */
@@ -327,6 +328,44 @@ static PetscErrorCode CheckMixedMaterial(TwinfePhysics c, PetscInt formulation, 
   PetscFunctionReturn(0);
 }
 
+/* -elasticity_cell_fields: the cell fields a results state carries (all unless given; "none":
+   the displacement alone). The names are TwinfeElasticityComputeCellFields's, in its order. */
+static PetscErrorCode ReadCellFields(TwinfePhysics c, PetscBool wanted[TWINFE_ELASTICITY_NFIELDS])
+{
+  static const char *const names[TWINFE_ELASTICITY_NFIELDS] = {"von_mises", "stress", "strain", "principal_strain", "J"};
+  char                    *given[TWINFE_ELASTICITY_NFIELDS + 1];
+  PetscInt                 n = TWINFE_ELASTICITY_NFIELDS + 1;
+  PetscBool                set, none = PETSC_FALSE;
+  PetscErrorCode           ierr = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-elasticity_cell_fields", given, &n, &set));
+  for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+    wanted[k] = !set;
+  for (PetscInt i = 0; i < n && !ierr; ++i) {
+    PetscInt k = 0;
+    while (k < TWINFE_ELASTICITY_NFIELDS && strcmp(given[i], names[k]))
+      ++k;
+    if (k < TWINFE_ELASTICITY_NFIELDS)
+      wanted[k] = PETSC_TRUE;
+    else if (!strcmp(given[i], "none"))
+      none = PETSC_TRUE;
+    else
+      ierr = PetscError(c->comm, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_ARG_WRONG, PETSC_ERROR_INITIAL,
+                        "-elasticity_cell_fields: '%s' is not a cell field: give some of von_mises, stress, strain, "
+                        "principal_strain, J (comma-separated), or none",
+                        given[i]);
+  }
+  if (!ierr && none && n > 1)
+    ierr = PetscError(c->comm, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_ARG_WRONG, PETSC_ERROR_INITIAL,
+                      "-elasticity_cell_fields: 'none' goes alone, not with other fields");
+  for (PetscInt i = 0; i < n; ++i)
+    PetscCall(PetscFree(given[i]));
+  PetscCheck(set ? n > 0 : PETSC_TRUE, c->comm, PETSC_ERR_ARG_WRONG,
+             "-elasticity_cell_fields is empty: give some of von_mises, stress, strain, principal_strain, J, or none");
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CheckOptions(TwinfePhysics c)
 {
   TwinfeMaterial m;
@@ -345,6 +384,7 @@ static PetscErrorCode CheckOptions(TwinfePhysics c)
   PetscCall(ReadRetractor(c, &given, &tool, &ntags, tags));
   PetscCall(ReadTaggedLoad(c, &springs_load, &nloads, load_tags, load_values));
   PetscCall(ReadTaggedLoad(c, &pressures_load, &nloads, load_tags, load_values));
+  PetscCall(ReadCellFields(c, ((Elastic *)c->data)->cell_field_wanted));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
   PetscCheck(steps >= 1 && steps <= 10000, c->comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_load_steps %" PetscInt_FMT " is out of range: give 1 to 10000 (each step writes a state)", steps);
@@ -493,7 +533,8 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
 {
   Elastic                    *e        = (Elastic *)c->data;
   const char                 *pnames[] = {"displacement", "pressure", "reaction_force"}, *cnames[TWINFE_ELASTICITY_NFIELDS];
-  const char                 *names[3];
+  const char                 *names[3], *cnames_kept[TWINFE_ELASTICITY_NFIELDS];
+  Vec                         cells_kept[TWINFE_ELASTICITY_NFIELDS];
   DM                          udm;
   Vec                         given[3], shown[3] = {NULL, NULL, NULL}, cells[TWINFE_ELASTICITY_NFIELDS] = {NULL};
   PetscInt                    npoint = 1, nsets;
@@ -527,7 +568,12 @@ static PetscErrorCode WriteState(TwinfePhysics c, TwinfeResults results, PetscRe
     if (!ierr && names[k] == pnames[2]) ierr = VecScale(shown[k], NEWTON_PER_UN); /* written in N, as forces.csv */
     if (!ierr) ierr = PetscObjectSetName((PetscObject)shown[k], names[k]);
   }
-  if (!ierr) ierr = TwinfeResultsWriteState(results, t, c->dm, npoint, names, shown, TWINFE_ELASTICITY_NFIELDS, cnames, cells);
+  if (!ierr) { /* only the cell fields asked for (-elasticity_cell_fields) */
+    PetscInt ncells = 0;
+    for (PetscInt k = 0; k < TWINFE_ELASTICITY_NFIELDS; ++k)
+      if (e->cell_field_wanted[k]) cells_kept[ncells] = cells[k], cnames_kept[ncells++] = cnames[k];
+    ierr = TwinfeResultsWriteState(results, t, c->dm, npoint, names, shown, ncells, cnames_kept, cells_kept);
+  }
   if (!ierr) e->states++;
   for (PetscInt k = 0; k < npoint; ++k)
     PetscCall(VecDestroy(&shown[k]));

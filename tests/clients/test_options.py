@@ -87,6 +87,22 @@ expect_failure("not an integer", [args.app, "demo", "-mesh_threads", "1.5", "-o"
 expect_failure("out of range", [args.app, "demo", "-clamp_fraction", "2", "-o", out], ["-clamp_fraction", "(0, 1]"])
 expect_failure("names and labels", [args.app, "mesh", phantom, "-labels", "1,2", "-names", "organ", "-o", out],
                ["-names", "1 name", "2 -labels"])
+expect_failure("unknown cell field", [args.app, "demo", "-elasticity_cell_fields", "von_mises,strian", "-o", out],
+               ["-elasticity_cell_fields", "'strian'", "principal_strain", "none"])
+expect_failure("none with fields", [args.app, "demo", "-elasticity_cell_fields", "none,J", "-o", out],
+               ["-elasticity_cell_fields", "'none' goes alone"])
+
+# Only the cell fields asked for are written (the displacement always is).
+for asked, cell_arrays in (("von_mises,J", {"von_mises", "J"}), ("none", set())):
+    folder = os.path.join(work, f"cell_fields_{asked.replace(',', '_')}")
+    code, _, stderr = tc.run([args.app, "demo", "-mesh_size", "6", "-elasticity_cell_fields", asked, "-o", folder])
+    ck.check(code == 0, f"-elasticity_cell_fields {asked}: exit {code}: {stderr}")
+    if code == 0:
+        grid = tc.read_xml(os.path.join(folder, tc.pvd_states(os.path.join(folder, "results.pvd"))[-1][1]))
+        cd = grid.GetCellData()
+        written = {cd.GetArrayName(i) for i in range(cd.GetNumberOfArrays())} - {"region", "rank"}
+        ck.check(written == cell_arrays, f"-elasticity_cell_fields {asked}: cell arrays {written}")
+        ck.check(grid.GetPointData().GetArray("displacement") is not None, f"-elasticity_cell_fields {asked}: displacement")
 
 # Help: every option of the command with its default, exit 0, no folder; the same table checks runs.
 code, stdout, stderr = tc.run([args.app, "demo", "-h"])
