@@ -36,10 +36,10 @@ typedef struct {
   void                    *ctx;
   PetscInt                 pStart, vStart, vEnd, cStart, cEnd;
   PetscInt                *tag_lo, *tag_hi; /* per chart point (vertices used): the lowest and highest facet tag at it */
-  PetscInt                *round;           /* per chart point: the vertex's move is scaled by 2^-round (SNAP_ROUNDS: none) */
-  PetscReal               *from, *to;       /* 3 per vertex: where it was, where the surface is */
-  PetscReal               *before; /* per cell: its radius ratio before any move (signed: < 0 when its cone is left-handed) */
-  PetscBool               *owned;  /* per vertex: not a leaf of the point SF */
+  PetscInt                *round;     /* per chart point: the vertex's move is scaled by 2^-round (SNAP_ROUNDS - 1: no move) */
+  PetscReal               *from, *to; /* 3 per vertex: where it was, where the surface is */
+  PetscReal               *before;    /* per cell: its radius ratio before any move (signed: < 0 when its cone is left-handed) */
+  PetscBool               *owned;     /* per vertex: not a leaf of the point SF */
   PetscInt                *cell_vertices; /* 4 per cell */
   PetscInt                *offset;        /* per vertex: where its coordinates start in the local coordinate array */
   PetscBool               *changed;       /* per chart point: the vertex moved in the last pass (only its cells need a look) */
