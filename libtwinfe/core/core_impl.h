@@ -95,6 +95,10 @@ PETSC_INTERN PetscErrorCode TwinfeParallelFor_Private(PetscInt n, TwinfeRangeFn 
 PETSC_INTERN PetscErrorCode TwinfeNonzeroRows_Private(const int32_t values[], PetscInt row_length, PetscInt nrows,
                                                       unsigned char used[]);
 
+/* Six times the signed volume of the tet (a, b, c, d) (defined in mesh/mesh.c; the partition
+   stage measures its cells with it too). */
+PETSC_INTERN PetscReal TwinfeTetDet_Private(const PetscReal a[3], const PetscReal b[3], const PetscReal c[3],
+                                            const PetscReal d[3]);
 /* Radius ratio 3 r / R of a positively oriented tet (0 if flat or inverted): the mesh stage's
    quality measure, also what the partition stage keeps when it moves vertices (defined in
    mesh/mesh_quality.c with the other measures). */

@@ -54,9 +54,6 @@ static inline void TwinfeSortThree_Private(PetscInt f[3])
 /* A tet's smallest dihedral angle in degrees (mesh_quality.c); its radius ratio is core's
    TwinfeTetRadiusRatio_Private. */
 PETSC_INTERN PetscReal TwinfeTetMinDihedralDeg_Private(const PetscReal *p[4]);
-/* Six times the signed volume of the tet (a, b, c, d). */
-PETSC_INTERN PetscReal TwinfeTetDet_Private(const PetscReal a[3], const PetscReal b[3], const PetscReal c[3],
-                                            const PetscReal d[3]);
 
 /* The surfaces a shell-based mesher needs, derived from a labelled triangle soup: triangles
    grouped into patches (one per label pair and edge-connected component), and for each region

@@ -98,7 +98,6 @@ static PetscErrorCode CellVolume(DM dm, PetscInt depth, PetscInt cell, PetscSect
 {
   PetscInt         vStart, vEnd, nv = 0, off, *closure = NULL, n;
   const PetscReal *p[4];
-  PetscReal        e[3][3];
 
   PetscFunctionBeginUser;
   PetscCall(DMPlexGetDepthStratum(dm, 0, &vStart, &vEnd));
@@ -119,12 +118,7 @@ static PetscErrorCode CellVolume(DM dm, PetscInt depth, PetscInt cell, PetscSect
     PetscCall(DMPlexRestoreTransitiveClosure(dm, cell, PETSC_TRUE, &n, &closure));
   }
   PetscCheck(nv == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "cell %" PetscInt_FMT " is not a tetrahedron", cell);
-  for (int k = 0; k < 3; ++k)
-    for (int d = 0; d < 3; ++d)
-      e[k][d] = p[k + 1][d] - p[0][d];
-  *volume = PetscAbsReal(e[0][0] * (e[1][1] * e[2][2] - e[1][2] * e[2][1]) - e[0][1] * (e[1][0] * e[2][2] - e[1][2] * e[2][0]) +
-                         e[0][2] * (e[1][0] * e[2][1] - e[1][1] * e[2][0])) /
-            6;
+  *volume = PetscAbsReal(TwinfeTetDet_Private(p[0], p[1], p[2], p[3])) / 6;
   PetscFunctionReturn(0);
 }
 

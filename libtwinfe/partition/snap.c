@@ -186,15 +186,11 @@ static void PlaceVertices(const Snap *s, PetscScalar coords[])
 static PetscReal CellShape(const Snap *s, const PetscScalar coords[], const PetscInt vertices[4])
 {
   const PetscReal *p[4];
-  PetscReal        e[3][3], det;
+  PetscReal        det;
 
   for (PetscInt k = 0; k < 4; ++k)
     p[k] = (const PetscReal *)&coords[s->offset[vertices[k] - s->vStart]];
-  for (int k = 0; k < 3; ++k)
-    for (int d = 0; d < 3; ++d)
-      e[k][d] = p[k + 1][d] - p[0][d];
-  det = e[0][0] * (e[1][1] * e[2][2] - e[1][2] * e[2][1]) - e[0][1] * (e[1][0] * e[2][2] - e[1][2] * e[2][0]) +
-        e[0][2] * (e[1][0] * e[2][1] - e[1][1] * e[2][0]);
+  det = TwinfeTetDet_Private(p[0], p[1], p[2], p[3]);
   if (det < 0) {
     const PetscReal *t = p[0];
     p[0] = p[1], p[1] = t;
