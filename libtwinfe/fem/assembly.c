@@ -1,4 +1,4 @@
-/* Element loops of a TwinfeSpace: CSR/COO matrices and local-array vectors.
+/* Element loops of a TwinfeSpace: CSR matrices and local-array vectors.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fem_impl.h"
 
@@ -281,8 +281,8 @@ static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScal
     }
 }
 
-/* Where element blocks go: the pattern's values (AIJ: its value array on one rank, else the
-   COO array), or a symmetric matrix's upper blocks (SBAIJ, upper_start set). */
+/* Where element blocks go: the pattern's values (AIJ: its value array on one rank, else an
+   array in pattern order sent to the rows' owners), or a symmetric matrix's upper blocks (SBAIJ, upper_start set). */
 typedef struct {
   PetscScalar    *values;
   const PetscInt *upper_start; /* SBAIJ: per node, its first stored block (the diagonal) */
@@ -322,8 +322,8 @@ static void AddElementBlockToSink(const TwinfeSpace space, PetscInt c, const Pet
 }
 
 /* Unique columns of every local row, then where each element-matrix entry lands among them.
-   Summing element blocks ourselves hands PETSc's COO about 6x fewer (P1), unique entries:
-   its preallocation had spent its time sorting the duplicates. Worked out node by node
+   Summing element blocks ourselves leaves about 6x fewer (P1), unique entries to place:
+   PETSc's COO preallocation had spent its time sorting the duplicates. Worked out node by node
    (NodeCells). Leaves pattern_cols set for TwinfeSpaceCreateMatrix, which drops it. */
 static PetscErrorCode BuildPattern(TwinfeSpace space)
 {
@@ -444,25 +444,6 @@ static PetscErrorCode LocalIsGlobal(TwinfeSpace space, PetscInt nlocal, PetscBoo
   PetscFunctionReturn(0);
 }
 
-/* On several ranks a row's columns come from every rank that shares it: PETSc's COO sums them.
-   MatSetPreallocationCOOLocal rewrites the index arrays in place (local to global), so the row
-   indices are a copy and pattern_cols, dropped right after, serves as the columns. */
-static PetscErrorCode PreallocateCOO(TwinfeSpace space, Mat A)
-{
-  PetscInt nl, *ci;
-
-  PetscFunctionBeginUser;
-  PetscCall(VecGetLocalSize(space->work_local, &nl));
-  PetscCall(PetscMalloc1(space->nnz, &ci));
-  for (PetscInt d = 0; d < nl; ++d)
-    for (PetscInt k = space->pattern_rowptr[d]; k < space->pattern_rowptr[d + 1]; ++k)
-      ci[k] = d;
-  PetscCall(MatSetPreallocationCOOLocal(A, space->nnz, ci, space->pattern_cols));
-  PetscCall(PetscFree(ci));
-  PetscCall(DropPatternColumns(space));
-  PetscFunctionReturn(0);
-}
-
 /* Name under which a CSR matrix keeps the nonzero state it had when its rows and columns were
    checked against the pattern: assembly writes its value array in pattern order only while the
    state is the same. */
@@ -538,7 +519,7 @@ static PetscErrorCode StampCSR(TwinfeSpace space, Mat A)
   TwinfeSpaceCreateMatrix - AIJ matrix holding exactly the element pattern's (row, col) pairs.
   On one rank the pattern's sorted, unique CSR is the matrix's, handed over as it is (PETSc's COO
   preallocation spent most of its time sorting it again: 19 s per 1M P2 tets); on several
-  ranks through MatSetPreallocationCOOLocal, which merges the rows that ranks share. Collective.
+  ranks each row at its owner, merged only where ranks share it (assembly_ranks.c). Collective.
 @*/
 PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A)
 {
@@ -558,14 +539,12 @@ PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A)
   if (csr)
     PetscCall(CreateFromPatternCSR(space, nlocal, A));
   else {
-    PetscCall(MatCreate(space->comm, A));
-    PetscCall(MatSetSizes(*A, nlocal, nlocal, PETSC_DETERMINE, PETSC_DETERMINE));
-    PetscCall(MatSetType(*A, MATAIJ));
+    PetscCall(TwinfeSpaceCreateRanksMatrix_Private(space, nlocal, A));
+    PetscCall(DropPatternColumns(space));
   }
   if (space->nfields == 1) PetscCall(MatSetBlockSize(*A, space->ncomp[0]));
   PetscCall(DMGetLocalToGlobalMapping(space->dm, &ltog));
   PetscCall(MatSetLocalToGlobalMapping(*A, ltog, ltog));
-  if (!csr) PetscCall(PreallocateCOO(space, *A));
   PetscCall(MatSetOption(*A, MAT_KEEP_NONZERO_PATTERN, PETSC_TRUE));
   if (csr) PetscCall(StampCSR(space, *A));
   PetscFunctionReturn(0);
@@ -736,8 +715,8 @@ static PetscErrorCode IsPatternCSR(TwinfeSpace space, Mat A, PetscBool *direct)
 }
 
 /* Where the element blocks are summed: A's own zeroed value array on one rank (pattern order is
-   its CSR order); on several ranks an nnz-long array in pattern (COO) order, which
-   MatSetValuesCOO then sums across the ranks that share rows. */
+   its CSR order); on several ranks an nnz-long array in pattern order, which
+   TwinfeRanksMatrixSetValues_Private then sums at the rows' owners. */
 static PetscErrorCode GetPatternValues(TwinfeSpace space, Mat A, PetscBool direct, PetscScalar **values)
 {
   PetscFunctionBeginUser;
@@ -749,15 +728,16 @@ static PetscErrorCode GetPatternValues(TwinfeSpace space, Mat A, PetscBool direc
   PetscFunctionReturn(0);
 }
 
-/* After a failed kernel (failed nonzero) the COO values are only freed: MatSetValuesCOO is
+/* After a failed kernel (failed nonzero) the values are only freed: sending them is
    collective and the other ranks may have stopped elsewhere. */
-static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscErrorCode failed, PetscScalar **values)
+static PetscErrorCode RestorePatternValues(TwinfeSpace space, Mat A, PetscBool direct, PetscErrorCode failed,
+                                           PetscScalar **values)
 {
   PetscFunctionBeginUser;
   if (direct)
     PetscCall(MatSeqAIJRestoreArrayWrite(A, values));
   else {
-    if (!failed) PetscCall(MatSetValuesCOO(A, *values, INSERT_VALUES));
+    if (!failed) PetscCall(TwinfeRanksMatrixSetValues_Private(A, space->pattern_rowptr, *values));
     PetscCall(PetscFree(*values));
   }
   PetscFunctionReturn(0);
@@ -765,8 +745,8 @@ static PetscErrorCode RestorePatternValues(Mat A, PetscBool direct, PetscErrorCo
 
 /*@C
   TwinfeSpaceAssembleMatrix - Element matrices from kernel summed in pattern order: on one rank
-  straight into A's value array, on several into an array handed to MatSetValuesCOO in one call
-  (the matrix must come from TwinfeSpaceCreateMatrix). Replaces A's values; if kernel fails, A's
+  straight into A's value array, on several into an array whose shared rows are then summed at
+  their owners (the matrix must come from TwinfeSpaceCreateMatrix). Replaces A's values; if kernel fails, A's
   values are undefined. Collective.
 @*/
 PetscErrorCode TwinfeSpaceAssembleMatrix(TwinfeSpace space, PetscInt qorder, Vec U, TwinfeElementMatrixKernel kernel, void *ctx,
@@ -820,6 +800,12 @@ PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qo
   PetscCall(DropPatternColumns(space)); /* only set here if A did not come from the space */
   PetscCall(GetUpperBlocks(space, A, &sink));
   if (!sink.upper_start) PetscCall(IsPatternCSR(space, A, &direct));
+  if (!sink.upper_start && !direct) {
+    PetscBool ranks;
+    PetscCall(TwinfeRanksMatrixIsOwnedBy_Private(A, space->dm, &ranks));
+    PetscCheck(ranks, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "The matrix was not made by TwinfeSpaceCreateMatrix of this space: create it so");
+  }
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
   PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_TRUE, &work));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
@@ -837,7 +823,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qo
   if (sink.upper_start)
     PetscCall(RestoreUpperBlocks(A, &sink));
   else
-    PetscCall(RestorePatternValues(A, direct, ierr, &sink.values));
+    PetscCall(RestorePatternValues(space, A, direct, ierr, &sink.values));
   PetscCall(TwinfeElementWorkDestroy(&work));
   PetscCall(ierr);
   PetscFunctionReturn(0);

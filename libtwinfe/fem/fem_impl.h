@@ -197,3 +197,29 @@ PETSC_INTERN PetscErrorCode TwinfeSectionDofAt(PetscSection, PetscInt p, PetscIn
 /* C = P^T A P for A a SeqSBAIJ of block size bs and P a SeqAIJ whose rows repeat a node-level
    prolongation per component (galerkin.c): a SeqAIJ of block size bs. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeGalerkinSymmetric_Private(Mat A, Mat P, Mat *C);
+
+/* Rows this rank computes, owned here or elsewhere, in global numbers (CSR): a row whose
+   columns are all owned here lists them ascending. */
+typedef struct {
+  PetscInt        nlocal;
+  const PetscInt *grow;   /* nlocal global rows, each at most once */
+  const PetscInt *rowptr; /* nlocal + 1 */
+  const PetscInt *gcol;   /* rowptr[nlocal] global columns */
+} TwinfeLocalRows;
+
+/* A square MPIAIJ summed from every rank's local rows, each shared row at its owner in a fixed
+   order (assembly_ranks.c); owner marks who made it. */
+PETSC_INTERN PetscErrorCode TwinfeRanksMatrixCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows,
+                                                            const void *owner, Mat *A);
+PETSC_INTERN PetscErrorCode TwinfeRanksMatrixIsOwnedBy_Private(Mat A, const void *owner, PetscBool *is);
+PETSC_INTERN PetscErrorCode TwinfeRanksMatrixSetValues_Private(Mat A, const PetscInt rowptr[], const PetscScalar values[]);
+/* The space's pattern as such a matrix (needs pattern_cols); its values set in pattern order. */
+PETSC_INTERN PetscErrorCode TwinfeSpaceCreateRanksMatrix_Private(TwinfeSpace space, PetscInt nowned, Mat *A);
+
+/* C = P^T A P over several ranks for MPIAIJ A and a P of a few entries a row (galerkin_ranks.c):
+   planned and formed by Create (C belongs to the plan), formed again from A's new values by
+   Numeric. */
+typedef struct _n_TwinfeRanksGalerkin *TwinfeRanksGalerkin;
+PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerkin *galerkin, Mat *C);
+PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin galerkin);
+PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinDestroy_Private(TwinfeRanksGalerkin *galerkin);

@@ -376,10 +376,20 @@ START_TEST(test_kernel_error_releases)
   TWINFE_CK(VecSet(U, 1.0));
   TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
   TWINFE_CK(DMSetMatType(sdm, MATAIJ));
-  TWINFE_CK(DMCreateMatrix(sdm, &D)); /* not the space's matrix: summed in a COO array (freed on failure) */
+  TWINFE_CK(DMCreateMatrix(sdm, &D)); /* not the space's matrix: refused before any cell */
   TWINFE_CK(PetscMalloc1(ncells * nd * nd, &cells));
   CK_KERNEL_ERROR(TwinfeSpaceAssembleMatrix(s, 2, U, FailingCellKernel, &seen, A));
-  CK_KERNEL_ERROR(TwinfeSpaceAssembleMatrix(s, 2, U, FailingCellKernel, &seen, D));
+  {
+    PetscErrorCode refused;
+    const char    *message;
+    seen = 0;
+    twinfe_test_capture_errors_begin();
+    refused = TwinfeSpaceAssembleMatrix(s, 2, U, FailingCellKernel, &seen, D);
+    message = twinfe_test_capture_errors_end();
+    ck_assert_int_eq(refused, PETSC_ERR_ARG_WRONG);
+    ck_assert_int_eq(seen, 0);
+    ck_assert_msg(strstr(message, "not made by TwinfeSpaceCreateMatrix"), "message: %s", message);
+  }
   CK_KERNEL_ERROR(TwinfeSpaceAssembleVector(s, 2, U, FailingCellKernel, &seen, F));
   CK_KERNEL_ERROR(TwinfeSpaceEvaluateCells(s, 2, U, FailingCellKernel, &seen, nd, cells));
   CK_KERNEL_ERROR(TwinfeSpaceAssembleFaceVector(s, 6, 2, U, FailingFaceKernel, &seen, F));

@@ -275,7 +275,8 @@ static PetscReal GalerkinDifference(PC pc, PetscInt levels, PetscBool *upper)
    the boxes made whole above: 1.91/0.99 at 24.6k tets). With PETSc's refinement, whose fixed
    octahedron diagonal degrades the tets, they were 1.54/0.85: the shortest diagonal matters.
    On one rank the finest operator is the SBAIJ upper triangle and the level below it our own
-   Galerkin product (galerkin.c): equal to PETSc's product of the same matrix to 1e-12. */
+   Galerkin product (galerkin.c); on several the operators are MPIAIJ and the products are
+   galerkin_ranks.c's: either equal to PETSc's product of the same matrices to 1e-12. */
 START_TEST(test_mms_p1_refined_multigrid)
 {
   PetscInt  nn[3] = {2, 2, 2}, its[3];
