@@ -112,6 +112,42 @@ PetscErrorCode TwinfeCaseFindRestart_Private(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
+/* Whether name is a results state's file as the series names them (results_NNNN.vtu or .pvtu, or
+   a piece results_NNNN_<rank>.vtu): the killed run may have written states past its checkpoint
+   on another number of ranks than this run, so they are not in this run's manifest. */
+static PetscBool IsStateFile(const char name[])
+{
+  int  state, rank, used = 0;
+  char ext[8];
+  if (sscanf(name, "results_%4d_%d.%4s%n", &state, &rank, ext, &used) == 3 && !strcmp(ext, "vtu") && !name[used])
+    return PETSC_TRUE;
+  used = 0;
+  return sscanf(name, "results_%4d.%5s%n", &state, ext, &used) == 2 && !name[used] &&
+                 (!strcmp(ext, "vtu") || !strcmp(ext, "pvtu"))
+             ? PETSC_TRUE
+             : PETSC_FALSE;
+}
+
+/* The state files and piece folders left in folder (one level of piece folders). */
+static void RemoveStates(const char folder[], int depth)
+{
+  DIR           *d = opendir(folder);
+  struct dirent *entry;
+  while (d && (entry = readdir(d))) {
+    char path[PETSC_MAX_PATH_LEN];
+    int  state, used = 0;
+    if (!TwinfePathJoin(path, sizeof path, folder, entry->d_name)) continue;
+    if (IsStateFile(entry->d_name))
+      (void)unlink(path);
+    else if (depth == 0 && sscanf(entry->d_name, "results_%4d%n", &state, &used) == 1 && !entry->d_name[used] &&
+             TwinfePathIsFolder(path)) {
+      RemoveStates(path, 1);
+      (void)rmdir(path);
+    }
+  }
+  if (d) closedir(d);
+}
+
 static PetscErrorCode RemoveOnRoot(TwinfeCase c)
 {
   TwinfeManifest m;
@@ -132,6 +168,7 @@ static PetscErrorCode RemoveOnRoot(TwinfeCase c)
     PetscCall(TwinfeManifestDestroy(&m));
   }
   TwinfeCheckpointRemoveAll_Private(c->restart_dir);
+  RemoveStates(c->restart_dir, 0);
   if (rmdir(c->restart_dir) == 0) PetscFunctionReturn(0);
   PetscCall(PetscPrintf(PETSC_COMM_SELF,
                         "note      %s, the folder this run continued, still holds files this run did not write: it is left in "
