@@ -832,7 +832,7 @@ static PetscInt FindRecord(const PetscScalar *records, PetscInt width, const Pet
 }
 
 /* Every node of this rank takes its values from the record at the same place. */
-static PetscErrorCode FillFromRecords(TwinfeCheckpoint c, const Block *b, const Nodes *nodes, Vec v, PetscInt *missing)
+static PetscErrorCode FillFromRecords(const Block *b, const Nodes *nodes, Vec v, PetscInt *missing)
 {
   const PetscScalar *records;
   PetscScalar       *x;
@@ -859,7 +859,6 @@ static PetscErrorCode FillFromRecords(TwinfeCheckpoint c, const Block *b, const 
   PetscCall(VecRestoreArray(v, &x));
   PetscCall(PetscFree(order));
   PetscCall(VecRestoreArrayRead(b->loaded, &records));
-  (void)c;
   PetscFunctionReturn(0);
 }
 
@@ -880,7 +879,7 @@ PetscErrorCode TwinfeCheckpointGetVec(TwinfeCheckpoint c, const char name[], DM 
              " nodes with values there, %" PetscInt_FMT " here%s): restart with the same input (image or mesh) and mesh "
              "options, or start afresh without -restart",
              c->used, name, b->count, count, count == b->count ? ", at other places" : "");
-  PetscCall(FillFromRecords(c, b, &nodes, v, &missing));
+  PetscCall(FillFromRecords(b, &nodes, v, &missing));
   PetscCall(PetscFree3(nodes.key, nodes.ndof, nodes.offset));
   PetscCallMPI(MPIU_Allreduce(&missing, &total, 1, MPIU_INT, MPI_SUM, c->comm));
   PetscCheck(!total, c->comm, PETSC_ERR_FILE_UNEXPECTED,
