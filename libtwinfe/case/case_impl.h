@@ -14,6 +14,7 @@ struct _p_TwinfeCase {
   char        staging_dir[PETSC_MAX_PATH_LEN]; /* where this run writes, renamed to output_dir at the end */
   char        case_file[PETSC_MAX_PATH_LEN], case_dir[PETSC_MAX_PATH_LEN];
   char        created_parent[PETSC_MAX_PATH_LEN]; /* outermost parent folder of -o this run made, or empty */
+  char        restart_dir[PETSC_MAX_PATH_LEN];    /* -restart: the staging folder of the run continued, or empty */
   PetscBool   finished;
 
   /* Regions: labels and names, the same on every rank. */
@@ -55,6 +56,16 @@ PETSC_INTERN PetscErrorCode TwinfeStagingCreate(MPI_Comm comm, char output_dir[]
 PETSC_INTERN PetscErrorCode TwinfeStagingCommit(MPI_Comm comm, const char staging_dir[], const char output_dir[]);
 /* After a failed run, on any rank: removes the staging folder and the parents it made if empty. */
 PETSC_INTERN PetscErrorCode TwinfeStagingAbandon(const char staging_dir[], const char output_dir[], const char created_parent[]);
+/* Whether a staging folder's owner (the "<host>-<pid>[.<n>]" after its mark) is a process that
+   ended on this machine; *here whether it ran here. Not collective. */
+PETSC_INTERN PetscBool TwinfeStagingOwnerIsGone(const char folder[], PetscBool *here);
+/* -restart (restart.c, docs/checkpoint.md): after the staging folder was made, the folder of the
+   killed run to continue: the one named, or the staging folder of the same -o with the latest
+   complete checkpoint; refused, before any work, when there is none. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeCaseFindRestart_Private(TwinfeCase c);
+/* After the commit: the continued run's staging folder goes, file by file, as far as it holds
+   what this run's manifest lists and checkpoints; otherwise it stays, named. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeCaseRemoveRestarted_Private(TwinfeCase c);
 /* Refuses an input of the run that lies inside output_dir. Not collective (rank 0). */
 PETSC_INTERN PetscErrorCode TwinfeStagingCheckInput(const char output_dir[], const char input[]);
 

@@ -652,6 +652,29 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
   PetscFunctionReturn(0);
 }
 
+/* -checkpoint_every (YAML checkpoint_every: or checkpoint: {every: N}) and -restart [FOLDER]
+   (docs/checkpoint.md); the folder itself is checked when the run looks for its checkpoint. */
+static PetscErrorCode DeclareCheckpoint(PetscOptionItems *PetscOptionsObject, PetscErrorCode *declared)
+{
+  PetscInt every                      = 0;
+  char     folder[PETSC_MAX_PATH_LEN] = "";
+  PetscFunctionBegin;
+  TwinfeOptionsTry(*declared, TwinfeOptionsInt(PetscOptionsObject, "-checkpoint_every",
+                                               "write a checkpoint every N steps (finite-strain or small-strain load steps, "
+                                               "pulsatile time steps) into the run's staging folder, so that -restart can "
+                                               "continue the run if it is killed (0: none); docs/checkpoint.md",
+                                               every, &every, NULL));
+  TwinfeOptionsTry(*declared, TwinfeOptionsString(PetscOptionsObject, "-restart",
+                                                  "continue a killed run of the same -o from its latest complete checkpoint "
+                                                  "(alone: the run's staging folder is found beside -o; or give that folder)",
+                                                  "", folder, sizeof folder, NULL));
+  PetscCheck(*declared || (every >= 0 && every <= 1000000), PetscOptionsObject->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-checkpoint_every %" PetscInt_FMT " is out of range: give the steps between checkpoints, 1 to 1000000, or 0 "
+             "for none",
+             every);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
@@ -707,6 +730,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                    TwinfeOptionsBool(PetscOptionsObject, "-force",
                                      "move an existing output folder that twinfe may not replace aside instead of refusing",
                                      force, &force, NULL));
+  PetscCall(DeclareCheckpoint(PetscOptionsObject, &declared));
   if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
     declared = (*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "
                                         "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n");
@@ -817,6 +841,7 @@ PetscErrorCode TwinfeCaseSetFromOptions(TwinfeCase c)
         TwinfeRunOnRoot(c->comm, c->rank == 0 ? TwinfeOptionsRefuseUnused(r->nregions ? DeferSolver : DeferSolverAndRegions) : 0);
   PetscCall(PetscFree(r));
   PetscCall(ierr);
+  PetscCall(TwinfeCaseFindRestart_Private(c)); /* -restart: its checkpoint is found before any work */
   PetscFunctionReturn(0);
 }
 

@@ -1,6 +1,7 @@
 /* A case's distributed part: partition, the physics, results; then the report and the commit.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "case_impl.h"
+#include "io/checkpoint_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -231,20 +232,37 @@ static PetscErrorCode MakeCoarseStart(TwinfeCase c, CoarseStart *start)
   PetscFunctionReturn(0);
 }
 
+/* -checkpoint_every and -restart (docs/checkpoint.md): the checkpoints go into the staging
+   folder; the folder of a run to continue was found with the options (restart.c). */
+static PetscErrorCode CreateCheckpoint(TwinfeCase c, TwinfeCheckpoint *ck)
+{
+  PetscInt every = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-checkpoint_every", &every, NULL));
+  PetscCall(TwinfeCheckpointCreate(c->comm, c->staging_dir, every, c->restart_dir, ck));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SolveAndWrite(TwinfeCase c, TwinfeResults results)
 {
-  PetscLogDouble t0;
-  CoarseStart    start = {NULL, NULL};
-  PetscErrorCode ierr;
+  PetscLogDouble   t0;
+  CoarseStart      start = {NULL, NULL};
+  TwinfeCheckpoint ck    = NULL;
+  PetscErrorCode   ierr;
   PetscFunctionBegin;
   PetscCall(MakeCoarseStart(c, &start));
   PetscCall(TwinfeCaseBeginStage(c, "solve", PETSC_TRUE, &t0));
   PetscCall(TwinfePhysicsSetResults(c->physics, results));
-  ierr = TwinfePhysicsSetUp(c->physics, c->dm);
+  ierr = CreateCheckpoint(c, &ck);
+  if (!ierr) ierr = TwinfePhysicsSetCheckpoint_Private(c->physics, ck);
+  if (!ierr) ierr = TwinfePhysicsSetUp(c->physics, c->dm);
   if (!ierr && start.physics) ierr = TwinfePhysicsStartFrom(c->physics, start.physics);
   PetscCall(CoarseStartDestroy(&start)); /* before the fine solve, which needs the memory */
+  if (!ierr) ierr = TwinfePhysicsSolve(c->physics);
+  if (!ierr) ierr = TwinfeCheckpointFinish(ck, c->rank == 0 ? c->report : NULL); /* not kept in the output */
+  PetscCall(TwinfePhysicsSetCheckpoint_Private(c->physics, NULL));
+  PetscCall(TwinfeCheckpointDestroy(&ck));
   PetscCall(ierr);
-  PetscCall(TwinfePhysicsSolve(c->physics));
   PetscCall(TwinfeCaseEndStage(c, PETSC_TRUE, t0));
   PetscCall(TwinfeCaseBeginStage(c, "write results", PETSC_TRUE, &t0));
   PetscCall(TwinfePhysicsWriteResults(c->physics, results));
@@ -315,6 +333,7 @@ PetscErrorCode TwinfeCaseFinish(TwinfeCase c)
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? WriteReportOnRoot(c) : 0));
   PetscCall(TwinfeStagingCommit(c->comm, c->staging_dir, c->output_dir));
   c->finished = PETSC_TRUE;
+  PetscCall(TwinfeCaseRemoveRestarted_Private(c));
   PetscFunctionReturn(0);
 }
 

@@ -14,6 +14,7 @@
  * the staging folder, takes it away after a failure and puts it in place after a success. */
 #define _GNU_SOURCE /* renameat2 with RENAME_NOREPLACE: a rename that never replaces */
 #include "case_impl.h"
+#include "io/checkpoint_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -139,6 +140,14 @@ static PetscErrorCode RemoveIfOnlyTwinfes(const char path[], PetscBool *removed)
   PetscFunctionReturn(0);
 }
 
+PetscBool TwinfeStagingOwnerIsGone(const char folder[], PetscBool *here)
+{
+  const char *mark = strstr(folder, STAGING_MARK);
+  long        pid;
+  *here = PETSC_FALSE;
+  return mark ? OwnerIsGone(mark + strlen(STAGING_MARK), here, &pid) : PETSC_FALSE;
+}
+
 /* Staging folders for the same -o left by runs that never finished (killed, out of power), and
    those of earlier twinfe versions (DIR.partial-<pid>): removed only when they hold nothing but
    twinfe's files and their process is gone; otherwise named, so that the user decides. */
@@ -167,11 +176,19 @@ static PetscErrorCode HandleStaleStaging(const char output_dir[], const char par
                               "note      a twinfe run (process %ld) may be writing -o %s too: the one that ends last replaces "
                               "the other's output\n",
                               pid, output_dir));
-      else
+      else {
+        char      why[8];
+        PetscInt  step;
+        PetscBool restart;
+        PetscCall(TwinfeCheckpointLatest_Private(path, &step, why, sizeof why));
+        PetscCall(PetscOptionsHasName(NULL, NULL, "-restart", &restart));
+        if (step >= 0 && restart) continue; /* -restart says which it continues */
         PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                              "note      %s is left from a twinfe run that did not finish%s; twinfe leaves it alone: delete it "
-                              "if no run is writing there and you do not need what it holds\n",
-                              path, here ? "" : " (or one running on another machine)"));
+                              "note      %s is left from a twinfe run that did not finish%s; twinfe leaves it alone: %s\n", path,
+                              here ? "" : " (or one running on another machine)",
+                              step >= 0 ? "it holds a checkpoint, and the same command with -restart continues that run from it"
+                                        : "delete it if no run is writing there and you do not need what it holds"));
+      }
     } else if (!strncmp(entry->d_name, old, strlen(old)) && entry->d_name[strlen(old)] >= '0' &&
                entry->d_name[strlen(old)] <= '9') {
       PetscCall(PetscPrintf(PETSC_COMM_SELF,

@@ -11,6 +11,7 @@
  * and it derives piece names from its own file name, which defeats writing through a
  * temporary name. */
 #include "ioimpl.h"
+#include "checkpoint_impl.h"
 
 #include "core/core_impl.h"
 
@@ -49,7 +50,8 @@ struct _p_TwinfeResults {
   char                     basename[PETSC_MAX_PATH_LEN];
   PetscInt                 nstates, capacity;
   PetscReal               *times;
-  char                   **files; /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+  PetscMPIInt             *pieces; /* per state: the ranks that wrote it (a restarted run's may differ; checkpoint.c) */
+  char                   **files;  /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
   PetscInt                 nside;
   char                   **side; /* files beside the series (TwinfeResultsWriteSideFile), relative to dir */
   TwinfeResultsCompression compression;
@@ -160,6 +162,7 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   PetscCall(PetscStrncpy(r->basename, basename, sizeof r->basename));
   r->capacity = 8;
   PetscCall(PetscMalloc1(r->capacity, &r->times));
+  PetscCall(PetscMalloc1(r->capacity, &r->pieces));
   PetscCall(PetscCalloc1(r->capacity + 1, &r->files));
   PetscCall(PetscMalloc1(strlen(basename) + 5, &r->files[0]));
   PetscCall(PetscSNPrintf(r->files[0], strlen(basename) + 5, "%s.pvd", basename));
@@ -188,6 +191,7 @@ PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results)
     PetscCall(PetscFree(r->side[f]));
   PetscCall(PetscFree(r->side));
   PetscCall(PetscFree(r->times));
+  PetscCall(PetscFree(r->pieces));
   PetscCall(TopologyReset(&r->topology));
   PetscCall(PetscCommDestroy(&r->comm));
   PetscCall(PetscFree(r));
@@ -289,25 +293,25 @@ static PetscErrorCode PiecePath(const char state[], PetscMPIInt rank, char path[
 @*/
 PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths)
 {
-  PetscMPIInt size;
-  PetscInt    n = 0, per_state;
-  char      **list;
+  PetscInt n = 0, per_state;
+  char   **list;
 
   PetscFunctionBeginUser;
   PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetWrittenPaths: results is NULL");
   PetscCheck(paths, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetWrittenPaths: paths (output) is NULL");
-  PetscCallMPI(MPI_Comm_size(results->comm, &size));
-  per_state = size > 1 ? 2 + size : 1;
+  per_state = 1;
+  for (PetscInt s = 0; s < results->nstates; ++s)
+    per_state = PetscMax(per_state, results->pieces[s] > 1 ? 2 + results->pieces[s] : 1);
   PetscCall(PetscCalloc1(1 + results->nstates * per_state + results->nside + 1, &list));
   PetscCall(PetscStrallocpy(results->files[0], &list[n++]));
   for (PetscInt s = 0; s < results->nstates; ++s) {
     char state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
     PetscCall(PetscStrallocpy(results->files[1 + s], &list[n++]));
-    if (size == 1) continue;
+    if (results->pieces[s] == 1) continue;
     PetscCall(StateName(results->basename, s, state));
     PetscCall(PetscSNPrintf(path, sizeof path, "%s/", state));
     PetscCall(PetscStrallocpy(path, &list[n++]));
-    for (PetscMPIInt r = 0; r < size; ++r) {
+    for (PetscMPIInt r = 0; r < results->pieces[s]; ++r) {
       PetscCall(PiecePath(state, r, path));
       PetscCall(PetscStrallocpy(path, &list[n++]));
     }
@@ -1002,13 +1006,18 @@ static PetscErrorCode WriteRankZeroFiles(TwinfeResults r, SummaryContext *summar
 
 static PetscErrorCode AppendState(TwinfeResults r, PetscReal time, const char state_file[])
 {
+  PetscMPIInt size;
+
   PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(r->comm, &size));
   if (r->nstates == r->capacity) {
     r->capacity *= 2;
     PetscCall(PetscRealloc(sizeof(PetscReal) * r->capacity, &r->times));
+    PetscCall(PetscRealloc(sizeof(PetscMPIInt) * r->capacity, &r->pieces));
     PetscCall(PetscRealloc(sizeof(char *) * (r->capacity + 1), &r->files));
   }
-  r->times[r->nstates] = time;
+  r->times[r->nstates]  = time;
+  r->pieces[r->nstates] = size;
   PetscCall(PetscStrallocpy(state_file, &r->files[1 + r->nstates]));
   r->nstates++;
   PetscFunctionReturn(0);
@@ -1189,5 +1198,42 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
     PetscCall(DropLastState(results));
     PetscCall(RaiseFailure(ierr, PETSC_TRUE, "", "Writing the .pvtu and .pvd"));
   }
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- restarts (io/checkpoint.c) */
+
+PetscErrorCode TwinfeResultsGetState_Private(TwinfeResults r, PetscInt s, PetscReal *time, const char **file, PetscMPIInt *pieces)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(s >= 0 && s < r->nstates, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "state %" PetscInt_FMT " of %" PetscInt_FMT, s,
+             r->nstates);
+  *time   = r->times[s];
+  *file   = r->files[1 + s];
+  *pieces = r->pieces[s];
+  PetscFunctionReturn(0);
+}
+
+/* The state keeps its own number of pieces: GetWrittenPaths lists them as that run wrote them. */
+PetscErrorCode TwinfeResultsAdoptState_Private(TwinfeResults r, PetscReal time, const char file[], PetscMPIInt pieces)
+{
+  char expected[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCall(StateName(r->basename, r->nstates, expected));
+  PetscCheck(!strncmp(file, expected, strlen(expected)) && (file[strlen(expected)] == '.'), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "a restarted series' state %" PetscInt_FMT " is %s, expected %s.vtu or .pvtu", r->nstates, file, expected);
+  PetscCheck(r->nstates == 0 || time > r->times[r->nstates - 1], r->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "a restarted series' state %s at %g does not follow %g", file, (double)time, (double)r->times[r->nstates - 1]);
+  PetscCall(AppendState(r, time, file));
+  r->pieces[r->nstates - 1] = pieces;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeResultsGetFolder_Private(TwinfeResults r, const char **dir, const char **basename)
+{
+  PetscFunctionBeginUser;
+  if (dir) *dir = r->dir;
+  if (basename) *basename = r->basename;
   PetscFunctionReturn(0);
 }

@@ -63,6 +63,7 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   PetscCall(TwinfeMultigridDestroy(&e->mg));
   PetscCall(MatDestroy(&e->J));
   PetscCall(VecDestroy(&e->u));
+  PetscCall(VecDestroy(&e->resume.u));
   PetscCall(VecDestroy(&e->r));
   PetscCall(VecDestroy(&e->vertex_u));
   PetscCall(DMDestroy(&e->vertex_dm));

@@ -125,6 +125,14 @@ struct _p_TwinfeElasticity {
   PetscInt         *set_nrows;
   /* what the last solve did */
   PetscInt steps_taken, newton_its, linear_its, cutbacks;
+  /* Checkpoints (elasticity_checkpoint.c): the increment the step after a converged one starts
+     with; and on a restart the converged state the steps go on from (resume.u NULL: from 0). */
+  PetscReal next_dt;
+  struct {
+    PetscInt  step, steps_taken, newton_its, linear_its, cutbacks;
+    PetscReal t, dt;
+    Vec       u;
+  } resume;
   /* the last linear solve's iterations, residual norm and KSPConvergedReason, read from the KSP
      while there is one (TwinfeElasticityReleaseSolver drops it) */
   PetscInt  last_its, last_reason;

@@ -677,6 +677,44 @@ static PetscErrorCode RecordForces(TwinfePhysics c, PetscInt step, PetscReal t)
   PetscFunctionReturn(0);
 }
 
+/* A checkpoint after load step `step` (-checkpoint_every): the solver's part, the force table
+   (forces.csv is made from it) and the results states written so far. */
+static PetscErrorCode WriteCheckpoint(TwinfePhysics c, TwinfeElasticity elasticity, PetscInt step, PetscReal t)
+{
+  ForceTable *f = &((Elastic *)c->data)->forces;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeElasticityCheckpointBegin_Private(elasticity, c->checkpoint, step, t));
+  PetscCall(TwinfeCheckpointAddReals(c->checkpoint, "forces", f->nrows * (2 + 3 * f->nsets), f->rows));
+  PetscCall(TwinfeCheckpointCommit(c->checkpoint, c->results));
+  PetscFunctionReturn(0);
+}
+
+/* -restart: the solve goes on from the checkpoint, with its force table and results states. */
+static PetscErrorCode Restart(TwinfePhysics c)
+{
+  Elastic       *e     = (Elastic *)c->data;
+  const PetscInt ncols = 2 + 3 * (e->clamp.nboxes + e->ntool_sets);
+  PetscInt       n, nfiles;
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeElasticityCheckpointLoad_Private(e->elasticity, c->checkpoint));
+  PetscCall(TwinfeCheckpointGetRealsSize(c->checkpoint, "forces", &n));
+  PetscCheck(n % ncols == 0, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: the checkpoint's force table has %" PetscInt_FMT " values, not rows of %" PetscInt_FMT
+             " (step, load factor and 3 per held set): it is of another set of clamps and retractor",
+             n, ncols);
+  PetscCall(PetscFree(e->forces.rows));
+  PetscCall(PetscMalloc1(n, &e->forces.rows));
+  PetscCall(TwinfeCheckpointGetReals(c->checkpoint, "forces", n, e->forces.rows));
+  e->forces.nrows = n / ncols;
+  if (!c->results) PetscFunctionReturn(0);
+  PetscCall(TwinfeCheckpointRestoreResults(c->checkpoint, c->results));
+  PetscCall(TwinfeResultsGetFiles(c->results, &nfiles, NULL));
+  e->states = nfiles - 1;
+  PetscFunctionReturn(0);
+}
+
 /* After each converged load step: its state and the supports' forces, as the solve goes (a
    long solve that stops leaves the steps it reached). */
 static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx)
@@ -697,6 +735,7 @@ static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, Pets
   if (t == 1) PetscCall(TwinfeElasticityReleaseSolver(elasticity));
   if (c->results) PetscCall(WriteState(c, c->results, t, PETSC_FALSE));
   PetscCall(RecordForces(c, step, t));
+  if (TwinfeCheckpointDue(c->checkpoint, step) && t < 1) PetscCall(WriteCheckpoint(c, elasticity, step, t));
   PetscFunctionReturn(0);
 }
 
@@ -715,8 +754,11 @@ static PetscErrorCode Solve(TwinfePhysics c)
   /* the unloaded organ first, so that ParaView's time slider and "Warp By Vector" show the
      deformation growing; before the solver is set up, so that the writer's arrays (400 MB at
      1.93M cells) and the stiffness with its multigrid (600 MB) are not held at once, and
-     without keeping its mesh arrays (54 MB) through the solve */
-  if (c->results) {
+     without keeping its mesh arrays (54 MB) through the solve. A restart takes over the states
+     the checkpointed run wrote, this one among them. */
+  if (TwinfeCheckpointRestarting(c->checkpoint))
+    PetscCall(Restart(c));
+  else if (c->results) {
     PetscCall(WriteState(c, c->results, 0.0, PETSC_TRUE));
     PetscCall(TwinfeResultsReleaseMesh(c->results));
     TwinfeReturnFreedMemory_Private(); /* the state's cell fields too */

@@ -144,6 +144,24 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscFunctionReturn(0);
 }
 
+/* The predictor's operator: the tangent at U with the constrained rows and columns zeroed (their
+   columns times jump moved into rhs, when given), set on the KSP. */
+static PetscErrorCode SetPredictorOperator(TwinfeElasticity e, Vec U, Vec jump, Vec rhs, KSP *ksp)
+{
+  PetscInt        n;
+  const PetscInt *rows;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U, e->J));
+  PetscCall(TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL));
+  PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
+  PetscCall(TwinfeElasticityOperatorChanged_Private(e));
+  PetscCall(SNESGetKSP(e->snes, ksp));
+  PetscCall(KSPSetOperators(*ksp, e->J, e->J));
+  if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, *ksp));
+  PetscFunctionReturn(0);
+}
+
 /* Finite strain: the linearised increment from the converged state U0 to load factor t. Solve
    K(U0) dU = -R(U0; t) with dU = t g - U0 on the constrained rows (their stiffness columns moved
    to the right-hand side, so the interior follows the prescribed motion instead of leaving the
@@ -153,8 +171,7 @@ static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
   Vec                rhs, jump, dU;
   KSP                ksp;
   KSPConvergedReason reason;
-  PetscInt           n, its;
-  const PetscInt    *rows;
+  PetscInt           its;
 
   PetscFunctionBeginUser;
   PetscCall(VecDuplicate(U0, &rhs));
@@ -167,13 +184,7 @@ static PetscErrorCode Predict(TwinfeElasticity e, Vec U0, Vec U, PetscBool *ok)
     PetscCall(VecCopy(U0, dU)); /* jump = t g - U0 on the constrained rows (the rest is not read) */
     PetscCall(TwinfeSpaceApplyDirichletToVector(e->space, dU));
     PetscCall(VecWAXPY(jump, -1, U0, dU));
-    PetscCall(TwinfeElasticityAssembleMatrix_Private(e, U0, e->J));
-    PetscCall(TwinfeSpaceGetDirichlet(e->space, &n, &rows, NULL));
-    PetscCall(MatZeroRowsColumns(e->J, n, rows, e->bc_scale, jump, rhs));
-    PetscCall(TwinfeElasticityOperatorChanged_Private(e));
-    PetscCall(SNESGetKSP(e->snes, &ksp));
-    PetscCall(KSPSetOperators(ksp, e->J, e->J));
-    if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
+    PetscCall(SetPredictorOperator(e, U0, jump, rhs, &ksp));
     PetscCall(VecZeroEntries(dU));
     PetscCall(KSPSolve(ksp, rhs, dU));
     PetscCall(KSPGetConvergedReason(ksp, &reason));
@@ -216,6 +227,41 @@ static PetscErrorCode SolveStep(TwinfeElasticity e, PetscReal t, Vec U0, PetscBo
   PetscFunctionReturn(0);
 }
 
+/* A restarted finite-strain solve: GAMG keeps the prolongation it built on its first matrix
+   (ConfigureNewtonSolver), which in the uninterrupted solve was the first step's predictor, the
+   tangent at U = 0. It is built on that same matrix here, so that the restarted steps repeat the
+   uninterrupted ones to round-off rather than to the solver's tolerance. */
+static PetscErrorCode PrimeSolver(TwinfeElasticity e, Vec work)
+{
+  KSP ksp;
+
+  PetscFunctionBeginUser;
+  if (!e->nonlinear) PetscFunctionReturn(0); /* one matrix for all steps: nothing is carried */
+  PetscCall(SetLoad(e, e->nsteps == 1 ? 1.0 : 1.0 / e->nsteps));
+  PetscCall(VecZeroEntries(work));
+  PetscCall(SetPredictorOperator(e, work, NULL, NULL, &ksp));
+  PetscCall(KSPSetUp(ksp));
+  PetscFunctionReturn(0);
+}
+
+/* The steps go on from a checkpoint's converged state (elasticity_checkpoint.c set e->resume). */
+static PetscErrorCode Resume(TwinfeElasticity e, Vec U0, PetscInt *step, PetscReal *t, PetscReal *dt)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PrimeSolver(e, U0));
+  PetscCall(VecCopy(e->resume.u, U0));
+  PetscCall(VecCopy(U0, e->u));
+  PetscCall(VecDestroy(&e->resume.u));
+  *step          = e->resume.step + 1;
+  *t             = e->resume.t;
+  *dt            = e->resume.dt;
+  e->steps_taken = e->resume.steps_taken;
+  e->newton_its  = e->resume.newton_its;
+  e->linear_its  = e->resume.linear_its;
+  e->cutbacks    = e->resume.cutbacks;
+  PetscFunctionReturn(0);
+}
+
 /* The load factors 1/n, 2/n, ..., 1 in turn; a failed step is retried from the last converged
    state with half the increment. A small-strain solve takes every step in one linear solve. */
 PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e)
@@ -230,6 +276,7 @@ PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e)
   e->steps_taken = e->newton_its = e->linear_its = e->cutbacks = 0;
   PetscCall(VecDuplicate(e->u, &U0));
   PetscCall(VecZeroEntries(U0));
+  if (e->resume.u) PetscCall(Resume(e, U0, &step, &t, &dt));
   while (step <= e->nsteps) {
     PetscReal target = step == e->nsteps ? 1.0 : step * nominal, t_new = PetscMin(t + dt, target);
     if (target - t_new < 1e-9 * nominal) t_new = target;
@@ -246,10 +293,11 @@ PetscErrorCode TwinfeElasticitySolveSteps_Private(TwinfeElasticity e)
     t = t_new;
     PetscCall(VecCopy(e->u, U0));
     if (t_new == target) {
+      dt         = PetscMin(2 * dt, nominal); /* a step that was cut back grows back */
+      e->next_dt = dt;                        /* before the monitor: a checkpoint keeps it */
       if (e->monitor) PetscCall(e->monitor(e, step, t, e->monitor_ctx));
       step++;
       halvings = 0;
-      dt       = PetscMin(2 * dt, nominal); /* a step that was cut back grows back */
     }
   }
   if (step <= e->nsteps) PetscCall(VecCopy(U0, e->u)); /* keep the last converged state, not garbage */

@@ -267,81 +267,205 @@ static PetscErrorCode ReportCycles(TwinfePhysics c, const CycleRun *run, const C
   PetscFunctionReturn(0);
 }
 
-/* The last cycle: frames, and the wall shear stress integrated from its start. */
-static PetscErrorCode RunLastCycle(TwinfePhysics c, TwinfeResults results, CycleRun *run, CapTable *table, PetscReal stats[6])
+/* Everything the cycles carry from step to step, what a checkpoint holds (besides the flow's own
+   state): the counts, the cap table, and in the last cycle the shear history. */
+typedef struct {
+  CycleRun       run;
+  CapTable       table;
+  ShearHistory   history;
+  DM             sdm;
+  Vec            measures[3]; /* TAWSS, OSI, RRT: made at the last step */
+  PetscReal      stats[6];
+  PetscInt       total; /* steps of all cycles */
+  PetscLogDouble t0;    /* when the current cycle began */
+} Cycles;
+
+/* The shear history's three arrays as Vecs on the wall shear stress's vertex layout, so that the
+   checkpoint keys them by vertex: previous, integral, and magnitude (first component). */
+static PetscErrorCode ShearHistoryVecs(TwinfePhysics c, const ShearHistory *h, PetscBool fill, Vec v[3])
 {
-  Blood       *b           = (Blood *)c->data;
-  ShearHistory history     = {0, NULL, NULL, NULL};
-  DM           sdm         = NULL;
-  Vec          measures[3] = {NULL, NULL, NULL};
-  PetscReal    t;
+  Blood       *b = (Blood *)c->data;
+  PetscScalar *x;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < 3; ++k) {
+    PetscCall(VecDuplicate(b->wss, &v[k]));
+    PetscCall(VecZeroEntries(v[k]));
+    if (!fill) continue;
+    PetscCall(VecGetArray(v[k], &x));
+    for (PetscInt i = 0; i < h->n; ++i)
+      x[i] = k == 0 ? h->previous[i] : k == 1 ? h->integral[i] : (i % 3 ? 0 : h->magnitude[i / 3]);
+    PetscCall(VecRestoreArray(v[k], &x));
+  }
+  PetscFunctionReturn(0);
+}
+
+static const char *const shear_blocks[3] = {"wss_previous", "wss_integral", "wss_magnitude"};
+
+/* The checkpoint after step s of all cycles (-checkpoint_every): the flow, the counts, the cap
+   table, the shear history when the last cycle has one, and the states written so far. */
+static PetscErrorCode WriteCheckpoint(TwinfePhysics c, TwinfeResults results, Cycles *y, PetscInt s, PetscReal t)
+{
+  Blood    *b      = (Blood *)c->data;
+  PetscReal run[6] = {(PetscReal)s,
+                      (PetscReal)y->run.steps,
+                      (PetscReal)y->run.newton,
+                      (PetscReal)y->run.linear,
+                      (PetscReal)y->run.max_linear,
+                      (PetscReal)(y->history.previous != NULL)};
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeCheckpointBegin(c->checkpoint, "pulsatile", s, t));
+  PetscCall(TwinfeFlowCheckpointAdd_Private(b->flow, c->checkpoint));
+  PetscCall(TwinfeCheckpointAddReals(c->checkpoint, "cycles", 6, run));
+  PetscCall(TwinfeCheckpointAddReals(c->checkpoint, "caps", y->table.nrows * y->table.ncols, y->table.rows));
+  if (y->history.previous) {
+    Vec v[3];
+    PetscCall(ShearHistoryVecs(c, &y->history, PETSC_TRUE, v));
+    for (PetscInt k = 0; k < 3; ++k) {
+      PetscCall(TwinfeCheckpointAddVec(c->checkpoint, shear_blocks[k], b->wss_dm, v[k]));
+      PetscCall(VecDestroy(&v[k]));
+    }
+  }
+  PetscCall(TwinfeCheckpointCommit(c->checkpoint, results));
+  PetscFunctionReturn(0);
+}
+
+/* The shear history of a checkpoint taken in the last cycle, on the wall shear stress of the
+   restored flow (which gives the layout). */
+static PetscErrorCode RestoreShearHistory(TwinfePhysics c, ShearHistory *h)
+{
+  Blood             *b = (Blood *)c->data;
+  Vec                v[3];
+  const PetscScalar *x[3];
 
   PetscFunctionBegin;
   PetscCall(ComputeShear(c, NULL, NULL));
-  PetscCall(ShearHistoryAdd(&history, b->wss, 0));
-  for (PetscInt k = 1; k <= run->steps_per_cycle; ++k) {
-    PetscCall(Step(c, run));
-    PetscCall(TwinfeFlowGetTime(b->flow, &t));
-    PetscCall(CapTableAppend(c, table, t));
-    PetscCall(ComputeShear(c, NULL, NULL));
-    PetscCall(ShearHistoryAdd(&history, b->wss, run->dt));
-    if (k % run->steps_per_frame) continue;
-    if (k == run->steps_per_cycle) PetscCall(ShearMeasures(c, &history, run->period, &sdm, measures, stats));
-    PetscCall(TwinfeBloodWriteState_Private(c, results, t, k == run->steps_per_cycle ? 3 : 0, measures));
+  PetscCall(ShearHistoryVecs(c, h, PETSC_FALSE, v));
+  PetscCall(VecGetLocalSize(v[0], &h->n));
+  PetscCall(PetscCalloc3(h->n, &h->previous, h->n, &h->integral, h->n / 3, &h->magnitude));
+  for (PetscInt k = 0; k < 3; ++k) {
+    PetscCall(TwinfeCheckpointGetVec(c->checkpoint, shear_blocks[k], b->wss_dm, v[k]));
+    PetscCall(VecGetArrayRead(v[k], &x[k]));
   }
-  for (PetscInt k = 0; k < 3; ++k)
-    PetscCall(VecDestroy(&measures[k]));
-  PetscCall(DMDestroy(&sdm));
-  PetscCall(ShearHistoryDestroy(&history));
+  for (PetscInt i = 0; i < h->n; ++i) {
+    h->previous[i] = PetscRealPart(x[0][i]);
+    h->integral[i] = PetscRealPart(x[1][i]);
+    if (i % 3 == 0) h->magnitude[i / 3] = PetscRealPart(x[2][i]);
+  }
+  for (PetscInt k = 0; k < 3; ++k) {
+    PetscCall(VecRestoreArrayRead(v[k], &x[k]));
+    PetscCall(VecDestroy(&v[k]));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* -restart: the cycles go on after the checkpoint's step; *first is the next step. The start was
+   solved again before (it sets up the solvers as the checkpointed run had them), and is now
+   replaced by the checkpoint's state. */
+static PetscErrorCode Restart(TwinfePhysics c, TwinfeResults results, Cycles *y, PetscInt *first)
+{
+  Blood    *b = (Blood *)c->data;
+  PetscInt  step, n;
+  PetscReal t, run[6];
+
+  PetscFunctionBegin;
+  PetscCall(TwinfeCheckpointLoad(c->checkpoint, "pulsatile", &step, &t));
+  PetscCall(TwinfeFlowCheckpointGet_Private(b->flow, c->checkpoint));
+  PetscCall(TwinfeCheckpointGetReals(c->checkpoint, "cycles", 6, run));
+  PetscCheck((PetscInt)run[0] == step && step >= 1 && step < y->total, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: the checkpoint's time step %" PetscInt_FMT " is not one of 1 to %" PetscInt_FMT
+             " before the last: the checkpoint is damaged",
+             step, y->total - 1);
+  y->run.steps = (PetscInt)run[1], y->run.newton = (PetscInt)run[2], y->run.linear = (PetscInt)run[3];
+  y->run.max_linear = (PetscInt)run[4];
+  PetscCall(TwinfeCheckpointGetRealsSize(c->checkpoint, "caps", &n));
+  PetscCheck(n == (step + 1) * y->table.ncols, c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: the checkpoint's cap table has %" PetscInt_FMT " values, expected %" PetscInt_FMT " (%" PetscInt_FMT
+             " rows of %" PetscInt_FMT "): it is damaged",
+             n, (step + 1) * y->table.ncols, step + 1, y->table.ncols);
+  y->table.nrows = y->table.capacity = step + 1;
+  PetscCall(PetscFree(y->table.rows));
+  PetscCall(PetscMalloc1(n, &y->table.rows));
+  PetscCall(TwinfeCheckpointGetReals(c->checkpoint, "caps", n, y->table.rows));
+  if (run[5] != 0) PetscCall(RestoreShearHistory(c, &y->history));
+  PetscCall(TwinfeCheckpointRestoreResults(c->checkpoint, results));
+  *first = step + 1;
+  PetscFunctionReturn(0);
+}
+
+/* Step s of all cycles (1-based): in the last cycle the wall shear stress is integrated from the
+   cycle's start, and every -frames_per_cycle-th step is a state of the results. */
+static PetscErrorCode Advance(TwinfePhysics c, TwinfeResults results, Cycles *y, PetscInt s)
+{
+  Blood          *b   = (Blood *)c->data;
+  const PetscInt  spc = y->run.steps_per_cycle, cycle = (s - 1) / spc, k = (s - 1) % spc + 1;
+  const PetscBool last = cycle == b->cycles - 1 ? PETSC_TRUE : PETSC_FALSE;
+  PetscReal       t;
+  PetscLogDouble  t1;
+
+  PetscFunctionBegin;
+  if (last && k == 1) {
+    PetscCall(ComputeShear(c, NULL, NULL));
+    PetscCall(ShearHistoryAdd(&y->history, b->wss, 0));
+  }
+  PetscCall(Step(c, &y->run));
+  PetscCall(TwinfeFlowGetTime(b->flow, &t));
+  PetscCall(CapTableAppend(c, &y->table, t));
+  if (last) {
+    PetscCall(ComputeShear(c, NULL, NULL));
+    PetscCall(ShearHistoryAdd(&y->history, b->wss, y->run.dt));
+    if (k == spc) PetscCall(ShearMeasures(c, &y->history, y->run.period, &y->sdm, y->measures, y->stats));
+    if (k % y->run.steps_per_frame == 0) PetscCall(TwinfeBloodWriteState_Private(c, results, t, k == spc ? 3 : 0, y->measures));
+  }
+  if (k == spc) {
+    PetscCall(PetscTime(&t1));
+    PetscCall(PetscPrintf(c->comm,
+                          "          cycle %" PetscInt_FMT "/%" PetscInt_FMT ": %.1f s; so far %" PetscInt_FMT
+                          " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
+                          cycle + 1, b->cycles, (double)(t1 - y->t0), y->run.newton, y->run.linear, y->run.max_linear));
+    y->t0 = t1;
+  }
+  if (TwinfeCheckpointDue(c->checkpoint, s) && s < y->total) PetscCall(WriteCheckpoint(c, results, y, s, t));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults results)
 {
   Blood         *b     = (Blood *)c->data;
-  CycleRun       run   = {0};
-  CapTable       table = {b, 0, 0, 1 + 2 * b->ncaps, NULL};
-  PetscReal      stats[6], t;
-  PetscLogDouble t0, t1;
-  PetscErrorCode ierr = 0;
+  Cycles         y     = {.table = {b, 0, 0, 1 + 2 * b->ncaps, NULL}};
+  PetscInt       first = 1;
+  PetscErrorCode ierr  = 0;
 
   PetscFunctionBegin;
-  PetscCall(PlanSteps(b, &run));
+  PetscCall(PlanSteps(b, &y.run));
+  y.total = b->cycles * y.run.steps_per_cycle;
   PetscCall(PetscPrintf(c->comm,
                         "solve     pulsatile %s: period %g s, %" PetscInt_FMT " cycles of %" PetscInt_FMT
                         " steps of %.4g s (BDF2), %" PetscInt_FMT " states of the last cycle written\n",
-                        b->convection ? "Navier-Stokes" : "Stokes", (double)run.period, b->cycles, run.steps_per_cycle,
-                        (double)run.dt, b->frames_per_cycle));
+                        b->convection ? "Navier-Stokes" : "Stokes", (double)y.run.period, b->cycles, y.run.steps_per_cycle,
+                        (double)y.run.dt, b->frames_per_cycle));
   PetscCall(TwinfeFlowSetTime(b->flow, 0));
   /* the steady flow at the inflow of t = 0; Stokes where steady Navier-Stokes has no converging
      Newton (the time steps' inertia term makes each step easier than the steady problem) */
-  PetscCall(TwinfeFlowSolveStart(b->flow, &run.steady_start));
+  PetscCall(TwinfeFlowSolveStart(b->flow, &y.run.steady_start));
   if (b->convection)
     PetscCall(PetscPrintf(c->comm, "          start: %s\n",
-                          run.steady_start ? "the steady Navier-Stokes flow at t = 0"
-                                           : "the Stokes flow at t = 0 (steady Navier-Stokes did not converge there; the "
-                                             "first cycles wash the start out)"));
-  PetscCall(CapTableAppend(c, &table, 0));
-  for (PetscInt cycle = 0; cycle < b->cycles && !ierr; ++cycle) {
-    PetscCall(PetscTime(&t0));
-    if (cycle < b->cycles - 1)
-      for (PetscInt k = 1; k <= run.steps_per_cycle && !ierr; ++k) {
-        ierr = Step(c, &run);
-        if (!ierr) ierr = TwinfeFlowGetTime(b->flow, &t);
-        if (!ierr) ierr = CapTableAppend(c, &table, t);
-      }
-    else
-      ierr = RunLastCycle(c, results, &run, &table, stats);
-    PetscCall(PetscTime(&t1));
-    if (!ierr)
-      PetscCall(PetscPrintf(c->comm,
-                            "          cycle %" PetscInt_FMT "/%" PetscInt_FMT ": %.1f s; so far %" PetscInt_FMT
-                            " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
-                            cycle + 1, b->cycles, (double)(t1 - t0), run.newton, run.linear, run.max_linear));
-  }
-  if (!ierr) ierr = TwinfeResultsWriteSideFile(results, "flow_caps.csv", EmitCapTable, &table);
-  if (!ierr) ierr = ReportCycles(c, &run, &table, stats);
-  PetscCall(PetscFree(table.rows));
+                          y.run.steady_start ? "the steady Navier-Stokes flow at t = 0"
+                                             : "the Stokes flow at t = 0 (steady Navier-Stokes did not converge there; the "
+                                               "first cycles wash the start out)"));
+  PetscCall(CapTableAppend(c, &y.table, 0));
+  if (TwinfeCheckpointRestarting(c->checkpoint)) ierr = Restart(c, results, &y, &first);
+  if (!ierr) ierr = PetscTime(&y.t0);
+  for (PetscInt s = first; s <= y.total && !ierr; ++s)
+    ierr = Advance(c, results, &y, s);
+  if (!ierr) ierr = TwinfeResultsWriteSideFile(results, "flow_caps.csv", EmitCapTable, &y.table);
+  if (!ierr) ierr = ReportCycles(c, &y.run, &y.table, y.stats);
+  for (PetscInt k = 0; k < 3; ++k)
+    PetscCall(VecDestroy(&y.measures[k]));
+  PetscCall(DMDestroy(&y.sdm));
+  PetscCall(ShearHistoryDestroy(&y.history));
+  PetscCall(PetscFree(y.table.rows));
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }

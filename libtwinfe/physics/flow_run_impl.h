@@ -46,3 +46,7 @@ PETSC_INTERN PetscErrorCode TwinfeBloodCapFigures_Private(TwinfePhysics c, Petsc
    rrt, in that order). Collective. */
 PETSC_INTERN PetscErrorCode TwinfeBloodWriteState_Private(TwinfePhysics c, TwinfeResults results, PetscReal time, PetscInt nextra,
                                                           const Vec extra[]);
+/* The flow's state in a checkpoint (flow_checkpoint.c): added to one being written; read back
+   into a flow whose start was solved. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeFlowCheckpointAdd_Private(TwinfeFlow f, TwinfeCheckpoint ck);
+PETSC_INTERN PetscErrorCode TwinfeFlowCheckpointGet_Private(TwinfeFlow f, TwinfeCheckpoint ck);

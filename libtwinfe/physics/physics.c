@@ -192,6 +192,14 @@ PetscErrorCode TwinfePhysicsSetResults(TwinfePhysics physics, TwinfeResults resu
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfePhysicsSetCheckpoint_Private(TwinfePhysics physics, TwinfeCheckpoint ck)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->checkpoint = ck;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePhysicsSolve(TwinfePhysics physics)
 {
   PetscFunctionBeginUser;

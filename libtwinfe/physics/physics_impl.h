@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <twinfe/physics.h>
+#include "io/checkpoint_impl.h"
 
 /* What one physics does at each step of its life (TwinfePhysicsCreate ... Destroy). create
    fills physics->data; destroy frees it. check_options and prepare may be NULL. */
@@ -36,7 +37,8 @@ struct _p_TwinfePhysics {
   char                    input_folder[PETSC_MAX_PATH_LEN]; /* "" = the working folder */
   PetscBool               quiet;                            /* nothing on the terminal (TwinfePhysicsSetQuiet) */
   PetscBool               start_only;                       /* solved only to start a finer solve (TwinfePhysicsSetStartOnly) */
-  void                   *data;                             /* the physics' own state */
+  TwinfeCheckpoint checkpoint; /* from TwinfePhysicsSetCheckpoint_Private, not owned (may be NULL): -checkpoint_every, -restart */
+  void            *data;       /* the physics' own state */
 };
 
 PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Elasticity;
@@ -77,5 +79,10 @@ PETSC_INTERN PetscErrorCode TwinfePhysicsResolveInputPath_Private(TwinfePhysics 
 PETSC_INTERN PetscErrorCode TwinfePhysicsReportUnknowns_Private(TwinfePhysics p, Vec u);
 /* inputs.<role>.path and .sha256 in the report (rank 0), like the case's own inputs. Collective. */
 PETSC_INTERN PetscErrorCode TwinfePhysicsRecordInputFile_Private(TwinfePhysics p, const char role[], const char path[]);
+/* The load steps' part of a checkpoint (elasticity_checkpoint.c): Begin with the displacement and
+   where the steps are; and on a restart, Load it and set the solve to go on from there. */
+PETSC_INTERN PetscErrorCode TwinfeElasticityCheckpointBegin_Private(TwinfeElasticity e, TwinfeCheckpoint ck, PetscInt step,
+                                                                    PetscReal t);
+PETSC_INTERN PetscErrorCode TwinfeElasticityCheckpointLoad_Private(TwinfeElasticity e, TwinfeCheckpoint ck);
 /* PetscPrintf on the physics' communicator, unless the physics is quiet. */
 PETSC_INTERN PetscErrorCode TwinfePhysicsPrintf_Private(TwinfePhysics p, const char format[], ...) PETSC_ATTRIBUTE_FORMAT(2, 3);

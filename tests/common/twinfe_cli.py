@@ -74,6 +74,67 @@ def run(cmd, expect_ok=True, timeout=1200):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def process_tree(root):
+    """root and every process below it (from /proc): mpirun and its ranks, which Open MPI puts in
+    sessions of their own, so that neither a process group nor a session reaches them all."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def alive(pids):
+    return [p for p in pids if os.path.exists(f"/proc/{p}")]
+
+
+def run_killed_at(cmd, out, checkpoint, timeout=600):
+    """Runs cmd (which writes -o out with -checkpoint_every) and kills it with SIGKILL, every
+    process it started, as soon as the staging folder of out holds the checkpoint file
+    `checkpoint` (e.g. "checkpoint_000002.json"), as a cluster's scheduler or the out-of-memory
+    killer would. Returns the staging folder left behind, or None when the run ended first."""
+    import glob
+    import signal
+    import time
+    base = os.environ.get("OMPI_MCA_orte_tmpdir_base") or tempfile.gettempdir()
+    parent, name = os.path.split(os.path.abspath(out))
+    pattern = os.path.join(parent, "." + name + ".twinfe-partial-*", "checkpoint", checkpoint)
+    left = None
+    with tempfile.TemporaryDirectory(prefix="ompi-run-", dir=base) as session:
+        env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                   OMPI_MCA_orte_tmpdir_base=session)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        deadline = time.time() + timeout
+        while proc.poll() is None and time.time() < deadline:
+            found = glob.glob(pattern)
+            if found:
+                left = os.path.dirname(os.path.dirname(found[0]))
+                tree = process_tree(proc.pid)
+                for pid in tree:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                break
+            time.sleep(0.005)
+        proc.wait()
+        while left and alive(tree[1:]) and time.time() < deadline:  # the ranks are gone before a restart
+            time.sleep(0.05)
+    return left
+
+
 # The plane that cuts the TotalSegmentator example's aorta (label 52) below the renal arteries,
 # where the resting-flow case cuts it (docs/flow.md): a point on its centreline and the normal
 # towards the part removed.
@@ -146,3 +207,40 @@ def stl_open_edges(path):
     edges.NonManifoldEdgesOn()
     edges.Update()
     return boundary, edges.GetOutput().GetNumberOfCells(), reader.GetOutput().GetNumberOfCells()
+
+
+def compare_outputs(a, b, ignore=("report.json",)):
+    """Two outputs of the same run: the files each holds (names), and the largest difference of
+    any point or cell array of any results state, relative to that array's largest value, with
+    the state times. Returns (names only in one, largest difference, text of what differed).
+    Side files (forces.csv, flow_caps.csv) are compared as text."""
+    import glob
+    import numpy as np
+    from vtk.util.numpy_support import vtk_to_numpy
+    names = [sorted(os.path.relpath(p, d) for p in glob.glob(os.path.join(d, "**"), recursive=True)) for d in (a, b)]
+    only = set(names[0]) ^ set(names[1])
+    worst, notes = 0.0, []
+    states = [pvd_states(os.path.join(d, "results.pvd")) for d in (a, b)]
+    if [t for t, _ in states[0]] != [t for t, _ in states[1]]:
+        return only, float("inf"), [f"state times {states[0]} and {states[1]}"]
+    for (_, fa), (_, fb) in zip(*states):
+        ga, gb = read_xml(os.path.join(a, fa)), read_xml(os.path.join(b, fb))
+        for kind in ("GetPointData", "GetCellData"):
+            da, db = getattr(ga, kind)(), getattr(gb, kind)()
+            for i in range(da.GetNumberOfArrays()):
+                name = da.GetArrayName(i)
+                if db.GetArray(name) is None:
+                    return only, float("inf"), [f"{fb} has no array {name}"]
+                x, y = vtk_to_numpy(da.GetArray(name)), vtk_to_numpy(db.GetArray(name))
+                if x.shape != y.shape:
+                    return only, float("inf"), [f"{fa} {name}: shapes {x.shape} and {y.shape}"]
+                d = float(np.max(np.abs(x - y), initial=0.0)) / max(float(np.max(np.abs(x), initial=0.0)), 1e-300)
+                if d > 0:
+                    notes.append(f"{fa} {name}: {d:.3g}")
+                worst = max(worst, d)
+    for side in ("forces.csv", "flow_caps.csv"):
+        pa, pb = os.path.join(a, side), os.path.join(b, side)
+        if os.path.exists(pa) and os.path.exists(pb) and open(pa).read() != open(pb).read():
+            notes.append(f"{side} differs")
+            worst = max(worst, float("inf"))
+    return sorted(only - set(ignore)), worst, notes
