@@ -655,11 +655,12 @@ static PetscErrorCode DeclareFlow(PetscOptionItems *PetscOptionsObject, PetscErr
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
+  const char        *formats[] = {"vtu", "xdmf"};
   const char *const *physics;
   const char        *formulations[] = {"displacement", "mixed"};
   PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0, load_steps = 1;
-  PetscInt           formulation = 0;
-  PetscBool          force       = PETSC_FALSE;
+  PetscInt           formulation = 0, format = 0;
+  PetscBool          force = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(TwinfePhysicsList(&physics));
   while (physics[nphysics])
@@ -698,6 +699,11 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-results_compression",
                                                  "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3,
                                                  compression, &compression, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-results_format",
+                                                 "results files (YAML results: {format: ...}): vtu, results.pvd over .vtu/.pvtu; "
+                                                 "xdmf, one results.h5 all ranks write with a results.xdmf index, for big "
+                                                 "runs (docs/outputs.md)",
+                                                 formats, 2, format, &format, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsInt(PetscOptionsObject, "-threads",
                                     "threads for the surface remeshing, mesh quality and fidelity loops, 1 to 64 "
