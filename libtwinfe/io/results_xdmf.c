@@ -19,7 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Collective MPI-IO rather than every rank writing its rows on its own: measured on the CT case
+/* Collective MPI-IO rather than every rank writing its rows on its own: on the CT case on 2 ranks
+   (1.12M tets, two states, 356 MB) 5.5 s against 6.2 s, one run each on a loaded host
    (docs/outputs.md). */
 #define TWINFE_XDMF_COLLECTIVE PETSC_TRUE
 
@@ -398,8 +399,10 @@ static PetscErrorCode EmitIndex(FILE *fp, void *ctx)
     fprintf(fp, "      <Grid Name=\"");
     PetscCall(TwinfeIOWriteXMLEscaped(fp, st->group));
     fprintf(fp, "\" GridType=\"Uniform\">\n        <Time Value=\"%.17g\"/>\n", (double)st->time);
+    /* "Tetrahedron_10": the one name all three of ParaView 5.11's XDMF readers took ("Tetra_10"
+       failed in its XDMF Reader, "Tet_10" in its Xdmf3 readers) */
     fprintf(fp, "        <Topology TopologyType=\"%s\" NumberOfElements=\"%" PetscInt_FMT "\">\n",
-            m->nodes_per_cell == 10 ? "Tetra_10" : "Tetrahedron", m->ncells);
+            m->nodes_per_cell == 10 ? "Tetrahedron_10" : "Tetrahedron", m->ncells);
     EmitDataItem(fp, "          ", m->ncells, m->nodes_per_cell, PETSC_TRUE, x->h5_name, mesh_group, "topology");
     fprintf(fp, "        </Topology>\n        <Geometry GeometryType=\"XYZ\">\n");
     EmitDataItem(fp, "          ", m->npoints, 3, PETSC_FALSE, x->h5_name, mesh_group, "geometry");

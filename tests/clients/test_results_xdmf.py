@@ -5,10 +5,10 @@ these files by hand: docs/outputs.md).
 
 Checked, the same case written as vtu and as xdmf: elasticity with P1 displacement (linear tets,
 two states, reaction force and five cell fields) on 1 and 2 ranks; on 2 ranks, with P2
-displacement (quadratic tets: Tetra_10 over vertices and edge midpoints, edges shared by ranks)
+displacement (quadratic tets: Tetrahedron_10 over vertices and edge midpoints, edges shared by ranks)
 and a pulsatile Stokes flow (P2 velocity, several states, TAWSS/OSI/RRT on the last one only):
 - the index: a temporal collection of one grid per state at the .pvd's times, Topology
-  Tetrahedron or Tetra_10 as the .vtu's cell type, Geometry XYZ, and for each array of the .vtu an
+  Tetrahedron or Tetrahedron_10 as the .vtu's cell type, Geometry XYZ, and for each array of the .vtu an
   Attribute of the same name, centre and components, whose DataItem names a dataset of
   results.h5 with the dimensions and number type it declares;
 - every point of the .vtu (pieces hold the points they share) is one point of results.h5 at the
@@ -40,7 +40,7 @@ app = os.path.abspath(args.app)
 # differs by the field's variation (percent of its largest value on these meshes).
 RTOL = 1e-12
 VTK_TETRA, VTK_QUADRATIC_TETRA = 10, 24
-TOPOLOGY = {"Tetrahedron": (VTK_TETRA, 4), "Tetra_10": (VTK_QUADRATIC_TETRA, 10)}
+TOPOLOGY = {"Tetrahedron": (VTK_TETRA, 4), "Tetrahedron_10": (VTK_QUADRATIC_TETRA, 10)}
 
 
 def run(ranks, cmd, expect_ok=True):
@@ -222,7 +222,7 @@ pulsatile = [app, "solve", os.path.join(vessel, "mesh.msh"), "-physics", "stokes
 for ranks in (1, 2):
     compare_case("p1", ranks, elastic)
 states = compare_case("p2", 2, elastic + ["-elasticity_degree", "2"])
-ck.check(states is not None and all(g["types"] == {VTK_QUADRATIC_TETRA} for _, g in states), "p2: cells are not Tetra_10")
+ck.check(states is not None and all(g["types"] == {VTK_QUADRATIC_TETRA} for _, g in states), "p2: cells are not Tetrahedron_10")
 states = compare_case("pulsatile", 2, pulsatile)
 if states:
     has = [sorted(set(g["point"]) & {"tawss", "osi", "rrt"}) for _, g in states]
