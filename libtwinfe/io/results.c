@@ -291,7 +291,7 @@ PetscErrorCode TwinfeResultsSetFormat(TwinfeResults results, TwinfeResultsFormat
   PetscCheck(results->nstates == 0 || format == results->format, results->comm, PETSC_ERR_ORDER,
              "TwinfeResultsSetFormat: %s already holds %" PetscInt_FMT " states as %s; choose the format before the first state",
              results->files[0], results->nstates, TwinfeResultsFormats[results->format]);
-  PetscCall(UseFormat(results, format));
+  if (format != results->format) PetscCall(UseFormat(results, format)); /* the same again keeps the series */
   PetscFunctionReturn(0);
 }
 
