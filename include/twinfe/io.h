@@ -8,7 +8,8 @@
 #include <twinfe/mesh.h>
 
 /* A time series for ParaView: DIR/BASENAME.pvd over one .vtu per state on one rank, or a
-   .pvtu with one .vtu piece per rank on several. */
+   .pvtu with one .vtu piece per rank on several; or (TWINFE_RESULTS_FORMAT_XDMF) one
+   DIR/BASENAME.h5 that all ranks write, indexed by DIR/BASENAME.xdmf. */
 typedef struct _p_TwinfeResults *TwinfeResults;
 
 /* Collective. dir must exist. */
@@ -52,12 +53,26 @@ PETSC_EXTERN const char *const TwinfeResultsCompressions[];
 /* Compression of the states written from now on. Collective (give the same value everywhere). */
 PETSC_EXTERN PetscErrorCode TwinfeResultsSetCompression(TwinfeResults results, TwinfeResultsCompression compression);
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, TwinfeResultsCompression *compression);
-/* Paths of what was written (relative to dir), lent: the .pvd and every state file. */
+/* Which files a series writes. Option -results_format vtu|xdmf, read by TwinfeResultsCreate();
+   the default is TWINFE_RESULTS_FORMAT_VTU. TWINFE_RESULTS_FORMAT_XDMF writes BASENAME.h5 through
+   PETSc's HDF5 viewer, collectively: /mesh_K/geometry (points x 3, mm), /mesh_K/topology (cells x
+   4, or x 10 for quadratic cells in VTK's node order), /mesh_K/region and /mesh_K/rank once per
+   mesh, and each state's fields in the group /BASENAME_NNNN; a vertex or edge shared by ranks is
+   one point. Rank 0 writes BASENAME.xdmf (XDMF 3: a temporal collection of one grid per state),
+   which ParaView opens. The points, cells and values are those of the .vtu; the
+   -results_compression applies to .vtu only. Set before the first state. Collective. */
+typedef enum { TWINFE_RESULTS_FORMAT_VTU, TWINFE_RESULTS_FORMAT_XDMF } TwinfeResultsFormat;
+/* Names for PetscOptionsGetEnum: "vtu", "xdmf", then the enum name, prefix, NULL. */
+PETSC_EXTERN const char *const TwinfeResultsFormats[];
+PETSC_EXTERN PetscErrorCode    TwinfeResultsSetFormat(TwinfeResults results, TwinfeResultsFormat format);
+PETSC_EXTERN PetscErrorCode    TwinfeResultsGetFormat(TwinfeResults results, TwinfeResultsFormat *format);
+/* Paths of what was written (relative to dir), lent: the .pvd and every state file (with the
+   XDMF format: the .xdmf, and the .h5 once per state). */
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetFiles(TwinfeResults results, PetscInt *nfiles, const char *const **files);
 /* Every file and folder written so far, relative to dir, the same on every rank: the .pvd, then
    per state its .vtu (one rank), or its .pvtu, the folder of its pieces (with a trailing '/')
-   and every rank's piece. What a caller lists as its own, to remove exactly these later.
-   Collective. *paths is NULL-terminated; free it with PetscStrArrayDestroy(). */
+   and every rank's piece (with the XDMF format: the .xdmf and the .h5). What a caller lists as its own, to remove exactly these
+   later. Collective. *paths is NULL-terminated; free it with PetscStrArrayDestroy(). */
 PETSC_EXTERN PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths);
 /* A file of its own beside the series (a table over the states, e.g. flow_caps.csv): rank 0
    writes DIR/name through a temporary name with emit(fp, ctx); written again, it replaces the

@@ -675,14 +675,31 @@ static PetscErrorCode DeclareCheckpoint(PetscOptionItems *PetscOptionsObject, Pe
   PetscFunctionReturn(0);
 }
 
+/* A restarted run takes over the killed run's results states file by file (docs/checkpoint.md);
+   an XDMF series keeps all its states in one results.h5, which it cannot take over yet. */
+static PetscErrorCode CheckCheckpointFormat(MPI_Comm comm, PetscInt format)
+{
+  PetscInt  every = 0;
+  PetscBool restart;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-checkpoint_every", &every, NULL));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-restart", &restart));
+  PetscCheck(format == 0 || (every == 0 && !restart), comm, PETSC_ERR_ARG_INCOMP,
+             "-results_format xdmf with %s: a restarted run cannot take over the states of a results.h5 yet; use "
+             "-results_format vtu (the default) to checkpoint and restart",
+             restart ? "-restart" : "-checkpoint_every");
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
+  const char        *formats[] = {"vtu", "xdmf"};
   const char *const *physics;
   const char        *formulations[] = {"displacement", "mixed"};
   PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0, load_steps = 1;
-  PetscInt           formulation = 0;
-  PetscBool          force       = PETSC_FALSE;
+  PetscInt           formulation = 0, format = 0;
+  PetscBool          force = PETSC_FALSE;
   PetscFunctionBegin;
   PetscCall(TwinfePhysicsList(&physics));
   while (physics[nphysics])
@@ -721,11 +738,15 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-results_compression",
                                                  "compression of the .vtu files: lz4 fast, zlib smaller", compressions, 3,
                                                  compression, &compression, NULL));
-  TwinfeOptionsTry(declared,
-                   TwinfeOptionsInt(PetscOptionsObject, "-threads",
-                                    "threads for the surface remeshing, mesh quality and fidelity loops, 1 to 64 "
-                                    "(default: the cores on one rank, 1 with several ranks; results do not depend on it)",
-                                    threads, &threads, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-results_format",
+                                                 "results files (YAML results: {format: ...}): vtu, results.pvd over .vtu/.pvtu; "
+                                                 "xdmf, one results.h5 all ranks write with a results.xdmf index, for big "
+                                                 "runs (docs/outputs.md)",
+                                                 formats, 2, format, &format, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-threads",
+                                              "threads for the surface remeshing, mesh quality and fidelity loops, 1 to 64 "
+                                              "(default: the cores on one rank, 1 with several ranks)",
+                                              threads, &threads, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-force",
                                      "move an existing output folder that twinfe may not replace aside instead of refusing",
@@ -736,6 +757,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                         "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n");
   PetscOptionsEnd();
   PetscCall(declared);
+  PetscCall(CheckCheckpointFormat(comm, format));
   PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
   PetscCall(TwinfeGetThreads(&threads)); /* checks -threads */

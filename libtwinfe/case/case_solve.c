@@ -352,12 +352,16 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
     if (!strchr(c->outputs[i], '/') && strcmp(c->outputs[i], "report.json"))
       PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
-  for (PetscInt i = 0; i < c->noutputs; ++i)
-    if (!strcmp(c->outputs[i], "results.pvd") && c->physics) {
-      const char *fields;
-      PetscCall(TwinfePhysicsGetName(c->physics, NULL, &fields));
+  for (PetscInt i = 0; i < c->noutputs; ++i) {
+    const char *fields;
+    if (!c->physics) break;
+    PetscCall(TwinfePhysicsGetName(c->physics, NULL, &fields));
+    if (!strcmp(c->outputs[i], "results.pvd"))
       PetscCall(PetscPrintf(c->comm, "Open %s/results.pvd in ParaView (File > Open) to see %s.\n", c->output_dir, fields));
-    }
+    if (!strcmp(c->outputs[i], "results.xdmf")) /* ParaView asks which XDMF reader: any of its three reads it */
+      PetscCall(PetscPrintf(c->comm, "Open %s/results.xdmf in ParaView (File > Open, reader Xdmf3 Reader S) to see %s.\n",
+                            c->output_dir, fields));
+  }
   PetscFunctionReturn(0);
 }
 

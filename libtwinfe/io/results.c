@@ -1,8 +1,10 @@
-/* libtwinfe io stage: a time series of DMPlex fields for ParaView (.pvd over .vtu/.pvtu).
+/* libtwinfe io stage: a time series of DMPlex fields for ParaView (.pvd over .vtu/.pvtu, or an
+ * XDMF index over one HDF5 file).
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Layout in DIR:  BASENAME.pvd, and per state NNNN either BASENAME_NNNN.vtu (one rank) or
- * BASENAME_NNNN.pvtu + BASENAME_NNNN/BASENAME_NNNN_<rank>.vtu (several ranks).
+ * BASENAME_NNNN.pvtu + BASENAME_NNNN/BASENAME_NNNN_<rank>.vtu (several ranks). With
+ * -results_format xdmf: BASENAME.xdmf and BASENAME.h5 (results_xdmf.c), from the same pieces.
  *
  * Each rank writes its own piece with vtkXMLUnstructuredGridWriter; rank 0 writes the .pvtu
  * summary and the .pvd as small XML text. vtkXMLPUnstructuredGridWriter is not used: without
@@ -12,6 +14,7 @@
  * temporary name. */
 #include "ioimpl.h"
 #include "checkpoint_impl.h"
+#include "results_xdmf.h"
 
 #include "core/core_impl.h"
 
@@ -51,37 +54,70 @@ struct _p_TwinfeResults {
   PetscInt                 nstates, capacity;
   PetscReal               *times;
   PetscMPIInt             *pieces; /* per state: the ranks that wrote it (a restarted run's may differ; checkpoint.c) */
-  char                   **files;  /* files[0] is the .pvd, files[1 + s] the file of state s, relative to dir */
+  char                   **files;  /* files[0] is the .pvd (.xdmf), files[1 + s] the file of state s, relative to dir */
   PetscInt                 nside;
   char                   **side; /* files beside the series (TwinfeResultsWriteSideFile), relative to dir */
   TwinfeResultsCompression compression;
+  TwinfeResultsFormat      format;
+  TwinfeXDMF               xdmf; /* the HDF5 file and its index, for TWINFE_RESULTS_FORMAT_XDMF */
   Topology                 topology;
 };
 
 const char *const TwinfeResultsCompressions[] = {"none", "lz4", "zlib", "TwinfeResultsCompression", "TWINFE_RESULTS_COMPRESSION_",
                                                  NULL};
+const char *const TwinfeResultsFormats[]      = {"vtu", "xdmf", "TwinfeResultsFormat", "TWINFE_RESULTS_FORMAT_", NULL};
 
 static PetscErrorCode TopologyReset(Topology *t);
 
 /* -log_view events: where the time of a state goes. */
 static PetscLogEvent TWINFE_RESULTS_TOPOLOGY, TWINFE_RESULTS_FIELDS, TWINFE_RESULTS_VTK;
 
-/* -results_compression, checked here with a message naming the choices (and before anything
-   is allocated: PETSc 3.18's PetscOptionsGetEnum leaks its list when the value is unknown). */
-static PetscErrorCode GetCompression(TwinfeResultsCompression *compression)
+/* -results_compression and -results_format, checked here with a message naming the choices (and
+   before anything is allocated: PETSc 3.18's PetscOptionsGetEnum leaks its list when the value is
+   unknown). *value is left as it is when the option is not given. */
+static PetscErrorCode GetChoice(const char option[], const char *const names[], const char choices[], PetscEnum *value)
 {
-  char      value[64];
+  char      text[64];
   PetscBool set, found;
   PetscEnum e;
 
   PetscFunctionBeginUser;
-  *compression = TWINFE_RESULTS_COMPRESSION_LZ4;
-  PetscCall(PetscOptionsGetString(NULL, NULL, "-results_compression", value, sizeof value, &set));
+  PetscCall(PetscOptionsGetString(NULL, NULL, option, text, sizeof text, &set));
   if (!set) PetscFunctionReturn(0);
-  PetscCall(PetscEnumFind(TwinfeResultsCompressions, value, &e, &found));
-  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-results_compression %s is not known: use lz4 (the default, fast), zlib (smaller files, slower) or none", value);
-  *compression = (TwinfeResultsCompression)e;
+  PetscCall(PetscEnumFind(names, text, &e, &found));
+  PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s %s is not known: use %s", option, text, choices);
+  *value = e;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode GetOptions(TwinfeResultsCompression *compression, TwinfeResultsFormat *format)
+{
+  PetscEnum c = (PetscEnum)TWINFE_RESULTS_COMPRESSION_LZ4, f = (PetscEnum)TWINFE_RESULTS_FORMAT_VTU;
+
+  PetscFunctionBeginUser;
+  PetscCall(GetChoice("-results_compression", TwinfeResultsCompressions,
+                      "lz4 (the default, fast), zlib (smaller files, slower) or none", &c));
+  PetscCall(GetChoice("-results_format", TwinfeResultsFormats,
+                      "vtu (the default: results.pvd over a .vtu per state, a .pvtu and a piece per rank on several ranks) "
+                      "or xdmf (one results.h5 all ranks write, indexed by results.xdmf)",
+                      &f));
+  *compression = (TwinfeResultsCompression)c;
+  *format      = (TwinfeResultsFormat)f;
+  PetscFunctionReturn(0);
+}
+
+/* The series' index (files[0]) and, for XDMF, its writer. */
+static PetscErrorCode UseFormat(TwinfeResults r, TwinfeResultsFormat format)
+{
+  const size_t len = strlen(r->basename) + 6;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(r->files[0]));
+  PetscCall(PetscMalloc1(len, &r->files[0]));
+  PetscCall(PetscSNPrintf(r->files[0], len, "%s.%s", r->basename, format == TWINFE_RESULTS_FORMAT_XDMF ? "xdmf" : "pvd"));
+  PetscCall(TwinfeXDMFDestroy(&r->xdmf));
+  if (format == TWINFE_RESULTS_FORMAT_XDMF) PetscCall(TwinfeXDMFCreate(r->comm, r->dir, r->basename, &r->xdmf));
+  r->format = format;
   PetscFunctionReturn(0);
 }
 
@@ -140,7 +176,8 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   TwinfeResults            r;
   PetscBool                exists = PETSC_FALSE;
   PetscMPIInt              rank;
-  TwinfeResultsCompression compression;
+  TwinfeResultsCompression compression = TWINFE_RESULTS_COMPRESSION_LZ4;
+  TwinfeResultsFormat      format      = TWINFE_RESULTS_FORMAT_VTU;
 
   PetscFunctionBeginUser;
   PetscCheck(results, comm, PETSC_ERR_ARG_NULL, "TwinfeResultsCreate: results (output) is NULL");
@@ -155,7 +192,7 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   if (rank == 0) PetscCall(TwinfeIOFolderExists(dir, &exists));
   PetscCallMPI(MPI_Bcast(&exists, 1, MPIU_BOOL, 0, comm));
   PetscCheck(exists, comm, PETSC_ERR_FILE_OPEN, "TwinfeResultsCreate: output folder %s does not exist (create it first)", dir);
-  PetscCall(GetCompression(&compression));
+  PetscCall(GetOptions(&compression, &format));
   PetscCall(PetscNew(&r));
   PetscCall(PetscCommDuplicate(comm, &r->comm, NULL));
   PetscCall(PetscStrncpy(r->dir, dir, sizeof r->dir));
@@ -164,8 +201,7 @@ PetscErrorCode TwinfeResultsCreate(MPI_Comm comm, const char dir[], const char b
   PetscCall(PetscMalloc1(r->capacity, &r->times));
   PetscCall(PetscMalloc1(r->capacity, &r->pieces));
   PetscCall(PetscCalloc1(r->capacity + 1, &r->files));
-  PetscCall(PetscMalloc1(strlen(basename) + 5, &r->files[0]));
-  PetscCall(PetscSNPrintf(r->files[0], strlen(basename) + 5, "%s.pvd", basename));
+  PetscCall(UseFormat(r, format));
   r->compression = compression;
   PetscCall(RegisterLogEvents());
   *results = r;
@@ -193,6 +229,7 @@ PetscErrorCode TwinfeResultsDestroy(TwinfeResults *results)
   PetscCall(PetscFree(r->times));
   PetscCall(PetscFree(r->pieces));
   PetscCall(TopologyReset(&r->topology));
+  PetscCall(TwinfeXDMFDestroy(&r->xdmf));
   PetscCall(PetscCommDestroy(&r->comm));
   PetscCall(PetscFree(r));
   *results = NULL;
@@ -237,9 +274,50 @@ PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, TwinfeResultsC
 }
 
 /*@C
+  TwinfeResultsSetFormat - The files of the series: .pvd over .vtu/.pvtu, or an HDF5 file with an
+  XDMF index. Chosen before the first state: a series is one or the other.
+
+  Collective (every rank must give the same value)
+
+  Input Parameters:
++ results - the series, with no state written yet
+- format  - TWINFE_RESULTS_FORMAT_VTU (the default) or TWINFE_RESULTS_FORMAT_XDMF
+
+  Options Database Key:
+. -results_format <vtu,xdmf> - read by TwinfeResultsCreate()
+@*/
+PetscErrorCode TwinfeResultsSetFormat(TwinfeResults results, TwinfeResultsFormat format)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsSetFormat: results is NULL");
+  PetscCheck(format == TWINFE_RESULTS_FORMAT_VTU || format == TWINFE_RESULTS_FORMAT_XDMF, results->comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeResultsSetFormat: format %d is neither vtu (0) nor xdmf (1)", (int)format);
+  PetscCheck(results->nstates == 0 || format == results->format, results->comm, PETSC_ERR_ORDER,
+             "TwinfeResultsSetFormat: %s already holds %" PetscInt_FMT " states as %s; choose the format before the first state",
+             results->files[0], results->nstates, TwinfeResultsFormats[results->format]);
+  if (format != results->format) PetscCall(UseFormat(results, format)); /* the same again keeps the series */
+  PetscFunctionReturn(0);
+}
+
+/*@C
+  TwinfeResultsGetFormat - The format of the series.
+
+  Not collective
+@*/
+PetscErrorCode TwinfeResultsGetFormat(TwinfeResults results, TwinfeResultsFormat *format)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetFormat: results is NULL");
+  PetscCheck(format, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsGetFormat: format (output) is NULL");
+  *format = results->format;
+  PetscFunctionReturn(0);
+}
+
+/*@C
   TwinfeResultsGetFiles - The files written so far, relative to dir: the .pvd first, then the
   .vtu (one rank) or .pvtu (several ranks) of each state in order. The .vtu pieces under a
-  .pvtu are not listed: TwinfeResultsGetWrittenPaths() lists them too.
+  .pvtu are not listed: TwinfeResultsGetWrittenPaths() lists them too. With the XDMF format,
+  the .xdmf first, then for each state the .h5 that holds it (the same file for all).
 
   Not collective
 
@@ -283,8 +361,9 @@ static PetscErrorCode PiecePath(const char state[], PetscMPIInt rank, char path[
 /*@C
   TwinfeResultsGetWrittenPaths - Every file and folder the series wrote so far, on every rank,
   relative to dir: the .pvd, then per state its .vtu (one rank), or its .pvtu, the piece
-  folder (named with a trailing '/') and the piece of each rank. This is what a caller lists
-  as its own, so that it may later remove exactly these and nothing else.
+  folder (named with a trailing '/') and the piece of each rank; with the XDMF format the
+  .xdmf and, once a state is written, the .h5. Then the side files. This is what a caller
+  lists as its own, so that it may later remove exactly these and nothing else.
 
   Collective (every rank gives the same list)
 
@@ -304,7 +383,9 @@ PetscErrorCode TwinfeResultsGetWrittenPaths(TwinfeResults results, char ***paths
     per_state = PetscMax(per_state, results->pieces[s] > 1 ? 2 + results->pieces[s] : 1);
   PetscCall(PetscCalloc1(1 + results->nstates * per_state + results->nside + 1, &list));
   PetscCall(PetscStrallocpy(results->files[0], &list[n++]));
-  for (PetscInt s = 0; s < results->nstates; ++s) {
+  if (results->format == TWINFE_RESULTS_FORMAT_XDMF && results->nstates) /* every state is in the one .h5 */
+    PetscCall(PetscStrallocpy(results->files[1], &list[n++]));
+  for (PetscInt s = 0; s < results->nstates && results->format == TWINFE_RESULTS_FORMAT_VTU; ++s) {
     char state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
     PetscCall(PetscStrallocpy(results->files[1 + s], &list[n++]));
     if (results->pieces[s] == 1) continue;
@@ -881,25 +962,31 @@ static PetscErrorCode PieceBuild(const Topology *mesh, const PointFields *pf, Pe
   PetscFunctionReturn(0);
 }
 
+/* The piece as the plain arrays both writers take: its points, cells and every array. */
+static TwinfeVTKGrid PieceGrid(const Piece *p, TwinfeResultsCompression compression)
+{
+  return (TwinfeVTKGrid){.npoints        = p->npoints,
+                         .xyz            = p->quadratic ? p->mesh->quadratic.xyz : p->mesh->xyz,
+                         .ncells         = p->mesh->ncells,
+                         .cell_type      = p->quadratic ? TWINFE_VTK_QUADRATIC_TETRA : TWINFE_VTK_TETRA,
+                         .nodes_per_cell = p->quadratic ? 10 : 4,
+                         .connectivity   = p->quadratic ? p->mesh->quadratic.cells : p->mesh->tets,
+                         .npoint_arrays  = p->npoint,
+                         .point_arrays   = p->point_arrays,
+                         .ncell_arrays   = p->ncell + 2,
+                         .cell_arrays    = p->cell_arrays,
+                         .compression    = compression == TWINFE_RESULTS_COMPRESSION_NONE  ? TWINFE_VTK_UNCOMPRESSED
+                                           : compression == TWINFE_RESULTS_COMPRESSION_LZ4 ? TWINFE_VTK_LZ4
+                                                                                           : TWINFE_VTK_ZLIB};
+}
+
 /* Write this rank's piece to path (through path.tmp). VTK failures come back in ok/message
    rather than as an error so that the caller can agree with the other ranks first. */
 static PetscErrorCode PieceWrite(const Piece *p, TwinfeResultsCompression compression, const char path[], PetscBool *ok,
                                  char message[])
 {
-  char          tmp[PETSC_MAX_PATH_LEN];
-  TwinfeVTKGrid grid = {.npoints        = p->npoints,
-                        .xyz            = p->quadratic ? p->mesh->quadratic.xyz : p->mesh->xyz,
-                        .ncells         = p->mesh->ncells,
-                        .cell_type      = p->quadratic ? TWINFE_VTK_QUADRATIC_TETRA : TWINFE_VTK_TETRA,
-                        .nodes_per_cell = p->quadratic ? 10 : 4,
-                        .connectivity   = p->quadratic ? p->mesh->quadratic.cells : p->mesh->tets,
-                        .npoint_arrays  = p->npoint,
-                        .point_arrays   = p->point_arrays,
-                        .ncell_arrays   = p->ncell + 2,
-                        .cell_arrays    = p->cell_arrays,
-                        .compression    = compression == TWINFE_RESULTS_COMPRESSION_NONE  ? TWINFE_VTK_UNCOMPRESSED
-                                          : compression == TWINFE_RESULTS_COMPRESSION_LZ4 ? TWINFE_VTK_LZ4
-                                                                                          : TWINFE_VTK_ZLIB};
+  char                tmp[PETSC_MAX_PATH_LEN];
+  const TwinfeVTKGrid grid = PieceGrid(p, compression);
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
@@ -1096,8 +1183,31 @@ static PetscErrorCode DropLastState(TwinfeResults r)
   PetscFunctionReturn(0);
 }
 
+/* The XDMF format's part of a state, collective: every rank's piece into the one .h5 (the
+   mesh's "region" and "rank" with the mesh), then the index. */
+static PetscErrorCode WriteXDMFState(TwinfeResults r, PetscReal time, DM dm, const char state[], const Piece *p)
+{
+  const Topology *t    = p->mesh;
+  TwinfeVTKGrid   grid = PieceGrid(p, r->compression);
+  TwinfeXDMFMesh  mesh = {.dm             = dm,
+                          .vStart         = t->vStart,
+                          .nvertices      = t->nvertices,
+                          .eStart         = t->quadratic.eStart,
+                          .quadratic      = p->quadratic,
+                          .dm_id          = t->dm_id,
+                          .coordinates_id = t->coordinates_id,
+                          .cell_sets_id   = t->cell_sets_id,
+                          .narrays        = 2,
+                          .arrays         = &p->cell_arrays[p->ncell]};
+
+  PetscFunctionBeginUser;
+  grid.ncell_arrays = p->ncell;
+  PetscCall(TwinfeXDMFWriteState(r->xdmf, state, time, &mesh, &grid));
+  PetscFunctionReturn(0);
+}
+
 /*@C
-  TwinfeResultsWriteState - Write one state of the series and rewrite the .pvd.
+  TwinfeResultsWriteState - Write one state of the series and rewrite the .pvd (or the .xdmf).
 
   Collective on results and dm
 
@@ -1119,7 +1229,9 @@ static PetscErrorCode DropLastState(TwinfeResults r)
   Notes: each rank writes its local vertices (ghosts included) and its cells cStart..cEnd;
   cell arrays "region" ("Cell Sets" value, -1 if none) and "rank" are always written. When a
   point field has values on edges, the cells are quadratic tetrahedra with a point at each
-  local edge's midpoint (docs/outputs.md), else linear tetrahedra as before.
+  local edge's midpoint (docs/outputs.md), else linear tetrahedra as before. With the XDMF
+  format the same points and values go into BASENAME.h5, each shared vertex or edge once (by
+  the rank that owns it), the mesh once while it stays the same.
 @*/
 PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM dm, PetscInt npoint,
                                        const char *const point_names[], const Vec point_fields[], PetscInt ncell,
@@ -1134,13 +1246,15 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   Piece          piece = {0};
   SummaryContext summary;
   PetscErrorCode ierr;
-  PetscBool      ok                              = PETSC_TRUE, any;
+  PetscBool      ok                              = PETSC_TRUE, any, xdmf;
   char           message[TWINFE_VTK_MESSAGE_LEN] = "", state[PETSC_MAX_PATH_LEN], state_file[PETSC_MAX_PATH_LEN];
-  char           piece_file[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN];
+  char           piece_file[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN] = "";
+  const char    *h5;
 
   PetscFunctionBeginUser;
   PetscCheck(results, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeResultsWriteState: results is NULL");
   comm = results->comm;
+  xdmf = results->format == TWINFE_RESULTS_FORMAT_XDMF ? PETSC_TRUE : PETSC_FALSE;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
   PetscCall(CheckMesh(dm));
@@ -1153,6 +1267,8 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
   PetscCall(CheckNames(comm, ncell, cell_names, cell_fields, "Cell"));
   PetscCall(StateName(results->basename, results->nstates, state));
   PetscCall(PetscSNPrintf(state_file, sizeof state_file, "%s.%s", state, size > 1 ? "pvtu" : "vtu"));
+  if (xdmf) PetscCall(TwinfeXDMFGetFileNames(results->xdmf, &h5, NULL));
+  if (xdmf) PetscCall(PetscStrncpy(state_file, h5, sizeof state_file));
 
   /* Collective part first, identical on every rank, so that a local failure cannot hang it. */
   PetscCall(PetscMalloc4(npoint, &point_ncomp, ncell, &cell_ncomp, npoint, &point_locals, npoint, &on_edges));
@@ -1164,21 +1280,30 @@ PetscErrorCode TwinfeResultsWriteState(TwinfeResults results, PetscReal time, DM
     if (on_edges[f]) pf.quadratic = PETSC_TRUE;
   PetscCall(CellFieldComponents(dm, ncell, cell_fields, cell_ncomp));
   PetscCall(GetLocalPointFields(npoint, point_fields, point_locals));
-  PetscCall(PreparePieceFile(results, state, state_file, piece_file));
-  PetscCall(PathIn(results, piece_file, path));
+  if (!xdmf) PetscCall(PreparePieceFile(results, state, state_file, piece_file));
+  if (!xdmf) PetscCall(PathIn(results, piece_file, path));
 
   /* Local part: build and write this rank's piece; failures are held until all ranks know. */
   ierr = TopologyGet(dm, &results->topology);
   if (!ierr && pf.quadratic) ierr = QuadraticTopologyGet(dm, &results->topology);
   if (!ierr) ierr = PieceBuild(&results->topology, &pf, ncell, cell_names, cell_fields, cell_ncomp, &piece);
-  if (!ierr) ierr = PieceWrite(&piece, results->compression, path, &ok, message);
+  if (!ierr && !xdmf) ierr = PieceWrite(&piece, results->compression, path, &ok, message);
   PetscCall(RestoreLocalPointFields(npoint, point_fields, point_locals));
   PetscCall(AnyRankFailed(comm, (ierr || !ok) ? PETSC_TRUE : PETSC_FALSE, &any));
   if (any) {
-    if (!ierr && ok) (void)remove(path); /* no pieces of a state that is not complete */
+    if (!ierr && ok && !xdmf) (void)remove(path); /* no pieces of a state that is not complete */
     PetscCall(PieceDestroy(&piece));
     PetscCall(PetscFree4(point_ncomp, cell_ncomp, point_locals, on_edges));
     PetscCall(RaiseFailure(ierr, ok, message, "Writing a piece"));
+  }
+  if (xdmf) { /* collective from here: the ranks' pieces go into the one file together */
+    ierr = WriteXDMFState(results, time, dm, state, &piece);
+    PetscCall(PieceDestroy(&piece));
+    PetscCall(PetscFree4(point_ncomp, cell_ncomp, point_locals, on_edges));
+    TwinfeReturnFreedMemory_Private();
+    PetscCall(ierr);
+    PetscCall(AppendState(results, time, state_file));
+    PetscFunctionReturn(0);
   }
 
   /* Rank 0: the summary (array names and components are the same in every piece) and .pvd. */

@@ -112,7 +112,7 @@ expected = """-o -twinfe_traceback -image -labels -names -image_repair_pinches -
   -surface_smooth_iterations -surface_smooth_passband -surface_feature_angle -surface_smooth_feature_edges
   -surface_smooth_nonmanifold -mesh_algorithm -mesh_optimize -mesh_threads -mesh_verbose -E -nu -density
   -organ_E -organ_nu -organ_density -tumor_E -tumor_nu -tumor_density -gravity -clamp_tags -clamp_axis -clamp_side
-  -clamp_fraction -elasticity_degree -partition_interpolate -results_compression -force""".split()
+  -clamp_fraction -elasticity_degree -partition_interpolate -results_compression -results_format -force""".split()
 for name in expected:
     ck.check(name in listed, f"demo -h does not list {name}")
 ck.check(listed.get("-E", "").replace(" ", "").endswith(":5000.") or "5000" in listed.get("-E", ""), f"-E default: {listed.get('-E')}")

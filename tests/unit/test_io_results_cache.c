@@ -1,5 +1,6 @@
 /* Unit tests of the io stage's faster result writing: every compressor reads back the same,
- * and the mesh arrays reused between states are rebuilt when the mesh changes.
+ * the mesh arrays reused between states are rebuilt when the mesh changes, and the XDMF format
+ * writes its two files.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _POSIX_C_SOURCE 200809L /* mkdir() under -std=c11 */
 #include "twinfe_checks.h"
@@ -9,23 +10,30 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <twinfe/io.h>
+#include <unistd.h>
 
 /* Coordinates are copied, not computed, and written as Float64 (losslessly compressed or
    not): the read-back must equal them up to the last bit; 1e-12 only allows for printing. */
 #define EXACT_TOL "1e-12"
 
+/* Whether the first limit bytes (at most 64 KiB) of a file contain text. */
+static PetscBool FileContains(const char *path, size_t limit, const char *text)
+{
+  static char buffer[65537];
+  size_t      n;
+  FILE       *fp = fopen(path, "rb");
+
+  if (!fp) return PETSC_FALSE;
+  n         = fread(buffer, 1, PetscMin(limit, sizeof buffer - 1), fp);
+  buffer[n] = '\0';
+  fclose(fp);
+  return strstr(buffer, text) ? PETSC_TRUE : PETSC_FALSE;
+}
+
 /* Whether the XML header of a .vtu (its first 4 KiB) contains text. */
 static PetscBool HeaderContains(const char *path, const char *text)
 {
-  char   header[4097];
-  size_t n;
-  FILE  *fp = fopen(path, "rb");
-
-  if (!fp) return PETSC_FALSE;
-  n         = fread(header, 1, sizeof header - 1, fp);
-  header[n] = '\0';
-  fclose(fp);
-  return strstr(header, text) ? PETSC_TRUE : PETSC_FALSE;
+  return FileContains(path, 4096, text);
 }
 
 static void MakeFolder(const char *name, char dir[PETSC_MAX_PATH_LEN])
@@ -217,6 +225,58 @@ START_TEST(test_side_file_written_and_listed)
 }
 END_TEST
 
+/* -results_format xdmf: the series is box.xdmf over box.h5 (listed once each, no file per state);
+   a state on another mesh writes another mesh group and the next on the box yet another; the
+   format is fixed once a state is written (the same again is kept); an unknown one is refused.
+   The values themselves are compared with the .vtu's in clients/test_results_xdmf. */
+START_TEST(test_xdmf_format_files)
+{
+  TwinfeTestBoxCase   box;
+  TwinfeResults       results, other = NULL;
+  TwinfeResultsFormat format;
+  DM                  moved;
+  const char         *pnames[] = {"coordinates"}, *cnames[] = {"centroid"};
+  const char *const  *files;
+  char                dir[PETSC_MAX_PATH_LEN], file[PETSC_MAX_PATH_LEN], **paths;
+  PetscInt            nfiles;
+
+  twinfe_test_box_case_create(&box);
+  TWINFE_CK(CreateMovedClone(box.dm, &moved));
+  MakeFolder("xdmf", dir);
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-results_format", "xdmf"));
+  TWINFE_CK(TwinfeResultsCreate(PETSC_COMM_WORLD, dir, "box", &results));
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-results_format"));
+  TWINFE_CK(TwinfeResultsGetFormat(results, &format));
+  ck_assert_int_eq((int)format, (int)TWINFE_RESULTS_FORMAT_XDMF);
+  TWINFE_CK(TwinfeResultsWriteState(results, 0.0, box.dm, 1, pnames, &box.coordinates, 1, cnames, &box.centroid));
+  TWINFE_CK_FAILS(TwinfeResultsSetFormat(results, TWINFE_RESULTS_FORMAT_VTU));
+  TWINFE_CK(TwinfeResultsSetFormat(results, TWINFE_RESULTS_FORMAT_XDMF));
+  TWINFE_CK(TwinfeResultsWriteState(results, 1.0, moved, 1, pnames, &box.coordinates, 1, cnames, &box.centroid));
+  TWINFE_CK(TwinfeResultsWriteState(results, 2.0, box.dm, 1, pnames, &box.coordinates, 1, cnames, &box.centroid));
+  TWINFE_CK(TwinfeResultsGetFiles(results, &nfiles, &files));
+  ck_assert_int_eq((int)nfiles, 4);
+  ck_assert_str_eq(files[0], "box.xdmf");
+  ck_assert_str_eq(files[3], "box.h5");
+  TWINFE_CK(TwinfeResultsGetWrittenPaths(results, &paths));
+  ck_assert_str_eq(paths[0], "box.xdmf");
+  ck_assert_str_eq(paths[1], "box.h5");
+  ck_assert_ptr_null(paths[2]);
+  TWINFE_CK(PetscStrArrayDestroy(&paths));
+  TWINFE_CK(TwinfeResultsDestroy(&results));
+  TWINFE_CK(PetscSNPrintf(file, sizeof file, "%s/box.xdmf", dir));
+  ck_assert(FileContains(file, 65536, "box.h5:/mesh_1/geometry") && FileContains(file, 65536, "box.h5:/mesh_2/topology"));
+  ck_assert(FileContains(file, 65536, "box.h5:/box_0002/coordinates") && FileContains(file, 65536, "<Time Value=\"2\"/>"));
+  TWINFE_CK(PetscSNPrintf(file, sizeof file, "%s/box_0000.vtu", dir));
+  ck_assert_int_ne(access(file, F_OK), 0);
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-results_format", "hdf5"));
+  TWINFE_CK_FAILS(TwinfeResultsCreate(PETSC_COMM_WORLD, dir, "other", &other));
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-results_format"));
+  ck_assert_ptr_null(other);
+  TWINFE_CK(DMDestroy(&moved));
+  twinfe_test_box_case_destroy(&box);
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("io_results_cache");
@@ -226,6 +286,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_bad_compression_refused);
   tcase_add_test(tc, test_mesh_rebuilt_for_another_dm);
   tcase_add_test(tc, test_side_file_written_and_listed);
+  tcase_add_test(tc, test_xdmf_format_files);
   suite_add_tcase(s, tc);
   return s;
 }
