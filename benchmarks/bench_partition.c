@@ -3,11 +3,11 @@
  * needing that many ranks. Per part count: cells per part (least, most, most over mean), the
  * faces between parts (the edge cut), the vertices on more than one part, and the unknowns per
  * part (most over mean) under four ownership rules for a shared vertex: every one to the lowest
- * part holding it (PETSc's default); each to the holder owning fewest so far, vertices in order
+ * part holding it (the mirror of PETSc's default, the highest); each to the holder owning fewest so far, vertices in order
  * (what DMPlexSetPartitionBalance and refine.c did before); the same after every part's private
  * vertices are counted (so that a part rich in them takes fewer shared); and the library's own
  * rule (TwinfePartitionBalanceOwnersSerial: the steps the ranks run in ownership.c, every part
- * emulated here, each vertex's hub its lowest part as after DMPlexDistribute), with its rounds.
+ * emulated here, each vertex's hub its highest part, PETSc's default root), with its rounds.
  * usage: bench_partition MESH.msh [parts ...]   (default parts: 2 16 128 1024)
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <petsctime.h>
@@ -49,8 +49,8 @@ static PetscErrorCode VertexParts(PetscInt nv, PetscInt nt, const PetscInt tets[
   PetscFunctionReturn(0);
 }
 
-/* Each vertex's parts made distinct and ascending (in place: start[] and parts[] shrink),
-   so that the lowest, the hub after DMPlexDistribute, comes first. */
+/* Each vertex's parts made distinct (in place: start[] and parts[] shrink), the highest first:
+   the hub, whose copy PETSc's default makes the point SF's root; the others ascending. */
 static void DistinctParts(PetscInt nv, PetscInt start[], PetscInt parts[])
 {
   PetscInt n = 0, from = start[0];
@@ -58,8 +58,12 @@ static void DistinctParts(PetscInt nv, PetscInt start[], PetscInt parts[])
     PetscInt k = start[v + 1] - from;
     PetscCallAbort(PETSC_COMM_SELF, PetscSortRemoveDupsInt(&k, parts + from));
     start[v] = n;
-    for (PetscInt i = 0; i < k; ++i) /* n <= from: copying down is safe */
-      parts[n++] = parts[from + i];
+    if (k) { /* n <= from, and the k moved end within the vertex's old range */
+      const PetscInt hub = parts[from + k - 1];
+      PetscCallAbort(PETSC_COMM_SELF, PetscArraymove(parts + n + 1, parts + from, k - 1));
+      parts[n] = hub;
+      n += k;
+    }
     from = start[v + 1];
   }
   start[nv] = n;
@@ -148,7 +152,7 @@ static PetscErrorCode Measure(TwinfeMesh mesh, PetscInt nparts, Quality *q, Pets
     owner[v] = fewest;
   }
   q->informed_rule_imbalance = MostOverMean(balanced, nparts);
-  /* the library's rule, from each vertex's distinct parts, lowest first */
+  /* the library's rule, from each vertex's distinct parts, its hub first */
   PetscCall(LibraryRule(nparts, nv, start, parts, owner, q));
   PetscCall(PetscFree(owner));
   PetscCall(PetscFree(start));

@@ -31,8 +31,8 @@
 
 #include "partition_impl.h"
 
-/* More rounds than this means something is wrong (a round moves at least one point and the
-   rounds of the CT mesh at 1024 parts number in the tens): stop and say so. */
+/* A safety stop, far beyond need (a round moves at least one point; the CT mesh's vertices at
+   1024 parts take 231 rounds): past it the owners stay as they are, and -info says so. */
 #define MAX_ROUNDS 10000
 
 /* Shared points as some parts see them: holders of item i (distinct parts, its hub first) are
@@ -244,7 +244,7 @@ static PetscErrorCode NeighboursByPart(PetscInt nparts, const Items *it, const P
 . npoints - points
 . start   - npoints + 1 offsets into holders
 - holders - the distinct parts holding each point, its hub first (the part whose point is the
-            root in the point SF as found: the lowest one after DMPlexDistribute); a point with
+            root in the point SF as found; PETSc's default root is the highest); a point with
             one holder is private, with none is owned by no part
 
   Output Parameters:
@@ -537,6 +537,7 @@ static PetscErrorCode BalanceStratum(Stratum *s, PetscInt *rounds)
     PetscCall(SpreadOwners(s, proposal, at_hub));
   }
   *rounds = round;
+  if (round == MAX_ROUNDS) PetscCall(PetscInfo(NULL, "ownership: stopped at the limit of %d rounds\n", MAX_ROUNDS));
   PetscCall(PetscFree4(counts, delta, partner, flow));
   PetscCall(PetscFree2(proposal, at_hub));
   PetscCall(PetscFree2(sizes, displs));
@@ -668,13 +669,16 @@ static PetscErrorCode IsShared(DM dm, PetscBool *shared)
 /* Declared in partition_impl.h. */
 PetscErrorCode TwinfePartitionBalanceOwnership_Private(DM dm)
 {
-  Stratum   strata[2];
-  PetscInt  depths[2], nstrata = 0, pStart, pEnd, *item, *hub_item, rounds[2] = {0, 0};
-  PetscBool shared;
+  static PetscLogEvent event = -1;
+  Stratum              strata[2];
+  PetscInt             depths[2], nstrata = 0, pStart, pEnd, *item, *hub_item, rounds[2] = {0, 0};
+  PetscBool            shared;
 
   PetscFunctionBegin;
   PetscCall(IsShared(dm, &shared));
   if (!shared) PetscFunctionReturn(0);
+  if (event < 0) PetscCall(PetscLogEventRegister("TwinfeOwnership", DM_CLASSID, &event)); /* in -log_view */
+  PetscCall(PetscLogEventBegin(event, dm, 0, 0, 0));
   PetscCall(StrataWithUnknowns(dm, depths, &nstrata));
   PetscCall(DMPlexGetChart(dm, &pStart, &pEnd));
   PetscCall(PetscMalloc2(pEnd + 1, &item, pEnd + 1, &hub_item));
@@ -690,5 +694,6 @@ PetscErrorCode TwinfePartitionBalanceOwnership_Private(DM dm)
                       rounds[0], rounds[1]));
   for (PetscInt k = 0; k < nstrata; ++k)
     PetscCall(StratumDestroy(&strata[k]));
+  PetscCall(PetscLogEventEnd(event, dm, 0, 0, 0));
   PetscFunctionReturn(0);
 }
