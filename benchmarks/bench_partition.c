@@ -2,19 +2,21 @@
  * TwinfePartitionDistribute makes for that many ranks) into 2, 16, 128, 1024 ... parts, without
  * needing that many ranks. Per part count: cells per part (least, most, most over mean), the
  * faces between parts (the edge cut), the vertices on more than one part, and the unknowns per
- * part (most over mean) under three ownership rules for a shared vertex: every one to the lowest
- * part holding it (PETSc's default); each to the holder owning fewest so far, vertices in order
- * (what DMPlexSetPartitionBalance and refine.c's ChooseFineOwners aim at); and the same after
- * every part's private vertices are counted (so that a part rich in them takes fewer shared);
- * and that improved by sweeps moving a shared vertex to a holder owning at least 2 fewest.
+ * part (most over mean) under four ownership rules for a shared vertex: every one to the lowest
+ * part holding it (the mirror of PETSc's default, the highest); each to the holder owning fewest so far, vertices in order
+ * (what DMPlexSetPartitionBalance and refine.c did before); the same after every part's private
+ * vertices are counted (so that a part rich in them takes fewer shared); and the library's own
+ * rule (TwinfePartitionBalanceOwnersSerial: the steps the ranks run in ownership.c, every part
+ * emulated here, each vertex's hub its highest part, PETSc's default root), with its rounds.
  * usage: bench_partition MESH.msh [parts ...]   (default parts: 2 16 128 1024)
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <petsctime.h>
 #include <twinfe/twinfe.h>
 
 typedef struct {
-  PetscInt  cells_min, cells_max, cut, interface_vertices;
-  PetscReal cells_imbalance, lowest_rule_imbalance, balanced_rule_imbalance, informed_rule_imbalance, swept_rule_imbalance;
+  PetscInt  cells_min, cells_max, cut, interface_vertices, rounds;
+  PetscReal cells_imbalance, lowest_rule_imbalance, balanced_rule_imbalance, informed_rule_imbalance, library_rule_imbalance;
+  PetscReal library_seconds;
 } Quality;
 
 static PetscReal MostOverMean(const PetscInt count[], PetscInt n)
@@ -44,6 +46,46 @@ static PetscErrorCode VertexParts(PetscInt nv, PetscInt nt, const PetscInt tets[
     for (int k = 0; k < 4; ++k)
       (*parts)[fill[tets[4 * t + k]]++] = part[t];
   PetscCall(PetscFree(fill));
+  PetscFunctionReturn(0);
+}
+
+/* Each vertex's parts made distinct (in place: start[] and parts[] shrink), the highest first:
+   the hub, whose copy PETSc's default makes the point SF's root; the others ascending. */
+static void DistinctParts(PetscInt nv, PetscInt start[], PetscInt parts[])
+{
+  PetscInt n = 0, from = start[0];
+  for (PetscInt v = 0; v < nv; ++v) {
+    PetscInt k = start[v + 1] - from;
+    PetscCallAbort(PETSC_COMM_SELF, PetscSortRemoveDupsInt(&k, parts + from));
+    start[v] = n;
+    if (k) { /* n <= from, and the k moved end within the vertex's old range */
+      const PetscInt hub = parts[from + k - 1];
+      PetscCallAbort(PETSC_COMM_SELF, PetscArraymove(parts + n + 1, parts + from, k - 1));
+      parts[n] = hub;
+      n += k;
+    }
+    from = start[v + 1];
+  }
+  start[nv] = n;
+}
+
+/* The unknowns' imbalance under TwinfePartitionBalanceOwnersSerial, and its rounds and time. */
+static PetscErrorCode LibraryRule(PetscInt nparts, PetscInt nv, PetscInt start[], PetscInt parts[], PetscInt owner[], Quality *q)
+{
+  PetscInt      *owned;
+  PetscLogDouble t0, t1;
+
+  PetscFunctionBeginUser;
+  DistinctParts(nv, start, parts);
+  PetscCall(PetscTime(&t0));
+  PetscCall(TwinfePartitionBalanceOwnersSerial(nparts, nv, start, parts, owner, &q->rounds));
+  PetscCall(PetscTime(&t1));
+  q->library_seconds = t1 - t0;
+  PetscCall(PetscCalloc1(nparts, &owned));
+  for (PetscInt v = 0; v < nv; ++v)
+    if (owner[v] >= 0) owned[owner[v]]++;
+  q->library_rule_imbalance = MostOverMean(owned, nparts);
+  PetscCall(PetscFree(owned));
   PetscFunctionReturn(0);
 }
 
@@ -110,19 +152,8 @@ static PetscErrorCode Measure(TwinfeMesh mesh, PetscInt nparts, Quality *q, Pets
     owner[v] = fewest;
   }
   q->informed_rule_imbalance = MostOverMean(balanced, nparts);
-  /* swept: then shared vertices move from their owner to a holder owning at least 2 fewer,
-     sweep after sweep, while any moves */
-  for (PetscInt sweep = 0, moved = 1; moved && sweep < 100; ++sweep) {
-    moved = 0;
-    for (PetscInt v = 0; v < nv; ++v) {
-      PetscInt best = owner[v];
-      for (PetscInt s = start[v]; s < start[v + 1]; ++s)
-        if (balanced[parts[s]] + 1 < balanced[best]) best = parts[s];
-      if (best == owner[v]) continue;
-      balanced[owner[v]]--, balanced[best]++, owner[v] = best, moved++;
-    }
-  }
-  q->swept_rule_imbalance = MostOverMean(balanced, nparts);
+  /* the library's rule, from each vertex's distinct parts, its hub first */
+  PetscCall(LibraryRule(nparts, nv, start, parts, owner, q));
   PetscCall(PetscFree(owner));
   PetscCall(PetscFree(start));
   PetscCall(PetscFree(parts));
@@ -151,18 +182,19 @@ int main(int argc, char **argv)
   PetscCall(TwinfeMeshGetVertices(mesh, &nv, NULL));
   PetscCall(TwinfeMeshGetTetrahedra(mesh, &nt, NULL, NULL));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %" PetscInt_FMT " tets, %" PetscInt_FMT " vertices\n", argv[1], nt, nv));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "parts  cells/part min-max  cells imb  cut faces  interface vertices  "
-                                         "unknowns imb (lowest / in turn / private first / swept)  METIS s\n"));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "parts  cells/part min-max  cells imb  cut faces  interface vertices  "
+                        "unknowns imb (lowest / in turn / private first / library)  rounds  library s  METIS s\n"));
   for (PetscInt i = 0; i < ncounts; ++i) {
     Quality   q       = {0};
     PetscReal seconds = 0;
     PetscCall(Measure(mesh, counts[i], &q, &seconds));
     PetscCall(PetscPrintf(PETSC_COMM_SELF,
                           "%5" PetscInt_FMT "  %8" PetscInt_FMT "-%-8" PetscInt_FMT "  %9.4f  %9" PetscInt_FMT
-                          "  %18" PetscInt_FMT "  %14.4f / %.4f / %.4f / %-7.4f  %7.2f\n",
+                          "  %18" PetscInt_FMT "  %14.4f / %.4f / %.4f / %-7.4f  %6" PetscInt_FMT "  %9.2f  %7.2f\n",
                           counts[i], q.cells_min, q.cells_max, (double)q.cells_imbalance, q.cut, q.interface_vertices,
                           (double)q.lowest_rule_imbalance, (double)q.balanced_rule_imbalance, (double)q.informed_rule_imbalance,
-                          (double)q.swept_rule_imbalance, (double)seconds));
+                          (double)q.library_rule_imbalance, q.rounds, (double)q.library_seconds, (double)seconds));
   }
   PetscCall(TwinfeMeshDestroy(&mesh));
   PetscCall(PetscFinalize());

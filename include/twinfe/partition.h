@@ -15,6 +15,15 @@ PETSC_EXTERN PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh 
    faces between parts. To study partitions into more parts than there are ranks. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfePartitionComputeParts(TwinfeMesh mesh, PetscInt nparts, PetscInt part[], PetscInt *cut);
 
+/* Who owns the points several parts hold, as TwinfePartitionDistribute and TwinfePartitionRefine
+   decide it on the ranks (each shared vertex, and edge, to one holder so that every part owns
+   close to the mean), emulated for nparts parts in one process: to study many parts with few
+   ranks. Point i is held by the distinct parts holders[start[i] .. start[i + 1]), its hub (the
+   part whose copy is the point SF's root as found) first; owner[i] gets its part (-1: none
+   holds it); rounds (may be NULL) the hand-over rounds run. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePartitionBalanceOwnersSerial(PetscInt nparts, PetscInt npoints, const PetscInt start[],
+                                                               const PetscInt holders[], PetscInt owner[], PetscInt *rounds);
+
 /* Interpolated tet mesh of the box [lo, hi] (mm), n[k] hexes per direction split into 6 tets
    each, built on rank 0 and distributed: "Cell Sets" 1 everywhere, "Face Sets" 1/2 on x = lo/hi,
    3/4 on y = lo/hi, 5/6 on z = lo/hi. For tests and benchmarks (PETSc 3.18's simplex

@@ -313,9 +313,11 @@ static PetscErrorCode DistributeWithPartition(DM *dm, TwinfeMesh mesh, PetscBool
   PetscCall(PetscPartitionerShellSetPartition(partitioner, size, sizes, points));
   PetscCall(PetscFree(sizes));
   PetscCall(PetscFree(points));
-  /* Shared vertices (the unknowns on them) spread over the ranks that hold them, not all given
-     to one side: on the phantom at 4 mm the unknowns' imbalance (most over mean) fell from 1.061
-     to 1.005 on 2 ranks and from 1.117 to 1.016 on 3, with the same cells (docs/performance.md). */
+  /* The shared points spread over their ranks by PETSc: the vertices' and edges' owners are
+     chosen again after (ownership.c), but the faces' stay, and an interface face is integrated
+     by its owner from its side. Without this, every face to the highest rank, the finite-strain
+     retractor case of tests/mpi/test_ranks_agree_physics.py on 3 ranks differed from 1 rank by
+     3.6e-3 and its forces no longer balanced: the faces' integration depends on their owners. */
   PetscCall(DMPlexSetPartitionBalance(*dm, PETSC_TRUE));
   PetscCall(DMPlexDistribute(*dm, 0, NULL, &distributed)); /* no overlap: the assembly adds across ranks */
   if (distributed) {
@@ -343,6 +345,9 @@ PetscErrorCode TwinfePartitionDistribute(MPI_Comm comm, TwinfeMesh mesh, DM *dm)
   PetscCall(TwinfeRunOnRoot(comm, on_root ? LabelCellsOnRoot(*dm, mesh) : 0));
   PetscCall(DistributeWithPartition(dm, mesh, on_root));
   PetscCall(TwinfeInterpolateAndLabelFaces_Private(dm));
+  /* Who owns the shared vertices and edges decides the unknowns per rank, which equal cells do
+     not make equal: balanced here, once the edges exist (ownership.c; docs/performance.md). */
+  PetscCall(TwinfePartitionBalanceOwnership_Private(*dm));
   PetscCall(PetscObjectSetName((PetscObject)*dm, "mesh"));
   PetscFunctionReturn(0);
 }

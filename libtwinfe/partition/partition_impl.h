@@ -16,3 +16,8 @@ PETSC_INTERN PetscErrorCode TwinfeGetFacetLabel_Private(DM dm, PetscInt opposite
 /* Interpolate (TwinfeInterpolateTets), then turn the carried facet tags into "Face Sets" on the
    faces and drop the four labels. Collective. */
 PETSC_INTERN PetscErrorCode TwinfeInterpolateAndLabelFaces_Private(DM *dm);
+/* On a distributed DMPlex before any section, numbering or global vector is made from it:
+   each shared vertex (and edge, on an interpolated mesh: P2 puts dofs there) owned by one of
+   its ranks so that every rank owns close to the mean of each (ownership.c says how), the
+   point SF rewritten to match. Deterministic. Nothing on one rank. Collective. */
+PETSC_INTERN PetscErrorCode TwinfePartitionBalanceOwnership_Private(DM dm);

@@ -12,7 +12,7 @@
  * refine_regular cuts along a fixed one and took the phantom's min radius ratio from 0.277 to
  * 0.059 in one step; docs/stack-measurements.md). Fine vertices are the coarse vertices and
  * the coarse edges' midpoints, each rank's in the order of its coarse points, shared where
- * the coarse point was, owned by the holders in turn (ChooseFineOwners); the fine cells
+ * the coarse point was (ShareFineVertices; owners balanced by ownership.c); the fine cells
  * are listed by them (DMPlexBuildFromCellList, per rank) and our bulk interpolation makes the
  * faces and edges and their sharing (interpolate.c). A coarse cell's region goes to its children; a tagged coarse face's tag
  * goes to the child faces inside it, carried on the child cells as distribute.c carries
@@ -361,88 +361,57 @@ static PetscErrorCode CoarseDestroy(Coarse *c)
   PetscFunctionReturn(0);
 }
 
-/* Who owns each shared fine vertex, and its number there. The coarse point's owner lists the
-   ranks holding the point (its own and the SF's leaves, gathered with their fine vertex
-   numbers) and hands the shared points out to them in turn, so that each rank owns about its
-   share of the interface's unknowns (the coarse edges' owners, which the midpoints would
-   otherwise follow, are mostly the lower rank); every holder then learns the choice. owner[p]
-   is (rank, fine vertex there) for every shared coarse vertex or edge p, (-1, -1) elsewhere. */
-static PetscErrorCode ChooseFineOwners(const Coarse *c, PetscSF coarse_sf, const PetscInt fine_point[], PetscInt pEnd,
-                                       PetscInt owner[])
-{
-  PetscMPIInt     rank;
-  PetscInt        nroots, nmulti = 0, next = 0, *mine, *gathered, *choice;
-  const PetscInt *degree;
-
-  PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)c->dm), &rank));
-  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, NULL, NULL, NULL));
-  PetscCall(PetscSFComputeDegreeBegin(coarse_sf, &degree));
-  PetscCall(PetscSFComputeDegreeEnd(coarse_sf, &degree));
-  for (PetscInt p = 0; p < nroots; ++p)
-    nmulti += degree[p];
-  PetscCall(PetscMalloc3(2 * pEnd, &mine, 2 * (nmulti + 1), &gathered, 2 * pEnd, &choice));
-  for (PetscInt p = 0; p < pEnd; ++p) {
-    mine[2 * p]       = rank;
-    mine[2 * p + 1]   = fine_point[p];
-    choice[2 * p]     = -1;
-    choice[2 * p + 1] = -1;
-  }
-  PetscCall(PetscSFGatherBegin(coarse_sf, MPIU_2INT, mine, gathered));
-  PetscCall(PetscSFGatherEnd(coarse_sf, MPIU_2INT, mine, gathered));
-  for (PetscInt p = 0, m = 0; p < nroots; m += degree[p], ++p) {
-    PetscInt k;
-    if (!degree[p] || fine_point[p] < 0) continue;
-    k                 = next++ % (degree[p] + 1); /* 0: this rank keeps it; else the k-th holder takes it */
-    choice[2 * p]     = k ? gathered[2 * (m + k - 1)] : rank;
-    choice[2 * p + 1] = k ? gathered[2 * (m + k - 1) + 1] : fine_point[p];
-  }
-  PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_2INT, choice, owner, MPI_REPLACE)); /* to the leaves */
-  PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_2INT, choice, owner, MPI_REPLACE));
-  for (PetscInt p = 0; p < nroots; ++p) /* and the roots' own */
-    if (choice[2 * p] >= 0) owner[2 * p] = choice[2 * p], owner[2 * p + 1] = choice[2 * p + 1];
-  PetscCall(PetscFree3(mine, gathered, choice));
-  PetscFunctionReturn(0);
-}
-
-/* A fine vertex is shared as its coarse vertex or edge was; among the ranks holding it, the one
-   ChooseFineOwners picks owns it and the others' copies are leaves pointing to it. */
+/* A fine vertex is shared as its coarse vertex or edge was, first owned where that was: each
+   leaf of the coarse SF among vertices and edges becomes a leaf to the root's fine vertex (its
+   number there sent over the coarse SF). TwinfePartitionBalanceOwnership_Private then picks
+   the owners that balance the unknowns (RefineOnce). */
 static PetscErrorCode ShareFineVertices(const Coarse *c, DM fine)
 {
-  PetscSF      coarse_sf, sf;
-  PetscInt     pStart, pEnd, nroots, n = 0, *fine_point, *owner, *ilocal;
-  PetscSFNode *iremote;
-  PetscMPIInt  rank;
+  PetscSF            coarse_sf, sf;
+  PetscInt           pEnd, nroots, nleaves, n = 0, *fine_point, *root_point, *ilocal;
+  const PetscInt    *leaves;
+  const PetscSFNode *remote;
+  PetscSFNode       *iremote;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_rank(PetscObjectComm((PetscObject)c->dm), &rank));
   PetscCall(DMGetPointSF(c->dm, &coarse_sf));
-  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, NULL, NULL, NULL));
-  PetscCall(DMPlexGetChart(c->dm, &pStart, &pEnd));
-  PetscCall(PetscMalloc2(pEnd, &fine_point, 2 * pEnd, &owner));
+  PetscCall(PetscSFGetGraph(coarse_sf, &nroots, &nleaves, &leaves, &remote));
+  PetscCall(DMPlexGetChart(c->dm, NULL, &pEnd));
+  PetscCall(PetscMalloc2(pEnd, &fine_point, pEnd, &root_point));
   for (PetscInt p = 0; p < pEnd; ++p)
-    fine_point[p] = -1, owner[2 * p] = owner[2 * p + 1] = -1;
+    fine_point[p] = root_point[p] = -1;
   for (PetscInt p = c->vStart; p < c->vEnd; ++p)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
   for (PetscInt p = c->eStart; p < c->eEnd; ++p)
     fine_point[p] = c->nfine_cells + FineVertex(c, p);
   /* a serial mesh's SF may have no graph at all: nothing is shared (and a debug PETSc refuses
      communication on it) */
-  if (nroots >= 0) PetscCall(ChooseFineOwners(c, coarse_sf, fine_point, pEnd, owner));
-  PetscCall(PetscMalloc1(pEnd, &ilocal));
-  PetscCall(PetscMalloc1(pEnd, &iremote));
-  for (PetscInt p = 0; p < pEnd; ++p) {
-    if (fine_point[p] < 0 || owner[2 * p] < 0 || owner[2 * p] == rank) continue; /* not shared, or ours */
+  if (nroots >= 0) {
+    PetscCall(PetscSFBcastBegin(coarse_sf, MPIU_INT, fine_point, root_point, MPI_REPLACE));
+    PetscCall(PetscSFBcastEnd(coarse_sf, MPIU_INT, fine_point, root_point, MPI_REPLACE));
+  } else
+    nleaves = 0;
+  PetscCall(PetscMalloc1(nleaves + 1, &ilocal));
+  PetscCall(PetscMalloc1(nleaves + 1, &iremote));
+  for (PetscInt l = 0; l < nleaves; ++l) {
+    const PetscInt p = leaves ? leaves[l] : l;
+    if (fine_point[p] < 0) continue; /* a face */
     ilocal[n]        = fine_point[p];
-    iremote[n].rank  = owner[2 * p];
-    iremote[n].index = owner[2 * p + 1];
+    iremote[n].rank  = remote[l].rank;
+    iremote[n].index = root_point[p];
     n++;
+  }
+  { /* leaves in point order, as DMPlex keeps them */
+    PetscSFNode *scratch;
+    PetscCall(PetscMalloc1(n + 1, &scratch));
+    PetscCall(PetscSortIntWithDataArray(n, ilocal, iremote, sizeof(PetscSFNode), scratch));
+    PetscCall(PetscFree(scratch));
   }
   PetscCall(PetscSFCreate(PetscObjectComm((PetscObject)fine), &sf));
   PetscCall(PetscSFSetGraph(sf, c->nfine_cells + c->nfine_vertices, n, ilocal, PETSC_OWN_POINTER, iremote, PETSC_OWN_POINTER));
   PetscCall(DMSetPointSF(fine, sf));
   PetscCall(PetscSFDestroy(&sf));
-  PetscCall(PetscFree2(fine_point, owner));
+  PetscCall(PetscFree2(fine_point, root_point));
   PetscFunctionReturn(0);
 }
 
@@ -476,6 +445,7 @@ static PetscErrorCode RefineOnce(DM coarse, PetscBool cell_vertex, DM *fine)
   PetscCall(LabelFineCells(*fine, cell_vertex, c.nfine_cells, regions, tags));
   PetscCall(PetscFree3(cells, regions, tags));
   if (!cell_vertex) PetscCall(TwinfeInterpolateAndLabelFaces_Private(fine));
+  PetscCall(TwinfePartitionBalanceOwnership_Private(*fine)); /* the unknowns per rank, after the edges exist */
   PetscCall(PetscNew(&vp));
   PetscCall(FindParents(&c, vp));
   PetscCall(AttachParents(*fine, vp));

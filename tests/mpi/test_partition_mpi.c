@@ -384,13 +384,187 @@ START_TEST(partition_quality_counts_cut_and_interface)
   ck_assert_int_eq(qcv.interface_vertices, qfull.interface_vertices);
   ck_assert_int_eq(qcv.cells_max, qfull.cells_max);
   if (size == 2) ck_assert_int_eq(qcv.interface_vertices, ExtraVertexCopies(cv));
-  /* the shared fine vertices are handed out over their ranks: owned vertices 1.017 (2 ranks)
-     and 1.033 (3) over the mean, where following the coarse edges' owners gave 1.024 and 1.067 */
+  /* the shared fine vertices' owners balanced (ownership.c; shared_points_owned_in_balance holds
+     it to its bound), where following the coarse edges' owners gave 1.024 (2 ranks) and 1.067 (3) */
   ck_assert_double_le(OwnedVertexImbalance(cv), 1.045);
   ck_assert_double_le(OwnedVertexImbalance(full), 1.045);
   TWINFE_CK(DMDestroy(&cv));
   TWINFE_CK(DMDestroy(&full));
   TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
+/* ---- who owns the shared points (partition/ownership.c) ---- */
+
+/* Points of depth `depth` this rank owns (not leaves of the point SF). */
+static PetscInt OwnedAtDepth(DM dm, PetscInt depth)
+{
+  return DepthSize(dm, depth) - SharedAtDepth(dm, depth);
+}
+
+/* The point SF of a non-overlapping mesh is sound: PETSc's checks pass, PetscSFSetUp too, and
+   every leaf points to a root that is no leaf itself (one owner per shared point: with the
+   owned counts summing to the mesh's, each point has exactly one root). */
+static void AssertPointSFSound(DM dm)
+{
+  PetscSF         sf;
+  PetscInt        nroots, nleaves, bad = 0, pEnd;
+  const PetscInt *leaves;
+  PetscInt       *is_leaf, *root_is_leaf;
+  TWINFE_CK(DMGetPointSF(dm, &sf));
+  TWINFE_CK(PetscSFSetUp(sf));
+  TWINFE_CK(PetscSFGetGraph(sf, &nroots, &nleaves, &leaves, NULL));
+  TWINFE_CK(DMPlexGetChart(dm, NULL, &pEnd));
+  TWINFE_CK(PetscCalloc2(pEnd + 1, &is_leaf, pEnd + 1, &root_is_leaf));
+  for (PetscInt l = 0; l < nleaves; ++l)
+    is_leaf[leaves ? leaves[l] : l] = 1;
+  TWINFE_CK(PetscSFBcastBegin(sf, MPIU_INT, is_leaf, root_is_leaf, MPI_REPLACE));
+  TWINFE_CK(PetscSFBcastEnd(sf, MPIU_INT, is_leaf, root_is_leaf, MPI_REPLACE));
+  for (PetscInt l = 0; l < nleaves; ++l)
+    bad += root_is_leaf[leaves ? leaves[l] : l];
+  TWINFE_CK(PetscFree2(is_leaf, root_is_leaf));
+  ck_assert_int_eq(twinfe_test_global_sum(bad), 0);
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+  AssertOnAllRanks(DMPlexCheckPointSF(dm, NULL, PETSC_FALSE), "DMPlexCheckPointSF");
+  PetscPopErrorHandler();
+}
+
+/* What the rule guarantees, checked from the point SF alone: no rank owns a point of depth
+   `depth` that a rank owning 2 or more fewer of them holds (the hand-over rounds stop only
+   then). Returns the owned counts' spread (most less least over the ranks). */
+static PetscInt AssertLocallyBalanced(DM dm, PetscInt depth)
+{
+  PetscSF         sf;
+  PetscMPIInt     rank, size;
+  PetscInt        owned = OwnedAtDepth(dm, depth), *counts, nroots, sStart, sEnd, ngathered = 0, pEnd, most = 0, least, worst = 0;
+  const PetscInt *degree;
+  PetscInt       *ranks, *gathered;
+  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  TWINFE_CK(PetscMalloc1(size, &counts));
+  MPI_Allgather(&owned, 1, MPIU_INT, counts, 1, MPIU_INT, PETSC_COMM_WORLD);
+  TWINFE_CK(DMGetPointSF(dm, &sf));
+  TWINFE_CK(PetscSFGetGraph(sf, &nroots, NULL, NULL, NULL));
+  TWINFE_CK(DMPlexGetChart(dm, NULL, &pEnd));
+  TWINFE_CK(DMPlexGetDepthStratum(dm, depth, &sStart, &sEnd));
+  TWINFE_CK(PetscSFComputeDegreeBegin(sf, &degree));
+  TWINFE_CK(PetscSFComputeDegreeEnd(sf, &degree));
+  for (PetscInt p = 0; p < nroots; ++p)
+    ngathered += degree[p];
+  TWINFE_CK(PetscMalloc2(pEnd + 1, &ranks, ngathered + 1, &gathered));
+  for (PetscInt p = 0; p < pEnd; ++p)
+    ranks[p] = rank;
+  TWINFE_CK(PetscSFGatherBegin(sf, MPIU_INT, ranks, gathered));
+  TWINFE_CK(PetscSFGatherEnd(sf, MPIU_INT, ranks, gathered));
+  for (PetscInt p = 0, g = 0; p < nroots; g += degree[p], ++p)
+    for (PetscInt k = 0; k < degree[p] && p >= sStart && p < sEnd; ++k)
+      worst = PetscMax(worst, counts[rank] - counts[gathered[g + k]]);
+  MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPIU_INT, MPI_MAX, PETSC_COMM_WORLD);
+  ck_assert_msg(worst <= 1, "depth %d: a rank owns a point held by a rank owning %d fewer", (int)depth, (int)worst);
+  least = counts[0];
+  for (PetscMPIInt r = 0; r < size; ++r)
+    most = PetscMax(most, counts[r]), least = PetscMin(least, counts[r]);
+  TWINFE_CK(PetscFree2(ranks, gathered));
+  TWINFE_CK(PetscFree(counts));
+  return most - least;
+}
+
+/* The same mesh on this rank alone: how many points of each depth it has. */
+static void SerialSizes(const PetscInt nn[3], const PetscReal lo[3], const PetscReal hi[3], PetscInt levels, PetscInt sizes[2])
+{
+  DM box, fine;
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_SELF, nn, lo, hi, &box));
+  TWINFE_CK(TwinfePartitionRefine(box, levels, &fine));
+  sizes[0] = DepthSize(fine, 0);
+  sizes[1] = DepthSize(fine, 1);
+  TWINFE_CK(DMDestroy(&fine));
+  TWINFE_CK(DMDestroy(&box));
+}
+
+/* Ownership after distribution and after both kinds of refinement: one owner per shared vertex
+   and edge (owned counts add up to the serial mesh's), a sound point SF, no rank owning a point
+   a rank with 2 fewer holds, so that on these boxes (every rank sharing points with the others)
+   any two ranks' owned vertices, and edges, differ by at most the ranks' number; and the same
+   owners when done again. */
+START_TEST(shared_points_owned_in_balance)
+{
+  PetscInt    nn[3] = {5, 3, 4}, levels[3] = {0, 1, 2}, serial[2];
+  PetscReal   lo[3] = {0, 0, 0}, hi[3] = {5, 3, 4};
+  DM          coarse, again;
+  PetscMPIInt size;
+  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &coarse));
+  for (int l = 0; l < 3; ++l) {
+    for (int cell_vertex = 0; cell_vertex < (levels[l] ? 2 : 1); ++cell_vertex) {
+      DM       fine;
+      PetscInt spread;
+      if (cell_vertex)
+        TWINFE_CK(TwinfePartitionRefineCellVertex(coarse, levels[l], &fine));
+      else
+        TWINFE_CK(TwinfePartitionRefine(coarse, levels[l], &fine));
+      SerialSizes(nn, lo, hi, levels[l], serial);
+      AssertPointSFSound(fine);
+      ck_assert_int_eq(twinfe_test_global_sum(OwnedAtDepth(fine, 0)), serial[0]);
+      spread = AssertLocallyBalanced(fine, 0);
+      ck_assert_msg(spread <= size, "level %d: owned vertices %d apart on %d ranks", (int)levels[l], (int)spread, (int)size);
+      if (!cell_vertex) {
+        ck_assert_int_eq(twinfe_test_global_sum(OwnedAtDepth(fine, 1)), serial[1]);
+        spread = AssertLocallyBalanced(fine, 1);
+        ck_assert_msg(spread <= size, "level %d: owned edges %d apart on %d ranks", (int)levels[l], (int)spread, (int)size);
+      }
+      TWINFE_CK(DMDestroy(&fine));
+    }
+  }
+  /* deterministic: the same leaves pointing to the same owners */
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &again));
+  {
+    PetscSF            a, b;
+    PetscInt           na, nb, differ = 0;
+    const PetscInt    *la, *lb;
+    const PetscSFNode *ra, *rb;
+    TWINFE_CK(DMGetPointSF(coarse, &a));
+    TWINFE_CK(DMGetPointSF(again, &b));
+    TWINFE_CK(PetscSFGetGraph(a, NULL, &na, &la, &ra));
+    TWINFE_CK(PetscSFGetGraph(b, NULL, &nb, &lb, &rb));
+    ck_assert_int_eq(na, nb);
+    for (PetscInt l = 0; l < na; ++l)
+      differ += la[l] != lb[l] || ra[l].rank != rb[l].rank || ra[l].index != rb[l].index;
+    ck_assert_int_eq(twinfe_test_global_sum(differ), 0);
+  }
+  TWINFE_CK(DMDestroy(&again));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
+/* The many-part emulation on a made-up sharing (any rank runs it alone): every held point gets
+   one of its holders, and no part owns a point held by a part owning 2 or more fewer. */
+START_TEST(serial_emulation_balances_made_up_sharing)
+{
+  const PetscInt nparts = 7, npoints = 400;
+  PetscInt      *start, *holders, *owner, *counts, rounds, n = 0;
+  TWINFE_CK(PetscMalloc4(npoints + 1, &start, 3 * npoints, &holders, npoints, &owner, nparts, &counts));
+  for (PetscInt i = 0; i < npoints; ++i) { /* part 0 rich in private points; shared ones along a chain of parts */
+    const PetscInt a = (i * 7919) % nparts, b = (a + 1 + i % 2) % nparts;
+    start[i]     = n;
+    holders[n++] = i < 150 ? 0 : PetscMin(a, b);
+    if (i >= 150 && a != b) holders[n++] = PetscMax(a, b);
+  }
+  start[npoints] = n;
+  TWINFE_CK(TwinfePartitionBalanceOwnersSerial(nparts, npoints, start, holders, owner, &rounds));
+  for (PetscInt p = 0; p < nparts; ++p)
+    counts[p] = 0;
+  for (PetscInt i = 0; i < npoints; ++i) {
+    PetscBool held = PETSC_FALSE;
+    for (PetscInt s = start[i]; s < start[i + 1]; ++s)
+      held = held || holders[s] == owner[i];
+    ck_assert(held);
+    counts[owner[i]]++;
+  }
+  for (PetscInt i = 0; i < npoints; ++i)
+    for (PetscInt s = start[i]; s < start[i + 1]; ++s)
+      ck_assert_int_le(counts[owner[i]] - counts[holders[s]], 1);
+  ck_assert_int_gt(rounds, 0);
+  TWINFE_CK(PetscFree4(start, holders, owner, counts));
 }
 END_TEST
 
@@ -531,6 +705,8 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, refinement_in_parallel_keeps_volume_tags_and_parents);
   tcase_add_test(tc, cell_vertex_refinement_carries_each_facet_once);
   tcase_add_test(tc, partition_quality_counts_cut_and_interface);
+  tcase_add_test(tc, shared_points_owned_in_balance);
+  tcase_add_test(tc, serial_emulation_balances_made_up_sharing);
   tcase_add_test(tc, snapping_puts_the_refined_boundary_on_the_surface);
   tcase_add_test(tc, snapping_cuts_back_moves_that_would_flatten_cells);
   suite_add_tcase(s, tc);
