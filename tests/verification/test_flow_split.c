@@ -123,7 +123,10 @@ START_TEST(test_split_equals_assembled)
 END_TEST
 
 /* A steady solve releases its Krylov basis and multigrid (flow.c); a second solve sets them up
-   again and repeats the first: the same iterations and the same flow. */
+   again and repeats the first: the same iterations and the same flow. The same flow to 1e-10
+   of its size, not to the last bit: on several ranks the coupling blocks' entries for rows owned
+   elsewhere are summed by PETSc's MatAssembly in the order their messages arrive, so two
+   assemblies may differ in the last bits (on 3 ranks: 0 in most runs, 2.3e-10 of 203.8 once). */
 START_TEST(test_split_solves_again)
 {
   DM         dm   = twinfe_test_tube_dm(TUBE_R, TUBE_L, 2.5);
@@ -146,7 +149,7 @@ START_TEST(test_split_solves_again)
               (double)diff, (double)size);
   ck_assert_int_gt(its[0], 0);
   ck_assert_int_eq(its[0], its[1]);
-  ck_assert_double_lt(diff, 1e-12 * size);
+  ck_assert_double_lt(diff, 1e-10 * size);
   TWINFE_CK(VecDestroy(&first));
   TWINFE_CK(TwinfeFlowDestroy(&flow));
   TWINFE_CK(DMDestroy(&dm));
