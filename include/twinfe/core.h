@@ -6,9 +6,19 @@
 /* Version of the library, "MAJOR.MINOR.PATCH". Not collective. */
 PETSC_EXTERN const char *TwinfeVersion(void);
 
+/* Registers libtwinfe's profiling events and initialises the PETSc packages it uses, in one
+   fixed order, so that -log_view on several ranks puts each rank's figures under the right
+   names. Call on every rank after PetscInitialize, before any stage (TwinfeCaseCreate does);
+   again, it does nothing. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeInitializePackage(void);
+/* Whether every rank of comm registered the same profiling events in the same order. Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeLogEventsAgree(MPI_Comm comm, PetscBool *agree);
+
 /* How many threads libtwinfe's loops use (surface remeshing in pieces, mesh quality, fidelity
-   distances): -threads, else the cores of the machine when PETSC_COMM_WORLD has one rank and 1
-   when it has several (their ranks have the cores). Results do not depend on it. */
+   distances, Gmsh): -threads, else the cores of the machine when PETSC_COMM_WORLD has one rank.
+   With several ranks, 1 (their ranks have the cores), except on rank 0 inside a serial step
+   (TwinfeRunOnRoot) while the other ranks of its machine wait asleep: then as many as ranks
+   share the machine, up to its cores. */
 PETSC_EXTERN PetscErrorCode TwinfeGetThreads(PetscInt *nthreads);
 
 /* SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (hex must hold 65 chars).

@@ -218,6 +218,7 @@ PetscErrorCode TwinfeCaseCreate(MPI_Comm comm, const char output_dir[], TwinfeCa
 {
   TwinfeCase c;
   PetscFunctionBegin;
+  PetscCall(TwinfeInitializePackage());
   PetscCall(PetscNew(&c));
   *tcase  = c;
   c->comm = comm;
@@ -971,10 +972,24 @@ static PetscErrorCode SurfaceAndMeshOnRoot(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
+/* The threads and cores rank 0's serial stages have: with several ranks, also those of the ranks
+   that sleep meanwhile (TwinfeRootStepBegin). */
+static PetscErrorCode RecordSerialThreadsOnRoot(TwinfeCase c)
+{
+  PetscInt threads, cores;
+  PetscFunctionBegin;
+  PetscCall(TwinfeGetThreads(&threads));
+  PetscCall(TwinfeGetCores_Private(&cores));
+  PetscCall(TwinfeReportSetInt(c->report, "settings.serial_stage_threads", threads));
+  PetscCall(TwinfeReportSetInt(c->report, "settings.serial_stage_cores", cores));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode MeshImageOnRoot(TwinfeCase c, const char path[])
 {
   PetscLogDouble t0;
   PetscFunctionBegin;
+  PetscCall(RecordSerialThreadsOnRoot(c));
   PetscCall(ReadImageOnRoot(c, path));
   PetscCall(SurfaceAndMeshOnRoot(c));
   PetscCall(RecordMeshOnRoot(c));
@@ -1007,6 +1022,7 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
     PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
   PetscCall(TwinfeCaseGetPhysics_Private(c)); /* fail before meshing, not after */
+  PetscCall(TwinfeRootStepBegin(c->comm));    /* the other ranks sleep: rank 0 takes their cores */
   ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0);
   PetscCall(TwinfeFidelityDestroy(&c->fidelity)); /* a failed run may leave it */
   PetscCall(ierr);

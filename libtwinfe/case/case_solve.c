@@ -196,6 +196,7 @@ static PetscErrorCode SolveLevel(TwinfeCase c, PetscReal size_mm, CoarseStart *s
   TwinfeMesh     mesh = NULL;
   PetscErrorCode ierr;
   PetscFunctionBegin;
+  PetscCall(TwinfeRootStepBegin(c->comm));
   ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? CoarseMeshOnRoot(c, size_mm, &mesh) : 0);
   if (!ierr) ierr = SolveCoarse(c, size_mm, c->rank == 0 ? mesh : NULL, start);
   PetscCall(TwinfeMeshDestroy(&mesh));

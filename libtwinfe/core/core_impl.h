@@ -7,6 +7,14 @@
 /* Collective: rank 0 passes the error code of its serial step, the others 0; if rank 0 failed,
    every rank returns an error (rank 0 its own, with its message). */
 PETSC_INTERN PetscErrorCode TwinfeRunOnRoot(MPI_Comm comm, PetscErrorCode root_error);
+/* Collective, before a long serial step that ends in TwinfeRunOnRoot: until then rank 0 may use
+   a thread for every rank of comm on its machine (they wait asleep in TwinfeRunOnRoot), unless
+   -threads says otherwise. */
+PETSC_INTERN PetscErrorCode TwinfeRootStepBegin(MPI_Comm comm);
+/* The threads of the serial step rank 0 is in (TwinfeRootStepBegin), 0 outside one. */
+PETSC_INTERN PetscInt TwinfeRootStepThreads_Private(void);
+/* The cores the calling thread may run on (its affinity). Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeGetCores_Private(PetscInt *cores);
 /* A per-rank count over the ranks: the fewest, the most, the sum, and the imbalance (the most
    over the mean; 1 when the sum is 0). Collective. */
 PETSC_INTERN PetscErrorCode TwinfeRankSpread(MPI_Comm comm, PetscInt local, PetscInt *min, PetscInt *max, PetscInt *total,

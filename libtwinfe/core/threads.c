@@ -5,8 +5,11 @@
  * stack is global), so a loop body run here calls no PETSc function and allocates nothing: it
  * reads shared input and writes only its own items. Every item is computed alone, so the
  * result is the same on any number of threads. Only one rank per machine should use several
- * threads: with more ranks the cores are taken already, so the default is then 1. */
+ * threads: with more ranks the cores are taken already, so the default is then 1, except on
+ * rank 0 in a serial step while the other ranks sleep (TwinfeRootStepBegin). */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "core_impl.h"
+#include <sched.h>
 #include <threads.h>
 #include <twinfe/core.h>
 #include <unistd.h>
@@ -22,12 +25,26 @@ PetscErrorCode TwinfeGetThreads(PetscInt *nthreads)
   PetscFunctionBeginUser;
   PetscCheck(nthreads, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeGetThreads: nthreads must not be NULL");
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  *nthreads = size > 1 || cores < 2 ? 1 : (PetscInt)PetscMin(cores, TWINFE_MAX_THREADS);
+  if (size == 1)
+    *nthreads = (PetscInt)PetscMax(1, PetscMin(cores, TWINFE_MAX_THREADS));
+  else
+    *nthreads = PetscMax(1, PetscMin(PetscMin(TwinfeRootStepThreads_Private(), cores), TWINFE_MAX_THREADS));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-threads", nthreads, &set));
   PetscCheck(*nthreads >= 1 && *nthreads <= TWINFE_MAX_THREADS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-threads %" PetscInt_FMT " is out of range: give 1 to %d (default: the cores when one rank runs, 1 with several "
              "ranks)",
              *nthreads, TWINFE_MAX_THREADS);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeGetCores_Private(PetscInt *cores)
+{
+  cpu_set_t set;
+
+  PetscFunctionBeginUser;
+  CPU_ZERO(&set);
+  PetscCheck(sched_getaffinity(0, sizeof set, &set) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "sched_getaffinity failed");
+  *cores = CPU_COUNT(&set);
   PetscFunctionReturn(0);
 }
 

@@ -121,18 +121,14 @@ static PetscErrorCode SortedUnique(PetscInt n, const PetscInt v[], PetscInt extr
   PetscFunctionReturn(0);
 }
 
-/* Index of g in the sorted array a[0..n) (it must be there). */
-static inline PetscInt Locate(PetscInt n, const PetscInt a[], PetscInt g)
+/* Index of g in the sorted array a[0..n), which holds it by construction. */
+static PetscErrorCode Locate(PetscInt n, const PetscInt a[], PetscInt g, PetscInt *at)
 {
-  PetscInt lo = 0, hi = n;
-  while (hi - lo > 1) {
-    const PetscInt mid = (lo + hi) / 2;
-    if (a[mid] <= g)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return lo;
+  PetscFunctionBeginUser;
+  PetscCall(PetscFindInt(g, n, a, at));
+  PetscCheck(*at >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeRanksGalerkin: coarse column %" PetscInt_FMT " was not planned",
+             g);
+  PetscFunctionReturn(0);
 }
 
 /* The coarse rows formed here (parents of the owned fine rows, and every owned coarse row so
@@ -146,8 +142,12 @@ static PetscErrorCode PlanRows(TwinfeRanksGalerkin g, const PetscInt own_cols[],
   PetscFunctionBeginUser;
   PetscCall(SortedUnique(g->nfine * K, own_cols, crstart, crend, &g->nrows, grow));
   PetscCall(PetscCalloc1(g->nrows + 1, &g->child_start));
-  for (PetscInt k = 0; k < g->nfine * K; ++k)
-    if (own_cols[k] >= 0) g->child_start[Locate(g->nrows, *grow, own_cols[k]) + 1]++;
+  for (PetscInt k = 0; k < g->nfine * K; ++k) {
+    PetscInt r;
+    if (own_cols[k] < 0) continue;
+    PetscCall(Locate(g->nrows, *grow, own_cols[k], &r));
+    g->child_start[r + 1]++;
+  }
   for (PetscInt r = 0; r < g->nrows; ++r)
     g->child_start[r + 1] += g->child_start[r];
   PetscCall(PetscMalloc2(g->child_start[g->nrows] + 1, &g->child, g->child_start[g->nrows] + 1, &g->child_w));
@@ -157,7 +157,7 @@ static PetscErrorCode PlanRows(TwinfeRanksGalerkin g, const PetscInt own_cols[],
       const PetscInt c = own_cols[i * K + k];
       PetscInt       r, at;
       if (c < 0) continue;
-      r              = Locate(g->nrows, *grow, c);
+      PetscCall(Locate(g->nrows, *grow, c, &r));
       at             = g->child_start[r] + fill[r]++;
       g->child[at]   = i;
       g->child_w[at] = own_w[i * K + k];
@@ -171,8 +171,10 @@ static PetscErrorCode CompactColumns(TwinfeRanksGalerkin g, const PetscInt cols[
 {
   PetscFunctionBeginUser;
   PetscCall(SortedUnique(g->nAcols * g->K, cols, 0, 0, &g->ncc, cc_global));
-  for (PetscInt k = 0; k < g->nAcols * g->K; ++k)
-    g->par[k] = cols[k] < 0 ? -1 : Locate(g->ncc, *cc_global, cols[k]);
+  for (PetscInt k = 0; k < g->nAcols * g->K; ++k) {
+    g->par[k] = -1;
+    if (cols[k] >= 0) PetscCall(Locate(g->ncc, *cc_global, cols[k], &g->par[k]));
+  }
   PetscFunctionReturn(0);
 }
 

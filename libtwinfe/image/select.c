@@ -32,10 +32,10 @@ PetscErrorCode TwinfeImageGetEvent_Private(TwinfeImageEvent e, PetscLogEvent *ev
   if (!events_registered) {
     static const char *names[TWINFE_EV_N] = {"ImgSelect",   "ImgScan",    "ImgComponents",
                                              "ImgCavities", "ImgPinches", "ImgCountPinches"};
-    PetscClassId       classid;
-    PetscCall(PetscClassIdRegister("TwinfeImage", &classid));
+    /* no class of their own: a class registered on rank 0 alone would shift -log_view's class
+       numbers between the ranks (core/events.c) */
     for (int i = 0; i < TWINFE_EV_N; i++)
-      PetscCall(PetscLogEventRegister(names[i], classid, &events[i]));
+      PetscCall(PetscLogEventRegister(names[i], PETSC_OBJECT_CLASSID, &events[i]));
     PetscCall(PetscRegisterFinalize(TwinfeImageEventsFinalize_Private));
     events_registered = PETSC_TRUE;
   }

@@ -53,6 +53,15 @@ def compare(label, runs, field_name, tolerance):
                  f"{label}: {n} ranks: partition figures {part}")
 
 
+def check_serial_threads(label, n, rep):
+    """Rank 0's image, surface and mesh stages use the cores of the ranks that sleep meanwhile:
+    mpiexec binds each rank to one core, so rank 0 must have been given the others'."""
+    threads, cores = rep["settings"]["serial_stage_threads"], rep["settings"]["serial_stage_cores"]
+    want = min(n, os.cpu_count())
+    ck.check(threads == want and cores >= threads,
+             f"{label}, {n} ranks: serial stages on {threads} threads and {cores} cores, want {want} threads on as many cores")
+
+
 def run_all(label, extra, fields=("displacement",)):
     """{field: {ranks: (report, loaded state)}} of the demo on 1, 2 and 3 ranks."""
     runs = {f: {} for f in fields}
@@ -60,9 +69,13 @@ def run_all(label, extra, fields=("displacement",)):
         folder = os.path.join(args.work_dir, f"{label}_np{n}")
         cmd = [args.app, "demo", "-o", folder] + solver + extra
         if n > 1:
-            cmd = [args.mpiexec, "-n", str(n)] + cmd
+            # -log_view: every rank must have the same events (the app warns otherwise)
+            cmd = [args.mpiexec, "-n", str(n)] + cmd + ["-log_view", f":{folder}_log_view.txt"]
         code, _, err = tc.run(cmd)
         ck.check(code == 0, f"{label}, {n} ranks: exit code {code}: {err}")
+        if n > 1 and code == 0:
+            ck.check("-log_view" not in err, f"{label}, {n} ranks: {err}")
+            check_serial_threads(label, n, tc.report(folder))
         for f in fields if code == 0 else ():
             runs[f][n] = (tc.report(folder), rc.last_state(folder, f))
     return runs
