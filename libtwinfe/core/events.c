@@ -19,63 +19,63 @@
 #include <twinfe/core.h>
 
 typedef struct {
-  const char  *name;
-  PetscClassId classid; /* 0: PETSC_OBJECT_CLASSID (not a compile-time constant) */
+  const char *name;
+  PetscBool   dm; /* a DM event (DM_CLASSID), else a general one; class ids are not constants */
 } EventName;
 
 /* Every event libtwinfe registers, by stage; a name missing here is registered where it is
    used, and TwinfeLogEventsAgree reports the difference when only some ranks used it. */
 static const EventName twinfe_events[] = {
     /* image */
-    {"TwinfeImageRead", 0},
-    {"TwinfeImageVoxels", 0},
-    {"TwinfeGzipWhole", 0},
-    {"ImgSelect", 0},
-    {"ImgScan", 0},
-    {"ImgComponents", 0},
-    {"ImgCavities", 0},
-    {"ImgPinches", 0},
-    {"ImgCountPinches", 0},
-    {"TwinfeFidCapture", 0},
-    {"TwinfeFidCompare", 0},
+    {"TwinfeImageRead", PETSC_FALSE},
+    {"TwinfeImageVoxels", PETSC_FALSE},
+    {"TwinfeGzipWhole", PETSC_FALSE},
+    {"ImgSelect", PETSC_FALSE},
+    {"ImgScan", PETSC_FALSE},
+    {"ImgComponents", PETSC_FALSE},
+    {"ImgCavities", PETSC_FALSE},
+    {"ImgPinches", PETSC_FALSE},
+    {"ImgCountPinches", PETSC_FALSE},
+    {"TwinfeFidCapture", PETSC_FALSE},
+    {"TwinfeFidCompare", PETSC_FALSE},
     /* surface */
-    {"TwinfeSurfNets", 0},
-    {"TwinfeSurfSmooth", 0},
-    {"TwinfeSurfCut", 0},
-    {"TwinfeRmSetUp", 0},
-    {"TwinfeRmHalves", 0},
-    {"TwinfeRmBand", 0},
-    {"TwinfeRmStats", 0},
+    {"TwinfeSurfNets", PETSC_FALSE},
+    {"TwinfeSurfSmooth", PETSC_FALSE},
+    {"TwinfeSurfCut", PETSC_FALSE},
+    {"TwinfeRmSetUp", PETSC_FALSE},
+    {"TwinfeRmHalves", PETSC_FALSE},
+    {"TwinfeRmBand", PETSC_FALSE},
+    {"TwinfeRmStats", PETSC_FALSE},
     /* mesh */
-    {"TwinfeGmshGenerate", 0},
-    {"TwinfeGmshExtract", 0},
-    {"TwinfeMeshImprove", 0},
-    {"TwinfeMeshMeasure", 0},
-    {"TwinfeMshWrite", 0},
+    {"TwinfeGmshGenerate", PETSC_FALSE},
+    {"TwinfeGmshExtract", PETSC_FALSE},
+    {"TwinfeMeshImprove", PETSC_FALSE},
+    {"TwinfeMeshMeasure", PETSC_FALSE},
+    {"TwinfeMshWrite", PETSC_FALSE},
     /* partition: DM events */
-    {"TwinfeInterpTets", 1},
-    {"TwinfeOwnership", 1},
-    {"TwinfeRefine", 1},
-    {"TwinfeSnap", 0},
+    {"TwinfeInterpTets", PETSC_TRUE},
+    {"TwinfeOwnership", PETSC_TRUE},
+    {"TwinfeRefine", PETSC_TRUE},
+    {"TwinfeSnap", PETSC_FALSE},
     /* fem */
-    {"TwinfeSpaceLayout", 0},
-    {"TwinfeSpaceCells", 0},
-    {"TwinfeSpacePattern", 0},
-    {"TwinfeRanksMatrix", 0},
-    {"TwinfeGalerkin", 0},
-    {"TwinfeRanksGalerkin", 0},
-    {"TwinfeSpaceInterp", 0},
+    {"TwinfeSpaceLayout", PETSC_FALSE},
+    {"TwinfeSpaceCells", PETSC_FALSE},
+    {"TwinfeSpacePattern", PETSC_FALSE},
+    {"TwinfeRanksMatrix", PETSC_FALSE},
+    {"TwinfeGalerkin", PETSC_FALSE},
+    {"TwinfeRanksGalerkin", PETSC_FALSE},
+    {"TwinfeSpaceInterp", PETSC_FALSE},
     /* physics */
-    {"TwinfeElaSpace", 0},
-    {"TwinfeElaStiffness", 0},
-    {"TwinfeElaBoundary", 0},
-    {"TwinfeElaCellFields", 0},
-    {"TwinfeElaForces", 0},
+    {"TwinfeElaSpace", PETSC_FALSE},
+    {"TwinfeElaStiffness", PETSC_FALSE},
+    {"TwinfeElaBoundary", PETSC_FALSE},
+    {"TwinfeElaCellFields", PETSC_FALSE},
+    {"TwinfeElaForces", PETSC_FALSE},
     /* io */
-    {"TwinfeResTopology", 0},
-    {"TwinfeResFields", 0},
-    {"TwinfeResVTKWrite", 0},
-    {"TwinfeResHDF5Write", 0},
+    {"TwinfeResTopology", PETSC_FALSE},
+    {"TwinfeResFields", PETSC_FALSE},
+    {"TwinfeResVTKWrite", PETSC_FALSE},
+    {"TwinfeResHDF5Write", PETSC_FALSE},
 };
 
 static PetscBool package_initialized = PETSC_FALSE;
@@ -138,7 +138,7 @@ PetscErrorCode TwinfeInitializePackage(void)
   PetscCall(InitializePetscPackages());
   for (size_t i = 0; i < sizeof twinfe_events / sizeof twinfe_events[0]; ++i) {
     PetscLogEvent event;
-    PetscClassId  classid = twinfe_events[i].classid ? DM_CLASSID : PETSC_OBJECT_CLASSID;
+    PetscClassId  classid = twinfe_events[i].dm ? DM_CLASSID : PETSC_OBJECT_CLASSID;
     PetscCall(PetscLogEventRegister(twinfe_events[i].name, classid, &event));
   }
   PetscFunctionReturn(0);
