@@ -286,6 +286,8 @@ static void AddElementBlock(const TwinfeSpace space, PetscInt c, const PetscScal
 typedef struct {
   PetscScalar    *values;
   const PetscInt *upper_start; /* SBAIJ: per node, its first stored block (the diagonal) */
+  PetscBool       ranks_upper; /* an MPISBAIJ over several ranks: its sink */
+  TwinfeUpperSink upper;
 } MatrixSink;
 
 /* Element block of cell c into a SeqSBAIJ made by TwinfeSpaceCreateSymmetricMatrix: node pairs
@@ -313,9 +315,32 @@ static void AddElementBlockUpper(const TwinfeSpace space, PetscInt c, const Pets
   }
 }
 
+/* Element block of cell c into an MPISBAIJ made over several ranks: the node pairs whose column
+   is not below the row in global numbering (the sink's upper_at says which, and where). */
+static void AddElementBlockRanksUpper(const TwinfeSpace space, PetscInt c, const PetscScalar block[], const TwinfeUpperSink *sink)
+{
+  const PetscInt  nd = space->ndof, nn = space->nnodes, bs = sink->bs;
+  const PetscInt *loc = &space->pattern_map[(size_t)c * nn * nn];
+
+  for (PetscInt i = 0; i < nn; ++i) {
+    const PetscInt d = TwinfeSpaceNodeDof(space, c, i), n = d / bs, first = space->pattern_rowptr[d] / sink->bs2;
+    for (PetscInt j = 0; j < nn; ++j) {
+      const PetscInt s = sink->upper_at[first + loc[i * nn + j] / bs];
+      PetscScalar   *dst;
+      if (s < 0) continue; /* below the diagonal: its transpose is stored */
+      dst = TwinfeUpperSinkBlock(sink, n, s);
+      for (PetscInt cj = 0; cj < bs; ++cj)
+        for (PetscInt ri = 0; ri < bs; ++ri)
+          dst[cj * bs + ri] += block[(bs * i + ri) * nd + bs * j + cj];
+    }
+  }
+}
+
 static void AddElementBlockToSink(const TwinfeSpace space, PetscInt c, const PetscScalar block[], const MatrixSink *sink)
 {
-  if (sink->upper_start)
+  if (sink->ranks_upper)
+    AddElementBlockRanksUpper(space, c, block, &sink->upper);
+  else if (sink->upper_start)
     AddElementBlockUpper(space, c, block, sink);
   else
     AddElementBlock(space, c, block, sink->values);
@@ -515,6 +540,18 @@ static PetscErrorCode StampCSR(TwinfeSpace space, Mat A)
   PetscFunctionReturn(0);
 }
 
+/* The dofs this rank owns. */
+static PetscErrorCode OwnedSize(TwinfeSpace space, PetscInt *nowned)
+{
+  Vec g;
+
+  PetscFunctionBeginUser;
+  PetscCall(DMGetGlobalVector(space->dm, &g));
+  PetscCall(VecGetLocalSize(g, nowned));
+  PetscCall(DMRestoreGlobalVector(space->dm, &g));
+  PetscFunctionReturn(0);
+}
+
 /*@C
   TwinfeSpaceCreateMatrix - AIJ matrix holding exactly the element pattern's (row, col) pairs.
   On one rank the pattern's sorted, unique CSR is the matrix's, handed over as it is (PETSc's COO
@@ -529,12 +566,7 @@ PetscErrorCode TwinfeSpaceCreateMatrix(TwinfeSpace space, Mat *A)
 
   PetscFunctionBeginUser;
   PetscCall(GetPatternColumns(space));
-  {
-    Vec g;
-    PetscCall(DMGetGlobalVector(space->dm, &g));
-    PetscCall(VecGetLocalSize(g, &nlocal));
-    PetscCall(DMRestoreGlobalVector(space->dm, &g));
-  }
+  PetscCall(OwnedSize(space, &nlocal));
   PetscCall(LocalIsGlobal(space, nlocal, &csr));
   if (csr)
     PetscCall(CreateFromPatternCSR(space, nlocal, A));
@@ -610,9 +642,11 @@ static PetscErrorCode CreateUpperBlocks(TwinfeSpace space, PetscInt nlocal, Mat 
 /*@C
   TwinfeSpaceCreateSymmetricMatrix - For a symmetric operator: on one rank, a SeqSBAIJ of block
   size ncomp holding the pattern's upper triangle (44% of the AIJ's bytes for P1 elasticity);
-  elsewhere the AIJ of TwinfeSpaceCreateMatrix (PETSc 3.18's MPISBAIJ has no
-  MatZeroRowsColumns). Assembly writes the upper blocks of each element matrix, so the kernel's
-  matrices must be symmetric. Collective.
+  on several ranks an MPISBAIJ of the same blocks (assembly_ranks_upper.c, which also zeroes
+  its Dirichlet rows and columns: PETSc 3.18's MPISBAIJ has no MatZeroRowsColumns) when every
+  node's components are consecutive dofs starting a block; otherwise (several fields, scalar
+  fields) the AIJ of TwinfeSpaceCreateMatrix. Assembly writes the upper blocks of each element
+  matrix, so the kernel's matrices must be symmetric. Collective.
 @*/
 PetscErrorCode TwinfeSpaceCreateSymmetricMatrix(TwinfeSpace space, Mat *A)
 {
@@ -624,11 +658,20 @@ PetscErrorCode TwinfeSpaceCreateSymmetricMatrix(TwinfeSpace space, Mat *A)
   PetscCall(GetPatternColumns(space));
   PetscCall(VecGetLocalSize(space->work_local, &nlocal));
   PetscCall(CanStoreUpperBlocks(space, nlocal, &can));
-  if (!can) {
-    PetscCall(TwinfeSpaceCreateMatrix(space, A));
-    PetscFunctionReturn(0);
+  if (can)
+    PetscCall(CreateUpperBlocks(space, nlocal, A));
+  else {
+    PetscMPIInt size;
+    PetscInt    nowned;
+    PetscCallMPI(MPI_Comm_size(space->comm, &size));
+    PetscCall(OwnedSize(space, &nowned));
+    if (size > 1) PetscCall(TwinfeSpaceCanStoreRanksUpper_Private(space, nowned, &can));
+    if (!can) {
+      PetscCall(TwinfeSpaceCreateMatrix(space, A));
+      PetscFunctionReturn(0);
+    }
+    PetscCall(TwinfeSpaceCreateRanksUpperMatrix_Private(space, nowned, A));
   }
-  PetscCall(CreateUpperBlocks(space, nlocal, A));
   PetscCall(DropPatternColumns(space));
   PetscCall(DMGetLocalToGlobalMapping(space->dm, &ltog));
   PetscCall(MatSetLocalToGlobalMapping(*A, ltog, ltog));
@@ -648,6 +691,7 @@ static PetscErrorCode GetUpperBlocks(TwinfeSpace space, Mat A, MatrixSink *sink)
 
   PetscFunctionBeginUser;
   sink->upper_start = NULL;
+  sink->ranks_upper = PETSC_FALSE;
   PetscCall(PetscObjectQuery((PetscObject)A, sbaij_key, &owner));
   if (owner != (PetscObject)space->dm) PetscFunctionReturn(0);
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSEQSBAIJ, &sbaij));
@@ -799,8 +843,9 @@ PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qo
   PetscCall(BuildPattern(space));
   PetscCall(DropPatternColumns(space)); /* only set here if A did not come from the space */
   PetscCall(GetUpperBlocks(space, A, &sink));
-  if (!sink.upper_start) PetscCall(IsPatternCSR(space, A, &direct));
-  if (!sink.upper_start && !direct) {
+  if (!sink.upper_start) PetscCall(TwinfeRanksUpperGetSink_Private(A, space->dm, &sink.upper, &sink.ranks_upper));
+  if (!sink.upper_start && !sink.ranks_upper) PetscCall(IsPatternCSR(space, A, &direct));
+  if (!sink.upper_start && !sink.ranks_upper && !direct) {
     PetscBool ranks;
     PetscCall(TwinfeRanksMatrixIsOwnedBy_Private(A, space->dm, &ranks));
     PetscCheck(ranks, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -809,7 +854,7 @@ PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qo
   PetscCall(TwinfeSpaceGetVolumeRule(space, qorder, &rule));
   PetscCall(TwinfeElementWorkCreate(space, rule, PETSC_TRUE, &work));
   PetscCall(TwinfeSpaceGetLocalState(space, U, &ulocal));
-  if (!sink.upper_start) PetscCall(GetPatternValues(space, A, direct, &sink.values));
+  if (!sink.upper_start && !sink.ranks_upper) PetscCall(GetPatternValues(space, A, direct, &sink.values));
   for (PetscInt c = 0; c < space->ncells; ++c) {
     TwinfeSpaceElementSetUp(space, c, rule, ulocal, &work, &e);
     PetscCall(PetscArrayzero(work.block, nd2));
@@ -822,6 +867,8 @@ PetscErrorCode TwinfeSpaceAssembleMatrixWithFaces(TwinfeSpace space, PetscInt qo
   PetscCall(TwinfeSpaceRestoreLocalState(space, U, &ulocal));
   if (sink.upper_start)
     PetscCall(RestoreUpperBlocks(A, &sink));
+  else if (sink.ranks_upper)
+    PetscCall(TwinfeRanksUpperRestoreSink_Private(A, &sink.upper, (PetscBool)(ierr != 0)));
   else
     PetscCall(RestorePatternValues(space, A, direct, ierr, &sink.values));
   PetscCall(TwinfeElementWorkDestroy(&work));

@@ -18,41 +18,41 @@
 
 #include <petscsf.h>
 
-/* What the matrix keeps to be filled again from pattern-ordered values (composed on it). */
+/* What the matrix keeps to be filled again from pattern-ordered values (composed on it). One
+   place per pattern entry for every entry (the map the plan's row offsets replace) took 55 MB a
+   rank on the CT case's 2 ranks. */
 typedef struct {
-  const void  *owner;             /* who made it (the space's DM, a Galerkin product), to recognise it */
-  PetscInt     nlocal;            /* local dofs (rows of the pattern), owned or not */
-  PetscInt     nza, nzb, nrecv;   /* diagonal and off-diagonal block entries; entries received */
-  PetscInt    *ai, *aj, *bi, *bj; /* the blocks' CSR, held by the matrix (split arrays) */
-  PetscScalar *aa, *ba;           /* their values */
-  /* Where an owned row's pattern entries land. Most rows (nothing received, every column owned)
-     land in order in the diagonal block: row_at[d] >= 0 is where the row starts there. Any
-     other owned row has row_at[d] = -1 - o, its entries' places at slow_at[o ..] (< nza in the
-     diagonal block, else nza + k); a row owned elsewhere, NOT_OWNED. One place per entry for
-     every entry (the map it replaces) took 55 MB a rank on the CT case's 2 ranks. */
-  PetscInt        *row_at, *slow_at;
-  PetscInt        *recv_at;       /* per received entry, as slow_at */
+  const void      *owner;         /* who made it (the space's DM, a Galerkin product), to recognise it */
+  TwinfeRanksPlan  plan;          /* where the entries land */
+  PetscScalar     *aa, *ba;       /* the blocks' values, held by the matrix (split arrays) */
   PetscScalar     *recv;          /* received values */
-  PetscSF          entries;       /* pattern entries of rows owned elsewhere (leaves) -> owner's receive slots */
   PetscObjectState nonzero_state; /* the matrix's when made */
 } RanksMatrix;
 
 static const char ranks_key[] = "TwinfeRanksMatrix";
 
-#define NOT_OWNED PETSC_MIN_INT
+#define NOT_OWNED TWINFE_NOT_OWNED
+
+PetscErrorCode TwinfeRanksPlanDestroy_Private(TwinfeRanksPlan *plan)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree2(plan->ai, plan->bi));
+  PetscCall(PetscFree2(plan->aj, plan->bj));
+  PetscCall(PetscFree2(plan->row_at, plan->slow_at));
+  PetscCall(PetscFree(plan->recv_at));
+  PetscCall(PetscFree(plan->ghost_at));
+  PetscCall(PetscSFDestroy(&plan->entries));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode RanksMatrixDestroy(void *ctx)
 {
   RanksMatrix *rm = (RanksMatrix *)ctx;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscFree2(rm->ai, rm->bi));
-  PetscCall(PetscFree2(rm->aj, rm->bj));
+  PetscCall(TwinfeRanksPlanDestroy_Private(&rm->plan));
   PetscCall(PetscFree2(rm->aa, rm->ba));
-  PetscCall(PetscFree2(rm->row_at, rm->slow_at));
-  PetscCall(PetscFree(rm->recv_at));
   PetscCall(PetscFree(rm->recv));
-  PetscCall(PetscSFDestroy(&rm->entries));
   PetscCall(PetscFree(rm));
   PetscFunctionReturn(0);
 }
@@ -188,33 +188,42 @@ static PetscErrorCode PlaceGhostRows(const RanksPattern *rp, const GhostRows *gr
   PetscFunctionReturn(0);
 }
 
-/* The SF of the ghost rows' pattern entries to their places on the owners (nrecv roots here). */
+/* The SF of the ghost rows' entries to their places on the owners (nrecv roots here). Its
+   leaves are the entries' places among all local rows', or, compact, their order among the
+   ghost rows' entries (pl->ghost_at: where each ghost row's start). */
 static PetscErrorCode CreateEntrySF(const RanksPattern *rp, const GhostRows *gr, const PetscInt gidx[],
-                                    const PetscInt leaf_offset[], PetscInt nrecv, PetscSF *entries)
+                                    const PetscInt leaf_offset[], PetscInt nrecv, PetscBool compact, TwinfeRanksPlan *pl)
 {
-  PetscInt     nleaves = 0, *ilocal;
+  PetscInt     nleaves = 0, *ilocal = NULL;
   PetscSFNode *iremote;
 
   PetscFunctionBeginUser;
   for (PetscInt g = 0; g < gr->nghost; ++g)
     nleaves += rp->rowptr[gr->ghost[g] + 1] - rp->rowptr[gr->ghost[g]];
-  PetscCall(PetscMalloc1(nleaves, &ilocal));
+  pl->nghost = nleaves;
+  if (compact) {
+    PetscCall(PetscMalloc1(rp->nlocal + 1, &pl->ghost_at));
+    for (PetscInt d = 0; d < rp->nlocal; ++d)
+      pl->ghost_at[d] = -1;
+  } else
+    PetscCall(PetscMalloc1(nleaves, &ilocal));
   PetscCall(PetscMalloc1(nleaves, &iremote));
   nleaves = 0;
   for (PetscInt g = 0; g < gr->nghost; ++g) {
     const PetscInt d = gr->ghost[g];
     PetscMPIInt    owner;
     PetscCall(PetscLayoutFindOwner(rp->layout, gidx[g], &owner));
+    if (compact) pl->ghost_at[d] = nleaves;
     for (PetscInt k = rp->rowptr[d]; k < rp->rowptr[d + 1]; ++k) {
-      ilocal[nleaves]        = k;
+      if (!compact) ilocal[nleaves] = k;
       iremote[nleaves].rank  = owner;
       iremote[nleaves].index = leaf_offset[g] + k - rp->rowptr[d];
       nleaves++;
     }
   }
-  PetscCall(PetscSFCreate(rp->comm, entries));
-  PetscCall(PetscSFSetGraph(*entries, nrecv, nleaves, ilocal, PETSC_OWN_POINTER, iremote, PETSC_OWN_POINTER));
-  PetscCall(PetscSFSetUp(*entries));
+  PetscCall(PetscSFCreate(rp->comm, &pl->entries));
+  PetscCall(PetscSFSetGraph(pl->entries, nrecv, nleaves, ilocal, PETSC_OWN_POINTER, iremote, PETSC_OWN_POINTER));
+  PetscCall(PetscSFSetUp(pl->entries));
   PetscFunctionReturn(0);
 }
 
@@ -253,7 +262,7 @@ static void MergeRow(const RanksPattern *rp, const PetscInt own[], PetscInt nown
 /* Both passes over the owned rows: counting sets ai, bi and *nslow (the entries of rows out of
    order); filling sets the columns and where each own and received entry lands. */
 static PetscErrorCode WalkOwnedRows(const RanksPattern *rp, const PetscInt recv_start[], const PetscInt recv_col[],
-                                    RanksMatrix *rm, PetscBool fill, PetscInt *nslow)
+                                    TwinfeRanksPlan *pl, PetscBool fill, PetscInt *nslow)
 {
   const PetscInt nowned = rp->rend - rp->rstart;
   PetscInt       maxlen = 0, *scratch, *col, *where;
@@ -264,7 +273,7 @@ static PetscErrorCode WalkOwnedRows(const RanksPattern *rp, const PetscInt recv_
     maxlen           = PetscMax(maxlen, (d < 0 ? 0 : rp->rowptr[d + 1] - rp->rowptr[d]) + recv_start[i + 1] - recv_start[i]);
   }
   PetscCall(PetscMalloc3(2 * maxlen + 1, &scratch, maxlen + 1, &col, maxlen + 1, &where));
-  if (!fill) rm->ai[0] = rm->bi[0] = 0;
+  if (!fill) pl->ai[0] = pl->bi[0] = 0;
   *nslow = 0;
   for (PetscInt i = 0; i < nowned; ++i) {
     const PetscInt d = rp->own_row[i], first = d < 0 ? 0 : rp->rowptr[d], nown = d < 0 ? 0 : rp->rowptr[d + 1] - first;
@@ -274,60 +283,79 @@ static PetscErrorCode WalkOwnedRows(const RanksPattern *rp, const PetscInt recv_
     MergeRow(rp, &rp->gcol[first], nown, &recv_col[recv_start[i]], nrecv, scratch, col, where, &n, &in_order);
     for (PetscInt u = 0; u < n; ++u) {
       if (IsOwned(rp, col[u])) {
-        if (fill) rm->aj[rm->ai[i] + na] = col[u] - rp->rstart;
-        scratch[u] = rm->ai[i] + na++; /* where unique column u is stored */
+        if (fill) pl->aj[pl->ai[i] + na] = col[u] - rp->rstart;
+        scratch[u] = pl->ai[i] + na++; /* where unique column u is stored */
       } else {
-        if (fill) rm->bj[rm->bi[i] + nb] = col[u];
-        scratch[u] = rm->nza + rm->bi[i] + nb++;
+        if (fill) pl->bj[pl->bi[i] + nb] = col[u];
+        scratch[u] = pl->nza + pl->bi[i] + nb++;
       }
     }
     if (!fill) {
-      rm->ai[i + 1] = rm->ai[i] + na;
-      rm->bi[i + 1] = rm->bi[i] + nb;
+      pl->ai[i + 1] = pl->ai[i] + na;
+      pl->bi[i + 1] = pl->bi[i] + nb;
       if (!in_order) *nslow += nown;
       continue;
     }
     if (d >= 0 && in_order)
-      rm->row_at[d] = rm->ai[i]; /* scratch[s] == ai[i] + s */
+      pl->row_at[d] = pl->ai[i]; /* scratch[s] == ai[i] + s */
     else if (d >= 0) {
-      rm->row_at[d] = -1 - *nslow;
+      pl->row_at[d] = -1 - *nslow;
       for (PetscInt s = 0; s < nown; ++s)
-        rm->slow_at[*nslow + s] = scratch[where[s]];
+        pl->slow_at[*nslow + s] = scratch[where[s]];
       *nslow += nown;
     }
     for (PetscInt s = 0; s < nrecv; ++s)
-      rm->recv_at[recv_start[i] + s] = scratch[where[nown + s]];
+      pl->recv_at[recv_start[i] + s] = scratch[where[nown + s]];
   }
   PetscCall(PetscFree3(scratch, col, where));
   PetscFunctionReturn(0);
 }
 
 /* The blocks' CSR and where every own and received entry lands. */
-static PetscErrorCode BuildBlocks(const RanksPattern *rp, const PetscInt recv_start[], const PetscInt recv_col[], RanksMatrix *rm)
+static PetscErrorCode BuildBlocks(const RanksPattern *rp, const PetscInt recv_start[], const PetscInt recv_col[],
+                                  TwinfeRanksPlan *pl)
 {
   const PetscInt nowned = rp->rend - rp->rstart;
   PetscInt       nslow;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc2(nowned + 1, &rm->ai, nowned + 1, &rm->bi));
-  PetscCall(WalkOwnedRows(rp, recv_start, recv_col, rm, PETSC_FALSE, &nslow));
-  rm->nza   = rm->ai[nowned];
-  rm->nzb   = rm->bi[nowned];
-  rm->nrecv = recv_start[nowned];
-  PetscCall(PetscMalloc2(rm->nza + 1, &rm->aj, rm->nzb + 1, &rm->bj));
-  PetscCall(PetscCalloc2(rm->nza + 1, &rm->aa, rm->nzb + 1, &rm->ba));
-  PetscCall(PetscMalloc2(rp->nlocal + 1, &rm->row_at, nslow + 1, &rm->slow_at));
+  PetscCall(PetscMalloc2(nowned + 1, &pl->ai, nowned + 1, &pl->bi));
+  PetscCall(WalkOwnedRows(rp, recv_start, recv_col, pl, PETSC_FALSE, &nslow));
+  pl->nza   = pl->ai[nowned];
+  pl->nzb   = pl->bi[nowned];
+  pl->nrecv = recv_start[nowned];
+  PetscCall(PetscMalloc2(pl->nza + 1, &pl->aj, pl->nzb + 1, &pl->bj));
+  PetscCall(PetscMalloc2(rp->nlocal + 1, &pl->row_at, nslow + 1, &pl->slow_at));
   for (PetscInt d = 0; d < rp->nlocal; ++d)
-    rm->row_at[d] = NOT_OWNED;
-  PetscCall(PetscMalloc1(rm->nrecv + 1, &rm->recv_at));
-  PetscCall(PetscMalloc1(rm->nrecv + 1, &rm->recv));
-  PetscCall(WalkOwnedRows(rp, recv_start, recv_col, rm, PETSC_TRUE, &nslow));
+    pl->row_at[d] = NOT_OWNED;
+  PetscCall(PetscMalloc1(pl->nrecv + 1, &pl->recv_at));
+  PetscCall(WalkOwnedRows(rp, recv_start, recv_col, pl, PETSC_TRUE, &nslow));
   PetscFunctionReturn(0);
 }
 
-/* The maps and arrays of a RanksMatrix: the ghost rows placed on their owners, their columns
-   sent there once, every owned row merged. */
-static PetscErrorCode RanksMatrixBuild(const RanksPattern *rp, RanksMatrix *rm)
+/* The ghost rows' columns to their owners' receive slots (recv_col). */
+static PetscErrorCode SendGhostColumns(const RanksPattern *rp, const GhostRows *gr, const TwinfeRanksPlan *pl,
+                                       PetscInt recv_col[])
+{
+  PetscInt *sent = NULL;
+
+  PetscFunctionBeginUser;
+  if (pl->ghost_at) { /* compact leaves: the ghost rows' columns one after the other */
+    PetscCall(PetscMalloc1(pl->nghost + 1, &sent));
+    for (PetscInt g = 0; g < gr->nghost; ++g) {
+      const PetscInt d = gr->ghost[g];
+      PetscCall(PetscArraycpy(&sent[pl->ghost_at[d]], &rp->gcol[rp->rowptr[d]], rp->rowptr[d + 1] - rp->rowptr[d]));
+    }
+  }
+  PetscCall(PetscSFReduceBegin(pl->entries, MPIU_INT, sent ? sent : rp->gcol, recv_col, MPI_REPLACE));
+  PetscCall(PetscSFReduceEnd(pl->entries, MPIU_INT, sent ? sent : rp->gcol, recv_col, MPI_REPLACE));
+  PetscCall(PetscFree(sent));
+  PetscFunctionReturn(0);
+}
+
+/* The plan: the ghost rows placed on their owners, their columns sent there once, every owned
+   row merged. */
+static PetscErrorCode RanksPlanBuild(const RanksPattern *rp, PetscBool compact, TwinfeRanksPlan *pl)
 {
   const PetscInt nowned = rp->rend - rp->rstart;
   GhostRows      gr;
@@ -340,13 +368,13 @@ static PetscErrorCode RanksMatrixBuild(const RanksPattern *rp, RanksMatrix *rm)
   PetscCall(PetscSFSetGraphLayout(rows, rp->layout, gr.nghost, NULL, PETSC_OWN_POINTER, gidx));
   PetscCall(PetscMalloc2(gr.nghost + 1, &leaf_offset, nowned + 1, &recv_start));
   PetscCall(PlaceGhostRows(rp, &gr, rows, leaf_offset, recv_start));
-  PetscCall(CreateEntrySF(rp, &gr, gidx, leaf_offset, recv_start[nowned], &rm->entries));
+  PetscCall(CreateEntrySF(rp, &gr, gidx, leaf_offset, recv_start[nowned], compact, pl));
   PetscCall(PetscSFDestroy(&rows));
   PetscCall(PetscMalloc1(recv_start[nowned] + 1, &recv_col));
-  PetscCall(PetscSFReduceBegin(rm->entries, MPIU_INT, rp->gcol, recv_col, MPI_REPLACE));
-  PetscCall(PetscSFReduceEnd(rm->entries, MPIU_INT, rp->gcol, recv_col, MPI_REPLACE));
-  PetscCall(BuildBlocks(rp, recv_start, recv_col, rm));
-  rm->nlocal = rp->nlocal;
+  PetscCall(SendGhostColumns(rp, &gr, pl, recv_col));
+  PetscCall(BuildBlocks(rp, recv_start, recv_col, pl));
+  pl->nlocal = rp->nlocal;
+  pl->nowned = nowned;
   PetscCall(PetscFree(recv_col));
   PetscCall(PetscFree2(leaf_offset, recv_start));
   PetscCall(PetscFree(gidx));
@@ -379,23 +407,37 @@ static PetscErrorCode CheckArraysKept(Mat A, const RanksMatrix *rm)
   row at its owner with the columns every rank gives it; owner marks who made it (see
   TwinfeRanksMatrixIsOwnedBy_Private). Filled by TwinfeRanksMatrixSetValues_Private. Collective.
 */
+PetscErrorCode TwinfeRanksPlanCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows, PetscBool compact,
+                                             TwinfeRanksPlan *plan)
+{
+  RanksPattern rp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(plan, sizeof(*plan)));
+  PetscCall(RanksPatternCreate(comm, nowned, rows, &rp));
+  PetscCall(RanksPlanBuild(&rp, compact, plan));
+  PetscCall(RanksPatternDestroy(&rp));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeRanksMatrixCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows, const void *owner,
                                                Mat *A)
 {
   static PetscLogEvent event = -1;
-  RanksPattern         rp;
   RanksMatrix         *rm;
+  TwinfeRanksPlan     *pl;
   PetscContainer       keep;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeLogBegin_Private("TwinfeRanksMatrix", &event));
   PetscCall(PetscNew(&rm));
-  PetscCall(RanksPatternCreate(comm, nowned, rows, &rp));
-  PetscCall(RanksMatrixBuild(&rp, rm));
-  PetscCall(RanksPatternDestroy(&rp));
+  pl = &rm->plan;
+  PetscCall(TwinfeRanksPlanCreate_Private(comm, nowned, rows, PETSC_FALSE, pl));
+  PetscCall(PetscCalloc2(pl->nza + 1, &rm->aa, pl->nzb + 1, &rm->ba));
+  PetscCall(PetscMalloc1(pl->nrecv + 1, &rm->recv));
   rm->owner = owner;
-  PetscCall(MatCreateMPIAIJWithSplitArrays(comm, nowned, nowned, PETSC_DETERMINE, PETSC_DETERMINE, rm->ai, rm->aj, rm->aa, rm->bi,
-                                           rm->bj, rm->ba, A));
+  PetscCall(MatCreateMPIAIJWithSplitArrays(comm, nowned, nowned, PETSC_DETERMINE, PETSC_DETERMINE, pl->ai, pl->aj, rm->aa, pl->bi,
+                                           pl->bj, rm->ba, A));
   PetscCall(PetscContainerCreate(PETSC_COMM_SELF, &keep));
   PetscCall(PetscContainerSetPointer(keep, rm));
   PetscCall(PetscContainerSetUserDestroy(keep, RanksMatrixDestroy));
@@ -439,43 +481,45 @@ PetscErrorCode TwinfeRanksMatrixIsOwnedBy_Private(Mat A, const void *owner, Pets
 */
 PetscErrorCode TwinfeRanksMatrixSetValues_Private(Mat A, const PetscInt rowptr[], const PetscScalar values[])
 {
-  PetscContainer keep;
-  RanksMatrix   *rm;
-  Mat            Ad, Ao;
-  PetscScalar   *a, *b;
+  PetscContainer   keep;
+  RanksMatrix     *rm;
+  TwinfeRanksPlan *pl;
+  Mat              Ad, Ao;
+  PetscScalar     *a, *b;
 
   PetscFunctionBeginUser;
   PetscCall(PetscObjectQuery((PetscObject)A, ranks_key, (PetscObject *)&keep));
   PetscCheck(keep, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The matrix was not made by TwinfeRanksMatrixCreate_Private");
   PetscCall(PetscContainerGetPointer(keep, (void **)&rm));
-  PetscCall(PetscSFReduceBegin(rm->entries, MPIU_SCALAR, values, rm->recv, MPI_REPLACE));
+  pl = &rm->plan;
+  PetscCall(PetscSFReduceBegin(pl->entries, MPIU_SCALAR, values, rm->recv, MPI_REPLACE));
   PetscCall(MatMPIAIJGetSeqAIJ(A, &Ad, &Ao, NULL));
   PetscCall(MatSeqAIJGetArrayWrite(Ad, &a));
   PetscCall(MatSeqAIJGetArrayWrite(Ao, &b));
-  PetscCall(PetscArrayzero(a, rm->nza));
-  PetscCall(PetscArrayzero(b, rm->nzb));
-  for (PetscInt d = 0; d < rm->nlocal; ++d) {
-    const PetscInt code = rm->row_at[d], first = rowptr[d], len = rowptr[d + 1] - first;
+  PetscCall(PetscArrayzero(a, pl->nza));
+  PetscCall(PetscArrayzero(b, pl->nzb));
+  for (PetscInt d = 0; d < pl->nlocal; ++d) {
+    const PetscInt code = pl->row_at[d], first = rowptr[d], len = rowptr[d + 1] - first;
     if (code == NOT_OWNED) continue;
     if (code >= 0) { /* in order in the diagonal block, and nothing else adds to the row */
       PetscCall(PetscArraycpy(&a[code], &values[first], len));
       continue;
     }
     for (PetscInt k = 0; k < len; ++k) {
-      const PetscInt at = rm->slow_at[-1 - code + k];
-      if (at < rm->nza)
+      const PetscInt at = pl->slow_at[-1 - code + k];
+      if (at < pl->nza)
         a[at] += values[first + k];
       else
-        b[at - rm->nza] += values[first + k];
+        b[at - pl->nza] += values[first + k];
     }
   }
-  PetscCall(PetscSFReduceEnd(rm->entries, MPIU_SCALAR, values, rm->recv, MPI_REPLACE));
-  for (PetscInt r = 0; r < rm->nrecv; ++r) {
-    const PetscInt at = rm->recv_at[r];
-    if (at < rm->nza)
+  PetscCall(PetscSFReduceEnd(pl->entries, MPIU_SCALAR, values, rm->recv, MPI_REPLACE));
+  for (PetscInt r = 0; r < pl->nrecv; ++r) {
+    const PetscInt at = pl->recv_at[r];
+    if (at < pl->nza)
       a[at] += rm->recv[r];
     else
-      b[at - rm->nza] += rm->recv[r];
+      b[at - pl->nza] += rm->recv[r];
   }
   PetscCall(MatSeqAIJRestoreArrayWrite(Ad, &a));
   PetscCall(MatSeqAIJRestoreArrayWrite(Ao, &b));

@@ -260,13 +260,16 @@ static PetscErrorCode ZeroRowsColumnsUpper(Mat J, PetscInt n, const PetscInt row
 
 PetscErrorCode TwinfeSpaceApplyDirichletToMatrix(TwinfeSpace space, PetscReal scale, Mat J)
 {
-  PetscBool upper;
+  PetscBool upper, ranks_upper;
 
   PetscFunctionBeginUser;
   PetscCall(TwinfeSpaceGetDirichlet(space, NULL, NULL, NULL));
   PetscCall(PetscObjectTypeCompare((PetscObject)J, MATSEQSBAIJ, &upper));
+  PetscCall(PetscObjectTypeCompare((PetscObject)J, MATMPISBAIJ, &ranks_upper));
   if (upper)
     PetscCall(ZeroRowsColumnsUpper(J, space->bc_n, space->bc_rows, scale));
+  else if (ranks_upper)
+    PetscCall(TwinfeRanksUpperZeroRowsColumns_Private(J, space->bc_n, space->bc_rows, scale));
   else
     PetscCall(MatZeroRowsColumns(J, space->bc_n, space->bc_rows, scale, NULL, NULL));
   PetscFunctionReturn(0);

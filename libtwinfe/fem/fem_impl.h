@@ -207,6 +207,31 @@ typedef struct {
   const PetscInt *gcol;   /* rowptr[nlocal] global columns */
 } TwinfeLocalRows;
 
+/* Where the rows that several ranks hold land at their owners (assembly_ranks.c): the owned
+   rows' merged columns as a diagonal block (ai, aj: local columns) and an off-diagonal one (bi,
+   bj: global columns), and where every entry of the local rows goes. An entry may be a scalar
+   or a block: the plan only places them. */
+typedef struct {
+  PetscInt  nlocal, nowned;    /* local rows (owned or not); owned rows */
+  PetscInt  nza, nzb, nrecv;   /* entries of the diagonal and off-diagonal blocks; entries received */
+  PetscInt  nghost;            /* entries of the local rows owned elsewhere (sent) */
+  PetscInt *ai, *aj, *bi, *bj; /* the blocks' CSR */
+  /* an owned local row d: row_at[d] >= 0 when its entries land in order in the diagonal block
+     from there; else -1 - o, its entries' places at slow_at[o ..] (< nza: diagonal block, else
+     nza + k: off-diagonal). A row owned elsewhere: row_at[d] = TWINFE_NOT_OWNED. */
+  PetscInt *row_at, *slow_at;
+  PetscInt *recv_at;  /* per received entry, as slow_at */
+  PetscInt *ghost_at; /* per local row owned elsewhere, where its entries start among the sent ones */
+  PetscSF   entries;  /* sent entries (leaves: the local rows' entries, or the compact sent ones) -> receive slots */
+} TwinfeRanksPlan;
+#define TWINFE_NOT_OWNED PETSC_MIN_INT
+
+/* The plan of rows over the ranks; compact: the sent entries' leaves are numbered 0..nghost-1
+   in local row order (ghost_at), else by their place among all local rows' entries. Collective. */
+PETSC_INTERN PetscErrorCode TwinfeRanksPlanCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows,
+                                                          PetscBool compact, TwinfeRanksPlan *plan);
+PETSC_INTERN PetscErrorCode TwinfeRanksPlanDestroy_Private(TwinfeRanksPlan *plan);
+
 /* A square MPIAIJ summed from every rank's local rows, each shared row at its owner in a fixed
    order (assembly_ranks.c); owner marks who made it. */
 PETSC_INTERN PetscErrorCode TwinfeRanksMatrixCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows,
@@ -215,6 +240,37 @@ PETSC_INTERN PetscErrorCode TwinfeRanksMatrixIsOwnedBy_Private(Mat A, const void
 PETSC_INTERN PetscErrorCode TwinfeRanksMatrixSetValues_Private(Mat A, const PetscInt rowptr[], const PetscScalar values[]);
 /* The space's pattern as such a matrix (needs pattern_cols); its values set in pattern order. */
 PETSC_INTERN PetscErrorCode TwinfeSpaceCreateRanksMatrix_Private(TwinfeSpace space, PetscInt nowned, Mat *A);
+
+/* A symmetric space matrix over several ranks as its upper blocks, an MPISBAIJ of block size
+   ncomp (assembly_ranks_upper.c). Element blocks are summed through a sink: block s of local
+   node row n's upper entries (upper_at: an entry of the local block pattern's place among its
+   row's upper ones, -1 below the diagonal) lands in PETSc's diagonal block, our off-diagonal
+   one, or the blocks sent to the row's owner. */
+typedef struct {
+  const TwinfeRanksPlan *plan;
+  const PetscInt        *upper_at;
+  PetscInt               bs, bs2;
+  PetscScalar           *diag, *off, *ghost;
+} TwinfeUpperSink;
+
+static inline PetscScalar *TwinfeUpperSinkBlock(const TwinfeUpperSink *sink, PetscInt n, PetscInt s)
+{
+  const PetscInt code = sink->plan->row_at[n];
+  PetscInt       at;
+
+  if (code == TWINFE_NOT_OWNED) return &sink->ghost[(size_t)(sink->plan->ghost_at[n] + s) * sink->bs2];
+  if (code >= 0) return &sink->diag[(size_t)(code + s) * sink->bs2];
+  at = sink->plan->slow_at[-1 - code + s];
+  return at < sink->plan->nza ? &sink->diag[(size_t)at * sink->bs2] : &sink->off[(size_t)(at - sink->plan->nza) * sink->bs2];
+}
+
+PETSC_INTERN PetscErrorCode TwinfeSpaceCanStoreRanksUpper_Private(TwinfeSpace space, PetscInt nowned, PetscBool *can);
+PETSC_INTERN PetscErrorCode TwinfeSpaceCreateRanksUpperMatrix_Private(TwinfeSpace space, PetscInt nowned, Mat *A);
+PETSC_INTERN PetscErrorCode TwinfeRanksUpperGetSink_Private(Mat A, const void *owner, TwinfeUpperSink *sink, PetscBool *is);
+PETSC_INTERN PetscErrorCode TwinfeRanksUpperRestoreSink_Private(Mat A, TwinfeUpperSink *sink, PetscBool failed);
+PETSC_INTERN PetscErrorCode TwinfeRanksUpperZeroRowsColumns_Private(Mat A, PetscInt n, const PetscInt rows[], PetscScalar diag);
+/* C = P^T A P (MPIAIJ, exactly symmetric) for such an A and an MPIAIJ prolongation P. */
+PETSC_INTERN PetscErrorCode TwinfeRanksUpperGalerkin_Private(Mat A, Mat P, Mat *C);
 
 /* C = P^T A P over several ranks for MPIAIJ A and a P of a few entries a row (galerkin_ranks.c):
    planned and formed by Create (C belongs to the plan), formed again from A's new values by

@@ -411,12 +411,15 @@ static PetscErrorCode SetCoarseNearNullSpace(TwinfeMultigrid mg)
 PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
 {
   KSP       smoother;
-  PetscBool symmetric;
+  PetscBool symmetric, ranks_upper;
 
   PetscFunctionBegin;
-  /* a symmetric (SBAIJ) finest operator: its product is ours (galerkin.c) and has no numeric
-     phase to redo, so every level below is made anew */
+  /* a symmetric (SBAIJ) finest operator: its product is ours (galerkin.c, and over several
+     ranks assembly_ranks_upper.c) and has no numeric phase to redo, so every level below is made
+     anew */
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSEQSBAIJ, &symmetric));
+  PetscCall(PetscObjectTypeCompare((PetscObject)A, MATMPISBAIJ, &ranks_upper));
+  symmetric = (PetscBool)(symmetric || ranks_upper);
   if (mg->have_operators && (A != mg->fine_operator || symmetric)) { /* products made anew */
     for (PetscInt l = 0; l < mg->nlevels - 1; ++l) {
       PetscCall(MatDestroy(&mg->A[l]));
@@ -437,6 +440,8 @@ PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
       PetscCall(TwinfeRanksGalerkinNumeric_Private(mg->galerkin[l]));
     else if (mg->have_operators)
       PetscCall(MatProductNumeric(mg->A[l]));
+    else if (ranks_upper && fine == A)
+      PetscCall(TwinfeRanksUpperGalerkin_Private(A, mg->P[l], &mg->A[l]));
     else if (symmetric && fine == A)
       PetscCall(TwinfeGalerkinSymmetric_Private(A, mg->P[l], &mg->A[l]));
     else if (ours) {

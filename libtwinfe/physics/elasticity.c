@@ -467,8 +467,8 @@ static PetscErrorCode EnsureSpace(TwinfeElasticity e)
 
 /* The stiffness matrix, made at set-up when the laws are known: the small-strain stiffness under
    a geometric multigrid is symmetric and assembled once, so only its upper triangle is kept
-   (SBAIJ on one rank: 200 MB instead of 540 MB at 1M P1 unknowns, the multigrid forming its
-   coarse levels from it); Newton's tangents (a follower pressure's is not symmetric), the mixed
+   (SBAIJ, on one rank or several: 200 MB instead of 540 MB at 1M P1 unknowns, the multigrid
+   forming its coarse levels from it); Newton's tangents (a follower pressure's is not symmetric), the mixed
    form and GAMG (which reads AIJ) get the AIJ. */
 static PetscErrorCode EnsureOperator(TwinfeElasticity e)
 {

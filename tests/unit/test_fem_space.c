@@ -412,6 +412,113 @@ START_TEST(test_kernel_error_releases)
 }
 END_TEST
 
+/* Small-strain elasticity with a mass term (lambda 2, mu 1): symmetric as a whole, though a
+   block coupling two nodes is not (lambda g_a g_b^T + mu g_b g_a^T). */
+static PetscErrorCode SymmetricKernel(const TwinfeElement *e, PetscScalar K[], void *ctx)
+{
+  const PetscReal lambda = 2, mu = 1;
+
+  PetscFunctionBeginUser;
+  (void)ctx;
+  for (PetscInt q = 0; q < e->nq; ++q)
+    for (PetscInt a = 0; a < e->nbasis[0]; ++a)
+      for (PetscInt b = 0; b < e->nbasis[0]; ++b) {
+        const PetscReal *da = &e->D[0][(q * e->nbasis[0] + a) * 3], *db = &e->D[0][(q * e->nbasis[0] + b) * 3];
+        const PetscReal  dot  = da[0] * db[0] + da[1] * db[1] + da[2] * db[2];
+        const PetscReal  mass = e->B[0][q * e->nbasis[0] + a] * e->B[0][q * e->nbasis[0] + b];
+        for (PetscInt i = 0; i < 3; ++i)
+          for (PetscInt j = 0; j < 3; ++j)
+            K[(3 * a + i) * e->ndof + 3 * b + j] +=
+                e->w[q] * (lambda * da[i] * db[j] + mu * (da[j] * db[i] + (i == j) * dot) + (i == j) * mass);
+      }
+  PetscFunctionReturn(0);
+}
+
+/* ||S - A|| / ||A|| for S the symmetric matrix converted to AIJ, and the same for S x - A x. */
+static void SymmetricAgainstFull(Mat S, Mat A, PetscReal *mat_diff, PetscReal *mult_diff)
+{
+  Mat       C;
+  Vec       x, ya, ys;
+  PetscReal ref;
+
+  TWINFE_CK(MatConvert(S, MATAIJ, MAT_INITIAL_MATRIX, &C));
+  TWINFE_CK(MatNorm(A, NORM_FROBENIUS, &ref));
+  TWINFE_CK(MatAXPY(C, -1.0, A, DIFFERENT_NONZERO_PATTERN));
+  TWINFE_CK(MatNorm(C, NORM_FROBENIUS, mat_diff));
+  *mat_diff /= ref;
+  TWINFE_CK(MatDestroy(&C));
+  TWINFE_CK(MatCreateVecs(A, &x, &ya));
+  TWINFE_CK(VecDuplicate(ya, &ys));
+  {
+    PetscInt     lo, hi;
+    PetscScalar *v;
+    TWINFE_CK(VecGetOwnershipRange(x, &lo, &hi));
+    TWINFE_CK(VecGetArray(x, &v));
+    for (PetscInt k = lo; k < hi; ++k)
+      v[k - lo] = PetscSinReal(0.37 * (PetscReal)k) + 0.1 * (PetscReal)(k % 7);
+    TWINFE_CK(VecRestoreArray(x, &v));
+  }
+  TWINFE_CK(MatMult(A, x, ya));
+  TWINFE_CK(MatMult(S, x, ys));
+  TWINFE_CK(VecNorm(ya, NORM_2, &ref));
+  TWINFE_CK(VecAXPY(ys, -1.0, ya));
+  TWINFE_CK(VecNorm(ys, NORM_2, mult_diff));
+  *mult_diff /= ref;
+  TWINFE_CK(VecDestroy(&x));
+  TWINFE_CK(VecDestroy(&ya));
+  TWINFE_CK(VecDestroy(&ys));
+}
+
+/* The symmetric matrix (its upper triangle in 3x3 blocks: SeqSBAIJ on one rank, MPISBAIJ on
+   several) holds the full AIJ's values, multiplies alike, takes the Dirichlet rows and columns
+   as MatZeroRowsColumns does, is filled again alike, and is usable after a failed kernel. */
+START_TEST(test_symmetric_matrix)
+{
+  DM          dm  = Box(3, 2, 2, 1, 0.8, 0.6);
+  PetscInt    deg = 1, comp = 3, seen;
+  TwinfeSpace s;
+  Mat         A, S, S0;
+  PetscReal   mat_diff, mult_diff;
+  PetscMPIInt size;
+  PetscBool   upper;
+
+  TWINFE_CK(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  TWINFE_CK(TwinfeSpaceCreate(dm, 1, &deg, &comp, &s));
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+  TWINFE_CK(TwinfeSpaceCreateSymmetricMatrix(s, &S));
+  TWINFE_CK(PetscObjectTypeCompare((PetscObject)S, size == 1 ? MATSEQSBAIJ : MATMPISBAIJ, &upper));
+  ck_assert_msg(upper, "a P1 vector space's symmetric matrix is SBAIJ on %d ranks", (int)size);
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, A));
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, S));
+  SymmetricAgainstFull(S, A, &mat_diff, &mult_diff);
+  PetscPrintf(PETSC_COMM_WORLD, "symmetric matrix on %d ranks: off the full one by %.1e, its product by %.1e\n", (int)size,
+              (double)mat_diff, (double)mult_diff);
+  ck_assert_double_le(mat_diff, 1e-14);
+  ck_assert_double_le(mult_diff, 1e-14);
+  TWINFE_CK(MatDuplicate(S, MAT_COPY_VALUES, &S0));
+  TWINFE_CK(TwinfeSpaceAddDirichlet(s, 1, 0, 5, NULL, NULL, NULL)); /* x and z held on face 1 */
+  TWINFE_CK(TwinfeSpaceApplyDirichletToMatrix(s, 3.0, A));
+  TWINFE_CK(TwinfeSpaceApplyDirichletToMatrix(s, 3.0, S));
+  SymmetricAgainstFull(S, A, &mat_diff, &mult_diff);
+  ck_assert_double_le(mat_diff, 1e-14);
+  ck_assert_double_le(mult_diff, 1e-14);
+  SymmetricAgainstFull(S0, A, &mat_diff, &mult_diff);
+  ck_assert_double_gt(mat_diff, 1e-2); /* the rows and columns were zeroed */
+  seen = 0;
+  twinfe_test_capture_errors_begin();
+  ck_assert_int_eq(TwinfeSpaceAssembleMatrix(s, 2, NULL, FailingCellKernel, &seen, S), PETSC_ERR_USER);
+  (void)twinfe_test_capture_errors_end();
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, S));
+  TWINFE_CK(MatEqual(S, S0, &upper));
+  ck_assert_msg(upper, "filled again, the symmetric matrix has the same values bit for bit");
+  TWINFE_CK(MatDestroy(&S0));
+  TWINFE_CK(MatDestroy(&S));
+  TWINFE_CK(MatDestroy(&A));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&dm));
+}
+END_TEST
+
 /* 1 + x + 2y + 3z + k: a value per vertex and component that no other vertex shares. */
 static PetscScalar VertexValue(const PetscScalar *x, PetscInt k)
 {
@@ -687,6 +794,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_vertex_copy);
   tcase_add_test(tc, test_kernel_error_releases);
+  tcase_add_test(tc, test_symmetric_matrix);
   tcase_add_test(tc, test_prolongation);
   tcase_add_test(tc, test_interpolate_between_meshes);
   suite_add_tcase(s, tc);
