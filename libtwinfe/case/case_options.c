@@ -675,22 +675,6 @@ static PetscErrorCode DeclareCheckpoint(PetscOptionItems *PetscOptionsObject, Pe
   PetscFunctionReturn(0);
 }
 
-/* A restarted run takes over the killed run's results states file by file (docs/checkpoint.md);
-   an XDMF series keeps all its states in one results.h5, which it cannot take over yet. */
-static PetscErrorCode CheckCheckpointFormat(MPI_Comm comm, PetscInt format)
-{
-  PetscInt  every = 0;
-  PetscBool restart;
-  PetscFunctionBegin;
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-checkpoint_every", &every, NULL));
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-restart", &restart));
-  PetscCheck(format == 0 || (every == 0 && !restart), comm, PETSC_ERR_ARG_INCOMP,
-             "-results_format xdmf with %s: a restarted run cannot take over the states of a results.h5 yet; use "
-             "-results_format vtu (the default) to checkpoint and restart",
-             restart ? "-restart" : "-checkpoint_every");
-  PetscFunctionReturn(0);
-}
-
 static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
 {
   const char        *interpolations[] = {"twinfe", "petsc"}, *compressions[] = {"lz4", "zlib", "none"};
@@ -757,7 +741,6 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                         "(CG + GAMG, -" SOLVER_PREFIX "ksp_rtol 1e-8); -help lists them\n");
   PetscOptionsEnd();
   PetscCall(declared);
-  PetscCall(CheckCheckpointFormat(comm, format));
   PetscCheck(degree == 1 || degree == 2, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-elasticity_degree %" PetscInt_FMT " is not supported: use 1 (P1) or 2 (P2)", degree);
   PetscCall(TwinfeGetThreads(&threads)); /* checks -threads */

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* fsync, link */
 #include "checkpoint_impl.h"
 #include "ioimpl.h"
+#include "results_xdmf.h"
 #include "core/core_impl.h"
 
 #include <petscdmplex.h>
@@ -502,6 +503,23 @@ static json_t *BlocksArray(TwinfeCheckpoint c)
   return list;
 }
 
+/* An XDMF series: what its index says of the states written so far (sizes, datasets, times),
+   which a restart cannot read back from the .h5 without parsing the index. */
+static PetscErrorCode AddXDMFRecords(json_t *meta, TwinfeResults results)
+{
+  TwinfeXDMF xdmf = NULL;
+  json_t    *records;
+  PetscInt   n = 0;
+
+  PetscFunctionBegin;
+  if (results) PetscCall(TwinfeResultsGetXDMF_Private(results, &xdmf));
+  if (!xdmf) PetscFunctionReturn(0);
+  PetscCall(TwinfeResultsGetFiles(results, &n, NULL));
+  PetscCall(TwinfeXDMFGetRecords(xdmf, n - 1, &records));
+  json_object_set_new(meta, "xdmf", records);
+  PetscFunctionReturn(0);
+}
+
 /* Rank 0: the .json beside the renamed .bin, itself under a temporary name first. */
 static PetscErrorCode WriteMeta(TwinfeCheckpoint c, TwinfeResults results, PetscMPIInt size)
 {
@@ -522,6 +540,7 @@ static PetscErrorCode WriteMeta(TwinfeCheckpoint c, TwinfeResults results, Petsc
                    TwinfeVersion());
   PetscCheck(meta, PETSC_COMM_SELF, PETSC_ERR_LIB, "checkpoint: could not build %s", json);
   json_object_set_new(meta, "options", options);
+  PetscCall(AddXDMFRecords(meta, results));
   fp = fopen(tmp, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "checkpoint: cannot write %s: %s", tmp, strerror(errno));
   bad = json_dumpf(meta, fp, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
@@ -919,8 +938,7 @@ PetscErrorCode TwinfeCheckpointGetReals(TwinfeCheckpoint c, const char name[], P
 
 /* ---------- the results states of the run restarted ---------- */
 
-/* A hard link where the file system allows it (a state can be 100s of MB), else a copy. */
-static PetscErrorCode LinkOrCopy(const char from[], const char to[])
+static PetscErrorCode CopyFile(const char from[], const char to[])
 {
   FILE  *in, *out;
   char   buffer[1 << 16];
@@ -928,11 +946,11 @@ static PetscErrorCode LinkOrCopy(const char from[], const char to[])
   int    bad = 0;
 
   PetscFunctionBegin;
-  if (link(from, to) == 0) PetscFunctionReturn(0);
-  PetscCheck(errno != ENOENT, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+  in = fopen(from, "rb");
+  PetscCheck(in || errno != ENOENT, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "-restart: %s is listed in the checkpoint but is missing: the folder was changed; start afresh without -restart",
              from);
-  in  = fopen(from, "rb");
+  out = fopen(to, "wb");
   out = fopen(to, "wb");
   PetscCheck(in && out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-restart: cannot copy %s to %s: %s", from, to, strerror(errno));
   while ((n = fread(buffer, 1, sizeof buffer, in)) > 0)
@@ -941,6 +959,15 @@ static PetscErrorCode LinkOrCopy(const char from[], const char to[])
   fclose(in);
   bad |= fclose(out);
   PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "-restart: copying %s to %s failed", from, to);
+  PetscFunctionReturn(0);
+}
+
+/* A hard link where the file system allows it (a state can be 100s of MB), else a copy. */
+static PetscErrorCode LinkOrCopy(const char from[], const char to[])
+{
+  PetscFunctionBegin;
+  if (link(from, to) == 0) PetscFunctionReturn(0);
+  PetscCall(CopyFile(from, to));
   PetscFunctionReturn(0);
 }
 
@@ -966,14 +993,69 @@ static PetscErrorCode TakeStateOnRoot(TwinfeCheckpoint c, const char dir[], cons
   PetscFunctionReturn(0);
 }
 
+/* Rank 0: the killed run's .h5 copied, not linked: this run appends to it, and the killed run's
+   folder is only read from (a failed restart can be tried again). Its states written after the
+   checkpoint stay in the copy, unlisted, and are overwritten as this run writes them again. */
+static PetscErrorCode TakeHDF5OnRoot(TwinfeCheckpoint c, const char dir[], const char h5[])
+{
+  char      from[PETSC_MAX_PATH_LEN], to[PETSC_MAX_PATH_LEN], why[PETSC_MAX_PATH_LEN + 256];
+  PetscBool ok;
+
+  PetscFunctionBegin;
+  PathFormat(from, "%s/%s", c->restart_dir, h5);
+  PathFormat(to, "%s/%s", dir, h5);
+  PetscCall(CopyFile(from, to));
+  PetscCall(TwinfeXDMFCheckRecordedData(to, json_object_get(c->meta, "xdmf"), &ok, why, sizeof why));
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: %s does not hold the states the checkpoint %s lists: %s. The kill may have cut a write to it short; "
+             "those states cannot be taken over: start afresh without -restart (the killed run's folder is left as it was)",
+             from, c->used, why);
+  PetscFunctionReturn(0);
+}
+
+/* An XDMF series: the .h5 once, the index's records, then the states (all in the .h5). */
+static PetscErrorCode RestoreXDMFResults(TwinfeCheckpoint c, TwinfeResults results, TwinfeXDMF xdmf, const char dir[])
+{
+  const json_t *list = json_object_get(c->meta, "results"), *records = json_object_get(c->meta, "xdmf"), *entry;
+  const char   *h5;
+  size_t        i;
+
+  PetscFunctionBegin;
+  PetscCheck(records && json_array_size(json_object_get(records, "states")) == json_array_size(list), c->comm,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: %s does not record the XDMF series' states it lists (written with another -results_format?); start "
+             "afresh without -restart",
+             c->used);
+  PetscCall(TwinfeXDMFGetFileNames(xdmf, &h5, NULL));
+  if (json_array_size(list)) PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? TakeHDF5OnRoot(c, dir, h5) : 0));
+  PetscCall(TwinfeXDMFAdoptRecords(xdmf, records));
+  json_array_foreach(list, i, entry)
+  {
+    const char *file = json_string_value(json_object_get(entry, "file"));
+    PetscCheck(file, c->comm, PETSC_ERR_FILE_UNEXPECTED, "-restart: %s lists a results state without its file", c->used);
+    PetscCall(TwinfeResultsAdoptState_Private(results, json_number_value(json_object_get(entry, "time")), file, 1));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeCheckpointRestoreResults(TwinfeCheckpoint c, TwinfeResults results)
 {
   json_t     *list = json_object_get(c->meta, "results"), *entry;
   size_t      i;
   const char *dir;
+  TwinfeXDMF  xdmf;
 
   PetscFunctionBegin;
   PetscCall(TwinfeResultsGetFolder_Private(results, &dir, NULL));
+  PetscCall(TwinfeResultsGetXDMF_Private(results, &xdmf));
+  if (xdmf) {
+    PetscCall(RestoreXDMFResults(c, results, xdmf, dir));
+    PetscFunctionReturn(0);
+  }
+  PetscCheck(!json_object_get(c->meta, "xdmf"), c->comm, PETSC_ERR_FILE_UNEXPECTED,
+             "-restart: %s was written by an XDMF series and this run writes .vtu (another -results_format); start afresh "
+             "without -restart",
+             c->used);
   json_array_foreach(list, i, entry)
   {
     const char       *file   = json_string_value(json_object_get(entry, "file"));

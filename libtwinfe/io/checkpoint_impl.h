@@ -74,3 +74,6 @@ PETSC_INTERN PetscErrorCode TwinfeResultsGetState_Private(TwinfeResults results,
 PETSC_INTERN PetscErrorCode TwinfeResultsAdoptState_Private(TwinfeResults results, PetscReal time, const char file[],
                                                             PetscMPIInt pieces);
 PETSC_INTERN PetscErrorCode TwinfeResultsGetFolder_Private(TwinfeResults results, const char **dir, const char **basename);
+/* The series' HDF5 writer, NULL unless its format is XDMF (results_xdmf.h). */
+struct _p_TwinfeXDMF;
+PETSC_INTERN PetscErrorCode TwinfeResultsGetXDMF_Private(TwinfeResults results, struct _p_TwinfeXDMF **xdmf);

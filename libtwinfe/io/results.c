@@ -1345,13 +1345,27 @@ PetscErrorCode TwinfeResultsAdoptState_Private(TwinfeResults r, PetscReal time, 
   char expected[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBeginUser;
-  PetscCall(StateName(r->basename, r->nstates, expected));
-  PetscCheck(!strncmp(file, expected, strlen(expected)) && (file[strlen(expected)] == '.'), r->comm, PETSC_ERR_FILE_UNEXPECTED,
-             "a restarted series' state %" PetscInt_FMT " is %s, expected %s.vtu or .pvtu", r->nstates, file, expected);
+  if (r->format == TWINFE_RESULTS_FORMAT_XDMF) { /* every state is in the one .h5 */
+    const char *h5;
+    PetscCall(TwinfeXDMFGetFileNames(r->xdmf, &h5, NULL));
+    PetscCheck(!strcmp(file, h5), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "a restarted series' state %" PetscInt_FMT " is in %s, expected %s", r->nstates, file, h5);
+  } else {
+    PetscCall(StateName(r->basename, r->nstates, expected));
+    PetscCheck(!strncmp(file, expected, strlen(expected)) && (file[strlen(expected)] == '.'), r->comm, PETSC_ERR_FILE_UNEXPECTED,
+               "a restarted series' state %" PetscInt_FMT " is %s, expected %s.vtu or .pvtu", r->nstates, file, expected);
+  }
   PetscCheck(r->nstates == 0 || time > r->times[r->nstates - 1], r->comm, PETSC_ERR_FILE_UNEXPECTED,
              "a restarted series' state %s at %g does not follow %g", file, (double)time, (double)r->times[r->nstates - 1]);
   PetscCall(AppendState(r, time, file));
   r->pieces[r->nstates - 1] = pieces;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeResultsGetXDMF_Private(TwinfeResults r, TwinfeXDMF *xdmf)
+{
+  PetscFunctionBeginUser;
+  *xdmf = r->format == TWINFE_RESULTS_FORMAT_XDMF ? r->xdmf : NULL;
   PetscFunctionReturn(0);
 }
 

@@ -13,6 +13,7 @@
  * a dataset that is not complete. */
 #include "results_xdmf.h"
 
+#include <jansson.h>
 #include <petscdmplex.h>
 #include <petscsf.h>
 #include <petscviewerhdf5.h>
@@ -514,4 +515,198 @@ PetscErrorCode TwinfeXDMFWriteState(TwinfeXDMF x, const char state[], PetscReal 
   PetscCall(DropLastState(x)); /* the index on disk is the previous one: list what it lists */
   if (rank == 0) PetscCall(ierr);
   SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Writing the XDMF index %s failed on rank 0 (see its message)", x->index_path);
+}
+
+/* ---------------------------------------------------------------- restarts (io/checkpoint.c) */
+
+static json_t *ArraysToJSON(PetscInt n, const ArrayRecord arrays[])
+{
+  json_t *list = json_array();
+  for (PetscInt a = 0; a < n; ++a)
+    json_array_append_new(list, json_pack("{s:s, s:I, s:b, s:b}", "name", arrays[a].name, "ncomp", (json_int_t)arrays[a].ncomp,
+                                          "cell", (int)arrays[a].cell, "integer", (int)arrays[a].integer));
+  return list;
+}
+
+/*
+  TwinfeXDMFGetRecords - What the index says of the first nstates states and of the meshes they
+  stand on (sizes, datasets, times), as JSON for a checkpoint: a restarted series adopts it
+  (TwinfeXDMFAdoptRecords) and goes on appending to a copy of the .h5. Not collective (every
+  rank holds the same records).
+*/
+PetscErrorCode TwinfeXDMFGetRecords(TwinfeXDMF x, PetscInt nstates, json_t **records)
+{
+  json_t  *meshes = json_array(), *states = json_array();
+  PetscInt nmeshes = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(nstates >= 0 && nstates <= x->nstates, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeXDMFGetRecords: %" PetscInt_FMT " states of %" PetscInt_FMT, nstates, x->nstates);
+  for (PetscInt s = 0; s < nstates; ++s) {
+    const StateRecord *st = &x->states[s];
+    nmeshes               = PetscMax(nmeshes, st->mesh + 1);
+    json_array_append_new(states, json_pack("{s:s, s:f, s:I, s:o}", "group", st->group, "time", (double)st->time, "mesh",
+                                            (json_int_t)st->mesh, "arrays", ArraysToJSON(st->narrays, st->arrays)));
+  }
+  for (PetscInt m = 0; m < nmeshes; ++m) {
+    const MeshRecord *me = &x->meshes[m];
+    json_array_append_new(meshes, json_pack("{s:I, s:I, s:I, s:o}", "points", (json_int_t)me->npoints, "cells",
+                                            (json_int_t)me->ncells, "nodes_per_cell", (json_int_t)me->nodes_per_cell, "arrays",
+                                            ArraysToJSON(me->narrays, me->arrays)));
+  }
+  *records = json_pack("{s:s, s:o, s:o}", "h5", x->h5_name, "meshes", meshes, "states", states);
+  PetscCheck(*records, PETSC_COMM_SELF, PETSC_ERR_MEM, "TwinfeXDMFGetRecords: out of memory");
+  PetscFunctionReturn(0);
+}
+
+/* A name from a checkpoint becomes an HDF5 path component and XML text: a plain word. */
+static PetscBool PlainName(const char *name)
+{
+  return name && name[0] && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..") ? PETSC_TRUE : PETSC_FALSE;
+}
+
+static PetscErrorCode ArraysFromJSON(const json_t *list, const char what[], PetscInt *n, ArrayRecord **arrays)
+{
+  size_t  i;
+  json_t *a;
+
+  PetscFunctionBeginUser;
+  PetscCheck(json_is_array(list), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: its arrays are not a list", what);
+  *n = (PetscInt)json_array_size(list);
+  PetscCall(PetscCalloc1(*n + 1, arrays));
+  json_array_foreach(list, i, a)
+  {
+    const char    *name  = json_string_value(json_object_get(a, "name"));
+    const PetscInt ncomp = (PetscInt)json_integer_value(json_object_get(a, "ncomp"));
+    PetscCheck(PlainName(name) && ncomp >= 1 && ncomp <= 9 && json_is_boolean(json_object_get(a, "cell")) &&
+                   json_is_boolean(json_object_get(a, "integer")),
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: array %zu is not a name, 1 to 9 components and two flags", what,
+               i);
+    PetscCall(PetscStrallocpy(name, &(*arrays)[i].name));
+    (*arrays)[i].ncomp   = ncomp;
+    (*arrays)[i].cell    = json_is_true(json_object_get(a, "cell")) ? PETSC_TRUE : PETSC_FALSE;
+    (*arrays)[i].integer = json_is_true(json_object_get(a, "integer")) ? PETSC_TRUE : PETSC_FALSE;
+  }
+  PetscFunctionReturn(0);
+}
+
+/*
+  TwinfeXDMFAdoptRecords - A restarted series takes the records of the states the killed run
+  wrote (TwinfeXDMFGetRecords, from its checkpoint); its .h5, copied into this series' folder
+  beforehand, is appended to from here. The next state writes its mesh anew (this run numbers
+  its points itself, possibly on another number of ranks). Not collective; on an empty series.
+*/
+PetscErrorCode TwinfeXDMFAdoptRecords(TwinfeXDMF x, const json_t *records)
+{
+  const json_t *meshes = json_object_get(records, "meshes"), *states = json_object_get(records, "states"), *e;
+  const char   *h5 = json_string_value(json_object_get(records, "h5"));
+  size_t        i;
+
+  PetscFunctionBeginUser;
+  PetscCheck(!x->nstates && !x->nmeshes, PETSC_COMM_SELF, PETSC_ERR_ORDER, "TwinfeXDMFAdoptRecords: the series has states");
+  PetscCheck(json_is_array(meshes) && json_is_array(states) && h5 && !strcmp(h5, x->h5_name), PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's XDMF records are not those of %s", x->h5_name);
+  PetscCall(PetscCalloc1(json_array_size(meshes) + 1, &x->meshes));
+  json_array_foreach(meshes, i, e)
+  {
+    MeshRecord *m     = &x->meshes[x->nmeshes++]; /* counted first: destroying the series frees what is read */
+    m->npoints        = (PetscInt)json_integer_value(json_object_get(e, "points"));
+    m->ncells         = (PetscInt)json_integer_value(json_object_get(e, "cells"));
+    m->nodes_per_cell = (PetscInt)json_integer_value(json_object_get(e, "nodes_per_cell"));
+    PetscCall(ArraysFromJSON(json_object_get(e, "arrays"), "the checkpoint's XDMF mesh", &m->narrays, &m->arrays));
+    PetscCheck(m->npoints > 0 && m->ncells > 0 && (m->nodes_per_cell == 4 || m->nodes_per_cell == 10), PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's XDMF mesh %zu has no points or cells, or not 4 or 10 nodes a cell",
+               i);
+  }
+  PetscCall(PetscCalloc1(json_array_size(states) + 1, &x->states));
+  json_array_foreach(states, i, e)
+  {
+    StateRecord *st    = &x->states[x->nstates++];
+    const char  *group = json_string_value(json_object_get(e, "group"));
+    st->mesh           = (PetscInt)json_integer_value(json_object_get(e, "mesh"));
+    st->time           = (PetscReal)json_number_value(json_object_get(e, "time"));
+    PetscCheck(PlainName(group) && json_is_number(json_object_get(e, "time")) && st->mesh >= 0 && st->mesh < x->nmeshes,
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "the checkpoint's XDMF state %zu has no group, time or mesh", i);
+    PetscCall(PetscStrallocpy(group, &st->group));
+    PetscCall(ArraysFromJSON(json_object_get(e, "arrays"), "the checkpoint's XDMF state", &st->narrays, &st->arrays));
+  }
+  x->started  = PETSC_TRUE;
+  x->have_key = PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+/* Whether every dataset of a list is in the file's group. */
+static PetscErrorCode HasArrays(PetscViewer viewer, const char group[], const json_t *arrays, const char **missing,
+                                PetscBool *has)
+{
+  size_t  i;
+  json_t *a;
+
+  PetscFunctionBeginUser;
+  *has = PETSC_TRUE;
+  json_array_foreach(arrays, i, a)
+  {
+    static char path[PETSC_MAX_PATH_LEN]; /* *missing points here */
+    PetscCall(PetscSNPrintf(path, sizeof path, "/%s/%s", group, json_string_value(json_object_get(a, "name"))));
+    PetscCall(PetscViewerHDF5HasDataset(viewer, path, has));
+    if (!*has) {
+      *missing = path;
+      break;
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *records, const char **missing)
+{
+  PetscViewer viewer;
+  PetscBool   has = PETSC_TRUE;
+  size_t      i;
+  json_t     *e;
+  char        group[64];
+
+  PetscFunctionBeginUser;
+  *missing = NULL;
+  PetscCall(PetscViewerHDF5Open(PETSC_COMM_SELF, h5_path, FILE_MODE_READ, &viewer));
+  json_array_foreach(json_object_get(records, "meshes"), i, e)
+  {
+    static const char *own   = "[{\"name\": \"geometry\"}, {\"name\": \"topology\"}]";
+    json_t            *fixed = json_loads(own, 0, NULL);
+    PetscCall(PetscSNPrintf(group, sizeof group, "mesh_%zu", i));
+    PetscCall(HasArrays(viewer, group, fixed, missing, &has));
+    json_decref(fixed);
+    if (has) PetscCall(HasArrays(viewer, group, json_object_get(e, "arrays"), missing, &has));
+    if (!has) break;
+  }
+  json_array_foreach(json_object_get(records, "states"), i, e)
+  {
+    if (!has) break;
+    PetscCall(HasArrays(viewer, json_string_value(json_object_get(e, "group")), json_object_get(e, "arrays"), missing, &has));
+  }
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(0);
+}
+
+/*
+  TwinfeXDMFCheckRecordedData - Whether the .h5 at h5_path holds every dataset records lists
+  (why says what is missing or unreadable): a run killed while it wrote to its .h5 can leave the
+  file damaged. Not collective (rank 0 of a restart).
+*/
+PetscErrorCode TwinfeXDMFCheckRecordedData(const char h5_path[], const json_t *records, PetscBool *ok, char why[], size_t len)
+{
+  const char    *missing = NULL;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* HDF5's failures become a message */
+  ierr = FindRecordedData(h5_path, records, &missing);
+  PetscCall(PetscPopErrorHandler());
+  *ok = (PetscBool)(!ierr && !missing);
+  if (ierr) {
+    const char *text = NULL;
+    PetscErrorMessage(ierr, &text, NULL);
+    PetscCall(PetscSNPrintf(why, len, "HDF5 cannot read it (%s)", text ? text : "unknown error"));
+  } else if (missing)
+    PetscCall(PetscSNPrintf(why, len, "it has no dataset %s", missing));
+  PetscFunctionReturn(0);
 }

@@ -10,6 +10,7 @@
 #pragma once
 #include "ioimpl.h"
 
+#include <jansson.h>
 #include <petscdm.h>
 
 /* What the points and cells of a piece are in the DMPlex: piece point i < nvertices is vertex
@@ -38,3 +39,13 @@ PETSC_INTERN PetscErrorCode TwinfeXDMFWriteState(TwinfeXDMF xdmf, const char sta
                                                  const TwinfeVTKGrid *grid);
 /* The names of the two files, relative to dir (lent). Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeXDMFGetFileNames(TwinfeXDMF xdmf, const char **h5, const char **index);
+
+/* Restarts (io/checkpoint.c): the records of the first nstates states and their meshes as
+   JSON (a new reference), and a new series taking them over, its .h5 copied beside it
+   beforehand. Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeXDMFGetRecords(TwinfeXDMF xdmf, PetscInt nstates, json_t **records);
+PETSC_INTERN PetscErrorCode TwinfeXDMFAdoptRecords(TwinfeXDMF xdmf, const json_t *records);
+/* Whether the .h5 at h5_path holds every dataset the records list (why: what is missing or
+   unreadable). Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeXDMFCheckRecordedData(const char h5_path[], const json_t *records, PetscBool *ok, char why[],
+                                                        size_t len);

@@ -592,8 +592,6 @@ def catalogue():
                         r"raise|increase|more iterations|ksp_max_it|ksp_rtol|preconditioner"))
     C.append(solve_case("opt_unknown_results_compression", "option", ["-results_compression", "bogus"], r"-results_compression", r"bogus", r"lz4"))
     C.append(solve_case("opt_unknown_results_format", "option", ["-results_format", "hdf5"], r"-results_format", r"hdf5", r"vtu or xdmf"))
-    C.append(solve_case("opt_xdmf_with_checkpoints", "option", ["-results_format", "xdmf", "-checkpoint_every", "1"], r"-results_format xdmf",
-                        r"-checkpoint_every|cannot take over", r"-results_format vtu"))
     C.append(solve_case("opt_elasticity_degree_3", "option", ["-elasticity_degree", "3"], r"-elasticity_degree", r"\b3\b", r"\b1\b.*\b2\b|1 or 2"))
     C.append(img_case("labels_non_numeric", good_nifti, labels="liver", names=r"-labels", wrong=r"liver|not (a|an) (number|integer)|integer",
                       right=r"labels are 1 to|number|1,2", needs="options"))

@@ -18,6 +18,10 @@ and a pulsatile Stokes flow (P2 velocity, several states, TAWSS/OSI/RRT on the l
 - the output folder holds what report.json's manifest lists: results.xdmf and results.h5, no
   per-state or per-rank file; the summary says which file to open;
 - `twinfe demo` and `twinfe run` with the YAML key results: {format: xdmf} write the same files;
+- a finite-strain run with checkpoints, killed and restarted from an earlier checkpoint than its
+  last, ends with the states of the uninterrupted run bit for bit (results.h5 copied from the
+  killed run, which is left unchanged, and appended to); with that results.h5 cut short, the
+  restart is refused by name and writes nothing;
 - -results_format hdf5 (and format: vtk in a case file) is refused before any work, naming the
   option, the value and the choices, and leaves no output folder.
 SPDX-License-Identifier: GPL-2.0-or-later"""
@@ -227,6 +231,63 @@ states = compare_case("pulsatile", 2, pulsatile)
 if states:
     has = [sorted(set(g["point"]) & {"tawss", "osi", "rrt"}) for _, g in states]
     ck.check(len(states) == 2 and has[0] == [] and has[-1] == ["osi", "rrt", "tawss"], f"pulsatile: TAWSS/OSI/RRT in {has}")
+
+# Checkpoint and restart of an XDMF series (docs/checkpoint.md): finite strain over 4 load steps,
+# a checkpoint after each; killed once the checkpoint of step 2 is on disk, that checkpoint then
+# cut short, so that the restart goes on from step 1 and writes again states the killed run had
+# already put into results.h5 (its copy). Every state of the restarted series is the
+# uninterrupted one's, bit for bit (the same mesh and rank count): before the checkpoint as the
+# killed run wrote it, after it as the restart did.
+steps = elastic + ["-material", "neo_hookean", "-elasticity_load_steps", "4", "-results_format", "xdmf",
+                   "-checkpoint_every", "1"]
+whole = os.path.join(work, "restart_whole")
+code, _, _ = tc.run(steps + ["-o", whole])
+ck.check(code == 0, "the uninterrupted XDMF run with checkpoints failed")
+killed = tc.run_killed_at(steps + ["-o", os.path.join(work, "restart_killed")], os.path.join(work, "restart_killed"),
+                          "checkpoint_000002.json")
+ck.check(killed is not None, "the XDMF run ended before its checkpoint of step 2 (nothing was killed)")
+if killed and code == 0:
+    # moved aside, as a folder copied from another machine would be: a restart from it leaves it
+    # in place, so that what the restart did to it can be seen
+    aside = os.path.join(work, "restart_killed_aside")
+    os.rename(killed, aside)
+    killed = aside
+    killed_h5 = os.path.join(killed, "results.h5")
+    with open(killed_h5, "rb") as f:
+        h5_before = f.read()
+    bin2 = os.path.join(killed, "checkpoint", "checkpoint_000002.bin")
+    with open(bin2, "r+b") as f:
+        f.truncate(os.path.getsize(bin2) // 2)
+    restarted = os.path.join(work, "restart_killed")
+    code, stdout, stderr = tc.run(steps + ["-restart", killed, "-o", restarted])
+    ck.check(code == 0 and "step 2 is not used" in stdout, f"the XDMF restart failed or used step 2: {stderr[-600:]}")
+    if code == 0:
+        ck.check(tc.report(restarted)["restart"]["from_step"] == 1, "XDMF restart: report.json restart.from_step is not 1")
+        check_folder("restart", restarted)
+        a, b = read_xdmf_states(whole), read_xdmf_states(restarted)
+        ck.check([t for t, _ in a] == [t for t, _ in b], f"XDMF restart: times {[t for t, _ in a]} vs {[t for t, _ in b]}")
+        for s, ((_, x), (_, y)) in enumerate(zip(a, b)):
+            compare_state(f"XDMF restart state {s}", x, y)
+            for kind in ("point", "cell"):
+                ck.check(all(np.array_equal(x[kind][n], y[kind][n]) for n in x[kind] if n in y[kind] and n != "rank"),
+                         f"XDMF restart state {s}: a {kind} array is not the uninterrupted run's bit for bit")
+        print(f"XDMF restart: {len(b)} states equal to the uninterrupted run's")
+    # the killed run's file was copied, not changed (a failed restart can be tried again)
+    ck.check(os.path.exists(killed_h5), "the killed run's results.h5 is gone from the folder moved aside")
+    if os.path.exists(killed_h5):
+        with open(killed_h5, "rb") as f:
+            ck.check(f.read() == h5_before, "the restart changed the killed run's results.h5")
+        # a results.h5 cut short (a kill in the middle of writing a state): refused, naming the
+        # file, before any solve; nothing written, the folder as it was
+        with open(killed_h5, "r+b") as f:
+            f.truncate(len(h5_before) // 3)
+        damaged = os.path.join(work, "restart_damaged")
+        code, _, stderr = tc.run(steps + ["-restart", killed, "-o", damaged], expect_ok=False)
+        ck.check(code != 0 and "results.h5 does not hold the states" in stderr and "start afresh" in stderr,
+                 f"a damaged results.h5 is not refused by name: {code} {stderr[-600:]}")
+        print("a damaged results.h5 refused:", " ".join(line for line in stderr.splitlines() if "results.h5" in line)[:600])
+        ck.check(not os.path.exists(damaged), "the refused restart left an output")
+        ck.check(os.path.getsize(killed_h5) == len(h5_before) // 3, "the refused restart changed the killed run's results.h5")
 
 # An output written as xdmf is a complete twinfe output: a vtu run replaces it.
 again = os.path.join(work, "p1_np1_xdmf")
