@@ -34,72 +34,61 @@ def said(what):
     print(f"{time.time() - started:6.1f} s  {what}", flush=True)
 
 
-code, _, err = tc.run([app, "mesh", phantom, "-labels", "1", "-surface_caps", "true", "-mesh_size", "2",
-                       "-o", os.path.join(work, "mesh")])
-ck.check(code == 0, f"twinfe mesh of the vessel phantom failed: {err[-400:]}")
-run = [app, "solve", os.path.join(work, "mesh", "mesh.msh"), "-physics", "stokes", "-inflow_fourier", "1.0,0.5,0.2",
-       "-cardiac_period", "0.5", "-cycles", "2", "-time_step", "0.0625", "-frames_per_cycle", "4",
-       "-outlet_rcr", "0.02,0.5,0.1,0.03,0.3,0.15"]
-whole, restarted = os.path.join(work, "whole"), os.path.join(work, "restarted")
-code, _, err = tc.run(run + ["-o", whole])
-ck.check(code == 0, f"uninterrupted run failed: {err[-400:]}")
-said("uninterrupted")
+def mesh_vessel(size):
+    out = os.path.join(work, f"mesh_{size}")
+    code, _, err = tc.run([app, "mesh", phantom, "-labels", "1", "-surface_caps", "true", "-mesh_size", size, "-o", out])
+    ck.check(code == 0, f"twinfe mesh of the vessel phantom at {size} mm failed: {err[-400:]}")
+    return os.path.join(out, "mesh.msh")
 
-killed = tc.run_killed_at(run + ["-checkpoint_every", "3", "-o", restarted], restarted, "checkpoint_000012.json")
-ck.check(killed is not None, "the run ended before its checkpoint of step 12 was written (nothing was killed)")
-said("killed")
-if killed:
+
+def check_restart(label, run, every, kill_step, states_before):
+    """run uninterrupted, then killed once its checkpoint of kill_step is on disk (with
+    states_before states written) and restarted: the same output bit for bit."""
+    whole, restarted = os.path.join(work, f"{label}_whole"), os.path.join(work, f"{label}_restarted")
+    code, _, err = tc.run(run + ["-o", whole])
+    ck.check(code == 0, f"{label}: uninterrupted run failed: {err[-400:]}")
+    said(f"{label}: uninterrupted")
+    killed = tc.run_killed_at(run + ["-checkpoint_every", str(every), "-o", restarted], restarted,
+                              f"checkpoint_{kill_step:06d}.json")
+    ck.check(killed is not None, f"{label}: the run ended before its checkpoint of step {kill_step} (nothing was killed)")
+    said(f"{label}: killed")
+    if not killed or code != 0:
+        return
     states = [e for e in os.listdir(killed) if e.startswith("results_")]
-    ck.check(len(states) >= 2, f"the killed run had written {states}, expected the last cycle's first 2 states")
-    code, stdout, err = tc.run(run + ["-checkpoint_every", "3", "-restart", "-o", restarted])
-    ck.check(code == 0, f"restart failed: {err[-600:]}")
-    said("restarted")
-    if code == 0:
-        only, worst, notes = tc.compare_outputs(whole, restarted)
-        ck.check(not only, f"files in one output only: {only}")
-        ck.check(worst == 0, f"fields differ from the uninterrupted run's, largest {worst:.3g}: {notes[:8]}")
-        print(f"largest difference to the uninterrupted run: {worst}")
-        rep, ref = tc.report(restarted), tc.report(whole)
-        ck.check(rep.get("restart", {}).get("from_step") == 12, f"report.json restart: {rep.get('restart')}")
-        ck.check(rep["flow"]["last_cycle"] == ref["flow"]["last_cycle"],
-                 f"last cycle {rep['flow']['last_cycle']} != {ref['flow']['last_cycle']}")
-        for key in ("time_steps", "iterations", "newton_steps"):
-            ck.check(rep["solve"][key] == ref["solve"][key], f"solve.{key} {rep['solve'][key]} != {ref['solve'][key]}")
-        ck.check(not os.path.exists(killed), f"the continued run's folder {killed} is still there")
-        ck.check(not os.path.exists(os.path.join(restarted, "checkpoint")), "checkpoint/ left in the output")
+    ck.check(len(states) >= states_before, f"{label}: the killed run had written {states}, expected {states_before} states")
+    code, stdout, err = tc.run(run + ["-checkpoint_every", str(every), "-restart", "-o", restarted])
+    ck.check(code == 0, f"{label}: restart failed: {err[-600:]}")
+    said(f"{label}: restarted")
+    if code != 0:
+        return
+    only, worst, notes = tc.compare_outputs(whole, restarted)
+    ck.check(not only, f"{label}: files in one output only: {only}")
+    ck.check(worst == 0, f"{label}: fields differ from the uninterrupted run's, largest {worst:.3g}: {notes[:8]}")
+    print(f"{label}: largest difference to the uninterrupted run: {worst}")
+    rep, ref = tc.report(restarted), tc.report(whole)
+    ck.check(rep.get("restart", {}).get("from_step") == kill_step, f"{label}: report.json restart: {rep.get('restart')}")
+    ck.check(rep["flow"]["last_cycle"] == ref["flow"]["last_cycle"],
+             f"{label}: last cycle {rep['flow']['last_cycle']} != {ref['flow']['last_cycle']}")
+    for key in ("time_steps", "iterations", "newton_steps"):
+        ck.check(rep["solve"][key] == ref["solve"][key], f"{label}: solve.{key} {rep['solve'][key]} != {ref['solve'][key]}")
+    ck.check(not os.path.exists(killed), f"{label}: the continued run's folder {killed} is still there")
+    ck.check(not os.path.exists(os.path.join(restarted, "checkpoint")), f"{label}: checkpoint/ left in the output")
+
+
+# Stokes: 2 cycles of 8 steps, killed in the last cycle after the checkpoint of step 12 (the
+# last cycle's first 2 states written).
+flow = ["-inflow_fourier", "1.0,0.5,0.2", "-cardiac_period", "0.5", "-time_step", "0.0625", "-frames_per_cycle", "4",
+        "-outlet_rcr", "0.02,0.5,0.1,0.03,0.3,0.15"]
+check_restart("stokes", [app, "solve", mesh_vessel("2"), "-physics", "stokes", "-cycles", "2"] + flow, 3, 12, 2)
 
 # Navier-Stokes: the same vessel meshed at 3 mm, a third of the inflow, one cycle of 4 steps (a
 # steady start and a Newton solve at every step; with the full inflow the steady start fails,
 # falls back to Stokes, and the run takes 4 times as long), killed once the checkpoint of step 2
-# is on disk. Its restart solves the steady start again (Newton's first
-# guess and the solver's set-up come from it) before it takes the checkpoint's flow: the result
-# is again the uninterrupted run's bit for bit.
-code, _, err = tc.run([app, "mesh", phantom, "-labels", "1", "-surface_caps", "true", "-mesh_size", "3",
-                       "-o", os.path.join(work, "mesh3")])
-ck.check(code == 0, f"twinfe mesh of the vessel phantom at 3 mm failed: {err[-400:]}")
-ns = ([app, "solve", os.path.join(work, "mesh3", "mesh.msh"), "-physics", "navier_stokes"] +
-      run[run.index("-physics") + 2:])
-ns[ns.index("-inflow_fourier") + 1] = "0.3,0.15,0.06"  # slow enough that the steady start converges
-ns[ns.index("-cycles") + 1] = "1"
-ns[ns.index("-time_step") + 1] = "0.125"
-ns_whole, ns_restarted = os.path.join(work, "ns_whole"), os.path.join(work, "ns_restarted")
-code, _, err = tc.run(ns + ["-o", ns_whole])
-ck.check(code == 0, f"uninterrupted Navier-Stokes run failed: {err[-400:]}")
-said("Navier-Stokes: uninterrupted")
-killed = tc.run_killed_at(ns + ["-checkpoint_every", "2", "-o", ns_restarted], ns_restarted, "checkpoint_000002.json")
-ck.check(killed is not None, "the Navier-Stokes run ended before its checkpoint of step 2 (nothing was killed)")
-if killed and code == 0:
-    code, stdout, err = tc.run(ns + ["-checkpoint_every", "2", "-restart", "-o", ns_restarted])
-    ck.check(code == 0, f"Navier-Stokes restart failed: {err[-600:]}")
-    said("Navier-Stokes: restarted")
-    if code == 0:
-        only, worst, notes = tc.compare_outputs(ns_whole, ns_restarted)
-        ck.check(not only, f"Navier-Stokes: files in one output only: {only}")
-        ck.check(worst == 0, f"Navier-Stokes: fields differ from the uninterrupted run's, largest {worst:.3g}: {notes[:8]}")
-        print(f"Navier-Stokes: largest difference to the uninterrupted run: {worst}")
-        rep, ref = tc.report(ns_restarted), tc.report(ns_whole)
-        ck.check(rep.get("restart", {}).get("from_step") == 2, f"Navier-Stokes report.json restart: {rep.get('restart')}")
-        ck.check(rep["flow"]["last_cycle"] == ref["flow"]["last_cycle"], "Navier-Stokes: last cycle's TAWSS/OSI/RRT differ")
-        ck.check(not os.path.exists(killed), f"the continued Navier-Stokes run's folder {killed} is still there")
+# is on disk. Its restart solves the steady start again (Newton's first guess and the solver's
+# set-up come from it) before it takes the checkpoint's flow: the result is again the
+# uninterrupted run's bit for bit.
+flow[flow.index("-inflow_fourier") + 1] = "0.3,0.15,0.06"
+flow[flow.index("-time_step") + 1] = "0.125"
+check_restart("navier_stokes", [app, "solve", mesh_vessel("3"), "-physics", "navier_stokes", "-cycles", "1"] + flow, 2, 2, 1)
 
 ck.close()
