@@ -13,6 +13,7 @@
 #include "fem_impl.h"
 
 #include <petscsf.h>
+#include <string.h>
 
 struct _n_TwinfeRanksGalerkin {
   Mat              A, P, C;             /* A and P referenced; C the product */
@@ -104,28 +105,76 @@ static PetscErrorCode GetRowsOfPForColumns(Mat A, PetscInt K, const PetscInt own
   PetscFunctionReturn(0);
 }
 
-/* Sorted unique copy of the non-negative values of v[0..n). */
-static PetscErrorCode SortedUnique(PetscInt n, const PetscInt v[], PetscInt extra_lo, PetscInt extra_hi, PetscInt *m,
+/* Sorted unique copy of the non-negative values of v[0..n), with all of [lo, hi) when whole is
+   set. The values in [lo, hi) (the coarse columns owned here: most of them) are marked in a
+   table, so only the others are sorted. */
+static PetscErrorCode SortedUnique(PetscInt n, const PetscInt v[], PetscInt lo, PetscInt hi, PetscBool whole, PetscInt *m,
                                    PetscInt **out)
 {
-  PetscInt count = 0;
+  PetscInt   nother = 0, count = 0, below;
+  PetscInt  *other;
+  PetscBool *seen;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(n + extra_hi - extra_lo + 1, out));
-  for (PetscInt k = 0; k < n; ++k)
-    if (v[k] >= 0) (*out)[count++] = v[k];
-  for (PetscInt g = extra_lo; g < extra_hi; ++g)
-    (*out)[count++] = g;
-  PetscCall(PetscSortRemoveDupsInt(&count, *out));
+  PetscCall(PetscMalloc1(n + 1, &other));
+  PetscCall(PetscMalloc1(hi - lo + 1, &seen));
+  for (PetscInt g = 0; g < hi - lo; ++g)
+    seen[g] = whole;
+  for (PetscInt k = 0; k < n; ++k) {
+    if (v[k] < 0) continue;
+    if (v[k] >= lo && v[k] < hi)
+      seen[v[k] - lo] = PETSC_TRUE;
+    else
+      other[nother++] = v[k];
+  }
+  PetscCall(PetscSortRemoveDupsInt(&nother, other));
+  for (below = 0; below < nother && other[below] < lo; ++below) {
+  }
+  for (PetscInt g = 0; g < hi - lo; ++g)
+    count += seen[g];
+  PetscCall(PetscMalloc1(nother + count + 1, out));
+  count = 0;
+  for (PetscInt k = 0; k < below; ++k)
+    (*out)[count++] = other[k];
+  for (PetscInt g = 0; g < hi - lo; ++g)
+    if (seen[g]) (*out)[count++] = lo + g;
+  for (PetscInt k = below; k < nother; ++k)
+    (*out)[count++] = other[k];
   *m = count;
+  PetscCall(PetscFree(seen));
+  PetscCall(PetscFree(other));
   PetscFunctionReturn(0);
 }
 
-/* Index of g in the sorted array a[0..n), which holds it by construction. */
-static PetscErrorCode Locate(PetscInt n, const PetscInt a[], PetscInt g, PetscInt *at)
+/* Where each coarse column stands in a sorted array of them: a table for the columns owned here
+   (most of them), a binary search for the others. Planning looks up every fine row's parents
+   and every column's, 1-2M lookups a rank at 607k unknowns. */
+typedef struct {
+  PetscInt        n, lo, hi; /* the array's length; the owned range [lo, hi) */
+  const PetscInt *a;
+  PetscInt       *owned; /* owned[g - lo]: g's place, -1 if not in a */
+} ColumnIndex;
+
+static PetscErrorCode ColumnIndexCreate(PetscInt n, const PetscInt a[], PetscInt lo, PetscInt hi, ColumnIndex *ci)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscFindInt(g, n, a, at));
+  *ci = (ColumnIndex){.n = n, .lo = lo, .hi = hi, .a = a};
+  PetscCall(PetscMalloc1(hi - lo + 1, &ci->owned));
+  for (PetscInt g = 0; g < hi - lo; ++g)
+    ci->owned[g] = -1;
+  for (PetscInt k = 0; k < n; ++k)
+    if (a[k] >= lo && a[k] < hi) ci->owned[a[k] - lo] = k;
+  PetscFunctionReturn(0);
+}
+
+/* Index of g in the array, which holds it by construction. */
+static PetscErrorCode Locate(const ColumnIndex *ci, PetscInt g, PetscInt *at)
+{
+  PetscFunctionBeginUser;
+  if (g >= ci->lo && g < ci->hi)
+    *at = ci->owned[g - ci->lo];
+  else
+    PetscCall(PetscFindInt(g, ci->n, ci->a, at));
   PetscCheck(*at >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "TwinfeRanksGalerkin: coarse column %" PetscInt_FMT " was not planned",
              g);
   PetscFunctionReturn(0);
@@ -139,13 +188,16 @@ static PetscErrorCode PlanRows(TwinfeRanksGalerkin g, const PetscInt own_cols[],
   const PetscInt K = g->K;
   PetscInt      *fill;
 
+  ColumnIndex index;
+
   PetscFunctionBeginUser;
-  PetscCall(SortedUnique(g->nfine * K, own_cols, crstart, crend, &g->nrows, grow));
+  PetscCall(SortedUnique(g->nfine * K, own_cols, crstart, crend, PETSC_TRUE, &g->nrows, grow));
+  PetscCall(ColumnIndexCreate(g->nrows, *grow, crstart, crend, &index));
   PetscCall(PetscCalloc1(g->nrows + 1, &g->child_start));
   for (PetscInt k = 0; k < g->nfine * K; ++k) {
     PetscInt r;
     if (own_cols[k] < 0) continue;
-    PetscCall(Locate(g->nrows, *grow, own_cols[k], &r));
+    PetscCall(Locate(&index, own_cols[k], &r));
     g->child_start[r + 1]++;
   }
   for (PetscInt r = 0; r < g->nrows; ++r)
@@ -157,24 +209,30 @@ static PetscErrorCode PlanRows(TwinfeRanksGalerkin g, const PetscInt own_cols[],
       const PetscInt c = own_cols[i * K + k];
       PetscInt       r, at;
       if (c < 0) continue;
-      PetscCall(Locate(g->nrows, *grow, c, &r));
+      PetscCall(Locate(&index, c, &r));
       at             = g->child_start[r] + fill[r]++;
       g->child[at]   = i;
       g->child_w[at] = own_w[i * K + k];
     }
   PetscCall(PetscFree(fill));
+  PetscCall(PetscFree(index.owned));
   PetscFunctionReturn(0);
 }
 
 /* For A's columns, P's rows in compact coarse columns (cc_global, sorted). */
-static PetscErrorCode CompactColumns(TwinfeRanksGalerkin g, const PetscInt cols[], PetscInt **cc_global)
+static PetscErrorCode CompactColumns(TwinfeRanksGalerkin g, const PetscInt cols[], PetscInt crstart, PetscInt crend,
+                                     PetscInt **cc_global)
 {
+  ColumnIndex index;
+
   PetscFunctionBeginUser;
-  PetscCall(SortedUnique(g->nAcols * g->K, cols, 0, 0, &g->ncc, cc_global));
+  PetscCall(SortedUnique(g->nAcols * g->K, cols, crstart, crend, PETSC_FALSE, &g->ncc, cc_global));
+  PetscCall(ColumnIndexCreate(g->ncc, *cc_global, crstart, crend, &index));
   for (PetscInt k = 0; k < g->nAcols * g->K; ++k) {
     g->par[k] = -1;
-    if (cols[k] >= 0) PetscCall(Locate(g->ncc, *cc_global, cols[k], &g->par[k]));
+    if (cols[k] >= 0) PetscCall(Locate(&index, cols[k], &g->par[k]));
   }
+  PetscCall(PetscFree(index.owned));
   PetscFunctionReturn(0);
 }
 
@@ -202,33 +260,70 @@ static PetscInt RowColumns(TwinfeRanksGalerkin g, PetscInt r, const PetscInt *di
   return n;
 }
 
+/* Whether fine rows i and i + 1 of A have the same columns (in both blocks). */
+static PetscBool SameFineColumns(PetscInt i, const PetscInt *ia, const PetscInt *ja)
+{
+  const PetscInt n = ia[i + 1] - ia[i];
+  return n == ia[i + 2] - ia[i + 1] && !memcmp(&ja[ia[i]], &ja[ia[i + 1]], (size_t)n * sizeof(PetscInt)) ? PETSC_TRUE
+                                                                                                         : PETSC_FALSE;
+}
+
+/* Whether coarse row r has the columns of row r - 1, by a sufficient condition that holds for the
+   components of one node of a vector field (P a vertex prolongation times the identity, A
+   assembled node by node): the next global row, each child the next fine row of the previous
+   row's child with the same weight, and each child's row of A with the columns of that one.
+   Then r's columns are copied, not planned again: two of every three rows for elasticity. */
+static PetscBool SameColumnsAsPrevious(TwinfeRanksGalerkin g, const PetscInt grow[], PetscInt r, const PetscInt *di,
+                                       const PetscInt *dj, const PetscInt *oi, const PetscInt *oj)
+{
+  PetscInt n, prev;
+
+  if (r == 0 || grow[r] != grow[r - 1] + 1) return PETSC_FALSE;
+  n    = g->child_start[r + 1] - g->child_start[r];
+  prev = g->child_start[r - 1];
+  if (n != g->child_start[r] - prev) return PETSC_FALSE;
+  for (PetscInt s = 0; s < n; ++s) {
+    const PetscInt i = g->child[prev + s];
+    if (g->child[g->child_start[r] + s] != i + 1 || g->child_w[g->child_start[r] + s] != g->child_w[prev + s] ||
+        i + 1 >= g->nfine || !SameFineColumns(i, di, dj) || !SameFineColumns(i, oi, oj))
+      return PETSC_FALSE;
+  }
+  return PETSC_TRUE;
+}
+
 /* Every coarse row's columns, ascending (compact order is global order). */
-static PetscErrorCode PlanPattern(TwinfeRanksGalerkin g)
+static PetscErrorCode PlanPattern(TwinfeRanksGalerkin g, const PetscInt grow[])
 {
   Mat             Ad, Ao;
   const PetscInt *di, *dj, *oi, *oj;
   PetscInt        n, *mark, *list;
-  PetscBool       done;
+  PetscBool       done, *same;
 
   PetscFunctionBeginUser;
   PetscCall(MatMPIAIJGetSeqAIJ(g->A, &Ad, &Ao, NULL));
   PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
   PetscCall(MatGetRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
-  PetscCall(PetscMalloc2(g->ncc + 1, &mark, g->ncc + 1, &list));
+  PetscCall(PetscMalloc3(g->ncc + 1, &mark, g->ncc + 1, &list, g->nrows + 1, &same));
   for (PetscInt b = 0; b < g->ncc; ++b)
     mark[b] = -1;
   PetscCall(PetscMalloc1(g->nrows + 1, &g->rowptr));
   g->rowptr[0] = 0;
-  for (PetscInt r = 0; r < g->nrows; ++r)
-    g->rowptr[r + 1] = g->rowptr[r] + RowColumns(g, r, di, dj, oi, oj, mark, list);
+  for (PetscInt r = 0; r < g->nrows; ++r) {
+    same[r]          = SameColumnsAsPrevious(g, grow, r, di, dj, oi, oj);
+    g->rowptr[r + 1] = g->rowptr[r] + (same[r] ? g->rowptr[r] - g->rowptr[r - 1] : RowColumns(g, r, di, dj, oi, oj, mark, list));
+  }
   PetscCall(PetscMalloc1(g->rowptr[g->nrows] + 1, &g->ccol));
   for (PetscInt b = 0; b < g->ncc; ++b)
     mark[b] = -1;
   for (PetscInt r = 0; r < g->nrows; ++r) {
+    if (same[r]) {
+      PetscCall(PetscArraycpy(&g->ccol[g->rowptr[r]], &g->ccol[g->rowptr[r - 1]], g->rowptr[r] - g->rowptr[r - 1]));
+      continue;
+    }
     const PetscInt len = RowColumns(g, r, di, dj, oi, oj, mark, &g->ccol[g->rowptr[r]]);
     PetscCall(PetscSortInt(len, &g->ccol[g->rowptr[r]]));
   }
-  PetscCall(PetscFree2(mark, list));
+  PetscCall(PetscFree3(mark, list, same));
   PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
   PetscCall(MatRestoreRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
   PetscFunctionReturn(0);
@@ -288,8 +383,8 @@ PetscErrorCode TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerk
   PetscCall(GetRowsOfPForColumns(A, g->K, own_cols, own_w, g->nfine, g->nAcols, cols, g->wt));
   PetscCall(MatGetOwnershipRangeColumn(P, &crstart, &crend));
   PetscCall(PlanRows(g, own_cols, own_w, crstart, crend, &grow));
-  PetscCall(CompactColumns(g, cols, &cc_global));
-  PetscCall(PlanPattern(g));
+  PetscCall(CompactColumns(g, cols, crstart, crend, &cc_global));
+  PetscCall(PlanPattern(g, grow));
   PetscCall(CreateProductMatrix(g, grow, cc_global));
   PetscCall(PetscFree2(own_cols, own_w));
   PetscCall(PetscFree(cols));
