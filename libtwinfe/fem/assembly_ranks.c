@@ -403,9 +403,8 @@ static PetscErrorCode CheckArraysKept(Mat A, const RanksMatrix *rm)
 }
 
 /*
-  TwinfeRanksMatrixCreate_Private - A square MPIAIJ with nowned rows here, holding every local
-  row at its owner with the columns every rank gives it; owner marks who made it (see
-  TwinfeRanksMatrixIsOwnedBy_Private). Filled by TwinfeRanksMatrixSetValues_Private. Collective.
+  TwinfeRanksPlanCreate_Private - Where every local row's entries land at their owner (fem_impl.h).
+  Collective.
 */
 PetscErrorCode TwinfeRanksPlanCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows, PetscBool compact,
                                              TwinfeRanksPlan *plan)
@@ -420,6 +419,11 @@ PetscErrorCode TwinfeRanksPlanCreate_Private(MPI_Comm comm, PetscInt nowned, con
   PetscFunctionReturn(0);
 }
 
+/*
+  TwinfeRanksMatrixCreate_Private - A square MPIAIJ with nowned rows here, holding every local
+  row at its owner with the columns every rank gives it; owner marks who made it (see
+  TwinfeRanksMatrixIsOwnedBy_Private). Filled by TwinfeRanksMatrixSetValues_Private. Collective.
+*/
 PetscErrorCode TwinfeRanksMatrixCreate_Private(MPI_Comm comm, PetscInt nowned, const TwinfeLocalRows *rows, const void *owner,
                                                Mat *A)
 {

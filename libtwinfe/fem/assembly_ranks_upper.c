@@ -204,8 +204,8 @@ PetscErrorCode TwinfeSpaceCreateRanksUpperMatrix_Private(TwinfeSpace space, Pets
     PetscCallMPI(MPI_Comm_rank(space->comm, &rank));
     if (!rank) um->rstart = 0;
   }
-  PetscCall(PetscMalloc3(um->plan.nzb * um->bs2 + 1, &um->off, um->plan.nghost * um->bs2 + 1, &um->ghost,
-                         um->plan.nrecv * um->bs2 + 1, &um->recv));
+  PetscCall(PetscMalloc3((size_t)um->plan.nzb * um->bs2 + 1, &um->off, (size_t)um->plan.nghost * um->bs2 + 1, &um->ghost,
+                         (size_t)um->plan.nrecv * um->bs2 + 1, &um->recv));
   PetscCallMPI(MPI_Type_contiguous((PetscMPIInt)um->bs2, MPIU_SCALAR, &um->block));
   PetscCallMPI(MPI_Type_commit(&um->block));
   PetscCall(CreateSBAIJ(space->comm, um, nowned, A));
@@ -380,12 +380,17 @@ PetscErrorCode TwinfeRanksUpperZeroRowsColumns_Private(Mat A, PetscInt n, const 
   PetscCheck(um, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The matrix was not made by TwinfeSpaceCreateSymmetricMatrix");
   pl    = &um->plan;
   start = um->rstart * um->bs;
-  PetscCall(PetscCalloc1(pl->nowned * um->bs + 1, &held));
-  for (PetscInt i = 0; i < n; ++i) {
-    PetscCheck(rows[i] >= start && rows[i] < start + pl->nowned * um->bs, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "Dirichlet row %" PetscInt_FMT " is not owned by this rank", rows[i]);
-    held[rows[i] - start] = PETSC_TRUE;
+  {
+    PetscInt foreign = -1, any; /* checked on every rank before any message: one rank alone would leave the others waiting */
+    for (PetscInt i = 0; i < n && foreign < 0; ++i)
+      if (rows[i] < start || rows[i] >= start + pl->nowned * um->bs) foreign = rows[i];
+    PetscCallMPI(MPIU_Allreduce(&foreign, &any, 1, MPIU_INT, MPI_MAX, PetscObjectComm((PetscObject)A)));
+    PetscCheck(any < 0, PetscObjectComm((PetscObject)A), PETSC_ERR_ARG_OUTOFRANGE,
+               "Dirichlet row %" PetscInt_FMT " is not owned by the rank that gave it", any);
   }
+  PetscCall(PetscCalloc1(pl->nowned * um->bs + 1, &held));
+  for (PetscInt i = 0; i < n; ++i)
+    held[rows[i] - start] = PETSC_TRUE;
   PetscCall(HeldMasksOfOffColumns(A, um, held, &off_mask));
   PetscCall(MatGetDiagonalBlock(A, &Ad));
   PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_TRUE, &nb, &ia, &ja, &done));

@@ -540,7 +540,11 @@ static PetscErrorCode WriteMeta(TwinfeCheckpoint c, TwinfeResults results, Petsc
                    TwinfeVersion());
   PetscCheck(meta, PETSC_COMM_SELF, PETSC_ERR_LIB, "checkpoint: could not build %s", json);
   json_object_set_new(meta, "options", options);
-  PetscCall(AddXDMFRecords(meta, results));
+  {
+    PetscErrorCode ierr = AddXDMFRecords(meta, results);
+    if (ierr) json_decref(meta);
+    PetscCall(ierr);
+  }
   fp = fopen(tmp, "w");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "checkpoint: cannot write %s: %s", tmp, strerror(errno));
   bad = json_dumpf(meta, fp, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
@@ -950,9 +954,13 @@ static PetscErrorCode CopyFile(const char from[], const char to[])
   PetscCheck(in || errno != ENOENT, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
              "-restart: %s is listed in the checkpoint but is missing: the folder was changed; start afresh without -restart",
              from);
+  PetscCheck(in, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-restart: cannot read %s: %s", from, strerror(errno));
   out = fopen(to, "wb");
-  out = fopen(to, "wb");
-  PetscCheck(in && out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-restart: cannot copy %s to %s: %s", from, to, strerror(errno));
+  if (!out) {
+    const int why = errno;
+    fclose(in);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "-restart: cannot write %s: %s", to, strerror(why));
+  }
   while ((n = fread(buffer, 1, sizeof buffer, in)) > 0)
     bad |= fwrite(buffer, 1, n, out) != n;
   bad |= ferror(in);
@@ -994,18 +1002,23 @@ static PetscErrorCode TakeStateOnRoot(TwinfeCheckpoint c, const char dir[], cons
 }
 
 /* Rank 0: the killed run's .h5 copied, not linked: this run appends to it, and the killed run's
-   folder is only read from (a failed restart can be tried again). Its states written after the
-   checkpoint stay in the copy, unlisted, and are overwritten as this run writes them again. */
+   folder is only read from (a failed restart can be tried again). The groups it wrote after the
+   checkpoint (the one being written when it was killed among them) are unlinked in the copy. */
 static PetscErrorCode TakeHDF5OnRoot(TwinfeCheckpoint c, const char dir[], const char h5[])
 {
   char      from[PETSC_MAX_PATH_LEN], to[PETSC_MAX_PATH_LEN], why[PETSC_MAX_PATH_LEN + 256];
   PetscBool ok;
+  PetscInt  dropped;
 
   PetscFunctionBegin;
   PathFormat(from, "%s/%s", c->restart_dir, h5);
   PathFormat(to, "%s/%s", dir, h5);
   PetscCall(CopyFile(from, to));
-  PetscCall(TwinfeXDMFCheckRecordedData(to, json_object_get(c->meta, "xdmf"), &ok, why, sizeof why));
+  PetscCall(TwinfeXDMFPrepareCopy(to, json_object_get(c->meta, "xdmf"), &dropped, &ok, why, sizeof why));
+  if (ok && dropped)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "restart   %" PetscInt_FMT " groups of %s written after the checkpoint are left out of the copy\n",
+                          dropped, from));
   PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "-restart: %s does not hold the states the checkpoint %s lists: %s. The kill may have cut a write to it short; "
              "those states cannot be taken over: start afresh without -restart (the killed run's folder is left as it was)",

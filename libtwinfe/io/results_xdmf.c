@@ -578,10 +578,10 @@ static PetscErrorCode ArraysFromJSON(const json_t *list, const char what[], Pets
   {
     const char    *name  = json_string_value(json_object_get(a, "name"));
     const PetscInt ncomp = (PetscInt)json_integer_value(json_object_get(a, "ncomp"));
-    PetscCheck(PlainName(name) && ncomp >= 1 && ncomp <= 9 && json_is_boolean(json_object_get(a, "cell")) &&
+    PetscCheck(PlainName(name) && ncomp >= 1 && json_is_boolean(json_object_get(a, "cell")) &&
                    json_is_boolean(json_object_get(a, "integer")),
-               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: array %zu is not a name, 1 to 9 components and two flags", what,
-               i);
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: array %zu is not a name, a number of components and two flags",
+               what, i);
     PetscCall(PetscStrallocpy(name, &(*arrays)[i].name));
     (*arrays)[i].ncomp   = ncomp;
     (*arrays)[i].cell    = json_is_true(json_object_get(a, "cell")) ? PETSC_TRUE : PETSC_FALSE;
@@ -630,7 +630,7 @@ PetscErrorCode TwinfeXDMFAdoptRecords(TwinfeXDMF x, const json_t *records)
     PetscCall(PetscStrallocpy(group, &st->group));
     PetscCall(ArraysFromJSON(json_object_get(e, "arrays"), "the checkpoint's XDMF state", &st->narrays, &st->arrays));
   }
-  x->started  = PETSC_TRUE;
+  x->started  = (PetscBool)(x->nstates > 0); /* the .h5 was copied only if it holds states */
   x->have_key = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -657,49 +657,112 @@ static PetscErrorCode HasArrays(PetscViewer viewer, const char group[], const js
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *records, const char **missing)
+/* The mesh groups' own datasets and arrays, then the states', until one is missing. */
+static PetscErrorCode FindEveryDataset(PetscViewer viewer, const json_t *records, const char **missing)
 {
-  PetscViewer viewer;
-  PetscBool   has = PETSC_TRUE;
-  size_t      i;
-  json_t     *e;
-  char        group[64];
+  static const char *own = "[{\"name\": \"geometry\"}, {\"name\": \"topology\"}]";
+  PetscBool          has = PETSC_TRUE;
+  size_t             i;
+  json_t            *e, *fixed = json_loads(own, 0, NULL);
+  char               group[64];
+  PetscErrorCode     ierr = 0;
 
   PetscFunctionBeginUser;
-  *missing = NULL;
-  PetscCall(PetscViewerHDF5Open(PETSC_COMM_SELF, h5_path, FILE_MODE_READ, &viewer));
   json_array_foreach(json_object_get(records, "meshes"), i, e)
   {
-    static const char *own   = "[{\"name\": \"geometry\"}, {\"name\": \"topology\"}]";
-    json_t            *fixed = json_loads(own, 0, NULL);
-    PetscCall(PetscSNPrintf(group, sizeof group, "mesh_%zu", i));
-    PetscCall(HasArrays(viewer, group, fixed, missing, &has));
-    json_decref(fixed);
-    if (has) PetscCall(HasArrays(viewer, group, json_object_get(e, "arrays"), missing, &has));
-    if (!has) break;
+    if (!has || ierr) break;
+    ierr = PetscSNPrintf(group, sizeof group, "mesh_%zu", i);
+    if (!ierr) ierr = HasArrays(viewer, group, fixed, missing, &has);
+    if (!ierr && has) ierr = HasArrays(viewer, group, json_object_get(e, "arrays"), missing, &has);
   }
+  json_decref(fixed);
+  PetscCall(ierr);
   json_array_foreach(json_object_get(records, "states"), i, e)
   {
     if (!has) break;
     PetscCall(HasArrays(viewer, json_string_value(json_object_get(e, "group")), json_object_get(e, "arrays"), missing, &has));
   }
-  PetscCall(PetscViewerDestroy(&viewer));
+  PetscFunctionReturn(0);
+}
+
+/* Whether a top-level group of the file is one the records list: mesh_K of a recorded mesh, or
+   a recorded state's group. */
+static PetscBool Listed(const json_t *records, const char name[])
+{
+  const json_t *e;
+  size_t        i;
+  unsigned long k;
+  int           used = 0;
+
+  if (sscanf(name, "mesh_%lu%n", &k, &used) == 1 && !name[used])
+    return k < json_array_size(json_object_get(records, "meshes")) ? PETSC_TRUE : PETSC_FALSE;
+  json_array_foreach(json_object_get(records, "states"), i,
+                     e) if (!strcmp(name, json_string_value(json_object_get(e, "group")))) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* Unlinks every top-level group the records do not list: what the killed run wrote after its
+   checkpoint, the group being written when it was killed among them (possibly damaged). This run
+   then makes its groups afresh instead of opening those. */
+static PetscErrorCode DropUnlisted(PetscViewer viewer, const json_t *records, PetscInt *dropped)
+{
+  hid_t      file;
+  H5G_info_t info;
+  char     **names;
+  PetscInt   n = 0;
+
+  PetscFunctionBeginUser;
+  *dropped = 0;
+  PetscCall(PetscViewerHDF5GetFileId(viewer, &file));
+  PetscCheck(H5Gget_info(file, &info) >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 cannot list the file's groups");
+  PetscCall(PetscCalloc1(info.nlinks + 1, &names));
+  for (hsize_t k = 0; k < info.nlinks; ++k) {
+    char          name[PETSC_MAX_PATH_LEN];
+    const ssize_t len = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, k, name, sizeof name, H5P_DEFAULT);
+    if (len < 0 || (size_t)len >= sizeof name) continue; /* an unreadable name is no group of ours */
+    if (!Listed(records, name)) PetscCall(PetscStrallocpy(name, &names[n++]));
+  }
+  for (PetscInt k = 0; k < n; ++k) { /* after listing: deleting while walking the index would shift it */
+    PetscCheck(H5Ldelete(file, names[k], H5P_DEFAULT) >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 cannot remove the group %s",
+               names[k]);
+    PetscCall(PetscFree(names[k]));
+  }
+  PetscCall(PetscFree(names));
+  *dropped = n;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *records, const char **missing, PetscInt *dropped)
+{
+  PetscViewer    viewer;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  *missing = NULL;
+  PetscCall(PetscViewerHDF5Open(PETSC_COMM_SELF, h5_path, FILE_MODE_APPEND, &viewer));
+  ierr = DropUnlisted(viewer, records, dropped);
+  if (!ierr) ierr = FindEveryDataset(viewer, records, missing);
+  PetscCall(PetscViewerDestroy(&viewer)); /* closed on failure too */
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 /*
-  TwinfeXDMFCheckRecordedData - Whether the .h5 at h5_path holds every dataset records lists
-  (why says what is missing or unreadable): a run killed while it wrote to its .h5 can leave the
-  file damaged. Not collective (rank 0 of a restart).
+  TwinfeXDMFPrepareCopy - A copy of the killed run's .h5 at h5_path made ready to append to: its
+  top-level groups the records do not list unlinked (*dropped of them), and whether it holds every
+  dataset they list (why says what is missing or unreadable): a run killed while it wrote to its
+  .h5 can leave the file damaged. Not collective (rank 0 of a restart).
 */
-PetscErrorCode TwinfeXDMFCheckRecordedData(const char h5_path[], const json_t *records, PetscBool *ok, char why[], size_t len)
+PetscErrorCode TwinfeXDMFPrepareCopy(const char h5_path[], const json_t *records, PetscInt *dropped, PetscBool *ok, char why[],
+                                     size_t len)
 {
   const char    *missing = NULL;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
+  *dropped = 0;
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* HDF5's failures become a message */
-  ierr = FindRecordedData(h5_path, records, &missing);
+  ierr = FindRecordedData(h5_path, records, &missing, dropped);
   PetscCall(PetscPopErrorHandler());
   *ok = (PetscBool)(!ierr && !missing);
   if (ierr) {

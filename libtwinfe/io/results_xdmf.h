@@ -45,7 +45,8 @@ PETSC_INTERN PetscErrorCode TwinfeXDMFGetFileNames(TwinfeXDMF xdmf, const char *
    beforehand. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeXDMFGetRecords(TwinfeXDMF xdmf, PetscInt nstates, json_t **records);
 PETSC_INTERN PetscErrorCode TwinfeXDMFAdoptRecords(TwinfeXDMF xdmf, const json_t *records);
-/* Whether the .h5 at h5_path holds every dataset the records list (why: what is missing or
-   unreadable). Not collective. */
-PETSC_INTERN PetscErrorCode TwinfeXDMFCheckRecordedData(const char h5_path[], const json_t *records, PetscBool *ok, char why[],
-                                                        size_t len);
+/* A copied .h5 made ready to append to: the top-level groups the records do not list unlinked
+   (*dropped), and whether it holds every dataset they list (why: what is missing or unreadable).
+   Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeXDMFPrepareCopy(const char h5_path[], const json_t *records, PetscInt *dropped, PetscBool *ok,
+                                                  char why[], size_t len);

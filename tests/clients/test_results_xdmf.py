@@ -20,7 +20,8 @@ and a pulsatile Stokes flow (P2 velocity, several states, TAWSS/OSI/RRT on the l
 - `twinfe demo` and `twinfe run` with the YAML key results: {format: xdmf} write the same files;
 - a finite-strain run with checkpoints, killed and restarted from an earlier checkpoint than its
   last, ends with the states of the uninterrupted run bit for bit (results.h5 copied from the
-  killed run, which is left unchanged, and appended to); with that results.h5 cut short, the
+  killed run, which is left unchanged, its groups written after the checkpoint left out, and
+  appended to; every group of the file named by the index); with that results.h5 cut short, the
   restart is refused by name and writes nothing;
 - -results_format hdf5 (and format: vtk in a case file) is refused before any work, naming the
   option, the value and the choices, and leaves no output folder.
@@ -261,7 +262,16 @@ if killed and code == 0:
     restarted = os.path.join(work, "restart_killed")
     code, stdout, stderr = tc.run(steps + ["-restart", killed, "-o", restarted])
     ck.check(code == 0 and "step 2 is not used" in stdout, f"the XDMF restart failed or used step 2: {stderr[-600:]}")
+    # the killed run had written state 2 before its checkpoint of step 2: left out of the copy
+    ck.check(code != 0 or "written after the checkpoint are left out of the copy" in stdout,
+             f"the XDMF restart does not say it left the killed run's later groups out: {stdout[-1500:]}")
     if code == 0:
+        import h5py
+        with open(os.path.join(restarted, "results.xdmf")) as f:
+            index = f.read()
+        with h5py.File(os.path.join(restarted, "results.h5"), "r") as f:
+            unlisted = [g for g in f.keys() if f"results.h5:/{g}/" not in index]
+        ck.check(not unlisted, f"XDMF restart: results.h5 holds groups its index does not name: {unlisted}")
         ck.check(tc.report(restarted)["restart"]["from_step"] == 1, "XDMF restart: report.json restart.from_step is not 1")
         check_folder("restart", restarted)
         a, b = read_xdmf_states(whole), read_xdmf_states(restarted)
