@@ -17,6 +17,7 @@
  * fixed order as assembly_ranks.c, so a run gives the same matrix each time). */
 #include "fem_impl.h"
 
+#include <petsc/private/petscimpl.h> /* PetscObjectStateGet: 3.18 declares it only here */
 #include <petscsf.h>
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
   PetscScalar     *ghost, *recv;  /* blocks sent (plan.nghost) and received (plan.nrecv) */
   MPI_Datatype     block;         /* bs2 scalars */
   PetscObjectState nonzero_state; /* the matrix's when made */
+  PetscObjectState values_state;  /* the matrix's once off was last pushed into it: off is a copy of PETSc's block */
 } UpperMatrix;
 
 static const char upper_key[] = "TwinfeRanksUpperMatrix";
@@ -255,7 +257,7 @@ PetscErrorCode TwinfeRanksUpperGetSink_Private(Mat A, const void *owner, TwinfeU
 
 /* The off-diagonal block's values into PETSc's, block row by block row, then the assembly
    (which raises A's state, so preconditioners are set up again). */
-static PetscErrorCode PushOffDiagonal(Mat A, const UpperMatrix *um)
+static PetscErrorCode PushOffDiagonal(Mat A, UpperMatrix *um)
 {
   const TwinfeRanksPlan *pl = &um->plan;
 
@@ -269,6 +271,21 @@ static PetscErrorCode PushOffDiagonal(Mat A, const UpperMatrix *um)
   PetscCall(MatSetOption(A, MAT_ROW_ORIENTED, PETSC_TRUE));
   PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
   PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(PetscObjectStateGet((PetscObject)A, &um->values_state));
+  PetscFunctionReturn(0);
+}
+
+/* Zeroing rows and the Galerkin product read the off-diagonal block from our copy: A's values
+   must not have changed since it was pushed (a MatScale, MatShift or MatAXPY into A would leave
+   the copy behind, and those would silently use old values). */
+static PetscErrorCode CheckValuesCurrent(Mat A, const UpperMatrix *um)
+{
+  PetscObjectState now;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectStateGet((PetscObject)A, &now));
+  PetscCheck(now == um->values_state, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "The symmetric matrix's values were changed outside its assembly (TwinfeSpaceAssembleMatrix): assemble it again");
   PetscFunctionReturn(0);
 }
 
@@ -378,6 +395,7 @@ PetscErrorCode TwinfeRanksUpperZeroRowsColumns_Private(Mat A, PetscInt n, const 
   PetscFunctionBeginUser;
   PetscCall(GetUpperMatrix(A, &um));
   PetscCheck(um, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The matrix was not made by TwinfeSpaceCreateSymmetricMatrix");
+  PetscCall(CheckValuesCurrent(A, um));
   pl    = &um->plan;
   start = um->rstart * um->bs;
   {
@@ -481,6 +499,7 @@ PetscErrorCode TwinfeRanksUpperGalerkin_Private(Mat A, Mat P, Mat *C)
   PetscFunctionBeginUser;
   PetscCall(GetUpperMatrix(A, &um));
   PetscCheck(um, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The matrix was not made by TwinfeSpaceCreateSymmetricMatrix");
+  PetscCall(CheckValuesCurrent(A, um));
   PetscCall(CreateHalvedUpper(A, um, &U, &ci, &cj, &ca));
   PetscCall(TwinfeRanksGalerkinCreate_Private(U, P, &g, &half));
   PetscCall(PetscObjectReference((PetscObject)half));

@@ -471,7 +471,8 @@ static void SymmetricAgainstFull(Mat S, Mat A, PetscReal *mat_diff, PetscReal *m
 
 /* The symmetric matrix (its upper triangle in 3x3 blocks: SeqSBAIJ on one rank, MPISBAIJ on
    several) holds the full AIJ's values, multiplies alike, takes the Dirichlet rows and columns
-   as MatZeroRowsColumns does, is filled again alike, and is usable after a failed kernel. */
+   as MatZeroRowsColumns does, is filled again alike, and is usable after a failed kernel; on
+   several ranks, values changed outside its assembly (MatScale) are refused, not zeroed stale. */
 START_TEST(test_symmetric_matrix)
 {
   DM          dm  = Box(3, 2, 2, 1, 0.8, 0.6);
@@ -511,6 +512,16 @@ START_TEST(test_symmetric_matrix)
   TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, S));
   TWINFE_CK(MatEqual(S, S0, &upper));
   ck_assert_msg(upper, "filled again, the symmetric matrix has the same values bit for bit");
+  if (size > 1) { /* the off-diagonal block is a copy of PETSc's: values changed behind it are refused */
+    PetscErrorCode ierr;
+    TWINFE_CK(MatScale(S, 2.0));
+    twinfe_test_capture_errors_begin();
+    ierr = TwinfeSpaceApplyDirichletToMatrix(s, 3.0, S);
+    (void)twinfe_test_capture_errors_end();
+    ck_assert_int_eq(ierr, PETSC_ERR_ARG_WRONGSTATE);
+    TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, S));
+    TWINFE_CK(TwinfeSpaceApplyDirichletToMatrix(s, 3.0, S));
+  }
   TWINFE_CK(MatDestroy(&S0));
   TWINFE_CK(MatDestroy(&S));
   TWINFE_CK(MatDestroy(&A));
