@@ -290,6 +290,16 @@ typedef struct {
   TwinfeUpperSink upper;
 } MatrixSink;
 
+/* Node pair (i, j) of an element matrix (row-major, nd wide) added to a stored bs x bs block
+   (column-major, as PETSc's SBAIJ keeps them). */
+static inline void AddNodePairBlock(PetscScalar dst[], const PetscScalar block[], PetscInt nd, PetscInt bs, PetscInt i,
+                                    PetscInt j)
+{
+  for (PetscInt cj = 0; cj < bs; ++cj)
+    for (PetscInt ri = 0; ri < bs; ++ri)
+      dst[cj * bs + ri] += block[(bs * i + ri) * nd + bs * j + cj];
+}
+
 /* Element block of cell c into a SeqSBAIJ made by TwinfeSpaceCreateSymmetricMatrix: node pairs
    (i, j) whose column node is not below the row node, each a bs x bs block stored column-major.
    The row's full pattern lists its block columns sorted, so the upper ones are its last
@@ -308,9 +318,7 @@ static void AddElementBlockUpper(const TwinfeSpace space, PetscInt c, const Pets
       PetscScalar   *dst;
       if (k < diag) continue; /* below the diagonal: its transpose is stored */
       dst = &sink->values[(size_t)(sink->upper_start[n] + k - diag) * bs * bs];
-      for (PetscInt cj = 0; cj < bs; ++cj)
-        for (PetscInt ri = 0; ri < bs; ++ri)
-          dst[cj * bs + ri] += block[(bs * i + ri) * nd + bs * j + cj];
+      AddNodePairBlock(dst, block, nd, bs, i, j);
     }
   }
 }
@@ -329,9 +337,7 @@ static void AddElementBlockRanksUpper(const TwinfeSpace space, PetscInt c, const
       PetscScalar   *dst;
       if (s < 0) continue; /* below the diagonal: its transpose is stored */
       dst = TwinfeUpperSinkBlock(sink, n, s);
-      for (PetscInt cj = 0; cj < bs; ++cj)
-        for (PetscInt ri = 0; ri < bs; ++ri)
-          dst[cj * bs + ri] += block[(bs * i + ri) * nd + bs * j + cj];
+      AddNodePairBlock(dst, block, nd, bs, i, j);
     }
   }
 }

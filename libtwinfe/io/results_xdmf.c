@@ -635,9 +635,20 @@ PetscErrorCode TwinfeXDMFAdoptRecords(TwinfeXDMF x, const json_t *records)
   PetscFunctionReturn(0);
 }
 
-/* Whether every dataset of a list is in the file's group. */
-static PetscErrorCode HasArrays(PetscViewer viewer, const char group[], const json_t *arrays, const char **missing,
-                                PetscBool *has)
+/* Whether /group/name is in the file; if not, missing names it. */
+static PetscErrorCode HasDataset(PetscViewer viewer, const char group[], const char name[], char missing[], PetscBool *has)
+{
+  char path[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(path, sizeof path, "/%s/%s", group, name));
+  PetscCall(PetscViewerHDF5HasDataset(viewer, path, has));
+  if (!*has) PetscCall(PetscStrncpy(missing, path, PETSC_MAX_PATH_LEN));
+  PetscFunctionReturn(0);
+}
+
+/* Whether every dataset of a list of array records is in the file's group. */
+static PetscErrorCode HasArrays(PetscViewer viewer, const char group[], const json_t *arrays, char missing[], PetscBool *has)
 {
   size_t  i;
   json_t *a;
@@ -646,41 +657,34 @@ static PetscErrorCode HasArrays(PetscViewer viewer, const char group[], const js
   *has = PETSC_TRUE;
   json_array_foreach(arrays, i, a)
   {
-    static char path[PETSC_MAX_PATH_LEN]; /* *missing points here */
-    PetscCall(PetscSNPrintf(path, sizeof path, "/%s/%s", group, json_string_value(json_object_get(a, "name"))));
-    PetscCall(PetscViewerHDF5HasDataset(viewer, path, has));
-    if (!*has) {
-      *missing = path;
-      break;
-    }
+    PetscCall(HasDataset(viewer, group, json_string_value(json_object_get(a, "name")), missing, has));
+    if (!*has) break;
   }
   PetscFunctionReturn(0);
 }
 
-/* The mesh groups' own datasets and arrays, then the states', until one is missing. */
-static PetscErrorCode FindEveryDataset(PetscViewer viewer, const json_t *records, const char **missing)
+/* The mesh groups' own datasets and arrays, then the states', until one is missing (missing,
+   PETSC_MAX_PATH_LEN, names it; empty when none is). */
+static PetscErrorCode FindEveryDataset(PetscViewer viewer, const json_t *records, char missing[])
 {
-  static const char *own = "[{\"name\": \"geometry\"}, {\"name\": \"topology\"}]";
-  PetscBool          has = PETSC_TRUE;
-  size_t             i;
-  json_t            *e, *fixed = json_loads(own, 0, NULL);
-  char               group[64];
-  PetscErrorCode     ierr = 0;
+  PetscBool has = PETSC_TRUE;
+  size_t    i;
+  json_t   *e;
+  char      group[64];
 
   PetscFunctionBeginUser;
   json_array_foreach(json_object_get(records, "meshes"), i, e)
   {
-    if (!has || ierr) break;
-    ierr = PetscSNPrintf(group, sizeof group, "mesh_%zu", i);
-    if (!ierr) ierr = HasArrays(viewer, group, fixed, missing, &has);
-    if (!ierr && has) ierr = HasArrays(viewer, group, json_object_get(e, "arrays"), missing, &has);
+    PetscCall(PetscSNPrintf(group, sizeof group, "mesh_%zu", i));
+    PetscCall(HasDataset(viewer, group, "geometry", missing, &has));
+    if (has) PetscCall(HasDataset(viewer, group, "topology", missing, &has));
+    if (has) PetscCall(HasArrays(viewer, group, json_object_get(e, "arrays"), missing, &has));
+    if (!has) PetscFunctionReturn(0);
   }
-  json_decref(fixed);
-  PetscCall(ierr);
   json_array_foreach(json_object_get(records, "states"), i, e)
   {
-    if (!has) break;
     PetscCall(HasArrays(viewer, json_string_value(json_object_get(e, "group")), json_object_get(e, "arrays"), missing, &has));
+    if (!has) PetscFunctionReturn(0);
   }
   PetscFunctionReturn(0);
 }
@@ -732,13 +736,12 @@ static PetscErrorCode DropUnlisted(PetscViewer viewer, const json_t *records, Pe
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *records, const char **missing, PetscInt *dropped)
+static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *records, char missing[], PetscInt *dropped)
 {
   PetscViewer    viewer;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  *missing = NULL;
   PetscCall(PetscViewerHDF5Open(PETSC_COMM_SELF, h5_path, FILE_MODE_APPEND, &viewer));
   ierr = DropUnlisted(viewer, records, dropped);
   if (!ierr) ierr = FindEveryDataset(viewer, records, missing);
@@ -756,20 +759,20 @@ static PetscErrorCode FindRecordedData(const char h5_path[], const json_t *recor
 PetscErrorCode TwinfeXDMFPrepareCopy(const char h5_path[], const json_t *records, PetscInt *dropped, PetscBool *ok, char why[],
                                      size_t len)
 {
-  const char    *missing = NULL;
+  char           missing[PETSC_MAX_PATH_LEN] = "";
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   *dropped = 0;
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); /* HDF5's failures become a message */
-  ierr = FindRecordedData(h5_path, records, &missing, dropped);
+  ierr = FindRecordedData(h5_path, records, missing, dropped);
   PetscCall(PetscPopErrorHandler());
-  *ok = (PetscBool)(!ierr && !missing);
+  *ok = (PetscBool)(!ierr && !missing[0]);
   if (ierr) {
     const char *text = NULL;
     PetscErrorMessage(ierr, &text, NULL);
     PetscCall(PetscSNPrintf(why, len, "HDF5 cannot read it (%s)", text ? text : "unknown error"));
-  } else if (missing)
+  } else if (missing[0])
     PetscCall(PetscSNPrintf(why, len, "it has no dataset %s", missing));
   PetscFunctionReturn(0);
 }
