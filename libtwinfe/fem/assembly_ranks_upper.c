@@ -436,49 +436,41 @@ PetscErrorCode TwinfeRanksUpperZeroRowsColumns_Private(Mat A, PetscInt n, const 
   PetscFunctionReturn(0);
 }
 
-/* The stored upper triangle U as an MPIAIJ of scalars with its diagonal blocks halved (U'), so
-   that A = U' + U'^T. Its arrays are returned to be freed after it. */
-static PetscErrorCode CreateHalvedUpper(Mat A, const UpperMatrix *um, Mat *U, PetscInt **ci, PetscInt **cj, PetscScalar **ca)
+/* The stored upper blocks as the Galerkin product's fine rows, read in place: PETSc's diagonal
+   block (SeqSBAIJ) and our copy of the off-diagonal one, its global block columns made compact.
+   The diagonal blocks count half (U'). Free *garray and *oj after. */
+static PetscErrorCode GetUpperRows(Mat A, const UpperMatrix *um, TwinfeFineRows *rows, PetscInt **garray, PetscInt **oj)
 {
   const TwinfeRanksPlan *pl = &um->plan;
-  const PetscInt         bs = um->bs, m = pl->nowned * bs;
-  const PetscInt        *ia, *ja;
-  const PetscScalar     *a;
-  PetscInt              *di, *dj, *oi, *oj, nb;
-  PetscScalar           *da, *oa;
+  PetscInt               nb, n = pl->nzb;
   PetscBool              done;
   Mat                    Ad;
 
   PetscFunctionBeginUser;
   PetscCall(MatGetDiagonalBlock(A, &Ad));
-  PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_TRUE, &nb, &ia, &ja, &done));
-  PetscCall(MatSeqSBAIJGetArray(Ad, (PetscScalar **)&a));
-  PetscCall(PetscMalloc3(2 * (m + 1), ci, (size_t)(pl->nza + pl->nzb) * um->bs2 + 1, cj,
-                         (size_t)(pl->nza + pl->nzb) * um->bs2 + 1, ca));
-  di = *ci, oi = *ci + m + 1;
-  dj = *cj, oj = *cj + (size_t)pl->nza * um->bs2;
-  da = *ca, oa = *ca + (size_t)pl->nza * um->bs2;
-  di[0] = oi[0] = 0;
-  for (PetscInt i = 0; i < pl->nowned; ++i)
-    for (PetscInt r = 0; r < bs; ++r) {
-      const PetscInt row = bs * i + r;
-      PetscInt       nd = di[row], no = oi[row];
-      for (PetscInt k = ia[i]; k < ia[i + 1]; ++k)
-        for (PetscInt c = 0; c < bs; ++c) {
-          dj[nd]   = bs * ja[k] + c;
-          da[nd++] = (ja[k] == i ? 0.5 : 1.0) * a[(size_t)k * um->bs2 + c * bs + r];
-        }
-      for (PetscInt k = pl->bi[i]; k < pl->bi[i + 1]; ++k)
-        for (PetscInt c = 0; c < bs; ++c) {
-          oj[no]   = bs * pl->bj[k] + c;
-          oa[no++] = um->off[(size_t)k * um->bs2 + c * bs + r];
-        }
-      di[row + 1] = nd, oi[row + 1] = no;
-    }
-  PetscCall(MatSeqSBAIJRestoreArray(Ad, (PetscScalar **)&a));
-  PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_TRUE, &nb, &ia, &ja, &done));
-  PetscCall(MatCreateMPIAIJWithSplitArrays(PetscObjectComm((PetscObject)A), m, m, PETSC_DETERMINE, PETSC_DETERMINE, di, dj, da,
-                                           oi, oj, oa, U));
+  *rows = (TwinfeFineRows){.bs = um->bs, .nblocks = pl->nowned, .diag_scale = 0.5, .oi = pl->bi, .oa = um->off};
+  PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_TRUE, &nb, &rows->di, &rows->dj, &done));
+  PetscCall(MatSeqSBAIJGetArray(Ad, (PetscScalar **)&rows->da));
+  PetscCall(PetscMalloc2(n + 1, garray, n + 1, oj));
+  PetscCall(PetscArraycpy(*garray, pl->bj, n));
+  PetscCall(PetscSortRemoveDupsInt(&n, *garray));
+  for (PetscInt k = 0; k < pl->nzb; ++k)
+    PetscCall(PetscFindInt(pl->bj[k], n, *garray, &(*oj)[k]));
+  rows->ngarray = n, rows->garray = *garray, rows->oj = *oj;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RestoreUpperRows(Mat A, TwinfeFineRows *rows, PetscInt **garray, PetscInt **oj)
+{
+  PetscInt  nb;
+  PetscBool done;
+  Mat       Ad;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetDiagonalBlock(A, &Ad));
+  PetscCall(MatSeqSBAIJRestoreArray(Ad, (PetscScalar **)&rows->da));
+  PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_TRUE, &nb, &rows->di, &rows->dj, &done));
+  PetscCall(PetscFree2(*garray, *oj));
   PetscFunctionReturn(0);
 }
 
@@ -491,21 +483,20 @@ static PetscErrorCode CreateHalvedUpper(Mat A, const UpperMatrix *um, Mat *U, Pe
 PetscErrorCode TwinfeRanksUpperGalerkin_Private(Mat A, Mat P, Mat *C)
 {
   UpperMatrix        *um;
-  Mat                 U, half;
+  Mat                 half;
   TwinfeRanksGalerkin g;
-  PetscInt           *ci, *cj;
-  PetscScalar        *ca;
+  TwinfeFineRows      rows;
+  PetscInt           *garray, *oj;
 
   PetscFunctionBeginUser;
   PetscCall(GetUpperMatrix(A, &um));
   PetscCheck(um, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "The matrix was not made by TwinfeSpaceCreateSymmetricMatrix");
   PetscCall(CheckValuesCurrent(A, um));
-  PetscCall(CreateHalvedUpper(A, um, &U, &ci, &cj, &ca));
-  PetscCall(TwinfeRanksGalerkinCreate_Private(U, P, &g, &half));
+  PetscCall(GetUpperRows(A, um, &rows, &garray, &oj));
+  PetscCall(TwinfeRanksGalerkinCreateFromRows_Private(A, &rows, P, &g, &half));
   PetscCall(PetscObjectReference((PetscObject)half));
   PetscCall(TwinfeRanksGalerkinDestroy_Private(&g));
-  PetscCall(MatDestroy(&U));
-  PetscCall(PetscFree3(ci, cj, ca));
+  PetscCall(RestoreUpperRows(A, &rows, &garray, &oj));
   PetscCall(MatTranspose(half, MAT_INITIAL_MATRIX, C));
   PetscCall(MatAXPY(*C, 1.0, half, DIFFERENT_NONZERO_PATTERN));
   PetscCall(MatDestroy(&half));

@@ -278,4 +278,19 @@ PETSC_INTERN PetscErrorCode TwinfeRanksUpperGalerkin_Private(Mat A, Mat P, Mat *
 typedef struct _n_TwinfeRanksGalerkin *TwinfeRanksGalerkin;
 PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerkin *galerkin, Mat *C);
 PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin galerkin);
-PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinDestroy_Private(TwinfeRanksGalerkin *galerkin);
+/* A's owned rows as the product reads them, for an A that is no MPIAIJ: the diagonal and
+   off-diagonal parts in block CSR, a block bs x bs and column-major; the off-diagonal part's
+   block columns compact, garray their global block numbers. The diagonal blocks of the diagonal
+   part are read times diag_scale (1/2 for the stored triangle U of a symmetric matrix, whose
+   P^T (U' + U'^T) P is the transpose-sum of P^T U' P). */
+typedef struct {
+  PetscInt           bs, nblocks, ngarray; /* block size; owned block rows; off-diagonal block columns */
+  const PetscInt    *di, *dj, *oi, *oj;    /* nblocks + 1 row starts and their block columns, each part */
+  const PetscScalar *da, *oa;              /* the parts' blocks, bs * bs scalars each */
+  const PetscInt    *garray;
+  PetscScalar        diag_scale;
+} TwinfeFineRows;
+/* The same from such rows (A gives the layout and communicator; it must not change pattern). */
+PETSC_INTERN PetscErrorCode TwinfeRanksGalerkinCreateFromRows_Private(Mat A, const TwinfeFineRows *rows, Mat P,
+                                                                      TwinfeRanksGalerkin *galerkin, Mat *C);
+PETSC_INTERN PetscErrorCode TwinfeRanksGalerkinDestroy_Private(TwinfeRanksGalerkin *galerkin);

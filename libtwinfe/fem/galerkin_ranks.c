@@ -9,7 +9,9 @@
  * accumulator per coarse row (Gustavson), from its rows of A and the rows of P for A's
  * columns (the ones owned elsewhere fetched once); the coarse rows owned elsewhere are summed
  * at their owner in a fixed order (assembly_ranks.c). The symbolic work is done once; each new
- * A (a Newton step) redoes only the sums. */
+ * A (a Newton step) redoes only the sums. A is read through TwinfeFineRows: an MPIAIJ's parts
+ * as they are, or the stored upper blocks of a symmetric MPISBAIJ (assembly_ranks_upper.c)
+ * without a scalar copy of them (86 MB a rank at 607k unknowns on 2 ranks). */
 #include "fem_impl.h"
 
 #include <petscsf.h>
@@ -76,18 +78,16 @@ static PetscErrorCode GetOwnedRowsOfP(Mat P, PetscInt *K, PetscInt **cols, Petsc
 /* P's rows for every column of A: the owned ones copied, those of A's off-diagonal columns
    (owned elsewhere) fetched from their owners. Global coarse columns. */
 static PetscErrorCode GetRowsOfPForColumns(Mat A, PetscInt K, const PetscInt own_cols[], const PetscScalar own_w[],
-                                           PetscInt nfine, PetscInt nAcols, PetscInt cols[], PetscScalar w[])
+                                           PetscInt nfine, PetscInt nAcols, const PetscInt garray[], PetscInt cols[],
+                                           PetscScalar w[])
 {
-  Mat             Ao;
-  const PetscInt *garray;
-  PetscSF         sf;
-  PetscLayout     rows;
-  MPI_Datatype    kints, kscalars;
+  PetscSF      sf;
+  PetscLayout  rows;
+  MPI_Datatype kints, kscalars;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArraycpy(cols, own_cols, nfine * K));
   PetscCall(PetscArraycpy(w, own_w, nfine * K));
-  PetscCall(MatMPIAIJGetSeqAIJ(A, NULL, &Ao, &garray));
   PetscCall(PetscSFCreate(PetscObjectComm((PetscObject)A), &sf));
   PetscCall(MatGetLayouts(A, &rows, NULL));
   PetscCall(PetscSFSetGraphLayout(sf, rows, nAcols - nfine, NULL, PETSC_OWN_POINTER, garray));
@@ -236,36 +236,40 @@ static PetscErrorCode CompactColumns(TwinfeRanksGalerkin g, const PetscInt cols[
   PetscFunctionReturn(0);
 }
 
-/* The columns of coarse row r (compact, unsorted) into list, marking them in mark[] with r. */
-static PetscInt RowColumns(TwinfeRanksGalerkin g, PetscInt r, const PetscInt *di, const PetscInt *dj, const PetscInt *oi,
-                           const PetscInt *oj, PetscInt mark[], PetscInt list[])
+/* The columns of coarse row r (compact, unsorted) into list, marking them in mark[] with r.
+   A fine row's columns are its block row's block columns, each bs scalar ones (the diagonal
+   part's first, then the off-diagonal's from nfine on: the order of par). */
+static PetscInt RowColumns(TwinfeRanksGalerkin g, PetscInt r, const TwinfeFineRows *a, PetscInt mark[], PetscInt list[])
 {
-  const PetscInt K = g->K;
+  const PetscInt K = g->K, bs = a->bs;
   PetscInt       n = 0;
 
   for (PetscInt s = g->child_start[r]; s < g->child_start[r + 1]; ++s) {
-    const PetscInt i = g->child[s];
+    const PetscInt bi = g->child[s] / bs;
     for (PetscInt half = 0; half < 2; ++half) {
-      const PetscInt *ia = half ? oi : di, *ja = half ? oj : dj, shift = half ? g->nfine : 0;
-      for (PetscInt k = ia[i]; k < ia[i + 1]; ++k)
-        for (PetscInt p = 0; p < K; ++p) {
-          const PetscInt b = g->par[(ja[k] + shift) * K + p];
-          if (b < 0) break;
-          if (mark[b] == r) continue;
-          mark[b]   = r;
-          list[n++] = b;
-        }
+      const PetscInt *ia = half ? a->oi : a->di, *ja = half ? a->oj : a->dj, shift = half ? g->nfine : 0;
+      for (PetscInt k = ia[bi]; k < ia[bi + 1]; ++k)
+        for (PetscInt c = 0; c < bs; ++c)
+          for (PetscInt p = 0; p < K; ++p) {
+            const PetscInt b = g->par[(shift + bs * ja[k] + c) * K + p];
+            if (b < 0) break;
+            if (mark[b] == r) continue;
+            mark[b]   = r;
+            list[n++] = b;
+          }
     }
   }
   return n;
 }
 
-/* Whether fine rows i and i + 1 of A have the same columns (in both blocks). */
-static PetscBool SameFineColumns(PetscInt i, const PetscInt *ia, const PetscInt *ja)
+/* Whether fine rows i and i + 1 of A have the same columns in the part ia, ja: always within a
+   block row. */
+static PetscBool SameFineColumns(PetscInt i, PetscInt bs, const PetscInt *ia, const PetscInt *ja)
 {
-  const PetscInt n = ia[i + 1] - ia[i];
-  return n == ia[i + 2] - ia[i + 1] && !memcmp(&ja[ia[i]], &ja[ia[i + 1]], (size_t)n * sizeof(PetscInt)) ? PETSC_TRUE
-                                                                                                         : PETSC_FALSE;
+  const PetscInt bi = i / bs, n = ia[bi + 1] - ia[bi];
+  if ((i + 1) / bs == bi) return PETSC_TRUE;
+  return n == ia[bi + 2] - ia[bi + 1] && !memcmp(&ja[ia[bi]], &ja[ia[bi + 1]], (size_t)n * sizeof(PetscInt)) ? PETSC_TRUE
+                                                                                                             : PETSC_FALSE;
 }
 
 /* Whether coarse row r has the columns of row r - 1, by a sufficient condition that holds for the
@@ -273,8 +277,7 @@ static PetscBool SameFineColumns(PetscInt i, const PetscInt *ia, const PetscInt 
    assembled node by node): the next global row, each child the next fine row of the previous
    row's child with the same weight, and each child's row of A with the columns of that one.
    Then r's columns are copied, not planned again: two of every three rows for elasticity. */
-static PetscBool SameColumnsAsPrevious(TwinfeRanksGalerkin g, const PetscInt grow[], PetscInt r, const PetscInt *di,
-                                       const PetscInt *dj, const PetscInt *oi, const PetscInt *oj)
+static PetscBool SameColumnsAsPrevious(TwinfeRanksGalerkin g, const PetscInt grow[], PetscInt r, const TwinfeFineRows *a)
 {
   PetscInt n, prev;
 
@@ -285,32 +288,27 @@ static PetscBool SameColumnsAsPrevious(TwinfeRanksGalerkin g, const PetscInt gro
   for (PetscInt s = 0; s < n; ++s) {
     const PetscInt i = g->child[prev + s];
     if (g->child[g->child_start[r] + s] != i + 1 || g->child_w[g->child_start[r] + s] != g->child_w[prev + s] ||
-        i + 1 >= g->nfine || !SameFineColumns(i, di, dj) || !SameFineColumns(i, oi, oj))
+        i + 1 >= g->nfine || !SameFineColumns(i, a->bs, a->di, a->dj) || !SameFineColumns(i, a->bs, a->oi, a->oj))
       return PETSC_FALSE;
   }
   return PETSC_TRUE;
 }
 
 /* Every coarse row's columns, ascending (compact order is global order). */
-static PetscErrorCode PlanPattern(TwinfeRanksGalerkin g, const PetscInt grow[])
+static PetscErrorCode PlanPattern(TwinfeRanksGalerkin g, const PetscInt grow[], const TwinfeFineRows *a)
 {
-  Mat             Ad, Ao;
-  const PetscInt *di, *dj, *oi, *oj;
-  PetscInt        n, *mark, *list;
-  PetscBool       done, *same;
+  PetscInt  *mark, *list;
+  PetscBool *same;
 
   PetscFunctionBeginUser;
-  PetscCall(MatMPIAIJGetSeqAIJ(g->A, &Ad, &Ao, NULL));
-  PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
-  PetscCall(MatGetRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
   PetscCall(PetscMalloc3(g->ncc + 1, &mark, g->ncc + 1, &list, g->nrows + 1, &same));
   for (PetscInt b = 0; b < g->ncc; ++b)
     mark[b] = -1;
   PetscCall(PetscMalloc1(g->nrows + 1, &g->rowptr));
   g->rowptr[0] = 0;
   for (PetscInt r = 0; r < g->nrows; ++r) {
-    same[r]          = SameColumnsAsPrevious(g, grow, r, di, dj, oi, oj);
-    g->rowptr[r + 1] = g->rowptr[r] + (same[r] ? g->rowptr[r] - g->rowptr[r - 1] : RowColumns(g, r, di, dj, oi, oj, mark, list));
+    same[r]          = SameColumnsAsPrevious(g, grow, r, a);
+    g->rowptr[r + 1] = g->rowptr[r] + (same[r] ? g->rowptr[r] - g->rowptr[r - 1] : RowColumns(g, r, a, mark, list));
   }
   PetscCall(PetscMalloc1(g->rowptr[g->nrows] + 1, &g->ccol));
   for (PetscInt b = 0; b < g->ncc; ++b)
@@ -320,12 +318,10 @@ static PetscErrorCode PlanPattern(TwinfeRanksGalerkin g, const PetscInt grow[])
       PetscCall(PetscArraycpy(&g->ccol[g->rowptr[r]], &g->ccol[g->rowptr[r - 1]], g->rowptr[r] - g->rowptr[r - 1]));
       continue;
     }
-    const PetscInt len = RowColumns(g, r, di, dj, oi, oj, mark, &g->ccol[g->rowptr[r]]);
+    const PetscInt len = RowColumns(g, r, a, mark, &g->ccol[g->rowptr[r]]);
     PetscCall(PetscSortInt(len, &g->ccol[g->rowptr[r]]));
   }
   PetscCall(PetscFree3(mark, list, same));
-  PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
-  PetscCall(MatRestoreRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
   PetscFunctionReturn(0);
 }
 
@@ -353,86 +349,76 @@ static PetscErrorCode CreateProductMatrix(TwinfeRanksGalerkin g, const PetscInt 
   PetscFunctionReturn(0);
 }
 
-/*
-  TwinfeRanksGalerkinCreate_Private - Plans C = P^T A P for MPIAIJ A (square) and P (rows as A's)
-  and forms it; *C is the product (owned by g: reference it to keep it). Collective.
-*/
-PetscErrorCode TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerkin *galerkin, Mat *C)
+/* An MPIAIJ's parts as fine rows (blocks of 1). */
+static PetscErrorCode GetAIJRows(Mat A, TwinfeFineRows *a)
 {
-  static PetscLogEvent event = -1;
-  TwinfeRanksGalerkin  g;
-  PetscInt            *own_cols, *cols, *grow, *cc_global, nB, crstart, crend;
-  PetscScalar         *own_w;
-  Mat                  Ao;
+  Mat       Ad, Ao;
+  PetscInt  n;
+  PetscBool done;
 
   PetscFunctionBeginUser;
-  PetscCall(TwinfeLogBegin_Private("TwinfeRanksGalerkin", &event));
-  PetscCall(PetscNew(&g));
-  PetscCall(PetscObjectReference((PetscObject)A));
-  PetscCall(PetscObjectReference((PetscObject)P));
-  g->A = A, g->P = P;
-  PetscCall(MatGetNonzeroState(A, &g->A_nonzero_state));
-  PetscCall(MatMPIAIJGetSeqAIJ(A, NULL, &Ao, NULL));
-  PetscCall(MatGetLocalSize(A, &g->nfine, NULL));
-  PetscCall(MatGetSize(Ao, NULL, &nB));
-  g->nAcols = g->nfine + nB;
-  PetscCall(GetOwnedRowsOfP(P, &g->K, &own_cols, &own_w));
-  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &cols));
-  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &g->wt));
-  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &g->par));
-  PetscCall(GetRowsOfPForColumns(A, g->K, own_cols, own_w, g->nfine, g->nAcols, cols, g->wt));
-  PetscCall(MatGetOwnershipRangeColumn(P, &crstart, &crend));
-  PetscCall(PlanRows(g, own_cols, own_w, crstart, crend, &grow));
-  PetscCall(CompactColumns(g, cols, crstart, crend, &cc_global));
-  PetscCall(PlanPattern(g, grow));
-  PetscCall(CreateProductMatrix(g, grow, cc_global));
-  PetscCall(PetscFree2(own_cols, own_w));
-  PetscCall(PetscFree(cols));
-  PetscCall(PetscFree(grow));
-  PetscCall(PetscFree(cc_global));
-  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
-  *galerkin = g;
-  PetscCall(TwinfeRanksGalerkinNumeric_Private(g));
-  *C = g->C;
+  PetscCall(MatMPIAIJGetSeqAIJ(A, &Ad, &Ao, &a->garray));
+  a->bs = 1, a->diag_scale = 1;
+  PetscCall(MatGetLocalSize(A, &a->nblocks, NULL));
+  PetscCall(MatGetSize(Ao, NULL, &a->ngarray));
+  PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &a->di, &a->dj, &done));
+  PetscCall(MatGetRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &a->oi, &a->oj, &done));
+  PetscCall(MatSeqAIJGetArrayRead(Ad, &a->da));
+  PetscCall(MatSeqAIJGetArrayRead(Ao, &a->oa));
   PetscFunctionReturn(0);
 }
 
-/*
-  TwinfeRanksGalerkinNumeric_Private - C's values again from A's (same pattern as planned):
-  per coarse row, its children's rows of A times P's weights summed in a dense accumulator, then
-  the rows owned elsewhere sent to their owners. Collective.
-*/
-PetscErrorCode TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin g)
+static PetscErrorCode RestoreAIJRows(Mat A, TwinfeFineRows *a)
 {
-  Mat                Ad, Ao;
-  const PetscInt    *di, *dj, *oi, *oj, K = g->K;
-  const PetscScalar *da, *oa;
-  PetscInt           n;
-  PetscBool          done;
-  PetscObjectState   state;
+  Mat       Ad, Ao;
+  PetscInt  n;
+  PetscBool done;
 
   PetscFunctionBeginUser;
-  PetscCall(MatGetNonzeroState(g->A, &state));
-  PetscCheck(state == g->A_nonzero_state, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-             "Galerkin product: the fine operator's nonzero pattern changed since the product was planned");
-  PetscCall(MatMPIAIJGetSeqAIJ(g->A, &Ad, &Ao, NULL));
-  PetscCall(MatGetRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
-  PetscCall(MatGetRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
-  PetscCall(MatSeqAIJGetArrayRead(Ad, &da));
-  PetscCall(MatSeqAIJGetArrayRead(Ao, &oa));
+  PetscCall(MatMPIAIJGetSeqAIJ(A, &Ad, &Ao, NULL));
+  PetscCall(MatSeqAIJRestoreArrayRead(Ad, &a->da));
+  PetscCall(MatSeqAIJRestoreArrayRead(Ao, &a->oa));
+  PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &a->di, &a->dj, &done));
+  PetscCall(MatRestoreRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &a->oi, &a->oj, &done));
+  PetscFunctionReturn(0);
+}
+
+/* The global rows of A's off-diagonal scalar columns (where P's rows for them are fetched). */
+static PetscErrorCode ScalarGarray(const TwinfeFineRows *a, PetscInt **garray)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(a->bs * a->ngarray + 1, garray));
+  for (PetscInt b = 0; b < a->ngarray; ++b)
+    for (PetscInt c = 0; c < a->bs; ++c)
+      (*garray)[a->bs * b + c] = a->bs * a->garray[b] + c;
+  PetscFunctionReturn(0);
+}
+
+/* C's values from A's: per coarse row, its children's rows of A times P's weights summed in a
+   dense accumulator, then the rows owned elsewhere sent to their owners. Collective. */
+static PetscErrorCode FormProduct(TwinfeRanksGalerkin g, const TwinfeFineRows *a)
+{
+  const PetscInt K = g->K, bs = a->bs, bs2 = a->bs * a->bs;
+
+  PetscFunctionBeginUser;
   for (PetscInt r = 0; r < g->nrows; ++r) {
     for (PetscInt s = g->child_start[r]; s < g->child_start[r + 1]; ++s) {
-      const PetscInt    i = g->child[s];
+      const PetscInt    i = g->child[s], bi = i / bs, row_in_block = i % bs;
       const PetscScalar w = g->child_w[s];
       for (PetscInt half = 0; half < 2; ++half) {
-        const PetscInt    *ia = half ? oi : di, *ja = half ? oj : dj, shift = half ? g->nfine : 0;
-        const PetscScalar *va = half ? oa : da;
-        for (PetscInt k = ia[i]; k < ia[i + 1]; ++k) {
-          const PetscInt    *par = &g->par[(ja[k] + shift) * K];
-          const PetscScalar *wt  = &g->wt[(ja[k] + shift) * K];
-          const PetscScalar  wv  = w * va[k];
-          for (PetscInt p = 0; p < K && par[p] >= 0; ++p)
-            g->acc[par[p]] += wv * wt[p];
+        const PetscInt    *ia = half ? a->oi : a->di, *ja = half ? a->oj : a->dj, shift = half ? g->nfine : 0;
+        const PetscScalar *va = half ? a->oa : a->da;
+        for (PetscInt k = ia[bi]; k < ia[bi + 1]; ++k) {
+          const PetscScalar  scale = !half && ja[k] == bi ? a->diag_scale : 1;
+          const PetscScalar *block = &va[(size_t)k * bs2 + row_in_block];
+          for (PetscInt c = 0; c < bs; ++c) {
+            const PetscInt     col = shift + bs * ja[k] + c;
+            const PetscInt    *par = &g->par[col * K];
+            const PetscScalar *wt  = &g->wt[col * K];
+            const PetscScalar  wv  = w * scale * block[c * bs];
+            for (PetscInt p = 0; p < K && par[p] >= 0; ++p)
+              g->acc[par[p]] += wv * wt[p];
+          }
         }
       }
     }
@@ -441,11 +427,86 @@ PetscErrorCode TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin g)
       g->acc[g->ccol[k]] = 0;
     }
   }
-  PetscCall(MatSeqAIJRestoreArrayRead(Ad, &da));
-  PetscCall(MatSeqAIJRestoreArrayRead(Ao, &oa));
-  PetscCall(MatRestoreRowIJ(Ad, 0, PETSC_FALSE, PETSC_FALSE, &n, &di, &dj, &done));
-  PetscCall(MatRestoreRowIJ(Ao, 0, PETSC_FALSE, PETSC_FALSE, &n, &oi, &oj, &done));
   PetscCall(TwinfeRanksMatrixSetValues_Private(g->C, g->rowptr, g->values));
+  PetscFunctionReturn(0);
+}
+
+/*
+  TwinfeRanksGalerkinCreateFromRows_Private - Plans C = P^T A P for A read through its fine rows
+  (TwinfeFineRows; A gives the layout) and P an MPIAIJ (rows as A's), and forms it; *C is the
+  product (owned by g: reference it to keep it). Collective.
+*/
+PetscErrorCode TwinfeRanksGalerkinCreateFromRows_Private(Mat A, const TwinfeFineRows *a, Mat P, TwinfeRanksGalerkin *galerkin,
+                                                         Mat *C)
+{
+  static PetscLogEvent event = -1;
+  TwinfeRanksGalerkin  g;
+  PetscInt            *own_cols, *cols, *grow, *cc_global, *garray, crstart, crend;
+  PetscScalar         *own_w;
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeLogBegin_Private("TwinfeRanksGalerkin", &event));
+  PetscCall(PetscNew(&g));
+  PetscCall(PetscObjectReference((PetscObject)A));
+  PetscCall(PetscObjectReference((PetscObject)P));
+  g->A = A, g->P = P;
+  PetscCall(MatGetNonzeroState(A, &g->A_nonzero_state));
+  g->nfine  = a->bs * a->nblocks;
+  g->nAcols = g->nfine + a->bs * a->ngarray;
+  PetscCall(GetOwnedRowsOfP(P, &g->K, &own_cols, &own_w));
+  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &cols));
+  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &g->wt));
+  PetscCall(PetscMalloc1(g->nAcols * g->K + 1, &g->par));
+  PetscCall(ScalarGarray(a, &garray));
+  PetscCall(GetRowsOfPForColumns(A, g->K, own_cols, own_w, g->nfine, g->nAcols, garray, cols, g->wt));
+  PetscCall(PetscFree(garray));
+  PetscCall(MatGetOwnershipRangeColumn(P, &crstart, &crend));
+  PetscCall(PlanRows(g, own_cols, own_w, crstart, crend, &grow));
+  PetscCall(CompactColumns(g, cols, crstart, crend, &cc_global));
+  PetscCall(PlanPattern(g, grow, a));
+  PetscCall(CreateProductMatrix(g, grow, cc_global));
+  PetscCall(PetscFree2(own_cols, own_w));
+  PetscCall(PetscFree(cols));
+  PetscCall(PetscFree(grow));
+  PetscCall(PetscFree(cc_global));
+  PetscCall(PetscLogEventEnd(event, 0, 0, 0, 0));
+  *galerkin = g;
+  PetscCall(FormProduct(g, a));
+  *C = g->C;
+  PetscFunctionReturn(0);
+}
+
+/*
+  TwinfeRanksGalerkinCreate_Private - Plans C = P^T A P for MPIAIJ A (square) and P (rows as A's)
+  and forms it; *C is the product (owned by g: reference it to keep it). Collective.
+*/
+PetscErrorCode TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerkin *galerkin, Mat *C)
+{
+  TwinfeFineRows a;
+
+  PetscFunctionBeginUser;
+  PetscCall(GetAIJRows(A, &a));
+  PetscCall(TwinfeRanksGalerkinCreateFromRows_Private(A, &a, P, galerkin, C));
+  PetscCall(RestoreAIJRows(A, &a));
+  PetscFunctionReturn(0);
+}
+
+/*
+  TwinfeRanksGalerkinNumeric_Private - C's values again from the MPIAIJ A's (same pattern as
+  planned). Collective.
+*/
+PetscErrorCode TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin g)
+{
+  TwinfeFineRows   a;
+  PetscObjectState state;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatGetNonzeroState(g->A, &state));
+  PetscCheck(state == g->A_nonzero_state, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "Galerkin product: the fine operator's nonzero pattern changed since the product was planned");
+  PetscCall(GetAIJRows(g->A, &a));
+  PetscCall(FormProduct(g, &a));
+  PetscCall(RestoreAIJRows(g->A, &a));
   PetscFunctionReturn(0);
 }
 

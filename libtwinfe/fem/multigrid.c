@@ -353,6 +353,48 @@ PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc)
   PetscFunctionReturn(0);
 }
 
+/*@C
+  TwinfeMultigridReleaseProducts - Free what pc's set-up kept only to redo its Galerkin products
+  faster: PETSc keeps each P^T A P's symbolic data (transposed and gathered copies of P, the
+  product's plan) on the coarse operator it made. On pc's levels and, nested, on those of the
+  multigrid on its coarsest level (GAMG's). Call it once the operator will not change; a later
+  set-up still works (GAMG makes a product afresh where one has no data). The CT case on 2
+  ranks: 50 MB a rank (docs/performance.md).
+
+  Collective
+
+  Level: intermediate
+@*/
+PetscErrorCode TwinfeMultigridReleaseProducts(PC pc)
+{
+  PetscBool multigrid;
+  PetscInt  nlevels;
+  KSP       coarse;
+  PC        coarse_pc;
+
+  PetscFunctionBegin;
+  PetscCheck(pc, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeMultigridReleaseProducts: pc must not be NULL");
+  PetscCall(PetscObjectTypeCompareAny((PetscObject)pc, &multigrid, PCMG, PCGAMG, ""));
+  if (!multigrid) PetscFunctionReturn(0);
+  PetscCall(PCMGGetLevels(pc, &nlevels));
+  if (nlevels < 1) PetscFunctionReturn(0);
+  for (PetscInt l = 0; l < nlevels; ++l) {
+    KSP       smoother;
+    Mat       A, B;
+    PetscBool set_a, set_b;
+    PetscCall(PCMGGetSmoother(pc, l, &smoother));
+    PetscCall(KSPGetOperatorsSet(smoother, &set_a, &set_b));
+    if (!set_a) continue;
+    PetscCall(KSPGetOperators(smoother, &A, &B));
+    PetscCall(MatProductClear(A));
+    if (set_b && B != A) PetscCall(MatProductClear(B));
+  }
+  PetscCall(PCMGGetCoarseSolve(pc, &coarse));
+  PetscCall(KSPGetPC(coarse, &coarse_pc));
+  PetscCall(TwinfeMultigridReleaseProducts(coarse_pc));
+  PetscFunctionReturn(0);
+}
+
 /* Whether P^T A P over several ranks can be ours (galerkin_ranks.c): both MPIAIJ. PETSc's
    distributed PtAP took 5.0 s of the 2-rank CT case's 10.5 s solve stage. */
 static PetscErrorCode UseRanksGalerkin(Mat A, Mat P, PetscBool *ours)

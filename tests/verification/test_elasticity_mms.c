@@ -392,6 +392,84 @@ START_TEST(test_galerkin_product_with_free_faces)
 }
 END_TEST
 
+/* The Frobenius norm of the operator of level l of pc's multigrid (0: the coarsest); whether any
+   of its levels' operators keeps a product's data (what PETSc keeps to redo P^T A P). */
+static PetscReal LevelNorm(PC pc, PetscInt l)
+{
+  KSP       smoother;
+  Mat       A;
+  PetscReal norm;
+
+  TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
+  TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
+  TWINFE_CK(MatNorm(A, NORM_FROBENIUS, &norm));
+  return norm;
+}
+
+static PetscInt LevelsKeepingProducts(PC pc, PetscInt nlevels)
+{
+  PetscInt kept = 0;
+  for (PetscInt l = 0; l < nlevels; ++l) {
+    KSP            smoother;
+    Mat            A;
+    MatProductType type;
+    TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
+    TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
+    TWINFE_CK(MatProductGetType(A, &type));
+    kept += type != MATPRODUCT_UNSPECIFIED;
+  }
+  return kept;
+}
+
+/* A small-strain solve sets its preconditioner up once, so what the set-up kept only to redo its
+   Galerkin products faster is freed before the Krylov solve (TwinfeMultigridReleaseProducts; 50
+   MB a rank on the CT case's 2 ranks): no operator of the GAMG cycle on the coarsest geometric
+   level keeps a product's data. A later set-up still works: with that coarsest operator doubled,
+   GAMG forms its own coarser operators afresh, and its coarsest doubles too. */
+START_TEST(test_products_released)
+{
+  PetscInt         nn[3] = {6, 6, 6}, its, nlevels, amg_levels;
+  PetscReal        lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1}, before, after;
+  DM               coarse, fine;
+  TwinfeElasticity el;
+  SNES             snes;
+  KSP              ksp, coarse_ksp;
+  PC               pc, amg;
+  Mat              C;
+  PetscBool        is_gamg;
+
+  TWINFE_CK(TwinfeCreateBoxTetMesh(PETSC_COMM_WORLD, nn, lo, hi, &coarse));
+  TWINFE_CK(TwinfePartitionRefine(coarse, 1, &fine));
+  SolveOn(fine, 1, PETSC_FALSE, &el, &its);
+  TWINFE_CK(TwinfeElasticityGetSNES(el, &snes));
+  TWINFE_CK(SNESGetKSP(snes, &ksp));
+  TWINFE_CK(KSPGetPC(ksp, &pc));
+  TWINFE_CK(PCMGGetLevels(pc, &nlevels));
+  ck_assert_int_eq(nlevels, 2);
+  TWINFE_CK(PCMGGetCoarseSolve(pc, &coarse_ksp));
+  TWINFE_CK(KSPGetPC(coarse_ksp, &amg));
+  TWINFE_CK(PetscObjectTypeCompare((PetscObject)amg, PCGAMG, &is_gamg));
+  ck_assert_msg(is_gamg, "the coarsest geometric level is solved by a GAMG cycle");
+  TWINFE_CK(PCMGGetLevels(amg, &amg_levels));
+  ck_assert_int_ge(amg_levels, 2); /* else it made no product to release */
+  ck_assert_int_eq(LevelsKeepingProducts(amg, amg_levels), 0);
+  before = LevelNorm(amg, 0);
+  TWINFE_CK(KSPGetOperators(coarse_ksp, &C, NULL));
+  TWINFE_CK(MatScale(C, 2.0));
+  TWINFE_CK(KSPSetOperators(coarse_ksp, C, C));
+  TWINFE_CK(KSPSetUp(coarse_ksp));
+  after = LevelNorm(amg, 0);
+  PetscPrintf(PETSC_COMM_WORLD,
+              "products released: %d GAMG levels under the geometric one, none keeping a product; set up again with the operator "
+              "doubled, its coarsest operator times %.15f\n",
+              (int)amg_levels, (double)(after / before));
+  ck_assert_double_eq_tol(after / before, 2.0, 1e-10);
+  TWINFE_CK(TwinfeElasticityDestroy(&el));
+  TWINFE_CK(DMDestroy(&fine));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("elasticity_mms");
@@ -401,6 +479,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_mms_p2);
   tcase_add_test(tc, test_mms_p1_refined_multigrid);
   tcase_add_test(tc, test_galerkin_product_with_free_faces);
+  tcase_add_test(tc, test_products_released);
   suite_add_tcase(s, tc);
   return s;
 }
