@@ -346,11 +346,14 @@ static void UseHugePages(char **argv)
 /* glibc gives each thread that allocates an arena of its own, and the freed top of such an
    arena stays resident: malloc_trim returns whole free pages inside chunks but trims the top
    of the main arena only. Gmsh's and the serial stages' threads left 17 MB so on rank 0 through
-   the whole solve (the CT case on 2 ranks: rank 0 437 -> 419-421 MB in the solve, peaks 504-520
-   -> 486-504 MB, the stages' times alike). One arena for all threads: each allocates little. */
+   the whole solve (the CT case on 2 ranks: rank 0 437 -> 416-418 MB in the solve; the stages'
+   times alike, docs/performance.md). One arena for all threads, unless the user chose
+   (MALLOC_ARENA_MAX, or glibc.malloc.arena_max in GLIBC_TUNABLES). */
 static void UseOneArena(void)
 {
 #if defined(__GLIBC__)
+  const char *tunables = getenv("GLIBC_TUNABLES");
+  if (getenv("MALLOC_ARENA_MAX") || (tunables && strstr(tunables, "glibc.malloc.arena_max"))) return;
   (void)mallopt(M_ARENA_MAX, 1);
 #endif
 }

@@ -287,8 +287,9 @@ PETSC_EXTERN PetscErrorCode TwinfeMultigridGetLevels(TwinfeMultigrid mg, PetscIn
 /* pc becomes a PCMG V-cycle over the levels. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc);
 /* Frees the data pc's set-up kept to redo its Galerkin products (PETSc's and GAMG's on the
-   coarsest level), once the operator will not change; a later set-up still works. Any PC:
-   nothing is done unless it is PCMG or PCGAMG. Collective. */
+   coarsest level), once the operator will not change; a later set-up or
+   TwinfeMultigridSetOperator makes them afresh. Any PC: nothing is done unless it is PCMG (not
+   forming its own Galerkin operators) or PCGAMG. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMultigridReleaseProducts(PC pc);
 /* The coarse operators from A (the finest operator, assembled) by Galerkin products, handed to
    pc's levels; call again when A's values change. Collective. */

@@ -278,7 +278,7 @@ PETSC_INTERN PetscErrorCode TwinfeRanksUpperGalerkin_Private(Mat A, Mat P, Mat *
 typedef struct _n_TwinfeRanksGalerkin *TwinfeRanksGalerkin;
 PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinCreate_Private(Mat A, Mat P, TwinfeRanksGalerkin *galerkin, Mat *C);
 PETSC_INTERN PetscErrorCode            TwinfeRanksGalerkinNumeric_Private(TwinfeRanksGalerkin galerkin);
-/* A's owned rows as the product reads them, for an A that is no MPIAIJ: the diagonal and
+/* A's owned rows as the product reads them (an MPIAIJ's parts too, with bs 1): the diagonal and
    off-diagonal parts in block CSR, a block bs x bs and column-major; the off-diagonal part's
    block columns compact, garray their global block numbers. The diagonal blocks of the diagonal
    part are read times diag_scale (1/2 for the stored triangle U of a symmetric matrix, whose

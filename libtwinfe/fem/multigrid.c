@@ -358,8 +358,10 @@ PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc)
   faster: PETSc keeps each P^T A P's symbolic data (transposed and gathered copies of P, the
   product's plan) on the coarse operator it made. On pc's levels and, nested, on those of the
   multigrid on its coarsest level (GAMG's). Call it once the operator will not change; a later
-  set-up still works (GAMG makes a product afresh where one has no data). The CT case on 2
-  ranks: 50 MB a rank (docs/performance.md).
+  set-up still works: GAMG makes a product afresh where one has no data, and so does
+  TwinfeMultigridSetOperator. A PCMG that forms its own Galerkin operators (-pc_mg_galerkin)
+  would redo them from that data, so its levels are left as they are. Nothing is freed inside
+  other PCs (fieldsplit, bjacobi). The CT case on 2 ranks: 50 MB a rank (docs/performance.md).
 
   Collective
 
@@ -367,10 +369,11 @@ PetscErrorCode TwinfeMultigridSetUpPC(TwinfeMultigrid mg, PC pc)
 @*/
 PetscErrorCode TwinfeMultigridReleaseProducts(PC pc)
 {
-  PetscBool multigrid;
-  PetscInt  nlevels;
-  KSP       coarse;
-  PC        coarse_pc;
+  PetscBool        multigrid;
+  PetscInt         nlevels;
+  PCMGGalerkinType galerkin;
+  KSP              coarse;
+  PC               coarse_pc;
 
   PetscFunctionBegin;
   PetscCheck(pc, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeMultigridReleaseProducts: pc must not be NULL");
@@ -378,14 +381,15 @@ PetscErrorCode TwinfeMultigridReleaseProducts(PC pc)
   if (!multigrid) PetscFunctionReturn(0);
   PetscCall(PCMGGetLevels(pc, &nlevels));
   if (nlevels < 1) PetscFunctionReturn(0);
-  for (PetscInt l = 0; l < nlevels; ++l) {
+  PetscCall(PCMGGetGalerkin(pc, &galerkin));
+  for (PetscInt l = 0; l < nlevels && (galerkin == PC_MG_GALERKIN_NONE || galerkin == PC_MG_GALERKIN_EXTERNAL); ++l) {
     KSP       smoother;
     Mat       A, B;
     PetscBool set_a, set_b;
     PetscCall(PCMGGetSmoother(pc, l, &smoother));
     PetscCall(KSPGetOperatorsSet(smoother, &set_a, &set_b));
     if (!set_a) continue;
-    PetscCall(KSPGetOperators(smoother, &A, &B));
+    PetscCall(KSPGetOperators(smoother, &A, set_b ? &B : NULL)); /* B left NULL: asking would set it to A */
     PetscCall(MatProductClear(A));
     if (set_b && B != A) PetscCall(MatProductClear(B));
   }
@@ -441,6 +445,22 @@ static PetscErrorCode SetCoarseNearNullSpace(TwinfeMultigrid mg)
   PetscFunctionReturn(0);
 }
 
+/* Whether a level made by PETSc's product lost its data to TwinfeMultigridReleaseProducts:
+   its numeric phase cannot be redone, so the levels are made anew. */
+static PetscErrorCode ProductsReleased(TwinfeMultigrid mg, PetscBool *released)
+{
+  PetscFunctionBeginUser;
+  *released = PETSC_FALSE;
+  if (!mg->have_operators) PetscFunctionReturn(0);
+  for (PetscInt l = 0; l < mg->nlevels - 1 && !*released; ++l) {
+    MatProductType type;
+    if (mg->galerkin[l] || !mg->A[l]) continue;
+    PetscCall(MatProductGetType(mg->A[l], &type));
+    *released = (PetscBool)(type == MATPRODUCT_UNSPECIFIED);
+  }
+  PetscFunctionReturn(0);
+}
+
 /*@C
   TwinfeMultigridSetOperator - The coarse levels' operators as Galerkin products of A (the
   finest level's assembled operator, Dirichlet rows included) and the levels' operators in pc.
@@ -453,7 +473,7 @@ static PetscErrorCode SetCoarseNearNullSpace(TwinfeMultigrid mg)
 PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
 {
   KSP       smoother;
-  PetscBool symmetric, ranks_upper;
+  PetscBool symmetric, ranks_upper, released;
 
   PetscFunctionBegin;
   /* a symmetric (SBAIJ) finest operator: its product is ours (galerkin.c, and over several
@@ -462,7 +482,8 @@ PetscErrorCode TwinfeMultigridSetOperator(TwinfeMultigrid mg, Mat A, PC pc)
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATSEQSBAIJ, &symmetric));
   PetscCall(PetscObjectTypeCompare((PetscObject)A, MATMPISBAIJ, &ranks_upper));
   symmetric = (PetscBool)(symmetric || ranks_upper);
-  if (mg->have_operators && (A != mg->fine_operator || symmetric)) { /* products made anew */
+  PetscCall(ProductsReleased(mg, &released));
+  if (mg->have_operators && (A != mg->fine_operator || symmetric || released)) { /* products made anew */
     for (PetscInt l = 0; l < mg->nlevels - 1; ++l) {
       PetscCall(MatDestroy(&mg->A[l]));
       PetscCall(TwinfeRanksGalerkinDestroy_Private(&mg->galerkin[l]));

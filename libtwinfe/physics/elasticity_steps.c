@@ -106,9 +106,12 @@ static PetscErrorCode ReleaseWorkVectors(TwinfeElasticity e)
   PetscFunctionReturn(0);
 }
 
-/* Small strain: the operator is set up once and not changed, so what its set-up kept to redo
-   the Galerkin products is freed before the Krylov solve, where the run's memory peaks. */
-static PetscErrorCode SetUpForConstantOperator(KSP ksp)
+/* Small strain: the operator is set up once and not changed, so what a multigrid's set-up kept
+   to redo its Galerkin products is freed before the Krylov solve, where the run's memory peaks
+   (TwinfeMultigridReleaseProducts; not inside a fieldsplit). The set-up runs before the solve
+   has a solution vector, so the Krylov method takes its work vectors' layout from the DM, which
+   keeps one: released again. */
+static PetscErrorCode SetUpForConstantOperator(TwinfeElasticity e, KSP ksp)
 {
   PC pc;
 
@@ -116,7 +119,7 @@ static PetscErrorCode SetUpForConstantOperator(KSP ksp)
   PetscCall(KSPSetUp(ksp));
   PetscCall(KSPGetPC(ksp, &pc));
   PetscCall(TwinfeMultigridReleaseProducts(pc));
-  TwinfeReturnFreedMemory_Private();
+  PetscCall(ReleaseWorkVectors(e));
   PetscFunctionReturn(0);
 }
 
@@ -140,7 +143,7 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscCall(KSPSetOperators(ksp, e->J, e->J));
   if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
   PetscCall(ReleaseWorkVectors(e));
-  PetscCall(SetUpForConstantOperator(ksp));
+  PetscCall(SetUpForConstantOperator(e, ksp));
   PetscCall(KSPSolve(ksp, F, dU));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetIterationNumber(ksp, &its));

@@ -530,6 +530,77 @@ START_TEST(test_symmetric_matrix)
 }
 END_TEST
 
+/* The Frobenius norm of the coarsest operator of a PCMG, and how many of its levels keep a
+   product's data (what PETSc keeps to redo P^T A P). */
+static PetscReal CoarsestNorm(PC pc)
+{
+  KSP       smoother;
+  Mat       A;
+  PetscReal norm;
+  TWINFE_CK(PCMGGetSmoother(pc, 0, &smoother));
+  TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
+  TWINFE_CK(MatNorm(A, NORM_FROBENIUS, &norm));
+  return norm;
+}
+
+static PetscInt LevelsKeepingProducts(PC pc)
+{
+  PetscInt nlevels, kept = 0;
+  TWINFE_CK(PCMGGetLevels(pc, &nlevels));
+  for (PetscInt l = 0; l < nlevels - 1; ++l) {
+    KSP            smoother;
+    Mat            A;
+    MatProductType type;
+    TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
+    TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
+    TWINFE_CK(MatProductGetType(A, &type));
+    kept += type != MATPRODUCT_UNSPECIFIED;
+  }
+  return kept;
+}
+
+/* A multigrid over an AIJ operator (one rank: PETSc's products, which keep their data to redo the
+   numeric phase; several: ours) has its product data released, and is then given the operator
+   again with new values: the levels are made afresh (without it, redoing a product whose data
+   is gone fails), and the coarsest is twice the old one for twice the operator. */
+START_TEST(test_multigrid_products_released)
+{
+  DM              coarse = Box(3, 2, 2, 1, 0.8, 0.6), fine;
+  PetscInt        deg = 1, comp = 3, nlevels;
+  TwinfeSpace     s;
+  TwinfeMultigrid mg;
+  Mat             A;
+  PC              pc;
+  PetscReal       before, after;
+
+  TWINFE_CK(TwinfePartitionRefine(coarse, 2, &fine));
+  TWINFE_CK(TwinfeSpaceCreate(fine, 1, &deg, &comp, &s));
+  TWINFE_CK(TwinfeMultigridCreate(s, fine, &mg));
+  TWINFE_CK(TwinfeMultigridGetLevels(mg, &nlevels));
+  ck_assert_int_eq(nlevels, 3);
+  TWINFE_CK(TwinfeSpaceCreateMatrix(s, &A));
+  TWINFE_CK(TwinfeSpaceAssembleMatrix(s, 2, NULL, SymmetricKernel, NULL, A));
+  TWINFE_CK(PCCreate(PETSC_COMM_WORLD, &pc));
+  TWINFE_CK(TwinfeMultigridSetUpPC(mg, pc));
+  TWINFE_CK(TwinfeMultigridSetOperator(mg, A, pc));
+  before = CoarsestNorm(pc);
+  TWINFE_CK(TwinfeMultigridReleaseProducts(pc));
+  ck_assert_int_eq(LevelsKeepingProducts(pc), 0);
+  TWINFE_CK(MatScale(A, 2.0));
+  TWINFE_CK(TwinfeMultigridSetOperator(mg, A, pc));
+  after = CoarsestNorm(pc);
+  PetscPrintf(PETSC_COMM_WORLD, "multigrid set again after its products were released: coarsest operator times %.15f\n",
+              (double)(after / before));
+  ck_assert_double_eq_tol(after / before, 2.0, 1e-12);
+  TWINFE_CK(PCDestroy(&pc));
+  TWINFE_CK(MatDestroy(&A));
+  TWINFE_CK(TwinfeMultigridDestroy(&mg));
+  TWINFE_CK(TwinfeSpaceDestroy(&s));
+  TWINFE_CK(DMDestroy(&fine));
+  TWINFE_CK(DMDestroy(&coarse));
+}
+END_TEST
+
 /* 1 + x + 2y + 3z + k: a value per vertex and component that no other vertex shares. */
 static PetscScalar VertexValue(const PetscScalar *x, PetscInt k)
 {
@@ -807,6 +878,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, test_kernel_error_releases);
   tcase_add_test(tc, test_symmetric_matrix);
   tcase_add_test(tc, test_prolongation);
+  tcase_add_test(tc, test_multigrid_products_released);
   tcase_add_test(tc, test_interpolate_between_meshes);
   suite_add_tcase(s, tc);
   return s;

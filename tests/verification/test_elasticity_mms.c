@@ -392,8 +392,7 @@ START_TEST(test_galerkin_product_with_free_faces)
 }
 END_TEST
 
-/* The Frobenius norm of the operator of level l of pc's multigrid (0: the coarsest); whether any
-   of its levels' operators keeps a product's data (what PETSc keeps to redo P^T A P). */
+/* The Frobenius norm of the operator of level l of pc's multigrid (0: the coarsest). */
 static PetscReal LevelNorm(PC pc, PetscInt l)
 {
   KSP       smoother;
@@ -406,6 +405,7 @@ static PetscReal LevelNorm(PC pc, PetscInt l)
   return norm;
 }
 
+/* How many of pc's levels' operators keep a product's data (what PETSc keeps to redo P^T A P). */
 static PetscInt LevelsKeepingProducts(PC pc, PetscInt nlevels)
 {
   PetscInt kept = 0;
