@@ -170,3 +170,18 @@ PetscReal twinfe_test_vertex_mean(TwinfeElasticity el,
   *count = (PetscInt)sum[1];
   return sum[1] > 0 ? sum[0] / sum[1] : 0;
 }
+
+PetscInt twinfe_test_levels_keeping_products(PC pc, PetscInt nlevels)
+{
+  PetscInt kept = 0;
+  for (PetscInt l = 0; l < nlevels; ++l) {
+    KSP            smoother;
+    Mat            A;
+    MatProductType type;
+    TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
+    TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
+    TWINFE_CK(MatProductGetType(A, &type));
+    kept += type != MATPRODUCT_UNSPECIFIED;
+  }
+  return kept;
+}

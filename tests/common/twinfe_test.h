@@ -48,6 +48,10 @@ PetscErrorCode twinfe_test_box_mesh(PetscInt n, TwinfeMesh *mesh);
 void twinfe_test_cell_norms(TwinfeSpace space, PetscInt qorder, Vec u, TwinfeElementVectorKernel kernel, void *ctx, PetscInt nout,
                             PetscReal norms[]);
 
+/* How many of the first nlevels levels of a multigrid pc (PCMG or PCGAMG) have an operator that
+   keeps a product's data (what PETSc keeps to redo P^T A P). */
+PetscInt twinfe_test_levels_keeping_products(PC pc, PetscInt nlevels);
+
 #include <twinfe/physics.h>
 /* The mean over every rank's mesh vertices where value(x, u, &v) is true of v, from the
    displacement u at vertex x; *count = how many vertices counted. Collective. */

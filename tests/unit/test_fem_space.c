@@ -530,8 +530,7 @@ START_TEST(test_symmetric_matrix)
 }
 END_TEST
 
-/* The Frobenius norm of the coarsest operator of a PCMG, and how many of its levels keep a
-   product's data (what PETSc keeps to redo P^T A P). */
+/* The Frobenius norm of the coarsest operator of a PCMG. */
 static PetscReal CoarsestNorm(PC pc)
 {
   KSP       smoother;
@@ -541,22 +540,6 @@ static PetscReal CoarsestNorm(PC pc)
   TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
   TWINFE_CK(MatNorm(A, NORM_FROBENIUS, &norm));
   return norm;
-}
-
-static PetscInt LevelsKeepingProducts(PC pc)
-{
-  PetscInt nlevels, kept = 0;
-  TWINFE_CK(PCMGGetLevels(pc, &nlevels));
-  for (PetscInt l = 0; l < nlevels - 1; ++l) {
-    KSP            smoother;
-    Mat            A;
-    MatProductType type;
-    TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
-    TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
-    TWINFE_CK(MatProductGetType(A, &type));
-    kept += type != MATPRODUCT_UNSPECIFIED;
-  }
-  return kept;
 }
 
 /* A multigrid over an AIJ operator (one rank: PETSc's products, which keep their data to redo the
@@ -585,7 +568,7 @@ START_TEST(test_multigrid_products_released)
   TWINFE_CK(TwinfeMultigridSetOperator(mg, A, pc));
   before = CoarsestNorm(pc);
   TWINFE_CK(TwinfeMultigridReleaseProducts(pc));
-  ck_assert_int_eq(LevelsKeepingProducts(pc), 0);
+  ck_assert_int_eq(twinfe_test_levels_keeping_products(pc, nlevels), 0);
   TWINFE_CK(MatScale(A, 2.0));
   TWINFE_CK(TwinfeMultigridSetOperator(mg, A, pc));
   after = CoarsestNorm(pc);

@@ -405,22 +405,6 @@ static PetscReal LevelNorm(PC pc, PetscInt l)
   return norm;
 }
 
-/* How many of pc's levels' operators keep a product's data (what PETSc keeps to redo P^T A P). */
-static PetscInt LevelsKeepingProducts(PC pc, PetscInt nlevels)
-{
-  PetscInt kept = 0;
-  for (PetscInt l = 0; l < nlevels; ++l) {
-    KSP            smoother;
-    Mat            A;
-    MatProductType type;
-    TWINFE_CK(PCMGGetSmoother(pc, l, &smoother));
-    TWINFE_CK(KSPGetOperators(smoother, &A, NULL));
-    TWINFE_CK(MatProductGetType(A, &type));
-    kept += type != MATPRODUCT_UNSPECIFIED;
-  }
-  return kept;
-}
-
 /* A small-strain solve sets its preconditioner up once, so what the set-up kept only to redo its
    Galerkin products faster is freed before the Krylov solve (TwinfeMultigridReleaseProducts; 50
    MB a rank on the CT case's 2 ranks): no operator of the GAMG cycle on the coarsest geometric
@@ -452,7 +436,7 @@ START_TEST(test_products_released)
   ck_assert_msg(is_gamg, "the coarsest geometric level is solved by a GAMG cycle");
   TWINFE_CK(PCMGGetLevels(amg, &amg_levels));
   ck_assert_int_ge(amg_levels, 2); /* else it made no product to release */
-  ck_assert_int_eq(LevelsKeepingProducts(amg, amg_levels), 0);
+  ck_assert_int_eq(twinfe_test_levels_keeping_products(amg, amg_levels), 0);
   before = LevelNorm(amg, 0);
   TWINFE_CK(KSPGetOperators(coarse_ksp, &C, NULL));
   TWINFE_CK(MatScale(C, 2.0));
