@@ -131,9 +131,13 @@ static PetscErrorCode CreateVertexProlongation(DM coarse, DM fine, const PetscIn
   }
   PetscCall(MatCreate(PetscObjectComm((PetscObject)fine), P));
   PetscCall(MatSetSizes(*P, m, n, M, N));
-  PetscCall(MatSetBlockSizes(*P, ncomp, ncomp));
   PetscCall(MatSetType(*P, MATAIJ));
   PetscCall(MatXAIJSetPreallocation(*P, 1, dnnz, onnz, NULL, NULL));
+  /* after the preallocation, which sets its own block size (1: dnnz counts scalar rows): the
+     product takes its coarse operator's block size from P's columns, and GAMG on the coarsest
+     level aggregates nodes only with it (on several ranks it had 1 and worked on the scalar
+     graph: 3x the rows, 9x the graph's entries) */
+  PetscCall(MatSetBlockSizes(*P, ncomp, ncomp));
   PetscCall(MatSetOption(*P, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
   for (PetscInt k = 0; k < nentries; ++k)
     PetscCall(MatSetValue(*P, rows[k], cols[k], values[k], INSERT_VALUES));
