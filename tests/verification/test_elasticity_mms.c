@@ -409,10 +409,11 @@ static PetscReal LevelNorm(PC pc, PetscInt l)
    Galerkin products faster is freed before the Krylov solve (TwinfeMultigridReleaseProducts; 50
    MB a rank on the CT case's 2 ranks): no operator of the GAMG cycle on the coarsest geometric
    level keeps a product's data. A later set-up still works: with that coarsest operator doubled,
-   GAMG forms its own coarser operators afresh, and its coarsest doubles too. */
+   GAMG forms its own coarser operators afresh, and its coarsest doubles too. The coarsest
+   geometric operator keeps the nodes' block size 3 (on several ranks it had 1 before 578985f). */
 START_TEST(test_products_released)
 {
-  PetscInt         nn[3] = {6, 6, 6}, its, nlevels, amg_levels;
+  PetscInt         nn[3] = {6, 6, 6}, its, nlevels, amg_levels, bs;
   PetscReal        lo[3] = {0, 0, 0}, hi[3] = {1, 1, 1}, before, after;
   DM               coarse, fine;
   TwinfeElasticity el;
@@ -439,6 +440,9 @@ START_TEST(test_products_released)
   ck_assert_int_eq(twinfe_test_levels_keeping_products(amg, amg_levels), 0);
   before = LevelNorm(amg, 0);
   TWINFE_CK(KSPGetOperators(coarse_ksp, &C, NULL));
+  TWINFE_CK(MatGetBlockSize(C, &bs));
+  ck_assert_msg(bs == 3, "the coarsest geometric operator has block size %d, not 3: GAMG would aggregate unknowns, not nodes",
+                (int)bs);
   TWINFE_CK(MatScale(C, 2.0));
   TWINFE_CK(KSPSetOperators(coarse_ksp, C, C));
   TWINFE_CK(KSPSetUp(coarse_ksp));
