@@ -409,13 +409,13 @@ static PetscErrorCode FormProduct(TwinfeRanksGalerkin g, const TwinfeFineRows *a
         const PetscInt    *ia = half ? a->oi : a->di, *ja = half ? a->oj : a->dj, shift = half ? g->nfine : 0;
         const PetscScalar *va = half ? a->oa : a->da;
         for (PetscInt k = ia[bi]; k < ia[bi + 1]; ++k) {
-          const PetscScalar  scale = !half && ja[k] == bi ? a->diag_scale : 1;
+          const PetscScalar  ws    = w * (!half && ja[k] == bi ? a->diag_scale : 1); /* the row's weight, the block's scale */
           const PetscScalar *block = &va[(size_t)k * bs2 + row_in_block];
           for (PetscInt c = 0; c < bs; ++c) {
             const PetscInt     col = shift + bs * ja[k] + c;
             const PetscInt    *par = &g->par[col * K];
             const PetscScalar *wt  = &g->wt[col * K];
-            const PetscScalar  wv  = w * scale * block[c * bs];
+            const PetscScalar  wv  = ws * block[c * bs];
             for (PetscInt p = 0; p < K && par[p] >= 0; ++p)
               g->acc[par[p]] += wv * wt[p];
           }

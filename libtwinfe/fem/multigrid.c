@@ -386,7 +386,8 @@ PetscErrorCode TwinfeMultigridReleaseProducts(PC pc)
   PetscCall(PCMGGetLevels(pc, &nlevels));
   if (nlevels < 1) PetscFunctionReturn(0);
   PetscCall(PCMGGetGalerkin(pc, &galerkin));
-  for (PetscInt l = 0; l < nlevels && (galerkin == PC_MG_GALERKIN_NONE || galerkin == PC_MG_GALERKIN_EXTERNAL); ++l) {
+  if (galerkin != PC_MG_GALERKIN_NONE && galerkin != PC_MG_GALERKIN_EXTERNAL) nlevels = 0; /* it redoes its own products */
+  for (PetscInt l = 0; l < nlevels; ++l) {
     KSP       smoother;
     Mat       A, B;
     PetscBool set_a, set_b;
