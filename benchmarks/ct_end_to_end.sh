@@ -6,7 +6,9 @@
 # /usr/bin/time, and prints per run: wall, peak resident memory (largest rank), tets, least
 # radius ratio, vertices left off the surface, the regions kept, and the stages; then the
 # minimum and median wall. The peer pipeline beside it: benchmarks/peer/ct_peer.sh.
-# usage: bash benchmarks/ct_end_to_end.sh [runs] [ranks] [-- extra twinfe options]
+# ranks "1core" runs one rank held to one core (taskset), the serial baseline of a parallel
+# efficiency; benchmarks/ct_efficiency.sh runs the three in turn.
+# usage: bash benchmarks/ct_end_to_end.sh [runs] [ranks|1core] [-- extra twinfe options]
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +22,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS
 out=benchmarks/out/ct_end_to_end
 mkdir -p "$out"
 launcher=()
-[ "$ranks" -gt 1 ] && launcher=(mpiexec --oversubscribe -n "$ranks")
+if [ "$ranks" = 1core ]; then
+  launcher=(taskset -c "$(taskset -pc $$ | sed 's/.*: *//; s/[-,].*//')")
+elif [ "$ranks" -gt 1 ]; then
+  launcher=(mpiexec --oversubscribe -n "$ranks")
+fi
 for i in $(seq "$runs"); do
   rm -rf "$out/run"
   /usr/bin/time -f "%e %M" -o "$out/time" "${launcher[@]}" "$app" run meshes/kidneys_ct.yaml -o "$out/run" "$@" > "$out/log"

@@ -19,15 +19,19 @@
 PetscErrorCode TwinfeGetThreads(PetscInt *nthreads)
 {
   PetscMPIInt size;
-  long        cores = sysconf(_SC_NPROCESSORS_ONLN);
+  PetscInt    allowed;
+  const long  cores = sysconf(_SC_NPROCESSORS_ONLN);
   PetscBool   set   = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCheck(nthreads, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeGetThreads: nthreads must not be NULL");
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
-  if (size == 1)
-    *nthreads = (PetscInt)PetscMax(1, PetscMin(cores, TWINFE_MAX_THREADS));
-  else
+  if (size == 1) {
+    /* the cores this process may run on (taskset, a batch system's binding or cgroup), not the
+       machine's: threads beyond those would only take turns */
+    PetscCall(TwinfeGetCores_Private(&allowed));
+    *nthreads = PetscMax(1, PetscMin(allowed, TWINFE_MAX_THREADS));
+  } else
     *nthreads = PetscMax(1, PetscMin(PetscMin(TwinfeRootStepThreads_Private(), cores), TWINFE_MAX_THREADS));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-threads", nthreads, &set));
   PetscCheck(*nthreads >= 1 && *nthreads <= TWINFE_MAX_THREADS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,

@@ -1,8 +1,10 @@
-/* SHA-256 against the FIPS 180-4 examples; the facet tag convention.
+/* SHA-256 against the FIPS 180-4 examples; the facet tag convention; the default thread count.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE /* sched_getaffinity, sched_setaffinity, CPU_COUNT */
 #include "twinfe_test.h"
 #include <twinfe/core.h>
 
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,6 +74,30 @@ START_TEST(cap_tags_name_region_and_cap)
 }
 END_TEST
 
+/* One rank's default thread count is the cores the process may run on (taskset, a batch system's
+   binding), not the machine's; -threads still overrides it. */
+START_TEST(default_threads_follow_the_allowed_cores)
+{
+  cpu_set_t given, one;
+  PetscInt  nthreads, first = -1;
+  ck_assert_int_eq(sched_getaffinity(0, sizeof given, &given), 0);
+  TWINFE_CK(TwinfeGetThreads(&nthreads));
+  ck_assert_int_eq(nthreads, PetscMin(CPU_COUNT(&given), 64));
+  for (int c = 0; c < CPU_SETSIZE && first < 0; c++)
+    if (CPU_ISSET(c, &given)) first = c;
+  CPU_ZERO(&one);
+  CPU_SET((int)first, &one);
+  ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+  TWINFE_CK(TwinfeGetThreads(&nthreads));
+  ck_assert_int_eq(nthreads, 1);
+  TWINFE_CK(PetscOptionsSetValue(NULL, "-threads", "3"));
+  TWINFE_CK(TwinfeGetThreads(&nthreads));
+  ck_assert_int_eq(nthreads, 3);
+  TWINFE_CK(PetscOptionsClearValue(NULL, "-threads"));
+  ck_assert_int_eq(sched_setaffinity(0, sizeof given, &given), 0);
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("core");
@@ -80,6 +106,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, cap_tags_name_region_and_cap);
   tcase_add_test(tc, file_sha256_streams_large_files);
   tcase_add_test(tc, facet_tags_are_symmetric_and_distinct);
+  tcase_add_test(tc, default_threads_follow_the_allowed_cores);
   suite_add_tcase(s, tc);
   return s;
 }
