@@ -729,7 +729,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                                  formats, 2, format, &format, NULL));
   TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-threads",
                                               "threads for the surface remeshing, mesh quality and fidelity loops, 1 to 64 "
-                                              "(default: the cores on one rank, 1 with several ranks)",
+                                              "(default: the cores this process may run on, with one rank; 1 with several ranks)",
                                               threads, &threads, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-force",

@@ -35,7 +35,8 @@ PetscErrorCode TwinfeGetThreads(PetscInt *nthreads)
     *nthreads = PetscMax(1, PetscMin(PetscMin(TwinfeRootStepThreads_Private(), cores), TWINFE_MAX_THREADS));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-threads", nthreads, &set));
   PetscCheck(*nthreads >= 1 && *nthreads <= TWINFE_MAX_THREADS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "-threads %" PetscInt_FMT " is out of range: give 1 to %d (default: the cores when one rank runs, 1 with several "
+             "-threads %" PetscInt_FMT
+             " is out of range: give 1 to %d (default: the cores this process may run on when one rank runs, 1 with several "
              "ranks)",
              *nthreads, TWINFE_MAX_THREADS);
   PetscFunctionReturn(0);
