@@ -24,6 +24,8 @@ static const char usage[] =
     "                             one STL per region, in the scanner's millimetres (LPS)\n"
     "  solve MESH.msh -o DIR      linear elasticity under gravity on a Gmsh mesh (or -physics\n"
     "                             stokes | navier_stokes: blood flow, docs/flow.md)\n"
+    "  print IMAGE|MESH.msh -o DIR  one closed, checked binary STL per region for 3D printing (mm,\n"
+    "                             -print_frame lps|ras; -print_merge; -print_triangles N; docs/print.md)\n"
     "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2] [-kind kidneys|vessel]\n"
     "  version                    print the version\n"
     "\n"
@@ -40,7 +42,8 @@ static PetscBool IsHelp(const char arg[])
 
 static PetscBool IsCaseCommand(const char command[])
 {
-  return !strcmp(command, "demo") || !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve");
+  return !strcmp(command, "demo") || !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve") ||
+         !strcmp(command, "print");
 }
 
 /* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/
@@ -170,13 +173,15 @@ static PetscErrorCode RunCase(const char command[], const char *input, int argc,
     ierr = TwinfeCaseLoadFile(tcase, input, argc, argv);
   }
   if (!ierr) ierr = TwinfeCaseSetFromOptions(tcase);
-  if (!ierr && !strcmp(command, "mesh"))
+  if (!ierr && !strcmp(command, "print"))
+    ierr = TwinfeCasePrint(tcase, input);
+  else if (!ierr && !strcmp(command, "mesh"))
     ierr = TwinfeCaseMeshImage(tcase, input);
   else if (!ierr && !strcmp(command, "solve"))
     ierr = TwinfeCaseReadMesh(tcase, input);
   else if (!ierr)
     ierr = TwinfeCaseMeshImage(tcase, NULL);
-  if (!ierr && strcmp(command, "mesh")) ierr = TwinfeCaseSolve(tcase);
+  if (!ierr && strcmp(command, "mesh") && strcmp(command, "print")) ierr = TwinfeCaseSolve(tcase);
   if (!ierr) ierr = TwinfeCaseCheckOptionsUsed(tcase);
   if (!ierr) ierr = TwinfeCaseFinish(tcase);
   if (!ierr) ierr = TwinfeCasePrintSummary(tcase);
@@ -219,14 +224,18 @@ static PetscErrorCode WritePhantom(const AppOptions *o)
 
 static const char *InputName(const char command[])
 {
-  return !strcmp(command, "run") ? "CASE.yaml" : !strcmp(command, "mesh") ? "IMAGE" : "MESH.msh";
+  return !strcmp(command, "run")     ? "CASE.yaml"
+         : !strcmp(command, "mesh")  ? "IMAGE"
+         : !strcmp(command, "print") ? "IMAGE or MESH.msh"
+                                     : "MESH.msh";
 }
 
 static PetscErrorCode CheckCommand(const char command[])
 {
   PetscFunctionBegin;
   PetscCheck(!strcmp(command, "version") || !strcmp(command, "phantom") || IsCaseCommand(command), PETSC_COMM_WORLD,
-             PETSC_ERR_ARG_WRONG, "Unknown command '%s': use demo, run, mesh, solve, phantom or version (twinfe -h)", command);
+             PETSC_ERR_ARG_WRONG, "Unknown command '%s': use demo, run, mesh, solve, print, phantom or version (twinfe -h)",
+             command);
   PetscFunctionReturn(0);
 }
 
@@ -249,8 +258,9 @@ static PetscErrorCode WarnIfLogEventsDiffer(void)
 
 static PetscErrorCode Dispatch(const char command[], const char *input, int argc, char **argv)
 {
-  const PetscBool has_input = !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve");
-  AppOptions      o;
+  const PetscBool has_input =
+      !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve") || !strcmp(command, "print");
+  AppOptions o;
   PetscFunctionBegin;
   PetscCall(TwinfeInitializePackage());
   PetscCall(CheckCommand(command));

@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   petsc-dev libmetis-dev libvtk9-dev libgmsh-dev libyaml-dev libjansson-dev zlib1g-dev libdeflate-dev check
-  openmpi-bin libopenmpi-dev libhdf5-openmpi-dev
-  python3-vtk9 python3-numpy python3-nibabel python3-scipy python3-h5py admesh time
+  openmpi-bin libopenmpi-dev libhdf5-openmpi-dev lib3mf-dev
+  python3-vtk9 python3-numpy python3-nibabel python3-scipy python3-h5py admesh prusa-slicer time
 )
 
 missing=()

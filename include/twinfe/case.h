@@ -56,6 +56,14 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solve
 PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
 /* A mesh from a Gmsh .msh file instead of an image. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseReadMesh(TwinfeCase tcase, const char msh_path[]);
+/* `twinfe print`: from a label map (the image stage reads and cleans it, the surface stage makes,
+   smooths and cuts its surface) or a Gmsh .msh (its facets), one binary STL per region, or one of
+   all regions merged (-print_merge), in mm, LPS or RAS (-print_frame), each checked closed,
+   manifold, outward and free of crossings (refused otherwise), optionally remeshed to a triangle
+   budget within a deviation bound (-print_triangles, -print_max_mb, -print_max_deviation_mm);
+   report.json's "print" says what each part is. Collective; the work runs on rank 0
+   (docs/print.md). */
+PETSC_EXTERN PetscErrorCode TwinfeCasePrint(TwinfeCase tcase, const char input[]);
 /* The physics checks what needs the whole mesh, then distribute, solve, write the results.
    Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseSolve(TwinfeCase tcase);

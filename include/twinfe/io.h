@@ -88,6 +88,32 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshWriteVTU(TwinfeMesh mesh, const char path[
 PETSC_EXTERN PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
                                            const char path[]);
 
+/* A triangle list with scalar fields on its vertices (at most 16) as a VTK polydata file (.vtp),
+   for ParaView to colour by them. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeWriteSurfaceVTP(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                  const PetscInt tri[], PetscInt nfields, const char *const names[],
+                                                  const PetscReal *const values[], const char path[]);
+/* 3MF (lib3mf) for multi-material printers: one named mesh object per part, each with a base
+   material of the part's name and display colour (sRGB), in mm. Not collective. */
+typedef struct {
+  const char      *name;
+  unsigned char    rgb[3];
+  PetscInt         nvertices, ntriangles;
+  const PetscReal *xyz; /* 3 per vertex, mm */
+  const PetscInt  *tri; /* 3 per triangle, outward winding */
+} TwinfeThreeMFPart;
+PETSC_EXTERN PetscErrorCode TwinfeWrite3MF(PetscInt nparts, const TwinfeThreeMFPart parts[], const char path[]);
+/* What lib3mf reads back from a 3MF file, object by object (at most max filled; *nobjects counts
+   all): for checks. Not collective. */
+typedef struct {
+  char          name[256];
+  unsigned char rgb[3], alpha; /* alpha 255: opaque */
+  PetscBool     has_color;
+  PetscInt      nvertices, ntriangles;
+} TwinfeThreeMFObject;
+PETSC_EXTERN PetscErrorCode TwinfeRead3MFObjects(const char path[], PetscInt max, PetscInt *nobjects,
+                                                 TwinfeThreeMFObject objects[]);
+
 /* report.json: an ordered JSON document built by dotted keys ("mesh.min_gamma" makes the
    object "mesh" with member "min_gamma"). Values are written in insertion order. A part
    name[i] is item i of the list "name": "regions[2].volume_mm3" sets member volume_mm3 of the

@@ -58,6 +58,43 @@ PETSC_EXTERN PetscErrorCode TwinfeSurfaceGetTriangles(TwinfeSurface surface, Pet
    (vertices renumbered compactly; arrays allocated with PetscMalloc, caller frees). */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabel(TwinfeSurface surface, int32_t label, PetscInt *nvertices, PetscReal **xyz,
                                                       PetscInt *ntriangles, PetscInt **tri);
+/* The closed boundary of the union of several labels (a part that merges them: the triangles
+   with exactly one side among them), oriented outward of the union; arrays as above. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceExtractLabels(TwinfeSurface surface, PetscInt nlabels, const int32_t labels[],
+                                                       PetscInt *nvertices, PetscReal **xyz, PetscInt *ntriangles,
+                                                       PetscInt **tri);
+
+/* What a printer needs of a part (TwinfeSurfaceCheckPart, surface_print.c): closed (no open
+   edge), manifold (no edge of 3+ triangles, no vertex where two fans meet), outward and
+   consistent (no edge run the same way by its two triangles, positive volume), no triangle
+   without area, no two triangles crossing. Shells, inner shells (negative volume: a cavity, or a
+   shell inside out) and handles (the genus of each closed shell) are reported, not defects. */
+typedef struct {
+  PetscInt  vertices, triangles, edges;
+  PetscInt  shells, inner_shells, handles;
+  PetscInt  open_edges, nonmanifold_edges, misoriented_edges, nonmanifold_vertices, degenerate_triangles;
+  PetscInt  self_intersections;
+  PetscReal area_mm2, volume_mm3; /* volume: signed, by the divergence theorem */
+  PetscBool printable;            /* none of the defects, and volume > 0 */
+} TwinfePartCheck;
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceCheckPart(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                   const PetscInt tri[], TwinfePartCheck *check);
+/* Wall thickness at each vertex of a closed, outward part (surface_print.c, docs/print.md): the
+   distance along the inward vertex normal (area-weighted) to the first triangle through which the
+   ray leaves the part; where that is below cone_below (mm), the median over a cone of 7 rays
+   15 degrees around the normal; -1 where no ray leaves (an open part). */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeThickness(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                          const PetscInt tri[], PetscReal cone_below, PetscReal thickness[]);
+/* The spots thinner than minimum (mm): vertices below it joined through triangle edges. Per spot
+   its thinnest value and where (the vertex), its vertices and area (a third of each vertex's
+   triangles). *spots is PetscMalloc'd, in vertex order. */
+typedef struct {
+  PetscReal min_mm, at[3], area_mm2;
+  PetscInt  vertices;
+} TwinfeThinSpot;
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceFindThinSpots(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                       const PetscInt tri[], const PetscReal thickness[], PetscReal minimum,
+                                                       PetscInt *nspots, TwinfeThinSpot **spots);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
 

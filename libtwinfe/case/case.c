@@ -1021,6 +1021,7 @@ PetscErrorCode TwinfeCaseMeshImage(TwinfeCase c, const char image_path[])
   else
     PetscCall(ResolveInputPath(c, given, path));
   PetscCall(ReadRegionOptions(c));
+  PetscCall(TwinfeCaseRefusePrintOptions_Private(c));
   PetscCall(TwinfeCaseGetPhysics_Private(c)); /* fail before meshing, not after */
   PetscCall(TwinfeRootStepBegin(c->comm));    /* the other ranks sleep: rank 0 takes their cores */
   ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? MeshImageOnRoot(c, path) : 0);
@@ -1057,7 +1058,8 @@ static PetscErrorCode SurfaceFromMeshFacetsOnRoot(TwinfeCase c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
+/* The mesh file and its regions (names from its physical groups), as the "read mesh" stage. */
+static PetscErrorCode ReadMeshRegionsOnRoot(TwinfeCase c, const char path[])
 {
   PetscLogDouble t0;
   PetscInt       nr;
@@ -1079,6 +1081,13 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
   }
   PetscCall(TwinfeCaseCheckRegionOptions(c)); /* the mesh file named the regions: their options are known now */
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(ReadMeshRegionsOnRoot(c, path));
   PetscCall(RecordMeshOnRoot(c));
   PetscCall(SurfaceFromMeshFacetsOnRoot(c));
   PetscCall(WriteRegionSTLsOnRoot(c));
@@ -1088,8 +1097,48 @@ static PetscErrorCode ReadMeshOnRoot(TwinfeCase c, const char path[])
 PetscErrorCode TwinfeCaseReadMesh(TwinfeCase c, const char msh_path[])
 {
   PetscFunctionBegin;
+  PetscCall(TwinfeCaseRefusePrintOptions_Private(c));
   PetscCall(TwinfeRunOnRoot(c->comm, c->rank == 0 ? ReadMeshOnRoot(c, msh_path) : 0));
   PetscCall(BroadcastRegions(c));
   PetscCall(TwinfeCaseGetPhysics_Private(c));
+  PetscFunctionReturn(0);
+}
+
+/* ---------- for the other commands' files of this stage folder (case_print.c) ---------- */
+
+PetscErrorCode TwinfeCaseStagingPath_Private(TwinfeCase c, const char relative[], char path[PETSC_MAX_PATH_LEN])
+{
+  PetscFunctionBegin;
+  PetscCall(StagingPath(c, relative, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseReadRegionOptions_Private(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  PetscCall(ReadRegionOptions(c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseBroadcastRegions_Private(TwinfeCase c)
+{
+  PetscFunctionBegin;
+  PetscCall(BroadcastRegions(c));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseReadImageOnRoot_Private(TwinfeCase c, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(RecordSerialThreadsOnRoot(c));
+  PetscCall(ReadImageOnRoot(c, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseReadMeshSurfaceOnRoot_Private(TwinfeCase c, const char path[])
+{
+  PetscFunctionBegin;
+  PetscCall(ReadMeshRegionsOnRoot(c, path));
+  PetscCall(SurfaceFromMeshFacetsOnRoot(c));
   PetscFunctionReturn(0);
 }

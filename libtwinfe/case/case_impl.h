@@ -113,3 +113,15 @@ PETSC_INTERN PetscErrorCode TwinfeCaseReportRegions(TwinfeCase c, TwinfeFidelity
    it, with what moved and each region's volume in the summary and report.json. */
 PETSC_INTERN PetscErrorCode TwinfeCaseKeepSegmentedSurface_Private(TwinfeCase c);
 PETSC_INTERN PetscErrorCode TwinfeCaseSnapRefinedBoundary_Private(TwinfeCase c);
+
+/* What `twinfe print` (case_print.c) shares with the other commands (case.c). The staging path
+   of a file of the output; -labels and -names; the regions from rank 0 to every rank; rank 0
+   only: the label map read and cleaned as the image stage (with the serial threads recorded);
+   a Gmsh mesh's regions and its facets as the case's surface. */
+PETSC_INTERN PetscErrorCode TwinfeCaseStagingPath_Private(TwinfeCase c, const char relative[], char path[PETSC_MAX_PATH_LEN]);
+PETSC_INTERN PetscErrorCode TwinfeCaseReadRegionOptions_Private(TwinfeCase c);
+PETSC_INTERN PetscErrorCode TwinfeCaseBroadcastRegions_Private(TwinfeCase c);
+PETSC_INTERN PetscErrorCode TwinfeCaseReadImageOnRoot_Private(TwinfeCase c, const char path[]);
+PETSC_INTERN PetscErrorCode TwinfeCaseReadMeshSurfaceOnRoot_Private(TwinfeCase c, const char path[]);
+/* The -print_* options belong to `twinfe print`: the other commands refuse them (case_print.c). */
+PETSC_INTERN PetscErrorCode TwinfeCaseRefusePrintOptions_Private(TwinfeCase c);

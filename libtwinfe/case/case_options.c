@@ -769,6 +769,60 @@ static PetscErrorCode ProbeSolver(MPI_Comm comm)
   PetscFunctionReturn(0);
 }
 
+/* `twinfe print` (case_print.c, docs/print.md). The other commands refuse these. */
+static PetscErrorCode DeclarePrint(MPI_Comm comm)
+{
+  const char *frames[] = {"lps", "ras"};
+  PetscInt    frame = 0, triangles = 0;
+  PetscReal   max_mb = 0, deviation = 0, min_wall = 1.0;
+  PetscBool   merge = PETSC_FALSE, threemf = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscErrorCode declared = 0;
+  PetscOptionsBegin(comm, NULL, "Printing (twinfe print)", "twinfe");
+  TwinfeOptionsTry(declared, TwinfeOptionsChoice(PetscOptionsObject, "-print_frame",
+                                                 "the STL files' coordinates, mm: lps (the scanner's, as DICOM and ITK) or ras "
+                                                 "(x and y negated, as 3D Slicer shows them)",
+                                                 frames, 2, frame, &frame, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-print_merge",
+                                               "one part, the outer boundary of all the regions together, instead of one "
+                                               "part per region",
+                                               merge, &merge, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-print_3mf",
+                                               "also parts.3mf: every part as a named object with its own colour, for "
+                                               "multi-material printers",
+                                               threemf, &threemf, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsInt(PetscOptionsObject, "-print_triangles",
+                                              "at most about this many triangles a part, by remeshing within "
+                                              "-print_max_deviation_mm (0: the full-resolution surface)",
+                                              triangles, &triangles, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-print_max_mb",
+                                               "at most about this many megabytes a part's STL file (50 bytes a triangle; 0: no "
+                                               "limit)",
+                                               max_mb, &max_mb, NULL));
+  TwinfeOptionsTry(declared,
+                   TwinfeOptionsReal(PetscOptionsObject, "-print_max_deviation_mm",
+                                     "mm: a remeshed part stays this close to the full-resolution surface (default half "
+                                     "the smallest voxel spacing)",
+                                     deviation, &deviation, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-print_min_wall_mm",
+                                               "mm: thinner walls are listed as thin spots and marked in each part's "
+                                               "<name>_thickness.vtp (the printer's least wall)",
+                                               min_wall, &min_wall, NULL));
+  PetscOptionsEnd();
+  PetscCall(declared);
+  PetscCheck(min_wall > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_min_wall_mm %g is not positive: give the printer's least wall in mm (default 1)", (double)min_wall);
+  PetscCheck(triangles >= 0 && triangles != 1 && triangles != 2 && triangles != 3, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_triangles %" PetscInt_FMT " is out of range: give 0 (full resolution) or at least 4", triangles);
+  PetscCheck(max_mb >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-print_max_mb %g is negative: give 0 (no limit) or more",
+             (double)max_mb);
+  PetscCheck(max_mb == 0 || max_mb * 1e6 >= 84 + 50 * 4, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_max_mb %g holds fewer than 4 triangles: give at least 0.000284 (or 0: no limit)", (double)max_mb);
+  PetscCheck(deviation >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_max_deviation_mm %g is negative: give a distance in mm (or leave it out: half a voxel)", (double)deviation);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareAll(MPI_Comm comm, Regions *r, PetscBool solver)
 {
   PetscFunctionBegin;
@@ -778,6 +832,7 @@ static PetscErrorCode DeclareAll(MPI_Comm comm, Regions *r, PetscBool solver)
   PetscCall(DeclareMaterials(comm, r->nregions, (const char(*)[TWINFE_NAME_LEN])r->names));
   PetscCall(DeclareBoundary(comm));
   PetscCall(DeclareSolveAndOutput(comm));
+  PetscCall(DeclarePrint(comm));
   if (solver) PetscCall(ProbeSolver(comm));
   PetscFunctionReturn(0);
 }

@@ -53,6 +53,10 @@ typedef struct {
    is returned only for invalid arguments. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeVTKWriteUnstructuredGrid(const TwinfeVTKGrid *grid, const char path[], PetscBool *ok,
                                                            char message[TWINFE_VTK_MESSAGE_LEN]);
+/* Write a grid of triangles as a VTK polydata file (.vtp) with vtkXMLPolyDataWriter, its arrays
+   as point and cell data. Same failure convention. Not collective. */
+PETSC_INTERN PetscErrorCode TwinfeVTKWritePolyData(const TwinfeVTKGrid *grid, const char path[], PetscBool *ok,
+                                                   char message[TWINFE_VTK_MESSAGE_LEN]);
 /* Write a triangle list (3 doubles per vertex) as binary STL with vtkSTLWriter. Same
    failure convention. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeVTKWriteSTL(PetscInt nvertices, const double xyz[], PetscInt ntriangles, const PetscInt tri[],

@@ -55,3 +55,44 @@ PetscErrorCode TwinfeWriteSTL(PetscInt nvertices, const PetscReal xyz[], PetscIn
   PetscCall(TwinfeIOCommit(tmp, path));
   PetscFunctionReturn(0);
 }
+
+/*@C
+  TwinfeWriteSurfaceVTP - Write a triangle list with scalar fields on its vertices as a VTK
+  polydata file (.vtp) that ParaView colours by any of them.
+
+  Not collective
+
+  Notes: written with vtkXMLPolyDataWriter (zlib) to path.tmp and renamed.
+@*/
+PetscErrorCode TwinfeWriteSurfaceVTP(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles, const PetscInt tri[],
+                                     PetscInt nfields, const char *const names[], const PetscReal *const values[],
+                                     const char path[])
+{
+  TwinfeVTKArray arrays[16];
+  char           tmp[PETSC_MAX_PATH_LEN], message[TWINFE_VTK_MESSAGE_LEN];
+  PetscBool      ok;
+
+  PetscFunctionBeginUser;
+  PetscCheck(nfields >= 0 && nfields <= 16, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "VTP %s: %" PetscInt_FMT " fields given, at most 16", path, nfields);
+  PetscCall(TwinfeIOCheckFolder(path));
+  PetscCall(CheckTriangles(nvertices, xyz, ntriangles, tri, path));
+  for (PetscInt f = 0; f < nfields; f++)
+    arrays[f] = (TwinfeVTKArray){names[f], TWINFE_VTK_FLOAT64, 1, values[f]};
+  {
+    const TwinfeVTKGrid grid = {.npoints        = nvertices,
+                                .xyz            = xyz,
+                                .ncells         = ntriangles,
+                                .cell_type      = TWINFE_VTK_TRIANGLE,
+                                .nodes_per_cell = 3,
+                                .connectivity   = tri,
+                                .npoint_arrays  = nfields,
+                                .point_arrays   = arrays};
+    PetscCall(TwinfeIOTemporaryPath(path, tmp, sizeof tmp));
+    PetscCall(TwinfeVTKWritePolyData(&grid, tmp, &ok, message));
+  }
+  if (!ok) (void)remove(tmp);
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s: %s", path, message);
+  PetscCall(TwinfeIOCommit(tmp, path));
+  PetscFunctionReturn(0);
+}

@@ -24,6 +24,7 @@
 #include <vtkPolyData.h>
 #include <vtkSTLWriter.h>
 #include <vtkUnstructuredGrid.h>
+#include <vtkXMLPolyDataWriter.h>
 #include <vtkXMLUnstructuredGridWriter.h>
 
 #include <cstdio>
@@ -255,6 +256,36 @@ PetscErrorCode TwinfeVTKWriteSTL(PetscInt nvertices, const double xyz[], PetscIn
     writer->SetFileName(path);
     writer->SetFileTypeToBinary();
     RunWriter(writer.GetPointer(), "vtkSTLWriter", path, ok, message);
+    return PetscErrorCode(0);
+  }));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeVTKWritePolyData(const TwinfeVTKGrid *grid, const char path[], PetscBool *ok,
+                                      char message[TWINFE_VTK_MESSAGE_LEN])
+{
+  PetscFunctionBeginUser;
+  PetscCall(CheckGrid(grid));
+  PetscCheck(grid->cell_type == TWINFE_VTK_TRIANGLE, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "TwinfeVTKWritePolyData: %s: only triangles go to a .vtp", path);
+  *ok        = PETSC_FALSE;
+  message[0] = '\0';
+  PetscCall(TwinfeCxxGuard("writing", path, [&] {
+    vtkNew<vtkPolyData> surface;
+    surface->SetPoints(MakePoints(grid->npoints, grid->xyz));
+    surface->SetPolys(MakeCells(grid->ncells, 3, grid->connectivity));
+    for (PetscInt a = 0; a < grid->npoint_arrays; ++a)
+      surface->GetPointData()->AddArray(MakeArray(grid->point_arrays[a], grid->npoints));
+    for (PetscInt a = 0; a < grid->ncell_arrays; ++a)
+      surface->GetCellData()->AddArray(MakeArray(grid->cell_arrays[a], grid->ncells));
+    vtkNew<vtkXMLPolyDataWriter> writer;
+    writer->SetInputData(surface);
+    writer->SetFileName(path);
+    writer->SetDataModeToAppended();
+    writer->EncodeAppendedDataOff();
+    SetCompressor(writer.GetPointer(), grid->compression);
+    writer->SetHeaderTypeToUInt64();
+    RunWriter(writer.GetPointer(), "vtkXMLPolyDataWriter", path, ok, message);
     return PetscErrorCode(0);
   }));
   PetscFunctionReturn(0);
