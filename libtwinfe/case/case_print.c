@@ -31,7 +31,7 @@ typedef struct {
   PetscInt  nlabels;
   int32_t   labels[TWINFE_CASE_MAX_REGIONS];
   PetscReal target_mm;         /* the remeshing edge length chosen for it (0: full resolution) */
-  PetscReal max_dev, mean_dev; /* part to full-resolution part, mm (vertices and triangle centres) */
+  PetscReal max_dev, mean_dev; /* part to full-resolution part, mm (vertices, triangle centres, edge midpoints) */
   PetscReal max_dev_back;      /* full-resolution part to part */
 } Part;
 
@@ -41,7 +41,7 @@ static PetscInt TrianglesInMegabytes(PetscReal mb)
   return (PetscInt)((mb * 1e6 - 84) / 50);
 }
 
-static PetscErrorCode ReadPrintSettings(TwinfeCase c, PrintSettings *s)
+static PetscErrorCode ReadPrintSettings(PrintSettings *s)
 {
   char      frame[8] = "lps";
   PetscReal mb       = 0;
@@ -57,7 +57,6 @@ static PetscErrorCode ReadPrintSettings(TwinfeCase c, PrintSettings *s)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_max_deviation_mm", &s->deviation, NULL));
   s->min_wall = TWINFE_PRINT_MIN_WALL_DEFAULT;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_min_wall_mm", &s->min_wall, NULL));
-  (void)c;
   PetscFunctionReturn(0);
 }
 
@@ -153,17 +152,22 @@ static PetscErrorCode ChooseTargets(TwinfeCase c, TwinfeSurface full, PetscInt n
     target[i] = PETSC_MAX_REAL;
   for (PetscInt p = 0; p < nparts; p++) {
     TwinfeSurface    part;
-    TwinfePartCheck  check;
     const PetscReal *xyz;
     const PetscInt  *tri;
     const int32_t   *labels;
     PetscInt         nv, nt;
+    PetscReal        area = 0;
     PetscCall(PartSurface(full, &parts[p], &part, NULL));
     PetscCall(TwinfeSurfaceGetVertices(part, &nv, &xyz));
     PetscCall(TwinfeSurfaceGetTriangles(part, &nt, &tri, &labels));
-    PetscCall(TwinfeSurfaceCheckPart(nv, xyz, nt, tri, &check));
+    for (PetscInt t = 0; t < nt; t++) {
+      const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1], *d = xyz + 3 * tri[3 * t + 2];
+      const PetscReal  u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, w[3] = {d[0] - a[0], d[1] - a[1], d[2] - a[2]};
+      const PetscReal  n[3] = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
+      area += 0.5 * PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    }
     /* a part already within its budget keeps its triangles (target 0), shared ones included */
-    parts[p].target_mm = nt <= budget ? 0 : scale[p] * PetscSqrtReal(4 * check.area_mm2 / (PetscSqrtReal(3.0) * budget));
+    parts[p].target_mm = nt <= budget ? 0 : scale[p] * PetscSqrtReal(4 * area / (PetscSqrtReal(3.0) * budget));
     for (PetscInt k = 0; k < parts[p].nlabels; k++)
       for (PetscInt i = 0; i < c->nregions; i++)
         if (c->labels[i] == parts[p].labels[k]) target[i] = PetscMin(target[i], parts[p].target_mm);
@@ -291,7 +295,11 @@ static PetscErrorCode ExtractPart(TwinfeCase c, const PrintSettings *s, const Pa
 {
   PetscFunctionBegin;
   PetscCall(TwinfeSurfaceExtractLabels(c->surface, p->nlabels, p->labels, nv, xyz, nt, tri));
-  PetscCheck(*nt > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "print: part %s has no surface (its region is empty)", p->name);
+  if (*nt == 0) {
+    PetscCall(PetscFree(*xyz));
+    PetscCall(PetscFree(*tri));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "print: part %s has no surface (its region is empty)", p->name);
+  }
   /* LPS to RAS negates two axes: a rotation, so the winding stays outward */
   for (PetscInt v = 0; v < *nv && s->ras; v++)
     (*xyz)[3 * v] = -(*xyz)[3 * v], (*xyz)[3 * v + 1] = -(*xyz)[3 * v + 1];
@@ -635,7 +643,7 @@ PetscErrorCode TwinfeCasePrint(TwinfeCase c, const char input[])
   PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCheck(input && input[0], c->comm, PETSC_ERR_ARG_WRONG, "twinfe print: no input given: a label map or a Gmsh .msh file");
-  PetscCall(ReadPrintSettings(c, &s));
+  PetscCall(ReadPrintSettings(&s));
   if (IsMeshFile(input)) {
     ierr = TwinfeRunOnRoot(c->comm, c->rank == 0 ? PrintMeshOnRoot(c, input, &s) : 0);
   } else {
