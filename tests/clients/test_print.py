@@ -9,7 +9,7 @@ by tools that are not ours.
     less than a third of a voxel; thin ribs lost 3.8%);
   - -print_frame ras puts the same part at (-x, -y, z) of the LPS one, still outward;
   - -print_merge writes one closed part whose volume is the regions' together;
-  - -print_triangles: a part over the budget comes down to it (+10%, plus the triangles of an
+  - -print_triangles and -print_max_mb: a part over the budget comes down to it (+10%, plus the triangles of an
     interface it shares with a part under the budget, which stays as it was), and every vertex,
     triangle centre and edge midpoint lies within the deviation bound of the full-resolution
     part, measured here with VTK's implicit distance to that part's STL (not with our locator);
@@ -184,6 +184,16 @@ def budget(ck, args):
              f"label_1: {organ['triangles']} triangles for a budget of 1500 (plus the tumour's interface)")
     ck.check(tumour["triangles"] == rep_full["print"]["parts"]["label_2"]["triangles"],
              f"label_2 under its budget was remeshed: {tumour['triangles']} triangles")
+    # the same budget as a file size: 0.1 MB is (0.1e6 - 84) / 50 = 1998 triangles
+    sized = os.path.join(args.work_dir, "sized")
+    code, _, _ = tc.run([args.app, "print", phantom, "-o", sized, "-print_max_mb", "0.1"])
+    ck.check(code == 0, "print -print_max_mb failed")
+    if code == 0:
+        rep_sized = tc.report(sized)
+        ck.check(rep_sized["print"]["triangle_budget"] == 1998, f"-print_max_mb 0.1: budget {rep_sized['print']['triangle_budget']}")
+        organ_file = os.path.getsize(os.path.join(sized, "label_1.stl"))
+        ck.check(organ_file <= 1.1 * 0.1e6 + 50 * tumour["triangles"],
+                 f"label_1.stl is {organ_file} bytes for -print_max_mb 0.1 (plus the tumour's interface)")
 
 
 def from_mesh(ck, args):
