@@ -142,19 +142,14 @@ static void TriangleGeometry(const PetscReal xyz[], const PetscInt t3[], const P
 static PetscErrorCode MeasureShells(const PetscReal xyz[], PetscInt nt, const PetscInt tri[], const PetscInt shell_of[],
                                     PetscReal shell_volume[], TwinfePartCheck *check)
 {
-  PetscReal ref[3] = {0, 0, 0}, edge = 0;
+  PetscReal       ref[3] = {0, 0, 0};
+  const PetscReal edge   = TwinfeSurfaceMeanEdge_Private(xyz, nt, tri);
 
   PetscFunctionBeginUser;
   if (nt) {
     for (int d = 0; d < 3; d++)
       ref[d] = xyz[3 * tri[0] + d];
   }
-  for (PetscInt t = 0; t < nt; t++)
-    for (int e = 0; e < 3; e++) {
-      const PetscReal *a = xyz + 3 * tri[3 * t + e], *b = xyz + 3 * tri[3 * t + (e + 1) % 3];
-      edge += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-    }
-  edge = nt ? edge / (3 * nt) : 0;
   for (PetscInt t = 0; t < nt; t++) {
     const PetscInt *t3 = tri + 3 * t;
     PetscReal       area, volume6;
@@ -349,11 +344,7 @@ PetscErrorCode TwinfeSurfaceComputeThickness(PetscInt nvertices, const PetscReal
   for (PetscInt v = 0; v < nvertices; v++)
     for (int d = 0; d < 3; d++)
       lo[d] = PetscMin(lo[d], xyz[3 * v + d]), hi[d] = PetscMax(hi[d], xyz[3 * v + d]);
-  for (PetscInt t = 0; t < ntriangles; t++) {
-    const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1];
-    edge += PetscSqrtReal((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-  }
-  edge /= ntriangles;
+  edge = TwinfeSurfaceMeanEdge_Private(xyz, ntriangles, tri);
   diagonal =
       PetscSqrtReal((hi[0] - lo[0]) * (hi[0] - lo[0]) + (hi[1] - lo[1]) * (hi[1] - lo[1]) + (hi[2] - lo[2]) * (hi[2] - lo[2]));
   /* the ray starts a thousandth of an edge inside, past the vertex's own triangles */
