@@ -95,6 +95,45 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceFindThinSpots(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
                                                        const PetscInt tri[], const PetscReal thickness[], PetscReal minimum,
                                                        PetscInt *nspots, TwinfeThinSpot **spots);
+/* Hollowing for printing (hollow.c; docs/print.md). A part (closed, outward triangles) becomes
+   the zero level of an implicit field on a grid of step spacing_mm: a shell of wall_mm inside
+   its surface (outward false: a hollowed organ, resin saved), or a wall of wall_mm around it
+   (outward true: a vessel's lumen kept hollow, the segmented surface its inside). Openings
+   remove the wall beyond a flat end (a cap): 7 numbers each, the end's centre, its unit normal
+   out of the part and its radius (mm); drain holes are cylinders of hole_diameter_mm through
+   the wall, each on the surface normal at the surface point nearest the point given (3
+   numbers each). The field is the exact signed distance near the levels contoured (VTK's
+   stencil, distance transform and closest points), so walls are wall_mm to about spacing^2 /
+   radius of curvature. */
+typedef struct {
+  PetscReal        wall_mm;
+  PetscBool        outward;
+  PetscInt         nopenings;
+  const PetscReal *openings;
+  PetscInt         nholes;
+  const PetscReal *holes;
+  PetscReal        hole_diameter_mm;
+  PetscReal        spacing_mm;      /* <= 0: wall_mm / 3, coarser when the grid would pass max_grid_points */
+  PetscInt         max_grid_points; /* <= 0: 4e7 */
+} TwinfeHollowSpec;
+typedef struct {
+  PetscReal spacing_mm;
+  PetscInt  grid[3], exact_points;
+  PetscReal hole_at[3 * 16];  /* where each of the first 16 drain holes pierces the surface */
+  PetscReal max_deviation_mm; /* from the input's vertices (away from holes and openings) to the result */
+  PetscReal mean_deviation_mm;
+} TwinfeHollowStats;
+/* *xyz_out, *tri_out: PetscMalloc1, the caller frees; the triangles wind outward from the solid.
+   stats may be NULL. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceHollow(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                const PetscInt tri[], const TwinfeHollowSpec *spec, PetscInt *nv_out,
+                                                PetscReal **xyz_out, PetscInt *nt_out, PetscInt **tri_out,
+                                                TwinfeHollowStats *stats);
+/* The distance from each of np points (3 numbers each) to the nearest of the triangles. Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSurfaceDistanceToTriangles(PetscInt nvertices, const PetscReal xyz[], PetscInt ntriangles,
+                                                             const PetscInt tri[], PetscInt np, const PetscReal points[],
+                                                             PetscReal distance[]);
 /* Volume enclosed by a label's boundary (divergence theorem), mm^3. */
 PETSC_EXTERN PetscErrorCode TwinfeSurfaceComputeLabelVolume(TwinfeSurface surface, int32_t label, PetscReal *volume);
 

@@ -6,6 +6,11 @@
 #define TWINFE_CASE_MAX_REGIONS 256
 #define TWINFE_CASE_MAX_STAGES 16
 #define TWINFE_NAME_LEN 64
+/* twinfe print's hollowing (case_print.c, declared in case_options.c): a resin printer's usual
+   drain hole, and a catheter model's wall that holds its shape yet cuts with scissors. */
+#define TWINFE_PRINT_MAX_DRAIN_HOLES 16
+#define TWINFE_PRINT_DRAIN_DIAMETER_DEFAULT 3.5
+#define TWINFE_PRINT_TUBE_WALL_DEFAULT 1.5
 
 struct _p_TwinfeCase {
   MPI_Comm    comm;

@@ -774,8 +774,11 @@ static PetscErrorCode DeclarePrint(MPI_Comm comm)
 {
   const char *frames[] = {"lps", "ras"};
   PetscInt    frame = 0, triangles = 0;
-  PetscReal   max_mb = 0, deviation = 0, min_wall = 1.0;
-  PetscBool   merge = PETSC_FALSE, threemf = PETSC_FALSE;
+  PetscReal   max_mb = 0, deviation = 0, min_wall = 1.0, hollow = 0, drain[3 * TWINFE_PRINT_MAX_DRAIN_HOLES];
+  PetscReal   drain_diameter = TWINFE_PRINT_DRAIN_DIAMETER_DEFAULT, tube_wall = TWINFE_PRINT_TUBE_WALL_DEFAULT;
+  PetscInt    ndrain = 3 * TWINFE_PRINT_MAX_DRAIN_HOLES, ntubes = 0;
+  char       *tubes[TWINFE_CASE_MAX_REGIONS];
+  PetscBool   merge = PETSC_FALSE, threemf = PETSC_FALSE, drain_set = PETSC_FALSE, tube_wall_set = PETSC_FALSE;
   PetscFunctionBegin;
   PetscErrorCode declared = 0;
   PetscOptionsBegin(comm, NULL, "Printing (twinfe print)", "twinfe");
@@ -808,8 +811,39 @@ static PetscErrorCode DeclarePrint(MPI_Comm comm)
                                                "mm: thinner walls are listed as thin spots and marked in each part's "
                                                "<name>_thickness.vtp (the printer's least wall)",
                                                min_wall, &min_wall, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-print_hollow_mm",
+                                               "mm: hollow each part (not the -print_tubes) to a shell this thick inside its "
+                                               "surface (0: solid)",
+                                               hollow, &hollow, NULL));
+  TwinfeOptionsTry(declared, PetscOptionsRealArray("-print_drain_holes",
+                                                   "drain holes through a hollow part's wall, 3 numbers per hole x,y,z (LPS mm): "
+                                                   "each goes where the surface is nearest the point, along the surface's normal",
+                                                   PetscOptionsObject->title, drain, &ndrain, &drain_set));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-print_drain_diameter_mm", "mm: the drain holes' diameter",
+                                               drain_diameter, &drain_diameter, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsStringArray(PetscOptionsObject, "-print_tubes",
+                                                      "regions printed as a hollow tube: the segmented lumen kept open, a "
+                                                      "wall of -print_tube_wall_mm around it, open where it ends (caps)",
+                                                      TWINFE_CASE_MAX_REGIONS, tubes, &ntubes, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsReal(PetscOptionsObject, "-print_tube_wall_mm",
+                                               "mm: the wall of the -print_tubes around their lumen", tube_wall, &tube_wall,
+                                               &tube_wall_set));
   PetscOptionsEnd();
+  for (PetscInt i = 0; i < ntubes; i++)
+    PetscCall(PetscFree(tubes[i]));
   PetscCall(declared);
+  PetscCheck(hollow >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_hollow_mm %g is negative: give the shell's wall in mm (0: solid parts)", (double)hollow);
+  PetscCheck(!drain_set || hollow > 0, comm, PETSC_ERR_ARG_WRONG,
+             "-print_drain_holes drains a hollow part: give -print_hollow_mm too (the shell's wall in mm)");
+  PetscCheck(ndrain % 3 == 0, comm, PETSC_ERR_ARG_WRONG,
+             "-print_drain_holes has %" PetscInt_FMT " numbers: give 3 per hole, x,y,z in mm (LPS)", ndrain);
+  PetscCheck(drain_diameter > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_drain_diameter_mm %g is not positive: give the holes' diameter in mm (default 3.5)", (double)drain_diameter);
+  PetscCheck(tube_wall > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-print_tube_wall_mm %g is not positive: give the tube's wall in mm (default 1.5)", (double)tube_wall);
+  PetscCheck(!tube_wall_set || ntubes > 0, comm, PETSC_ERR_ARG_WRONG,
+             "-print_tube_wall_mm is the wall of the -print_tubes: name the regions to print as tubes with -print_tubes");
   PetscCheck(min_wall > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-print_min_wall_mm %g is not positive: give the printer's least wall in mm (default 1)", (double)min_wall);
   PetscCheck(triangles >= 0 && triangles != 1 && triangles != 2 && triangles != 3, comm, PETSC_ERR_ARG_OUTOFRANGE,

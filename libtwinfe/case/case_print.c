@@ -16,6 +16,8 @@
 /* Thin spots listed one by one in the summary, and in report.json. */
 #define TWINFE_THIN_SPOTS_SHOWN 3
 #define TWINFE_THIN_SPOTS_REPORTED 50
+/* A drain hole's point is where the planner wants it: farther than this from every part is a slip. */
+#define TWINFE_PRINT_DRAIN_REACH_MM 20.0
 
 typedef struct {
   PetscBool ras;       /* -print_frame ras: x and y negated */
@@ -24,6 +26,12 @@ typedef struct {
   PetscInt  triangles; /* a part's triangle budget from -print_triangles and -print_max_mb; 0: full resolution */
   PetscReal deviation; /* -print_max_deviation_mm, or its default */
   PetscReal min_wall;  /* -print_min_wall_mm */
+  PetscReal hollow;    /* -print_hollow_mm: the shell's wall (0: solid) */
+  PetscInt  nholes;    /* -print_drain_holes, 3 numbers each */
+  PetscReal holes[3 * TWINFE_PRINT_MAX_DRAIN_HOLES], hole_diameter;
+  PetscInt  ntubes; /* -print_tubes */
+  char      tubes[TWINFE_CASE_MAX_REGIONS][TWINFE_NAME_LEN];
+  PetscReal tube_wall; /* -print_tube_wall_mm */
 } PrintSettings;
 
 typedef struct {
@@ -33,12 +41,38 @@ typedef struct {
   PetscReal target_mm;         /* the remeshing edge length chosen for it (0: full resolution) */
   PetscReal max_dev, mean_dev; /* part to full-resolution part, mm (vertices, triangle centres, edge midpoints) */
   PetscReal max_dev_back;      /* full-resolution part to part */
+  PetscBool tube;              /* printed as a hollow tube around its lumen (-print_tubes) */
+  PetscInt  nholes;            /* the drain holes nearest this part of all parts */
+  PetscReal holes[3 * TWINFE_PRINT_MAX_DRAIN_HOLES];
 } Part;
 
 /* 50 bytes a triangle after an 84-byte header (binary STL). */
 static PetscInt TrianglesInMegabytes(PetscReal mb)
 {
   return (PetscInt)((mb * 1e6 - 84) / 50);
+}
+
+/* The declarations (case_options.c) checked each value; what needs the regions is checked by
+   CheckTubes. */
+static PetscErrorCode ReadHollowSettings(PrintSettings *s)
+{
+  char    *tubes[TWINFE_CASE_MAX_REGIONS];
+  PetscInt n = 3 * TWINFE_PRINT_MAX_DRAIN_HOLES;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_hollow_mm", &s->hollow, NULL));
+  PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-print_drain_holes", s->holes, &n, NULL));
+  s->nholes        = n / 3;
+  s->hole_diameter = TWINFE_PRINT_DRAIN_DIAMETER_DEFAULT;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_drain_diameter_mm", &s->hole_diameter, NULL));
+  s->tube_wall = TWINFE_PRINT_TUBE_WALL_DEFAULT;
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_tube_wall_mm", &s->tube_wall, NULL));
+  s->ntubes = TWINFE_CASE_MAX_REGIONS;
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-print_tubes", tubes, &s->ntubes, NULL));
+  for (PetscInt i = 0; i < s->ntubes; i++) {
+    PetscCall(PetscStrncpy(s->tubes[i], tubes[i], sizeof s->tubes[i]));
+    PetscCall(PetscFree(tubes[i]));
+  }
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode ReadPrintSettings(PrintSettings *s)
@@ -57,8 +91,12 @@ static PetscErrorCode ReadPrintSettings(PrintSettings *s)
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_max_deviation_mm", &s->deviation, NULL));
   s->min_wall = TWINFE_PRINT_MIN_WALL_DEFAULT;
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-print_min_wall_mm", &s->min_wall, NULL));
+  PetscCall(ReadHollowSettings(s));
   PetscFunctionReturn(0);
 }
+
+static PetscErrorCode AssignDrainHoles(TwinfeCase c, const PrintSettings *s, PetscInt nparts, Part parts[]);
+static PetscErrorCode TubeOpenings(TwinfeCase c, const Part *p, PetscInt *nopenings, PetscReal **openings);
 
 static PetscErrorCode ChooseParts(TwinfeCase c, const PrintSettings *s, PetscInt *nparts, Part parts[])
 {
@@ -76,8 +114,97 @@ static PetscErrorCode ChooseParts(TwinfeCase c, const PrintSettings *s, PetscInt
       PetscCall(PetscStrncpy(parts[i].name, c->names[i], sizeof parts[i].name));
       parts[i].nlabels   = 1;
       parts[i].labels[0] = c->labels[i];
+      for (PetscInt k = 0; k < s->ntubes; k++)
+        parts[i].tube = parts[i].tube || !strcmp(s->tubes[k], c->names[i]);
     }
   }
+  if (s->nholes) PetscCall(AssignDrainHoles(c, s, *nparts, parts));
+  for (PetscInt i = 0; i < *nparts; i++) /* before any part is hollowed: each tube must have an end to open */
+    if (parts[i].tube) {
+      PetscReal *openings;
+      PetscInt   n;
+      PetscCall(TubeOpenings(c, &parts[i], &n, &openings));
+      PetscCall(PetscFree(openings));
+      PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "print: tube %s has no open end: it lies inside the image. Cut its ends where the catheter goes in with "
+                 "-surface_cut_planes px,py,pz,nx,ny,nz (docs/surface_caps.md)",
+                 parts[i].name);
+    }
+  PetscFunctionReturn(0);
+}
+
+/* Each drain hole goes to the hollow part whose surface is nearest its point. */
+static PetscErrorCode AssignDrainHoles(TwinfeCase c, const PrintSettings *s, PetscInt nparts, Part parts[])
+{
+  PetscReal *nearest, *distance;
+  PetscInt  *owner;
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3(s->nholes, &nearest, s->nholes, &distance, s->nholes, &owner));
+  for (PetscInt h = 0; h < s->nholes; h++)
+    nearest[h] = PETSC_MAX_REAL, owner[h] = -1;
+  for (PetscInt p = 0; p < nparts; p++) {
+    PetscReal *xyz;
+    PetscInt  *tri, nv, nt;
+    if (parts[p].tube) continue;
+    PetscCall(TwinfeSurfaceExtractLabels(c->surface, parts[p].nlabels, parts[p].labels, &nv, &xyz, &nt, &tri));
+    if (nt) PetscCall(TwinfeSurfaceDistanceToTriangles(nv, xyz, nt, tri, s->nholes, s->holes, distance));
+    for (PetscInt h = 0; h < s->nholes && nt; h++)
+      if (distance[h] < nearest[h]) nearest[h] = distance[h], owner[h] = p;
+    PetscCall(PetscFree(xyz));
+    PetscCall(PetscFree(tri));
+  }
+  for (PetscInt h = 0; h < s->nholes; h++) {
+    Part *p = &parts[owner[h]];
+    PetscCheck(owner[h] >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-print_drain_holes: no hollow part to drain");
+    PetscCheck(nearest[h] <= TWINFE_PRINT_DRAIN_REACH_MM, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "-print_drain_holes: hole %" PetscInt_FMT " at (%.1f, %.1f, %.1f) mm (LPS) is %.1f mm from the nearest part (%s): "
+               "give a point within %.0f mm of the surface where the hole should go",
+               h + 1, (double)s->holes[3 * h], (double)s->holes[3 * h + 1], (double)s->holes[3 * h + 2], (double)nearest[h],
+               p->name, (double)TWINFE_PRINT_DRAIN_REACH_MM);
+    for (int d = 0; d < 3; d++)
+      p->holes[3 * p->nholes + d] = s->holes[3 * h + d];
+    p->nholes++;
+    PetscCall(PetscPrintf(
+        PETSC_COMM_SELF, "drain     hole %" PetscInt_FMT " at (%.1f, %.1f, %.1f) goes to %s, %.1f mm from its surface\n", h + 1,
+        (double)s->holes[3 * h], (double)s->holes[3 * h + 1], (double)s->holes[3 * h + 2], p->name, (double)nearest[h]));
+  }
+  PetscCall(PetscFree3(nearest, distance, owner));
+  PetscFunctionReturn(0);
+}
+
+/* What needs the regions: each -print_tubes name is a region; tubes are parts of their own; the
+   triangle budget is for solid parts (a hollow part is resampled on its grid). Checked before
+   the surface is made. */
+static PetscErrorCode CheckHollowSettings(TwinfeCase c, const PrintSettings *s)
+{
+  PetscFunctionBegin;
+  PetscCheck(!s->ntubes || !s->merge, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-print_tubes prints regions as parts of their own: leave out -print_merge");
+  PetscCheck(!(s->ntubes || s->hollow > 0) || !s->triangles, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-print_triangles and -print_max_mb apply to solid parts; a hollow part or a tube is resampled at a third of "
+             "its wall: leave out the budget, or -print_hollow_mm and -print_tubes");
+  for (PetscInt k = 0; k < s->ntubes; k++) {
+    PetscBool found       = PETSC_FALSE;
+    char      names[1024] = "";
+    for (PetscInt i = 0; i < c->nregions; i++) {
+      found = found || !strcmp(s->tubes[k], c->names[i]);
+      PetscCall(PetscStrlcat(names, i ? ", " : "", sizeof names));
+      PetscCall(PetscStrlcat(names, c->names[i], sizeof names));
+    }
+    PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-print_tubes: no region is named '%s'; the regions are %s",
+               s->tubes[k], names);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A tube opens where its lumen ends at the image's border: the surface's caps mark those ends,
+   so they are on unless the user said otherwise. */
+static PetscErrorCode CapsForTubes(const PrintSettings *s)
+{
+  PetscBool set;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-surface_caps", &set));
+  if (s->ntubes && !set) PetscCall(PetscOptionsSetValue(NULL, "-surface_caps", "true"));
   PetscFunctionReturn(0);
 }
 
@@ -289,7 +416,110 @@ static PetscErrorCode RecordPart(TwinfeCase c, const PrintSettings *s, const Par
   PetscFunctionReturn(0);
 }
 
-/* A part's triangles in the frame asked for (PetscFree both arrays). */
+/* A tube's open ends: its regions' caps, each as centre, unit normal out of the lumen and the
+   largest distance of its vertices from the centre (7 numbers). */
+static PetscErrorCode TubeOpenings(TwinfeCase c, const Part *p, PetscInt *nopenings, PetscReal **openings)
+{
+  const PetscReal *xyz;
+  const PetscInt  *tri;
+  const int32_t   *labels, *tags;
+  PetscInt         ncaps, nv, nt;
+  PetscFunctionBegin;
+  PetscCall(TwinfeSurfaceGetCapCount(c->surface, &ncaps));
+  PetscCall(TwinfeSurfaceGetVertices(c->surface, &nv, &xyz));
+  PetscCall(TwinfeSurfaceGetTriangles(c->surface, &nt, &tri, &labels));
+  PetscCall(TwinfeSurfaceGetTriangleTags(c->surface, &tags));
+  PetscCall(PetscCalloc1(7 * ncaps + 1, openings));
+  *nopenings = 0;
+  for (PetscInt k = 0; k < ncaps; k++) {
+    int32_t    tag;
+    PetscReal *o = *openings + 7 * *nopenings, area = 0;
+    PetscBool  ours = PETSC_FALSE;
+    PetscCall(TwinfeSurfaceGetCap(c->surface, k, &tag, o + 3, NULL, NULL));
+    for (PetscInt i = 0; i < p->nlabels; i++)
+      ours = ours || tag - TWINFE_CAP_TAG_BASE * TwinfeCapIndex(tag) == p->labels[i];
+    if (!ours) continue;
+    for (PetscInt t = 0; t < nt; t++) /* the centre: the cap's triangle centres, area-weighted */
+      if (tags[t] == tag) {
+        const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1], *q = xyz + 3 * tri[3 * t + 2];
+        const PetscReal  u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, w[3] = {q[0] - a[0], q[1] - a[1], q[2] - a[2]};
+        const PetscReal  n[3] = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
+        const PetscReal  da   = 0.5 * PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+        for (int d = 0; d < 3; d++)
+          o[d] += da * (a[d] + b[d] + q[d]) / 3;
+        area += da;
+      }
+    for (int d = 0; d < 3 && area > 0; d++)
+      o[d] /= area;
+    for (PetscInt t = 0; t < nt; t++)
+      for (int e = 0; e < 3 && tags[t] == tag; e++) {
+        const PetscReal *x = xyz + 3 * tri[3 * t + e];
+        o[6]               = PetscMax(
+                          o[6], PetscSqrtReal((x[0] - o[0]) * (x[0] - o[0]) + (x[1] - o[1]) * (x[1] - o[1]) + (x[2] - o[2]) * (x[2] - o[2])));
+      }
+    ++*nopenings;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RecordHollow(TwinfeCase c, const Part *p, const TwinfeHollowSpec *spec, const TwinfeHollowStats *st)
+{
+  char key[256];
+  PetscFunctionBegin;
+#define PART_KEY(member) (snprintf(key, sizeof key, "print.parts.%s.%s.%s", p->name, p->tube ? "tube" : "hollow", member), key)
+  PetscCall(TwinfeReportSetReal(c->report, PART_KEY("wall_mm"), spec->wall_mm));
+  PetscCall(TwinfeReportSetReal(c->report, PART_KEY("grid_step_mm"), st->spacing_mm));
+  PetscCall(TwinfeReportSetReal(c->report, PART_KEY("max_deviation_mm"), st->max_deviation_mm));
+  PetscCall(TwinfeReportSetReal(c->report, PART_KEY("mean_deviation_mm"), st->mean_deviation_mm));
+  if (p->tube)
+    PetscCall(TwinfeReportSetInt(c->report, PART_KEY("open_ends"), spec->nopenings));
+  else {
+    PetscCall(TwinfeReportSetInt(c->report, PART_KEY("drain_holes"), spec->nholes));
+    if (spec->nholes) {
+      PetscCall(TwinfeReportSetReal(c->report, PART_KEY("drain_diameter_mm"), spec->hole_diameter_mm));
+      PetscCall(TwinfeReportSetRealArray(c->report, PART_KEY("drain_holes_at_mm"), 3 * spec->nholes, st->hole_at));
+    }
+  }
+#undef PART_KEY
+  PetscFunctionReturn(0);
+}
+
+/* A hollow part (-print_hollow_mm) or a tube (-print_tubes) in place of the solid one, in LPS. */
+static PetscErrorCode HollowPart(TwinfeCase c, const PrintSettings *s, const Part *p, PetscInt *nv, PetscReal **xyz, PetscInt *nt,
+                                 PetscInt **tri)
+{
+  TwinfeHollowSpec  spec = {0};
+  TwinfeHollowStats stats;
+  PetscReal        *openings = NULL, *hxyz;
+  PetscInt         *htri, hnv, hnt;
+  PetscFunctionBegin;
+  if (p->tube) {
+    spec.wall_mm = s->tube_wall, spec.outward = PETSC_TRUE;
+    PetscCall(TubeOpenings(c, p, &spec.nopenings, &openings));
+    spec.openings = openings;
+    PetscCheck(spec.nopenings > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "print: tube %s has no open end: it lies inside the image. Cut its ends where the catheter goes in with "
+               "-surface_cut_planes px,py,pz,nx,ny,nz (docs/surface_caps.md)",
+               p->name);
+  } else {
+    spec.wall_mm = s->hollow, spec.nholes = p->nholes, spec.holes = p->holes, spec.hole_diameter_mm = s->hole_diameter;
+  }
+  PetscCall(TwinfeSurfaceHollow(*nv, *xyz, *nt, *tri, &spec, &hnv, &hxyz, &hnt, &htri, &stats));
+  PetscCall(RecordHollow(c, p, &spec, &stats));
+  PetscCall(PetscPrintf(
+      PETSC_COMM_SELF, "%s    %-16s wall %.2f mm %s (grid step %.3f mm, the surface kept within %.3f mm, mean %.3f)%s\n",
+      p->tube ? "tube  " : "hollow", p->name, (double)spec.wall_mm,
+      p->tube ? "around the lumen, open at its caps" : "inside the surface", (double)stats.spacing_mm,
+      (double)stats.max_deviation_mm, (double)stats.mean_deviation_mm,
+      !p->tube && !spec.nholes ? "; no drain hole: a resin print keeps resin inside (-print_drain_holes)" : ""));
+  PetscCall(PetscFree(openings));
+  PetscCall(PetscFree(*xyz));
+  PetscCall(PetscFree(*tri));
+  *nv = hnv, *xyz = hxyz, *nt = hnt, *tri = htri;
+  PetscFunctionReturn(0);
+}
+
+/* A part's triangles in the frame asked for, hollowed if asked (PetscFree both arrays). */
 static PetscErrorCode ExtractPart(TwinfeCase c, const PrintSettings *s, const Part *p, PetscInt *nv, PetscReal **xyz,
                                   PetscInt *nt, PetscInt **tri)
 {
@@ -300,6 +530,7 @@ static PetscErrorCode ExtractPart(TwinfeCase c, const PrintSettings *s, const Pa
     PetscCall(PetscFree(*tri));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "print: part %s has no surface (its region is empty)", p->name);
   }
+  if (p->tube || s->hollow > 0) PetscCall(HollowPart(c, s, p, nv, xyz, nt, tri));
   /* LPS to RAS negates two axes: a rotation, so the winding stays outward */
   for (PetscInt v = 0; v < *nv && s->ras; v++)
     (*xyz)[3 * v] = -(*xyz)[3 * v], (*xyz)[3 * v + 1] = -(*xyz)[3 * v + 1];
@@ -584,6 +815,8 @@ static PetscErrorCode PrintImageOnRoot(TwinfeCase c, const char path[], PrintSet
 {
   PetscFunctionBegin;
   PetscCall(TwinfeCaseReadImageOnRoot_Private(c, path));
+  PetscCall(CheckHollowSettings(c, s));
+  PetscCall(CapsForTubes(s));
   if (s->merge) PetscCall(MergeRegionsOnRoot(c));
   PetscCall(SurfaceOnRoot(c, s->merge));
   PetscCall(DefaultDeviation(c, s));
@@ -597,6 +830,7 @@ static PetscErrorCode PrintMeshOnRoot(TwinfeCase c, const char path[], PrintSett
 {
   PetscFunctionBegin;
   PetscCall(TwinfeCaseReadMeshSurfaceOnRoot_Private(c, path));
+  PetscCall(CheckHollowSettings(c, s));
   if (s->deviation <= 0) {
     const PetscReal *xyz;
     const PetscInt  *tri;
@@ -624,9 +858,12 @@ static PetscBool IsMeshFile(const char path[])
 
 PetscErrorCode TwinfeCaseRefusePrintOptions_Private(TwinfeCase c)
 {
-  const char *names[] = {"-print_frame",      "-print_merge",  "-print_3mf",
-                         "-print_triangles",  "-print_max_mb", "-print_max_deviation_mm",
-                         "-print_min_wall_mm"};
+  const char *names[] = {"-print_frame",       "-print_merge",
+                         "-print_3mf",         "-print_triangles",
+                         "-print_max_mb",      "-print_max_deviation_mm",
+                         "-print_min_wall_mm", "-print_hollow_mm",
+                         "-print_drain_holes", "-print_drain_diameter_mm",
+                         "-print_tubes",       "-print_tube_wall_mm"};
   PetscFunctionBegin;
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     PetscBool set;

@@ -129,3 +129,22 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, co
 PETSC_INTERN PetscErrorCode TwinfeSurfaceCastRays_VTK(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
                                                       const PetscReal inward[], PetscReal start, PetscReal length,
                                                       PetscReal tolerance, PetscReal cone_below, PetscReal distance[]);
+
+/* ---- hollowing (hollow.c, hollow_vtk.cxx) */
+/* The signed distance (mm, positive inside) to the closed surface at the points of a grid
+   (origin, step h, dims points; x fastest): exact (closest point) where the estimate from the
+   surface's distance transform lies within [lo, hi] (widened by 2h), the estimate elsewhere.
+   *nexact: the points computed exactly. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceSignedDistance_VTK(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
+                                                            const PetscReal origin[3], PetscReal h, const PetscInt dims[3],
+                                                            PetscReal lo, PetscReal hi, float distance[], PetscInt *nexact);
+/* The zero level of field on that grid as triangles (PetscMalloc1, caller frees; winding as
+   vtkFlyingEdges3D makes it). */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceContour_VTK(const PetscReal origin[3], PetscReal h, const PetscInt dims[3],
+                                                     const float field[], PetscInt *nv, PetscReal **xyz, PetscInt *nt,
+                                                     PetscInt **tri);
+/* For each of np points p, the closest point q on the triangles (q may be NULL), its triangle
+   (may be NULL) and the distance. */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceClosest_VTK(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
+                                                     PetscInt np, const PetscReal p[], PetscReal q[], PetscInt triangle[],
+                                                     PetscReal distance[]);

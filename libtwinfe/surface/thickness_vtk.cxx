@@ -14,6 +14,7 @@
  * mm voxels), one ray from a step's corner leaves through the next step 0.5 mm away, which is no wall. */
 #include "surface_impl.h"
 #include "core/cxx_guard.h"
+#include "polydata_vtk.h"
 
 #include <vtkCellArray.h>
 #include <vtkGenericCell.h>
@@ -31,24 +32,6 @@ namespace {
 double Distance(const double x[3], const PetscReal y[3])
 {
   return PetscSqrtReal((x[0] - y[0]) * (x[0] - y[0]) + (x[1] - y[1]) * (x[1] - y[1]) + (x[2] - y[2]) * (x[2] - y[2]));
-}
-
-vtkSmartPointer<vtkPolyData> MakeSurface(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[])
-{
-  vtkNew<vtkPoints> points;
-  points->SetDataTypeToDouble();
-  points->SetNumberOfPoints(nv);
-  for (PetscInt v = 0; v < nv; v++)
-    points->SetPoint(v, xyz + 3 * v);
-  vtkNew<vtkCellArray> polys;
-  for (PetscInt t = 0; t < nt; t++) {
-    const vtkIdType ids[3] = {tri[3 * t], tri[3 * t + 1], tri[3 * t + 2]};
-    polys->InsertNextCell(3, ids);
-  }
-  vtkSmartPointer<vtkPolyData> surface = vtkSmartPointer<vtkPolyData>::New();
-  surface->SetPoints(points);
-  surface->SetPolys(polys);
-  return surface;
 }
 
 /* Whether the ray leaves the part through triangle t (its outward normal along the ray): a ray
@@ -132,7 +115,7 @@ PetscErrorCode CastRays(PetscInt nv, const PetscReal xyz[], PetscInt nt, const P
                         PetscReal start, PetscReal length, PetscReal tolerance, PetscReal cone_below, PetscReal distance[])
 {
   PetscFunctionBeginUser;
-  vtkSmartPointer<vtkPolyData> surface = MakeSurface(nv, xyz, nt, tri);
+  vtkSmartPointer<vtkPolyData> surface = TwinfeTrianglesToPolyData(nv, xyz, nt, tri);
   vtkNew<vtkStaticCellLocator> locator;
   locator->SetDataSet(surface);
   locator->BuildLocator();
