@@ -123,12 +123,12 @@ PETSC_INTERN PetscErrorCode TwinfeSurfaceSheetSeparation_Private(PetscInt nv, co
                                                                  const PetscInt tri[], PetscReal radius, PetscReal sep[]);
 
 /* From each vertex v, along the unit direction inward[3v..], the distance to the first triangle
-   the segment from start to length (mm along the direction) meets, within tolerance (mm); -1 when none.
-   Where that is below cone_below, the median of a cone of 7 rays around the direction (thickness_vtk.cxx,
-   VTK's vtkStaticCellLocator). */
-PETSC_INTERN PetscErrorCode TwinfeSurfaceCastRays_VTK(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
-                                                      const PetscReal inward[], PetscReal start, PetscReal length,
-                                                      PetscReal tolerance, PetscReal cone_below, PetscReal distance[]);
+   the segment from start to length (mm along the direction) leaves the part through; -1 when
+   none. Where that is below cone_below, the median of a cone of 7 rays around the direction
+   (rays.c: the core's box grid walked cell by cell). */
+PETSC_INTERN PetscErrorCode TwinfeSurfaceCastRays_Private(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[],
+                                                          const PetscReal inward[], PetscReal start, PetscReal length,
+                                                          PetscReal cone_below, PetscReal distance[]);
 
 /* ---- hollowing (hollow.c, hollow_vtk.cxx) */
 /* The signed distance (mm, positive inside) to the closed surface at the points of a grid

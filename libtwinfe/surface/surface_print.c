@@ -348,8 +348,8 @@ PetscErrorCode TwinfeSurfaceComputeThickness(PetscInt nvertices, const PetscReal
   diagonal =
       PetscSqrtReal((hi[0] - lo[0]) * (hi[0] - lo[0]) + (hi[1] - lo[1]) * (hi[1] - lo[1]) + (hi[2] - lo[2]) * (hi[2] - lo[2]));
   /* the ray starts a thousandth of an edge inside, past the vertex's own triangles */
-  PetscCall(TwinfeSurfaceCastRays_VTK(nvertices, xyz, ntriangles, tri, inward, 1e-3 * edge, 2 * diagonal + edge, 1e-4 * edge,
-                                      cone_below, thickness));
+  PetscCall(TwinfeSurfaceCastRays_Private(nvertices, xyz, ntriangles, tri, inward, 1e-3 * edge, 2 * diagonal + edge, cone_below,
+                                          thickness));
   PetscCall(PetscFree(inward));
   PetscFunctionReturn(0);
 }
