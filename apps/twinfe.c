@@ -26,6 +26,9 @@ static const char usage[] =
     "                             stokes | navier_stokes: blood flow, docs/flow.md)\n"
     "  print IMAGE|MESH.msh -o DIR  one closed, checked binary STL per region for 3D printing (mm,\n"
     "                             -print_frame lps|ras; -print_merge; -print_triangles N; docs/print.md)\n"
+    "  rehearse SCENARIO.yaml -o DIR  what-ifs against a baseline case: each step edits its label map\n"
+    "                             (resect, erase_ball, cut_plane) or its options, runs again and is\n"
+    "                             compared on the baseline's mesh (docs/rehearse.md)\n"
     "  phantom -o FILE.nii.gz     write the bundled synthetic label map [-voxel_mm 2] [-kind kidneys|vessel]\n"
     "  version                    print the version\n"
     "\n"
@@ -43,7 +46,7 @@ static PetscBool IsHelp(const char arg[])
 static PetscBool IsCaseCommand(const char command[])
 {
   return !strcmp(command, "demo") || !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve") ||
-         !strcmp(command, "print");
+         !strcmp(command, "print") || !strcmp(command, "rehearse");
 }
 
 /* The folder holding the bundled cases: $TWINFE_DATA_DIR, else the source tree's meshes/
@@ -224,18 +227,19 @@ static PetscErrorCode WritePhantom(const AppOptions *o)
 
 static const char *InputName(const char command[])
 {
-  return !strcmp(command, "run")     ? "CASE.yaml"
-         : !strcmp(command, "mesh")  ? "IMAGE"
-         : !strcmp(command, "print") ? "IMAGE or MESH.msh"
-                                     : "MESH.msh";
+  return !strcmp(command, "run")        ? "CASE.yaml"
+         : !strcmp(command, "rehearse") ? "SCENARIO.yaml"
+         : !strcmp(command, "mesh")     ? "IMAGE"
+         : !strcmp(command, "print")    ? "IMAGE or MESH.msh"
+                                        : "MESH.msh";
 }
 
 static PetscErrorCode CheckCommand(const char command[])
 {
   PetscFunctionBegin;
   PetscCheck(!strcmp(command, "version") || !strcmp(command, "phantom") || IsCaseCommand(command), PETSC_COMM_WORLD,
-             PETSC_ERR_ARG_WRONG, "Unknown command '%s': use demo, run, mesh, solve, print, phantom or version (twinfe -h)",
-             command);
+             PETSC_ERR_ARG_WRONG,
+             "Unknown command '%s': use demo, run, mesh, solve, print, rehearse, phantom or version (twinfe -h)", command);
   PetscFunctionReturn(0);
 }
 
@@ -258,8 +262,8 @@ static PetscErrorCode WarnIfLogEventsDiffer(void)
 
 static PetscErrorCode Dispatch(const char command[], const char *input, int argc, char **argv)
 {
-  const PetscBool has_input =
-      !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve") || !strcmp(command, "print");
+  const PetscBool has_input = !strcmp(command, "run") || !strcmp(command, "mesh") || !strcmp(command, "solve") ||
+                              !strcmp(command, "print") || !strcmp(command, "rehearse");
   AppOptions o;
   PetscFunctionBegin;
   PetscCall(TwinfeInitializePackage());
@@ -267,7 +271,10 @@ static PetscErrorCode Dispatch(const char command[], const char *input, int argc
   if (has_input) PetscCall(RequireInput(input, command, InputName(command)));
   PetscCall(TwinfeOptionsCheckArguments(PETSC_COMM_WORLD, argc, argv, has_input ? 2 : 1));
   PetscCall(ReadAppOptions(command, &o));
-  if (IsCaseCommand(command)) {
+  if (!strcmp(command, "rehearse")) {
+    PetscCheck(o.out[0], PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "No output given: pass -o DIR");
+    PetscCall(TwinfeRehearse(PETSC_COMM_WORLD, input, o.out, argc, argv)); /* each run checks the options */
+  } else if (IsCaseCommand(command)) {
     PetscCall(RunCase(command, has_input ? input : NULL, argc, argv, &o));
   } else {
     PetscCall(TwinfeOptionsCheckUnused(PETSC_COMM_WORLD)); /* the case checks its own */

@@ -135,6 +135,19 @@ PETSC_EXTERN PetscErrorCode TwinfeImageSelectionDestroy(TwinfeImageSelection *se
 PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt nlabels, const int32_t labels[],
                                                     PetscInt *voxels_removed, PetscInt *voxels_filled);
 
+/* Edits for rehearsals (image/edit.c, docs/rehearse.md): labelled voxels become background (0),
+   *removed counts them; distances between voxel centres in mm. Resect: the voxels of label and
+   every labelled voxel within margin_mm of one of them (a region without voxels is refused).
+   The margin holds between the voxel surfaces: voxel centres within margin_mm plus the largest
+   spacing of the region's are removed. EraseBall: within radius_mm of centre (LPS mm); refused when it holds no labelled voxel.
+   ErasePlaneSide: the side normal points to, and margin_mm behind the plane; refused when that
+   removes no labelled voxel or all of them. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeImageResect(TwinfeImage image, int32_t label, PetscReal margin_mm, PetscInt *removed);
+PETSC_EXTERN PetscErrorCode TwinfeImageEraseBall(TwinfeImage image, const PetscReal centre[3], PetscReal radius_mm,
+                                                 PetscInt *removed);
+PETSC_EXTERN PetscErrorCode TwinfeImageErasePlaneSide(TwinfeImage image, const PetscReal point[3], const PetscReal normal[3],
+                                                      PetscReal margin_mm, PetscInt *removed);
+
 /* Make every label's voxels well-composed, so that its surface is a 2-manifold: where two
    voxels of a label (or of everything else) touch only along an edge or at a corner, give the
    label one more voxel so they join through a face (background first; another label's only

@@ -17,3 +17,4 @@
 #include <twinfe/flow.h>
 #include <twinfe/io.h>
 #include <twinfe/case.h>
+#include <twinfe/procedures.h>

@@ -104,6 +104,9 @@ PETSC_INTERN PetscBool TwinfePathIsFolder(const char path[]);
 /* Records a file or folder (relative to the output folder, a folder with a trailing '/') in the
    manifest and the summary; a name already recorded is kept once. */
 PETSC_INTERN PetscErrorCode TwinfeCaseAddOutput(TwinfeCase c, const char relative[]);
+/* A complete twinfe output in folder (relative to the case's staging folder) and every entry of
+   its manifest, as outputs of the case (manifest.c). Rank 0. */
+PETSC_INTERN PetscErrorCode TwinfeCaseAddOutputFolder(TwinfeCase c, const char folder[]);
 /* The case's physics (-physics, default elasticity), made on first use, given the regions and
    the report, its options checked: called again whenever the regions change. */
 PETSC_INTERN PetscErrorCode TwinfeCaseGetPhysics_Private(TwinfeCase c);

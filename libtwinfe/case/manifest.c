@@ -364,3 +364,26 @@ PetscErrorCode TwinfeOutputCheckInputs(const char staging_dir[], const char outp
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
+
+/* A complete twinfe output made inside a case's staging folder (a rehearsal's step) joins that
+   case's manifest: the folder and every entry its own manifest lists, under the folder. */
+PetscErrorCode TwinfeCaseAddOutputFolder(TwinfeCase c, const char folder[])
+{
+  char           path[PETSC_MAX_PATH_LEN], entry[PETSC_MAX_PATH_LEN], why[512] = "";
+  TwinfeManifest m = NULL;
+  size_t         i;
+  const json_t  *e;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(c, folder, path));
+  PetscCall(TwinfeManifestRead(path, &m, why, sizeof why));
+  PetscCheck(m, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s is not a complete twinfe output: %s", path, why);
+  snprintf(entry, sizeof entry, "%s/", folder);
+  PetscCall(TwinfeCaseAddOutput(c, entry));
+  json_array_foreach(m->list, i, e)
+  {
+    snprintf(entry, sizeof entry, "%s/%s", folder, json_string_value(e));
+    PetscCall(TwinfeCaseAddOutput(c, entry));
+  }
+  PetscCall(TwinfeManifestDestroy(&m));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,175 @@
+/* VTK adapter of the rehearsal's comparison (rehearse.c): a step's final fields on the baseline
+ * mesh, beside the baseline's, and their difference; the meshes' volumes; a resection's margin.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * vtkProbeFilter interpolates the step's point fields at the baseline mesh's points (linearly
+ * in the step's cell holding each; vtkValidPointMask marks the points outside the step's mesh,
+ * tissue the step removed), so the two meshes need not match: a resection remeshes. Where
+ * they are the same mesh (a step that changes only loads) the probe returns the step's values
+ * at its own nodes, and a step that changes nothing gives differences at round-off. */
+#include "procedures_impl.h"
+#include "core/cxx_guard.h"
+
+#include <vtkCellData.h>
+#include <vtkCellSizeFilter.h>
+#include <vtkCharArray.h>
+#include <vtkDataArray.h>
+#include <vtkDataSetSurfaceFilter.h>
+#include <vtkDoubleArray.h>
+#include <vtkGenericCell.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPolyData.h>
+#include <vtkProbeFilter.h>
+#include <vtkSmartPointer.h>
+#include <vtkStaticCellLocator.h>
+#include <vtkThreshold.h>
+#include <vtkUnstructuredGrid.h>
+#include <vtkXMLPUnstructuredGridReader.h>
+#include <vtkXMLUnstructuredGridReader.h>
+#include <vtkXMLUnstructuredGridWriter.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+namespace {
+vtkSmartPointer<vtkUnstructuredGrid> Read(const char path[])
+{
+  const std::string                    p(path);
+  vtkSmartPointer<vtkUnstructuredGrid> grid;
+  if (p.size() > 5 && p.compare(p.size() - 5, 5, ".pvtu") == 0) {
+    vtkNew<vtkXMLPUnstructuredGridReader> reader;
+    reader->SetFileName(path);
+    reader->Update();
+    grid = reader->GetOutput();
+  } else {
+    vtkNew<vtkXMLUnstructuredGridReader> reader;
+    reader->SetFileName(path);
+    reader->Update();
+    grid = reader->GetOutput();
+  }
+  return grid;
+}
+
+double Volume(vtkUnstructuredGrid *grid)
+{
+  vtkNew<vtkCellSizeFilter> sizes;
+  sizes->SetInputData(grid);
+  sizes->ComputeSumOn();
+  sizes->Update();
+  vtkDataArray *sum = vtkDataSet::SafeDownCast(sizes->GetOutput())->GetFieldData()->GetArray("Volume");
+  return sum ? sum->GetTuple1(0) : 0;
+}
+
+double Norm(vtkDataArray *a, vtkIdType i)
+{
+  double s = 0;
+  for (int c = 0; c < a->GetNumberOfComponents(); c++)
+    s += a->GetComponent(i, c) * a->GetComponent(i, c);
+  return std::sqrt(s);
+}
+
+/* The least distance from the baseline surface of cells of region to the step's boundary. */
+double Margin(vtkUnstructuredGrid *baseline, vtkUnstructuredGrid *step, PetscInt region)
+{
+  vtkNew<vtkThreshold> cells;
+  cells->SetInputData(baseline);
+  cells->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_CELLS, "region");
+  cells->SetLowerThreshold(region - 0.5);
+  cells->SetUpperThreshold(region + 0.5);
+  cells->SetThresholdFunction(vtkThreshold::THRESHOLD_BETWEEN);
+  vtkNew<vtkDataSetSurfaceFilter> region_surface, step_surface;
+  region_surface->SetInputConnection(cells->GetOutputPort());
+  region_surface->Update();
+  step_surface->SetInputData(step);
+  step_surface->Update();
+  vtkPolyData *from = region_surface->GetOutput(), *to = step_surface->GetOutput();
+  if (from->GetNumberOfPoints() == 0 || to->GetNumberOfCells() == 0) return -1;
+  vtkNew<vtkStaticCellLocator> locator;
+  locator->SetDataSet(to);
+  locator->BuildLocator();
+  vtkNew<vtkGenericCell> cell;
+  double                 least = -1;
+  for (vtkIdType i = 0; i < from->GetNumberOfPoints(); i++) {
+    double    x[3], y[3], d2;
+    vtkIdType cid;
+    int       sub;
+    from->GetPoint(i, x);
+    locator->FindClosestPoint(x, y, cell, cid, sub, d2);
+    if (least < 0 || std::sqrt(d2) < least) least = std::sqrt(d2);
+  }
+  return least;
+}
+
+/* Beside each of the step's point fields found in the baseline too: <name>_baseline and
+   <name>_change (step - baseline; 0 where the point is outside the step's mesh). */
+void AddChanges(vtkUnstructuredGrid *baseline, vtkDataSet *probed, TwinfeComparison *cmp)
+{
+  vtkPointData *base = baseline->GetPointData(), *step = probed->GetPointData();
+  vtkDataArray *valid = step->GetArray("vtkValidPointMask");
+  const int     n     = step->GetNumberOfArrays();
+  for (int a = 0; a < n; a++) {
+    vtkDataArray *s = step->GetArray(a);
+    if (!s || !s->GetName() || !strcmp(s->GetName(), "vtkValidPointMask")) continue;
+    vtkDataArray *b = base->GetArray(s->GetName());
+    if (!b || b->GetNumberOfComponents() != s->GetNumberOfComponents()) continue;
+    vtkNew<vtkDoubleArray> copy, change;
+    copy->DeepCopy(b);
+    copy->SetName((std::string(s->GetName()) + "_baseline").c_str());
+    change->SetNumberOfComponents(s->GetNumberOfComponents());
+    change->SetNumberOfTuples(s->GetNumberOfTuples());
+    change->SetName((std::string(s->GetName()) + "_change").c_str());
+    const bool displacement = !strcmp(s->GetName(), "displacement");
+    for (vtkIdType i = 0; i < s->GetNumberOfTuples(); i++) {
+      const bool inside = !valid || valid->GetTuple1(i) != 0;
+      for (int c = 0; c < s->GetNumberOfComponents(); c++)
+        change->SetComponent(i, c, inside ? s->GetComponent(i, c) - b->GetComponent(i, c) : 0.0);
+      if (displacement && inside) cmp->max_displacement_change_mm = std::fmax(cmp->max_displacement_change_mm, Norm(change, i));
+    }
+    step->AddArray(copy);
+    step->AddArray(change);
+  }
+}
+
+PetscErrorCode Compare(const char baseline_path[], const char step_path[], const char out[], PetscInt region,
+                       TwinfeComparison *cmp)
+{
+  PetscFunctionBeginUser;
+  vtkSmartPointer<vtkUnstructuredGrid> baseline = Read(baseline_path), step = Read(step_path);
+  PetscCheck(baseline->GetNumberOfCells() > 0 && step->GetNumberOfCells() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "comparing %s with %s: one holds no cells", step_path, baseline_path);
+  vtkNew<vtkProbeFilter> probe;
+  probe->SetInputData(baseline);
+  probe->SetSourceData(step);
+  probe->PassCellArraysOn(); /* the baseline's region ids stay with its cells */
+  probe->Update();
+  vtkDataSet *probed = probe->GetOutput();
+  AddChanges(baseline, probed, cmp);
+  vtkDataArray *valid = probed->GetPointData()->GetArray("vtkValidPointMask");
+  for (vtkIdType i = 0; valid && i < valid->GetNumberOfTuples(); i++)
+    cmp->points_outside += valid->GetTuple1(i) == 0;
+  if (vtkDataArray *u = step->GetPointData()->GetArray("displacement"))
+    for (vtkIdType i = 0; i < u->GetNumberOfTuples(); i++)
+      cmp->max_displacement_mm = std::fmax(cmp->max_displacement_mm, Norm(u, i));
+  cmp->baseline_volume_mm3 = Volume(baseline);
+  cmp->step_volume_mm3     = Volume(step);
+  cmp->margin_mm           = region >= 0 ? Margin(baseline, step, region) : -1;
+  vtkNew<vtkXMLUnstructuredGridWriter> writer;
+  writer->SetFileName(out);
+  writer->SetInputData(probed);
+  writer->SetDataModeToAppended();
+  writer->EncodeAppendedDataOff();
+  PetscCheck(writer->Write() == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", out);
+  PetscFunctionReturn(0);
+}
+} // namespace
+
+PetscErrorCode TwinfeCompareResults_VTK(const char baseline[], const char step[], const char out[], PetscInt region,
+                                        TwinfeComparison *cmp)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(cmp, sizeof *cmp));
+  PetscCall(TwinfeCxxGuard("comparing", step, [&] { return Compare(baseline, step, out, region, cmp); }));
+  PetscFunctionReturn(0);
+}

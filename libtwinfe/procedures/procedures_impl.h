@@ -1,0 +1,43 @@
+/* Private to the procedures stage: a scenario as read, and the comparison adapter.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include <twinfe/twinfe.h>
+#include "case/case_impl.h"
+
+#define TWINFE_MAX_STEPS 32
+
+typedef enum { TWINFE_EDIT_NONE, TWINFE_EDIT_RESECT, TWINFE_EDIT_BALL, TWINFE_EDIT_PLANE } TwinfeEditKind;
+
+typedef struct {
+  char           name[TWINFE_NAME_LEN];
+  char           set[4096]; /* case options, command-line syntax ("" none) */
+  TwinfeEditKind edit;
+  char           region[TWINFE_NAME_LEN]; /* resect */
+  PetscReal      margin_mm;               /* resect, plane */
+  PetscReal      ball[4];                 /* centre (LPS mm), radius */
+  PetscReal      plane[6];                /* point, normal (towards what goes) */
+  int            line;                    /* in the scenario file */
+} TwinfeStep;
+
+typedef struct {
+  char       path[PETSC_MAX_PATH_LEN];
+  char       baseline[PETSC_MAX_PATH_LEN]; /* the case file, resolved against the scenario's folder */
+  PetscInt   nsteps;
+  TwinfeStep steps[TWINFE_MAX_STEPS];
+} TwinfeScenario;
+
+/* scenario.c: every key checked (a typo is an error naming the file, line and the keys known). */
+PETSC_INTERN PetscErrorCode TwinfeScenarioRead(const char path[], TwinfeScenario *s);
+
+/* compare_vtk.cxx: a step's final results against the baseline's, on the baseline mesh. */
+typedef struct {
+  PetscReal max_displacement_mm;        /* the step's largest |displacement| (0 without one) */
+  PetscReal max_displacement_change_mm; /* largest |step - baseline| on the baseline points inside the step's mesh */
+  PetscReal baseline_volume_mm3, step_volume_mm3;
+  PetscReal margin_mm; /* resection: least distance from the region's baseline surface to the step's boundary (-1: not asked) */
+  PetscInt  points_outside; /* baseline points outside the step's mesh (removed tissue) */
+} TwinfeComparison;
+/* baseline, step: results files (.vtu or .pvtu); out: the comparison .vtu; region: a label whose
+   margin is measured (-1: none). Rank 0 only. */
+PETSC_INTERN PetscErrorCode TwinfeCompareResults_VTK(const char baseline[], const char step[], const char out[], PetscInt region,
+                                                     TwinfeComparison *cmp);

@@ -1,0 +1,440 @@
+/* `twinfe rehearse SCENARIO.yaml -o DIR` (docs/rehearse.md): the baseline case and each step of
+ * the scenario run as cases of their own inside DIR's staging folder, each with its own options
+ * database (the baseline's case file, the command line, the step's `set`), then each step is
+ * compared with the baseline on the baseline's mesh. A thin door: the stages do the work (the
+ * image stage's edits, the case's runs, VTK's probe); here is only the order and the bookkeeping.
+ *
+ * Everything a step could get wrong is checked before the baseline is solved: its keys (the
+ * scenario reader), its options (a dry set-up of its case) and its edit of the label map (made
+ * and written as <step>_labels.nii.gz, refused when it removes nothing).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _POSIX_C_SOURCE 200809L
+#include "procedures_impl.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  TwinfeComparison cmp;
+  PetscInt         removed_voxels;
+  PetscReal        removed_voxels_mm3;
+  PetscBool        reused_mesh;
+  PetscReal        seconds;
+  PetscReal        tool_force_N;  /* the retractor's force magnitude at the last step (-1: no tool) */
+  char             regions[2048]; /* after an edit: -labels and -names of the regions left ("" when the baseline lists none) */
+} StepResult;
+
+typedef struct {
+  MPI_Comm comm;
+  int      argc;
+  char   **argv;
+} Runner;
+
+/* The options of one run: the baseline's case file, the command line, then the step's own. */
+static PetscErrorCode PushOptions(TwinfeCase c, const Runner *r, const char case_file[], const char set[])
+{
+  PetscFunctionBegin;
+  const char *app[] = {"-o", "-twinfe_traceback"}; /* the command's own, which the app read */
+  PetscBool   found;
+  PetscCall(TwinfeCaseLoadFile(c, case_file, r->argc, r->argv));
+  for (size_t i = 0; i < sizeof app / sizeof app[0]; i++)
+    PetscCall(PetscOptionsHasName(NULL, NULL, app[i], &found)); /* marks it used */
+  if (set && set[0]) PetscCall(PetscOptionsInsertString(NULL, set));
+  PetscFunctionReturn(0);
+}
+
+/* One case run into folder, in an options database of its own (popped whatever happens). The
+   stages run from the label map image (the baseline's when NULL) or, when mesh is given, from
+   that mesh (a step that changes only loads). dry: only the options are checked. */
+static PetscErrorCode RunCase(const Runner *r, const char folder[], const char case_file[], const char set[], const char image[],
+                              const char mesh[], PetscBool dry)
+{
+  PetscOptions   db;
+  TwinfeCase     c    = NULL;
+  PetscErrorCode ierr = 0;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsCreate(&db));
+  PetscCall(PetscOptionsPush(db));
+  ierr = TwinfeCaseCreate(r->comm, folder, &c);
+  if (!ierr) ierr = PushOptions(c, r, case_file, set);
+  if (!ierr) ierr = TwinfeCaseSetFromOptions(c);
+  if (!ierr && !dry) ierr = mesh ? TwinfeCaseReadMesh(c, mesh) : TwinfeCaseMeshImage(c, image);
+  if (!ierr && !dry) ierr = TwinfeCaseSolve(c);
+  if (!ierr && !dry) ierr = TwinfeCaseCheckOptionsUsed(c);
+  if (!ierr && !dry) ierr = TwinfeCaseFinish(c);
+  if (c) PetscCall(TwinfeCaseDestroy(&c));
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&db));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+/* The baseline's label map, and the label of a region named in a step: a name of -names, or
+   label_<n>, or the label's number. */
+typedef struct {
+  char     image[PETSC_MAX_PATH_LEN];
+  PetscInt nlabels, labels[TWINFE_CASE_MAX_REGIONS];
+  char    *names[TWINFE_CASE_MAX_REGIONS];
+  PetscInt nnames;
+} Baseline;
+
+static PetscErrorCode ReadBaseline(const Runner *r, const TwinfeScenario *s, TwinfeCase outer, Baseline *b)
+{
+  PetscOptions db;
+  char         given[PETSC_MAX_PATH_LEN] = "", copy[PETSC_MAX_PATH_LEN];
+  PetscBool    set                       = PETSC_FALSE;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsCreate(&db));
+  PetscCall(PetscOptionsPush(db));
+  PetscCall(PetscOptionsInsertFileYAML(r->comm, NULL, s->baseline, PETSC_TRUE));
+  if (r->argc > 1) PetscCall(PetscOptionsInsertArgs(NULL, r->argc - 1, r->argv + 1));
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-image", given, sizeof given, &set));
+  b->nlabels = TWINFE_CASE_MAX_REGIONS, b->nnames = TWINFE_CASE_MAX_REGIONS;
+  PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-labels", b->labels, &b->nlabels, NULL));
+  PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", b->names, &b->nnames, NULL));
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&db));
+  PetscCheck(set, r->comm, PETSC_ERR_ARG_WRONG, "Scenario %s: the baseline %s gives no label map (image:)", s->path, s->baseline);
+  PetscCall(PetscStrncpy(copy, s->baseline, sizeof copy));
+  if (given[0] == '/')
+    PetscCall(PetscStrncpy(b->image, given, sizeof b->image));
+  else
+    snprintf(b->image, sizeof b->image, "%s/%s", dirname(copy), given);
+  (void)outer;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FreeBaseline(Baseline *b)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < b->nnames; i++)
+    PetscCall(PetscFree(b->names[i]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RegionLabel(const TwinfeScenario *s, const TwinfeStep *step, const Baseline *b, int32_t *label)
+{
+  char *end;
+  long  n;
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < b->nnames && i < b->nlabels; i++)
+    if (!strcmp(b->names[i], step->region)) {
+      *label = (int32_t)b->labels[i];
+      PetscFunctionReturn(0);
+    }
+  n = strtol(!strncmp(step->region, "label_", 6) ? step->region + 6 : step->region, &end, 10);
+  PetscCheck(*end == 0 && n > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: step %s resects '%s', which is no region of the baseline (its names: -names, or label_<n>)",
+             s->path, step->line, step->name, step->region);
+  *label = (int32_t)n;
+  PetscFunctionReturn(0);
+}
+
+/* The baseline's -labels and -names less the regions an edit removed whole (their options stay
+   in the case file, unread). */
+static PetscErrorCode RegionsLeft(TwinfeImage image, const Baseline *b, char text[], size_t len)
+{
+  char labels[1024] = "", names[1024] = "";
+  PetscFunctionBegin;
+  text[0] = 0;
+  for (PetscInt i = 0; i < b->nlabels; i++) {
+    PetscInt count;
+    char     number[32];
+    PetscCall(TwinfeImageCountLabel(image, (int32_t)b->labels[i], &count));
+    if (!count) continue;
+    snprintf(number, sizeof number, "%s%" PetscInt_FMT, labels[0] ? "," : "", b->labels[i]);
+    PetscCall(PetscStrlcat(labels, number, sizeof labels));
+    if (i < b->nnames) {
+      PetscCall(PetscStrlcat(names, names[0] ? "," : "", sizeof names));
+      PetscCall(PetscStrlcat(names, b->names[i], sizeof names));
+    }
+  }
+  if (b->nlabels) snprintf(text, len, "-labels %s%s%s", labels, names[0] ? " -names " : "", names);
+  PetscFunctionReturn(0);
+}
+
+/* The step's edit of the baseline's label map, written as <step>_labels.nii.gz in the staging
+   folder (an output: the planner sees what was removed). Rank 0. */
+static PetscErrorCode EditOnRoot(TwinfeCase outer, const TwinfeScenario *s, const TwinfeStep *step, const Baseline *b,
+                                 StepResult *res, int32_t *label)
+{
+  TwinfeImage image;
+  char        file[TWINFE_NAME_LEN + 32], path[PETSC_MAX_PATH_LEN];
+  PetscReal   voxel;
+  PetscFunctionBegin;
+  *label = -1;
+  PetscCall(TwinfeImageRead(b->image, &image));
+  PetscCall(TwinfeImageGetVoxelVolume(image, &voxel));
+  if (step->edit == TWINFE_EDIT_RESECT) {
+    PetscCall(RegionLabel(s, step, b, label));
+    PetscCall(TwinfeImageResect(image, *label, step->margin_mm, &res->removed_voxels));
+  } else if (step->edit == TWINFE_EDIT_BALL)
+    PetscCall(TwinfeImageEraseBall(image, step->ball, step->ball[3], &res->removed_voxels));
+  else
+    PetscCall(TwinfeImageErasePlaneSide(image, step->plane, step->plane + 3, step->margin_mm, &res->removed_voxels));
+  res->removed_voxels_mm3 = res->removed_voxels * voxel;
+  PetscCall(RegionsLeft(image, b, res->regions, sizeof res->regions));
+  snprintf(file, sizeof file, "%s_labels.nii.gz", step->name);
+  PetscCall(TwinfeCaseStagingPath_Private(outer, file, path));
+  PetscCall(TwinfeImageWrite(image, path));
+  PetscCall(TwinfeCaseAddOutput(outer, file));
+  PetscCall(TwinfeImageDestroy(&image));
+  PetscFunctionReturn(0);
+}
+
+/* The last results file results.pvd lists (the final load step or time). */
+static PetscErrorCode FinalResults(const char folder[], char path[PETSC_MAX_PATH_LEN])
+{
+  char  pvd[PETSC_MAX_PATH_LEN], line[1024], last[PETSC_MAX_PATH_LEN] = "";
+  FILE *f;
+  PetscFunctionBegin;
+  PetscCheck(TwinfePathJoin(pvd, sizeof pvd, folder, "results.pvd"), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: too long a path",
+             folder);
+  f = fopen(pvd, "r");
+  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot read %s", pvd);
+  while (fgets(line, sizeof line, f)) {
+    const char *at = strstr(line, "file=\"");
+    if (at) {
+      const char *end = strchr(at + 6, '"');
+      if (end && (size_t)(end - at - 6) < sizeof last) {
+        memcpy(last, at + 6, (size_t)(end - at - 6));
+        last[end - at - 6] = 0;
+      }
+    }
+  }
+  fclose(f);
+  PetscCheck(last[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s lists no results file", pvd);
+  PetscCheck(TwinfePathJoin(path, PETSC_MAX_PATH_LEN, folder, last), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: too long a path",
+             folder);
+  PetscFunctionReturn(0);
+}
+
+/* The magnitude of the retractor's force on the last row of forces.csv (the sum over its facet
+   tags' columns setK_retractor_tagT_f[xyz]_N), or -1 without one. */
+static PetscErrorCode ToolForce(const char folder[], PetscReal *force)
+{
+  char  path[PETSC_MAX_PATH_LEN], header[4096] = "", row[4096] = "", line[4096];
+  FILE *f;
+  PetscFunctionBegin;
+  *force = -1;
+  PetscCheck(TwinfePathJoin(path, sizeof path, folder, "forces.csv"), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "%s: too long a path",
+             folder);
+  if (!(f = fopen(path, "r"))) PetscFunctionReturn(0);
+  if (fgets(header, sizeof header, f))
+    while (fgets(line, sizeof line, f))
+      PetscCall(PetscStrncpy(row, line, sizeof row));
+  fclose(f);
+  {
+    char     *hs = NULL, *rs = NULL, *h = strtok_r(header, ",\n", &hs), *v = strtok_r(row, ",\n", &rs);
+    PetscReal f[3] = {0, 0, 0};
+    PetscBool any  = PETSC_FALSE;
+    for (; h && v; h = strtok_r(NULL, ",\n", &hs), v = strtok_r(NULL, ",\n", &rs))
+      for (int d = 0; d < 3; d++) {
+        const char   suffix[] = {'_', 'f', (char)('x' + d), '_', 'N', 0};
+        const size_t n        = strlen(h);
+        if (strstr(h, "_retractor_") && n > 5 && !strcmp(h + n - 5, suffix)) f[d] += strtod(v, NULL), any = PETSC_TRUE;
+      }
+    if (any) *force = PetscSqrtReal(f[0] * f[0] + f[1] * f[1] + f[2] * f[2]);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CompareOnRoot(TwinfeCase outer, const TwinfeStep *step, int32_t label, StepResult *res)
+{
+  char base_dir[PETSC_MAX_PATH_LEN], step_dir[PETSC_MAX_PATH_LEN], base[PETSC_MAX_PATH_LEN], mine[PETSC_MAX_PATH_LEN];
+  char file[TWINFE_NAME_LEN + 32], out[PETSC_MAX_PATH_LEN];
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "baseline", base_dir));
+  PetscCall(TwinfeCaseStagingPath_Private(outer, step->name, step_dir));
+  PetscCall(FinalResults(base_dir, base));
+  PetscCall(FinalResults(step_dir, mine));
+  snprintf(file, sizeof file, "%s_comparison.vtu", step->name);
+  PetscCall(TwinfeCaseStagingPath_Private(outer, file, out));
+  PetscCall(TwinfeCompareResults_VTK(base, mine, out, label, &res->cmp));
+  PetscCall(TwinfeCaseAddOutput(outer, file));
+  PetscCall(ToolForce(step_dir, &res->tool_force_N));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const StepResult *res)
+{
+  char key[256];
+  PetscFunctionBegin;
+#define STEP_KEY(member) (snprintf(key, sizeof key, "rehearse.steps.%s.%s", step->name, member), key)
+  PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("edit"),
+                                  step->edit == TWINFE_EDIT_RESECT  ? "resect"
+                                  : step->edit == TWINFE_EDIT_BALL  ? "erase_ball"
+                                  : step->edit == TWINFE_EDIT_PLANE ? "cut_plane"
+                                                                    : "none"));
+  PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("set"), step->set));
+  PetscCall(TwinfeReportSetBool(outer->report, STEP_KEY("reused_baseline_mesh"), res->reused_mesh));
+  PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("seconds"), res->seconds));
+  PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_displacement_mm"), res->cmp.max_displacement_mm));
+  PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_displacement_change_mm"), res->cmp.max_displacement_change_mm));
+  PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("mesh_volume_mm3"), res->cmp.step_volume_mm3));
+  PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("removed_mesh_volume_mm3"),
+                                res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3));
+  PetscCall(TwinfeReportSetInt(outer->report, STEP_KEY("baseline_points_removed"), res->cmp.points_outside));
+  if (step->edit != TWINFE_EDIT_NONE) {
+    PetscCall(TwinfeReportSetInt(outer->report, STEP_KEY("removed_voxels"), res->removed_voxels));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("removed_voxel_volume_mm3"), res->removed_voxels_mm3));
+  }
+  if (step->edit == TWINFE_EDIT_RESECT) {
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("margin_asked_mm"), step->margin_mm));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("margin_mm"), res->cmp.margin_mm));
+  }
+  if (res->tool_force_N >= 0) PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("tool_force_N"), res->tool_force_N));
+#undef STEP_KEY
+  PetscFunctionReturn(0);
+}
+
+/* rehearse.pvd (the comparisons, one "time" per step) and rehearse.csv (the headline numbers). */
+static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScenario *s, const StepResult res[])
+{
+  char  path[PETSC_MAX_PATH_LEN];
+  FILE *f;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.pvd", path));
+  PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
+  fprintf(f,
+          "<?xml version=\"1.0\"?>\n<VTKFile type=\"Collection\" version=\"0.1\" byte_order=\"LittleEndian\">\n  <Collection>\n");
+  for (PetscInt k = 0; k < s->nsteps; k++)
+    fprintf(f, "    <DataSet timestep=\"%d\" group=\"\" part=\"0\" name=\"%s\" file=\"%s_comparison.vtu\"/>\n", (int)k + 1,
+            s->steps[k].name, s->steps[k].name);
+  fprintf(f, "  </Collection>\n</VTKFile>\n");
+  PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
+  PetscCall(TwinfeCaseAddOutput(outer, "rehearse.pvd"));
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.csv", path));
+  PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
+  fprintf(f, "step,edit,reused_baseline_mesh,seconds,removed_volume_mm3,margin_mm,max_displacement_mm,max_displacement_change_mm,"
+             "tool_force_N\n");
+  for (PetscInt k = 0; k < s->nsteps; k++) {
+    const TwinfeStep *st = &s->steps[k];
+    const StepResult *r  = &res[k];
+    fprintf(f, "%s,%s,%d,%.3f,%.6g,%.6g,%.9g,%.9g,%.9g\n", st->name,
+            st->edit == TWINFE_EDIT_RESECT  ? "resect"
+            : st->edit == TWINFE_EDIT_BALL  ? "erase_ball"
+            : st->edit == TWINFE_EDIT_PLANE ? "cut_plane"
+                                            : "none",
+            (int)r->reused_mesh, (double)r->seconds, (double)(r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3),
+            (double)r->cmp.margin_mm, (double)r->cmp.max_displacement_mm, (double)r->cmp.max_displacement_change_mm,
+            (double)r->tool_force_N);
+  }
+  PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
+  PetscCall(TwinfeCaseAddOutput(outer, "rehearse.csv"));
+  PetscFunctionReturn(0);
+}
+
+/* Before any solve: each step's options (a dry set-up) and its edit of the label map. */
+static PetscErrorCode CheckSteps(const Runner *r, TwinfeCase outer, const TwinfeScenario *s, const Baseline *b, StepResult res[],
+                                 int32_t labels[])
+{
+  char folder[PETSC_MAX_PATH_LEN];
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < s->nsteps; k++) {
+    const TwinfeStep *step = &s->steps[k];
+    char              name[TWINFE_NAME_LEN + 8];
+    snprintf(name, sizeof name, ".check-%s", step->name);
+    PetscCall(TwinfeCaseStagingPath_Private(outer, name, folder));
+    PetscCall(RunCase(r, folder, s->baseline, step->set, NULL, NULL, PETSC_TRUE));
+    labels[k] = -1;
+    if (step->edit != TWINFE_EDIT_NONE) {
+      PetscCall(TwinfeRunOnRoot(r->comm, outer->rank == 0 ? EditOnRoot(outer, s, step, b, &res[k], &labels[k]) : 0));
+      PetscCallMPI(MPI_Bcast(&labels[k], 1, MPI_INT32_T, 0, r->comm));
+      PetscCallMPI(MPI_Bcast(res[k].regions, sizeof res[k].regions, MPI_CHAR, 0, r->comm));
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeScenario *s, const TwinfeStep *step, int32_t label,
+                              StepResult *res)
+{
+  char           folder[PETSC_MAX_PATH_LEN], image[PETSC_MAX_PATH_LEN], mesh[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
+  PetscLogDouble t0, t1;
+  PetscFunctionBegin;
+  PetscCall(PetscTime(&t0));
+  PetscCall(TwinfeCaseStagingPath_Private(outer, step->name, folder));
+  snprintf(file, sizeof file, "%s_labels.nii.gz", step->name);
+  PetscCall(TwinfeCaseStagingPath_Private(outer, file, image));
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "baseline/mesh.msh", mesh));
+  res->reused_mesh = step->edit == TWINFE_EDIT_NONE ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscPrintf(r->comm, "rehearse  step %s: %s\n", step->name,
+                        res->reused_mesh ? "the baseline's mesh, the step's options" : "the edited label map, meshed anew"));
+  {
+    char set[sizeof step->set + sizeof res->regions + 2];
+    snprintf(set, sizeof set, "%s %s", res->regions, step->set); /* the step's own options last: they win */
+    PetscCall(RunCase(r, folder, s->baseline, set, res->reused_mesh ? NULL : image, res->reused_mesh ? mesh : NULL, PETSC_FALSE));
+  }
+  PetscCall(PetscTime(&t1));
+  res->seconds = t1 - t0;
+  if (outer->rank == 0) {
+    PetscCall(TwinfeCaseAddOutputFolder(outer, step->name));
+    PetscCall(CompareOnRoot(outer, step, label, res));
+  }
+  PetscCallMPI(MPI_Bcast(res, sizeof *res, MPI_BYTE, 0, r->comm));
+  PetscCall(PetscPrintf(r->comm,
+                        "rehearse  step %s: max displacement %.4g mm, change from the baseline up to %.4g mm; %.0f mm^3 of mesh "
+                        "removed%s\n",
+                        step->name, (double)res->cmp.max_displacement_mm, (double)res->cmp.max_displacement_change_mm,
+                        (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3), ""));
+  if (step->edit != TWINFE_EDIT_NONE && res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3 < 0.5 * res->removed_voxels_mm3) {
+    res->cmp.margin_mm = -1; /* measured to the filled cavity's tissue, it would be no margin */
+    PetscCall(PetscPrintf(r->comm,
+                          "          warning: %.0f mm^3 of labelled voxels were removed but the mesh lost only %.0f mm^3: the "
+                          "void the edit left is enclosed by tissue, and the image stage fills enclosed cavities (open it to "
+                          "the outside, e.g. resect from the surface or add a cut_plane step)\n",
+                          (double)res->removed_voxels_mm3, (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3)));
+  }
+  if (step->edit == TWINFE_EDIT_RESECT && res->cmp.margin_mm >= 0)
+    PetscCall(PetscPrintf(r->comm, "          resection of %s: margin asked %.2f mm, achieved %.2f mm (tumour surface to cut)\n",
+                          step->region, (double)step->margin_mm, (double)res->cmp.margin_mm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char output_dir[], int argc, char **argv)
+{
+  TwinfeScenario *s;
+  TwinfeCase      outer = NULL;
+  Baseline        b     = {0};
+  StepResult     *res;
+  int32_t        *labels;
+  Runner          r = {comm, argc, argv};
+  char            folder[PETSC_MAX_PATH_LEN];
+  PetscErrorCode  ierr;
+  PetscLogDouble  t0, t1;
+  PetscFunctionBegin;
+  PetscCall(PetscNew(&s));
+  ierr = TwinfeScenarioRead(scenario, s);
+  if (ierr) PetscCall(PetscFree(s));
+  PetscCall(ierr);
+  PetscCall(PetscCalloc2(s->nsteps, &res, s->nsteps, &labels));
+  PetscCall(TwinfeCaseCreate(comm, output_dir, &outer));
+  ierr = ReadBaseline(&r, s, outer, &b);
+  if (!ierr) ierr = CheckSteps(&r, outer, s, &b, res, labels);
+  if (!ierr) ierr = PetscTime(&t0);
+  if (!ierr) ierr = TwinfeCaseStagingPath_Private(outer, "baseline", folder);
+  if (!ierr) ierr = PetscPrintf(comm, "rehearse  baseline: %s\n", s->baseline);
+  if (!ierr) ierr = RunCase(&r, folder, s->baseline, "", NULL, NULL, PETSC_FALSE);
+  if (!ierr && outer->rank == 0) ierr = TwinfeCaseAddOutputFolder(outer, "baseline");
+  if (!ierr) ierr = PetscTime(&t1);
+  if (!ierr && outer->rank == 0) ierr = TwinfeReportSetString(outer->report, "rehearse.baseline", s->baseline);
+  if (!ierr && outer->rank == 0) ierr = TwinfeReportSetReal(outer->report, "rehearse.baseline_seconds", t1 - t0);
+  for (PetscInt k = 0; k < s->nsteps && !ierr; k++) {
+    ierr = RunStep(&r, outer, s, &s->steps[k], labels[k], &res[k]);
+    if (!ierr && outer->rank == 0) ierr = RecordStep(outer, &s->steps[k], &res[k]);
+  }
+  if (!ierr && outer->rank == 0) ierr = WriteSummaryFilesOnRoot(outer, s, res);
+  if (!ierr) ierr = TwinfeCaseFinish(outer);
+  if (!ierr)
+    ierr = PetscPrintf(comm, "outputs   %s/ (rehearse.pvd, rehearse.csv, report.json, baseline/ and a folder per step)\n",
+                       output_dir);
+  PetscCall(TwinfeCaseDestroy(&outer));
+  PetscCall(FreeBaseline(&b));
+  PetscCall(PetscFree2(res, labels));
+  PetscCall(PetscFree(s));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}

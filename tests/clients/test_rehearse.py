@@ -1,0 +1,153 @@
+"""`twinfe rehearse` (issue 15, docs/rehearse.md): what-ifs against a baseline.
+
+  - a step that changes nothing reproduces the baseline: the displacement's change on the
+    baseline mesh is below 1e-9 of the displacement (the same mesh, the same solve);
+  - in linear elasticity the force on a retractor lifted 2, 4, 6 and 8 mm (steps that change
+    only the tool's motion, so they reuse the baseline's mesh) grows linearly with the lift:
+    R^2 > 0.999 of the force along the lift against the lift, read from each step's forces.csv;
+  - resecting a tumour that reaches the organ's surface with a 4 mm margin (a box organ with a
+    ball tumour on its top face, 1 mm voxels): the mesh loses the volume of the voxels the edit
+    removed within 1% (report.json), and the margin report.json gives is the least distance
+    from the baseline's tumour surface (baseline/tumor.stl) to the resected organ's surface
+    (<step>/organ.stl), computed here with VTK's implicit distance, within 1e-3 mm; it is
+    within a voxel of the margin asked;
+  - bad scenarios fail before the baseline runs (no "rehearse  baseline" line), leave nothing,
+    and name what is wrong: an unknown step key, a region the baseline lacks, a ball that holds
+    no tissue, a plane beside the anatomy, an option with a typo.
+SPDX-License-Identifier: GPL-2.0-or-later"""
+import csv
+import json
+import os
+import sys
+
+import nibabel
+import numpy as np
+import vtk
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
+import twinfe_cli as tc  # noqa: E402
+
+LIFTS = (2, 4, 6, 8)
+# the organ phantom's anterior face (-y) near its middle, at -mesh_size 6
+RETRACTOR = ("-retractor_shape spatula -retractor_center 12,-71,150 -retractor_axis 0,1,0 -retractor_blade 1,0,0 "
+             "-retractor_length 30 -retractor_width 30 -retractor_thickness 8 -retractor_tags 1")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def loads(ck, args):
+    organ = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
+    steps = "  - name: unchanged\n" + "".join(
+        f"  - name: lift_{d}\n    set: {RETRACTOR} -retractor_motion 0,-{d},0\n" for d in LIFTS)
+    scenario = os.path.join(args.work_dir, "loads.yaml")
+    write(scenario, f"baseline: {organ}\nsteps:\n{steps}")
+    out = os.path.join(args.work_dir, "loads")
+    code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out, "-mesh_size", "6"])
+    ck.check(code == 0, "rehearsal of the organ phantom's loads failed")
+    if code:
+        return
+    rep = tc.report(out)["rehearse"]["steps"]
+    same = rep["unchanged"]
+    ck.check(same["reused_baseline_mesh"] and same["max_displacement_change_mm"] <= 1e-9 * same["max_displacement_mm"],
+             f"the unchanged step differs from the baseline by {same['max_displacement_change_mm']:.3g} mm")
+    forces = []
+    for d in LIFTS:
+        step = rep[f"lift_{d}"]
+        ck.check(step["reused_baseline_mesh"], f"lift_{d} did not reuse the baseline's mesh")
+        with open(os.path.join(out, f"lift_{d}", "forces.csv")) as f:
+            row = list(csv.DictReader(f))[-1]
+        forces.append(sum(float(v) for k, v in row.items() if "_retractor_" in k and k.endswith("_fy_N")))
+    fit = np.polyfit(LIFTS, forces, 1)
+    residual = np.array(forces) - np.polyval(fit, LIFTS)
+    r2 = 1 - np.sum(residual ** 2) / np.sum((np.array(forces) - np.mean(forces)) ** 2)
+    ck.check(r2 > 0.999, f"tool force against lift: R^2 = {r2:.6f} ({forces})")
+    with open(os.path.join(out, "rehearse.csv")) as f:
+        rows = list(csv.DictReader(f))
+    ck.check([r["step"] for r in rows] == ["unchanged"] + [f"lift_{d}" for d in LIFTS], "rehearse.csv's steps")
+    ck.check(all(os.path.exists(os.path.join(out, f"{r['step']}_comparison.vtu")) for r in rows), "a comparison is missing")
+    print(f"loads: unchanged step differs by {same['max_displacement_change_mm']:.3g} mm; tool force along the lift "
+          f"{', '.join(f'{x:.5f}' for x in forces)} N, R^2 = {r2:.9f}")
+
+
+def resection_phantom(path):
+    """A 60 x 40 x 30 mm box (label 1) with half a ball of radius 7 mm (label 2) in its top face."""
+    h = 1.0
+    n = (70, 50, 40)
+    i, j, k = np.indices(n)
+    x, y, z = (i - 5) * h, (j - 5) * h, (k - 5) * h
+    labels = ((x >= 0) & (x < 60) & (y >= 0) & (y < 40) & (z >= 0) & (z < 30)).astype(np.uint8)
+    labels[((x - 30) ** 2 + (y - 20) ** 2 + (z - 30) ** 2 <= 49) & (z < 30)] = 2  # half a ball, in the top face
+    nibabel.save(nibabel.Nifti1Image(labels, np.diag([h, h, h, 1.0])), path)
+
+
+def stl(path):
+    r = vtk.vtkSTLReader()
+    r.SetFileName(path)
+    r.Update()
+    return r.GetOutput()
+
+
+def resection(ck, args):
+    image = os.path.join(args.work_dir, "box_tumour.nii.gz")
+    resection_phantom(image)
+    case = os.path.join(args.work_dir, "box.yaml")
+    write(case, "image: box_tumour.nii.gz\nlabels: 1,2\nnames: organ,tumor\nphysics: elasticity\n"
+                "gravity: 0,0,-9810\nclamp:\n  axis: z\n  side: min\n  fraction: 0.1\nmesh:\n  size: 2.5\n")
+    scenario = os.path.join(args.work_dir, "resect.yaml")
+    margin = 4.0
+    write(scenario, f"baseline: box.yaml\nsteps:\n  - name: resect\n    resect: tumor\n    margin_mm: {margin}\n")
+    out = os.path.join(args.work_dir, "resect")
+    code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out])
+    ck.check(code == 0, "rehearsal of the resection failed")
+    if code:
+        return
+    step = tc.report(out)["rehearse"]["steps"]["resect"]
+    removed, voxels = step["removed_mesh_volume_mm3"], step["removed_voxel_volume_mm3"]
+    ck.check(abs(removed / voxels - 1) < 0.01, f"resection: the mesh lost {removed:.1f} mm^3, the edit removed {voxels:.1f}")
+    tumour, organ = stl(os.path.join(out, "baseline", "tumor.stl")), stl(os.path.join(out, "resect", "organ.stl"))
+    distance = vtk.vtkImplicitPolyDataDistance()
+    distance.SetInput(organ)
+    independent = min(abs(distance.EvaluateFunction(tumour.GetPoint(i))) for i in range(tumour.GetNumberOfPoints()))
+    ck.check(abs(step["margin_mm"] - independent) < 1e-3,
+             f"resection margin: report {step['margin_mm']:.4f} mm, VTK's implicit distance {independent:.4f} mm")
+    # the voxel surfaces are at least the margin apart; smoothing moves each by up to 0.3 voxel
+    ck.check(margin - 0.6 <= step["margin_mm"] <= margin + 2.0, f"resection margin {step['margin_mm']:.3f} mm, asked {margin}")
+    print(f"resection: mesh lost {removed:.1f} mm^3, voxels {voxels:.1f} mm^3 ({100 * (removed / voxels - 1):+.2f}%); "
+          f"margin {step['margin_mm']:.4f} mm (independent {independent:.4f}, asked {margin})")
+
+
+def bad_scenarios(ck, args):
+    organ = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
+    cases = (
+        ("  - name: a\n    resekt: tumor\n", "a step has no key 'resekt'"),
+        ("  - name: a\n    resect: liver\n", "which is no region of the baseline"),
+        ("  - name: a\n    erase_ball: 500,500,500,5\n", "it holds no labelled voxel"),
+        ("  - name: a\n    cut_plane: 0,0,1000,0,0,1\n", "removes no labelled voxel"),
+        ("  - name: a\n    set: -retractor_motoin 0,-5,0\n", "-retractor_motoin"),
+        ("  - name: baseline\n", "'baseline' is the baseline's folder"),
+    )
+    for i, (steps, message) in enumerate(cases):
+        scenario = os.path.join(args.work_dir, f"bad{i}.yaml")
+        write(scenario, f"baseline: {organ}\nsteps:\n{steps}")
+        out = os.path.join(args.work_dir, f"bad{i}")
+        code, stdout, stderr = tc.run([args.app, "rehearse", scenario, "-o", out, "-mesh_size", "6"], expect_ok=False)
+        ck.check(code != 0, f"bad scenario {i} succeeded")
+        ck.check(message in stdout + stderr, f"bad scenario {i}: no '{message}' in:\n{stdout}{stderr}")
+        ck.check("rehearse  baseline" not in stdout, f"bad scenario {i} ran the baseline first")
+        ck.check(not os.path.exists(out), f"bad scenario {i} left {out}")
+
+
+def main():
+    args = tc.parse_args()
+    ck = tc.Checks("rehearse")
+    bad_scenarios(ck, args)
+    loads(ck, args)
+    resection(ck, args)
+    ck.close()
+
+
+if __name__ == "__main__":
+    main()
