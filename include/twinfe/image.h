@@ -148,6 +148,27 @@ PETSC_EXTERN PetscErrorCode TwinfeImageEraseBall(TwinfeImage image, const PetscR
 PETSC_EXTERN PetscErrorCode TwinfeImageErasePlaneSide(TwinfeImage image, const PetscReal point[3], const PetscReal normal[3],
                                                       PetscReal margin_mm, PetscInt *removed);
 
+/* A vessel (label) at a point p (LPS mm): its local axis (the principal direction of its voxels
+   within about three radii of p), the centre where the axis passes p, and the radius of a circle
+   of its cross-section's area there. */
+typedef struct {
+  PetscReal centre[3], axis[3], radius_mm;
+} TwinfeVesselSection;
+PETSC_EXTERN PetscErrorCode TwinfeImageFindVesselSection(TwinfeImage image, int32_t label, const PetscReal p[3],
+                                                         TwinfeVesselSection *section);
+/* A stenosis: over length_mm centred at p, the vessel's voxels farther from its axis than
+   (1 - percent / 100) of its radius become background (a uniform narrowing of the diameter by
+   percent). A stent: over length_mm, background within diameter_mm / 2 of the axis becomes the
+   vessel. A clip: the vessel's voxels past the plane through p (normal towards what goes) that
+   are connected, past it, to its cross-section at p become background (a branch or an
+   aneurysm's sac occluded). Each refuses an edit that changes nothing; section may not be NULL. */
+PETSC_EXTERN PetscErrorCode TwinfeImageNarrowVessel(TwinfeImage image, int32_t label, const PetscReal p[3], PetscReal percent,
+                                                    PetscReal length_mm, TwinfeVesselSection *section, PetscInt *changed);
+PETSC_EXTERN PetscErrorCode TwinfeImageWidenVessel(TwinfeImage image, int32_t label, const PetscReal p[3], PetscReal diameter_mm,
+                                                   PetscReal length_mm, TwinfeVesselSection *section, PetscInt *changed);
+PETSC_EXTERN PetscErrorCode TwinfeImageClipVessel(TwinfeImage image, int32_t label, const PetscReal p[3],
+                                                  const PetscReal normal[3], PetscInt *removed);
+
 /* Make every label's voxels well-composed, so that its surface is a 2-manifold: where two
    voxels of a label (or of everything else) touch only along an edge or at a corner, give the
    label one more voxel so they join through a face (background first; another label's only

@@ -19,6 +19,7 @@
 #include <vtkGenericCell.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
+#include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkProbeFilter.h>
 #include <vtkSmartPointer.h>
@@ -120,13 +121,20 @@ void AddChanges(vtkUnstructuredGrid *baseline, vtkDataSet *probed, TwinfeCompari
     change->SetNumberOfComponents(s->GetNumberOfComponents());
     change->SetNumberOfTuples(s->GetNumberOfTuples());
     change->SetName((std::string(s->GetName()) + "_change").c_str());
-    const bool displacement = !strcmp(s->GetName(), "displacement");
+    const bool displacement = !strcmp(s->GetName(), "displacement"), wss = !strcmp(s->GetName(), "wall_shear_stress");
+    double     wss_sum = 0;
+    vtkIdType  wall    = 0;
     for (vtkIdType i = 0; i < s->GetNumberOfTuples(); i++) {
       const bool inside = !valid || valid->GetTuple1(i) != 0;
       for (int c = 0; c < s->GetNumberOfComponents(); c++)
         change->SetComponent(i, c, inside ? s->GetComponent(i, c) - b->GetComponent(i, c) : 0.0);
       if (displacement && inside) cmp->max_displacement_change_mm = std::fmax(cmp->max_displacement_change_mm, Norm(change, i));
+      if (wss && inside && Norm(b, i) > 0) { /* the baseline's wall: WSS is 0 off it */
+        cmp->max_wss_change_Pa = std::fmax(cmp->max_wss_change_Pa, Norm(change, i));
+        wss_sum += Norm(change, i), wall++;
+      }
     }
+    if (wss && wall) cmp->mean_wss_change_Pa = wss_sum / wall;
     step->AddArray(copy);
     step->AddArray(change);
   }
@@ -163,7 +171,36 @@ PetscErrorCode Compare(const char baseline_path[], const char step_path[], const
   PetscCheck(writer->Write() == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", out);
   PetscFunctionReturn(0);
 }
+PetscErrorCode Gradient(const char path[], const PetscReal a[3], const PetscReal b[3], PetscReal *gradient)
+{
+  PetscFunctionBeginUser;
+  vtkSmartPointer<vtkUnstructuredGrid> grid = Read(path);
+  vtkNew<vtkPoints>                    points;
+  points->InsertNextPoint(a);
+  points->InsertNextPoint(b);
+  vtkNew<vtkPolyData> pair;
+  pair->SetPoints(points);
+  vtkNew<vtkProbeFilter> probe;
+  probe->SetInputData(pair);
+  probe->SetSourceData(grid);
+  probe->Update();
+  vtkDataArray *p     = probe->GetOutput()->GetPointData()->GetArray("pressure");
+  vtkDataArray *valid = probe->GetOutput()->GetPointData()->GetArray("vtkValidPointMask");
+  PetscCheck(p && valid && valid->GetTuple1(0) && valid->GetTuple1(1), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: no pressure at the segment's ends (%g, %g, %g) and (%g, %g, %g): they lie outside the lumen", path,
+             (double)a[0], (double)a[1], (double)a[2], (double)b[0], (double)b[1], (double)b[2]);
+  const double length = std::sqrt((b[0] - a[0]) * (b[0] - a[0]) + (b[1] - a[1]) * (b[1] - a[1]) + (b[2] - a[2]) * (b[2] - a[2]));
+  *gradient           = (p->GetTuple1(0) - p->GetTuple1(1)) / length;
+  PetscFunctionReturn(0);
+}
 } // namespace
+
+PetscErrorCode TwinfePressureGradient_VTK(const char results[], const PetscReal a[3], const PetscReal b[3], PetscReal *gradient)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeCxxGuard("probing the pressure in", results, [&] { return Gradient(results, a, b, gradient); }));
+  PetscFunctionReturn(0);
+}
 
 PetscErrorCode TwinfeCompareResults_VTK(const char baseline[], const char step[], const char out[], PetscInt region,
                                         TwinfeComparison *cmp)

@@ -6,7 +6,16 @@
 
 #define TWINFE_MAX_STEPS 32
 
-typedef enum { TWINFE_EDIT_NONE, TWINFE_EDIT_RESECT, TWINFE_EDIT_BALL, TWINFE_EDIT_PLANE } TwinfeEditKind;
+typedef enum {
+  TWINFE_EDIT_NONE,
+  TWINFE_EDIT_RESECT,
+  TWINFE_EDIT_BALL,
+  TWINFE_EDIT_PLANE,
+  TWINFE_EDIT_STENOSIS,
+  TWINFE_EDIT_STENT,
+  TWINFE_EDIT_CLIP
+} TwinfeEditKind;
+PETSC_INTERN const char *TwinfeEditName(TwinfeEditKind kind);
 
 typedef struct {
   char           name[TWINFE_NAME_LEN];
@@ -15,7 +24,11 @@ typedef struct {
   char           region[TWINFE_NAME_LEN]; /* resect */
   PetscReal      margin_mm;               /* resect, plane */
   PetscReal      ball[4];                 /* centre (LPS mm), radius */
-  PetscReal      plane[6];                /* point, normal (towards what goes) */
+  PetscReal      plane[6]; /* cut_plane, clip: point, normal (towards what goes) */
+  PetscReal      at[3];    /* stenosis, stent: a point in the vessel (LPS mm) */
+  PetscReal      percent, length_mm, diameter_mm;
+  char           vessel[TWINFE_NAME_LEN]; /* stenosis, stent, clip: the vessel's region ("": the only region) */
+  char           from[TWINFE_NAME_LEN];   /* start from this earlier step's edited label map ("": the baseline's) */
   int            line;                    /* in the scenario file */
 } TwinfeStep;
 
@@ -36,8 +49,12 @@ typedef struct {
   PetscReal baseline_volume_mm3, step_volume_mm3;
   PetscReal margin_mm; /* resection: least distance from the region's baseline surface to the step's boundary (-1: not asked) */
   PetscInt  points_outside; /* baseline points outside the step's mesh (removed tissue) */
+  PetscReal max_wss_change_Pa, mean_wss_change_Pa; /* |wall_shear_stress_change| over the baseline's wall points */
 } TwinfeComparison;
 /* baseline, step: results files (.vtu or .pvtu); out: the comparison .vtu; region: a label whose
    margin is measured (-1: none). Rank 0 only. */
 PETSC_INTERN PetscErrorCode TwinfeCompareResults_VTK(const char baseline[], const char step[], const char out[], PetscInt region,
                                                      TwinfeComparison *cmp);
+/* The pressure gradient (p(a) - p(b)) / |b - a| (Pa/mm) in a results file, probed at a and b. */
+PETSC_INTERN PetscErrorCode TwinfePressureGradient_VTK(const char results[], const PetscReal a[3], const PetscReal b[3],
+                                                       PetscReal *gradient);

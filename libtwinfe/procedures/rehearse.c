@@ -15,15 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 typedef struct {
-  TwinfeComparison cmp;
-  PetscInt         removed_voxels;
-  PetscReal        removed_voxels_mm3;
-  PetscBool        reused_mesh;
-  PetscReal        seconds;
-  PetscReal        tool_force_N;  /* the retractor's force magnitude at the last step (-1: no tool) */
-  char             regions[2048]; /* after an edit: -labels and -names of the regions left ("" when the baseline lists none) */
+  TwinfeComparison    cmp;
+  PetscInt            removed_voxels;
+  PetscReal           removed_voxels_mm3;
+  PetscBool           reused_mesh;
+  PetscReal           seconds;
+  PetscReal           tool_force_N;  /* the retractor's force magnitude at the last step (-1: no tool) */
+  char                regions[2048]; /* after an edit: -labels and -names of the regions left ("" when the baseline lists none) */
+  TwinfeVesselSection section;       /* stenosis, stent: where the vessel was edited */
+  PetscReal           gradient_baseline, gradient_step;            /* Pa/mm along the middle half of that segment */
+  PetscReal           pressure_drop_Pa, baseline_pressure_drop_Pa; /* flow: inlet to outlet, the largest over the outlets */
 } StepResult;
 
 typedef struct {
@@ -114,20 +118,30 @@ static PetscErrorCode FreeBaseline(Baseline *b)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode RegionLabel(const TwinfeScenario *s, const TwinfeStep *step, const Baseline *b, int32_t *label)
+/* The label of a region named in a step (name: one of -names, label_<n>, or the number; "" for
+   a vessel edit: the baseline's only region). */
+static PetscErrorCode RegionLabel(const TwinfeScenario *s, const TwinfeStep *step, const char name[], const Baseline *b,
+                                  int32_t *label)
 {
   char *end;
   long  n;
   PetscFunctionBegin;
+  if (!name[0]) {
+    PetscCheck(b->nlabels == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Scenario %s line %d: step %s: which vessel? The baseline has %s: give vessel: <region>", s->path, step->line,
+               step->name, b->nlabels ? "several regions" : "no labels: list");
+    *label = (int32_t)b->labels[0];
+    PetscFunctionReturn(0);
+  }
   for (PetscInt i = 0; i < b->nnames && i < b->nlabels; i++)
-    if (!strcmp(b->names[i], step->region)) {
+    if (!strcmp(b->names[i], name)) {
       *label = (int32_t)b->labels[i];
       PetscFunctionReturn(0);
     }
-  n = strtol(!strncmp(step->region, "label_", 6) ? step->region + 6 : step->region, &end, 10);
+  n = strtol(!strncmp(name, "label_", 6) ? name + 6 : name, &end, 10);
   PetscCheck(*end == 0 && n > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "Scenario %s line %d: step %s resects '%s', which is no region of the baseline (its names: -names, or label_<n>)",
-             s->path, step->line, step->name, step->region);
+             "Scenario %s line %d: step %s names '%s', which is no region of the baseline (its names: -names, or label_<n>)",
+             s->path, step->line, step->name, name);
   *label = (int32_t)n;
   PetscFunctionReturn(0);
 }
@@ -164,16 +178,43 @@ static PetscErrorCode EditOnRoot(TwinfeCase outer, const TwinfeScenario *s, cons
   char        file[TWINFE_NAME_LEN + 32], path[PETSC_MAX_PATH_LEN];
   PetscReal   voxel;
   PetscFunctionBegin;
-  *label = -1;
-  PetscCall(TwinfeImageRead(b->image, &image));
+  int32_t vessel = -1;
+  *label         = -1;
+  if (step->from[0]) { /* an earlier step's edited label map, already written */
+    snprintf(file, sizeof file, "%s_labels.nii.gz", step->from);
+    PetscCall(TwinfeCaseStagingPath_Private(outer, file, path));
+    PetscCall(TwinfeImageRead(path, &image));
+  } else
+    PetscCall(TwinfeImageRead(b->image, &image));
   PetscCall(TwinfeImageGetVoxelVolume(image, &voxel));
-  if (step->edit == TWINFE_EDIT_RESECT) {
-    PetscCall(RegionLabel(s, step, b, label));
+  if (step->edit == TWINFE_EDIT_STENOSIS || step->edit == TWINFE_EDIT_STENT || step->edit == TWINFE_EDIT_CLIP)
+    PetscCall(RegionLabel(s, step, step->vessel, b, &vessel));
+  switch (step->edit) {
+  case TWINFE_EDIT_RESECT:
+    PetscCall(RegionLabel(s, step, step->region, b, label));
     PetscCall(TwinfeImageResect(image, *label, step->margin_mm, &res->removed_voxels));
-  } else if (step->edit == TWINFE_EDIT_BALL)
+    break;
+  case TWINFE_EDIT_BALL:
     PetscCall(TwinfeImageEraseBall(image, step->ball, step->ball[3], &res->removed_voxels));
-  else
+    break;
+  case TWINFE_EDIT_PLANE:
     PetscCall(TwinfeImageErasePlaneSide(image, step->plane, step->plane + 3, step->margin_mm, &res->removed_voxels));
+    break;
+  case TWINFE_EDIT_STENOSIS:
+    PetscCall(
+        TwinfeImageNarrowVessel(image, vessel, step->at, step->percent, step->length_mm, &res->section, &res->removed_voxels));
+    break;
+  case TWINFE_EDIT_STENT: /* voxels added: counted negative */
+    PetscCall(
+        TwinfeImageWidenVessel(image, vessel, step->at, step->diameter_mm, step->length_mm, &res->section, &res->removed_voxels));
+    res->removed_voxels = -res->removed_voxels;
+    break;
+  case TWINFE_EDIT_CLIP:
+    PetscCall(TwinfeImageClipVessel(image, vessel, step->plane, step->plane + 3, &res->removed_voxels));
+    break;
+  default:
+    break;
+  }
   res->removed_voxels_mm3 = res->removed_voxels * voxel;
   PetscCall(RegionsLeft(image, b, res->regions, sizeof res->regions));
   snprintf(file, sizeof file, "%s_labels.nii.gz", step->name);
@@ -241,6 +282,123 @@ static PetscErrorCode ToolForce(const char folder[], PetscReal *force)
   PetscFunctionReturn(0);
 }
 
+/* A cap's numbers from a flow case's report.json. */
+typedef struct {
+  char      role[16];
+  PetscReal outflow, pressure, centre[3];
+} Cap;
+
+static PetscInt ReadCaps(json_t *doc, Cap caps[], PetscInt max)
+{
+  json_t     *all = json_object_get(json_object_get(doc, "flow"), "caps"), *cap;
+  const char *key;
+  PetscInt    n = 0;
+  json_object_foreach(all, key, cap)
+  {
+    json_t     *centre = json_object_get(cap, "center_lps_mm");
+    const char *role   = json_string_value(json_object_get(cap, "role"));
+    if (n == max) break;
+    snprintf(caps[n].role, sizeof caps[n].role, "%s", role ? role : "");
+    caps[n].outflow  = json_number_value(json_object_get(cap, "outflow_mm3_per_s"));
+    caps[n].pressure = json_number_value(json_object_get(cap, "mean_pressure_Pa"));
+    for (int d = 0; d < 3; d++)
+      caps[n].centre[d] = json_number_value(json_array_get(centre, (size_t)d));
+    n++;
+  }
+  return n;
+}
+
+static PetscReal InletPressure(const Cap caps[], PetscInt n)
+{
+  for (PetscInt i = 0; i < n; i++)
+    if (!strcmp(caps[i].role, "inlet")) return caps[i].pressure;
+  return 0;
+}
+
+/* The baseline's cap nearest c (within 5 mm), or -1: a clip may take an outlet away. */
+static PetscInt MatchCap(const Cap caps[], PetscInt n, const Cap *c)
+{
+  PetscInt  best = -1;
+  PetscReal d2   = 25;
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscReal e = (caps[i].centre[0] - c->centre[0]) * (caps[i].centre[0] - c->centre[0]) +
+                        (caps[i].centre[1] - c->centre[1]) * (caps[i].centre[1] - c->centre[1]) +
+                        (caps[i].centre[2] - c->centre[2]) * (caps[i].centre[2] - c->centre[2]);
+    if (e < d2) d2 = e, best = i;
+  }
+  return best;
+}
+
+static PetscReal OutletFlow(const Cap caps[], PetscInt n)
+{
+  PetscReal total = 0;
+  for (PetscInt i = 0; i < n; i++)
+    total += strcmp(caps[i].role, "inlet") ? caps[i].outflow : 0;
+  return total;
+}
+
+/* Per outlet of the step: its flow and share, its mean pressure, the drop from the inlet and the
+   distal / proximal pressure ratio (FFR where the pressures are absolute: with -outlet_rcr),
+   beside the baseline's at the same outlet. */
+static PetscErrorCode FlowMetricsOnRoot(TwinfeCase outer, const TwinfeStep *step, StepResult *res)
+{
+  char      path[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 16], key[256];
+  json_t   *base, *mine;
+  Cap       bc[64], sc[64];
+  PetscInt  nb, ns;
+  PetscReal pin, bpin, total, btotal;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "baseline/report.json", path));
+  base = json_load_file(path, 0, NULL);
+  snprintf(file, sizeof file, "%s/report.json", step->name);
+  PetscCall(TwinfeCaseStagingPath_Private(outer, file, path));
+  mine = json_load_file(path, 0, NULL);
+  nb   = base ? ReadCaps(base, bc, 64) : 0;
+  ns   = mine ? ReadCaps(mine, sc, 64) : 0;
+  if (base) json_decref(base);
+  if (mine) json_decref(mine);
+  if (!nb || !ns) PetscFunctionReturn(0); /* not a flow case */
+  pin = InletPressure(sc, ns), bpin = InletPressure(bc, nb), total = OutletFlow(sc, ns), btotal = OutletFlow(bc, nb);
+  for (PetscInt i = 0; i < ns; i++) {
+    const PetscInt m = MatchCap(bc, nb, &sc[i]);
+    if (!strcmp(sc[i].role, "inlet")) continue;
+#define CAP_KEY(member) (snprintf(key, sizeof key, "rehearse.steps.%s.flow.outlet%d.%s", step->name, (int)i + 1, member), key)
+    PetscCall(TwinfeReportSetRealArray(outer->report, CAP_KEY("center_lps_mm"), 3, sc[i].centre));
+    PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("flow_ml_per_s"), sc[i].outflow / 1000));
+    PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("share"), total > 0 ? sc[i].outflow / total : 0));
+    PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("mean_pressure_Pa"), sc[i].pressure));
+    PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("pressure_drop_Pa"), pin - sc[i].pressure));
+    PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("distal_proximal_ratio"), pin != 0 ? sc[i].pressure / pin : 0));
+    res->pressure_drop_Pa = PetscMax(res->pressure_drop_Pa, pin - sc[i].pressure);
+    if (m >= 0) {
+      PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("baseline_flow_ml_per_s"), bc[m].outflow / 1000));
+      PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("baseline_share"), btotal > 0 ? bc[m].outflow / btotal : 0));
+      PetscCall(TwinfeReportSetReal(outer->report, CAP_KEY("baseline_pressure_drop_Pa"), bpin - bc[m].pressure));
+      PetscCall(
+          TwinfeReportSetReal(outer->report, CAP_KEY("baseline_distal_proximal_ratio"), bpin != 0 ? bc[m].pressure / bpin : 0));
+      res->baseline_pressure_drop_Pa = PetscMax(res->baseline_pressure_drop_Pa, bpin - bc[m].pressure);
+    }
+#undef CAP_KEY
+  }
+  PetscFunctionReturn(0);
+}
+
+/* The pressure gradient along the middle half of an edited vessel segment, in the baseline and
+   the step: Poiseuille's law holds there, away from the segment's ends. */
+static PetscErrorCode SegmentGradientOnRoot(const char base[], const char mine[], const TwinfeStep *step, StepResult *res)
+{
+  PetscReal a[3], b[3];
+  PetscFunctionBegin;
+  if (step->edit != TWINFE_EDIT_STENOSIS && step->edit != TWINFE_EDIT_STENT) PetscFunctionReturn(0);
+  for (int d = 0; d < 3; d++) {
+    a[d] = res->section.centre[d] - 0.25 * step->length_mm * res->section.axis[d];
+    b[d] = res->section.centre[d] + 0.25 * step->length_mm * res->section.axis[d];
+  }
+  PetscCall(TwinfePressureGradient_VTK(base, a, b, &res->gradient_baseline));
+  PetscCall(TwinfePressureGradient_VTK(mine, a, b, &res->gradient_step));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CompareOnRoot(TwinfeCase outer, const TwinfeStep *step, int32_t label, StepResult *res)
 {
   char base_dir[PETSC_MAX_PATH_LEN], step_dir[PETSC_MAX_PATH_LEN], base[PETSC_MAX_PATH_LEN], mine[PETSC_MAX_PATH_LEN];
@@ -255,6 +413,8 @@ static PetscErrorCode CompareOnRoot(TwinfeCase outer, const TwinfeStep *step, in
   PetscCall(TwinfeCompareResults_VTK(base, mine, out, label, &res->cmp));
   PetscCall(TwinfeCaseAddOutput(outer, file));
   PetscCall(ToolForce(step_dir, &res->tool_force_N));
+  PetscCall(SegmentGradientOnRoot(base, mine, step, res));
+  PetscCall(FlowMetricsOnRoot(outer, step, res));
   PetscFunctionReturn(0);
 }
 
@@ -263,11 +423,7 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
   char key[256];
   PetscFunctionBegin;
 #define STEP_KEY(member) (snprintf(key, sizeof key, "rehearse.steps.%s.%s", step->name, member), key)
-  PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("edit"),
-                                  step->edit == TWINFE_EDIT_RESECT  ? "resect"
-                                  : step->edit == TWINFE_EDIT_BALL  ? "erase_ball"
-                                  : step->edit == TWINFE_EDIT_PLANE ? "cut_plane"
-                                                                    : "none"));
+  PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("edit"), TwinfeEditName(step->edit)));
   PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("set"), step->set));
   PetscCall(TwinfeReportSetBool(outer->report, STEP_KEY("reused_baseline_mesh"), res->reused_mesh));
   PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("seconds"), res->seconds));
@@ -286,6 +442,21 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("margin_mm"), res->cmp.margin_mm));
   }
   if (res->tool_force_N >= 0) PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("tool_force_N"), res->tool_force_N));
+  if (step->edit == TWINFE_EDIT_STENOSIS || step->edit == TWINFE_EDIT_STENT) {
+    PetscCall(TwinfeReportSetRealArray(outer->report, STEP_KEY("segment.center_lps_mm"), 3, res->section.centre));
+    PetscCall(TwinfeReportSetRealArray(outer->report, STEP_KEY("segment.axis"), 3, res->section.axis));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("segment.radius_before_mm"), res->section.radius_mm));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("segment.length_mm"), step->length_mm));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("segment.pressure_gradient_Pa_per_mm"), res->gradient_step));
+    PetscCall(
+        TwinfeReportSetReal(outer->report, STEP_KEY("segment.baseline_pressure_gradient_Pa_per_mm"), res->gradient_baseline));
+  }
+  if (res->baseline_pressure_drop_Pa != 0 || res->pressure_drop_Pa != 0) {
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("pressure_drop_Pa"), res->pressure_drop_Pa));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("baseline_pressure_drop_Pa"), res->baseline_pressure_drop_Pa));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_wss_change_Pa"), res->cmp.max_wss_change_Pa));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("mean_wss_change_Pa"), res->cmp.mean_wss_change_Pa));
+  }
 #undef STEP_KEY
   PetscFunctionReturn(0);
 }
@@ -309,18 +480,14 @@ static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScen
   PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.csv", path));
   PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
   fprintf(f, "step,edit,reused_baseline_mesh,seconds,removed_volume_mm3,margin_mm,max_displacement_mm,max_displacement_change_mm,"
-             "tool_force_N\n");
+             "tool_force_N,pressure_drop_Pa,baseline_pressure_drop_Pa,mean_wss_change_Pa\n");
   for (PetscInt k = 0; k < s->nsteps; k++) {
     const TwinfeStep *st = &s->steps[k];
     const StepResult *r  = &res[k];
-    fprintf(f, "%s,%s,%d,%.3f,%.6g,%.6g,%.9g,%.9g,%.9g\n", st->name,
-            st->edit == TWINFE_EDIT_RESECT  ? "resect"
-            : st->edit == TWINFE_EDIT_BALL  ? "erase_ball"
-            : st->edit == TWINFE_EDIT_PLANE ? "cut_plane"
-                                            : "none",
-            (int)r->reused_mesh, (double)r->seconds, (double)(r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3),
-            (double)r->cmp.margin_mm, (double)r->cmp.max_displacement_mm, (double)r->cmp.max_displacement_change_mm,
-            (double)r->tool_force_N);
+    fprintf(f, "%s,%s,%d,%.3f,%.6g,%.6g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", st->name, TwinfeEditName(st->edit), (int)r->reused_mesh,
+            (double)r->seconds, (double)(r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3), (double)r->cmp.margin_mm,
+            (double)r->cmp.max_displacement_mm, (double)r->cmp.max_displacement_change_mm, (double)r->tool_force_N,
+            (double)r->pressure_drop_Pa, (double)r->baseline_pressure_drop_Pa, (double)r->cmp.mean_wss_change_Pa);
   }
   PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
   PetscCall(TwinfeCaseAddOutput(outer, "rehearse.csv"));

@@ -12,7 +12,19 @@
  *       erase_ball: 10,20,30,5       # centre (LPS mm) and radius
  *     - name: cut
  *       cut_plane: 0,0,40,0,0,1      # point and normal (towards what goes); margin_mm behind it
+ *     - name: stenosis50
+ *       stenosis: 0,0,30             # a point in the vessel
+ *       percent: 50                  # of its diameter, uniformly
+ *       length_mm: 15
+ *     - name: stented
+ *       from: stenosis50             # edit that step's label map, not the baseline's
+ *       stent: 0,0,30
+ *       diameter_mm: 6
+ *       length_mm: 15
+ *     - name: clipped
+ *       clip: 0,10,40,0,1,0          # a point on the vessel and the normal towards what is occluded
  *
+ * (stenosis, stent and clip take vessel: <region> when the case has more than one region.)
  * Every key is checked; numbers are given as "a,b,c" or a YAML list.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _POSIX_C_SOURCE 200809L
@@ -123,9 +135,26 @@ static PetscErrorCode ReadStepKey(const TwinfeScenario *s, yaml_document_t *doc,
   } else if (!strcmp(key, "cut_plane")) {
     PetscCall(SetEdit(s, step, value, TWINFE_EDIT_PLANE));
     PetscCall(ReadReals(s, doc, value, key, 6, step->plane));
+  } else if (!strcmp(key, "stenosis") || !strcmp(key, "stent")) {
+    PetscCall(SetEdit(s, step, value, !strcmp(key, "stent") ? TWINFE_EDIT_STENT : TWINFE_EDIT_STENOSIS));
+    PetscCall(ReadReals(s, doc, value, key, 3, step->at));
+  } else if (!strcmp(key, "clip")) {
+    PetscCall(SetEdit(s, step, value, TWINFE_EDIT_CLIP));
+    PetscCall(ReadReals(s, doc, value, key, 6, step->plane));
+  } else if (!strcmp(key, "percent"))
+    PetscCall(ReadReal(s, value, key, &step->percent));
+  else if (!strcmp(key, "length_mm"))
+    PetscCall(ReadReal(s, value, key, &step->length_mm));
+  else if (!strcmp(key, "diameter_mm"))
+    PetscCall(ReadReal(s, value, key, &step->diameter_mm));
+  else if (!strcmp(key, "vessel") || !strcmp(key, "from")) {
+    PetscCheck(Scalar(value), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Scenario %s line %d: %s takes a name", s->path, Line(value),
+               key);
+    PetscCall(PetscStrncpy(!strcmp(key, "from") ? step->from : step->vessel, Scalar(value), sizeof step->vessel));
   } else
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-            "Scenario %s line %d: a step has no key '%s'; a step's keys are name, set, resect, margin_mm, erase_ball, cut_plane",
+            "Scenario %s line %d: a step has no key '%s'; a step's keys are name, set, from, resect, margin_mm, erase_ball, "
+            "cut_plane, stenosis, stent, clip, vessel, percent, length_mm, diameter_mm",
             s->path, Line(value), key);
   PetscFunctionReturn(0);
 }
@@ -148,6 +177,48 @@ static PetscErrorCode CheckName(const TwinfeScenario *s, const TwinfeStep *step,
   PetscFunctionReturn(0);
 }
 
+/* The keys an edit needs, and none it does not take. */
+static PetscErrorCode CheckVesselKeys(const TwinfeScenario *s, const TwinfeStep *step, PetscInt k)
+{
+  const PetscBool narrow = step->edit == TWINFE_EDIT_STENOSIS, stent = step->edit == TWINFE_EDIT_STENT;
+  const PetscBool vessel = narrow || stent || step->edit == TWINFE_EDIT_CLIP;
+  PetscFunctionBegin;
+  PetscCheck(
+      !narrow || (step->percent > 0 && step->percent < 100 && step->length_mm > 0), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+      "Scenario %s line %d: the stenosis of step %s needs percent (of the diameter, between 0 and 100) and length_mm (> 0)",
+      s->path, step->line, step->name);
+  PetscCheck(!stent || (step->diameter_mm > 0 && step->length_mm > 0), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: the stent of step %s needs diameter_mm and length_mm (> 0)", s->path, step->line, step->name);
+  PetscCheck(narrow || step->percent == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: percent belongs to a stenosis, and step %s has none", s->path, step->line, step->name);
+  PetscCheck(stent || step->diameter_mm == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: diameter_mm belongs to a stent, and step %s has none", s->path, step->line, step->name);
+  PetscCheck(narrow || stent || step->length_mm == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: length_mm belongs to a stenosis or a stent, and step %s has neither", s->path, step->line,
+             step->name);
+  PetscCheck(vessel || !step->vessel[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: vessel belongs to a stenosis, stent or clip, and step %s has none", s->path, step->line,
+             step->name);
+  if (step->from[0]) {
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt j = 0; j < k; j++)
+      found = found || (!strcmp(s->steps[j].name, step->from) && s->steps[j].edit != TWINFE_EDIT_NONE);
+    PetscCheck(found, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Scenario %s line %d: step %s starts from '%s', which is no earlier step with an edit of the label map", s->path,
+               step->line, step->name, step->from);
+    PetscCheck(step->edit != TWINFE_EDIT_NONE, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "Scenario %s line %d: step %s starts from %s but makes no edit of its own: give it one (or use set: on %s)",
+               s->path, step->line, step->name, step->from, step->from);
+  }
+  PetscFunctionReturn(0);
+}
+
+const char *TwinfeEditName(TwinfeEditKind kind)
+{
+  static const char *names[] = {"none", "resect", "erase_ball", "cut_plane", "stenosis", "stent", "clip"};
+  return names[kind];
+}
+
 static PetscErrorCode ReadStep(TwinfeScenario *s, yaml_document_t *doc, yaml_node_t *node, PetscInt k)
 {
   TwinfeStep *step         = &s->steps[k];
@@ -163,6 +234,7 @@ static PetscErrorCode ReadStep(TwinfeScenario *s, yaml_document_t *doc, yaml_nod
     PetscCall(ReadStepKey(s, doc, step, key, yaml_document_get_node(doc, pair->value), &margin_given));
   }
   PetscCall(CheckName(s, step, k));
+  PetscCall(CheckVesselKeys(s, step, k));
   PetscCheck(!margin_given || step->edit == TWINFE_EDIT_RESECT || step->edit == TWINFE_EDIT_PLANE, PETSC_COMM_SELF,
              PETSC_ERR_ARG_WRONG, "Scenario %s line %d: margin_mm belongs to resect or cut_plane, and step %s has neither",
              s->path, step->line, step->name);
