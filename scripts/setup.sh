@@ -8,6 +8,7 @@ packages=(
   petsc-dev libmetis-dev libvtk9-dev libgmsh-dev libyaml-dev libjansson-dev zlib1g-dev libdeflate-dev check
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev lib3mf-dev
   python3-vtk9 python3-numpy python3-nibabel python3-scipy python3-h5py admesh prusa-slicer time
+  xvfb xauth # twinfe rehearse's pictures: VTK renders only on an X display; Xvfb is one without a screen
 )
 
 missing=()

@@ -24,8 +24,8 @@ typedef struct {
   char           region[TWINFE_NAME_LEN]; /* resect */
   PetscReal      margin_mm;               /* resect, plane */
   PetscReal      ball[4];                 /* centre (LPS mm), radius */
-  PetscReal      plane[6]; /* cut_plane, clip: point, normal (towards what goes) */
-  PetscReal      at[3];    /* stenosis, stent: a point in the vessel (LPS mm) */
+  PetscReal      plane[6];                /* cut_plane, clip: point, normal (towards what goes) */
+  PetscReal      at[3];                   /* stenosis, stent: a point in the vessel (LPS mm) */
   PetscReal      percent, length_mm, diameter_mm;
   char           vessel[TWINFE_NAME_LEN]; /* stenosis, stent, clip: the vessel's region ("": the only region) */
   char           from[TWINFE_NAME_LEN];   /* start from this earlier step's edited label map ("": the baseline's) */
@@ -48,7 +48,7 @@ typedef struct {
   PetscReal max_displacement_change_mm; /* largest |step - baseline| on the baseline points inside the step's mesh */
   PetscReal baseline_volume_mm3, step_volume_mm3;
   PetscReal margin_mm; /* resection: least distance from the region's baseline surface to the step's boundary (-1: not asked) */
-  PetscInt  points_outside; /* baseline points outside the step's mesh (removed tissue) */
+  PetscInt  points_outside;                        /* baseline points outside the step's mesh (removed tissue) */
   PetscReal max_wss_change_Pa, mean_wss_change_Pa; /* |wall_shear_stress_change| over the baseline's wall points */
 } TwinfeComparison;
 /* baseline, step: results files (.vtu or .pvtu); out: the comparison .vtu; region: a label whose
@@ -58,3 +58,10 @@ PETSC_INTERN PetscErrorCode TwinfeCompareResults_VTK(const char baseline[], cons
 /* The pressure gradient (p(a) - p(b)) / |b - a| (Pa/mm) in a results file, probed at a and b. */
 PETSC_INTERN PetscErrorCode TwinfePressureGradient_VTK(const char results[], const PetscReal a[3], const PetscReal b[3],
                                                        PetscReal *gradient);
+
+/* pictures_vtk.cxx: prefix_baseline.png, prefix_step.png and prefix_change.png, the outer surface
+   from the front coloured by the magnitude of the first of wall_shear_stress, displacement and
+   velocity the results hold (its name into field; "" and no picture when none). Needs an X
+   display (DISPLAY; xvfb-run on a server). Rank 0. */
+PETSC_INTERN PetscErrorCode TwinfeRenderPictures_VTK(const char comparison[], const char step[], const char name[],
+                                                     const char prefix[], char field[64]);

@@ -28,6 +28,7 @@ typedef struct {
   TwinfeVesselSection section;       /* stenosis, stent: where the vessel was edited */
   PetscReal           gradient_baseline, gradient_step;            /* Pa/mm along the middle half of that segment */
   PetscReal           pressure_drop_Pa, baseline_pressure_drop_Pa; /* flow: inlet to outlet, the largest over the outlets */
+  char                picture_field[64];                           /* the field the pictures show ("": none drawn) */
 } StepResult;
 
 typedef struct {
@@ -399,6 +400,25 @@ static PetscErrorCode SegmentGradientOnRoot(const char base[], const char mine[]
   PetscFunctionReturn(0);
 }
 
+/* The step's three pictures, when there is a display to draw them on. */
+static PetscErrorCode PicturesOnRoot(TwinfeCase outer, const TwinfeStep *step, const char comparison[], const char results[],
+                                     StepResult *res)
+{
+  const char *display = getenv("DISPLAY");
+  char        prefix[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
+  const char *kinds[] = {"baseline", "step", "change"};
+  PetscFunctionBegin;
+  res->picture_field[0] = 0;
+  if (!display || !display[0]) PetscFunctionReturn(0);
+  PetscCall(TwinfeCaseStagingPath_Private(outer, step->name, prefix));
+  PetscCall(TwinfeRenderPictures_VTK(comparison, results, step->name, prefix, res->picture_field));
+  for (int k = 0; k < 3 && res->picture_field[0]; k++) {
+    snprintf(file, sizeof file, "%s_%s.png", step->name, kinds[k]);
+    PetscCall(TwinfeCaseAddOutput(outer, file));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode CompareOnRoot(TwinfeCase outer, const TwinfeStep *step, int32_t label, StepResult *res)
 {
   char base_dir[PETSC_MAX_PATH_LEN], step_dir[PETSC_MAX_PATH_LEN], base[PETSC_MAX_PATH_LEN], mine[PETSC_MAX_PATH_LEN];
@@ -414,6 +434,7 @@ static PetscErrorCode CompareOnRoot(TwinfeCase outer, const TwinfeStep *step, in
   PetscCall(TwinfeCaseAddOutput(outer, file));
   PetscCall(ToolForce(step_dir, &res->tool_force_N));
   PetscCall(SegmentGradientOnRoot(base, mine, step, res));
+  PetscCall(PicturesOnRoot(outer, step, out, mine, res));
   PetscCall(FlowMetricsOnRoot(outer, step, res));
   PetscFunctionReturn(0);
 }
@@ -491,6 +512,123 @@ static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScen
   }
   PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
   PetscCall(TwinfeCaseAddOutput(outer, "rehearse.csv"));
+  PetscFunctionReturn(0);
+}
+
+/* Text for HTML: &, < and > escaped. */
+static void Html(FILE *f, const char text[])
+{
+  for (const char *c = text; *c; c++)
+    fputs(*c == '&' ? "&amp;" : *c == '<' ? "&lt;" : *c == '>' ? "&gt;" : (char[]){*c, 0}, f);
+}
+
+/* A value or a dash when it does not apply (negative: no tool, no margin). */
+static void Cell(FILE *f, PetscReal value, const char format[], PetscBool applies)
+{
+  fputs("<td>", f);
+  if (applies)
+    fprintf(f, format, (double)value);
+  else
+    fputs("&ndash;", f);
+  fputs("</td>", f);
+}
+
+static void StepSentence(FILE *f, const TwinfeStep *st, const StepResult *r)
+{
+  const PetscReal removed = r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3;
+  switch (st->edit) {
+  case TWINFE_EDIT_RESECT:
+    fprintf(f, "Resection of %s with a %.1f mm margin: %.0f mm&sup3; of tissue removed", st->region, (double)st->margin_mm,
+            (double)removed);
+    if (r->cmp.margin_mm >= 0)
+      fprintf(f, "; the margin achieved, from the tumour's surface to the cut, is %.1f mm", (double)r->cmp.margin_mm);
+    else
+      fputs("; the void is enclosed by tissue and was filled: no margin is measured", f);
+    break;
+  case TWINFE_EDIT_STENOSIS:
+    fprintf(f, "Stenosis of %.0f%% of the diameter over %.0f mm", (double)st->percent, (double)st->length_mm);
+    break;
+  case TWINFE_EDIT_STENT:
+    fprintf(f, "Stent of %.1f mm over %.0f mm", (double)st->diameter_mm, (double)st->length_mm);
+    break;
+  case TWINFE_EDIT_CLIP:
+    fprintf(f, "Clip: %.0f mm&sup3; of vessel occluded", (double)removed);
+    break;
+  case TWINFE_EDIT_BALL:
+  case TWINFE_EDIT_PLANE:
+    fprintf(f, "%.0f mm&sup3; of tissue removed", (double)removed);
+    break;
+  default:
+    fputs(st->set[0] ? "Loads or settings changed" : "Nothing changed (a check: it reproduces the baseline)", f);
+  }
+  if (r->tool_force_N >= 0) fprintf(f, "; the retractor holds the tissue with %.3f N", (double)r->tool_force_N);
+  if (r->baseline_pressure_drop_Pa > 0)
+    fprintf(f, "; the largest pressure drop from the inlet goes from %.2f to %.2f Pa", (double)r->baseline_pressure_drop_Pa,
+            (double)r->pressure_drop_Pa);
+  fprintf(f, "; the tissue moves up to %.2f mm, %.2f mm more or less than in the baseline.", (double)r->cmp.max_displacement_mm,
+          (double)r->cmp.max_displacement_change_mm);
+}
+
+/* report.html: one page a surgeon reads without ParaView: the headline numbers per step, a
+   sentence each, and the pictures when they were drawn. */
+static PetscErrorCode WriteReportHtmlOnRoot(TwinfeCase outer, const TwinfeScenario *s, const StepResult res[])
+{
+  char  path[PETSC_MAX_PATH_LEN];
+  FILE *f;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(outer, "report.html", path));
+  PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
+  fputs(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Rehearsal</title>\n<style>body{font-family:sans-serif;"
+      "max-width:1150px;margin:1em auto;color:#222} table{border-collapse:collapse} th,td{border:1px solid #aaa;padding:3px 8px}"
+      " td{text-align:right} td:first-child,td:nth-child(2){text-align:left} img{width:32%;border:1px solid #ddd}</style>"
+      "</head><body>\n<h1>Rehearsal</h1>\n<p>Baseline: ",
+      f);
+  Html(f, s->baseline);
+  fputs("<br>Scenario: ", f);
+  Html(f, s->path);
+  fprintf(f,
+          "<br>%d step%s, each compared with the baseline on the baseline's mesh. The fields are in rehearse.pvd "
+          "(ParaView); the numbers in rehearse.csv and report.json.</p>\n<table>\n<tr><th>Step</th><th>Edit</th>"
+          "<th>Removed volume, mm&sup3;</th><th>Margin, mm</th><th>Largest displacement, mm</th><th>Largest change, mm</th>"
+          "<th>Retractor force, N</th><th>Pressure drop, Pa (baseline)</th><th>Mean WSS change, Pa</th></tr>\n",
+          (int)s->nsteps, s->nsteps == 1 ? "" : "s");
+  for (PetscInt k = 0; k < s->nsteps; k++) {
+    const StepResult *r = &res[k];
+    fprintf(f, "<tr><td>%s</td><td>%s</td>", s->steps[k].name, TwinfeEditName(s->steps[k].edit));
+    Cell(f, r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3, "%.0f", PETSC_TRUE);
+    Cell(f, r->cmp.margin_mm, "%.2f", r->cmp.margin_mm >= 0);
+    Cell(f, r->cmp.max_displacement_mm, "%.3f", PETSC_TRUE);
+    Cell(f, r->cmp.max_displacement_change_mm, "%.3f", PETSC_TRUE);
+    Cell(f, r->tool_force_N, "%.4f", r->tool_force_N >= 0);
+    fputs("<td>", f);
+    if (r->baseline_pressure_drop_Pa > 0)
+      fprintf(f, "%.2f (%.2f)", (double)r->pressure_drop_Pa, (double)r->baseline_pressure_drop_Pa);
+    else
+      fputs("&ndash;", f);
+    fputs("</td>", f);
+    Cell(f, r->cmp.mean_wss_change_Pa, "%.4f", r->baseline_pressure_drop_Pa > 0);
+    fputs("</tr>\n", f);
+  }
+  fputs("</table>\n", f);
+  for (PetscInt k = 0; k < s->nsteps; k++) {
+    const char *name = s->steps[k].name;
+    fprintf(f, "<h2>%s</h2>\n<p>", name);
+    StepSentence(f, &s->steps[k], &res[k]);
+    fputs("</p>\n", f);
+    if (res[k].picture_field[0])
+      fprintf(f,
+              "<p>%s: the baseline, the step, and the change.</p>\n<p><img src=\"%s_baseline.png\" alt=\"baseline\"> "
+              "<img src=\"%s_step.png\" alt=\"%s\"> <img src=\"%s_change.png\" alt=\"change\"></p>\n",
+              res[k].picture_field, name, name, name, name);
+    else
+      fputs("<p>No pictures: they are drawn when twinfe runs with a display (on a server: xvfb-run -a -s \"-screen 0 "
+            "1280x1024x24\" twinfe rehearse ...).</p>\n",
+            f);
+  }
+  fputs("</body></html>\n", f);
+  PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
+  PetscCall(TwinfeCaseAddOutput(outer, "report.html"));
   PetscFunctionReturn(0);
 }
 
@@ -594,6 +732,7 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
     if (!ierr && outer->rank == 0) ierr = RecordStep(outer, &s->steps[k], &res[k]);
   }
   if (!ierr && outer->rank == 0) ierr = WriteSummaryFilesOnRoot(outer, s, res);
+  if (!ierr && outer->rank == 0) ierr = WriteReportHtmlOnRoot(outer, s, res);
   if (!ierr) ierr = TwinfeCaseFinish(outer);
   if (!ierr)
     ierr = PetscPrintf(comm, "outputs   %s/ (rehearse.pvd, rehearse.csv, report.json, baseline/ and a folder per step)\n",

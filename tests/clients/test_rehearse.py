@@ -20,6 +20,9 @@
     within 2%;
   - clipping the smaller daughter of the bundled bifurcation (Stokes): its outlet is gone and the
     other carries all the flow (share 1 to 1e-6, from 0.70);
+  - under Xvfb each step has three pictures (baseline, step, change) with the surface drawn in
+    colour, and report.html a row and the pictures per step; without a display report.html
+    says why it has none;
   - bad scenarios fail before the baseline runs (no "rehearse  baseline" line), leave nothing,
     and name what is wrong: an unknown step key, a region the baseline lacks, a ball that holds
     no tissue, a plane beside the anatomy, an option with a typo.
@@ -32,6 +35,7 @@ import sys
 import nibabel
 import numpy as np
 import vtk
+from vtk.util import numpy_support
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "common"))
 import twinfe_cli as tc  # noqa: E402
@@ -54,7 +58,9 @@ def loads(ck, args):
     scenario = os.path.join(args.work_dir, "loads.yaml")
     write(scenario, f"baseline: {organ}\nsteps:\n{steps}")
     out = os.path.join(args.work_dir, "loads")
-    code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out, "-mesh_size", "6"])
+    # under Xvfb (scripts/setup.sh installs it): VTK draws the pictures only on an X display
+    code, stdout, _ = tc.run(["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", args.app, "rehearse", scenario, "-o", out,
+                              "-mesh_size", "6"])
     ck.check(code == 0, "rehearsal of the organ phantom's loads failed")
     if code:
         return
@@ -77,8 +83,30 @@ def loads(ck, args):
         rows = list(csv.DictReader(f))
     ck.check([r["step"] for r in rows] == ["unchanged"] + [f"lift_{d}" for d in LIFTS], "rehearse.csv's steps")
     ck.check(all(os.path.exists(os.path.join(out, f"{r['step']}_comparison.vtu")) for r in rows), "a comparison is missing")
+    pictures(ck, out, ["unchanged"] + [f"lift_{d}" for d in LIFTS])
     print(f"loads: unchanged step differs by {same['max_displacement_change_mm']:.3g} mm; tool force along the lift "
           f"{', '.join(f'{x:.5f}' for x in forces)} N, R^2 = {r2:.9f}")
+
+
+def pictures(ck, out, steps):
+    """Three PNG files per step, each with some pixels coloured (not a blank window), and
+    report.html with a row and the three pictures per step."""
+    with open(os.path.join(out, "report.html")) as f:
+        html = f.read()
+    for step in steps:
+        for kind in ("baseline", "step", "change"):
+            path = os.path.join(out, f"{step}_{kind}.png")
+            ck.check(os.path.exists(path), f"no {path}")
+            if not os.path.exists(path):
+                continue
+            reader = vtk.vtkPNGReader()
+            reader.SetFileName(path)
+            reader.Update()
+            rgb = numpy_support.vtk_to_numpy(reader.GetOutput().GetPointData().GetScalars())[:, :3].astype(int)
+            coloured = np.count_nonzero(rgb.max(axis=1) - rgb.min(axis=1) > 60)  # saturated: the surface, not grey or white
+            ck.check(coloured > 5000, f"{path}: only {coloured} coloured pixels")
+            ck.check(f'src="{step}_{kind}.png"' in html, f"report.html does not show {step}_{kind}.png")
+        ck.check(f"<tr><td>{step}</td>" in html, f"report.html has no row for {step}")
 
 
 def resection_phantom(path):
@@ -115,6 +143,10 @@ def resection(ck, args):
         return
     step = tc.report(out)["rehearse"]["steps"]["resect"]
     removed, voxels = step["removed_mesh_volume_mm3"], step["removed_voxel_volume_mm3"]
+    with open(os.path.join(out, "report.html")) as f:
+        html = f.read()
+    if not os.environ.get("DISPLAY"):
+        ck.check("No pictures" in html, "report.html does not say why it has no pictures (no display)")
     ck.check(abs(removed / voxels - 1) < 0.01, f"resection: the mesh lost {removed:.1f} mm^3, the edit removed {voxels:.1f}")
     tumour, organ = stl(os.path.join(out, "baseline", "tumor.stl")), stl(os.path.join(out, "resect", "organ.stl"))
     distance = vtk.vtkImplicitPolyDataDistance()
