@@ -34,6 +34,10 @@
 #include <cstring>
 #include <string>
 
+/* A point of the step's boundary this far from the baseline's is on the cut: the untouched
+   surface moves less between the two meshes (remeshing and smoothing: under 0.3 voxel). */
+#define TWINFE_CUT_SURFACE_MM 1.0
+
 namespace {
 vtkSmartPointer<vtkUnstructuredGrid> Read(const char path[])
 {
@@ -71,6 +75,25 @@ double Norm(vtkDataArray *a, vtkIdType i)
   return std::sqrt(s);
 }
 
+/* Distances to the nearest point of a surface's triangles (VTK's static cell locator). */
+struct Nearest {
+  vtkNew<vtkStaticCellLocator> locator;
+  vtkNew<vtkGenericCell>       cell;
+  explicit Nearest(vtkPolyData *surface)
+  {
+    locator->SetDataSet(surface);
+    locator->BuildLocator();
+  }
+  double Distance(const double x[3])
+  {
+    double    y[3], d2;
+    vtkIdType cid;
+    int       sub;
+    locator->FindClosestPoint(x, y, cell, cid, sub, d2);
+    return std::sqrt(d2);
+  }
+};
+
 /* The least distance from the baseline surface of cells of region to the step's boundary. */
 double Margin(vtkUnstructuredGrid *baseline, vtkUnstructuredGrid *step, PetscInt region)
 {
@@ -87,20 +110,36 @@ double Margin(vtkUnstructuredGrid *baseline, vtkUnstructuredGrid *step, PetscInt
   step_surface->Update();
   vtkPolyData *from = region_surface->GetOutput(), *to = step_surface->GetOutput();
   if (from->GetNumberOfPoints() == 0 || to->GetNumberOfCells() == 0) return -1;
-  vtkNew<vtkStaticCellLocator> locator;
-  locator->SetDataSet(to);
-  locator->BuildLocator();
-  vtkNew<vtkGenericCell> cell;
-  double                 least = -1;
+  Nearest nearest(to);
+  double  least = -1;
   for (vtkIdType i = 0; i < from->GetNumberOfPoints(); i++) {
-    double    x[3], y[3], d2;
-    vtkIdType cid;
-    int       sub;
-    from->GetPoint(i, x);
-    locator->FindClosestPoint(x, y, cell, cid, sub, d2);
-    if (least < 0 || std::sqrt(d2) < least) least = std::sqrt(d2);
+    const double d = nearest.Distance(from->GetPoint(i));
+    if (least < 0 || d < least) least = d;
   }
   return least;
+}
+
+/* The largest displacement of the step's boundary where it is new: its points farther than
+   tolerance from the baseline's boundary (the cut surface of a resection). -1 when there is none. */
+double CutSurfaceShift(vtkUnstructuredGrid *baseline, vtkUnstructuredGrid *step, double tolerance, PetscInt *npoints)
+{
+  vtkNew<vtkDataSetSurfaceFilter> before, after;
+  before->SetInputData(baseline);
+  before->Update();
+  after->SetInputData(step);
+  after->Update();
+  vtkPolyData  *old_surface = before->GetOutput(), *new_surface = after->GetOutput();
+  vtkDataArray *u = new_surface->GetPointData()->GetArray("displacement");
+  *npoints        = 0;
+  if (!u || old_surface->GetNumberOfCells() == 0) return -1;
+  Nearest nearest(old_surface);
+  double  shift = -1;
+  for (vtkIdType i = 0; i < new_surface->GetNumberOfPoints(); i++) {
+    if (nearest.Distance(new_surface->GetPoint(i)) <= tolerance) continue;
+    shift = std::fmax(shift, Norm(u, i));
+    ++*npoints;
+  }
+  return shift;
 }
 
 /* Beside each of the step's point fields found in the baseline too: <name>_baseline and
@@ -160,9 +199,10 @@ PetscErrorCode Compare(const char baseline_path[], const char step_path[], const
   if (vtkDataArray *u = step->GetPointData()->GetArray("displacement"))
     for (vtkIdType i = 0; i < u->GetNumberOfTuples(); i++)
       cmp->max_displacement_mm = std::fmax(cmp->max_displacement_mm, Norm(u, i));
-  cmp->baseline_volume_mm3 = Volume(baseline);
-  cmp->step_volume_mm3     = Volume(step);
-  cmp->margin_mm           = region >= 0 ? Margin(baseline, step, region) : -1;
+  cmp->baseline_volume_mm3  = Volume(baseline);
+  cmp->step_volume_mm3      = Volume(step);
+  cmp->margin_mm            = region >= 0 ? Margin(baseline, step, region) : -1;
+  cmp->cut_surface_shift_mm = region >= 0 ? CutSurfaceShift(baseline, step, TWINFE_CUT_SURFACE_MM, &cmp->cut_surface_points) : -1;
   vtkNew<vtkXMLUnstructuredGridWriter> writer;
   writer->SetFileName(out);
   writer->SetInputData(probed);

@@ -50,6 +50,8 @@ typedef struct {
   PetscReal margin_mm; /* resection: least distance from the region's baseline surface to the step's boundary (-1: not asked) */
   PetscInt  points_outside;                        /* baseline points outside the step's mesh (removed tissue) */
   PetscReal max_wss_change_Pa, mean_wss_change_Pa; /* |wall_shear_stress_change| over the baseline's wall points */
+  PetscReal cut_surface_shift_mm;                  /* resection: the largest displacement on the step's new boundary (-1: none) */
+  PetscInt  cut_surface_points;
 } TwinfeComparison;
 /* baseline, step: results files (.vtu or .pvtu); out: the comparison .vtu; region: a label whose
    margin is measured (-1: none). Rank 0 only. */

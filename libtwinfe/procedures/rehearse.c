@@ -83,6 +83,7 @@ typedef struct {
   PetscInt nlabels, labels[TWINFE_CASE_MAX_REGIONS];
   char    *names[TWINFE_CASE_MAX_REGIONS];
   PetscInt nnames;
+  PetscInt refine; /* -mesh_refine: each rank refines the mesh and snaps it to the segmented surface */
 } Baseline;
 
 static PetscErrorCode ReadBaseline(const Runner *r, const TwinfeScenario *s, TwinfeCase outer, Baseline *b)
@@ -99,6 +100,8 @@ static PetscErrorCode ReadBaseline(const Runner *r, const TwinfeScenario *s, Twi
   b->nlabels = TWINFE_CASE_MAX_REGIONS, b->nnames = TWINFE_CASE_MAX_REGIONS;
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-labels", b->labels, &b->nlabels, NULL));
   PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", b->names, &b->nnames, NULL));
+  b->refine = 0;
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_refine", &b->refine, NULL));
   PetscCall(PetscOptionsPop());
   PetscCall(PetscOptionsDestroy(&db));
   PetscCheck(set, r->comm, PETSC_ERR_ARG_WRONG, "Scenario %s: the baseline %s gives no label map (image:)", s->path, s->baseline);
@@ -461,6 +464,8 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
   if (step->edit == TWINFE_EDIT_RESECT) {
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("margin_asked_mm"), step->margin_mm));
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("margin_mm"), res->cmp.margin_mm));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("cut_surface_shift_mm"), res->cmp.cut_surface_shift_mm));
+    PetscCall(TwinfeReportSetInt(outer->report, STEP_KEY("cut_surface_points"), res->cmp.cut_surface_points));
   }
   if (res->tool_force_N >= 0) PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("tool_force_N"), res->tool_force_N));
   if (step->edit == TWINFE_EDIT_STENOSIS || step->edit == TWINFE_EDIT_STENT) {
@@ -540,6 +545,8 @@ static void StepSentence(FILE *f, const TwinfeStep *st, const StepResult *r)
   case TWINFE_EDIT_RESECT:
     fprintf(f, "Resection of %s with a %.1f mm margin: %.0f mm&sup3; of tissue removed", st->region, (double)st->margin_mm,
             (double)removed);
+    if (r->cmp.cut_surface_shift_mm >= 0)
+      fprintf(f, "; under the loads the cut surface moves up to %.2f mm", (double)r->cmp.cut_surface_shift_mm);
     if (r->cmp.margin_mm >= 0)
       fprintf(f, "; the margin achieved, from the tumour's surface to the cut, is %.1f mm", (double)r->cmp.margin_mm);
     else
@@ -655,7 +662,7 @@ static PetscErrorCode CheckSteps(const Runner *r, TwinfeCase outer, const Twinfe
 }
 
 static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeScenario *s, const TwinfeStep *step, int32_t label,
-                              StepResult *res)
+                              const Baseline *b, StepResult *res)
 {
   char           folder[PETSC_MAX_PATH_LEN], image[PETSC_MAX_PATH_LEN], mesh[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
   PetscLogDouble t0, t1;
@@ -665,9 +672,16 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
   snprintf(file, sizeof file, "%s_labels.nii.gz", step->name);
   PetscCall(TwinfeCaseStagingPath_Private(outer, file, image));
   PetscCall(TwinfeCaseStagingPath_Private(outer, "baseline/mesh.msh", mesh));
-  res->reused_mesh = step->edit == TWINFE_EDIT_NONE ? PETSC_TRUE : PETSC_FALSE;
+  /* A refined baseline (-mesh_refine) was snapped to the segmented surface on every rank; its
+     mesh.msh is the coarse mesh before that, and a step refining it again could not snap it (a
+     mesh file holds no segmented surface), so such a step meshes the label map anew. */
+  res->reused_mesh = step->edit == TWINFE_EDIT_NONE && !b->refine ? PETSC_TRUE : PETSC_FALSE;
+  if (step->edit == TWINFE_EDIT_NONE && b->refine) PetscCall(PetscStrncpy(image, b->image, sizeof image));
   PetscCall(PetscPrintf(r->comm, "rehearse  step %s: %s\n", step->name,
-                        res->reused_mesh ? "the baseline's mesh, the step's options" : "the edited label map, meshed anew"));
+                        res->reused_mesh ? "the baseline's mesh, the step's options"
+                        : step->edit != TWINFE_EDIT_NONE
+                            ? "the edited label map, meshed anew"
+                            : "the label map meshed anew (the baseline refines its mesh: -mesh_refine)"));
   {
     char set[sizeof step->set + sizeof res->regions + 2];
     snprintf(set, sizeof set, "%s %s", res->regions, step->set); /* the step's own options last: they win */
@@ -694,8 +708,11 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
                           (double)res->removed_voxels_mm3, (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3)));
   }
   if (step->edit == TWINFE_EDIT_RESECT && res->cmp.margin_mm >= 0)
-    PetscCall(PetscPrintf(r->comm, "          resection of %s: margin asked %.2f mm, achieved %.2f mm (tumour surface to cut)\n",
-                          step->region, (double)step->margin_mm, (double)res->cmp.margin_mm));
+    PetscCall(
+        PetscPrintf(r->comm,
+                    "          resection of %s: margin asked %.2f mm, achieved %.2f mm (tumour surface to cut); the cut surface "
+                    "moves up to %.3f mm\n",
+                    step->region, (double)step->margin_mm, (double)res->cmp.margin_mm, (double)res->cmp.cut_surface_shift_mm));
   PetscFunctionReturn(0);
 }
 
@@ -728,7 +745,7 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
   if (!ierr && outer->rank == 0) ierr = TwinfeReportSetString(outer->report, "rehearse.baseline", s->baseline);
   if (!ierr && outer->rank == 0) ierr = TwinfeReportSetReal(outer->report, "rehearse.baseline_seconds", t1 - t0);
   for (PetscInt k = 0; k < s->nsteps && !ierr; k++) {
-    ierr = RunStep(&r, outer, s, &s->steps[k], labels[k], &res[k]);
+    ierr = RunStep(&r, outer, s, &s->steps[k], labels[k], &b, &res[k]);
     if (!ierr && outer->rank == 0) ierr = RecordStep(outer, &s->steps[k], &res[k]);
   }
   if (!ierr && outer->rank == 0) ierr = WriteSummaryFilesOnRoot(outer, s, res);

@@ -10,7 +10,9 @@
     removed within 1% (report.json), and the margin report.json gives is the least distance
     from the baseline's tumour surface (baseline/tumor.stl) to the resected organ's surface
     (<step>/organ.stl), computed here with VTK's implicit distance, within 1e-3 mm; it is
-    within a voxel of the margin asked;
+    within a voxel of the margin asked; the cut surface (the step's boundary farther than 1 mm
+    from the baseline's) has points, and moves by more than 0 and at most the largest
+    displacement;
   - a 50% diameter stenosis over 15 mm of a straight tube (radius 3 mm, 0.3 mm voxels, Stokes):
     the pressure gradient along the stenosis's middle half grows by the factor Poiseuille's law
     gives for the cross-sections the meshes have there, (A_baseline / A_stenosis)^2 (measured
@@ -147,6 +149,9 @@ def resection(ck, args):
         html = f.read()
     if not os.environ.get("DISPLAY"):
         ck.check("No pictures" in html, "report.html does not say why it has no pictures (no display)")
+    ck.check(step["cut_surface_points"] > 0 and 0 < step["cut_surface_shift_mm"] <= step["max_displacement_mm"],
+             f"resection: cut surface of {step['cut_surface_points']} points moves {step['cut_surface_shift_mm']} mm "
+             f"(largest displacement {step['max_displacement_mm']} mm)")
     ck.check(abs(removed / voxels - 1) < 0.01, f"resection: the mesh lost {removed:.1f} mm^3, the edit removed {voxels:.1f}")
     tumour, organ = stl(os.path.join(out, "baseline", "tumor.stl")), stl(os.path.join(out, "resect", "organ.stl"))
     distance = vtk.vtkImplicitPolyDataDistance()
@@ -157,7 +162,8 @@ def resection(ck, args):
     # the voxel surfaces are at least the margin apart; smoothing moves each by up to 0.3 voxel
     ck.check(margin - 0.6 <= step["margin_mm"] <= margin + 2.0, f"resection margin {step['margin_mm']:.3f} mm, asked {margin}")
     print(f"resection: mesh lost {removed:.1f} mm^3, voxels {voxels:.1f} mm^3 ({100 * (removed / voxels - 1):+.2f}%); "
-          f"margin {step['margin_mm']:.4f} mm (independent {independent:.4f}, asked {margin})")
+          f"margin {step['margin_mm']:.4f} mm (independent {independent:.4f}, asked {margin}); cut surface moves up to "
+          f"{step['cut_surface_shift_mm']:.4f} mm ({step['cut_surface_points']} points)")
 
 
 def bad_scenarios(ck, args):
