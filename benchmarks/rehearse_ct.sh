@@ -4,13 +4,16 @@
 # and one that turns gravity (both reuse the baseline's mesh: their cost is the solve), and a
 # resection of the tumour with a 5 mm margin (meshed anew). Prints the seconds of the baseline
 # and of each step (report.json) and the peak memory (/usr/bin/time -v).
-# usage: bash benchmarks/rehearse_ct.sh [ranks]
+# usage: bash benchmarks/rehearse_ct.sh [ranks [case options...]]
+#   e.g. bash benchmarks/rehearse_ct.sh 1 -mesh_refine 0 -mesh_size 1.5: no refinement, so the load
+#   steps reuse the baseline's mesh
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=$PWD/build/apps/twinfe
 [ -x "$app" ] || bash scripts/build.sh
 ranks=${1:-1}
+shift || true
 out=benchmarks/out/rehearse_ct
 mkdir -p "$out"
 cat > "$out/scenario.yaml" <<YAML
@@ -25,7 +28,7 @@ steps:
 YAML
 rm -rf "$out/run"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-/usr/bin/time -v mpiexec --oversubscribe -n "$ranks" "$app" rehearse "$out/scenario.yaml" -o "$out/run" \
+/usr/bin/time -v mpiexec --oversubscribe -n "$ranks" "$app" rehearse "$out/scenario.yaml" -o "$out/run" "$@" \
   > "$out/stdout.txt" 2> "$out/time.txt"
 grep -E "rehearse|resection|warning" "$out/stdout.txt"
 /usr/bin/python3 - "$out/run/report.json" <<'PY'
