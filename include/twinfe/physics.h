@@ -70,6 +70,12 @@ PETSC_EXTERN void TwinfeToolDisplacement(const TwinfeTool *tool, PetscReal t, Pe
 /* Refuses a tool whose shape is unknown or whose sizes or directions are not usable, naming
    them. Not collective (comm is for the error). */
 PETSC_EXTERN PetscErrorCode TwinfeToolCheck(MPI_Comm comm, const TwinfeTool *tool);
+/* The retractor the options give (-retractor_shape, _center, _axis, _blade, _radius, _length,
+   _width, _thickness, _motion or _path; docs/mechanics.md), checked; *given false when there is
+   none. tags: -retractor_tags, *ntags in: the room, out: how many (0 when not given: the caller's
+   default, every region's outer surface). Not collective (comm is for the errors). */
+PETSC_EXTERN PetscErrorCode TwinfeToolReadOptions(MPI_Comm comm, PetscBool *given, TwinfeTool *tool, PetscInt *ntags,
+                                                  PetscInt tags[]);
 /* Whether the point x (mm) lies inside the tool's shape. Not collective. */
 PETSC_EXTERN PetscBool TwinfeToolContains(const TwinfeTool *tool, const PetscReal x[3]);
 /* Adds the tool as a held set (its reaction is the force the tool needs: the tissue's

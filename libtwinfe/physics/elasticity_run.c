@@ -181,7 +181,7 @@ static PetscErrorCode ReadMaterial(TwinfePhysics c, PetscInt i, TwinfeMaterial *
 
 /* The tool's travel: -retractor_motion dx,dy,dz (straight) or -retractor_path x1,y1,z1,x2,... (its
    displacement at waypoints reached at equal shares of the load), one of the two. */
-static PetscErrorCode ReadToolTravel(TwinfePhysics c, TwinfeTool *tool)
+static PetscErrorCode ReadToolTravel(MPI_Comm comm, TwinfeTool *tool)
 {
   PetscInt  n = 3, npath = 3 * TWINFE_TOOL_MAX_WAYPOINTS;
   PetscReal path[3 * TWINFE_TOOL_MAX_WAYPOINTS];
@@ -189,13 +189,13 @@ static PetscErrorCode ReadToolTravel(TwinfePhysics c, TwinfeTool *tool)
   PetscFunctionBegin;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_motion", tool->motion, &n, &motion));
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_path", path, &npath, &waypoints));
-  PetscCheck(motion != waypoints, c->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(motion != waypoints, comm, PETSC_ERR_ARG_WRONG,
              "%s: give the tool's travel over the load steps either as -retractor_motion dx,dy,dz (mm, straight) or as "
              "-retractor_path x1,y1,z1,x2,y2,z2,... (its displacement at waypoints, mm)",
              motion ? "-retractor_motion and -retractor_path are both given" : "the retractor has no travel");
-  PetscCheck(!motion || n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(!motion || n == 3, comm, PETSC_ERR_ARG_WRONG,
              "-retractor_motion: give the tool's travel over the load steps as 3 numbers dx,dy,dz (mm)");
-  PetscCheck(!waypoints || (npath > 0 && npath % 3 == 0), c->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(!waypoints || (npath > 0 && npath % 3 == 0), comm, PETSC_ERR_ARG_WRONG,
              "-retractor_path gives %" PetscInt_FMT
              " numbers: give 3 per waypoint (x,y,z of the tool's displacement, mm), up to %d "
              "waypoints",
@@ -207,11 +207,9 @@ static PetscErrorCode ReadToolTravel(TwinfePhysics c, TwinfeTool *tool)
   PetscFunctionReturn(0);
 }
 
-/* The retractor of the case (-retractor_shape ...; docs/mechanics.md), if one is given, and
-   the facet tags it may touch (-retractor_tags; default every region's outer surface). */
-static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeTool *tool, PetscInt *ntags, PetscInt tags[])
+PetscErrorCode TwinfeToolReadOptions(MPI_Comm comm, PetscBool *given, TwinfeTool *tool, PetscInt *ntags, PetscInt tags[])
 {
-  PetscInt  shape = 0, n;
+  PetscInt  shape = 0, n, max = *ntags;
   PetscBool set;
   PetscFunctionBegin;
   PetscCall(PetscMemzero(tool, sizeof *tool));
@@ -221,24 +219,35 @@ static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeToo
   tool->shape = (TwinfeToolShape)shape;
   n           = 3;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_center", tool->center, &n, &set));
-  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(set && n == 3, comm, PETSC_ERR_ARG_WRONG,
              "-retractor_center: give the tool's center as 3 numbers x,y,z (LPS mm, the mesh's coordinates)");
   n = 3;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_axis", tool->axis, &n, &set));
-  PetscCheck(set && n == 3, c->comm, PETSC_ERR_ARG_WRONG,
+  PetscCheck(set && n == 3, comm, PETSC_ERR_ARG_WRONG,
              "-retractor_axis: give 3 numbers (a plane's or a spatula's normal, a cylinder's axis)");
-  PetscCall(ReadToolTravel(c, tool));
+  PetscCall(ReadToolTravel(comm, tool));
   n = 3;
   PetscCall(PetscOptionsGetRealArray(NULL, NULL, "-retractor_blade", tool->blade, &n, &set));
-  PetscCheck(!set || n == 3, c->comm, PETSC_ERR_ARG_WRONG, "-retractor_blade: give 3 numbers (the blade's length direction)");
+  PetscCheck(!set || n == 3, comm, PETSC_ERR_ARG_WRONG, "-retractor_blade: give 3 numbers (the blade's length direction)");
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_radius", &tool->radius, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_length", &tool->length, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_width", &tool->width, NULL));
   PetscCall(PetscOptionsGetReal(NULL, NULL, "-retractor_thickness", &tool->thickness, NULL));
-  PetscCall(TwinfeToolCheck(c->comm, tool));
-  *ntags = TWINFE_CASE_MAX_TOOL_TAGS;
+  PetscCall(TwinfeToolCheck(comm, tool));
+  *ntags = max;
   PetscCall(PetscOptionsGetIntArray(NULL, NULL, "-retractor_tags", tags, ntags, &set));
-  if (!set) {
+  if (!set) *ntags = 0;
+  PetscFunctionReturn(0);
+}
+
+/* The retractor of the case (-retractor_shape ...; docs/mechanics.md), if one is given, and
+   the facet tags it may touch (-retractor_tags; default every region's outer surface). */
+static PetscErrorCode ReadRetractor(TwinfePhysics c, PetscBool *given, TwinfeTool *tool, PetscInt *ntags, PetscInt tags[])
+{
+  PetscFunctionBegin;
+  *ntags = TWINFE_CASE_MAX_TOOL_TAGS;
+  PetscCall(TwinfeToolReadOptions(c->comm, given, tool, ntags, tags));
+  if (*given && !*ntags) {
     *ntags = PetscMin(c->nregions, TWINFE_CASE_MAX_TOOL_TAGS);
     for (PetscInt i = 0; i < *ntags; ++i)
       tags[i] = c->labels[i];

@@ -32,10 +32,14 @@ typedef struct {
 } StepResult;
 
 typedef struct {
-  MPI_Comm comm;
-  int      argc;
-  char   **argv;
+  MPI_Comm    comm;
+  PetscMPIInt rank;
+  int         argc;
+  char      **argv;
 } Runner;
+
+/* Called between a run's meshing and its solve (the baseline's: the steps' tools checked). */
+typedef PetscErrorCode (*BetweenStages)(TwinfeCase c, void *ctx);
 
 /* The options of one run: the baseline's case file, the command line, then the step's own. */
 static PetscErrorCode PushOptions(TwinfeCase c, const Runner *r, const char case_file[], const char set[])
@@ -54,7 +58,7 @@ static PetscErrorCode PushOptions(TwinfeCase c, const Runner *r, const char case
    stages run from the label map image (the baseline's when NULL) or, when mesh is given, from
    that mesh (a step that changes only loads). dry: only the options are checked. */
 static PetscErrorCode RunCase(const Runner *r, const char folder[], const char case_file[], const char set[], const char image[],
-                              const char mesh[], PetscBool dry)
+                              const char mesh[], PetscBool dry, BetweenStages between, void *ctx)
 {
   PetscOptions   db;
   TwinfeCase     c    = NULL;
@@ -66,6 +70,7 @@ static PetscErrorCode RunCase(const Runner *r, const char folder[], const char c
   if (!ierr) ierr = PushOptions(c, r, case_file, set);
   if (!ierr) ierr = TwinfeCaseSetFromOptions(c);
   if (!ierr && !dry) ierr = mesh ? TwinfeCaseReadMesh(c, mesh) : TwinfeCaseMeshImage(c, image);
+  if (!ierr && !dry && between) ierr = between(c, ctx);
   if (!ierr && !dry) ierr = TwinfeCaseSolve(c);
   if (!ierr && !dry) ierr = TwinfeCaseCheckOptionsUsed(c);
   if (!ierr && !dry) ierr = TwinfeCaseFinish(c);
@@ -79,11 +84,12 @@ static PetscErrorCode RunCase(const Runner *r, const char folder[], const char c
 /* The baseline's label map, and the label of a region named in a step: a name of -names, or
    label_<n>, or the label's number. */
 typedef struct {
-  char     image[PETSC_MAX_PATH_LEN];
-  PetscInt nlabels, labels[TWINFE_CASE_MAX_REGIONS];
-  char    *names[TWINFE_CASE_MAX_REGIONS];
-  PetscInt nnames;
-  PetscInt refine; /* -mesh_refine: each rank refines the mesh and snaps it to the segmented surface */
+  char      image[PETSC_MAX_PATH_LEN];
+  PetscInt  nlabels, labels[TWINFE_CASE_MAX_REGIONS];
+  char     *names[TWINFE_CASE_MAX_REGIONS];
+  PetscInt  nnames;
+  PetscInt  refine; /* -mesh_refine: each rank refines the mesh and snaps it to the segmented surface */
+  PetscBool tool;   /* the baseline itself (or the command line) has a retractor */
 } Baseline;
 
 static PetscErrorCode ReadBaseline(const Runner *r, const TwinfeScenario *s, TwinfeCase outer, Baseline *b)
@@ -102,6 +108,7 @@ static PetscErrorCode ReadBaseline(const Runner *r, const TwinfeScenario *s, Twi
   PetscCall(PetscOptionsGetStringArray(NULL, NULL, "-names", b->names, &b->nnames, NULL));
   b->refine = 0;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-mesh_refine", &b->refine, NULL));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-retractor_shape", &b->tool));
   PetscCall(PetscOptionsPop());
   PetscCall(PetscOptionsDestroy(&db));
   PetscCheck(set, r->comm, PETSC_ERR_ARG_WRONG, "Scenario %s: the baseline %s gives no label map (image:)", s->path, s->baseline);
@@ -639,6 +646,83 @@ static PetscErrorCode WriteReportHtmlOnRoot(TwinfeCase outer, const TwinfeScenar
   PetscFunctionReturn(0);
 }
 
+/* Whether a step's retractor holds any vertex of the baseline mesh's facets with its tags (the
+   regions' outer surfaces by default): a tool placed beside the tissue is refused before the
+   baseline is solved, with the step named. Rank 0. */
+static PetscErrorCode CheckToolOnMesh(const TwinfeScenario *s, const TwinfeStep *step, const Baseline *b, TwinfeMesh mesh)
+{
+  TwinfeTool       tool;
+  PetscBool        given;
+  PetscInt         ntags = TWINFE_CASE_MAX_REGIONS, tags[TWINFE_CASE_MAX_REGIONS], nv, nf, held = 0;
+  const PetscReal *xyz;
+  const PetscInt  *facets;
+  const int32_t   *ftags;
+  PetscFunctionBegin;
+  PetscCall(TwinfeToolReadOptions(PETSC_COMM_SELF, &given, &tool, &ntags, tags));
+  if (!given) PetscFunctionReturn(0);
+  if (!ntags)
+    for (PetscInt i = 0; i < b->nlabels; i++)
+      tags[ntags++] = b->labels[i];
+  PetscCall(TwinfeMeshGetVertices(mesh, &nv, &xyz));
+  PetscCall(TwinfeMeshGetFacets(mesh, &nf, &facets, &ftags));
+  for (PetscInt f = 0; f < nf && !held; f++) {
+    PetscBool tagged = ntags ? PETSC_FALSE : PETSC_TRUE; /* no labels listed: any facet */
+    for (PetscInt t = 0; t < ntags; t++)
+      tagged = tagged || ftags[f] == tags[t];
+    for (int k = 0; k < 3 && tagged && !held; k++)
+      held = TwinfeToolContains(&tool, xyz + 3 * facets[3 * f + k]);
+  }
+  PetscCheck(held, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: the retractor of step %s (%s at %g, %g, %g mm) holds no vertex of the tissue's surface on the "
+             "baseline's mesh: place it on the surface (docs/mechanics.md, Retractor)",
+             s->path, step->line, step->name, TwinfeToolShapes[tool.shape], (double)tool.center[0], (double)tool.center[1],
+             (double)tool.center[2]);
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  const Runner         *r;
+  const TwinfeScenario *s;
+  const Baseline       *b;
+} ToolCheck;
+
+/* Between the baseline's meshing and its solve: every step's retractor against that mesh, each
+   in an options database of its own (the baseline's case file, the command line, the step's). */
+static PetscErrorCode CheckToolsOnRoot(TwinfeCase baseline, const ToolCheck *t)
+{
+  char       path[PETSC_MAX_PATH_LEN];
+  TwinfeMesh mesh;
+  PetscFunctionBegin;
+  PetscCall(TwinfeCaseStagingPath_Private(baseline, "mesh.msh", path));
+  PetscCall(TwinfeMeshReadGmsh(path, &mesh));
+  for (PetscInt k = 0; k < t->s->nsteps; k++) {
+    const TwinfeStep *step = &t->s->steps[k];
+    PetscOptions      db;
+    PetscErrorCode    ierr;
+    if (!strstr(step->set, "-retractor_shape") && !t->b->tool) continue;
+    PetscCall(PetscOptionsCreate(&db));
+    PetscCall(PetscOptionsPush(db));
+    ierr = PetscOptionsInsertFileYAML(PETSC_COMM_SELF, NULL, t->s->baseline, PETSC_TRUE);
+    if (!ierr && t->r->argc > 1) ierr = PetscOptionsInsertArgs(NULL, t->r->argc - 1, t->r->argv + 1);
+    if (!ierr) ierr = PetscOptionsInsertString(NULL, step->set);
+    if (!ierr) ierr = CheckToolOnMesh(t->s, step, t->b, mesh);
+    PetscCall(PetscOptionsPop());
+    PetscCall(PetscOptionsDestroy(&db));
+    if (ierr) PetscCall(TwinfeMeshDestroy(&mesh));
+    PetscCall(ierr);
+  }
+  PetscCall(TwinfeMeshDestroy(&mesh));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CheckTools(TwinfeCase baseline, void *ctx)
+{
+  const ToolCheck *t = (const ToolCheck *)ctx;
+  PetscFunctionBegin;
+  PetscCall(TwinfeRunOnRoot(t->r->comm, t->r->rank == 0 ? CheckToolsOnRoot(baseline, t) : 0));
+  PetscFunctionReturn(0);
+}
+
 /* Before any solve: each step's options (a dry set-up) and its edit of the label map. */
 static PetscErrorCode CheckSteps(const Runner *r, TwinfeCase outer, const TwinfeScenario *s, const Baseline *b, StepResult res[],
                                  int32_t labels[])
@@ -650,7 +734,7 @@ static PetscErrorCode CheckSteps(const Runner *r, TwinfeCase outer, const Twinfe
     char              name[TWINFE_NAME_LEN + 8];
     snprintf(name, sizeof name, ".check-%s", step->name);
     PetscCall(TwinfeCaseStagingPath_Private(outer, name, folder));
-    PetscCall(RunCase(r, folder, s->baseline, step->set, NULL, NULL, PETSC_TRUE));
+    PetscCall(RunCase(r, folder, s->baseline, step->set, NULL, NULL, PETSC_TRUE, NULL, NULL));
     labels[k] = -1;
     if (step->edit != TWINFE_EDIT_NONE) {
       PetscCall(TwinfeRunOnRoot(r->comm, outer->rank == 0 ? EditOnRoot(outer, s, step, b, &res[k], &labels[k]) : 0));
@@ -685,7 +769,8 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
   {
     char set[sizeof step->set + sizeof res->regions + 2];
     snprintf(set, sizeof set, "%s %s", res->regions, step->set); /* the step's own options last: they win */
-    PetscCall(RunCase(r, folder, s->baseline, set, res->reused_mesh ? NULL : image, res->reused_mesh ? mesh : NULL, PETSC_FALSE));
+    PetscCall(RunCase(r, folder, s->baseline, set, res->reused_mesh ? NULL : image, res->reused_mesh ? mesh : NULL, PETSC_FALSE,
+                      NULL, NULL));
   }
   PetscCall(PetscTime(&t1));
   res->seconds = t1 - t0;
@@ -723,11 +808,12 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
   Baseline        b     = {0};
   StepResult     *res;
   int32_t        *labels;
-  Runner          r = {comm, argc, argv};
+  Runner          r = {comm, 0, argc, argv};
   char            folder[PETSC_MAX_PATH_LEN];
   PetscErrorCode  ierr;
   PetscLogDouble  t0, t1;
   PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &r.rank));
   PetscCall(PetscNew(&s));
   ierr = TwinfeScenarioRead(scenario, s);
   if (ierr) PetscCall(PetscFree(s));
@@ -739,7 +825,10 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
   if (!ierr) ierr = PetscTime(&t0);
   if (!ierr) ierr = TwinfeCaseStagingPath_Private(outer, "baseline", folder);
   if (!ierr) ierr = PetscPrintf(comm, "rehearse  baseline: %s\n", s->baseline);
-  if (!ierr) ierr = RunCase(&r, folder, s->baseline, "", NULL, NULL, PETSC_FALSE);
+  if (!ierr) {
+    ToolCheck tools = {&r, s, &b};
+    ierr            = RunCase(&r, folder, s->baseline, "", NULL, NULL, PETSC_FALSE, CheckTools, &tools);
+  }
   if (!ierr && outer->rank == 0) ierr = TwinfeCaseAddOutputFolder(outer, "baseline");
   if (!ierr) ierr = PetscTime(&t1);
   if (!ierr && outer->rank == 0) ierr = TwinfeReportSetString(outer->report, "rehearse.baseline", s->baseline);

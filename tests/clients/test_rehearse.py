@@ -25,9 +25,11 @@
   - under Xvfb each step has three pictures (baseline, step, change) with the surface drawn in
     colour, and report.html a row and the pictures per step; without a display report.html
     says why it has none;
-  - bad scenarios fail before the baseline runs (no "rehearse  baseline" line), leave nothing,
-    and name what is wrong: an unknown step key, a region the baseline lacks, a ball that holds
-    no tissue, a plane beside the anatomy, an option with a typo.
+  - bad scenarios fail before any solve (no "solve" line), leave nothing, and name what is
+    wrong: an unknown step key, a region the baseline lacks, a ball that holds no tissue, a plane
+    beside the anatomy, an option with a typo, a vessel edit away from any vessel or without its
+    sizes, a step starting from one that does not exist, a retractor 100 mm off the tissue (found
+    on the baseline's mesh, between its meshing and its solve).
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import csv
 import json
@@ -179,6 +181,8 @@ def bad_scenarios(ck, args):
          "give a point inside the vessel"),
         ("  - name: a\n    stenosis: 0,0,150\n    length_mm: 10\n", "needs percent"),
         ("  - name: a\n    from: b\n    erase_ball: 0,0,150,5\n", "which is no earlier step with an edit"),
+        (f"  - name: a\n    set: {RETRACTOR.replace('12,-71,150', '12,-171,150')} -retractor_motion 0,-5,0\n",
+         "holds no vertex of the tissue's surface"),
     )
     for i, (steps, message) in enumerate(cases):
         scenario = os.path.join(args.work_dir, f"bad{i}.yaml")
@@ -187,7 +191,7 @@ def bad_scenarios(ck, args):
         code, stdout, stderr = tc.run([args.app, "rehearse", scenario, "-o", out, "-mesh_size", "6"], expect_ok=False)
         ck.check(code != 0, f"bad scenario {i} succeeded")
         ck.check(message in stdout + stderr, f"bad scenario {i}: no '{message}' in:\n{stdout}{stderr}")
-        ck.check("rehearse  baseline" not in stdout, f"bad scenario {i} ran the baseline first")
+        ck.check("solve     " not in stdout, f"bad scenario {i} solved the baseline first")
         ck.check(not os.path.exists(out), f"bad scenario {i} left {out}")
 
 
