@@ -145,6 +145,10 @@ PETSC_EXTERN PetscErrorCode TwinfeImageSelectLabels(TwinfeImage image, PetscInt 
 PETSC_EXTERN PetscErrorCode TwinfeImageResect(TwinfeImage image, int32_t label, PetscReal margin_mm, PetscInt *removed);
 PETSC_EXTERN PetscErrorCode TwinfeImageEraseBall(TwinfeImage image, const PetscReal centre[3], PetscReal radius_mm,
                                                  PetscInt *removed);
+/* Paints every voxel within radius_mm of centre with label (a tumour grown, a lesion added);
+   refused when it changes nothing. */
+PETSC_EXTERN PetscErrorCode TwinfeImagePaintBall(TwinfeImage image, const PetscReal centre[3], PetscReal radius_mm, int32_t label,
+                                                 PetscInt *changed);
 PETSC_EXTERN PetscErrorCode TwinfeImageErasePlaneSide(TwinfeImage image, const PetscReal point[3], const PetscReal normal[3],
                                                       PetscReal margin_mm, PetscInt *removed);
 

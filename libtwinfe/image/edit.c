@@ -136,6 +136,31 @@ PetscErrorCode TwinfeImageEraseBall(TwinfeImage image, const PetscReal centre[3]
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfeImagePaintBall(TwinfeImage image, const PetscReal centre[3], PetscReal radius_mm, int32_t label,
+                                    PetscInt *changed)
+{
+  const size_t n = TwinfeImageVoxelCount_Private(image->dims);
+  PetscFunctionBegin;
+  TwinfeCheckPointer_Private(image);
+  PetscCheck(radius_mm > 0 && label > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "painting a ball: the radius must be > 0 mm (not %g) and the label > 0 (not %d)", (double)radius_mm, (int)label);
+  *changed = 0;
+  for (size_t v = 0; v < n; v++) {
+    const PetscInt i        = (PetscInt)(v % (size_t)image->dims[0]),
+                   j        = (PetscInt)((v / (size_t)image->dims[0]) % (size_t)image->dims[1]);
+    const PetscInt  k       = (PetscInt)(v / ((size_t)image->dims[0] * (size_t)image->dims[1]));
+    const PetscReal ball[4] = {centre[0], centre[1], centre[2], radius_mm};
+    PetscReal       x[3];
+    Centre(image, i, j, k, x);
+    if (BallDistance(x, ball) <= 0 && image->labels[v] != label) image->labels[v] = label, ++*changed;
+  }
+  PetscCheck(
+      *changed > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+      "painting a ball at (%g, %g, %g) mm (LPS) of radius %g mm changes no voxel: it lies outside the image or is %d already",
+      (double)centre[0], (double)centre[1], (double)centre[2], (double)radius_mm, (int)label);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeImageErasePlaneSide(TwinfeImage image, const PetscReal point[3], const PetscReal normal[3],
                                          PetscReal margin_mm, PetscInt *removed)
 {

@@ -13,7 +13,8 @@ typedef enum {
   TWINFE_EDIT_PLANE,
   TWINFE_EDIT_STENOSIS,
   TWINFE_EDIT_STENT,
-  TWINFE_EDIT_CLIP
+  TWINFE_EDIT_CLIP,
+  TWINFE_EDIT_PAINT
 } TwinfeEditKind;
 PETSC_INTERN const char *TwinfeEditName(TwinfeEditKind kind);
 
@@ -28,6 +29,7 @@ typedef struct {
   PetscReal      at[3];                   /* stenosis, stent: a point in the vessel (LPS mm) */
   PetscReal      percent, length_mm, diameter_mm;
   char           vessel[TWINFE_NAME_LEN]; /* stenosis, stent, clip: the vessel's region ("": the only region) */
+  char           paint[TWINFE_NAME_LEN];  /* paint_ball: the region painted */
   char           from[TWINFE_NAME_LEN];   /* start from this earlier step's edited label map ("": the baseline's) */
   int            line;                    /* in the scenario file */
 } TwinfeStep;

@@ -220,6 +220,12 @@ static PetscErrorCode EditOnRoot(TwinfeCase outer, const TwinfeScenario *s, cons
         TwinfeImageWidenVessel(image, vessel, step->at, step->diameter_mm, step->length_mm, &res->section, &res->removed_voxels));
     res->removed_voxels = -res->removed_voxels;
     break;
+  case TWINFE_EDIT_PAINT: /* voxels added: counted negative */
+    PetscCall(RegionLabel(s, step, step->paint, b, label));
+    PetscCall(TwinfeImagePaintBall(image, step->ball, step->ball[3], *label, &res->removed_voxels));
+    res->removed_voxels = -res->removed_voxels;
+    *label              = -1; /* no margin to measure */
+    break;
   case TWINFE_EDIT_CLIP:
     PetscCall(TwinfeImageClipVessel(image, vessel, step->plane, step->plane + 3, &res->removed_voxels));
     break;

@@ -138,6 +138,15 @@ static PetscErrorCode ReadStepKey(const TwinfeScenario *s, yaml_document_t *doc,
   } else if (!strcmp(key, "stenosis") || !strcmp(key, "stent")) {
     PetscCall(SetEdit(s, step, value, !strcmp(key, "stent") ? TWINFE_EDIT_STENT : TWINFE_EDIT_STENOSIS));
     PetscCall(ReadReals(s, doc, value, key, 3, step->at));
+  } else if (!strcmp(key, "paint_ball")) {
+    PetscCall(SetEdit(s, step, value, TWINFE_EDIT_PAINT));
+    PetscCall(ReadReals(s, doc, value, key, 4, step->ball));
+    PetscCheck(step->ball[3] > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "Scenario %s line %d: paint_ball's radius (its 4th number) must be > 0 mm", s->path, Line(value));
+  } else if (!strcmp(key, "paint")) {
+    PetscCheck(Scalar(value), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Scenario %s line %d: paint takes a region's name", s->path,
+               Line(value));
+    PetscCall(PetscStrncpy(step->paint, Scalar(value), sizeof step->paint));
   } else if (!strcmp(key, "clip")) {
     PetscCall(SetEdit(s, step, value, TWINFE_EDIT_CLIP));
     PetscCall(ReadReals(s, doc, value, key, 6, step->plane));
@@ -154,7 +163,7 @@ static PetscErrorCode ReadStepKey(const TwinfeScenario *s, yaml_document_t *doc,
   } else
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
             "Scenario %s line %d: a step has no key '%s'; a step's keys are name, set, from, resect, margin_mm, erase_ball, "
-            "cut_plane, stenosis, stent, clip, vessel, percent, length_mm, diameter_mm",
+            "cut_plane, stenosis, stent, clip, vessel, percent, length_mm, diameter_mm, paint_ball, paint",
             s->path, Line(value), key);
   PetscFunctionReturn(0);
 }
@@ -196,6 +205,9 @@ static PetscErrorCode CheckVesselKeys(const TwinfeScenario *s, const TwinfeStep 
   PetscCheck(narrow || stent || step->length_mm == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Scenario %s line %d: length_mm belongs to a stenosis or a stent, and step %s has neither", s->path, step->line,
              step->name);
+  PetscCheck((step->edit == TWINFE_EDIT_PAINT) == (step->paint[0] != 0), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "Scenario %s line %d: step %s: paint_ball and paint (the region it paints) go together", s->path, step->line,
+             step->name);
   PetscCheck(vessel || !step->vessel[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "Scenario %s line %d: vessel belongs to a stenosis, stent or clip, and step %s has none", s->path, step->line,
              step->name);
@@ -215,7 +227,7 @@ static PetscErrorCode CheckVesselKeys(const TwinfeScenario *s, const TwinfeStep 
 
 const char *TwinfeEditName(TwinfeEditKind kind)
 {
-  static const char *names[] = {"none", "resect", "erase_ball", "cut_plane", "stenosis", "stent", "clip"};
+  static const char *names[] = {"none", "resect", "erase_ball", "cut_plane", "stenosis", "stent", "clip", "paint_ball"};
   return names[kind];
 }
 

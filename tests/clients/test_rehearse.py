@@ -10,7 +10,7 @@
     removed within 1% (report.json), and the margin report.json gives is the least distance
     from the baseline's tumour surface (baseline/tumor.stl) to the resected organ's surface
     (<step>/organ.stl), computed here with VTK's implicit distance, within 1e-3 mm; it is
-    within a voxel of the margin asked; the cut surface (the step's boundary farther than 1 mm
+    within a voxel of the margin asked (and a step painting a larger tumour runs); the cut surface (the step's boundary farther than 1 mm
     from the baseline's) has points, and moves by more than 0 and at most the largest
     displacement;
   - a 50% diameter stenosis over 15 mm of a straight tube (radius 3 mm, 0.3 mm voxels, Stokes):
@@ -139,13 +139,18 @@ def resection(ck, args):
                 "gravity: 0,0,-9810\nclamp:\n  axis: z\n  side: min\n  fraction: 0.1\nmesh:\n  size: 2.5\n")
     scenario = os.path.join(args.work_dir, "resect.yaml")
     margin = 4.0
-    write(scenario, f"baseline: box.yaml\nsteps:\n  - name: resect\n    resect: tumor\n    margin_mm: {margin}\n")
+    write(scenario, f"baseline: box.yaml\nsteps:\n  - name: resect\n    resect: tumor\n    margin_mm: {margin}\n"
+                    # the tumour grown: a ball of 9 mm at its centre less 3 mm (LPS: the NIfTI affine is RAS)
+                    "  - name: grown\n    paint_ball: -35,-25,32,9\n    paint: tumor\n")
     out = os.path.join(args.work_dir, "resect")
     code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out])
     ck.check(code == 0, "rehearsal of the resection failed")
     if code:
         return
-    step = tc.report(out)["rehearse"]["steps"]["resect"]
+    steps = tc.report(out)["rehearse"]["steps"]
+    step = steps["resect"]
+    grown = steps["grown"]
+    ck.check(grown["removed_voxels"] < 0 and grown["edit"] == "paint_ball", f"the grown tumour: {grown['removed_voxels']} voxels")
     removed, voxels = step["removed_mesh_volume_mm3"], step["removed_voxel_volume_mm3"]
     with open(os.path.join(out, "report.html")) as f:
         html = f.read()
@@ -181,6 +186,7 @@ def bad_scenarios(ck, args):
          "give a point inside the vessel"),
         ("  - name: a\n    stenosis: 0,0,150\n    length_mm: 10\n", "needs percent"),
         ("  - name: a\n    from: b\n    erase_ball: 0,0,150,5\n", "which is no earlier step with an edit"),
+        ("  - name: a\n    paint_ball: 12,-30,150,5\n", "paint_ball and paint (the region it paints) go together"),
         (f"  - name: a\n    set: {RETRACTOR.replace('12,-71,150', '12,-171,150')} -retractor_motion 0,-5,0\n",
          "holds no vertex of the tissue's surface"),
     )

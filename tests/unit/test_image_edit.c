@@ -76,12 +76,18 @@ START_TEST(a_ball_and_a_half_space_are_erased_and_misses_refused)
   Paint(image, Everything, 1);
   TWINFE_CK(TwinfeImageEraseBall(image, centre, 2.0, &removed));
   ck_assert_int_eq(removed, 33); /* the lattice points within 2 of one: 1 + 6 + 12 + 8 + 6 */
+  TWINFE_CK(TwinfeImagePaintBall(image, centre, 2.0, 3, &removed));
+  ck_assert_int_eq(removed, 33); /* the erased ball painted back, as label 3 */
+  TWINFE_CK(TwinfeImageEraseBall(image, centre, 2.0, &removed));
+  ck_assert_int_eq(removed, 33);
   TWINFE_CK(TwinfeImageErasePlaneSide(image, centre, normal, 0.5, &removed));
   ck_assert_int_eq(removed, 20 * 20 * 10 - 23); /* z >= 10, less the ball's 13 + 9 + 1 centres there already gone */
   TWINFE_CK(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = TwinfeImageEraseBall(image, far, 3.0, &removed);
   ck_assert_int_eq(ierr, PETSC_ERR_ARG_WRONG);
   ierr = TwinfeImageErasePlaneSide(image, far, normal, 0, &removed);
+  ck_assert_int_eq(ierr, PETSC_ERR_ARG_WRONG);
+  ierr = TwinfeImagePaintBall(image, far, 3.0, 1, &removed);
   ck_assert_int_eq(ierr, PETSC_ERR_ARG_WRONG);
   TWINFE_CK(PetscPopErrorHandler());
   TWINFE_CK(TwinfeImageDestroy(&image));
