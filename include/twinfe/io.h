@@ -7,6 +7,11 @@
 #include <petscdmplex.h>
 #include <twinfe/mesh.h>
 
+/* A ParaView collection (.pvd) at path listing n files (relative to its folder), file s at time
+   times[s]: what a TwinfeResults series writes, and twinfe rehearse's comparisons over its steps.
+   Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeWritePVD(const char path[], PetscInt n, const char *const files[], const PetscReal times[]);
+
 /* A time series for ParaView: DIR/BASENAME.pvd over one .vtu per state on one rank, or a
    .pvtu with one .vtu piece per rank on several; or (TWINFE_RESULTS_FORMAT_XDMF) one
    DIR/BASENAME.h5 that all ranks write, indexed by DIR/BASENAME.xdmf. */

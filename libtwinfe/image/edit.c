@@ -200,17 +200,32 @@ static void AxisCoordinates(const PetscReal x[3], const PetscReal c[3], const Pe
 
 /* The principal direction of the centres of the label's voxels within reach of p (power
    iteration on their covariance), and their mean. */
+/* The index box of the voxels whose centres may lie within reach of p (the direction matrix is
+   a rotation: index offsets are at most the distance over the spacing). */
+static void VoxelBox(TwinfeImage im, const PetscReal p[3], PetscReal reach, PetscInt lo[3], PetscInt hi[3])
+{
+  const PetscReal r[3] = {p[0] - im->origin[0], p[1] - im->origin[1], p[2] - im->origin[2]};
+  for (int d = 0; d < 3; d++) {
+    const PetscReal c = (im->direction[d] * r[0] + im->direction[3 + d] * r[1] + im->direction[6 + d] * r[2]) / im->spacing[d];
+    const PetscReal w = reach / im->spacing[d];
+    lo[d]             = (PetscInt)PetscMax(PetscFloorReal(c - w), 0);
+    hi[d]             = (PetscInt)PetscMin(PetscCeilReal(c + w), (PetscReal)(im->dims[d] - 1));
+  }
+}
+
 static PetscErrorCode PrincipalAxis(TwinfeImage im, int32_t label, const PetscReal p[3], PetscReal reach, PetscReal centre[3],
                                     PetscReal axis[3], PetscInt *count)
 {
   PetscReal cov[9] = {0}, sum[3] = {0};
+  PetscInt  lo[3], hi[3];
   PetscFunctionBegin;
   *count = 0;
-  for (PetscInt k = 0, v = 0; k < im->dims[2]; k++)
-    for (PetscInt j = 0; j < im->dims[1]; j++)
-      for (PetscInt i = 0; i < im->dims[0]; i++, v++) {
+  VoxelBox(im, p, reach, lo, hi);
+  for (PetscInt k = lo[2]; k <= hi[2]; k++)
+    for (PetscInt j = lo[1]; j <= hi[1]; j++)
+      for (PetscInt i = lo[0]; i <= hi[0]; i++) {
         PetscReal x[3];
-        if (im->labels[v] != label) continue;
+        if (im->labels[i + im->dims[0] * (j + im->dims[1] * k)] != label) continue;
         Centre(im, i, j, k, x);
         if ((x[0] - p[0]) * (x[0] - p[0]) + (x[1] - p[1]) * (x[1] - p[1]) + (x[2] - p[2]) * (x[2] - p[2]) > reach * reach)
           continue;
@@ -247,13 +262,15 @@ static void SlabMoments(TwinfeImage im, int32_t label, const PetscReal c[3], con
                         PetscReal centroid[3], PetscReal *mean_r2, PetscInt *count)
 {
   PetscReal sum[3] = {0, 0, 0}, r2 = 0;
+  PetscInt  lo[3], hi[3];
+  VoxelBox(im, c, PetscSqrtReal(t * t + reach * reach) + reach, lo, hi); /* both passes' slabs lie in this ball */
   for (int pass = 0; pass < 2; pass++) {
     *count = 0;
-    for (PetscInt k = 0, v = 0; k < im->dims[2]; k++)
-      for (PetscInt j = 0; j < im->dims[1]; j++)
-        for (PetscInt i = 0; i < im->dims[0]; i++, v++) {
+    for (PetscInt k = lo[2]; k <= hi[2]; k++)
+      for (PetscInt j = lo[1]; j <= hi[1]; j++)
+        for (PetscInt i = lo[0]; i <= hi[0]; i++) {
           PetscReal x[3], along, radial;
-          if (im->labels[v] != label) continue;
+          if (im->labels[i + im->dims[0] * (j + im->dims[1] * k)] != label) continue;
           Centre(im, i, j, k, x);
           AxisCoordinates(x, pass ? centroid : c, n, &along, &radial);
           if (PetscAbsReal(along) > t || radial > reach) continue;

@@ -1053,19 +1053,34 @@ static PetscErrorCode EmitSummary(FILE *fp, void *ctx)
   PetscFunctionReturn(0);
 }
 
+typedef struct {
+  PetscInt           n;
+  const char *const *files;
+  const PetscReal   *times;
+} Collection;
+
 static PetscErrorCode EmitCollection(FILE *fp, void *ctx)
 {
-  const struct _p_TwinfeResults *r = (const struct _p_TwinfeResults *)ctx;
+  const Collection *c = (const Collection *)ctx;
 
   PetscFunctionBeginUser;
   fprintf(fp, "<?xml version=\"1.0\"?>\n");
   fprintf(fp, "<VTKFile type=\"Collection\" version=\"0.1\" byte_order=\"%s\">\n  <Collection>\n", ByteOrder());
-  for (PetscInt s = 0; s < r->nstates; ++s) {
-    fprintf(fp, "    <DataSet timestep=\"%.17g\" group=\"\" part=\"0\" file=\"", (double)r->times[s]);
-    PetscCall(TwinfeIOWriteXMLEscaped(fp, r->files[1 + s]));
+  for (PetscInt s = 0; s < c->n; ++s) {
+    fprintf(fp, "    <DataSet timestep=\"%.17g\" group=\"\" part=\"0\" file=\"", (double)c->times[s]);
+    PetscCall(TwinfeIOWriteXMLEscaped(fp, c->files[s]));
     fprintf(fp, "\"/>\n");
   }
   fprintf(fp, "  </Collection>\n</VTKFile>\n");
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeWritePVD(const char path[], PetscInt n, const char *const files[], const PetscReal times[])
+{
+  Collection c = {n, files, times};
+
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeIOWriteTextFile(path, EmitCollection, &c));
   PetscFunctionReturn(0);
 }
 
@@ -1087,7 +1102,7 @@ static PetscErrorCode WriteRankZeroFiles(TwinfeResults r, SummaryContext *summar
     PetscCall(TwinfeIOWriteTextFile(path, EmitSummary, summary));
   }
   PetscCall(PathIn(r, r->files[0], path));
-  PetscCall(TwinfeIOWriteTextFile(path, EmitCollection, r));
+  PetscCall(TwinfeWritePVD(path, r->nstates, (const char *const *)(r->files + 1), r->times));
   PetscFunctionReturn(0);
 }
 

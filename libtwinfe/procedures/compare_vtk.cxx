@@ -9,6 +9,7 @@
  * at its own nodes, and a step that changes nothing gives differences at round-off. */
 #include "procedures_impl.h"
 #include "core/cxx_guard.h"
+#include "results_vtk.h"
 
 #include <vtkCellData.h>
 #include <vtkCellSizeFilter.h>
@@ -26,8 +27,6 @@
 #include <vtkStaticCellLocator.h>
 #include <vtkThreshold.h>
 #include <vtkUnstructuredGrid.h>
-#include <vtkXMLPUnstructuredGridReader.h>
-#include <vtkXMLUnstructuredGridReader.h>
 #include <vtkXMLUnstructuredGridWriter.h>
 
 #include <cmath>
@@ -39,24 +38,6 @@
 #define TWINFE_CUT_SURFACE_MM 1.0
 
 namespace {
-vtkSmartPointer<vtkUnstructuredGrid> Read(const char path[])
-{
-  const std::string                    p(path);
-  vtkSmartPointer<vtkUnstructuredGrid> grid;
-  if (p.size() > 5 && p.compare(p.size() - 5, 5, ".pvtu") == 0) {
-    vtkNew<vtkXMLPUnstructuredGridReader> reader;
-    reader->SetFileName(path);
-    reader->Update();
-    grid = reader->GetOutput();
-  } else {
-    vtkNew<vtkXMLUnstructuredGridReader> reader;
-    reader->SetFileName(path);
-    reader->Update();
-    grid = reader->GetOutput();
-  }
-  return grid;
-}
-
 double Volume(vtkUnstructuredGrid *grid)
 {
   vtkNew<vtkCellSizeFilter> sizes;
@@ -183,7 +164,7 @@ PetscErrorCode Compare(const char baseline_path[], const char step_path[], const
                        TwinfeComparison *cmp)
 {
   PetscFunctionBeginUser;
-  vtkSmartPointer<vtkUnstructuredGrid> baseline = Read(baseline_path), step = Read(step_path);
+  vtkSmartPointer<vtkUnstructuredGrid> baseline = TwinfeReadResultsGrid(baseline_path), step = TwinfeReadResultsGrid(step_path);
   PetscCheck(baseline->GetNumberOfCells() > 0 && step->GetNumberOfCells() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
              "comparing %s with %s: one holds no cells", step_path, baseline_path);
   vtkNew<vtkProbeFilter> probe;
@@ -214,7 +195,7 @@ PetscErrorCode Compare(const char baseline_path[], const char step_path[], const
 PetscErrorCode Gradient(const char path[], const PetscReal a[3], const PetscReal b[3], PetscReal *gradient)
 {
   PetscFunctionBeginUser;
-  vtkSmartPointer<vtkUnstructuredGrid> grid = Read(path);
+  vtkSmartPointer<vtkUnstructuredGrid> grid = TwinfeReadResultsGrid(path);
   vtkNew<vtkPoints>                    points;
   points->InsertNextPoint(a);
   points->InsertNextPoint(b);

@@ -9,6 +9,7 @@
  * rehearse.c asks only when DISPLAY is set, and the docs say to run under xvfb-run otherwise. */
 #include "procedures_impl.h"
 #include "core/cxx_guard.h"
+#include "results_vtk.h"
 
 #include <vtkActor.h>
 #include <vtkCamera.h>
@@ -29,28 +30,11 @@
 #include <vtkTextProperty.h>
 #include <vtkUnstructuredGrid.h>
 #include <vtkWindowToImageFilter.h>
-#include <vtkXMLPUnstructuredGridReader.h>
-#include <vtkXMLUnstructuredGridReader.h>
 
 #include <cmath>
 #include <string>
 
 namespace {
-vtkSmartPointer<vtkUnstructuredGrid> Read(const char path[])
-{
-  const std::string p(path);
-  if (p.size() > 5 && p.compare(p.size() - 5, 5, ".pvtu") == 0) {
-    vtkNew<vtkXMLPUnstructuredGridReader> reader;
-    reader->SetFileName(path);
-    reader->Update();
-    return reader->GetOutput();
-  }
-  vtkNew<vtkXMLUnstructuredGridReader> reader;
-  reader->SetFileName(path);
-  reader->Update();
-  return reader->GetOutput();
-}
-
 double LargestMagnitude(vtkDataSet *data, const char field[])
 {
   vtkDataArray *a = data->GetPointData()->GetArray(field);
@@ -135,7 +119,7 @@ const char *const shown[][2] = {{"wall_shear_stress", "Pa"}, {"displacement", "m
 PetscErrorCode Pictures(const char comparison[], const char step[], const char name[], const char prefix[], char chosen[])
 {
   PetscFunctionBeginUser;
-  vtkSmartPointer<vtkUnstructuredGrid> cmp = Read(comparison), mine = Read(step);
+  vtkSmartPointer<vtkUnstructuredGrid> cmp = TwinfeReadResultsGrid(comparison), mine = TwinfeReadResultsGrid(step);
   const char                          *field = nullptr, *units = nullptr;
   for (const auto &f : shown)
     if (!field && cmp->GetPointData()->GetArray((std::string(f[0]) + "_change").c_str()) && mine->GetPointData()->GetArray(f[0]))

@@ -500,21 +500,21 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
   PetscFunctionReturn(0);
 }
 
-/* rehearse.pvd (the comparisons, one "time" per step) and rehearse.csv (the headline numbers). */
+/* rehearse.pvd (the comparisons, one "time" per step: 1, 2, ...) and rehearse.csv (the headline
+   numbers). */
 static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScenario *s, const StepResult res[])
 {
-  char  path[PETSC_MAX_PATH_LEN];
-  FILE *f;
+  char      path[PETSC_MAX_PATH_LEN], files[TWINFE_MAX_STEPS][TWINFE_NAME_LEN + 16];
+  char     *list[TWINFE_MAX_STEPS];
+  PetscReal times[TWINFE_MAX_STEPS];
+  FILE     *f;
   PetscFunctionBegin;
+  for (PetscInt k = 0; k < s->nsteps; k++) {
+    snprintf(files[k], sizeof files[k], "%s_comparison.vtu", s->steps[k].name);
+    list[k] = files[k], times[k] = (PetscReal)(k + 1);
+  }
   PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.pvd", path));
-  PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
-  fprintf(f,
-          "<?xml version=\"1.0\"?>\n<VTKFile type=\"Collection\" version=\"0.1\" byte_order=\"LittleEndian\">\n  <Collection>\n");
-  for (PetscInt k = 0; k < s->nsteps; k++)
-    fprintf(f, "    <DataSet timestep=\"%d\" group=\"\" part=\"0\" name=\"%s\" file=\"%s_comparison.vtu\"/>\n", (int)k + 1,
-            s->steps[k].name, s->steps[k].name);
-  fprintf(f, "  </Collection>\n</VTKFile>\n");
-  PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);
+  PetscCall(TwinfeWritePVD(path, s->nsteps, (const char *const *)list, times));
   PetscCall(TwinfeCaseAddOutput(outer, "rehearse.pvd"));
   PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.csv", path));
   PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
