@@ -5,6 +5,8 @@
 # resection of the tumour with a 5 mm margin (meshed anew). Prints the seconds of the baseline
 # and of each step (report.json) and the peak memory (/usr/bin/time -v).
 # usage: bash benchmarks/rehearse_ct.sh [ranks [case options...]]
+#   add -rehearse_reuse_preconditioner false to measure what reusing the baseline's
+#   preconditioner saves
 #   e.g. bash benchmarks/rehearse_ct.sh 1 -mesh_refine 0 -mesh_size 1.5: no refinement, so the load
 #   steps reuse the baseline's mesh
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -14,7 +16,7 @@ app=$PWD/build/apps/twinfe
 [ -x "$app" ] || bash scripts/build.sh
 ranks=${1:-1}
 shift || true
-out=benchmarks/out/rehearse_ct
+out=benchmarks/out/rehearse_ct${TAG:+_$TAG}
 mkdir -p "$out"
 cat > "$out/scenario.yaml" <<YAML
 baseline: $PWD/meshes/kidneys_ct.yaml
@@ -36,6 +38,6 @@ import json, sys
 r = json.load(open(sys.argv[1]))["rehearse"]
 print(f"baseline: {r['baseline_seconds']:.2f} s")
 for name, s in r["steps"].items():
-    print(f"{name}: {s['seconds']:.2f} s, mesh reused {s['reused_baseline_mesh']}, largest change {s['max_displacement_change_mm']:.4g} mm")
+    print(f"{name}: {s['seconds']:.2f} s, mesh reused {s['reused_baseline_mesh']}, preconditioner reused {s['reused_preconditioner']}, largest change {s['max_displacement_change_mm']:.4g} mm")
 PY
 grep -E "Elapsed|Maximum resident" "$out/time.txt"

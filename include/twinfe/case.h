@@ -52,6 +52,10 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseCheckOptionsUsed(TwinfeCase tcase);
 /* Prints (PetscHelpPrintf) every option of a case with its help text and default, from the same
    declarations; with solver, the elasticity solver's PETSc options too. Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solver);
+/* Solvers shared with other cases run in this process (a rehearsal's baseline and steps): a
+   small-strain solve whose stiffness equals one the store keeps reuses its preconditioner
+   (TwinfeSolverStore, include/twinfe/physics.h). Not owned; NULL: none. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeCaseSetSolverStore(TwinfeCase tcase, struct _p_TwinfeSolverStore *store);
 /* Label map -> surfaces -> mesh (-image, or the given path when not NULL). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
 /* A mesh from a Gmsh .msh file instead of an image. Collective. */

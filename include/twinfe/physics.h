@@ -268,6 +268,36 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolution(TwinfeElasticity elastic
 /* The SNES (lent), created by TwinfeElasticitySetFromOptions or the first solve. */
 PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSNES(TwinfeElasticity elasticity, SNES *snes);
 
+/* ---- Solvers kept across runs -------------------------------------------------------------
+   Several runs in one process that solve with the same operator (a rehearsal's baseline and its
+   steps that change only loads) can share one preconditioner set-up: a run offers its set-up
+   solver to the store, and a later run whose assembled operator equals that solver's, value for
+   value on the same parallel layout, with the same Krylov method and preconditioner type, solves
+   with it (its own Krylov tolerances put on it) instead of setting up its own. The operator is
+   compared, not assumed from the options: a changed material, support or tool shows in it.
+   Small-strain elasticity uses it. Per name the store keeps one solver, the latest offered; a
+   find that does not match drops it (the caller's own set-up replaces it, and is not to hold
+   memory beside it). */
+typedef struct _p_TwinfeSolverStore *TwinfeSolverStore;
+/* Collective. The store must outlive every object it is given to. */
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreCreate(MPI_Comm comm, TwinfeSolverStore *store);
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreDestroy(TwinfeSolverStore *store);
+/* Drops the kept solvers (their operators and preconditioners: the memory). Collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreRelease(TwinfeSolverStore store);
+/* Keeps ksp (set up on its operators; referenced) under name, in place of the one kept there.
+   Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreOffer(TwinfeSolverStore store, const char name[], KSP ksp);
+/* The solver kept under name when its operator equals A and its methods are like's (a new
+   reference: KSPDestroy it), else NULL and the kept one is dropped. Collective on A. */
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreFind(TwinfeSolverStore store, const char name[], KSP like, Mat A, KSP *ksp);
+/* How many solvers it keeps and how many times one was found. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeSolverStoreGetCounts(TwinfeSolverStore store, PetscInt *kept, PetscInt *found);
+/* Small strain: offer this elasticity's solver to the store and solve with a kept one when the
+   stiffness is the same (NULL: none). Call before the solve. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfeElasticitySetSolverStore(TwinfeElasticity elasticity, TwinfeSolverStore store);
+/* Whether the last solve used a kept solver (no preconditioner set-up of its own). */
+PETSC_EXTERN PetscErrorCode TwinfeElasticityGetSolverReused(TwinfeElasticity elasticity, PetscBool *reused);
+
 /* ---- A physics the case drives ------------------------------------------------------------
    One object per physics, chosen by name (-physics, YAML `physics:`), with one life the case
    drives: create, set the regions, check the options (before any meshing), prepare on the whole
@@ -322,6 +352,9 @@ PETSC_EXTERN PetscErrorCode TwinfePhysicsGetStartMeshSize(TwinfePhysics physics,
    finest level may be a cell-vertex one (TwinfePartitionRefineCellVertex), a third of the
    memory. PETSC_TRUE for a physics that does not say. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfePhysicsNeedsMeshEdges(TwinfePhysics physics, PetscBool *needs);
+/* Solvers shared with other runs in this process (TwinfeSolverStore; NULL: none). Call before
+   TwinfePhysicsSetUp. Not collective. */
+PETSC_EXTERN PetscErrorCode TwinfePhysicsSetSolverStore(TwinfePhysics physics, TwinfeSolverStore store);
 /* After TwinfePhysicsSetUp: the next solve starts from coarse's solution (the same physics and
    options, set up on the coarser mesh and solved), carried to this mesh; coarse may be destroyed
    after the call. Collective. */

@@ -204,11 +204,20 @@ PetscErrorCode TwinfeCaseGetPhysics_Private(TwinfeCase c)
     PetscCall(TwinfePhysicsCreate(c->comm, name, &c->physics));
     PetscCall(TwinfePhysicsSetReport(c->physics, c->rank == 0 ? c->report : NULL));
     PetscCall(TwinfePhysicsSetInputFolder(c->physics, c->case_dir));
+    PetscCall(TwinfePhysicsSetSolverStore(c->physics, c->store));
   }
   for (PetscInt i = 0; i < c->nregions; ++i)
     names[i] = c->names[i];
   PetscCall(TwinfePhysicsSetRegions(c->physics, c->nregions, c->labels, names));
   PetscCall(TwinfePhysicsCheckOptions(c->physics));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeCaseSetSolverStore(TwinfeCase c, TwinfeSolverStore store)
+{
+  PetscFunctionBegin;
+  c->store = store;
+  if (c->physics) PetscCall(TwinfePhysicsSetSolverStore(c->physics, store));
   PetscFunctionReturn(0);
 }
 

@@ -37,8 +37,9 @@ struct _p_TwinfeCase {
   TwinfeFidelity fidelity;                               /* the labels as read, before cleaning: what the mesh is compared with */
   PetscInt       voxels_meshed[TWINFE_CASE_MAX_REGIONS]; /* each region's voxels after the selection (image runs only) */
 
-  DM            dm;
-  TwinfePhysics physics; /* -physics, made when the regions are known */
+  DM                dm;
+  TwinfePhysics     physics; /* -physics, made when the regions are known */
+  TwinfeSolverStore store;   /* solvers shared with other cases in this process (not owned; may be NULL) */
 
   PetscInt       nstages;
   char           stage_names[TWINFE_CASE_MAX_STAGES][TWINFE_NAME_LEN];

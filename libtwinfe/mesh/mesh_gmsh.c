@@ -651,13 +651,15 @@ static void WriteNodes(Out *o, TwinfeMesh mesh, const Layout *l)
   EndSection(o, "$EndNodes\n");
 }
 
-/* The elements of entity e, tagged first + 1, first + 2, ... */
-static void WriteElementBlock(Out *o, TwinfeMesh mesh, const Layout *l, PetscInt e, uint64_t first)
+/* The elements of entity e, each tagged with its number in the mesh (tets 1..ntets, facets
+   after them): a reader that orders elements by tag gets the mesh's own order back, though the
+   blocks group them by entity. */
+static void WriteElementBlock(Out *o, TwinfeMesh mesh, const Layout *l, PetscInt e)
 {
   const PetscBool vol   = e < mesh->nregions ? PETSC_TRUE : PETSC_FALSE;
   const PetscInt  nelem = vol ? mesh->ntets : mesh->nfacets, nper = vol ? 4 : 3;
   const PetscInt *conn = vol ? mesh->tets : mesh->facets, *entity = vol ? l->tet_entity : l->facet_entity;
-  uint64_t        tag = first;
+  const uint64_t  first = vol ? 0 : (uint64_t)mesh->ntets;
 
   PutInt32(o, vol ? 3 : 2, ' ');
   PutInt32(o, (int32_t)e + 1, ' ');
@@ -665,7 +667,7 @@ static void WriteElementBlock(Out *o, TwinfeMesh mesh, const Layout *l, PetscInt
   PutSize(o, (uint64_t)(l->elem_offset[e + 1] - l->elem_offset[e]), '\n');
   for (PetscInt i = 0; i < nelem; i++) {
     if (entity[i] != e) continue;
-    PutSize(o, ++tag, ' ');
+    PutSize(o, first + (uint64_t)i + 1, ' ');
     for (PetscInt k = 0; k < nper; k++)
       PutSize(o, (uint64_t)conn[nper * i + k] + 1, k + 1 < nper ? ' ' : '\n');
   }
@@ -682,12 +684,11 @@ static void WriteElements(Out *o, TwinfeMesh mesh, const Layout *l)
   PutSize(o, total, ' ');
   PutSize(o, total ? 1 : 0, ' ');
   PutSize(o, total, '\n');
-  /* tets are numbered first (1..ntets, region by region), facets after; blocks go surfaces first */
+  /* blocks go surfaces first, as Gmsh orders them */
   for (PetscInt e = mesh->nregions; e < l->nent; e++)
-    if (l->elem_offset[e + 1] > l->elem_offset[e])
-      WriteElementBlock(o, mesh, l, e, (uint64_t)(mesh->ntets + l->elem_offset[e] - l->elem_offset[mesh->nregions]));
+    if (l->elem_offset[e + 1] > l->elem_offset[e]) WriteElementBlock(o, mesh, l, e);
   for (PetscInt e = 0; e < mesh->nregions; e++)
-    if (l->elem_offset[e + 1] > l->elem_offset[e]) WriteElementBlock(o, mesh, l, e, (uint64_t)l->elem_offset[e]);
+    if (l->elem_offset[e + 1] > l->elem_offset[e]) WriteElementBlock(o, mesh, l, e);
   EndSection(o, "$EndElements\n");
 }
 

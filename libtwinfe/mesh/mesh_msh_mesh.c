@@ -264,9 +264,12 @@ static PetscErrorCode MapElementNodes(const char path[], const TwinfeNodeMap *ma
   PetscFunctionReturn(0);
 }
 
-/* Only the nodes some tet or triangle uses become vertices, in the file's node order. */
-static PetscErrorCode CompactVertices(const TwinfeMsh *msh, PetscInt ntets, PetscInt tets[], PetscInt ntris, PetscInt tris[],
-                                      PetscInt *nv, PetscReal **xyz)
+/* Only the nodes some tet or triangle uses become vertices, in the order of their tags: a file
+   twinfe wrote gives back the mesh's own vertex order (its tags are the vertices' numbers, its
+   blocks group them by entity), so a mesh read back assembles the same matrix, entry for entry,
+   as the mesh it was written from (a rehearsal's steps reuse the baseline's solver on it). */
+static PetscErrorCode CompactVertices(const TwinfeMsh *msh, const TwinfeNodeMap *map, PetscInt ntets, PetscInt tets[],
+                                      PetscInt ntris, PetscInt tris[], PetscInt *nv, PetscReal **xyz)
 {
   PetscInt *number, n = 0;
 
@@ -278,8 +281,10 @@ static PetscErrorCode CompactVertices(const TwinfeMsh *msh, PetscInt ntets, Pets
     number[tets[i]] = 0;
   for (PetscInt i = 0; i < 3 * ntris; i++)
     number[tris[i]] = 0;
-  for (PetscInt i = 0; i < msh->nnodes; i++)
+  for (PetscInt k = 0; k < msh->nnodes; k++) {
+    const PetscInt i = map->sorted_index[k];
     if (number[i] == 0) number[i] = ++n; /* 1-based here, 0 meant "used" */
+  }
   PetscCall(PetscMalloc1(3 * n + 1, xyz));
   for (PetscInt i = 0; i < msh->nnodes; i++)
     if (number[i] > 0)
@@ -498,6 +503,33 @@ typedef struct {
   TwinfeFace   *faces;
 } Work;
 
+/* The tets in the order of their element tags (a file groups them by region; twinfe's tags are
+   the tets' numbers in the mesh it wrote), when the file's order is not that already. */
+static PetscErrorCode OrderTetsByTag(const TwinfeMsh *msh, PetscInt tets[], int32_t regions[])
+{
+  TagIndex *pairs;
+  PetscInt *copy;
+  int32_t  *labels;
+  PetscBool ascending = PETSC_TRUE;
+
+  PetscFunctionBeginUser;
+  for (PetscInt t = 1; t < msh->ntets && ascending; t++)
+    ascending = msh->tet_tags[t] > msh->tet_tags[t - 1] ? PETSC_TRUE : PETSC_FALSE;
+  if (ascending) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc3(msh->ntets, &pairs, 4 * msh->ntets, &copy, msh->ntets, &labels));
+  for (PetscInt t = 0; t < msh->ntets; t++)
+    pairs[t].tag = msh->tet_tags[t], pairs[t].index = t;
+  qsort(pairs, (size_t)msh->ntets, sizeof *pairs, CompareTagIndex);
+  PetscCall(PetscArraycpy(copy, tets, 4 * msh->ntets));
+  PetscCall(PetscArraycpy(labels, regions, msh->ntets));
+  for (PetscInt t = 0; t < msh->ntets; t++) {
+    PetscCall(PetscArraycpy(&tets[4 * t], &copy[4 * pairs[t].index], 4));
+    regions[t] = labels[pairs[t].index];
+  }
+  PetscCall(PetscFree3(pairs, copy, labels));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode BuildMesh(const char path[], const TwinfeMsh *file, Work *w, TwinfeMesh *mesh)
 {
   const TwinfeMsh *msh = &w->sel;
@@ -512,16 +544,18 @@ static PetscErrorCode BuildMesh(const char path[], const TwinfeMsh *file, Work *
   PetscCall(RegionLabels(path, msh, w->regions, &by_physical));
   PetscCall(MapElementNodes(path, &w->map, msh->ntets, 4, msh->tet_nodes, msh->tet_tags, "tetrahedra", w->tets));
   PetscCall(MapElementNodes(path, &w->map, msh->ntris, 3, msh->tri_nodes, msh->tri_tags, "triangles", w->tris));
-  PetscCall(CompactVertices(msh, msh->ntets, w->tets, msh->ntris, w->tris, &w->nv, &w->xyz));
+  PetscCall(CompactVertices(msh, &w->map, msh->ntets, w->tets, msh->ntris, w->tris, &w->nv, &w->xyz));
   PetscCall(CheckVolumes(path, msh, msh->ntets, w->tets, w->xyz));
   PetscCall(TwinfeSortedFaces_Private(w->nv, msh->ntets, w->tets, &w->faces));
   PetscCall(CheckFolds(path, msh, 4 * msh->ntets, w->faces, w->xyz));
   if (w->selected) {
     PetscCall(PetscMalloc2(4 * msh->ntets + 1, &w->facets, msh->ntris + 1, &w->tags)); /* facets: which triangle took a face */
     PetscCall(CheckFileFacets(path, msh, 4 * msh->ntets, w->faces, w->regions, w->tris, w->facets, w->tags));
+    PetscCall(OrderTetsByTag(msh, w->tets, w->regions));
     PetscCall(TwinfeMeshCreate(w->nv, w->xyz, msh->ntets, w->tets, w->regions, msh->ntris, w->tris, w->tags, mesh));
   } else {
     PetscCall(DeriveFacets(4 * msh->ntets, w->faces, w->regions, w->xyz, &w->nfacets, &w->facets, &w->tags));
+    PetscCall(OrderTetsByTag(msh, w->tets, w->regions));
     PetscCall(TwinfeMeshCreate(w->nv, w->xyz, msh->ntets, w->tets, w->regions, w->nfacets, w->facets, w->tags, mesh));
   }
   if (by_physical) PetscCall(ApplyNames(path, msh, *mesh));

@@ -39,6 +39,29 @@ PetscErrorCode TwinfeElasticityCreate(DM dm, TwinfeElasticity *elasticity)
   PetscFunctionReturn(0);
 }
 
+/* Destroying a SNES resets its KSP (operators and preconditioner dropped) whoever else holds
+   it: a KSP offered to a store of solvers is handed over whole, the SNES given an empty one to
+   reset instead, and without the hooks the SNES put on it (its Eisenstat-Walker pre- and
+   post-solve read the SNES). */
+static PetscErrorCode DestroySNES(TwinfeElasticity e)
+{
+  KSP ksp, fresh;
+
+  PetscFunctionBeginUser;
+  if (!e->snes) PetscFunctionReturn(0);
+  if (e->offered) {
+    PetscCall(SNESGetKSP(e->snes, &ksp));
+    PetscCall(KSPSetPreSolve(ksp, NULL, NULL));
+    PetscCall(KSPSetPostSolve(ksp, NULL, NULL));
+    PetscCall(KSPCreate(e->comm, &fresh));
+    PetscCall(SNESSetKSP(e->snes, fresh));
+    PetscCall(KSPDestroy(&fresh));
+    e->offered = PETSC_FALSE;
+  }
+  PetscCall(SNESDestroy(&e->snes));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
 {
   TwinfeElasticity e;
@@ -59,7 +82,8 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   for (PetscInt i = 0; i < e->nsets; ++i)
     PetscCall(PetscFree(e->set_rows[i]));
   PetscCall(PetscFree2(e->set_rows, e->set_nrows));
-  PetscCall(SNESDestroy(&e->snes));
+  PetscCall(KSPDestroy(&e->kept));
+  PetscCall(DestroySNES(e));
   PetscCall(TwinfeMultigridDestroy(&e->mg));
   PetscCall(MatDestroy(&e->J));
   PetscCall(VecDestroy(&e->u));
@@ -958,8 +982,12 @@ static PetscErrorCode SetUp(TwinfeElasticity e)
   if (!e->nonlinear) PetscCall(TwinfeSpaceReleasePattern(e->space));
   TwinfeReturnFreedMemory_Private();
   /* after the release: a multigrid's Galerkin products hold 340 MB while they run at 1M P1
-     unknowns, and need not sit beside the pattern map */
-  PetscCall(TwinfeElasticityOperatorChanged_Private(e));
+     unknowns, and need not sit beside the pattern map. With a store of solvers, only once the
+     stiffness is known not to be a kept solver's (TwinfeElasticityLinearSolver_Private). */
+  PetscCall(KSPDestroy(&e->kept));
+  e->linear_ready     = PETSC_FALSE;
+  e->operator_pending = e->store && !e->nonlinear ? PETSC_TRUE : PETSC_FALSE;
+  if (!e->operator_pending) PetscCall(TwinfeElasticityOperatorChanged_Private(e));
   e->dirty    = PETSC_FALSE;
   e->released = PETSC_FALSE;
   PetscFunctionReturn(0);
@@ -991,7 +1019,9 @@ PetscErrorCode TwinfeElasticityReleaseSolver(TwinfeElasticity e)
   PetscFunctionBeginUser;
   if (!e->snes) PetscFunctionReturn(0);
   PetscCall(TwinfeElasticityGetSolverInfo(e, NULL, NULL, NULL)); /* kept for later readers */
-  PetscCall(SNESDestroy(&e->snes));
+  PetscCall(KSPDestroy(&e->kept));                               /* the store's reference stays */
+  e->linear_ready = PETSC_FALSE;
+  PetscCall(DestroySNES(e));
   PetscCall(TwinfeMultigridDestroy(&e->mg));
   PetscCall(MatDestroy(&e->J));
   PetscCall(MatDestroy(&e->schur_pre));
@@ -1071,7 +1101,10 @@ PetscErrorCode TwinfeElasticityGetSolverInfo(TwinfeElasticity e, PetscInt *itera
   PetscCheck(e->snes || e->released, e->comm, PETSC_ERR_ARG_WRONGSTATE,
              "TwinfeElasticityGetSolverInfo: call TwinfeElasticitySolve first");
   if (e->snes) {
-    PetscCall(SNESGetKSP(e->snes, &ksp));
+    if (e->kept)
+      ksp = e->kept;
+    else
+      PetscCall(SNESGetKSP(e->snes, &ksp));
     PetscCall(KSPGetIterationNumber(ksp, &e->last_its));
     PetscCall(KSPGetResidualNorm(ksp, &e->last_rnorm));
     PetscCall(KSPGetConvergedReason(ksp, &r));
@@ -1266,6 +1299,21 @@ PetscErrorCode TwinfeElasticityGetSolution(TwinfeElasticity e, Vec *u)
   PetscFunctionBeginUser;
   PetscCall(EnsureSpace(e));
   *u = e->u;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticitySetSolverStore(TwinfeElasticity e, TwinfeSolverStore store)
+{
+  PetscFunctionBeginUser;
+  e->store = store;
+  e->dirty = PETSC_TRUE; /* the next set-up decides when the multigrid's products are made */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetSolverReused(TwinfeElasticity e, PetscBool *reused)
+{
+  PetscFunctionBeginUser;
+  *reused = e->reused;
   PetscFunctionReturn(0);
 }
 

@@ -135,9 +135,16 @@ struct _p_TwinfeElasticity {
   } resume;
   /* the last linear solve's iterations, residual norm and KSPConvergedReason, read from the KSP
      while there is one (TwinfeElasticityReleaseSolver drops it) */
-  PetscInt  last_its, last_reason;
-  PetscReal last_rnorm;
-  PetscBool released;
+  PetscInt last_its, last_reason;
+  /* small strain: the store solvers are shared through (NULL: none), the kept solver found there
+     for this stiffness (referenced; NULL: this one's own), and whether the solver of the
+     stiffness is ready for the load steps; with a store the multigrid's products wait for it */
+  TwinfeSolverStore store;
+  KSP               kept;
+  PetscBool         linear_ready, operator_pending, reused; /* reused: the last solve used a kept solver */
+  PetscBool         offered;                                /* this one's KSP went to the store (DestroySNES) */
+  PetscReal         last_rnorm;
+  PetscBool         released;
   /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
   DM  vertex_dm, pressure_dm, reaction_dm, node_dm;
   Vec vertex_u, pressure, reaction, node_u;

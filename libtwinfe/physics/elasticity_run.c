@@ -532,6 +532,7 @@ static PetscErrorCode SetUp(TwinfePhysics c)
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-elasticity_load_steps", &steps, NULL));
   PetscCall(TwinfeElasticitySetLoadSteps(e->elasticity, steps));
   PetscCall(TwinfeElasticitySetStepMonitor(e->elasticity, WriteStep, c));
+  if (!c->start_only) PetscCall(TwinfeElasticitySetSolverStore(e->elasticity, c->store));
   PetscCall(TwinfeElasticitySetFromOptions(e->elasticity));
   PetscFunctionReturn(0);
 }
@@ -755,7 +756,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscInt    iterations, unknowns, steps, newton, linear, cutbacks;
   PetscReal   residual, max_mm;
   const char *reason;
-  PetscBool   nonlinear;
+  PetscBool   nonlinear, reused;
   Vec         u;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityIsNonlinear(e->elasticity, &nonlinear));
@@ -776,6 +777,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
   PetscCall(TwinfeElasticityGetSolverInfo(e->elasticity, &iterations, &residual, &reason));
   PetscCall(TwinfeElasticityGetNewtonInfo(e->elasticity, &steps, &newton, &linear, &cutbacks));
   PetscCall(TwinfeElasticityGetMaxDisplacement(e->elasticity, &max_mm));
+  PetscCall(TwinfeElasticityGetSolverReused(e->elasticity, &reused));
   PetscCall(TwinfeElasticityGetSolution(e->elasticity, &u)); /* all unknowns, P2 edge dofs included */
   PetscCall(VecGetSize(u, &unknowns));
   if (c->report) {
@@ -783,6 +785,7 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", nonlinear ? linear : iterations));
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
+    PetscCall(TwinfeReportSetBool(c->report, "solve.preconditioner_reused", reused));
     PetscCall(TwinfeReportSetString(c->report, "solve.strain", nonlinear ? "finite" : "small"));
     {
       TwinfeElasticityFormulation form;
@@ -805,6 +808,9 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(PetscPrintf(
         c->comm, "solve     linear elasticity: %" PetscInt_FMT " unknowns, %" PetscInt_FMT " iterations (%s), residual %.3e\n",
         unknowns, linear, reason, (double)residual));
+  if (reused)
+    PetscCall(
+        PetscPrintf(c->comm, "          the same stiffness as an earlier run's: its preconditioner reused, not set up again\n"));
   PetscCall(PetscPrintf(c->comm, "          max displacement %.6g mm\n", (double)max_mm));
   PetscCall(TwinfePhysicsReportUnknowns_Private(c, u));
   /* Small-strain elasticity is only trustworthy while displacements stay small against the

@@ -123,12 +123,42 @@ static PetscErrorCode SetUpForConstantOperator(TwinfeElasticity e, KSP ksp)
   PetscFunctionReturn(0);
 }
 
+/* The solver of the constant small-strain stiffness, made ready once for all load steps: a
+   solver the store kept whose operator is this very stiffness (an earlier run's: its
+   preconditioner is not set up again), or this one's own, set up and offered to the store. */
+static PetscErrorCode LinearSolver(TwinfeElasticity e, KSP *ksp)
+{
+  KSP mine;
+
+  PetscFunctionBeginUser;
+  PetscCall(SNESGetKSP(e->snes, &mine));
+  if (!e->linear_ready) {
+    PetscCall(KSPDestroy(&e->kept));
+    if (e->store) PetscCall(TwinfeSolverStoreFind(e->store, "elasticity", mine, e->J, &e->kept));
+    e->reused = e->kept ? PETSC_TRUE : PETSC_FALSE;
+    if (!e->kept) {
+      if (e->operator_pending) PetscCall(TwinfeElasticityOperatorChanged_Private(e));
+      e->operator_pending = PETSC_FALSE;
+      PetscCall(KSPSetOperators(mine, e->J, e->J));
+      if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, mine));
+      PetscCall(ReleaseWorkVectors(e));
+      PetscCall(SetUpForConstantOperator(e, mine));
+      if (e->store) PetscCall(TwinfeSolverStoreOffer(e->store, "elasticity", mine));
+      e->offered = e->store ? PETSC_TRUE : PETSC_FALSE;
+    }
+    e->linear_ready = PETSC_TRUE;
+  }
+  PetscCall(ReleaseWorkVectors(e));
+  *ksp = e->kept ? e->kept : mine;
+  PetscFunctionReturn(0);
+}
+
 /* Small strain: U = U0 with the constraints at load t, then one solve with the stiffness the
    set-up assembled (constraint rows and columns zeroed): K dU = -R(U) is exact, as R is linear. */
 static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
 {
   Vec                F, dU;
-  KSP                ksp;
+  KSP                ksp = NULL;
   KSPConvergedReason reason;
   PetscInt           its;
 
@@ -139,11 +169,7 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscCall(VecDuplicate(U, &dU));
   PetscCall(TwinfeElasticityFormFunction_Private(e->snes, U, F, e));
   PetscCall(VecScale(F, -1));
-  PetscCall(SNESGetKSP(e->snes, &ksp));
-  PetscCall(KSPSetOperators(ksp, e->J, e->J));
-  if (TwinfeElasticityMixed(e)) PetscCall(TwinfeElasticityMixedConfigureBlocks_Private(e, ksp));
-  PetscCall(ReleaseWorkVectors(e));
-  PetscCall(SetUpForConstantOperator(e, ksp));
+  PetscCall(LinearSolver(e, &ksp));
   PetscCall(KSPSolve(ksp, F, dU));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetIterationNumber(ksp, &its));

@@ -226,6 +226,14 @@ PetscErrorCode TwinfePhysicsSetQuiet(TwinfePhysics physics, PetscBool quiet)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode TwinfePhysicsSetSolverStore(TwinfePhysics physics, TwinfeSolverStore store)
+{
+  PetscFunctionBeginUser;
+  TwinfeCheckArgNull_Private(physics);
+  physics->store = store;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfePhysicsSetStartOnly(TwinfePhysics physics, PetscBool start_only)
 {
   PetscFunctionBeginUser;

@@ -38,7 +38,8 @@ struct _p_TwinfePhysics {
   PetscBool               quiet;                            /* nothing on the terminal (TwinfePhysicsSetQuiet) */
   PetscBool               start_only;                       /* solved only to start a finer solve (TwinfePhysicsSetStartOnly) */
   TwinfeCheckpoint checkpoint; /* from TwinfePhysicsSetCheckpoint_Private, not owned (may be NULL): -checkpoint_every, -restart */
-  void            *data;       /* the physics' own state */
+  TwinfeSolverStore store;     /* from TwinfePhysicsSetSolverStore, not owned (may be NULL) */
+  void             *data;      /* the physics' own state */
 };
 
 PETSC_INTERN const TwinfePhysicsOps TwinfePhysicsOps_Elasticity;

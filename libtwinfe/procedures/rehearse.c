@@ -22,6 +22,7 @@ typedef struct {
   PetscInt            removed_voxels;
   PetscReal           removed_voxels_mm3;
   PetscBool           reused_mesh;
+  PetscBool           reused_solver; /* solved with a solver an earlier run set up (the same stiffness) */
   PetscReal           seconds;
   PetscReal           tool_force_N;  /* the retractor's force magnitude at the last step (-1: no tool) */
   char                regions[2048]; /* after an edit: -labels and -names of the regions left ("" when the baseline lists none) */
@@ -32,10 +33,11 @@ typedef struct {
 } StepResult;
 
 typedef struct {
-  MPI_Comm    comm;
-  PetscMPIInt rank;
-  int         argc;
-  char      **argv;
+  MPI_Comm          comm;
+  PetscMPIInt       rank;
+  int               argc;
+  char            **argv;
+  TwinfeSolverStore store; /* the latest run's solver, for a step with the same operator (NULL: none) */
 } Runner;
 
 /* Called between a run's meshing and its solve (the baseline's: the steps' tools checked). */
@@ -45,7 +47,7 @@ typedef PetscErrorCode (*BetweenStages)(TwinfeCase c, void *ctx);
 static PetscErrorCode PushOptions(TwinfeCase c, const Runner *r, const char case_file[], const char set[])
 {
   PetscFunctionBegin;
-  const char *app[] = {"-o", "-twinfe_traceback"}; /* the command's own, which the app read */
+  const char *app[] = {"-o", "-twinfe_traceback", "-rehearse_reuse_preconditioner"}; /* the command's own, read before */
   PetscBool   found;
   PetscCall(TwinfeCaseLoadFile(c, case_file, r->argc, r->argv));
   for (size_t i = 0; i < sizeof app / sizeof app[0]; i++)
@@ -67,6 +69,7 @@ static PetscErrorCode RunCase(const Runner *r, const char folder[], const char c
   PetscCall(PetscOptionsCreate(&db));
   PetscCall(PetscOptionsPush(db));
   ierr = TwinfeCaseCreate(r->comm, folder, &c);
+  if (!ierr && !dry) ierr = TwinfeCaseSetSolverStore(c, r->store);
   if (!ierr) ierr = PushOptions(c, r, case_file, set);
   if (!ierr) ierr = TwinfeCaseSetFromOptions(c);
   if (!ierr && !dry) ierr = mesh ? TwinfeCaseReadMesh(c, mesh) : TwinfeCaseMeshImage(c, image);
@@ -463,6 +466,7 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
   PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("edit"), TwinfeEditName(step->edit)));
   PetscCall(TwinfeReportSetString(outer->report, STEP_KEY("set"), step->set));
   PetscCall(TwinfeReportSetBool(outer->report, STEP_KEY("reused_baseline_mesh"), res->reused_mesh));
+  PetscCall(TwinfeReportSetBool(outer->report, STEP_KEY("reused_preconditioner"), res->reused_solver));
   PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("seconds"), res->seconds));
   PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_displacement_mm"), res->cmp.max_displacement_mm));
   PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_displacement_change_mm"), res->cmp.max_displacement_change_mm));
@@ -518,13 +522,15 @@ static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScen
   PetscCall(TwinfeCaseAddOutput(outer, "rehearse.pvd"));
   PetscCall(TwinfeCaseStagingPath_Private(outer, "rehearse.csv", path));
   PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
-  fprintf(f, "step,edit,reused_baseline_mesh,seconds,removed_volume_mm3,margin_mm,max_displacement_mm,max_displacement_change_mm,"
+  fprintf(f, "step,edit,reused_baseline_mesh,reused_preconditioner,seconds,removed_volume_mm3,margin_mm,max_displacement_mm,max_"
+             "displacement_change_mm,"
              "tool_force_N,pressure_drop_Pa,baseline_pressure_drop_Pa,mean_wss_change_Pa\n");
   for (PetscInt k = 0; k < s->nsteps; k++) {
     const TwinfeStep *st = &s->steps[k];
     const StepResult *r  = &res[k];
-    fprintf(f, "%s,%s,%d,%.3f,%.6g,%.6g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", st->name, TwinfeEditName(st->edit), (int)r->reused_mesh,
-            (double)r->seconds, (double)(r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3), (double)r->cmp.margin_mm,
+    fprintf(f, "%s,%s,%d,%d,%.3f,%.6g,%.6g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", st->name, TwinfeEditName(st->edit),
+            (int)r->reused_mesh, (int)r->reused_solver, (double)r->seconds,
+            (double)(r->cmp.baseline_volume_mm3 - r->cmp.step_volume_mm3), (double)r->cmp.margin_mm,
             (double)r->cmp.max_displacement_mm, (double)r->cmp.max_displacement_change_mm, (double)r->tool_force_N,
             (double)r->pressure_drop_Pa, (double)r->baseline_pressure_drop_Pa, (double)r->cmp.mean_wss_change_Pa);
   }
@@ -756,8 +762,10 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
 {
   char           folder[PETSC_MAX_PATH_LEN], image[PETSC_MAX_PATH_LEN], mesh[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
   PetscLogDouble t0, t1;
+  PetscInt       found[2];
   PetscFunctionBegin;
   PetscCall(PetscTime(&t0));
+  PetscCall(TwinfeSolverStoreGetCounts(r->store, NULL, &found[0]));
   PetscCall(TwinfeCaseStagingPath_Private(outer, step->name, folder));
   snprintf(file, sizeof file, "%s_labels.nii.gz", step->name);
   PetscCall(TwinfeCaseStagingPath_Private(outer, file, image));
@@ -766,6 +774,9 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
      mesh.msh is the coarse mesh before that, and a step refining it again could not snap it (a
      mesh file holds no segmented surface), so such a step meshes the label map anew. */
   res->reused_mesh = step->edit == TWINFE_EDIT_NONE && !b->refine ? PETSC_TRUE : PETSC_FALSE;
+  /* an edited label map makes another mesh, whose stiffness no kept solver can match: the kept
+     one goes before the meshing and the set-up, where the step's memory peaks */
+  if (step->edit != TWINFE_EDIT_NONE) PetscCall(TwinfeSolverStoreRelease(r->store));
   if (step->edit == TWINFE_EDIT_NONE && b->refine) PetscCall(PetscStrncpy(image, b->image, sizeof image));
   PetscCall(PetscPrintf(r->comm, "rehearse  step %s: %s\n", step->name,
                         res->reused_mesh ? "the baseline's mesh, the step's options"
@@ -780,6 +791,8 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
   }
   PetscCall(PetscTime(&t1));
   res->seconds = t1 - t0;
+  PetscCall(TwinfeSolverStoreGetCounts(r->store, NULL, &found[1]));
+  res->reused_solver = found[1] > found[0] ? PETSC_TRUE : PETSC_FALSE;
   if (outer->rank == 0) {
     PetscCall(TwinfeCaseAddOutputFolder(outer, step->name));
     PetscCall(CompareOnRoot(outer, step, label, res));
@@ -814,17 +827,23 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
   Baseline        b     = {0};
   StepResult     *res;
   int32_t        *labels;
-  Runner          r = {comm, 0, argc, argv};
+  Runner          r = {comm, 0, argc, argv, NULL};
   char            folder[PETSC_MAX_PATH_LEN];
   PetscErrorCode  ierr;
   PetscLogDouble  t0, t1;
+  PetscBool       reuse = PETSC_TRUE;
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &r.rank));
+  /* a step whose stiffness is the baseline's (loads only) solves with the baseline's solver;
+     false: every step sets up its own (to measure what reuse saves, or to vary preconditioner
+     options other than the Krylov tolerances per step) */
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-rehearse_reuse_preconditioner", &reuse, NULL));
   PetscCall(PetscNew(&s));
   ierr = TwinfeScenarioRead(scenario, s);
   if (ierr) PetscCall(PetscFree(s));
   PetscCall(ierr);
   PetscCall(PetscCalloc2(s->nsteps, &res, s->nsteps, &labels));
+  if (reuse) PetscCall(TwinfeSolverStoreCreate(comm, &r.store));
   PetscCall(TwinfeCaseCreate(comm, output_dir, &outer));
   ierr = ReadBaseline(&r, s, outer, &b);
   if (!ierr) ierr = CheckSteps(&r, outer, s, &b, res, labels);
@@ -850,6 +869,7 @@ PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char o
     ierr = PetscPrintf(comm, "outputs   %s/ (rehearse.pvd, rehearse.csv, report.json, baseline/ and a folder per step)\n",
                        output_dir);
   PetscCall(TwinfeCaseDestroy(&outer));
+  PetscCall(TwinfeSolverStoreDestroy(&r.store));
   PetscCall(FreeBaseline(&b));
   PetscCall(PetscFree2(res, labels));
   PetscCall(PetscFree(s));

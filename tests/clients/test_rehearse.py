@@ -2,6 +2,12 @@
 
   - a step that changes nothing reproduces the baseline: the displacement's change on the
     baseline mesh is below 1e-9 of the displacement (the same mesh, the same solve);
+  - a step's solve reuses the preconditioner an earlier run set up exactly when its stiffness is
+    that run's (report.json's reused_preconditioner): half the gravity reuses the baseline's and
+    halves the displacement (1e-5); both moduli doubled set up their own and halve it too; the
+    first retractor lift sets up its own and the later lifts reuse it; with
+    -rehearse_reuse_preconditioner false nothing is reused and the unchanged step still
+    reproduces the baseline;
   - in linear elasticity the force on a retractor lifted 2, 4, 6 and 8 mm (steps that change
     only the tool's motion, so they reuse the baseline's mesh) grows linearly with the lift:
     R^2 > 0.999 of the force along the lift against the lift, read from each step's forces.csv;
@@ -55,9 +61,21 @@ def write(path, text):
         f.write(text)
 
 
+def rehearse_steps(ck, args, name, baseline, steps, options):
+    """Writes <name>.yaml (baseline, steps), rehearses it into <name>/ with the options; the
+    report's steps, or None (a failed check) when the run failed."""
+    scenario = os.path.join(args.work_dir, f"{name}.yaml")
+    write(scenario, f"baseline: {baseline}\nsteps:\n{steps}")
+    out = os.path.join(args.work_dir, name)
+    code, _, _ = tc.run([args.app, "rehearse", scenario, "-o", out] + options)
+    ck.check(code == 0, f"rehearsal {name} failed")
+    return tc.report(out)["rehearse"]["steps"] if code == 0 else None
+
+
 def loads(ck, args):
     organ = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
-    steps = "  - name: unchanged\n" + "".join(
+    steps = ("  - name: unchanged\n  - name: lighter\n    set: -gravity 0,4905,0\n"
+             "  - name: stiffer\n    set: -organ_E 10000 -tumor_E 60000\n") + "".join(
         f"  - name: lift_{d}\n    set: {RETRACTOR} -retractor_motion 0,-{d},0\n" for d in LIFTS)
     scenario = os.path.join(args.work_dir, "loads.yaml")
     write(scenario, f"baseline: {organ}\nsteps:\n{steps}")
@@ -72,6 +90,7 @@ def loads(ck, args):
     same = rep["unchanged"]
     ck.check(same["reused_baseline_mesh"] and same["max_displacement_change_mm"] <= 1e-9 * same["max_displacement_mm"],
              f"the unchanged step differs from the baseline by {same['max_displacement_change_mm']:.3g} mm")
+    reuse_checks(ck, out, rep)
     forces = []
     for d in LIFTS:
         step = rep[f"lift_{d}"]
@@ -85,11 +104,44 @@ def loads(ck, args):
     ck.check(r2 > 0.999, f"tool force against lift: R^2 = {r2:.6f} ({forces})")
     with open(os.path.join(out, "rehearse.csv")) as f:
         rows = list(csv.DictReader(f))
-    ck.check([r["step"] for r in rows] == ["unchanged"] + [f"lift_{d}" for d in LIFTS], "rehearse.csv's steps")
+    ck.check([r["step"] for r in rows] == ["unchanged", "lighter", "stiffer"] + [f"lift_{d}" for d in LIFTS],
+             "rehearse.csv's steps")
     ck.check(all(os.path.exists(os.path.join(out, f"{r['step']}_comparison.vtu")) for r in rows), "a comparison is missing")
     pictures(ck, out, ["unchanged"] + [f"lift_{d}" for d in LIFTS])
     print(f"loads: unchanged step differs by {same['max_displacement_change_mm']:.3g} mm; tool force along the lift "
           f"{', '.join(f'{x:.5f}' for x in forces)} N, R^2 = {r2:.9f}")
+
+
+def reuse_checks(ck, out, rep):
+    """The preconditioner is reused exactly where the stiffness is an earlier run's: half the
+    gravity on the same mesh reuses the baseline's and halves the displacement; doubling both
+    moduli changes the stiffness, so it sets up its own, and also halves the displacement (a
+    reused baseline preconditioner alone would still converge, but to the baseline's operator:
+    the displacement would not halve); the first lift (a tool holds other nodes) sets up its
+    own, and the later lifts, with the same tool, reuse that one."""
+    base = tc.report(os.path.join(out, "baseline"))["solve"]["max_displacement_mm"]
+    expect = {"unchanged": True, "lighter": True, "stiffer": False, "lift_2": False}
+    expect.update({f"lift_{d}": True for d in LIFTS[1:]})
+    for name, reused in expect.items():
+        ck.check(rep[name]["reused_preconditioner"] == reused,
+                 f"{name}: reused_preconditioner {rep[name]['reused_preconditioner']}, expected {reused}")
+    for name in ("lighter", "stiffer"):
+        ratio = rep[name]["max_displacement_mm"] / base
+        ck.check(abs(ratio - 0.5) < 1e-5, f"{name}: the displacement is {ratio:.8f} of the baseline's, not 0.5")
+    print(f"reuse: baseline {base:.6f} mm; lighter {rep['lighter']['max_displacement_mm'] / base:.9f} (reused), "
+          f"stiffer {rep['stiffer']['max_displacement_mm'] / base:.9f} (own set-up) of it")
+
+
+def without_reuse(ck, args):
+    organ = os.path.join(args.source_dir, "meshes", "organ_phantom.yaml")
+    steps = rehearse_steps(ck, args, "no_reuse", organ, "  - name: unchanged\n",
+                           ["-mesh_size", "6", "-rehearse_reuse_preconditioner", "false"])
+    if steps is None:
+        return
+    same = steps["unchanged"]
+    ck.check(not same["reused_preconditioner"], "the preconditioner was reused although -rehearse_reuse_preconditioner false")
+    ck.check(same["max_displacement_change_mm"] <= 1e-9 * same["max_displacement_mm"],
+             f"without reuse the unchanged step differs by {same['max_displacement_change_mm']:.3g} mm")
 
 
 def pictures(ck, out, steps):
@@ -268,15 +320,12 @@ def stenosis_and_stent(ck, args):
 
 def clip(ck, args):
     vessel = os.path.join(args.source_dir, "meshes", "vessel_phantom.yaml")
-    scenario = os.path.join(args.work_dir, "clip.yaml")
     # the smaller daughter leaves the fork (z = 30 mm) at 25 degrees towards -x
-    write(scenario, f"baseline: {vessel}\nsteps:\n  - name: clip_small\n    clip: -4.66,0,40,-0.423,0,0.906\n")
-    out = os.path.join(args.work_dir, "clip")
-    code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out, "-physics", "stokes", "-mesh_size", "1.2"])
-    ck.check(code == 0, "rehearsal of the clip failed")
-    if code:
+    steps = rehearse_steps(ck, args, "clip", vessel, "  - name: clip_small\n    clip: -4.66,0,40,-0.423,0,0.906\n",
+                           ["-physics", "stokes", "-mesh_size", "1.2"])
+    if steps is None:
         return
-    flow = tc.report(out)["rehearse"]["steps"]["clip_small"]["flow"]
+    flow = steps["clip_small"]["flow"]
     ck.check(len(flow) == 1, f"clip: {len(flow)} outlets left, not 1")
     outlet = next(iter(flow.values()))
     ck.check(abs(outlet["share"] - 1) < 1e-6 and outlet["baseline_share"] < 0.9,
@@ -290,6 +339,7 @@ def main():
     ck = tc.Checks("rehearse")
     bad_scenarios(ck, args)
     loads(ck, args)
+    without_reuse(ck, args)
     resection(ck, args)
     stenosis_and_stent(ck, args)
     clip(ck, args)
