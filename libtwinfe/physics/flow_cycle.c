@@ -235,18 +235,23 @@ static PetscErrorCode ReportCycles(TwinfePhysics c, const CycleRun *run, const C
   PetscCall(PetscPrintf(c->comm, "          last cycle: TAWSS mean %.4g Pa, largest %.4g Pa; OSI mean %.3f, largest %.3f\n",
                         (double)stats[0], (double)stats[1], (double)stats[2], (double)stats[3]));
   for (PetscInt i = 0; i < b->ncaps; ++i) {
-    PetscReal mean = 0, pmin = PETSC_MAX_REAL, pmax = -PETSC_MAX_REAL;
+    PetscReal mean = 0, pmean = 0, pmin = PETSC_MAX_REAL, pmax = -PETSC_MAX_REAL;
     for (PetscInt r = first; r < table->nrows; ++r) {
       const PetscReal *row = &table->rows[r * table->ncols];
       mean += row[1 + 2 * i] / run->steps_per_cycle; /* periodic trapezoid: equal weights */
+      pmean += row[2 + 2 * i] / run->steps_per_cycle;
       pmin = PetscMin(pmin, row[2 + 2 * i]), pmax = PetscMax(pmax, row[2 + 2 * i]);
     }
-    PetscCall(PetscPrintf(
-        c->comm, "          cap %" PetscInt_FMT ": mean outflow %.4g ml/s, mean pressure %.4g to %.4g Pa (%.4g to %.4g mmHg)\n",
-        b->caps[i].cap, (double)mean, (double)pmin, (double)pmax, (double)(pmin / 133.322), (double)(pmax / 133.322)));
+    PetscCall(PetscPrintf(c->comm,
+                          "          cap %" PetscInt_FMT
+                          ": mean outflow %.4g ml/s, mean pressure %.4g to %.4g Pa (%.4g to %.4g mmHg), %.4g Pa over the cycle\n",
+                          b->caps[i].cap, (double)mean, (double)pmin, (double)pmax, (double)(pmin / 133.322),
+                          (double)(pmax / 133.322), (double)pmean));
     if (!c->report) continue;
     snprintf(key, sizeof key, "flow.caps.cap%d.last_cycle_mean_outflow_mm3_per_s", (int)b->caps[i].cap);
     PetscCall(TwinfeReportSetReal(c->report, key, 1000 * mean));
+    snprintf(key, sizeof key, "flow.caps.cap%d.last_cycle_mean_pressure_Pa", (int)b->caps[i].cap);
+    PetscCall(TwinfeReportSetReal(c->report, key, pmean));
     snprintf(key, sizeof key, "flow.caps.cap%d.last_cycle_pressure_range_Pa", (int)b->caps[i].cap);
     PetscCall(TwinfeReportSetRealArray(c->report, key, 2, (PetscReal[]){pmin, pmax}));
   }

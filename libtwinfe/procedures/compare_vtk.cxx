@@ -123,13 +123,24 @@ double CutSurfaceShift(vtkUnstructuredGrid *baseline, vtkUnstructuredGrid *step,
   return shift;
 }
 
+/* Where a wall field's change is summarised: max and mean of its magnitude over the baseline's
+   wall (its points with a wall shear stress; NULL for other fields). */
+static void WallSummary(const char name[], TwinfeComparison *cmp, PetscReal **max, PetscReal **mean)
+{
+  *max = *mean = NULL;
+  if (!strcmp(name, "wall_shear_stress")) *max = &cmp->max_wss_change_Pa, *mean = &cmp->mean_wss_change_Pa;
+  if (!strcmp(name, "tawss")) *max = &cmp->max_tawss_change_Pa, *mean = &cmp->mean_tawss_change_Pa;
+  if (!strcmp(name, "osi")) *max = &cmp->max_osi_change, *mean = &cmp->mean_osi_change;
+}
+
 /* Beside each of the step's point fields found in the baseline too: <name>_baseline and
    <name>_change (step - baseline; 0 where the point is outside the step's mesh). */
 void AddChanges(vtkUnstructuredGrid *baseline, vtkDataSet *probed, TwinfeComparison *cmp)
 {
   vtkPointData *base = baseline->GetPointData(), *step = probed->GetPointData();
-  vtkDataArray *valid = step->GetArray("vtkValidPointMask");
-  const int     n     = step->GetNumberOfArrays();
+  vtkDataArray *valid       = step->GetArray("vtkValidPointMask");
+  vtkDataArray *wall_stress = base->GetArray("wall_shear_stress"); /* 0 off the wall */
+  const int     n           = step->GetNumberOfArrays();
   for (int a = 0; a < n; a++) {
     vtkDataArray *s = step->GetArray(a);
     if (!s || !s->GetName() || !strcmp(s->GetName(), "vtkValidPointMask")) continue;
@@ -141,20 +152,22 @@ void AddChanges(vtkUnstructuredGrid *baseline, vtkDataSet *probed, TwinfeCompari
     change->SetNumberOfComponents(s->GetNumberOfComponents());
     change->SetNumberOfTuples(s->GetNumberOfTuples());
     change->SetName((std::string(s->GetName()) + "_change").c_str());
-    const bool displacement = !strcmp(s->GetName(), "displacement"), wss = !strcmp(s->GetName(), "wall_shear_stress");
-    double     wss_sum = 0;
-    vtkIdType  wall    = 0;
+    const bool displacement = !strcmp(s->GetName(), "displacement");
+    PetscReal *max, *mean;
+    double     sum  = 0;
+    vtkIdType  wall = 0;
+    WallSummary(s->GetName(), cmp, &max, &mean);
     for (vtkIdType i = 0; i < s->GetNumberOfTuples(); i++) {
       const bool inside = !valid || valid->GetTuple1(i) != 0;
       for (int c = 0; c < s->GetNumberOfComponents(); c++)
         change->SetComponent(i, c, inside ? s->GetComponent(i, c) - b->GetComponent(i, c) : 0.0);
       if (displacement && inside) cmp->max_displacement_change_mm = std::fmax(cmp->max_displacement_change_mm, Norm(change, i));
-      if (wss && inside && Norm(b, i) > 0) { /* the baseline's wall: WSS is 0 off it */
-        cmp->max_wss_change_Pa = std::fmax(cmp->max_wss_change_Pa, Norm(change, i));
-        wss_sum += Norm(change, i), wall++;
+      if (max && inside && wall_stress && Norm(wall_stress, i) > 0) {
+        *max = std::fmax(*max, Norm(change, i));
+        sum += Norm(change, i), wall++;
       }
     }
-    if (wss && wall) cmp->mean_wss_change_Pa = wss_sum / wall;
+    if (max && wall) *mean = sum / wall;
     step->AddArray(copy);
     step->AddArray(change);
   }

@@ -50,9 +50,11 @@ typedef struct {
   PetscReal max_displacement_change_mm; /* largest |step - baseline| on the baseline points inside the step's mesh */
   PetscReal baseline_volume_mm3, step_volume_mm3;
   PetscReal margin_mm; /* resection: least distance from the region's baseline surface to the step's boundary (-1: not asked) */
-  PetscInt  points_outside;                        /* baseline points outside the step's mesh (removed tissue) */
-  PetscReal max_wss_change_Pa, mean_wss_change_Pa; /* |wall_shear_stress_change| over the baseline's wall points */
-  PetscReal cut_surface_shift_mm;                  /* resection: the largest displacement on the step's new boundary (-1: none) */
+  PetscInt  points_outside;                            /* baseline points outside the step's mesh (removed tissue) */
+  PetscReal max_wss_change_Pa, mean_wss_change_Pa;     /* |wall_shear_stress_change| over the baseline's wall points */
+  PetscReal max_tawss_change_Pa, mean_tawss_change_Pa; /* pulsatile flow: |tawss_change| there (0 when not pulsatile) */
+  PetscReal max_osi_change, mean_osi_change;           /* pulsatile flow: |osi_change| there */
+  PetscReal cut_surface_shift_mm; /* resection: the largest displacement on the step's new boundary (-1: none) */
   PetscInt  cut_surface_points;
 } TwinfeComparison;
 /* baseline, step: results files (.vtu or .pvtu); out: the comparison .vtu; region: a label whose

@@ -302,7 +302,8 @@ static PetscErrorCode ToolForce(const char folder[], PetscReal *force)
   PetscFunctionReturn(0);
 }
 
-/* A cap's numbers from a flow case's report.json. */
+/* A cap's numbers from a flow case's report.json: a steady run's, or the means over a pulsatile
+   run's last cycle (pressure ratios of cycle means: how FFR is taken). */
 typedef struct {
   char      role[16];
   PetscReal outflow, pressure, centre[3];
@@ -318,9 +319,11 @@ static PetscInt ReadCaps(json_t *doc, Cap caps[], PetscInt max)
     json_t     *centre = json_object_get(cap, "center_lps_mm");
     const char *role   = json_string_value(json_object_get(cap, "role"));
     if (n == max) break;
+    const PetscBool pulsatile = json_object_get(cap, "last_cycle_mean_outflow_mm3_per_s") ? PETSC_TRUE : PETSC_FALSE;
     snprintf(caps[n].role, sizeof caps[n].role, "%s", role ? role : "");
-    caps[n].outflow  = json_number_value(json_object_get(cap, "outflow_mm3_per_s"));
-    caps[n].pressure = json_number_value(json_object_get(cap, "mean_pressure_Pa"));
+    caps[n].outflow =
+        json_number_value(json_object_get(cap, pulsatile ? "last_cycle_mean_outflow_mm3_per_s" : "outflow_mm3_per_s"));
+    caps[n].pressure = json_number_value(json_object_get(cap, pulsatile ? "last_cycle_mean_pressure_Pa" : "mean_pressure_Pa"));
     for (int d = 0; d < 3; d++)
       caps[n].centre[d] = json_number_value(json_array_get(centre, (size_t)d));
     n++;
@@ -499,6 +502,12 @@ static PetscErrorCode RecordStep(TwinfeCase outer, const TwinfeStep *step, const
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("baseline_pressure_drop_Pa"), res->baseline_pressure_drop_Pa));
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_wss_change_Pa"), res->cmp.max_wss_change_Pa));
     PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("mean_wss_change_Pa"), res->cmp.mean_wss_change_Pa));
+  }
+  if (res->cmp.max_tawss_change_Pa > 0 || res->cmp.max_osi_change > 0) { /* pulsatile flow */
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_tawss_change_Pa"), res->cmp.max_tawss_change_Pa));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("mean_tawss_change_Pa"), res->cmp.mean_tawss_change_Pa));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("max_osi_change"), res->cmp.max_osi_change));
+    PetscCall(TwinfeReportSetReal(outer->report, STEP_KEY("mean_osi_change"), res->cmp.mean_osi_change));
   }
 #undef STEP_KEY
   PetscFunctionReturn(0);
@@ -798,11 +807,21 @@ static PetscErrorCode RunStep(const Runner *r, TwinfeCase outer, const TwinfeSce
     PetscCall(CompareOnRoot(outer, step, label, res));
   }
   PetscCallMPI(MPI_Bcast(res, sizeof *res, MPI_BYTE, 0, r->comm));
-  PetscCall(PetscPrintf(r->comm,
-                        "rehearse  step %s: max displacement %.4g mm, change from the baseline up to %.4g mm; %.0f mm^3 of mesh "
-                        "removed%s\n",
-                        step->name, (double)res->cmp.max_displacement_mm, (double)res->cmp.max_displacement_change_mm,
-                        (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3), ""));
+  if (res->baseline_pressure_drop_Pa != 0 || res->pressure_drop_Pa != 0)
+    PetscCall(PetscPrintf(r->comm,
+                          "rehearse  step %s: pressure drop %.4g Pa (baseline %.4g), wall shear stress change up to %.4g Pa "
+                          "(mean %.4g)%s; %.0f mm^3 of mesh removed\n",
+                          step->name, (double)res->pressure_drop_Pa, (double)res->baseline_pressure_drop_Pa,
+                          (double)res->cmp.max_wss_change_Pa, (double)res->cmp.mean_wss_change_Pa,
+                          res->cmp.max_tawss_change_Pa > 0 ? ", of its time average too (tawss_change, osi_change)" : "",
+                          (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3)));
+  else
+    PetscCall(
+        PetscPrintf(r->comm,
+                    "rehearse  step %s: max displacement %.4g mm, change from the baseline up to %.4g mm; %.0f mm^3 of mesh "
+                    "removed\n",
+                    step->name, (double)res->cmp.max_displacement_mm, (double)res->cmp.max_displacement_change_mm,
+                    (double)(res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3)));
   if (step->edit != TWINFE_EDIT_NONE && res->cmp.baseline_volume_mm3 - res->cmp.step_volume_mm3 < 0.5 * res->removed_voxels_mm3) {
     res->cmp.margin_mm = -1; /* measured to the filled cavity's tissue, it would be no margin */
     PetscCall(PetscPrintf(r->comm,
