@@ -77,6 +77,7 @@ typedef struct {
   PetscReal voxel_mm;
   PetscBool kidneys; /* phantom -kind kidneys */
   PetscBool vessel;  /* phantom -kind vessel */
+  PetscBool reuse;   /* rehearse: -rehearse_reuse_preconditioner (TwinfeRehearse reads it) */
 } AppOptions;
 
 static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
@@ -110,6 +111,12 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
                                                  "to 10, in-plane 0.94 of it (default 1: 261 x 512 x 512 voxels)",
                                                  o->voxel_mm, &o->voxel_mm, NULL));
   }
+  o->reuse = PETSC_TRUE;
+  if (!strcmp(command, "rehearse"))
+    TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-rehearse_reuse_preconditioner",
+                                                 "a step whose stiffness is an earlier run's solves with that run's "
+                                                 "preconditioner (false: every step sets up its own)",
+                                                 o->reuse, &o->reuse, NULL));
   TwinfeOptionsTry(declared,
                    TwinfeOptionsBool(PetscOptionsObject, "-twinfe_traceback", "print PETSc's full error traceback on failure",
                                      PETSC_FALSE, &o->traceback, NULL));

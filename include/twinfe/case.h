@@ -55,7 +55,8 @@ PETSC_EXTERN PetscErrorCode TwinfeCaseOptionsHelp(MPI_Comm comm, PetscBool solve
 /* Solvers shared with other cases run in this process (a rehearsal's baseline and steps): a
    small-strain solve whose stiffness equals one the store keeps reuses its preconditioner
    (TwinfeSolverStore, include/twinfe/physics.h). Not owned; NULL: none. Not collective. */
-PETSC_EXTERN PetscErrorCode TwinfeCaseSetSolverStore(TwinfeCase tcase, struct _p_TwinfeSolverStore *store);
+typedef struct _p_TwinfeSolverStore *TwinfeSolverStore; /* as include/twinfe/physics.h declares it (C11 allows both) */
+PETSC_EXTERN PetscErrorCode          TwinfeCaseSetSolverStore(TwinfeCase tcase, TwinfeSolverStore store);
 /* Label map -> surfaces -> mesh (-image, or the given path when not NULL). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseMeshImage(TwinfeCase tcase, const char image_path[]);
 /* A mesh from a Gmsh .msh file instead of an image. Collective. */

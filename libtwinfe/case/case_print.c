@@ -44,7 +44,16 @@ typedef struct {
   PetscBool tube;              /* printed as a hollow tube around its lumen (-print_tubes) */
   PetscInt  nholes;            /* the drain holes nearest this part of all parts */
   PetscReal holes[3 * TWINFE_PRINT_MAX_DRAIN_HOLES];
+  /* a hollow part or a tube, made once (HollowParts) for the STL, the 3MF and the map, in LPS */
+  PetscInt   hollow_nv, hollow_nt;
+  PetscReal *hollow_xyz;
+  PetscInt  *hollow_tri;
 } Part;
+
+static PetscBool IsHollow(const PrintSettings *s, const Part *p)
+{
+  return p->tube || s->hollow > 0 ? PETSC_TRUE : PETSC_FALSE;
+}
 
 /* 50 bytes a triangle after an 84-byte header (binary STL). */
 static PetscInt TrianglesInMegabytes(PetscReal mb)
@@ -172,17 +181,13 @@ static PetscErrorCode AssignDrainHoles(TwinfeCase c, const PrintSettings *s, Pet
   PetscFunctionReturn(0);
 }
 
-/* What needs the regions: each -print_tubes name is a region; tubes are parts of their own; the
-   triangle budget is for solid parts (a hollow part is resampled on its grid). Checked before
-   the surface is made. */
+/* What needs the regions: each -print_tubes name is a region; tubes are parts of their own.
+   Checked before the surface is made. */
 static PetscErrorCode CheckHollowSettings(TwinfeCase c, const PrintSettings *s)
 {
   PetscFunctionBegin;
   PetscCheck(!s->ntubes || !s->merge, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "-print_tubes prints regions as parts of their own: leave out -print_merge");
-  PetscCheck(!(s->ntubes || s->hollow > 0) || !s->triangles, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-print_triangles and -print_max_mb apply to solid parts; a hollow part or a tube is resampled at a third of "
-             "its wall: leave out the budget, or -print_hollow_mm and -print_tubes");
   for (PetscInt k = 0; k < s->ntubes; k++) {
     PetscBool found       = PETSC_FALSE;
     char      names[1024] = "";
@@ -208,19 +213,27 @@ static PetscErrorCode CapsForTubes(const PrintSettings *s)
   PetscFunctionReturn(0);
 }
 
-/* A part's triangles as a surface of its own (inside 1, outside 0), for measuring. */
-static PetscErrorCode PartSurface(TwinfeSurface surface, const Part *p, TwinfeSurface *part, PetscInt *ntriangles)
+/* Triangles as a surface of their own (inside 1, outside 0), to measure or remesh. */
+static PetscErrorCode SurfaceOfPart(PetscInt nv, const PetscReal xyz[], PetscInt nt, const PetscInt tri[], TwinfeSurface *part)
 {
-  PetscReal *xyz;
-  PetscInt  *tri, nv, nt;
-  int32_t   *labels;
+  int32_t *labels;
   PetscFunctionBegin;
-  PetscCall(TwinfeSurfaceExtractLabels(surface, p->nlabels, p->labels, &nv, &xyz, &nt, &tri));
   PetscCall(PetscMalloc1(2 * nt + 1, &labels));
   for (PetscInt t = 0; t < nt; t++)
     labels[2 * t] = 1, labels[2 * t + 1] = 0;
   PetscCall(TwinfeSurfaceCreate(nv, xyz, nt, tri, labels, part));
   PetscCall(PetscFree(labels));
+  PetscFunctionReturn(0);
+}
+
+/* A part's triangles as a surface of its own (inside 1, outside 0), for measuring. */
+static PetscErrorCode PartSurface(TwinfeSurface surface, const Part *p, TwinfeSurface *part, PetscInt *ntriangles)
+{
+  PetscReal *xyz;
+  PetscInt  *tri, nv, nt;
+  PetscFunctionBegin;
+  PetscCall(TwinfeSurfaceExtractLabels(surface, p->nlabels, p->labels, &nv, &xyz, &nt, &tri));
+  PetscCall(SurfaceOfPart(nv, xyz, nt, tri, part));
   PetscCall(PetscFree(xyz));
   PetscCall(PetscFree(tri));
   if (ntriangles) *ntriangles = nt;
@@ -271,30 +284,46 @@ static PetscErrorCode Deviation(TwinfeSurface from, TwinfeSurface to, PetscReal 
    sqrt(3)/4 h^2, so h = sqrt(4 A / (sqrt(3) N)) for area A; a label in several parts takes the
    smallest, and the remesher gives a triangle the smaller target of its two labels, 0 (kept as
    it is) winning. */
-static PetscErrorCode ChooseTargets(TwinfeCase c, TwinfeSurface full, PetscInt nparts, Part parts[], const PetscReal scale[],
-                                    PetscInt budget, PetscReal target[])
+static PetscReal SurfaceArea(TwinfeSurface part, PetscInt *ntriangles)
+{
+  const PetscReal *xyz;
+  const PetscInt  *tri;
+  const int32_t   *labels;
+  PetscInt         nv, nt;
+  PetscReal        area = 0;
+  (void)TwinfeSurfaceGetVertices(part, &nv, &xyz);
+  (void)TwinfeSurfaceGetTriangles(part, &nt, &tri, &labels);
+  for (PetscInt t = 0; t < nt; t++) {
+    const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1], *d = xyz + 3 * tri[3 * t + 2];
+    const PetscReal  u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, w[3] = {d[0] - a[0], d[1] - a[1], d[2] - a[2]};
+    const PetscReal  n[3] = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
+    area += 0.5 * PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+  }
+  *ntriangles = nt;
+  return area;
+}
+
+/* The edge length whose equilateral triangles cover area with budget of them. */
+static PetscReal BudgetEdge(PetscReal area, PetscInt budget)
+{
+  return PetscSqrtReal(4 * area / (PetscSqrtReal(3.0) * budget));
+}
+
+static PetscErrorCode ChooseTargets(TwinfeCase c, const PrintSettings *s, TwinfeSurface full, PetscInt nparts, Part parts[],
+                                    const PetscReal scale[], PetscReal target[])
 {
   PetscFunctionBegin;
   for (PetscInt i = 0; i < c->nregions; i++)
     target[i] = PETSC_MAX_REAL;
   for (PetscInt p = 0; p < nparts; p++) {
-    TwinfeSurface    part;
-    const PetscReal *xyz;
-    const PetscInt  *tri;
-    const int32_t   *labels;
-    PetscInt         nv, nt;
-    PetscReal        area = 0;
+    TwinfeSurface part;
+    PetscInt      nt;
+    PetscReal     area;
     PetscCall(PartSurface(full, &parts[p], &part, NULL));
-    PetscCall(TwinfeSurfaceGetVertices(part, &nv, &xyz));
-    PetscCall(TwinfeSurfaceGetTriangles(part, &nt, &tri, &labels));
-    for (PetscInt t = 0; t < nt; t++) {
-      const PetscReal *a = xyz + 3 * tri[3 * t], *b = xyz + 3 * tri[3 * t + 1], *d = xyz + 3 * tri[3 * t + 2];
-      const PetscReal  u[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]}, w[3] = {d[0] - a[0], d[1] - a[1], d[2] - a[2]};
-      const PetscReal  n[3] = {u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]};
-      area += 0.5 * PetscSqrtReal(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-    }
-    /* a part already within its budget keeps its triangles (target 0), shared ones included */
-    parts[p].target_mm = nt <= budget ? 0 : scale[p] * PetscSqrtReal(4 * area / (PetscSqrtReal(3.0) * budget));
+    area = SurfaceArea(part, &nt);
+    /* a part already within its budget keeps its triangles (target 0), shared ones included; a
+       hollow part is hollowed at full resolution and then remeshed on its own (HollowToBudget) */
+    parts[p].target_mm = nt <= s->triangles || IsHollow(s, &parts[p]) ? 0 : scale[p] * BudgetEdge(area, s->triangles);
     for (PetscInt k = 0; k < parts[p].nlabels; k++)
       for (PetscInt i = 0; i < c->nregions; i++)
         if (c->labels[i] == parts[p].labels[k]) target[i] = PetscMin(target[i], parts[p].target_mm);
@@ -316,7 +345,7 @@ static PetscErrorCode RemeshToBudget(TwinfeCase c, const PrintSettings *s, Petsc
     scale[p] = 1;
   for (PetscInt round = 0; round < 3; round++) {
     PetscBool over = PETSC_FALSE;
-    PetscCall(ChooseTargets(c, full, nparts, parts, scale, s->triangles, target));
+    PetscCall(ChooseTargets(c, s, full, nparts, parts, scale, target));
     PetscCall(TwinfeSurfaceDestroy(&c->surface));
     PetscCall(TwinfeSurfaceDuplicate(full, &c->surface));
     PetscCall(TwinfeSurfaceRemeshInPieces(c->surface, c->nregions, c->labels, target, bound, PETSC_DEFAULT, PETSC_DEFAULT, NULL));
@@ -519,18 +548,110 @@ static PetscErrorCode HollowPart(TwinfeCase c, const PrintSettings *s, const Par
   PetscFunctionReturn(0);
 }
 
-/* A part's triangles in the frame asked for, hollowed if asked (PetscFree both arrays). */
+/* A remeshed hollow part toward the triangle budget: its deviation measured both ways against
+   the part before remeshing, whose outer wall is the segmented surface (to the hollowing's
+   grid) and its inner wall the offset the wall thickness asks for. */
+static PetscErrorCode MeasureHollow(TwinfeSurface full, TwinfeSurface part, Part *p)
+{
+  PetscReal mean_back;
+  PetscFunctionBegin;
+  PetscCall(Deviation(part, full, &p->max_dev, &p->mean_dev));
+  PetscCall(Deviation(full, part, &p->max_dev_back, &mean_back));
+  PetscFunctionReturn(0);
+}
+
+/* A hollow part over the triangle budget is remeshed as a surface of its own, its two walls
+   kept apart by the remesher (sheets nearer than the target get shorter edges), within the
+   deviation bound from the hollow part at full resolution: as for solid parts, 0.8 of the
+   bound and less (x 0.75, at most 4 rounds) until the measured deviation holds, and a longer
+   edge (at most 3 rounds) while over the budget by more than 10%. */
+static PetscErrorCode HollowToBudget(const PrintSettings *s, Part *p)
+{
+  TwinfeSurface full, part = NULL;
+  const int32_t label = 1;
+  PetscReal     area, scale = 1, shrink = 0.8;
+  PetscInt      nt, round, before;
+  PetscFunctionBegin;
+  if (!s->triangles || p->hollow_nt <= s->triangles) PetscFunctionReturn(0);
+  PetscCall(SurfaceOfPart(p->hollow_nv, p->hollow_xyz, p->hollow_nt, p->hollow_tri, &full));
+  area = SurfaceArea(full, &nt);
+  for (round = 0; round < 4; round++, shrink *= 0.75) {
+    before = PETSC_MAX_INT;
+    for (PetscInt fit = 0; fit < 3; fit++) {
+      PetscCall(TwinfeSurfaceDestroy(&part));
+      PetscCall(TwinfeSurfaceDuplicate(full, &part));
+      p->target_mm = scale * BudgetEdge(area, s->triangles);
+      PetscCall(
+          TwinfeSurfaceRemeshInPieces(part, 1, &label, &p->target_mm, shrink * s->deviation, PETSC_DEFAULT, PETSC_DEFAULT, NULL));
+      (void)SurfaceArea(part, &nt);
+      /* within the budget, or no longer coming down: the walls hold the edges (a remesh of a
+         million triangles takes tens of seconds) */
+      if (nt <= 1.1 * s->triangles || nt > 0.9 * before) break;
+      before = nt;
+      scale *= PetscSqrtReal((PetscReal)nt / s->triangles);
+    }
+    PetscCall(MeasureHollow(full, part, p));
+    if (p->max_dev <= s->deviation) break;
+  }
+  PetscCall(TwinfeSurfaceDestroy(&full));
+  if (p->max_dev > s->deviation) PetscCall(TwinfeSurfaceDestroy(&part));
+  PetscCheck(part, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED,
+             "print: hollow part %s remeshed stays up to %g mm from its full-resolution surface, over -print_max_deviation_mm "
+             "%g after %" PetscInt_FMT " rounds: give a larger bound or more triangles (-print_triangles)",
+             p->name, (double)p->max_dev, (double)s->deviation, round);
+  PetscCall(PetscFree(p->hollow_xyz));
+  PetscCall(PetscFree(p->hollow_tri));
+  PetscCall(TwinfeSurfaceExtractLabel(part, label, &p->hollow_nv, &p->hollow_xyz, &p->hollow_nt, &p->hollow_tri));
+  PetscCall(TwinfeSurfaceDestroy(&part));
+  PetscFunctionReturn(0);
+}
+
+/* Every hollow part and tube, made once from the part's surface (after the solid parts'
+   remeshing, which keeps their interfaces with it), then brought to the budget. */
+static PetscErrorCode HollowParts(TwinfeCase c, const PrintSettings *s, PetscInt nparts, Part parts[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nparts; i++) {
+    Part *p = &parts[i];
+    if (!IsHollow(s, p)) continue;
+    PetscCall(TwinfeSurfaceExtractLabels(c->surface, p->nlabels, p->labels, &p->hollow_nv, &p->hollow_xyz, &p->hollow_nt,
+                                         &p->hollow_tri));
+    PetscCheck(p->hollow_nt > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "print: part %s has no surface (its region is empty)",
+               p->name);
+    PetscCall(HollowPart(c, s, p, &p->hollow_nv, &p->hollow_xyz, &p->hollow_nt, &p->hollow_tri));
+    PetscCall(HollowToBudget(s, p));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FreeHollowParts(PetscInt nparts, Part parts[])
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nparts; i++) {
+    PetscCall(PetscFree(parts[i].hollow_xyz));
+    PetscCall(PetscFree(parts[i].hollow_tri));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* A part's triangles in the frame asked for, the hollow one if asked (PetscFree both arrays). */
 static PetscErrorCode ExtractPart(TwinfeCase c, const PrintSettings *s, const Part *p, PetscInt *nv, PetscReal **xyz,
                                   PetscInt *nt, PetscInt **tri)
 {
   PetscFunctionBegin;
-  PetscCall(TwinfeSurfaceExtractLabels(c->surface, p->nlabels, p->labels, nv, xyz, nt, tri));
+  if (IsHollow(s, p)) {
+    *nv = p->hollow_nv, *nt = p->hollow_nt;
+    PetscCall(PetscMalloc1(3 * *nv, xyz));
+    PetscCall(PetscMalloc1(3 * *nt, tri));
+    PetscCall(PetscArraycpy(*xyz, p->hollow_xyz, 3 * *nv));
+    PetscCall(PetscArraycpy(*tri, p->hollow_tri, 3 * *nt));
+  } else
+    PetscCall(TwinfeSurfaceExtractLabels(c->surface, p->nlabels, p->labels, nv, xyz, nt, tri));
   if (*nt == 0) {
     PetscCall(PetscFree(*xyz));
     PetscCall(PetscFree(*tri));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "print: part %s has no surface (its region is empty)", p->name);
   }
-  if (p->tube || s->hollow > 0) PetscCall(HollowPart(c, s, p, nv, xyz, nt, tri));
   /* LPS to RAS negates two axes: a rotation, so the winding stays outward */
   for (PetscInt v = 0; v < *nv && s->ras; v++)
     (*xyz)[3 * v] = -(*xyz)[3 * v], (*xyz)[3 * v + 1] = -(*xyz)[3 * v + 1];
@@ -722,8 +843,10 @@ static PetscErrorCode WritePart(TwinfeCase c, const PrintSettings *s, const Part
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "; within %.3f mm of the full-resolution surface (mean %.3f, back %.3f)%s",
                           (double)p->max_dev, (double)p->mean_dev, (double)p->max_dev_back,
                           nt > 1.1 * s->triangles
-                              ? "; over the triangle budget: the deviation bound, or an interface with a finer part, kept "
-                                "more"
+                              ? IsHollow(s, p) ? "; over the triangle budget: the remesher keeps edges near a wall shorter "
+                                                 "than the wall is thick, so that its sides never cross"
+                                               : "; over the triangle budget: the deviation bound, or an interface with a finer "
+                                                 "part, kept more"
                               : ""));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "\n"));
   PetscCall(MapThickness(c, s, p, nv, xyz, nt, tri));
@@ -737,6 +860,7 @@ static PetscErrorCode PrintPartsOnRoot(TwinfeCase c, const PrintSettings *s)
   Part          *parts;
   PetscInt       nparts;
   PetscLogDouble t0;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeCaseBeginStage(c, "print", PETSC_FALSE, &t0));
   PetscCall(PetscCalloc1(s->merge ? 1 : c->nregions, &parts));
@@ -749,14 +873,17 @@ static PetscErrorCode PrintPartsOnRoot(TwinfeCase c, const PrintSettings *s)
     PetscCall(TwinfeReportSetInt(c->report, "print.triangle_budget", s->triangles));
     PetscCall(TwinfeReportSetReal(c->report, "print.max_deviation_bound_mm", s->deviation));
   }
+  ierr = HollowParts(c, s, nparts, parts);
   PetscCall(TwinfeReportSetString(c->report, "print.frame", s->ras ? "RAS" : "LPS"));
   PetscCall(TwinfeReportSetString(c->report, "print.units", "mm"));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "print     binary STL in mm, %s coordinates%s\n", s->ras ? "RAS" : "LPS (the scanner's)",
                         s->merge ? ", the regions merged into one part" : ", one part per region"));
-  for (PetscInt p = 0; p < nparts; p++)
-    PetscCall(WritePart(c, s, &parts[p]));
-  if (s->threemf) PetscCall(Write3MFOnRoot(c, s, nparts, parts));
+  for (PetscInt p = 0; p < nparts && !ierr; p++)
+    ierr = WritePart(c, s, &parts[p]);
+  if (s->threemf && !ierr) ierr = Write3MFOnRoot(c, s, nparts, parts);
+  PetscCall(FreeHollowParts(nparts, parts));
   PetscCall(PetscFree(parts));
+  PetscCall(ierr);
   PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
   PetscFunctionReturn(0);
 }
