@@ -1,6 +1,7 @@
 """An installed libtwinfe serves an engineer's own program: `cmake --install` into a prefix,
 then a small C program built against it with pkg-config and with CMake's find_package, run on
-one and on two ranks; the installed app runs too.
+one and on two ranks; the installed app runs too, and `import twinfe` works from the prefix
+alone (the installed package calls the installed library).
 SPDX-License-Identifier: GPL-2.0-or-later"""
 import os
 import shutil
@@ -59,4 +60,12 @@ if code == 0:
 
 code, out, err = tc.run([os.path.join(prefix, "bin", "twinfe"), "version"])
 ck.check(code == 0 and "0.1.0" in out, f"installed twinfe version: {out} {err}")
+
+# the Python package from the prefix alone: no TWINFE_LIBRARY, the installed library
+env = {k: v for k, v in os.environ.items() if k not in ("TWINFE_LIBRARY", "PYTHONPATH")}
+env["PYTHONPATH"] = os.path.join(prefix, "lib", "python3", "dist-packages")
+proc = subprocess.run([sys.executable, "-c", "import twinfe, twinfe._native as n; print(twinfe.version(), n._library_path())"],
+                      env=env, capture_output=True, text=True, timeout=120)
+ck.check(proc.returncode == 0 and proc.stdout.startswith("0.1.0 " + prefix),
+         f"import twinfe from the prefix: {proc.stdout} {proc.stderr}")
 ck.close()

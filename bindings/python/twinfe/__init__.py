@@ -1,0 +1,236 @@
+"""libtwinfe from Python: label maps, meshes and cases (docs/python.md).
+
+A thin layer over the C library (include/twinfe/): no numerics of its own. Arrays come back as
+numpy views of the library's memory (no copy) that keep their owner alive; arrays given are
+copied once, by the library. Every failure raises TwinfeError with the library's message.
+
+    import numpy as np, twinfe
+    labels = np.zeros((40, 40, 40), np.int32); labels[10:30, 10:30, 10:30] = 1
+    twinfe.Image.from_array(labels, spacing=(1, 1, 1)).write("cube.nii.gz")
+    with twinfe.Case("out", image="cube.nii.gz", labels=1, names="organ", mesh_size=4) as case:
+        case.run()
+    print(case.report["solve"]["max_displacement_mm"])
+
+SPDX-License-Identifier: GPL-2.0-or-later
+"""
+import json
+import os
+
+import numpy as np
+
+from ._native import TwinfeError, check, ffi, initialize, lib
+
+__all__ = ["Case", "Image", "Mesh", "TwinfeError", "version"]
+
+initialize()
+
+
+def version():
+    return ffi.string(lib.TwinfeVersion()).decode()
+
+
+class _Closing:
+    """close() at the end of a with block, or when collected."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 (no exception may leave a finaliser)
+            pass
+
+
+class _Handle(_Closing):
+    """An object of the library, destroyed once: by close(), the context manager, or collection.
+    A subclass names its C type, its destroyer and its file reader."""
+
+    _ctype, _destroy, _read = None, None, None
+
+    def __init__(self):
+        self._ptr = ffi.new(self._ctype + " *")
+
+    @classmethod
+    def read(cls, path):
+        made = cls()
+        check(cls._read(os.fsencode(path), made._ptr))
+        return made
+
+    def close(self):
+        if self._ptr is not None and self._ptr[0] != ffi.NULL:
+            check(type(self)._destroy(self._ptr))
+        self._ptr = None
+
+
+    @property
+    def handle(self):
+        if self._ptr is None:
+            raise TwinfeError(f"{type(self).__name__} is closed")
+        return self._ptr[0]
+
+
+class Image(_Handle):
+    """A label map: labels[i, j, k] (i fastest in memory, as the library keeps it), voxel spacing
+    (mm), origin and direction in LPS (the scanner's frame, as the library uses it)."""
+
+    _ctype, _destroy, _read = "TwinfeImage", lib.TwinfeImageDestroy, lib.TwinfeImageRead
+
+    @classmethod
+    def from_array(cls, labels, spacing=(1.0, 1.0, 1.0), origin=(0.0, 0.0, 0.0), direction=None):
+        labels = np.asarray(labels)
+        if labels.ndim != 3 or not np.issubdtype(labels.dtype, np.integer) or (labels.size and labels.min() < 0):
+            raise TwinfeError("Image.from_array: labels must be a 3-D array of non-negative integers")
+        image = cls()
+        dims = ffi.new("PetscInt[3]", list(labels.shape))
+        rotation = ffi.NULL if direction is None else ffi.new("PetscReal[9]", list(np.asarray(direction, float).ravel()))
+        check(lib.TwinfeImageCreate(dims, ffi.new("PetscReal[3]", list(spacing)), ffi.new("PetscReal[3]", list(origin)), rotation,
+                                    image._ptr))
+        values = ffi.new("int32_t **")
+        check(lib.TwinfeImageGetLabels(image.handle, values))
+        target = np.frombuffer(ffi.buffer(values[0], labels.size * 4), dtype=np.int32)
+        target[:] = labels.astype(np.int32).ravel(order="F")  # i fastest
+        return image
+
+    @property
+    def labels(self):
+        """The labels as a (ni, nj, nk) view (no copy), i fastest."""
+        dims, values = ffi.new("PetscInt[3]"), ffi.new("int32_t **")
+        check(lib.TwinfeImageGetDimensions(self.handle, dims))
+        check(lib.TwinfeImageGetLabels(self.handle, values))
+        n = dims[0] * dims[1] * dims[2]
+        flat = np.frombuffer(ffi.buffer(values[0], n * 4), dtype=np.int32)
+        return _Keep(flat.reshape((dims[2], dims[1], dims[0])).transpose(), self)
+
+    def geometry(self):
+        spacing, origin, direction = ffi.new("PetscReal[3]"), ffi.new("PetscReal[3]"), ffi.new("PetscReal[9]")
+        check(lib.TwinfeImageGetGeometry(self.handle, spacing, origin, direction))
+        return np.array(list(spacing)), np.array(list(origin)), np.array(list(direction)).reshape(3, 3)
+
+    def write(self, path):
+        check(lib.TwinfeImageWrite(self.handle, os.fsencode(path)))
+        return self
+
+
+class _Keep(np.ndarray):
+    """A numpy view that holds the library object its memory belongs to."""
+
+    def __new__(cls, array, owner):
+        view = np.asarray(array).view(cls)
+        view._owner = owner
+        return view
+
+    def __array_finalize__(self, obj):
+        self._owner = getattr(obj, "_owner", None)
+
+
+class Mesh(_Handle):
+    """A tetrahedral mesh in mm (LPS): vertices (n, 3), tets (m, 4) with their regions, boundary
+    and interface facets (k, 3) with their tags (docs/outputs.md)."""
+
+    _ctype, _destroy, _read = "TwinfeMesh", lib.TwinfeMeshDestroy, lib.TwinfeMeshReadGmsh
+
+    @classmethod
+    def from_arrays(cls, vertices, tets, regions, facets=None, facet_tags=None):
+        """meshio-style arrays (copied by the library, which checks them)."""
+        xyz = np.ascontiguousarray(vertices, dtype=np.float64)
+        tet = np.ascontiguousarray(tets, dtype=np.int32)
+        reg = np.ascontiguousarray(regions, dtype=np.int32)
+        fac = np.ascontiguousarray(np.zeros((0, 3)) if facets is None else facets, dtype=np.int32)
+        tag = np.ascontiguousarray(np.zeros(0) if facet_tags is None else facet_tags, dtype=np.int32)
+        mesh = cls()
+        check(lib.TwinfeMeshCreate(len(xyz), ffi.from_buffer("PetscReal[]", xyz), len(tet), ffi.from_buffer("PetscInt[]", tet),
+                                   ffi.from_buffer("int32_t[]", reg), len(fac), ffi.from_buffer("PetscInt[]", fac),
+                                   ffi.from_buffer("int32_t[]", tag), mesh._ptr))
+        return mesh
+
+    def write(self, path):
+        check(lib.TwinfeMeshWriteGmsh(self.handle, os.fsencode(path)))
+        return self
+
+    @property
+    def vertices(self):
+        n, xyz = ffi.new("PetscInt *"), ffi.new("const PetscReal **")
+        check(lib.TwinfeMeshGetVertices(self.handle, n, xyz))
+        return _Keep(np.frombuffer(ffi.buffer(xyz[0], n[0] * 24), dtype=np.float64).reshape(n[0], 3), self)
+
+    @property
+    def tets(self):
+        return self._cells()[0]
+
+    @property
+    def regions(self):
+        return self._cells()[1]
+
+    def _cells(self):
+        n, tets, regions = ffi.new("PetscInt *"), ffi.new("const PetscInt **"), ffi.new("const int32_t **")
+        check(lib.TwinfeMeshGetTetrahedra(self.handle, n, tets, regions))
+        return (_Keep(np.frombuffer(ffi.buffer(tets[0], n[0] * 16), dtype=np.int32).reshape(n[0], 4), self),
+                _Keep(np.frombuffer(ffi.buffer(regions[0], n[0] * 4), dtype=np.int32), self))
+
+    @property
+    def facets(self):
+        n, facets, tags = ffi.new("PetscInt *"), ffi.new("const PetscInt **"), ffi.new("const int32_t **")
+        check(lib.TwinfeMeshGetFacets(self.handle, n, facets, tags))
+        return (_Keep(np.frombuffer(ffi.buffer(facets[0], n[0] * 12), dtype=np.int32).reshape(n[0], 3), self),
+                _Keep(np.frombuffer(ffi.buffer(tags[0], n[0] * 4), dtype=np.int32), self))
+
+
+def _option_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ",".join(_option_value(v) for v in value)
+    return str(value)
+
+
+class Case(_Closing):
+    """A case: the options of a case file and/or keyword arguments (the options without their
+    dash: mesh_size=2, organ_E=5000), in an options database of its own, so that two cases in
+    one process never see each other's options. run() makes output_dir as `twinfe run` does:
+    label map (or mesh) -> surface -> mesh -> solve -> results; a typo in an option name fails."""
+
+    def __init__(self, output_dir, case_file=None, mesh=None, **options):
+        self.output_dir, self.case_file, self.mesh = os.fspath(output_dir), case_file, mesh
+        self._db = ffi.new("PetscOptions *")
+        check(lib.PetscOptionsCreate(self._db))
+        self._args = [b"python"]  # the keyword options as a command line: they win over the case file's
+        for key, value in options.items():
+            self._args += [("-" + key).encode(), _option_value(value).encode()]
+            check(lib.PetscOptionsSetValue(self._db[0], self._args[-2], self._args[-1]))
+
+    def run(self):
+        tcase = ffi.new("TwinfeCase *")
+        check(lib.PetscOptionsPush(self._db[0]))
+        try:
+            check(lib.TwinfeCaseCreate(lib.PETSC_COMM_WORLD, os.fsencode(self.output_dir), tcase))
+            if self.case_file:
+                strings = [ffi.new("char[]", a) for a in self._args]
+                argv = ffi.new("char *[]", strings + [ffi.NULL])
+                check(lib.TwinfeCaseLoadFile(tcase[0], os.fsencode(self.case_file), len(strings), argv))
+            check(lib.TwinfeCaseSetFromOptions(tcase[0]))
+            if self.mesh:
+                check(lib.TwinfeCaseReadMesh(tcase[0], os.fsencode(self.mesh)))
+            else:
+                check(lib.TwinfeCaseMeshImage(tcase[0], ffi.NULL))
+            check(lib.TwinfeCaseSolve(tcase[0]))
+            check(lib.TwinfeCaseCheckOptionsUsed(tcase[0]))
+            check(lib.TwinfeCaseFinish(tcase[0]))
+        finally:
+            if tcase[0] != ffi.NULL:
+                lib.TwinfeCaseDestroy(tcase)
+            lib.PetscOptionsPop()
+        return self
+
+    @property
+    def report(self):
+        with open(os.path.join(self.output_dir, "report.json")) as f:
+            return json.load(f)
+
+    def close(self):
+        if self._db is not None:
+            check(lib.PetscOptionsDestroy(self._db))
+            self._db = None
