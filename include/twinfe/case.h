@@ -83,3 +83,23 @@ PETSC_EXTERN PetscErrorCode TwinfeCasePrintSummary(TwinfeCase tcase);
 /* Destroys the case; if it did not finish, its staging folder is removed, and the parent folders
    TwinfeCaseCreate() made while they are empty (rmdir: never what someone put there). Collective. */
 PETSC_EXTERN PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase);
+
+/* An output folder by its report.json (libtwinfe/case/manifest.c). Not collective: call on one rank. A host
+   program can ask whether a folder is a twinfe output it may replace, as a case does.
+   The manifest is the list of what an earlier run wrote: entries relative to its folder, folders
+   with a trailing '/'. */
+typedef struct _n_TwinfeManifest *TwinfeManifest;
+/* Whether dir is a complete twinfe output: its report.json is twinfe's (has "twinfe.version"),
+   its manifest's entries stay inside dir and list report.json, every one is there (reached
+   without a symbolic link) and nothing else is. If so and m is not NULL, *m gets the manifest
+   (TwinfeManifestDestroy it), else *m is NULL. If not, why says what is not so, as "<dir> <why>"
+   reads in a message. A folder that cannot be read is not complete. */
+PETSC_EXTERN PetscErrorCode TwinfeOutputClassify(const char dir[], TwinfeManifest *m, PetscBool *complete, char why[],
+                                                 size_t len);
+/* The manifest of dir/report.json when the report is twinfe's and its entries stay inside dir,
+   whatever the folder holds; *m is NULL and why says why when not. */
+PETSC_EXTERN PetscErrorCode TwinfeManifestRead(const char dir[], TwinfeManifest *m, char why[], size_t len);
+/* Removes from folder the listed files, then the listed folders deepest first with rmdir (so
+   only when empty), each only while it is of its kind and reached without a symbolic link. */
+PETSC_EXTERN PetscErrorCode TwinfeManifestRemoveListed(TwinfeManifest m, const char folder[]);
+PETSC_EXTERN PetscErrorCode TwinfeManifestDestroy(TwinfeManifest *m);

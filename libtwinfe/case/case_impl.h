@@ -75,26 +75,7 @@ PETSC_INTERN PetscErrorCode TwinfeCaseRemoveRestarted_Private(TwinfeCase c);
 /* Refuses an input of the run that lies inside output_dir. Not collective (rank 0). */
 PETSC_INTERN PetscErrorCode TwinfeStagingCheckInput(const char output_dir[], const char input[]);
 
-/* An output folder by its report.json (manifest.c, read with jansson). Not collective (rank 0).
-   The manifest is the list of what an earlier run wrote: entries relative to its folder, folders
-   with a trailing '/'. */
-typedef struct _n_TwinfeManifest *TwinfeManifest;
-/* Whether dir is a complete twinfe output: its report.json is twinfe's (has "twinfe.version"),
-   its manifest's entries stay inside dir and list report.json, every one is there (reached
-   without a symbolic link) and nothing else is. If so and m is not NULL, *m gets the manifest
-   (TwinfeManifestDestroy it), else *m is NULL. If not, why says what is not so, as "<dir> <why>"
-   reads in a message. A folder that cannot be read is not complete. */
-PETSC_EXTERN PetscErrorCode TwinfeOutputClassify(const char dir[], TwinfeManifest *m, PetscBool *complete, char why[],
-                                                 size_t len);
-/* The manifest of dir/report.json when the report is twinfe's and its entries stay inside dir,
-   whatever the folder holds; *m is NULL and why says why when not. */
-PETSC_EXTERN PetscErrorCode TwinfeManifestRead(const char dir[], TwinfeManifest *m, char why[], size_t len);
-/* Removes from folder the listed files, then the listed folders deepest first with rmdir (so
-   only when empty), each only while it is of its kind and reached without a symbolic link. */
-PETSC_EXTERN PetscErrorCode TwinfeManifestRemoveListed(TwinfeManifest m, const char folder[]);
-PETSC_EXTERN PetscErrorCode TwinfeManifestDestroy(TwinfeManifest *m);
-/* The four above are PETSC_EXTERN, not PETSC_INTERN, only so that tests/unit/test_case_manifest.c
-   (linked to libtwinfe.so) can call them; they are not part of the public API. */
+/* Output folders and their manifests (TwinfeOutputClassify ...): include/twinfe/case.h. */
 /* Refuses the run when an input its new report.json records ("inputs": {role: {"path": ...}}),
    read back from staging_dir, lies inside output_dir. */
 PETSC_INTERN PetscErrorCode TwinfeOutputCheckInputs(const char staging_dir[], const char output_dir[]);

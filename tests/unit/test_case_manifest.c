@@ -11,14 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Declared in libtwinfe/case/case_impl.h, a private header of the library, and exported from
-   libtwinfe.so for this test only; keep these in step with it. */
-typedef struct _n_TwinfeManifest *TwinfeManifest;
-PETSC_EXTERN PetscErrorCode       TwinfeOutputClassify(const char dir[], TwinfeManifest *m, PetscBool *complete, char why[],
-                                                       size_t len);
-PETSC_EXTERN PetscErrorCode       TwinfeManifestRead(const char dir[], TwinfeManifest *m, char why[], size_t len);
-PETSC_EXTERN PetscErrorCode       TwinfeManifestRemoveListed(TwinfeManifest m, const char folder[]);
-PETSC_EXTERN PetscErrorCode       TwinfeManifestDestroy(TwinfeManifest *m);
+#include <twinfe/case.h>
 
 #define VERSION "{\"twinfe\": {\"version\": \"0.1.0\"}, "
 
