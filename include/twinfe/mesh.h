@@ -65,6 +65,13 @@ PETSC_EXTERN PetscErrorCode TwinfeMeshCreateFromSurface(TwinfeSurface surface, P
    twinfe does not take: other versions, other cells, labels >= 1000, partitioned files); the
    message names the file and, for syntax, the line or byte. Not collective. */
 PETSC_EXTERN PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh);
+/* Whether the host program runs its own Gmsh session in this process (Gmsh is one per process:
+   the SDK's library, which libtwinfe loads by its soname, is then the one the host loaded). With
+   PETSC_TRUE twinfe meshes in a model of its own inside that session and gives back the host's
+   current model and every Gmsh option it sets; it neither initialises nor finalises Gmsh. With
+   PETSC_FALSE (the default) each meshing initialises Gmsh and finalises it after. Not
+   collective. */
+PETSC_EXTERN PetscErrorCode TwinfeMeshSetGmshHosted(PetscBool hosted);
 PETSC_EXTERN PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[]);
 
 PETSC_EXTERN PetscErrorCode TwinfeMeshGetVertices(TwinfeMesh mesh, PetscInt *nvertices, const PetscReal **xyz);

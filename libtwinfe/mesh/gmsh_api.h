@@ -61,8 +61,11 @@
   X(gmshModelOccRemove)                                                                                                          \
   X(gmshModelOccRevolve)                                                                                                         \
   X(gmshModelOccSynchronize)                                                                                                     \
+  X(gmshModelGetCurrent)                                                                                                         \
   X(gmshModelRemove)                                                                                                             \
+  X(gmshModelSetCurrent)                                                                                                         \
   X(gmshModelSetPhysicalName)                                                                                                    \
+  X(gmshOptionGetNumber)                                                                                                         \
   X(gmshOptionSetNumber)
 
 /* One pointer per function, of the type gmshc.h declares. */
@@ -124,8 +127,11 @@ PETSC_INTERN PetscErrorCode TwinfeGmshLoad_Private(void);
 #define gmshModelOccRemove (twinfe_gmsh_api.gmshModelOccRemove)
 #define gmshModelOccRevolve (twinfe_gmsh_api.gmshModelOccRevolve)
 #define gmshModelOccSynchronize (twinfe_gmsh_api.gmshModelOccSynchronize)
+#define gmshModelGetCurrent (twinfe_gmsh_api.gmshModelGetCurrent)
 #define gmshModelRemove (twinfe_gmsh_api.gmshModelRemove)
+#define gmshModelSetCurrent (twinfe_gmsh_api.gmshModelSetCurrent)
 #define gmshModelSetPhysicalName (twinfe_gmsh_api.gmshModelSetPhysicalName)
+#define gmshOptionGetNumber (twinfe_gmsh_api.gmshOptionGetNumber)
 #define gmshOptionSetNumber (twinfe_gmsh_api.gmshOptionSetNumber)
 #endif
 

@@ -19,11 +19,63 @@ void TwinfeGmshLastError_Private(char buf[], size_t size)
   if (msg) gmshFree(msg);
 }
 
+/* A host program's own Gmsh session (TwinfeMeshSetGmshHosted): Gmsh is one per process, and
+   the SDK's library, which twinfe loads by its soname, is then the one already loaded. twinfe
+   meshes in a model of its own there and gives back the host's current model and every option
+   it sets; it neither initialises nor finalises Gmsh. */
+static const char *const gmsh_options_set[] = {"General.NumThreads",
+                                               "General.Terminal",
+                                               "Mesh.Algorithm3D",
+                                               "Mesh.MeshSizeExtendFromBoundary",
+                                               "Mesh.MeshSizeFromCurvature",
+                                               "Mesh.MeshSizeMax",
+                                               "Mesh.MeshSizeMin",
+                                               "Mesh.Optimize",
+                                               "Mesh.Renumber"};
+#define NGMSH_OPTIONS_SET (sizeof gmsh_options_set / sizeof gmsh_options_set[0])
+static struct {
+  PetscBool hosted;
+  char     *model; /* the host's current model while twinfe meshes */
+  double    saved[NGMSH_OPTIONS_SET];
+} gmsh_session;
+
+PetscErrorCode TwinfeMeshSetGmshHosted(PetscBool hosted)
+{
+  PetscFunctionBeginUser;
+  gmsh_session.hosted = hosted;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode EnterHostSession(void)
+{
+  PetscFunctionBeginUser;
+  GMSH_CALL(gmshModelGetCurrent(&gmsh_session.model, &gmsh_ierr));
+  for (size_t i = 0; i < NGMSH_OPTIONS_SET; i++)
+    GMSH_CALL(gmshOptionGetNumber(gmsh_options_set[i], &gmsh_session.saved[i], &gmsh_ierr));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LeaveHostSession(void)
+{
+  PetscFunctionBeginUser;
+  GMSH_CALL(gmshModelSetCurrent("twinfe", &gmsh_ierr)); /* removing a group's model made another current */
+  GMSH_CALL(gmshModelRemove(&gmsh_ierr));
+  for (size_t i = 0; i < NGMSH_OPTIONS_SET; i++)
+    GMSH_CALL(gmshOptionSetNumber(gmsh_options_set[i], gmsh_session.saved[i], &gmsh_ierr));
+  if (gmsh_session.model) GMSH_CALL(gmshModelSetCurrent(gmsh_session.model, &gmsh_ierr));
+  gmshFree(gmsh_session.model);
+  gmsh_session.model = NULL;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeGmshBegin_Private(PetscBool verbose)
 {
   PetscFunctionBeginUser;
   PetscCall(TwinfeGmshLoad_Private());
-  GMSH_CALL(gmshInitialize(0, NULL, 0, &gmsh_ierr));
+  if (gmsh_session.hosted)
+    PetscCall(EnterHostSession());
+  else
+    GMSH_CALL(gmshInitialize(0, NULL, 0, &gmsh_ierr));
   GMSH_CALL(gmshOptionSetNumber("General.Terminal", verbose ? 1 : 0, &gmsh_ierr));
   GMSH_CALL(gmshLoggerStart(&gmsh_ierr));
   GMSH_CALL(gmshModelAdd("twinfe", &gmsh_ierr));
@@ -34,7 +86,10 @@ PetscErrorCode TwinfeGmshEnd_Private(void)
 {
   PetscFunctionBeginUser;
   GMSH_CALL(gmshLoggerStop(&gmsh_ierr));
-  GMSH_CALL(gmshFinalize(&gmsh_ierr));
+  if (gmsh_session.hosted)
+    PetscCall(LeaveHostSession());
+  else
+    GMSH_CALL(gmshFinalize(&gmsh_ierr));
   PetscFunctionReturn(0);
 }
 

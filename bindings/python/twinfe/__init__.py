@@ -20,13 +20,20 @@ import numpy as np
 
 from ._native import TwinfeError, check, ffi, initialize, lib
 
-__all__ = ["Case", "Image", "Mesh", "TwinfeError", "version"]
+__all__ = ["Case", "Image", "Mesh", "TwinfeError", "set_gmsh_hosted", "version"]
 
 initialize()
 
 
 def version():
     return ffi.string(lib.TwinfeVersion()).decode()
+
+
+def set_gmsh_hosted(hosted=True):
+    """Call when this program runs its own Gmsh session (`import gmsh; gmsh.initialize()`):
+    twinfe then meshes in a model of its own inside it, gives back the current model and the
+    options it sets, and never finalises Gmsh (TwinfeMeshSetGmshHosted)."""
+    check(lib.TwinfeMeshSetGmshHosted(bool(hosted)))
 
 
 class _Closing:

@@ -61,6 +61,7 @@ PetscErrorCode TwinfeMeshReadGmsh(const char path[], TwinfeMesh *mesh);
 PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[]);
 PetscErrorCode TwinfeMeshGetVertices(TwinfeMesh mesh, PetscInt *nvertices, const PetscReal **xyz);
 PetscErrorCode TwinfeMeshGetTetrahedra(TwinfeMesh mesh, PetscInt *ntets, const PetscInt **tets, const int32_t **regions);
+PetscErrorCode TwinfeMeshSetGmshHosted(PetscBool hosted);
 PetscErrorCode TwinfeMeshGetFacets(TwinfeMesh mesh, PetscInt *nfacets, const PetscInt **facets, const int32_t **tags);
 
 typedef struct _p_TwinfeCase *TwinfeCase;
