@@ -21,6 +21,18 @@ PETSC_EXTERN PetscErrorCode TwinfeLogEventsAgree(MPI_Comm comm, PetscBool *agree
    share the machine, up to its cores. */
 PETSC_EXTERN PetscErrorCode TwinfeGetThreads(PetscInt *nthreads);
 
+/* Progress of long work: "what: 45%, about 12 s left, detail" rewritten in place on standard
+   error by rank 0, at most four times a second, and only when standard error is a terminal and
+   -quiet is not set (a pipe or a log file gets nothing). Destroy clears the line. Create is
+   collective on comm; Set and Destroy are not. */
+typedef struct _n_TwinfeProgress *TwinfeProgress;
+PETSC_EXTERN PetscErrorCode       TwinfeProgressCreate(MPI_Comm comm, const char what[], TwinfeProgress *progress);
+/* fraction done, 0 to 1; detail may be NULL */
+PETSC_EXTERN PetscErrorCode TwinfeProgressSet(TwinfeProgress progress, PetscReal fraction, const char detail[]);
+/* Clears the line until the next Set: call before printing a line of the run's own. */
+PETSC_EXTERN PetscErrorCode TwinfeProgressPause(TwinfeProgress progress);
+PETSC_EXTERN PetscErrorCode TwinfeProgressDestroy(TwinfeProgress *progress);
+
 /* SHA-256 of a file's bytes as 64 lowercase hex digits plus NUL (hex must hold 65 chars).
    Not collective. Fails with PETSC_ERR_FILE_OPEN naming the file when it cannot be read. */
 PETSC_EXTERN PetscErrorCode TwinfeFileSHA256(const char path[], char hex[65]);

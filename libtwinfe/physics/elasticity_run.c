@@ -28,6 +28,7 @@ typedef struct {
   PetscInt         tool_tags[TWINFE_CASE_MAX_TOOL_TAGS]; /* their tags */
   ForceTable       forces;
   PetscBool        cell_field_wanted[TWINFE_ELASTICITY_NFIELDS]; /* -elasticity_cell_fields */
+  TwinfeProgress   progress;                                     /* over the load steps, while solving */
 } Elastic;
 
 /* mm-g-s forces are uN */
@@ -730,11 +731,13 @@ static PetscErrorCode Restart(TwinfePhysics c)
 static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, PetscReal t, void *ctx)
 {
   TwinfePhysics c = (TwinfePhysics)ctx;
+  Elastic      *e = (Elastic *)c->data;
   PetscInt      newton, linear;
   PetscBool     nonlinear;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityIsNonlinear(elasticity, &nonlinear));
   PetscCall(TwinfeElasticityGetNewtonInfo(elasticity, NULL, &newton, &linear, NULL));
+  PetscCall(TwinfeProgressPause(e->progress));
   if (nonlinear)
     PetscCall(TwinfePhysicsPrintf_Private(c,
                                           "          load step %" PetscInt_FMT " (t = %.4g): %" PetscInt_FMT
@@ -746,18 +749,24 @@ static PetscErrorCode WriteStep(TwinfeElasticity elasticity, PetscInt step, Pets
   if (c->results) PetscCall(WriteState(c, c->results, t, PETSC_FALSE));
   PetscCall(RecordForces(c, step, t));
   if (TwinfeCheckpointDue(c->checkpoint, step) && t < 1) PetscCall(WriteCheckpoint(c, elasticity, step, t));
+  {
+    char detail[64];
+    snprintf(detail, sizeof detail, "load step %" PetscInt_FMT, step);
+    PetscCall(TwinfeProgressSet(e->progress, t, detail));
+  }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Solve(TwinfePhysics c)
 {
-  Elastic    *e        = (Elastic *)c->data;
-  PetscReal   diagonal = e->clamp.mesh_diagonal_mm;
-  PetscInt    iterations, unknowns, steps, newton, linear, cutbacks;
-  PetscReal   residual, max_mm;
-  const char *reason;
-  PetscBool   nonlinear, reused;
-  Vec         u;
+  Elastic       *e        = (Elastic *)c->data;
+  PetscReal      diagonal = e->clamp.mesh_diagonal_mm;
+  PetscInt       iterations, unknowns, steps, newton, linear, cutbacks;
+  PetscReal      residual, max_mm;
+  const char    *reason;
+  PetscBool      nonlinear, reused;
+  Vec            u;
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(TwinfeElasticityIsNonlinear(e->elasticity, &nonlinear));
   e->states = 0;
@@ -773,7 +782,10 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeResultsReleaseMesh(c->results));
     TwinfeReturnFreedMemory_Private(); /* the state's cell fields too */
   }
-  PetscCall(TwinfeElasticitySolve(e->elasticity));
+  if (!c->quiet) PetscCall(TwinfeProgressCreate(c->comm, "solve     elasticity", &e->progress));
+  ierr = TwinfeElasticitySolve(e->elasticity);
+  PetscCall(TwinfeProgressDestroy(&e->progress));
+  PetscCall(ierr);
   PetscCall(TwinfeElasticityGetSolverInfo(e->elasticity, &iterations, &residual, &reason));
   PetscCall(TwinfeElasticityGetNewtonInfo(e->elasticity, &steps, &newton, &linear, &cutbacks));
   PetscCall(TwinfeElasticityGetMaxDisplacement(e->elasticity, &max_mm));

@@ -283,6 +283,7 @@ typedef struct {
   PetscReal      stats[6];
   PetscInt       total; /* steps of all cycles */
   PetscLogDouble t0;    /* when the current cycle began */
+  TwinfeProgress progress;
 } Cycles;
 
 /* The shear history's three arrays as Vecs on the wall shear stress's vertex layout, so that the
@@ -425,6 +426,7 @@ static PetscErrorCode Advance(TwinfePhysics c, TwinfeResults results, Cycles *y,
   }
   if (k == spc) {
     PetscCall(PetscTime(&t1));
+    PetscCall(TwinfeProgressPause(y->progress));
     PetscCall(PetscPrintf(c->comm,
                           "          cycle %" PetscInt_FMT "/%" PetscInt_FMT ": %.1f s; so far %" PetscInt_FMT
                           " Newton steps, %" PetscInt_FMT " linear iterations (at most %" PetscInt_FMT " in a step)\n",
@@ -432,6 +434,12 @@ static PetscErrorCode Advance(TwinfePhysics c, TwinfeResults results, Cycles *y,
     y->t0 = t1;
   }
   if (TwinfeCheckpointDue(c->checkpoint, s) && s < y->total) PetscCall(WriteCheckpoint(c, results, y, s, t));
+  {
+    char detail[96];
+    snprintf(detail, sizeof detail, "time step %" PetscInt_FMT " of %" PetscInt_FMT ", cycle %" PetscInt_FMT " of %" PetscInt_FMT,
+             s, y->total, cycle + 1, b->cycles);
+    PetscCall(TwinfeProgressSet(y->progress, (PetscReal)s / y->total, detail));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -462,8 +470,10 @@ PetscErrorCode TwinfeBloodRunCycles_Private(TwinfePhysics c, TwinfeResults resul
   PetscCall(CapTableAppend(c, &y.table, 0));
   if (TwinfeCheckpointRestarting(c->checkpoint)) ierr = Restart(c, results, &y, &first);
   if (!ierr) ierr = PetscTime(&y.t0);
+  if (!ierr && !c->quiet) ierr = TwinfeProgressCreate(c->comm, "solve     pulsatile flow", &y.progress);
   for (PetscInt s = first; s <= y.total && !ierr; ++s)
     ierr = Advance(c, results, &y, s);
+  PetscCall(TwinfeProgressDestroy(&y.progress));
   if (!ierr) ierr = TwinfeResultsWriteSideFile(results, "flow_caps.csv", EmitCapTable, &y.table);
   if (!ierr) ierr = ReportCycles(c, &y.run, &y.table, y.stats);
   for (PetscInt k = 0; k < 3; ++k)

@@ -1,6 +1,7 @@
 /* Private layout of TwinfePhysics and what the physics' files share.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
+#include <twinfe/core.h>
 #include <twinfe/physics.h>
 #include "io/checkpoint_impl.h"
 
