@@ -177,6 +177,8 @@ PetscErrorCode TwinfeSolverStoreFind(TwinfeSolverStore store, const char name[],
   PetscCall(SameMethod(k->ksp, like, &same));
   if (same) {
     PetscCall(KSPGetOperators(k->ksp, &kept_A, NULL));
+    if (kept_A == A)
+      PetscFunctionReturn(0); /* the caller's own solver (its operator assembled again in place): not another run's */
     PetscCall(OperatorsEqual(kept_A, A, &same));
   }
   if (!same) { /* the caller sets up its own, which will replace this one: it goes now, not beside that set-up */
