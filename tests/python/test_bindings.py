@@ -15,6 +15,7 @@ PETSc's leak report on (-malloc_dump: a leaked object fails the test).
   - a mesh made from numpy arrays, written and read back, has the same arrays (order kept);
   - a closed object refuses to be used.
 SPDX-License-Identifier: GPL-2.0-or-later"""
+import json
 import os
 import subprocess
 
@@ -85,7 +86,6 @@ def test_bundled_case_as_the_app_runs_it():
         subprocess.run([APP, "run", case_file, "-o", path("organ_app"), "-mesh_size", "6", "-mesh_algorithm", "delaunay"], check=True,
                        stdout=subprocess.DEVNULL)
         with open(path("organ_app/report.json")) as f:
-            import json
             assert json.load(f)["solve"]["max_displacement_mm"] == python_sag
 
 
