@@ -12,8 +12,24 @@
 #pragma once
 #include <petscsys.h>
 
-/* Reads the scenario, checks every step (its keys, its edit on the label map, its options)
-   before any solve, runs the baseline and each step, compares, writes DIR. argc/argv: the
-   command line, which overrides the baseline case file in every run (as for `twinfe run`).
-   Nothing is left in DIR on failure. Collective. */
+/*@
+  TwinfeRehearse - Rehearses an operation: runs a scenario's baseline and steps and compares them.
+
+  Collective
+
+  Input Parameters:
++ comm       - MPI communicator
+. scenario   - the scenario file
+. output_dir - the output folder DIR
+. argc       - number of command-line arguments
+- argv       - the command line, which overrides the baseline case file
+
+  Notes:
+  Reads the scenario, checks every step (its keys, its edit on the label map, its options)
+  before any solve, runs the baseline and each step, compares, writes DIR. argc/argv: the
+  command line, which overrides the baseline case file in every run (as for `twinfe run`).
+  Nothing is left in DIR on failure.
+
+  Level: beginner
+@*/
 PETSC_EXTERN PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char output_dir[], int argc, char **argv);

@@ -683,7 +683,7 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
   const char        *formulations[] = {"displacement", "mixed"};
   PetscInt           degree = 1, interpolation = 0, compression = 0, threads = 1, chosen = 0, nphysics = 0, load_steps = 1;
   PetscInt           formulation = 0, format = 0;
-  PetscBool          force = PETSC_FALSE, quiet = PETSC_FALSE;
+  PetscBool          force = PETSC_FALSE, quiet = PETSC_FALSE, pictures = PETSC_TRUE;
   PetscFunctionBegin;
   PetscCall(TwinfePhysicsList(&physics));
   while (physics[nphysics])
@@ -739,6 +739,10 @@ static PetscErrorCode DeclareSolveAndOutput(MPI_Comm comm)
                                                "no progress line (percent done, time left) on the terminal during long solves; "
                                                "a pipe or a log file never gets one",
                                                quiet, &quiet, NULL));
+  TwinfeOptionsTry(declared, TwinfeOptionsBool(PetscOptionsObject, "-pictures",
+                                               "PNG pictures of the key fields for report.html, drawn by VTK on the X "
+                                               "display, or on a private Xvfb when there is none (docs/outputs.md)",
+                                               pictures, &pictures, NULL));
   PetscCall(DeclareCheckpoint(PetscOptionsObject, &declared));
   if (!declared && PetscOptionsObject->printhelp && !PetscOptionsObject->alreadyprinted)
     declared = (*PetscHelpPrintf)(comm, "  -" SOLVER_PREFIX "<option>: any SNES, KSP or PC option of the elasticity solver "

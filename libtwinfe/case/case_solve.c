@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "case_impl.h"
 #include "io/checkpoint_impl.h"
+#include "io/pictures.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -294,6 +295,82 @@ PetscErrorCode TwinfeCaseSolve(TwinfeCase c)
 
 /* ---------- finish ---------- */
 
+/* The last results state the run wrote (results_NNNN.vtu or .pvtu), or "" when none (a run
+   writing XDMF, a mesh-only run). */
+static void LastResultsState(TwinfeCase c, char file[], size_t len)
+{
+  file[0] = 0;
+  for (PetscInt i = 0; i < c->noutputs; ++i) {
+    const char *o = c->outputs[i], *dot = strrchr(o, '.');
+    if (!strncmp(o, "results_", 8) && !strchr(o, '/') && dot && (!strcmp(dot, ".vtu") || !strcmp(dot, ".pvtu")) &&
+        strcmp(o, file) > 0)
+      snprintf(file, len, "%s", o);
+  }
+}
+
+/* Pictures of the last state (-pictures), on the user's display or a private Xvfb. */
+static PetscErrorCode DrawPictures(TwinfeCase c, const char state[], TwinfePictures *pictures)
+{
+  TwinfeDisplay  display;
+  PetscBool      draw = PETSC_TRUE;
+  PetscInt       labels[TWINFE_CASE_MAX_REGIONS];
+  const char    *names[TWINFE_CASE_MAX_REGIONS];
+  char           path[PETSC_MAX_PATH_LEN + 64];
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-pictures", &draw, NULL));
+  if (!draw) {
+    snprintf(pictures->skipped, sizeof pictures->skipped, "-pictures false");
+    PetscFunctionReturn(0);
+  }
+  if (!state[0]) {
+    snprintf(pictures->skipped, sizeof pictures->skipped, "no .vtu results state to draw (pictures are drawn from .vtu results)");
+    PetscFunctionReturn(0);
+  }
+  PetscCall(TwinfeDisplayAcquire(&display));
+  if (!display.name[0]) {
+    PetscCall(PetscStrncpy(pictures->skipped, display.why, sizeof pictures->skipped));
+    PetscFunctionReturn(0);
+  }
+  for (PetscInt r = 0; r < c->nregions; ++r)
+    labels[r] = c->labels[r], names[r] = c->names[r];
+  snprintf(path, sizeof path, "%s/%s", c->staging_dir, state);
+  ierr = TwinfeDrawResultsPictures_VTK(path, c->staging_dir, c->nregions, labels, names, pictures);
+  PetscCall(TwinfeDisplayRelease(&display));
+  PetscCall(ierr);
+  for (PetscInt k = 0; k < pictures->n; ++k)
+    PetscCall(TwinfeCaseAddOutput(c, pictures->file[k]));
+  PetscFunctionReturn(0);
+}
+
+/* What a person reads beside report.json: the pictures, open_in_paraview.py and report.html
+   (io/pictures.h; docs/outputs.md). Rank 0, before the manifest is written. */
+static PetscErrorCode WriteReadableOutputs(TwinfeCase c)
+{
+  TwinfePictures pictures;
+  char           state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN + 32];
+  const char    *files[TWINFE_MAX_PICTURES];
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < c->noutputs; ++i) /* a procedure (twinfe rehearse) wrote a page of its own */
+    if (!strcmp(c->outputs[i], "report.html")) PetscFunctionReturn(0);
+  PetscCall(PetscMemzero(&pictures, sizeof pictures));
+  LastResultsState(c, state, sizeof state);
+  if (state[0]) {
+    snprintf(path, sizeof path, "%s/open_in_paraview.py", c->staging_dir);
+    PetscCall(TwinfeWriteParaViewScript(path));
+    PetscCall(TwinfeCaseAddOutput(c, "open_in_paraview.py"));
+  }
+  PetscCall(DrawPictures(c, state, &pictures));
+  for (PetscInt k = 0; k < pictures.n; ++k)
+    files[k] = pictures.file[k];
+  if (pictures.n) PetscCall(TwinfeReportSetStringArray(c->report, "pictures.files", pictures.n, files));
+  if (pictures.skipped[0]) PetscCall(TwinfeReportSetString(c->report, "pictures.skipped", pictures.skipped));
+  snprintf(path, sizeof path, "%s/report.html", c->staging_dir);
+  PetscCall(TwinfeReportWriteHtml(c->report, &pictures, path));
+  PetscCall(TwinfeCaseAddOutput(c, "report.html"));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
 {
   char           key[256], path[PETSC_MAX_PATH_LEN + 16], *options = NULL;
@@ -320,6 +397,7 @@ static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
   PetscCall(PetscOptionsGetAll(NULL, &options));
   PetscCall(TwinfeReportSetString(c->report, "settings.options", options));
   PetscCall(PetscFree(options));
+  PetscCall(WriteReadableOutputs(c));
   /* The manifest: what this run wrote, so that a later run removes exactly that and no more. */
   PetscCall(TwinfeCaseAddOutput(c, "report.json"));
   PetscCall(TwinfeReportSetStringArray(c->report, "manifest", c->noutputs, (const char *const *)c->outputs));

@@ -8,6 +8,7 @@
  * double (jansson prints %.17g, so the Poisson ratio 0.3 would read 0.29999999999999999), and
  * an array of numbers on one line (a 3x3 matrix in 9 lines otherwise). */
 #include "ioimpl.h"
+#include "io/pictures.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -521,4 +522,9 @@ PetscErrorCode TwinfeReportWrite(TwinfeReport report, const char path[])
   PetscCheck(report, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeReportWrite: report is NULL");
   PetscCall(TwinfeIOWriteTextFile(path, EmitReport, report));
   PetscFunctionReturn(0);
+}
+
+struct json_t *TwinfeReportJSON_Private(TwinfeReport report)
+{
+  return report ? report->root : NULL;
 }

@@ -70,6 +70,7 @@ PetscErrorCode TwinfeElasticityDestroy(TwinfeElasticity *elasticity)
   if (!elasticity || !*elasticity) PetscFunctionReturn(0);
   e = *elasticity;
   PetscCall(PetscFree(e->materials));
+  PetscCall(PetscFree(e->residual_history));
   PetscCall(PetscFree(e->displacements));
   PetscCall(PetscFree(e->tractions));
   PetscCall(PetscFree(e->springs));
@@ -864,6 +865,14 @@ static PetscErrorCode EnsureNodeVec(TwinfeElasticity e, const char name[], DM *d
   if (*dm) PetscFunctionReturn(0);
   PetscCall(TwinfeSpaceCreateNodeVector(e->space, 0, dm, v));
   PetscCall(PetscObjectSetName((PetscObject)*v, name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeElasticityGetResidualHistory_Private(TwinfeElasticity e, PetscInt *n, const PetscReal **norms)
+{
+  PetscFunctionBegin;
+  *n     = e->nresidual_history;
+  *norms = e->residual_history;
   PetscFunctionReturn(0);
 }
 

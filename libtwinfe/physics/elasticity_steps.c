@@ -153,6 +153,19 @@ static PetscErrorCode LinearSolver(TwinfeElasticity e, KSP *ksp)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode KeepResidualHistory(TwinfeElasticity e, KSP ksp)
+{
+  const PetscReal *norms;
+  PetscInt         n;
+  PetscFunctionBeginUser;
+  PetscCall(KSPGetResidualHistory(ksp, &norms, &n));
+  PetscCall(PetscFree(e->residual_history));
+  PetscCall(PetscMalloc1(n, &e->residual_history));
+  PetscCall(PetscArraycpy(e->residual_history, norms, n));
+  e->nresidual_history = n;
+  PetscFunctionReturn(0);
+}
+
 /* Small strain: U = U0 with the constraints at load t, then one solve with the stiffness the
    set-up assembled (constraint rows and columns zeroed): K dU = -R(U) is exact, as R is linear. */
 static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
@@ -170,9 +183,12 @@ static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
   PetscCall(TwinfeElasticityFormFunction_Private(e->snes, U, F, e));
   PetscCall(VecScale(F, -1));
   PetscCall(LinearSolver(e, &ksp));
+  /* PETSc keeps the history (its own array, 10000 long: a kept KSP never points into e) */
+  PetscCall(KSPSetResidualHistory(ksp, NULL, PETSC_DECIDE, PETSC_TRUE));
   PetscCall(KSPSolve(ksp, F, dU));
   PetscCall(KSPGetConvergedReason(ksp, &reason));
   PetscCall(KSPGetIterationNumber(ksp, &its));
+  PetscCall(KeepResidualHistory(e, ksp));
   e->linear_its += its;
   PetscCall(VecAXPY(U, 1, dU));
   /* the update of a constrained dof is zero only to the solver's tolerance (about 1e-11 mm):

@@ -9,7 +9,7 @@
  * at its own nodes, and a step that changes nothing gives differences at round-off. */
 #include "procedures_impl.h"
 #include "core/cxx_guard.h"
-#include "results_vtk.h"
+#include "io/results_vtk.h"
 
 #include <vtkCellData.h>
 #include <vtkCellSizeFilter.h>

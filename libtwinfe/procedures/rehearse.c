@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _POSIX_C_SOURCE 200809L
 #include "procedures_impl.h"
+#include "io/pictures.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ typedef struct {
   PetscReal           gradient_baseline, gradient_step;            /* Pa/mm along the middle half of that segment */
   PetscReal           pressure_drop_Pa, baseline_pressure_drop_Pa; /* flow: inlet to outlet, the largest over the outlets */
   char                picture_field[64];                           /* the field the pictures show ("": none drawn) */
+  char                no_pictures[256];                            /* why none were drawn ("" when they were) */
 } StepResult;
 
 typedef struct {
@@ -426,14 +428,21 @@ static PetscErrorCode SegmentGradientOnRoot(const char base[], const char mine[]
 static PetscErrorCode PicturesOnRoot(TwinfeCase outer, const TwinfeStep *step, const char comparison[], const char results[],
                                      StepResult *res)
 {
-  const char *display = getenv("DISPLAY");
-  char        prefix[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
-  const char *kinds[] = {"baseline", "step", "change"};
+  TwinfeDisplay  display;
+  char           prefix[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
+  const char    *kinds[] = {"baseline", "step", "change"};
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   res->picture_field[0] = 0;
-  if (!display || !display[0]) PetscFunctionReturn(0);
+  PetscCall(TwinfeDisplayAcquire(&display));
+  if (!display.name[0]) {
+    PetscCall(PetscStrncpy(res->no_pictures, display.why, sizeof res->no_pictures));
+    PetscFunctionReturn(0);
+  }
   PetscCall(TwinfeCaseStagingPath_Private(outer, step->name, prefix));
-  PetscCall(TwinfeRenderPictures_VTK(comparison, results, step->name, prefix, res->picture_field));
+  ierr = TwinfeRenderPictures_VTK(comparison, results, step->name, prefix, res->picture_field);
+  PetscCall(TwinfeDisplayRelease(&display));
+  PetscCall(ierr);
   for (int k = 0; k < 3 && res->picture_field[0]; k++) {
     snprintf(file, sizeof file, "%s_%s.png", step->name, kinds[k]);
     PetscCall(TwinfeCaseAddOutput(outer, file));
@@ -656,10 +665,11 @@ static PetscErrorCode WriteReportHtmlOnRoot(TwinfeCase outer, const TwinfeScenar
               "<p>%s: the baseline, the step, and the change.</p>\n<p><img src=\"%s_baseline.png\" alt=\"baseline\"> "
               "<img src=\"%s_step.png\" alt=\"%s\"> <img src=\"%s_change.png\" alt=\"change\"></p>\n",
               res[k].picture_field, name, name, name, name);
-    else
-      fputs("<p>No pictures: they are drawn when twinfe runs with a display (on a server: xvfb-run -a -s \"-screen 0 "
-            "1280x1024x24\" twinfe rehearse ...).</p>\n",
-            f);
+    else {
+      fputs("<p>No pictures: ", f);
+      Html(f, res[k].no_pictures[0] ? res[k].no_pictures : "the results hold no field to draw");
+      fputs(".</p>\n", f);
+    }
   }
   fputs("</body></html>\n", f);
   PetscCheck(fclose(f) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "Cannot write %s", path);

@@ -1,4 +1,4 @@
-/* For the procedures stage's VTK adapters (C++ only): a case's results file read back.
+/* For the VTK adapters (io, procedures) (C++ only): a case's results file read back.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #ifndef __cplusplus

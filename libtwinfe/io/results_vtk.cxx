@@ -1,6 +1,6 @@
 /* A case's results file read back, for the comparison and the pictures (results_vtk.h).
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include "results_vtk.h"
+#include "io/results_vtk.h"
 
 #include <vtkNew.h>
 #include <vtkXMLPUnstructuredGridReader.h>
