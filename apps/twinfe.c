@@ -80,6 +80,31 @@ typedef struct {
   PetscBool reuse;   /* rehearse: -rehearse_reuse_preconditioner (TwinfeRehearse reads it) */
 } AppOptions;
 
+/* -o. PETSc prints a string option's help as "<now VALUE : formerly DEFAULT>", which for an empty
+   default is "-o <now  : formerly >". Every command but demo (default twinfe-demo) has no
+   default and needs -o: that line says so instead, in the same form (so -h's parsers, and
+   docs/options.md, read it as the other lines). */
+static PetscErrorCode DeclareOutput(PetscOptionItems *PetscOptionsObject, const char text[], const char def[], char out[],
+                                    size_t len)
+{
+  const PetscBool help =
+      (PetscBool)(PetscOptionsObject->printhelp && PetscOptionsObject->count == 1 && !PetscOptionsObject->alreadyprinted);
+  PetscBool      set = PETSC_FALSE;
+  PetscErrorCode ierr;
+  PetscFunctionBegin;
+  if (def[0] || !help) {
+    PetscCall(TwinfeOptionsString(PetscOptionsObject, "-o", text, def, out, len, NULL));
+    PetscFunctionReturn(0);
+  }
+  PetscOptionsObject->printhelp = PETSC_FALSE; /* read and checked as ever, without PETSc's line */
+  ierr                          = TwinfeOptionsString(PetscOptionsObject, "-o", text, def, out, len, &set);
+  PetscOptionsObject->printhelp = PETSC_TRUE;
+  PetscCall(ierr);
+  PetscCall((*PetscHelpPrintf)(PetscOptionsObject->comm, "  -o <now %s : formerly (none)>: %s; required (%s)\n",
+                               set ? out : "(none)", text, PetscOptionsObject->title));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
 {
   const PetscBool phantom = !strcmp(command, "phantom");
@@ -90,10 +115,10 @@ static PetscErrorCode DeclareAppOptions(const char command[], AppOptions *o)
   PetscErrorCode declared = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "twinfe", "twinfe");
   if (phantom || IsCaseCommand(command))
-    TwinfeOptionsTry(declared, TwinfeOptionsString(PetscOptionsObject, "-o",
-                                                   phantom ? "the label map to write (.nii.gz)"
-                                                           : "output folder; it appears only when the run succeeded",
-                                                   !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out, NULL));
+    TwinfeOptionsTry(declared, DeclareOutput(PetscOptionsObject,
+                                             phantom ? "the label map to write (.nii.gz)"
+                                                     : "output folder; it appears only when the run succeeded",
+                                             !strcmp(command, "demo") ? "twinfe-demo" : "", o->out, sizeof o->out));
   if (phantom) {
     const char *const kinds[] = {"organ", "kidneys", "vessel"};
     PetscInt          kind    = 0;

@@ -8,8 +8,9 @@ packages=(
   petsc-dev libmetis-dev libvtk9-dev libgmsh-dev libyaml-dev libjansson-dev zlib1g-dev libdeflate-dev check
   openmpi-bin libopenmpi-dev libhdf5-openmpi-dev lib3mf-dev
   python3-vtk9 python3-numpy python3-nibabel python3-scipy python3-h5py admesh prusa-slicer time
-  python3-cffi python3-pytest # bindings/python: the package calls the C library through cffi; its tests run under pytest
-  xvfb xauth # twinfe rehearse's pictures: VTK renders only on an X display; Xvfb is one without a screen
+  python3-cffi python3-pytest python3-mpi4py # bindings/python: the package calls the C library through cffi; its tests run
+  # under pytest; mpi4py hands a communicator to twinfe.Case on several ranks
+  xvfb xauth # the pictures of a run: VTK renders only on an X display; twinfe starts Xvfb when there is none
 )
 
 missing=()

@@ -138,14 +138,24 @@ typedef enum {
 } TwinfeResultsCompression;
 
 /*@
-  TwinfeResultsCompressions - Names of the TwinfeResultsCompression values, for PetscOptionsGetEnum().
+  TwinfeResultsCompressionGetName - Returns the name of a TwinfeResultsCompression value as -results_compression gives it.
+
+  Not collective
+
+  Input Parameter:
+. compression - the compression
+
+  Output Parameter:
+. name - its name ("none", "lz4" or "zlib"), a string of the library (do not free)
 
   Notes:
-  Names for PetscOptionsGetEnum: "none", "lz4", "zlib", then the enum name, prefix, NULL.
+  A value outside the enum is refused.
 
   Level: intermediate
+
+.seealso: TwinfeResultsSetCompression(), TwinfeResultsGetCompression()
 @*/
-PETSC_EXTERN const char *const TwinfeResultsCompressions[];
+PETSC_EXTERN PetscErrorCode TwinfeResultsCompressionGetName(TwinfeResultsCompression compression, const char **name);
 
 /*@
   TwinfeResultsSetCompression - Sets the compression of the states written from now on.
@@ -189,14 +199,24 @@ PETSC_EXTERN PetscErrorCode TwinfeResultsGetCompression(TwinfeResults results, T
 typedef enum { TWINFE_RESULTS_FORMAT_VTU, TWINFE_RESULTS_FORMAT_XDMF } TwinfeResultsFormat;
 
 /*@
-  TwinfeResultsFormats - Names of the TwinfeResultsFormat values, for PetscOptionsGetEnum().
+  TwinfeResultsFormatGetName - Returns the name of a TwinfeResultsFormat value as -results_format gives it.
+
+  Not collective
+
+  Input Parameter:
+. format - the format
+
+  Output Parameter:
+. name - its name ("vtu" or "xdmf"), a string of the library (do not free)
 
   Notes:
-  Names for PetscOptionsGetEnum: "vtu", "xdmf", then the enum name, prefix, NULL.
+  A value outside the enum is refused.
 
   Level: intermediate
+
+.seealso: TwinfeResultsSetFormat(), TwinfeResultsGetFormat()
 @*/
-PETSC_EXTERN const char *const TwinfeResultsFormats[];
+PETSC_EXTERN PetscErrorCode TwinfeResultsFormatGetName(TwinfeResultsFormat format, const char **name);
 
 /*@
   TwinfeResultsSetFormat - Sets which files the series writes, .vtu or XDMF.

@@ -144,14 +144,25 @@ typedef enum {
 } TwinfeToolShape;
 
 /*@
-  TwinfeToolShapes - Names of the TwinfeToolShape values as options give them.
+  TwinfeToolShapeGetName - Returns the name of a TwinfeToolShape value as options give it.
+
+  Not collective
+
+  Input Parameter:
+. shape - the shape
+
+  Output Parameter:
+. name - its name ("plane", "cylinder" or "spatula"), a string of the library (do not free)
 
   Notes:
-  The shapes' names as options give them ("plane", "cylinder", "spatula"), NULL-terminated.
+  A value outside the enum is refused.
 
   Level: intermediate
+
+.seealso: TwinfeToolReadOptions()
 @*/
-PETSC_EXTERN const char *const TwinfeToolShapes[];
+PETSC_EXTERN PetscErrorCode TwinfeToolShapeGetName(TwinfeToolShape shape, const char **name);
+
 typedef struct {
   TwinfeToolShape shape;
   PetscReal       center[3];                          /* mm */
@@ -510,14 +521,25 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeStress(TwinfeElasticity elast
 typedef enum { TWINFE_MATERIAL_LINEAR, TWINFE_MATERIAL_NEO_HOOKEAN, TWINFE_MATERIAL_MOONEY_RIVLIN } TwinfeMaterialModel;
 
 /*@
-  TwinfeMaterialModels - Names of the TwinfeMaterialModel values as options give them.
+  TwinfeMaterialModelGetName - Returns the name of a TwinfeMaterialModel value as options give it.
+
+  Not collective
+
+  Input Parameter:
+. model - the material law
+
+  Output Parameter:
+. name - its name ("linear", "neo_hookean" or "mooney_rivlin"), a string of the library (do not
+         free)
 
   Notes:
-  The models' names as options give them ("linear", ...), in enum order, NULL-terminated.
+  A value outside the enum is refused.
 
   Level: intermediate
+
+.seealso: TwinfeMaterialFromYoung(), TwinfeMaterialFromMooneyRivlin()
 @*/
-PETSC_EXTERN const char *const TwinfeMaterialModels[];
+PETSC_EXTERN PetscErrorCode TwinfeMaterialModelGetName(TwinfeMaterialModel model, const char **name);
 
 typedef struct {
   TwinfeMaterialModel model;
@@ -636,24 +658,42 @@ typedef struct {
 } TwinfeTissue;
 
 /*@
-  TwinfeTissues - Default parameters of common tissues, NULL-name-terminated.
+  TwinfeTissueGetCount - Returns how many tissue presets the library knows.
+
+  Not collective
+
+  Output Parameter:
+. ntissues - the number of presets
 
   Notes:
-  The tissues, NULL-name-terminated, and their names as options give them (NULL-terminated).
+  A later library may know more: ask at run time, do not compile the number in.
 
   Level: intermediate
+
+.seealso: TwinfeTissueGet(), TwinfeTissueFind()
 @*/
-PETSC_EXTERN const TwinfeTissue TwinfeTissues[];
+PETSC_EXTERN PetscErrorCode TwinfeTissueGetCount(PetscInt *ntissues);
 
 /*@
-  TwinfeTissueNames - Names of the tissues of TwinfeTissues as options give them, NULL-terminated.
+  TwinfeTissueGet - Returns a tissue preset by its index.
+
+  Not collective
+
+  Input Parameter:
+. i - the preset's index, 0 to TwinfeTissueGetCount() - 1
+
+  Output Parameter:
+. tissue - the preset, the library's own (do not free or change it)
 
   Notes:
-  The tissues, NULL-name-terminated, and their names as options give them (NULL-terminated).
+  The presets come in a fixed order; tissue->name is the name -tissue takes. An index outside
+  the range is refused.
 
   Level: intermediate
+
+.seealso: TwinfeTissueGetCount(), TwinfeTissueFind()
 @*/
-PETSC_EXTERN const char *const TwinfeTissueNames[];
+PETSC_EXTERN PetscErrorCode TwinfeTissueGet(PetscInt i, const TwinfeTissue **tissue);
 
 /*@
   TwinfeTissueFind - Finds the preset of a tissue by name.
@@ -677,7 +717,7 @@ PETSC_EXTERN const char *const TwinfeTissueNames[];
 
   Level: intermediate
 
-.seealso: TwinfeElasticitySetFormulation()
+.seealso: TwinfeElasticitySetFormulation(), TwinfeTissueGet()
 @*/
 PETSC_EXTERN PetscErrorCode TwinfeTissueFind(const char name[], const TwinfeTissue **tissue);
 
@@ -885,14 +925,24 @@ PETSC_EXTERN PetscErrorCode TwinfeElasticityComputeCellFields(TwinfeElasticity e
 typedef enum { TWINFE_ELASTICITY_DISPLACEMENT, TWINFE_ELASTICITY_MIXED } TwinfeElasticityFormulation;
 
 /*@
-  TwinfeElasticityFormulations - Names of the TwinfeElasticityFormulation values as options give them.
+  TwinfeElasticityFormulationGetName - Returns the name of a TwinfeElasticityFormulation value as options give it.
+
+  Not collective
+
+  Input Parameter:
+. formulation - the formulation
+
+  Output Parameter:
+. name - its name ("displacement" or "mixed"), a string of the library (do not free)
 
   Notes:
-  The formulations' names as options give them ("displacement", "mixed"), NULL-terminated.
+  A value outside the enum is refused.
 
   Level: intermediate
+
+.seealso: TwinfeElasticitySetFormulation(), TwinfeElasticityGetFormulation()
 @*/
-PETSC_EXTERN const char *const TwinfeElasticityFormulations[];
+PETSC_EXTERN PetscErrorCode TwinfeElasticityFormulationGetName(TwinfeElasticityFormulation formulation, const char **name);
 
 /*@
   TwinfeElasticitySetFormulation - Chooses the pure-displacement or the mixed displacement-pressure formulation.

@@ -16,5 +16,6 @@
 #include <twinfe/waveform.h>
 #include <twinfe/flow.h>
 #include <twinfe/io.h>
+#include <twinfe/results.h>
 #include <twinfe/case.h>
 #include <twinfe/procedures.h>

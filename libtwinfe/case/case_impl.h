@@ -48,7 +48,8 @@ struct _p_TwinfeCase {
   PetscInt       noutputs, maxoutputs;
   char         **outputs; /* every file and folder written, relative to the output folder: the manifest */
   PetscLogDouble start_time;
-  PetscInt       pinch_voxels; /* voxels given to labels to mend pinches */
+  PetscInt       pinch_voxels;     /* voxels given to labels to mend pinches */
+  char           no_pictures[256]; /* rank 0: why the run drew no picture ("" when it drew them) */
 };
 
 /* The output folder (staging.c; docs/outputs.md says what twinfe deletes and what it never does).

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #define _POSIX_C_SOURCE 200809L /* strdup, strcasecmp */
 #include "case_options.h"
+#include "physics/names_impl.h"
 
 #include <petscsnes.h>
 #include <limits.h>

@@ -343,39 +343,60 @@ static PetscErrorCode DrawPictures(TwinfeCase c, const char state[], TwinfePictu
   PetscFunctionReturn(0);
 }
 
-/* What a person reads beside report.json: the pictures, open_in_paraview.py and report.html
-   (io/pictures.h; docs/outputs.md). Rank 0, before the manifest is written. */
-static PetscErrorCode WriteReadableOutputs(TwinfeCase c)
+/* Whether a procedure (twinfe rehearse) wrote a page of its own: then the case writes none. */
+static PetscBool HasOwnPage(TwinfeCase c)
 {
-  TwinfePictures pictures;
+  for (PetscInt i = 0; i < c->noutputs; ++i)
+    if (!strcmp(c->outputs[i], "report.html")) return PETSC_TRUE;
+  return PETSC_FALSE;
+}
+
+/* open_in_paraview.py and the pictures, timed and measured as the stage "pictures" (VTK's
+   drawing holds the results state and the render windows: it can be the run's peak). Rank 0. */
+static PetscErrorCode DrawForReaders(TwinfeCase c, TwinfePictures *pictures)
+{
   char           state[PETSC_MAX_PATH_LEN], path[PETSC_MAX_PATH_LEN + 32];
   const char    *files[TWINFE_MAX_PICTURES];
+  PetscLogDouble t0;
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < c->noutputs; ++i) /* a procedure (twinfe rehearse) wrote a page of its own */
-    if (!strcmp(c->outputs[i], "report.html")) PetscFunctionReturn(0);
-  PetscCall(PetscMemzero(&pictures, sizeof pictures));
+  PetscCall(TwinfeCaseBeginStage(c, "pictures", PETSC_FALSE, &t0));
   LastResultsState(c, state, sizeof state);
   if (state[0]) {
     snprintf(path, sizeof path, "%s/open_in_paraview.py", c->staging_dir);
     PetscCall(TwinfeWriteParaViewScript(path));
     PetscCall(TwinfeCaseAddOutput(c, "open_in_paraview.py"));
   }
-  PetscCall(DrawPictures(c, state, &pictures));
-  for (PetscInt k = 0; k < pictures.n; ++k)
-    files[k] = pictures.file[k];
-  if (pictures.n) PetscCall(TwinfeReportSetStringArray(c->report, "pictures.files", pictures.n, files));
-  if (pictures.skipped[0]) PetscCall(TwinfeReportSetString(c->report, "pictures.skipped", pictures.skipped));
+  PetscCall(DrawPictures(c, state, pictures));
+  for (PetscInt k = 0; k < pictures->n; ++k)
+    files[k] = pictures->file[k];
+  if (pictures->n) PetscCall(TwinfeReportSetStringArray(c->report, "pictures.files", pictures->n, files));
+  if (pictures->skipped[0]) PetscCall(TwinfeReportSetString(c->report, "pictures.skipped", pictures->skipped));
+  if (state[0] && strcmp(pictures->skipped, "-pictures false")) /* wanted and drawable, yet not drawn */
+    PetscCall(PetscStrncpy(c->no_pictures, pictures->skipped, sizeof c->no_pictures));
+  PetscCall(TwinfeCaseEndStage(c, PETSC_FALSE, t0));
+  PetscFunctionReturn(0);
+}
+
+/* report.html (io/report_html.c), from the report as it is about to be written. Rank 0. */
+static PetscErrorCode WriteReportPage(TwinfeCase c, const TwinfePictures *pictures)
+{
+  char path[PETSC_MAX_PATH_LEN + 32];
+  PetscFunctionBegin;
   snprintf(path, sizeof path, "%s/report.html", c->staging_dir);
-  PetscCall(TwinfeReportWriteHtml(c->report, &pictures, path));
+  PetscCall(TwinfeReportWriteHtml(c->report, pictures, path));
   PetscCall(TwinfeCaseAddOutput(c, "report.html"));
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
 {
-  char           key[256], path[PETSC_MAX_PATH_LEN + 16], *options = NULL;
-  PetscLogDouble now;
+  char            key[256], path[PETSC_MAX_PATH_LEN + 16], *options = NULL;
+  PetscLogDouble  now;
+  TwinfePictures  pictures;
+  const PetscBool page = (PetscBool)!HasOwnPage(c);
   PetscFunctionBegin;
+  PetscCall(PetscMemzero(&pictures, sizeof pictures));
+  if (page) PetscCall(DrawForReaders(c, &pictures));
   for (PetscInt s = 0; s < c->nstages; ++s) {
     snprintf(key, sizeof key, "timings_s.%s", c->stage_names[s]);
     for (char *p = key; *p; ++p)
@@ -397,7 +418,7 @@ static PetscErrorCode WriteReportOnRoot(TwinfeCase c)
   PetscCall(PetscOptionsGetAll(NULL, &options));
   PetscCall(TwinfeReportSetString(c->report, "settings.options", options));
   PetscCall(PetscFree(options));
-  PetscCall(WriteReadableOutputs(c));
+  if (page) PetscCall(WriteReportPage(c, &pictures));
   /* The manifest: what this run wrote, so that a later run removes exactly that and no more. */
   PetscCall(TwinfeCaseAddOutput(c, "report.json"));
   PetscCall(TwinfeReportSetStringArray(c->report, "manifest", c->noutputs, (const char *const *)c->outputs));
@@ -431,6 +452,8 @@ PetscErrorCode TwinfeCasePrintSummary(TwinfeCase c)
     if (!strchr(c->outputs[i], '/') && strcmp(c->outputs[i], "report.json"))
       PetscCall(PetscPrintf(c->comm, "            %s\n", c->outputs[i]));
   PetscCall(PetscPrintf(c->comm, "            report.json\n"));
+  if (c->no_pictures[0]) /* asked for, not drawn: say why */
+    PetscCall(PetscPrintf(c->comm, "pictures  none: %s\n", c->no_pictures));
   for (PetscInt i = 0; i < c->noutputs; ++i) {
     const char *fields;
     if (!c->physics) break;

@@ -49,6 +49,18 @@ PETSC_INTERN void TwinfeReturnFreedMemory_Private(void);
    3 * the number of vertices); a vertex without 3 coordinates is an error. Not collective. */
 PETSC_INTERN PetscErrorCode TwinfeReadVertexCoordinates_Private(DM dm, PetscReal xyz[]);
 
+/* The name of value in a NULL-terminated list of names whose last nextra names are not values
+   (2 for PETSc's enum lists, which end with the type's name and prefix; 0 for an EList). A
+   value outside the list is refused; caller names the public function in the message. Not
+   collective. The public XGetName functions use it, so that no table leaves the library
+   (docs/abi.md: exported data). */
+PETSC_INTERN PetscErrorCode TwinfeListGetName_Private(const char caller[], const char *const list[], PetscInt nextra,
+                                                      PetscInt value, const char **name);
+/* The io stage's enum lists for PetscOptionsGetEnum and PetscEnumFind (defined in io/results.c;
+   the public TwinfeResultsCompressionGetName and TwinfeResultsFormatGetName in core/names.c). */
+PETSC_INTERN const char *const TwinfeResultsCompressions[];
+PETSC_INTERN const char *const TwinfeResultsFormats[];
+
 /* Where an option's value came from, for messages: writes e.g. " (case file X line 12)" or
    nothing; name is without its dash. Returns where it stands among the arguments and keys (the
    first unknown one is named first). One describer for the process, as the options database is. */

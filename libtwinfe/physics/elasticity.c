@@ -272,6 +272,13 @@ PetscErrorCode TwinfeElasticityAddDisplacement(TwinfeElasticity e, PetscInt tag,
 
 const char *const TwinfeToolShapes[] = {"plane", "cylinder", "spatula", NULL};
 
+PetscErrorCode TwinfeToolShapeGetName(TwinfeToolShape shape, const char **name)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeListGetName_Private("TwinfeToolShapeGetName", TwinfeToolShapes, 0, (PetscInt)shape, name));
+  PetscFunctionReturn(0);
+}
+
 static PetscReal Dot(const PetscReal a[3], const PetscReal b[3])
 {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <twinfe/physics.h>
+#include "names_impl.h"
 
 /* A material law ready for a quadrature point: the moduli of a TwinfeMaterial in the form its
    strain energy uses. */

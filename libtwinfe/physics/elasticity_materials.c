@@ -32,6 +32,33 @@ const TwinfeTissue TwinfeTissues[] = {{"liver", 4.0e3, 0.49, 1.06e-3, "liver"},
 
 const char *const TwinfeTissueNames[] = {"liver", "kidney", "brain", "tumor", "fat", "muscle", "vessel_wall", NULL};
 
+PetscErrorCode TwinfeMaterialModelGetName(TwinfeMaterialModel model, const char **name)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeListGetName_Private("TwinfeMaterialModelGetName", TwinfeMaterialModels, 0, (PetscInt)model, name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeTissueGetCount(PetscInt *ntissues)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(ntissues, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeTissueGetCount: ntissues (output) is NULL");
+  *ntissues = (PetscInt)PETSC_STATIC_ARRAY_LENGTH(TwinfeTissues) - 1;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeTissueGet(PetscInt i, const TwinfeTissue **tissue)
+{
+  const PetscInt n = (PetscInt)PETSC_STATIC_ARRAY_LENGTH(TwinfeTissues) - 1;
+
+  PetscFunctionBeginUser;
+  PetscCheck(tissue, PETSC_COMM_SELF, PETSC_ERR_ARG_NULL, "TwinfeTissueGet: tissue (output) is NULL");
+  PetscCheck(i >= 0 && i < n, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "TwinfeTissueGet: tissue %" PetscInt_FMT " is outside [0, %" PetscInt_FMT ") (TwinfeTissueGetCount)", i, n);
+  *tissue = &TwinfeTissues[i];
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode TwinfeTissueFind(const char name[], const TwinfeTissue **tissue)
 {
   PetscFunctionBeginUser;

@@ -17,7 +17,17 @@
  * Schur complement's model in PCFIELDSPLIT (docs/mechanics.md). */
 #include "elasticity_impl.h"
 
+#include "core/core_impl.h"
+
 const char *const TwinfeElasticityFormulations[] = {"displacement", "mixed", NULL};
+
+PetscErrorCode TwinfeElasticityFormulationGetName(TwinfeElasticityFormulation formulation, const char **name)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeListGetName_Private("TwinfeElasticityFormulationGetName", TwinfeElasticityFormulations, 0,
+                                      (PetscInt)formulation, name));
+  PetscFunctionReturn(0);
+}
 
 /* p at point q (0 where the element has no values). */
 static PetscReal PointPressure(const TwinfeElement *el, PetscInt q)

@@ -2,6 +2,7 @@
  * clamps (clamp.c), gravity, the solve, and two states in the results series.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "physics_impl.h"
+#include "names_impl.h"
 #include "core/core_impl.h"
 
 #include <stdio.h>

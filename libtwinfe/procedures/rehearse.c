@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "procedures_impl.h"
 #include "io/pictures.h"
+#include "physics/names_impl.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -432,8 +433,14 @@ static PetscErrorCode PicturesOnRoot(TwinfeCase outer, const TwinfeStep *step, c
   char           prefix[PETSC_MAX_PATH_LEN], file[TWINFE_NAME_LEN + 32];
   const char    *kinds[] = {"baseline", "step", "change"};
   PetscErrorCode ierr;
+  PetscBool      draw = PETSC_TRUE;
   PetscFunctionBegin;
   res->picture_field[0] = 0;
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-pictures", &draw, NULL));
+  if (!draw) {
+    PetscCall(PetscStrncpy(res->no_pictures, "-pictures false", sizeof res->no_pictures));
+    PetscFunctionReturn(0);
+  }
   PetscCall(TwinfeDisplayAcquire(&display));
   if (!display.name[0]) {
     PetscCall(PetscStrncpy(res->no_pictures, display.why, sizeof res->no_pictures));

@@ -22,7 +22,7 @@ ck.check("max displacement" in stdout and "results.pvd" in stdout, "summary lack
 ck.check(not [p for p in os.listdir(args.work_dir) if "partial-" in p], "a staging folder was left behind")
 
 rep = tc.report(out)
-ck.check(rep["twinfe"]["version"] == "0.1.0", "report version")
+ck.check(rep["twinfe"]["version"] == "0.2.0", "report version")
 for role in ("case_file", "image"):
     ck.check(len(rep["inputs"][role]["sha256"]) == 64, f"sha256 of {role}")
 ck.check(rep["solve"]["converged_reason"].startswith("CONVERGED"), "solver converged")

@@ -59,13 +59,13 @@ if code == 0:
     runs_on_1_and_2_ranks(os.path.join(cbuild, "consumer"), "CMake")
 
 code, out, err = tc.run([os.path.join(prefix, "bin", "twinfe"), "version"])
-ck.check(code == 0 and "0.1.0" in out, f"installed twinfe version: {out} {err}")
+ck.check(code == 0 and "0.2.0" in out, f"installed twinfe version: {out} {err}")
 
 # the Python package from the prefix alone: no TWINFE_LIBRARY, the installed library
 env = {k: v for k, v in os.environ.items() if k not in ("TWINFE_LIBRARY", "PYTHONPATH")}
 env["PYTHONPATH"] = os.path.join(prefix, "lib", "python3", "dist-packages")
 proc = subprocess.run([sys.executable, "-c", "import twinfe, twinfe._native as n; print(twinfe.version(), n._library_path())"],
                       env=env, capture_output=True, text=True, timeout=120)
-ck.check(proc.returncode == 0 and proc.stdout.startswith("0.1.0 " + prefix),
+ck.check(proc.returncode == 0 and proc.stdout.startswith("0.2.0 " + prefix),
          f"import twinfe from the prefix: {proc.stdout} {proc.stderr}")
 ck.close()

@@ -51,7 +51,7 @@ START_TEST(facet_tags_are_symmetric_and_distinct)
       ck_assert_int_eq(hi, b);
       ck_assert_int_eq(lo, a);
     }
-  ck_assert_str_eq(TwinfeVersion(), "0.1.0");
+  ck_assert_str_eq(TwinfeVersion(), "0.2.0");
 }
 END_TEST
 

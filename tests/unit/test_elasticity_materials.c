@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "twinfe_test.h"
 
+#include <twinfe/io.h>
 #include <twinfe/physics.h>
 
 /* Central differences of step h on functions of size 1 have truncation error about h^2 (1e-8)
@@ -56,7 +57,9 @@ static void CheckDerivatives(TwinfeMaterialModel model, const PetscReal F[9])
 {
   TwinfeMaterial m = Law(model);
   PetscReal      P[9], A[81], scaleP, scaleA;
+  const char    *name;
 
+  TWINFE_CK(TwinfeMaterialModelGetName(model, &name));
   Stress(&m, F, P, A);
   scaleP = MaxAbs(P, 9) + 1;
   scaleA = MaxAbs(A, 81);
@@ -73,7 +76,7 @@ static void CheckDerivatives(TwinfeMaterialModel model, const PetscReal F[9])
     Stress(&m, Fm, Pm, NULL);
     for (PetscInt r = 0; r < 9; ++r)
       ck_assert_msg(PetscAbsReal((Pp[r] - Pm[r]) / (2 * FD_STEP) - A[9 * r + s]) <= FD_TOLERANCE * scaleA,
-                    "%s: dP_%d/dF_%d = %g by differences, %g by the tangent", TwinfeMaterialModels[model], (int)r, (int)s,
+                    "%s: dP_%d/dF_%d = %g by differences, %g by the tangent", name, (int)r, (int)s,
                     (double)((Pp[r] - Pm[r]) / (2 * FD_STEP)), (double)A[9 * r + s]);
   }
   for (PetscInt r = 0; r < 9; ++r) /* a hyperelastic tangent is a second derivative: symmetric */
@@ -183,6 +186,48 @@ START_TEST(inverted_and_bad_parameters_refused)
 }
 END_TEST
 
+/* The tables of names and presets are reached through functions (docs/abi.md: no exported data):
+   every value has its name, the presets count themselves, and what is outside is refused. */
+START_TEST(names_and_presets_through_functions)
+{
+  const char         *name;
+  const TwinfeTissue *tissue, *found;
+  PetscInt            n;
+
+  TWINFE_CK(TwinfeMaterialModelGetName(TWINFE_MATERIAL_LINEAR, &name));
+  ck_assert_str_eq(name, "linear");
+  TWINFE_CK(TwinfeMaterialModelGetName(TWINFE_MATERIAL_MOONEY_RIVLIN, &name));
+  ck_assert_str_eq(name, "mooney_rivlin");
+  TWINFE_CK_FAILS(TwinfeMaterialModelGetName((TwinfeMaterialModel)3, &name));
+  TWINFE_CK_FAILS(TwinfeMaterialModelGetName((TwinfeMaterialModel)-1, &name));
+  TWINFE_CK(TwinfeToolShapeGetName(TWINFE_TOOL_SPATULA, &name));
+  ck_assert_str_eq(name, "spatula");
+  TWINFE_CK_FAILS(TwinfeToolShapeGetName((TwinfeToolShape)3, &name));
+  TWINFE_CK(TwinfeElasticityFormulationGetName(TWINFE_ELASTICITY_MIXED, &name));
+  ck_assert_str_eq(name, "mixed");
+  TWINFE_CK_FAILS(TwinfeElasticityFormulationGetName((TwinfeElasticityFormulation)2, &name));
+  TWINFE_CK(TwinfeResultsCompressionGetName(TWINFE_RESULTS_COMPRESSION_ZLIB, &name));
+  ck_assert_str_eq(name, "zlib");
+  TWINFE_CK_FAILS(TwinfeResultsCompressionGetName((TwinfeResultsCompression)3, &name)); /* the enum's own name */
+  TWINFE_CK(TwinfeResultsFormatGetName(TWINFE_RESULTS_FORMAT_XDMF, &name));
+  ck_assert_str_eq(name, "xdmf");
+  TWINFE_CK_FAILS(TwinfeResultsFormatGetName((TwinfeResultsFormat)2, &name));
+
+  TWINFE_CK(TwinfeTissueGetCount(&n));
+  ck_assert_int_eq(n, 7);
+  for (PetscInt i = 0; i < n; ++i) {
+    TWINFE_CK(TwinfeTissueGet(i, &tissue));
+    ck_assert_ptr_nonnull(tissue->name);
+    TWINFE_CK(TwinfeTissueFind(tissue->name, &found));
+    ck_assert_ptr_eq(found, tissue);
+  }
+  TWINFE_CK(TwinfeTissueGet(0, &tissue));
+  ck_assert_str_eq(tissue->name, "liver");
+  TWINFE_CK_FAILS(TwinfeTissueGet(n, &tissue));
+  TWINFE_CK_FAILS(TwinfeTissueGet(-1, &tissue));
+}
+END_TEST
+
 Suite *twinfe_test_suite(void)
 {
   Suite *s  = suite_create("elasticity_materials");
@@ -192,6 +237,7 @@ Suite *twinfe_test_suite(void)
   tcase_add_test(tc, stress_is_objective);
   tcase_add_test(tc, closed_forms);
   tcase_add_test(tc, inverted_and_bad_parameters_refused);
+  tcase_add_test(tc, names_and_presets_through_functions);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -165,7 +165,9 @@ static void Rates(TwinfeMaterialModel model, PetscInt degree, PetscInt n0)
   Problem          p      = {.form = TWINFE_ELASTICITY_DISPLACEMENT};
   PetscReal        l2[3], h1[3], pl2, rl2 = 0, rh1 = 0;
   PetscInt         newton;
+  const char      *name;
 
+  TWINFE_CK(TwinfeMaterialModelGetName(model, &name));
   if (model == TWINFE_MATERIAL_MOONEY_RIVLIN)
     TWINFE_CK(TwinfeMaterialFromMooneyRivlin(0.3, 0.2, 2.0, 0, &p.material));
   else
@@ -178,8 +180,8 @@ static void Rates(TwinfeMaterialModel model, PetscInt degree, PetscInt n0)
       rh1 = PetscLog2Real(h1[k - 1] / h1[k]);
     }
     PetscPrintf(PETSC_COMM_WORLD, "mms %s P%d n=%2d (%6d tets): L2 %.9e H1 %.4e rates L2 %.2f H1 %.2f, Newton iterations %d\n",
-                TwinfeMaterialModels[model], (int)degree, (int)n, (int)(6 * n * n * n), (double)l2[k], (double)h1[k],
-                k ? (double)rl2 : 0.0, k ? (double)rh1 : 0.0, (int)newton);
+                name, (int)degree, (int)n, (int)(6 * n * n * n), (double)l2[k], (double)h1[k], k ? (double)rl2 : 0.0,
+                k ? (double)rh1 : 0.0, (int)newton);
     ck_assert_int_gt(newton, 0); /* the solve was Newton's, not the small-strain one */
     ck_assert_double_le(PetscAbsReal(l2[k] - l2_ref[k]), 1e-7 * l2_ref[k]);
   }
@@ -293,7 +295,10 @@ static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree, TwinfeElas
   Mat              J;
   PetscRandom      rnd;
   PetscReal        g[3] = {0.1, 0.2, -0.3}, ratio;
+  const char      *model_name, *form_name;
 
+  TWINFE_CK(TwinfeMaterialModelGetName(model, &model_name));
+  TWINFE_CK(TwinfeElasticityFormulationGetName(form, &form_name));
   if (model == TWINFE_MATERIAL_MOONEY_RIVLIN)
     TWINFE_CK(TwinfeMaterialFromMooneyRivlin(0.3, 0.2, 2.0, 1.0e-2, &p.material));
   else
@@ -323,8 +328,8 @@ static void CheckJacobian(TwinfeMaterialModel model, PetscInt degree, TwinfeElas
   PetscVFPrintf = print_to_file;
   TWINFE_CK(PetscOptionsClearValue(NULL, "-elasticity_snes_test_jacobian"));
   ratio = TestedJacobianRatio();
-  PetscPrintf(PETSC_COMM_WORLD, "-snes_test_jacobian %s P%d %s: ||J - Jfd||_F/||J||_F = %.3e\n", TwinfeMaterialModels[model],
-              (int)degree, TwinfeElasticityFormulations[form], (double)ratio);
+  PetscPrintf(PETSC_COMM_WORLD, "-snes_test_jacobian %s P%d %s: ||J - Jfd||_F/||J||_F = %.3e\n", model_name, (int)degree,
+              form_name, (double)ratio);
   /* forward differences with PETSc's step (about 1e-8 relative) leave about 1e-7 here; a wrong
      or missing term of the tangent (the geometric stiffness, one coefficient) gives 1e-3 to 1 */
   ck_assert_double_le(ratio, 1e-5);

@@ -15,12 +15,13 @@ SPDX-License-Identifier: GPL-2.0-or-later
 """
 import json
 import os
+import tempfile
 
 import numpy as np
 
 from ._native import TwinfeError, check, ffi, initialize, lib
 
-__all__ = ["Case", "Image", "Mesh", "TwinfeError", "set_gmsh_hosted", "version"]
+__all__ = ["Case", "Image", "Mesh", "Results", "TwinfeError", "rehearse", "set_gmsh_hosted", "version"]
 
 initialize()
 
@@ -117,6 +118,16 @@ class Image(_Handle):
         check(lib.TwinfeImageGetGeometry(self.handle, spacing, origin, direction))
         return np.array(list(spacing)), np.array(list(origin)), np.array(list(direction)).reshape(3, 3)
 
+    @property
+    def affine(self):
+        """The 4 x 4 matrix taking a voxel index (i, j, k, 1) to its centre in mm, LPS (the
+        scanner's frame as the library uses it; NIfTI's qform/sform is the same in RAS)."""
+        spacing, origin, direction = self.geometry()
+        affine = np.eye(4)
+        affine[:3, :3] = direction * spacing  # column d: the direction of index d, one voxel long
+        affine[:3, 3] = origin
+        return affine
+
     def write(self, path):
         check(lib.TwinfeImageWrite(self.handle, os.fsencode(path)))
         return self
@@ -141,8 +152,9 @@ class Mesh(_Handle):
     _ctype, _destroy, _read = "TwinfeMesh", lib.TwinfeMeshDestroy, lib.TwinfeMeshReadGmsh
 
     @classmethod
-    def from_arrays(cls, vertices, tets, regions, facets=None, facet_tags=None):
-        """meshio-style arrays (copied by the library, which checks them)."""
+    def from_arrays(cls, vertices, tets, regions, facets=None, facet_tags=None, names=None):
+        """meshio-style arrays (copied by the library, which checks them); names: {label: name}
+        for the regions (else region_<label>), which name their options (organ_E=...)."""
         xyz = np.ascontiguousarray(vertices, dtype=np.float64)
         tet = np.ascontiguousarray(tets, dtype=np.int32)
         reg = np.ascontiguousarray(regions, dtype=np.int32)
@@ -152,7 +164,20 @@ class Mesh(_Handle):
         check(lib.TwinfeMeshCreate(len(xyz), ffi.from_buffer("PetscReal[]", xyz), len(tet), ffi.from_buffer("PetscInt[]", tet),
                                    ffi.from_buffer("int32_t[]", reg), len(fac), ffi.from_buffer("PetscInt[]", fac),
                                    ffi.from_buffer("int32_t[]", tag), mesh._ptr))
+        for label, name in (names or {}).items():
+            check(lib.TwinfeMeshSetRegionName(mesh.handle, int(label), name.encode()))
         return mesh
+
+    @property
+    def region_names(self):
+        """{label: name} of the mesh's regions."""
+        n, labels, name = ffi.new("PetscInt *"), ffi.new("const int32_t **"), ffi.new("const char **")
+        check(lib.TwinfeMeshGetRegions(self.handle, n, labels))
+        names = {}
+        for r in range(n[0]):
+            check(lib.TwinfeMeshGetRegionName(self.handle, labels[0][r], name))
+            names[labels[0][r]] = ffi.string(name[0]).decode()
+        return names
 
     def write(self, path):
         check(lib.TwinfeMeshWriteGmsh(self.handle, os.fsencode(path)))
@@ -186,6 +211,85 @@ class Mesh(_Handle):
                 _Keep(np.frombuffer(ffi.buffer(tags[0], n[0] * 4), dtype=np.int32), self))
 
 
+class Results(_Handle):
+    """One state of a run's results (include/twinfe/results.h): `points` (n, 3) mm, `cells`
+    (m, 4) or (m, 10) point indices, and the fields by name -- `results["displacement"]` (n, 3),
+    `results["von_mises"]` (m,) -- as numpy views of the library's arrays (no copy).
+
+        with twinfe.Results("out/results.pvd") as r:      # the last state; state=0 the first
+            print(r.time, r.names(), abs(r["displacement"]).max())
+    """
+
+    _ctype, _destroy = "TwinfeFields", lib.TwinfeFieldsDestroy
+
+    @classmethod
+    def read(cls, path, state=-1):
+        made = cls()
+        check(lib.TwinfeFieldsRead(os.fsencode(path), state, made._ptr))
+        return made
+
+    def __init__(self, path=None, state=-1):
+        super().__init__()
+        if path is not None:
+            check(lib.TwinfeFieldsRead(os.fsencode(path), state, self._ptr))
+
+    @property
+    def time(self):
+        t, n = ffi.new("PetscReal *"), ffi.new("PetscInt *")
+        check(lib.TwinfeFieldsGetTime(self.handle, t, n))
+        return t[0]
+
+    @property
+    def nstates(self):
+        t, n = ffi.new("PetscReal *"), ffi.new("PetscInt *")
+        check(lib.TwinfeFieldsGetTime(self.handle, t, n))
+        return n[0]
+
+    @property
+    def points(self):
+        n, xyz = ffi.new("PetscInt *"), ffi.new("const PetscReal **")
+        check(lib.TwinfeFieldsGetPoints(self.handle, n, xyz))
+        return _Keep(np.frombuffer(ffi.buffer(xyz[0], n[0] * 24), dtype=np.float64).reshape(n[0], 3), self)
+
+    @property
+    def cells(self):
+        n, per, cells = ffi.new("PetscInt *"), ffi.new("PetscInt *"), ffi.new("const PetscInt **")
+        check(lib.TwinfeFieldsGetCells(self.handle, n, per, cells))
+        flat = np.frombuffer(ffi.buffer(cells[0], n[0] * per[0] * 4), dtype=np.int32)
+        return _Keep(flat.reshape(n[0], per[0]), self)
+
+    def _field(self, i):
+        name, where = ffi.new("const char **"), ffi.new("TwinfeFieldLocation *")
+        n, ncomp, values = ffi.new("PetscInt *"), ffi.new("PetscInt *"), ffi.new("const PetscReal **")
+        check(lib.TwinfeFieldsGetField(self.handle, i, name, where, n, ncomp, values))
+        array = np.frombuffer(ffi.buffer(values[0], n[0] * ncomp[0] * 8), dtype=np.float64)
+        array = array.reshape(n[0], ncomp[0]) if ncomp[0] > 1 else array
+        return ffi.string(name[0]).decode(), "point" if where[0] == lib.TWINFE_FIELD_POINT else "cell", _Keep(array, self)
+
+    def _fields(self):
+        count = ffi.new("PetscInt *")
+        check(lib.TwinfeFieldsGetCount(self.handle, count))
+        return [self._field(i) for i in range(count[0])]
+
+    def names(self):
+        """The fields' names, point fields first."""
+        return [name for name, _, _ in self._fields()]
+
+    @property
+    def point_data(self):
+        return {name: a for name, where, a in self._fields() if where == "point"}
+
+    @property
+    def cell_data(self):
+        return {name: a for name, where, a in self._fields() if where == "cell"}
+
+    def __getitem__(self, name):
+        for field, _, array in self._fields():  # a point field first, as the library's lookup
+            if field == name:
+                return array
+        raise KeyError(f"the results have no field {name!r}: they have {', '.join(self.names())}")
+
+
 def _option_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -194,50 +298,113 @@ def _option_value(value):
     return str(value)
 
 
-class Case(_Closing):
-    """A case: the options of a case file and/or keyword arguments (the options without their
-    dash: mesh_size=2, organ_E=5000), in an options database of its own, so that two cases in
-    one process never see each other's options. run() makes output_dir as `twinfe run` does:
-    label map (or mesh) -> surface -> mesh -> solve -> results; a typo in an option name fails."""
+def _communicator(comm):
+    """PETSC_COMM_WORLD, or an mpi4py communicator's handle (Open MPI: a pointer)."""
+    if comm is None:
+        return lib.PETSC_COMM_WORLD
+    from mpi4py import MPI  # only when given one: mpi4py is optional
+    return ffi.cast("MPI_Comm *", MPI._addressof(comm))[0]
 
-    def __init__(self, output_dir, case_file=None, mesh=None, **options):
-        self.output_dir, self.case_file, self.mesh = os.fspath(output_dir), case_file, mesh
+
+class _Options(_Closing):
+    """Keyword options in an options database of their own, and as a command line (argv) so that
+    they win over a case file's, as the app's command line does."""
+
+    def __init__(self, options):
         self._db = ffi.new("PetscOptions *")
         check(lib.PetscOptionsCreate(self._db))
-        self._args = [b"python"]  # the keyword options as a command line: they win over the case file's
+        self._args = [b"python"]
         for key, value in options.items():
             self._args += [("-" + key).encode(), _option_value(value).encode()]
             check(lib.PetscOptionsSetValue(self._db[0], self._args[-2], self._args[-1]))
 
-    def run(self):
-        tcase = ffi.new("TwinfeCase *")
+    def argv(self):
+        strings = [ffi.new("char[]", a) for a in self._args]
+        return len(strings), ffi.new("char *[]", strings + [ffi.NULL]), strings
+
+    def __enter__(self):
         check(lib.PetscOptionsPush(self._db[0]))
-        try:
-            check(lib.TwinfeCaseCreate(lib.PETSC_COMM_WORLD, os.fsencode(self.output_dir), tcase))
-            if self.case_file:
-                strings = [ffi.new("char[]", a) for a in self._args]
-                argv = ffi.new("char *[]", strings + [ffi.NULL])
-                check(lib.TwinfeCaseLoadFile(tcase[0], os.fsencode(self.case_file), len(strings), argv))
-            check(lib.TwinfeCaseSetFromOptions(tcase[0]))
-            if self.mesh:
-                check(lib.TwinfeCaseReadMesh(tcase[0], os.fsencode(self.mesh)))
-            else:
-                check(lib.TwinfeCaseMeshImage(tcase[0], ffi.NULL))
-            check(lib.TwinfeCaseSolve(tcase[0]))
-            check(lib.TwinfeCaseCheckOptionsUsed(tcase[0]))
-            check(lib.TwinfeCaseFinish(tcase[0]))
-        finally:
-            if tcase[0] != ffi.NULL:
-                lib.TwinfeCaseDestroy(tcase)
-            lib.PetscOptionsPop()
         return self
+
+    def __exit__(self, *exc):
+        lib.PetscOptionsPop()
+
+    def close(self):
+        if self._db is not None:
+            check(lib.PetscOptionsDestroy(self._db))
+            self._db = None
+
+
+class Case(_Closing):
+    """A case: the options of a case file and/or keyword arguments (the options without their
+    dash: mesh_size=2, organ_E=5000), in an options database of its own, so that two cases in
+    one process never see each other's options. run() makes output_dir as `twinfe run` does:
+    label map (or mesh: a .msh path or a Mesh) -> surface -> mesh -> solve -> results;
+    print_parts() as `twinfe print`;
+    a typo in an option name fails. comm: an mpi4py communicator (default PETSC_COMM_WORLD)."""
+
+    def __init__(self, output_dir, case_file=None, mesh=None, comm=None, **options):
+        self.output_dir, self.case_file, self.mesh, self.comm = os.fspath(output_dir), case_file, mesh, comm
+        self._options = _Options(options)
+
+    def _stages(self, work):
+        tcase = ffi.new("TwinfeCase *")
+        with self._options:
+            try:
+                check(lib.TwinfeCaseCreate(_communicator(self.comm), os.fsencode(self.output_dir), tcase))
+                if self.case_file:
+                    argc, argv, _keep = self._options.argv()
+                    check(lib.TwinfeCaseLoadFile(tcase[0], os.fsencode(self.case_file), argc, argv))
+                check(lib.TwinfeCaseSetFromOptions(tcase[0]))
+                work(tcase[0])
+                check(lib.TwinfeCaseCheckOptionsUsed(tcase[0]))
+                check(lib.TwinfeCaseFinish(tcase[0]))
+            finally:
+                if tcase[0] != ffi.NULL:
+                    lib.TwinfeCaseDestroy(tcase)
+        return self
+
+    def run(self):
+        def solve(tcase):
+            if isinstance(self.mesh, Mesh):  # the case reads meshes from files: through a private one
+                with tempfile.TemporaryDirectory(prefix="twinfe-mesh-") as folder:
+                    self.mesh.write(os.path.join(folder, "mesh.msh"))
+                    check(lib.TwinfeCaseReadMesh(tcase, os.fsencode(os.path.join(folder, "mesh.msh"))))
+            elif self.mesh:
+                check(lib.TwinfeCaseReadMesh(tcase, os.fsencode(self.mesh)))
+            else:
+                check(lib.TwinfeCaseMeshImage(tcase, ffi.NULL))
+            check(lib.TwinfeCaseSolve(tcase))
+        return self._stages(solve)
+
+    def print_parts(self, source):
+        """As `twinfe print SOURCE`: print-ready parts (STL, 3MF) of the label map or .msh file
+        source into output_dir (docs/print.md)."""
+        return self._stages(lambda tcase: check(lib.TwinfeCasePrint(tcase, os.fsencode(source))))
 
     @property
     def report(self):
         with open(os.path.join(self.output_dir, "report.json")) as f:
             return json.load(f)
 
+    def results(self, state=-1):
+        """The run's results (results.pvd), the last state unless told: a Results to close."""
+        return Results(os.path.join(self.output_dir, "results.pvd"), state)
+
     def close(self):
-        if self._db is not None:
-            check(lib.PetscOptionsDestroy(self._db))
-            self._db = None
+        self._options.close()
+
+
+def rehearse(scenario, output_dir, comm=None, **options):
+    """As `twinfe rehearse SCENARIO -o DIR`: the scenario's baseline and steps run and compared
+    (docs/rehearse.md); keyword options override the baseline case file in every run. Returns
+    report.json's `rehearse` section."""
+    opts = _Options(options)
+    try:
+        with opts:
+            argc, argv, _keep = opts.argv()
+            check(lib.TwinfeRehearse(_communicator(comm), os.fsencode(scenario), os.fsencode(output_dir), argc, argv))
+    finally:
+        opts.close()
+    with open(os.path.join(output_dir, "report.json")) as f:
+        return json.load(f)["rehearse"]

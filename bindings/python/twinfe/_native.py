@@ -62,6 +62,9 @@ PetscErrorCode TwinfeMeshWriteGmsh(TwinfeMesh mesh, const char path[]);
 PetscErrorCode TwinfeMeshGetVertices(TwinfeMesh mesh, PetscInt *nvertices, const PetscReal **xyz);
 PetscErrorCode TwinfeMeshGetTetrahedra(TwinfeMesh mesh, PetscInt *ntets, const PetscInt **tets, const int32_t **regions);
 PetscErrorCode TwinfeMeshSetGmshHosted(PetscBool hosted);
+PetscErrorCode TwinfeMeshGetRegions(TwinfeMesh mesh, PetscInt *nregions, const int32_t **labels);
+PetscErrorCode TwinfeMeshGetRegionName(TwinfeMesh mesh, int32_t label, const char **name);
+PetscErrorCode TwinfeMeshSetRegionName(TwinfeMesh mesh, int32_t label, const char name[]);
 PetscErrorCode TwinfeMeshGetFacets(TwinfeMesh mesh, PetscInt *nfacets, const PetscInt **facets, const int32_t **tags);
 
 typedef struct _p_TwinfeCase *TwinfeCase;
@@ -74,6 +77,19 @@ PetscErrorCode TwinfeCaseReadMesh(TwinfeCase tcase, const char msh_path[]);
 PetscErrorCode TwinfeCaseSolve(TwinfeCase tcase);
 PetscErrorCode TwinfeCaseFinish(TwinfeCase tcase);
 PetscErrorCode TwinfeCaseDestroy(TwinfeCase *tcase);
+PetscErrorCode TwinfeCasePrint(TwinfeCase tcase, const char input[]);
+PetscErrorCode TwinfeRehearse(MPI_Comm comm, const char scenario[], const char output_dir[], int argc, char **argv);
+
+typedef struct _p_TwinfeFields *TwinfeFields;
+typedef enum { TWINFE_FIELD_POINT, TWINFE_FIELD_CELL } TwinfeFieldLocation;
+PetscErrorCode TwinfeFieldsRead(const char path[], PetscInt state, TwinfeFields *fields);
+PetscErrorCode TwinfeFieldsDestroy(TwinfeFields *fields);
+PetscErrorCode TwinfeFieldsGetTime(TwinfeFields fields, PetscReal *time, PetscInt *nstates);
+PetscErrorCode TwinfeFieldsGetPoints(TwinfeFields fields, PetscInt *npoints, const PetscReal **xyz);
+PetscErrorCode TwinfeFieldsGetCells(TwinfeFields fields, PetscInt *ncells, PetscInt *nodes_per_cell, const PetscInt **connectivity);
+PetscErrorCode TwinfeFieldsGetCount(TwinfeFields fields, PetscInt *nfields);
+PetscErrorCode TwinfeFieldsGetField(TwinfeFields fields, PetscInt i, const char **name, TwinfeFieldLocation *where,
+                                    PetscInt *ntuples, PetscInt *ncomponents, const PetscReal **values);
 """)
 
 
