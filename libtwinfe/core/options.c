@@ -128,15 +128,31 @@ PetscErrorCode TwinfeOptionsBool(PetscOptionItems *PetscOptionsObject, const cha
 PetscErrorCode TwinfeOptionsString(PetscOptionItems *PetscOptionsObject, const char opt[], const char text[], const char def[],
                                    char value[], size_t len, PetscBool *set)
 {
-  char      full[256], raw[4096], where[512];
-  PetscBool given;
+  char            full[256], raw[4096], where[512];
+  PetscBool       given, found = PETSC_FALSE;
+  const PetscBool help =
+      (PetscBool)(PetscOptionsObject->printhelp && PetscOptionsObject->count == 1 && !PetscOptionsObject->alreadyprinted);
+  PetscErrorCode ierr;
   PetscFunctionBegin;
   PetscCall(GetRaw(PetscOptionsObject, opt, full, raw, &given));
   Describe(full + 1, where, sizeof where);
   PetscCheck(!given || strlen(raw) < len, PetscOptionsObject->comm, PETSC_ERR_ARG_SIZ, "%s%s is longer than %zu characters (%s)",
              full, where, len - 1, text);
   PetscCall(PetscStrncpy(value, def, len));
-  PetscCall(PetscOptionsString(opt, text, PetscOptionsObject->title, def, value, len, set));
+  if (def[0] || !help) {
+    PetscCall(PetscOptionsString(opt, text, PetscOptionsObject->title, def, value, len, set));
+    PetscFunctionReturn(0);
+  }
+  /* PETSc prints an empty default as "<now  : formerly >": read without its line, then the line
+     in the same form with "(none)" (so -help's readers, and docs/options.md, parse it alike) */
+  PetscOptionsObject->printhelp = PETSC_FALSE;
+  ierr                          = PetscOptionsString(opt, text, PetscOptionsObject->title, def, value, len, &found);
+  PetscOptionsObject->printhelp = PETSC_TRUE;
+  PetscCall(ierr);
+  if (set) *set = found;
+  PetscCall((*PetscHelpPrintf)(PetscOptionsObject->comm, "  -%s%s <now %s : formerly (none)>: %s (%s)\n",
+                               PetscOptionsObject->prefix ? PetscOptionsObject->prefix : "", opt + 1,
+                               found && value[0] ? value : "(none)", text, PetscOptionsObject->title));
   PetscFunctionReturn(0);
 }
 
