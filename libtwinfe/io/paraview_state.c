@@ -7,8 +7,9 @@
  * the displacement's magnitude over the undeformed outline; flow -> the wall coloured by the wall
  * shear stress, faint, around a mid coronal plane coloured by the speed. The camera is in front
  * of the patient (anterior, -y in LPS), head up. It uses only paraview.simple calls that ParaView
- * 5.9 to 5.11 share; tests/clients/test_run_report.py runs it against a recording stand-in for
- * paraview.simple (pvpython and python3-vtk9 cannot both be installed on Debian 12). */
+ * 5.9 to 5.11 share; tests/clients/test_run_report.py runs it in ParaView 5.11's pvpython
+ * (scripts/pvpython.sh: on Debian 12 python3-paraview cannot be installed beside python3-vtk9)
+ * and against a stand-in for paraview.simple that checks the arrays it names. */
 #include "io/pictures.h"
 
 #include <stdio.h>
@@ -30,15 +31,17 @@ static const char script[] =
     "import sys\n"
     "\n"
     "from paraview.simple import (ColorBy, ExtractSurface, GetActiveViewOrCreate, GetAnimationScene,\n"
-    "                             GetColorTransferFunction, PVDReader, Render, SaveScreenshot, Show, Slice,\n"
-    "                             WarpByVector)\n"
+    "                             GetColorTransferFunction, GetScalarBar, PVDReader, Render, SaveScreenshot, Show,\n"
+    "                             Slice, WarpByVector)\n"
     "\n"
     "here = os.path.dirname(os.path.abspath(__file__))\n"
     "results = PVDReader(registrationName=\"results\", FileName=os.path.join(here, \"results.pvd\"))\n"
     "scene = GetAnimationScene()\n"
     "scene.UpdateAnimationUsingDataTimeSteps()\n"
-    "times = results.TimestepValues\n"
-    "times = list(times) if isinstance(times, (list, tuple)) else [times]\n"
+    "try:  # a list-like property of the states' times, or one number with one state\n"
+    "    times = [float(t) for t in results.TimestepValues]\n"
+    "except TypeError:\n"
+    "    times = [float(results.TimestepValues)]\n"
     "if times and times[-1] is not None:\n"
     "    scene.AnimationTime = times[-1]  # the last state: loaded, or the end of the flow\n"
     "view = GetActiveViewOrCreate(\"RenderView\")\n"
@@ -57,17 +60,18 @@ static const char script[] =
     "    lut.ApplyPreset(preset, True)\n"
     "    shown.RescaleTransferFunctionToDataRange(False, True)\n"
     "    shown.SetScalarBarVisibility(view, True)\n"
-    "    bar = lut.GetScalarBar(view) if hasattr(lut, \"GetScalarBar\") else None\n"
-    "    if bar is not None:\n"
-    "        bar.Title, bar.ComponentTitle = title, \"\"\n"
-    "        bar.TitleColor = bar.LabelColor = [0.0, 0.0, 0.0]\n"
+    "    bar = GetScalarBar(lut, view)\n"
+    "    bar.Title, bar.ComponentTitle = title, \"\"\n"
+    "    bar.TitleColor = [0.0, 0.0, 0.0]  # black on the white background\n"
+    "    bar.LabelColor = [0.0, 0.0, 0.0]\n"
     "    return shown\n"
     "\n"
     "\n"
     "if \"displacement\" in point_arrays:\n"
-    "    outline = Show(results, view)\n"
-    "    outline.SetRepresentationType(\"Outline\")\n"
-    "    outline.AmbientColor = outline.DiffuseColor = [0.3, 0.3, 0.3]\n"
+    "    rest = Show(results, view)  # the undeformed shape, faint\n"
+    "    rest.ColorArrayName = [\"POINTS\", \"\"]  # one colour, not a field\n"
+    "    rest.AmbientColor = rest.DiffuseColor = [0.6, 0.6, 0.6]\n"
+    "    rest.Opacity = 0.2\n"
     "    warp = WarpByVector(registrationName=\"deformed (true scale)\", Input=results)\n"
     "    warp.Vectors = [\"POINTS\", \"displacement\"]\n"
     "    warp.ScaleFactor = 1.0\n"
@@ -88,12 +92,13 @@ static const char script[] =
     "else:\n"
     "    Show(results, view)\n"
     "\n"
-    "view.ResetCamera()  # then from the front: anterior is -y in LPS, the head +z\n"
-    "focus = list(view.CameraFocalPoint)\n"
-    "distance = sum((a - b) ** 2 for a, b in zip(view.CameraPosition, focus)) ** 0.5\n"
-    "view.CameraPosition = [focus[0], focus[1] - distance, focus[2]]\n"
+    "Render(view)\n"
+    "bounds = results.GetDataInformation().GetBounds()  # from the front: anterior is -y in LPS, head +z\n"
+    "centre = [0.5 * (bounds[2 * d] + bounds[2 * d + 1]) for d in range(3)]\n"
+    "view.CameraFocalPoint = centre\n"
+    "view.CameraPosition = [centre[0], centre[1] - 10 * (bounds[3] - bounds[2] + 1), centre[2]]\n"
     "view.CameraViewUp = [0.0, 0.0, 1.0]\n"
-    "view.ResetCamera()\n"
+    "view.ResetCamera(False)\n"
     "Render(view)\n"
     "if \"--png\" in sys.argv[1:]:\n"
     "    SaveScreenshot(sys.argv[sys.argv.index(\"--png\") + 1], view, ImageResolution=[1200, 900])\n";

@@ -276,7 +276,9 @@ const FieldView field_views[] = {
 PetscErrorCode Draw(const char results[], const char dir[], PetscInt n, const PetscInt labels[], const char *const names[],
                     TwinfePictures *pictures)
 {
-  vtkSmartPointer<vtkUnstructuredGrid> grid = TwinfeReadResultsGrid(results);
+  static const char *const             drawn[] = {"region",   "displacement", "von_mises", "pressure", "wall_shear_stress",
+                                                  "velocity", "tawss",        "osi",       nullptr};
+  vtkSmartPointer<vtkUnstructuredGrid> grid    = TwinfeReadResultsGrid(results, drawn);
   const std::string                    d(dir);
   PetscFunctionBeginUser;
   PetscCheck(grid && grid->GetNumberOfCells() > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,

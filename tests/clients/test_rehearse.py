@@ -34,7 +34,7 @@
     tawss_baseline to 1e-4 of its largest value), OSI, a ratio, stays (1e-6), every outlet's
     cycle-mean flow and pressure drop double and its share stays (1e-6); a step that changes
     nothing changes TAWSS by under 1e-4 of it;
-  - under xvfb-run (a user's DISPLAY, a server that resets when its last client leaves) each step
+  - under an Xvfb as a user's DISPLAY (a server that resets when its last client leaves) each step
     has three pictures (baseline, step, change) with the surface drawn in colour, and report.html
     a row and the pictures per step; without a DISPLAY twinfe draws them on an Xvfb of its own;
   - bad scenarios fail before any solve (no "solve" line), leave nothing, and name what is
@@ -87,8 +87,14 @@ def loads(ck, args):
     write(scenario, f"baseline: {organ}\nsteps:\n{steps}")
     out = os.path.join(args.work_dir, "loads")
     # under Xvfb (scripts/setup.sh installs it): VTK draws the pictures only on an X display
-    code, stdout, _ = tc.run(["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", args.app, "rehearse", scenario, "-o", out,
-                              "-mesh_size", "6"])
+    with tc.XServer() as display:  # a user's DISPLAY (tc.XServer: not xvfb-run -a, which races for a number)
+        before, os.environ["DISPLAY"] = os.environ.get("DISPLAY"), display
+        try:
+            code, stdout, _ = tc.run([args.app, "rehearse", scenario, "-o", out, "-mesh_size", "6"])
+        finally:
+            os.environ.pop("DISPLAY")
+            if before is not None:
+                os.environ["DISPLAY"] = before
     ck.check(code == 0, "rehearsal of the organ phantom's loads failed")
     if code:
         return

@@ -244,3 +244,31 @@ def compare_outputs(a, b, ignore=("report.json",)):
             notes.append(f"{side} differs")
             worst = max(worst, float("inf"))
     return sorted(only - set(ignore)), worst, notes
+
+
+class XServer:
+    """An Xvfb of the test's own, as a user's DISPLAY: `with tc.XServer(reset=True) as display:`.
+    The server picks a free display number itself (-displayfd), so tests that run at once never
+    race for one (xvfb-run -a does: two of them, or one and twinfe's own Xvfb, can pick the same
+    number, and VTK then aborts on the server that failed to start). reset=True keeps X's default
+    (the server resets when its last client leaves), as a user's Xvfb or xvfb-run's does."""
+
+    def __init__(self, reset=True):
+        self.reset = reset
+
+    def __enter__(self):
+        read, write = os.pipe()
+        command = ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"]
+        self.server = subprocess.Popen(command + ([] if self.reset else ["-noreset"]), pass_fds=(write,),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
+        with os.fdopen(read) as ready:
+            number = ready.readline().strip()
+        if not number:
+            self.server.kill()
+            raise RuntimeError("Xvfb did not start")
+        return ":" + number
+
+    def __exit__(self, *exc):
+        self.server.terminate()
+        self.server.wait(timeout=30)

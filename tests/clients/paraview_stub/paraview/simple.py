@@ -33,14 +33,14 @@ class _Proxy:
         return value
 
     def __setattr__(self, name, value):
-        if name in ("Vectors",) and isinstance(value, list):
-            _require_array(value[1], "Vectors")
+        if name in ("Vectors", "ColorArrayName") and isinstance(value, list) and value[1]:
+            _require_array(value[1], name)
         _record(f"{self._kind}.{name}=", value)
         if name == "SliceType" and isinstance(value, str):  # ParaView selects the named sub-proxy
             value = _Proxy(value)
         object.__setattr__(self, name, value)
 
-    def ResetCamera(self):
+    def ResetCamera(self, *a):
         _record("ResetCamera")
 
     def UpdateAnimationUsingDataTimeSteps(self):
@@ -131,6 +131,10 @@ def ColorBy(display, spec):
 def GetColorTransferFunction(name):
     _require_array(name, "GetColorTransferFunction")
     return _Proxy("LUT")
+
+
+def GetScalarBar(lut, view):
+    return _Proxy("ScalarBar")
 
 
 def WarpByVector(registrationName=None, Input=None):
