@@ -145,9 +145,11 @@ struct _p_TwinfeElasticity {
   PetscBool         linear_ready, operator_pending, reused; /* reused: the last solve used a kept solver */
   PetscBool         offered;                                /* this one's KSP went to the store (DestroySNES) */
   PetscReal         last_rnorm;
-  PetscReal        *residual_history; /* the last small-strain solve's residual norms, per iteration (report.html) */
-  PetscInt          nresidual_history;
-  PetscBool         released;
+  PetscReal        *residual_history; /* the last solve's residual norms: per CG iteration (small strain), per Newton
+                                        step of the last load step (finite strain); report.html */
+  PetscReal newton_norms[101];        /* SNES's history of one load step (its own array: SNES would allocate anew each time) */
+  PetscInt  nresidual_history;
+  PetscBool released;
   /* vertex-only displacement for writers (P2 only; P1 lends u), and the mixed form's pressure */
   DM  vertex_dm, pressure_dm, reaction_dm, node_dm;
   Vec vertex_u, pressure, reaction, node_u;

@@ -797,11 +797,13 @@ static PetscErrorCode Solve(TwinfePhysics c)
     PetscCall(TwinfeReportSetInt(c->report, "solve.unknowns", unknowns));
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", nonlinear ? linear : iterations));
     PetscCall(TwinfeReportSetReal(c->report, "solve.residual_norm", residual));
-    if (!nonlinear) {
+    {
       const PetscReal *history;
       PetscInt         nhistory;
       PetscCall(TwinfeElasticityGetResidualHistory_Private(e->elasticity, &nhistory, &history));
-      if (nhistory) PetscCall(TwinfeReportSetRealArray(c->report, "solve.residual_history", nhistory, history));
+      if (nhistory > 1)
+        PetscCall(TwinfeReportSetRealArray(c->report, nonlinear ? "solve.newton_history" : "solve.residual_history", nhistory,
+                                           history));
     }
     PetscCall(TwinfeReportSetString(c->report, "solve.converged_reason", reason));
     PetscCall(TwinfeReportSetBool(c->report, "solve.preconditioner_reused", reused));

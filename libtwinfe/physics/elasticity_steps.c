@@ -166,6 +166,19 @@ static PetscErrorCode KeepResidualHistory(TwinfeElasticity e, KSP ksp)
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode KeepNewtonHistory(TwinfeElasticity e)
+{
+  PetscReal *norms;
+  PetscInt   n;
+  PetscFunctionBeginUser;
+  PetscCall(SNESGetConvergenceHistory(e->snes, &norms, NULL, &n));
+  PetscCall(PetscFree(e->residual_history));
+  PetscCall(PetscMalloc1(n, &e->residual_history));
+  PetscCall(PetscArraycpy(e->residual_history, norms, n));
+  e->nresidual_history = n;
+  PetscFunctionReturn(0);
+}
+
 /* Small strain: U = U0 with the constraints at load t, then one solve with the stiffness the
    set-up assembled (constraint rows and columns zeroed): K dU = -R(U) is exact, as R is linear. */
 static PetscErrorCode SolveLinear(TwinfeElasticity e, Vec U0, Vec U)
@@ -276,7 +289,10 @@ static PetscErrorCode SolveStep(TwinfeElasticity e, PetscReal t, Vec U0, PetscBo
   PetscCall(Predict(e, U0, e->u, converged));
   *why = e->inverted ? SNES_DIVERGED_FUNCTION_DOMAIN : SNES_DIVERGED_LINEAR_SOLVE;
   if (!*converged) PetscFunctionReturn(0);
+  PetscCall(SNESSetConvergenceHistory(e->snes, e->newton_norms, NULL, (PetscInt)(sizeof e->newton_norms / sizeof(PetscReal)),
+                                      PETSC_TRUE));
   PetscCall(SNESSolve(e->snes, NULL, e->u));
+  PetscCall(KeepNewtonHistory(e));
   PetscCall(SNESGetConvergedReason(e->snes, why));
   PetscCall(SNESGetIterationNumber(e->snes, &newton));
   PetscCall(SNESGetLinearSolveIterations(e->snes, &linear));

@@ -5,6 +5,7 @@
  * the same matrix layout and preconditioner, and it is the right start at the Reynolds numbers
  * of blood in vessels (100-1000), where Newton from rest may wander. */
 #include "flow_impl.h"
+#include "flow_run_impl.h" /* TwinfeFlowGetNewtonHistory_Private */
 #include <string.h>
 
 PetscErrorCode TwinfeFlowCreate(DM dm, TwinfeFlow *flow)
@@ -1637,6 +1638,17 @@ PetscErrorCode TwinfeFlowGetSolverInfo(TwinfeFlow f, PetscInt *newton_steps, Pet
   if (newton_steps) *newton_steps = f->newton_steps;
   if (linear_iterations) *linear_iterations = f->linear_iterations;
   if (max_linear_iterations) *max_linear_iterations = f->max_linear_iterations;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeFlowGetNewtonHistory_Private(TwinfeFlow f, PetscInt *n, const PetscReal **norms)
+{
+  PetscReal *a  = NULL;
+  PetscInt   na = 0;
+  PetscFunctionBeginUser;
+  if (f->snes) PetscCall(SNESGetConvergenceHistory(f->snes, &a, NULL, &na));
+  *n     = na;
+  *norms = a;
   PetscFunctionReturn(0);
 }
 

@@ -545,6 +545,12 @@ static PetscErrorCode Solve(TwinfePhysics c)
     if (b->start_mesh_size > 0) PetscCall(TwinfeReportSetString(c->report, "solve.start.used", started ? "yes" : "no"));
     PetscCall(TwinfeReportSetInt(c->report, "solve.iterations", linear));
     PetscCall(TwinfeReportSetInt(c->report, "solve.max_iterations_per_step", max_linear));
+    {
+      const PetscReal *history;
+      PetscInt         nhistory;
+      PetscCall(TwinfeFlowGetNewtonHistory_Private(b->flow, &nhistory, &history));
+      if (nhistory > 1) PetscCall(TwinfeReportSetRealArray(c->report, "solve.newton_history", nhistory, history));
+    }
   }
   {
     PetscReal mean, max;

@@ -6,6 +6,10 @@
 
 #include <twinfe/flow.h>
 
+/* The last nonlinear flow solve's residual norm before each Newton (or Picard) step and after the
+   last (SNES's convergence history; lent by f). */
+PETSC_INTERN PetscErrorCode TwinfeFlowGetNewtonHistory_Private(TwinfeFlow f, PetscInt *n, const PetscReal **norms);
+
 #define TWINFE_FLOW_MAX_HARMONICS 64 /* of -inflow_fourier */
 #define TWINFE_FLOW_MAX_OUTLETS 64   /* with -outlet_rcr */
 

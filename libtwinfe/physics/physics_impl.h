@@ -70,8 +70,9 @@ PETSC_INTERN PetscErrorCode TwinfeElasticityCreateUnloadedCellFields_Private(Twi
 /* The reaction field's Vec (node layout of the displacement, named "reaction_force"), made if
    needed, its values as last computed: the unloaded state, whose reactions are zero, needs only
    its layout, not an assembly of R(0). Collective the first time. */
-/* The last small-strain solve's residual norm at each Krylov iteration (0 of them before any, or
-   when the solve was nonlinear); owned by e. */
+/* The last solve's residual norms: at each Krylov iteration of a small-strain solve, or before
+   each Newton step of the last load step of a finite-strain one and after its last (0 of them
+   before any solve); owned by e. */
 PETSC_INTERN PetscErrorCode TwinfeElasticityGetResidualHistory_Private(TwinfeElasticity e, PetscInt *n, const PetscReal **norms);
 PETSC_INTERN PetscErrorCode TwinfeElasticityGetReactionVec_Private(TwinfeElasticity e, Vec *reaction);
 

@@ -7,7 +7,8 @@ open_in_paraview.py.
 - report.html parses with Python's html.parser with every element closed in order, shows every
   picture of the folder (and no file that is not there), and its numbers are report.json's: the
   tetrahedra, the largest displacement, each region's volume, one point of the residual
-  history per iteration.
+  history per iteration (tissue), of the Newton history per step (flow, and the last load step
+  of finite strain).
 - A DISPLAY naming a server that does not answer is not fatal (VTK would abort the process on it):
   the pictures are drawn on twinfe's own Xvfb. With no X server to be had (Xvfb not on PATH) or
   -pictures false, no picture, and report.html and report.json say why.
@@ -159,7 +160,21 @@ ck.check(re.search(r"<svg[^>]*aria-label=\"tetrahedra by Gmsh's quality gamma", 
 
 # Flow: the wall's pressure and shear stress, the velocity on the mid plane.
 flow = run("flow", vessel, ["-mesh_size", "2"])
-check_pictures(flow, ["picture_regions.png", "picture_pressure.png", "picture_wall_shear_stress.png", "picture_velocity.png"])
+flow_rep, _, _ = check_pictures(flow, ["picture_regions.png", "picture_pressure.png", "picture_wall_shear_stress.png",
+                                       "picture_velocity.png"])
+newton = flow_rep["solve"].get("newton_history", [])
+ck.check(len(newton) == flow_rep["solve"]["newton_steps"] + 1 and newton[-1] < 1e-6 * newton[0],
+         f"flow: Newton history {newton} for {flow_rep['solve']['newton_steps']} steps")
+points = re.search(r'<polyline[^>]*points="([^"]*)"', open(os.path.join(flow, "report.html")).read())
+ck.check(points and len(points.group(1).split()) == len(newton), "the flow's convergence plot does not have a point per step")
+
+# Finite strain: the last load step's Newton history, plotted.
+strained = run("finite_strain", organ, ["-mesh_size", "8", "-material", "neo_hookean", "-elasticity_load_steps", "2",
+                                        "-pictures", "false"])
+newton = tc.report(strained)["solve"].get("newton_history", [])
+ck.check(len(newton) >= 2 and newton[-1] < 1e-6 * newton[0], f"finite strain: Newton history {newton}")
+points = re.search(r'<polyline[^>]*points="([^"]*)"', open(os.path.join(strained, "report.html")).read())
+ck.check(points and len(points.group(1).split()) == len(newton), "the finite-strain convergence plot lacks points")
 
 # A DISPLAY that does not answer: twinfe's own Xvfb instead, not an abort.
 dead = run("dead_display", organ, ["-mesh_size", "8"], env=dict(no_display, DISPLAY=":93"))
