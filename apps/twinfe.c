@@ -80,28 +80,15 @@ typedef struct {
   PetscBool reuse;   /* rehearse: -rehearse_reuse_preconditioner (TwinfeRehearse reads it) */
 } AppOptions;
 
-/* -o. PETSc prints a string option's help as "<now VALUE : formerly DEFAULT>", which for an empty
-   default is "-o <now  : formerly >". Every command but demo (default twinfe-demo) has no
-   default and needs -o: that line says so instead, in the same form (so -h's parsers, and
-   docs/options.md, read it as the other lines). */
+/* -o: every command but demo (default twinfe-demo) has no default and needs it; TwinfeOptionsString
+   prints an empty default as "(none)", and the help text says it is required. */
 static PetscErrorCode DeclareOutput(PetscOptionItems *PetscOptionsObject, const char text[], const char def[], char out[],
                                     size_t len)
 {
-  const PetscBool help =
-      (PetscBool)(PetscOptionsObject->printhelp && PetscOptionsObject->count == 1 && !PetscOptionsObject->alreadyprinted);
-  PetscBool      set = PETSC_FALSE;
-  PetscErrorCode ierr;
+  char help[256];
   PetscFunctionBegin;
-  if (def[0] || !help) {
-    PetscCall(TwinfeOptionsString(PetscOptionsObject, "-o", text, def, out, len, NULL));
-    PetscFunctionReturn(0);
-  }
-  PetscOptionsObject->printhelp = PETSC_FALSE; /* read and checked as ever, without PETSc's line */
-  ierr                          = TwinfeOptionsString(PetscOptionsObject, "-o", text, def, out, len, &set);
-  PetscOptionsObject->printhelp = PETSC_TRUE;
-  PetscCall(ierr);
-  PetscCall((*PetscHelpPrintf)(PetscOptionsObject->comm, "  -o <now %s : formerly (none)>: %s; required (%s)\n",
-                               set ? out : "(none)", text, PetscOptionsObject->title));
+  snprintf(help, sizeof help, "%s%s", text, def[0] ? "" : "; required");
+  PetscCall(TwinfeOptionsString(PetscOptionsObject, "-o", help, def, out, len, NULL));
   PetscFunctionReturn(0);
 }
 

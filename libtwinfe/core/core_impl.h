@@ -56,10 +56,6 @@ PETSC_INTERN PetscErrorCode TwinfeReadVertexCoordinates_Private(DM dm, PetscReal
    (docs/abi.md: exported data). */
 PETSC_INTERN PetscErrorCode TwinfeListGetName_Private(const char caller[], const char *const list[], PetscInt nextra,
                                                       PetscInt value, const char **name);
-/* The io stage's enum lists for PetscOptionsGetEnum and PetscEnumFind (defined in io/results.c;
-   the public TwinfeResultsCompressionGetName and TwinfeResultsFormatGetName in core/names.c). */
-PETSC_INTERN const char *const TwinfeResultsCompressions[];
-PETSC_INTERN const char *const TwinfeResultsFormats[];
 
 /* Where an option's value came from, for messages: writes e.g. " (case file X line 12)" or
    nothing; name is without its dash. Returns where it stands among the arguments and keys (the

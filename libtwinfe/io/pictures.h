@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 #include <petscsys.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <twinfe/io.h>
 
@@ -46,6 +47,9 @@ PETSC_INTERN PetscErrorCode TwinfeDrawResultsPictures_VTK(const char results[], 
 /* report_html.c: report.html from report (its sections as report.json has them) and the
    pictures drawn. Rank 0. */
 PETSC_INTERN PetscErrorCode TwinfeReportWriteHtml(TwinfeReport report, const TwinfePictures *pictures, const char path[]);
+
+/* report_html.c: text for HTML, with &, <, > and " escaped (report.html and rehearse's page). */
+PETSC_INTERN void TwinfeHtmlWriteText(FILE *f, const char text[]);
 
 /* paraview_state.c: open_in_paraview.py, a ParaView Python script that opens results.pvd from
    its own folder and shows its last state: deformed by the displacement (tissue), or the wall

@@ -16,8 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Text for HTML: &, <, > and " escaped. */
-static void Text(FILE *f, const char text[])
+void TwinfeHtmlWriteText(FILE *f, const char text[])
 {
   for (const char *c = text; c && *c; c++) {
     switch (*c) {
@@ -46,7 +45,7 @@ static void KeyText(FILE *f, const char key[])
   snprintf(buffer, sizeof buffer, "%s", key);
   for (char *c = buffer; *c; c++)
     if (*c == '_') *c = ' ';
-  Text(f, buffer);
+  TwinfeHtmlWriteText(f, buffer);
 }
 
 static void Value(FILE *f, json_t *v)
@@ -59,7 +58,7 @@ static void Value(FILE *f, json_t *v)
     snprintf(buffer, sizeof buffer, fabs(x) >= 1e5 || (x != 0 && fabs(x) < 1e-3) ? "%.4e" : "%.4g", x);
     fputs(buffer, f);
   } else if (json_is_string(v)) {
-    Text(f, json_string_value(v));
+    TwinfeHtmlWriteText(f, json_string_value(v));
   } else if (json_is_boolean(v)) {
     fputs(json_is_true(v) ? "yes" : "no", f);
   } else if (json_is_array(v) && json_array_size(v) <= 9) {
@@ -143,7 +142,7 @@ static void Summary(FILE *f, json_t *root)
     json_array_foreach(regions, i, v)
     {
       if (i) fputs(", ", f);
-      Text(f, json_string_value(json_object_get(v, "name")));
+      TwinfeHtmlWriteText(f, json_string_value(json_object_get(v, "name")));
     }
     fputs("), ", f);
   }
@@ -151,7 +150,7 @@ static void Summary(FILE *f, json_t *root)
   if (Get(root, "solve.unknowns")) fprintf(f, "; %.0f unknowns solved", Real(root, "solve.unknowns", 0));
   if (json_is_string(Get(root, "solve.converged_reason"))) {
     fputs(" (", f);
-    Text(f, json_string_value(Get(root, "solve.converged_reason")));
+    TwinfeHtmlWriteText(f, json_string_value(Get(root, "solve.converged_reason")));
     fputs(")", f);
   }
   fputs(".", f);
@@ -170,19 +169,19 @@ static void Pictures(FILE *f, const TwinfePictures *pictures)
   fputs("<h2 id=\"pictures\">Pictures</h2>\n", f);
   if (!pictures || !pictures->n) {
     fputs("<p>No pictures: ", f);
-    Text(f, pictures && pictures->skipped[0] ? pictures->skipped : "the run drew none (-pictures false)");
+    TwinfeHtmlWriteText(f, pictures && pictures->skipped[0] ? pictures->skipped : "the run drew none (-pictures false)");
     fputs(".</p>\n", f);
     return;
   }
   for (PetscInt k = 0; k < pictures->n; k++) {
     fputs("<figure><img src=\"", f);
-    Text(f, pictures->file[k]);
+    TwinfeHtmlWriteText(f, pictures->file[k]);
     fprintf(f, "\" width=\"%d\" height=\"%d\" alt=\"", TWINFE_PICTURE_WIDTH, TWINFE_PICTURE_HEIGHT);
-    Text(f, pictures->caption[k]);
+    TwinfeHtmlWriteText(f, pictures->caption[k]);
     fputs("\"><figcaption>", f);
-    Text(f, pictures->caption[k]);
+    TwinfeHtmlWriteText(f, pictures->caption[k]);
     fputs(" (", f);
-    Text(f, pictures->file[k]);
+    TwinfeHtmlWriteText(f, pictures->file[k]);
     fputs(")</figcaption></figure>\n", f);
   }
 }
@@ -217,7 +216,7 @@ static void Regions(FILE *f, json_t *root)
     const char *name = json_string_value(json_object_get(region, "name"));
     json_t     *material;
     fputs("<tr><td>", f);
-    Text(f, name);
+    TwinfeHtmlWriteText(f, name);
     fputs("</td>", f);
     for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
       if (!Get(json_array_get(regions, 0), columns[c][0])) continue;
@@ -251,7 +250,7 @@ static void Histogram(FILE *f, json_t *edges, json_t *counts, const char label[]
   for (size_t b = 0; b < n; b++)
     most = fmax(most, json_number_value(json_array_get(counts, b)));
   fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"", W + left + 10, H + bottom + 10);
-  Text(f, label);
+  TwinfeHtmlWriteText(f, label);
   fputs("\">\n", f);
   for (size_t b = 0; b < n; b++) {
     const double count = json_number_value(json_array_get(counts, b));
@@ -271,7 +270,7 @@ static void Histogram(FILE *f, json_t *edges, json_t *counts, const char label[]
   fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">", left + W, 10 + H + 15);
   Value(f, json_array_get(edges, n));
   fprintf(f, "</text>\n<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">", left + W / 2, 10 + H + 29);
-  Text(f, label);
+  TwinfeHtmlWriteText(f, label);
   fputs("</text>\n</svg>\n", f);
 }
 
@@ -301,7 +300,7 @@ static void ConvergencePlot(FILE *f, json_t *history, const char label[])
   if (!(hi > lo)) hi = lo + 1;
   lo = floor(lo), hi = ceil(hi);
   fprintf(f, "<svg width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"", W + left + 10, H + bottom + 10);
-  Text(f, label);
+  TwinfeHtmlWriteText(f, label);
   fputs("\">\n<polyline fill=\"none\" stroke=\"#2e86c1\" stroke-width=\"1.5\" points=\"", f);
   for (size_t k = 0; k < n; k++) {
     const double r = json_number_value(json_array_get(history, k));
@@ -317,7 +316,7 @@ static void ConvergencePlot(FILE *f, json_t *history, const char label[])
   fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">0</text>", left, 10 + H + 15);
   fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%zu</text>\n", left + W, 10 + H + 15, n - 1);
   fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">", left + W / 2, 10 + H + 29);
-  Text(f, label);
+  TwinfeHtmlWriteText(f, label);
   fputs("</text>\n</svg>\n", f);
 }
 
@@ -363,15 +362,15 @@ static void Inputs(FILE *f, json_t *root)
     fputs("<tr><th>", f);
     KeyText(f, what);
     fputs("</th><td>", f);
-    Text(f, json_string_value(json_object_get(input, "path")));
+    TwinfeHtmlWriteText(f, json_string_value(json_object_get(input, "path")));
     fputs("<br><small>SHA-256 ", f);
-    Text(f, json_string_value(json_object_get(input, "sha256")));
+    TwinfeHtmlWriteText(f, json_string_value(json_object_get(input, "sha256")));
     fputs("</small></td></tr>\n", f);
   }
   fputs("<tr><th>version</th><td>twinfe ", f);
-  Text(f, json_string_value(Get(root, "twinfe.version")));
+  TwinfeHtmlWriteText(f, json_string_value(Get(root, "twinfe.version")));
   fputs("</td></tr>\n<tr><th>options</th><td><code>", f);
-  Text(f, json_string_value(Get(root, "settings.options")));
+  TwinfeHtmlWriteText(f, json_string_value(Get(root, "settings.options")));
   fputs("</code></td></tr>\n</table>\n", f);
 }
 
@@ -396,14 +395,14 @@ PetscErrorCode TwinfeReportWriteHtml(TwinfeReport report, const TwinfePictures *
   Title(root, title, sizeof title);
   PetscCheck(f = fopen(path, "w"), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "Cannot write %s", path);
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>", f);
-  Text(f, title);
+  TwinfeHtmlWriteText(f, title);
   fputs(" &ndash; twinfe</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:1em auto;color:#222}"
         "table{border-collapse:collapse;margin:0.5em 0}th,td{border:1px solid #bbb;padding:2px 8px;vertical-align:top}"
         "th{text-align:left;background:#f4f4f4;font-weight:normal}td{text-align:right}td:first-child{text-align:left}"
         "figure{display:inline-block;margin:0.5em;width:45%}figure img{width:100%;height:auto;border:1px solid #ddd}"
         "figcaption{font-size:0.9em}.summary{font-size:1.15em}code{font-size:0.85em}</style>\n</head><body>\n<h1>",
         f);
-  Text(f, title);
+  TwinfeHtmlWriteText(f, title);
   fputs("</h1>\n", f);
   Summary(f, root);
   fputs("<p>The fields: <a href=\"results.pvd\">results.pvd</a> (ParaView: File &gt; Open, or run "

@@ -63,9 +63,24 @@ struct _p_TwinfeResults {
   Topology                 topology;
 };
 
-const char *const TwinfeResultsCompressions[] = {"none", "lz4", "zlib", "TwinfeResultsCompression", "TWINFE_RESULTS_COMPRESSION_",
-                                                 NULL};
-const char *const TwinfeResultsFormats[]      = {"vtu", "xdmf", "TwinfeResultsFormat", "TWINFE_RESULTS_FORMAT_", NULL};
+static const char *const TwinfeResultsCompressions[] = {
+    "none", "lz4", "zlib", "TwinfeResultsCompression", "TWINFE_RESULTS_COMPRESSION_", NULL};
+static const char *const TwinfeResultsFormats[] = {"vtu", "xdmf", "TwinfeResultsFormat", "TWINFE_RESULTS_FORMAT_", NULL};
+
+PetscErrorCode TwinfeResultsCompressionGetName(TwinfeResultsCompression compression, const char **name)
+{
+  PetscFunctionBeginUser;
+  PetscCall(
+      TwinfeListGetName_Private("TwinfeResultsCompressionGetName", TwinfeResultsCompressions, 2, (PetscInt)compression, name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TwinfeResultsFormatGetName(TwinfeResultsFormat format, const char **name)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TwinfeListGetName_Private("TwinfeResultsFormatGetName", TwinfeResultsFormats, 2, (PetscInt)format, name));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode TopologyReset(Topology *t);
 

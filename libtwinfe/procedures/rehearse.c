@@ -564,13 +564,6 @@ static PetscErrorCode WriteSummaryFilesOnRoot(TwinfeCase outer, const TwinfeScen
   PetscFunctionReturn(0);
 }
 
-/* Text for HTML: &, < and > escaped. */
-static void Html(FILE *f, const char text[])
-{
-  for (const char *c = text; *c; c++)
-    fputs(*c == '&' ? "&amp;" : *c == '<' ? "&lt;" : *c == '>' ? "&gt;" : (char[]){*c, 0}, f);
-}
-
 /* A value or a dash when it does not apply (negative: no tool, no margin). */
 static void Cell(FILE *f, PetscReal value, const char format[], PetscBool applies)
 {
@@ -635,9 +628,9 @@ static PetscErrorCode WriteReportHtmlOnRoot(TwinfeCase outer, const TwinfeScenar
       " td{text-align:right} td:first-child,td:nth-child(2){text-align:left} img{width:32%;border:1px solid #ddd}</style>"
       "</head><body>\n<h1>Rehearsal</h1>\n<p>Baseline: ",
       f);
-  Html(f, s->baseline);
+  TwinfeHtmlWriteText(f, s->baseline);
   fputs("<br>Scenario: ", f);
-  Html(f, s->path);
+  TwinfeHtmlWriteText(f, s->path);
   fprintf(f,
           "<br>%d step%s, each compared with the baseline on the baseline's mesh. The fields are in rehearse.pvd "
           "(ParaView); the numbers in rehearse.csv and report.json.</p>\n<table>\n<tr><th>Step</th><th>Edit</th>"
@@ -674,7 +667,7 @@ static PetscErrorCode WriteReportHtmlOnRoot(TwinfeCase outer, const TwinfeScenar
               res[k].picture_field, name, name, name, name);
     else {
       fputs("<p>No pictures: ", f);
-      Html(f, res[k].no_pictures[0] ? res[k].no_pictures : "the results hold no field to draw");
+      TwinfeHtmlWriteText(f, res[k].no_pictures[0] ? res[k].no_pictures : "the results hold no field to draw");
       fputs(".</p>\n", f);
     }
   }

@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from ._native import TwinfeError, check, ffi, initialize, lib
+from ._native import TwinfeError, check, ffi, initialize, lib, message
 
 __all__ = ["Case", "Image", "Mesh", "Results", "TwinfeError", "rehearse", "set_gmsh_hosted", "version"]
 
@@ -284,10 +284,14 @@ class Results(_Handle):
         return {name: a for name, where, a in self._fields() if where == "cell"}
 
     def __getitem__(self, name):
-        for field, _, array in self._fields():  # a point field first, as the library's lookup
-            if field == name:
-                return array
-        raise KeyError(f"the results have no field {name!r}: they have {', '.join(self.names())}")
+        """The field of that name (a point field first, as TwinfeFieldsGetArray finds it)."""
+        where, n, ncomp, values = (ffi.new("TwinfeFieldLocation *"), ffi.new("PetscInt *"), ffi.new("PetscInt *"),
+                                   ffi.new("const PetscReal **"))
+        code = lib.TwinfeFieldsGetArray(self.handle, name.encode(), where, n, ncomp, values)
+        if code:
+            raise KeyError(message(code))
+        array = np.frombuffer(ffi.buffer(values[0], n[0] * ncomp[0] * 8), dtype=np.float64)
+        return _Keep(array.reshape(n[0], ncomp[0]) if ncomp[0] > 1 else array, self)
 
 
 def _option_value(value):

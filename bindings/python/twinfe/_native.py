@@ -88,6 +88,8 @@ PetscErrorCode TwinfeFieldsGetTime(TwinfeFields fields, PetscReal *time, PetscIn
 PetscErrorCode TwinfeFieldsGetPoints(TwinfeFields fields, PetscInt *npoints, const PetscReal **xyz);
 PetscErrorCode TwinfeFieldsGetCells(TwinfeFields fields, PetscInt *ncells, PetscInt *nodes_per_cell, const PetscInt **connectivity);
 PetscErrorCode TwinfeFieldsGetCount(TwinfeFields fields, PetscInt *nfields);
+PetscErrorCode TwinfeFieldsGetArray(TwinfeFields fields, const char name[], TwinfeFieldLocation *where, PetscInt *ntuples,
+                                    PetscInt *ncomponents, const PetscReal **values);
 PetscErrorCode TwinfeFieldsGetField(TwinfeFields fields, PetscInt i, const char **name, TwinfeFieldLocation *where,
                                     PetscInt *ntuples, PetscInt *ncomponents, const PetscReal **values);
 """)
